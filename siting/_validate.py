@@ -1,0 +1,175 @@
+"""Column-by-column checks of tabular inputs that collect every problem before raising."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from siting.errors import Problem
+
+CONFIDENCE = ("official", "secondary", "estimate")
+
+
+@dataclass(frozen=True)
+class Column:
+    """What one column of an input table must hold.
+
+    Parameters
+    ----------
+    name
+        Column name.
+    number
+        Values are numbers (else text).
+    required
+        The column must be present.
+    blank_ok
+        A row may leave the value empty.
+    minimum
+        Smallest allowed number.
+    positive
+        Numbers must be strictly above ``minimum``.
+    choices
+        Allowed text values.
+    """
+
+    name: str
+    number: bool = False
+    required: bool = True
+    blank_ok: bool = False
+    minimum: float | None = None
+    positive: bool = False
+    choices: Sequence[str] | None = None
+
+    def describe(self) -> str:
+        """Say in words what a value must be."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if not self.number:
+            return "a non-empty text"
+        if self.minimum is None:
+            return "a number"
+        return f"a number {'>' if self.positive else '≥'} {self.minimum:g}"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """How rows are named in messages: ``line N`` of a CSV file, ``feature N`` of a layer.
+
+    Parameters
+    ----------
+    unit
+        ``"line"`` or ``"feature"``.
+    first
+        Number of the first data row (2 for a CSV file with one header line).
+    """
+
+    unit: str = "line"
+    first: int = 2
+
+    def label(self, i: int, key: str = "", value: object = None) -> str:
+        """Name row ``i`` (0-based) and, when known, its id."""
+        name = f"{self.unit} {i + self.first}"
+        return f"{name} ({key} {value!r})" if isinstance(value, str) and value else name
+
+
+CSV_ROWS = Rows("line", 2)
+FEATURE_ROWS = Rows("feature", 1)
+
+
+def check_columns(
+    frame: pd.DataFrame,
+    columns: Iterable[Column],
+    *,
+    source: str,
+    key: str,
+    rows: Rows = CSV_ROWS,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check and convert the columns of a table read as text.
+
+    Parameters
+    ----------
+    frame
+        The table as read, cells as text, numbers or missing.
+    columns
+        The schema.
+    source
+        File name for messages.
+    key
+        The id column used to name rows in messages.
+    rows
+        How rows are named in messages.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame and list of Problem
+        The table with numeric columns converted (absent optional columns added as missing),
+        and every problem found.
+    """
+    columns = list(columns)
+    problems: list[Problem] = []
+    out = frame.copy()
+    present = list(frame.columns)
+    known = {c.name for c in columns}
+    for col in columns:
+        if col.name in present:
+            continue
+        if col.required:
+            guess = difflib.get_close_matches(col.name, [p for p in present if p not in known], 1)
+            hint = f" (found {guess[0]!r}: misspelled?)" if guess else ""
+            problems.append(Problem(source, "header", col.name, f"missing column{hint}"))
+        out[col.name] = pd.NA
+    ids = out[key] if key in out else pd.Series([""] * len(out), index=out.index)
+    for col in columns:
+        if col.name not in present:
+            continue
+        values = []
+        for i, raw in enumerate(out[col.name].tolist()):
+            where = rows.label(i, key, ids.iloc[i])
+            value, problem = _convert(raw, col)
+            if problem:
+                problems.append(Problem(source, where, col.name, problem))
+            values.append(value)
+        out[col.name] = pd.Series(values, index=out.index, dtype=float if col.number else object)
+    return out, problems
+
+
+def _convert(raw: object, col: Column) -> tuple[object, str]:
+    text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
+    if raw is pd.NA:
+        text = ""
+    if not text:
+        if col.blank_ok:
+            return (math.nan if col.number else None), ""
+        return None, f"empty; expected {col.describe()}"
+    if not col.number:
+        if col.choices is not None and text not in col.choices:
+            return text, f"expected {col.describe()}, got {text!r}"
+        return text, ""
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"expected {col.describe()}, got {text!r}"
+    if not math.isfinite(number):
+        return None, f"expected {col.describe()}, got {text!r}"
+    if col.minimum is not None and (
+        number < col.minimum or (col.positive and number == col.minimum)
+    ):
+        return number, f"expected {col.describe()}, got {text}"
+    return number, ""
+
+
+def check_unique(
+    frame: pd.DataFrame, key: str, *, source: str, rows: Rows = CSV_ROWS
+) -> list[Problem]:
+    """Report every repeated value of an id column, naming the rows it repeats on."""
+    problems = []
+    values = frame[key]
+    for value in values[values.duplicated(keep=False)].dropna().unique():
+        where = ", ".join(str(i + rows.first) for i in range(len(values)) if values.iloc[i] == value)
+        expected = f"duplicate id {value!r}; ids must be unique"
+        problems.append(Problem(source, f"{rows.unit}s {where}", key, expected))
+    return problems

@@ -1,0 +1,83 @@
+"""Errors a user can act on.
+
+Every error that reaches the command line is a :class:`SitingError`: the CLI prints its
+message, without a traceback, and exits with status 2. Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class SitingError(Exception):
+    """Base class of the errors that are the user's to fix."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input.
+
+    Parameters
+    ----------
+    source
+        The file (or object) the problem is in.
+    where
+        The row, feature or table inside it, e.g. ``"row 4 (site_id 'wuhu')"``; empty for the
+        whole file.
+    field
+        The column, property or key; empty for the whole row or file.
+    expected
+        What was expected and what was found.
+    """
+
+    source: str
+    where: str
+    field: str
+    expected: str
+
+    def __str__(self) -> str:
+        parts = [self.source]
+        if self.where:
+            parts.append(self.where)
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return f"{': '.join(parts)}: {self.expected}"
+
+
+class InputError(SitingError, ValueError):
+    """One or more inputs are malformed; the message lists every problem found.
+
+    Parameters
+    ----------
+    problems
+        What is wrong, one item per problem.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            msg = str(self.problems[0])
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            msg = f"{len(self.problems)} problems in the input:\n{lines}"
+        super().__init__(msg)
+
+
+class InfeasibleError(SitingError):
+    """The scenario's demand cannot be met under its limits.
+
+    Parameters
+    ----------
+    reasons
+        Each demand or limit that cannot be met, in words a planner can act on.
+    """
+
+    def __init__(self, reasons: Iterable[str]) -> None:
+        self.reasons = list(reasons)
+        lines = "\n".join(f"  - {r}" for r in self.reasons)
+        super().__init__(f"the scenario is infeasible:\n{lines}")
+
+
+class SolverError(SitingError):
+    """The solver failed, or stopped at a limit before it found any feasible plan."""

@@ -1,0 +1,243 @@
+"""The optimisation instance: plain arrays of costs, capacities and admissible pairs.
+
+:func:`build_instance` turns layers and a scenario into an :class:`Instance`; tests and
+notebooks may also build an :class:`Instance` straight from arrays. No geometry lives here.
+
+Units: MW are MW of IT load; costs are CNY per year (annualised); latency is round-trip ms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from siting.costs import KWH_PER_MWH, annuity_factor, energy_mwh_per_mw_year
+from siting.errors import InputError, Problem
+from siting.latency import great_circle_matrix
+from siting.layers import Layers
+from siting.scenario import Scenario
+
+WORKLOADS = ("training", "inference")
+#: Per-MW running-cost components, in the order of :attr:`Instance.opex`'s second axis.
+OPEX_COMPONENTS = ("power", "carbon", "staff")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Everything the MILP needs, as arrays over sites ``s``, hubs ``h`` and pairs ``k``.
+
+    Attributes
+    ----------
+    site_ids, hub_ids
+        Identifiers, shape (S,) and (H,).
+    group_names
+        Staff pools (provinces), shape (P,).
+    site_group
+        Staff pool of each site, indices into ``group_names``, shape (S,).
+    existing_mw
+        Built IT capacity (sunk), MW, shape (S,).
+    headroom_mw
+        Largest new IT capacity the grid can supply, MW, shape (S,).
+    fixed_cost
+        Yearly cost of an open site, CNY/yr, shape (S,).
+    capex_cost
+        Annualised facility capex of one new MW, CNY/(MW·yr), shape (S,).
+    opex
+        Running cost per MW hosted, CNY/(MW·yr), shape (2 workloads, 3 components, S); axes as
+        :data:`WORKLOADS` and :data:`OPEX_COMPONENTS`.
+    staff_per_mw
+        Staff needed per MW hosted, FTE/MW, shape (2,) by workload.
+    staff_available
+        Staff that can be hired in each pool, FTE, shape (P,).
+    demand_mw
+        Inference demand of each hub, MW, shape (H,).
+    sla_ms
+        Latency limit of each hub, ms, shape (H,).
+    training_mw
+        National training demand, MW.
+    min_cluster_mw
+        Smallest training deployment at a site hosting any, MW.
+    max_site_share
+        Largest share of a hub's demand one site may serve (1 = no limit).
+    pair_hub, pair_site
+        The admissible (hub, site) pairs: RTT within the hub's SLA, shape (K,).
+    pair_km
+        Fibre route length of each pair, km, shape (K,).
+    pair_rtt_ms
+        Round-trip time of each pair, ms, shape (K,).
+    pair_cost
+        Network cost per MW served over each pair, CNY/(MW·yr), shape (K,).
+    energy_mwh
+        Grid electricity per MW hosted, MWh/(MW·yr), shape (2, S).
+    emissions_t
+        CO2 per MW hosted, t/(MW·yr), shape (2, S).
+    nearest_site, nearest_rtt_ms
+        For each hub the lowest-RTT site and that RTT, whether within the SLA or not
+        (diagnostics), shape (H,).
+    """
+
+    site_ids: NDArray[np.str_]
+    hub_ids: NDArray[np.str_]
+    group_names: NDArray[np.str_]
+    site_group: IntArray
+    existing_mw: FloatArray
+    headroom_mw: FloatArray
+    fixed_cost: FloatArray
+    capex_cost: FloatArray
+    opex: FloatArray
+    staff_per_mw: FloatArray
+    staff_available: FloatArray
+    demand_mw: FloatArray
+    sla_ms: FloatArray
+    training_mw: float
+    min_cluster_mw: float
+    max_site_share: float
+    pair_hub: IntArray
+    pair_site: IntArray
+    pair_km: FloatArray
+    pair_rtt_ms: FloatArray
+    pair_cost: FloatArray
+    energy_mwh: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))
+    emissions_t: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))
+    nearest_site: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    nearest_rtt_ms: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def n_sites(self) -> int:
+        """Number of candidate sites."""
+        return len(self.site_ids)
+
+    @property
+    def n_hubs(self) -> int:
+        """Number of demand hubs."""
+        return len(self.hub_ids)
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of admissible (hub, site) pairs."""
+        return len(self.pair_hub)
+
+    @property
+    def capacity_mw(self) -> FloatArray:
+        """Largest IT load each site can host: existing plus headroom, MW."""
+        return self.existing_mw + self.headroom_mw
+
+    @property
+    def unit_opex(self) -> FloatArray:
+        """Running cost per MW hosted summed over components, CNY/(MW·yr), shape (2, S)."""
+        return self.opex.sum(axis=1)
+
+
+def build_instance(layers: Layers, scenario: Scenario, *, source: str = "<scenario>") -> Instance:
+    """Turn validated layers and a scenario into arrays.
+
+    Parameters
+    ----------
+    layers
+        The input layers.
+    scenario
+        The assumptions.
+    source
+        Name of the scenario file, for messages.
+
+    Returns
+    -------
+    Instance
+
+    Raises
+    ------
+    InputError
+        If the scenario names a hub that the hubs layer lacks.
+    """
+    sites, hubs = layers.sites, layers.hubs
+    attrs = layers.provinces.set_index("name_en").loc[sites["province"]]
+    costs, dem = scenario.costs, scenario.demand
+
+    crf = annuity_factor(costs.discount_rate, costs.lifetime_years)
+    existing = sites["existing_mw"].to_numpy(float)
+    greenfield = existing == 0
+    fixed = costs.site_fixed_cny_per_year + greenfield * costs.site_development_cny * crf
+    capex = np.full(len(sites), costs.capex_cny_per_mw * crf)
+
+    province_price = attrs["power_price_cny_kwh"].to_numpy(float)
+    tariff = sites["tariff_cny_kwh"].to_numpy(float)
+    price = np.where(np.isnan(tariff), province_price, tariff) * costs.power_price_multiplier
+    co2_kg_kwh = attrs["grid_co2_kg_kwh"].to_numpy(float)
+    wage = attrs["wage_cny_year"].to_numpy(float)
+    pue = attrs["pue"].to_numpy(float)
+    staff_per_mw = np.array([scenario.training.staff_per_mw, scenario.inference.staff_per_mw])
+    utilisation = (scenario.training.utilisation, scenario.inference.utilisation)
+
+    energy = np.stack([energy_mwh_per_mw_year(pue, u) for u in utilisation])
+    emissions = energy * co2_kg_kwh  # MWh x kg/kWh = t
+    opex = np.stack(
+        [
+            energy * price * KWH_PER_MWH,
+            emissions * costs.carbon_cny_per_t,
+            staff_per_mw[:, None] * wage[None, :],
+        ],
+        axis=1,
+    )
+
+    groups, site_group = np.unique(sites["province"].to_numpy(str), return_inverse=True)
+    staff = layers.provinces.set_index("name_en").loc[groups, "staff_available_fte"]
+
+    hub_ids = hubs["hub_id"].to_numpy(str)
+    sla = _hub_sla(hub_ids, dem.inference_sla_ms, dem.hub_sla_ms, source)
+    km, rtt = great_circle_matrix(
+        hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], **scenario.latency.model_dump()
+    )
+    pair_hub, pair_site = np.nonzero(rtt <= sla[:, None] + 1e-9)
+    pair_km = km[pair_hub, pair_site]
+
+    return Instance(
+        site_ids=sites["site_id"].to_numpy(str),
+        hub_ids=hub_ids,
+        group_names=groups,
+        site_group=site_group.astype(np.int64),
+        existing_mw=existing,
+        headroom_mw=sites["grid_headroom_mw"].to_numpy(float),
+        fixed_cost=fixed,
+        capex_cost=capex,
+        opex=opex,
+        staff_per_mw=staff_per_mw,
+        staff_available=staff.to_numpy(float),
+        demand_mw=hubs["inference_mw"].to_numpy(float) * dem.inference_scale,
+        sla_ms=sla,
+        training_mw=dem.training_mw,
+        min_cluster_mw=scenario.training.min_cluster_mw,
+        max_site_share=dem.max_site_share,
+        pair_hub=pair_hub.astype(np.int64),
+        pair_site=pair_site.astype(np.int64),
+        pair_km=pair_km,
+        pair_rtt_ms=rtt[pair_hub, pair_site],
+        pair_cost=pair_km * costs.network_cny_per_mw_km_year,
+        energy_mwh=energy,
+        emissions_t=emissions,
+        nearest_site=rtt.argmin(axis=1).astype(np.int64) if rtt.size else np.zeros(0, np.int64),
+        nearest_rtt_ms=rtt.min(axis=1) if rtt.size else np.zeros(0),
+    )
+
+
+def _hub_sla(
+    hub_ids: NDArray[np.str_], default_ms: float, overrides: dict[str, float], source: str
+) -> FloatArray:
+    known = {h: i for i, h in enumerate(hub_ids)}
+    problems = []
+    sla = np.full(len(hub_ids), float(default_ms))
+    for hub, ms in overrides.items():
+        if hub not in known:
+            expected = f"unknown hub {hub!r}; expected a hub_id of the hubs layer"
+            problems.append(Problem(source, "[demand.hub_sla_ms]", hub, expected))
+        elif ms <= 0:
+            problems.append(Problem(source, "[demand.hub_sla_ms]", hub, f"expected > 0, got {ms}"))
+        else:
+            sla[known[hub]] = ms
+    if problems:
+        raise InputError(problems)
+    return sla

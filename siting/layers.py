@@ -1,0 +1,319 @@
+"""Read, validate and reproject the input layers into GeoDataFrames (EPSG:4326).
+
+Every reader collects all problems of its file and raises one :class:`InputError` naming the
+file, the row or feature, the field and what was expected.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting._validate import (
+    CONFIDENCE,
+    CSV_ROWS,
+    FEATURE_ROWS,
+    Column,
+    Rows,
+    check_columns,
+    check_unique,
+)
+from siting.errors import InputError, Problem
+from siting.geo import CHINA_LAT, CHINA_LON
+from siting.scenario import DataPaths
+
+#: CRS of every layer this module returns.
+CRS = "EPSG:4326"
+
+#: How far (degrees, ~11 km) a point may lie outside the province it names before it is an
+#: error: the simplified boundaries are accurate to about 1 km, coasts less.
+PROVINCE_TOLERANCE_DEG = 0.1
+
+PROVINCE_COLUMNS = (
+    Column("adcode"),
+    Column("name_zh"),
+    Column("name_en"),
+)
+
+ATTRIBUTE_COLUMNS = (
+    Column("adcode"),
+    Column("name_en"),
+    Column("name_zh", required=False, blank_ok=True),
+    Column("power_price_cny_kwh", number=True, minimum=0, positive=True),
+    Column("power_price_confidence", choices=CONFIDENCE),
+    Column("pue", number=True, minimum=1),
+    Column("pue_confidence", choices=CONFIDENCE),
+    Column("grid_co2_kg_kwh", number=True, minimum=0),
+    Column("grid_co2_confidence", choices=CONFIDENCE),
+    Column("staff_available_fte", number=True, minimum=0),
+    Column("staff_confidence", choices=CONFIDENCE),
+    Column("wage_cny_year", number=True, minimum=0),
+    Column("wage_confidence", choices=CONFIDENCE),
+)
+
+SITE_COLUMNS = (
+    Column("site_id"),
+    Column("name"),
+    Column("name_zh", required=False, blank_ok=True),
+    Column("province"),
+    Column("cluster", required=False, blank_ok=True),
+    Column("grid_headroom_mw", number=True, minimum=0),
+    Column("headroom_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
+    Column("existing_mw", number=True, minimum=0),
+    Column("existing_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
+    Column("tariff_cny_kwh", number=True, required=False, blank_ok=True, minimum=0, positive=True),
+    Column("tariff_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
+    Column("note", required=False, blank_ok=True),
+)
+
+HUB_COLUMNS = (
+    Column("hub_id"),
+    Column("name"),
+    Column("name_zh", required=False, blank_ok=True),
+    Column("province"),
+    Column("inference_mw", number=True, minimum=0),
+    Column("demand_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
+    Column("note", required=False, blank_ok=True),
+)
+
+_LONLAT = (Column("lon", number=True), Column("lat", number=True))
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The validated input layers, all in EPSG:4326.
+
+    Attributes
+    ----------
+    provinces
+        One row per provincial unit: ``adcode``, ``name_zh``, ``name_en``, geometry, and the
+        attribute columns (missing outside the mainland).
+    sites
+        Candidate sites, point geometry, columns as in :data:`SITE_COLUMNS` plus ``lon``, ``lat``.
+    hubs
+        Demand hubs, point geometry, columns as in :data:`HUB_COLUMNS` plus ``lon``, ``lat``.
+    boundary_lines
+        Official-view boundary lines (South China Sea), or ``None``.
+    """
+
+    provinces: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    hubs: gpd.GeoDataFrame
+    boundary_lines: gpd.GeoDataFrame | None = None
+
+
+def load_layers(paths: DataPaths) -> Layers:
+    """Read every input layer and check them against each other.
+
+    Parameters
+    ----------
+    paths
+        The files, as resolved from a scenario.
+
+    Returns
+    -------
+    Layers
+
+    Raises
+    ------
+    InputError
+        Listing every problem in every file.
+    """
+    problems: list[Problem] = []
+    readers = (
+        (read_provinces, paths.provinces),
+        (read_province_attributes, paths.province_attributes),
+        (read_sites, paths.sites),
+        (read_hubs, paths.hubs),
+    )
+    frames = []
+    for reader, path in readers:
+        try:
+            frames.append(reader(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            frames.append(None)
+    if problems:
+        raise InputError(problems)
+    shapes, attributes, sites, hubs = frames
+    provinces = _join_attributes(shapes, attributes, str(paths.province_attributes))
+    for frame, path, key in ((sites, paths.sites, "site_id"), (hubs, paths.hubs, "hub_id")):
+        problems.extend(_check_provinces(frame, provinces, source=str(path), key=key))
+    if problems:
+        raise InputError(problems)
+    lines = read_boundary_lines(paths.boundary_lines) if paths.boundary_lines else None
+    return Layers(provinces=provinces, sites=sites, hubs=hubs, boundary_lines=lines)
+
+
+def read_provinces(path: Path) -> gpd.GeoDataFrame:
+    """Read the province polygons (``adcode``, ``name_zh``, ``name_en``)."""
+    frame = _read_layer(path)
+    rows = FEATURE_ROWS
+    table, problems = check_columns(
+        pd.DataFrame(frame.drop(columns="geometry")), PROVINCE_COLUMNS,
+        source=str(path), key="name_en", rows=rows,
+    )
+    problems += check_unique(table, "name_en", source=str(path), rows=rows)
+    problems += check_unique(table, "adcode", source=str(path), rows=rows)
+    for i, geom in enumerate(frame.geometry):
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            kind = "nothing" if geom is None or geom.is_empty else geom.geom_type
+            problems.append(Problem(str(path), rows.label(i), "geometry", f"expected a polygon, got {kind}"))
+    problems += _check_bounds(frame, str(path), rows)
+    if problems:
+        raise InputError(problems)
+    out = gpd.GeoDataFrame(
+        table[[c.name for c in PROVINCE_COLUMNS]], geometry=frame.geometry.values, crs=CRS
+    )
+    return out.reset_index(drop=True)
+
+
+def read_province_attributes(path: Path) -> pd.DataFrame:
+    """Read the province attribute table (power price, PUE, grid CO2, staff, wage)."""
+    raw = _read_csv(path)
+    table, problems = check_columns(raw, ATTRIBUTE_COLUMNS, source=str(path), key="name_en")
+    problems += check_unique(table, "name_en", source=str(path))
+    if problems:
+        raise InputError(problems)
+    return table[[c.name for c in ATTRIBUTE_COLUMNS]].reset_index(drop=True)
+
+
+def read_sites(path: Path) -> gpd.GeoDataFrame:
+    """Read candidate sites from a CSV file (``lon``/``lat`` in WGS84) or a point layer."""
+    return _read_points(path, SITE_COLUMNS, key="site_id")
+
+
+def read_hubs(path: Path) -> gpd.GeoDataFrame:
+    """Read demand hubs from a CSV file (``lon``/``lat`` in WGS84) or a point layer."""
+    return _read_points(path, HUB_COLUMNS, key="hub_id")
+
+
+def read_boundary_lines(path: Path) -> gpd.GeoDataFrame:
+    """Read the official-view boundary lines drawn on maps."""
+    frame = _read_layer(path)
+    return frame.to_crs(CRS) if frame.crs != CRS else frame
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not Path(path).is_file():
+        raise InputError([Problem(str(path), "", "", "no such file")])
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        expected = f"not a readable UTF-8 CSV file: {exc}".strip()
+        raise InputError([Problem(str(path), "", "", expected)]) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_layer(path: Path) -> gpd.GeoDataFrame:
+    if not Path(path).is_file():
+        raise InputError([Problem(str(path), "", "", "no such file")])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = (
+                gpd.read_parquet(path) if Path(path).suffix == ".parquet" else gpd.read_file(path)
+            )
+    except Exception as exc:
+        raise InputError([Problem(str(path), "", "", f"not a readable layer: {exc}")]) from None
+    if frame.crs is None:
+        expected = "the layer declares no CRS; expected one (e.g. EPSG:4326)"
+        raise InputError([Problem(str(path), "", "crs", expected)])
+    if not frame.crs.equals(CRS):
+        frame = frame.to_crs(CRS)
+    return frame
+
+
+def _read_points(path: Path, columns: tuple[Column, ...], *, key: str) -> gpd.GeoDataFrame:
+    source = str(path)
+    if Path(path).suffix.lower() == ".csv":
+        raw = _read_csv(path)
+        rows = CSV_ROWS
+        table, problems = check_columns(raw, columns + _LONLAT, source=source, key=key, rows=rows)
+    else:
+        layer = _read_layer(path)
+        rows = FEATURE_ROWS
+        table, problems = check_columns(
+            pd.DataFrame(layer.drop(columns="geometry")), columns, source=source, key=key, rows=rows
+        )
+        kinds = layer.geometry.geom_type
+        for i in np.flatnonzero(kinds.ne("Point").to_numpy()):
+            expected = f"expected a point, got {kinds.iloc[i]}"
+            problems.append(Problem(source, rows.label(i, key, table[key].iloc[i]), "geometry", expected))
+        if not problems:
+            table["lon"], table["lat"] = layer.geometry.x.to_numpy(), layer.geometry.y.to_numpy()
+    problems += check_unique(table, key, source=source, rows=rows)
+    if problems:
+        raise InputError(problems)
+    points = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=CRS
+    )
+    problems = _check_bounds(points, source, rows, key=key)
+    if problems:
+        raise InputError(problems)
+    return points.reset_index(drop=True)
+
+
+def _check_bounds(
+    frame: gpd.GeoDataFrame, source: str, rows: Rows, key: str | None = None
+) -> list[Problem]:
+    bounds = frame.geometry.bounds
+    outside = (
+        (bounds["minx"] < CHINA_LON[0]) | (bounds["maxx"] > CHINA_LON[1])
+        | (bounds["miny"] < CHINA_LAT[0]) | (bounds["maxy"] > CHINA_LAT[1])
+    )
+    problems = []
+    for i in np.flatnonzero(outside.to_numpy()):
+        b = bounds.iloc[i]
+        where = rows.label(i, key or "", frame[key].iloc[i] if key else None)
+        expected = (
+            f"coordinates ({b['minx']:.4g}, {b['miny']:.4g}) lie outside China "
+            f"(lon {CHINA_LON[0]:g}–{CHINA_LON[1]:g}, lat {CHINA_LAT[0]:g}–{CHINA_LAT[1]:g}); "
+            "expected WGS84 longitude/latitude in degrees (wrong CRS, or lon and lat swapped?)"
+        )
+        problems.append(Problem(source, where, "geometry" if key is None else "lon/lat", expected))
+    return problems
+
+
+def _join_attributes(
+    shapes: gpd.GeoDataFrame, attributes: pd.DataFrame, source: str
+) -> gpd.GeoDataFrame:
+    known = set(shapes["name_en"])
+    problems = [
+        Problem(source, CSV_ROWS.label(i, "name_en", name), "name_en",
+                f"unknown province {name!r}; expected a name_en of the province layer")
+        for i, name in enumerate(attributes["name_en"]) if name not in known
+    ]
+    if problems:
+        raise InputError(problems)
+    extra = attributes.drop(columns=[c for c in ("adcode", "name_zh") if c in attributes])
+    return shapes.merge(extra, on="name_en", how="left")
+
+
+def _check_provinces(
+    points: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame, *, source: str, key: str
+) -> list[Problem]:
+    priced = provinces.dropna(subset=["power_price_cny_kwh"])
+    shapes = priced.set_index("name_en").geometry
+    valid = ", ".join(sorted(shapes.index))
+    problems = []
+    for i, (name, point, ident) in enumerate(zip(points["province"], points.geometry, points[key], strict=True)):
+        where = CSV_ROWS.label(i, key, ident)
+        if name not in shapes.index:
+            expected = f"unknown province {name!r}; expected one of: {valid}"
+            problems.append(Problem(source, where, "province", expected))
+        elif shapes[name].distance(point) > PROVINCE_TOLERANCE_DEG:
+            inside = provinces.loc[provinces.contains(point), "name_en"].tolist()
+            found = f"lies in {inside[0]}" if inside else "lies in no province"
+            expected = (
+                f"the point ({point.x:.5f}, {point.y:.5f}) {found}, not in {name}; "
+                "check the coordinates (WGS84, not GCJ-02) or the province"
+            )
+            problems.append(Problem(source, where, "province", expected))
+    return problems

@@ -1,0 +1,287 @@
+"""The scenario: every assumption that changes the optimum, validated and serialisable.
+
+A scenario is read from a TOML file (see ``siting/scenarios/default.toml`` for every key with
+its unit and basis). Unknown keys, wrong types and out-of-range values are rejected with the
+file, the table, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from siting import settings
+from siting.errors import InputError, Problem
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Demand(_Section):
+    """What has to be served."""
+
+    training_mw: float = Field(ge=0, description="National training demand, MW of IT load.")
+    inference_scale: float = Field(
+        1.0, ge=0, description="Multiplier on every hub's inference demand in the hubs layer."
+    )
+    inference_sla_ms: float = Field(
+        gt=0, description="Round-trip latency limit between a hub and a site serving it, ms."
+    )
+    hub_sla_ms: dict[str, float] = Field(
+        default_factory=dict, description="Per-hub overrides of inference_sla_ms, by hub_id."
+    )
+    max_site_share: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Largest share of one hub's inference demand one site may serve (1 = off).",
+    )
+
+
+class Training(_Section):
+    """Training workload."""
+
+    min_cluster_mw: float = Field(
+        ge=0, description="Smallest training deployment at a site that hosts any, MW."
+    )
+    utilisation: float = Field(gt=0, le=1, description="Average IT load / installed IT MW.")
+    staff_per_mw: float = Field(ge=0, description="Operations staff per MW hosted, FTE/MW.")
+
+
+class Inference(_Section):
+    """Inference workload."""
+
+    utilisation: float = Field(gt=0, le=1, description="Average IT load / installed IT MW.")
+    staff_per_mw: float = Field(ge=0, description="Operations staff per MW hosted, FTE/MW.")
+
+
+class Costs(_Section):
+    """Cost assumptions, all in CNY (2024 prices)."""
+
+    discount_rate: float = Field(gt=0, lt=1, description="Real discount rate for annuities.")
+    lifetime_years: float = Field(gt=0, description="Economic life of a facility, years.")
+    capex_cny_per_mw: float = Field(
+        ge=0, description="Facility capex (shell, power, cooling) per MW of new IT load."
+    )
+    site_development_cny: float = Field(
+        ge=0, description="One-off cost of developing a greenfield site (no existing MW)."
+    )
+    site_fixed_cny_per_year: float = Field(
+        ge=0, description="Fixed yearly cost of running any open site."
+    )
+    network_cny_per_mw_km_year: float = Field(
+        ge=0, description="Long-haul bandwidth for inference traffic, per MW served per route km."
+    )
+    carbon_cny_per_t: float = Field(0.0, ge=0, description="Carbon price, CNY/tCO2.")
+    power_price_multiplier: float = Field(
+        1.0, gt=0, description="Multiplier on every site's electricity price."
+    )
+
+
+class Latency(_Section):
+    """Great-circle latency model."""
+
+    route_factor: float = Field(
+        ge=1, description="Fibre route length / great-circle distance."
+    )
+    fibre_km_per_ms: float = Field(
+        gt=0, description="One-way speed of light in fibre, km per ms (~200)."
+    )
+    equipment_delay_ms: float = Field(
+        ge=0, description="Fixed round-trip delay of switching and transmission equipment, ms."
+    )
+
+
+class DataFiles(_Section):
+    """Input layers; relative paths are taken from the scenario file's folder."""
+
+    provinces: str | None = None
+    province_attributes: str | None = None
+    sites: str | None = None
+    hubs: str | None = None
+    boundary_lines: str | None = None
+
+
+class Scenario(_Section):
+    """All assumptions of one optimisation run."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    demand: Demand
+    training: Training
+    inference: Inference
+    costs: Costs
+    latency: Latency
+    data: DataFiles = DataFiles()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scenario as plain JSON-compatible data."""
+        return self.model_dump(mode="json")
+
+    def content_hash(self) -> str:
+        """Return a SHA-256 of the scenario's content, stable across runs and machines."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Resolved paths of the input layers."""
+
+    provinces: Path
+    province_attributes: Path
+    sites: Path
+    hubs: Path
+    boundary_lines: Path | None
+
+    def content_hash(self) -> str:
+        """Return a SHA-256 over the bytes of every input file, in a fixed order."""
+        digest = hashlib.sha256()
+        for path in (self.provinces, self.province_attributes, self.sites, self.hubs):
+            digest.update(path.read_bytes())
+        if self.boundary_lines is not None:
+            digest.update(self.boundary_lines.read_bytes())
+        return digest.hexdigest()
+
+
+_DEFAULT_FILES = {
+    "provinces": "provinces.geojson",
+    "province_attributes": "provinces.csv",
+    "sites": "sites.csv",
+    "hubs": "hubs.csv",
+    "boundary_lines": "boundary_lines.geojson",
+}
+
+
+def data_paths(scenario: Scenario, base_dir: Path | None = None) -> DataPaths:
+    """Resolve a scenario's input files.
+
+    Parameters
+    ----------
+    scenario
+        The scenario whose ``[data]`` table names the files.
+    base_dir
+        Folder that relative paths are taken from (the scenario file's folder).
+
+    Returns
+    -------
+    DataPaths
+        Files named in the scenario, else the shipped layers in ``settings.data_dir``.
+    """
+    resolved: dict[str, Path | None] = {}
+    for key, default in _DEFAULT_FILES.items():
+        given = getattr(scenario.data, key)
+        if given is None:
+            path = Path(settings.data_dir) / default
+            resolved[key] = path if key != "boundary_lines" or path.exists() else None
+        else:
+            path = Path(given)
+            resolved[key] = path if path.is_absolute() else (base_dir or Path.cwd()) / path
+    return DataPaths(**resolved)  # type: ignore[arg-type]
+
+
+def default_scenario_path() -> Path:
+    """Return the path of the shipped default scenario."""
+    return Path(settings.scenario_dir) / "default.toml"
+
+
+def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
+    """Turn a scenario file path, a shipped scenario name or ``None`` into a file path.
+
+    Parameters
+    ----------
+    name_or_path
+        A path to a TOML file, the name of a shipped scenario (``"default"``), or ``None``
+        for the default scenario.
+
+    Returns
+    -------
+    Path
+        The scenario file.
+    """
+    if name_or_path is None:
+        return default_scenario_path()
+    path = Path(name_or_path)
+    if path.suffix != ".toml" and not path.exists():
+        shipped = Path(settings.scenario_dir) / f"{name_or_path}.toml"
+        if shipped.exists():
+            return shipped
+    return path
+
+
+def load_scenario(name_or_path: str | Path | None = None) -> tuple[Scenario, DataPaths]:
+    """Read and validate a scenario file and resolve its data files.
+
+    Parameters
+    ----------
+    name_or_path
+        See :func:`resolve_scenario_path`.
+
+    Returns
+    -------
+    tuple of Scenario and DataPaths
+
+    Raises
+    ------
+    InputError
+        If the file is missing, is not valid TOML, has an unknown key or a bad value.
+    """
+    path = resolve_scenario_path(name_or_path)
+    if not path.is_file():
+        shipped = sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml"))
+        expected = f"no such file (shipped scenarios: {', '.join(shipped)})"
+        raise InputError([Problem(str(path), "", "", expected)])
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), "", "", f"not valid TOML: {exc}")]) from None
+    scenario = parse_scenario(raw, source=str(path))
+    return scenario, data_paths(scenario, path.parent)
+
+
+def parse_scenario(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a mapping (as read from TOML).
+
+    Parameters
+    ----------
+    raw
+        Tables and keys as in a scenario file.
+    source
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        Listing every unknown key, missing key and bad value.
+    """
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(_problems(exc, source)) from None
+
+
+def _problems(exc: ValidationError, source: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        key = loc[-1] if loc else ""
+        table = f"[{'.'.join(loc[:-1])}]" if len(loc) > 1 else "top level"
+        if err["type"] == "extra_forbidden":
+            expected = "unknown key; see siting/scenarios/default.toml for the keys"
+        elif err["type"] == "missing":
+            expected = "missing; this key is required"
+        else:
+            expected = f"{err['msg'].lower()}; got {err['input']!r}"
+        problems.append(Problem(source, table, key, expected))
+    return problems

@@ -1,0 +1,131 @@
+"""Small, hand-checkable instances and helpers shared by the tests."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from siting.instance import Instance
+
+
+def make_instance(
+    seed: int,
+    *,
+    n_sites: int = 4,
+    n_hubs: int = 3,
+    training_mw: float | None = None,
+    min_cluster_mw: float = 40.0,
+    max_site_share: float = 1.0,
+    staff_scale: float = 1.0,
+    pair_density: float = 0.6,
+) -> Instance:
+    """A random instance whose binding limits can be steered by the arguments."""
+    rng = np.random.default_rng(seed)
+    existing = np.where(rng.random(n_sites) < 0.4, rng.uniform(10, 60, n_sites), 0.0)
+    headroom = rng.uniform(20, 120, n_sites)
+    demand = rng.uniform(5, 40, n_hubs)
+    pairs = [(h, s) for h in range(n_hubs) for s in range(n_sites) if rng.random() < pair_density]
+    for h in range(n_hubs):  # every hub reaches at least one site
+        if not any(p[0] == h for p in pairs):
+            pairs.append((h, int(rng.integers(n_sites))))
+    pairs.sort()
+    pair_hub = np.array([p[0] for p in pairs], dtype=np.int64)
+    pair_site = np.array([p[1] for p in pairs], dtype=np.int64)
+    km = rng.uniform(50, 900, len(pairs))
+    groups = rng.integers(0, 2, n_sites)
+    opex = rng.uniform(1e6, 4e6, (2, 3, n_sites))
+    return Instance(
+        site_ids=np.array([f"s{i}" for i in range(n_sites)]),
+        hub_ids=np.array([f"h{i}" for i in range(n_hubs)]),
+        group_names=np.array(["p0", "p1"]),
+        site_group=groups.astype(np.int64),
+        existing_mw=existing,
+        headroom_mw=headroom,
+        fixed_cost=rng.uniform(5e6, 6e7, n_sites),
+        capex_cost=rng.uniform(2e6, 4e6, n_sites),
+        opex=opex,
+        staff_per_mw=np.array([0.5, 1.0]),
+        staff_available=rng.uniform(40, 150, 2) * staff_scale,
+        demand_mw=demand,
+        sla_ms=np.full(n_hubs, 10.0),
+        training_mw=float(rng.uniform(30, 90)) if training_mw is None else training_mw,
+        min_cluster_mw=min_cluster_mw,
+        max_site_share=max_site_share,
+        pair_hub=pair_hub,
+        pair_site=pair_site,
+        pair_km=km,
+        pair_rtt_ms=km / 100 + 1,
+        pair_cost=km * 1000.0,
+        energy_mwh=np.ones((2, n_sites)),
+        emissions_t=np.ones((2, n_sites)),
+        nearest_site=np.zeros(n_hubs, dtype=np.int64),
+        nearest_rtt_ms=np.ones(n_hubs),
+    )
+
+
+def brute_force(inst: Instance) -> float:
+    """Optimal cost by enumerating every open set and training set, each an LP.
+
+    Written independently of :mod:`siting.model`: dense matrices, one LP per binary choice.
+    Returns ``inf`` if every choice is infeasible.
+    """
+    S, K = inst.n_sites, inst.n_pairs
+    n = 2 * S + K  # x (build), t (train), f (serve)
+    ix, it, jf = 0, S, 2 * S
+    cap = inst.existing_mw + inst.headroom_mw
+    unit = inst.opex.sum(axis=1)
+    cost = np.concatenate([inst.capex_cost, unit[0], unit[1][inst.pair_site] + inst.pair_cost])
+    best = np.inf
+    cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
+    for y in itertools.product((0, 1), repeat=S):
+        for z in itertools.product((0, 1), repeat=S) if cluster else [y]:
+            if any(zs and not ys for zs, ys in zip(z, y, strict=True)):
+                continue
+            a_eq, b_eq, a_ub, b_ub = [], [], [], []
+            for h in range(inst.n_hubs):
+                row = np.zeros(n)
+                row[jf + np.flatnonzero(inst.pair_hub == h)] = 1
+                a_eq.append(row)
+                b_eq.append(inst.demand_mw[h])
+            row = np.zeros(n)
+            row[it : it + S] = 1
+            a_eq.append(row)
+            b_eq.append(inst.training_mw)
+            for s in range(S):
+                row = np.zeros(n)
+                row[it + s] = 1
+                row[jf + np.flatnonzero(inst.pair_site == s)] = 1
+                row[ix + s] = -1
+                a_ub.append(row)
+                b_ub.append(inst.existing_mw[s] * y[s])
+            for g in range(len(inst.group_names)):
+                row = np.zeros(n)
+                for s in np.flatnonzero(inst.site_group == g):
+                    row[it + s] = inst.staff_per_mw[0]
+                    row[jf + np.flatnonzero(inst.pair_site == s)] = inst.staff_per_mw[1]
+                a_ub.append(row)
+                b_ub.append(inst.staff_available[g])
+            bounds = [(0, inst.headroom_mw[s] * y[s]) for s in range(S)]
+            for s in range(S):
+                if cluster:
+                    low = inst.min_cluster_mw * z[s]
+                    bounds.append((low, cap[s] * z[s]) if low <= cap[s] * z[s] else (0, -1))
+                else:
+                    bounds.append((0, cap[s] * y[s]))
+            share = inst.max_site_share * inst.demand_mw
+            bounds += [(0, share[inst.pair_hub[k]]) for k in range(K)]
+            if any(lo > hi for lo, hi in bounds):
+                continue
+            res = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=np.array(a_eq), b_eq=b_eq,
+                          bounds=bounds, method="highs")
+            if res.status == 0:
+                best = min(best, res.fun + float(np.dot(inst.fixed_cost, y)))
+    return best
+
+
+@pytest.fixture
+def small_instance() -> Instance:
+    return make_instance(0)

@@ -1,0 +1,140 @@
+"""The MILP against brute-force enumeration and a hand-computed case."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from siting.errors import InfeasibleError
+from siting.model import build_model
+from siting.solve import Status, solve
+
+from .conftest import brute_force, make_instance
+
+CASES = [
+    pytest.param(dict(seed=seed), id=f"plain-{seed}") for seed in range(6)
+] + [
+    pytest.param(dict(seed=seed, min_cluster_mw=70.0), id=f"cluster-binds-{seed}")
+    for seed in range(6, 10)
+] + [
+    pytest.param(dict(seed=seed, pair_density=0.35), id=f"sla-sparse-{seed}")
+    for seed in range(10, 14)
+] + [
+    pytest.param(dict(seed=seed, staff_scale=0.6, max_site_share=0.6), id=f"staff-share-{seed}")
+    for seed in range(14, 18)
+] + [
+    pytest.param(dict(seed=18, training_mw=0.0), id="no-training"),
+]
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize("kwargs", CASES)
+def test_optimum_equals_brute_force(kwargs: dict, solver: str) -> None:
+    inst = make_instance(**kwargs)
+    expected = brute_force(inst)
+    if math.isinf(expected):
+        with pytest.raises(InfeasibleError):
+            solve(build_model(inst), solver=solver, mip_gap=1e-9)
+        return
+    sol = solve(build_model(inst), solver=solver, mip_gap=1e-9)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(expected, rel=1e-6)
+
+
+def test_brute_force_cases_include_binding_limits() -> None:
+    """The random cases must exercise the limits, or the comparison proves little."""
+    infeasible = sum(
+        math.isinf(brute_force(make_instance(**p.values[0]))) for p in CASES
+    )
+    assert 0 < infeasible < len(CASES)
+    inst = make_instance(6, min_cluster_mw=70.0)
+    sol = solve(build_model(inst), mip_gap=1e-9) if math.isfinite(brute_force(inst)) else None
+    if sol is not None:
+        hosted = sol.train[sol.train > 1e-6]
+        assert (hosted >= 70.0 - 1e-6).all()
+
+
+def _two_sites() -> dict:
+    """One hub (20 MW inference), 60 MW training, two sites; numbers chosen to add up by hand.
+
+    Site A (west): 100 MW existing, no headroom, 1 M CNY/MW-yr running cost, fixed 10 M.
+    Site B (east): greenfield, 50 MW headroom, capex 3 M/MW-yr, running 2 M/MW-yr, fixed 30 M.
+    Only B is within the hub's SLA.
+    """
+    opex = np.zeros((2, 3, 2))
+    opex[:, 0, 0] = 1e6
+    opex[:, 0, 1] = 2e6
+    return dict(
+        site_ids=np.array(["A", "B"]), hub_ids=np.array(["hub"]),
+        group_names=np.array(["p"]), site_group=np.array([0, 0]),
+        existing_mw=np.array([100.0, 0.0]), headroom_mw=np.array([0.0, 50.0]),
+        fixed_cost=np.array([10e6, 30e6]), capex_cost=np.array([3e6, 3e6]), opex=opex,
+        staff_per_mw=np.array([0.0, 0.0]), staff_available=np.array([1e9]),
+        demand_mw=np.array([20.0]), sla_ms=np.array([10.0]),
+        training_mw=60.0, min_cluster_mw=50.0, max_site_share=1.0,
+        pair_hub=np.array([0]), pair_site=np.array([1]),
+        pair_km=np.array([100.0]), pair_rtt_ms=np.array([2.5]), pair_cost=np.array([0.1e6]),
+    )
+
+
+def test_hand_computed_case() -> None:
+    from siting.instance import Instance
+
+    inst = Instance(**_two_sites())
+    sol = solve(build_model(inst), mip_gap=1e-9)
+    # Inference must go to B: fixed 30 + 20 MW x (capex 3 + run 2 + network 0.1) = 132 M.
+    # Training (60 MW) at A: fixed 10 + 60 x 1 = 70 M; at B it would not fit beside inference
+    # (50 - 20 = 30 < 60). Total 202 M CNY/yr.
+    assert sol.objective == pytest.approx(202e6)
+    assert sol.train.tolist() == pytest.approx([60.0, 0.0])
+    assert sol.build.tolist() == pytest.approx([0.0, 20.0])
+    assert sol.open.tolist() == [True, True]
+
+
+def test_minimum_cluster_moves_training() -> None:
+    """Raising the minimum cluster above B's spare room keeps training whole at A."""
+    from siting.instance import Instance
+
+    args = _two_sites()
+    args.update(training_mw=20.0, min_cluster_mw=0.0, existing_mw=np.array([100.0, 0.0]))
+    # Without a cluster minimum training could split; at A it costs 1 M/MW vs B's 5 M/MW: A.
+    sol = solve(build_model(Instance(**args)), mip_gap=1e-9)
+    assert sol.train.tolist() == pytest.approx([20.0, 0.0])
+
+
+def test_sla_infeasible_names_the_hub() -> None:
+    from siting.instance import Instance
+
+    args = _two_sites()
+    args.update(pair_hub=np.array([], dtype=int), pair_site=np.array([], dtype=int),
+                pair_km=np.array([]), pair_rtt_ms=np.array([]), pair_cost=np.array([]),
+                nearest_site=np.array([0]), nearest_rtt_ms=np.array([9.4]))
+    with pytest.raises(InfeasibleError, match=r"hub 'hub': no site within 10 ms; the nearest is 'A' at 9.4 ms"):
+        solve(build_model(Instance(**args)))
+
+
+def test_staff_limit_infeasible_is_explained() -> None:
+    from siting.instance import Instance
+
+    args = _two_sites()
+    args.update(staff_per_mw=np.array([1.0, 1.0]), staff_available=np.array([50.0]))
+    with pytest.raises(InfeasibleError, match=r"staff: serving all demand needs at least 80 FTE"):
+        solve(build_model(Instance(**args)))
+
+
+def test_time_limit_reports_incumbent_or_optimal() -> None:
+    inst = make_instance(3, n_sites=6, n_hubs=4)
+    sol = solve(build_model(inst), time_limit=0.5, mip_gap=0.5)
+    assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert sol.gap <= 0.5 + 1e-9 or sol.status is Status.FEASIBLE
+
+
+def test_solution_arrays_match_instance(small_instance) -> None:
+    sol = solve(build_model(small_instance))
+    assert sol.serve.shape == (small_instance.n_pairs,)
+    served = np.bincount(small_instance.pair_hub, sol.serve, small_instance.n_hubs)
+    assert served == pytest.approx(small_instance.demand_mw)
+    assert dataclasses.is_dataclass(sol)
