@@ -198,6 +198,8 @@ def build_lines(source: dict) -> list[dict]:
         kind = _line_kind(geom)
         items.append(((kind, *geom.bounds), kind, geometry))
     items.sort(key=lambda t: t[0])
+    if len(items) != 8:
+        raise ValueError(f"expected 8 boundary-line features, found {len(items)}")
     return [
         {"type": "Feature", "properties": {"kind": kind}, "geometry": geometry}
         for _, kind, geometry in items

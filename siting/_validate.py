@@ -169,7 +169,9 @@ def check_unique(
     problems = []
     values = frame[key]
     for value in values[values.duplicated(keep=False)].dropna().unique():
-        where = ", ".join(str(i + rows.first) for i in range(len(values)) if values.iloc[i] == value)
+        where = ", ".join(
+            str(i + rows.first) for i in range(len(values)) if values.iloc[i] == value
+        )
         expected = f"duplicate id {value!r}; ids must be unique"
         problems.append(Problem(source, f"{rows.unit}s {where}", key, expected))
     return problems

@@ -155,15 +155,20 @@ def read_provinces(path: Path) -> gpd.GeoDataFrame:
     frame = _read_layer(path)
     rows = FEATURE_ROWS
     table, problems = check_columns(
-        pd.DataFrame(frame.drop(columns="geometry")), PROVINCE_COLUMNS,
-        source=str(path), key="name_en", rows=rows,
+        pd.DataFrame(frame.drop(columns="geometry")),
+        PROVINCE_COLUMNS,
+        source=str(path),
+        key="name_en",
+        rows=rows,
     )
     problems += check_unique(table, "name_en", source=str(path), rows=rows)
     problems += check_unique(table, "adcode", source=str(path), rows=rows)
     for i, geom in enumerate(frame.geometry):
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             kind = "nothing" if geom is None or geom.is_empty else geom.geom_type
-            problems.append(Problem(str(path), rows.label(i), "geometry", f"expected a polygon, got {kind}"))
+            problems.append(
+                Problem(str(path), rows.label(i), "geometry", f"expected a polygon, got {kind}")
+            )
     problems += _check_bounds(frame, str(path), rows)
     if problems:
         raise InputError(problems)
@@ -245,7 +250,9 @@ def _read_points(path: Path, columns: tuple[Column, ...], *, key: str) -> gpd.Ge
         kinds = layer.geometry.geom_type
         for i in np.flatnonzero(kinds.ne("Point").to_numpy()):
             expected = f"expected a point, got {kinds.iloc[i]}"
-            problems.append(Problem(source, rows.label(i, key, table[key].iloc[i]), "geometry", expected))
+            problems.append(
+                Problem(source, rows.label(i, key, table[key].iloc[i]), "geometry", expected)
+            )
         if not problems:
             table["lon"], table["lat"] = layer.geometry.x.to_numpy(), layer.geometry.y.to_numpy()
     problems += check_unique(table, key, source=source, rows=rows)
@@ -265,8 +272,10 @@ def _check_bounds(
 ) -> list[Problem]:
     bounds = frame.geometry.bounds
     outside = (
-        (bounds["minx"] < CHINA_LON[0]) | (bounds["maxx"] > CHINA_LON[1])
-        | (bounds["miny"] < CHINA_LAT[0]) | (bounds["maxy"] > CHINA_LAT[1])
+        (bounds["minx"] < CHINA_LON[0])
+        | (bounds["maxx"] > CHINA_LON[1])
+        | (bounds["miny"] < CHINA_LAT[0])
+        | (bounds["maxy"] > CHINA_LAT[1])
     )
     problems = []
     for i in np.flatnonzero(outside.to_numpy()):
@@ -286,9 +295,14 @@ def _join_attributes(
 ) -> gpd.GeoDataFrame:
     known = set(shapes["name_en"])
     problems = [
-        Problem(source, CSV_ROWS.label(i, "name_en", name), "name_en",
-                f"unknown province {name!r}; expected a name_en of the province layer")
-        for i, name in enumerate(attributes["name_en"]) if name not in known
+        Problem(
+            source,
+            CSV_ROWS.label(i, "name_en", name),
+            "name_en",
+            f"unknown province {name!r}; expected a name_en of the province layer",
+        )
+        for i, name in enumerate(attributes["name_en"])
+        if name not in known
     ]
     if problems:
         raise InputError(problems)
@@ -303,7 +317,9 @@ def _check_provinces(
     shapes = priced.set_index("name_en").geometry
     valid = ", ".join(sorted(shapes.index))
     problems = []
-    for i, (name, point, ident) in enumerate(zip(points["province"], points.geometry, points[key], strict=True)):
+    for i, (name, point, ident) in enumerate(
+        zip(points["province"], points.geometry, points[key], strict=True)
+    ):
         where = CSV_ROWS.label(i, key, ident)
         if name not in shapes.index:
             expected = f"unknown province {name!r}; expected one of: {valid}"

@@ -126,7 +126,7 @@ def _pairs_by(index: np.ndarray, size: int) -> list[np.ndarray]:
 
 
 def define_inference_demand(m: SitingModel) -> None:
-    """Each hub's inference demand is served by sites within its SLA (``Σ_s f_hs = D_h``)."""
+    """Serve each hub's inference demand from sites within its SLA: ``Σ_s f_hs = D_h``."""
     inst = m.instance
     for h, pairs in enumerate(_pairs_by(inst.pair_hub, inst.n_hubs)):
         terms = [(m.serve[k], 1.0) for k in pairs]
@@ -137,7 +137,7 @@ def define_inference_demand(m: SitingModel) -> None:
 
 
 def define_training_demand(m: SitingModel) -> None:
-    """National training demand is hosted somewhere (``Σ_s t_s = T``)."""
+    """Host the national training demand somewhere: ``Σ_s t_s = T``."""
     terms = [(t, 1.0) for t in m.train]
     if m.elastic:
         terms.append((m.shortfall[-1], 1.0))
@@ -146,7 +146,10 @@ def define_training_demand(m: SitingModel) -> None:
 
 
 def define_capacity(m: SitingModel) -> None:
-    """Hosted MW fit in existing MW of an open site plus new MW (``t_s + Σ_h f_hs ≤ E_s y_s + x_s``)."""
+    """Fit hosted MW in an open site's existing MW plus new MW.
+
+    ``t_s + Σ_h f_hs ≤ E_s y_s + x_s``
+    """
     inst = m.instance
     for s, pairs in enumerate(_pairs_by(inst.pair_site, inst.n_sites)):
         terms = [(m.serve[k], 1.0) for k in pairs]
@@ -155,15 +158,20 @@ def define_capacity(m: SitingModel) -> None:
 
 
 def define_headroom(m: SitingModel) -> None:
-    """New MW only at open sites and within grid headroom (``x_s ≤ G_s y_s``)."""
+    """Build new MW only at open sites and within grid headroom: ``x_s ≤ G_s y_s``."""
     for s in range(m.instance.n_sites):
         if m.instance.headroom_mw[s] > 0:
-            expr = pulp.LpAffineExpression([(m.build[s], 1.0), (m.open[s], -float(m.instance.headroom_mw[s]))])
+            expr = pulp.LpAffineExpression(
+                [(m.build[s], 1.0), (m.open[s], -float(m.instance.headroom_mw[s]))]
+            )
             m.problem.addConstraint(expr <= 0, f"headroom_{s}")
 
 
 def define_pair_open(m: SitingModel) -> None:
-    """A pair carries inference only to an open site (``f_hs ≤ ū_hs y_s``); tightens the LP bound."""
+    """Send inference only to open sites: ``f_hs ≤ ū_hs y_s``.
+
+    Implied by capacity and headroom; added because it tightens the LP relaxation.
+    """
     for k, site in enumerate(m.instance.pair_site):
         upper = m.serve[k].upBound or 0.0
         if upper > 0:
@@ -172,7 +180,7 @@ def define_pair_open(m: SitingModel) -> None:
 
 
 def define_training_cluster(m: SitingModel) -> None:
-    """A site hosting training hosts at least a minimum cluster (``L z_s ≤ t_s ≤ C_s z_s``)."""
+    """Host training only in clusters of a minimum size: ``L z_s ≤ t_s ≤ C_s z_s``."""
     inst = m.instance
     for s, z in enumerate(m.hosts_training):
         if z is None:
@@ -207,8 +215,12 @@ def define_objective(m: SitingModel) -> None:
     inst = m.instance
     unit = inst.unit_opex / OBJECTIVE_UNIT
     serve_cost = (unit[1][inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT).tolist()
-    terms = [(v, c) for v, c in zip(m.open, (inst.fixed_cost / OBJECTIVE_UNIT).tolist(), strict=True)]
-    terms += [(v, c) for v, c in zip(m.build, (inst.capex_cost / OBJECTIVE_UNIT).tolist(), strict=True)]
+    terms = [
+        (v, c) for v, c in zip(m.open, (inst.fixed_cost / OBJECTIVE_UNIT).tolist(), strict=True)
+    ]
+    terms += [
+        (v, c) for v, c in zip(m.build, (inst.capex_cost / OBJECTIVE_UNIT).tolist(), strict=True)
+    ]
     terms += [(v, c) for v, c in zip(m.train, unit[0].tolist(), strict=True)]
     terms += [(v, c) for v, c in zip(m.serve, serve_cost, strict=True)]
     if m.elastic:

@@ -88,9 +88,7 @@ class Costs(_Section):
 class Latency(_Section):
     """Great-circle latency model."""
 
-    route_factor: float = Field(
-        ge=1, description="Fibre route length / great-circle distance."
-    )
+    route_factor: float = Field(ge=1, description="Fibre route length / great-circle distance.")
     fibre_km_per_ms: float = Field(
         gt=0, description="One-way speed of light in fibre, km per ms (~200)."
     )

@@ -7,12 +7,16 @@ raises :class:`~siting.errors.InfeasibleError` naming the demand or limit that c
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 import shutil
+import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -170,7 +174,8 @@ def _run_highs(
     options = {"msg": False, "timeLimit": time_limit, "gapRel": mip_gap}
     if threads:
         options["threads"] = threads
-    prob.solve(pulp.HiGHS(**options))
+    with _silenced_stdout():  # HiGHS prints a banner from C++ before options apply
+        prob.solve(pulp.HiGHS(**options))
     highs = prob.solverModel
     model_status = highs.getModelStatus()
     termination = highs.modelStatusToString(model_status)
@@ -187,6 +192,20 @@ def _run_highs(
         status = "none"
     bound = info.mip_dual_bound if prob.isMIP() else info.objective_function_value
     return status, (bound if math.isfinite(bound) else math.nan), termination
+
+
+@contextlib.contextmanager
+def _silenced_stdout() -> Iterator[None]:
+    """Send what native code writes to file descriptor 1 to the null device."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 _CBC_LINE = re.compile(r"^(Result|Objective value|Lower bound|Gap)\s*[-:]\s*(.+)$", re.MULTILINE)

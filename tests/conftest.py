@@ -72,7 +72,7 @@ def brute_force(inst: Instance) -> float:
     Written independently of :mod:`siting.model`: dense matrices, one LP per binary choice.
     Returns ``inf`` if every choice is infeasible.
     """
-    S, K = inst.n_sites, inst.n_pairs
+    S, K = inst.n_sites, inst.n_pairs  # noqa: N806 - the maths' names
     n = 2 * S + K  # x (build), t (train), f (serve)
     ix, it, jf = 0, S, 2 * S
     cap = inst.existing_mw + inst.headroom_mw
@@ -119,8 +119,15 @@ def brute_force(inst: Instance) -> float:
             bounds += [(0, share[inst.pair_hub[k]]) for k in range(K)]
             if any(lo > hi for lo, hi in bounds):
                 continue
-            res = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=np.array(a_eq), b_eq=b_eq,
-                          bounds=bounds, method="highs")
+            res = linprog(
+                cost,
+                A_ub=np.array(a_ub),
+                b_ub=b_ub,
+                A_eq=np.array(a_eq),
+                b_eq=b_eq,
+                bounds=bounds,
+                method="highs",
+            )
             if res.status == 0:
                 best = min(best, res.fun + float(np.dot(inst.fixed_cost, y)))
     return best
@@ -129,3 +136,37 @@ def brute_force(inst: Instance) -> float:
 @pytest.fixture
 def small_instance() -> Instance:
     return make_instance(0)
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A scenario file and a copy of the shipped CSV layers in a temporary folder.
+
+    Returns a function ``edit(name, transform)`` that rewrites one copied file's text, and the
+    scenario path as ``edit.scenario``.
+    """
+    import shutil
+
+    for name in ("provinces.csv", "sites.csv", "hubs.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    default = (REPO / "siting" / "scenarios" / "default.toml").read_text()
+    body = default.replace('name = "default"', 'name = "copy"').replace(
+        "[data]",
+        f'[data]\nprovinces = "{DATA / "provinces.geojson"}"\n'
+        'province_attributes = "provinces.csv"\nsites = "sites.csv"\nhubs = "hubs.csv"',
+    )
+    scenario = tmp_path / "copy.toml"
+    scenario.write_text(body)
+
+    def edit(name, transform):
+        path = tmp_path / name
+        path.write_text(transform(path.read_text(encoding="utf-8")), encoding="utf-8")
+        return path
+
+    edit.scenario = scenario
+    edit.folder = tmp_path
+    return edit

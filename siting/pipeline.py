@@ -1,0 +1,215 @@
+"""Chain the stages: scenario → layers → instance → model → solve → results → outputs.
+
+Outputs are published atomically: tables and map are written to hidden staging files first
+and moved into place only when all of them are complete, so a failed run leaves no partial
+output behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from siting import __version__, settings
+from siting.errors import InfeasibleError
+from siting.feasibility import check_feasibility
+from siting.instance import Instance, build_instance
+from siting.layers import Layers, load_layers
+from siting.maps import make_map, save_map
+from siting.model import build_model
+from siting.results import Results, build_results, write_tables
+from siting.scenario import DataPaths, Scenario, load_scenario, resolve_scenario_path
+from siting.solve import Solution, solve
+
+
+@dataclass
+class Run:
+    """One optimisation run and where its outputs went.
+
+    Attributes
+    ----------
+    scenario
+        The assumptions.
+    layers, instance, solution, results
+        Each stage's output, for notebooks.
+    summary
+        What ``summary.json`` holds: scenario, hashes, solver, KPIs, timings.
+    table_dir
+        Folder of the result tables, or ``None`` if nothing was written.
+    map_path
+        The HTML map, or ``None`` if nothing was written.
+    timings
+        Seconds per stage.
+    """
+
+    scenario: Scenario
+    layers: Layers
+    instance: Instance
+    solution: Solution
+    results: Results
+    summary: dict[str, Any]
+    table_dir: Path | None = None
+    map_path: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def optimize(
+    scenario: str | Path | None = None,
+    *,
+    out_dir: Path | None = None,
+    maps_dir: Path | None = None,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    write: bool = True,
+) -> Run:
+    """Solve one scenario and write its tables and map.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file, the name of a shipped scenario, or ``None`` for the default.
+    out_dir
+        Tables go to ``out_dir/<scenario name>/``; default ``settings.out_dir``.
+    maps_dir
+        The map goes to ``maps_dir/<scenario name>.html``; default ``settings.maps_dir``.
+    solver, time_limit, mip_gap
+        Solver options; defaults from :mod:`siting.settings`.
+    write
+        Write outputs (else only compute them).
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    siting.errors.SitingError
+        On bad input, an infeasible scenario or a solver failure; nothing is written then.
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
+    path = resolve_scenario_path(scenario)
+    spec, paths = load_scenario(path)
+    layers = load_layers(paths)
+    lap("load")
+    instance = build_instance(layers, spec, source=str(path))
+    reasons = check_feasibility(instance)
+    if reasons:
+        raise InfeasibleError(reasons)
+    lap("instance")
+    model = build_model(instance)
+    lap("build")
+    solution = solve(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    lap("solve")
+    results = build_results(solution, instance, layers)
+    lap("results")
+    summary = _summary(spec, path, paths, solution, results, time_limit, mip_gap)
+    run = Run(spec, layers, instance, solution, results, summary, timings=timings)
+    if write:
+        fmap = make_map(results, title=f"siting · {spec.name}")
+        lap("map")
+        summary["timings_s"] = timings
+        run.table_dir, run.map_path = _publish(
+            results,
+            summary,
+            fmap,
+            spec.name,
+            Path(out_dir or settings.out_dir),
+            Path(maps_dir or settings.maps_dir),
+        )
+        lap("write")
+    summary["timings_s"] = timings
+    return run
+
+
+def _summary(
+    spec: Scenario,
+    path: Path,
+    paths: DataPaths,
+    solution: Solution,
+    results: Results,
+    time_limit: float | None,
+    mip_gap: float | None,
+) -> dict[str, Any]:
+    return {
+        "siting_version": __version__,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario_file": str(path),
+        "scenario_hash": spec.content_hash(),
+        "data_hash": paths.content_hash(),
+        "data_files": {k: str(v) for k, v in vars(paths).items() if v is not None},
+        "scenario": spec.to_dict(),
+        "solver": {
+            "name": solution.solver,
+            "status": solution.status.value,
+            "termination": solution.termination,
+            "objective_cny": solution.objective,
+            "bound_cny": solution.bound,
+            "gap": solution.gap,
+            "time_limit_s": settings.time_limit if time_limit is None else time_limit,
+            "mip_gap": settings.mip_gap if mip_gap is None else mip_gap,
+            "seconds": solution.seconds,
+        },
+        "kpis": results.kpis,
+    }
+
+
+def _publish(
+    results: Results, summary: dict[str, Any], fmap: Any, name: str, out_dir: Path, maps_dir: Path
+) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    maps_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; published folders are not
+    map_tmp = maps_dir / f".{name}.{uuid.uuid4().hex}.html"
+    try:
+        write_tables(results, staging)
+        (staging / "summary.json").write_text(
+            json.dumps(_json_safe(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        save_map(fmap, map_tmp)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        map_tmp.unlink(missing_ok=True)
+        raise
+    final = out_dir / name
+    old = out_dir / f".{name}.old-{uuid.uuid4().hex}"
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    map_path = maps_dir / f"{name}.html"
+    os.replace(map_tmp, map_path)
+    shutil.rmtree(old, ignore_errors=True)
+    return final, map_path
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN and infinities (not valid JSON) with ``None``, recursively."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        return _json_safe(value.item())
+    return value

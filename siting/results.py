@@ -1,0 +1,234 @@
+"""Turn a solution into tables, GeoDataFrames and KPIs a planner can audit.
+
+Every cost in the tables is CNY per year and is the product of a decision value and a unit
+cost of the instance, so the per-site costs add up to the solver's objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import LineString
+
+from siting.instance import OPEX_COMPONENTS, Instance
+from siting.layers import CRS, Layers
+from siting.solve import Solution
+
+#: Cost components of the per-site table, in the order of docs/model.md.
+COST_COLUMNS = tuple(f"cost_{c}_cny" for c in ("fixed", "capex", *OPEX_COMPONENTS, "network"))
+
+#: Share of a site's hosted MW above which it is called a training (or inference) site.
+ROLE_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Results:
+    """The plan as tables.
+
+    Attributes
+    ----------
+    sites
+        One row per candidate site: decisions, MW, costs by component, energy, emissions.
+    flows
+        One row per (hub, site) pair carrying inference, with a line geometry.
+    hubs
+        One row per hub: demand, SLA, demand-weighted and worst RTT, sites serving it.
+    provinces
+        The province layer with its attributes, for maps.
+    kpis
+        Totals: cost by component, MW by workload, stranded MW, emissions, solver status.
+    boundary_lines
+        Official-view boundary lines for maps, or ``None``.
+    """
+
+    sites: gpd.GeoDataFrame
+    flows: gpd.GeoDataFrame
+    hubs: gpd.GeoDataFrame
+    provinces: gpd.GeoDataFrame
+    kpis: dict[str, Any]
+    boundary_lines: gpd.GeoDataFrame | None = None
+
+
+def build_results(solution: Solution, instance: Instance, layers: Layers) -> Results:
+    """Assemble the result tables of a solved instance.
+
+    Parameters
+    ----------
+    solution
+        From :func:`~siting.solve.solve`.
+    instance
+        The instance that was solved (its arrays align with the layers' rows).
+    layers
+        The layers the instance was built from.
+
+    Returns
+    -------
+    Results
+    """
+    sites = _site_table(solution, instance, layers.sites)
+    flows = _flow_table(solution, instance, layers)
+    hubs = _hub_table(solution, instance, layers.hubs)
+    kpis = _kpis(solution, instance, sites, hubs)
+    return Results(sites, flows, hubs, layers.provinces, kpis, layers.boundary_lines)
+
+
+def _site_table(sol: Solution, inst: Instance, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    inference = np.bincount(inst.pair_site, sol.serve, inst.n_sites)
+    network = np.bincount(inst.pair_site, sol.serve * inst.pair_cost, inst.n_sites)
+    hosted = sol.train + inference
+    existing_used = np.where(sol.open, inst.existing_mw, 0.0)
+    installed = existing_used + sol.build
+    per_workload = np.stack([sol.train, inference])  # (2, S)
+    keep = [c for c in ("site_id", "name", "name_zh", "province", "cluster") if c in layer]
+    table = pd.DataFrame(layer[keep]).reset_index(drop=True)
+    share = np.divide(sol.train, hosted, out=np.zeros_like(hosted), where=hosted > 0)
+    table = table.assign(
+        lon=layer["lon"].to_numpy(float),
+        lat=layer["lat"].to_numpy(float),
+        open=sol.open,
+        role=_roles(sol.open, hosted, share),
+        existing_mw=inst.existing_mw,
+        headroom_mw=inst.headroom_mw,
+        new_mw=sol.build,
+        installed_mw=installed,
+        training_mw=sol.train,
+        inference_mw=inference,
+        hosted_mw=hosted,
+        training_share=share,
+        stranded_mw=np.clip(inst.existing_mw - hosted, 0.0, None),
+        utilisation=np.divide(hosted, installed, out=np.zeros_like(hosted), where=installed > 0),
+        cost_fixed_cny=np.where(sol.open, inst.fixed_cost, 0.0),
+        cost_capex_cny=sol.build * inst.capex_cost,
+    )
+    for c, name in enumerate(OPEX_COMPONENTS):
+        table[f"cost_{name}_cny"] = (inst.opex[:, c, :] * per_workload).sum(axis=0)
+    table["cost_network_cny"] = network
+    table["cost_total_cny"] = table[list(COST_COLUMNS)].sum(axis=1)
+    if inst.energy_mwh.shape == per_workload.shape:
+        table["energy_mwh"] = (inst.energy_mwh * per_workload).sum(axis=0)
+        table["emissions_t"] = (inst.emissions_t * per_workload).sum(axis=0)
+    table["staff_fte"] = (inst.staff_per_mw[:, None] * per_workload).sum(axis=0)
+    return gpd.GeoDataFrame(table, geometry=layer.geometry.values, crs=CRS)
+
+
+def _roles(opened: np.ndarray, hosted: np.ndarray, share: np.ndarray) -> np.ndarray:
+    role = np.where(
+        share >= ROLE_SHARE, "training", np.where(share <= 1 - ROLE_SHARE, "inference", "mixed")
+    )
+    role = np.where(hosted > 1e-6, role, np.where(opened, "idle", "unused"))
+    return role.astype(object)
+
+
+def _flow_table(sol: Solution, inst: Instance, layers: Layers) -> gpd.GeoDataFrame:
+    used = np.flatnonzero(sol.serve > 1e-6)
+    h, s = inst.pair_hub[used], inst.pair_site[used]
+    hub_xy = layers.hubs[["lon", "lat"]].to_numpy(float)
+    site_xy = layers.sites[["lon", "lat"]].to_numpy(float)
+    table = pd.DataFrame(
+        {
+            "hub_id": inst.hub_ids[h],
+            "site_id": inst.site_ids[s],
+            "mw": sol.serve[used],
+            "share_of_hub": sol.serve[used] / np.maximum(inst.demand_mw[h], 1e-12),
+            "rtt_ms": inst.pair_rtt_ms[used],
+            "route_km": inst.pair_km[used],
+            "cost_network_cny": sol.serve[used] * inst.pair_cost[used],
+        }
+    )
+    lines = [LineString([hub_xy[a], site_xy[b]]) for a, b in zip(h, s, strict=True)]
+    return gpd.GeoDataFrame(table, geometry=lines, crs=CRS)
+
+
+def _hub_table(sol: Solution, inst: Instance, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
+    rtt_mw = np.bincount(inst.pair_hub, sol.serve * inst.pair_rtt_ms, inst.n_hubs)
+    worst = np.zeros(inst.n_hubs)
+    n_sites = np.zeros(inst.n_hubs, dtype=int)
+    carrying = sol.serve > 1e-6
+    np.maximum.at(worst, inst.pair_hub[carrying], inst.pair_rtt_ms[carrying])
+    np.add.at(n_sites, inst.pair_hub[carrying], 1)
+    keep = [c for c in ("hub_id", "name", "name_zh", "province") if c in layer]
+    table = (
+        pd.DataFrame(layer[keep])
+        .reset_index(drop=True)
+        .assign(
+            lon=layer["lon"].to_numpy(float),
+            lat=layer["lat"].to_numpy(float),
+            demand_mw=inst.demand_mw,
+            served_mw=served,
+            sla_ms=inst.sla_ms,
+            mean_rtt_ms=np.divide(
+                rtt_mw, served, out=np.full_like(served, np.nan), where=served > 0
+            ),
+            max_rtt_ms=np.where(n_sites > 0, worst, np.nan),
+            n_sites=n_sites,
+            sites_within_sla=np.bincount(inst.pair_hub, minlength=inst.n_hubs),
+        )
+    )
+    return gpd.GeoDataFrame(table, geometry=layer.geometry.values, crs=CRS)
+
+
+def _kpis(sol: Solution, inst: Instance, sites: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, Any]:
+    costs = {c.removeprefix("cost_"): float(sites[c].sum()) for c in COST_COLUMNS}
+    served = hubs["served_mw"].sum()
+    mean_rtt = (
+        float((hubs["mean_rtt_ms"].fillna(0) * hubs["served_mw"]).sum() / served)
+        if served
+        else float("nan")
+    )
+    return {
+        "status": sol.status.value,
+        "termination": sol.termination,
+        "solver": sol.solver,
+        "objective_cny": sol.objective,
+        "bound_cny": sol.bound,
+        "gap": sol.gap,
+        "total_cost_cny": float(sites["cost_total_cny"].sum()),
+        **costs,
+        "training_mw": float(sites["training_mw"].sum()),
+        "inference_mw": float(sites["inference_mw"].sum()),
+        "new_mw": float(sites["new_mw"].sum()),
+        "existing_mw": float(inst.existing_mw.sum()),
+        "existing_used_mw": float((sites["hosted_mw"].clip(upper=sites["existing_mw"])).sum()),
+        "stranded_mw": float(sites["stranded_mw"].sum()),
+        "sites_open": int(sites["open"].sum()),
+        "emissions_t": float(sites["emissions_t"].sum())
+        if "emissions_t" in sites
+        else float("nan"),
+        "staff_fte": float(sites["staff_fte"].sum()),
+        "mean_rtt_ms": mean_rtt,
+        "solve_seconds": sol.seconds,
+    }
+
+
+def write_tables(results: Results, folder: Path) -> list[Path]:
+    """Write the result tables (CSV and GeoJSON) into a folder.
+
+    Parameters
+    ----------
+    results
+        From :func:`build_results`.
+    folder
+        Existing folder to write into.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    written = []
+    for name, frame in (("sites", results.sites), ("flows", results.flows), ("hubs", results.hubs)):
+        csv = folder / f"{name}.csv"
+        pd.DataFrame(frame.drop(columns="geometry")).to_csv(csv, index=False, float_format="%.6g")
+        geojson = folder / f"{name}.geojson"
+        if len(frame):
+            frame.to_file(geojson, driver="GeoJSON")
+        else:
+            geojson.write_text('{"type": "FeatureCollection", "features": []}\n')
+        written += [csv, geojson]
+    return written
