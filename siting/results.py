@@ -44,6 +44,12 @@ class Results:
         Totals: cost by component, MW by workload, stranded MW, emissions, solver status.
     boundary_lines
         Official-view boundary lines for maps, or ``None``.
+    backbone
+        Fibre backbone edges (line geometry; ``u``, ``v``, ``route_km``, ``name``), or ``None``
+        when latency comes from the great-circle model.
+    reach
+        Per hub, the area whose sites it can reach within its SLA (``hub_id``, ``sla_ms``,
+        polygon geometry), or ``None``.
     """
 
     sites: gpd.GeoDataFrame
@@ -52,6 +58,8 @@ class Results:
     provinces: gpd.GeoDataFrame
     kpis: dict[str, Any]
     boundary_lines: gpd.GeoDataFrame | None = None
+    backbone: gpd.GeoDataFrame | None = None
+    reach: gpd.GeoDataFrame | None = None
 
 
 def build_results(solution: Solution, instance: Instance, layers: Layers) -> Results:

@@ -11,25 +11,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "siting"
 
 #: The data flow, bottom first: a module may import only modules listed before it.
 ORDER = [
-    "errors",
-    "settings",
-    "geo",
-    "costs",
-    "_validate",
-    "scenario",
-    "layers",
-    "latency",
-    "instance",
-    "feasibility",
-    "model",
-    "solve",
-    "results",
-    "maps",
-    "pipeline",
-    "report",
-    "cli",
-    "__main__",
-]
+    "errors", "settings", "geo", "costs", "_validate", "scenario", "sweep",
+    "layers", "backbone", "network", "latency", "instance", "feasibility", "model", "solve",
+    "results", "_assets", "maps", "pipeline", "analysis", "batch", "report", "cli", "__main__",
+]  # fmt: skip
 
 #: Third-party packages confined to some modules.
 CONFINED = {
@@ -37,6 +22,9 @@ CONFINED = {
     "highspy": {"solve"},
     "folium": {"maps"},
     "branca": {"maps"},
+    "osmnx": {"network"},
+    "dask": {"batch"},
+    "distributed": {"batch"},
 }
 
 
