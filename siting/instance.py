@@ -133,7 +133,13 @@ class Instance:
         return self.opex.sum(axis=1)
 
 
-def build_instance(layers: Layers, scenario: Scenario, *, source: str = "<scenario>") -> Instance:
+def build_instance(
+    layers: Layers,
+    scenario: Scenario,
+    *,
+    source: str = "<scenario>",
+    built_mw: NDArray[np.float64] | None = None,
+) -> Instance:
     """Turn validated layers and a scenario into arrays.
 
     Parameters
@@ -144,6 +150,9 @@ def build_instance(layers: Layers, scenario: Scenario, *, source: str = "<scenar
         The assumptions.
     source
         Name of the scenario file, for messages.
+    built_mw
+        New MW already built at each site by an earlier plan: added to the existing (sunk)
+        capacity and taken off the grid headroom.
 
     Returns
     -------
@@ -160,6 +169,10 @@ def build_instance(layers: Layers, scenario: Scenario, *, source: str = "<scenar
 
     crf = annuity_factor(costs.discount_rate, costs.lifetime_years)
     existing = sites["existing_mw"].to_numpy(float)
+    headroom = sites["grid_headroom_mw"].to_numpy(float)
+    if built_mw is not None:
+        existing = existing + built_mw
+        headroom = np.clip(headroom - built_mw, 0.0, None)
     greenfield = existing == 0
     fixed = costs.site_fixed_cny_per_year + greenfield * costs.site_development_cny * crf
     capex = np.full(len(sites), costs.capex_cny_per_mw * crf)
@@ -188,6 +201,7 @@ def build_instance(layers: Layers, scenario: Scenario, *, source: str = "<scenar
     staff = layers.provinces.set_index("name_en").loc[groups, "staff_available_fte"]
 
     hub_ids = hubs["hub_id"].to_numpy(str)
+    demand = hubs["inference_mw"].to_numpy(float) * dem.inference_scale
     sla = _hub_sla(hub_ids, dem.inference_sla_ms, dem.hub_sla_ms, source)
     km, rtt = great_circle_matrix(
         hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], **scenario.latency.model_dump()
@@ -201,15 +215,15 @@ def build_instance(layers: Layers, scenario: Scenario, *, source: str = "<scenar
         group_names=groups,
         site_group=site_group.astype(np.int64),
         existing_mw=existing,
-        headroom_mw=sites["grid_headroom_mw"].to_numpy(float),
+        headroom_mw=headroom,
         fixed_cost=fixed,
         capex_cost=capex,
         opex=opex,
         staff_per_mw=staff_per_mw,
         staff_available=staff.to_numpy(float),
-        demand_mw=hubs["inference_mw"].to_numpy(float) * dem.inference_scale,
+        demand_mw=demand,
         sla_ms=sla,
-        training_mw=dem.training_mw,
+        training_mw=training_demand_mw(dem.training_mw, dem.training_share, demand.sum()),
         min_cluster_mw=scenario.training.min_cluster_mw,
         max_site_share=dem.max_site_share,
         pair_hub=pair_hub.astype(np.int64),
@@ -222,6 +236,27 @@ def build_instance(layers: Layers, scenario: Scenario, *, source: str = "<scenar
         nearest_site=rtt.argmin(axis=1).astype(np.int64) if rtt.size else np.zeros(0, np.int64),
         nearest_rtt_ms=rtt.min(axis=1) if rtt.size else np.zeros(0),
     )
+
+
+def training_demand_mw(training_mw: float, share: float | None, inference_mw: float) -> float:
+    """National training demand: ``training_mw``, or ``share`` of all demand when given.
+
+    Parameters
+    ----------
+    training_mw
+        Training demand stated in MW.
+    share
+        Training's share of total (training + inference) demand, in [0, 1); overrides
+        ``training_mw`` when not ``None``.
+    inference_mw
+        Total inference demand, MW.
+
+    Returns
+    -------
+    float
+        ``share / (1 - share) * inference_mw`` if a share is given, else ``training_mw``.
+    """
+    return training_mw if share is None else share / (1.0 - share) * inference_mw
 
 
 def _hub_sla(

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from siting import __version__, settings
 from siting.errors import InfeasibleError
 from siting.feasibility import check_feasibility
@@ -27,7 +29,13 @@ from siting.layers import Layers, load_layers
 from siting.maps import make_map, save_map
 from siting.model import build_model
 from siting.results import Results, build_results, write_tables
-from siting.scenario import DataPaths, Scenario, load_scenario, resolve_scenario_path
+from siting.scenario import (
+    DataPaths,
+    Scenario,
+    data_paths,
+    load_scenario,
+    resolve_scenario_path,
+)
 from siting.solve import Solution, solve
 
 
@@ -63,7 +71,7 @@ class Run:
 
 
 def optimize(
-    scenario: str | Path | None = None,
+    scenario: str | Path | Scenario | None = None,
     *,
     out_dir: Path | None = None,
     maps_dir: Path | None = None,
@@ -77,7 +85,8 @@ def optimize(
     Parameters
     ----------
     scenario
-        A scenario file, the name of a shipped scenario, or ``None`` for the default.
+        A scenario file, the name of a shipped scenario, ``None`` for the default, or a
+        :class:`Scenario`.
     out_dir
         Tables go to ``out_dir/<scenario name>/``; default ``settings.out_dir``.
     maps_dir
@@ -105,22 +114,16 @@ def optimize(
         timings[stage] = now - clock
         clock = now
 
-    path = resolve_scenario_path(scenario)
-    spec, paths = load_scenario(path)
-    layers = load_layers(paths)
-    lap("load")
-    instance = build_instance(layers, spec, source=str(path))
-    reasons = check_feasibility(instance)
-    if reasons:
-        raise InfeasibleError(reasons)
-    lap("instance")
+    prepared = prepare(scenario, timings=timings)
+    spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
+    clock = time.perf_counter()
     model = build_model(instance)
     lap("build")
     solution = solve(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
     lap("solve")
     results = build_results(solution, instance, layers)
     lap("results")
-    summary = _summary(spec, path, paths, solution, results, time_limit, mip_gap)
+    summary = _summary(prepared, solution, results, time_limit, mip_gap)
     run = Run(spec, layers, instance, solution, results, summary, timings=timings)
     if write:
         fmap = make_map(results, title=f"siting · {spec.name}")
@@ -139,19 +142,92 @@ def optimize(
     return run
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A scenario with its layers and instance, ready to model.
+
+    Attributes
+    ----------
+    scenario
+        The assumptions.
+    path
+        The scenario file.
+    paths
+        Its input files.
+    layers
+        The validated layers.
+    instance
+        The arrays.
+    """
+
+    scenario: Scenario
+    path: Path
+    paths: DataPaths
+    layers: Layers
+    instance: Instance
+
+
+def prepare(
+    scenario: str | Path | Scenario | None = None,
+    *,
+    built_mw: np.ndarray | None = None,
+    timings: dict[str, float] | None = None,
+) -> Prepared:
+    """Load a scenario and its layers and build its instance; check it can be feasible.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file, a shipped scenario's name, ``None`` for the default, or a validated
+        :class:`Scenario` (its relative ``[data]`` paths are taken from the working folder).
+    built_mw
+        New MW already built per site by an earlier plan (sunk); see
+        :func:`~siting.instance.build_instance`.
+    timings
+        If given, seconds of the ``load`` and ``instance`` stages are recorded in it.
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    siting.errors.InputError
+        On bad input.
+    siting.errors.InfeasibleError
+        If a necessary condition for feasibility fails (see :mod:`siting.feasibility`).
+    """
+    start = time.perf_counter()
+    if isinstance(scenario, Scenario):
+        spec, path = scenario, Path(f"<{scenario.name}>")
+        paths = data_paths(spec, Path.cwd())
+    else:
+        path = resolve_scenario_path(scenario)
+        spec, paths = load_scenario(path)
+    layers = load_layers(paths)
+    loaded = time.perf_counter()
+    instance = build_instance(layers, spec, source=str(path), built_mw=built_mw)
+    reasons = check_feasibility(instance)
+    if reasons:
+        raise InfeasibleError(reasons)
+    if timings is not None:
+        timings["load"] = loaded - start
+        timings["instance"] = time.perf_counter() - loaded
+    return Prepared(spec, path, paths, layers, instance)
+
+
 def _summary(
-    spec: Scenario,
-    path: Path,
-    paths: DataPaths,
+    prepared: Prepared,
     solution: Solution,
     results: Results,
     time_limit: float | None,
     mip_gap: float | None,
 ) -> dict[str, Any]:
+    spec, paths = prepared.scenario, prepared.paths
     return {
         "siting_version": __version__,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scenario_file": str(path),
+        "scenario_file": str(prepared.path),
         "scenario_hash": spec.content_hash(),
         "data_hash": paths.content_hash(),
         "data_files": {k: str(v) for k, v in vars(paths).items() if v is not None},

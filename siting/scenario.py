@@ -27,7 +27,16 @@ class _Section(BaseModel):
 class Demand(_Section):
     """What has to be served."""
 
-    training_mw: float = Field(ge=0, description="National training demand, MW of IT load.")
+    training_mw: float = Field(0.0, ge=0, description="National training demand, MW of IT load.")
+    training_share: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description=(
+            "If set, training demand is this share of all demand and replaces training_mw: "
+            "T = share / (1 - share) x total inference demand."
+        ),
+    )
     inference_scale: float = Field(
         1.0, ge=0, description="Multiplier on every hub's inference demand in the hubs layer."
     )
@@ -124,8 +133,14 @@ class Scenario(_Section):
         return self.model_dump(mode="json")
 
     def content_hash(self) -> str:
-        """Return a SHA-256 of the scenario's content, stable across runs and machines."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """Return a SHA-256 of the scenario's content, stable across runs and machines.
+
+        The ``[data]`` paths are left out (they differ between machines); the content of the
+        data files is hashed by :meth:`DataPaths.content_hash`.
+        """
+        content = self.to_dict()
+        content.pop("data")
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -232,6 +247,33 @@ def load_scenario(name_or_path: str | Path | None = None) -> tuple[Scenario, Dat
         If the file is missing, is not valid TOML, has an unknown key or a bad value.
     """
     path = resolve_scenario_path(name_or_path)
+    scenario = parse_scenario(read_scenario_table(path), source=str(path))
+    return scenario, data_paths(scenario, path.parent)
+
+
+def read_scenario_table(path: Path, *, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file as a table, with the scenario it ``extends`` merged underneath.
+
+    A file may say ``extends = "default"`` (a shipped scenario) or ``extends = "base.toml"``
+    (a path relative to it) and then override any key; tables merge key by key. The relative
+    ``[data]`` paths of a parent are made absolute against the parent's folder.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+
+    Returns
+    -------
+    dict
+        Tables and keys, not yet validated.
+
+    Raises
+    ------
+    InputError
+        If a file is missing or not valid TOML, the chain of ``extends`` loops, or a file that
+        extends another has no ``name`` of its own.
+    """
     if not path.is_file():
         shipped = sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml"))
         expected = f"no such file (shipped scenarios: {', '.join(shipped)})"
@@ -240,8 +282,49 @@ def load_scenario(name_or_path: str | Path | None = None) -> tuple[Scenario, Dat
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError([Problem(str(path), "", "", f"not valid TOML: {exc}")]) from None
-    scenario = parse_scenario(raw, source=str(path))
-    return scenario, data_paths(scenario, path.parent)
+    parent_name = raw.pop("extends", None)
+    if parent_name is None:
+        return raw
+    if not isinstance(parent_name, str):
+        expected = f"expected a scenario name or file, got {parent_name!r}"
+        raise InputError([Problem(str(path), "top level", "extends", expected)])
+    if "name" not in raw:
+        expected = "missing; a scenario that extends another needs a name of its own"
+        raise InputError([Problem(str(path), "top level", "name", expected)])
+    relative = path.parent / parent_name
+    parent = relative if relative.suffix == ".toml" else resolve_scenario_path(parent_name)
+    if parent.resolve() in _seen or parent.resolve() == path.resolve():
+        chain = " -> ".join(p.name for p in (*_seen, path.resolve(), parent.resolve()))
+        raise InputError([Problem(str(path), "top level", "extends", f"a loop: {chain}")])
+    base = read_scenario_table(parent, _seen=(*_seen, path.resolve()))
+    for key, value in base.get("data", {}).items():
+        if isinstance(value, str) and not Path(value).is_absolute():
+            base["data"][key] = str((parent.parent / value).resolve())
+    return merge_tables(base, raw)
+
+
+def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge two scenario tables: keys of ``override`` win, sub-tables merge recursively.
+
+    Parameters
+    ----------
+    base
+        The table underneath.
+    override
+        The table on top.
+
+    Returns
+    -------
+    dict
+        A new table; neither input is changed.
+    """
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_tables(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def parse_scenario(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenario:

@@ -28,7 +28,13 @@ from siting import settings
 from siting.errors import InfeasibleError, SolverError
 from siting.feasibility import check_feasibility
 from siting.instance import Instance
-from siting.model import OBJECTIVE_UNIT, SitingModel, build_model
+from siting.model import (
+    OBJECTIVE_UNIT,
+    RobustModel,
+    SitingModel,
+    build_model,
+    objective_terms,
+)
 
 
 class Status(StrEnum):
@@ -117,6 +123,94 @@ def solve(
     SolverError
         If the solver failed, or hit its limit before finding any plan.
     """
+    run = _run(model.problem, solver, time_limit, mip_gap, threads)
+    if run.status == "infeasible":
+        if model.elastic:
+            raise SolverError(f"{run.solver} reported the elastic model infeasible: {run.words}")
+        raise InfeasibleError(explain_infeasibility(model.instance, solver=run.solver))
+    return _solution(model, run)
+
+
+@dataclass(frozen=True)
+class RobustSolution:
+    """A solved robust plan: one build decision, one :class:`Solution` per scenario.
+
+    Attributes
+    ----------
+    status, bound, gap, solver, termination, seconds
+        As in :class:`Solution`, for the whole model.
+    objective
+        Expected cost (CNY/yr), or the worst-case regret (CNY/yr) when minimising regret.
+    scenarios
+        Each scenario's use of the shared plan; their ``open`` and ``build`` are equal.
+    """
+
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    termination: str
+    seconds: float
+    scenarios: list[Solution]
+
+
+def solve_robust(
+    model: RobustModel,
+    *,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+) -> RobustSolution:
+    """Solve a robust (two-stage) model; options as in :func:`solve`.
+
+    Raises
+    ------
+    InfeasibleError
+        If some scenario cannot be served by any plan, naming the scenario and the reason.
+    SolverError
+        If the solver failed or found no plan within its limits.
+    """
+    run = _run(model.problem, solver, time_limit, mip_gap, threads)
+    if run.status == "infeasible":
+        reasons = []
+        for i, sub in enumerate(model.scenarios):
+            reasons += [f"scenario {i}: {r}" for r in check_feasibility(sub.instance)]
+        raise InfeasibleError(reasons or ["the scenarios together admit no plan"])
+    parts = [_solution(sub, run) for sub in model.scenarios]
+    objective = (pulp.value(model.problem.objective) or 0.0) * OBJECTIVE_UNIT
+    bound = run.bound * OBJECTIVE_UNIT
+    if run.status == "optimal" and math.isnan(bound):
+        bound = objective
+    return RobustSolution(
+        status=Status(run.status),
+        objective=objective,
+        bound=bound,
+        gap=_gap(objective, bound),
+        solver=run.solver,
+        termination=run.words,
+        seconds=run.seconds,
+        scenarios=parts,
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    status: str
+    bound: float
+    words: str
+    solver: str
+    seconds: float
+
+
+def _run(
+    prob: pulp.LpProblem,
+    solver: str | None,
+    time_limit: float | None,
+    mip_gap: float | None,
+    threads: int | None,
+) -> _Run:
     solver = (solver or settings.solver).lower()
     time_limit = settings.time_limit if time_limit is None else time_limit
     mip_gap = settings.mip_gap if mip_gap is None else mip_gap
@@ -125,40 +219,39 @@ def solve(
         msg = f"unknown solver {solver!r}; expected one of {', '.join(settings.SOLVERS)}"
         raise SolverError(msg)
     start = time.perf_counter()
-    if solver == "highs":
-        status, bound, termination = _run_highs(model.problem, time_limit, mip_gap, threads)
-    else:
-        status, bound, termination = _run_cbc(model.problem, time_limit, mip_gap, threads)
+    runner = _run_highs if solver == "highs" else _run_cbc
+    status, bound, words = runner(prob, time_limit, mip_gap, threads)
     seconds = time.perf_counter() - start
-    if status == "infeasible":
-        if model.elastic:
-            raise SolverError(f"{solver} reported the elastic model infeasible: {termination}")
-        raise InfeasibleError(explain_infeasibility(model.instance, solver=solver))
     if status == "none":
-        msg = f"{solver} found no feasible plan ({termination}); raise the time limit"
+        msg = f"{solver} found no feasible plan ({words}); raise the time limit"
         raise SolverError(msg)
-    return _solution(model, Status(status), bound, solver, termination, seconds)
+    return _Run(status, bound, words, solver, seconds)
 
 
-def _solution(
-    model: SitingModel, status: Status, bound: float, solver: str, termination: str, seconds: float
-) -> Solution:
+def _gap(objective: float, bound: float) -> float:
+    if math.isnan(bound):
+        return math.nan
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def _solution(model: SitingModel, run: _Run) -> Solution:
     def values(variables: list[pulp.LpVariable]) -> np.ndarray:
         return np.array([v.value() or 0.0 for v in variables], dtype=float)
 
-    objective = (pulp.value(model.problem.objective) or 0.0) * OBJECTIVE_UNIT
-    bound = bound * OBJECTIVE_UNIT
-    if status is Status.OPTIMAL and math.isnan(bound):
+    objective = sum(c * (v.value() or 0.0) for v, c in objective_terms(model)) * OBJECTIVE_UNIT
+    single = pulp.value(model.problem.objective) or 0.0
+    whole = abs(single * OBJECTIVE_UNIT - objective) <= 1e-6 * max(abs(objective), 1.0)
+    bound = run.bound * OBJECTIVE_UNIT if whole else math.nan
+    if run.status == "optimal" and whole and math.isnan(bound):
         bound = objective
-    gap = abs(objective - bound) / max(abs(objective), 1e-9) if not math.isnan(bound) else math.nan
     return Solution(
-        status=status,
+        status=Status(run.status),
         objective=objective,
         bound=bound,
-        gap=gap,
-        solver=solver,
-        termination=termination,
-        seconds=seconds,
+        gap=_gap(objective, bound),
+        solver=run.solver,
+        termination=run.words,
+        seconds=run.seconds,
         open=values(model.open) > 0.5,
         build=np.clip(values(model.build), 0, None),
         train=np.clip(values(model.train), 0, None),
