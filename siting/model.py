@@ -195,7 +195,7 @@ def build_robust_model(
         terms: Terms = []
         for weight, sub in zip(w, subs, strict=True):
             terms += [(v, c * float(weight)) for v, c in objective_terms(sub)]
-        prob.setObjective(pulp.LpAffineExpression(terms))
+        prob.setObjective(summed(terms))
     else:
         model.regret = prob.add_variable("regret")
         for i, (sub, best) in enumerate(zip(subs, optimal_costs, strict=True)):
@@ -203,6 +203,18 @@ def build_robust_model(
             prob.addConstraint(expr <= float(best) / OBJECTIVE_UNIT, f"regret_{i}")
         prob.setObjective(pulp.LpAffineExpression([(model.regret, 1.0)]))
     return model
+
+
+def summed(terms: Terms) -> pulp.LpAffineExpression:
+    """Build an expression from terms, adding the coefficients of a repeated variable.
+
+    ``pulp.LpAffineExpression(terms)`` keeps only the last coefficient of a variable that
+    appears twice; the shared first-stage variables of a robust model do.
+    """
+    total: dict[pulp.LpVariable, float] = {}
+    for var, coef in terms:
+        total[var] = total.get(var, 0.0) + coef
+    return pulp.LpAffineExpression(list(total.items()))
 
 
 def fix_plan(model: SitingModel | RobustModel, opened: np.ndarray, build: np.ndarray) -> None:

@@ -248,7 +248,11 @@ def load_scenario(name_or_path: str | Path | None = None) -> tuple[Scenario, Dat
     """
     path = resolve_scenario_path(name_or_path)
     scenario = parse_scenario(read_scenario_table(path), source=str(path))
-    return scenario, data_paths(scenario, path.parent)
+    paths = data_paths(scenario, path.parent)
+    # Store the resolved files, so the scenario stands on its own (e.g. when a variant of it
+    # is built in memory); the content hash leaves [data] out.
+    files = {k: str(v) for k, v in vars(paths).items() if v is not None}
+    return scenario.model_copy(update={"data": DataFiles(**files)}), paths
 
 
 def read_scenario_table(path: Path, *, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:

@@ -170,3 +170,39 @@ def data_copy(tmp_path):
     edit.scenario = scenario
     edit.folder = tmp_path
     return edit
+
+
+TINY_SITES = """site_id,name,province,lon,lat,grid_headroom_mw,existing_mw,tariff_cny_kwh
+west,Zhongwei,Ningxia,105.18,37.51,200,0,0.30
+east,Shanghai,Shanghai,121.47,31.23,200,0,
+"""
+TINY_HUBS = """hub_id,name,province,lon,lat,inference_mw
+shanghai,Shanghai,Shanghai,121.47,31.23,100
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """Two sites (cheap-power west, east by the only hub) and two futures.
+
+    ``boom``: 100 MW of training, no inference; ``shift``: no training, 100 MW of inference
+    within 5 ms of Shanghai, which the west (~1,500 km away) cannot reach.
+    """
+    import shutil
+
+    shutil.copy(DATA / "provinces.csv", tmp_path / "provinces.csv")
+    (tmp_path / "sites.csv").write_text(TINY_SITES)
+    (tmp_path / "hubs.csv").write_text(TINY_HUBS)
+    data = (
+        f'[data]\nprovinces = "{DATA / "provinces.geojson"}"\n'
+        'province_attributes = "provinces.csv"\nsites = "sites.csv"\nhubs = "hubs.csv"\n'
+    )
+    (tmp_path / "boom.toml").write_text(
+        'extends = "default"\nname = "boom"\n[demand]\ntraining_mw = 100.0\n'
+        "inference_scale = 0.0\n" + data
+    )
+    (tmp_path / "shift.toml").write_text(
+        'extends = "default"\nname = "shift"\n[demand]\ntraining_mw = 0.0\n'
+        "inference_sla_ms = 5.0\n" + data
+    )
+    return tmp_path

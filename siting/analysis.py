@@ -1,0 +1,362 @@
+"""Analyses that compare plans across futures.
+
+The stranded-capacity audit, the robust plan and "why here, why not there". Each is a few
+optimisations of the stages in :mod:`siting.pipeline`; all costs are CNY per year, all
+capacities MW of IT load.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting.costs import annuity_factor
+from siting.errors import InfeasibleError, InputError, Problem, SitingError
+from siting.model import Forcing, build_model, build_robust_model, fix_plan
+from siting.pipeline import Prepared, prepare
+from siting.results import Results, build_results
+from siting.scenario import Scenario
+from siting.solve import Solution, solve, solve_robust
+
+ScenarioRef = str | Path | Scenario | None
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Capacity built for one future, used under another.
+
+    Attributes
+    ----------
+    built_name
+        The scenario whose plan was built, or ``"existing"`` for the capacity in the data.
+    under_name
+        The scenario the capacity is used under.
+    results
+        The best use of the sunk capacity under the second scenario (new builds allowed).
+    sites
+        Per site: existing MW in the data, MW added by the built plan, sunk MW, hosted MW,
+        idle MW and utilisation of the sunk MW.
+    provinces
+        The same, summed by province.
+    kpis
+        ``sunk_mw``, ``idle_mw``, ``utilisation``, ``cost_under_plan_cny`` (running the sunk
+        capacity under the second scenario), ``plan_sunk_cost_cny`` (annualised capex and site
+        development of the built plan), ``cost_optimal_cny`` (the second scenario planned from
+        the data's existing capacity) and ``mismatch_cny`` (what following the built plan
+        costs more than planning for the second scenario).
+    """
+
+    built_name: str
+    under_name: str
+    results: Results
+    sites: pd.DataFrame
+    provinces: pd.DataFrame
+    kpis: dict[str, Any]
+
+
+def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit:
+    """Fix what one scenario builds as sunk and re-optimise under another.
+
+    Parameters
+    ----------
+    built
+        The scenario whose build plan is taken as sunk, or ``"existing"`` for the existing
+        capacity in the data alone.
+    under
+        The scenario to use it under.
+    **solve_options
+        Passed to :func:`~siting.solve.solve` (``solver``, ``time_limit``, ``mip_gap``).
+
+    Returns
+    -------
+    Audit
+
+    Raises
+    ------
+    InputError
+        If the two scenarios use different candidate sites.
+    """
+    target = prepare(under)
+    inst = target.instance
+    added = np.zeros(inst.n_sites)
+    sunk_cost = 0.0
+    built_name = "existing"
+    if built != "existing":
+        source = prepare(built)
+        _same_sites(source, target)
+        plan = solve(build_model(source.instance), **solve_options)
+        added = plan.build
+        built_name = source.scenario.name
+        sunk_cost = _sunk_cost(source, plan)
+    given = target if built == "existing" else prepare(under, built_mw=added)
+    used = solve(build_model(given.instance), **solve_options)
+    results = build_results(used, given.instance, given.layers)
+    optimal = solve(build_model(inst), **solve_options)
+
+    sunk = given.instance.existing_mw
+    hosted = results.sites["hosted_mw"].to_numpy()
+    sites = pd.DataFrame(
+        {
+            "site_id": inst.site_ids,
+            "name": target.layers.sites["name"].to_numpy(),
+            "province": target.layers.sites["province"].to_numpy(),
+            "existing_mw": inst.existing_mw,
+            "added_mw": added,
+            "sunk_mw": sunk,
+            "hosted_mw": hosted,
+            "new_mw": used.build,
+            "idle_mw": np.clip(sunk - hosted, 0.0, None),
+        }
+    )
+    sites["utilisation"] = _ratio(np.minimum(hosted, sunk), sunk)
+    provinces = sites.groupby("province", as_index=False)[
+        ["existing_mw", "added_mw", "sunk_mw", "hosted_mw", "new_mw", "idle_mw"]
+    ].sum()
+    provinces["utilisation"] = _ratio(
+        (provinces["sunk_mw"] - provinces["idle_mw"]).to_numpy(), provinces["sunk_mw"].to_numpy()
+    )
+    total_sunk = float(sunk.sum())
+    kpis = {
+        "built": built_name,
+        "under": target.scenario.name,
+        "sunk_mw": total_sunk,
+        "idle_mw": float(sites["idle_mw"].sum()),
+        "utilisation": (total_sunk - float(sites["idle_mw"].sum())) / total_sunk
+        if total_sunk
+        else math.nan,
+        "cost_under_plan_cny": used.objective,
+        "plan_sunk_cost_cny": sunk_cost,
+        "cost_optimal_cny": optimal.objective,
+        "mismatch_cny": used.objective + sunk_cost - optimal.objective,
+    }
+    return Audit(built_name, target.scenario.name, results, sites, provinces, kpis)
+
+
+def _sunk_cost(source: Prepared, plan: Solution) -> float:
+    """Annualised capex of the MW a plan builds plus development of the sites it opens new."""
+    inst, costs = source.instance, source.scenario.costs
+    development = annuity_factor(costs.discount_rate, costs.lifetime_years)
+    development *= costs.site_development_cny
+    greenfield = (inst.existing_mw == 0) & plan.open & (plan.build > 1e-6)
+    return float((inst.capex_cost * plan.build).sum() + development * greenfield.sum())
+
+
+def _same_sites(a: Prepared, b: Prepared) -> None:
+    if not np.array_equal(a.instance.site_ids, b.instance.site_ids):
+        expected = f"the same candidate sites as {b.path} (site ids differ)"
+        raise InputError([Problem(str(a.path), "", "sites", expected)])
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+
+
+@dataclass(frozen=True)
+class RobustReport:
+    """One build plan for several futures, next to each future's own plan.
+
+    Attributes
+    ----------
+    names
+        The scenarios.
+    weights
+        Their probabilities.
+    criterion
+        ``"expected"`` (minimise expected cost) or ``"regret"`` (minimise worst regret).
+    table
+        One row per plan (each scenario's own plan, then ``robust``): its cost under every
+        scenario (``inf`` where the plan cannot serve it), expected cost and worst regret.
+    results
+        The robust plan's use in each scenario.
+    """
+
+    names: list[str]
+    weights: np.ndarray
+    criterion: str
+    table: pd.DataFrame
+    results: list[Results]
+
+
+def robust_plan(
+    scenarios: Sequence[ScenarioRef],
+    weights: Sequence[float] | None = None,
+    *,
+    criterion: str = "expected",
+    **solve_options: Any,
+) -> RobustReport:
+    """Find one build plan for several scenarios and compare it with each scenario's own plan.
+
+    The build decision (sites opened, MW built) is shared; how capacity is used is decided
+    per scenario. Each single-scenario plan is evaluated in every scenario with its build
+    fixed.
+
+    Parameters
+    ----------
+    scenarios
+        Two or more scenarios sharing the same candidate sites.
+    weights
+        Probabilities (default equal).
+    criterion
+        ``"expected"`` or ``"regret"``.
+    **solve_options
+        Passed to the solver.
+
+    Returns
+    -------
+    RobustReport
+    """
+    if criterion not in ("expected", "regret"):
+        msg = f"unknown criterion {criterion!r}; expected 'expected' or 'regret'"
+        raise InputError([Problem("robust", "", "criterion", msg)])
+    prepared = [prepare(s) for s in scenarios]
+    for other in prepared[1:]:
+        _same_sites(other, prepared[0])
+    names = [p.scenario.name for p in prepared]
+    w = np.full(len(prepared), 1.0) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    own = [solve(build_model(p.instance), **solve_options) for p in prepared]
+    best = np.array([s.objective for s in own])
+
+    rows = []
+    for name, plan in zip(names, own, strict=True):
+        costs = [_cost_with_plan(p, plan, **solve_options) for p in prepared]
+        rows.append(_row(f"plan of {name}", costs, w, best, names))
+    instances = [p.instance for p in prepared]
+    model = build_robust_model(
+        instances, w, optimal_costs=best.tolist() if criterion == "regret" else None
+    )
+    solved = solve_robust(model, **solve_options)
+    rows.append(_row("robust", [s.objective for s in solved.scenarios], w, best, names))
+    results = [
+        build_results(sol, p.instance, p.layers)
+        for sol, p in zip(solved.scenarios, prepared, strict=True)
+    ]
+    return RobustReport(names, w, criterion, pd.DataFrame(rows), results)
+
+
+def _cost_with_plan(prepared: Prepared, plan: Solution, **solve_options: Any) -> float:
+    model = build_model(prepared.instance)
+    fix_plan(model, plan.open, plan.build)
+    try:
+        return solve(model, **solve_options).objective
+    except InfeasibleError:
+        return math.inf
+
+
+def _row(
+    plan: str, costs: Sequence[float], w: np.ndarray, best: np.ndarray, names: list[str]
+) -> dict[str, Any]:
+    cost = np.asarray(costs, dtype=float)
+    row: dict[str, Any] = {"plan": plan}
+    row.update({f"cost_{n}_cny": c for n, c in zip(names, cost, strict=True)})
+    row["expected_cost_cny"] = float(np.dot(w, cost)) if np.isfinite(cost).all() else math.inf
+    row["worst_regret_cny"] = float(np.max(cost - best))
+    return row
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    """Marginal costs behind a plan.
+
+    Attributes
+    ----------
+    sites
+        For every candidate site the plan leaves unused and each workload: the extra yearly
+        cost of making it host ``mw`` of that workload (``inf`` and a reason if impossible).
+    hubs
+        For every hub: the extra yearly cost of tightening its SLA by ``tighten_ms``.
+    """
+
+    sites: pd.DataFrame
+    hubs: pd.DataFrame
+
+
+def why_not(
+    scenario: ScenarioRef = None,
+    *,
+    inference_mw: float = 20.0,
+    training_mw: float | None = None,
+    tighten_ms: float = 1.0,
+    **solve_options: Any,
+) -> WhyNot:
+    """Price the alternatives to a plan: unused sites forced in, each hub's SLA tightened.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    inference_mw
+        Inference MW an unused site is made to host.
+    training_mw
+        Training MW an unused site is made to host (default: the minimum cluster).
+    tighten_ms
+        How much each hub's SLA is tightened, ms.
+    **solve_options
+        Passed to the solver.
+
+    Returns
+    -------
+    WhyNot
+    """
+    base = prepare(scenario)
+    inst = base.instance
+    plan = solve(build_model(inst), **solve_options)
+    hosted = plan.train + np.bincount(inst.pair_site, plan.serve, inst.n_sites)
+    train_mw = inst.min_cluster_mw if training_mw is None else training_mw
+    rows = []
+    for s in np.flatnonzero(hosted < 1e-6):
+        for workload, mw in (("training", train_mw), ("inference", inference_mw)):
+            extra, reason = _forced_cost(inst, Forcing(int(s), workload, mw), plan, solve_options)
+            rows.append(
+                {
+                    "site_id": inst.site_ids[s],
+                    "name": base.layers.sites["name"].iloc[s],
+                    "workload": workload,
+                    "mw": mw,
+                    "extra_cost_cny": extra,
+                    "reason": reason,
+                }
+            )
+    hubs = []
+    raw = base.scenario.to_dict()
+    for h, hub in enumerate(inst.hub_ids):
+        tighter = float(inst.sla_ms[h]) - tighten_ms
+        changed = dict(raw, demand=dict(raw["demand"], hub_sla_ms={**raw["demand"]["hub_sla_ms"]}))
+        changed["demand"]["hub_sla_ms"][str(hub)] = tighter
+        extra, reason = math.inf, ""
+        try:
+            variant = prepare(Scenario.model_validate(changed))
+            extra = solve(build_model(variant.instance), **solve_options).objective - plan.objective
+        except SitingError as exc:
+            reason = str(exc).splitlines()[-1].strip(" -")
+        hubs.append(
+            {
+                "hub_id": hub,
+                "sla_ms": float(inst.sla_ms[h]),
+                "tightened_ms": tighter,
+                "extra_cost_cny": extra,
+                "reason": reason,
+            }
+        )
+    return WhyNot(pd.DataFrame(rows), pd.DataFrame(hubs))
+
+
+def _forced_cost(
+    inst: Any, forcing: Forcing, plan: Solution, solve_options: dict[str, Any]
+) -> tuple[float, str]:
+    if forcing.workload == "inference" and not (inst.pair_site == forcing.site).any():
+        return math.inf, "no hub within its SLA"
+    if forcing.workload == "training" and inst.capacity_mw[forcing.site] < forcing.mw:
+        return math.inf, f"capacity {inst.capacity_mw[forcing.site]:.0f} MW < {forcing.mw:g} MW"
+    try:
+        forced = solve(build_model(inst, forcing=[forcing]), **solve_options)
+    except InfeasibleError:
+        return math.inf, f"cannot host {forcing.mw:g} MW of {forcing.workload} under the limits"
+    return forced.objective - plan.objective, ""
