@@ -37,6 +37,10 @@ data: install
 	$(BIN)/python -m pip install --quiet -e '.[data]'
 	$(BIN)/python scripts/build_provinces.py
 	$(BIN)/python scripts/build_province_attributes.py
+	$(BIN)/python scripts/build_sites_hubs.py
+	$(BIN)/python scripts/build_cities.py
+	$(BIN)/python scripts/build_prefecture_instance.py
+	$(BIN)/python scripts/build_county_instance.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

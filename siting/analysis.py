@@ -21,7 +21,7 @@ from siting.errors import InfeasibleError, InputError, Problem, SitingError
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
 from siting.pipeline import Prepared, prepare
 from siting.results import Results, build_results
-from siting.scenario import Scenario
+from siting.scenario import Scenario, parse_scenario
 from siting.solve import Solution, solve, solve_robust
 
 ScenarioRef = str | Path | Scenario | None
@@ -360,3 +360,49 @@ def _forced_cost(
     except InfeasibleError:
         return math.inf, f"cannot host {forcing.mw:g} MW of {forcing.workload} under the limits"
     return forced.objective - plan.objective, ""
+
+
+def tradeoff(
+    scenario: ScenarioRef, parameter: str, values: Sequence[float], **solve_options: Any
+) -> pd.DataFrame:
+    """Cost and plan KPIs as one parameter varies; each point is an optimisation.
+
+    Parameters
+    ----------
+    scenario
+        The base scenario.
+    parameter
+        A dotted scenario key, e.g. ``"demand.inference_sla_ms"`` or
+        ``"costs.carbon_cny_per_t"``.
+    values
+        The values to try.
+    **solve_options
+        Passed to the solver.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value: the value, ``status`` (``optimal``, ``feasible`` or
+        ``infeasible``), the reason when infeasible, and the KPIs of the plan.
+    """
+    base = prepare(scenario).scenario.to_dict()
+    section, _, key = parameter.partition(".")
+    if section not in base or not isinstance(base[section], dict) or key not in base[section]:
+        expected = "a dotted key of the scenario, e.g. demand.inference_sla_ms"
+        raise InputError(
+            [Problem("tradeoff", "", parameter, f"unknown parameter; expected {expected}")]
+        )
+    rows = []
+    for value in values:
+        variant = dict(base, **{section: dict(base[section], **{key: value})})
+        variant["name"] = f"{base['name']}-{key}-{value:g}"
+        row: dict[str, Any] = {parameter: value}
+        try:
+            prepared = prepare(parse_scenario(variant, source=f"{parameter}={value:g}"))
+            solution = solve(build_model(prepared.instance), **solve_options)
+        except InfeasibleError as exc:
+            rows.append({**row, "status": "infeasible", "reason": "; ".join(exc.reasons)})
+            continue
+        kpis = build_results(solution, prepared.instance, prepared.layers).kpis
+        rows.append({**row, **kpis, "reason": ""})
+    return pd.DataFrame(rows)

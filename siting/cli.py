@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from siting import __version__, settings
-from siting.errors import SitingError
+from siting.errors import InputError, Problem, SitingError
 
 _EPILOG = """\
 examples:
@@ -19,6 +19,11 @@ examples:
   siting optimize my.toml --out results    a scenario file of your own
   siting optimize --solver cbc --time-limit 30 --gap 0.001
   siting validate my.toml                  check a scenario and its data without solving
+  siting audit --built 2023-training-boom --under 2025-inference-shift
+  siting robust 2023-training-boom 2025-inference-shift --criterion regret
+  siting whynot                            price unused sites and tighter SLAs
+  siting tradeoff --param demand.inference_sla_ms --values 4,6,8,10,15,20
+  siting batch sweeps/uncertain-2027.toml --out out/uncertain --workers 2
 
 exit status: 0 success, 2 bad input, infeasible scenario or solver failure
 """
@@ -47,40 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _scenario_argument(opt)
-    opt.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help=f"folder for result tables (default: {settings.out_dir})",
-    )
-    opt.add_argument(
-        "--maps",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help=f"folder for the HTML map (default: {settings.maps_dir})",
-    )
-    opt.add_argument(
-        "--solver",
-        choices=settings.SOLVERS,
-        default=None,
-        help=f"MILP solver (default: {settings.solver})",
-    )
-    opt.add_argument(
-        "--time-limit",
-        type=_positive,
-        default=None,
-        metavar="S",
-        help=f"solver time limit in seconds (default: {settings.time_limit:g})",
-    )
-    opt.add_argument(
-        "--gap",
-        type=_positive,
-        default=None,
-        metavar="G",
-        help=f"relative MIP gap to stop at (default: {settings.mip_gap:g})",
-    )
+    _output_arguments(opt, maps=True)
+    _solver_arguments(opt)
     opt.add_argument("--quiet", action="store_true", help="print only where outputs went")
 
     val = sub.add_parser(
@@ -89,6 +62,142 @@ def _parser() -> argparse.ArgumentParser:
         description="Read and validate a scenario and every input layer it names.",
     )
     _scenario_argument(val)
+
+    aud = sub.add_parser(
+        "audit",
+        help="fix one scenario's build as sunk, re-optimise under another: what is stranded",
+        description=(
+            "Take the capacity one scenario builds (or the existing capacity in the data) as "
+            "sunk, re-optimise under another scenario, and report idle MW and utilisation by "
+            "site and province and the cost of the mismatch. Writes OUT/audit-A-under-B/ and "
+            "a map."
+        ),
+    )
+    aud.add_argument(
+        "--built",
+        required=True,
+        metavar="SCENARIO",
+        help="scenario whose plan was built, or 'existing' for the data's capacity",
+    )
+    aud.add_argument(
+        "--under", required=True, metavar="SCENARIO", help="scenario the capacity is used under"
+    )
+    _output_arguments(aud, maps=True)
+    _solver_arguments(aud)
+
+    rob = sub.add_parser(
+        "robust",
+        help="one build plan for several scenarios, with each scenario's own plan beside it",
+        description=(
+            "Find one build plan (sites opened, MW built) shared by several scenarios, each "
+            "using it its own way, minimising the expected cost or the worst-case regret; "
+            "evaluate every single-scenario plan in every scenario beside it. Writes "
+            "OUT/robust-<criterion>/plans.csv and the robust plan's tables per scenario."
+        ),
+    )
+    rob.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
+    rob.add_argument(
+        "--weights",
+        type=_numbers,
+        default=None,
+        metavar="W,W,...",
+        help="scenario probabilities (default: equal)",
+    )
+    rob.add_argument(
+        "--criterion",
+        choices=("expected", "regret"),
+        default="expected",
+        help="minimise expected cost or worst-case regret (default: expected)",
+    )
+    _output_arguments(rob)
+    _solver_arguments(rob)
+
+    why = sub.add_parser(
+        "whynot",
+        help="extra cost of using each unused site, and of tightening each hub's SLA",
+        description=(
+            "For every candidate the plan leaves unused, the extra yearly cost if it were "
+            "made to host some inference or training; for every hub, the extra cost of "
+            "tightening its SLA. Writes OUT/whynot-<scenario>/sites.csv and hubs.csv."
+        ),
+    )
+    _scenario_argument(why)
+    why.add_argument(
+        "--inference-mw",
+        type=_positive,
+        default=20.0,
+        metavar="MW",
+        help="inference an unused site is made to host (default: 20)",
+    )
+    why.add_argument(
+        "--training-mw",
+        type=_positive,
+        default=None,
+        metavar="MW",
+        help="training an unused site is made to host (default: the minimum cluster)",
+    )
+    why.add_argument(
+        "--tighten-ms",
+        type=_positive,
+        default=1.0,
+        metavar="MS",
+        help="how much each hub's SLA is tightened (default: 1)",
+    )
+    _output_arguments(why)
+    _solver_arguments(why)
+
+    tra = sub.add_parser(
+        "tradeoff",
+        help="cost against one parameter (e.g. SLA or carbon price), one optimisation a point",
+        description=(
+            "Optimise the scenario once per value of a parameter and write the curve as a "
+            "table (CSV), a static plot (PNG) and an interactive page (HTML) to "
+            "OUT/tradeoff-<scenario>-<parameter>/."
+        ),
+    )
+    _scenario_argument(tra)
+    tra.add_argument(
+        "--param",
+        required=True,
+        metavar="KEY",
+        help="dotted scenario key, e.g. demand.inference_sla_ms or costs.carbon_cny_per_t",
+    )
+    tra.add_argument(
+        "--values", required=True, type=_numbers, metavar="V,V,...", help="comma-separated values"
+    )
+    _output_arguments(tra)
+    _solver_arguments(tra)
+
+    bat = sub.add_parser(
+        "batch",
+        help="run every scenario of a sweep file on Dask",
+        description=(
+            "Expand a sweep file (a grid and/or Monte Carlo draws around a base scenario) and "
+            "solve every scenario on Dask: a local cluster, or an existing one at --scheduler. "
+            "Each result is saved as it finishes (OUT/scenarios/<key>.json); a re-run skips "
+            "finished scenarios; failures are recorded and do not stop the batch. Combined "
+            "tables: OUT/results.parquet, results.csv, sites.parquet, summary.json."
+        ),
+    )
+    bat.add_argument("sweep", type=Path, metavar="SWEEP", help="sweep TOML file")
+    bat.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    bat.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the local cluster (default: the number of cores)",
+    )
+    bat.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    bat.add_argument(
+        "--retry-failed", action="store_true", help="run again the scenarios recorded as failed"
+    )
+    _solver_arguments(bat)
     return parser
 
 
@@ -100,6 +209,60 @@ def _scenario_argument(parser: argparse.ArgumentParser) -> None:
         metavar="SCENARIO",
         help="scenario TOML file or shipped scenario name (default: the shipped 'default')",
     )
+
+
+def _output_arguments(parser: argparse.ArgumentParser, *, maps: bool = False) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder for result tables (default: {settings.out_dir})",
+    )
+    if maps:
+        parser.add_argument(
+            "--maps",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help=f"folder for the HTML map (default: {settings.maps_dir})",
+        )
+
+
+def _solver_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--solver",
+        choices=settings.SOLVERS,
+        default=None,
+        help=f"MILP solver (default: {settings.solver})",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=_positive,
+        default=None,
+        metavar="S",
+        help=f"solver time limit in seconds (default: {settings.time_limit:g})",
+    )
+    parser.add_argument(
+        "--gap",
+        type=_positive,
+        default=None,
+        metavar="G",
+        help=f"relative MIP gap to stop at (default: {settings.mip_gap:g})",
+    )
+
+
+def _solver_options(args: argparse.Namespace) -> dict[str, object]:
+    return {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, got {text!r}"
+        ) from None
 
 
 def _positive(text: str) -> float:
@@ -126,10 +289,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 on an error the user can fix.
     """
     args = _parser().parse_args(argv)
+    commands = {
+        "optimize": _optimize,
+        "validate": _validate,
+        "audit": _audit,
+        "robust": _robust,
+        "whynot": _whynot,
+        "tradeoff": _tradeoff,
+        "batch": _batch,
+    }
     try:
-        if args.command == "optimize":
-            return _optimize(args)
-        return _validate(args)
+        return commands[args.command](args)
     except SitingError as exc:
         print(f"siting: error: {exc}", file=sys.stderr)
         return 2
@@ -142,14 +312,7 @@ def _optimize(args: argparse.Namespace) -> int:
     from siting.pipeline import optimize
     from siting.report import print_summary
 
-    run = optimize(
-        args.scenario,
-        out_dir=args.out,
-        maps_dir=args.maps,
-        solver=args.solver,
-        time_limit=args.time_limit,
-        mip_gap=args.gap,
-    )
+    run = optimize(args.scenario, out_dir=args.out, maps_dir=args.maps, **_solver_options(args))
     if args.quiet:
         print(f"{run.table_dir}\n{run.map_path}")
     else:
@@ -158,18 +321,141 @@ def _optimize(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from siting.instance import build_instance
-    from siting.layers import load_layers
-    from siting.scenario import load_scenario, resolve_scenario_path
+    from siting.pipeline import prepare
 
-    path = resolve_scenario_path(args.scenario)
-    spec, paths = load_scenario(path)
-    layers = load_layers(paths)
-    inst = build_instance(layers, spec, source=str(path))
+    prepared = prepare(args.scenario)
+    inst = prepared.instance
     print(
-        f"{path}: valid · {len(layers.sites)} sites, {len(layers.hubs)} hubs, "
+        f"{prepared.path}: valid · {inst.n_sites} sites, {inst.n_hubs} hubs, "
         f"{inst.n_pairs} hub-site pairs within the SLA"
     )
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from siting.analysis import audit
+    from siting.maps import make_map
+    from siting.pipeline import publish, write_json
+    from siting.report import print_audit
+    from siting.results import write_tables
+
+    result = audit(args.built, args.under, **_solver_options(args))
+    name = f"audit-{result.built_name}-under-{result.under_name}"
+
+    def write(folder: Path) -> None:
+        write_tables(result.results, folder)
+        result.sites.to_csv(folder / "audit_sites.csv", index=False, float_format="%.6g")
+        result.provinces.to_csv(folder / "audit_provinces.csv", index=False, float_format="%.6g")
+        write_json(folder / "summary.json", result.kpis)
+
+    title = f"{result.built_name} built, used under {result.under_name}"
+    folder, map_path = publish(
+        name,
+        Path(args.out or settings.out_dir),
+        write,
+        fmap=make_map(result.results, title=title),
+        maps_dir=args.maps,
+    )
+    print_audit(result, folder, map_path)
+    return 0
+
+
+def _robust(args: argparse.Namespace) -> int:
+    from siting.analysis import robust_plan
+    from siting.pipeline import publish, write_json
+    from siting.report import print_robust
+    from siting.results import write_tables
+
+    if len(args.scenarios) < 2:
+        raise InputError([Problem("robust", "", "SCENARIO", "expected two or more scenarios")])
+    if args.weights is not None and len(args.weights) != len(args.scenarios):
+        expected = f"expected {len(args.scenarios)} weights, got {len(args.weights)}"
+        raise InputError([Problem("robust", "", "--weights", expected)])
+    report = robust_plan(
+        args.scenarios, args.weights, criterion=args.criterion, **_solver_options(args)
+    )
+
+    def write(folder: Path) -> None:
+        report.table.to_csv(folder / "plans.csv", index=False, float_format="%.6g")
+        for name, results in zip(report.names, report.results, strict=True):
+            (folder / name).mkdir()
+            write_tables(results, folder / name)
+        summary = {
+            "scenarios": report.names,
+            "weights": report.weights.tolist(),
+            "criterion": report.criterion,
+            "plans": report.table.to_dict(orient="records"),
+        }
+        write_json(folder / "summary.json", summary)
+
+    folder, _ = publish(f"robust-{args.criterion}", Path(args.out or settings.out_dir), write)
+    print_robust(report, folder)
+    return 0
+
+
+def _whynot(args: argparse.Namespace) -> int:
+    from siting.analysis import why_not
+    from siting.pipeline import publish
+    from siting.report import print_whynot
+    from siting.scenario import resolve_scenario_path
+
+    result = why_not(
+        args.scenario,
+        inference_mw=args.inference_mw,
+        training_mw=args.training_mw,
+        tighten_ms=args.tighten_ms,
+        **_solver_options(args),
+    )
+
+    def write(folder: Path) -> None:
+        result.sites.to_csv(folder / "sites.csv", index=False, float_format="%.6g")
+        result.hubs.to_csv(folder / "hubs.csv", index=False, float_format="%.6g")
+
+    name = f"whynot-{resolve_scenario_path(args.scenario).stem}"
+    folder, _ = publish(name, Path(args.out or settings.out_dir), write)
+    print_whynot(result, folder)
+    return 0
+
+
+def _tradeoff(args: argparse.Namespace) -> int:
+    from siting.analysis import tradeoff
+    from siting.pipeline import publish
+    from siting.plots import tradeoff_html, tradeoff_png
+    from siting.report import print_tradeoff
+    from siting.scenario import resolve_scenario_path
+
+    table = tradeoff(args.scenario, args.param, args.values, **_solver_options(args))
+    stem = resolve_scenario_path(args.scenario).stem
+    title = f"{stem}: cost against {args.param}"
+
+    def write(folder: Path) -> None:
+        table.to_csv(folder / "tradeoff.csv", index=False, float_format="%.6g")
+        tradeoff_png(table, args.param, folder / "tradeoff.png", title=title)
+        tradeoff_html(table, args.param, folder / "tradeoff.html", title=title)
+
+    name = f"tradeoff-{stem}-{args.param.replace('.', '-')}"
+    folder, _ = publish(name, Path(args.out or settings.out_dir), write)
+    print_tradeoff(table, args.param, folder)
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from siting.batch import run_batch
+    from siting.report import batch_progress, print_batch
+    from siting.sweep import load_sweep
+
+    sweep = load_sweep(args.sweep)
+    with batch_progress(len(sweep.points)) as update:
+        outcome = run_batch(
+            sweep,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            options=_solver_options(args),
+            retry_failed=args.retry_failed,
+            progress=update,
+        )
+    print_batch(outcome, args.out)
     return 0
 
 

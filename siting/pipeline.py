@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,13 +130,17 @@ def optimize(
         fmap = make_map(results, title=f"siting · {spec.name}")
         lap("map")
         summary["timings_s"] = timings
-        run.table_dir, run.map_path = _publish(
-            results,
-            summary,
-            fmap,
+
+        def write_outputs(folder: Path) -> None:
+            write_tables(results, folder)
+            write_json(folder / "summary.json", summary)
+
+        run.table_dir, run.map_path = publish(
             spec.name,
             Path(out_dir or settings.out_dir),
-            Path(maps_dir or settings.maps_dir),
+            write_outputs,
+            fmap=fmap,
+            maps_dir=maps_dir,
         )
         lap("write")
     summary["timings_s"] = timings
@@ -247,45 +252,83 @@ def _summary(
     }
 
 
-def _publish(
-    results: Results, summary: dict[str, Any], fmap: Any, name: str, out_dir: Path, maps_dir: Path
-) -> tuple[Path, Path]:
+def publish(
+    name: str,
+    out_dir: Path,
+    write: Callable[[Path], None],
+    *,
+    fmap: Any = None,
+    maps_dir: Path | None = None,
+) -> tuple[Path, Path | None]:
+    """Write a run's files to ``out_dir/name/`` (and a map) all at once, or not at all.
+
+    ``write`` fills a hidden staging folder; only when it and the map are complete is the
+    folder moved into place (replacing an earlier one) and the map renamed to
+    ``maps_dir/name.html``. On any error the staging files are removed and earlier outputs
+    stay as they were.
+
+    Parameters
+    ----------
+    name
+        Folder and map name.
+    out_dir
+        Parent folder of the output folder.
+    write
+        Writes the output files into the folder it is given.
+    fmap
+        A map to save, or ``None``.
+    maps_dir
+        Folder of the map (default ``settings.maps_dir``).
+
+    Returns
+    -------
+    tuple of Path and Path or None
+        The output folder and the map.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    maps_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir))
     umask = os.umask(0)
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; published folders are not
-    map_tmp = maps_dir / f".{name}.{uuid.uuid4().hex}.html"
+    map_tmp = None
     try:
-        write_tables(results, staging)
-        (staging / "summary.json").write_text(
-            json.dumps(_json_safe(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        save_map(fmap, map_tmp)
+        write(staging)
+        if fmap is not None:
+            maps_dir = Path(maps_dir or settings.maps_dir)
+            maps_dir.mkdir(parents=True, exist_ok=True)
+            map_tmp = maps_dir / f".{name}.{uuid.uuid4().hex}.html"
+            save_map(fmap, map_tmp)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        map_tmp.unlink(missing_ok=True)
+        if map_tmp is not None:
+            map_tmp.unlink(missing_ok=True)
         raise
     final = out_dir / name
     old = out_dir / f".{name}.old-{uuid.uuid4().hex}"
     if final.exists():
         final.rename(old)
     staging.rename(final)
-    map_path = maps_dir / f"{name}.html"
-    os.replace(map_tmp, map_path)
+    map_path = None
+    if map_tmp is not None and maps_dir is not None:
+        map_path = maps_dir / f"{name}.html"
+        os.replace(map_tmp, map_path)
     shutil.rmtree(old, ignore_errors=True)
     return final, map_path
 
 
-def _json_safe(value: Any) -> Any:
+def write_json(path: Path, data: Any) -> None:
+    """Write data as indented UTF-8 JSON, NaN and infinities as ``null``."""
+    path.write_text(json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def json_safe(value: Any) -> Any:
     """Replace NaN and infinities (not valid JSON) with ``None``, recursively."""
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "item"):  # numpy scalar
-        return _json_safe(value.item())
+        return json_safe(value.item())
     return value

@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "siting"
 ORDER = [
     "errors", "settings", "geo", "costs", "_validate", "scenario", "sweep",
     "layers", "backbone", "network", "latency", "instance", "feasibility", "model", "solve",
-    "results", "_assets", "maps", "pipeline", "analysis", "batch", "report", "cli", "__main__",
+    "results", "_assets", "maps", "plots", "pipeline", "analysis", "batch", "report", "cli",
+    "__main__",
 ]  # fmt: skip
 
 #: Third-party packages confined to some modules.
@@ -25,6 +26,7 @@ CONFINED = {
     "osmnx": {"network"},
     "dask": {"batch"},
     "distributed": {"batch"},
+    "matplotlib": {"plots"},
 }
 
 

@@ -1,0 +1,317 @@
+"""Run every scenario of a sweep on Dask, persisting each result as it finishes.
+
+A local cluster is started by default; with a scheduler address the same sweep runs on an
+existing Dask cluster. Each scenario's record is written atomically to
+``OUT/scenarios/<key>.json`` when it finishes (``ok``, ``infeasible`` or ``failed`` with the
+message), so a crash leaves no half-written file and a re-run skips what is done. When all
+are done, the records are combined into tables and a summary.
+
+This is the only module that uses Dask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting.errors import InfeasibleError
+from siting.feasibility import check_feasibility
+from siting.instance import build_instance
+from siting.layers import Layers, load_layers
+from siting.model import build_model
+from siting.pipeline import json_safe
+from siting.results import build_results
+from siting.scenario import DataPaths, Scenario, data_paths
+from siting.solve import solve
+from siting.sweep import Sweep, SweepPoint
+
+#: Per-site columns kept in the combined site table.
+SITE_COLUMNS = (
+    "site_id",
+    "province",
+    "open",
+    "new_mw",
+    "training_mw",
+    "inference_mw",
+    "hosted_mw",
+    "stranded_mw",
+    "cost_total_cny",
+)
+
+Task = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+@functools.lru_cache(maxsize=8)
+def _layers(files: tuple[str, ...]) -> Layers:
+    """Layers per worker process, read once per set of input files."""
+    return load_layers(DataPaths(*(Path(f) if f else None for f in files)))
+
+
+def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """Solve one scenario and return its record (runs on a worker).
+
+    Parameters
+    ----------
+    scenario
+        The scenario as plain data (:meth:`Scenario.to_dict`).
+    options
+        Solver options: ``solver``, ``time_limit``, ``mip_gap``.
+
+    Returns
+    -------
+    dict
+        ``status`` (``ok`` or ``infeasible``), ``error``, ``kpis``, ``sites`` (per-site rows)
+        and ``timings_s`` (``prepare``, ``build``, ``solve``, ``results``).
+    """
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    spec = Scenario.model_validate(scenario)
+    paths = data_paths(spec)
+    files = tuple(str(p) if p else "" for p in vars(paths).values())
+    layers = _layers(files)
+    inst = build_instance(layers, spec, source=spec.name)
+    reasons = check_feasibility(inst)
+    timings["prepare"] = time.perf_counter() - start
+    if reasons:
+        return {
+            "status": "infeasible",
+            "error": str(InfeasibleError(reasons)),
+            "timings_s": timings,
+        }
+    start = time.perf_counter()
+    model = build_model(inst)
+    timings["build"] = time.perf_counter() - start
+    try:
+        solution = solve(model, **options)
+    except InfeasibleError as exc:
+        return {"status": "infeasible", "error": str(exc), "timings_s": timings}
+    timings["solve"] = solution.seconds
+    start = time.perf_counter()
+    results = build_results(solution, inst, layers)
+    sites = pd.DataFrame(results.sites[list(SITE_COLUMNS)])
+    timings["results"] = time.perf_counter() - start
+    return {
+        "status": "ok",
+        "error": "",
+        "kpis": results.kpis,
+        "sites": sites.to_dict(orient="list"),
+        "timings_s": timings,
+    }
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a batch run did.
+
+    Attributes
+    ----------
+    table
+        One row per scenario: name, key, status, swept parameters, KPIs.
+    sites
+        One row per scenario and site (scenarios that solved).
+    summary
+        Counts, the distribution of total cost and stranded MW, and each site's share of
+        scenarios in which it is used.
+    ran, skipped
+        Scenarios solved in this run, and skipped because a record existed.
+    """
+
+    table: pd.DataFrame
+    sites: pd.DataFrame
+    summary: dict[str, Any]
+    ran: int
+    skipped: int
+
+
+def run_batch(
+    sweep: Sweep,
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    options: dict[str, Any] | None = None,
+    retry_failed: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+    task: Task = solve_point,
+) -> BatchOutcome:
+    """Run a sweep on Dask and write per-scenario records and combined tables.
+
+    Parameters
+    ----------
+    sweep
+        From :func:`siting.sweep.load_sweep`.
+    out_dir
+        Output folder; records go to ``out_dir/scenarios/``.
+    workers
+        Worker processes of the local cluster (default: the number of cores).
+    scheduler
+        Address of an existing Dask scheduler (``tcp://host:8786``); no local cluster then.
+    options
+        Solver options for every scenario.
+    retry_failed
+        Run again the scenarios whose record says ``failed`` (a crash or solver error).
+    progress
+        Called with (done, failed, left) after each scenario.
+    task
+        The function run per scenario (tests replace it).
+
+    Returns
+    -------
+    BatchOutcome
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    records = out_dir / "scenarios"
+    records.mkdir(parents=True, exist_ok=True)
+    todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]
+    skipped = len(sweep.points) - len(todo)
+    done = failed = 0
+    if todo:
+        with contextlib.ExitStack() as stack:
+            if scheduler is None:
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=workers or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
+                )
+            client = stack.enter_context(Client(scheduler or cluster))
+            futures = {
+                client.submit(
+                    task, p.scenario.to_dict(), options or {}, key=f"siting-{p.key}", pure=False
+                ): p
+                for p in todo
+            }
+            for future in as_completed(futures):
+                point = futures[future]
+                try:
+                    record = future.result()
+                except Exception as exc:  # a crashed scenario is recorded, not raised
+                    record = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+                _write_record(records / f"{point.key}.json", point, record)
+                done += record["status"] == "ok"
+                failed += record["status"] != "ok"
+                if progress is not None:
+                    progress(done, failed, len(todo) - done - failed)
+    table, sites, summary = combine(sweep, records)
+    table_tmp = _atomic_paths(
+        out_dir, ["results.parquet", "results.csv", "sites.parquet", "summary.json"]
+    )
+    table.to_parquet(table_tmp["results.parquet"], index=False)
+    table.to_csv(table_tmp["results.csv"], index=False)
+    sites.to_parquet(table_tmp["sites.parquet"], index=False)
+    table_tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
+    for name, tmp in table_tmp.items():
+        os.replace(tmp, out_dir / name)
+    return BatchOutcome(table, sites, summary, len(todo), skipped)
+
+
+def _needs_run(path: Path, retry_failed: bool) -> bool:
+    if not path.exists():
+        return True
+    return retry_failed and json.loads(path.read_text())["status"] == "failed"
+
+
+def _write_record(path: Path, point: SweepPoint, record: dict[str, Any]) -> None:
+    body = {
+        "name": point.name,
+        "key": point.key,
+        "overrides": point.overrides,
+        "scenario": point.scenario.to_dict(),
+        **record,
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(json_safe(body), indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def _atomic_paths(folder: Path, names: list[str]) -> dict[str, Path]:
+    return {name: folder / f".{name}.{os.getpid()}.tmp" for name in names}
+
+
+def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Combine the records of a sweep's scenarios into tables and a summary.
+
+    Parameters
+    ----------
+    sweep
+        The sweep.
+    records
+        The folder of per-scenario records.
+
+    Returns
+    -------
+    tuple
+        The scenario table, the scenario × site table and the summary.
+    """
+    rows, site_frames = [], []
+    for point in sweep.points:
+        path = records / f"{point.key}.json"
+        record = json.loads(path.read_text()) if path.exists() else {"status": "missing"}
+        row = {
+            "name": point.name,
+            "key": point.key,
+            "status": record["status"],
+            "error": record.get("error", ""),
+            **point.overrides,
+        }
+        kpis = dict(record.get("kpis", {}))
+        row["solver_status"] = kpis.pop("status", "")
+        row.update(kpis)
+        timings = record.get("timings_s", {})
+        row.update({f"seconds_{k}": v for k, v in timings.items()})
+        rows.append(row)
+        if record["status"] == "ok":
+            frame = pd.DataFrame(record["sites"])
+            frame.insert(0, "name", point.name)
+            site_frames.append(frame)
+    table = pd.DataFrame(rows)
+    sites = pd.concat(site_frames, ignore_index=True) if site_frames else pd.DataFrame()
+    return table, sites, _summary(sweep, table, sites)
+
+
+def _summary(sweep: Sweep, table: pd.DataFrame, sites: pd.DataFrame) -> dict[str, Any]:
+    ok = table[table["status"] == "ok"]
+    counts = table["status"].value_counts().to_dict()
+    summary: dict[str, Any] = {"sweep": sweep.name, "scenarios": len(table), "counts": counts}
+    for column in ("total_cost_cny", "stranded_mw", "new_mw"):
+        if column in ok:
+            values = ok[column].to_numpy(float)
+            summary[column] = _distribution(values)
+    if len(sites):
+        used = sites.assign(used=sites["hosted_mw"] > 1e-6).groupby("site_id")["used"].mean()
+        summary["share_of_scenarios_site_used"] = used.sort_values(ascending=False).to_dict()
+    return summary
+
+
+def _distribution(values: np.ndarray) -> dict[str, float]:
+    if values.size == 0:
+        return {}
+    q = np.percentile(values, [5, 25, 50, 75, 95])
+    return {
+        "mean": float(values.mean()),
+        "std": float(values.std()),
+        "min": float(values.min()),
+        "p5": q[0],
+        "p25": q[1],
+        "p50": q[2],
+        "p75": q[3],
+        "p95": q[4],
+        "max": float(values.max()),
+    }

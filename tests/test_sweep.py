@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+
+from siting.errors import InputError
+from siting.sweep import load_sweep
+
+
+def _write(tmp_path, body: str):
+    path = tmp_path / "s.toml"
+    path.write_text(body)
+    return path
+
+
+def test_grid_expands_every_combination(tmp_path) -> None:
+    sweep = load_sweep(
+        _write(
+            tmp_path,
+            'name = "g"\n[grid]\n"demand.inference_sla_ms" = [5.0, 10.0]\n'
+            '"costs.carbon_cny_per_t" = [0.0, 50.0, 100.0]\n',
+        )
+    )
+    assert len(sweep.points) == 6
+    assert sweep.parameters == ["demand.inference_sla_ms", "costs.carbon_cny_per_t"]
+    combos = {
+        (p.scenario.demand.inference_sla_ms, p.scenario.costs.carbon_cny_per_t)
+        for p in sweep.points
+    }
+    assert combos == {(a, b) for a in (5.0, 10.0) for b in (0.0, 50.0, 100.0)}
+    assert [p.name for p in sweep.points][:2] == ["g-0000", "g-0001"]
+    assert len({p.key for p in sweep.points}) == 6
+
+
+def test_keys_are_stable_and_content_based(tmp_path) -> None:
+    body = 'name = "g"\n[grid]\n"demand.training_mw" = [100.0, 200.0]\n'
+    a = load_sweep(_write(tmp_path, body))
+    b = load_sweep(_write(tmp_path, body))
+    assert [p.key for p in a.points] == [p.key for p in b.points]
+    c = load_sweep(_write(tmp_path, body.replace("200.0", "300.0")))
+    assert a.points[0].key == c.points[0].key and a.points[1].key != c.points[1].key
+
+
+def test_monte_carlo_is_seeded(tmp_path) -> None:
+    body = (
+        'name = "m"\n[monte_carlo]\ndraws = 20\nseed = 3\n[monte_carlo.parameters]\n'
+        '"costs.power_price_multiplier" = { distribution = "uniform", low = 0.8, high = 1.2 }\n'
+        '"demand.training_share" = '
+        '{ distribution = "triangular", low = 0.1, mode = 0.2, high = 0.5 }\n'
+        '"demand.inference_scale" = { distribution = "normal", mean = 1.0, sd = 0.5, low = 0.0 }\n'
+    )
+    a, b = load_sweep(_write(tmp_path, body)), load_sweep(_write(tmp_path, body))
+    assert [p.overrides for p in a.points] == [p.overrides for p in b.points]
+    prices = [p.scenario.costs.power_price_multiplier for p in a.points]
+    assert all(0.8 <= x <= 1.2 for x in prices) and len(set(prices)) == 20
+    assert all(p.scenario.demand.inference_scale >= 0 for p in a.points)
+    other = load_sweep(_write(tmp_path, body.replace("seed = 3", "seed = 4")))
+    assert [p.key for p in other.points] != [p.key for p in a.points]
+
+
+def test_grid_times_draws(tmp_path) -> None:
+    body = (
+        'name = "gm"\n[grid]\n"demand.inference_sla_ms" = [8.0, 12.0]\n'
+        "[monte_carlo]\ndraws = 3\nseed = 1\n[monte_carlo.parameters]\n"
+        '"costs.power_price_multiplier" = { distribution = "uniform", low = 0.9, high = 1.1 }\n'
+    )
+    assert len(load_sweep(_write(tmp_path, body)).points) == 6
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[grid]\n"demand.training_mw" = [1.0]\n', r"field 'name': missing"),
+        (
+            'name = "x"\n[grid]\n"demand.training_mw" = []\n',
+            r"\[grid\]: field 'demand.training_mw': expected a non-empty list",
+        ),
+        (
+            'name = "x"\n[grid]\n"demand.trainng_mw" = [1.0]\n',
+            r"\[demand\]: field 'trainng_mw': unknown key",
+        ),
+        (
+            'name = "x"\n[grid]\n"demand.training_mw" = [-1.0]\n',
+            r"field 'training_mw': input should be greater than or equal to 0",
+        ),
+        (
+            'name = "x"\n[monte_carlo]\ndraws = 0\nseed = 1\n',
+            r"field 'draws': expected an integer ≥ 1",
+        ),
+        (
+            'name = "x"\n[monte_carlo]\ndraws = 2\nseed = 1\n[monte_carlo.parameters]\n'
+            '"costs.carbon_cny_per_t" = { distribution = "beta" }\n',
+            r"field 'costs.carbon_cny_per_t': expected \{ distribution = one of uniform",
+        ),
+        ('name = "x"\n', r"expected a \[grid\] or \[monte_carlo\] table"),
+        (
+            'name = "x"\nbase = "nope"\n[grid]\n"demand.training_mw" = [1.0]\n',
+            r"s.toml: top level: field 'base': no scenario 'nope'",
+        ),
+    ],
+)
+def test_bad_sweeps(tmp_path, body: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        load_sweep(_write(tmp_path, body))
