@@ -1,0 +1,138 @@
+"""The analysis commands of the CLI end to end on the tiny two-site world."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from siting.cli import main
+
+
+def _run(args: list[str], capsys) -> str:
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+def test_audit_command(tiny, tmp_path, capsys) -> None:
+    out = _run(
+        [
+            "audit",
+            "--built",
+            str(tiny / "boom.toml"),
+            "--under",
+            str(tiny / "shift.toml"),
+            "--out",
+            str(tmp_path / "o"),
+            "--maps",
+            str(tmp_path / "m"),
+        ],
+        capsys,
+    )
+    folder = tmp_path / "o" / "audit-boom-under-shift"
+    provinces = pd.read_csv(folder / "audit_provinces.csv").set_index("province")
+    assert provinces.loc["Ningxia", "idle_mw"] == pytest.approx(100.0)
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["idle_mw"] == pytest.approx(100.0)
+    assert (tmp_path / "m" / "audit-boom-under-shift.html").exists()
+    assert "Idle 100 MW of 100 MW sunk" in out
+
+
+def test_robust_command(tiny, tmp_path, capsys) -> None:
+    out = _run(
+        [
+            "robust",
+            str(tiny / "boom.toml"),
+            str(tiny / "shift.toml"),
+            "--criterion",
+            "regret",
+            "--weights",
+            "0.3,0.7",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    plans = pd.read_csv(tmp_path / "robust-regret" / "plans.csv")
+    assert list(plans["plan"]) == ["plan of boom", "plan of shift", "robust"]
+    assert (tmp_path / "robust-regret" / "shift" / "sites.csv").exists()
+    assert "cannot serve" in out  # the boom's plan cannot serve the shift
+
+
+def test_robust_needs_matching_weights(tiny, capsys) -> None:
+    assert (
+        main(["robust", str(tiny / "boom.toml"), str(tiny / "shift.toml"), "--weights", "1"]) == 2
+    )
+    assert "field '--weights': expected 2 weights, got 1" in capsys.readouterr().err
+
+
+def test_whynot_command(tiny, tmp_path, capsys) -> None:
+    out = _run(["whynot", str(tiny / "shift.toml"), "--out", str(tmp_path)], capsys)
+    sites = pd.read_csv(tmp_path / "whynot-shift" / "sites.csv")
+    assert set(sites["site_id"]) == {"west"}
+    assert "no hub within its SLA" in out
+
+
+def test_tradeoff_command(tiny, tmp_path, capsys) -> None:
+    out = _run(
+        [
+            "tradeoff",
+            str(tiny / "shift.toml"),
+            "--param",
+            "costs.carbon_cny_per_t",
+            "--values",
+            "0,100,200",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    folder = tmp_path / "tradeoff-shift-costs-carbon_cny_per_t"
+    table = pd.read_csv(folder / "tradeoff.csv")
+    assert table["total_cost_cny"].is_monotonic_increasing
+    assert (folder / "tradeoff.png").stat().st_size > 1000
+    page = (folder / "tradeoff.html").read_text()
+    assert (
+        page.count('class="point"') == 3
+        and "<title>" in page
+        and "http" not in page.split("<svg")[0]
+    )
+    assert "Cost against costs.carbon_cny_per_t" in out
+
+
+def test_tradeoff_marks_infeasible_points(tiny, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    _run(
+        [
+            "tradeoff",
+            str(tiny / "shift.toml"),
+            "--param",
+            "demand.inference_sla_ms",
+            "--values",
+            "0.5,5",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    table = pd.read_csv(out / "tradeoff-shift-demand-inference_sla_ms" / "tradeoff.csv")
+    assert table["status"].tolist() == ["infeasible", "optimal"]
+    assert "no site within 0.5 ms" in table["reason"].iloc[0]
+
+
+def test_tradeoff_unknown_parameter(tiny, capsys) -> None:
+    assert (
+        main(["tradeoff", str(tiny / "shift.toml"), "--param", "costs.bogus", "--values", "1"]) == 2
+    )
+    assert "field 'costs.bogus': unknown parameter" in capsys.readouterr().err
+
+
+def test_batch_command(tiny, tmp_path, capsys) -> None:
+    sweep = tiny / "sweep.toml"
+    sweep.write_text(
+        'name = "c"\nbase = "shift.toml"\n[grid]\n"costs.carbon_cny_per_t" = [0.0, 50.0]\n'
+    )
+    out = _run(["batch", str(sweep), "--out", str(tmp_path / "b"), "--workers", "1"], capsys)
+    assert "2 scenarios (ok 2); ran 2, skipped 0" in out
+    assert len(pd.read_parquet(tmp_path / "b" / "results.parquet")) == 2
