@@ -4,11 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help install demo test lint bench data clean
+.PHONY: help install demo test lint browser bench data clean
 
 help:
 	@echo "make demo   set up .venv, solve the default China scenario, write tables and map"
-	@echo "make test   set up .venv, run the linter and every test"
+	@echo "make test   set up .venv and Chromium, run the linter and every test"
 	@echo "make bench  time the default scenario stage by stage"
 	@echo "make data   rebuild the derived files in data/ from their packages"
 
@@ -27,11 +27,15 @@ lint: install
 	$(BIN)/ruff check siting tests scripts benchmarks
 	$(BIN)/ruff format --check siting tests scripts benchmarks
 
-test: lint
+browser:
+	bash scripts/install_browser.sh
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python benchmarks/bench_default.py
+	$(BIN)/python benchmarks/bench_maps.py
 
 data: install
 	$(BIN)/python -m pip install --quiet -e '.[data]'

@@ -19,6 +19,7 @@ examples:
   siting optimize my.toml --out results    a scenario file of your own
   siting optimize --solver cbc --time-limit 30 --gap 0.001
   siting validate my.toml                  check a scenario and its data without solving
+  siting compare 2023-training-boom 2025-inference-shift    side-by-side synchronised maps
   siting audit --built 2023-training-boom --under 2025-inference-shift
   siting robust 2023-training-boom 2025-inference-shift --criterion regret
   siting whynot                            price unused sites and tighter SLAs
@@ -53,8 +54,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     _scenario_argument(opt)
     _output_arguments(opt, maps=True)
+    _map_arguments(opt)
     _solver_arguments(opt)
     opt.add_argument("--quiet", action="store_true", help="print only where outputs went")
+
+    cmp = sub.add_parser(
+        "compare",
+        help="solve two scenarios and draw them side by side on one synchronised page",
+        description=(
+            "Solve two scenarios and write one HTML page with their maps side by side, "
+            "panning and zooming together, to MAPS/compare-A-B.html, and both summaries to "
+            "OUT/compare-A-B/."
+        ),
+    )
+    cmp.add_argument("left", metavar="SCENARIO_A", help="left scenario")
+    cmp.add_argument("right", metavar="SCENARIO_B", help="right scenario")
+    _output_arguments(cmp, maps=True)
+    _map_arguments(cmp)
+    _solver_arguments(cmp)
 
     val = sub.add_parser(
         "validate",
@@ -83,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         "--under", required=True, metavar="SCENARIO", help="scenario the capacity is used under"
     )
     _output_arguments(aud, maps=True)
+    _map_arguments(aud)
     _solver_arguments(aud)
 
     rob = sub.add_parser(
@@ -229,6 +247,20 @@ def _output_arguments(parser: argparse.ArgumentParser, *, maps: bool = False) ->
         )
 
 
+def _map_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tiles",
+        choices=("none", "osm"),
+        default="none",
+        help="basemap: none (provinces are the base; works offline) or osm (needs a network)",
+    )
+    parser.add_argument(
+        "--cdn",
+        action="store_true",
+        help="load the map's scripts from CDNs (smaller file; blank without a network)",
+    )
+
+
 def _solver_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--solver",
@@ -291,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "optimize": _optimize,
+        "compare": _compare,
         "validate": _validate,
         "audit": _audit,
         "robust": _robust,
@@ -312,11 +345,51 @@ def _optimize(args: argparse.Namespace) -> int:
     from siting.pipeline import optimize
     from siting.report import print_summary
 
-    run = optimize(args.scenario, out_dir=args.out, maps_dir=args.maps, **_solver_options(args))
+    run = optimize(
+        args.scenario,
+        out_dir=args.out,
+        maps_dir=args.maps,
+        tiles=args.tiles,
+        cdn=args.cdn,
+        **_solver_options(args),
+    )
     if args.quiet:
         print(f"{run.table_dir}\n{run.map_path}")
     else:
         print_summary(run)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from siting.maps import make_comparison_map
+    from siting.pipeline import optimize, publish, write_json
+
+    left, right = (
+        optimize(ref, write=False, **_solver_options(args)) for ref in (args.left, args.right)
+    )
+    names = (left.scenario.name, right.scenario.name)
+    page = make_comparison_map(left.results, right.results, titles=names, tiles=args.tiles)
+
+    def write(folder: Path) -> None:
+        for run in (left, right):
+            write_json(folder / f"summary-{run.scenario.name}.json", run.summary)
+
+    folder, map_path = publish(
+        f"compare-{names[0]}-{names[1]}",
+        Path(args.out or settings.out_dir),
+        write,
+        fmap=page,
+        maps_dir=args.maps,
+        offline=not args.cdn,
+    )
+    for run in (left, right):
+        k = run.results.kpis
+        print(
+            f"{run.scenario.name}: {k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr, training "
+            f"{k['training_mw']:,.0f} MW, inference {k['inference_mw']:,.0f} MW, stranded "
+            f"{k['stranded_mw']:,.0f} MW"
+        )
+    print(f"Map: {map_path}   Summaries: {folder}/")
     return 0
 
 
@@ -353,8 +426,9 @@ def _audit(args: argparse.Namespace) -> int:
         name,
         Path(args.out or settings.out_dir),
         write,
-        fmap=make_map(result.results, title=title),
+        fmap=make_map(result.results, title=title, tiles=args.tiles),
         maps_dir=args.maps,
+        offline=not args.cdn,
     )
     print_audit(result, folder, map_path)
     return 0

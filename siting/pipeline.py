@@ -80,6 +80,8 @@ def optimize(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     write: bool = True,
+    tiles: str = "none",
+    cdn: bool = False,
 ) -> Run:
     """Solve one scenario and write its tables and map.
 
@@ -96,6 +98,10 @@ def optimize(
         Solver options; defaults from :mod:`siting.settings`.
     write
         Write outputs (else only compute them).
+    tiles
+        Basemap: ``"none"`` (provinces are the base) or ``"osm"`` (needs a network).
+    cdn
+        Load the map's scripts from CDNs instead of inlining them (smaller, needs a network).
 
     Returns
     -------
@@ -127,7 +133,7 @@ def optimize(
     summary = _summary(prepared, solution, results, time_limit, mip_gap)
     run = Run(spec, layers, instance, solution, results, summary, timings=timings)
     if write:
-        fmap = make_map(results, title=f"siting · {spec.name}")
+        fmap = make_map(results, title=f"siting · {spec.name}", tiles=tiles)
         lap("map")
         summary["timings_s"] = timings
 
@@ -141,6 +147,7 @@ def optimize(
             write_outputs,
             fmap=fmap,
             maps_dir=maps_dir,
+            offline=not cdn,
         )
         lap("write")
     summary["timings_s"] = timings
@@ -259,6 +266,7 @@ def publish(
     *,
     fmap: Any = None,
     maps_dir: Path | None = None,
+    offline: bool = True,
 ) -> tuple[Path, Path | None]:
     """Write a run's files to ``out_dir/name/`` (and a map) all at once, or not at all.
 
@@ -279,6 +287,8 @@ def publish(
         A map to save, or ``None``.
     maps_dir
         Folder of the map (default ``settings.maps_dir``).
+    offline
+        Inline every script and stylesheet into the map (else load them from CDNs).
 
     Returns
     -------
@@ -297,7 +307,7 @@ def publish(
             maps_dir = Path(maps_dir or settings.maps_dir)
             maps_dir.mkdir(parents=True, exist_ok=True)
             map_tmp = maps_dir / f".{name}.{uuid.uuid4().hex}.html"
-            save_map(fmap, map_tmp)
+            save_map(fmap, map_tmp, offline=offline)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if map_tmp is not None:

@@ -136,3 +136,41 @@ def test_batch_command(tiny, tmp_path, capsys) -> None:
     out = _run(["batch", str(sweep), "--out", str(tmp_path / "b"), "--workers", "1"], capsys)
     assert "2 scenarios (ok 2); ran 2, skipped 0" in out
     assert len(pd.read_parquet(tmp_path / "b" / "results.parquet")) == 2
+
+
+def test_compare_command(tiny, tmp_path, capsys) -> None:
+    out = _run(
+        [
+            "compare",
+            str(tiny / "boom.toml"),
+            str(tiny / "shift.toml"),
+            "--out",
+            str(tmp_path / "o"),
+            "--maps",
+            str(tmp_path / "m"),
+        ],
+        capsys,
+    )
+    page = (tmp_path / "m" / "compare-boom-shift.html").read_text()
+    assert page.count("L.map(") == 2
+    assert "<script src=" not in page  # offline: everything inlined
+    assert (tmp_path / "o" / "compare-boom-shift" / "summary-shift.json").exists()
+    assert "stranded" in out
+
+
+def test_optimize_cdn_flag_keeps_cdn_links(tiny, tmp_path, capsys) -> None:
+    _run(
+        [
+            "optimize",
+            str(tiny / "shift.toml"),
+            "--cdn",
+            "--quiet",
+            "--out",
+            str(tmp_path / "o"),
+            "--maps",
+            str(tmp_path / "m"),
+        ],
+        capsys,
+    )
+    page = (tmp_path / "m" / "shift.html").read_text()
+    assert '<script src="https://' in page

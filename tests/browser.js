@@ -1,0 +1,106 @@
+// Probe injected at the top of a copy of a generated map by tests/test_browser.py.
+// After the page has loaded it inspects the live page (Leaflet, maps, layers, markers,
+// popups, tooltips, legend switching, view sync) and writes what it found as JSON into a
+// "pre" element with the id siting-probe, which `chromium --dump-dom` then prints.
+(function () {
+  "use strict";
+  var errors = [];
+  window.addEventListener("error", function (e) {
+    errors.push(String(e.message || e.type) + " @ " + (e.filename || "") + ":" + (e.lineno || ""));
+  }, true);
+
+  function texts(selector) {
+    return Array.prototype.map.call(document.querySelectorAll(selector), function (el) {
+      return el.textContent.replace(/\s+/g, " ").trim();
+    });
+  }
+
+  function findMaps() {
+    var maps = [];
+    if (!window.L || !window.L.Map) { return maps; }
+    Object.keys(window).forEach(function (key) {
+      try {
+        if (window[key] instanceof window.L.Map) { maps.push(window[key]); }
+      } catch (ignored) { /* cross-origin or getter */ }
+    });
+    return maps;
+  }
+
+  function openAll(map) {
+    // Open every popup and tooltip once; record their text and any element that must
+    // not be there (a script, image or frame would mean data was parsed as HTML).
+    var out = {popups: [], tooltips: [], forbidden: 0};
+    function read(overlay, into) {
+      var element = overlay.getElement();
+      if (!element) { return; }
+      into.push(element.textContent);
+      out.forbidden += element.querySelectorAll("script, img, iframe, object").length;
+    }
+    map.eachLayer(function (layer) {
+      if (layer.getPopup && layer.getPopup() && layer.getLatLng) {
+        layer.openPopup();
+        read(layer.getPopup(), out.popups);
+        layer.closePopup();
+      }
+      if (layer.getTooltip && layer.getTooltip()) {
+        layer.openTooltip();
+        read(layer.getTooltip(), out.tooltips);
+        layer.closeTooltip();
+      }
+    });
+    return out;
+  }
+
+  function switchBaseLayer(map) {
+    // Click the second base layer's radio button: its legend must replace the first's.
+    var radios = map.getContainer().querySelectorAll(".leaflet-control-layers-base input");
+    var legend = map.getContainer().querySelector(".siting-scale");
+    if (radios.length < 2 || !legend) { return null; }
+    var before = legend.textContent;
+    radios[1].click();
+    var after = legend.textContent;
+    radios[0].click();
+    return {before: before, after: after, restored: legend.textContent};
+  }
+
+  function report() {
+    var maps = findMaps();
+    var out = {
+      leaflet: !!(window.L && window.L.version),
+      version: window.L ? window.L.version : null,
+      maps: maps.length,
+      sites: document.querySelectorAll(".leaflet-marker-icon.siting-site").length,
+      hubs: document.querySelectorAll(".leaflet-marker-icon.siting-hub").length,
+      existing: document.querySelectorAll(".leaflet-marker-icon.siting-existing").length,
+      flows: document.querySelectorAll("path.siting-flow").length,
+      provinces: document.querySelectorAll(".leaflet-sitingProvinces-pane path").length,
+      paths: document.querySelectorAll(".leaflet-pane svg path").length,
+      layerLabels: texts(".leaflet-control-layers label"),
+      panels: texts(".siting-panel"),
+      legends: texts(".siting-legend"),
+      title: document.title,
+      views: maps.map(function (m) {
+        return {zoom: m.getZoom(), lat: m.getCenter().lat, lng: m.getCenter().lng};
+      }),
+      switched: maps.length ? switchBaseLayer(maps[0]) : null,
+      opened: maps.map(openAll),
+      sync: null,
+      resources: performance.getEntriesByType("resource").map(function (e) { return e.name; })
+    };
+    if (maps.length === 2) {
+      maps[0].setView([30.5, 114.3], 7, {animate: false});
+      var c = maps[1].getCenter();
+      out.sync = {zoom: maps[1].getZoom(), lat: c.lat, lng: c.lng};
+    }
+    setTimeout(function () {  // let any injected onerror/onload handler fire first
+      out.pwned = window.__pwned === undefined ? null : String(window.__pwned);
+      out.errors = errors;
+      var pre = document.createElement("pre");
+      pre.id = "siting-probe";
+      pre.textContent = JSON.stringify(out);
+      document.body.appendChild(pre);
+    }, 300);
+  }
+
+  window.addEventListener("load", function () { setTimeout(report, 300); });
+})();

@@ -1,0 +1,254 @@
+"""The generated maps in a real browser: headless Debian Chromium with no network.
+
+Each page is opened from a file with every request sent to a proxy on a closed local port,
+so nothing can leave the machine, and Chromium's NetLog records each request the page
+tried. A probe (tests/browser.js), injected into a copy of the page, reports what the live
+page holds: Leaflet, the maps, layers, markers, popups, legend switching and view sync.
+A screenshot of the untouched page must not be blank; screenshots are kept in
+tests/artifacts/ to look at.
+
+Needs /usr/bin/chromium (``scripts/install_browser.sh``): skipped without it, except under
+CI (``CI=true``), where its absence is a failure.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from siting.maps import LAYERS, make_comparison_map, make_map, save_map
+
+from .test_maps import HOSTILE, hostile_results, with_reach_and_backbone
+
+CHROMIUM = Path("/usr/bin/chromium")
+HERE = Path(__file__).parent
+ARTIFACTS = HERE / "artifacts"
+PROBE = (HERE / "browser.js").read_text(encoding="utf-8")
+WINDOW = (1400, 900)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    msg = f"{CHROMIUM} is missing: run scripts/install_browser.sh (as root) to install it"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="module")
+def closed_port() -> Iterator[int]:
+    """A local port that refuses connections: bound, never listening."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def default_results():
+    from siting.pipeline import optimize
+
+    return optimize(write=False).results
+
+
+@pytest.fixture(scope="module")
+def pages(default_results) -> dict[str, Path]:
+    """The pages under test, written to tests/artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    other = with_reach_and_backbone(default_results)
+    return {
+        "default": save_map(
+            make_map(default_results, title="siting · default"), ARTIFACTS / "default.html"
+        ),
+        "cdn": save_map(
+            make_map(default_results, title="cdn"), ARTIFACTS / "cdn.html", offline=False
+        ),
+        "comparison": save_map(
+            make_comparison_map(default_results, other, titles=("default", "with backbone")),
+            ARTIFACTS / "comparison.html",
+        ),
+        "hostile": save_map(
+            make_map(hostile_results(default_results), title=HOSTILE["title"]),
+            ARTIFACTS / "hostile.html",
+        ),
+    }
+
+
+@dataclass
+class Visit:
+    """What the probe saw in a page, and the URLs the page asked the network for."""
+
+    probe: dict[str, Any]
+    requests: list[str]
+
+
+def _run(chromium: Path, port: int, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [
+        str(chromium),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        f"--user-data-dir={profile}",
+        f"--proxy-server=127.0.0.1:{port}",
+        "--proxy-bypass-list=<-loopback>",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        "--hide-scrollbars",
+        "--virtual-time-budget=5000",
+        *args,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def visit(chromium: Path, port: int, page: Path, tmp_path: Path) -> Visit:
+    """Open a copy of ``page`` with the probe in it; return the probe's report."""
+    probed = tmp_path / f"{page.stem}.probed.html"
+    text = page.read_text(encoding="utf-8")
+    probed.write_text(text.replace("<head>", f"<head><script>{PROBE}</script>", 1), "utf-8")
+    netlog = tmp_path / f"{page.stem}.netlog.json"
+    result = _run(
+        chromium,
+        port,
+        tmp_path / f"profile-{page.stem}",
+        f"--log-net-log={netlog}",
+        "--dump-dom",
+        probed.as_uri(),
+    )
+    found = re.search(r"<pre id=\"siting-probe\">(\{.*?)</pre>", result.stdout, re.S)
+    assert found, f"the probe did not report:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    return Visit(json.loads(html.unescape(found.group(1))), page_requests(netlog))
+
+
+def page_requests(netlog: Path) -> list[str]:
+    """The network URLs that pages opened from files asked for, from Chromium's NetLog.
+
+    Requests made for a page carry its network isolation key (``file://``); Chromium's own
+    background requests (updates, accounts), which the proxy also stops, carry none.
+    """
+    text = netlog.read_text(encoding="utf-8")
+    try:
+        log = json.loads(text)
+    except json.JSONDecodeError:  # cut short at exit: close the event list
+        log = json.loads(text.rstrip().rstrip(",") + "]}")
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    urls = []
+    for event in log["events"]:
+        params = event.get("params", {})
+        url = params.get("url", "")
+        if event["type"] != start or url.startswith(("file:", "data:", "blob:", "about:")):
+            continue
+        if "file://" in params.get("network_isolation_key", ""):
+            urls.append(url)
+    return urls
+
+
+def screenshot(chromium: Path, port: int, page: Path, tmp_path: Path) -> np.ndarray:
+    """Screenshot of the untouched page, kept in tests/artifacts/; RGB array."""
+    from matplotlib.image import imread
+
+    png = ARTIFACTS / f"{page.stem}.png"
+    png.unlink(missing_ok=True)
+    _run(chromium, port, tmp_path / f"shot-{page.stem}", f"--screenshot={png}", page.as_uri())
+    assert png.exists()
+    image = imread(png)
+    return np.round(image[..., :3] * 255).astype(np.uint8)
+
+
+def assert_not_blank(image: np.ndarray) -> None:
+    assert image.shape[:2] == (WINDOW[1], WINDOW[0])
+    colours, counts = np.unique(image.reshape(-1, 3), axis=0, return_counts=True)
+    assert len(colours) > 200, f"only {len(colours)} colours"
+    assert counts.max() / counts.sum() < 0.5, "one colour covers half the screenshot"
+
+
+def assert_works_offline(seen: Visit) -> None:
+    probe = seen.probe
+    assert seen.requests == [], seen.requests
+    assert [r for r in probe["resources"] if not r.startswith(("data:", "file:"))] == []
+    assert probe["errors"] == []
+    assert probe["leaflet"] and probe["version"] == "1.9.3"
+
+
+def test_default_map_works_with_no_network(chromium, closed_port, pages, default_results, tmp_path):
+    seen = visit(chromium, closed_port, pages["default"], tmp_path)
+    assert_works_offline(seen)
+    probe, sites = seen.probe, default_results.sites
+    assert probe["maps"] == 1
+    assert probe["sites"] == len(sites) >= 25
+    assert probe["existing"] == int((sites["existing_mw"] > 0).sum())
+    assert probe["hubs"] == len(default_results.hubs)
+    assert probe["flows"] == len(default_results.flows)
+    assert probe["provinces"] == len(default_results.provinces)
+    assert probe["layerLabels"] == list(LAYERS)
+    assert probe["title"] == "siting · default"
+    (panel,) = probe["panels"]
+    assert panel.startswith("siting · default") and "bn CNY/yr" in panel
+    assert "Stranded" in panel and "optimal" in panel
+    switched = probe["switched"]
+    assert switched["before"].startswith("Electricity price")
+    assert switched["after"].startswith("Data-centre PUE")
+    assert switched["restored"] == switched["before"]
+    (opened,) = probe["opened"]
+    assert opened["forbidden"] == 0
+    assert len(opened["popups"]) == len(sites) + len(default_results.hubs)
+    assert any("Serves inference to" in p and "Total" in p for p in opened["popups"])
+    assert probe["pwned"] is None
+
+
+def test_default_map_screenshot_is_not_blank(chromium, closed_port, pages, tmp_path):
+    assert_not_blank(screenshot(chromium, closed_port, pages["default"], tmp_path))
+
+
+def test_probe_catches_a_page_that_needs_the_network(chromium, closed_port, pages, tmp_path):
+    """The CDN version must fail here: proof that the sandbox and the request log work."""
+    seen = visit(chromium, closed_port, pages["cdn"], tmp_path)
+    assert not seen.probe["leaflet"]
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in seen.requests
+
+
+def test_comparison_page_syncs_two_maps(chromium, closed_port, pages, tmp_path):
+    seen = visit(chromium, closed_port, pages["comparison"], tmp_path)
+    assert_works_offline(seen)
+    probe = seen.probe
+    assert probe["maps"] == 2
+    assert probe["views"][0] == probe["views"][1]
+    assert probe["sync"] == {"zoom": 7, "lat": pytest.approx(30.5), "lng": pytest.approx(114.3)}
+    assert [p.split("Total cost")[0] for p in probe["panels"]] == ["default", "with backbone"]
+    assert probe["layerLabels"].count("Fibre backbone") == 1
+    assert probe["layerLabels"].count("Sites") == 2
+    assert_not_blank(screenshot(chromium, closed_port, pages["comparison"], tmp_path))
+
+
+def test_hostile_names_show_as_text(chromium, closed_port, pages, tmp_path):
+    seen = visit(chromium, closed_port, pages["hostile"], tmp_path)
+    assert_works_offline(seen)
+    probe = seen.probe
+    assert probe["pwned"] is None
+    assert probe["title"] == HOSTILE["title"]
+    assert probe["panels"][0].startswith(HOSTILE["title"])
+    assert HOSTILE["status"] in probe["panels"][0]
+    (opened,) = probe["opened"]
+    assert opened["forbidden"] == 0
+    shown = "\n".join(opened["popups"] + opened["tooltips"])
+    for key, text in HOSTILE.items():
+        if key not in ("title", "status"):  # in the panel, checked above
+            assert text.replace("\u2028", " ") in shown.replace("\u2028", " "), key
