@@ -32,7 +32,7 @@ from siting.instance import build_instance
 from siting.layers import Layers, load_layers
 from siting.model import build_model
 from siting.pipeline import json_safe
-from siting.results import build_results
+from siting.results import compute_kpis, hub_arrays, site_arrays
 from siting.scenario import DataPaths, Scenario, data_paths
 from siting.solve import solve
 from siting.sweep import Sweep, SweepPoint
@@ -99,14 +99,16 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
         return {"status": "infeasible", "error": str(exc), "timings_s": timings}
     timings["solve"] = solution.seconds
     start = time.perf_counter()
-    results = build_results(solution, inst, layers)
-    sites = pd.DataFrame(results.sites[list(SITE_COLUMNS)])
+    sites = site_arrays(solution, inst)
+    kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
+    table = {"site_id": inst.site_ids.tolist(), "province": layers.sites["province"].tolist()}
+    table.update({c: sites[c].tolist() for c in SITE_COLUMNS if c in sites})
     timings["results"] = time.perf_counter() - start
     return {
         "status": "ok",
         "error": "",
-        "kpis": results.kpis,
-        "sites": sites.to_dict(orient="list"),
+        "kpis": kpis,
+        "sites": table,
         "timings_s": timings,
     }
 
@@ -191,9 +193,11 @@ def run_batch(
                     )
                 )
             client = stack.enter_context(Client(scheduler or cluster))
+            # One solver thread per worker: workers already use every core.
+            opts = {"threads": 1, **{k: v for k, v in (options or {}).items() if v is not None}}
             futures = {
                 client.submit(
-                    task, p.scenario.to_dict(), options or {}, key=f"siting-{p.key}", pure=False
+                    task, p.scenario.to_dict(), opts, key=f"siting-{p.key}", pure=False
                 ): p
                 for p in todo
             }

@@ -78,49 +78,88 @@ def build_results(solution: Solution, instance: Instance, layers: Layers) -> Res
     -------
     Results
     """
-    sites = _site_table(solution, instance, layers.sites)
+    site_values = site_arrays(solution, instance)
+    hub_values = hub_arrays(solution, instance)
+    sites = _site_table(site_values, layers.sites)
     flows = _flow_table(solution, instance, layers)
-    hubs = _hub_table(solution, instance, layers.hubs)
-    kpis = _kpis(solution, instance, sites, hubs)
+    hubs = _hub_table(hub_values, layers.hubs)
+    kpis = compute_kpis(solution, instance, site_values, hub_values)
     return Results(sites, flows, hubs, layers.provinces, kpis, layers.boundary_lines)
 
 
-def _site_table(sol: Solution, inst: Instance, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
+    """Per-site decisions, MW, costs (CNY/yr), energy, emissions and staff, as arrays.
+
+    The numeric core of the site table (see ``docs/model.md``, "What is reported").
+    """
     inference = np.bincount(inst.pair_site, sol.serve, inst.n_sites)
-    network = np.bincount(inst.pair_site, sol.serve * inst.pair_cost, inst.n_sites)
     hosted = sol.train + inference
-    existing_used = np.where(sol.open, inst.existing_mw, 0.0)
-    installed = existing_used + sol.build
+    installed = np.where(sol.open, inst.existing_mw, 0.0) + sol.build
     per_workload = np.stack([sol.train, inference])  # (2, S)
+    share = np.divide(sol.train, hosted, out=np.zeros_like(hosted), where=hosted > 0)
+    values = {
+        "open": sol.open,
+        "role": _roles(sol.open, hosted, share),
+        "existing_mw": inst.existing_mw,
+        "headroom_mw": inst.headroom_mw,
+        "new_mw": sol.build,
+        "installed_mw": installed,
+        "training_mw": sol.train,
+        "inference_mw": inference,
+        "hosted_mw": hosted,
+        "training_share": share,
+        "stranded_mw": np.clip(inst.existing_mw - hosted, 0.0, None),
+        "utilisation": np.divide(hosted, installed, out=np.zeros_like(hosted), where=installed > 0),
+        "cost_fixed_cny": np.where(sol.open, inst.fixed_cost, 0.0),
+        "cost_capex_cny": sol.build * inst.capex_cost,
+    }
+    for c, name in enumerate(OPEX_COMPONENTS):
+        values[f"cost_{name}_cny"] = (inst.opex[:, c, :] * per_workload).sum(axis=0)
+    values["cost_network_cny"] = np.bincount(
+        inst.pair_site, sol.serve * inst.pair_cost, inst.n_sites
+    )
+    values["cost_total_cny"] = np.sum([values[c] for c in COST_COLUMNS], axis=0)
+    if inst.energy_mwh.shape == per_workload.shape:
+        values["energy_mwh"] = (inst.energy_mwh * per_workload).sum(axis=0)
+        values["emissions_t"] = (inst.emissions_t * per_workload).sum(axis=0)
+    values["staff_fte"] = (inst.staff_per_mw[:, None] * per_workload).sum(axis=0)
+    return values
+
+
+def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
+    """Per-hub demand, service and latency, as arrays."""
+    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
+    rtt_mw = np.bincount(inst.pair_hub, sol.serve * inst.pair_rtt_ms, inst.n_hubs)
+    worst = np.zeros(inst.n_hubs)
+    n_sites = np.zeros(inst.n_hubs, dtype=int)
+    carrying = sol.serve > 1e-6
+    np.maximum.at(worst, inst.pair_hub[carrying], inst.pair_rtt_ms[carrying])
+    np.add.at(n_sites, inst.pair_hub[carrying], 1)
+    return {
+        "demand_mw": inst.demand_mw,
+        "served_mw": served,
+        "sla_ms": inst.sla_ms,
+        "mean_rtt_ms": np.divide(
+            rtt_mw, served, out=np.full_like(served, np.nan), where=served > 0
+        ),
+        "max_rtt_ms": np.where(n_sites > 0, worst, np.nan),
+        "n_sites": n_sites,
+        "sites_within_sla": np.bincount(inst.pair_hub, minlength=inst.n_hubs),
+    }
+
+
+def _site_table(values: dict[str, np.ndarray], layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     keep = [c for c in ("site_id", "name", "name_zh", "province", "cluster") if c in layer]
     table = pd.DataFrame(layer[keep]).reset_index(drop=True)
-    share = np.divide(sol.train, hosted, out=np.zeros_like(hosted), where=hosted > 0)
-    table = table.assign(
-        lon=layer["lon"].to_numpy(float),
-        lat=layer["lat"].to_numpy(float),
-        open=sol.open,
-        role=_roles(sol.open, hosted, share),
-        existing_mw=inst.existing_mw,
-        headroom_mw=inst.headroom_mw,
-        new_mw=sol.build,
-        installed_mw=installed,
-        training_mw=sol.train,
-        inference_mw=inference,
-        hosted_mw=hosted,
-        training_share=share,
-        stranded_mw=np.clip(inst.existing_mw - hosted, 0.0, None),
-        utilisation=np.divide(hosted, installed, out=np.zeros_like(hosted), where=installed > 0),
-        cost_fixed_cny=np.where(sol.open, inst.fixed_cost, 0.0),
-        cost_capex_cny=sol.build * inst.capex_cost,
+    table = pd.concat(
+        [
+            table,
+            pd.DataFrame(
+                {"lon": layer["lon"].to_numpy(float), "lat": layer["lat"].to_numpy(float), **values}
+            ),
+        ],
+        axis=1,
     )
-    for c, name in enumerate(OPEX_COMPONENTS):
-        table[f"cost_{name}_cny"] = (inst.opex[:, c, :] * per_workload).sum(axis=0)
-    table["cost_network_cny"] = network
-    table["cost_total_cny"] = table[list(COST_COLUMNS)].sum(axis=1)
-    if inst.energy_mwh.shape == per_workload.shape:
-        table["energy_mwh"] = (inst.energy_mwh * per_workload).sum(axis=0)
-        table["emissions_t"] = (inst.emissions_t * per_workload).sum(axis=0)
-    table["staff_fte"] = (inst.staff_per_mw[:, None] * per_workload).sum(axis=0)
     return gpd.GeoDataFrame(table, geometry=layer.geometry.values, crs=CRS)
 
 
@@ -152,43 +191,49 @@ def _flow_table(sol: Solution, inst: Instance, layers: Layers) -> gpd.GeoDataFra
     return gpd.GeoDataFrame(table, geometry=lines, crs=CRS)
 
 
-def _hub_table(sol: Solution, inst: Instance, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
-    rtt_mw = np.bincount(inst.pair_hub, sol.serve * inst.pair_rtt_ms, inst.n_hubs)
-    worst = np.zeros(inst.n_hubs)
-    n_sites = np.zeros(inst.n_hubs, dtype=int)
-    carrying = sol.serve > 1e-6
-    np.maximum.at(worst, inst.pair_hub[carrying], inst.pair_rtt_ms[carrying])
-    np.add.at(n_sites, inst.pair_hub[carrying], 1)
+def _hub_table(values: dict[str, np.ndarray], layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     keep = [c for c in ("hub_id", "name", "name_zh", "province") if c in layer]
-    table = (
-        pd.DataFrame(layer[keep])
-        .reset_index(drop=True)
-        .assign(
-            lon=layer["lon"].to_numpy(float),
-            lat=layer["lat"].to_numpy(float),
-            demand_mw=inst.demand_mw,
-            served_mw=served,
-            sla_ms=inst.sla_ms,
-            mean_rtt_ms=np.divide(
-                rtt_mw, served, out=np.full_like(served, np.nan), where=served > 0
+    table = pd.DataFrame(layer[keep]).reset_index(drop=True)
+    table = pd.concat(
+        [
+            table,
+            pd.DataFrame(
+                {"lon": layer["lon"].to_numpy(float), "lat": layer["lat"].to_numpy(float), **values}
             ),
-            max_rtt_ms=np.where(n_sites > 0, worst, np.nan),
-            n_sites=n_sites,
-            sites_within_sla=np.bincount(inst.pair_hub, minlength=inst.n_hubs),
-        )
+        ],
+        axis=1,
     )
     return gpd.GeoDataFrame(table, geometry=layer.geometry.values, crs=CRS)
 
 
-def _kpis(sol: Solution, inst: Instance, sites: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, Any]:
+def compute_kpis(
+    sol: Solution,
+    inst: Instance,
+    sites: dict[str, np.ndarray],
+    hubs: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    """National totals of a plan from its per-site and per-hub arrays.
+
+    Parameters
+    ----------
+    sol
+        The solution.
+    inst
+        The instance.
+    sites
+        From :func:`site_arrays`.
+    hubs
+        From :func:`hub_arrays`.
+
+    Returns
+    -------
+    dict
+        Solver status and gap, cost by component and total (CNY/yr), MW by workload, new,
+        existing, used and stranded MW, open sites, emissions, staff, mean RTT.
+    """
     costs = {c.removeprefix("cost_"): float(sites[c].sum()) for c in COST_COLUMNS}
-    served = hubs["served_mw"].sum()
-    mean_rtt = (
-        float((hubs["mean_rtt_ms"].fillna(0) * hubs["served_mw"]).sum() / served)
-        if served
-        else float("nan")
-    )
+    served = float(hubs["served_mw"].sum())
+    weighted = np.nan_to_num(hubs["mean_rtt_ms"]) * hubs["served_mw"]
     return {
         "status": sol.status.value,
         "termination": sol.termination,
@@ -202,14 +247,12 @@ def _kpis(sol: Solution, inst: Instance, sites: pd.DataFrame, hubs: pd.DataFrame
         "inference_mw": float(sites["inference_mw"].sum()),
         "new_mw": float(sites["new_mw"].sum()),
         "existing_mw": float(inst.existing_mw.sum()),
-        "existing_used_mw": float((sites["hosted_mw"].clip(upper=sites["existing_mw"])).sum()),
+        "existing_used_mw": float(np.minimum(sites["hosted_mw"], sites["existing_mw"]).sum()),
         "stranded_mw": float(sites["stranded_mw"].sum()),
         "sites_open": int(sites["open"].sum()),
-        "emissions_t": float(sites["emissions_t"].sum())
-        if "emissions_t" in sites
-        else float("nan"),
+        "emissions_t": float(sites["emissions_t"].sum()) if "emissions_t" in sites else np.nan,
         "staff_fte": float(sites["staff_fte"].sum()),
-        "mean_rtt_ms": mean_rtt,
+        "mean_rtt_ms": float(weighted.sum() / served) if served else float("nan"),
         "solve_seconds": sol.seconds,
     }
 
