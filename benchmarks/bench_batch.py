@@ -42,14 +42,15 @@ def main() -> None:
             start = time.perf_counter()
             outcome = run_batch(sweep, Path(tmp) / f"w{workers}", workers=workers)
             seconds = time.perf_counter() - start
-            rates[workers] = len(sweep.points) / seconds
+            rates[workers] = len(sweep.points) / outcome.compute_seconds
             table = outcome.table
             ok = table[table["status"] == "ok"]
             solve = ok["seconds_solve"].sum()
             other = ok[["seconds_prepare", "seconds_build", "seconds_results"]].sum().sum()
             print(
-                f"{workers} worker(s): {len(sweep.points)} scenarios in {seconds:.1f} s "
-                f"(incl. cluster start) = {rates[workers]:.1f} scenarios/s; "
+                f"{workers} worker(s): {len(sweep.points)} scenarios in "
+                f"{outcome.compute_seconds:.1f} s of compute ({seconds:.1f} s with cluster start) "
+                f"= {rates[workers]:.1f} scenarios/s; "
                 f"{table['status'].value_counts().to_dict()}; in-worker overhead "
                 f"{other / solve:.0%} of solve time (solve {solve / len(ok) * 1000:.0f} ms, "
                 f"other {other / len(ok) * 1000:.0f} ms per scenario)"

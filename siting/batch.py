@@ -128,6 +128,8 @@ class BatchOutcome:
         scenarios in which it is used.
     ran, skipped
         Scenarios solved in this run, and skipped because a record existed.
+    compute_seconds
+        Wall time from the first submission to the last result (cluster start excluded).
     """
 
     table: pd.DataFrame
@@ -135,6 +137,7 @@ class BatchOutcome:
     summary: dict[str, Any]
     ran: int
     skipped: int
+    compute_seconds: float = 0.0
 
 
 def run_batch(
@@ -180,6 +183,7 @@ def run_batch(
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]
     skipped = len(sweep.points) - len(todo)
     done = failed = 0
+    compute_seconds = 0.0
     if todo:
         with contextlib.ExitStack() as stack:
             if scheduler is None:
@@ -189,11 +193,12 @@ def run_batch(
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
-                        silence_logs=logging.ERROR,
+                        silence_logs=logging.CRITICAL,  # failures are in the records
                     )
                 )
             client = stack.enter_context(Client(scheduler or cluster))
             # One solver thread per worker: workers already use every core.
+            started = time.perf_counter()
             opts = {"threads": 1, **{k: v for k, v in (options or {}).items() if v is not None}}
             futures = {
                 client.submit(
@@ -212,6 +217,7 @@ def run_batch(
                 failed += record["status"] != "ok"
                 if progress is not None:
                     progress(done, failed, len(todo) - done - failed)
+            compute_seconds = time.perf_counter() - started
     table, sites, summary = combine(sweep, records)
     table_tmp = _atomic_paths(
         out_dir, ["results.parquet", "results.csv", "sites.parquet", "summary.json"]
@@ -222,7 +228,7 @@ def run_batch(
     table_tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
     for name, tmp in table_tmp.items():
         os.replace(tmp, out_dir / name)
-    return BatchOutcome(table, sites, summary, len(todo), skipped)
+    return BatchOutcome(table, sites, summary, len(todo), skipped, compute_seconds)
 
 
 def _needs_run(path: Path, retry_failed: bool) -> bool:
