@@ -45,6 +45,7 @@ data: install
 	$(BIN)/python scripts/build_cities.py
 	$(BIN)/python scripts/build_prefecture_instance.py
 	$(BIN)/python scripts/build_county_instance.py
+	$(BIN)/python scripts/build_backbone.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
