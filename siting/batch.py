@@ -29,9 +29,8 @@ import pandas as pd
 from siting.errors import InfeasibleError
 from siting.feasibility import check_feasibility
 from siting.instance import build_instance
-from siting.layers import Layers, load_layers
 from siting.model import build_model
-from siting.pipeline import json_safe
+from siting.pipeline import Inputs, json_safe, load_inputs
 from siting.results import compute_kpis, hub_arrays, site_arrays
 from siting.scenario import DataPaths, Scenario, data_paths
 from siting.solve import solve
@@ -54,9 +53,9 @@ Task = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
 @functools.lru_cache(maxsize=8)
-def _layers(files: tuple[str, ...]) -> Layers:
-    """Layers per worker process, read once per set of input files."""
-    return load_layers(DataPaths(*(Path(f) if f else None for f in files)))
+def _inputs(files: tuple[str, ...], latency_model: str) -> Inputs:
+    """Read the inputs once per worker process, set of input files and latency model."""
+    return load_inputs(DataPaths(*(Path(f) if f else None for f in files)), latency_model)
 
 
 def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -80,8 +79,9 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
     spec = Scenario.model_validate(scenario)
     paths = data_paths(spec)
     files = tuple(str(p) if p else "" for p in vars(paths).values())
-    layers = _layers(files)
-    inst = build_instance(layers, spec, source=spec.name)
+    inputs = _inputs(files, spec.latency.model)
+    layers = inputs.layers
+    inst = build_instance(layers, spec, source=spec.name, graph=inputs.graph)
     reasons = check_feasibility(inst)
     timings["prepare"] = time.perf_counter() - start
     if reasons:

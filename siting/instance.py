@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
 from siting.costs import KWH_PER_MWH, annuity_factor, energy_mwh_per_mw_year
 from siting.errors import InputError, Problem
-from siting.latency import great_circle_matrix
+from siting.latency import pair_matrix
 from siting.layers import Layers
 from siting.scenario import Scenario
 
@@ -139,6 +140,7 @@ def build_instance(
     *,
     source: str = "<scenario>",
     built_mw: NDArray[np.float64] | None = None,
+    graph: nx.MultiDiGraph | None = None,
 ) -> Instance:
     """Turn validated layers and a scenario into arrays.
 
@@ -153,6 +155,9 @@ def build_instance(
     built_mw
         New MW already built at each site by an earlier plan: added to the existing (sunk)
         capacity and taken off the grid headroom.
+    graph
+        The fibre backbone (:func:`siting.network.build_graph`), needed by the backbone
+        latency model.
 
     Returns
     -------
@@ -203,8 +208,8 @@ def build_instance(
     hub_ids = hubs["hub_id"].to_numpy(str)
     demand = hubs["inference_mw"].to_numpy(float) * dem.inference_scale
     sla = _hub_sla(hub_ids, dem.inference_sla_ms, dem.hub_sla_ms, source)
-    km, rtt = great_circle_matrix(
-        hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], **scenario.latency.model_dump()
+    km, rtt = pair_matrix(
+        scenario.latency, hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], graph
     )
     pair_hub, pair_site = np.nonzero(rtt <= sla[:, None] + 1e-9)
     pair_km = km[pair_hub, pair_site]

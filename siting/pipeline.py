@@ -20,15 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import networkx as nx
 import numpy as np
 
 from siting import __version__, settings
-from siting.errors import InfeasibleError
+from siting.backbone import read_backbone
+from siting.errors import InfeasibleError, InputError, Problem
 from siting.feasibility import check_feasibility
 from siting.instance import Instance, build_instance
 from siting.layers import Layers, load_layers
 from siting.maps import make_map, save_map
 from siting.model import build_model
+from siting.network import build_graph
 from siting.results import Results, build_results, write_tables
 from siting.scenario import (
     DataPaths,
@@ -155,8 +159,57 @@ def optimize(
 
 
 @dataclass(frozen=True)
+class Inputs:
+    """Everything read from a scenario's input files.
+
+    Attributes
+    ----------
+    layers
+        The validated layers.
+    graph
+        The fibre backbone graph, or ``None`` under the great-circle latency model.
+    backbone
+        The backbone's edges (lines), or ``None``.
+    """
+
+    layers: Layers
+    graph: nx.MultiDiGraph | None = None
+    backbone: gpd.GeoDataFrame | None = None
+
+
+def load_inputs(paths: DataPaths, latency_model: str) -> Inputs:
+    """Read and validate a scenario's input files, and the backbone if its model needs it.
+
+    Parameters
+    ----------
+    paths
+        The files.
+    latency_model
+        ``"backbone"`` or ``"great_circle"``.
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InputError
+        On bad input, or a backbone model without backbone files.
+    """
+    layers = load_layers(paths)
+    if latency_model != "backbone":
+        return Inputs(layers)
+    if paths.backbone_nodes is None or paths.backbone_edges is None:
+        expected = "the backbone latency model needs [data] backbone_nodes and backbone_edges"
+        raise InputError([Problem("scenario", "[latency]", "model", expected)])
+    nodes, edges = read_backbone(paths.backbone_nodes, paths.backbone_edges)
+    graph = build_graph(nodes, edges, source=str(paths.backbone_edges))
+    return Inputs(layers, graph, edges)
+
+
+@dataclass(frozen=True)
 class Prepared:
-    """A scenario with its layers and instance, ready to model.
+    """A scenario with its inputs and instance, ready to model.
 
     Attributes
     ----------
@@ -166,8 +219,8 @@ class Prepared:
         The scenario file.
     paths
         Its input files.
-    layers
-        The validated layers.
+    inputs
+        What was read from them.
     instance
         The arrays.
     """
@@ -175,8 +228,13 @@ class Prepared:
     scenario: Scenario
     path: Path
     paths: DataPaths
-    layers: Layers
+    inputs: Inputs
     instance: Instance
+
+    @property
+    def layers(self) -> Layers:
+        """The validated layers."""
+        return self.inputs.layers
 
 
 def prepare(
@@ -216,16 +274,18 @@ def prepare(
     else:
         path = resolve_scenario_path(scenario)
         spec, paths = load_scenario(path)
-    layers = load_layers(paths)
+    inputs = load_inputs(paths, spec.latency.model)
     loaded = time.perf_counter()
-    instance = build_instance(layers, spec, source=str(path), built_mw=built_mw)
+    instance = build_instance(
+        inputs.layers, spec, source=str(path), built_mw=built_mw, graph=inputs.graph
+    )
     reasons = check_feasibility(instance)
     if reasons:
         raise InfeasibleError(reasons)
     if timings is not None:
         timings["load"] = loaded - start
         timings["instance"] = time.perf_counter() - loaded
-    return Prepared(spec, path, paths, layers, instance)
+    return Prepared(spec, path, paths, inputs, instance)
 
 
 def _summary(

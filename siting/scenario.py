@@ -12,7 +12,7 @@ import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -95,14 +95,33 @@ class Costs(_Section):
 
 
 class Latency(_Section):
-    """Great-circle latency model."""
+    """How round-trip latency between hubs and sites is estimated (docs/latency.md)."""
 
-    route_factor: float = Field(ge=1, description="Fibre route length / great-circle distance.")
+    model: Literal["backbone", "great_circle"] = Field(
+        "backbone",
+        description=(
+            "backbone: shortest path over the fibre backbone graph; great_circle: great-circle "
+            "distance times route_factor."
+        ),
+    )
+    route_factor: float = Field(
+        1.5, ge=1, description="Great-circle model: fibre route length / great-circle distance."
+    )
     fibre_km_per_ms: float = Field(
         gt=0, description="One-way speed of light in fibre, km per ms (~200)."
     )
     equipment_delay_ms: float = Field(
-        ge=0, description="Fixed round-trip delay of switching and transmission equipment, ms."
+        1.0,
+        ge=0,
+        description="Great-circle model: fixed round-trip delay of equipment, ms.",
+    )
+    hop_delay_ms: float = Field(
+        0.1, ge=0, description="Backbone model: round-trip delay per backbone hop, ms."
+    )
+    access_factor: float = Field(
+        1.25,
+        ge=1,
+        description="Backbone model: access leg length / great-circle distance to the node.",
     )
 
 
@@ -114,6 +133,8 @@ class DataFiles(_Section):
     sites: str | None = None
     hubs: str | None = None
     boundary_lines: str | None = None
+    backbone_nodes: str | None = None
+    backbone_edges: str | None = None
 
 
 class Scenario(_Section):
@@ -152,15 +173,16 @@ class DataPaths:
     province_attributes: Path
     sites: Path
     hubs: Path
-    boundary_lines: Path | None
+    boundary_lines: Path | None = None
+    backbone_nodes: Path | None = None
+    backbone_edges: Path | None = None
 
     def content_hash(self) -> str:
         """Return a SHA-256 over the bytes of every input file, in a fixed order."""
         digest = hashlib.sha256()
-        for path in (self.provinces, self.province_attributes, self.sites, self.hubs):
-            digest.update(path.read_bytes())
-        if self.boundary_lines is not None:
-            digest.update(self.boundary_lines.read_bytes())
+        for path in vars(self).values():
+            if path is not None and Path(path).is_file():
+                digest.update(Path(path).read_bytes())
         return digest.hexdigest()
 
 
@@ -170,7 +192,12 @@ _DEFAULT_FILES = {
     "sites": "sites.csv",
     "hubs": "hubs.csv",
     "boundary_lines": "boundary_lines.geojson",
+    "backbone_nodes": "backbone_nodes.csv",
+    "backbone_edges": "backbone_edges.csv",
 }
+
+#: Input files a scenario may go without (they are skipped when missing).
+_OPTIONAL_FILES = ("boundary_lines", "backbone_nodes", "backbone_edges")
 
 
 def data_paths(scenario: Scenario, base_dir: Path | None = None) -> DataPaths:
@@ -193,7 +220,7 @@ def data_paths(scenario: Scenario, base_dir: Path | None = None) -> DataPaths:
         given = getattr(scenario.data, key)
         if given is None:
             path = Path(settings.data_dir) / default
-            resolved[key] = path if key != "boundary_lines" or path.exists() else None
+            resolved[key] = path if key not in _OPTIONAL_FILES or path.exists() else None
         else:
             path = Path(given)
             resolved[key] = path if path.is_absolute() else (base_dir or Path.cwd()) / path

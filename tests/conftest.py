@@ -186,7 +186,8 @@ def tiny(tmp_path):
     """Two sites (cheap-power west, east by the only hub) and two futures.
 
     ``boom``: 100 MW of training, no inference; ``shift``: no training, 100 MW of inference
-    within 5 ms of Shanghai, which the west (~1,500 km away) cannot reach.
+    within 5 ms of Shanghai, which the west (~1,500 km away) cannot reach. Latency is the
+    great-circle model, so a site at a hub is exactly 1 ms (equipment delay) away.
     """
     import shutil
 
@@ -194,6 +195,7 @@ def tiny(tmp_path):
     (tmp_path / "sites.csv").write_text(TINY_SITES)
     (tmp_path / "hubs.csv").write_text(TINY_HUBS)
     data = (
+        '[latency]\nmodel = "great_circle"\n'
         f'[data]\nprovinces = "{DATA / "provinces.geojson"}"\n'
         'province_attributes = "provinces.csv"\nsites = "sites.csv"\nhubs = "hubs.csv"\n'
     )
