@@ -19,7 +19,7 @@ import pandas as pd
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
-from siting.pipeline import Prepared, prepare
+from siting.pipeline import Prepared, prepare, with_geography
 from siting.results import Results, build_results
 from siting.scenario import Scenario, parse_scenario
 from siting.solve import Solution, solve, solve_robust
@@ -96,7 +96,7 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         sunk_cost = _sunk_cost(source, plan)
     given = target if built == "existing" else prepare(under, built_mw=added)
     used = solve(build_model(given.instance), **solve_options)
-    results = build_results(used, given.instance, given.layers)
+    results = with_geography(build_results(used, given.instance, given.layers), given)
     optimal = solve(build_model(inst), **solve_options)
 
     sunk = given.instance.existing_mw

@@ -7,6 +7,7 @@ output behind.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -33,6 +34,7 @@ from siting.layers import Layers, load_layers
 from siting.maps import make_map, save_map
 from siting.model import build_model
 from siting.network import build_graph
+from siting.reach import reach_polygons
 from siting.results import Results, build_results, write_tables
 from siting.scenario import (
     DataPaths,
@@ -132,7 +134,7 @@ def optimize(
     lap("build")
     solution = solve(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
     lap("solve")
-    results = build_results(solution, instance, layers)
+    results = with_geography(build_results(solution, instance, layers), prepared)
     lap("results")
     summary = _summary(prepared, solution, results, time_limit, mip_gap)
     run = Run(spec, layers, instance, solution, results, summary, timings=timings)
@@ -286,6 +288,34 @@ def prepare(
         timings["load"] = loaded - start
         timings["instance"] = time.perf_counter() - loaded
     return Prepared(spec, path, paths, inputs, instance)
+
+
+def with_geography(results: Results, prepared: Prepared) -> Results:
+    """Add the backbone and each hub's SLA reach to results, for maps.
+
+    Parameters
+    ----------
+    results
+        From :func:`~siting.results.build_results`.
+    prepared
+        The scenario they were solved from.
+
+    Returns
+    -------
+    Results
+        A copy with ``backbone`` and ``reach`` set.
+    """
+    hubs, inst = prepared.layers.hubs, prepared.instance
+    reach = reach_polygons(
+        hubs["hub_id"],
+        hubs["lon"],
+        hubs["lat"],
+        inst.sla_ms,
+        prepared.scenario.latency,
+        graph=prepared.inputs.graph,
+        clip=prepared.layers.provinces,
+    )
+    return dataclasses.replace(results, backbone=prepared.inputs.backbone, reach=reach)
 
 
 def _summary(

@@ -1,0 +1,124 @@
+"""The area each hub reaches within its SLA, as polygons for maps.
+
+Backbone model: a point ``p`` is served over its nearest backbone node ``n``; it is within the
+SLA of hub ``h`` (nearest node ``n_h``, access ``g_h``) when
+
+    a·g(p, n) ≤ (SLA − hops(n_h, n)·τ)·v/2 − a·g_h − P(n_h, n),
+
+a disk around ``n`` clipped to the points whose nearest node is ``n`` (its Voronoi cell). The
+reach is the union over nodes, clipped to the province layer. Great-circle model: a disk of
+radius ``(SLA − δ)·v / (2·f)`` around the hub. Disks are drawn in an Albers projection of
+China (distances within a few per cent), so the polygons are for display; admissibility of
+pairs is decided from exact distances in :mod:`siting.instance`.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike
+
+from siting.layers import CRS
+from siting.network import snap
+from siting.scenario import Latency
+
+#: Equal-area projection of China used to draw disks and Voronoi cells.
+ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m"
+
+
+def reach_polygons(
+    hub_ids: ArrayLike,
+    hub_lon: ArrayLike,
+    hub_lat: ArrayLike,
+    sla_ms: ArrayLike,
+    latency: Latency,
+    *,
+    graph: nx.MultiDiGraph | None = None,
+    clip: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Draw the area each hub reaches within its SLA.
+
+    Parameters
+    ----------
+    hub_ids, hub_lon, hub_lat, sla_ms
+        The hubs, their coordinates (degrees) and SLAs (ms).
+    latency
+        The scenario's latency model.
+    graph
+        The backbone graph, for the backbone model.
+    clip
+        Polygons to clip the reach to (e.g. the provinces).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``hub_id``, ``sla_ms`` and a (multi)polygon per hub, EPSG:4326.
+    """
+    hubs = gpd.GeoSeries(gpd.points_from_xy(hub_lon, hub_lat), crs=CRS).to_crs(ALBERS_CHINA)
+    sla = np.asarray(sla_ms, dtype=float)
+    if latency.model == "great_circle":
+        radius_km = (sla - latency.equipment_delay_ms) * latency.fibre_km_per_ms / 2
+        radius_km = np.clip(radius_km / latency.route_factor, 0.0, None)
+        shapes = [p.buffer(r * 1000.0, 64) for p, r in zip(hubs, radius_km, strict=True)]
+    else:
+        if graph is None:
+            msg = "the backbone latency model needs the backbone graph"
+            raise ValueError(msg)
+        shapes = _backbone_reach(hubs, hub_lon, hub_lat, sla, latency, graph)
+    out = gpd.GeoDataFrame(
+        {"hub_id": np.asarray(hub_ids), "sla_ms": sla}, geometry=shapes, crs=ALBERS_CHINA
+    )
+    if clip is not None:
+        outline = shapely.union_all(clip.to_crs(ALBERS_CHINA).geometry.values)
+        out["geometry"] = out.geometry.intersection(outline)
+    out["geometry"] = out.geometry.simplify(2000.0)
+    return out.to_crs(CRS)
+
+
+def _backbone_reach(
+    hubs: gpd.GeoSeries,
+    hub_lon: ArrayLike,
+    hub_lat: ArrayLike,
+    sla: np.ndarray,
+    latency: Latency,
+    graph: nx.MultiDiGraph,
+) -> list[shapely.Geometry]:
+    keys = list(graph.nodes)
+    nodes = gpd.GeoSeries(
+        gpd.points_from_xy(
+            [graph.nodes[k]["x"] for k in keys], [graph.nodes[k]["y"] for k in keys]
+        ),
+        crs=CRS,
+    ).to_crs(ALBERS_CHINA)
+    index = {k: i for i, k in enumerate(keys)}
+    cells = _voronoi_cells(nodes)
+    hub_nodes, access_km = snap(graph, hub_lon, hub_lat)
+    shapes = []
+    for node, access, limit in zip(hub_nodes, access_km, sla, strict=True):
+        metres, paths = nx.single_source_dijkstra(graph, int(node), weight="length")
+        pieces = []
+        for target, length in metres.items():
+            hops = len(paths[target]) - 1
+            budget_km = (limit - hops * latency.hop_delay_ms) * latency.fibre_km_per_ms / 2
+            budget_km -= latency.access_factor * access + length / 1000.0
+            if budget_km <= 0:
+                continue
+            i = index[target]
+            disk = nodes.iloc[i].buffer(budget_km / latency.access_factor * 1000.0, 32)
+            pieces.append(disk.intersection(cells[i]))
+        shapes.append(shapely.union_all(pieces) if pieces else shapely.Polygon())
+    return shapes
+
+
+def _voronoi_cells(nodes: gpd.GeoSeries) -> list[shapely.Geometry]:
+    """Voronoi cell of each node (points closer to it than to any other), in node order."""
+    points = shapely.MultiPoint(list(nodes.values))
+    envelope = shapely.box(*nodes.total_bounds).buffer(3_000_000.0)
+    regions = shapely.voronoi_polygons(points, extend_to=envelope)
+    cells = list(regions.geoms)
+    tree = shapely.STRtree(cells)
+    order = tree.query(nodes.values, predicate="within")
+    by_node = {int(n): cells[int(c)] for n, c in zip(*order, strict=True)}
+    return [by_node[i] for i in range(len(nodes))]

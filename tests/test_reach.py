@@ -1,0 +1,76 @@
+"""SLA reach polygons agree with the admissible pairs the model uses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from siting.pipeline import prepare
+from siting.reach import ALBERS_CHINA, reach_polygons
+from siting.scenario import Latency
+
+
+@pytest.fixture(scope="module")
+def default():
+    return prepare(None)
+
+
+def test_backbone_reach_matches_admissible_pairs(default) -> None:
+    hubs, inst = default.layers.hubs, default.instance
+    reach = reach_polygons(
+        hubs["hub_id"],
+        hubs["lon"],
+        hubs["lat"],
+        inst.sla_ms,
+        default.scenario.latency,
+        graph=default.inputs.graph,
+    )
+    sites = default.layers.sites.geometry
+    for h in range(inst.n_hubs):
+        area = reach.geometry.iloc[h]
+        admissible = set(inst.pair_site[inst.pair_hub == h].tolist())
+        for s in range(inst.n_sites):
+            if s in admissible:  # within the SLA: inside (up to drawing precision, ~5 km)
+                assert area.buffer(0.05).contains(sites.iloc[s]), (h, s)
+    # and a site far outside every SLA is outside every reach
+    hami = default.layers.sites.index[default.layers.sites["site_id"] == "hami"][0]
+    assert not reach.geometry.contains(sites.iloc[hami]).any()
+
+
+def test_sites_beyond_the_sla_are_outside(default) -> None:
+    hubs, inst = default.layers.hubs, default.instance
+    tight = np.full(inst.n_hubs, 5.0)
+    reach = reach_polygons(
+        hubs["hub_id"],
+        hubs["lon"],
+        hubs["lat"],
+        tight,
+        default.scenario.latency,
+        graph=default.inputs.graph,
+    )
+    from siting.latency import pair_matrix
+
+    sites = default.layers.sites
+    _, rtt = pair_matrix(
+        default.scenario.latency,
+        hubs["lon"],
+        hubs["lat"],
+        sites["lon"],
+        sites["lat"],
+        default.inputs.graph,
+    )
+    for h in range(inst.n_hubs):
+        for s in np.flatnonzero(rtt[h] > 5.0 * 1.15):  # clearly beyond: outside
+            assert not reach.geometry.iloc[h].contains(sites.geometry.iloc[s]), (h, s)
+        for s in np.flatnonzero(rtt[h] < 5.0 * 0.85):  # clearly within: inside
+            assert reach.geometry.iloc[h].contains(sites.geometry.iloc[s]), (h, s)
+
+
+def test_great_circle_reach_is_a_disk_of_the_hand_computed_radius() -> None:
+    latency = Latency(
+        model="great_circle", route_factor=1.5, fibre_km_per_ms=200.0, equipment_delay_ms=1.0
+    )
+    reach = reach_polygons(["x"], [110.0], [35.0], [10.0], latency)
+    # (10 - 1) ms x 200 km/ms / 2 / 1.5 = 600 km radius: area pi r^2 within drawing error.
+    area_km2 = reach.to_crs(ALBERS_CHINA).geometry.area.iloc[0] / 1e6
+    assert area_km2 == pytest.approx(np.pi * 600.0**2, rel=0.01)
