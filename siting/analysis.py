@@ -18,7 +18,10 @@ import pandas as pd
 
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
+from siting.geo import CHINA_LAT, CHINA_LON
+from siting.latency import backbone_matrix, backbone_round_trip_ms, great_circle_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
+from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
 from siting.results import Results, build_results
 from siting.scenario import Scenario, parse_scenario
@@ -406,3 +409,141 @@ def tradeoff(
         kpis = build_results(solution, prepared.instance, prepared.layers).kpis
         rows.append({**row, **kpis, "reason": ""})
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class PointRoute:
+    """The latency between two places by both models.
+
+    Attributes
+    ----------
+    names
+        The two places as given.
+    route
+        The backbone route (nodes, km, hops, line).
+    backbone_rtt_ms, great_circle_km, great_circle_rtt_ms
+        The two models' figures.
+    """
+
+    names: tuple[str, str]
+    route: Route
+    backbone_rtt_ms: float
+    great_circle_km: float
+    great_circle_rtt_ms: float
+
+
+def latency_between(prepared: Prepared, origin: str, destination: str) -> PointRoute:
+    """Route and round-trip time between two places, by the backbone and great-circle models.
+
+    Parameters
+    ----------
+    prepared
+        A scenario whose latency parameters apply; it must use the backbone model.
+    origin, destination
+        A hub id, a site id, a backbone node id or ``"lon,lat"`` (WGS84 degrees).
+
+    Returns
+    -------
+    PointRoute
+
+    Raises
+    ------
+    InputError
+        If a place is not known, or the scenario has no backbone.
+    """
+    graph, lat = prepared.inputs.graph, prepared.scenario.latency
+    if graph is None:
+        expected = 'the latency command needs [latency] model = "backbone"'
+        raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
+    a, b = (_place(prepared, name) for name in (origin, destination))
+    route = shortest_route(graph, a, b, access_factor=lat.access_factor)
+    rtt = float(
+        backbone_round_trip_ms(
+            route.km, route.hops, fibre_km_per_ms=lat.fibre_km_per_ms, hop_delay_ms=lat.hop_delay_ms
+        )
+    )
+    gc_km, gc_rtt = great_circle_matrix(
+        [a[0]],
+        [a[1]],
+        [b[0]],
+        [b[1]],
+        route_factor=lat.route_factor,
+        fibre_km_per_ms=lat.fibre_km_per_ms,
+        equipment_delay_ms=lat.equipment_delay_ms,
+    )
+    return PointRoute((origin, destination), route, rtt, float(gc_km[0, 0]), float(gc_rtt[0, 0]))
+
+
+def latency_table(prepared: Prepared) -> pd.DataFrame:
+    """Every hub × site pair by both latency models, with their ratio.
+
+    Parameters
+    ----------
+    prepared
+        A scenario with the backbone graph.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``hub_id``, ``site_id``, ``backbone_km``, ``hops``, ``backbone_rtt_ms``,
+        ``great_circle_km`` (route km of the great-circle model), ``great_circle_rtt_ms``,
+        ``rtt_ratio`` (backbone / great circle), ``sla_ms`` and ``within_sla`` (by the
+        scenario's model).
+    """
+    graph, lat = prepared.inputs.graph, prepared.scenario.latency
+    if graph is None:
+        expected = 'the latency matrix needs [latency] model = "backbone"'
+        raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
+    hubs, sites, inst = prepared.layers.hubs, prepared.layers.sites, prepared.instance
+    args = (hubs["lon"], hubs["lat"], sites["lon"], sites["lat"])
+    km, rtt, hops = backbone_matrix(
+        graph,
+        *args,
+        access_factor=lat.access_factor,
+        fibre_km_per_ms=lat.fibre_km_per_ms,
+        hop_delay_ms=lat.hop_delay_ms,
+    )
+    gc_km, gc_rtt = great_circle_matrix(
+        *args,
+        route_factor=lat.route_factor,
+        fibre_km_per_ms=lat.fibre_km_per_ms,
+        equipment_delay_ms=lat.equipment_delay_ms,
+    )
+    h, s = np.meshgrid(np.arange(inst.n_hubs), np.arange(inst.n_sites), indexing="ij")
+    chosen = rtt if lat.model == "backbone" else gc_rtt
+    return pd.DataFrame(
+        {
+            "hub_id": inst.hub_ids[h.ravel()],
+            "site_id": inst.site_ids[s.ravel()],
+            "backbone_km": km.ravel(),
+            "hops": hops.ravel(),
+            "backbone_rtt_ms": rtt.ravel(),
+            "great_circle_km": gc_km.ravel(),
+            "great_circle_rtt_ms": gc_rtt.ravel(),
+            "rtt_ratio": (rtt / gc_rtt).ravel(),
+            "sla_ms": inst.sla_ms[h.ravel()],
+            "within_sla": (chosen <= inst.sla_ms[:, None] + 1e-9).ravel(),
+        }
+    )
+
+
+def _place(prepared: Prepared, name: str) -> tuple[float, float]:
+    for frame, key in ((prepared.layers.hubs, "hub_id"), (prepared.layers.sites, "site_id")):
+        match = frame[frame[key] == name]
+        if len(match):
+            return float(match["lon"].iloc[0]), float(match["lat"].iloc[0])
+    graph = prepared.inputs.graph
+    for _, data in graph.nodes(data=True):
+        if data.get("node_id") == name:
+            return float(data["x"]), float(data["y"])
+    parts = name.split(",")
+    if len(parts) == 2:
+        try:
+            lon, lat = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            if CHINA_LON[0] <= lon <= CHINA_LON[1] and CHINA_LAT[0] <= lat <= CHINA_LAT[1]:
+                return lon, lat
+    expected = "a hub id, a site id, a backbone node id or 'lon,lat' (WGS84) inside China"
+    raise InputError([Problem("latency", "", name, f"unknown place; expected {expected}")])

@@ -20,6 +20,8 @@ examples:
   siting optimize --solver cbc --time-limit 30 --gap 0.001
   siting validate my.toml                  check a scenario and its data without solving
   siting compare 2023-training-boom 2025-inference-shift    side-by-side synchronised maps
+  siting latency beijing guian             route and round trip by both latency models
+  siting latency --matrix                  every hub x site pair by both models
   siting audit --built 2023-training-boom --under 2025-inference-shift
   siting robust 2023-training-boom 2025-inference-shift --criterion regret
   siting whynot                            price unused sites and tighter SLAs
@@ -72,6 +74,26 @@ def _parser() -> argparse.ArgumentParser:
     _output_arguments(cmp, maps=True)
     _map_arguments(cmp)
     _solver_arguments(cmp)
+
+    lat = sub.add_parser(
+        "latency",
+        help="round-trip latency between two places, or the hub x site matrix",
+        description=(
+            "With FROM and TO (hub ids, site ids, backbone node ids or 'lon,lat'): print the "
+            "backbone route, its length and hops, and the round-trip time by the backbone and "
+            "the great-circle models. With --matrix: write every hub x site pair by both "
+            "models and their ratio to OUT/latency-<scenario>/matrix.csv."
+        ),
+    )
+    lat.add_argument("places", nargs="*", metavar="FROM TO", help="two places")
+    lat.add_argument("--matrix", action="store_true", help="write the hub x site matrix")
+    lat.add_argument(
+        "--scenario",
+        default=None,
+        metavar="SCENARIO",
+        help="scenario whose latency parameters and layers apply (default: 'default')",
+    )
+    _output_arguments(lat)
 
     val = sub.add_parser(
         "validate",
@@ -324,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {
         "optimize": _optimize,
         "compare": _compare,
+        "latency": _latency,
         "validate": _validate,
         "audit": _audit,
         "robust": _robust,
@@ -390,6 +413,44 @@ def _compare(args: argparse.Namespace) -> int:
             f"{k['stranded_mw']:,.0f} MW"
         )
     print(f"Map: {map_path}   Summaries: {folder}/")
+    return 0
+
+
+def _latency(args: argparse.Namespace) -> int:
+    from siting.analysis import latency_between, latency_table
+    from siting.pipeline import prepare, publish
+
+    if args.matrix == bool(args.places) or (args.places and len(args.places) != 2):
+        expected = "either two places (FROM TO) or --matrix"
+        raise InputError([Problem("latency", "", "FROM TO", expected)])
+    prepared = prepare(args.scenario)
+    if args.matrix:
+        table = latency_table(prepared)
+
+        def write(folder: Path) -> None:
+            table.to_csv(folder / "matrix.csv", index=False, float_format="%.6g")
+            wide = table.pivot(index="hub_id", columns="site_id", values="backbone_rtt_ms")
+            wide.to_csv(folder / "backbone_rtt_ms.csv", float_format="%.4g")
+
+        name = f"latency-{prepared.scenario.name}"
+        folder, _ = publish(name, Path(args.out or settings.out_dir), write)
+        ratio = table["rtt_ratio"]
+        print(
+            f"{len(table)} hub-site pairs; backbone/great-circle RTT ratio median "
+            f"{ratio.median():.2f} (5-95%: {ratio.quantile(0.05):.2f}-{ratio.quantile(0.95):.2f}); "
+            f"{int(table['within_sla'].sum())} within the SLA. Tables: {folder}/"
+        )
+        return 0
+    result = latency_between(prepared, *args.places)
+    route = result.route
+    print(f"{result.names[0]} -> {result.names[1]}")
+    print(f"  backbone: {route.km:,.0f} km over {route.hops} hops: {' - '.join(route.names)}")
+    print(f"  round trip: {result.backbone_rtt_ms:.2f} ms (backbone)")
+    print(
+        f"  great circle: {result.great_circle_km:,.0f} km of route, round trip "
+        f"{result.great_circle_rtt_ms:.2f} ms; backbone / great circle = "
+        f"{result.backbone_rtt_ms / result.great_circle_rtt_ms:.2f}"
+    )
     return 0
 
 

@@ -174,3 +174,34 @@ def test_optimize_cdn_flag_keeps_cdn_links(tiny, tmp_path, capsys) -> None:
     )
     page = (tmp_path / "m" / "shift.html").read_text()
     assert '<script src="https://' in page
+
+
+def test_latency_between_two_places(capsys) -> None:
+    out = _run(["latency", "beijing", "guian"], capsys)
+    assert "backbone:" in out and "Beijing - " in out and "great circle:" in out
+    km = float(out.split("backbone: ")[1].split(" km")[0].replace(",", ""))
+    hops = int(out.split(" over ")[1].split(" hops")[0])
+    rtt = float(out.split("round trip: ")[1].split(" ms")[0])
+    assert rtt == pytest.approx(2 * km / 200.0 + 0.1 * hops, abs=0.01)  # docs/latency.md
+
+
+def test_latency_matrix(tmp_path, capsys) -> None:
+    out = _run(["latency", "--matrix", "--out", str(tmp_path)], capsys)
+    table = pd.read_csv(tmp_path / "latency-default" / "matrix.csv")
+    assert len(table) == 15 * 30
+    assert (
+        table["rtt_ratio"] - table["backbone_rtt_ms"] / table["great_circle_rtt_ms"]
+    ).abs().max() < 1e-3
+    assert "hub-site pairs" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["latency", "beijing"], "either two places"),
+        (["latency", "atlantis", "guian"], "field 'atlantis': unknown place"),
+    ],
+)
+def test_latency_bad_arguments(args, message, capsys) -> None:
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
