@@ -19,7 +19,7 @@ import pandas as pd
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
 from siting.geo import CHINA_LAT, CHINA_LON
-from siting.latency import backbone_matrix, backbone_round_trip_ms, great_circle_matrix
+from siting.latency import backbone_matrix, great_circle_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
 from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
@@ -457,11 +457,17 @@ def latency_between(prepared: Prepared, origin: str, destination: str) -> PointR
         raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
     a, b = (_place(prepared, name) for name in (origin, destination))
     route = shortest_route(graph, a, b, access_factor=lat.access_factor)
-    rtt = float(
-        backbone_round_trip_ms(
-            route.km, route.hops, fibre_km_per_ms=lat.fibre_km_per_ms, hop_delay_ms=lat.hop_delay_ms
-        )
-    )
+    _, matrix, _ = backbone_matrix(
+        graph,
+        [a[0]],
+        [a[1]],
+        [b[0]],
+        [b[1]],
+        access_factor=lat.access_factor,
+        fibre_km_per_ms=lat.fibre_km_per_ms,
+        hop_delay_ms=lat.hop_delay_ms,
+    )  # the figure the model uses: local fibre when shorter than the backbone route
+    rtt = float(matrix[0, 0])
     gc_km, gc_rtt = great_circle_matrix(
         [a[0]],
         [a[1]],

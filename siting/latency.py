@@ -6,7 +6,9 @@ i.e. 1 ms of round trip per 100 km of route), and equipment adds a fixed
 ``equipment_delay_ms`` to every round trip.
 
 Backbone: the route is the shortest path over the fibre backbone graph between the points'
-nearest nodes plus the access legs; every backbone hop adds ``hop_delay_ms``.
+nearest nodes plus the access legs; two points closer to each other than one of them is to
+its node are joined directly by local fibre (access factor × their distance, no hop) when that
+is shorter. Every backbone hop adds ``hop_delay_ms``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siting.geo import haversine_km
-from siting.network import route_matrix
+from siting.network import route_matrix, snap
 from siting.scenario import Latency
 
 
@@ -139,10 +141,24 @@ def backbone_matrix(
         Route km, RTT ms and hops, each of shape (n, m).
     """
     km, hops = route_matrix(graph, from_lon, from_lat, to_lon, to_lat, access_factor=access_factor)
+    # Two points closer to each other than one of them is to its backbone node share an access
+    # region: local fibre joins them directly, not via the backbone and back.
+    apart = haversine_km(
+        np.asarray(from_lon, dtype=float)[:, None],
+        np.asarray(from_lat, dtype=float)[:, None],
+        np.asarray(to_lon, dtype=float)[None, :],
+        np.asarray(to_lat, dtype=float)[None, :],
+    )
+    _, from_access = snap(graph, from_lon, from_lat)
+    _, to_access = snap(graph, to_lon, to_lat)
+    direct = access_factor * apart
+    local = (apart <= np.maximum(from_access[:, None], to_access[None, :])) & (direct < km)
+    km = np.where(local, direct, km)
+    hops = np.where(local, 0, hops).astype(np.int32)
     rtt = backbone_round_trip_ms(
         km, hops, fibre_km_per_ms=fibre_km_per_ms, hop_delay_ms=hop_delay_ms
     )
-    return np.asarray(km, dtype=float), rtt, hops
+    return km, rtt, hops
 
 
 def pair_matrix(

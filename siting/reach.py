@@ -5,8 +5,10 @@ SLA of hub ``h`` (nearest node ``n_h``, access ``g_h``) when
 
     a·g(p, n) ≤ (SLA − hops(n_h, n)·τ)·v/2 − a·g_h − P(n_h, n),
 
-a disk around ``n`` clipped to the points whose nearest node is ``n`` (its Voronoi cell). The
-reach is the union over nodes, clipped to the province layer. Great-circle model: a disk of
+a disk around ``n`` clipped to the points whose nearest node is ``n`` (its Voronoi cell); or it
+is joined to the hub by local fibre (``g(p, h)`` within the hub's access distance and
+``a·g(p, h) ≤ SLA·v/2``), a disk around the hub. The reach is
+the union of these, clipped to the province layer. Great-circle model: a disk of
 radius ``(SLA − δ)·v / (2·f)`` around the hub. Disks are drawn in an Albers projection of
 China (distances within a few per cent), so the polygons are for display; admissibility of
 pairs is decided from exact distances in :mod:`siting.instance`.
@@ -96,9 +98,12 @@ def _backbone_reach(
     cells = _voronoi_cells(nodes)
     hub_nodes, access_km = snap(graph, hub_lon, hub_lat)
     shapes = []
-    for node, access, limit in zip(hub_nodes, access_km, sla, strict=True):
+    for hub, node, access, limit in zip(hubs, hub_nodes, access_km, sla, strict=True):
         metres, paths = nx.single_source_dijkstra(graph, int(node), weight="length")
-        pieces = []
+        # Local fibre: within the hub's own access distance (an approximation of the rule in
+        # siting.latency.backbone_matrix, which also admits the site's access distance).
+        local_km = min(limit * latency.fibre_km_per_ms / 2 / latency.access_factor, access)
+        pieces = [hub.buffer(local_km * 1000.0, 32)] if local_km > 0 else []
         for target, length in metres.items():
             hops = len(paths[target]) - 1
             budget_km = (limit - hops * latency.hop_delay_ms) * latency.fibre_km_per_ms / 2

@@ -74,3 +74,24 @@ def test_great_circle_reach_is_a_disk_of_the_hand_computed_radius() -> None:
     # (10 - 1) ms x 200 km/ms / 2 / 1.5 = 600 km radius: area pi r^2 within drawing error.
     area_km2 = reach.to_crs(ALBERS_CHINA).geometry.area.iloc[0] / 1e6
     assert area_km2 == pytest.approx(np.pi * 600.0**2, rel=0.01)
+
+
+def test_local_fibre_joins_points_that_share_an_access_region(default) -> None:
+    """A hub and a site together in Ngari, ~1,000 km from any backbone node, are 'local';
+    Beijing and Gui'an, both near nodes, are routed over the backbone."""
+    from siting.latency import backbone_matrix
+
+    lat = default.scenario.latency
+    km, rtt, hops = backbone_matrix(
+        default.inputs.graph,
+        [80.1, 116.4],
+        [32.5, 39.9],
+        [80.11, 106.45],
+        [32.5, 26.35],
+        access_factor=lat.access_factor,
+        fibre_km_per_ms=lat.fibre_km_per_ms,
+        hop_delay_ms=lat.hop_delay_ms,
+    )
+    assert hops[0, 0] == 0 and rtt[0, 0] < 0.02  # ~0.9 km apart: local
+    assert hops[1, 1] > 0 and km[1, 1] > 2000  # over the backbone
+    assert rtt[1, 1] == pytest.approx(2 * km[1, 1] / 200 + 0.1 * hops[1, 1])
