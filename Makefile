@@ -36,6 +36,8 @@ test: lint browser
 bench: install
 	$(BIN)/python benchmarks/bench_default.py
 	$(BIN)/python benchmarks/bench_maps.py
+	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 data: install
 	$(BIN)/python -m pip install --quiet -e '.[data]'

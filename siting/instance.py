@@ -211,7 +211,7 @@ def build_instance(
     km, rtt = pair_matrix(
         scenario.latency, hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], graph
     )
-    pair_hub, pair_site = np.nonzero(rtt <= sla[:, None] + 1e-9)
+    pair_hub, pair_site = admissible_pairs(rtt, sla, dem.max_sites_per_hub)
     pair_km = km[pair_hub, pair_site]
 
     return Instance(
@@ -241,6 +241,36 @@ def build_instance(
         nearest_site=rtt.argmin(axis=1).astype(np.int64) if rtt.size else np.zeros(0, np.int64),
         nearest_rtt_ms=rtt.min(axis=1) if rtt.size else np.zeros(0),
     )
+
+
+def admissible_pairs(
+    rtt_ms: FloatArray, sla_ms: FloatArray, max_sites: int | None = None
+) -> tuple[IntArray, IntArray]:
+    """Find the (hub, site) pairs within each hub's SLA, optionally the nearest few per hub.
+
+    Parameters
+    ----------
+    rtt_ms
+        Round-trip times, shape (H, S).
+    sla_ms
+        Each hub's limit, shape (H,).
+    max_sites
+        Keep at most this many lowest-RTT sites per hub (ties broken by site order).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Hub and site index of every admissible pair, sorted by hub then site.
+    """
+    within = rtt_ms <= sla_ms[:, None] + 1e-9
+    if max_sites is not None and max_sites < rtt_ms.shape[1]:
+        masked = np.where(within, rtt_ms, np.inf)
+        nearest = np.argpartition(masked, max_sites - 1, axis=1)[:, :max_sites]
+        keep = np.zeros_like(within)
+        np.put_along_axis(keep, nearest, True, axis=1)
+        within &= keep
+    hub, site = np.nonzero(within)
+    return hub.astype(np.int64), site.astype(np.int64)
 
 
 def training_demand_mw(training_mw: float, share: float | None, inference_mw: float) -> float:

@@ -52,6 +52,15 @@ class Demand(_Section):
         le=1,
         description="Largest share of one hub's inference demand one site may serve (1 = off).",
     )
+    max_sites_per_hub: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Keep only this many lowest-latency sites within each hub's SLA as candidates to "
+            "serve it (a sparsification for large instances; it can raise the optimum). "
+            "Unset keeps every site within the SLA."
+        ),
+    )
 
 
 class Training(_Section):

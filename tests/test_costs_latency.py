@@ -44,3 +44,26 @@ def test_matrix_shape_and_route_factor() -> None:
     gc = haversine_km(121.0, 31.0, 104.0, 30.0)
     assert km[1, 1] == pytest.approx(1.5 * gc)
     assert rtt[1, 1] == pytest.approx(2 * 1.5 * gc / 200 + 1)
+
+
+def test_admissible_pairs_nearest_k() -> None:
+    import numpy as np
+
+    from siting.instance import admissible_pairs
+
+    rtt = np.array([[1.0, 5.0, 3.0, 9.0], [8.0, 2.0, 2.5, 1.5]])
+    sla = np.array([6.0, 10.0])
+    hub, site = admissible_pairs(rtt, sla)
+    assert list(zip(hub, site, strict=True)) == [
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+    ]
+    hub, site = admissible_pairs(rtt, sla, 2)
+    assert list(zip(hub, site, strict=True)) == [(0, 0), (0, 2), (1, 1), (1, 3)]
+    hub, site = admissible_pairs(rtt, np.array([0.5, 10.0]), 2)  # a hub with none within
+    assert list(zip(hub, site, strict=True)) == [(1, 1), (1, 3)]

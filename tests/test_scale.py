@@ -1,0 +1,32 @@
+"""The prefecture and county instances load and (prefecture) solve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from siting.model import build_model
+from siting.pipeline import prepare
+from siting.solve import Status, solve
+
+
+def test_prefecture_scenario_solves() -> None:
+    p = prepare("prefecture")
+    inst = p.instance
+    assert inst.n_sites == inst.n_hubs == 338
+    assert inst.existing_mw.sum() == pytest.approx(2282.0)  # every shipped site's capacity kept
+    sol = solve(build_model(inst), mip_gap=1e-3)
+    assert sol.status is Status.OPTIMAL and sol.gap <= 1e-3
+    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
+    assert served == pytest.approx(inst.demand_mw, abs=1e-6)
+    assert sol.train.sum() == pytest.approx(inst.training_mw)
+    hosts = sol.train[sol.train > 1e-6]
+    assert (hosts >= inst.min_cluster_mw - 1e-6).all()
+
+
+def test_county_instance_is_sparse_and_feasible() -> None:
+    p = prepare("county")
+    inst = p.instance
+    assert inst.n_hubs > 2800 and inst.n_sites == 338
+    assert inst.n_pairs < 0.2 * inst.n_hubs * inst.n_sites  # only pairs within the SLA
+    assert set(np.unique(inst.pair_hub)) == set(range(inst.n_hubs))  # every county reachable
