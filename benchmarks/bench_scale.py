@@ -41,7 +41,7 @@ def main() -> None:
         print(
             f"{name:<11} {r['sites']:>5} sites x {r['hubs']:>5} hubs, {r['pairs']:>7} pairs: "
             f"prepare {r['prepare']:5.1f} s, build {r['build']:5.1f} s, solve {r['solve']:6.1f} s "
-            f"to {r['status']} (gap {r["gap"]:.3%}, asked {gap:.2%}), peak {r['peak_mb']:,.0f} MB"
+            f"to {r['status']} (gap {r['gap']:.3%}, asked {gap:.2%}), peak {r['peak_mb']:,.0f} MB"
         )
 
 
