@@ -18,8 +18,10 @@ it; read a saved graph back with :func:`load_graph`.
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -41,6 +43,10 @@ NODE_ATTRIBUTES = ("node_id", "name", "name_zh", "province")
 
 #: Points snapped per block in :func:`snap` (bounds memory to block × nodes floats).
 SNAP_BLOCK = 4096
+
+#: Node-to-node tables per graph (see :func:`node_tables`); weak, so they go with the graph and
+#: never end up in ``graph.graph`` (which GraphML files would carry).
+_TABLES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, ...]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -182,8 +188,8 @@ def route_matrix(
 ) -> tuple[NDArray[np.floating], NDArray[np.int32]]:
     """Route length and hop count between every origin and every destination.
 
-    One Dijkstra runs per distinct origin node; the matrices are then gathered from the
-    node-to-node tables, so the cost grows with the number of nodes, not of points.
+    The node-to-node tables (one Dijkstra per node) are computed once per graph and kept on
+    it (:func:`node_tables`); each call then only snaps its points and gathers from them.
 
     Parameters
     ----------
@@ -208,21 +214,47 @@ def route_matrix(
     """
     origin, origin_km = snap(graph, from_lon, from_lat)
     dest, dest_km = snap(graph, to_lon, to_lat)
+    column, dist, hops = node_tables(graph)
+    rows = np.array([column[k] for k in origin], dtype=np.int64)
+    cols = np.array([column[k] for k in dest], dtype=np.int64)
+    km = dist.astype(dtype)[np.ix_(rows, cols)]
+    km += (origin_km * access_factor).astype(dtype)[:, None]
+    km += (dest_km * access_factor).astype(dtype)[None, :]
+    return km, hops[np.ix_(rows, cols)]
+
+
+def node_tables(
+    graph: nx.MultiDiGraph,
+) -> tuple[dict[int, int], NDArray[np.float64], NDArray[np.int32]]:
+    """Shortest-path km and hops between every pair of backbone nodes, cached on the graph.
+
+    Parameters
+    ----------
+    graph
+        The backbone graph; the tables are kept for it and reused while its node and edge
+        counts are unchanged.
+
+    Returns
+    -------
+    tuple
+        Node key → table index, km (N × N) and hops (N × N, -1 where no path).
+    """
+    stamp = (graph.number_of_nodes(), graph.number_of_edges())
+    cached = _TABLES.get(graph)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     keys = _node_arrays(graph)[0]
-    column = {k: i for i, k in enumerate(keys)}
-    sources, row = np.unique(origin, return_inverse=True)
-    dist = np.full((len(sources), len(keys)), np.inf)
-    hops = np.full((len(sources), len(keys)), -1, dtype=np.int32)
-    for i, s in enumerate(sources):
-        lengths, paths = nx.single_source_dijkstra(graph, int(s), weight="length")
+    column = {int(k): i for i, k in enumerate(keys)}
+    dist = np.full((len(keys), len(keys)), np.inf)
+    hops = np.full((len(keys), len(keys)), -1, dtype=np.int32)
+    for i, key in enumerate(keys):
+        lengths, paths = nx.single_source_dijkstra(graph, int(key), weight="length")
         for node, metres in lengths.items():
             dist[i, column[node]] = metres / 1000.0
             hops[i, column[node]] = len(paths[node]) - 1
-    cols = np.array([column[k] for k in dest], dtype=np.int64)
-    km = dist.astype(dtype)[np.ix_(row, cols)]
-    km += (origin_km * access_factor).astype(dtype)[:, None]
-    km += (dest_km * access_factor).astype(dtype)[None, :]
-    return km, hops[np.ix_(row, cols)]
+    tables = (column, dist, hops)
+    _TABLES[graph] = (stamp, tables)
+    return tables
 
 
 def shortest_route(

@@ -185,3 +185,21 @@ def test_disconnected_graph_names_the_cut_off_nodes(tmp_path: Path) -> None:
     pattern = r"edges\.csv: field 'u/v': the backbone is disconnected: node\(s\) 'd', 'e'"
     with pytest.raises(InputError, match=pattern):
         graph_from_text(tmp_path, nodes, edges)
+
+
+def test_node_tables_are_cached_outside_the_graph(tmp_path) -> None:
+    """Routing twice reuses the tables; they never reach graph.graph (so not GraphML)."""
+    import osmnx as ox
+
+    from siting.backbone import read_backbone
+    from siting.network import build_graph, load_graph, node_tables, route_matrix
+
+    graph = build_graph(*read_backbone(DATA / "backbone_nodes.csv", DATA / "backbone_edges.csv"))
+    first = node_tables(graph)
+    km, _ = route_matrix(graph, [116.4], [39.9], [121.47], [31.23], access_factor=1.25)
+    assert node_tables(graph) is first
+    assert not any(isinstance(v, tuple) for v in graph.graph.values())
+    ox.save_graphml(graph, tmp_path / "g.graphml")
+    again = load_graph(tmp_path / "g.graphml")
+    km2, _ = route_matrix(again, [116.4], [39.9], [121.47], [31.23], access_factor=1.25)
+    assert km2 == pytest.approx(km)
