@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from siting.errors import Problem
@@ -121,7 +122,9 @@ def check_columns(
             guess = difflib.get_close_matches(col.name, [p for p in present if p not in known], 1)
             hint = f" (found {guess[0]!r}: misspelled?)" if guess else ""
             problems.append(Problem(source, "header", col.name, f"missing column{hint}"))
-        out[col.name] = pd.NA
+        out[col.name] = pd.Series(
+            np.nan if col.number else None, index=out.index, dtype=float if col.number else object
+        )
     ids = out[key] if key in out else pd.Series([""] * len(out), index=out.index)
     for col in columns:
         if col.name not in present:

@@ -24,7 +24,7 @@ from siting._validate import (
     check_unique,
 )
 from siting.errors import InputError, Problem
-from siting.geo import CHINA_LAT, CHINA_LON
+from siting.geo import CHINA_LAT, CHINA_LON, gcj02_to_wgs84
 from siting.scenario import DataPaths
 
 #: CRS of every layer this module returns.
@@ -82,6 +82,10 @@ HUB_COLUMNS = (
 )
 
 _LONLAT = (Column("lon", number=True), Column("lat", number=True))
+
+#: Coordinate systems a point layer may declare per row (column ``coords``; blank = WGS84).
+COORDINATE_SYSTEMS = ("wgs84", "gcj02")
+_COORDS = Column("coords", required=False, blank_ok=True, choices=COORDINATE_SYSTEMS)
 
 
 @dataclass(frozen=True)
@@ -189,12 +193,16 @@ def read_province_attributes(path: Path) -> pd.DataFrame:
 
 
 def read_sites(path: Path) -> gpd.GeoDataFrame:
-    """Read candidate sites from a CSV file (``lon``/``lat`` in WGS84) or a point layer."""
+    """Read candidate sites from a CSV file (``lon``/``lat``) or a point layer.
+
+    A row may declare its coordinate system in a ``coords`` column: ``wgs84`` (the default)
+    or ``gcj02`` (Amap, Tencent), which is converted to WGS84.
+    """
     return _read_points(path, SITE_COLUMNS, key="site_id")
 
 
 def read_hubs(path: Path) -> gpd.GeoDataFrame:
-    """Read demand hubs from a CSV file (``lon``/``lat`` in WGS84) or a point layer."""
+    """Read demand hubs from a CSV file or a point layer, as :func:`read_sites` reads sites."""
     return _read_points(path, HUB_COLUMNS, key="hub_id")
 
 
@@ -240,12 +248,18 @@ def _read_points(path: Path, columns: tuple[Column, ...], *, key: str) -> gpd.Ge
     if Path(path).suffix.lower() == ".csv":
         raw = _read_csv(path)
         rows = CSV_ROWS
-        table, problems = check_columns(raw, columns + _LONLAT, source=source, key=key, rows=rows)
+        table, problems = check_columns(
+            raw, (*columns, *_LONLAT, _COORDS), source=source, key=key, rows=rows
+        )
     else:
         layer = _read_layer(path)
         rows = FEATURE_ROWS
         table, problems = check_columns(
-            pd.DataFrame(layer.drop(columns="geometry")), columns, source=source, key=key, rows=rows
+            pd.DataFrame(layer.drop(columns="geometry")),
+            (*columns, _COORDS),
+            source=source,
+            key=key,
+            rows=rows,
         )
         kinds = layer.geometry.geom_type
         for i in np.flatnonzero(kinds.ne("Point").to_numpy()):
@@ -258,6 +272,12 @@ def _read_points(path: Path, columns: tuple[Column, ...], *, key: str) -> gpd.Ge
     problems += check_unique(table, key, source=source, rows=rows)
     if problems:
         raise InputError(problems)
+    gcj = (table["coords"] == "gcj02").to_numpy()
+    if gcj.any():  # Amap/Tencent coordinates: convert to WGS84
+        lon, lat = gcj02_to_wgs84(
+            table.loc[gcj, "lon"].to_numpy(), table.loc[gcj, "lat"].to_numpy()
+        )
+        table.loc[gcj, "lon"], table.loc[gcj, "lat"] = lon, lat
     points = gpd.GeoDataFrame(
         table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=CRS
     )

@@ -13,6 +13,7 @@ CI (``CI=true``), where its absence is a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -27,7 +28,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from siting.maps import LAYERS, make_comparison_map, make_map, save_map
+from siting.maps import (
+    LAYER_BACKBONE,
+    LAYER_REACH,
+    LAYERS,
+    make_comparison_map,
+    make_map,
+    save_map,
+)
 
 from .test_maps import HOSTILE, hostile_results, with_reach_and_backbone
 
@@ -68,6 +76,7 @@ def pages(default_results) -> dict[str, Path]:
     """The pages under test, written to tests/artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
     other = with_reach_and_backbone(default_results)
+    bare = dataclasses.replace(default_results, reach=None, backbone=None)
     return {
         "default": save_map(
             make_map(default_results, title="siting · default"), ARTIFACTS / "default.html"
@@ -76,7 +85,7 @@ def pages(default_results) -> dict[str, Path]:
             make_map(default_results, title="cdn"), ARTIFACTS / "cdn.html", offline=False
         ),
         "comparison": save_map(
-            make_comparison_map(default_results, other, titles=("default", "with backbone")),
+            make_comparison_map(bare, other, titles=("default", "with backbone")),
             ARTIFACTS / "comparison.html",
         ),
         "hostile": save_map(
@@ -198,7 +207,8 @@ def test_default_map_works_with_no_network(chromium, closed_port, pages, default
     assert probe["hubs"] == len(default_results.hubs)
     assert probe["flows"] == len(default_results.flows)
     assert probe["provinces"] == len(default_results.provinces)
-    assert probe["layerLabels"] == list(LAYERS)
+    # the default scenario routes over the backbone: reach and backbone layers are drawn
+    assert probe["layerLabels"] == [*LAYERS[:-1], LAYER_REACH, LAYER_BACKBONE, LAYERS[-1]]
     assert probe["title"] == "siting · default"
     (panel,) = probe["panels"]
     assert panel.startswith("siting · default") and "bn CNY/yr" in panel

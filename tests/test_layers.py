@@ -236,3 +236,40 @@ def test_provinces_need_a_crs(tmp_path) -> None:
 
     with pytest.raises(InputError, match="declares no CRS"):
         read_provinces(path)
+
+
+def test_gcj02_rows_are_converted(data_copy) -> None:
+    """A site pasted from Amap (GCJ-02) and declared so lands where its WGS84 twin is."""
+    from siting.geo import wgs84_to_gcj02
+
+    original = read_sites(DATA / "sites.csv")
+    lon, lat = wgs84_to_gcj02(original["lon"].iloc[0], original["lat"].iloc[0])
+
+    def amap(text: str) -> str:
+        text = set_cell(text, 0, "lon", f"{float(lon):.7f}")
+        text = set_cell(text, 0, "lat", f"{float(lat):.7f}")
+        rows = text.splitlines()
+        rows[0] += ",coords"
+        rows[1] += ",gcj02"
+        rows[2:] = [r + "," for r in rows[2:]]
+        return "\n".join(rows) + "\n"
+
+    path = data_copy("sites.csv", amap)
+    converted = read_sites(path)
+    assert converted["lon"].iloc[0] == pytest.approx(original["lon"].iloc[0], abs=1e-6)
+    assert converted["lat"].iloc[0] == pytest.approx(original["lat"].iloc[0], abs=1e-6)
+    assert converted["lon"].iloc[1] == original["lon"].iloc[1]  # blank: WGS84, unchanged
+
+
+def test_unknown_coordinate_system(data_copy) -> None:
+    def bad(text: str) -> str:
+        rows = text.splitlines()
+        return (
+            "\n".join([rows[0] + ",coords", rows[1] + ",bd09", *(r + "," for r in rows[2:])]) + "\n"
+        )
+
+    data_copy("sites.csv", bad)
+    with pytest.raises(
+        InputError, match=r"line 2 .*field 'coords': expected one of 'wgs84', 'gcj02', got 'bd09'"
+    ):
+        _load(data_copy)

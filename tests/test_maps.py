@@ -143,8 +143,17 @@ def test_every_layer_is_in_the_layer_control(page) -> None:
         assert f'"{layer}"' in base, layer
     for layer in set(LAYERS) - set(CHOROPLETH_LAYERS) - {maps.LAYER_PLAIN}:
         assert f'"{layer}"' in overlays, layer
-    for layer in OPTIONAL_LAYERS:  # the default results have no reach, backbone or tiles
-        assert layer not in page, layer
+    # the default scenario routes over the backbone: its map has reach and backbone, no tiles
+    for layer in (LAYER_REACH, LAYER_BACKBONE):
+        assert f'"{layer}"' in overlays, layer
+    assert LAYER_TILES not in page
+
+
+def test_optional_layers_absent_without_data(results) -> None:
+    bare = dataclasses.replace(results, reach=None, backbone=None)
+    html = to_html(make_map(bare, title="bare"))
+    for layer in OPTIONAL_LAYERS:
+        assert layer not in html, layer
 
 
 def test_one_choropleth_shown_and_geometry_embedded_once(page) -> None:
