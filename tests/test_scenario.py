@@ -72,3 +72,27 @@ def test_unparseable_toml(tmp_path) -> None:
 def test_missing_file_lists_shipped(tmp_path) -> None:
     with pytest.raises(InputError, match=r"nope.toml: no such file \(shipped scenarios: .*default"):
         load_scenario(tmp_path / "nope.toml")
+
+
+def test_hash_is_the_same_on_every_machine() -> None:
+    """A fixed scenario hashes to a fixed value: canonical JSON (sorted keys, shortest float
+    repr, defaults filled) of the validated model, without [data]. If this changes, every
+    stored sweep record would be recomputed: change it only on purpose."""
+    raw = {
+        "name": "fixed",
+        "demand": {"training_mw": 500.0, "inference_sla_ms": 10.0},
+        "training": {"min_cluster_mw": 50.0, "utilisation": 0.85, "staff_per_mw": 0.5},
+        "inference": {"utilisation": 0.6, "staff_per_mw": 1.0},
+        "costs": {
+            "discount_rate": 0.08,
+            "lifetime_years": 15.0,
+            "capex_cny_per_mw": 3e7,
+            "site_development_cny": 3e8,
+            "site_fixed_cny_per_year": 2e7,
+            "network_cny_per_mw_km_year": 1000.0,
+        },
+        "latency": {"fibre_km_per_ms": 200.0},
+        "data": {"sites": "/anywhere/sites.csv"},
+    }
+    expected = "c1f3d6aa335621dc525a6312562e112b866cb3fd7d05e2c351b02f4be9166884"
+    assert parse_scenario(raw).content_hash() == expected
