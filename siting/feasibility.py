@@ -25,6 +25,8 @@ def check_feasibility(inst: Instance) -> list[str]:
     list of str
         One sentence per violated condition; empty if none is violated.
     """
+    if inst.maximise_margin:  # demand is an upper bound: serving none is feasible
+        return []
     return [*_hub_reach(inst), *_training_room(inst), *_total_capacity(inst), *_staff(inst)]
 
 

@@ -47,7 +47,7 @@ class Instance:
     fixed_cost
         Yearly cost of an open site, CNY/yr, shape (S,).
     capex_cost
-        Annualised facility capex of one new MW, CNY/(MW·yr), shape (S,).
+        Annualised capex of one new MW (facility and IT hardware), CNY/(MW·yr), shape (S,).
     opex
         Running cost per MW hosted, CNY/(MW·yr), shape (2 workloads, 3 components, S); axes as
         :data:`WORKLOADS` and :data:`OPEX_COMPONENTS`.
@@ -73,6 +73,11 @@ class Instance:
         Round-trip time of each pair, ms, shape (K,).
     pair_cost
         Network cost per MW served over each pair, CNY/(MW·yr), shape (K,).
+    rent
+        Rental revenue per MW hosted, CNY/(MW·yr), by workload, shape (2,).
+    maximise_margin
+        Maximise revenue minus cost with demand as an upper bound (else serve all demand at
+        least cost).
     energy_mwh
         Grid electricity per MW hosted, MWh/(MW·yr), shape (2, S).
     emissions_t
@@ -103,6 +108,8 @@ class Instance:
     pair_km: FloatArray
     pair_rtt_ms: FloatArray
     pair_cost: FloatArray
+    rent: FloatArray = field(default_factory=lambda: np.zeros(2))
+    maximise_margin: bool = False
     energy_mwh: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))
     emissions_t: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))
     nearest_site: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -180,7 +187,8 @@ def build_instance(
         headroom = np.clip(headroom - built_mw, 0.0, None)
     greenfield = existing == 0
     fixed = costs.site_fixed_cny_per_year + greenfield * costs.site_development_cny * crf
-    capex = np.full(len(sites), costs.capex_cny_per_mw * crf)
+    it_crf = annuity_factor(costs.discount_rate, costs.it_lifetime_years)
+    capex = np.full(len(sites), costs.capex_cny_per_mw * crf + costs.it_capex_cny_per_mw * it_crf)
 
     province_price = attrs["power_price_cny_kwh"].to_numpy(float)
     tariff = sites["tariff_cny_kwh"].to_numpy(float)
@@ -231,6 +239,13 @@ def build_instance(
         training_mw=training_demand_mw(dem.training_mw, dem.training_share, demand.sum()),
         min_cluster_mw=scenario.training.min_cluster_mw,
         max_site_share=dem.max_site_share,
+        rent=np.array(
+            [
+                scenario.objective.training_rent_cny_per_mw_year,
+                scenario.objective.inference_rent_cny_per_mw_year,
+            ]
+        ),
+        maximise_margin=scenario.objective.kind == "margin",
         pair_hub=pair_hub.astype(np.int64),
         pair_site=pair_site.astype(np.int64),
         pair_km=pair_km,

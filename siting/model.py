@@ -296,23 +296,30 @@ def define_operations(m: SitingModel) -> None:
 
 
 def define_inference_demand(m: SitingModel) -> None:
-    """Serve each hub's inference demand from sites within its SLA: ``Σ_s f_hs = D_h``."""
+    """Serve each hub's inference demand from sites within its SLA: ``Σ_s f_hs = D_h``.
+
+    When maximising margin, demand is an upper bound (``≤``).
+    """
     inst = m.instance
     for h, pairs in enumerate(_pairs_by(inst.pair_hub, inst.n_hubs)):
         terms = [(m.serve[k], 1.0) for k in pairs]
         if m.elastic:
             terms.append((m.shortfall[h], 1.0))
         expr = pulp.LpAffineExpression(terms)
-        m.problem.addConstraint(expr == float(inst.demand_mw[h]), f"{m.tag}inference_demand_{h}")
+        demand = float(inst.demand_mw[h])
+        constraint = expr <= demand if inst.maximise_margin else expr == demand
+        m.problem.addConstraint(constraint, f"{m.tag}inference_demand_{h}")
 
 
 def define_training_demand(m: SitingModel) -> None:
-    """Host the national training demand somewhere: ``Σ_s t_s = T``."""
+    """Host the national training demand somewhere: ``Σ_s t_s = T`` (``≤`` for margin)."""
     terms = [(t, 1.0) for t in m.train]
     if m.elastic:
         terms.append((m.shortfall[-1], 1.0))
     expr = pulp.LpAffineExpression(terms)
-    m.problem.addConstraint(expr == float(m.instance.training_mw), f"{m.tag}training_demand")
+    demand = float(m.instance.training_mw)
+    constraint = expr <= demand if m.instance.maximise_margin else expr == demand
+    m.problem.addConstraint(constraint, f"{m.tag}training_demand")
 
 
 def define_capacity(m: SitingModel) -> None:
@@ -397,13 +404,15 @@ def define_forcing(m: SitingModel, forcing: Sequence[Forcing]) -> None:
 def objective_terms(m: SitingModel) -> Terms:
     """Yearly cost of one scenario: fixed, annualised capex, running costs and network.
 
+    When maximising margin, rental revenue per MW hosted is subtracted (cost − revenue).
+
     Returns
     -------
     list of (variable, coefficient)
         Coefficients in :data:`OBJECTIVE_UNIT` per unit of the variable.
     """
     inst = m.instance
-    unit = inst.unit_opex / OBJECTIVE_UNIT
+    unit = (inst.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
     serve_cost = (unit[1][inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT).tolist()
     terms = list(zip(m.open, (inst.fixed_cost / OBJECTIVE_UNIT).tolist(), strict=True))
     terms += zip(m.build, (inst.capex_cost / OBJECTIVE_UNIT).tolist(), strict=True)

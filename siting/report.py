@@ -77,6 +77,12 @@ def print_summary(run: Run, console: Console | None = None) -> None:
         f"training {k['training_mw']:,.0f} MW · inference {k['inference_mw']:,.0f} MW · "
         f"new {k['new_mw']:,.0f} MW · mean RTT {k['mean_rtt_ms']:.1f} ms"
     )
+    if k["revenue_cny"] > 0:
+        console.print(
+            f"Revenue {k['revenue_cny'] / 1e9:,.3f} bn CNY/yr · margin "
+            f"[bold]{k['margin_cny'] / 1e9:,.3f} bn CNY/yr[/bold] · demand served "
+            f"{k['demand_served_share']:.0%}"
+        )
     console.print(
         f"Stranded (idle existing) [bold]{k['stranded_mw']:,.0f} MW[/bold] of "
         f"{k['existing_mw']:,.0f} MW existing" + (f": {listing}" if listing else "")

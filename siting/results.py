@@ -119,6 +119,8 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
         inst.pair_site, sol.serve * inst.pair_cost, inst.n_sites
     )
     values["cost_total_cny"] = np.sum([values[c] for c in COST_COLUMNS], axis=0)
+    values["revenue_cny"] = (inst.rent[:, None] * per_workload).sum(axis=0)
+    values["margin_cny"] = values["revenue_cny"] - values["cost_total_cny"]
     if inst.energy_mwh.shape == per_workload.shape:
         values["energy_mwh"] = (inst.energy_mwh * per_workload).sum(axis=0)
         values["emissions_t"] = (inst.emissions_t * per_workload).sum(axis=0)
@@ -243,6 +245,14 @@ def compute_kpis(
         "gap": sol.gap,
         "total_cost_cny": float(sites["cost_total_cny"].sum()),
         **costs,
+        "revenue_cny": float(sites["revenue_cny"].sum()),
+        "margin_cny": float(sites["margin_cny"].sum()),
+        "demand_served_share": (
+            float(
+                (sites["training_mw"].sum() + hubs["served_mw"].sum())
+                / max(inst.training_mw + inst.demand_mw.sum(), 1e-12)
+            )
+        ),
         "training_mw": float(sites["training_mw"].sum()),
         "inference_mw": float(sites["inference_mw"].sum()),
         "new_mw": float(sites["new_mw"].sum()),

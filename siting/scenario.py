@@ -97,6 +97,15 @@ class Costs(_Section):
     network_cny_per_mw_km_year: float = Field(
         ge=0, description="Long-haul bandwidth for inference traffic, per MW served per route km."
     )
+    it_capex_cny_per_mw: float = Field(
+        0.0,
+        ge=0,
+        description=(
+            "IT hardware (GPU servers, network) bought per MW of new IT load; existing MW "
+            "already has its hardware."
+        ),
+    )
+    it_lifetime_years: float = Field(5.0, gt=0, description="Economic life of IT hardware, years.")
     carbon_cny_per_t: float = Field(0.0, ge=0, description="Carbon price, CNY/tCO2.")
     power_price_multiplier: float = Field(
         1.0, gt=0, description="Multiplier on every site's electricity price."
@@ -134,6 +143,24 @@ class Latency(_Section):
     )
 
 
+class Objective(_Section):
+    """What the optimisation minimises."""
+
+    kind: Literal["cost", "margin"] = Field(
+        "cost",
+        description=(
+            "cost: serve all demand at least cost; margin: maximise rental revenue minus cost, "
+            "with demand as an upper bound (capacity that does not pay is not built or used)."
+        ),
+    )
+    training_rent_cny_per_mw_year: float = Field(
+        0.0, ge=0, description="Margin: rental revenue per MW of training hosted, CNY/yr."
+    )
+    inference_rent_cny_per_mw_year: float = Field(
+        0.0, ge=0, description="Margin: rental revenue per MW of inference hosted, CNY/yr."
+    )
+
+
 class DataFiles(_Section):
     """Input layers; relative paths are taken from the scenario file's folder."""
 
@@ -156,6 +183,7 @@ class Scenario(_Section):
     inference: Inference
     costs: Costs
     latency: Latency
+    objective: Objective = Objective()
     data: DataFiles = DataFiles()
 
     def to_dict(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ def make_instance(
     max_site_share: float = 1.0,
     staff_scale: float = 1.0,
     pair_density: float = 0.6,
+    rent: tuple[float, float] | None = None,
 ) -> Instance:
     """A random instance whose binding limits can be steered by the arguments."""
     rng = np.random.default_rng(seed)
@@ -54,6 +55,8 @@ def make_instance(
         training_mw=float(rng.uniform(30, 90)) if training_mw is None else training_mw,
         min_cluster_mw=min_cluster_mw,
         max_site_share=max_site_share,
+        rent=np.array(rent if rent is not None else (0.0, 0.0)),
+        maximise_margin=rent is not None,
         pair_hub=pair_hub,
         pair_site=pair_site,
         pair_km=km,
@@ -76,7 +79,7 @@ def brute_force(inst: Instance) -> float:
     n = 2 * S + K  # x (build), t (train), f (serve)
     ix, it, jf = 0, S, 2 * S
     cap = inst.existing_mw + inst.headroom_mw
-    unit = inst.opex.sum(axis=1)
+    unit = inst.opex.sum(axis=1) - inst.rent[:, None] * inst.maximise_margin
     cost = np.concatenate([inst.capex_cost, unit[0], unit[1][inst.pair_site] + inst.pair_cost])
     best = np.inf
     cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
@@ -119,6 +122,9 @@ def brute_force(inst: Instance) -> float:
             bounds += [(0, share[inst.pair_hub[k]]) for k in range(K)]
             if any(lo > hi for lo, hi in bounds):
                 continue
+            if inst.maximise_margin:  # demand is an upper bound
+                a_ub, b_ub = a_ub + a_eq, b_ub + b_eq
+                a_eq, b_eq = [np.zeros(n)], [0.0]
             res = linprog(
                 cost,
                 A_ub=np.array(a_ub),

@@ -19,7 +19,8 @@ def test_audit_by_hand(tiny) -> None:
 
     Sunk: 100 MW in the west, all idle under the shift (Shanghai is out of the west's reach).
     The shift's use of it costs what the shift's own plan costs (the west stays closed), so
-    the mismatch is the boom plan's sunk cost: 100 MW x capex annuity + one site development.
+    the mismatch is the boom plan's sunk cost: 100 MW x (facility + IT hardware annuities) +
+    one site development.
     """
     scenario, _ = load_scenario(tiny / "boom.toml")
     result = audit(tiny / "boom.toml", tiny / "shift.toml", mip_gap=1e-9)
@@ -29,7 +30,9 @@ def test_audit_by_hand(tiny) -> None:
     assert sites.loc["west", "utilisation"] == pytest.approx(0.0)
     assert sites.loc["east", "hosted_mw"] == pytest.approx(100.0)
     costs = scenario.costs
-    sunk = 100.0 * costs.capex_cny_per_mw * CRF + costs.site_development_cny * CRF
+    it_crf = annuity_factor(costs.discount_rate, costs.it_lifetime_years)
+    per_mw = costs.capex_cny_per_mw * CRF + costs.it_capex_cny_per_mw * it_crf
+    sunk = 100.0 * per_mw + costs.site_development_cny * CRF
     assert result.kpis["plan_sunk_cost_cny"] == pytest.approx(sunk)
     assert result.kpis["cost_under_plan_cny"] == pytest.approx(result.kpis["cost_optimal_cny"])
     assert result.kpis["mismatch_cny"] == pytest.approx(sunk)

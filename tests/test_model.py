@@ -31,6 +31,11 @@ CASES = (
     + [
         pytest.param(dict(seed=18, training_mw=0.0), id="no-training"),
     ]
+    + [
+        # margin: rents near the running cost, so some demand pays and some does not
+        pytest.param(dict(seed=seed, rent=(7e6, 9e6)), id=f"margin-{seed}")
+        for seed in range(20, 24)
+    ]
 )
 
 
@@ -40,7 +45,7 @@ def test_optimum_equals_brute_force(kwargs: dict, solver: str) -> None:
     inst = make_instance(**kwargs)
     expected = brute_force(inst)
     if math.isinf(expected):
-        with pytest.raises(InfeasibleError):
+        with pytest.raises(InfeasibleError):  # (a margin model is never infeasible)
             solve(build_model(inst), solver=solver, mip_gap=1e-9)
         return
     sol = solve(build_model(inst), solver=solver, mip_gap=1e-9)
@@ -160,3 +165,22 @@ def test_solution_arrays_match_instance(small_instance) -> None:
     served = np.bincount(small_instance.pair_hub, sol.serve, small_instance.n_hubs)
     assert served == pytest.approx(small_instance.demand_mw)
     assert dataclasses.is_dataclass(sol)
+
+
+def test_margin_leaves_unprofitable_capacity_unbuilt() -> None:
+    """At a rent below new capacity's cost, only the sunk site (A) is used; B is not built.
+
+    Per MW and year: A runs at 1 M; new MW at B cost 3 M capex + 2 M running + 0.1 M network.
+    Inference rent 4 M: A earns 3 M/MW but B loses 1.1 M/MW, so B is not built and Shanghai's
+    demand goes unserved (A is out of its SLA). Training rent 4 M: 60 MW at A earn 180 M,
+    less A's fixed 10 M: margin 170 M.
+    """
+    from siting.instance import Instance
+
+    args = _two_sites()
+    args.update(rent=np.array([4e6, 4e6]), maximise_margin=True)
+    sol = solve(build_model(Instance(**args)), mip_gap=1e-9)
+    assert sol.build.tolist() == pytest.approx([0.0, 0.0])
+    assert sol.serve.tolist() == pytest.approx([0.0])
+    assert sol.train.tolist() == pytest.approx([60.0, 0.0])
+    assert -sol.objective == pytest.approx(170e6)

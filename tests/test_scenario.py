@@ -94,5 +94,5 @@ def test_hash_is_the_same_on_every_machine() -> None:
         "latency": {"fibre_km_per_ms": 200.0},
         "data": {"sites": "/anywhere/sites.csv"},
     }
-    expected = "c1f3d6aa335621dc525a6312562e112b866cb3fd7d05e2c351b02f4be9166884"
+    expected = "2e1ad48888dc5e3588c32a93fa1cfcfd6a5bfb784010c904eaee079fa88ea210"
     assert parse_scenario(raw).content_hash() == expected
