@@ -40,6 +40,7 @@ from build_prefecture_instance import (
     read_csv,
     round_to_total,
     seat_table,
+    write_csv,
 )
 from build_sites_hubs import DEFAULT_HEADROOM, HUB_COLS, SITE_COLS
 
@@ -143,13 +144,6 @@ def county_demand(counties: gpd.GeoDataFrame, seats: pd.DataFrame) -> tuple[np.n
                 f"{seat.name_zh} demand {seat.demand_mw:.2f} MW" + notes[i]
             )
     return demand, notes
-
-
-def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def main() -> None:

@@ -151,17 +151,16 @@ def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
 
 
 def _site_table(values: dict[str, np.ndarray], layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    keep = [c for c in ("site_id", "name", "name_zh", "province", "cluster") if c in layer]
-    table = pd.DataFrame(layer[keep]).reset_index(drop=True)
-    table = pd.concat(
-        [
-            table,
-            pd.DataFrame(
-                {"lon": layer["lon"].to_numpy(float), "lat": layer["lat"].to_numpy(float), **values}
-            ),
-        ],
-        axis=1,
-    )
+    return _point_table(values, layer, ("site_id", "name", "name_zh", "province", "cluster"))
+
+
+def _point_table(
+    values: dict[str, np.ndarray], layer: gpd.GeoDataFrame, keep: tuple[str, ...]
+) -> gpd.GeoDataFrame:
+    """Put a layer's identifying columns and coordinates beside per-row result arrays."""
+    table = pd.DataFrame(layer[[c for c in keep if c in layer]]).reset_index(drop=True)
+    coords = {"lon": layer["lon"].to_numpy(float), "lat": layer["lat"].to_numpy(float)}
+    table = pd.concat([table, pd.DataFrame({**coords, **values})], axis=1)
     return gpd.GeoDataFrame(table, geometry=layer.geometry.values, crs=CRS)
 
 
@@ -194,18 +193,7 @@ def _flow_table(sol: Solution, inst: Instance, layers: Layers) -> gpd.GeoDataFra
 
 
 def _hub_table(values: dict[str, np.ndarray], layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    keep = [c for c in ("hub_id", "name", "name_zh", "province") if c in layer]
-    table = pd.DataFrame(layer[keep]).reset_index(drop=True)
-    table = pd.concat(
-        [
-            table,
-            pd.DataFrame(
-                {"lon": layer["lon"].to_numpy(float), "lat": layer["lat"].to_numpy(float), **values}
-            ),
-        ],
-        axis=1,
-    )
-    return gpd.GeoDataFrame(table, geometry=layer.geometry.values, crs=CRS)
+    return _point_table(values, layer, ("hub_id", "name", "name_zh", "province"))
 
 
 def compute_kpis(
