@@ -247,7 +247,7 @@ def _write_record(path: Path, point: SweepPoint, record: dict[str, Any]) -> None
     }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
     with os.fdopen(fd, "w") as handle:
-        handle.write(json.dumps(json_safe(body), indent=1) + "\n")
+        handle.write(json.dumps(json_safe(body), separators=(",", ":")) + "\n")
     os.replace(tmp, path)
 
 
