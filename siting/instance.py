@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from siting.costs import KWH_PER_MWH, annuity_factor, energy_mwh_per_mw_year
@@ -176,7 +177,8 @@ def build_instance(
         If the scenario names a hub that the hubs layer lacks.
     """
     sites, hubs = layers.sites, layers.hubs
-    attrs = layers.provinces.set_index("name_en").loc[sites["province"]]
+    provinces = pd.Index(layers.provinces["name_en"])
+    attrs = layers.provinces.iloc[provinces.get_indexer(sites["province"])]
     costs, dem = scenario.costs, scenario.demand
 
     crf = annuity_factor(costs.discount_rate, costs.lifetime_years)
@@ -211,7 +213,7 @@ def build_instance(
     )
 
     groups, site_group = np.unique(sites["province"].to_numpy(str), return_inverse=True)
-    staff = layers.provinces.set_index("name_en").loc[groups, "staff_available_fte"]
+    staff = layers.provinces["staff_available_fte"].iloc[provinces.get_indexer(groups)]
 
     hub_ids = hubs["hub_id"].to_numpy(str)
     demand = hubs["inference_mw"].to_numpy(float) * dem.inference_scale

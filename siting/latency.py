@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siting.geo import haversine_km
-from siting.network import route_matrix, snap
+from siting.network import routes_between, snap
 from siting.scenario import Latency
 
 
@@ -140,7 +140,11 @@ def backbone_matrix(
     tuple of numpy.ndarray
         Route km, RTT ms and hops, each of shape (n, m).
     """
-    km, hops = route_matrix(graph, from_lon, from_lat, to_lon, to_lat, access_factor=access_factor)
+    origin, from_access = snap(graph, from_lon, from_lat)
+    dest, to_access = snap(graph, to_lon, to_lat)
+    km, hops = routes_between(
+        graph, origin, from_access, dest, to_access, access_factor=access_factor
+    )
     # Two points closer to each other than one of them is to its backbone node share an access
     # region: local fibre joins them directly, not via the backbone and back.
     apart = haversine_km(
@@ -149,8 +153,6 @@ def backbone_matrix(
         np.asarray(to_lon, dtype=float)[None, :],
         np.asarray(to_lat, dtype=float)[None, :],
     )
-    _, from_access = snap(graph, from_lon, from_lat)
-    _, to_access = snap(graph, to_lon, to_lat)
     direct = access_factor * apart
     local = (apart <= np.maximum(from_access[:, None], to_access[None, :])) & (direct < km)
     km = np.where(local, direct, km)

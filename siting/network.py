@@ -214,6 +214,39 @@ def route_matrix(
     """
     origin, origin_km = snap(graph, from_lon, from_lat)
     dest, dest_km = snap(graph, to_lon, to_lat)
+    return routes_between(
+        graph, origin, origin_km, dest, dest_km, access_factor=access_factor, dtype=dtype
+    )
+
+
+def routes_between(
+    graph: nx.MultiDiGraph,
+    origin: NDArray[np.int64],
+    origin_km: NDArray[np.float64],
+    dest: NDArray[np.int64],
+    dest_km: NDArray[np.float64],
+    *,
+    access_factor: float,
+    dtype: DTypeLike = np.float64,
+) -> tuple[NDArray[np.floating], NDArray[np.int32]]:
+    """Route length and hops between points already snapped (see :func:`route_matrix`).
+
+    Parameters
+    ----------
+    graph
+        The backbone graph.
+    origin, origin_km
+        Origins' nearest nodes and great-circle distances to them, km, from :func:`snap`.
+    dest, dest_km
+        The same for the destinations.
+    access_factor, dtype
+        As in :func:`route_matrix`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Route km, shape (n, m), and hops (int32), shape (n, m).
+    """
     column, dist, hops = node_tables(graph)
     rows = np.array([column[k] for k in origin], dtype=np.int64)
     cols = np.array([column[k] for k in dest], dtype=np.int64)
