@@ -17,6 +17,14 @@ from siting.batch import BatchOutcome
 from siting.pipeline import Run
 from siting.results import COST_COLUMNS
 
+#: Rows printed per table; the tables on disk have all of them.
+MAX_ROWS = 25
+
+
+def _more(console: Console, total: int, what: str, table: str) -> None:
+    if total > MAX_ROWS:
+        console.print(f"... and {total - MAX_ROWS} more {what} (largest shown; all in {table})")
+
 
 def print_summary(run: Run, console: Console | None = None) -> None:
     """Print sites used, costs, hub latency and stranded capacity of a run.
@@ -43,7 +51,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
     names = [c.removeprefix("cost_").removesuffix("_cny") for c in COST_COLUMNS]
     for name in [*names, "total"]:
         table.add_column(name, justify="right")
-    for row in used.itertuples():
+    for row in used.head(MAX_ROWS).itertuples():
         costs = [getattr(row, c) / 1e6 for c in (*COST_COLUMNS, "cost_total_cny")]
         table.add_row(
             row.name,
@@ -55,11 +63,13 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             *(f"{c:,.0f}" for c in costs),
         )
     console.print(table)
+    _more(console, len(used), "sites", "sites.csv")
 
     hubs = Table(title="Hubs: demand-weighted round-trip latency")
     for col in ("hub", "demand MW", "SLA ms", "mean RTT ms", "max RTT ms", "sites"):
         hubs.add_column(col, justify="left" if col == "hub" else "right")
-    for row in run.results.hubs.itertuples():
+    largest = run.results.hubs.sort_values("demand_mw", ascending=False)
+    for row in largest.head(MAX_ROWS).itertuples():
         hubs.add_row(
             row.name,
             f"{row.demand_mw:,.0f}",
@@ -69,9 +79,12 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             str(row.n_sites),
         )
     console.print(hubs)
+    _more(console, len(largest), "hubs", "hubs.csv")
 
     stranded = sites[sites["stranded_mw"] > 1e-6].sort_values("stranded_mw", ascending=False)
-    listing = ", ".join(f"{r.name} {r.stranded_mw:,.0f}" for r in stranded.itertuples())
+    listing = ", ".join(
+        f"{r.name} {r.stranded_mw:,.0f}" for r in stranded.head(MAX_ROWS).itertuples()
+    ) + (f" and {len(stranded) - MAX_ROWS} more" if len(stranded) > MAX_ROWS else "")
     console.print(
         f"Total cost [bold]{k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr[/bold] · "
         f"training {k['training_mw']:,.0f} MW · inference {k['inference_mw']:,.0f} MW · "
