@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -23,7 +24,7 @@ from siting.latency import backbone_matrix, great_circle_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
 from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
-from siting.results import Results, build_results
+from siting.results import Results, build_results, compute_kpis, hub_arrays, site_arrays
 from siting.scenario import Scenario, parse_scenario
 from siting.solve import Solution, solve, solve_robust
 
@@ -97,10 +98,10 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         added = plan.build
         built_name = source.scenario.name
         sunk_cost = _sunk_cost(source, plan)
-    given = target if built == "existing" else prepare(under, built_mw=added)
+    given = target if built == "existing" else target.variant(target.scenario, built_mw=added)
     used = solve(build_model(given.instance), **solve_options)
     results = with_geography(build_results(used, given.instance, given.layers), given)
-    optimal = solve(build_model(inst), **solve_options)
+    optimal = used if given is target else solve(build_model(inst), **solve_options)
 
     sunk = given.instance.existing_mw
     hosted = results.sites["hosted_mw"].to_numpy()
@@ -311,7 +312,7 @@ def why_not(
     base = prepare(scenario)
     inst = base.instance
     plan = solve(build_model(inst), **solve_options)
-    hosted = plan.train + np.bincount(inst.pair_site, plan.serve, inst.n_sites)
+    hosted = site_arrays(plan, inst)["hosted_mw"]
     train_mw = inst.min_cluster_mw if training_mw is None else training_mw
     rows = []
     for s in np.flatnonzero(hosted < 1e-6):
@@ -335,7 +336,7 @@ def why_not(
         changed["demand"]["hub_sla_ms"][str(hub)] = tighter
         extra, reason = math.inf, ""
         try:
-            variant = prepare(Scenario.model_validate(changed))
+            variant = base.variant(Scenario.model_validate(changed))
             extra = solve(build_model(variant.instance), **solve_options).objective - plan.objective
         except SitingError as exc:
             reason = str(exc).splitlines()[-1].strip(" -")
@@ -388,7 +389,8 @@ def tradeoff(
         One row per value: the value, ``status`` (``optimal``, ``feasible`` or
         ``infeasible``), the reason when infeasible, and the KPIs of the plan.
     """
-    base = prepare(scenario).scenario.to_dict()
+    prepared = prepare(scenario)
+    base = prepared.scenario.to_dict()
     section, _, key = parameter.partition(".")
     if section not in base or not isinstance(base[section], dict) or key not in base[section]:
         expected = "a dotted key of the scenario, e.g. demand.inference_sla_ms"
@@ -401,12 +403,15 @@ def tradeoff(
         variant["name"] = f"{base['name']}-{key}-{value:g}"
         row: dict[str, Any] = {parameter: value}
         try:
-            prepared = prepare(parse_scenario(variant, source=f"{parameter}={value:g}"))
-            solution = solve(build_model(prepared.instance), **solve_options)
+            inst = prepared.variant(
+                parse_scenario(variant, source=f"{parameter}={value:g}")
+            ).instance
+            solution = solve(build_model(inst), **solve_options)
         except InfeasibleError as exc:
             rows.append({**row, "status": "infeasible", "reason": "; ".join(exc.reasons)})
             continue
-        kpis = build_results(solution, prepared.instance, prepared.layers).kpis
+        sites = site_arrays(solution, inst)
+        kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
         rows.append({**row, **kpis, "reason": ""})
     return pd.DataFrame(rows)
 
@@ -451,10 +456,7 @@ def latency_between(prepared: Prepared, origin: str, destination: str) -> PointR
     InputError
         If a place is not known, or the scenario has no backbone.
     """
-    graph, lat = prepared.inputs.graph, prepared.scenario.latency
-    if graph is None:
-        expected = 'the latency command needs [latency] model = "backbone"'
-        raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
+    graph, lat = _backbone(prepared), prepared.scenario.latency
     a, b = (_place(prepared, name) for name in (origin, destination))
     route = shortest_route(graph, a, b, access_factor=lat.access_factor)
     _, matrix, _ = backbone_matrix(
@@ -496,10 +498,7 @@ def latency_table(prepared: Prepared) -> pd.DataFrame:
         ``rtt_ratio`` (backbone / great circle), ``sla_ms`` and ``within_sla`` (by the
         scenario's model).
     """
-    graph, lat = prepared.inputs.graph, prepared.scenario.latency
-    if graph is None:
-        expected = 'the latency matrix needs [latency] model = "backbone"'
-        raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
+    graph, lat = _backbone(prepared), prepared.scenario.latency
     hubs, sites, inst = prepared.layers.hubs, prepared.layers.sites, prepared.instance
     args = (hubs["lon"], hubs["lat"], sites["lon"], sites["lat"])
     km, rtt, hops = backbone_matrix(
@@ -531,6 +530,13 @@ def latency_table(prepared: Prepared) -> pd.DataFrame:
             "within_sla": (chosen <= inst.sla_ms[:, None] + 1e-9).ravel(),
         }
     )
+
+
+def _backbone(prepared: Prepared) -> nx.MultiDiGraph:
+    if prepared.inputs.graph is None:
+        expected = 'latency routes need [latency] model = "backbone"'
+        raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
+    return prepared.inputs.graph
 
 
 def _place(prepared: Prepared, name: str) -> tuple[float, float]:

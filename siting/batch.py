@@ -27,20 +27,16 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError
-from siting.feasibility import check_feasibility
-from siting.instance import build_instance
 from siting.model import build_model
 from siting.network import node_tables
-from siting.pipeline import Inputs, json_safe, load_inputs
+from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
 from siting.results import compute_kpis, hub_arrays, site_arrays
 from siting.scenario import DataPaths, Scenario, data_paths
 from siting.solve import solve
 from siting.sweep import Sweep, SweepPoint
 
-#: Per-site columns kept in the combined site table.
+#: Per-site result columns kept in the combined site table (beside site_id and province).
 SITE_COLUMNS = (
-    "site_id",
-    "province",
     "open",
     "new_mw",
     "training_mw",
@@ -92,28 +88,22 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
     spec = Scenario.model_validate(scenario)
     inputs = _inputs(_files(spec), spec.latency.model)
     layers = inputs.layers
-    inst = build_instance(layers, spec, source=spec.name, graph=inputs.graph)
-    reasons = check_feasibility(inst)
-    timings["prepare"] = time.perf_counter() - start
-    if reasons:
-        return {
-            "status": "infeasible",
-            "error": str(InfeasibleError(reasons)),
-            "timings_s": timings,
-        }
-    start = time.perf_counter()
-    model = build_model(inst)
-    timings["build"] = time.perf_counter() - start
     try:
+        inst = instance_for(inputs, spec, source=spec.name)
+        timings["prepare"] = time.perf_counter() - start
+        start = time.perf_counter()
+        model = build_model(inst)
+        timings["build"] = time.perf_counter() - start
         solution = solve(model, **options)
     except InfeasibleError as exc:
+        timings.setdefault("prepare", time.perf_counter() - start)
         return {"status": "infeasible", "error": str(exc), "timings_s": timings}
     timings["solve"] = solution.seconds
     start = time.perf_counter()
     sites = site_arrays(solution, inst)
     kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
     table = {"site_id": inst.site_ids.tolist(), "province": layers.sites["province"].tolist()}
-    table.update({c: sites[c].tolist() for c in SITE_COLUMNS if c in sites})
+    table.update({c: sites[c].tolist() for c in SITE_COLUMNS})
     timings["results"] = time.perf_counter() - start
     return {
         "status": "ok",

@@ -137,11 +137,11 @@ def optimize(
     results = with_geography(build_results(solution, instance, layers), prepared)
     lap("results")
     summary = _summary(prepared, solution, results, time_limit, mip_gap)
+    summary["timings_s"] = timings  # the same dict: later stages appear as they finish
     run = Run(spec, layers, instance, solution, results, summary, timings=timings)
     if write:
         fmap = make_map(results, title=f"siting · {spec.name}", tiles=tiles)
         lap("map")
-        summary["timings_s"] = timings
 
         def write_outputs(folder: Path) -> None:
             write_tables(results, folder)
@@ -156,7 +156,6 @@ def optimize(
             offline=not cdn,
         )
         lap("write")
-    summary["timings_s"] = timings
     return run
 
 
@@ -238,6 +237,70 @@ class Prepared:
         """The validated layers."""
         return self.inputs.layers
 
+    def variant(self, scenario: Scenario, *, built_mw: np.ndarray | None = None) -> Prepared:
+        """Prepare another scenario on the same inputs without reading them again.
+
+        Parameters
+        ----------
+        scenario
+            The other scenario; if it names other input files or another latency model, its
+            inputs are read (as :func:`prepare` does).
+        built_mw
+            New MW already built per site by an earlier plan (sunk).
+
+        Returns
+        -------
+        Prepared
+
+        Raises
+        ------
+        siting.errors.InfeasibleError
+            As :func:`prepare`.
+        """
+        same_inputs = (
+            scenario.data == self.scenario.data
+            and scenario.latency.model == self.scenario.latency.model
+        )
+        if not same_inputs:
+            return prepare(scenario, built_mw=built_mw)
+        source = f"{self.path} ({scenario.name})"
+        instance = instance_for(self.inputs, scenario, source=source, built_mw=built_mw)
+        return dataclasses.replace(self, scenario=scenario, instance=instance)
+
+
+def instance_for(
+    inputs: Inputs, scenario: Scenario, *, source: str, built_mw: np.ndarray | None = None
+) -> Instance:
+    """Build a scenario's instance from its inputs and check it can be feasible.
+
+    Parameters
+    ----------
+    inputs
+        The scenario's inputs.
+    scenario
+        The assumptions.
+    source
+        Name of the scenario for messages.
+    built_mw
+        New MW already built per site by an earlier plan (sunk).
+
+    Returns
+    -------
+    Instance
+
+    Raises
+    ------
+    siting.errors.InfeasibleError
+        If a necessary condition for feasibility fails (see :mod:`siting.feasibility`).
+    """
+    instance = build_instance(
+        inputs.layers, scenario, source=source, built_mw=built_mw, graph=inputs.graph
+    )
+    reasons = check_feasibility(instance)
+    if reasons:
+        raise InfeasibleError(reasons)
+    return instance
+
 
 def prepare(
     scenario: str | Path | Scenario | None = None,
@@ -278,12 +341,7 @@ def prepare(
         spec, paths = load_scenario(path)
     inputs = load_inputs(paths, spec.latency.model)
     loaded = time.perf_counter()
-    instance = build_instance(
-        inputs.layers, spec, source=str(path), built_mw=built_mw, graph=inputs.graph
-    )
-    reasons = check_feasibility(instance)
-    if reasons:
-        raise InfeasibleError(reasons)
+    instance = instance_for(inputs, spec, source=str(path), built_mw=built_mw)
     if timings is not None:
         timings["load"] = loaded - start
         timings["instance"] = time.perf_counter() - loaded
