@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from siting.latency import backbone_matrix, great_circle_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
 from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
+from siting.provenance import provenance
 from siting.results import Results, build_results, compute_kpis, hub_arrays, site_arrays
 from siting.scenario import Scenario, parse_scenario
 from siting.solve import Solution, solve, solve_robust
@@ -54,6 +55,8 @@ class Audit:
         development of the built plan), ``cost_optimal_cny`` (the second scenario planned from
         the data's existing capacity) and ``mismatch_cny`` (what following the built plan
         costs more than planning for the second scenario).
+    provenance
+        Scenario and data hashes and software versions (see :mod:`siting.provenance`).
     """
 
     built_name: str
@@ -62,6 +65,12 @@ class Audit:
     sites: pd.DataFrame
     provinces: pd.DataFrame
     kpis: dict[str, Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` holds: the KPIs and the provenance block."""
+        return {**self.kpis, "provenance": self.provenance}
 
 
 def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit:
@@ -88,12 +97,14 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
     """
     target = prepare(under)
     inst = target.instance
+    inputs = [target]
     added = np.zeros(inst.n_sites)
     sunk_cost = 0.0
     built_name = "existing"
     if built != "existing":
         source = prepare(built)
         _same_sites(source, target)
+        inputs.insert(0, source)
         plan = solve(build_model(source.instance), **solve_options)
         added = plan.build
         built_name = source.scenario.name
@@ -139,7 +150,8 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         "cost_optimal_cny": optimal.objective,
         "mismatch_cny": used.objective + sunk_cost - optimal.objective,
     }
-    return Audit(built_name, target.scenario.name, results, sites, provinces, kpis)
+    origin = _provenance(inputs, solve_options)
+    return Audit(built_name, target.scenario.name, results, sites, provinces, kpis, origin)
 
 
 def _sunk_cost(source: Prepared, plan: Solution) -> float:
@@ -179,6 +191,8 @@ class RobustReport:
         scenario (``inf`` where the plan cannot serve it), expected cost and worst regret.
     results
         The robust plan's use in each scenario.
+    provenance
+        Scenario and data hashes and software versions (see :mod:`siting.provenance`).
     """
 
     names: list[str]
@@ -186,6 +200,18 @@ class RobustReport:
     criterion: str
     table: pd.DataFrame
     results: list[Results]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` holds: scenarios, weights, plans and the provenance block."""
+        return {
+            "scenarios": self.names,
+            "weights": self.weights.tolist(),
+            "criterion": self.criterion,
+            "plans": self.table.to_dict(orient="records"),
+            "provenance": self.provenance,
+        }
 
 
 def robust_plan(
@@ -242,7 +268,17 @@ def robust_plan(
         build_results(sol, p.instance, p.layers)
         for sol, p in zip(solved.scenarios, prepared, strict=True)
     ]
-    return RobustReport(names, w, criterion, pd.DataFrame(rows), results)
+    origin = _provenance(prepared, solve_options)
+    return RobustReport(names, w, criterion, pd.DataFrame(rows), results, origin)
+
+
+def _provenance(prepared: Sequence[Prepared], solve_options: dict[str, Any]) -> dict[str, Any]:
+    return provenance(
+        [p.scenario for p in prepared],
+        [p.paths for p in prepared],
+        solver=solve_options.get("solver"),
+        source=prepared[-1].path,
+    )
 
 
 def _cost_with_plan(prepared: Prepared, plan: Solution, **solve_options: Any) -> float:
@@ -276,10 +312,13 @@ class WhyNot:
         cost of making it host ``mw`` of that workload (``inf`` and a reason if impossible).
     hubs
         For every hub: the extra yearly cost of tightening its SLA by ``tighten_ms``.
+    provenance
+        Scenario and data hashes and software versions (see :mod:`siting.provenance`).
     """
 
     sites: pd.DataFrame
     hubs: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def why_not(
@@ -349,7 +388,7 @@ def why_not(
                 "reason": reason,
             }
         )
-    return WhyNot(pd.DataFrame(rows), pd.DataFrame(hubs))
+    return WhyNot(pd.DataFrame(rows), pd.DataFrame(hubs), _provenance([base], solve_options))
 
 
 def _forced_cost(
@@ -387,7 +426,8 @@ def tradeoff(
     -------
     pandas.DataFrame
         One row per value: the value, ``status`` (``optimal``, ``feasible`` or
-        ``infeasible``), the reason when infeasible, and the KPIs of the plan.
+        ``infeasible``), the reason when infeasible, and the KPIs of the plan;
+        ``attrs["provenance"]`` holds the base scenario's provenance block.
     """
     prepared = prepare(scenario)
     base = prepared.scenario.to_dict()
@@ -413,7 +453,9 @@ def tradeoff(
         sites = site_arrays(solution, inst)
         kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
         rows.append({**row, **kpis, "reason": ""})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["provenance"] = _provenance([prepared], solve_options)
+    return table
 
 
 @dataclass(frozen=True)

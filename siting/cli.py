@@ -471,16 +471,16 @@ def _audit(args: argparse.Namespace) -> int:
     from siting.maps import make_map
     from siting.pipeline import publish, write_json
     from siting.report import print_audit
-    from siting.results import write_tables
+    from siting.results import write_csv, write_tables
 
     result = audit(args.built, args.under, **_solver_options(args))
     name = f"audit-{result.built_name}-under-{result.under_name}"
 
     def write(folder: Path) -> None:
         write_tables(result.results, folder)
-        result.sites.to_csv(folder / "audit_sites.csv", index=False, float_format="%.6g")
-        result.provinces.to_csv(folder / "audit_provinces.csv", index=False, float_format="%.6g")
-        write_json(folder / "summary.json", result.kpis)
+        write_csv(result.sites, folder / "audit_sites.csv")
+        write_csv(result.provinces, folder / "audit_provinces.csv")
+        write_json(folder / "summary.json", result.summary)
 
     title = f"{result.built_name} built, used under {result.under_name}"
     folder, map_path = publish(
@@ -499,7 +499,7 @@ def _robust(args: argparse.Namespace) -> int:
     from siting.analysis import robust_plan
     from siting.pipeline import publish, write_json
     from siting.report import print_robust
-    from siting.results import write_tables
+    from siting.results import write_csv, write_tables
 
     if len(args.scenarios) < 2:
         raise InputError([Problem("robust", "", "SCENARIO", "expected two or more scenarios")])
@@ -511,17 +511,11 @@ def _robust(args: argparse.Namespace) -> int:
     )
 
     def write(folder: Path) -> None:
-        report.table.to_csv(folder / "plans.csv", index=False, float_format="%.6g")
+        write_csv(report.table, folder / "plans.csv")
         for name, results in zip(report.names, report.results, strict=True):
             (folder / name).mkdir()
             write_tables(results, folder / name)
-        summary = {
-            "scenarios": report.names,
-            "weights": report.weights.tolist(),
-            "criterion": report.criterion,
-            "plans": report.table.to_dict(orient="records"),
-        }
-        write_json(folder / "summary.json", summary)
+        write_json(folder / "summary.json", report.summary)
 
     folder, _ = publish(f"robust-{args.criterion}", Path(args.out or settings.out_dir), write)
     print_robust(report, folder)
@@ -530,8 +524,9 @@ def _robust(args: argparse.Namespace) -> int:
 
 def _whynot(args: argparse.Namespace) -> int:
     from siting.analysis import why_not
-    from siting.pipeline import publish
+    from siting.pipeline import publish, write_json
     from siting.report import print_whynot
+    from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
     result = why_not(
@@ -543,8 +538,9 @@ def _whynot(args: argparse.Namespace) -> int:
     )
 
     def write(folder: Path) -> None:
-        result.sites.to_csv(folder / "sites.csv", index=False, float_format="%.6g")
-        result.hubs.to_csv(folder / "hubs.csv", index=False, float_format="%.6g")
+        write_csv(result.sites, folder / "sites.csv")
+        write_csv(result.hubs, folder / "hubs.csv")
+        write_json(folder / "summary.json", {"provenance": result.provenance})
 
     name = f"whynot-{resolve_scenario_path(args.scenario).stem}"
     folder, _ = publish(name, Path(args.out or settings.out_dir), write)
@@ -554,9 +550,10 @@ def _whynot(args: argparse.Namespace) -> int:
 
 def _tradeoff(args: argparse.Namespace) -> int:
     from siting.analysis import tradeoff
-    from siting.pipeline import publish
+    from siting.pipeline import publish, write_json
     from siting.plots import tradeoff_html, tradeoff_png
     from siting.report import print_tradeoff
+    from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
     table = tradeoff(args.scenario, args.param, args.values, **_solver_options(args))
@@ -564,7 +561,8 @@ def _tradeoff(args: argparse.Namespace) -> int:
     title = f"{stem}: cost against {args.param}"
 
     def write(folder: Path) -> None:
-        table.to_csv(folder / "tradeoff.csv", index=False, float_format="%.6g")
+        write_csv(table, folder / "tradeoff.csv")
+        write_json(folder / "summary.json", {"provenance": table.attrs["provenance"]})
         tradeoff_png(table, args.param, folder / "tradeoff.png", title=title)
         tradeoff_html(table, args.param, folder / "tradeoff.html", title=title)
 

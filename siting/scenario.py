@@ -201,6 +201,36 @@ class Scenario(_Section):
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """Return a new validated scenario with some keys changed.
+
+        Parameters
+        ----------
+        overrides
+            Dotted keys and their new values, e.g. ``{"demand.inference_sla_ms": 6}`` or
+            ``{"demand.hub_sla_ms.shanghai": 8.0, "name": "tight"}``.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        InputError
+            Naming each unknown key or bad value; this scenario is unchanged.
+        """
+        raw = self.to_dict()
+        for dotted, value in overrides.items():
+            *tables, key = dotted.split(".")
+            table = raw
+            for part in tables:
+                table = table.setdefault(part, {})
+                if not isinstance(table, dict):
+                    expected = f"{part!r} is a value, not a table; got key {dotted!r}"
+                    raise InputError([Problem("overrides", dotted, key, expected)])
+            table[key] = value
+        return parse_scenario(raw, source="overrides")
+
 
 @dataclass(frozen=True)
 class DataPaths:

@@ -92,7 +92,7 @@ class Solution:
 def solve(
     model: SitingModel,
     *,
-    solver: str | None = None,
+    solver: str | pulp.LpSolver | None = None,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
@@ -104,7 +104,9 @@ def solve(
     model
         From :func:`~siting.model.build_model`.
     solver
-        ``"highs"`` or ``"cbc"``; default ``settings.solver``.
+        ``"highs"`` or ``"cbc"`` (default ``settings.solver``), or a PuLP solver object such
+        as ``pulp.HiGHS(timeLimit=10)``, used as configured (``time_limit``, ``mip_gap`` and
+        ``threads`` then do not apply; the bound and gap are unknown).
     time_limit
         Seconds; default ``settings.time_limit``.
     mip_gap
@@ -127,7 +129,7 @@ def solve(
     if run.status == "infeasible":
         if model.elastic:
             raise SolverError(f"{run.solver} reported the elastic model infeasible: {run.words}")
-        raise InfeasibleError(explain_infeasibility(model.instance, solver=run.solver))
+        raise InfeasibleError(explain_infeasibility(model.instance, solver=solver or run.solver))
     return _solution(model, run)
 
 
@@ -158,7 +160,7 @@ class RobustSolution:
 def solve_robust(
     model: RobustModel,
     *,
-    solver: str | None = None,
+    solver: str | pulp.LpSolver | None = None,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
@@ -206,11 +208,13 @@ class _Run:
 
 def _run(
     prob: pulp.LpProblem,
-    solver: str | None,
+    solver: str | pulp.LpSolver | None,
     time_limit: float | None,
     mip_gap: float | None,
     threads: int | None,
 ) -> _Run:
+    if isinstance(solver, pulp.LpSolver):
+        return _run_pulp(prob, solver)
     solver = (solver or settings.solver).lower()
     time_limit = settings.time_limit if time_limit is None else time_limit
     mip_gap = settings.mip_gap if mip_gap is None else mip_gap
@@ -226,6 +230,23 @@ def _run(
         msg = f"{solver} found no feasible plan ({words}); raise the time limit"
         raise SolverError(msg)
     return _Run(status, bound, words, solver, seconds)
+
+
+def _run_pulp(prob: pulp.LpProblem, solver: pulp.LpSolver) -> _Run:
+    """Solve with a PuLP solver object as configured by the caller (its own limits apply)."""
+    start = time.perf_counter()
+    prob.solve(solver)
+    seconds = time.perf_counter() - start
+    words = pulp.LpStatus[prob.status]
+    if prob.status == pulp.LpStatusInfeasible:
+        status = "infeasible"
+    elif prob.sol_status == pulp.LpSolutionOptimal:
+        status = "optimal"
+    elif prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        status = "feasible"
+    else:
+        raise SolverError(f"{solver.name} found no feasible plan ({words})")
+    return _Run(status, math.nan, words, solver.name, seconds)
 
 
 def _gap(objective: float, bound: float) -> float:
