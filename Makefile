@@ -50,4 +50,4 @@ data: install
 	$(BIN)/python scripts/build_backbone.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out build .pytest_cache .ruff_cache

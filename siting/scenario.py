@@ -281,8 +281,21 @@ def data_paths(scenario: Scenario, base_dir: Path | None = None) -> DataPaths:
     -------
     DataPaths
         Files named in the scenario, else the shipped layers in ``settings.data_dir``.
+
+    Raises
+    ------
+    InputError
+        If a shipped layer is needed and ``settings.data_dir`` is missing.
     """
     resolved: dict[str, Path | None] = {}
+    shipped = Path(settings.data_dir)
+    required = [k for k in _DEFAULT_FILES if k not in _OPTIONAL_FILES]
+    if not shipped.is_dir() and None in {getattr(scenario.data, k) for k in required}:
+        expected = (
+            "the shipped input layers are missing (they install as package data in "
+            "siting/data/); reinstall siting, or name every file in the scenario's [data]"
+        )
+        raise InputError([Problem(str(shipped), "", "data_dir", expected)])
     for key, default in _DEFAULT_FILES.items():
         given = getattr(scenario.data, key)
         if given is None:
