@@ -419,6 +419,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _latency(args: argparse.Namespace) -> int:
     from siting.analysis import latency_between, latency_table
     from siting.pipeline import prepare, publish
+    from siting.results import write_csv
 
     if args.matrix == bool(args.places) or (args.places and len(args.places) != 2):
         expected = "either two places (FROM TO) or --matrix"
@@ -428,7 +429,7 @@ def _latency(args: argparse.Namespace) -> int:
         table = latency_table(prepared)
 
         def write(folder: Path) -> None:
-            table.to_csv(folder / "matrix.csv", index=False, float_format="%.6g")
+            write_csv(table, folder / "matrix.csv")
             wide = table.pivot(index="hub_id", columns="site_id", values="backbone_rtt_ms")
             wide.to_csv(folder / "backbone_rtt_ms.csv", float_format="%.4g")
 
