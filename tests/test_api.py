@@ -197,3 +197,19 @@ def test_readme_and_default_scenario_agree_on_the_demand_year() -> None:
     assert year and year.group(1) in default["description"]
     sources = (siting.settings.data_dir / "SOURCES.md").read_text()
     assert f"planning year {year.group(1)}" in sources
+
+
+def test_every_analysis_carries_provenance(tiny) -> None:
+    from siting.analysis import robust_plan, tradeoff, why_not
+
+    boom, shift = tiny / "boom.toml", tiny / "shift.toml"
+    blocks = {
+        "robust": robust_plan([boom, shift]).summary["provenance"],
+        "whynot": why_not(shift).provenance,
+        "tradeoff": tradeoff(shift, "costs.carbon_cny_per_t", [0.0]).attrs["provenance"],
+    }
+    assert blocks["robust"]["scenario"] == "boom+shift"
+    for name, block in blocks.items():
+        assert len(block["scenario_hash"]) == 64 and len(block["data_hash"]) == 64, name
+        assert block["versions"]["siting"] == siting.__version__, name
+        assert not any(str(tiny) in path for path in block["data_files"].values()), name
