@@ -315,7 +315,9 @@ def _summary(sweep: Sweep, table: pd.DataFrame, sites: pd.DataFrame) -> dict[str
     specs = [p.scenario for p in sweep.points]
     solver = next(iter(ok["solver"]), None) if "solver" in ok else None
     paths = [data_paths(s) for s in specs]
-    summary["provenance"] = provenance(specs, paths, solver=solver, source=sweep.path)
+    summary["provenance"] = provenance(
+        specs, paths, solver=solver, source=sweep.path, name=sweep.name
+    )
     for column in ("total_cost_cny", "stranded_mw", "new_mw"):
         if column in ok:
             values = ok[column].to_numpy(float)

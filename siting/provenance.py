@@ -94,6 +94,7 @@ def provenance(
     *,
     solver: Any = None,
     source: str | Path | None = None,
+    name: str | None = None,
 ) -> dict[str, Any]:
     """Return the provenance block of a summary.
 
@@ -107,11 +108,13 @@ def provenance(
         The solver's name or a PuLP solver object; default ``settings.solver``.
     source
         The scenario file (or sweep file), shown relative.
+    name
+        What ``scenario`` says (e.g. a sweep's name); default the scenarios' names.
 
     Returns
     -------
     dict
-        ``created_utc``, ``scenario`` (name, or names joined by ``+``), ``scenario_file``,
+        ``created_utc``, ``scenario`` (``name``, else the names joined by ``+``), ``scenario_file``,
         ``scenario_hash`` and ``data_hash`` (SHA-256; over several scenarios, the hash of
         their hashes in order), ``data_files`` (relative), ``solver`` and ``versions``.
     """
@@ -124,7 +127,7 @@ def provenance(
                 data_files.setdefault(key, display_path(path))
     return {
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scenario": "+".join(s.name for s in specs),
+        "scenario": name or "+".join(s.name for s in specs),
         "scenario_file": display_path(source) if source is not None else None,
         "scenario_hash": _combined([s.content_hash() for s in specs]),
         "data_hash": _combined([p.content_hash() for p in files]),
