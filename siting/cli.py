@@ -552,14 +552,14 @@ def _whynot(args: argparse.Namespace) -> int:
 def _tradeoff(args: argparse.Namespace) -> int:
     from siting.analysis import tradeoff
     from siting.pipeline import publish, write_json
-    from siting.plots import tradeoff_html, tradeoff_png
+    from siting.plots import parameter_label, tradeoff_html, tradeoff_png
     from siting.report import print_tradeoff
     from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
     table = tradeoff(args.scenario, args.param, args.values, **_solver_options(args))
     stem = resolve_scenario_path(args.scenario).stem
-    title = f"{stem}: cost against {args.param}"
+    title = f"{stem}: cost against {parameter_label(args.param)}"
 
     def write(folder: Path) -> None:
         write_csv(table, folder / "tradeoff.csv")
