@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         help="solve a scenario; write tables and a map",
         description=(
             "Solve the siting MILP of a scenario, print a summary, write result tables to "
-            "OUT/<scenario>/ (sites, flows and hubs as CSV and GeoJSON; summary.json with the "
-            "scenario, hashes, solver status and timings) and a map to MAPS/<scenario>.html."
+            "OUT/<scenario>/ (sites, flows and hubs as CSV, GeoJSON and GeoParquet; "
+            "summary.json with the provenance, scenario, solver status and timings) and a map "
+            "to MAPS/<scenario>.html."
         ),
     )
     _scenario_argument(opt)
