@@ -78,3 +78,13 @@ def test_installed_wheel_validates_from_another_folder(installed: Path, tmp_path
         done = _run(installed / "siting", "validate", scenario, cwd=tmp_path)
         assert "valid" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_data_is_one_clear_error(tmp_path, monkeypatch) -> None:
+    import siting
+    from siting.cli import main
+
+    monkeypatch.setattr(siting.settings, "data_dir", tmp_path / "gone")
+    with pytest.raises(siting.InputError, match="shipped input layers are missing"):
+        siting.load_scenario("default")
+    assert main(["validate"]) == 2
