@@ -38,7 +38,7 @@ def load_scenario(name_or_path: str | Path = "default") -> Scenario:
     Parameters
     ----------
     name_or_path
-        See ``siting scenarios`` for the shipped names.
+        The shipped names are the files in ``siting/scenarios/`` (``"default"``, ...).
 
     Returns
     -------
