@@ -65,7 +65,7 @@ def display_path(path: str | Path) -> str:
         (Path.cwd().resolve(), ""),
     )
     for base, label in bases:
-        if resolved.is_relative_to(base):
+        if base != Path(base.anchor) and resolved.is_relative_to(base):  # never from "/"
             return str(PurePosixPath(label, resolved.relative_to(base).as_posix()))
     return resolved.name
 

@@ -104,6 +104,8 @@ def test_display_path_never_absolute(tmp_path, monkeypatch) -> None:
     assert display_path(tmp_path / "my" / "sites.csv") == "my/sites.csv"
     assert display_path("/somewhere/else/hubs.csv") == "hubs.csv"
     assert display_path("<tight>") == "<tight>"
+    monkeypatch.chdir("/")
+    assert display_path(tmp_path / "my" / "sites.csv") == "sites.csv"
     assert display_path(siting.settings.scenario_dir / "default.toml") == (
         "siting/scenarios/default.toml"
     )
