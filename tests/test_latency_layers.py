@@ -202,22 +202,12 @@ def test_bad_measurements_name_line_and_field(tmp_path, points, changes, message
 
 
 def test_unknown_layer_is_a_clear_scenario_error() -> None:
+    import tomllib
+
     from siting.scenario import parse_scenario
 
-    raw = {
-        "name": "x",
-        "demand": {"inference_sla_ms": 10.0},
-        "training": {"min_cluster_mw": 50.0, "utilisation": 0.85, "staff_per_mw": 0.5},
-        "inference": {"utilisation": 0.6, "staff_per_mw": 1.0},
-        "costs": {
-            "discount_rate": 0.08,
-            "lifetime_years": 15.0,
-            "capex_cny_per_mw": 3e7,
-            "site_development_cny": 3e8,
-            "site_fixed_cny_per_year": 2e7,
-            "network_cny_per_mw_km_year": 1000.0,
-        },
-        "latency": {"fibre_km_per_ms": 200.0, "layer": "optic"},
-    }
+    path = Path(__file__).resolve().parents[1] / "siting" / "scenarios" / "default.toml"
+    raw = tomllib.loads(path.read_text())
+    raw["latency"]["layer"] = "optic"
     with pytest.raises(InputError, match="field 'layer': input should be 'optical', 'ip' or"):
         parse_scenario(raw, source="s.toml")
