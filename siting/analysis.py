@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from siting import settings
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
 from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
@@ -521,13 +522,21 @@ def latency_table(prepared: Prepared) -> pd.DataFrame:
 
 
 def _place(prepared: Prepared, name: str) -> tuple[str, tuple[float, float]]:
-    """Find a place by id, English or Chinese name (any case), or ``lon,lat``."""
+    """Find a place by id, English or Chinese name (any case), or ``lon,lat``.
+
+    Hubs, sites and backbone nodes are searched first, then the prefecture seats of
+    ``cities.csv`` in the data folder.
+    """
     places: dict[str, tuple[str, tuple[float, float]]] = {}
     frames = [(prepared.layers.hubs, "hub_id"), (prepared.layers.sites, "site_id")]
     graph = prepared.inputs.graph
     if graph is not None:
         nodes = pd.DataFrame([d for _, d in graph.nodes(data=True)])
         frames.append((nodes.rename(columns={"x": "lon", "y": "lat"}), "node_id"))
+    cities = settings.data_dir / "cities.csv"
+    if cities.is_file():
+        seats = pd.read_csv(cities, dtype={"adcode": str})
+        frames.append((seats.rename(columns={"name_en": "name"}), "adcode"))
     for frame, key in frames:
         for row in frame.itertuples(index=False):
             point = (float(row.lon), float(row.lat))
@@ -551,7 +560,8 @@ def _place(prepared: Prepared, name: str) -> tuple[str, tuple[float, float]]:
     close = difflib.get_close_matches(name.strip().casefold(), list(places), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     expected = (
-        "a hub, site or backbone node (id, English or Chinese name) or 'lon,lat' (WGS84) "
+        "a hub, site, backbone node or prefecture seat (id, English or Chinese name) or "
+        "'lon,lat' (WGS84) "
         f"inside China{hint}"
     )
     raise InputError([Problem("latency", "", name, f"unknown place; expected {expected}")])

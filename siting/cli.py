@@ -79,9 +79,10 @@ def _parser() -> argparse.ArgumentParser:
         "latency",
         help="one-way and round-trip latency between two places, or the hub x site matrix",
         description=(
-            "With FROM and TO (hubs, sites or backbone nodes by id, English or Chinese name, "
-            "any case; or 'lon,lat'): print the route and the one-way and round-trip latency "
-            "at the optical, IP and internet layers (docs/latency.md). With --matrix: write "
+            "With FROM and TO (hubs, sites, backbone nodes or prefecture seats by id, English "
+            "or Chinese name, any case; or 'lon,lat'): print the route and the one-way and "
+            "round-trip latency at the optical, IP and internet layers (docs/latency.md). "
+            "With --matrix: write "
             "every hub x site pair at every layer to OUT/latency-<scenario>/matrix.csv."
         ),
     )
