@@ -211,3 +211,17 @@ def test_unknown_layer_is_a_clear_scenario_error() -> None:
     raw["latency"]["layer"] = "optic"
     with pytest.raises(InputError, match="field 'layer': input should be 'optical', 'ip' or"):
         parse_scenario(raw, source="s.toml")
+
+
+def test_every_latency_function_states_its_direction() -> None:
+    """Each public function of siting.latency that returns a time says one way or round trip."""
+    import inspect
+
+    import siting.latency as module
+
+    for name, func in inspect.getmembers(module, inspect.isfunction):
+        if name.startswith("_") or func.__module__ != module.__name__:
+            continue
+        doc = (func.__doc__ or "").lower()
+        if " ms" in doc or "_ms" in name:
+            assert any(w in doc for w in ("one way", "one-way", "round trip", "round-trip")), name
