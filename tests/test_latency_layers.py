@@ -182,7 +182,7 @@ def test_round_trip_below_the_floor_is_rejected(tmp_path, points) -> None:
 
 
 def test_one_way_below_the_floor_is_rejected(tmp_path, points) -> None:
-    with pytest.raises(InputError, match=r"below the one way fibre floor of 5\.75 ms"):
+    with pytest.raises(InputError, match=r"below the one way fibre floor of 5\.63 ms"):
         read_measurements(_write(tmp_path, value_ms="4.0"), points)
 
 
