@@ -225,3 +225,13 @@ def test_every_latency_function_states_its_direction() -> None:
         doc = (func.__doc__ or "").lower()
         if " ms" in doc or "_ms" in name:
             assert any(w in doc for w in ("one way", "one-way", "round trip", "round-trip")), name
+
+
+def test_docs_table_matches_the_recomputed_one(table) -> None:
+    """docs/latency.md shows the values this code computes (rerun the script if not)."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "latency.md").read_text()
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in docs.splitlines()}
+    for record in table.itertuples(index=False):
+        line = rows[record.figure_id]
+        for layer in LAYERS:
+            assert f"| {getattr(record, f'{layer}_ms'):.2f} (" in line, (record.figure_id, layer)
