@@ -453,7 +453,7 @@ def _latency(args: argparse.Namespace) -> int:
     if result.route is not None:
         route = result.route
         print(f"  backbone path: {route.km:,.0f} km, {route.hops} hops: {' - '.join(route.names)}")
-    print(f"  modelled route: {result.route_km:,.0f} km, {result.hops:g} hops")
+    print(f"  modelled route: {result.route_km:,.0f} km, {result.hops:.4g} hops")
     floor = result.floor_one_way_ms
     print(f"  fibre floor (great circle): one-way {floor:.2f} ms, round trip {2 * floor:.2f} ms")
     print(f"  {'layer':<10}{'one-way ms':>12}{'round trip ms':>15}")
