@@ -1,5 +1,9 @@
 """Print the calibration tables of docs/latency.md: the latency layers against published figures.
 
+With ``--plans`` it also solves the default and 2025 scenarios before calibration and at every
+layer, and reports how much of the uncalibrated plan's inference falls outside its SLA at each
+layer (docs/latency.md, "What the layers change").
+
 Reads data/latency_measurements.csv (one published figure per row, with its direction, layer,
 statistic and role), fits each ``role = fit`` figure's parameter from scratch and prints the
 fitted values next to the scenario's, then every figure with the model's value and error at
@@ -7,21 +11,26 @@ each layer, and the model before calibration (propagation only, ``route_stretch`
 table is recomputed and bounded by tests/test_latency_layers.py. Reference keys ([M1], [L3],
 [C1], ...) are those of data/SOURCES.md section D. Run::
 
-    .venv/bin/python scripts/latency_calibration.py [SCENARIO]
+    .venv/bin/python scripts/latency_calibration.py [--scenario NAME] [--plans]
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
-import sys
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from siting.calibration import FITTABLE, calibration_table, fit_parameters, read_measurements
-from siting.latency import LAYERS
-from siting.pipeline import prepare
+from siting.errors import InfeasibleError
+from siting.latency import LAYERS, pair_matrix
+from siting.model import build_model
+from siting.pipeline import Prepared, prepare
+from siting.results import build_results, compute_kpis, hub_arrays, site_arrays
+from siting.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -128,8 +137,73 @@ def markdown(table: pd.DataFrame, *, index: bool = False) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> None:
-    prepared = prepare(argv[0] if argv else None)
+def with_layer(prepared: Prepared, **update: object) -> Prepared:
+    """The same scenario with ``[latency]`` keys replaced."""
+    latency = prepared.scenario.latency.model_copy(update=update)
+    return prepared.variant(prepared.scenario.model_copy(update={"latency": latency}))
+
+
+def plans_table(names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Solve each scenario before calibration and at every layer; check the first plan."""
+    rows, breaks = [], []
+    for name in names:
+        base = prepare(name)
+        variants = {"before": {**BEFORE, "layer": "optical"}}
+        variants |= {layer: {"layer": layer} for layer in LAYERS}
+        for label, update in variants.items():
+            run = with_layer(base, **update)
+            row = {"scenario": name, "latency": label, "pairs": run.instance.n_pairs}
+            try:
+                solution = solve(build_model(run.instance))
+            except InfeasibleError as exc:
+                rows.append({**row, "status": "infeasible: " + "; ".join(exc.reasons)})
+                continue
+            inst = run.instance
+            kpis = compute_kpis(
+                solution, inst, site_arrays(solution, inst), hub_arrays(solution, inst)
+            )
+            rows.append(
+                {
+                    **row,
+                    "cost bn CNY/yr": round(kpis["total_cost_cny"] / 1e9, 2),
+                    "new MW": round(kpis["new_mw"]),
+                    "stranded MW": round(kpis["stranded_mw"]),
+                    "mean RTT ms": round(kpis["mean_rtt_ms"], 1),
+                }
+            )
+            if label == "before":
+                breaks.append(outside_sla(run, solution, name, base.scenario.latency))
+    return pd.DataFrame(rows), pd.DataFrame(breaks)
+
+
+def outside_sla(
+    run: Prepared, solution: object, name: str, calibrated: object
+) -> dict[str, object]:
+    """Share of a plan's inference MW whose round trip exceeds its SLA at each layer."""
+    flows = build_results(solution, run.instance, run.layers).flows
+    hubs = run.layers.hubs.set_index("hub_id").loc[flows["hub_id"]]
+    sites = run.layers.sites.set_index("site_id").loc[flows["site_id"]]
+    sla = pd.Series(run.instance.sla_ms, index=run.instance.hub_ids).loc[flows["hub_id"]]
+    mw = flows["mw"].to_numpy()
+    row: dict[str, object] = {"scenario": name, "inference MW": round(mw.sum())}
+    for layer in LAYERS:
+        latency = calibrated.model_copy(update={"layer": layer})
+        _, rtt = pair_matrix(
+            latency, hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], run.inputs.graph
+        )
+        out = np.diagonal(rtt) > sla.to_numpy() + 1e-9
+        row[f"{layer}: MW outside"] = (
+            f"{mw[out].sum():.0f} ({100 * mw[out].sum() / mw.sum():.0f} %)"
+        )
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=None, help="scenario (default: 'default')")
+    parser.add_argument("--plans", action="store_true", help="also solve the plans table")
+    args = parser.parse_args()
+    prepared = prepare(args.scenario)
     graph, latency = prepared.inputs.graph, prepared.scenario.latency
     points = load_points(graph, prepared.layers)
     measurements = read_measurements(MEASUREMENTS, points)
@@ -155,7 +229,13 @@ def main(argv: list[str]) -> None:
     print(markdown(east_west_table(prepared, points), index=True))
     print("\nRoute lengths: published trunk-cable lengths against the model's path\n")
     print(markdown(cables_table(graph)))
+    if args.plans:
+        plans, breaks = plans_table(["default", "2025-inference-shift"])
+        print("\nPlans before calibration and at every layer\n")
+        print(markdown(plans.astype(object).where(plans.notna(), "")))
+        print("\nThe plan made before calibration, its inference checked at each layer\n")
+        print(markdown(breaks))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
