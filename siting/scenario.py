@@ -115,9 +115,9 @@ class Costs(_Section):
 class Latency(_Section):
     """How latency between hubs and sites is estimated (docs/latency.md).
 
-    Every delay term says its direction: ``*_one_way_ms`` is one way, ``*_rtt_ms`` and the
-    legacy ``hop_delay_ms`` and ``equipment_delay_ms`` are round trips. SLAs compare with the
-    round trip at ``layer``.
+    Every delay term says its direction: ``*_one_way_ms`` is one way; ``hop_delay_ms`` and
+    ``equipment_delay_ms`` (named before layers existed) are round trips. SLAs are round trips
+    and are compared with the round trip at ``layer``.
     """
 
     model: Literal["backbone", "great_circle"] = Field(
