@@ -7,20 +7,21 @@ capacities MW of IT load.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
+from siting import settings
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
-from siting.geo import CHINA_LAT, CHINA_LON
-from siting.latency import backbone_matrix, great_circle_matrix
+from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
+from siting.latency import fibre_floor_one_way_ms, one_way_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
 from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
@@ -460,34 +461,40 @@ def tradeoff(
 
 @dataclass(frozen=True)
 class PointRoute:
-    """The latency between two places by both models.
+    """The latency between two places at every layer, one way and round trip.
 
     Attributes
     ----------
     names
-        The two places as given.
+        The two places as found (hub, site or backbone node name, or ``lon,lat``).
     route
-        The backbone route (nodes, km, hops, line).
-    backbone_rtt_ms, great_circle_km, great_circle_rtt_ms
-        The two models' figures.
+        The backbone route (nodes, km, hops, line); ``None`` under the great-circle model.
+    route_km, hops
+        The modelled route (local fibre when shorter than the backbone) and its hops.
+    floor_one_way_ms
+        Light in fibre along the great circle, one way, ms: no measurement can be lower.
+    one_way_ms
+        One-way delay at each layer, ms (round trip: twice it).
     """
 
     names: tuple[str, str]
-    route: Route
-    backbone_rtt_ms: float
-    great_circle_km: float
-    great_circle_rtt_ms: float
+    route: Route | None
+    route_km: float
+    hops: float
+    floor_one_way_ms: float
+    one_way_ms: dict[str, float]
 
 
 def latency_between(prepared: Prepared, origin: str, destination: str) -> PointRoute:
-    """Route and round-trip time between two places, by the backbone and great-circle models.
+    """Route and one-way delay at every layer between two places.
 
     Parameters
     ----------
     prepared
-        A scenario whose latency parameters apply; it must use the backbone model.
+        A scenario whose latency parameters apply.
     origin, destination
-        A hub id, a site id, a backbone node id or ``"lon,lat"`` (WGS84 degrees).
+        A hub, site or backbone node, by id or English or Chinese name (any case), or
+        ``"lon,lat"`` (WGS84 degrees).
 
     Returns
     -------
@@ -496,100 +503,93 @@ def latency_between(prepared: Prepared, origin: str, destination: str) -> PointR
     Raises
     ------
     InputError
-        If a place is not known, or the scenario has no backbone.
+        If a place is not known, with the closest known names.
     """
-    graph, lat = _backbone(prepared), prepared.scenario.latency
-    a, b = (_place(prepared, name) for name in (origin, destination))
-    route = shortest_route(graph, a, b, access_factor=lat.access_factor)
-    _, matrix, _ = backbone_matrix(
-        graph,
-        [a[0]],
-        [a[1]],
-        [b[0]],
-        [b[1]],
-        access_factor=lat.access_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        hop_delay_ms=lat.hop_delay_ms,
-    )  # the figure the model uses: local fibre when shorter than the backbone route
-    rtt = float(matrix[0, 0])
-    gc_km, gc_rtt = great_circle_matrix(
-        [a[0]],
-        [a[1]],
-        [b[0]],
-        [b[1]],
-        route_factor=lat.route_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        equipment_delay_ms=lat.equipment_delay_ms,
+    lat, graph = prepared.scenario.latency, prepared.inputs.graph
+    (a_name, a), (b_name, b) = (_place(prepared, name) for name in (origin, destination))
+    route = None
+    if graph is not None:
+        route = shortest_route(graph, a, b, access_factor=lat.access_factor)
+    km, hops, delays = one_way_matrix(lat, [a[0]], [a[1]], [b[0]], [b[1]], graph)
+    distance = haversine_km(a[0], a[1], b[0], b[1])
+    return PointRoute(
+        names=(a_name, b_name),
+        route=route,
+        route_km=float(km[0, 0]),
+        hops=float(hops[0, 0]),
+        floor_one_way_ms=float(fibre_floor_one_way_ms(distance, lat.fibre_km_per_ms)),
+        one_way_ms={layer: float(m[0, 0]) for layer, m in delays.items()},
     )
-    return PointRoute((origin, destination), route, rtt, float(gc_km[0, 0]), float(gc_rtt[0, 0]))
 
 
 def latency_table(prepared: Prepared) -> pd.DataFrame:
-    """Every hub × site pair by both latency models, with their ratio.
+    """Every hub × site pair at every layer, one way and round trip.
 
     Parameters
     ----------
     prepared
-        A scenario with the backbone graph.
+        A scenario; its latency model and parameters apply.
 
     Returns
     -------
     pandas.DataFrame
-        ``hub_id``, ``site_id``, ``backbone_km``, ``hops``, ``backbone_rtt_ms``,
-        ``great_circle_km`` (route km of the great-circle model), ``great_circle_rtt_ms``,
-        ``rtt_ratio`` (backbone / great circle), ``sla_ms`` and ``within_sla`` (by the
-        scenario's model).
+        ``hub_id``, ``site_id``, ``route_km``, ``hops``, ``floor_one_way_ms`` (light in fibre
+        along the great circle), ``{layer}_one_way_ms`` and ``{layer}_rtt_ms`` for each layer,
+        ``sla_rtt_ms`` and ``within_sla`` (round trip at the scenario's layer).
     """
-    graph, lat = _backbone(prepared), prepared.scenario.latency
+    lat, graph = prepared.scenario.latency, prepared.inputs.graph
     hubs, sites, inst = prepared.layers.hubs, prepared.layers.sites, prepared.instance
     args = (hubs["lon"], hubs["lat"], sites["lon"], sites["lat"])
-    km, rtt, hops = backbone_matrix(
-        graph,
-        *args,
-        access_factor=lat.access_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        hop_delay_ms=lat.hop_delay_ms,
-    )
-    gc_km, gc_rtt = great_circle_matrix(
-        *args,
-        route_factor=lat.route_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        equipment_delay_ms=lat.equipment_delay_ms,
+    km, hops, delays = one_way_matrix(lat, *args, graph)
+    distance = haversine_km(
+        hubs["lon"].to_numpy()[:, None],
+        hubs["lat"].to_numpy()[:, None],
+        sites["lon"].to_numpy()[None, :],
+        sites["lat"].to_numpy()[None, :],
     )
     h, s = np.meshgrid(np.arange(inst.n_hubs), np.arange(inst.n_sites), indexing="ij")
-    chosen = rtt if lat.model == "backbone" else gc_rtt
-    return pd.DataFrame(
-        {
-            "hub_id": inst.hub_ids[h.ravel()],
-            "site_id": inst.site_ids[s.ravel()],
-            "backbone_km": km.ravel(),
-            "hops": hops.ravel(),
-            "backbone_rtt_ms": rtt.ravel(),
-            "great_circle_km": gc_km.ravel(),
-            "great_circle_rtt_ms": gc_rtt.ravel(),
-            "rtt_ratio": (rtt / gc_rtt).ravel(),
-            "sla_ms": inst.sla_ms[h.ravel()],
-            "within_sla": (chosen <= inst.sla_ms[:, None] + 1e-9).ravel(),
-        }
-    )
+    columns = {
+        "hub_id": inst.hub_ids[h.ravel()],
+        "site_id": inst.site_ids[s.ravel()],
+        "route_km": km.ravel(),
+        "hops": hops.ravel(),
+        "floor_one_way_ms": fibre_floor_one_way_ms(distance, lat.fibre_km_per_ms).ravel(),
+    }
+    for layer, matrix in delays.items():
+        columns[f"{layer}_one_way_ms"] = matrix.ravel()
+        columns[f"{layer}_rtt_ms"] = 2.0 * matrix.ravel()
+    columns["sla_rtt_ms"] = inst.sla_ms[h.ravel()]
+    columns["within_sla"] = (2.0 * delays[lat.layer] <= inst.sla_ms[:, None] + 1e-9).ravel()
+    return pd.DataFrame(columns)
 
 
-def _backbone(prepared: Prepared) -> nx.MultiDiGraph:
-    if prepared.inputs.graph is None:
-        expected = 'latency routes need [latency] model = "backbone"'
-        raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
-    return prepared.inputs.graph
+def _place(prepared: Prepared, name: str) -> tuple[str, tuple[float, float]]:
+    """Find a place by id, English or Chinese name (any case), or ``lon,lat``.
 
-
-def _place(prepared: Prepared, name: str) -> tuple[float, float]:
-    for frame, key in ((prepared.layers.hubs, "hub_id"), (prepared.layers.sites, "site_id")):
-        match = frame[frame[key] == name]
-        if len(match):
-            return float(match["lon"].iloc[0]), float(match["lat"].iloc[0])
+    Hubs, sites and backbone nodes are searched first, then the prefecture seats of
+    ``cities.csv`` in the data folder.
+    """
+    places: dict[str, tuple[str, tuple[float, float]]] = {}
+    frames = [(prepared.layers.hubs, "hub_id"), (prepared.layers.sites, "site_id")]
     graph = prepared.inputs.graph
-    for _, data in graph.nodes(data=True):
-        if data.get("node_id") == name:
-            return float(data["x"]), float(data["y"])
+    if graph is not None:
+        nodes = pd.DataFrame([d for _, d in graph.nodes(data=True)])
+        frames.append((nodes.rename(columns={"x": "lon", "y": "lat"}), "node_id"))
+    cities = settings.data_dir / "cities.csv"
+    if cities.is_file():
+        seats = pd.read_csv(cities, dtype={"adcode": str})
+        frames.append((seats.rename(columns={"name_en": "name"}), "adcode"))
+    for frame, key in frames:
+        for row in frame.itertuples(index=False):
+            point = (float(row.lon), float(row.lat))
+            label = str(getattr(row, "name", "") or getattr(row, key))
+            zh = str(getattr(row, "name_zh", "") or "")
+            for alias in (getattr(row, key), row.name, zh, zh.removesuffix("市")):
+                if isinstance(alias, str) and alias.strip():
+                    places.setdefault(alias.strip().casefold(), (label, point))
+    found = places.get(name.strip().casefold())
+    if found is not None:
+        return found
     parts = name.split(",")
     if len(parts) == 2:
         try:
@@ -598,6 +598,12 @@ def _place(prepared: Prepared, name: str) -> tuple[float, float]:
             pass
         else:
             if CHINA_LON[0] <= lon <= CHINA_LON[1] and CHINA_LAT[0] <= lat <= CHINA_LAT[1]:
-                return lon, lat
-    expected = "a hub id, a site id, a backbone node id or 'lon,lat' (WGS84) inside China"
+                return f"{lon:g},{lat:g}", (lon, lat)
+    close = difflib.get_close_matches(name.strip().casefold(), list(places), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    expected = (
+        "a hub, site, backbone node or prefecture seat (id, English or Chinese name) or "
+        "'lon,lat' (WGS84) "
+        f"inside China{hint}"
+    )
     raise InputError([Problem("latency", "", name, f"unknown place; expected {expected}")])

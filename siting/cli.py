@@ -20,8 +20,8 @@ examples:
   siting optimize --solver cbc --time-limit 30 --gap 0.001
   siting validate my.toml                  check a scenario and its data without solving
   siting compare 2023-training-boom 2025-inference-shift    side-by-side synchronised maps
-  siting latency beijing guian             route and round trip by both latency models
-  siting latency --matrix                  every hub x site pair by both models
+  siting latency beijing 贵安新区           one-way and round trip at every layer
+  siting latency --matrix                  every hub x site pair at every layer
   siting audit --built 2023-training-boom --under 2025-inference-shift
   siting robust 2023-training-boom 2025-inference-shift --criterion regret
   siting whynot                            price unused sites and tighter SLAs
@@ -78,12 +78,13 @@ def _parser() -> argparse.ArgumentParser:
 
     lat = sub.add_parser(
         "latency",
-        help="round-trip latency between two places, or the hub x site matrix",
+        help="one-way and round-trip latency between two places, or the hub x site matrix",
         description=(
-            "With FROM and TO (hub ids, site ids, backbone node ids or 'lon,lat'): print the "
-            "backbone route, its length and hops, and the round-trip time by the backbone and "
-            "the great-circle models. With --matrix: write every hub x site pair by both "
-            "models and their ratio to OUT/latency-<scenario>/matrix.csv."
+            "With FROM and TO (hubs, sites, backbone nodes or prefecture seats by id, English "
+            "or Chinese name, any case; or 'lon,lat'): print the route and the one-way and "
+            "round-trip latency at the optical, IP and internet layers (docs/latency.md). "
+            "With --matrix: write "
+            "every hub x site pair at every layer to OUT/latency-<scenario>/matrix.csv."
         ),
     )
     lat.add_argument("places", nargs="*", metavar="FROM TO", help="two places")
@@ -419,6 +420,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _latency(args: argparse.Namespace) -> int:
     from siting.analysis import latency_between, latency_table
+    from siting.latency import LAYERS
     from siting.pipeline import prepare, publish
     from siting.results import write_csv
 
@@ -426,32 +428,44 @@ def _latency(args: argparse.Namespace) -> int:
         expected = "either two places (FROM TO) or --matrix"
         raise InputError([Problem("latency", "", "FROM TO", expected)])
     prepared = prepare(args.scenario)
+    lat = prepared.scenario.latency
     if args.matrix:
         table = latency_table(prepared)
 
         def write(folder: Path) -> None:
             write_csv(table, folder / "matrix.csv")
-            wide = table.pivot(index="hub_id", columns="site_id", values="backbone_rtt_ms")
-            wide.to_csv(folder / "backbone_rtt_ms.csv", float_format="%.4g")
+            column = f"{lat.layer}_rtt_ms"
+            wide = table.pivot(index="hub_id", columns="site_id", values=column)
+            write_csv(wide.reset_index(), folder / f"{column}.csv")
 
         name = f"latency-{prepared.scenario.name}"
         folder, _ = publish(name, Path(args.out or settings.out_dir), write)
-        ratio = table["rtt_ratio"]
+        within = ", ".join(
+            f"{layer} {int((table[f'{layer}_rtt_ms'] <= table['sla_rtt_ms'] + 1e-9).sum())}"
+            for layer in LAYERS
+        )
         print(
-            f"{len(table)} hub-site pairs; backbone/great-circle RTT ratio median "
-            f"{ratio.median():.2f} (5-95%: {ratio.quantile(0.05):.2f}-{ratio.quantile(0.95):.2f}); "
-            f"{int(table['within_sla'].sum())} within the SLA. Tables: {folder}/"
+            f"{len(table)} hub-site pairs ({lat.model} model); within the round-trip SLA at "
+            f"each layer: {within} (the scenario checks the {lat.layer} layer). "
+            f"Tables: {folder}/"
         )
         return 0
     result = latency_between(prepared, *args.places)
-    route = result.route
-    print(f"{result.names[0]} -> {result.names[1]}")
-    print(f"  backbone: {route.km:,.0f} km over {route.hops} hops: {' - '.join(route.names)}")
-    print(f"  round trip: {result.backbone_rtt_ms:.2f} ms (backbone)")
+    print(f"{result.names[0]} -> {result.names[1]} ({lat.model} model)")
+    if result.route is not None:
+        route = result.route
+        print(f"  backbone path: {route.km:,.0f} km, {route.hops} hops: {' - '.join(route.names)}")
+    print(f"  modelled route: {result.route_km:,.0f} km, {result.hops:.4g} hops")
+    floor = result.floor_one_way_ms
+    print(f"  fibre floor (great circle): one-way {floor:.2f} ms, round trip {2 * floor:.2f} ms")
+    print(f"  {'layer':<10}{'one-way ms':>12}{'round trip ms':>15}")
+    for layer, ms in result.one_way_ms.items():
+        mark = "  <- scenario layer" if layer == lat.layer else ""
+        print(f"  {layer:<10}{ms:>12.2f}{2 * ms:>15.2f}{mark}")
     print(
-        f"  great circle: {result.great_circle_km:,.0f} km of route, round trip "
-        f"{result.great_circle_rtt_ms:.2f} ms; backbone / great circle = "
-        f"{result.backbone_rtt_ms / result.great_circle_rtt_ms:.2f}"
+        f"  from a user terminal add {lat.access_one_way_ms:g} ms one-way access "
+        f"({2 * lat.access_one_way_ms:g} ms round trip), and {lat.inter_operator_one_way_ms:g} "
+        "ms one-way more across operators"
     )
     return 0
 

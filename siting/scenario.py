@@ -113,7 +113,12 @@ class Costs(_Section):
 
 
 class Latency(_Section):
-    """How round-trip latency between hubs and sites is estimated (docs/latency.md)."""
+    """How latency between hubs and sites is estimated (docs/latency.md).
+
+    Every delay term says its direction: ``*_one_way_ms`` is one way; ``hop_delay_ms`` and
+    ``equipment_delay_ms`` (named before layers existed) are round trips. SLAs are round trips
+    and are compared with the round trip at ``layer``.
+    """
 
     model: Literal["backbone", "great_circle"] = Field(
         "backbone",
@@ -121,6 +126,59 @@ class Latency(_Section):
             "backbone: shortest path over the fibre backbone graph; great_circle: great-circle "
             "distance times route_factor."
         ),
+    )
+    layer: Literal["optical", "ip", "internet"] = Field(
+        "ip",
+        description=(
+            "Network layer whose latency the SLA is checked against: optical (a wavelength, "
+            "propagation and transponders only), ip (carriers' private IP networks, routers "
+            "added) or internet (public internet, exchange and inter-operator delay added)."
+        ),
+    )
+    route_stretch: float = Field(
+        1.15,
+        ge=1,
+        description=(
+            "Fibre route / modelled route (both models, every layer); fitted to the CAICT "
+            "Q1 2024 optical-layer mean (docs/latency.md)."
+        ),
+    )
+    ip_hop_one_way_ms: float = Field(
+        0.69,
+        ge=0,
+        description=(
+            "IP and internet layers: one-way delay added per backbone hop (routers, grooming, "
+            "IP detours), ms; fitted to the CAICT Q1 2024 private-IP mean."
+        ),
+    )
+    internet_one_way_ms: float = Field(
+        2.1,
+        ge=0,
+        description=(
+            "Internet layer: fixed one-way delay (exchange points, inter-operator hand-over), "
+            "ms; fitted to the CAICT Q1 2024 public-internet mean."
+        ),
+    )
+    access_one_way_ms: float = Field(
+        2.0,
+        ge=0,
+        description=(
+            "One-way delay of a user terminal's access network to its metro core, ms; reported "
+            "by `siting latency` for terminal-to-site figures, not part of hub-site latency."
+        ),
+    )
+    inter_operator_one_way_ms: float = Field(
+        3.25,
+        ge=0,
+        description=(
+            "One-way delay added where a path crosses from one operator to another, ms; "
+            "reported by `siting latency`, not part of hub-site latency."
+        ),
+    )
+    km_per_hop: float = Field(
+        230.0,
+        gt=0,
+        description="Great-circle model: route km per equivalent backbone hop.",
     )
     route_factor: float = Field(
         1.5, ge=1, description="Great-circle model: fibre route length / great-circle distance."
@@ -134,7 +192,9 @@ class Latency(_Section):
         description="Great-circle model: fixed round-trip delay of equipment, ms.",
     )
     hop_delay_ms: float = Field(
-        0.1, ge=0, description="Backbone model: round-trip delay per backbone hop, ms."
+        0.1,
+        ge=0,
+        description="Round-trip delay per backbone hop on every layer (optical pass-through), ms.",
     )
     access_factor: float = Field(
         1.25,
