@@ -1,6 +1,6 @@
 """Build the time tables of issue #9: national series, accelerator classes, vintages, demand, rents.
 
-Writes five files (every number documented in ``data/SOURCES.md`` section F):
+Writes five files (every number documented in ``data/SOURCES.md`` section T):
 
 * ``national_compute.csv``: China's intelligent compute (EFLOPS, FP16) per year-end, 2022–2030;
 * ``accelerators.csv``: kW of IT load per PFLOPS (dense FP16) per accelerator class;
@@ -29,15 +29,15 @@ from build_sites_hubs import IDC_2026, IDC_2028, INFER_SHARE_2027, KW_PER_PF, wr
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "data"
 
-# ---------------------------------------------------------------- national series [F1][F2]
+# ---------------------------------------------------------------- national series [T1][T2]
 #: China's intelligent compute at each year-end, EFLOPS FP16: (value, kind, source, flag).
 PUBLISHED = {
-    2022: (259.9, "measured", "IDC/Inspur [F1]", "secondary"),
-    2023: (414.0, "measured", "IDC/Inspur [F1]", "secondary"),
-    2024: (725.3, "measured", "IDC/Inspur 2025 report [F1]", "secondary"),
-    2025: (1037.3, "forecast", "IDC/Inspur 2025 report [F1]", "secondary"),
-    2026: (IDC_2026, "forecast", "IDC/Inspur 2025 report [F1]", "secondary"),
-    2028: (IDC_2028, "forecast", "IDC/Inspur 2025 report [F1]", "secondary"),
+    2022: (259.9, "measured", "IDC/Inspur [T1]", "secondary"),
+    2023: (414.0, "measured", "IDC/Inspur [T1]", "secondary"),
+    2024: (725.3, "measured", "IDC/Inspur 2025 report [T1]", "secondary"),
+    2025: (1037.3, "forecast", "IDC/Inspur 2025 report [T1]", "secondary"),
+    2026: (IDC_2026, "forecast", "IDC/Inspur 2025 report [T1]", "secondary"),
+    2028: (IDC_2028, "forecast", "IDC/Inspur 2025 report [T1]", "secondary"),
 }
 #: Yearly growth used past 2028: that of IDC's 2026→2028 forecast (about 38 %).
 LATE_GROWTH = math.sqrt(IDC_2028 / IDC_2026)
@@ -45,22 +45,22 @@ FIRST_YEAR, LAST_YEAR = 2022, 2030
 
 
 def national_eflops() -> dict[int, tuple[float, str, str, str]]:
-    """Year-end national compute 2022–2030 with its kind, source and flag."""
+    """Year-end national compute 2022–2030 (EFLOPS, to 0.1 as published) with kind, source, flag."""
     out = dict(PUBLISHED)
     out[2027] = (
         math.sqrt(IDC_2026 * IDC_2028),
         "interpolated",
-        "geometric mean of IDC 2026 and 2028 [F1]",
+        "geometric mean of IDC 2026 and 2028 [T1]",
         "estimate",
     )
     for year in (2029, 2030):
         out[year] = (
             out[year - 1][0] * LATE_GROWTH,
             "extrapolated",
-            "IDC 2026→2028 growth rate continued [F1]",
+            "IDC 2026→2028 growth rate continued [T1]",
             "estimate",
         )
-    return dict(sorted(out.items()))
+    return {y: (round(v[0], 1), *v[1:]) for y, v in sorted(out.items())}
 
 
 def national_pf(year_end: float) -> float:
@@ -68,7 +68,7 @@ def national_pf(year_end: float) -> float:
 
     Geometric interpolation between year-ends; e.g. ``national_pf(2025.5)`` is mid-2025.
     """
-    series = {y: v[0] * 1000 for y, v in national_eflops().items()}
+    series = {y: round(v[0] * 1000) for y, v in national_eflops().items()}
     year = math.floor(year_end) - 1  # the year-end at or before the date
     frac = year_end - (year + 1)
     if frac == 0 or year + 1 not in series:
@@ -76,7 +76,7 @@ def national_pf(year_end: float) -> float:
     return series[year] * (series[year + 1] / series[year]) ** frac
 
 
-# ---------------------------------------------------------------- accelerator classes [F3]
+# ---------------------------------------------------------------- accelerator classes [T2]
 #: (class, examples, kW/PF, basis, source, flag)
 DGX_H100_KW_PER_PF = 10.2 / (8 * 0.989)  # 10.2 kW, 8 x 989 TFLOPS dense FP16
 DGX_A100_KW_PER_PF = 6.5 / (8 * 0.312)  # 6.5 kW, 8 x 312 TFLOPS
@@ -90,7 +90,7 @@ ACCELERATORS = [
         0.5 * DGX_H100_KW_PER_PF + 0.5 * DGX_A100_KW_PER_PF,
         "equal-PF blend of DGX H100 (10.2 kW / 7.912 PF = 1.289) and DGX A100 "
         "(6.5 kW / 2.496 PF = 2.604)",
-        "NVIDIA datasheets as quoted [F3]",
+        "NVIDIA datasheets as quoted [T2]",
         "estimate",
     ),
     (
@@ -99,7 +99,7 @@ ACCELERATORS = [
         H20_KW_PER_PF,
         "8 x H20 (148 TFLOPS dense FP16, 400 W) with the DGX H100 GPU share of server power "
         "(5.6 of 10.2 kW)",
-        "H20 specifications as reported [F3]",
+        "H20 specifications as reported [T2]",
         "estimate",
     ),
     (
@@ -107,7 +107,7 @@ ACCELERATORS = [
         "Ascend 910B, 910C",
         ASCEND_KW_PER_PF,
         "8 x Ascend 910B (320 TFLOPS FP16, 350 W) with the DGX H100 GPU share of server power",
-        "Ascend 910B specifications as reported [F3]",
+        "Ascend 910B specifications as reported [T2]",
         "estimate",
     ),
 ]
@@ -115,11 +115,11 @@ CLASSES = [a[0] for a in ACCELERATORS]
 #: kW/PF per class as written to ``accelerators.csv`` (3 decimals); MW use these.
 KW_PER_PF_CLASS = {a[0]: round(a[2], 3) for a in ACCELERATORS}
 
-# ---------------------------------------------------------------- vintages [F4]
+# ---------------------------------------------------------------- vintages [T3]
 BANDS = ["<=2022", "2023", "2024", "2025", "2026+"]
 #: Date at which each band closes (decimal years; year-end Y is Y + 1).
 BAND_END = {"<=2022": 2023.0, "2023": 2024.0, "2024": 2025.0, "2025": 2026.0}
-#: Share of each band's PF by accelerator class [F4].
+#: Share of each band's PF by accelerator class [T3].
 CLASS_MIX = {
     "<=2022": {"imported_high_end": 0.95, "export_compliant": 0.0, "domestic": 0.05},
     "2023": {"imported_high_end": 0.80, "export_compliant": 0.0, "domestic": 0.20},
@@ -127,7 +127,7 @@ CLASS_MIX = {
     "2025": {"imported_high_end": 0.05, "export_compliant": 0.46, "domestic": 0.49},
     "2026+": {"imported_high_end": 0.0, "export_compliant": 0.20, "domestic": 0.80},
 }
-#: Share of national compute held by the sites at end-2025 [F4]: CAICT's Top-20 cities held
+#: Share of national compute held by the sites at end-2025 [T3]: CAICT's Top-20 cities held
 #: 74 % of national compute (2022).
 SITE_COVERAGE = 0.74
 #: In-service figure and its date per site: "A" = reported in service at that date (decimal
@@ -159,7 +159,7 @@ ANCHOR: dict[str, tuple[str, float, str]] = {
 } | {s: ("A", 2025.5, "[2][23] GDP proxy of the June 2025 national total") for s in GDP_PROXY}
 REST = "rest_of_china"
 
-# ---------------------------------------------------------------- demand [F5]
+# ---------------------------------------------------------------- demand [T4]
 DEMAND_YEARS = range(2023, 2031)
 INFER_SHARE_2023 = 0.576  # IDC: 57.6 % of AI-server workloads were inference (c. 2023) [4]
 #: National inference load in 2027 that data/hubs.csv apportions (SOURCES.md B, step 3).
@@ -171,12 +171,12 @@ def inference_share(year: int) -> float:
     return INFER_SHARE_2023 + (INFER_SHARE_2027 - INFER_SHARE_2023) * (year - 2023) / 4
 
 
-# ---------------------------------------------------------------- rents [F6]
+# ---------------------------------------------------------------- rents [T5]
 SERVERS_PER_MW = 1000 / 10.2  # 8-GPU H100 servers per MW of IT load
 RENTS = [  # period, class, server, low, high, source, flag
-    ("2024-01", "imported_high_end", "8xH100", 120_000, 180_000, "[F6] cnBeta", "secondary"),
-    ("2024-11", "imported_high_end", "8xH100", 70_000, 70_000, "[F6] cnBeta", "secondary"),
-    ("2025-02", "imported_high_end", "8xH100", 75_000, 75_000, "[F6] press", "secondary"),
+    ("2024-01", "imported_high_end", "8xH100", 120_000, 180_000, "[T5] cnBeta", "secondary"),
+    ("2024-11", "imported_high_end", "8xH100", 70_000, 70_000, "[T5] cnBeta", "secondary"),
+    ("2025-02", "imported_high_end", "8xH100", 75_000, 75_000, "[T5] press", "secondary"),
 ]  # fmt: skip
 
 
@@ -239,14 +239,14 @@ def vintage_rows(sites: dict[str, float]) -> list[dict[str, str]]:
     rows = []
     for s in pf:
         rows += _class_rows(s, by_band[s], _site_source(s, lam))
-    rows += _class_rows(REST, rest, "[F4] national series less the sites")
+    rows += _class_rows(REST, rest, "[T3] national series less the sites")
     return rows
 
 
 def _site_source(site: str, lam: float) -> str:
     group, _, ref = ANCHOR[site]
     how = "in service at that date" if group == "A" else f"{lam:.3f} in service by end-2025"
-    return f"{ref}; {how}; split by national profile and class mix [F4]"
+    return f"{ref}; {how}; split by national profile and class mix [T3]"
 
 
 def _class_rows(site: str, bands: dict[str, int], source: str) -> list[dict[str, str]]:
@@ -280,10 +280,10 @@ def demand_rows(hubs: dict[str, float]) -> list[dict[str, str]]:
         inference = round(total * share)
         parts = {h: round(inference * w) for h, w in weights.items()}
         parts[REST] = inference - sum(parts.values())
-        basis = f"IDC national x inference share {share:.3f} x hub weight [F5]"
+        basis = f"IDC national x inference share {share:.3f} x hub weight [T4]"
         for area, pf in parts.items():
             rows.append(_demand_row(year, area, "inference", pf, basis))
-        training = f"IDC national x training share {1 - share:.3f} [F5]"
+        training = f"IDC national x training share {1 - share:.3f} [T4]"
         rows.append(_demand_row(year, "national", "training", total - inference, training))
     return rows
 
