@@ -36,6 +36,9 @@ SERIES_KINDS = ("measured", "forecast", "interpolated", "extrapolated")
 #: Years the national series and the demand table cover.
 SERIES_YEARS = (2022, 2030)
 DEMAND_YEARS = (2023, 2030)
+#: Cohorts over which band ``<=2022`` is spread for retirement: CAICT counts the AI servers
+#: shipped in the last six years in the national stock (SOURCES.md T3).
+FIRST_BAND_COHORTS = 6
 #: kW of IT load per PF with which ``data/sites.csv`` turned reported PF into ``existing_mw``.
 SITE_KW_PER_PF = 2.0
 #: A site's vintages add up to its ``existing_mw`` within half the 0.1 MW it is rounded to.
@@ -292,6 +295,48 @@ def installed_mw(vintages: pd.DataFrame) -> pd.DataFrame:
         mw = part.groupby(["site_id", "accelerator_class"], sort=False)["mw"].sum()
         frames.append(mw.reset_index().assign(year=BAND_YEAR[band]))
     return pd.concat(frames, ignore_index=True)[["year", "site_id", "accelerator_class", "mw"]]
+
+
+def in_service_mw(
+    vintages: pd.DataFrame,
+    years: Iterable[int],
+    *,
+    life_years: int,
+    announced: bool = False,
+    first_band_cohorts: int = FIRST_BAND_COHORTS,
+) -> pd.DataFrame:
+    """MW of the existing vintages in service in each year, after retirement (tidy).
+
+    A row of band ``2023`` … ``2025`` enters service in that year and retires after
+    ``life_years``; band ``<=2022`` is spread evenly over ``first_band_cohorts`` cohorts
+    entering 2022, 2021, …; band ``2026+`` enters in 2026 only if ``announced``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year``, ``site_id``, ``accelerator_class``, ``mw``; rows with MW > 0 only.
+    """
+    if life_years < 1 or first_band_cohorts < 1:
+        raise ValueError("life_years and first_band_cohorts must be at least 1")
+    cohorts = []
+    for band, part in vintages.groupby("year_band", sort=False):
+        if band == "2026+" and not announced:
+            continue
+        starts = (
+            [BAND_YEAR[band] - i for i in range(first_band_cohorts)]
+            if band == YEAR_BANDS[0]
+            else [BAND_YEAR[band]]
+        )
+        for start in starts:
+            cohorts.append(part.assign(start=start, mw=part["mw"] / len(starts)))
+    stock = pd.concat(cohorts, ignore_index=True)
+    frames = []
+    for year in years:
+        alive = stock[(stock["start"] <= year) & (year < stock["start"] + life_years)]
+        mw = alive.groupby(["site_id", "accelerator_class"], sort=False)["mw"].sum()
+        frames.append(mw[mw > 0].reset_index().assign(year=year))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["year", "site_id", "accelerator_class", "mw"]]
 
 
 def reconcile_capacity(

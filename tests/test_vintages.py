@@ -17,6 +17,8 @@ from siting.vintages import (
     REST_OF_CHINA,
     SITE_KW_PER_PF,
     YEAR_BANDS,
+    in_service_mw,
+    installed_mw,
     load_time_tables,
     read_capacity_vintages,
     reconcile_capacity,
@@ -174,6 +176,45 @@ def test_moving_a_vintage_row_a_year_fails_the_reconciliation(shipped) -> None:
     for i in movable:
         assert not reconcile_capacity(_moved(v, i), shipped.national)["ok"].all(), i
     assert reconcile_capacity(v, shipped.national)["ok"].all()
+
+
+def test_installed_mw_accumulates_bands(shipped) -> None:
+    table = installed_mw(shipped.vintages).groupby("year")["mw"].sum()
+    v = shipped.vintages
+    assert table[2022] == pytest.approx(v.loc[v["year_band"] == "<=2022", "mw"].sum())
+    assert table[2025] == pytest.approx(v.loc[v["year_band"] != "2026+", "mw"].sum())
+
+
+def test_in_service_mw_by_hand() -> None:
+    v = pd.DataFrame(
+        {
+            "site_id": ["a", "a", "a", "b"],
+            "year_band": ["<=2022", "2024", "2026+", "2023"],
+            "accelerator_class": ["domestic"] * 4,
+            "mw": [6.0, 2.0, 5.0, 1.0],
+        }
+    )
+    got = in_service_mw(v, range(2022, 2029), life_years=3, first_band_cohorts=3)
+    mw = got.set_index(["year", "site_id"])["mw"]
+    # a: <=2022 cohorts of 2 MW enter 2020, 2021, 2022 and leave after 3 years; 2 MW from 2024.
+    assert mw[2022, "a"] == 6.0
+    assert mw[2023, "a"] == 4.0
+    assert mw[2024, "a"] == 2.0 + 2.0
+    assert mw[2025, "a"] == 2.0
+    assert mw[2026, "a"] == 2.0  # 2026+ left out unless announced
+    assert (2027, "a") not in mw.index
+    assert [mw.get((y, "b"), 0.0) for y in range(2022, 2027)] == [0.0, 1.0, 1.0, 1.0, 0.0]
+    with_announced = in_service_mw(v, [2026], life_years=3, announced=True)
+    assert with_announced.set_index("site_id")["mw"]["a"] == 2.0 + 5.0
+
+
+def test_in_service_mw_never_exceeds_installed(shipped) -> None:
+    years = range(2022, 2031)
+    alive = in_service_mw(shipped.vintages, years, life_years=5).groupby("year")["mw"].sum()
+    built = installed_mw(shipped.vintages).groupby("year")["mw"].sum()
+    for year in years:
+        assert alive.get(year, 0.0) <= built[min(year, 2025)] + 1e-9
+    assert alive[2022] == pytest.approx(built[2022] * 5 / 6)
 
 
 def test_demand_reconciles_with_the_national_series(shipped) -> None:
