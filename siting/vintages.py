@@ -226,13 +226,11 @@ def read_demand_years(path: Path, *, hub_ids: Iterable[str]) -> pd.DataFrame:
             )
             problems.append(Problem(source, where, "area_id", expected))
     if not problems:
-        problems += check_unique(
-            table.assign(
-                key=table["year"].astype(str) + "/" + table["area_id"] + "/" + table["role"]
-            ),
-            "key",
-            source=source,
-        )
+        repeated = table.duplicated(["year", "area_id", "role"])
+        for i in repeated[repeated].index:
+            where = CSV_ROWS.label(i, "area_id", table["area_id"].iloc[i])
+            expected = "one row per year, area and role; this one repeats an earlier row"
+            problems.append(Problem(source, where, "area_id", expected))
         expected_rows = {(a, "inference") for a in inference_areas} | {(NATIONAL, "training")}
         for year, group in table.groupby("year", sort=True):
             missing = expected_rows - set(zip(group["area_id"], group["role"], strict=True))
@@ -381,7 +379,11 @@ def reconcile_demand(
 def _read(
     path: Path, columns: tuple[Column, ...], *, key: str
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    return check_columns(_read_csv(path), columns, source=str(path), key=key)
+    """Read and convert the columns; a missing column stops here (rows cannot be checked)."""
+    table, problems = check_columns(_read_csv(path), columns, source=str(path), key=key)
+    if any(p.where == "header" for p in problems):
+        raise InputError([p for p in problems if p.where == "header"])
+    return table, problems
 
 
 def _done(

@@ -349,8 +349,26 @@ def _swap_first_with(last_of):
     return transform
 
 
+def _rename(old: str, new: str):
+    def transform(header, body):
+        header[header.index(old)] = new
+        return body
+
+    return transform
+
+
 #: Edits of whole rows: (file, transform, the message expected).
 ROWS = [
+    (
+        "capacity_vintages.csv",
+        _rename("pf", "pff"),
+        r"^\S*capacity_vintages.csv: header: field 'pf': missing column \(found 'pff'",
+    ),
+    (
+        "demand_years.csv",
+        lambda header, body: [body[0], *body],
+        r"line 3 \(area_id 'beijing'\): field 'area_id': one row per year, area and role",
+    ),
     (
         "capacity_vintages.csv",
         _drop(lambda r: r[:3] == ["zhangjiakou", "<=2022", "imported_high_end"]),
