@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import math
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 from build_sites_hubs import IDC_2026, IDC_2028, INFER_SHARE_2027, KW_PER_PF, write_csv
@@ -157,6 +158,13 @@ ANCHOR: dict[str, tuple[str, float, str]] = {
     "xining": ("A", 2025 + 9 / 12, "[21] 17,000 PF in Sept 2025"),
     "datong": ("A", 2024 + 11 / 12, "[19] racks of Nov 2024"),
 } | {s: ("A", 2025.5, "[2][23] GDP proxy of the June 2025 national total") for s in GDP_PROXY}
+#: Earlier dated in-service figures (decimal date, PF, reference): the split follows them.
+EARLIER: dict[str, list[tuple[float, float, str]]] = {
+    "guian": [(2024 + 5 / 12, 28_830, "[11] 28.83 EFLOPS intelligent in May 2024")],
+    "yrd_eco_green": [(2024 + 10 / 12, 32_000, "[14] 32,000 PF in Oct 2024")],
+    "shaoguan": [(2025.0, 10_000, "[12] 10,000 P at end-2024")],
+    "hami": [(2024 + 4 / 12, 128, "[20] 128 P in Apr 2024")],
+}
 REST = "rest_of_china"
 
 # ---------------------------------------------------------------- demand [T4]
@@ -198,13 +206,29 @@ def split_integer(total: int, weights: dict[str, float]) -> dict[str, int]:
     return out
 
 
-def band_weights(anchor: float) -> dict[str, float]:
-    """Share of a site's in-service PF per band: the national growth profile up to ``anchor``."""
+def cumulative(date: float, points: list[tuple[float, float]]) -> float:
+    """A site's PF in service at ``date``, from its dated ``points`` (date, PF), in order.
+
+    Before the first point the site follows the national profile scaled to that point;
+    between two points it gains in proportion to national growth; after the last it is flat.
+    """
+    first_date, first_pf = points[0]
+    if date <= first_date:
+        return first_pf * national_pf(date) / national_pf(first_date)
+    for (d1, c1), (d2, c2) in pairwise(points):
+        if date <= d2:
+            growth = (national_pf(date) - national_pf(d1)) / (national_pf(d2) - national_pf(d1))
+            return c1 + (c2 - c1) * growth
+    return points[-1][1]
+
+
+def band_weights(points: list[tuple[float, float]]) -> dict[str, float]:
+    """PF a site adds in each band, from its dated points (see :func:`cumulative`)."""
     out, before = {}, 0.0
     for band, end in BAND_END.items():
-        level = national_pf(min(end, anchor))
-        out[band] = max(0.0, level - before)
-        before = max(before, level)
+        level = cumulative(end, points)
+        out[band] = level - before
+        before = level
     return out
 
 
@@ -227,7 +251,8 @@ def vintage_rows(sites: dict[str, float]) -> list[dict[str, str]]:
     for s, total in pf.items():
         group, anchor, _ = ANCHOR[s]
         served = total if group == "A" else round(total * lam)
-        bands = split_integer(served, band_weights(anchor))
+        points = [(d, pf) for d, pf, _ in EARLIER.get(s, [])] + [(anchor, served)]
+        bands = split_integer(served, band_weights(points))
         bands["2026+"] = total - served
         by_band[s] = bands
     rest: dict[str, int] = {}
@@ -246,7 +271,8 @@ def vintage_rows(sites: dict[str, float]) -> list[dict[str, str]]:
 def _site_source(site: str, lam: float) -> str:
     group, _, ref = ANCHOR[site]
     how = "in service at that date" if group == "A" else f"{lam:.3f} in service by end-2025"
-    return f"{ref}; {how}; split by national profile and class mix [T3]"
+    earlier = "".join(f"; {r}" for _, _, r in EARLIER.get(site, []))
+    return f"{ref}; {how}{earlier}; split by national profile and class mix [T3]"
 
 
 def _class_rows(site: str, bands: dict[str, int], source: str) -> list[dict[str, str]]:
