@@ -160,6 +160,17 @@ def test_announced_capacity_fits_in_the_next_years_forecast(shipped) -> None:
     assert "2026+" not in set(rest["year_band"])
 
 
+def test_split_passes_through_dated_figures(shipped) -> None:
+    pf = shipped.vintages.pivot_table(
+        index="site_id", columns="year_band", values="pf", aggfunc="sum", fill_value=0
+    )
+    upto = pf[list(YEAR_BANDS[:-1])].cumsum(axis=1)
+    assert upto.loc["shaoguan", "2024"] == pytest.approx(10_000, abs=3)  # end-2024 [12]
+    assert upto.loc["yrd_eco_green", "2024"] == pytest.approx(40_000, abs=3)  # end-2024 [14]
+    assert upto.loc["guian", "2023"] < 28_830 < upto.loc["guian", "2024"]  # May 2024 [11]
+    assert upto.loc["hami", "2023"] < 128 < upto.loc["hami", "2024"]  # Apr 2024 [20]
+
+
 def _moved(vintages: pd.DataFrame, index: int) -> pd.DataFrame:
     out = vintages.copy()
     band = out.loc[index, "year_band"]
