@@ -180,8 +180,12 @@ def inference_share(year: int) -> float:
 
 
 # ---------------------------------------------------------------- rents [T5]
-SERVERS_PER_MW = 1000 / 10.2  # 8-GPU H100 servers per MW of IT load
+#: IT power of the rented servers, kW: DGX H100 10.2, DGX A100 6.5 (section T2).
+SERVER_KW = {"8xH100": 10.2, "8xA100": 6.5}
+#: 15.1 CNY per A100 GPU-hour (Aug 2023) as a server-month: 8 GPUs x 730 hours.
+A100_2023 = round(15.1 * 8 * 730, -2)
 RENTS = [  # period, class, server, low, high, source, flag
+    ("2023-08", "imported_high_end", "8xA100", A100_2023, A100_2023, "[T5] 163.com", "estimate"),
     ("2024-01", "imported_high_end", "8xH100", 120_000, 180_000, "[T5] cnBeta", "secondary"),
     ("2024-11", "imported_high_end", "8xH100", 70_000, 70_000, "[T5] cnBeta", "secondary"),
     ("2025-02", "imported_high_end", "8xH100", 75_000, 75_000, "[T5] press", "secondary"),
@@ -353,9 +357,10 @@ def rent_rows() -> list[dict[str, str]]:
             "period": period,
             "accelerator_class": cls,
             "server": server,
-            "rent_low_cny_month": str(low),
-            "rent_high_cny_month": str(high),
-            "rent_mid_cny_per_mw_year": f"{(low + high) / 2 * 12 * SERVERS_PER_MW:.0f}",
+            "server_kw": f"{SERVER_KW[server]:g}",
+            "rent_low_cny_month": f"{low:.0f}",
+            "rent_high_cny_month": f"{high:.0f}",
+            "rent_mid_cny_per_mw_year": f"{(low + high) / 2 * 12 * 1000 / SERVER_KW[server]:.0f}",
             "source": src,
             "confidence": conf,
         }

@@ -86,6 +86,7 @@ RENT_COLUMNS = (
     Column("period"),
     Column("accelerator_class", choices=ACCELERATOR_CLASSES),
     Column("server"),
+    Column("server_kw", number=True, minimum=0, positive=True),
     Column("rent_low_cny_month", number=True, minimum=0, positive=True),
     Column("rent_high_cny_month", number=True, minimum=0, positive=True),
     Column("rent_mid_cny_per_mw_year", number=True, minimum=0, positive=True),

@@ -268,13 +268,14 @@ def test_2027_hub_demand_is_the_shipped_hub_demand(shipped) -> None:
 def test_rents_fall(shipped) -> None:
     rents = shipped.rents
     assert rents["period"].is_monotonic_increasing
-    mid = (rents["rent_low_cny_month"] + rents["rent_high_cny_month"]) / 2
-    assert mid.iloc[0] == 150_000
-    assert mid.min() == 70_000
+    h100 = rents[rents["server"] == "8xH100"]
+    mid = (h100["rent_low_cny_month"] + h100["rent_high_cny_month"]) / 2
+    assert list(mid) == [150_000, 70_000, 75_000]
     # 8 x H100 server of 10.2 kW: 98.04 servers per MW, 12 months.
-    assert rents["rent_mid_cny_per_mw_year"].iloc[0] == pytest.approx(
-        150_000 * 12 * 1000 / 10.2, abs=1
-    )
+    per_mw = h100["rent_mid_cny_per_mw_year"].iloc[0]
+    assert per_mw == pytest.approx(150_000 * 12 * 1000 / 10.2, abs=1)
+    a100 = rents[rents["server"] == "8xA100"].iloc[0]
+    assert a100["rent_low_cny_month"] == pytest.approx(15.1 * 8 * 730, abs=50)
 
 
 # ---------------------------------------------------------------- bad input
@@ -330,11 +331,11 @@ ONE_CELL = [
     ("rents.csv", 2, "period", "2024-13", r"field 'period': expected YYYY-MM, got '2024-13'"),
     (
         "rents.csv", 3, "period", "2023-06",
-        r"line 3 .*field 'period': periods in order; 2023-06 comes after 2024-01",
+        r"line 3 .*field 'period': periods in order; 2023-06 comes after 2023-08",
     ),
     (
         "rents.csv", 2, "rent_high_cny_month", "1000",
-        r"field 'rent_high_cny_month': at least rent_low_cny_month \(120000\)",
+        r"field 'rent_high_cny_month': at least rent_low_cny_month \(88200\)",
     ),
 ]  # fmt: skip
 
