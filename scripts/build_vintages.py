@@ -1,8 +1,10 @@
 """Build the time tables of issue #9: national series, accelerator classes, vintages, demand, rents.
 
-Writes five files (every number documented in ``data/SOURCES.md`` section T):
+Writes six files (every number documented in ``data/SOURCES.md`` section T):
 
 * ``national_compute.csv``: China's intelligent compute (EFLOPS, FP16) per year-end, 2022–2030;
+* ``demand_forecasts.csv``: the national series as forecast in 2023, 2024 and 2025 (what a
+  myopic planner of each year knew);
 * ``accelerators.csv``: kW of IT load per PFLOPS (dense FP16) per accelerator class;
 * ``capacity_vintages.csv``: every site's compute (``data/sites.csv``) split by commissioning
   band and accelerator class, plus the ``rest_of_china`` remainder that closes the national
@@ -43,6 +45,53 @@ PUBLISHED = {
 #: Yearly growth used past 2028: that of IDC's 2026→2028 forecast (about 38 %).
 LATE_GROWTH = math.sqrt(IDC_2028 / IDC_2026)
 FIRST_YEAR, LAST_YEAR = 2022, 2030
+
+
+#: Forecasts as a planner held them: year the report was public -> (report, published
+#: year-end values in EFLOPS, source) [T6]. Years between published points are geometric.
+FORECASTS = {
+    2023: (
+        "IDC/Inspur 2022-2023",
+        {2022: 268.0, 2026: 1271.4},
+        "[T6] 2022 268.0, 2026 1,271.4 (CAGR 52.3 %)",
+    ),
+    2024: (
+        "IDC/Inspur 2023-2024",
+        {2022: 259.9, 2027: 1117.4},
+        "[T6] 2022 259.9, 2027 1,117.4 (CAGR 33.9 %)",
+    ),
+    2025: (
+        "IDC/Inspur 2025",
+        {2024: 725.3, 2025: 1037.3, 2026: 1460.3, 2028: 2781.9},
+        "[T1] 2024 725.3, 2025 1,037.3, 2026 1,460.3, 2028 2,781.9",
+    ),
+}
+
+
+def forecast_rows() -> list[dict[str, str]]:
+    rows = []
+    for published, (report, points, source) in FORECASTS.items():
+        years = sorted(points)
+        for year in range(max(published, years[0]), years[-1] + 1):
+            lo = max(y for y in years if y <= year)
+            hi = min(y for y in years if y >= year)
+            value = (
+                points[lo]
+                if lo == hi
+                else points[lo] * (points[hi] / points[lo]) ** ((year - lo) / (hi - lo))
+            )
+            rows.append(
+                {
+                    "published": str(published),
+                    "report": report,
+                    "year": str(year),
+                    "eflops_fp16": f"{value:.1f}",
+                    "kind": "published" if year in points else "interpolated",
+                    "source": source,
+                    "confidence": "secondary" if year in points else "estimate",
+                }
+            )
+    return rows
 
 
 def national_eflops() -> dict[int, tuple[float, str, str, str]]:
@@ -374,6 +423,7 @@ def main(out: Path = DEFAULT_OUT) -> None:
     hubs = read_table(ROOT / "data" / "hubs.csv", "hub_id", "inference_mw")
     tables = {
         "national_compute.csv": national_rows(),
+        "demand_forecasts.csv": forecast_rows(),
         "accelerators.csv": accelerator_rows(),
         "capacity_vintages.csv": vintage_rows(sites),
         "demand_years.csv": demand_rows(hubs),

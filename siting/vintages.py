@@ -56,6 +56,15 @@ NATIONAL_COLUMNS = (
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
 )
+FORECAST_COLUMNS = (
+    Column("published", number=True),
+    Column("report"),
+    Column("year", number=True),
+    Column("eflops_fp16", number=True, minimum=0, positive=True),
+    Column("kind", choices=("published", "interpolated")),
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+)
 ACCELERATOR_COLUMNS = (
     Column("accelerator_class", choices=ACCELERATOR_CLASSES),
     Column("examples"),
@@ -103,6 +112,8 @@ class TimeTables:
     ----------
     national
         National compute per year-end (``year``, ``eflops_fp16``, ``kind``).
+    forecasts
+        The national series as forecast in each year a report was public (``published``).
     accelerators
         kW per PF per accelerator class.
     vintages
@@ -114,6 +125,7 @@ class TimeTables:
     """
 
     national: pd.DataFrame
+    forecasts: pd.DataFrame
     accelerators: pd.DataFrame
     vintages: pd.DataFrame
     demand: pd.DataFrame
@@ -121,7 +133,7 @@ class TimeTables:
 
 
 def load_time_tables(data_dir: Path) -> TimeTables:
-    """Read and cross-check the five time tables of ``data_dir`` against its sites and hubs."""
+    """Read and cross-check the six time tables of ``data_dir`` against its sites and hubs."""
     data_dir = Path(data_dir)
     sites = read_sites(data_dir / "sites.csv")
     hubs = read_hubs(data_dir / "hubs.csv")
@@ -129,6 +141,7 @@ def load_time_tables(data_dir: Path) -> TimeTables:
     kw_per_pf = dict(zip(accelerators["accelerator_class"], accelerators["kw_per_pf"], strict=True))
     return TimeTables(
         national=read_national_compute(data_dir / "national_compute.csv"),
+        forecasts=read_demand_forecasts(data_dir / "demand_forecasts.csv"),
         accelerators=accelerators,
         vintages=read_capacity_vintages(
             data_dir / "capacity_vintages.csv",
@@ -145,6 +158,14 @@ def read_national_compute(path: Path) -> pd.DataFrame:
     table, problems = _read(path, NATIONAL_COLUMNS, key="year")
     problems += _check_years(table, path, SERIES_YEARS, strict=True)
     return _done(table, problems, NATIONAL_COLUMNS, ints=("year",))
+
+
+def read_demand_forecasts(path: Path) -> pd.DataFrame:
+    """Read forecast vintages: publication years in order, years increasing within each."""
+    table, problems = _read(path, FORECAST_COLUMNS, key="report")
+    problems += _check_years(table, path, SERIES_YEARS, strict=False, field="published")
+    problems += _check_years(table, path, SERIES_YEARS, strict=True, group="published")
+    return _done(table, problems, FORECAST_COLUMNS, ints=("published", "year"))
 
 
 def read_accelerators(path: Path) -> pd.DataFrame:
@@ -402,21 +423,33 @@ def _done(
 
 
 def _check_years(
-    table: pd.DataFrame, path: Path, bounds: tuple[int, int], *, strict: bool
+    table: pd.DataFrame,
+    path: Path,
+    bounds: tuple[int, int],
+    *,
+    strict: bool,
+    field: str = "year",
+    group: str | None = None,
 ) -> list[Problem]:
-    """Years are whole, within ``bounds`` and in order (strictly if ``strict``)."""
-    problems, previous = [], None
-    for i, year in enumerate(table["year"].tolist()):
+    """Years in ``field`` are whole, within ``bounds`` and in order (strictly if ``strict``).
+
+    With ``group``, order is checked within each run of rows sharing that column's value.
+    """
+    problems, previous, current = [], None, None
+    groups = table[group].tolist() if group else [None] * len(table)
+    for i, (year, key) in enumerate(zip(table[field].tolist(), groups, strict=True)):
+        if key != current:
+            previous, current = None, key
         if not _number(year):
             continue
         where = CSV_ROWS.label(i)
         if year != int(year) or not bounds[0] <= year <= bounds[1]:
             expected = f"a whole year from {bounds[0]} to {bounds[1]}, got {year:g}"
-            problems.append(Problem(str(path), where, "year", expected))
+            problems.append(Problem(str(path), where, field, expected))
         elif previous is not None and (year < previous or (strict and year == previous)):
             order = "increasing" if strict else "in order"
             expected = f"years {order}; {year:g} comes after {previous:g}"
-            problems.append(Problem(str(path), where, "year", expected))
+            problems.append(Problem(str(path), where, field, expected))
         else:
             previous = year
     return problems

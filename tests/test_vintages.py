@@ -29,6 +29,7 @@ from .conftest import DATA, REPO
 
 TABLES = (
     "national_compute.csv",
+    "demand_forecasts.csv",
     "accelerators.csv",
     "capacity_vintages.csv",
     "demand_years.csv",
@@ -109,6 +110,20 @@ def test_national_file_holds_the_published_series(shipped) -> None:
     for year, value in PUBLISHED.items():
         assert series[year] == pytest.approx(value, abs=0.05), year
     assert list(series.index) == list(range(2022, 2031))
+
+
+def test_forecast_vintages(shipped) -> None:
+    f = shipped.forecasts.set_index(["published", "year"])["eflops_fp16"]
+    assert f[2023, 2026] == 1271.4  # IDC/Inspur 2022-2023 report
+    assert f[2024, 2027] == 1117.4  # IDC/Inspur 2023-2024 report
+    assert f[2025, 2028] == 2781.9  # IDC/Inspur 2025 report
+    # Geometric between published points: 268.0 (2022) to 1,271.4 (2026), two years in.
+    assert f[2023, 2024] == pytest.approx(268.0 * (1271.4 / 268.0) ** 0.5, abs=0.05)
+    latest = shipped.national.set_index("year")["eflops_fp16"]
+    for year in (2025, 2026, 2027, 2028):
+        assert f[2025, year] == latest[year]
+    # What each planner expected of 2025: the 2024 report was the most pessimistic.
+    assert f[2024, 2025] < f[2023, 2025] < f[2025, 2025]
 
 
 def test_vintages_add_up_to_each_sites_existing_mw(shipped) -> None:
@@ -327,6 +342,18 @@ ONE_CELL = [
     (
         "accelerators.csv", 2, "kw_per_pf", "0",
         r"field 'kw_per_pf': expected a number > 0, got 0",
+    ),
+    (
+        "demand_forecasts.csv", 3, "year", "2023",
+        r"demand_forecasts.csv: line 3: field 'year': years increasing; 2023 comes after 2023",
+    ),
+    (
+        "demand_forecasts.csv", 7, "published", "2022",
+        r"demand_forecasts.csv: line 7: field 'published': years in order; 2022 comes after 2024",
+    ),
+    (
+        "demand_forecasts.csv", 6, "published", "2023",
+        r"demand_forecasts.csv: line 6: field 'year': years increasing; 2024 comes after 2026",
     ),
     ("rents.csv", 2, "period", "2024-13", r"field 'period': expected YYYY-MM, got '2024-13'"),
     (
