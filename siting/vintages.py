@@ -1,4 +1,4 @@
-"""Time tables: national compute, accelerator classes, capacity vintages, demand by year, rents.
+"""Time tables: national compute and its forecasts, accelerator classes, vintages, demand, rents.
 
 Every reader checks its file column by column (:mod:`siting._validate`), then row against row
 (years in range and in order, vintages that add up to the site's total, known classes and
