@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from siting import settings
 from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_columns, check_unique
 from siting.errors import InputError, Problem
 from siting.layers import _read_csv, read_hubs, read_sites
@@ -132,9 +133,12 @@ class TimeTables:
     rents: pd.DataFrame
 
 
-def load_time_tables(data_dir: Path) -> TimeTables:
-    """Read and cross-check the six time tables of ``data_dir`` against its sites and hubs."""
-    data_dir = Path(data_dir)
+def load_time_tables(data_dir: Path | None = None) -> TimeTables:
+    """Read and cross-check the six time tables of ``data_dir`` against its sites and hubs.
+
+    ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`).
+    """
+    data_dir = Path(settings.data_dir if data_dir is None else data_dir)
     sites = read_sites(data_dir / "sites.csv")
     hubs = read_hubs(data_dir / "hubs.csv")
     accelerators = read_accelerators(data_dir / "accelerators.csv")

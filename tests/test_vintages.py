@@ -296,6 +296,10 @@ def test_rents_fall(shipped) -> None:
 # ---------------------------------------------------------------- bad input
 
 
+def test_default_is_the_shipped_data(shipped) -> None:
+    assert load_time_tables().vintages.equals(shipped.vintages)
+
+
 def test_copy_of_shipped_tables_loads(copy) -> None:
     assert len(_load(copy).vintages) > 100
 
