@@ -186,7 +186,7 @@ def assert_not_blank(image: np.ndarray) -> None:
     assert image.shape[:2] == (WINDOW[1], WINDOW[0])
     colours, counts = np.unique(image.reshape(-1, 3), axis=0, return_counts=True)
     assert len(colours) > 200, f"only {len(colours)} colours"
-    assert counts.max() / counts.sum() < 0.5, "one colour covers half the screenshot"
+    assert counts.max() / counts.sum() < 0.75, "one colour covers most of the screenshot"
 
 
 def assert_works_offline(seen: Visit) -> None:
