@@ -37,13 +37,14 @@ from siting.maps import (
     save_map,
 )
 
-from .test_maps import HOSTILE, hostile_results, with_reach_and_backbone
+from .test_maps import HOSTILE, MAX_BYTES, hostile_results, many_hubs, with_reach_and_backbone
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).parent
 ARTIFACTS = HERE / "artifacts"
 PROBE = (HERE / "browser.js").read_text(encoding="utf-8")
 WINDOW = (1400, 900)
+LARGE = 3000  # hubs on the large map, about as many as counties
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,10 @@ def pages(default_results) -> dict[str, Path]:
         "hostile": save_map(
             make_map(hostile_results(default_results), title=HOSTILE["title"]),
             ARTIFACTS / "hostile.html",
+        ),
+        "large": save_map(
+            make_map(many_hubs(default_results, LARGE), title="3,000 hubs"),
+            ARTIFACTS / "large.html",
         ),
     }
 
@@ -222,6 +227,16 @@ def test_default_map_works_with_no_network(chromium, closed_port, pages, default
     assert len(opened["popups"]) == len(sites) + len(default_results.hubs)
     assert any("Serves inference to" in p and "Total" in p for p in opened["popups"])
     assert probe["pwned"] is None
+    assert_country_in_view(probe)
+
+
+def assert_country_in_view(probe: dict[str, Any]) -> None:
+    """The whole mainland is in the first view, Guangdong is not under a control, no scroll."""
+    for view in probe["initial"]:
+        assert all(view["edges"].values()), view["edges"]
+        assert view["guangzhouOnScreen"] and view["guangzhouCoveredBy"] == [], view
+    scroll = probe["scroll"]
+    assert scroll["width"] <= scroll["client"] and scroll["height"] <= scroll["clientHeight"]
 
 
 def test_default_map_screenshot_is_not_blank(chromium, closed_port, pages, tmp_path):
@@ -245,6 +260,7 @@ def test_comparison_page_syncs_two_maps(chromium, closed_port, pages, tmp_path):
     assert [p.split("Total cost")[0] for p in probe["panels"]] == ["default", "with backbone"]
     assert probe["layerLabels"].count("Fibre backbone") == 1
     assert probe["layerLabels"].count("Sites") == 2
+    assert_country_in_view(probe)
     assert_not_blank(screenshot(chromium, closed_port, pages["comparison"], tmp_path))
 
 
@@ -262,3 +278,20 @@ def test_hostile_names_show_as_text(chromium, closed_port, pages, tmp_path):
     for key, text in HOSTILE.items():
         if key not in ("title", "status"):  # in the panel, checked above
             assert text.replace("\u2028", " ") in shown.replace("\u2028", " "), key
+
+
+def test_large_map_gathers_hubs(chromium, closed_port, pages, tmp_path):
+    page = pages["large"]
+    assert page.stat().st_size < MAX_BYTES
+    seen = visit(chromium, closed_port, page, tmp_path)
+    assert_works_offline(seen)
+    probe = seen.probe
+    assert probe["maps"] == 1 and probe["pwned"] is None
+    # at the first view, 3,000 hubs are drawn as a few hundred markers at most
+    assert probe["hubClusters"] > 0
+    assert probe["hubs"] + probe["hubClusters"] < LARGE / 5
+    assert probe["hubs"] + sum(probe["clusterCounts"]) == LARGE
+    assert probe["flows"] == 0  # 3,000 flow lines start hidden
+    assert "Hub SLA reach" not in probe["layerLabels"]
+    assert_country_in_view(probe)
+    assert_not_blank(screenshot(chromium, closed_port, page, tmp_path))

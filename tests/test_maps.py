@@ -41,7 +41,7 @@ from siting.results import Results
 MAX_BYTES = 5_000_000
 
 #: Data strings that would run code if they reached the page unescaped, in every context
-#: the page has: HTML, a <script> block, a JS string or template literal.
+#: the page has: HTML, a <script> block, a JS string or template literal, a Jinja template.
 HOSTILE = {
     "site0": "<script>alert(1)</script>",
     "site1": '<img src=x onerror="window.__pwned=1">',
@@ -52,6 +52,8 @@ HOSTILE = {
     "status": "<img src=y onerror=window.__pwned=6>",
     "title": "<script>window.__pwned=7</script>",
     "route": "</script><img src=z onerror=window.__pwned=8>",
+    "template": "{{ 7*7 }} {% for x in range(2) %}{{ x }}{% endfor %} {# c",
+    "lipsum": "{{ lipsum.__globals__.os.popen(dict(id=1)|first).read()|trim }}",
 }
 
 
@@ -109,6 +111,8 @@ def hostile_results(results: Results) -> Results:
     sites = results.sites.copy()
     for i in range(4):
         sites.loc[i, "name"] = HOSTILE[f"site{i}"]
+    sites.loc[4, "name"] = HOSTILE["template"]
+    sites.loc[5, "name"] = HOSTILE["lipsum"]
     sites.loc[0, "name_zh"] = HOSTILE["site2"]
     sites.loc[1, "province"] = HOSTILE["hub"]
     hubs = results.hubs.copy()

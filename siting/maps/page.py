@@ -146,7 +146,9 @@ class _Scales:
     ranges: dict[str, tuple[float, float]]
 
 
-def make_map(results: Results, *, title: str, tiles: Tiles = "none") -> MapPage:
+def make_map(
+    results: Results, *, title: str, description: str = "", tiles: Tiles = "none"
+) -> MapPage:
     """Draw a plan on an interactive map.
 
     Base layers (one at a time, with a legend): provinces shaded by power price (shown), PUE,
@@ -165,6 +167,8 @@ def make_map(results: Results, *, title: str, tiles: Tiles = "none") -> MapPage:
         From :func:`~siting.results.build_results`.
     title
         Shown in the panel and as the page title (e.g. the scenario name).
+    description
+        Shown under the title in the panel (e.g. the scenario's description).
     tiles
         ``"none"`` (default): the province layer is the base and the page needs no network.
         ``"osm"``: add OpenStreetMap tiles as an overlay; they load from the network (the
@@ -178,11 +182,17 @@ def make_map(results: Results, *, title: str, tiles: Tiles = "none") -> MapPage:
     _check_tiles(tiles)
     scales = _scales([results])
     geometry = shapes.province_geometry(results.provinces)
-    return MapPage(title, {"geometry": geometry, "maps": [_map(results, title, tiles, scales)]})
+    one = _map(results, title, description, tiles, scales)
+    return MapPage(title, {"geometry": geometry, "maps": [one]})
 
 
 def make_comparison_map(
-    left: Results, right: Results, *, titles: tuple[str, str], tiles: Tiles = "none"
+    left: Results,
+    right: Results,
+    *,
+    titles: tuple[str, str],
+    descriptions: tuple[str, str] = ("", ""),
+    tiles: Tiles = "none",
 ) -> MapPage:
     """Draw two plans side by side on one page, their views kept in step.
 
@@ -195,6 +205,8 @@ def make_comparison_map(
         From :func:`~siting.results.build_results`.
     titles
         The two panels' titles (e.g. the scenario names).
+    descriptions
+        Shown under the titles (e.g. the scenarios' descriptions).
     tiles
         As for :func:`make_map`.
 
@@ -207,8 +219,8 @@ def make_comparison_map(
     scales = _scales([left, right])
     geometry = shapes.province_geometry(left.provinces)
     maps = [
-        _map(results, title, tiles, scales, collapsed=True)
-        for results, title in zip((left, right), titles, strict=True)
+        _map(results, title, about, tiles, scales, collapsed=True)
+        for results, title, about in zip((left, right), titles, descriptions, strict=True)
     ]
     return MapPage(f"{titles[0]} | {titles[1]}", {"geometry": geometry, "maps": maps})
 
@@ -310,7 +322,13 @@ def _scales(all_results: Sequence[Results]) -> _Scales:
 
 
 def _map(
-    results: Results, title: str, tiles: Tiles, scales: _Scales, *, collapsed: bool = False
+    results: Results,
+    title: str,
+    description: str,
+    tiles: Tiles,
+    scales: _Scales,
+    *,
+    collapsed: bool = False,
 ) -> dict[str, Any]:
     """Return the JSON of one map: its layers, items, panel and legend."""
     flows = points.flow_table(results)
@@ -353,7 +371,7 @@ def _map(
     return {
         "bounds": [list(CHINA_BOUNDS[0]), list(CHINA_BOUNDS[1])],
         "collapsed": collapsed,
-        "panel": panel(results.kpis, title, notes),
+        "panel": panel(results.kpis, title, description, notes),
         "legend": {
             "key": f"<details class='siting-key'{'' if collapsed else ' open'}>{key}</details>",
             "legends": legends,

@@ -56,8 +56,10 @@ def _get(kpis: Mapping[str, Any], key: str) -> float:
     return float("nan") if missing(value) else float(value)
 
 
-def panel(kpis: Mapping[str, Any], title: str, notes: Sequence[str] = ()) -> str:
-    """Return the panel: the title and the plan's KPIs; ``notes`` are already-escaped lines."""
+def panel(
+    kpis: Mapping[str, Any], title: str, description: str = "", notes: Sequence[str] = ()
+) -> str:
+    """Return the panel: title, description and the plan's KPIs; ``notes`` are escaped HTML."""
     gap = kpis.get("gap")
     status = esc(kpis.get("status", "unknown"))
     solver = status if missing(gap) else f"{status}, gap {float(gap):.2%}"
@@ -75,7 +77,8 @@ def panel(kpis: Mapping[str, Any], title: str, notes: Sequence[str] = ()) -> str
     if not missing(kpis.get("mean_rtt_ms")):
         rows.insert(5, ("Mean RTT", f"{float(kpis['mean_rtt_ms']):.1f} ms"))
     extra = "".join(f"<div class='siting-nodata'>{n}</div>" for n in notes)
-    return f"<div class='siting-title'>{esc(title)}</div>{table(rows, th=True)}{extra}"
+    about = f"<div class='siting-desc'>{esc(description)}</div>" if description else ""
+    return f"<div class='siting-title'>{esc(title)}</div>{about}{table(rows, th=True)}{extra}"
 
 
 def scale_legend(spec: Choropleth, limits: tuple[float, float]) -> str:
