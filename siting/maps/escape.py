@@ -21,14 +21,12 @@ _HTML = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'`${}%#"})
 #: Characters written as ``\\uXXXX`` escapes in JSON inside a ``<script>`` element: no
 #: string can close the element (``</script>``), open an HTML comment (``<!--``) or break
 #: an older JavaScript parser (U+2028/9).
-_SCRIPT_ESCAPES = str.maketrans(
-    {
-        "<": "\\u003c",
-        ">": "\\u003e",
-        "&": "\\u0026",
-        "\u2028": "\\u2028",
-        "\u2029": "\\u2029",
-    }
+_SCRIPT_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
 )
 
 
@@ -74,4 +72,6 @@ def script_json(value: Any) -> str:
         For a NaN or infinite number.
     """
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.translate(_SCRIPT_ESCAPES)
+    for char, escape in _SCRIPT_ESCAPES:  # str.replace: much faster than translate here
+        text = text.replace(char, escape)
+    return text

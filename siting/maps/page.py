@@ -248,18 +248,25 @@ def to_html(page: MapPage, *, offline: bool = True) -> str:
     divs = "".join(
         f'<div id="siting-map-{i}" class="siting-map"></div>' for i in range(len(page.data["maps"]))
     )
-    text = (
+    return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(page.title)}</title>"
-        f'<link rel="stylesheet" href="{_LEAFLET_CSS}">'
-        f'<script src="{_LEAFLET_JS}"></script>'
-        f"<style>{_static('siting.css')}</style>"
+        f"<title>{esc(page.title)}</title>{_head(offline)}"
         f'</head><body><div class="siting-maps">{divs}</div>'
         f'<script type="application/json" id="siting-data">{script_json(page.data)}</script>'
         f"<script>{_static('siting.js')}</script></body></html>\n"
     )
-    return inline_assets(text) if offline else text
+
+
+@cache
+def _head(offline: bool) -> str:
+    """Return the head's scripts and stylesheets, Leaflet inlined if ``offline`` (once)."""
+    head = (
+        f'<link rel="stylesheet" href="{_LEAFLET_CSS}">'
+        f'<script src="{_LEAFLET_JS}"></script>'
+        f"<style>{_static('siting.css')}</style>"
+    )
+    return inline_assets(head) if offline else head
 
 
 def save_map(page: MapPage, path: Path | str, *, offline: bool = True) -> Path:
