@@ -508,3 +508,19 @@ def test_no_template_engine_renders_a_page(results, monkeypatch) -> None:
     monkeypatch.setattr(jinja2.Environment, "compile", refuse)
     to_html(make_comparison_map(results, results, titles=("a", "b")))
     to_html(make_map(results, title="{{ 7*7 }}"))
+
+
+def test_colour_ramp_ends_midpoint_and_missing() -> None:
+    from siting.maps.panel import NO_DATA, ramp
+
+    colours = ("#000000", "#ff0000", "#ffffff")
+    values = np.array([-5.0, 0.0, 0.5, 0.75, 1.0, 9.0, np.nan])
+    assert ramp(colours, values, (0.0, 1.0)) == [
+        "#000000",
+        "#000000",
+        "#ff0000",
+        "#ff8080",
+        "#ffffff",
+        "#ffffff",
+        NO_DATA,
+    ]
