@@ -37,6 +37,7 @@ from siting.maps import (
     save_map,
 )
 
+from .test_map_security import PAYLOADS, hostile, tagged
 from .test_maps import HOSTILE, MAX_BYTES, hostile_results, many_hubs, with_reach_and_backbone
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -45,6 +46,7 @@ ARTIFACTS = HERE / "artifacts"
 PROBE = (HERE / "browser.js").read_text(encoding="utf-8")
 WINDOW = (1400, 900)
 LARGE = 3000  # hubs on the large map, about as many as counties
+ALL_PAYLOADS = " ".join(PAYLOADS)  # template, HTML and JS payloads, in every text field
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +94,14 @@ def pages(default_results) -> dict[str, Path]:
         "hostile": save_map(
             make_map(hostile_results(default_results), title=HOSTILE["title"]),
             ARTIFACTS / "hostile.html",
+        ),
+        "payloads": save_map(
+            make_map(
+                hostile(default_results, ALL_PAYLOADS),
+                title=tagged(ALL_PAYLOADS, "scenario name"),
+                description=tagged(ALL_PAYLOADS, "scenario description"),
+            ),
+            ARTIFACTS / "payloads.html",
         ),
         "large": save_map(
             make_map(many_hubs(default_results, LARGE), title="3,000 hubs"),
@@ -278,6 +288,29 @@ def test_hostile_names_show_as_text(chromium, closed_port, pages, tmp_path):
     for key, text in HOSTILE.items():
         if key not in ("title", "status"):  # in the panel, checked above
             assert text.replace("\u2028", " ") in shown.replace("\u2028", " "), key
+
+
+def test_payloads_in_every_field_run_nothing(chromium, closed_port, pages, tmp_path):
+    seen = visit(chromium, closed_port, pages["payloads"], tmp_path)
+    assert_works_offline(seen)
+    probe = seen.probe
+    assert probe["pwned"] is None
+    assert probe["title"] == tagged(ALL_PAYLOADS, "scenario name")
+    (panel,) = probe["panels"]
+    for field in ("scenario name", "scenario description", "status"):
+        assert flat(tagged(ALL_PAYLOADS, field)) in flat(panel), field
+    (opened,) = probe["opened"]
+    assert opened["forbidden"] == 0
+    shown = flat("\n".join(opened["popups"] + opened["tooltips"]))
+    for field in ("site name", "site name_zh", "site province", "site id", "hub name", "hub id"):
+        assert flat(tagged(ALL_PAYLOADS, field)) in shown, field
+    for field in ("province name_en", "backbone u", "backbone route"):
+        assert flat(tagged(ALL_PAYLOADS, field)) in shown, field
+
+
+def flat(text: str) -> str:
+    """Text as compared in the browser: line and paragraph separators and runs of space as one."""
+    return re.sub(r"\s+", " ", text.replace("\u2028", " ").replace("\u2029", " "))
 
 
 def test_large_map_gathers_hubs(chromium, closed_port, pages, tmp_path):
