@@ -100,32 +100,66 @@ var sitingLib = (function () {
                 function () { return hubTip(hub); },
                 function () { return hubPopup(hub, data.sites); });
   }
-  function clusterMarker(members, data, map) {
-    var opts = data.hubOptions, total = 0, lat = 0, lon = 0;
+  function clusterRadius(total, opts) {
+    return Math.min(opts.maxCluster, Math.max(9, opts.maxSize * Math.sqrt(total / opts.maxMw)));
+  }
+  function gather(members, opts, map, zoom) {
+    // One group of nearby hubs: its demand-weighted centre, total MW, radius on screen.
+    var total = 0, lat = 0, lon = 0;
     members.forEach(function (h) { total += h.mw; });
     members.forEach(function (h) {
       var w = total > 0 ? h.mw / total : 1 / members.length;
       lat += w * h.lat;
       lon += w * h.lon;
     });
-    var r = Math.min(opts.maxCluster, Math.max(9, opts.maxSize * Math.sqrt(total / opts.maxMw)));
+    return {members: members, total: total, lat: lat, lon: lon,
+            p: map.project([lat, lon], zoom), r: clusterRadius(total, opts)};
+  }
+  function clusterMarker(group, data, map) {
+    var opts = data.hubOptions, members = group.members, r = group.r;
     var d = Math.ceil(2 * r + 3), c = d / 2;
     var svg = "<svg width='" + d + "' height='" + d + "'><circle cx='" + c + "' cy='" + c +
       "' r='" + r.toFixed(1) + "' fill='" + HUB_COLOUR + "' fill-opacity='0.8' stroke='#000' " +
       "stroke-width='1'/><text x='" + c + "' y='" + c + "' dy='0.35em' text-anchor='middle'>" +
       members.length + "</text></svg>";
     var largest = members.slice().sort(function (a, b) { return b.mw - a.mw; }).slice(0, 3);
-    var tip = "<b>" + members.length + " demand hubs</b>, " + num(total, 0) +
+    var tip = "<b>" + members.length + " demand hubs</b>, " + num(group.total, 0) +
       " MW inference demand<br>largest: " + largest.map(function (h) {
         return h.label + " (" + num(h.mw, 0) + " MW)";
       }).join(", ") + "<br><small>click to zoom in</small>";
-    var m = marker(lat, lon, svg, d, "siting-hub-cluster", "sitingHubs", Math.round(r * 10));
+    var m = marker(group.lat, group.lon, svg, d, "siting-hub-cluster", "sitingHubs",
+                   Math.round(r * 10));
     m.bindTooltip(tip, {direction: "top"});
     m.on("click", function () {
       map.fitBounds(L.latLngBounds(members.map(function (h) { return [h.lat, h.lon]; })),
                     {maxZoom: opts.detailZoom, padding: [30, 30]});
     });
     return m;
+  }
+  function clusters(data, map, zoom) {
+    // Hubs in the same grid cell on screen form a group; a group whose circle would overlap
+    // a bigger one's joins it, so circles do not pile up at cell edges.
+    var opts = data.hubOptions, cells = {}, singles = [], placed = [];
+    data.hubs.forEach(function (h) {
+      var p = map.project([h.lat, h.lon], zoom);
+      var key = Math.floor(p.x / opts.cell) + ":" + Math.floor(p.y / opts.cell);
+      (cells[key] = cells[key] || []).push(h);
+    });
+    var groups = Object.keys(cells).map(function (key) {
+      return gather(cells[key], opts, map, zoom);
+    });
+    groups.sort(function (a, b) { return b.total - a.total; });
+    groups.forEach(function (g) {
+      if (g.members.length === 1) { singles.push(g.members[0]); return; }
+      for (var i = 0; i < placed.length; i++) {
+        if (placed[i].p.distanceTo(g.p) < placed[i].r + g.r) {
+          placed[i] = gather(placed[i].members.concat(g.members), opts, map, zoom);
+          return;
+        }
+      }
+      placed.push(g);
+    });
+    return {groups: placed, singles: singles};
   }
   var HubLayer = L.FeatureGroup.extend({
     initialize: function (data) {
@@ -149,17 +183,9 @@ var sitingLib = (function () {
         data.hubs.forEach(function (h) { self.addLayer(hubMarker(h, data)); });
         return;
       }
-      var cells = {};
-      data.hubs.forEach(function (h) {
-        var p = map.project([h.lat, h.lon], zoom);
-        var key = Math.floor(p.x / opts.cell) + ":" + Math.floor(p.y / opts.cell);
-        (cells[key] = cells[key] || []).push(h);
-      });
-      Object.keys(cells).forEach(function (key) {
-        var members = cells[key];
-        self.addLayer(members.length === 1 ? hubMarker(members[0], data)
-                                           : clusterMarker(members, data, map));
-      });
+      var found = clusters(data, map, zoom);
+      found.singles.forEach(function (h) { self.addLayer(hubMarker(h, data)); });
+      found.groups.forEach(function (g) { self.addLayer(clusterMarker(g, data, map)); });
     }
   });
 
