@@ -359,6 +359,7 @@ def test_save_map_writes_utf8(results, tmp_path) -> None:
 def test_notebook_shows_the_offline_page_in_a_frame(results) -> None:
     shown = make_map(results, title="nb")._repr_html_()
     assert shown.startswith("<iframe srcdoc=")
+    assert 'sandbox="allow-scripts allow-popups"' in shown  # not the notebook's origin
     inner = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
     assert inner.startswith("<!DOCTYPE html>") and "Leaflet 1.9.3" in inner
     assert REMOTE_TAG.search(inner) is None

@@ -128,11 +128,12 @@ class MapPage:
         return save_map(self, path, offline=offline)
 
     def _repr_html_(self) -> str:
-        """Show the self-contained page in a notebook, in a frame (no network needed)."""
+        """Show the self-contained page in a notebook, in a sandboxed frame (no network)."""
         page = html.escape(self.to_html(), quote=True)
         return (
             f'<iframe srcdoc="{page}" title="{esc(self.title)}" '
-            'style="width:100%;height:620px;border:1px solid #ccc"></iframe>'
+            'style="width:100%;height:620px;border:1px solid #ccc" '
+            'sandbox="allow-scripts allow-popups"></iframe>'
         )
 
 
