@@ -4,8 +4,9 @@ Each payload goes into every field that reaches a page (site, hub, province and 
 names and ids, status, scenario name and description). Each page must render (no template
 error), show every payload literally once its JSON and HTML escapes are decoded, have
 exactly the tags of a harmless page, and contain nothing a template engine would have
-produced. tests/test_browser.py opens such a page in Chromium; the last test here is the
-reproducer of issue 8 through the real command line.
+produced. folium renders each page's skeleton with its own templates: no template it
+compiles or renders may hold a data string. tests/test_browser.py opens such a page in
+Chromium; the last test here is the reproducer of issue 8 through the real command line.
 """
 
 from __future__ import annotations
@@ -227,6 +228,50 @@ def test_tradeoff_chart_shows_payload_as_text(tmp_path, payload) -> None:
     assert "uid=" not in page and "sitingpwn" not in page
 
 
+@pytest.mark.parametrize("payload", [LIPSUM, "{{7*7}}"])
+def test_no_template_holds_data(results, monkeypatch, payload) -> None:
+    """folium and branca see no data: no template source nor rendered element holds any."""
+    import branca.element
+    import jinja2
+
+    seen: list[str] = []
+    compile_, render = jinja2.Environment.compile, branca.element.Figure.render
+
+    def compiling(self, source, *args, **kwargs):
+        seen.append(str(source))
+        return compile_(self, source, *args, **kwargs)
+
+    def rendering(self, **kwargs) -> str:
+        seen.append(render(self, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    monkeypatch.setattr(branca.element.Figure, "render", rendering)
+    rendered = pages(results, payload)
+    figures = [text for text in seen if text.startswith("<!DOCTYPE html>")]
+    assert len(figures) == 3  # map, comparison, notebook: each rendered by folium
+    assert any("L.map(" in source for source in seen)  # branca compiled folium's map script
+    bad = hostile(results, payload)
+    names = {
+        str(name)
+        for frame, columns in (
+            (bad.sites, ("site_id", "name", "name_zh", "province", "cluster")),
+            (bad.hubs, ("hub_id", "name")),
+            (bad.provinces, ("name_en", "name_zh")),
+            (bad.backbone, ("u", "v", "route")),
+        )
+        for column in columns
+        for name in frame[column].dropna()
+    }
+    data = names | {tagged(payload, field) for field in FIELDS} | {payload}
+    assert {tagged(payload, field) for field in FIELDS} <= data
+    for source in seen:
+        found = sorted(d for d in data if d in source)
+        assert found == [], found[:5]
+    for kind, page in rendered.items():  # ... and the data did reach each page, as JSON
+        assert tagged(payload, "site name") in texts(page_data(page)), kind
+
+
 def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
     """A site named with a Jinja payload: the map shows the name and runs nothing."""
     quoted = "it's \"quoted\" {% raw %} {{ '"
@@ -249,5 +294,8 @@ def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
     assert "Traceback" not in run.stderr and "TemplateSyntaxError" not in run.stderr
     page = (maps / "copy.html").read_text(encoding="utf-8")
     assert "uid=" not in page
-    labels = {html.unescape(s["label"]) for s in page_data(page)["maps"][0]["sites"]}
+    (data,) = page_data(page)["maps"]
+    assert f'<div class="folium-map siting-map" id="{data["map"]}" ></div>' in page  # folium's
+    labels = {html.unescape(s["label"]) for s in data["sites"]}
     assert {LIPSUM, "{{ 7*7 }}", quoted} <= labels
+    assert "49" not in "".join(labels)

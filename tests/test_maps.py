@@ -11,6 +11,8 @@ import html
 import itertools
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import folium
@@ -344,6 +346,9 @@ def test_cdn_page_links_leaflet_only(results) -> None:
 def test_osm_tiles_are_an_online_overlay(results) -> None:
     page = to_html(make_map(results, title="t", tiles="osm"))
     assert LAYER_TILES in page and "tile.openstreetmap.org" in page
+    (data,) = page_data(page)["maps"]
+    assert re.match(r"^tile_layer_[0-9a-f]{32}$", data["tiles"])  # folium's tile layer
+    assert f"var {data['tiles']} = L.tileLayer(" in page
     assert REMOTE_TAG.search(page) is None
     with pytest.raises(ValueError, match="tiles must be 'none' or 'osm'"):
         make_map(results, title="t", tiles="google")  # type: ignore[arg-type]
@@ -470,7 +475,10 @@ def test_comparison_page_has_two_synced_maps(results, tmp_path) -> None:
     page = to_html(figure)
     data = page_data(page)
     assert len(data["maps"]) == 2
-    assert 'id="siting-map-0"' in page and 'id="siting-map-1"' in page
+    for one in data["maps"]:  # two folium maps, side by side
+        assert f'<div class="folium-map siting-map" id="{one["map"]}" ></div>' in page
+    assert data["maps"][0]["map"] != data["maps"][1]["map"]
+    assert page.count("position: absolute;\n                    width: 50.0%;") == 2
     assert "function sync(a, b)" in page
     assert [m["collapsed"] for m in data["maps"]] == [True, True]
     assert "default" in data["maps"][0]["panel"] and "with backbone" in data["maps"][1]["panel"]
@@ -479,7 +487,10 @@ def test_comparison_page_has_two_synced_maps(results, tmp_path) -> None:
     assert len(page.encode("utf-8")) < MAX_BYTES
     assert "<title>default | with backbone</title>" in page
     path = save_map(figure, tmp_path / "cmp.html")
-    assert page_data(path.read_text(encoding="utf-8")) == data
+    saved = page_data(path.read_text(encoding="utf-8"))
+    for one in (*saved["maps"], *data["maps"]):
+        assert FOLIUM_MAP.match(one.pop("map"))  # a new folium map each time it is written
+    assert saved == data
 
 
 def test_comparison_maps_share_scales(results) -> None:
@@ -499,16 +510,41 @@ def test_comparison_maps_share_scales(results) -> None:
     assert pair[0]["hubOptions"]["maxMw"] == pair[1]["hubOptions"]["maxMw"]
 
 
-def test_no_template_engine_renders_a_page(results, monkeypatch) -> None:
-    """Pages are built without Jinja: compiling any template while rendering one fails."""
-    import jinja2
+# --- folium ---------------------------------------------------------------------------------
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("a template was compiled")
 
-    monkeypatch.setattr(jinja2.Environment, "compile", refuse)
-    to_html(make_comparison_map(results, results, titles=("a", "b")))
-    to_html(make_map(results, title="{{ 7*7 }}"))
+FOLIUM_MAP = re.compile(r"^map_[0-9a-f]{32}$")
+
+
+def test_the_page_is_a_folium_page(page) -> None:
+    """folium made the page and its Leaflet map; the page's script draws on that map."""
+    (data,) = page_data(page)["maps"]
+    name = data["map"]
+    assert FOLIUM_MAP.match(name) and data["tiles"] is None
+    assert page.startswith("<!DOCTYPE html>\n<html>\n<head>")
+    assert f'<div class="folium-map siting-map" id="{name}" ></div>' in page
+    assert f'var {name} = L.map(\n                "{name}",' in page
+    assert f"L.control.scale().addTo({name});" in page
+    # the title, stylesheet, data and script come after folium's own head and map script
+    assert page.index(f"var {name} = L.map(") < page.index('id="siting-data"')
+    assert page.index("</head>") > page.index("<title>") > page.index("Leaflet 1.9.3")
+
+
+def test_folium_sees_only_constants(results, monkeypatch) -> None:
+    """folium.Map gets the same arguments whatever the data and title."""
+    import folium
+
+    calls: list[tuple] = []
+    real = folium.Map.__init__
+
+    def record(self, *args, **kwargs) -> None:
+        calls.append((args, {k: v for k, v in kwargs.items() if k != "tiles"}))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(folium.Map, "__init__", record)
+    to_html(make_map(results, title="siting"))
+    to_html(make_map(hostile_results(results), title=HOSTILE["lipsum"], description="{{ 1 }}"))
+    assert len(calls) == 2 and calls[0] == calls[1]
 
 
 def test_colour_ramp_ends_midpoint_and_missing() -> None:
@@ -525,3 +561,9 @@ def test_colour_ramp_ends_midpoint_and_missing() -> None:
         "#ffffff",
         NO_DATA,
     ]
+
+
+def test_folium_loads_only_when_a_page_is_drawn() -> None:
+    code = "import sys, siting.maps; print('folium' in sys.modules, 'branca' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "False"]

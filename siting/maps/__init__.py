@@ -1,13 +1,15 @@
 """Interactive maps of a plan. This is the only package that draws maps.
 
-A map is one self-contained HTML page (:mod:`siting.maps.page`): Leaflet and its stylesheet
-are inlined from the XStatic packages (see :mod:`siting._assets`), so it opens with no
-network, on mainland China networks where the usual CDNs are blocked and on air-gapped
-machines alike. The layers are drawn in the browser by ``static/siting.js`` from one JSON
-document in the page; no template engine is involved, so data never becomes code
-(:mod:`siting.maps.escape`).
+A map is one self-contained HTML page (:mod:`siting.maps.page`). folium renders the page and
+its Leaflet maps from constants alone (:mod:`siting.maps.skeleton`); Leaflet and its
+stylesheet are inlined from the XStatic packages (see :mod:`siting._assets`), so it opens
+with no network, on mainland China networks where the usual CDNs are blocked and on
+air-gapped machines alike. The layers are drawn on folium's maps in the browser by
+``static/siting.js`` from one JSON document joined to the rendered page as a string; no data
+reaches a template engine, so data never becomes code (:mod:`siting.maps.escape`).
 
-Modules: :mod:`~siting.maps.page` (the page and its layers), :mod:`~siting.maps.points`
+Modules: :mod:`~siting.maps.page` (the page and its layers), :mod:`~siting.maps.skeleton`
+(folium's page and maps), :mod:`~siting.maps.points`
 (sites, hubs, flows), :mod:`~siting.maps.shapes` (provinces, reach, backbone, boundaries),
 :mod:`~siting.maps.panel` (KPI panel, shadings, legends), :mod:`~siting.maps.symbols` (SVG
 symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON).

@@ -1,7 +1,8 @@
 """Make data strings safe in an HTML page: as HTML text, and as JSON inside a script block.
 
-These two functions are the only way data reaches a page. No page is ever built from a
-template engine (Jinja, branca): data never becomes template source or code.
+These two functions are the only way data reaches a page. The page's skeleton is rendered by
+folium from constants alone; the data is joined to it afterwards as a string, so it never
+becomes template source (Jinja, branca) or code.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """A map page: its layers as one JSON document, drawn in the browser by ``static/siting.js``.
 
-The page is plain HTML put together here from constants, the module's static script and
-stylesheet (read once per process), and the data, which is written exactly once, as JSON in
-a ``<script type="application/json">`` element (:func:`~siting.maps.escape.script_json`).
-No template engine ever sees the data, so no name in a data file can become code; the page
-title is escaped HTML. :func:`to_html` inlines Leaflet from the XStatic packages (see
-:mod:`siting._assets`), so the page opens with no network.
+folium renders the page and its Leaflet maps from constants alone
+(:func:`~siting.maps.skeleton.skeleton`, Leaflet inlined from the XStatic packages so the
+page opens with no network). :func:`to_html` then adds, by plain string joining, the
+escaped title, the module's static stylesheet and script (read once per process) and the
+data, written exactly once, as JSON in a ``<script type="application/json">`` element
+(:func:`~siting.maps.escape.script_json`) that also names folium's maps. No template engine
+ever sees the data, so no name in a data file can become code.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from siting._assets import inline_assets
 from siting.maps import points, shapes, symbols
 from siting.maps.escape import esc, script_json
 from siting.maps.panel import Choropleth, panel, province_values, scale_legend
+from siting.maps.skeleton import CHINA_BOUNDS, Tiles, skeleton
 from siting.results import Results
 
 #: Layer names, as they appear in the map's layer control. The province choropleths are base
@@ -65,18 +66,6 @@ CLUSTER_ABOVE = 150
 REACH_MAX_HUBS = 200
 #: The inference flows start shown only up to this many lines.
 FLOWS_SHOWN_MAX = 400
-#: South-west and north-east corners (lat, lon) of the initial view: the whole mainland,
-#: from the Pamirs to the Ussuri and from Mohe to Hainan.
-CHINA_BOUNDS = ((18.0, 73.4), (53.6, 135.1))
-
-Tiles = Literal["none", "osm"]
-
-_OSM = {
-    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-    "attribution": "&copy; OpenStreetMap contributors",
-}
-_LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-_LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 
 CHOROPLETHS = (
     Choropleth(
@@ -114,10 +103,13 @@ class MapPage:
         The page title (plain text; escaped when written).
     data
         What the page's script draws: the shared province geometry and one entry per map.
+    tiles
+        ``"osm"``: folium adds OpenStreetMap tiles to each map.
     """
 
     title: str
     data: dict[str, Any] = field(repr=False)
+    tiles: Tiles = "none"
 
     def to_html(self, *, offline: bool = True) -> str:
         """Render the page as one HTML string; see :func:`to_html`."""
@@ -184,7 +176,7 @@ def make_map(
     scales = _scales([results])
     geometry = shapes.province_geometry(results.provinces)
     one = _map(results, title, description, tiles, scales)
-    return MapPage(title, {"geometry": geometry, "maps": [one]})
+    return MapPage(title, {"geometry": geometry, "maps": [one]}, tiles)
 
 
 def make_comparison_map(
@@ -223,11 +215,14 @@ def make_comparison_map(
         _map(results, title, about, tiles, scales, collapsed=True)
         for results, title, about in zip((left, right), titles, descriptions, strict=True)
     ]
-    return MapPage(f"{titles[0]} | {titles[1]}", {"geometry": geometry, "maps": maps})
+    return MapPage(f"{titles[0]} | {titles[1]}", {"geometry": geometry, "maps": maps}, tiles)
 
 
 def to_html(page: MapPage, *, offline: bool = True) -> str:
     """Render a map or comparison page as one HTML string.
+
+    folium renders the page with its maps from constants; the title (escaped), stylesheet,
+    data (as script-safe JSON) and script are then joined to it as strings.
 
     Parameters
     ----------
@@ -246,28 +241,17 @@ def to_html(page: MapPage, *, offline: bool = True) -> str:
     siting._assets.OfflineAssetError
         If ``offline`` and Leaflet has no offline copy (xstatic-leaflet missing).
     """
-    divs = "".join(
-        f'<div id="siting-map-{i}" class="siting-map"></div>' for i in range(len(page.data["maps"]))
-    )
+    frame = skeleton(len(page.data["maps"]), page.tiles, offline=offline)
+    maps = [
+        {**one, "map": name, "tiles": tiles}
+        for one, name, tiles in zip(page.data["maps"], frame.maps, frame.tiles, strict=True)
+    ]
+    data = script_json({**page.data, "maps": maps})
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(page.title)}</title>{_head(offline)}"
-        f'</head><body><div class="siting-maps">{divs}</div>'
-        f'<script type="application/json" id="siting-data">{script_json(page.data)}</script>'
-        f"<script>{_static('siting.js')}</script></body></html>\n"
+        f"{frame.head}<title>{esc(page.title)}</title><style>{_static('siting.css')}</style>"
+        f'{frame.body}<script type="application/json" id="siting-data">{data}</script>'
+        f"<script>{_static('siting.js')}</script>\n</html>\n"
     )
-
-
-@cache
-def _head(offline: bool) -> str:
-    """Return the head's scripts and stylesheets, Leaflet inlined if ``offline`` (once)."""
-    head = (
-        f'<link rel="stylesheet" href="{_LEAFLET_CSS}">'
-        f'<script src="{_LEAFLET_JS}"></script>'
-        f"<style>{_static('siting.css')}</style>"
-    )
-    return inline_assets(head) if offline else head
 
 
 def save_map(page: MapPage, path: Path | str, *, offline: bool = True) -> Path:
@@ -367,7 +351,7 @@ def _map(
         lines = shapes.boundary_features(results.boundary_lines)
         layers.append(_shapes(LAYER_BOUNDARIES, lines, "sitingLines", show=True, tips=False))
     if tiles == "osm":
-        layers.append({"kind": "tiles", "name": LAYER_TILES, "show": True, **_OSM})
+        layers.append({"kind": "tiles", "name": LAYER_TILES, "show": True})
     for spec in layers:
         spec["name"] = esc(spec["name"])
         spec.setdefault("base", False)

@@ -1,4 +1,5 @@
-// siting map pages: builds every map of the page from the JSON block "siting-data".
+// siting map pages: draws the layers of every map of the page from the JSON block
+// "siting-data", on the Leaflet maps that folium created (named in that block).
 // No string from the data is ever evaluated: the data is parsed with JSON.parse, numbers
 // are formatted here, and the only HTML taken from the data (names in tooltips, popups,
 // the panel and legends) was HTML-escaped in Python before it was written.
@@ -272,14 +273,18 @@ var sitingLib = (function () {
       case "hubs": return new HubLayer(data);
       case "flows": return flows(data);
       case "shapes": return shapes(spec.shapes, spec.pane, spec.interactive);
-      case "tiles": return L.tileLayer(spec.url, {attribution: spec.attribution, maxZoom: 18});
+      case "tiles": return leaflet(data.tiles, L.TileLayer);
     }
     throw new Error("unknown layer kind " + spec.kind);
   }
-  function draw(element, data, geometry) {
-    var map = L.map(element, {zoomSnap: 0.25, zoomDelta: 0.5, preferCanvas: false});
+  function leaflet(name, type) {
+    // A Leaflet object folium made: a global variable of the page, by its name in the data.
+    var found = window[name];
+    if (!(found instanceof type)) { throw new Error("no Leaflet object " + name); }
+    return found;
+  }
+  function draw(map, data, geometry) {
     panes(map);
-    L.control.scale().addTo(map);
     var base = {}, overlays = {};
     data.layers.forEach(function (spec) {
       var built = layer(spec, data, geometry);
@@ -293,10 +298,8 @@ var sitingLib = (function () {
     return map;
   }
   function page(all) {
-    var maps = all.maps.map(function (data, i) {
-      var map = draw("siting-map-" + i, data, all.geometry);
-      window["siting_map_" + i] = map;
-      return map;
+    var maps = all.maps.map(function (data) {
+      return draw(leaflet(data.map, L.Map), data, all.geometry);
     });
     if (maps.length === 2) { sync(maps[0], maps[1]); }
     return maps;
