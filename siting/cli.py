@@ -393,7 +393,10 @@ def _compare(args: argparse.Namespace) -> int:
         optimize(ref, write=False, **_solver_options(args)) for ref in (args.left, args.right)
     )
     names = (left.scenario.name, right.scenario.name)
-    page = make_comparison_map(left.results, right.results, titles=names, tiles=args.tiles)
+    about = (left.scenario.description, right.scenario.description)
+    page = make_comparison_map(
+        left.results, right.results, titles=names, descriptions=about, tiles=args.tiles
+    )
 
     def write(folder: Path) -> None:
         for run in (left, right):

@@ -140,7 +140,9 @@ def optimize(
     summary["timings_s"] = timings  # the same dict: later stages appear as they finish
     run = Run(spec, layers, instance, solution, results, summary, timings=timings)
     if write:
-        fmap = make_map(results, title=f"siting · {spec.name}", tiles=tiles)
+        fmap = make_map(
+            results, title=f"siting · {spec.name}", description=spec.description, tiles=tiles
+        )
         lap("map")
 
         def write_outputs(folder: Path) -> None:
