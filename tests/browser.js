@@ -93,6 +93,7 @@
       leaflet: !!(window.L && window.L.version),
       version: window.L ? window.L.version : null,
       maps: maps.length,
+      containers: maps.map(function (m) { return m.getContainer().id; }),
       sites: document.querySelectorAll(".leaflet-marker-icon.siting-site").length,
       hubs: document.querySelectorAll(".leaflet-marker-icon.siting-hub").length,
       hubClusters: document.querySelectorAll(".leaflet-marker-icon.siting-hub-cluster").length,

@@ -4,8 +4,8 @@ Each page is opened from a file with every request sent to a proxy on a closed l
 so nothing can leave the machine, and Chromium's NetLog records each request the page
 tried. A probe (tests/browser.js), injected into a copy of the page, reports what the live
 page holds: Leaflet, the maps, layers, markers, popups, legend switching and view sync.
-A screenshot of the untouched page must not be blank; screenshots are kept in
-tests/artifacts/ to look at.
+The layers must be drawn on the Leaflet maps that folium created. A screenshot of the
+untouched page must not be blank; screenshots are kept in tests/artifacts/ to look at.
 
 Needs /usr/bin/chromium (``scripts/install_browser.sh``): skipped without it, except under
 CI (``CI=true``), where its absence is a failure.
@@ -38,7 +38,14 @@ from siting.maps import (
 )
 
 from .test_map_security import PAYLOADS, hostile, tagged
-from .test_maps import HOSTILE, MAX_BYTES, hostile_results, many_hubs, with_reach_and_backbone
+from .test_maps import (
+    HOSTILE,
+    MAX_BYTES,
+    hostile_results,
+    many_hubs,
+    page_data,
+    with_reach_and_backbone,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).parent
@@ -217,6 +224,7 @@ def test_default_map_works_with_no_network(chromium, closed_port, pages, default
     assert_works_offline(seen)
     probe, sites = seen.probe, default_results.sites
     assert probe["maps"] == 1
+    assert probe["containers"] == folium_maps(pages["default"])  # drawn on folium's map
     assert probe["sites"] == len(sites) >= 25
     assert probe["existing"] == int((sites["existing_mw"] > 0).sum())
     assert probe["hubs"] == len(default_results.hubs)
@@ -238,6 +246,11 @@ def test_default_map_works_with_no_network(chromium, closed_port, pages, default
     assert any("Serves inference to" in p and "Total" in p for p in opened["popups"])
     assert probe["pwned"] is None
     assert_country_in_view(probe)
+
+
+def folium_maps(page: Path) -> list[str]:
+    """The names of the Leaflet maps folium created for a page, as given in its data."""
+    return [one["map"] for one in page_data(page.read_text(encoding="utf-8"))["maps"]]
 
 
 def assert_country_in_view(probe: dict[str, Any]) -> None:
@@ -265,6 +278,7 @@ def test_comparison_page_syncs_two_maps(chromium, closed_port, pages, tmp_path):
     assert_works_offline(seen)
     probe = seen.probe
     assert probe["maps"] == 2
+    assert sorted(probe["containers"]) == sorted(folium_maps(pages["comparison"]))
     assert probe["views"][0] == probe["views"][1]
     assert probe["sync"] == {"zoom": 7, "lat": pytest.approx(30.5), "lng": pytest.approx(114.3)}
     assert [p.split("Total cost")[0] for p in probe["panels"]] == ["default", "with backbone"]
