@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from siting.maps import make_comparison_map, make_map, to_html
+from siting.maps.escape import esc
 from siting.plots import tradeoff_html
 from siting.results import Results
 
@@ -275,6 +276,12 @@ def test_no_template_holds_data(results, monkeypatch, payload) -> None:
 def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
     """A site named with a Jinja payload: the map shows the name and runs nothing."""
     quoted = "it's \"quoted\" {% raw %} {{ '"
+    about = "{{ 7*7 }} {{ lipsum.__globals__ }} <b>description</b>"
+    scenario = data_copy.scenario
+    text = scenario.read_text(encoding="utf-8")
+    start = text.index("\ndescription = ") + 1
+    end = text.index("\n", start)
+    scenario.write_text(f"{text[:start]}description = '{about}'{text[end:]}", encoding="utf-8")
     data_copy(
         "sites.csv",
         lambda text: set_cell(
@@ -299,3 +306,4 @@ def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
     labels = {html.unescape(s["label"]) for s in data["sites"]}
     assert {LIPSUM, "{{ 7*7 }}", quoted} <= labels
     assert "49" not in "".join(labels)
+    assert f"<div class='siting-desc'>{esc(about)}</div>" in data["panel"]  # the description
