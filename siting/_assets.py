@@ -8,7 +8,8 @@ ship on PyPI as XStatic packages (``xstatic-leaflet`` 1.9.3, ``xstatic-jquery``,
 images a stylesheet refers to into ``data:`` URIs, and removes the assets that folium adds by
 default but a page that does not use them can do without (Bootstrap, Font Awesome,
 glyphicons, Leaflet.awesome-markers, leaflet-dvf). An asset it has no copy of is an error,
-never a silent CDN request. :mod:`siting.maps` inlines the head of its pages once per process.
+never a silent CDN request. :mod:`siting.maps` inlines the head of the page folium renders
+for each map, before any data joins it (each packaged file is read once per process).
 """
 
 from __future__ import annotations
