@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from siting.errors import Problem
+from siting.errors import InputError, Problem
 
 CONFIDENCE = ("official", "secondary", "estimate")
 
@@ -178,3 +180,80 @@ def check_unique(
         expected = f"duplicate id {value!r}; ids must be unique"
         problems.append(Problem(source, f"{rows.unit}s {where}", key, expected))
     return problems
+
+
+def read_text(path: Path | str, *, what: str) -> str:
+    """Read a UTF-8 text file (with or without a byte-order mark).
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file should be, for messages (``"a CSV file of sites"``).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    InputError
+        If the file is missing, a folder, UTF-16, binary (NUL bytes) or not UTF-8.
+    """
+    source, path = str(path), Path(path)
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "no such file"
+        raise InputError([Problem(source, "", "", f"{kind}; expected {what}")])
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        expected = f"UTF-16 text; expected {what} in UTF-8 (save it as UTF-8)"
+        raise InputError([Problem(source, "", "", expected)])
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        expected = f"a NUL byte (binary data); expected {what} in UTF-8 text"
+        raise InputError([Problem(source, f"line {line}", "", expected)])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        expected = (
+            f"byte {data[exc.start]:#04x} is not UTF-8; expected {what} in UTF-8 "
+            "(re-save it as UTF-8: Latin-1 and GBK are not read)"
+        )
+        raise InputError([Problem(source, f"line {line}", "", expected)]) from None
+
+
+def read_csv(path: Path | str, *, what: str) -> pd.DataFrame:
+    """Read a UTF-8 CSV file as text cells, column names stripped; reject an empty table.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What one row is, for messages (``"site"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read as UTF-8 CSV, or has no header or no rows.
+    """
+    source = str(path)
+    text = read_text(path, what=f"a CSV file of {what}s")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        expected = f"empty; expected a header line and one row per {what}"
+        raise InputError([Problem(source, "", "", expected)]) from None
+    except pd.errors.ParserError as exc:
+        raise InputError([Problem(source, "", "", f"not a readable CSV file: {exc}")]) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        expected = f"a header and no rows; expected at least one {what}"
+        raise InputError([Problem(source, "", "", expected)])
+    return frame

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 from shapely import LineString, points
 
-from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_columns, check_unique
+from siting._validate import (
+    CONFIDENCE,
+    CSV_ROWS,
+    Column,
+    check_columns,
+    check_unique,
+    read_csv,
+)
 from siting.errors import InputError, Problem
 from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
 from siting.layers import CRS
@@ -100,20 +107,11 @@ def read_backbone(
     return node_frame, edge_frame
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError([Problem(str(path), "", "", "no such file")])
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError([Problem(str(path), "", "", f"not a readable UTF-8 CSV: {exc}")]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
 def _read_nodes(path: Path) -> pd.DataFrame:
     source = str(path)
-    table, problems = check_columns(_read_csv(path), NODE_COLUMNS, source=source, key="node_id")
+    table, problems = check_columns(
+        read_csv(path, what="backbone node"), NODE_COLUMNS, source=source, key="node_id"
+    )
     if any(p.where == "header" for p in problems):
         raise InputError(problems)
     problems += check_unique(table, "node_id", source=source)
@@ -135,7 +133,7 @@ def _read_nodes(path: Path) -> pd.DataFrame:
 
 def _read_edges(path: Path) -> pd.DataFrame:
     source = str(path)
-    raw = _read_csv(path)
+    raw = read_csv(path, what="backbone edge")
     if {"u", "v"} <= set(raw.columns):
         raw[_EDGE_KEY] = raw["u"].str.strip() + "–" + raw["v"].str.strip()
     table, problems = check_columns(raw, EDGE_COLUMNS, source=source, key=_EDGE_KEY)

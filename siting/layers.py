@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.validation import explain_validity
 
 from siting._validate import (
     CONFIDENCE,
@@ -22,6 +23,7 @@ from siting._validate import (
     Rows,
     check_columns,
     check_unique,
+    read_csv,
 )
 from siting.errors import InputError, Problem
 from siting.geo import CHINA_LAT, CHINA_LON, gcj02_to_wgs84
@@ -156,7 +158,7 @@ def load_layers(paths: DataPaths) -> Layers:
 
 def read_provinces(path: Path) -> gpd.GeoDataFrame:
     """Read the province polygons (``adcode``, ``name_zh``, ``name_en``)."""
-    frame = _read_layer(path)
+    frame = _read_layer(path, what="province")
     rows = FEATURE_ROWS
     table, problems = check_columns(
         pd.DataFrame(frame.drop(columns="geometry")),
@@ -167,12 +169,20 @@ def read_provinces(path: Path) -> gpd.GeoDataFrame:
     )
     problems += check_unique(table, "name_en", source=str(path), rows=rows)
     problems += check_unique(table, "adcode", source=str(path), rows=rows)
+    names = table["name_en"]
     for i, geom in enumerate(frame.geometry):
+        where = rows.label(i, "name_en", names.iloc[i])
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             kind = "nothing" if geom is None or geom.is_empty else geom.geom_type
             problems.append(
-                Problem(str(path), rows.label(i), "geometry", f"expected a polygon, got {kind}")
+                Problem(str(path), where, "geometry", f"expected a polygon, got {kind}")
             )
+        elif not geom.is_valid:
+            expected = (
+                f"an invalid polygon ({explain_validity(geom)}); expected a valid polygon "
+                "(no self-intersections; repair it, e.g. with shapely.make_valid)"
+            )
+            problems.append(Problem(str(path), where, "geometry", expected))
     problems += _check_bounds(frame, str(path), rows)
     if problems:
         raise InputError(problems)
@@ -184,7 +194,7 @@ def read_provinces(path: Path) -> gpd.GeoDataFrame:
 
 def read_province_attributes(path: Path) -> pd.DataFrame:
     """Read the province attribute table (power price, PUE, grid CO2, staff, wage)."""
-    raw = _read_csv(path)
+    raw = read_csv(path, what="province")
     table, problems = check_columns(raw, ATTRIBUTE_COLUMNS, source=str(path), key="name_en")
     problems += check_unique(table, "name_en", source=str(path))
     if problems:
@@ -208,25 +218,13 @@ def read_hubs(path: Path) -> gpd.GeoDataFrame:
 
 def read_boundary_lines(path: Path) -> gpd.GeoDataFrame:
     """Read the official-view boundary lines drawn on maps."""
-    frame = _read_layer(path)
-    return frame.to_crs(CRS) if frame.crs != CRS else frame
+    return _read_layer(path, what="boundary line")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_layer(path: Path, *, what: str) -> gpd.GeoDataFrame:
     if not Path(path).is_file():
-        raise InputError([Problem(str(path), "", "", "no such file")])
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        expected = f"not a readable UTF-8 CSV file: {exc}".strip()
-        raise InputError([Problem(str(path), "", "", expected)]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def _read_layer(path: Path) -> gpd.GeoDataFrame:
-    if not Path(path).is_file():
-        raise InputError([Problem(str(path), "", "", "no such file")])
+        kind = "a folder" if Path(path).is_dir() else "no such file"
+        raise InputError([Problem(str(path), "", "", f"{kind}; expected a layer of {what}s")])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -238,6 +236,9 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
     if frame.crs is None:
         expected = "the layer declares no CRS; expected one (e.g. EPSG:4326)"
         raise InputError([Problem(str(path), "", "crs", expected)])
+    if frame.empty:
+        expected = f"no features; expected at least one {what}"
+        raise InputError([Problem(str(path), "", "", expected)])
     if not frame.crs.equals(CRS):
         frame = frame.to_crs(CRS)
     return frame
@@ -245,14 +246,15 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
 
 def _read_points(path: Path, columns: tuple[Column, ...], *, key: str) -> gpd.GeoDataFrame:
     source = str(path)
+    what = key.removesuffix("_id")
     if Path(path).suffix.lower() == ".csv":
-        raw = _read_csv(path)
+        raw = read_csv(path, what=what)
         rows = CSV_ROWS
         table, problems = check_columns(
             raw, (*columns, *_LONLAT, _COORDS), source=source, key=key, rows=rows
         )
     else:
-        layer = _read_layer(path)
+        layer = _read_layer(path, what=what)
         rows = FEATURE_ROWS
         table, problems = check_columns(
             pd.DataFrame(layer.drop(columns="geometry")),
@@ -261,9 +263,11 @@ def _read_points(path: Path, columns: tuple[Column, ...], *, key: str) -> gpd.Ge
             key=key,
             rows=rows,
         )
-        kinds = layer.geometry.geom_type
-        for i in np.flatnonzero(kinds.ne("Point").to_numpy()):
-            expected = f"expected a point, got {kinds.iloc[i]}"
+        kinds = layer.geometry.geom_type.fillna("nothing")
+        bad = kinds.ne("Point").to_numpy() | layer.geometry.is_empty.to_numpy()
+        for i in np.flatnonzero(bad):
+            expected = f"expected a point, got {'an empty ' if kinds.iloc[i] == 'Point' else ''}"
+            expected += kinds.iloc[i]
             problems.append(
                 Problem(source, rows.label(i, key, table[key].iloc[i]), "geometry", expected)
             )

@@ -12,22 +12,41 @@ import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siting import settings
 from siting.errors import InputError, Problem
 
+#: Upper bounds that no real input comes near; they keep absurd values (1e300) from reaching
+#: the solver, where they would surface as numerical failures blamed on the time limit.
+MAX_CNY = 1e12  # per MW, per site or per year: a trillion CNY
+MAX_MW = 1e6  # a terawatt: ~40 x China's 2024 data-centre load
+MAX_MS = 1e4  # ten seconds of round trip
+MAX_FACTOR = 100.0  # multipliers and ratios
+MAX_YEARS = 200.0
+#: Light in vacuum; light in fibre is slower (~200 km/ms).
+SPEED_OF_LIGHT_KM_PER_MS = 299.792458
+
+#: Valid per-hub SLA override: a finite number of ms above 0.
+_SlaMs = Annotated[float, Field(gt=0, le=MAX_MS)]
+#: A file named in ``[data]``: not empty, no NUL byte.
+_FilePath = Annotated[str, Field(min_length=1, pattern=r"^[^\x00]+$")]
+
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a boolean or a string is never read as a number (``true`` is not 1.0), but an
+    # integer is a valid float; no infinities or NaN.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Demand(_Section):
     """What has to be served."""
 
-    training_mw: float = Field(0.0, ge=0, description="National training demand, MW of IT load.")
+    training_mw: float = Field(
+        0.0, ge=0, le=MAX_MW, description="National training demand, MW of IT load."
+    )
     training_share: float | None = Field(
         None,
         ge=0,
@@ -38,12 +57,17 @@ class Demand(_Section):
         ),
     )
     inference_scale: float = Field(
-        1.0, ge=0, description="Multiplier on every hub's inference demand in the hubs layer."
+        1.0,
+        ge=0,
+        le=MAX_FACTOR,
+        description="Multiplier on every hub's inference demand in the hubs layer.",
     )
     inference_sla_ms: float = Field(
-        gt=0, description="Round-trip latency limit between a hub and a site serving it, ms."
+        gt=0,
+        le=MAX_MS,
+        description="Round-trip latency limit between a hub and a site serving it, ms.",
     )
-    hub_sla_ms: dict[str, float] = Field(
+    hub_sla_ms: dict[str, _SlaMs] = Field(
         default_factory=dict, description="Per-hub overrides of inference_sla_ms, by hub_id."
     )
     max_site_share: float = Field(
@@ -55,6 +79,7 @@ class Demand(_Section):
     max_sites_per_hub: int | None = Field(
         None,
         ge=1,
+        le=1_000_000,
         description=(
             "Keep only this many lowest-latency sites within each hub's SLA as candidates to "
             "serve it (a sparsification for large instances; it can raise the optimum). "
@@ -67,48 +92,63 @@ class Training(_Section):
     """Training workload."""
 
     min_cluster_mw: float = Field(
-        ge=0, description="Smallest training deployment at a site that hosts any, MW."
+        ge=0, le=MAX_MW, description="Smallest training deployment at a site that hosts any, MW."
     )
     utilisation: float = Field(gt=0, le=1, description="Average IT load / installed IT MW.")
-    staff_per_mw: float = Field(ge=0, description="Operations staff per MW hosted, FTE/MW.")
+    staff_per_mw: float = Field(
+        ge=0, le=MAX_FACTOR, description="Operations staff per MW hosted, FTE/MW."
+    )
 
 
 class Inference(_Section):
     """Inference workload."""
 
     utilisation: float = Field(gt=0, le=1, description="Average IT load / installed IT MW.")
-    staff_per_mw: float = Field(ge=0, description="Operations staff per MW hosted, FTE/MW.")
+    staff_per_mw: float = Field(
+        ge=0, le=MAX_FACTOR, description="Operations staff per MW hosted, FTE/MW."
+    )
 
 
 class Costs(_Section):
     """Cost assumptions, all in CNY (2024 prices)."""
 
     discount_rate: float = Field(gt=0, lt=1, description="Real discount rate for annuities.")
-    lifetime_years: float = Field(gt=0, description="Economic life of a facility, years.")
+    lifetime_years: float = Field(
+        gt=0, le=MAX_YEARS, description="Economic life of a facility, years."
+    )
     capex_cny_per_mw: float = Field(
-        ge=0, description="Facility capex (shell, power, cooling) per MW of new IT load."
+        ge=0,
+        le=MAX_CNY,
+        description="Facility capex (shell, power, cooling) per MW of new IT load.",
     )
     site_development_cny: float = Field(
-        ge=0, description="One-off cost of developing a greenfield site (no existing MW)."
+        ge=0,
+        le=MAX_CNY,
+        description="One-off cost of developing a greenfield site (no existing MW).",
     )
     site_fixed_cny_per_year: float = Field(
-        ge=0, description="Fixed yearly cost of running any open site."
+        ge=0, le=MAX_CNY, description="Fixed yearly cost of running any open site."
     )
     network_cny_per_mw_km_year: float = Field(
-        ge=0, description="Long-haul bandwidth for inference traffic, per MW served per route km."
+        ge=0,
+        le=MAX_CNY,
+        description="Long-haul bandwidth for inference traffic, per MW served per route km.",
     )
     it_capex_cny_per_mw: float = Field(
         0.0,
         ge=0,
+        le=MAX_CNY,
         description=(
             "IT hardware (GPU servers, network) bought per MW of new IT load; existing MW "
             "already has its hardware."
         ),
     )
-    it_lifetime_years: float = Field(5.0, gt=0, description="Economic life of IT hardware, years.")
-    carbon_cny_per_t: float = Field(0.0, ge=0, description="Carbon price, CNY/tCO2.")
+    it_lifetime_years: float = Field(
+        5.0, gt=0, le=MAX_YEARS, description="Economic life of IT hardware, years."
+    )
+    carbon_cny_per_t: float = Field(0.0, ge=0, le=MAX_CNY, description="Carbon price, CNY/tCO2.")
     power_price_multiplier: float = Field(
-        1.0, gt=0, description="Multiplier on every site's electricity price."
+        1.0, gt=0, le=MAX_FACTOR, description="Multiplier on every site's electricity price."
     )
 
 
@@ -138,6 +178,7 @@ class Latency(_Section):
     route_stretch: float = Field(
         1.15,
         ge=1,
+        le=MAX_FACTOR,
         description=(
             "Fibre route / modelled route (both models, every layer); fitted to the CAICT "
             "Q1 2024 optical-layer mean (docs/latency.md)."
@@ -146,6 +187,7 @@ class Latency(_Section):
     ip_hop_one_way_ms: float = Field(
         0.69,
         ge=0,
+        le=MAX_MS,
         description=(
             "IP and internet layers: one-way delay added per backbone hop (routers, grooming, "
             "IP detours), ms; fitted to the CAICT Q1 2024 private-IP mean."
@@ -154,6 +196,7 @@ class Latency(_Section):
     internet_one_way_ms: float = Field(
         2.1,
         ge=0,
+        le=MAX_MS,
         description=(
             "Internet layer: fixed one-way delay (exchange points, inter-operator hand-over), "
             "ms; fitted to the CAICT Q1 2024 public-internet mean."
@@ -162,6 +205,7 @@ class Latency(_Section):
     access_one_way_ms: float = Field(
         2.0,
         ge=0,
+        le=MAX_MS,
         description=(
             "One-way delay of a user terminal's access network to its metro core, ms; reported "
             "by `siting latency` for terminal-to-site figures, not part of hub-site latency."
@@ -170,6 +214,7 @@ class Latency(_Section):
     inter_operator_one_way_ms: float = Field(
         3.25,
         ge=0,
+        le=MAX_MS,
         description=(
             "One-way delay added where a path crosses from one operator to another, ms; "
             "reported by `siting latency`, not part of hub-site latency."
@@ -178,27 +223,36 @@ class Latency(_Section):
     km_per_hop: float = Field(
         230.0,
         gt=0,
+        le=1e5,
         description="Great-circle model: route km per equivalent backbone hop.",
     )
     route_factor: float = Field(
-        1.5, ge=1, description="Great-circle model: fibre route length / great-circle distance."
+        1.5,
+        ge=1,
+        le=MAX_FACTOR,
+        description="Great-circle model: fibre route length / great-circle distance.",
     )
     fibre_km_per_ms: float = Field(
-        gt=0, description="One-way speed of light in fibre, km per ms (~200)."
+        gt=0,
+        le=SPEED_OF_LIGHT_KM_PER_MS,
+        description="One-way speed of light in fibre, km per ms (~200).",
     )
     equipment_delay_ms: float = Field(
         1.0,
         ge=0,
+        le=MAX_MS,
         description="Great-circle model: fixed round-trip delay of equipment, ms.",
     )
     hop_delay_ms: float = Field(
         0.1,
         ge=0,
+        le=MAX_MS,
         description="Round-trip delay per backbone hop on every layer (optical pass-through), ms.",
     )
     access_factor: float = Field(
         1.25,
         ge=1,
+        le=MAX_FACTOR,
         description="Backbone model: access leg length / great-circle distance to the node.",
     )
 
@@ -214,23 +268,29 @@ class Objective(_Section):
         ),
     )
     training_rent_cny_per_mw_year: float = Field(
-        0.0, ge=0, description="Margin: rental revenue per MW of training hosted, CNY/yr."
+        0.0,
+        ge=0,
+        le=MAX_CNY,
+        description="Margin: rental revenue per MW of training hosted, CNY/yr.",
     )
     inference_rent_cny_per_mw_year: float = Field(
-        0.0, ge=0, description="Margin: rental revenue per MW of inference hosted, CNY/yr."
+        0.0,
+        ge=0,
+        le=MAX_CNY,
+        description="Margin: rental revenue per MW of inference hosted, CNY/yr.",
     )
 
 
 class DataFiles(_Section):
     """Input layers; relative paths are taken from the scenario file's folder."""
 
-    provinces: str | None = None
-    province_attributes: str | None = None
-    sites: str | None = None
-    hubs: str | None = None
-    boundary_lines: str | None = None
-    backbone_nodes: str | None = None
-    backbone_edges: str | None = None
+    provinces: _FilePath | None = None
+    province_attributes: _FilePath | None = None
+    sites: _FilePath | None = None
+    hubs: _FilePath | None = None
+    boundary_lines: _FilePath | None = None
+    backbone_nodes: _FilePath | None = None
+    backbone_edges: _FilePath | None = None
 
 
 class Scenario(_Section):
@@ -411,18 +471,96 @@ def load_scenario(name_or_path: str | Path | None = None) -> tuple[Scenario, Dat
     Raises
     ------
     InputError
-        If the file is missing, is not valid TOML, has an unknown key or a bad value.
+        If the file is missing, is not valid TOML, has an unknown key or a bad value, or names
+        a data file that does not exist. Each problem names the file of the ``extends`` chain
+        that set the key.
     """
     path = resolve_scenario_path(name_or_path)
-    scenario = parse_scenario(read_scenario_table(path), source=str(path))
+    origins: dict[tuple[str, ...], str] = {}
+    scenario = parse_scenario(
+        read_scenario_table(path, origins=origins), source=str(path), origins=origins
+    )
     paths = data_paths(scenario, path.parent)
+    check_data_files(paths, source=str(path), origins=origins)
     # Store the resolved files, so the scenario stands on its own (e.g. when a variant of it
     # is built in memory); the content hash leaves [data] out.
     files = {k: str(v) for k, v in vars(paths).items() if v is not None}
     return scenario.model_copy(update={"data": DataFiles(**files)}), paths
 
 
-def read_scenario_table(path: Path, *, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def check_data_files(
+    paths: DataPaths, *, source: str, origins: dict[tuple[str, ...], str] | None = None
+) -> None:
+    """Check that every input file a scenario names exists and is a file.
+
+    Parameters
+    ----------
+    paths
+        The resolved files.
+    source
+        The scenario file, for messages.
+    origins
+        Which file of an ``extends`` chain set each key (see :func:`read_scenario_table`).
+
+    Raises
+    ------
+    InputError
+        Naming the scenario file, ``[data]``, the key and the path of every missing file.
+    """
+    problems = []
+    for key, value in vars(paths).items():
+        if value is None or Path(value).is_file():
+            continue
+        what = "is a folder" if Path(value).is_dir() else "no such file"
+        where = (origins or {}).get(("data", key), source)
+        problems.append(Problem(where, "[data]", key, f"{what}: {value}; expected a data file"))
+    if problems:
+        raise InputError(problems)
+
+
+def read_toml(path: Path, *, what: str = "file") -> dict[str, Any]:
+    """Read a TOML file (UTF-8, with or without a byte-order mark).
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is, for the message when it is missing.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not UTF-8 text or not valid TOML.
+    """
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "no such file"
+        raise InputError([Problem(str(path), "", "", f"{kind}; expected a {what}")])
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        expected = "UTF-16 text; expected UTF-8 (save the file as UTF-8)"
+        raise InputError([Problem(str(path), "", "", expected)])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        expected = f"not UTF-8 text (byte {exc.start}); expected a UTF-8 TOML file"
+        raise InputError([Problem(str(path), "", "", expected)]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(str(path), "", "", f"not valid TOML: {exc}")]) from None
+
+
+def read_scenario_table(
+    path: Path,
+    *,
+    origins: dict[tuple[str, ...], str] | None = None,
+    _seen: tuple[Path, ...] = (),
+) -> dict[str, Any]:
     """Read a scenario file as a table, with the scenario it ``extends`` merged underneath.
 
     A file may say ``extends = "default"`` (a shipped scenario) or ``extends = "base.toml"``
@@ -433,6 +571,9 @@ def read_scenario_table(path: Path, *, _seen: tuple[Path, ...] = ()) -> dict[str
     ----------
     path
         The scenario file.
+    origins
+        If given, filled with the file that set each key, by key path (``("demand",
+        "training_mw")``), so a bad value is reported on the file it is in.
 
     Returns
     -------
@@ -445,18 +586,16 @@ def read_scenario_table(path: Path, *, _seen: tuple[Path, ...] = ()) -> dict[str
         If a file is missing or not valid TOML, the chain of ``extends`` loops, or a file that
         extends another has no ``name`` of its own.
     """
-    if not path.is_file():
+    if not path.is_file() and not path.is_dir():
         shipped = sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml"))
         expected = f"no such file (shipped scenarios: {', '.join(shipped)})"
         raise InputError([Problem(str(path), "", "", expected)])
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(path), "", "", f"not valid TOML: {exc}")]) from None
+    raw = read_toml(path, what="scenario TOML file")
     parent_name = raw.pop("extends", None)
     if parent_name is None:
+        _record_origins(raw, str(path), origins)
         return raw
-    if not isinstance(parent_name, str):
+    if not isinstance(parent_name, str) or not parent_name.strip() or "\x00" in parent_name:
         expected = f"expected a scenario name or file, got {parent_name!r}"
         raise InputError([Problem(str(path), "top level", "extends", expected)])
     if "name" not in raw:
@@ -467,11 +606,34 @@ def read_scenario_table(path: Path, *, _seen: tuple[Path, ...] = ()) -> dict[str
     if parent.resolve() in _seen or parent.resolve() == path.resolve():
         chain = " -> ".join(p.name for p in (*_seen, path.resolve(), parent.resolve()))
         raise InputError([Problem(str(path), "top level", "extends", f"a loop: {chain}")])
-    base = read_scenario_table(parent, _seen=(*_seen, path.resolve()))
-    for key, value in base.get("data", {}).items():
-        if isinstance(value, str) and not Path(value).is_absolute():
-            base["data"][key] = str((parent.parent / value).resolve())
+    if not parent.is_file():
+        shipped = ", ".join(sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml")))
+        expected = (
+            f"no scenario {parent_name!r}: neither a file beside this one nor a shipped "
+            f"scenario ({shipped})"
+        )
+        raise InputError([Problem(str(path), "top level", "extends", expected)])
+    base = read_scenario_table(parent, origins=origins, _seen=(*_seen, path.resolve()))
+    data = base.get("data", {})
+    for key, value in data.items() if isinstance(data, dict) else ():
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            data[key] = str((parent.parent / value).resolve())
+    _record_origins(raw, str(path), origins)
     return merge_tables(base, raw)
+
+
+def _record_origins(
+    table: dict[str, Any],
+    source: str,
+    origins: dict[tuple[str, ...], str] | None,
+    prefix: tuple[str, ...] = (),
+) -> None:
+    if origins is None:
+        return
+    for key, value in table.items():
+        origins[(*prefix, key)] = source
+        if isinstance(value, dict):
+            _record_origins(value, source, origins, (*prefix, key))
 
 
 def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -498,7 +660,12 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
     return merged
 
 
-def parse_scenario(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
+def parse_scenario(
+    raw: dict[str, Any],
+    *,
+    source: str = "<scenario>",
+    origins: dict[tuple[str, ...], str] | None = None,
+) -> Scenario:
     """Validate a scenario given as a mapping (as read from TOML).
 
     Parameters
@@ -507,6 +674,9 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenar
         Tables and keys as in a scenario file.
     source
         Name used in error messages.
+    origins
+        The file that set each key (see :func:`read_scenario_table`); a problem is reported
+        on that file, else on ``source``.
 
     Returns
     -------
@@ -520,20 +690,39 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenar
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(_problems(exc, source)) from None
+        raise InputError(_problems(exc, source, origins or {})) from None
 
 
-def _problems(exc: ValidationError, source: str) -> list[Problem]:
+def _problems(
+    exc: ValidationError, source: str, origins: dict[tuple[str, ...], str]
+) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = [str(part) for part in err["loc"]]
+        loc = tuple(str(part) for part in err["loc"])
         key = loc[-1] if loc else ""
         table = f"[{'.'.join(loc[:-1])}]" if len(loc) > 1 else "top level"
-        if err["type"] == "extra_forbidden":
-            expected = "unknown key; see siting/scenarios/default.toml for the keys"
-        elif err["type"] == "missing":
-            expected = "missing; this key is required"
-        else:
-            expected = f"{err['msg'].lower()}; got {err['input']!r}"
-        problems.append(Problem(source, table, key, expected))
+        # the file that set the key (a missing key is the top file's to add)
+        found = () if err["type"] == "missing" else range(len(loc), 0, -1)
+        where = next((origins[loc[:n]] for n in found if loc[:n] in origins), "")
+        problems.append(Problem(where or source, table, key, _expected(err)))
     return problems
+
+
+def _expected(err: Any) -> str:
+    """Say in words what a pydantic error means for a scenario key."""
+    kind, given = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key; see siting/scenarios/default.toml for the keys"
+    if kind == "missing":
+        return "missing; this key is required"
+    if kind == "string_too_short":
+        return "empty; expected a non-empty text (a file path for [data])"
+    if kind == "finite_number":
+        return f"expected a finite number, got {given!r}"
+    if kind in ("float_type", "int_type", "int_from_float"):
+        number = "an integer" if kind != "float_type" else "a number"
+        return f"expected {number}, got {type(given).__name__} {given!r}"
+    if kind in ("dict_type", "model_type"):
+        return f"expected a table, got {type(given).__name__} {given!r}"
+    bound = " (a bound that no real input comes near)" if kind == "less_than_equal" else ""
+    return f"{err['msg'].lower()}{bound}; got {given!r}"

@@ -26,7 +26,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
-import tomllib
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,21 @@ from siting import settings
 from siting.errors import InputError, Problem
 from siting.scenario import (
     Scenario,
+    check_data_files,
     data_paths,
     parse_scenario,
     read_scenario_table,
+    read_toml,
     resolve_scenario_path,
 )
 
+#: A sweep's name, used in its scenarios' names and output files.
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+#: Most draws a sweep may ask for (each is a scenario solved).
+MAX_DRAWS = 1_000_000
+
+#: Each distribution's required parameters; ``low`` and ``high`` also bound a normal draw.
 DISTRIBUTIONS = {
     "uniform": ("low", "high"),
     "normal": ("mean", "sd"),
@@ -113,12 +123,7 @@ def load_sweep(path: Path) -> Sweep:
         Naming the file, table and key of every problem.
     """
     source = str(path)
-    if not path.is_file():
-        raise InputError([Problem(source, "", "", "no such file")])
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(source, "", "", f"not valid TOML: {exc}")]) from None
+    raw = read_toml(Path(path), what="sweep TOML file")
     problems = _check_top(raw, source)
     if problems:
         raise InputError(problems)
@@ -132,7 +137,8 @@ def load_sweep(path: Path) -> Sweep:
             f"({shipped})"
         )
         raise InputError([Problem(source, "top level", "base", expected)])
-    base = read_scenario_table(base_path)
+    origins: dict[tuple[str, ...], str] = {}
+    base = read_scenario_table(base_path, origins=origins)
     base.setdefault("data", {})
     for key, value in list(base["data"].items()):
         if isinstance(value, str) and not Path(value).is_absolute():
@@ -156,8 +162,11 @@ def load_sweep(path: Path) -> Sweep:
         )
         for dotted, value in overrides.items():
             _set(table, dotted, value, source)
-        scenario = parse_scenario(table, source=f"{source} ({name})")
+            origins[tuple(dotted.split("."))] = f"{source} ({name})"
+        scenario = parse_scenario(table, source=f"{source} ({name})", origins=origins)
         paths = data_paths(scenario, base_path.parent)
+        if not hashes:
+            check_data_files(paths, source=str(base_path), origins=origins)
         files = tuple(str(p) for p in vars(paths).values())
         if files not in hashes:
             hashes[files] = paths.content_hash()
@@ -172,15 +181,36 @@ def _check_top(raw: dict[str, Any], source: str) -> list[Problem]:
     for key in sorted(set(raw) - known):
         expected = f"unknown key; expected one of {', '.join(sorted(known))}"
         problems.append(Problem(source, "top level", key, expected))
-    if not isinstance(raw.get("name"), str) or not raw.get("name"):
-        problems.append(Problem(source, "top level", "name", "missing; a sweep needs a name"))
-    for key, values in raw.get("grid", {}).items():
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        expected = f"expected a name of letters, digits, '_', '.' or '-', got {name!r}"
+        problems.append(Problem(source, "top level", "name", expected))
+    base = raw.get("base", "default")
+    if not isinstance(base, str) or not base.strip() or "\x00" in base:
+        expected = f"expected a shipped scenario name or a scenario file, got {base!r}"
+        problems.append(Problem(source, "top level", "base", expected))
+    for table in ("grid", "monte_carlo"):
+        if table in raw and not isinstance(raw[table], dict):
+            expected = f"expected a table, got {raw[table]!r}"
+            problems.append(Problem(source, "top level", table, expected))
+    grid = raw.get("grid", {})
+    for key, values in grid.items() if isinstance(grid, dict) else ():
         if not isinstance(values, list) or not values:
             expected = f"expected a non-empty list of values, got {values!r}"
             problems.append(Problem(source, "[grid]", key, expected))
+        elif bad := [v for v in values if not _finite_or_text(v)]:
+            expected = f"expected finite numbers, texts or booleans, got {bad[0]!r}"
+            problems.append(Problem(source, "[grid]", key, expected))
     if "grid" not in raw and "monte_carlo" not in raw:
-        problems.append(Problem(source, "", "", "expected a [grid] or [monte_carlo] table"))
+        expected = "expected a [grid] or [monte_carlo] table"
+        problems.append(Problem(source, "top level", "grid", expected))
     return problems
+
+
+def _finite_or_text(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int | str | bool)
 
 
 def _set(table: dict[str, Any], dotted: str, value: Any, source: str) -> None:
@@ -201,12 +231,19 @@ def _draws(spec: dict[str, Any] | None, source: str) -> list[dict[str, Any]]:
     where = "[monte_carlo]"
     draws, seed, params = spec.get("draws"), spec.get("seed"), spec.get("parameters", {})
     problems = []
-    if not isinstance(draws, int) or draws < 1:
-        problems.append(Problem(source, where, "draws", f"expected an integer ≥ 1, got {draws!r}"))
-    if not isinstance(seed, int):
-        problems.append(Problem(source, where, "seed", f"expected an integer, got {seed!r}"))
+    if not _is_int(draws) or not 1 <= draws <= MAX_DRAWS:
+        expected = f"expected an integer from 1 to {MAX_DRAWS:,}, got {draws!r}"
+        problems.append(Problem(source, where, "draws", expected))
+    if not _is_int(seed) or seed < 0:
+        expected = f"expected an integer ≥ 0, got {seed!r}"
+        problems.append(Problem(source, where, "seed", expected))
     for key in sorted(set(spec) - {"draws", "seed", "parameters"}):
-        problems.append(Problem(source, where, key, "unknown key"))
+        expected = "unknown key; expected draws, seed or parameters"
+        problems.append(Problem(source, where, key, expected))
+    if not isinstance(params, dict) or not params:
+        expected = f"expected a table of distributions by dotted key, got {params!r}"
+        problems.append(Problem(source, where, "parameters", expected))
+        params = {}
     for key, dist in params.items():
         problems += _check_distribution(dist, source, key)
     if problems:
@@ -218,16 +255,62 @@ def _draws(spec: dict[str, Any] | None, source: str) -> list[dict[str, Any]]:
     return out
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check_distribution(dist: Any, source: str, key: str) -> list[Problem]:
-    where = "[monte_carlo.parameters]"
+    where = f'[monte_carlo.parameters."{key}"]'
     if not isinstance(dist, dict) or dist.get("distribution") not in DISTRIBUTIONS:
         expected = f"expected {{ distribution = one of {', '.join(DISTRIBUTIONS)}, ... }}"
-        return [Problem(source, where, key, f"{expected}, got {dist!r}")]
-    needs = DISTRIBUTIONS[dist["distribution"]]
-    missing = [n for n in needs if n not in dist]
-    if missing:
-        return [Problem(source, where, key, f"missing {', '.join(missing)}")]
-    return []
+        got = dist.get("distribution") if isinstance(dist, dict) else dist
+        return [Problem(source, where, "distribution", f"{expected}, got {got!r}")]
+    kind = dist["distribution"]
+    needs = DISTRIBUTIONS[kind]
+    allowed = {"distribution", *needs, *(("low", "high") if kind == "normal" else ())}
+    problems = [
+        Problem(source, where, name, f"{kind}: missing; expected {', '.join(needs)}")
+        for name in needs
+        if name not in dist
+    ]
+    for name in sorted(set(dist) - allowed):
+        expected = f"unknown key for a {kind} distribution; expected {', '.join(sorted(allowed))}"
+        problems.append(Problem(source, where, name, expected))
+    if kind == "choice":
+        values = dist.get("values")
+        if "values" in dist and (not isinstance(values, list) or not values):
+            expected = f"expected a non-empty list of values, got {values!r}"
+            problems.append(Problem(source, where, "values", expected))
+        elif isinstance(values, list) and (bad := [v for v in values if not _finite_or_text(v)]):
+            expected = f"expected finite numbers, texts or booleans, got {bad[0]!r}"
+            problems.append(Problem(source, where, "values", expected))
+        return problems
+    numbers = {}
+    for name in sorted(allowed - {"distribution"}):
+        if name not in dist:
+            continue
+        value = dist[name]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            expected = f"expected a finite number, got {type(value).__name__} {value!r}"
+            problems.append(Problem(source, where, name, expected))
+        else:
+            numbers[name] = float(value)
+    low, high = numbers.get("low"), numbers.get("high")
+    if low is not None and high is not None and low > high:
+        expected = f"low ({low:g}) is above high ({high:g}); expected low ≤ high"
+        problems.append(Problem(source, where, "low", expected))
+    if numbers.get("sd", 0.0) < 0:
+        expected = f"expected a standard deviation ≥ 0, got {numbers['sd']:g}"
+        problems.append(Problem(source, where, "sd", expected))
+    mode = numbers.get("mode")
+    if mode is not None and low is not None and high is not None and not low <= mode <= high:
+        expected = f"expected a mode from low ({low:g}) to high ({high:g}), got {mode:g}"
+        problems.append(Problem(source, where, "mode", expected))
+    return problems
 
 
 def _draw(rng: np.random.Generator, dist: dict[str, Any]) -> Any:

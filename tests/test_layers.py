@@ -273,3 +273,54 @@ def test_unknown_coordinate_system(data_copy) -> None:
         InputError, match=r"line 2 .*field 'coords': expected one of 'wgs84', 'gcj02', got 'bd09'"
     ):
         _load(data_copy)
+
+
+@pytest.mark.parametrize("name", ["sites.csv", "hubs.csv", "provinces.csv"])
+def test_header_without_rows_is_rejected_by_name(data_copy, name) -> None:
+    data_copy(name, lambda t: t.splitlines()[0] + "\n")
+    what = {"sites.csv": "site", "hubs.csv": "hub", "provinces.csv": "province"}[name]
+    with pytest.raises(
+        InputError, match=rf"{name}: a header and no rows; expected at least one {what}"
+    ):
+        _load(data_copy)
+
+
+def test_csv_with_byte_order_mark_loads(data_copy) -> None:
+    path = data_copy.folder / "hubs.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(_load(data_copy).hubs) > 0
+
+
+@pytest.mark.parametrize(
+    ("encode", "message"),
+    [
+        (lambda t: t.encode("utf-16"), r"UTF-16 text; expected a CSV file of sites in UTF-8"),
+        (lambda t: t.encode() + "caf\xe9\n".encode("latin-1"), r"line \d+: byte 0xe9"),
+        (lambda t: t.encode() + b"\x00\x00", r"line \d+: a NUL byte"),
+    ],
+)
+def test_encodings_are_named(data_copy, encode, message) -> None:
+    path = data_copy.folder / "sites.csv"
+    path.write_bytes(encode(path.read_text(encoding="utf-8")))
+    with pytest.raises(InputError, match=rf"sites.csv: {message}"):
+        _load(data_copy)
+
+
+def test_self_intersecting_province_is_reported_as_such(data_copy) -> None:
+    """A bow-tie polygon is named as invalid geometry, not as points lying in no province."""
+    from shapely import Polygon
+
+    frame = gpd.read_file(DATA / "provinces.geojson")
+    i = int((frame["name_en"] == "Ningxia").to_numpy().nonzero()[0][0])
+    frame.loc[i, "geometry"] = Polygon([(105, 36), (107, 39), (107, 36), (105, 39)])
+    path = data_copy.folder / "provinces.geojson"
+    frame.to_file(path)
+    text = data_copy.scenario.read_text().replace(str(DATA / "provinces.geojson"), str(path))
+    data_copy.scenario.write_text(text)
+    with pytest.raises(
+        InputError,
+        match=rf"provinces.geojson: feature {i + 1} \(name_en 'Ningxia'\): field 'geometry': "
+        r"an invalid polygon \(Self-intersection",
+    ) as info:
+        _load(data_copy)
+    assert "no province" not in str(info.value)

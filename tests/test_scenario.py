@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from siting.errors import InputError
@@ -96,3 +98,81 @@ def test_hash_is_the_same_on_every_machine() -> None:
     }
     expected = "c9b97825d15cb1e37d6c77b13e2903668d2fd003b9cb891adc0e77a1973f9357"
     assert parse_scenario(raw).content_hash() == expected
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("demand", "inference_sla_ms", "inf", r"expected a finite number, got inf"),
+        ("training", "staff_per_mw", "nan", r"expected a finite number, got nan"),
+        ("costs", "capex_cny_per_mw", "1e300", r"less than or equal to 1000000000000"),
+        ("training", "min_cluster_mw", "true", r"expected a number, got bool True"),
+        ("costs", "discount_rate", '"0.08"', r"expected a number, got str '0.08'"),
+        ("latency", "fibre_km_per_ms", "400.0", r"less than or equal to 299.79"),
+        ("demand.hub_sla_ms", "beijing", "inf", r"expected a finite number"),
+        ("data", "sites", '""', r"field 'sites': empty"),
+    ],
+)
+def test_non_finite_absurd_and_mistyped_values(tmp_path, section, key, value, message) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "default"\nname = "s"\n[{section}]\n{key} = {value}\n')
+    with pytest.raises(InputError, match=rf"s.toml: \[{section}\]: field '{key}'"):
+        load_scenario(path)
+    with pytest.raises(InputError, match=message):
+        load_scenario(path)
+
+
+def test_integers_are_numbers() -> None:
+    raw = _raw()
+    raw["demand"]["training_mw"] = 600
+    assert parse_scenario(raw).demand.training_mw == 600.0
+
+
+def test_problem_in_a_parent_is_reported_on_the_parent(tmp_path) -> None:
+    (tmp_path / "parent.toml").write_text(
+        'extends = "default"\nname = "parent"\n[latency]\nspeed = 3\n'
+        "[costs]\ncarbon_cny_per_t = -1\n"
+    )
+    (tmp_path / "child.toml").write_text('extends = "parent.toml"\nname = "child"\n')
+    with pytest.raises(InputError) as info:
+        load_scenario(tmp_path / "child.toml")
+    text = str(info.value)
+    assert re.search(r"parent.toml: \[latency\]: field 'speed': unknown key", text), text
+    assert re.search(r"parent.toml: \[costs\]: field 'carbon_cny_per_t'", text), text
+    assert "child.toml" not in text
+
+
+def test_byte_order_mark_is_accepted(tmp_path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'extends = "default"\nname = "bom"\n')
+    assert load_scenario(path)[0].name == "bom"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('extends = "default"\nname = "x"\n'.encode("utf-16"), r"UTF-16 text; expected .*UTF-8"),
+        (b'name = "caf\xe9"\n', r"not UTF-8 text"),
+    ],
+)
+def test_encodings_are_named(tmp_path, data, message) -> None:
+    path = tmp_path / "enc.toml"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=rf"enc.toml: {message}"):
+        load_scenario(path)
+
+
+def test_missing_data_file_is_reported_on_the_scenario(tmp_path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('extends = "default"\nname = "s"\n[data]\nhubs = "nowhere.csv"\n')
+    with pytest.raises(
+        InputError, match=r"s.toml: \[data\]: field 'hubs': no such file: .*nowhere.csv"
+    ):
+        load_scenario(path)
+
+
+def test_unknown_parent_is_named(tmp_path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('extends = "nope"\nname = "s"\n')
+    with pytest.raises(InputError, match=r"s.toml: top level: field 'extends': no scenario 'nope'"):
+        load_scenario(path)

@@ -69,7 +69,7 @@ def test_grid_times_draws(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('[grid]\n"demand.training_mw" = [1.0]\n', r"field 'name': missing"),
+        ('[grid]\n"demand.training_mw" = [1.0]\n', r"field 'name': expected a name"),
         (
             'name = "x"\n[grid]\n"demand.training_mw" = []\n',
             r"\[grid\]: field 'demand.training_mw': expected a non-empty list",
@@ -84,12 +84,13 @@ def test_grid_times_draws(tmp_path) -> None:
         ),
         (
             'name = "x"\n[monte_carlo]\ndraws = 0\nseed = 1\n',
-            r"field 'draws': expected an integer ≥ 1",
+            r"field 'draws': expected an integer from 1 to",
         ),
         (
             'name = "x"\n[monte_carlo]\ndraws = 2\nseed = 1\n[monte_carlo.parameters]\n'
             '"costs.carbon_cny_per_t" = { distribution = "beta" }\n',
-            r"field 'costs.carbon_cny_per_t': expected \{ distribution = one of uniform",
+            r'parameters."costs.carbon_cny_per_t"\]: field \'distribution\': expected \{ '
+            r"distribution = one of uniform.*got 'beta'",
         ),
         ('name = "x"\n', r"expected a \[grid\] or \[monte_carlo\] table"),
         (
@@ -99,5 +100,46 @@ def test_grid_times_draws(tmp_path) -> None:
     ],
 )
 def test_bad_sweeps(tmp_path, body: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        load_sweep(_write(tmp_path, body))
+
+
+_MC = 'name = "x"\n[monte_carlo]\ndraws = 2\nseed = 1\n[monte_carlo.parameters]\n"{key}" = {dist}\n'
+
+
+@pytest.mark.parametrize(
+    ("dist", "message"),
+    [
+        ('{ distribution = "normal", mean = 1.0, sd = -0.2 }', r"field 'sd': .*≥ 0, got -0.2"),
+        ('{ distribution = "choice", values = [] }', r"field 'values': expected a non-empty"),
+        (
+            '{ distribution = "triangular", low = 0.1, mode = 0.9, high = 0.5 }',
+            r"field 'mode': expected a mode from low \(0.1\) to high \(0.5\), got 0.9",
+        ),
+        (
+            '{ distribution = "uniform", low = 2.0, high = 1.0 }',
+            r"field 'low': low \(2\) is above high \(1\)",
+        ),
+        (
+            '{ distribution = "uniform", low = "a", high = 1.0 }',
+            r"field 'low': expected a finite number, got str 'a'",
+        ),
+        (
+            '{ distribution = "uniform", low = 0.0, high = inf }',
+            r"field 'high': expected a finite number, got float inf",
+        ),
+        ('{ distribution = "uniform", low = 0.0 }', r"field 'high': uniform: missing"),
+        (
+            '{ distribution = "uniform", low = 0.0, high = 1.0, sd = 3 }',
+            r"field 'sd': unknown key for a uniform distribution",
+        ),
+        ('{ distribution = "gamma" }', r"field 'distribution': .*got 'gamma'"),
+        ("3.0", r"field 'distribution': .*got 3.0"),
+    ],
+)
+def test_bad_distributions_name_file_key_and_parameter(tmp_path, dist, message) -> None:
+    body = _MC.format(key="costs.power_price_multiplier", dist=dist)
+    with pytest.raises(InputError, match=r"s.toml: \[monte_carlo.parameters.\"costs.power_pr"):
+        load_sweep(_write(tmp_path, body))
     with pytest.raises(InputError, match=message):
         load_sweep(_write(tmp_path, body))
