@@ -16,9 +16,12 @@ import functools
 import json
 import logging
 import os
-import tempfile
+import signal
+import threading
 import time
-from collections.abc import Callable
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.errors import InfeasibleError
+from siting.errors import InfeasibleError, InputError, Problem
 from siting.model import build_model
 from siting.network import node_tables
 from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
@@ -46,6 +49,12 @@ SITE_COLUMNS = (
     "stranded_mw",
     "cost_total_cny",
 )
+
+#: The combined outputs of a batch, written when every scenario has a record.
+_COMBINED = ("results.parquet", "results.csv", "sites.parquet", "summary.json")
+
+#: Seconds to wait for an existing scheduler to answer.
+CONNECT_TIMEOUT_S = 10
 
 Task = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
@@ -182,27 +191,19 @@ def run_batch(
     -------
     BatchOutcome
     """
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
     records = out_dir / "scenarios"
-    records.mkdir(parents=True, exist_ok=True)
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]
     skipped = len(sweep.points) - len(todo)
     done = failed = 0
     compute_seconds = warmup_seconds = 0.0
     if todo:
         with contextlib.ExitStack() as stack:
-            if scheduler is None:
-                cluster = stack.enter_context(
-                    LocalCluster(
-                        n_workers=workers or os.cpu_count() or 1,
-                        threads_per_worker=1,
-                        processes=True,
-                        dashboard_address=None,
-                        silence_logs=logging.CRITICAL,  # failures are in the records
-                    )
-                )
-            client = stack.enter_context(Client(scheduler or cluster))
+            client = stack.enter_context(_client(scheduler, workers))
+            if not records.exists():  # only once the cluster is up; not left empty
+                records.mkdir(parents=True)
+                stack.callback(_remove_if_empty, records)
             warm = time.perf_counter()
             groups = {(_files(p.scenario), p.scenario.latency.model) for p in todo}
             for group in sorted(groups):  # every worker imports and reads its inputs at once
@@ -229,18 +230,91 @@ def run_batch(
                 if progress is not None:
                     progress(done, failed, len(todo) - done - failed)
             compute_seconds = time.perf_counter() - started
+    out_dir.mkdir(parents=True, exist_ok=True)
     table, sites, summary = combine(sweep, records)
-    table_tmp = _atomic_paths(
-        out_dir, ["results.parquet", "results.csv", "sites.parquet", "summary.json"]
-    )
-    table.to_parquet(table_tmp["results.parquet"], index=False)
-    table.to_csv(table_tmp["results.csv"], index=False)
-    site_files = dict.fromkeys(data_paths(p.scenario).sites for p in sweep.points)
-    write_geoparquet(located_sites(sites, site_files), table_tmp["sites.parquet"])
-    table_tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
-    for name, tmp in table_tmp.items():
-        os.replace(tmp, out_dir / name)
+    tmp = {n: out_dir / f".{n}.{uuid.uuid4().hex}" for n in _COMBINED}
+    try:
+        table.to_parquet(tmp["results.parquet"], index=False)
+        table.to_csv(tmp["results.csv"], index=False)
+        site_files = dict.fromkeys(data_paths(p.scenario).sites for p in sweep.points)
+        write_geoparquet(located_sites(sites, site_files), tmp["sites.parquet"])
+        tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
+        for name, path in tmp.items():
+            os.replace(path, out_dir / name)
+    finally:
+        for path in tmp.values():
+            path.unlink(missing_ok=True)
     return BatchOutcome(table, sites, summary, len(todo), skipped, compute_seconds, warmup_seconds)
+
+
+@contextlib.contextmanager
+def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """Connect to a scheduler, or start a local cluster, quietly and on free ports only.
+
+    The local scheduler listens on 127.0.0.1 on a port the system picks, and so does its
+    HTTP server (the dashboard is off), so batches never collide with each other or with
+    another Dask or Jupyter on the machine. Workers ignore Ctrl-C: the process that started
+    them handles it and shuts them down.
+
+    Raises
+    ------
+    InputError
+        If the scheduler cannot be reached.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
+        warnings.simplefilter("ignore")  # Dask's port and deprecation notes are not for users
+        if scheduler is not None:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout=CONNECT_TIMEOUT_S))
+            except (OSError, TimeoutError) as exc:
+                expected = (
+                    f"cannot reach a Dask scheduler there ({type(exc).__name__}: {exc}); "
+                    "expected the address of a running scheduler"
+                )
+                raise InputError([Problem(scheduler, "", "--scheduler", expected)]) from None
+        else:
+            with _workers_ignore_interrupts():
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=workers or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        scheduler_port=0,
+                        dashboard_address=None,
+                        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                        preload=[__name__],  # a restarted worker ignores Ctrl-C too
+                        silence_logs=logging.CRITICAL,  # failures are in the records
+                    )
+                )
+            client = stack.enter_context(Client(cluster))
+        yield client
+
+
+@contextlib.contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored (a disposition children inherit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask preload hook: make a worker process ignore Ctrl-C (see :func:`_client`)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # fails, as it should, once a record is in it
 
 
 def _needs_run(path: Path, retry_failed: bool) -> bool:
@@ -257,14 +331,12 @@ def _write_record(path: Path, point: SweepPoint, record: dict[str, Any]) -> None
         "scenario": public_dict(point.scenario),
         **record,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(json.dumps(json_safe(body), separators=(",", ":")) + "\n")
-    os.replace(tmp, path)
-
-
-def _atomic_paths(folder: Path, names: list[str]) -> dict[str, Path]:
-    return {name: folder / f".{name}.{os.getpid()}.tmp" for name in names}
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}")
+    try:
+        tmp.write_text(json.dumps(json_safe(body), separators=(",", ":")) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

@@ -6,12 +6,17 @@ Errors the user can fix are printed as one message, without a traceback, with ex
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from siting import __version__, settings
 from siting.errors import InputError, Problem, SitingError
+
+if TYPE_CHECKING:
+    from siting.scenario import Scenario
 
 _EPILOG = """\
 examples:
@@ -140,7 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     rob.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
     rob.add_argument(
         "--weights",
-        type=_numbers,
+        type=_weights,
         default=None,
         metavar="W,W,...",
         help="scenario probabilities (default: equal)",
@@ -225,13 +230,14 @@ def _parser() -> argparse.ArgumentParser:
     bat.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     bat.add_argument(
         "--workers",
-        type=int,
+        type=_count,
         default=None,
         metavar="N",
         help="worker processes of the local cluster (default: the number of cores)",
     )
     bat.add_argument(
         "--scheduler",
+        type=_address,
         default=None,
         metavar="ADDRESS",
         help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
@@ -301,10 +307,10 @@ def _solver_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--gap",
-        type=_positive,
+        type=_gap,
         default=None,
         metavar="G",
-        help=f"relative MIP gap to stop at (default: {settings.mip_gap:g})",
+        help=f"relative MIP gap to stop at, from 0 to below 1 (default: {settings.mip_gap:g})",
     )
 
 
@@ -312,23 +318,81 @@ def _solver_options(args: argparse.Namespace) -> dict[str, object]:
     return {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
 
 
-def _numbers(text: str) -> list[float]:
-    try:
-        return [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers, got {text!r}"
-        ) from None
-
-
-def _positive(text: str) -> float:
+def _number(text: str, expected: str = "a finite number") -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def _numbers(text: str) -> list[float]:
+    """Comma-separated finite numbers, at least one; integers stay integers."""
+    parts = [v.strip() for v in text.split(",")]
+    if not any(parts) or not all(parts):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, e.g. 4,6,8, got {text!r}"
+        )
+    values: list[float] = []
+    for part in parts:
+        try:
+            values.append(int(part))
+        except ValueError:
+            values.append(_number(part, "comma-separated finite numbers"))
+    return values
+
+
+def _weights(text: str) -> list[float]:
+    """Comma-separated non-negative finite numbers, not all zero."""
+    values = [float(v) for v in _numbers(text)]
+    if any(v < 0 for v in values) or not any(values):
+        raise argparse.ArgumentTypeError(
+            f"expected weights ≥ 0, not all zero, e.g. 0.7,0.3, got {text!r}"
+        )
+    return values
+
+
+def _positive(text: str) -> float:
+    value = _number(text, "a finite number > 0")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
+def _gap(text: str) -> float:
+    value = _number(text, "a relative gap from 0 to below 1, e.g. 0.001")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a relative gap from 0 to below 1, e.g. 0.001, got {text!r}"
+        )
+    return abs(value)  # -0.0 is 0
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return value
+
+
+def _address(text: str) -> str:
+    """Check a Dask scheduler address: ``tcp://host:port``, ``tls://…`` or ``host:port``."""
+    from urllib.parse import urlsplit
+
+    expected = f"expected a scheduler address like tcp://10.0.0.5:8786, got {text!r}"
+    url = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        port = url.port
+    except ValueError:
+        port = None
+    if url.scheme not in ("tcp", "tls") or not url.hostname or port is None or url.path:
+        raise argparse.ArgumentTypeError(expected)
+    return text if "://" in text else f"tcp://{text}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -357,6 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "batch": _batch,
     }
     try:
+        _preflight(args)
         return commands[args.command](args)
     except SitingError as exc:
         print(f"siting: error: {exc}", file=sys.stderr)
@@ -364,6 +429,86 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("siting: interrupted", file=sys.stderr)
         return 130
+
+
+def _preflight(args: argparse.Namespace) -> None:
+    """Check every output folder and every scenario a command names before any data loads.
+
+    Raises
+    ------
+    InputError
+        Naming the argument or file, the field and what was expected.
+    """
+    from siting.pipeline import check_output_folder
+    from siting.scenario import load_scenario
+
+    command = args.command
+    if command == "latency" and (
+        args.matrix == bool(args.places) or len(args.places) not in (0, 2)
+    ):
+        expected = f"expected either two places (FROM TO) or --matrix, got {args.places!r}"
+        raise InputError([Problem("latency", "", "FROM TO", expected)])
+    if command == "robust":
+        if len(args.scenarios) < 2:
+            expected = f"expected two or more scenarios, got {len(args.scenarios)}"
+            raise InputError([Problem("robust", "", "SCENARIO", expected)])
+        if args.weights is not None and len(args.weights) != len(args.scenarios):
+            expected = f"expected {len(args.scenarios)} weights, got {len(args.weights)}"
+            raise InputError([Problem("robust", "", "--weights", expected)])
+    refs = {
+        "compare": [args.left, args.right] if command == "compare" else [],
+        "audit": [args.built, args.under] if command == "audit" else [],
+        "robust": getattr(args, "scenarios", []),
+        "latency": [getattr(args, "scenario", None)],
+        "batch": [],
+    }.get(command, [getattr(args, "scenario", None)])
+    specs = [
+        load_scenario(ref)[0] for ref in refs if not (command == "audit" and ref == "existing")
+    ]
+    if command == "tradeoff":
+        _check_tradeoff(specs[0], args.param, args.values)
+    if command == "batch":
+        from siting.sweep import load_sweep
+
+        check_output_folder(args.out, option="--out")
+        args.loaded_sweep = load_sweep(args.sweep)
+        return
+    if command == "validate" or (command == "latency" and not args.matrix):
+        return
+    name = "-".join(["compare", *(s.name for s in specs)]) if command == "compare" else None
+    name = specs[0].name if command == "optimize" else name
+    check_output_folder(args.out or settings.out_dir, option="--out", name=name)
+    if hasattr(args, "maps"):
+        html = None if name is None else f"{name}.html"
+        check_output_folder(args.maps or settings.maps_dir, option="--maps", name=html)
+
+
+def _check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float]) -> None:
+    """Check that a trade-off's parameter is a scenario key and each value valid for it."""
+    import difflib
+
+    from siting.scenario import parse_scenario
+
+    base = spec.to_dict()
+    keys = sorted(
+        f"{table}.{key}"
+        for table, section in base.items()
+        if isinstance(section, dict) and table != "data"
+        for key, value in section.items()
+        if not isinstance(value, dict)
+    )
+    if parameter not in keys:
+        close = difflib.get_close_matches(parameter, keys, 1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        expected = (
+            f"unknown parameter{hint}; expected a dotted scenario key such as "
+            "demand.inference_sla_ms or costs.carbon_cny_per_t"
+        )
+        raise InputError([Problem("tradeoff", "", "--param", expected)])
+    section, _, key = parameter.partition(".")
+    for value in values:
+        variant = dict(base, **{section: dict(base[section], **{key: value})})
+        parse_scenario(variant, source=f"tradeoff --values {value:g}")
 
 
 def _optimize(args: argparse.Namespace) -> int:
@@ -427,9 +572,6 @@ def _latency(args: argparse.Namespace) -> int:
     from siting.pipeline import prepare, publish
     from siting.results import write_csv
 
-    if args.matrix == bool(args.places) or (args.places and len(args.places) != 2):
-        expected = "either two places (FROM TO) or --matrix"
-        raise InputError([Problem("latency", "", "FROM TO", expected)])
     prepared = prepare(args.scenario)
     lat = prepared.scenario.latency
     if args.matrix:
@@ -520,11 +662,6 @@ def _robust(args: argparse.Namespace) -> int:
     from siting.report import print_robust
     from siting.results import write_csv, write_tables
 
-    if len(args.scenarios) < 2:
-        raise InputError([Problem("robust", "", "SCENARIO", "expected two or more scenarios")])
-    if args.weights is not None and len(args.weights) != len(args.scenarios):
-        expected = f"expected {len(args.scenarios)} weights, got {len(args.weights)}"
-        raise InputError([Problem("robust", "", "--weights", expected)])
     report = robust_plan(
         args.scenarios, args.weights, criterion=args.criterion, **_solver_options(args)
     )
@@ -594,9 +731,8 @@ def _tradeoff(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from siting.batch import run_batch
     from siting.report import batch_progress, print_batch
-    from siting.sweep import load_sweep
 
-    sweep = load_sweep(args.sweep)
+    sweep = args.loaded_sweep  # loaded and checked by _preflight
     with batch_progress(len(sweep.points)) as update:
         outcome = run_batch(
             sweep,

@@ -8,6 +8,7 @@ output behind.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import math
 import os
@@ -406,6 +407,56 @@ def _summary(
     }
 
 
+def check_output_folder(folder: Path | str, *, option: str, name: str | None = None) -> None:
+    """Check, before any work, that outputs can be published under a folder.
+
+    Nothing is created: the nearest existing folder on the way is probed with a temporary
+    file that is removed at once.
+
+    Parameters
+    ----------
+    folder
+        The output folder (it need not exist yet).
+    option
+        The argument or setting that named it, for messages (``"--out"``).
+    name
+        If given, the entry that will be published in it (``"default"`` or
+        ``"default.html"``), which must not be in the way.
+
+    Raises
+    ------
+    InputError
+        If the folder is a file, lies under a file, or cannot be written; or if ``name`` is
+        in the way.
+    """
+    folder = Path(folder)
+    source = str(folder)
+    if "\x00" in source:
+        raise InputError([Problem(repr(source), "", option, "a NUL byte; expected a folder")])
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        where = "a file" if probe == folder else f"under a file ({probe})"
+        raise InputError([Problem(source, "", option, f"is {where}; expected a folder")])
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".siting-probe-", dir=probe)
+    except OSError as exc:
+        expected = f"cannot be written ({probe}: {exc.strerror}); expected a writable folder"
+        raise InputError([Problem(source, "", option, expected)]) from None
+    os.close(fd)
+    os.unlink(tmp)
+    if name is not None:
+        target = folder / name
+        wrong = (
+            target.is_dir() if target.suffix == ".html" else target.exists() and not target.is_dir()
+        )
+        if wrong:
+            kind = "folder" if target.is_dir() else "file"
+            expected = f"{target} is a {kind} in the way of the output; move or remove it"
+            raise InputError([Problem(source, "", option, expected)])
+
+
 def publish(
     name: str,
     out_dir: Path,
@@ -417,10 +468,11 @@ def publish(
 ) -> tuple[Path, Path | None]:
     """Write a run's files to ``out_dir/name/`` (and a map) all at once, or not at all.
 
-    ``write`` fills a hidden staging folder; only when it and the map are complete is the
-    folder moved into place (replacing an earlier one) and the map renamed to
-    ``maps_dir/name.html``. On any error the staging files are removed and earlier outputs
-    stay as they were.
+    ``write`` fills a hidden staging folder beside the output; only when it and the map are
+    complete is the folder renamed into place (replacing an earlier one) and the map renamed
+    to ``maps_dir/name.html``. Runs publishing the same name at once never fail for it and
+    leave no staging folder: the last to finish wins, and each output is whole. On any error
+    (or an interrupt) the staging files are removed and earlier outputs stay as they were.
 
     Parameters
     ----------
@@ -442,12 +494,11 @@ def publish(
     tuple of Path and Path or None
         The output folder and the map.
     """
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; published folders are not
-    map_tmp = None
+    staging = out_dir / f".{name}.staging-{uuid.uuid4().hex}"
+    staging.mkdir()  # mode from the umask, as any published folder
+    map_tmp = map_path = None
     try:
         write(staging)
         if fmap is not None:
@@ -455,27 +506,56 @@ def publish(
             maps_dir.mkdir(parents=True, exist_ok=True)
             map_tmp = maps_dir / f".{name}.{uuid.uuid4().hex}.html"
             save_map(fmap, map_tmp, offline=offline)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        final = _swap_into_place(staging, out_dir / name)
+        if map_tmp is not None and maps_dir is not None:
+            map_path = maps_dir / f"{name}.html"
+            os.replace(map_tmp, map_path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already unless something failed
         if map_tmp is not None:
             map_tmp.unlink(missing_ok=True)
-        raise
-    final = out_dir / name
-    old = out_dir / f".{name}.old-{uuid.uuid4().hex}"
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    map_path = None
-    if map_tmp is not None and maps_dir is not None:
-        map_path = maps_dir / f"{name}.html"
-        os.replace(map_tmp, map_path)
-    shutil.rmtree(old, ignore_errors=True)
     return final, map_path
 
 
+def _swap_into_place(staging: Path, final: Path) -> Path:
+    """Rename a finished folder to ``final``, moving an earlier one aside and deleting it.
+
+    Other processes may publish ``final`` at the same time: a rename that finds the name
+    taken moves the current holder aside and tries again, and one whose holder was moved
+    away meanwhile just tries again, so no publisher fails.
+    """
+    retired = []
+    try:
+        while True:
+            try:
+                staging.rename(final)
+                return final
+            except OSError as exc:
+                if exc.errno == errno.ENOTDIR:
+                    expected = "a file is in the way of the output folder; move or remove it"
+                    raise InputError([Problem(str(final), "", "", expected)]) from None
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR):
+                    raise
+            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex}"
+            try:
+                final.rename(old)
+            except FileNotFoundError:
+                continue  # another publisher moved it first
+            retired.append(old)
+    finally:
+        for old in retired:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def write_json(path: Path, data: Any) -> None:
-    """Write data as indented UTF-8 JSON, NaN and infinities as ``null``."""
-    path.write_text(json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    """Write data as indented UTF-8 JSON, NaN and infinities as ``null``, atomically."""
+    text = json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n"
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def json_safe(value: Any) -> Any:

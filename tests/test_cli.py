@@ -208,3 +208,60 @@ def test_repo_layout() -> None:
         "docs/model.md",
     ):
         assert (REPO / name).exists(), name
+
+
+# Runs the CLI with one stage replaced by a function that interrupts the process as a
+# terminal's Ctrl-C would (SIGINT) when the stage starts, or after it ran with "after".
+_INTERRUPT = """
+import importlib, os, signal, sys, time
+
+def interrupt():
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(60)  # the signal ends this
+
+if __name__ == "__main__":
+    target, when, *argv = sys.argv[1:]
+    module, name = target.split(":")
+    module = importlib.import_module(module)
+    original = getattr(module, name)
+
+    def stage(*args, **kwargs):
+        if when == "before":
+            interrupt()
+        result = original(*args, **kwargs)
+        interrupt()
+        return result
+
+    setattr(module, name, stage)
+    from siting.cli import main
+
+    sys.exit(main(argv))
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "when"),
+    [
+        ("siting.pipeline:load_inputs", "before"),
+        ("siting.pipeline:solve", "before"),
+        ("siting.pipeline:make_map", "before"),
+        ("siting.pipeline:write_tables", "after"),
+        ("siting.pipeline:save_map", "after"),
+    ],
+)
+def test_interrupt_at_any_stage_exits_130_with_one_line(tiny, tmp_path, target, when) -> None:
+    script = tmp_path / "interrupt.py"
+    script.write_text(_INTERRUPT)
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    argv = ["optimize", str(tiny / "boom.toml"), "--out", str(out), "--maps", str(maps)]
+    result = subprocess.run(
+        [sys.executable, str(script), target, when, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "siting: interrupted\n"
+    for folder in (out, maps):  # nothing written, not even a staging file
+        assert not folder.exists() or list(folder.rglob("*")) == []
