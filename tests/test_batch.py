@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import cloudpickle
 import distributed  # noqa: F401 - its config defaults must exist before dask.config.set
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from siting.batch import run_batch, solve_point
+from siting.cli import main
 from siting.sweep import load_sweep
 
 
@@ -91,3 +97,144 @@ def test_costs_rise_with_carbon_price(tiny, tmp_path) -> None:
         index="demand.inference_sla_ms", columns="costs.carbon_cny_per_t", values="total_cost_cny"
     )
     assert (by_sla[200.0] > by_sla[0.0]).all()
+
+
+@pytest.fixture
+def port_8787():
+    """Hold Dask's default dashboard port, as a Jupyter or another Dask would."""
+    import errno
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("0.0.0.0", 8787))
+        sock.listen()
+    except OSError as exc:  # someone else holds it already: just as good
+        assert exc.errno == errno.EADDRINUSE
+    yield
+    sock.close()
+
+
+def _two_point_sweep(tiny, name: str) -> Path:
+    path = tiny / f"{name}.toml"
+    path.write_text(
+        f'name = "{name}"\nbase = "shift.toml"\n[grid]\n"demand.inference_sla_ms" = [5.0, 10.0]\n'
+    )
+    return path
+
+
+def test_two_batches_at_once_with_port_8787_taken(tiny, tmp_path, port_8787) -> None:
+    runs = []
+    for name in ("one", "two"):
+        argv = ["batch", str(_two_point_sweep(tiny, name)), "--out", str(tmp_path / name)]
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "siting", *argv, "--workers", "1"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for run, name in zip(runs, ("one", "two"), strict=True):
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+        assert "Traceback" not in err and "8787" not in err and "arn" not in err, err
+        table = pd.read_csv(tmp_path / name / "results.csv")
+        assert (table["status"] == "ok").all() and len(table) == 2
+
+
+def test_batch_in_process_with_port_8787_taken(tiny, tmp_path, port_8787) -> None:
+    """pytest turns warnings into errors: Dask must not even warn about the port."""
+    outcome = run_batch(load_sweep(_two_point_sweep(tiny, "p")), tmp_path / "b", workers=1)
+    assert outcome.ran == 2
+
+
+def test_unreachable_scheduler_is_one_clear_error_and_leaves_nothing(
+    tiny, tmp_path, monkeypatch, capsys
+) -> None:
+    import socket
+
+    import siting.batch
+
+    monkeypatch.setattr(siting.batch, "CONNECT_TIMEOUT_S", 1)
+    with socket.socket() as free:  # a port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    out = tmp_path / "out"
+    argv = ["batch", str(_two_point_sweep(tiny, "u")), "--out", str(out)]
+    assert main([*argv, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        rf"siting: error: tcp://127.0.0.1:{port}: field '--scheduler': cannot reach a Dask "
+        r"scheduler there .*; expected the address of a running scheduler\n",
+        err.splitlines(keepends=True)[-1],
+    ), err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scheduler", "notaurl"], r"argument --scheduler: expected a scheduler address"),
+        (["--scheduler", "http://x:1"], r"argument --scheduler: expected a scheduler address"),
+        (["--workers=-1"], r"argument --workers: expected a whole number ≥ 1, got '-1'"),
+        (["--workers", "0"], r"argument --workers: expected a whole number ≥ 1, got '0'"),
+        (["--workers", "1.5"], r"argument --workers: expected a whole number ≥ 1"),
+    ],
+)
+def test_batch_arguments_rejected_up_front(tiny, tmp_path, capsys, args, message) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        main(["batch", str(_two_point_sweep(tiny, "a")), "--out", str(out), *args])
+    assert info.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not out.exists()
+
+
+def test_batch_out_that_is_a_file(tiny, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    out.write_text("x")
+    assert main(["batch", str(_two_point_sweep(tiny, "f")), "--out", str(out)]) == 2
+    assert "field '--out': is a file; expected a folder" in capsys.readouterr().err
+
+
+_SLOW_BATCH = """
+import functools, os, sys, time
+
+def slow(scenario, options):
+    open(os.environ["SITING_TEST_MARK"], "a").close()
+    time.sleep(300)
+
+if __name__ == "__main__":
+    import siting.batch
+    siting.batch.run_batch = functools.partial(siting.batch.run_batch, task=slow)
+    from siting.cli import main
+
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_of_a_batch_exits_130_without_worker_tracebacks(tiny, tmp_path) -> None:
+    """SIGINT to the whole process group (what a terminal's Ctrl-C does) while workers solve."""
+    import signal
+    import time
+
+    script, mark = tmp_path / "slow.py", tmp_path / "started"
+    script.write_text(_SLOW_BATCH)
+    argv = ["batch", str(_two_point_sweep(tiny, "i")), "--out", str(tmp_path / "o")]
+    run = subprocess.Popen(
+        [sys.executable, str(script), *argv, "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "SITING_TEST_MARK": str(mark)},
+    )
+    while not mark.exists() and run.poll() is None:  # a worker is inside the task
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert err.splitlines()[-1] == "siting: interrupted"
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").rglob("*"))
