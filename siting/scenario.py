@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siting import settings
+from siting._validate import read_text
 from siting.errors import InputError, Problem
 
 #: Upper bounds that no real input comes near; they keep absurd values (1e300) from reaching
@@ -518,7 +519,7 @@ def check_data_files(
         raise InputError(problems)
 
 
-def read_toml(path: Path, *, what: str = "file") -> dict[str, Any]:
+def read_toml(path: Path, *, what: str = "TOML file") -> dict[str, Any]:
     """Read a TOML file (UTF-8, with or without a byte-order mark).
 
     Parameters
@@ -526,7 +527,7 @@ def read_toml(path: Path, *, what: str = "file") -> dict[str, Any]:
     path
         The file.
     what
-        What the file is, for the message when it is missing.
+        What the file should be, for messages.
 
     Returns
     -------
@@ -537,18 +538,7 @@ def read_toml(path: Path, *, what: str = "file") -> dict[str, Any]:
     InputError
         If the file is missing, not UTF-8 text or not valid TOML.
     """
-    if not path.is_file():
-        kind = "a folder" if path.is_dir() else "no such file"
-        raise InputError([Problem(str(path), "", "", f"{kind}; expected a {what}")])
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        expected = "UTF-16 text; expected UTF-8 (save the file as UTF-8)"
-        raise InputError([Problem(str(path), "", "", expected)])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        expected = f"not UTF-8 text (byte {exc.start}); expected a UTF-8 TOML file"
-        raise InputError([Problem(str(path), "", "", expected)]) from None
+    text = read_text(path, what=f"a {what}")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -588,7 +578,10 @@ def read_scenario_table(
     """
     if not path.is_file() and not path.is_dir():
         shipped = sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml"))
-        expected = f"no such file (shipped scenarios: {', '.join(shipped)})"
+        expected = (
+            f"no such file; expected a scenario TOML file or a shipped scenario "
+            f"({', '.join(shipped)})"
+        )
         raise InputError([Problem(str(path), "", "", expected)])
     raw = read_toml(path, what="scenario TOML file")
     parent_name = raw.pop("extends", None)
