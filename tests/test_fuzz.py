@@ -268,6 +268,17 @@ CSV_BAD = {
 }
 
 
+#: Columns a file may leave out.
+OPTIONAL_COLUMNS = {"tariff_cny_kwh", "headroom_confidence", "demand_confidence"}
+
+
+def _drop_column(text: str, column: str) -> str:
+    import io
+
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    return frame.drop(columns=column).to_csv(index=False, lineterminator="\n")
+
+
 def _set_cell(text: str, row: int, column: str, value: str) -> str:
     import csv
     import io
@@ -323,13 +334,8 @@ def csv_cases(rng: random.Random) -> list[Case]:
             files = {"s.toml": _data_scenario(), name: data}
             api = (reader, name) if reader else None
             cases.append(Case(f"csv-{name}-{kind}", _opt(), files, name, None, "data", api))
-        missing = header.split(",")[rng.randrange(1, 3)]
-        drop = header.split(",").index(missing)
-        lines = [
-            ",".join(c for i, c in enumerate(line.split(",")) if i != drop)
-            for line in text.splitlines()
-        ]
-        files = {"s.toml": _data_scenario(), name: ("\n".join(lines) + "\n").encode()}
+        missing = rng.choice([c for c in columns if c not in OPTIONAL_COLUMNS])
+        files = {"s.toml": _data_scenario(), name: _drop_column(text, missing).encode()}
         cases.append(Case(f"csv-{name}-no-{missing}", _opt(), files, name, missing, "data"))
         duplicated = text + first + "\n"
         files = {"s.toml": _data_scenario(), name: duplicated.encode()}
