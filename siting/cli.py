@@ -504,7 +504,7 @@ def _check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float]) -> 
             f"unknown parameter{hint}; expected a dotted scenario key such as "
             "demand.inference_sla_ms or costs.carbon_cny_per_t"
         )
-        raise InputError([Problem("tradeoff", "", "--param", expected)])
+        raise InputError([Problem("tradeoff --param", "", parameter, expected)])
     section, _, key = parameter.partition(".")
     for value in values:
         variant = dict(base, **{section: dict(base[section], **{key: value})})
