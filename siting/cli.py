@@ -6,14 +6,17 @@ Errors the user can fix are printed as one message, without a traceback, with ex
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from siting import __version__, settings
-from siting.errors import InputError, Problem, SitingError
+from siting.errors import InputError, Problem, SitingError, counted
 
 if TYPE_CHECKING:
     from siting.scenario import Scenario
@@ -33,7 +36,11 @@ examples:
   siting tradeoff --param demand.inference_sla_ms --values 4,6,8,10,15,20
   siting batch sweeps/uncertain-2027.toml --out out/uncertain --workers 2
 
-exit status: 0 success, 2 bad input, infeasible scenario or solver failure
+  siting scenarios                         the shipped scenarios and what they assume
+  siting optimize --json --no-map          the summary as JSON; tables only
+
+exit status: 0 success, 2 bad input, infeasible scenario or solver failure, 3 with --strict
+when a plan is not proven optimal (the solver stopped at its time limit), 130 interrupted
 """
 
 
@@ -62,9 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     _scenario_argument(opt)
     _output_arguments(opt, maps=True)
-    _map_arguments(opt)
+    _map_arguments(opt, optional=True)
     _solver_arguments(opt)
-    opt.add_argument("--quiet", action="store_true", help="print only where outputs went")
 
     cmp = sub.add_parser(
         "compare",
@@ -101,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         help="scenario whose latency parameters and layers apply (default: 'default')",
     )
     _output_arguments(lat)
+    _print_arguments(lat)
 
     val = sub.add_parser(
         "validate",
@@ -108,6 +115,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Read and validate a scenario and every input layer it names.",
     )
     _scenario_argument(val)
+    _print_arguments(val)
+
+    sce = sub.add_parser(
+        "scenarios",
+        help="list the shipped scenarios with their descriptions",
+        description="List the scenarios shipped with siting, by name, with their descriptions.",
+    )
+    _print_arguments(sce)
 
     aud = sub.add_parser(
         "audit",
@@ -129,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
         "--under", required=True, metavar="SCENARIO", help="scenario the capacity is used under"
     )
     _output_arguments(aud, maps=True)
-    _map_arguments(aud)
+    _map_arguments(aud, optional=True)
     _solver_arguments(aud)
 
     rob = sub.add_parser(
@@ -249,6 +264,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--json", action="store_true", help="print the result as JSON on standard output"
+    )
+    group.add_argument(
+        "--quiet", action="store_true", help="print only where outputs went (no summary)"
+    )
+
+
 def _scenario_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "scenario",
@@ -277,7 +302,11 @@ def _output_arguments(parser: argparse.ArgumentParser, *, maps: bool = False) ->
         )
 
 
-def _map_arguments(parser: argparse.ArgumentParser) -> None:
+def _map_arguments(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    if optional:
+        parser.add_argument(
+            "--no-map", action="store_true", help="write the tables only, no map (faster)"
+        )
     parser.add_argument(
         "--tiles",
         choices=("none", "osm"),
@@ -292,6 +321,12 @@ def _map_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _solver_arguments(parser: argparse.ArgumentParser) -> None:
+    _print_arguments(parser)
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 3 unless every plan is proven optimal within --gap",
+    )
     parser.add_argument(
         "--solver",
         choices=settings.SOLVERS,
@@ -406,7 +441,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on an error the user can fix.
+        0 on success, 2 on an error the user can fix, 3 with ``--strict`` when a plan is not
+        proven optimal, 130 when interrupted.
     """
     args = _parser().parse_args(argv)
     commands = {
@@ -419,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "whynot": _whynot,
         "tradeoff": _tradeoff,
         "batch": _batch,
+        "scenarios": _scenarios,
     }
     try:
         _preflight(args)
@@ -429,6 +466,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("siting: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _preflight(args: argparse.Namespace) -> None:
@@ -461,6 +501,7 @@ def _preflight(args: argparse.Namespace) -> None:
         "robust": getattr(args, "scenarios", []),
         "latency": [getattr(args, "scenario", None)],
         "batch": [],
+        "scenarios": [],
     }.get(command, [getattr(args, "scenario", None)])
     specs = [
         load_scenario(ref)[0] for ref in refs if not (command == "audit" and ref == "existing")
@@ -473,7 +514,7 @@ def _preflight(args: argparse.Namespace) -> None:
         check_output_folder(args.out, option="--out")
         args.loaded_sweep = load_sweep(args.sweep)
         return
-    if command == "validate" or (command == "latency" and not args.matrix):
+    if command in ("validate", "scenarios") or (command == "latency" and not args.matrix):
         return
     name = "-".join(["compare", *(s.name for s in specs)]) if command == "compare" else None
     name = specs[0].name if command == "optimize" else name
@@ -515,115 +556,129 @@ def _optimize(args: argparse.Namespace) -> int:
     from siting.pipeline import optimize
     from siting.report import print_summary
 
-    run = optimize(
-        args.scenario,
-        out_dir=args.out,
-        maps_dir=args.maps,
-        tiles=args.tiles,
-        cdn=args.cdn,
-        **_solver_options(args),
-    )
-    if args.quiet:
-        print(f"{run.table_dir}\n{run.map_path}")
-    else:
-        print_summary(run)
-    return 0
+    with _stages(args, "optimize") as stage:
+        run = optimize(
+            args.scenario,
+            out_dir=args.out,
+            maps_dir=args.maps,
+            tiles=args.tiles,
+            cdn=args.cdn,
+            map=not args.no_map,
+            progress=stage,
+            **_solver_options(args),
+        )
+    data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
+    _emit(args, lambda: print_summary(run), data, [run.table_dir, run.map_path])
+    return _verdict(args, [(run.scenario.name, run.results.kpis)])
 
 
 def _compare(args: argparse.Namespace) -> int:
     from siting.maps import make_comparison_map
     from siting.pipeline import optimize, publish, write_json
+    from siting.report import print_compare
 
-    left, right = (
-        optimize(ref, write=False, **_solver_options(args)) for ref in (args.left, args.right)
-    )
-    names = (left.scenario.name, right.scenario.name)
-    about = (left.scenario.description, right.scenario.description)
-    page = make_comparison_map(
-        left.results, right.results, titles=names, descriptions=about, tiles=args.tiles
-    )
-
-    def write(folder: Path) -> None:
-        for run in (left, right):
-            write_json(folder / f"summary-{run.scenario.name}.json", run.summary)
-
-    folder, map_path = publish(
-        f"compare-{names[0]}-{names[1]}",
-        Path(args.out or settings.out_dir),
-        write,
-        fmap=page,
-        maps_dir=args.maps,
-        offline=not args.cdn,
-    )
-    for run in (left, right):
-        k = run.results.kpis
-        print(
-            f"{run.scenario.name}: {k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr, training "
-            f"{k['training_mw']:,.0f} MW, inference {k['inference_mw']:,.0f} MW, stranded "
-            f"{k['stranded_mw']:,.0f} MW"
+    with _stages(args, "compare") as stage:
+        left, right = (
+            optimize(ref, write=False, progress=stage, **_solver_options(args))
+            for ref in (args.left, args.right)
         )
-    print(f"Map: {map_path}   Summaries: {folder}/")
-    return 0
+        names = (left.scenario.name, right.scenario.name)
+        stage("map")
+        about = (left.scenario.description, right.scenario.description)
+        page = make_comparison_map(
+            left.results, right.results, titles=names, descriptions=about, tiles=args.tiles
+        )
+
+        def write(folder: Path) -> None:
+            for run in (left, right):
+                write_json(folder / f"summary-{run.scenario.name}.json", run.summary)
+
+        folder, map_path = publish(
+            f"compare-{names[0]}-{names[1]}",
+            Path(args.out or settings.out_dir),
+            write,
+            fmap=page,
+            maps_dir=args.maps,
+            offline=not args.cdn,
+        )
+    data = {"scenarios": [left.summary, right.summary], "tables": folder, "map": map_path}
+    _emit(args, lambda: print_compare([left, right], folder, map_path), data, [folder, map_path])
+    return _verdict(args, [(run.scenario.name, run.results.kpis) for run in (left, right)])
 
 
 def _latency(args: argparse.Namespace) -> int:
     from siting.analysis import latency_between, latency_table
-    from siting.latency import LAYERS
     from siting.pipeline import prepare, publish
+    from siting.report import print_latency, print_latency_matrix
     from siting.results import write_csv
 
-    prepared = prepare(args.scenario)
-    lat = prepared.scenario.latency
-    if args.matrix:
-        table = latency_table(prepared)
+    with _stages(args, "latency") as stage:
+        stage("load")
+        prepared = prepare(args.scenario)
+        lat = prepared.scenario.latency
+        if not args.matrix:
+            result = latency_between(prepared, *args.places)
+        else:
+            table = latency_table(prepared)
 
-        def write(folder: Path) -> None:
-            write_csv(table, folder / "matrix.csv")
-            column = f"{lat.layer}_rtt_ms"
-            wide = table.pivot(index="hub_id", columns="site_id", values=column)
-            write_csv(wide.reset_index(), folder / f"{column}.csv")
+            def write(folder: Path) -> None:
+                write_csv(table, folder / "matrix.csv")
+                column = f"{lat.layer}_rtt_ms"
+                wide = table.pivot(index="hub_id", columns="site_id", values=column)
+                write_csv(wide.reset_index(), folder / f"{column}.csv")
 
-        name = f"latency-{prepared.scenario.name}"
-        folder, _ = publish(name, Path(args.out or settings.out_dir), write)
-        within = ", ".join(
-            f"{layer} {int((table[f'{layer}_rtt_ms'] <= table['sla_rtt_ms'] + 1e-9).sum())}"
-            for layer in LAYERS
-        )
-        print(
-            f"{len(table)} hub-site pairs ({lat.model} model); within the round-trip SLA at "
-            f"each layer: {within} (the scenario checks the {lat.layer} layer). "
-            f"Tables: {folder}/"
-        )
+            name = f"latency-{prepared.scenario.name}"
+            folder, _ = publish(name, Path(args.out or settings.out_dir), write)
+    if not args.matrix:
+        data = {
+            "from": result.names[0],
+            "to": result.names[1],
+            "model": lat.model,
+            "scenario_layer": lat.layer,
+            "route_km": result.route_km,
+            "hops": result.hops,
+            "one_way_ms": result.one_way_ms,
+            "round_trip_ms": {k: 2 * v for k, v in result.one_way_ms.items()},
+            "fibre_floor_one_way_ms": result.floor_one_way_ms,
+        }
+        rtt = 2 * result.one_way_ms[lat.layer]
+        line = f"{result.names[0]} -> {result.names[1]}: {rtt:.2f} ms round trip ({lat.layer})"
+        _emit(args, lambda: print_latency(result, lat), data, [], quiet_line=line)
         return 0
-    result = latency_between(prepared, *args.places)
-    print(f"{result.names[0]} -> {result.names[1]} ({lat.model} model)")
-    if result.route is not None:
-        route = result.route
-        print(f"  backbone path: {route.km:,.0f} km, {route.hops} hops: {' - '.join(route.names)}")
-    print(f"  modelled route: {result.route_km:,.0f} km, {result.hops:.4g} hops")
-    floor = result.floor_one_way_ms
-    print(f"  fibre floor (great circle): one-way {floor:.2f} ms, round trip {2 * floor:.2f} ms")
-    print(f"  {'layer':<10}{'one-way ms':>12}{'round trip ms':>15}")
-    for layer, ms in result.one_way_ms.items():
-        mark = "  <- scenario layer" if layer == lat.layer else ""
-        print(f"  {layer:<10}{ms:>12.2f}{2 * ms:>15.2f}{mark}")
-    print(
-        f"  from a user terminal add {lat.access_one_way_ms:g} ms one-way access "
-        f"({2 * lat.access_one_way_ms:g} ms round trip), and {lat.inter_operator_one_way_ms:g} "
-        "ms one-way more across operators"
-    )
+    data = {"pairs": len(table), "tables": folder}
+    _emit(args, lambda: print_latency_matrix(table, lat, folder), data, [folder])
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     from siting.pipeline import prepare
 
-    prepared = prepare(args.scenario)
+    with _stages(args, "validate") as stage:
+        stage("load")
+        prepared = prepare(args.scenario)
     inst = prepared.instance
-    print(
-        f"{prepared.path}: valid · {inst.n_sites} sites, {inst.n_hubs} hubs, "
-        f"{inst.n_pairs} hub-site pairs within the SLA"
+    data = {
+        "scenario": str(prepared.path),
+        "valid": True,
+        "sites": inst.n_sites,
+        "hubs": inst.n_hubs,
+        "pairs_within_sla": inst.n_pairs,
+    }
+    text = (
+        f"{prepared.path}: valid · {counted(inst.n_sites, 'site')}, "
+        f"{counted(inst.n_hubs, 'hub')}, "
+        f"{counted(inst.n_pairs, 'hub-site pair')} within the SLA"
     )
+    _emit(args, lambda: print(text), data, [])
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from siting.report import print_scenarios
+    from siting.scenario import shipped_scenarios
+
+    rows = shipped_scenarios()
+    _emit(args, lambda: print_scenarios(rows), rows, [], quiet_line="\n".join(rows))
     return 0
 
 
@@ -634,26 +689,31 @@ def _audit(args: argparse.Namespace) -> int:
     from siting.report import print_audit
     from siting.results import write_csv, write_tables
 
-    result = audit(args.built, args.under, **_solver_options(args))
-    name = f"audit-{result.built_name}-under-{result.under_name}"
+    with _stages(args, "audit") as stage:
+        stage("solve")
+        result = audit(args.built, args.under, **_solver_options(args))
+        name = f"audit-{result.built_name}-under-{result.under_name}"
 
-    def write(folder: Path) -> None:
-        write_tables(result.results, folder)
-        write_csv(result.sites, folder / "audit_sites.csv")
-        write_csv(result.provinces, folder / "audit_provinces.csv")
-        write_json(folder / "summary.json", result.summary)
+        def write(folder: Path) -> None:
+            write_tables(result.results, folder)
+            write_csv(result.sites, folder / "audit_sites.csv")
+            write_csv(result.provinces, folder / "audit_provinces.csv")
+            write_json(folder / "summary.json", result.summary)
 
-    title = f"{result.built_name} built, used under {result.under_name}"
-    folder, map_path = publish(
-        name,
-        Path(args.out or settings.out_dir),
-        write,
-        fmap=make_map(result.results, title=title, tiles=args.tiles),
-        maps_dir=args.maps,
-        offline=not args.cdn,
-    )
-    print_audit(result, folder, map_path)
-    return 0
+        title = f"{result.built_name} built, used under {result.under_name}"
+        stage("map")
+        fmap = None if args.no_map else make_map(result.results, title=title, tiles=args.tiles)
+        folder, map_path = publish(
+            name,
+            Path(args.out or settings.out_dir),
+            write,
+            fmap=fmap,
+            maps_dir=args.maps,
+            offline=not args.cdn,
+        )
+    data = {**result.summary, "tables": folder, "map": map_path}
+    _emit(args, lambda: print_audit(result, folder, map_path), data, [folder, map_path])
+    return _verdict(args, [(name, result.results.kpis)])
 
 
 def _robust(args: argparse.Namespace) -> int:
@@ -662,20 +722,36 @@ def _robust(args: argparse.Namespace) -> int:
     from siting.report import print_robust
     from siting.results import write_csv, write_tables
 
-    report = robust_plan(
-        args.scenarios, args.weights, criterion=args.criterion, **_solver_options(args)
-    )
+    with _stages(args, "robust") as stage:
+        stage("solve")
+        report = robust_plan(
+            args.scenarios, args.weights, criterion=args.criterion, **_solver_options(args)
+        )
 
-    def write(folder: Path) -> None:
-        write_csv(report.table, folder / "plans.csv")
-        for name, results in zip(report.names, report.results, strict=True):
-            (folder / name).mkdir()
-            write_tables(results, folder / name)
-        write_json(folder / "summary.json", report.summary)
+        def write(folder: Path) -> None:
+            write_csv(report.table, folder / "plans.csv")
+            for name, results in zip(report.names, report.results, strict=True):
+                (folder / name).mkdir()
+                write_tables(results, folder / name)
+            write_json(folder / "summary.json", report.summary)
 
-    folder, _ = publish(f"robust-{args.criterion}", Path(args.out or settings.out_dir), write)
-    print_robust(report, folder)
-    return 0
+        name = _robust_name(args.criterion, report.names)
+        folder, _ = publish(name, Path(args.out or settings.out_dir), write)
+    data = {**report.summary, "tables": folder}
+    _emit(args, lambda: print_robust(report, folder), data, [folder])
+    named = [(n, r.kpis) for n, r in zip(report.names, report.results, strict=True)]
+    return _verdict(args, named)
+
+
+def _robust_name(criterion: str, names: Sequence[str]) -> str:
+    """Name a robust run's folder by its criterion and scenarios, so runs never collide."""
+    import hashlib
+
+    joined = "-".join(names)
+    if len(joined) > 80:  # keep the name short enough for any file system
+        digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
+        joined = f"{joined[:60]}-{digest}"
+    return f"robust-{criterion}-{joined}"
 
 
 def _whynot(args: argparse.Namespace) -> int:
@@ -685,22 +761,30 @@ def _whynot(args: argparse.Namespace) -> int:
     from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
-    result = why_not(
-        args.scenario,
-        inference_mw=args.inference_mw,
-        training_mw=args.training_mw,
-        tighten_ms=args.tighten_ms,
-        **_solver_options(args),
-    )
+    with _stages(args, "whynot") as stage:
+        stage("solve")
+        result = why_not(
+            args.scenario,
+            inference_mw=args.inference_mw,
+            training_mw=args.training_mw,
+            tighten_ms=args.tighten_ms,
+            **_solver_options(args),
+        )
 
-    def write(folder: Path) -> None:
-        write_csv(result.sites, folder / "sites.csv")
-        write_csv(result.hubs, folder / "hubs.csv")
-        write_json(folder / "summary.json", {"provenance": result.provenance})
+        def write(folder: Path) -> None:
+            write_csv(result.sites, folder / "sites.csv")
+            write_csv(result.hubs, folder / "hubs.csv")
+            write_json(folder / "summary.json", {"provenance": result.provenance})
 
-    name = f"whynot-{resolve_scenario_path(args.scenario).stem}"
-    folder, _ = publish(name, Path(args.out or settings.out_dir), write)
-    print_whynot(result, folder)
+        name = f"whynot-{resolve_scenario_path(args.scenario).stem}"
+        folder, _ = publish(name, Path(args.out or settings.out_dir), write)
+    data = {
+        "sites": result.sites.to_dict(orient="records"),
+        "hubs": result.hubs.to_dict(orient="records"),
+        "provenance": result.provenance,
+        "tables": folder,
+    }
+    _emit(args, lambda: print_whynot(result, folder), data, [folder])
     return 0
 
 
@@ -712,20 +796,29 @@ def _tradeoff(args: argparse.Namespace) -> int:
     from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
-    table = tradeoff(args.scenario, args.param, args.values, **_solver_options(args))
-    stem = resolve_scenario_path(args.scenario).stem
-    title = f"{stem}: cost against {parameter_label(args.param)}"
+    with _stages(args, "tradeoff") as stage:
+        stage("solve")
+        table = tradeoff(args.scenario, args.param, args.values, **_solver_options(args))
+        stem = resolve_scenario_path(args.scenario).stem
+        title = f"{stem}: cost against {parameter_label(args.param)}"
 
-    def write(folder: Path) -> None:
-        write_csv(table, folder / "tradeoff.csv")
-        write_json(folder / "summary.json", {"provenance": table.attrs["provenance"]})
-        tradeoff_png(table, args.param, folder / "tradeoff.png", title=title)
-        tradeoff_html(table, args.param, folder / "tradeoff.html", title=title)
+        def write(folder: Path) -> None:
+            write_csv(table, folder / "tradeoff.csv")
+            write_json(folder / "summary.json", {"provenance": table.attrs["provenance"]})
+            tradeoff_png(table, args.param, folder / "tradeoff.png", title=title)
+            tradeoff_html(table, args.param, folder / "tradeoff.html", title=title)
 
-    name = f"tradeoff-{stem}-{args.param.replace('.', '-')}"
-    folder, _ = publish(name, Path(args.out or settings.out_dir), write)
-    print_tradeoff(table, args.param, folder)
-    return 0
+        name = f"tradeoff-{stem}-{args.param.replace('.', '-')}"
+        folder, _ = publish(name, Path(args.out or settings.out_dir), write)
+    data = {
+        "parameter": args.param,
+        "points": table.to_dict(orient="records"),
+        "provenance": table.attrs["provenance"],
+        "tables": folder,
+    }
+    _emit(args, lambda: print_tradeoff(table, args.param, folder), data, [folder])
+    rows = table[table["status"] != "infeasible"].to_dict(orient="records")
+    return _verdict(args, [(f"{args.param}={row[args.param]:g}", row) for row in rows])
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -733,7 +826,7 @@ def _batch(args: argparse.Namespace) -> int:
     from siting.report import batch_progress, print_batch
 
     sweep = args.loaded_sweep  # loaded and checked by _preflight
-    with batch_progress(len(sweep.points)) as update:
+    with batch_progress(len(sweep.points), show=not (args.quiet or args.json)) as update:
         outcome = run_batch(
             sweep,
             args.out,
@@ -743,8 +836,105 @@ def _batch(args: argparse.Namespace) -> int:
             retry_failed=args.retry_failed,
             progress=update,
         )
-    print_batch(outcome, args.out)
-    return 0
+    data = {**outcome.summary, "ran": outcome.ran, "skipped": outcome.skipped, "tables": args.out}
+    _emit(args, lambda: print_batch(outcome, args.out), data, [args.out])
+    table = outcome.table
+    stopped = table[table["solver_status"] == "feasible"] if "solver_status" in table else []
+    if len(stopped):
+        _warn(
+            f"{counted(len(stopped), 'scenario')} stopped before proving optimality "
+            "(solver_status 'feasible' in results.csv); raise --time-limit or loosen --gap"
+        )
+    return 3 if args.strict and (len(stopped) or (table["status"] != "ok").any()) else 0
+
+
+def _emit(
+    args: argparse.Namespace,
+    text: Callable[[], None],
+    data: object,
+    paths: Sequence[Path | None],
+    *,
+    quiet_line: str | None = None,
+) -> None:
+    """Print a command's result: a summary, JSON (``--json``) or output paths (``--quiet``)."""
+    if args.json:
+        from siting.pipeline import json_safe
+
+        print(json.dumps(json_safe(_plain(data)), indent=2, ensure_ascii=False))
+    elif args.quiet:
+        lines = [str(p) for p in paths if p is not None]
+        if quiet_line is not None:
+            lines.append(quiet_line)
+        if lines:
+            print("\n".join(lines))
+    else:
+        text()
+
+
+def _plain(value: object) -> object:
+    """Paths as text, recursively, for JSON."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+#: What a command is doing once a stage has finished ("load" is the start).
+_NEXT_STAGE = {
+    "load": "reading the scenario and its data",
+    "instance": "building the model",
+    "build": "solving",
+    "solve": "computing results",
+    "results": "drawing the map",
+    "map": "writing outputs",
+}
+
+
+@contextlib.contextmanager
+def _stages(args: argparse.Namespace, command: str) -> Iterator[Callable[[str], None]]:
+    """Show which stage a long command is in, on a terminal (standard error); else nothing.
+
+    Yields a function taking the name of the stage that just finished (``"load"`` starts).
+    """
+    if args.quiet or args.json or not sys.stderr.isatty():
+        yield lambda stage: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"{command}: {_NEXT_STAGE['load']}") as status:
+
+        def update(stage: str) -> None:
+            if stage in _NEXT_STAGE:
+                status.update(f"{command}: {_NEXT_STAGE[stage]}")
+
+        yield update
+
+
+def _verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]]]) -> int:
+    """Warn about every plan not proven optimal; with ``--strict`` return 3 if any."""
+    stopped = 0
+    for name, info in solved:
+        if info.get("status", "optimal") == "optimal":
+            continue
+        stopped += 1
+        gap = info.get("gap", math.nan)
+        gap_text = "an unknown gap" if gap != gap else f"a gap of {gap:.2%}"
+        limit = args.time_limit if args.time_limit is not None else settings.time_limit
+        asked = args.gap if args.gap is not None else settings.mip_gap
+        _warn(
+            f"{name}: {info.get('solver', 'the solver')} stopped before proving optimality, at "
+            f"{gap_text} (asked for {asked:g}; time limit {limit:g} s): the plan may cost more "
+            "than the optimum. Raise --time-limit, or accept a larger --gap"
+        )
+    return 3 if args.strict and stopped else 0
+
+
+def _warn(message: str) -> None:
+    if sys.stderr is not None:
+        print(f"siting: warning: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

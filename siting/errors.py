@@ -81,3 +81,20 @@ class InfeasibleError(SitingError):
 
 class SolverError(SitingError):
     """The solver failed, or stopped at a limit before it found any feasible plan."""
+
+
+def counted(n: int, noun: str) -> str:
+    """Say how many of a thing, in words: ``counted(1, "site")`` is ``"1 site"``.
+
+    Parameters
+    ----------
+    n
+        How many.
+    noun
+        The thing, singular; its plural adds "s".
+
+    Returns
+    -------
+    str
+    """
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from siting.errors import counted
 from siting.instance import Instance
 
 
@@ -55,8 +56,9 @@ def _hub_reach(inst: Instance) -> list[str]:
                 else ""
             )
             reasons.append(
-                f"hub '{name}': {demand:.1f} MW of inference demand, but the {len(pairs)} sites "
-                f"within {sla:g} ms can host at most {reach:.1f} MW{limit}"
+                f"hub '{name}': {demand:.1f} MW of inference demand, but the "
+                f"{counted(len(pairs), 'site')} within {sla:g} ms can host at most "
+                f"{reach:.1f} MW{limit}"
             )
     return reasons
 
@@ -75,8 +77,9 @@ def _training_room(inst: Instance) -> list[str]:
     room = inst.capacity_mw[fits].sum()
     if room < inst.training_mw - 1e-6:
         return [
-            f"training: {inst.training_mw:.1f} MW demanded, but the {int(fits.sum())} sites large "
-            f"enough for a {inst.min_cluster_mw:g} MW cluster can host at most {room:.1f} MW"
+            f"training: {inst.training_mw:.1f} MW demanded, but the "
+            f"{counted(int(fits.sum()), 'site')} large enough for a {inst.min_cluster_mw:g} MW "
+            f"cluster can host at most {room:.1f} MW"
         ]
     return []
 

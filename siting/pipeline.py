@@ -89,6 +89,8 @@ def optimize(
     write: bool = True,
     tiles: str = "none",
     cdn: bool = False,
+    map: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Run:
     """Solve one scenario and write its tables and map.
 
@@ -109,6 +111,10 @@ def optimize(
         Basemap: ``"none"`` (provinces are the base) or ``"osm"`` (needs a network).
     cdn
         Load the map's scripts from CDNs instead of inlining them (smaller, needs a network).
+    map
+        Draw and write the map (else the tables only).
+    progress
+        Called with each stage's name as it finishes (``"instance"`` covers loading).
 
     Returns
     -------
@@ -127,8 +133,12 @@ def optimize(
         now = time.perf_counter()
         timings[stage] = now - clock
         clock = now
+        if progress is not None:
+            progress(stage)
 
     prepared = prepare(scenario, timings=timings)
+    if progress is not None:
+        progress("instance")
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
     clock = time.perf_counter()
     model = build_model(instance)
@@ -141,10 +151,12 @@ def optimize(
     summary["timings_s"] = timings  # the same dict: later stages appear as they finish
     run = Run(spec, layers, instance, solution, results, summary, timings=timings)
     if write:
-        fmap = make_map(
-            results, title=f"siting · {spec.name}", description=spec.description, tiles=tiles
-        )
-        lap("map")
+        fmap = None
+        if map:
+            fmap = make_map(
+                results, title=f"siting · {spec.name}", description=spec.description, tiles=tiles
+            )
+            lap("map")
 
         def write_outputs(folder: Path) -> None:
             write_tables(results, folder)

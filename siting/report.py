@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from siting.analysis import Audit, RobustReport, WhyNot
+from siting.analysis import Audit, PointRoute, RobustReport, WhyNot
 from siting.batch import BatchOutcome
+from siting.errors import counted
 from siting.pipeline import Run
 from siting.results import COST_COLUMNS
+from siting.scenario import Latency
 
 #: Rows printed per table; the tables on disk have all of them.
 MAX_ROWS = 25
@@ -23,7 +26,17 @@ MAX_ROWS = 25
 
 def _more(console: Console, total: int, what: str, table: str) -> None:
     if total > MAX_ROWS:
-        console.print(f"... and {total - MAX_ROWS} more {what} (largest shown; all in {table})")
+        more = counted(total - MAX_ROWS, what)
+        console.print(f"... and {more.replace(' ', ' more ', 1)} (largest shown; all in {table})")
+
+
+def _mw(value: float) -> str:
+    """Format MW without decimals; never "-0" (a solver's -1e-9 is zero)."""
+    return "0" if abs(value) < 0.5 else f"{value:,.0f}"
+
+
+def _map_note(map_path: Path | None) -> str:
+    return f"   Map: {escape(str(map_path))}" if map_path is not None else ""
 
 
 def print_summary(run: Run, console: Console | None = None) -> None:
@@ -54,16 +67,16 @@ def print_summary(run: Run, console: Console | None = None) -> None:
     for row in used.head(MAX_ROWS).itertuples():
         costs = [getattr(row, c) / 1e6 for c in (*COST_COLUMNS, "cost_total_cny")]
         table.add_row(
-            row.name,
-            row.province,
-            row.role,
+            escape(row.name),
+            escape(row.province),
+            escape(row.role),
             f"{row.training_mw:,.0f}",
             f"{row.inference_mw:,.0f}",
             f"{row.new_mw:,.0f}",
             *(f"{c:,.0f}" for c in costs),
         )
     console.print(table)
-    _more(console, len(used), "sites", "sites.csv")
+    _more(console, len(used), "site", "sites.csv")
 
     hubs = Table(title="Hubs: demand-weighted round-trip latency")
     for col in ("hub", "demand MW", "SLA ms", "mean RTT ms", "max RTT ms", "sites"):
@@ -71,7 +84,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
     largest = run.results.hubs.sort_values("demand_mw", ascending=False)
     for row in largest.head(MAX_ROWS).itertuples():
         hubs.add_row(
-            row.name,
+            escape(row.name),
             f"{row.demand_mw:,.0f}",
             f"{row.sla_ms:g}",
             f"{row.mean_rtt_ms:.1f}",
@@ -79,11 +92,11 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             str(row.n_sites),
         )
     console.print(hubs)
-    _more(console, len(largest), "hubs", "hubs.csv")
+    _more(console, len(largest), "hub", "hubs.csv")
 
     stranded = sites[sites["stranded_mw"] > 1e-6].sort_values("stranded_mw", ascending=False)
     listing = ", ".join(
-        f"{r.name} {r.stranded_mw:,.0f}" for r in stranded.head(MAX_ROWS).itertuples()
+        f"{escape(r.name)} {_mw(r.stranded_mw)}" for r in stranded.head(MAX_ROWS).itertuples()
     ) + (f" and {len(stranded) - MAX_ROWS} more" if len(stranded) > MAX_ROWS else "")
     console.print(
         f"Total cost [bold]{k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr[/bold] · "
@@ -97,11 +110,12 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             f"{k['demand_served_share']:.0%}"
         )
     console.print(
-        f"Stranded (idle existing) [bold]{k['stranded_mw']:,.0f} MW[/bold] of "
+        f"Stranded (idle existing) [bold]{_mw(k['stranded_mw'])} MW[/bold] of "
         f"{k['existing_mw']:,.0f} MW existing" + (f": {listing}" if listing else "")
     )
     if run.table_dir is not None:
-        console.print(f"Tables: {run.table_dir}/   Map: {run.map_path}")
+        where = f"Tables: {escape(str(run.table_dir))}/"
+        console.print(where + (f"   Map: {escape(str(run.map_path))}" if run.map_path else ""))
 
 
 def _console() -> Console:
@@ -129,7 +143,7 @@ def print_audit(result: Audit, folder: Path, map_path: Path | None) -> None:
             continue
         share = "-" if row.utilisation != row.utilisation else f"{row.utilisation:.0%}"
         table.add_row(
-            row.province,
+            escape(row.province),
             f"{row.sunk_mw:,.0f}",
             f"{row.hosted_mw:,.0f}",
             f"{row.idle_mw:,.0f}",
@@ -144,7 +158,7 @@ def print_audit(result: Audit, folder: Path, map_path: Path | None) -> None:
         f"{result.under_name} {_bn(k['cost_optimal_cny'])} bn CNY/yr: mismatch "
         f"[bold]{_bn(k['mismatch_cny'])} bn CNY/yr[/bold]"
     )
-    console.print(f"Tables: {folder}/   Map: {map_path}")
+    console.print(f"Tables: {escape(str(folder))}/" + _map_note(map_path))
 
 
 def print_robust(report: RobustReport, folder: Path) -> None:
@@ -162,7 +176,7 @@ def print_robust(report: RobustReport, folder: Path) -> None:
             row["plan"], *cells, _bn(row["expected_cost_cny"]), _bn(row["worst_regret_cny"])
         )
     console.print(table)
-    console.print(f"Tables: {folder}/")
+    console.print(f"Tables: {escape(str(folder))}/")
 
 
 def print_whynot(result: WhyNot, folder: Path) -> None:
@@ -173,16 +187,22 @@ def print_whynot(result: WhyNot, folder: Path) -> None:
         table.add_column(col, justify="right" if col in ("MW", "extra") else "left")
     for row in result.sites.sort_values("extra_cost_cny").itertuples():
         extra = "-" if row.extra_cost_cny == float("inf") else f"{row.extra_cost_cny / 1e6:,.1f}"
-        table.add_row(row.name, row.workload, f"{row.mw:g}", extra, row.reason)
+        table.add_row(escape(row.name), row.workload, f"{row.mw:g}", extra, escape(row.reason))
     console.print(table)
     hubs = Table(title="Cost of tightening each hub's SLA (M CNY/yr)")
     for col in ("hub", "SLA ms", "tightened", "extra", "why impossible"):
         hubs.add_column(col, justify="left" if col in ("hub", "why impossible") else "right")
     for row in result.hubs.itertuples():
         extra = "-" if row.extra_cost_cny == float("inf") else f"{row.extra_cost_cny / 1e6:,.1f}"
-        hubs.add_row(row.hub_id, f"{row.sla_ms:g}", f"{row.tightened_ms:g}", extra, row.reason)
+        hubs.add_row(
+            escape(row.hub_id),
+            f"{row.sla_ms:g}",
+            f"{row.tightened_ms:g}",
+            extra,
+            escape(row.reason),
+        )
     console.print(hubs)
-    console.print(f"Tables: {folder}/")
+    console.print(f"Tables: {escape(str(folder))}/")
 
 
 def print_tradeoff(table: pd.DataFrame, parameter: str, folder: Path) -> None:
@@ -204,12 +224,15 @@ def print_tradeoff(table: pd.DataFrame, parameter: str, folder: Path) -> None:
             f"{row['mean_rtt_ms']:.1f}",
         )
     console.print(out)
-    console.print(f"Table, PNG and HTML: {folder}/")
+    console.print(f"Table, PNG and HTML: {escape(str(folder))}/")
 
 
 @contextlib.contextmanager
-def batch_progress(total: int) -> Iterator[Callable[[int, int, int], None]]:
-    """Show a progress bar of a batch: done, failed, left."""
+def batch_progress(total: int, *, show: bool = True) -> Iterator[Callable[[int, int, int], None]]:
+    """Show a progress bar of a batch (done, failed, left) on standard error, if ``show``."""
+    if not show:
+        yield lambda done, failed, left: None
+        return
     with Progress(
         TextColumn("[bold]batch[/bold]"),
         BarColumn(),
@@ -252,6 +275,66 @@ def print_batch(outcome: BatchOutcome, folder: Path) -> None:
         )
     used = s.get("share_of_scenarios_site_used", {})
     if used:
-        top = ", ".join(f"{k} {v:.0%}" for k, v in list(used.items())[:12])
+        top = ", ".join(f"{escape(str(k))} {v:.0%}" for k, v in list(used.items())[:12])
         console.print(f"Sites used, share of scenarios: {top}")
-    console.print(f"Tables: {folder}/results.parquet, results.csv, sites.parquet, summary.json")
+    where = escape(str(folder))
+    console.print(f"Tables: {where}/results.parquet, results.csv, sites.parquet, summary.json")
+
+
+def print_compare(runs: list[Run], folder: Path, map_path: Path | None) -> None:
+    """Print the headline figures of two runs side by side, and where the outputs went."""
+    console = _console()
+    for run in runs:
+        k = run.results.kpis
+        console.print(
+            f"{run.scenario.name}: {k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr, training "
+            f"{_mw(k['training_mw'])} MW, inference {_mw(k['inference_mw'])} MW, stranded "
+            f"{_mw(k['stranded_mw'])} MW"
+        )
+    console.print(f"Summaries: {escape(str(folder))}/" + _map_note(map_path))
+
+
+def print_latency(result: PointRoute, lat: Latency) -> None:
+    """Print the route and the one-way and round-trip latency of each layer between two places."""
+    print(f"{result.names[0]} -> {result.names[1]} ({lat.model} model)")
+    if result.route is not None:
+        route = result.route
+        print(f"  backbone path: {route.km:,.0f} km, {route.hops} hops: {' - '.join(route.names)}")
+    print(f"  modelled route: {result.route_km:,.0f} km, {result.hops:.4g} hops")
+    floor = result.floor_one_way_ms
+    print(f"  fibre floor (great circle): one-way {floor:.2f} ms, round trip {2 * floor:.2f} ms")
+    print(f"  {'layer':<10}{'one-way ms':>12}{'round trip ms':>15}")
+    for layer, ms in result.one_way_ms.items():
+        mark = "  <- scenario layer" if layer == lat.layer else ""
+        print(f"  {layer:<10}{ms:>12.2f}{2 * ms:>15.2f}{mark}")
+    print(
+        f"  from a user terminal add {lat.access_one_way_ms:g} ms one-way access "
+        f"({2 * lat.access_one_way_ms:g} ms round trip), and {lat.inter_operator_one_way_ms:g} "
+        "ms one-way more across operators"
+    )
+
+
+def print_latency_matrix(table: pd.DataFrame, lat: Latency, folder: Path) -> None:
+    """Print how many hub-site pairs are within the SLA at each layer."""
+    from siting.latency import LAYERS
+
+    within = ", ".join(
+        f"{layer} {int((table[f'{layer}_rtt_ms'] <= table['sla_rtt_ms'] + 1e-9).sum())}"
+        for layer in LAYERS
+    )
+    print(
+        f"{counted(len(table), 'hub-site pair')} ({lat.model} model); within the round-trip SLA "
+        f"at each layer: {within} (the scenario checks the {lat.layer} layer). "
+        f"Tables: {folder}/"
+    )
+
+
+def print_scenarios(rows: dict[str, str]) -> None:
+    """Print the shipped scenarios and their descriptions."""
+    console = _console()
+    table = Table(title="Shipped scenarios (siting optimize NAME)")
+    table.add_column("name")
+    table.add_column("description")
+    for name, description in rows.items():
+        table.add_row(escape(name), escape(description))
+    console.print(table)

@@ -433,6 +433,21 @@ def default_scenario_path() -> Path:
     return Path(settings.scenario_dir) / "default.toml"
 
 
+def shipped_scenarios() -> dict[str, str]:
+    """Return the shipped scenarios' names and descriptions, in name order.
+
+    Returns
+    -------
+    dict
+        Description by name (empty if a scenario has none).
+    """
+    rows = {}
+    for path in sorted(Path(settings.scenario_dir).glob("*.toml")):
+        description = read_scenario_table(path).get("description", "")
+        rows[path.stem] = description if isinstance(description, str) else ""
+    return rows
+
+
 def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
     """Turn a scenario file path, a shipped scenario name or ``None`` into a file path.
 
