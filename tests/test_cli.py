@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -265,3 +266,100 @@ def test_interrupt_at_any_stage_exits_130_with_one_line(tiny, tmp_path, target, 
     assert result.stderr == "siting: interrupted\n"
     for folder in (out, maps):  # nothing written, not even a staging file
         assert not folder.exists() or list(folder.rglob("*")) == []
+
+
+def test_scenarios_lists_every_shipped_scenario(capsys) -> None:
+    from siting.scenario import shipped_scenarios
+
+    assert main(["scenarios", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    shipped = sorted(p.stem for p in (REPO / "siting" / "scenarios").glob("*.toml"))
+    assert sorted(listed) == shipped
+    assert listed == shipped_scenarios()
+    assert all(listed.values())  # every shipped scenario says what it assumes
+    assert main(["scenarios"]) == 0
+    text = capsys.readouterr().out
+    assert all(name in text for name in shipped)
+
+
+def test_json_quiet_and_no_map(tiny, tmp_path, capsys) -> None:
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    argv = ["optimize", str(tiny / "shift.toml"), "--out", str(out), "--maps", str(maps)]
+    assert main([*argv, "--no-map", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["scenario"]["name"] == "shift" and summary["map"] is None
+    assert summary["tables"] == str(out / "shift")
+    assert not maps.exists() and (out / "shift" / "sites.csv").exists()
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().out.splitlines() == [str(out / "shift"), str(maps / "shift.html")]
+    assert main(["validate", str(tiny / "shift.toml"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["valid"] is True
+    with pytest.raises(SystemExit):  # one or the other
+        main([*argv, "--json", "--quiet"])
+
+
+def test_plan_not_proven_optimal_warns_and_strict_exits_3(tiny, tmp_path, monkeypatch, capsys):
+    """A solver that stops at its limit: a warning with the gap and what to raise."""
+    import dataclasses
+
+    import siting.pipeline
+    from siting.solve import Status
+
+    solve = siting.pipeline.solve
+
+    def stopped_early(*args, **kwargs):
+        return dataclasses.replace(solve(*args, **kwargs), status=Status.FEASIBLE, gap=0.0405)
+
+    monkeypatch.setattr(siting.pipeline, "solve", stopped_early)
+    argv = ["optimize", str(tiny / "shift.toml"), "--out", str(tmp_path / "o"), "--no-map"]
+    assert main([*argv, "--quiet", "--time-limit", "7"]) == 0
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        r"siting: warning: shift: \w+ stopped before proving optimality, at a gap of 4\.05% "
+        r"\(asked for 0\.0001; time limit 7 s\): the plan may cost more than the optimum\. "
+        r"Raise --time-limit, or accept a larger --gap\n",
+        err,
+    ), err
+    assert main([*argv, "--quiet", "--strict"]) == 3
+    assert "stopped before proving optimality" in capsys.readouterr().err
+    monkeypatch.setattr(siting.pipeline, "solve", solve)
+    assert main([*argv, "--quiet", "--strict"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_robust_folders_never_collide() -> None:
+    from siting.cli import _robust_name
+
+    assert _robust_name("regret", ["a", "b"]) == "robust-regret-a-b"
+    assert _robust_name("regret", ["a", "b"]) != _robust_name("regret", ["a", "c"])
+    long = [f"scenario-{i:03d}" for i in range(20)]
+    other = [*long[:-1], "scenario-999"]
+    assert len(_robust_name("expected", long)) < 100
+    assert _robust_name("expected", long) != _robust_name("expected", other)
+
+
+def test_plurals_and_no_negative_zero(tiny) -> None:
+    from rich.console import Console
+
+    from siting.errors import counted
+    from siting.report import _more, _mw
+
+    assert counted(1, "site") == "1 site" and counted(2, "site") == "2 sites"
+    assert counted(1234, "hub") == "1,234 hubs"
+    assert _mw(-1e-9) == "0" and _mw(-0.0) == "0" and _mw(-2.0) == "-2"
+    console = Console(record=True, width=200)
+    _more(console, 26, "site", "sites.csv")
+    assert "... and 1 more site (largest" in console.export_text()
+
+
+def test_markup_in_data_is_printed_literally(tiny, tmp_path, capsys) -> None:
+    """Rich would read '[/bold]' in a site name as a closing tag and crash."""
+    sites = (
+        (tiny / "sites.csv")
+        .read_text()
+        .replace("Shanghai,Shanghai,121.47", "[/bold] [red]x,Shanghai,121.47")
+    )
+    (tiny / "sites.csv").write_text(sites)
+    argv = ["optimize", str(tiny / "shift.toml"), "--out", str(tmp_path / "o"), "--no-map"]
+    assert main(argv) == 0
+    assert "[/bold] [red]x" in capsys.readouterr().out

@@ -54,9 +54,9 @@ def test_robust_command(tiny, tmp_path, capsys) -> None:
         ],
         capsys,
     )
-    plans = pd.read_csv(tmp_path / "robust-regret" / "plans.csv")
+    plans = pd.read_csv(tmp_path / "robust-regret-boom-shift" / "plans.csv")
     assert list(plans["plan"]) == ["plan of boom", "plan of shift", "robust"]
-    assert (tmp_path / "robust-regret" / "shift" / "sites.csv").exists()
+    assert (tmp_path / "robust-regret-boom-shift" / "shift" / "sites.csv").exists()
     assert "cannot serve" in out  # the boom's plan cannot serve the shift
 
 
