@@ -32,6 +32,7 @@ import pytest
 from siting.errors import InputError
 
 from .conftest import DATA, REPO
+from .test_layers import set_cell
 
 SEED = 8
 SWEEPS = REPO / "sweeps"
@@ -279,19 +280,6 @@ def _drop_column(text: str, column: str) -> str:
     return frame.drop(columns=column).to_csv(index=False, lineterminator="\n")
 
 
-def _set_cell(text: str, row: int, column: str, value: str) -> str:
-    import csv
-    import io
-
-    rows = list(csv.DictReader(io.StringIO(text)))
-    rows[row][column] = value
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def _data_scenario() -> bytes:
     lines = ['extends = "default"', 'name = "fz"', "[data]", 'provinces = "{provinces}"']
     lines += [f'{key} = "{name}"' for name, (key, _) in CSV_FILES.items()]
@@ -309,7 +297,7 @@ def csv_cases(rng: random.Random) -> list[Case]:
                 row = rng.randrange(n_rows)
                 files = {
                     "s.toml": _data_scenario(),
-                    name: _set_cell(text, row, column, value).encode(),
+                    name: set_cell(text, row, column, value).encode(),
                 }
                 # the province checks join two files: only load_layers sees them
                 alone = column not in ("province", "name_en")
