@@ -35,6 +35,9 @@ class Column:
         Smallest allowed number.
     positive
         Numbers must be strictly above ``minimum``.
+    maximum
+        Largest allowed number: a bound far above any real value, so absurd numbers (1e300)
+        are rejected here rather than surfacing as solver trouble.
     choices
         Allowed text values.
     """
@@ -45,6 +48,7 @@ class Column:
     blank_ok: bool = False
     minimum: float | None = None
     positive: bool = False
+    maximum: float | None = None
     choices: Sequence[str] | None = None
 
     def describe(self) -> str:
@@ -55,7 +59,8 @@ class Column:
             return "a non-empty text"
         if self.minimum is None:
             return "a number"
-        return f"a number {'>' if self.positive else '≥'} {self.minimum:g}"
+        low = f"a number {'>' if self.positive else '≥'} {self.minimum:g}"
+        return low if self.maximum is None else f"{low} and ≤ {self.maximum:g}"
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,8 @@ def _convert(raw: object, col: Column) -> tuple[object, str]:
     if col.minimum is not None and (
         number < col.minimum or (col.positive and number == col.minimum)
     ):
+        return number, f"expected {col.describe()}, got {text}"
+    if col.maximum is not None and number > col.maximum:
         return number, f"expected {col.describe()}, got {text}"
     return number, ""
 

@@ -35,10 +35,13 @@ NODE_COLUMNS = (
     Column("lat", number=True),
 )
 
+#: Longest plausible fibre route between two backbone nodes (the equator is 40,075 km).
+MAX_ROUTE_KM = 40_000.0
+
 EDGE_COLUMNS = (
     Column("u"),
     Column("v"),
-    Column("route_km", number=True, minimum=0, positive=True),
+    Column("route_km", number=True, minimum=0, positive=True, maximum=MAX_ROUTE_KM),
     Column("route"),
     Column("length_basis", required=False, blank_ok=True),
     Column("confidence", choices=CONFIDENCE),

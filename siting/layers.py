@@ -36,6 +36,10 @@ CRS = "EPSG:4326"
 #: error: the simplified boundaries are accurate to about 1 km, coasts less.
 PROVINCE_TOLERANCE_DEG = 0.1
 
+#: Upper bounds of the numeric columns: far above any real value (see Column.maximum).
+MAX_CNY_KWH = 100.0
+MAX_MW = 1e6
+
 PROVINCE_COLUMNS = (
     Column("adcode"),
     Column("name_zh"),
@@ -46,15 +50,15 @@ ATTRIBUTE_COLUMNS = (
     Column("adcode"),
     Column("name_en"),
     Column("name_zh", required=False, blank_ok=True),
-    Column("power_price_cny_kwh", number=True, minimum=0, positive=True),
+    Column("power_price_cny_kwh", number=True, minimum=0, positive=True, maximum=MAX_CNY_KWH),
     Column("power_price_confidence", choices=CONFIDENCE),
-    Column("pue", number=True, minimum=1),
+    Column("pue", number=True, minimum=1, maximum=10),
     Column("pue_confidence", choices=CONFIDENCE),
-    Column("grid_co2_kg_kwh", number=True, minimum=0),
+    Column("grid_co2_kg_kwh", number=True, minimum=0, maximum=10),
     Column("grid_co2_confidence", choices=CONFIDENCE),
-    Column("staff_available_fte", number=True, minimum=0),
+    Column("staff_available_fte", number=True, minimum=0, maximum=1e9),
     Column("staff_confidence", choices=CONFIDENCE),
-    Column("wage_cny_year", number=True, minimum=0),
+    Column("wage_cny_year", number=True, minimum=0, maximum=1e9),
     Column("wage_confidence", choices=CONFIDENCE),
 )
 
@@ -64,11 +68,19 @@ SITE_COLUMNS = (
     Column("name_zh", required=False, blank_ok=True),
     Column("province"),
     Column("cluster", required=False, blank_ok=True),
-    Column("grid_headroom_mw", number=True, minimum=0),
+    Column("grid_headroom_mw", number=True, minimum=0, maximum=MAX_MW),
     Column("headroom_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
-    Column("existing_mw", number=True, minimum=0),
+    Column("existing_mw", number=True, minimum=0, maximum=MAX_MW),
     Column("existing_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
-    Column("tariff_cny_kwh", number=True, required=False, blank_ok=True, minimum=0, positive=True),
+    Column(
+        "tariff_cny_kwh",
+        number=True,
+        required=False,
+        blank_ok=True,
+        minimum=0,
+        positive=True,
+        maximum=MAX_CNY_KWH,
+    ),
     Column("tariff_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
     Column("note", required=False, blank_ok=True),
 )
@@ -78,7 +90,7 @@ HUB_COLUMNS = (
     Column("name"),
     Column("name_zh", required=False, blank_ok=True),
     Column("province"),
-    Column("inference_mw", number=True, minimum=0),
+    Column("inference_mw", number=True, minimum=0, maximum=MAX_MW),
     Column("demand_confidence", required=False, blank_ok=True, choices=CONFIDENCE),
     Column("note", required=False, blank_ok=True),
 )

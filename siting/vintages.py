@@ -17,9 +17,16 @@ from pathlib import Path
 import pandas as pd
 
 from siting import settings
-from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_columns, check_unique
+from siting._validate import (
+    CONFIDENCE,
+    CSV_ROWS,
+    Column,
+    check_columns,
+    check_unique,
+    read_csv,
+)
 from siting.errors import InputError, Problem
-from siting.layers import _read_csv, read_hubs, read_sites
+from siting.layers import read_hubs, read_sites
 
 #: Commissioning bands, in order; a band's capacity is in service from the year-end it names
 #: (``2026+``: announced, not in service by end-2025).
@@ -406,7 +413,9 @@ def _read(
     path: Path, columns: tuple[Column, ...], *, key: str
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and convert the columns; a missing column stops here (rows cannot be checked)."""
-    table, problems = check_columns(_read_csv(path), columns, source=str(path), key=key)
+    table, problems = check_columns(
+        read_csv(path, what=key.removesuffix("_id")), columns, source=str(path), key=key
+    )
     if any(p.where == "header" for p in problems):
         raise InputError([p for p in problems if p.where == "header"])
     return table, problems

@@ -229,7 +229,7 @@ CSV_FILES = {
 #: Bad values by column; each is rejected by that column's check.
 CSV_BAD = {
     "sites.csv": {
-        "grid_headroom_mw": ["inf", "nan", "-1", "lots", "", "1e999"],
+        "grid_headroom_mw": ["inf", "nan", "-1", "lots", "", "1e999", "1e300"],
         "existing_mw": ["-0.5", "NaN", "", "1,000"],
         "tariff_cny_kwh": ["0", "-0.3", "inf", "cheap"],
         "lon": ["1e308", "inf", "", "-0", "181"],
@@ -239,7 +239,7 @@ CSV_BAD = {
         "headroom_confidence": ["sure", "OFFICIAL"],
     },
     "hubs.csv": {
-        "inference_mw": ["-1", "nan", "", "inf", "x", "1e309"],
+        "inference_mw": ["-1", "nan", "", "inf", "x", "1e309", "1e300", "2e6"],
         "lon": ["0", "inf", "a"],
         "lat": ["-0", "1e308", ""],
         "hub_id": [""],
@@ -248,7 +248,7 @@ CSV_BAD = {
     },
     "provinces.csv": {
         "power_price_cny_kwh": ["0", "-1", "inf", "", "free"],
-        "pue": ["0.5", "nan", ""],
+        "pue": ["0.5", "nan", "", "1e300"],
         "grid_co2_kg_kwh": ["-1", "inf"],
         "staff_available_fte": ["-5", "many"],
         "wage_cny_year": ["-1", "1e999"],
@@ -261,7 +261,7 @@ CSV_BAD = {
         "node_id": [""],
     },
     "backbone_edges.csv": {
-        "route_km": ["0", "-5", "inf", "nan", "", "1"],
+        "route_km": ["0", "-5", "inf", "nan", "", "1", "1e300"],
         "u": ["", "atlantis"],
         "v": ["nowhere"],
         "confidence": ["high"],

@@ -149,10 +149,11 @@ def test_duplicate_site_id(data_copy) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("-5", r"expected a number ≥ 0, got -5"),
-        ("nan", r"expected a number ≥ 0, got 'nan'"),
+        ("-5", r"expected a number ≥ 0 and ≤ 1e\+06, got -5"),
+        ("nan", r"expected a number ≥ 0 and ≤ 1e\+06, got 'nan'"),
         ("", r"empty; expected a number ≥ 0"),
-        ("lots", r"expected a number ≥ 0, got 'lots'"),
+        ("lots", r"expected a number ≥ 0 and ≤ 1e\+06, got 'lots'"),
+        ("1e300", r"expected a number ≥ 0 and ≤ 1e\+06, got 1e300"),
     ],
 )
 def test_bad_demand(data_copy, value: str, expected: str) -> None:
