@@ -193,6 +193,13 @@ def run_batch(
     """
     from dask.distributed import as_completed
 
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
+        expected = f"expected a whole number ≥ 1, got {workers!r}"
+        raise InputError([Problem("batch", "", "workers", expected)])
+    if workers is not None and workers < 1:
+        raise InputError([Problem("batch", "", "workers", f"expected ≥ 1, got {workers}")])
+    if scheduler is not None:
+        scheduler = scheduler_address(scheduler)
     records = out_dir / "scenarios"
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]
     skipped = len(sweep.points) - len(todo)
@@ -245,6 +252,37 @@ def run_batch(
         for path in tmp.values():
             path.unlink(missing_ok=True)
     return BatchOutcome(table, sites, summary, len(todo), skipped, compute_seconds, warmup_seconds)
+
+
+def scheduler_address(text: str) -> str:
+    """Check a Dask scheduler address: ``tcp://host:port``, ``tls://host:port`` or ``host:port``.
+
+    Parameters
+    ----------
+    text
+        The address as given.
+
+    Returns
+    -------
+    str
+        The address with its scheme (``tcp://`` if none was given).
+
+    Raises
+    ------
+    InputError
+        If it is not such an address.
+    """
+    from urllib.parse import urlsplit
+
+    url = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        port = url.port
+    except ValueError:
+        port = None
+    if url.scheme not in ("tcp", "tls") or not url.hostname or port is None or url.path:
+        expected = f"expected a scheduler address like tcp://10.0.0.5:8786, got {text!r}"
+        raise InputError([Problem("batch", "", "scheduler", expected)])
+    return text if "://" in text else f"tcp://{text}"
 
 
 @contextlib.contextmanager

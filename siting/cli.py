@@ -416,18 +416,13 @@ def _count(text: str) -> int:
 
 
 def _address(text: str) -> str:
-    """Check a Dask scheduler address: ``tcp://host:port``, ``tls://…`` or ``host:port``."""
-    from urllib.parse import urlsplit
+    """Check a Dask scheduler address (see :func:`siting.batch.scheduler_address`)."""
+    from siting.batch import scheduler_address
 
-    expected = f"expected a scheduler address like tcp://10.0.0.5:8786, got {text!r}"
-    url = urlsplit(text if "://" in text else f"tcp://{text}")
     try:
-        port = url.port
-    except ValueError:
-        port = None
-    if url.scheme not in ("tcp", "tls") or not url.hostname or port is None or url.path:
-        raise argparse.ArgumentTypeError(expected)
-    return text if "://" in text else f"tcp://{text}"
+        return scheduler_address(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.problems[0].expected) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

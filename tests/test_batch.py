@@ -238,3 +238,20 @@ def test_ctrl_c_of_a_batch_exits_130_without_worker_tracebacks(tiny, tmp_path) -
     assert err.splitlines()[-1] == "siting: interrupted"
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"workers": -1}, r"field 'workers': expected ≥ 1, got -1"),
+        ({"workers": 0}, r"field 'workers': expected ≥ 1, got 0"),
+        ({"workers": 1.5}, r"field 'workers': expected a whole number ≥ 1, got 1.5"),
+        ({"scheduler": "notaurl"}, r"field 'scheduler': expected a scheduler address"),
+    ],
+)
+def test_run_batch_checks_its_arguments_first(tiny, tmp_path, kwargs, message) -> None:
+    from siting.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        run_batch(load_sweep(_two_point_sweep(tiny, "w")), tmp_path / "o", **kwargs)
+    assert not (tmp_path / "o").exists()
