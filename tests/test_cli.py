@@ -328,7 +328,7 @@ def test_plan_not_proven_optimal_warns_and_strict_exits_3(tiny, tmp_path, monkey
 
 
 def test_robust_folders_never_collide() -> None:
-    from siting.cli import _robust_name
+    from siting.cli.commands import robust_name as _robust_name
 
     assert _robust_name("regret", ["a", "b"]) == "robust-regret-a-b"
     assert _robust_name("regret", ["a", "b"]) != _robust_name("regret", ["a", "c"])

@@ -1,0 +1,53 @@
+"""The ``siting`` command line.
+
+Every argument, output folder and scenario is checked before any data loads. Errors the user
+can fix are printed as one message, without a traceback, with exit status 2; with
+``--strict``, a plan not proven optimal exits with 3; an interrupt exits with 130.
+
+Modules: :mod:`~siting.cli.parser` (commands and arguments), :mod:`~siting.cli.arguments`
+(argument types), :mod:`~siting.cli.checks` (checks before work),
+:mod:`~siting.cli.commands` (one function per command) and :mod:`~siting.cli.output`
+(summaries, JSON, progress, warnings).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from siting.cli.checks import preflight
+from siting.cli.commands import COMMANDS
+from siting.cli.parser import build_parser
+from siting.errors import SitingError
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 on an error the user can fix, 3 with ``--strict`` when a plan is not
+        proven optimal, 130 when interrupted.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        preflight(args)
+        return COMMANDS[args.command](args)
+    except SitingError as exc:
+        print(f"siting: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("siting: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

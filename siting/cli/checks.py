@@ -1,0 +1,94 @@
+"""Checks run before any data loads: output folders, scenarios and command-specific rules."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from siting import settings
+from siting.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from siting.scenario import Scenario
+
+
+def preflight(args: argparse.Namespace) -> None:
+    """Check every output folder and every scenario a command names before any data loads.
+
+    Raises
+    ------
+    InputError
+        Naming the argument or file, the field and what was expected.
+    """
+    from siting.pipeline import check_output_folder
+    from siting.scenario import load_scenario
+
+    command = args.command
+    if command == "latency" and (
+        args.matrix == bool(args.places) or len(args.places) not in (0, 2)
+    ):
+        expected = f"expected either two places (FROM TO) or --matrix, got {args.places!r}"
+        raise InputError([Problem("latency", "", "FROM TO", expected)])
+    if command == "robust":
+        if len(args.scenarios) < 2:
+            expected = f"expected two or more scenarios, got {len(args.scenarios)}"
+            raise InputError([Problem("robust", "", "SCENARIO", expected)])
+        if args.weights is not None and len(args.weights) != len(args.scenarios):
+            expected = f"expected {len(args.scenarios)} weights, got {len(args.weights)}"
+            raise InputError([Problem("robust", "", "--weights", expected)])
+    refs = {
+        "compare": [args.left, args.right] if command == "compare" else [],
+        "audit": [args.built, args.under] if command == "audit" else [],
+        "robust": getattr(args, "scenarios", []),
+        "latency": [getattr(args, "scenario", None)],
+        "batch": [],
+        "scenarios": [],
+    }.get(command, [getattr(args, "scenario", None)])
+    specs = [
+        load_scenario(ref)[0] for ref in refs if not (command == "audit" and ref == "existing")
+    ]
+    if command == "tradeoff":
+        check_tradeoff(specs[0], args.param, args.values)
+    if command == "batch":
+        from siting.sweep import load_sweep
+
+        check_output_folder(args.out, option="--out")
+        args.loaded_sweep = load_sweep(args.sweep)
+        return
+    if command in ("validate", "scenarios") or (command == "latency" and not args.matrix):
+        return
+    name = "-".join(["compare", *(s.name for s in specs)]) if command == "compare" else None
+    name = specs[0].name if command == "optimize" else name
+    check_output_folder(args.out or settings.out_dir, option="--out", name=name)
+    if hasattr(args, "maps"):
+        html = None if name is None else f"{name}.html"
+        check_output_folder(args.maps or settings.maps_dir, option="--maps", name=html)
+
+
+def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float]) -> None:
+    """Check that a trade-off's parameter is a scenario key and each value valid for it."""
+    import difflib
+
+    from siting.scenario import parse_scenario
+
+    base = spec.to_dict()
+    keys = sorted(
+        f"{table}.{key}"
+        for table, section in base.items()
+        if isinstance(section, dict) and table != "data"
+        for key, value in section.items()
+        if not isinstance(value, dict)
+    )
+    if parameter not in keys:
+        close = difflib.get_close_matches(parameter, keys, 1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        expected = (
+            f"unknown parameter{hint}; expected a dotted scenario key such as "
+            "demand.inference_sla_ms or costs.carbon_cny_per_t"
+        )
+        raise InputError([Problem("tradeoff --param", "", parameter, expected)])
+    section, _, key = parameter.partition(".")
+    for value in values:
+        variant = dict(base, **{section: dict(base[section], **{key: value})})
+        parse_scenario(variant, source=f"tradeoff --values {value:g}")

@@ -1,0 +1,337 @@
+"""The command line's parser: commands, their arguments and the help text."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from siting import __version__, settings
+from siting.cli.arguments import address, count, gap, numbers, positive, weights
+
+_EPILOG = """\
+examples:
+  siting optimize                          the default China scenario
+  siting optimize my.toml --out results    a scenario file of your own
+  siting optimize --solver cbc --time-limit 30 --gap 0.001
+  siting validate my.toml                  check a scenario and its data without solving
+  siting compare 2023-training-boom 2025-inference-shift    side-by-side synchronised maps
+  siting latency beijing 贵安新区           one-way and round trip at every layer
+  siting latency --matrix                  every hub x site pair at every layer
+  siting audit --built 2023-training-boom --under 2025-inference-shift
+  siting robust 2023-training-boom 2025-inference-shift --criterion regret
+  siting whynot                            price unused sites and tighter SLAs
+  siting tradeoff --param demand.inference_sla_ms --values 4,6,8,10,15,20
+  siting batch sweeps/uncertain-2027.toml --out out/uncertain --workers 2
+
+  siting scenarios                         the shipped scenarios and what they assume
+  siting optimize --json --no-map          the summary as JSON; tables only
+
+exit status: 0 success, 2 bad input, infeasible scenario or solver failure, 3 with --strict
+when a plan is not proven optimal (the solver stopped at its time limit), 130 interrupted
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of every command and its arguments."""
+    parser = argparse.ArgumentParser(
+        prog="siting",
+        description=(
+            "Decide where AI compute should be built in mainland China, and which of it "
+            "should be training and which inference capacity."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"siting {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    opt = sub.add_parser(
+        "optimize",
+        help="solve a scenario; write tables and a map",
+        description=(
+            "Solve the siting MILP of a scenario, print a summary, write result tables to "
+            "OUT/<scenario>/ (sites, flows and hubs as CSV, GeoJSON and GeoParquet; "
+            "summary.json with the provenance, scenario, solver status and timings) and a map "
+            "to MAPS/<scenario>.html."
+        ),
+    )
+    _scenario_argument(opt)
+    _output_arguments(opt, maps=True)
+    _map_arguments(opt, optional=True)
+    _solver_arguments(opt)
+
+    cmp = sub.add_parser(
+        "compare",
+        help="solve two scenarios and draw them side by side on one synchronised page",
+        description=(
+            "Solve two scenarios and write one HTML page with their maps side by side, "
+            "panning and zooming together, to MAPS/compare-A-B.html, and both summaries to "
+            "OUT/compare-A-B/."
+        ),
+    )
+    cmp.add_argument("left", metavar="SCENARIO_A", help="left scenario")
+    cmp.add_argument("right", metavar="SCENARIO_B", help="right scenario")
+    _output_arguments(cmp, maps=True)
+    _map_arguments(cmp)
+    _solver_arguments(cmp)
+
+    lat = sub.add_parser(
+        "latency",
+        help="one-way and round-trip latency between two places, or the hub x site matrix",
+        description=(
+            "With FROM and TO (hubs, sites, backbone nodes or prefecture seats by id, English "
+            "or Chinese name, any case; or 'lon,lat'): print the route and the one-way and "
+            "round-trip latency at the optical, IP and internet layers (docs/latency.md). "
+            "With --matrix: write "
+            "every hub x site pair at every layer to OUT/latency-<scenario>/matrix.csv."
+        ),
+    )
+    lat.add_argument("places", nargs="*", metavar="FROM TO", help="two places")
+    lat.add_argument("--matrix", action="store_true", help="write the hub x site matrix")
+    lat.add_argument(
+        "--scenario",
+        default=None,
+        metavar="SCENARIO",
+        help="scenario whose latency parameters and layers apply (default: 'default')",
+    )
+    _output_arguments(lat)
+    _print_arguments(lat)
+
+    val = sub.add_parser(
+        "validate",
+        help="check a scenario and its input layers without solving",
+        description="Read and validate a scenario and every input layer it names.",
+    )
+    _scenario_argument(val)
+    _print_arguments(val)
+
+    sce = sub.add_parser(
+        "scenarios",
+        help="list the shipped scenarios with their descriptions",
+        description="List the scenarios shipped with siting, by name, with their descriptions.",
+    )
+    _print_arguments(sce)
+
+    aud = sub.add_parser(
+        "audit",
+        help="fix one scenario's build as sunk, re-optimise under another: what is stranded",
+        description=(
+            "Take the capacity one scenario builds (or the existing capacity in the data) as "
+            "sunk, re-optimise under another scenario, and report idle MW and utilisation by "
+            "site and province and the cost of the mismatch. Writes OUT/audit-A-under-B/ and "
+            "a map."
+        ),
+    )
+    aud.add_argument(
+        "--built",
+        required=True,
+        metavar="SCENARIO",
+        help="scenario whose plan was built, or 'existing' for the data's capacity",
+    )
+    aud.add_argument(
+        "--under", required=True, metavar="SCENARIO", help="scenario the capacity is used under"
+    )
+    _output_arguments(aud, maps=True)
+    _map_arguments(aud, optional=True)
+    _solver_arguments(aud)
+
+    rob = sub.add_parser(
+        "robust",
+        help="one build plan for several scenarios, with each scenario's own plan beside it",
+        description=(
+            "Find one build plan (sites opened, MW built) shared by several scenarios, each "
+            "using it its own way, minimising the expected cost or the worst-case regret; "
+            "evaluate every single-scenario plan in every scenario beside it. Writes "
+            "OUT/robust-<criterion>/plans.csv and the robust plan's tables per scenario."
+        ),
+    )
+    rob.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
+    rob.add_argument(
+        "--weights",
+        type=weights,
+        default=None,
+        metavar="W,W,...",
+        help="scenario probabilities (default: equal)",
+    )
+    rob.add_argument(
+        "--criterion",
+        choices=("expected", "regret"),
+        default="expected",
+        help="minimise expected cost or worst-case regret (default: expected)",
+    )
+    _output_arguments(rob)
+    _solver_arguments(rob)
+
+    why = sub.add_parser(
+        "whynot",
+        help="extra cost of using each unused site, and of tightening each hub's SLA",
+        description=(
+            "For every candidate the plan leaves unused, the extra yearly cost if it were "
+            "made to host some inference or training; for every hub, the extra cost of "
+            "tightening its SLA. Writes OUT/whynot-<scenario>/sites.csv and hubs.csv."
+        ),
+    )
+    _scenario_argument(why)
+    why.add_argument(
+        "--inference-mw",
+        type=positive,
+        default=20.0,
+        metavar="MW",
+        help="inference an unused site is made to host (default: 20)",
+    )
+    why.add_argument(
+        "--training-mw",
+        type=positive,
+        default=None,
+        metavar="MW",
+        help="training an unused site is made to host (default: the minimum cluster)",
+    )
+    why.add_argument(
+        "--tighten-ms",
+        type=positive,
+        default=1.0,
+        metavar="MS",
+        help="how much each hub's SLA is tightened (default: 1)",
+    )
+    _output_arguments(why)
+    _solver_arguments(why)
+
+    tra = sub.add_parser(
+        "tradeoff",
+        help="cost against one parameter (e.g. SLA or carbon price), one optimisation a point",
+        description=(
+            "Optimise the scenario once per value of a parameter and write the curve as a "
+            "table (CSV), a static plot (PNG) and an interactive page (HTML) to "
+            "OUT/tradeoff-<scenario>-<parameter>/."
+        ),
+    )
+    _scenario_argument(tra)
+    tra.add_argument(
+        "--param",
+        required=True,
+        metavar="KEY",
+        help="dotted scenario key, e.g. demand.inference_sla_ms or costs.carbon_cny_per_t",
+    )
+    tra.add_argument(
+        "--values", required=True, type=numbers, metavar="V,V,...", help="comma-separated values"
+    )
+    _output_arguments(tra)
+    _solver_arguments(tra)
+
+    bat = sub.add_parser(
+        "batch",
+        help="run every scenario of a sweep file on Dask",
+        description=(
+            "Expand a sweep file (a grid and/or Monte Carlo draws around a base scenario) and "
+            "solve every scenario on Dask: a local cluster, or an existing one at --scheduler. "
+            "Each result is saved as it finishes (OUT/scenarios/<key>.json); a re-run skips "
+            "finished scenarios; failures are recorded and do not stop the batch. Combined "
+            "tables: OUT/results.parquet, results.csv, sites.parquet, summary.json."
+        ),
+    )
+    bat.add_argument("sweep", type=Path, metavar="SWEEP", help="sweep TOML file")
+    bat.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    bat.add_argument(
+        "--workers",
+        type=count,
+        default=None,
+        metavar="N",
+        help="worker processes of the local cluster (default: the number of cores)",
+    )
+    bat.add_argument(
+        "--scheduler",
+        type=address,
+        default=None,
+        metavar="ADDRESS",
+        help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    bat.add_argument(
+        "--retry-failed", action="store_true", help="run again the scenarios recorded as failed"
+    )
+    _solver_arguments(bat)
+    return parser
+
+
+def _print_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--json", action="store_true", help="print the result as JSON on standard output"
+    )
+    group.add_argument(
+        "--quiet", action="store_true", help="print only where outputs went (no summary)"
+    )
+
+
+def _scenario_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        metavar="SCENARIO",
+        help="scenario TOML file or shipped scenario name (default: the shipped 'default')",
+    )
+
+
+def _output_arguments(parser: argparse.ArgumentParser, *, maps: bool = False) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder for result tables (default: {settings.out_dir})",
+    )
+    if maps:
+        parser.add_argument(
+            "--maps",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help=f"folder for the HTML map (default: {settings.maps_dir})",
+        )
+
+
+def _map_arguments(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    if optional:
+        parser.add_argument(
+            "--no-map", action="store_true", help="write the tables only, no map (faster)"
+        )
+    parser.add_argument(
+        "--tiles",
+        choices=("none", "osm"),
+        default="none",
+        help="basemap: none (provinces are the base; works offline) or osm (needs a network)",
+    )
+    parser.add_argument(
+        "--cdn",
+        action="store_true",
+        help="load the map's scripts from CDNs (smaller file; blank without a network)",
+    )
+
+
+def _solver_arguments(parser: argparse.ArgumentParser) -> None:
+    _print_arguments(parser)
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 3 unless every plan is proven optimal within --gap",
+    )
+    parser.add_argument(
+        "--solver",
+        choices=settings.SOLVERS,
+        default=None,
+        help=f"MILP solver (default: {settings.solver})",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=positive,
+        default=None,
+        metavar="S",
+        help=f"solver time limit in seconds (default: {settings.time_limit:g})",
+    )
+    parser.add_argument(
+        "--gap",
+        type=gap,
+        default=None,
+        metavar="G",
+        help=f"relative MIP gap to stop at, from 0 to below 1 (default: {settings.mip_gap:g})",
+    )
