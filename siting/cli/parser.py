@@ -22,7 +22,6 @@ examples:
   siting whynot                            price unused sites and tighter SLAs
   siting tradeoff --param demand.inference_sla_ms --values 4,6,8,10,15,20
   siting batch sweeps/uncertain-2027.toml --out out/uncertain --workers 2
-
   siting scenarios                         the shipped scenarios and what they assume
   siting optimize --json --no-map          the summary as JSON; tables only
 
@@ -142,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Find one build plan (sites opened, MW built) shared by several scenarios, each "
             "using it its own way, minimising the expected cost or the worst-case regret; "
             "evaluate every single-scenario plan in every scenario beside it. Writes "
-            "OUT/robust-<criterion>/plans.csv and the robust plan's tables per scenario."
+            "OUT/robust-<criterion>-<scenarios>/plans.csv and the robust plan's tables per scenario."
         ),
     )
     rob.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
