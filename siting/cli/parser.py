@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Find one build plan (sites opened, MW built) shared by several scenarios, each "
             "using it its own way, minimising the expected cost or the worst-case regret; "
             "evaluate every single-scenario plan in every scenario beside it. Writes "
-            "OUT/robust-<criterion>-<scenarios>/plans.csv and the robust plan's tables per scenario."
+            "OUT/robust-<criterion>-<scenarios>/plans.csv and the robust plan's tables per "
+            "scenario."
         ),
     )
     rob.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
