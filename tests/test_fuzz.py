@@ -617,6 +617,11 @@ def argument_cases(rng: random.Random) -> list[Case]:
     cases.append(
         Case("args-tiles", (*COMMANDS["optimize"], "--tiles", "google"), {}, "--tiles", "--tiles")
     )
+    cases.append(Case("args-scenarios-flag", ("scenarios", "--all"), {}, "--all", "--all"))
+    cases.append(Case("args-validate-out", ("validate", "--out", "{d}/out"), {}, "--out", "--out"))
+    cases.append(
+        Case("args-json-and-quiet", ("validate", "--json", "--quiet"), {}, "--quiet", "--json")
+    )
     cases.append(Case("args-unknown-command", ("explode",), {}, "COMMAND", "COMMAND"))
     cases.append(Case("args-no-command", (), {}, "COMMAND", "COMMAND"))
     cases.append(Case("args-unknown-flag", ("optimize", "--fast"), {}, "--fast", "--fast"))
@@ -650,7 +655,7 @@ def build_corpus() -> list[Case]:
 
 CORPUS = build_corpus()
 #: A few cases also run through a subprocess (the real program, its exit status and output).
-SUBPROCESS = [c.id for c in random.Random(SEED).sample(CORPUS, 5)]
+SUBPROCESS = [c.id for c in random.Random(SEED).sample(CORPUS, 3)]
 
 
 def test_corpus_size() -> None:
