@@ -1,0 +1,51 @@
+"""The MILP, built with PuLP: one small function per constraint family.
+
+``base`` holds the units and containers, ``variables`` and ``constraints`` the blocks of the
+formulation (``docs/model.md``), ``build`` assembles them.
+"""
+
+from siting.model.base import (
+    OBJECTIVE_UNIT,
+    SHORTFALL_PENALTY,
+    Forcing,
+    RobustModel,
+    SitingModel,
+    Terms,
+    summed,
+)
+from siting.model.build import build_model, build_robust_model, fix_plan
+from siting.model.constraints import (
+    define_capacity,
+    define_forcing,
+    define_headroom,
+    define_inference_demand,
+    define_operations,
+    define_pair_open,
+    define_staff,
+    define_training_cluster,
+    define_training_demand,
+    objective_terms,
+)
+
+__all__ = [
+    "OBJECTIVE_UNIT",
+    "SHORTFALL_PENALTY",
+    "Forcing",
+    "RobustModel",
+    "SitingModel",
+    "Terms",
+    "build_model",
+    "build_robust_model",
+    "define_capacity",
+    "define_forcing",
+    "define_headroom",
+    "define_inference_demand",
+    "define_operations",
+    "define_pair_open",
+    "define_staff",
+    "define_training_cluster",
+    "define_training_demand",
+    "fix_plan",
+    "objective_terms",
+    "summed",
+]
