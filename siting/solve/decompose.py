@@ -41,12 +41,18 @@ from siting.solve.highs import Outcome, as_highs_lp, new_highs, run
 #: Instances with at least this many pairs (summed over scenarios) are decomposed under the
 #: ``"auto"`` strategy.
 DECOMPOSE_PAIRS = 40_000
+#: Up to this many pairs the LP relaxation is solved over all of them (one round).
+FULL_LP_PAIRS = 250_000
 #: Cheapest pairs per hub in the first restricted LP.
 START_PER_HUB = 6
 #: Most pairs per hub added in one pricing round.
 ADD_PER_HUB = 12
 #: A pair is priced in when its reduced cost is below minus this (objective units).
 PRICE_TOL = 1e-7
+#: Pricing stops when the bound is within this share of the requested gap of the LP value.
+BOUND_TOL = 0.1
+#: Sites admitted (with all their pairs) per pricing round at most.
+SITES_PER_ROUND = 150
 #: Column-generation rounds at most.
 MAX_ROUNDS = 200
 #: Cost of an artificial column, as a multiple of the largest cost of the model.
@@ -86,22 +92,36 @@ class Pairs:
         return cls(*(np.concatenate(a).astype(np.int64) for a in (cols, rows, sites, groups)))
 
 
-def lagrangian_bound(model: ArrayModel, dual: np.ndarray) -> tuple[float, np.ndarray]:
-    """Compute the Lagrangian lower bound ``L(π)`` of the full model and its reduced costs.
+def lagrangian_bound(
+    model: ArrayModel, dual: np.ndarray, pairs: Pairs, outside: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Compute a Lagrangian lower bound ``L(π)`` of the full model, with reduced costs.
+
+    Every row is dualised with ``π`` except the ``pair_open`` rows ``f_k ≤ u_k y_s`` of the
+    pairs outside the restricted model, which stay in the subproblem: each site's block
+    ``(y_s, its outside f_k)`` is minimised jointly, worth
+    ``min(0, d_y + Σ_k u_k·min(0, d_k))`` (``y_s ∈ [0, 1]``).
 
     Parameters
     ----------
     model
         The full model.
     dual
-        A row dual ``π`` per row of the full model (HiGHS signs); components whose sign has
-        no finite row side are set to zero (any ``π`` gives a valid bound).
+        A row dual ``π`` per row of the full model (HiGHS signs; zero on rows left out);
+        components whose sign has no finite row side are set to zero (any ``π`` gives a
+        valid bound).
+    pairs
+        The model's pairs.
+    outside
+        Which pairs are outside the restricted model.
 
     Returns
     -------
-    tuple of float and numpy.ndarray
+    tuple of float and two numpy.ndarray
         ``L(π)`` in objective units (``-inf`` if a column with an infinite bound has a
-        reduced cost of the wrong sign beyond the LP tolerance), and ``d = c − Aᵀπ``.
+        reduced cost of the wrong sign beyond the LP tolerance); ``d = c − Aᵀπ`` per column;
+        and each site's block reduced cost, per column of ``open`` (``nan`` elsewhere): a plan
+        opening that site costs at least ``L + max(0, block)``.
     """
     pi = np.where(
         ((dual > 0) & np.isfinite(model.row_lower)) | ((dual < 0) & np.isfinite(model.row_upper)),
@@ -111,11 +131,20 @@ def lagrangian_bound(model: ArrayModel, dual: np.ndarray) -> tuple[float, np.nda
     d = model.cost - model.transpose_product(pi)
     up, down = pi > 0, pi < 0
     total = float(pi[up] @ model.row_lower[up] + pi[down] @ model.row_upper[down])
-    lo, hi = d > PRICE_TOL, d < -PRICE_TOL
+    block = np.full(model.n_cols, np.nan)
+    sites = np.unique(pairs.site_col)
+    gain = np.minimum(d[pairs.col], 0.0) * model.col_upper[pairs.col] * outside
+    block[sites] = d[sites] + np.bincount(pairs.site_col, gain, model.n_cols)[sites]
+    alone = np.ones(model.n_cols, dtype=bool)
+    alone[pairs.col[outside]] = False
+    alone[sites] = False
+    lo, hi = alone & (d > PRICE_TOL), alone & (d < -PRICE_TOL)
     if np.isinf(model.col_lower[lo]).any() or np.isinf(model.col_upper[hi]).any():
-        return -math.inf, d
+        return -math.inf, d, block
     total += float(d[lo] @ model.col_lower[lo] + d[hi] @ model.col_upper[hi])
-    return total, d
+    b = block[sites]
+    total += float(np.minimum(b * model.col_lower[sites], b * model.col_upper[sites]).sum())
+    return total, d, block
 
 
 @dataclass
@@ -182,13 +211,17 @@ def solve_decomposed(
         the run. State ``"infeasible"`` means the full LP relaxation is infeasible; ``"none"``
         that no plan was found (the caller falls back to the direct solve).
     """
-    deadline = time.perf_counter() + time_limit
+    began = time.perf_counter()
+    deadline = began + time_limit
     pairs = Pairs.of(model)
     in_pool = np.zeros(len(pairs.col), dtype=bool)
-    in_pool[_first_pairs(model, pairs)] = True
+    if len(pairs.col) <= FULL_LP_PAIRS:  # the full LP is quick enough: no pricing needed
+        in_pool[:] = True
+    else:
+        in_pool[_first_pairs(model, pairs)] = True
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
     csr = _csr(model)
-    bound, rounds, pi = -math.inf, 0, np.zeros(model.n_rows)
+    bound, rounds, center = -math.inf, 0, np.zeros(model.n_rows)
     lp_value = math.inf
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - reported after the loop
         out = run(lp, deadline - time.perf_counter(), is_mip=False, duals=True)
@@ -198,22 +231,29 @@ def solve_decomposed(
             break
         lp_value = out.objective
         pi = restricted.duals(out.row_dual)
-        value, d = lagrangian_bound(model, pi)
-        bound = max(bound, value)
-        priced = ~in_pool & (d[pairs.col] < -PRICE_TOL)
-        close = lp_value - bound <= 1e-6 * max(abs(lp_value), 1.0)
+        value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
+        if value > bound:
+            bound, center = value, pi
+        # admit whole sites whose block (opening it with its outside pairs) pays, worst first
+        sites = np.flatnonzero(block < -PRICE_TOL)
+        sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
+        priced = ~in_pool & np.isin(pairs.site_col, sites) & (d[pairs.col] < -PRICE_TOL)
+        close = lp_value - bound <= BOUND_TOL * mip_gap * max(abs(lp_value), 1.0)
         if not priced.any() or close or time.perf_counter() >= deadline:
             break
-        new = _best_per_group(np.flatnonzero(priced), pairs.group, d[pairs.col], ADD_PER_HUB)
+        new = np.flatnonzero(priced)
         _add_pairs(lp, restricted, csr, pairs, new)
         in_pool[new] = True
+    pi = center
+    lp_seconds = time.perf_counter() - began
     notes = (
-        f"decomposition: {rounds} LP rounds priced in {int(in_pool.sum()):,} of "
-        f"{len(pairs.col):,} pairs; LP {lp_value:.6g}, full-model bound {bound:.6g}"
+        f"decomposition: {rounds} LP rounds ({lp_seconds:.1f} s) priced in "
+        f"{int(in_pool.sum()):,} of {len(pairs.col):,} pairs; LP {lp_value:.6g}, full-model "
+        f"bound {bound:.6g}"
     )
     if not math.isfinite(bound):
         return Outcome("none", "no valid bound", None, math.nan, math.nan), notes
-    _, d = lagrangian_bound(model, pi)
+    _, _, d = lagrangian_bound(model, pi, pairs, ~in_pool)
     site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
     chosen = site_cols[_lp_values(lp, restricted, site_cols) > 1e-6]
     best: Outcome | None = None
@@ -241,7 +281,8 @@ def solve_decomposed(
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
     notes += (
-        f"; MILP on {len(chosen)} of {len(site_cols)} sites ({best.words}); "
+        f"; MILP on {len(chosen)} of {len(site_cols)} sites ({best.words}, "
+        f"{time.perf_counter() - began - lp_seconds:.1f} s); "
         f"{closed} sites provably closed by reduced cost"
     )
     state = "optimal" if gap <= mip_gap else "limit"
