@@ -48,6 +48,7 @@ data: install
 	$(BIN)/python scripts/build_prefecture_instance.py
 	$(BIN)/python scripts/build_county_instance.py
 	$(BIN)/python scripts/build_backbone.py
+	$(BIN)/python scripts/build_vintages.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out build .pytest_cache .ruff_cache

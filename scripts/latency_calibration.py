@@ -1,82 +1,42 @@
-"""Print the calibration tables of docs/latency.md: modelled RTTs against published figures.
+"""Print the calibration tables of docs/latency.md: the latency layers against published figures.
 
-The model runs on the shipped backbone (data/backbone_*.csv) with the parameters below, none
-of which was set from the figures compared here. Reference keys ([L1], [C1], ...) are those of
-data/_sources_backbone.md. Run::
+With ``--plans`` it also solves the default and 2025 scenarios before calibration and at every
+layer, and reports how much of the uncalibrated plan's inference falls outside its SLA at each
+layer (docs/latency.md, "What the layers change").
 
-    .venv/bin/python scripts/latency_calibration.py
+Reads data/latency_measurements.csv (one published figure per row, with its direction, layer,
+statistic and role), fits each ``role = fit`` figure's parameter from scratch and prints the
+fitted values next to the scenario's, then every figure with the model's value and error at
+each layer, and the model before calibration (propagation only, ``route_stretch`` 1). The same
+table is recomputed and bounded by tests/test_latency_layers.py. Reference keys ([M1], [L3],
+[C1], ...) are those of data/SOURCES.md section D. Run::
+
+    .venv/bin/python scripts/latency_calibration.py [--scenario NAME] [--plans]
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
-from siting.backbone import read_backbone
-from siting.geo import haversine_km
-from siting.network import build_graph, shortest_route, snap
+from siting.calibration import FITTABLE, calibration_table, fit_parameters, read_measurements
+from siting.errors import InfeasibleError
+from siting.latency import LAYERS, pair_matrix
+from siting.model import build_model
+from siting.pipeline import Prepared, prepare
+from siting.results import build_results, compute_kpis, hub_arrays, site_arrays
+from siting.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-
-#: One-way speed of light in silica fibre (c / 1.47 ≈ 204 km/ms, rounded down), km/ms.
-FIBRE_KM_PER_MS = 200.0
-#: Round-trip delay per backbone edge traversed (OTN/ROADM pass-through and amplifiers), ms.
-#: An assumption, not a measurement.
-HOP_DELAY_MS = 0.1
-#: Access leg length / great-circle distance to the nearest node (= the backbone's estimate
-#: factor for legs with no published length).
-ACCESS_FACTOR = 1.25
-#: The great-circle alternative, as in the default scenario: route factor and equipment delay.
-GC_ROUTE_FACTOR = 1.5
-GC_EQUIPMENT_MS = 1.0
-
-#: Extra points (lon, lat): approximate locations, +-5 km.
-EXTRA_POINTS = {
-    "tianjin_beichen": (117.13, 39.22),  # Chayora TJ1 campus, Beichen district (approx.)
-    "beijing_jiuxianqiao": (116.49, 39.97),  # Jiuxianqiao, Chaoyang district (approx.)
-    "taiyuan": (112.55, 37.87),  # Taiyuan city centre
-}
-
-# (pair, from point, to point, published ms, as the source states it, compared as, reference)
-# Figures are compared as round trips unless the source's wording or physics says otherwise:
-# Shaoguan's figures lie below the light-in-fibre round-trip floor of their great-circle
-# distance, so they can only be one-way.
-FIGURES = [
-    ("Gui'an–Zunyi (within Guizhou)", "guian", "zunyi_node", 3.0, "within province", "RTT", "L3"),
-    ("Gui'an–Chongqing (Chengdu–Chongqing)", "guian", "chongqing", 6.0, "region", "RTT", "L3"),
-    ("Gui'an–Chengdu (Chengdu–Chongqing)", "guian", "chengdu", 6.0, "region", "RTT", "L3"),
-    ("Gui'an–Guangzhou (Greater Bay Area)", "guian", "guangzhou", 10.0, "region", "RTT", "L3"),
-    ("Gui'an–Shenzhen (Greater Bay Area)", "guian", "shenzhen", 10.0, "region", "RTT", "L3"),
-    ("Gui'an–Wuhu (Yangtze Delta)", "guian", "wuhu", 15.0, "region", "RTT", "L3"),
-    ("Gui'an–Hangzhou (Yangtze Delta)", "guian", "hangzhou", 15.0, "region", "RTT", "L3"),
-    ("Gui'an–Shanghai (Yangtze Delta)", "guian", "shanghai", 15.0, "region", "RTT", "L3"),
-    ("Gui'an–Beijing (Beijing–Tianjin–Hebei)", "guian", "beijing", 20.0, "region", "RTT", "L3"),
-    ("Shaoguan–Guangzhou", "shaoguan", "guangzhou", 1.3, "city pair", "one-way", "L4"),
-    ("Shaoguan–Shenzhen", "shaoguan", "shenzhen", 1.66, "city pair", "one-way", "L4"),
-    (
-        "Tianjin Beichen–Beijing Jiuxianqiao",
-        "tianjin_beichen",
-        "beijing_jiuxianqiao",
-        2.0,
-        "< (link offer)",
-        "RTT",
-        "L5",
-    ),
-    ("Taiyuan–Beijing (Shanxi–BTH)", "taiyuan", "beijing", 10.0, "average", "RTT", "L6"),
-]
-
-#: East and west hub points for the "< 20 ms between eastern and western hubs" check [L1, L2].
-EAST = {
-    "Beijing": "beijing",
-    "Shanghai": "shanghai",
-    "Guangzhou": "guangzhou",
-    "Chengdu": "chengdu",
-}
-WEST = {"Horinger": "horinger", "Gui'an": "guian", "Qingyang": "qingyang", "Zhongwei": "zhongwei"}
+MEASUREMENTS = DATA / "latency_measurements.csv"
+#: The model before calibration: propagation over the backbone and per-hop pass-through only.
+BEFORE = {"route_stretch": 1.0, "access_one_way_ms": 0.0, "inter_operator_one_way_ms": 0.0}
 
 # (cable, waypoint node ids the cable passes, published length km, year, reference)
 CABLES = [
@@ -98,64 +58,51 @@ CABLES = [
 ]
 
 
-def rtt_ms(km: float, hops: int) -> float:
-    """Round trip over the backbone: propagation both ways plus per-hop delay."""
-    return 2.0 * km / FIBRE_KM_PER_MS + hops * HOP_DELAY_MS
-
-
-def gc_rtt_ms(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Round trip of the great-circle model (default scenario parameters)."""
-    return 2.0 * gc_km(a, b) * GC_ROUTE_FACTOR / FIBRE_KM_PER_MS + GC_EQUIPMENT_MS
-
-
-def gc_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(haversine_km(a[0], a[1], b[0], b[1]))
-
-
-def load_points(nodes: pd.DataFrame) -> dict[str, tuple[float, float]]:
-    points = dict(EXTRA_POINTS)
-    for name in ("sites", "hubs"):  # a hub's point wins over a site of the same id
-        table = pd.read_csv(DATA / f"{name}.csv")
-        key = "hub_id" if name == "hubs" else "site_id"
-        points.update({r[key]: (r["lon"], r["lat"]) for _, r in table.iterrows()})
-    points.update({f"{r.node_id}_node": (r.lon, r.lat) for r in nodes.itertuples(index=False)})
+def load_points(graph: nx.MultiDiGraph, layers: object) -> dict[str, tuple[float, float]]:
+    """Place id -> (lon, lat): backbone nodes, then sites, then hubs (a hub wins on a tie)."""
+    points = {d["node_id"]: (d["x"], d["y"]) for _, d in graph.nodes(data=True)}
+    for frame, key in ((layers.sites, "site_id"), (layers.hubs, "hub_id")):
+        points.update({r[key]: (r["lon"], r["lat"]) for _, r in frame.iterrows()})
     return points
 
 
-def figures_table(graph: nx.MultiDiGraph, points: dict) -> pd.DataFrame:
-    rows = []
-    for pair, a, b, ms, stated, compared, ref in FIGURES:
-        route = shortest_route(graph, points[a], points[b], access_factor=ACCESS_FACTOR)
-        halve = 2.0 if compared == "one-way" else 1.0
-        floor = 2.0 * gc_km(points[a], points[b]) / FIBRE_KM_PER_MS / halve
-        modelled = rtt_ms(route.km, route.hops) / halve
-        gc_model = gc_rtt_ms(points[a], points[b]) / halve
-        rows.append(
-            {
-                "pair": pair,
-                "published ms": ms,
-                "stated as": stated,
-                "compared as": compared,
-                "floor ms": round(floor, 2),
-                "route km": round(route.km),
-                "hops": route.hops,
-                "model ms": round(modelled, 2),
-                "error ms": round(modelled - ms, 2),
-                "error %": round(100 * (modelled - ms) / ms),
-                "great-circle model ms": round(gc_model, 2),
-                "great-circle error %": round(100 * (gc_model - ms) / ms),
-                "ref": ref,
-            }
-        )
-    return pd.DataFrame(rows)
+def figures_markdown(table: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """The docs' table: each figure, the model at every layer and the error."""
+    out = pd.DataFrame(
+        {
+            "figure": table["figure_id"],
+            "published ms": table["value_ms"].map(lambda v: f"{v:g}")
+            + table["bound"].map({"equal": "", "upper_bound": " (bound)"}),
+            "direction": table["direction"].str.replace("_", " "),
+            "layer": table["layer"],
+            "statistic": table["statistic"],
+            "role": table["role"] + table["fits"].map(lambda f: f" ({f})" if f else ""),
+            "floor ms": table["floor_ms"].round(2),
+            "before ms": before["optical_ms"].round(2),
+        }
+    )
+    for layer in LAYERS:
+        ms, err = table[f"{layer}_ms"], table[f"{layer}_error_pct"]
+        out[layer] = [f"{m:.2f} ({e:+.0f} %)" for m, e in zip(ms, err, strict=True)]
+    out["compared"] = table["compared_layer"]
+    out["error"] = table["error_pct"].map(lambda e: f"{e:+.0f} %")
+    return out
 
 
-def east_west_table(graph: nx.MultiDiGraph, points: dict) -> pd.DataFrame:
-    rows = {}
-    for (east, a), (west, b) in itertools.product(EAST.items(), WEST.items()):
-        route = shortest_route(graph, points[a], points[b], access_factor=ACCESS_FACTOR)
-        rows.setdefault(east, {})[west] = round(rtt_ms(route.km, route.hops), 1)
-    return pd.DataFrame(rows).T
+def east_west_table(prepared: object, points: dict) -> pd.DataFrame:
+    """One-way ms at the scenario's layer between the east and west cluster sites."""
+    from siting.latency import one_way_matrix
+
+    east = ["zhangjiakou", "yrd_eco_green", "shaoguan", "tianfu"]
+    west = ["horinger", "guian", "qingyang", "zhongwei"]
+    lat = prepared.scenario.latency
+    a = [points[e] for e in east]
+    b = [points[w] for w in west]
+    _, _, delays = one_way_matrix(
+        lat, *zip(*a, strict=True), *zip(*b, strict=True), prepared.inputs.graph
+    )
+    frame = pd.DataFrame(delays[lat.layer], index=east, columns=west)
+    return frame.round(1)
 
 
 def cables_table(graph: nx.MultiDiGraph) -> pd.DataFrame:
@@ -190,27 +137,104 @@ def markdown(table: pd.DataFrame, *, index: bool = False) -> str:
     return "\n".join(lines)
 
 
+def with_layer(prepared: Prepared, **update: object) -> Prepared:
+    """The same scenario with ``[latency]`` keys replaced."""
+    latency = prepared.scenario.latency.model_copy(update=update)
+    return prepared.variant(prepared.scenario.model_copy(update={"latency": latency}))
+
+
+def plans_table(names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Solve each scenario before calibration and at every layer; check the first plan."""
+    rows, breaks = [], []
+    for name in names:
+        base = prepare(name)
+        variants = {"before": {**BEFORE, "layer": "optical"}}
+        variants |= {layer: {"layer": layer} for layer in LAYERS}
+        for label, update in variants.items():
+            run = with_layer(base, **update)
+            row = {"scenario": name, "latency": label, "pairs": run.instance.n_pairs}
+            try:
+                solution = solve(build_model(run.instance))
+            except InfeasibleError as exc:
+                rows.append({**row, "status": "infeasible: " + "; ".join(exc.reasons)})
+                continue
+            inst = run.instance
+            kpis = compute_kpis(
+                solution, inst, site_arrays(solution, inst), hub_arrays(solution, inst)
+            )
+            rows.append(
+                {
+                    **row,
+                    "cost bn CNY/yr": round(kpis["total_cost_cny"] / 1e9, 2),
+                    "new MW": round(kpis["new_mw"]),
+                    "stranded MW": round(kpis["stranded_mw"]),
+                    "mean RTT ms": round(kpis["mean_rtt_ms"], 1),
+                }
+            )
+            if label == "before":
+                breaks.append(outside_sla(run, solution, name, base.scenario.latency))
+    return pd.DataFrame(rows), pd.DataFrame(breaks)
+
+
+def outside_sla(
+    run: Prepared, solution: object, name: str, calibrated: object
+) -> dict[str, object]:
+    """Share of a plan's inference MW whose round trip exceeds its SLA at each layer."""
+    flows = build_results(solution, run.instance, run.layers).flows
+    hubs = run.layers.hubs.set_index("hub_id").loc[flows["hub_id"]]
+    sites = run.layers.sites.set_index("site_id").loc[flows["site_id"]]
+    sla = pd.Series(run.instance.sla_ms, index=run.instance.hub_ids).loc[flows["hub_id"]]
+    mw = flows["mw"].to_numpy()
+    row: dict[str, object] = {"scenario": name, "inference MW": round(mw.sum())}
+    for layer in LAYERS:
+        latency = calibrated.model_copy(update={"layer": layer})
+        _, rtt = pair_matrix(
+            latency, hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], run.inputs.graph
+        )
+        out = np.diagonal(rtt) > sla.to_numpy() + 1e-9
+        row[f"{layer}: MW outside"] = (
+            f"{mw[out].sum():.0f} ({100 * mw[out].sum() / mw.sum():.0f} %)"
+        )
+    return row
+
+
 def main() -> None:
-    nodes, edges = read_backbone(DATA / "backbone_nodes.csv", DATA / "backbone_edges.csv")
-    graph = build_graph(nodes, edges)
-    points = load_points(pd.DataFrame(nodes.drop(columns="geometry")))
-    _, access = snap(graph, *zip(*points.values(), strict=True))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=None, help="scenario (default: 'default')")
+    parser.add_argument("--plans", action="store_true", help="also solve the plans table")
+    args = parser.parse_args()
+    prepared = prepare(args.scenario)
+    graph, latency = prepared.inputs.graph, prepared.scenario.latency
+    points = load_points(graph, prepared.layers)
+    measurements = read_measurements(MEASUREMENTS, points)
+    fitted = fit_parameters(measurements, latency, graph, points)
+    print(f"Scenario {prepared.scenario.name!r}, {latency.model} model. Fitted parameters:\n")
+    rows = [(p, getattr(fitted, p), getattr(latency, p)) for p in FITTABLE]
+    print(markdown(pd.DataFrame(rows, columns=["parameter", "fitted", "scenario"]).round(4)))
+    table = calibration_table(measurements, latency, graph, points)
+    before = calibration_table(measurements, latency.model_copy(update=BEFORE), graph, points)
+    print("\nPublished latency figures against the model (scenario parameters)\n")
+    print(markdown(figures_markdown(table, before)))
+    held = table[table["role"] == "held_out"]
+    stated = held[held["layer"] != "unstated"]
     print(
-        f"fibre {FIBRE_KM_PER_MS:g} km/ms one way, hop delay {HOP_DELAY_MS:g} ms per edge "
-        f"(round trip), access factor {ACCESS_FACTOR:g}; great-circle model x{GC_ROUTE_FACTOR:g}"
-        f" + {GC_EQUIPMENT_MS:g} ms. Largest access leg: {access.max():.0f} km.\n"
+        f"\nHeld-out figures: {len(held)}; median |error| {held['error_pct'].abs().median():.0f} %"
+        f" (stated layer: {len(stated)} figures, largest |error| "
+        f"{stated['error_pct'].abs().max():.0f} %; unstated, nearest layer: largest |error| "
+        f"{held.loc[held['layer'] == 'unstated', 'error_pct'].abs().max():.0f} %). Before "
+        f"calibration, read at the stated layer or optical: median |error| "
+        f"{before.loc[held.index, 'optical_error_pct'].abs().median():.0f} %."
     )
-    print("Published latency figures\n")
-    figures = figures_table(graph, points)
-    print(markdown(figures))
-    print(
-        f"\nMedian absolute error: backbone model {figures['error %'].abs().median():g} %, "
-        f"great-circle model {figures['great-circle error %'].abs().median():g} %"
-    )
-    print("\nModelled RTT (ms) between eastern and western hubs; requirement < 20 ms [L1, L2]\n")
-    print(markdown(east_west_table(graph, points), index=True))
+    print(f"\nOne-way ms at the {latency.layer} layer between eastern and western clusters\n")
+    print(markdown(east_west_table(prepared, points), index=True))
     print("\nRoute lengths: published trunk-cable lengths against the model's path\n")
     print(markdown(cables_table(graph)))
+    if args.plans:
+        plans, breaks = plans_table(["default", "2025-inference-shift"])
+        print("\nPlans before calibration and at every layer\n")
+        print(markdown(plans.astype(object).where(plans.notna(), "")))
+        print("\nThe plan made before calibration, its inference checked at each layer\n")
+        print(markdown(breaks))
 
 
 if __name__ == "__main__":

@@ -7,23 +7,25 @@ capacities MW of IT load.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
+from siting import settings
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
-from siting.geo import CHINA_LAT, CHINA_LON
-from siting.latency import backbone_matrix, great_circle_matrix
+from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
+from siting.latency import fibre_floor_one_way_ms, one_way_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
 from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
+from siting.provenance import provenance
 from siting.results import Results, build_results, compute_kpis, hub_arrays, site_arrays
 from siting.scenario import Scenario, parse_scenario
 from siting.solve import Solution, solve, solve_robust
@@ -54,6 +56,8 @@ class Audit:
         development of the built plan), ``cost_optimal_cny`` (the second scenario planned from
         the data's existing capacity) and ``mismatch_cny`` (what following the built plan
         costs more than planning for the second scenario).
+    provenance
+        Scenario and data hashes and software versions (see :mod:`siting.provenance`).
     """
 
     built_name: str
@@ -62,6 +66,12 @@ class Audit:
     sites: pd.DataFrame
     provinces: pd.DataFrame
     kpis: dict[str, Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` holds: the KPIs and the provenance block."""
+        return {**self.kpis, "provenance": self.provenance}
 
 
 def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit:
@@ -88,12 +98,14 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
     """
     target = prepare(under)
     inst = target.instance
+    inputs = [target]
     added = np.zeros(inst.n_sites)
     sunk_cost = 0.0
     built_name = "existing"
     if built != "existing":
         source = prepare(built)
         _same_sites(source, target)
+        inputs.insert(0, source)
         plan = solve(build_model(source.instance), **solve_options)
         added = plan.build
         built_name = source.scenario.name
@@ -139,7 +151,8 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         "cost_optimal_cny": optimal.objective,
         "mismatch_cny": used.objective + sunk_cost - optimal.objective,
     }
-    return Audit(built_name, target.scenario.name, results, sites, provinces, kpis)
+    origin = _provenance(inputs, solve_options)
+    return Audit(built_name, target.scenario.name, results, sites, provinces, kpis, origin)
 
 
 def _sunk_cost(source: Prepared, plan: Solution) -> float:
@@ -179,6 +192,8 @@ class RobustReport:
         scenario (``inf`` where the plan cannot serve it), expected cost and worst regret.
     results
         The robust plan's use in each scenario.
+    provenance
+        Scenario and data hashes and software versions (see :mod:`siting.provenance`).
     """
 
     names: list[str]
@@ -186,6 +201,18 @@ class RobustReport:
     criterion: str
     table: pd.DataFrame
     results: list[Results]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` holds: scenarios, weights, plans and the provenance block."""
+        return {
+            "scenarios": self.names,
+            "weights": self.weights.tolist(),
+            "criterion": self.criterion,
+            "plans": self.table.to_dict(orient="records"),
+            "provenance": self.provenance,
+        }
 
 
 def robust_plan(
@@ -242,7 +269,17 @@ def robust_plan(
         build_results(sol, p.instance, p.layers)
         for sol, p in zip(solved.scenarios, prepared, strict=True)
     ]
-    return RobustReport(names, w, criterion, pd.DataFrame(rows), results)
+    origin = _provenance(prepared, solve_options)
+    return RobustReport(names, w, criterion, pd.DataFrame(rows), results, origin)
+
+
+def _provenance(prepared: Sequence[Prepared], solve_options: dict[str, Any]) -> dict[str, Any]:
+    return provenance(
+        [p.scenario for p in prepared],
+        [p.paths for p in prepared],
+        solver=solve_options.get("solver"),
+        source=prepared[-1].path,
+    )
 
 
 def _cost_with_plan(prepared: Prepared, plan: Solution, **solve_options: Any) -> float:
@@ -276,10 +313,13 @@ class WhyNot:
         cost of making it host ``mw`` of that workload (``inf`` and a reason if impossible).
     hubs
         For every hub: the extra yearly cost of tightening its SLA by ``tighten_ms``.
+    provenance
+        Scenario and data hashes and software versions (see :mod:`siting.provenance`).
     """
 
     sites: pd.DataFrame
     hubs: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def why_not(
@@ -349,7 +389,7 @@ def why_not(
                 "reason": reason,
             }
         )
-    return WhyNot(pd.DataFrame(rows), pd.DataFrame(hubs))
+    return WhyNot(pd.DataFrame(rows), pd.DataFrame(hubs), _provenance([base], solve_options))
 
 
 def _forced_cost(
@@ -387,7 +427,8 @@ def tradeoff(
     -------
     pandas.DataFrame
         One row per value: the value, ``status`` (``optimal``, ``feasible`` or
-        ``infeasible``), the reason when infeasible, and the KPIs of the plan.
+        ``infeasible``), the reason when infeasible, and the KPIs of the plan;
+        ``attrs["provenance"]`` holds the base scenario's provenance block.
     """
     prepared = prepare(scenario)
     base = prepared.scenario.to_dict()
@@ -413,39 +454,47 @@ def tradeoff(
         sites = site_arrays(solution, inst)
         kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
         rows.append({**row, **kpis, "reason": ""})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["provenance"] = _provenance([prepared], solve_options)
+    return table
 
 
 @dataclass(frozen=True)
 class PointRoute:
-    """The latency between two places by both models.
+    """The latency between two places at every layer, one way and round trip.
 
     Attributes
     ----------
     names
-        The two places as given.
+        The two places as found (hub, site or backbone node name, or ``lon,lat``).
     route
-        The backbone route (nodes, km, hops, line).
-    backbone_rtt_ms, great_circle_km, great_circle_rtt_ms
-        The two models' figures.
+        The backbone route (nodes, km, hops, line); ``None`` under the great-circle model.
+    route_km, hops
+        The modelled route (local fibre when shorter than the backbone) and its hops.
+    floor_one_way_ms
+        Light in fibre along the great circle, one way, ms: no measurement can be lower.
+    one_way_ms
+        One-way delay at each layer, ms (round trip: twice it).
     """
 
     names: tuple[str, str]
-    route: Route
-    backbone_rtt_ms: float
-    great_circle_km: float
-    great_circle_rtt_ms: float
+    route: Route | None
+    route_km: float
+    hops: float
+    floor_one_way_ms: float
+    one_way_ms: dict[str, float]
 
 
 def latency_between(prepared: Prepared, origin: str, destination: str) -> PointRoute:
-    """Route and round-trip time between two places, by the backbone and great-circle models.
+    """Route and one-way delay at every layer between two places.
 
     Parameters
     ----------
     prepared
-        A scenario whose latency parameters apply; it must use the backbone model.
+        A scenario whose latency parameters apply.
     origin, destination
-        A hub id, a site id, a backbone node id or ``"lon,lat"`` (WGS84 degrees).
+        A hub, site or backbone node, by id or English or Chinese name (any case), or
+        ``"lon,lat"`` (WGS84 degrees).
 
     Returns
     -------
@@ -454,100 +503,93 @@ def latency_between(prepared: Prepared, origin: str, destination: str) -> PointR
     Raises
     ------
     InputError
-        If a place is not known, or the scenario has no backbone.
+        If a place is not known, with the closest known names.
     """
-    graph, lat = _backbone(prepared), prepared.scenario.latency
-    a, b = (_place(prepared, name) for name in (origin, destination))
-    route = shortest_route(graph, a, b, access_factor=lat.access_factor)
-    _, matrix, _ = backbone_matrix(
-        graph,
-        [a[0]],
-        [a[1]],
-        [b[0]],
-        [b[1]],
-        access_factor=lat.access_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        hop_delay_ms=lat.hop_delay_ms,
-    )  # the figure the model uses: local fibre when shorter than the backbone route
-    rtt = float(matrix[0, 0])
-    gc_km, gc_rtt = great_circle_matrix(
-        [a[0]],
-        [a[1]],
-        [b[0]],
-        [b[1]],
-        route_factor=lat.route_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        equipment_delay_ms=lat.equipment_delay_ms,
+    lat, graph = prepared.scenario.latency, prepared.inputs.graph
+    (a_name, a), (b_name, b) = (_place(prepared, name) for name in (origin, destination))
+    route = None
+    if graph is not None:
+        route = shortest_route(graph, a, b, access_factor=lat.access_factor)
+    km, hops, delays = one_way_matrix(lat, [a[0]], [a[1]], [b[0]], [b[1]], graph)
+    distance = haversine_km(a[0], a[1], b[0], b[1])
+    return PointRoute(
+        names=(a_name, b_name),
+        route=route,
+        route_km=float(km[0, 0]),
+        hops=float(hops[0, 0]),
+        floor_one_way_ms=float(fibre_floor_one_way_ms(distance, lat.fibre_km_per_ms)),
+        one_way_ms={layer: float(m[0, 0]) for layer, m in delays.items()},
     )
-    return PointRoute((origin, destination), route, rtt, float(gc_km[0, 0]), float(gc_rtt[0, 0]))
 
 
 def latency_table(prepared: Prepared) -> pd.DataFrame:
-    """Every hub × site pair by both latency models, with their ratio.
+    """Every hub × site pair at every layer, one way and round trip.
 
     Parameters
     ----------
     prepared
-        A scenario with the backbone graph.
+        A scenario; its latency model and parameters apply.
 
     Returns
     -------
     pandas.DataFrame
-        ``hub_id``, ``site_id``, ``backbone_km``, ``hops``, ``backbone_rtt_ms``,
-        ``great_circle_km`` (route km of the great-circle model), ``great_circle_rtt_ms``,
-        ``rtt_ratio`` (backbone / great circle), ``sla_ms`` and ``within_sla`` (by the
-        scenario's model).
+        ``hub_id``, ``site_id``, ``route_km``, ``hops``, ``floor_one_way_ms`` (light in fibre
+        along the great circle), ``{layer}_one_way_ms`` and ``{layer}_rtt_ms`` for each layer,
+        ``sla_rtt_ms`` and ``within_sla`` (round trip at the scenario's layer).
     """
-    graph, lat = _backbone(prepared), prepared.scenario.latency
+    lat, graph = prepared.scenario.latency, prepared.inputs.graph
     hubs, sites, inst = prepared.layers.hubs, prepared.layers.sites, prepared.instance
     args = (hubs["lon"], hubs["lat"], sites["lon"], sites["lat"])
-    km, rtt, hops = backbone_matrix(
-        graph,
-        *args,
-        access_factor=lat.access_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        hop_delay_ms=lat.hop_delay_ms,
-    )
-    gc_km, gc_rtt = great_circle_matrix(
-        *args,
-        route_factor=lat.route_factor,
-        fibre_km_per_ms=lat.fibre_km_per_ms,
-        equipment_delay_ms=lat.equipment_delay_ms,
+    km, hops, delays = one_way_matrix(lat, *args, graph)
+    distance = haversine_km(
+        hubs["lon"].to_numpy()[:, None],
+        hubs["lat"].to_numpy()[:, None],
+        sites["lon"].to_numpy()[None, :],
+        sites["lat"].to_numpy()[None, :],
     )
     h, s = np.meshgrid(np.arange(inst.n_hubs), np.arange(inst.n_sites), indexing="ij")
-    chosen = rtt if lat.model == "backbone" else gc_rtt
-    return pd.DataFrame(
-        {
-            "hub_id": inst.hub_ids[h.ravel()],
-            "site_id": inst.site_ids[s.ravel()],
-            "backbone_km": km.ravel(),
-            "hops": hops.ravel(),
-            "backbone_rtt_ms": rtt.ravel(),
-            "great_circle_km": gc_km.ravel(),
-            "great_circle_rtt_ms": gc_rtt.ravel(),
-            "rtt_ratio": (rtt / gc_rtt).ravel(),
-            "sla_ms": inst.sla_ms[h.ravel()],
-            "within_sla": (chosen <= inst.sla_ms[:, None] + 1e-9).ravel(),
-        }
-    )
+    columns = {
+        "hub_id": inst.hub_ids[h.ravel()],
+        "site_id": inst.site_ids[s.ravel()],
+        "route_km": km.ravel(),
+        "hops": hops.ravel(),
+        "floor_one_way_ms": fibre_floor_one_way_ms(distance, lat.fibre_km_per_ms).ravel(),
+    }
+    for layer, matrix in delays.items():
+        columns[f"{layer}_one_way_ms"] = matrix.ravel()
+        columns[f"{layer}_rtt_ms"] = 2.0 * matrix.ravel()
+    columns["sla_rtt_ms"] = inst.sla_ms[h.ravel()]
+    columns["within_sla"] = (2.0 * delays[lat.layer] <= inst.sla_ms[:, None] + 1e-9).ravel()
+    return pd.DataFrame(columns)
 
 
-def _backbone(prepared: Prepared) -> nx.MultiDiGraph:
-    if prepared.inputs.graph is None:
-        expected = 'latency routes need [latency] model = "backbone"'
-        raise InputError([Problem(str(prepared.path), "[latency]", "model", expected)])
-    return prepared.inputs.graph
+def _place(prepared: Prepared, name: str) -> tuple[str, tuple[float, float]]:
+    """Find a place by id, English or Chinese name (any case), or ``lon,lat``.
 
-
-def _place(prepared: Prepared, name: str) -> tuple[float, float]:
-    for frame, key in ((prepared.layers.hubs, "hub_id"), (prepared.layers.sites, "site_id")):
-        match = frame[frame[key] == name]
-        if len(match):
-            return float(match["lon"].iloc[0]), float(match["lat"].iloc[0])
+    Hubs, sites and backbone nodes are searched first, then the prefecture seats of
+    ``cities.csv`` in the data folder.
+    """
+    places: dict[str, tuple[str, tuple[float, float]]] = {}
+    frames = [(prepared.layers.hubs, "hub_id"), (prepared.layers.sites, "site_id")]
     graph = prepared.inputs.graph
-    for _, data in graph.nodes(data=True):
-        if data.get("node_id") == name:
-            return float(data["x"]), float(data["y"])
+    if graph is not None:
+        nodes = pd.DataFrame([d for _, d in graph.nodes(data=True)])
+        frames.append((nodes.rename(columns={"x": "lon", "y": "lat"}), "node_id"))
+    cities = settings.data_dir / "cities.csv"
+    if cities.is_file():
+        seats = pd.read_csv(cities, dtype={"adcode": str})
+        frames.append((seats.rename(columns={"name_en": "name"}), "adcode"))
+    for frame, key in frames:
+        for row in frame.itertuples(index=False):
+            point = (float(row.lon), float(row.lat))
+            label = str(getattr(row, "name", "") or getattr(row, key))
+            zh = str(getattr(row, "name_zh", "") or "")
+            for alias in (getattr(row, key), row.name, zh, zh.removesuffix("市")):
+                if isinstance(alias, str) and alias.strip():
+                    places.setdefault(alias.strip().casefold(), (label, point))
+    found = places.get(name.strip().casefold())
+    if found is not None:
+        return found
     parts = name.split(",")
     if len(parts) == 2:
         try:
@@ -556,6 +598,12 @@ def _place(prepared: Prepared, name: str) -> tuple[float, float]:
             pass
         else:
             if CHINA_LON[0] <= lon <= CHINA_LON[1] and CHINA_LAT[0] <= lat <= CHINA_LAT[1]:
-                return lon, lat
-    expected = "a hub id, a site id, a backbone node id or 'lon,lat' (WGS84) inside China"
+                return f"{lon:g},{lat:g}", (lon, lat)
+    close = difflib.get_close_matches(name.strip().casefold(), list(places), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    expected = (
+        "a hub, site, backbone node or prefecture seat (id, English or Chinese name) or "
+        "'lon,lat' (WGS84) "
+        f"inside China{hint}"
+    )
     raise InputError([Problem("latency", "", name, f"unknown place; expected {expected}")])

@@ -30,7 +30,8 @@ from siting.errors import InfeasibleError
 from siting.model import build_model
 from siting.network import node_tables
 from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
-from siting.results import compute_kpis, hub_arrays, site_arrays
+from siting.provenance import provenance, public_dict
+from siting.results import compute_kpis, hub_arrays, located_sites, site_arrays, write_geoparquet
 from siting.scenario import DataPaths, Scenario, data_paths
 from siting.solve import solve
 from siting.sweep import Sweep, SweepPoint
@@ -234,7 +235,8 @@ def run_batch(
     )
     table.to_parquet(table_tmp["results.parquet"], index=False)
     table.to_csv(table_tmp["results.csv"], index=False)
-    sites.to_parquet(table_tmp["sites.parquet"], index=False)
+    site_files = dict.fromkeys(data_paths(p.scenario).sites for p in sweep.points)
+    write_geoparquet(located_sites(sites, site_files), table_tmp["sites.parquet"])
     table_tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
     for name, tmp in table_tmp.items():
         os.replace(tmp, out_dir / name)
@@ -252,7 +254,7 @@ def _write_record(path: Path, point: SweepPoint, record: dict[str, Any]) -> None
         "name": point.name,
         "key": point.key,
         "overrides": point.overrides,
-        "scenario": point.scenario.to_dict(),
+        "scenario": public_dict(point.scenario),
         **record,
     }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", dir=path.parent)
@@ -310,6 +312,12 @@ def _summary(sweep: Sweep, table: pd.DataFrame, sites: pd.DataFrame) -> dict[str
     ok = table[table["status"] == "ok"]
     counts = table["status"].value_counts().to_dict()
     summary: dict[str, Any] = {"sweep": sweep.name, "scenarios": len(table), "counts": counts}
+    specs = [p.scenario for p in sweep.points]
+    solver = next(iter(ok["solver"]), None) if "solver" in ok else None
+    paths = [data_paths(s) for s in specs]
+    summary["provenance"] = provenance(
+        specs, paths, solver=solver, source=sweep.path, name=sweep.name
+    )
     for column in ("total_cost_cny", "stranded_mw", "new_mw"):
         if column in ok:
             values = ok[column].to_numpy(float)

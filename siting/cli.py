@@ -20,8 +20,8 @@ examples:
   siting optimize --solver cbc --time-limit 30 --gap 0.001
   siting validate my.toml                  check a scenario and its data without solving
   siting compare 2023-training-boom 2025-inference-shift    side-by-side synchronised maps
-  siting latency beijing guian             route and round trip by both latency models
-  siting latency --matrix                  every hub x site pair by both models
+  siting latency beijing 贵安新区           one-way and round trip at every layer
+  siting latency --matrix                  every hub x site pair at every layer
   siting audit --built 2023-training-boom --under 2025-inference-shift
   siting robust 2023-training-boom 2025-inference-shift --criterion regret
   siting whynot                            price unused sites and tighter SLAs
@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         help="solve a scenario; write tables and a map",
         description=(
             "Solve the siting MILP of a scenario, print a summary, write result tables to "
-            "OUT/<scenario>/ (sites, flows and hubs as CSV and GeoJSON; summary.json with the "
-            "scenario, hashes, solver status and timings) and a map to MAPS/<scenario>.html."
+            "OUT/<scenario>/ (sites, flows and hubs as CSV, GeoJSON and GeoParquet; "
+            "summary.json with the provenance, scenario, solver status and timings) and a map "
+            "to MAPS/<scenario>.html."
         ),
     )
     _scenario_argument(opt)
@@ -77,12 +78,13 @@ def _parser() -> argparse.ArgumentParser:
 
     lat = sub.add_parser(
         "latency",
-        help="round-trip latency between two places, or the hub x site matrix",
+        help="one-way and round-trip latency between two places, or the hub x site matrix",
         description=(
-            "With FROM and TO (hub ids, site ids, backbone node ids or 'lon,lat'): print the "
-            "backbone route, its length and hops, and the round-trip time by the backbone and "
-            "the great-circle models. With --matrix: write every hub x site pair by both "
-            "models and their ratio to OUT/latency-<scenario>/matrix.csv."
+            "With FROM and TO (hubs, sites, backbone nodes or prefecture seats by id, English "
+            "or Chinese name, any case; or 'lon,lat'): print the route and the one-way and "
+            "round-trip latency at the optical, IP and internet layers (docs/latency.md). "
+            "With --matrix: write "
+            "every hub x site pair at every layer to OUT/latency-<scenario>/matrix.csv."
         ),
     )
     lat.add_argument("places", nargs="*", metavar="FROM TO", help="two places")
@@ -418,38 +420,52 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _latency(args: argparse.Namespace) -> int:
     from siting.analysis import latency_between, latency_table
+    from siting.latency import LAYERS
     from siting.pipeline import prepare, publish
+    from siting.results import write_csv
 
     if args.matrix == bool(args.places) or (args.places and len(args.places) != 2):
         expected = "either two places (FROM TO) or --matrix"
         raise InputError([Problem("latency", "", "FROM TO", expected)])
     prepared = prepare(args.scenario)
+    lat = prepared.scenario.latency
     if args.matrix:
         table = latency_table(prepared)
 
         def write(folder: Path) -> None:
-            table.to_csv(folder / "matrix.csv", index=False, float_format="%.6g")
-            wide = table.pivot(index="hub_id", columns="site_id", values="backbone_rtt_ms")
-            wide.to_csv(folder / "backbone_rtt_ms.csv", float_format="%.4g")
+            write_csv(table, folder / "matrix.csv")
+            column = f"{lat.layer}_rtt_ms"
+            wide = table.pivot(index="hub_id", columns="site_id", values=column)
+            write_csv(wide.reset_index(), folder / f"{column}.csv")
 
         name = f"latency-{prepared.scenario.name}"
         folder, _ = publish(name, Path(args.out or settings.out_dir), write)
-        ratio = table["rtt_ratio"]
+        within = ", ".join(
+            f"{layer} {int((table[f'{layer}_rtt_ms'] <= table['sla_rtt_ms'] + 1e-9).sum())}"
+            for layer in LAYERS
+        )
         print(
-            f"{len(table)} hub-site pairs; backbone/great-circle RTT ratio median "
-            f"{ratio.median():.2f} (5-95%: {ratio.quantile(0.05):.2f}-{ratio.quantile(0.95):.2f}); "
-            f"{int(table['within_sla'].sum())} within the SLA. Tables: {folder}/"
+            f"{len(table)} hub-site pairs ({lat.model} model); within the round-trip SLA at "
+            f"each layer: {within} (the scenario checks the {lat.layer} layer). "
+            f"Tables: {folder}/"
         )
         return 0
     result = latency_between(prepared, *args.places)
-    route = result.route
-    print(f"{result.names[0]} -> {result.names[1]}")
-    print(f"  backbone: {route.km:,.0f} km over {route.hops} hops: {' - '.join(route.names)}")
-    print(f"  round trip: {result.backbone_rtt_ms:.2f} ms (backbone)")
+    print(f"{result.names[0]} -> {result.names[1]} ({lat.model} model)")
+    if result.route is not None:
+        route = result.route
+        print(f"  backbone path: {route.km:,.0f} km, {route.hops} hops: {' - '.join(route.names)}")
+    print(f"  modelled route: {result.route_km:,.0f} km, {result.hops:.4g} hops")
+    floor = result.floor_one_way_ms
+    print(f"  fibre floor (great circle): one-way {floor:.2f} ms, round trip {2 * floor:.2f} ms")
+    print(f"  {'layer':<10}{'one-way ms':>12}{'round trip ms':>15}")
+    for layer, ms in result.one_way_ms.items():
+        mark = "  <- scenario layer" if layer == lat.layer else ""
+        print(f"  {layer:<10}{ms:>12.2f}{2 * ms:>15.2f}{mark}")
     print(
-        f"  great circle: {result.great_circle_km:,.0f} km of route, round trip "
-        f"{result.great_circle_rtt_ms:.2f} ms; backbone / great circle = "
-        f"{result.backbone_rtt_ms / result.great_circle_rtt_ms:.2f}"
+        f"  from a user terminal add {lat.access_one_way_ms:g} ms one-way access "
+        f"({2 * lat.access_one_way_ms:g} ms round trip), and {lat.inter_operator_one_way_ms:g} "
+        "ms one-way more across operators"
     )
     return 0
 
@@ -471,16 +487,16 @@ def _audit(args: argparse.Namespace) -> int:
     from siting.maps import make_map
     from siting.pipeline import publish, write_json
     from siting.report import print_audit
-    from siting.results import write_tables
+    from siting.results import write_csv, write_tables
 
     result = audit(args.built, args.under, **_solver_options(args))
     name = f"audit-{result.built_name}-under-{result.under_name}"
 
     def write(folder: Path) -> None:
         write_tables(result.results, folder)
-        result.sites.to_csv(folder / "audit_sites.csv", index=False, float_format="%.6g")
-        result.provinces.to_csv(folder / "audit_provinces.csv", index=False, float_format="%.6g")
-        write_json(folder / "summary.json", result.kpis)
+        write_csv(result.sites, folder / "audit_sites.csv")
+        write_csv(result.provinces, folder / "audit_provinces.csv")
+        write_json(folder / "summary.json", result.summary)
 
     title = f"{result.built_name} built, used under {result.under_name}"
     folder, map_path = publish(
@@ -499,7 +515,7 @@ def _robust(args: argparse.Namespace) -> int:
     from siting.analysis import robust_plan
     from siting.pipeline import publish, write_json
     from siting.report import print_robust
-    from siting.results import write_tables
+    from siting.results import write_csv, write_tables
 
     if len(args.scenarios) < 2:
         raise InputError([Problem("robust", "", "SCENARIO", "expected two or more scenarios")])
@@ -511,17 +527,11 @@ def _robust(args: argparse.Namespace) -> int:
     )
 
     def write(folder: Path) -> None:
-        report.table.to_csv(folder / "plans.csv", index=False, float_format="%.6g")
+        write_csv(report.table, folder / "plans.csv")
         for name, results in zip(report.names, report.results, strict=True):
             (folder / name).mkdir()
             write_tables(results, folder / name)
-        summary = {
-            "scenarios": report.names,
-            "weights": report.weights.tolist(),
-            "criterion": report.criterion,
-            "plans": report.table.to_dict(orient="records"),
-        }
-        write_json(folder / "summary.json", summary)
+        write_json(folder / "summary.json", report.summary)
 
     folder, _ = publish(f"robust-{args.criterion}", Path(args.out or settings.out_dir), write)
     print_robust(report, folder)
@@ -530,8 +540,9 @@ def _robust(args: argparse.Namespace) -> int:
 
 def _whynot(args: argparse.Namespace) -> int:
     from siting.analysis import why_not
-    from siting.pipeline import publish
+    from siting.pipeline import publish, write_json
     from siting.report import print_whynot
+    from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
     result = why_not(
@@ -543,8 +554,9 @@ def _whynot(args: argparse.Namespace) -> int:
     )
 
     def write(folder: Path) -> None:
-        result.sites.to_csv(folder / "sites.csv", index=False, float_format="%.6g")
-        result.hubs.to_csv(folder / "hubs.csv", index=False, float_format="%.6g")
+        write_csv(result.sites, folder / "sites.csv")
+        write_csv(result.hubs, folder / "hubs.csv")
+        write_json(folder / "summary.json", {"provenance": result.provenance})
 
     name = f"whynot-{resolve_scenario_path(args.scenario).stem}"
     folder, _ = publish(name, Path(args.out or settings.out_dir), write)
@@ -554,17 +566,19 @@ def _whynot(args: argparse.Namespace) -> int:
 
 def _tradeoff(args: argparse.Namespace) -> int:
     from siting.analysis import tradeoff
-    from siting.pipeline import publish
-    from siting.plots import tradeoff_html, tradeoff_png
+    from siting.pipeline import publish, write_json
+    from siting.plots import parameter_label, tradeoff_html, tradeoff_png
     from siting.report import print_tradeoff
+    from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
     table = tradeoff(args.scenario, args.param, args.values, **_solver_options(args))
     stem = resolve_scenario_path(args.scenario).stem
-    title = f"{stem}: cost against {args.param}"
+    title = f"{stem}: cost against {parameter_label(args.param)}"
 
     def write(folder: Path) -> None:
-        table.to_csv(folder / "tradeoff.csv", index=False, float_format="%.6g")
+        write_csv(table, folder / "tradeoff.csv")
+        write_json(folder / "summary.json", {"provenance": table.attrs["provenance"]})
         tradeoff_png(table, args.param, folder / "tradeoff.png", title=title)
         tradeoff_html(table, args.param, folder / "tradeoff.html", title=title)
 

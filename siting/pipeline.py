@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 
-from siting import __version__, settings
+from siting import settings
 from siting.backbone import read_backbone
 from siting.errors import InfeasibleError, InputError, Problem
 from siting.feasibility import check_feasibility
@@ -34,6 +33,7 @@ from siting.layers import Layers, load_layers
 from siting.maps import make_map, save_map
 from siting.model import build_model
 from siting.network import build_graph
+from siting.provenance import provenance, public_dict
 from siting.reach import reach_polygons
 from siting.results import Results, build_results, write_tables
 from siting.scenario import (
@@ -383,15 +383,12 @@ def _summary(
     time_limit: float | None,
     mip_gap: float | None,
 ) -> dict[str, Any]:
-    spec, paths = prepared.scenario, prepared.paths
+    spec = prepared.scenario
     return {
-        "siting_version": __version__,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scenario_file": str(prepared.path),
-        "scenario_hash": spec.content_hash(),
-        "data_hash": paths.content_hash(),
-        "data_files": {k: str(v) for k, v in vars(paths).items() if v is not None},
-        "scenario": spec.to_dict(),
+        "provenance": provenance(
+            spec, prepared.paths, solver=solution.solver, source=prepared.path
+        ),
+        "scenario": public_dict(spec),
         "solver": {
             "name": solution.solver,
             "status": solution.status.value,

@@ -1,19 +1,167 @@
-"""Static and interactive charts of analysis tables (matplotlib PNG, self-contained SVG page)."""
+"""Static and interactive charts of analysis tables (matplotlib PNG, self-contained SVG page).
+
+Both charts share one tick rule (:func:`nice_ticks`: steps of 1, 2, 2.5 or 5 times a power of
+ten, never an offset or scientific notation) and one set of axis labels with units
+(:func:`parameter_label`), so the PNG and the page read the same.
+"""
 
 from __future__ import annotations
 
 import html
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-_WIDTH, _HEIGHT, _PAD = 720, 420, 60
+from siting.scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+_WIDTH, _HEIGHT, _PAD = 720, 420, 70
+
+COST_LABEL = "total cost (bn CNY/yr)"
+STRANDED_LABEL = "stranded existing capacity (MW)"
+
+#: Axis labels of the parameters most often swept; others come from the scenario's field docs.
+LABELS = {
+    "demand.inference_sla_ms": "round-trip latency limit, hub to site (ms)",
+    "demand.training_mw": "national training demand (MW of IT load)",
+    "demand.training_share": "training share of all demand",
+    "demand.inference_scale": "inference demand multiplier (×)",
+    "demand.max_site_share": "largest share of a hub one site may serve",
+    "training.min_cluster_mw": "smallest training cluster (MW)",
+    "training.utilisation": "training utilisation (IT load / installed MW)",
+    "inference.utilisation": "inference utilisation (IT load / installed MW)",
+    "costs.carbon_cny_per_t": "carbon price (CNY per tCO₂)",
+    "costs.power_price_multiplier": "electricity price multiplier (×)",
+    "costs.capex_cny_per_mw": "facility capex (CNY per MW of IT load)",
+    "costs.it_capex_cny_per_mw": "IT hardware capex (CNY per MW of IT load)",
+    "costs.network_cny_per_mw_km_year": "long-haul network cost (CNY per MW·km·yr)",
+    "costs.discount_rate": "real discount rate",
+    "latency.hop_delay_ms": "round-trip delay per backbone hop (ms)",
+    "latency.access_factor": "access leg / great-circle distance (×)",
+}
+
+
+def parameter_label(parameter: str) -> str:
+    """Return a readable axis label with units for a dotted scenario key.
+
+    Parameters
+    ----------
+    parameter
+        E.g. ``"costs.carbon_cny_per_t"``.
+
+    Returns
+    -------
+    str
+        From :data:`LABELS`, else the scenario field's description ("text, unit." becomes
+        "text (unit)"), else the key's last part with spaces.
+    """
+    if parameter in LABELS:
+        return LABELS[parameter]
+    section, _, key = parameter.partition(".")
+    table = Scenario.model_fields.get(section)
+    fields = getattr(table.annotation, "model_fields", {}) if table is not None else {}
+    description = fields[key].description if key in fields else None
+    if not description:
+        return (key or section).replace("_", " ")
+    text = description.split(". ")[0].split(" (")[0].split(";")[0].rstrip(".")
+    head, _, unit = text.rpartition(", ")
+    if head and len(unit) <= 12:
+        text = f"{head} ({unit})"
+    return text[:1].lower() + text[1:]
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
+    """Return round tick values covering ``[low, high]``: about ``count`` of them.
+
+    Parameters
+    ----------
+    low, high
+        The data range (``low == high`` is widened around the value).
+    count
+        Wanted number of intervals.
+
+    Returns
+    -------
+    numpy.ndarray
+        Multiples of a step of 1, 2, 2.5 or 5 times a power of ten; the first is at or
+        below ``low``, the last at or above ``high``.
+    """
+    low, high = float(min(low, high)), float(max(low, high))
+    if high - low <= 1e-9 * max(abs(low), abs(high), 1.0):
+        pad = max(abs(low) * 0.01, 1.0) if low else 1.0
+        low, high = low - pad, high + pad
+    raw = (high - low) / max(count, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw * 0.999)
+    first = math.floor(low / step + 1e-9) * step
+    last = math.ceil(high / step - 1e-9) * step
+    n = round((last - first) / step)
+    return np.round(first + step * np.arange(n + 1), 12)
+
+
+def tick_labels(ticks: np.ndarray) -> list[str]:
+    """Format round ticks alike: thousands separators, just enough decimals, no exponent."""
+    step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
+    decimals = 0
+    while decimals < 12 and abs(round(step, decimals) - step) > step * 1e-6:
+        decimals += 1
+    return [f"{0.0 if abs(t) < step * 1e-9 else t:,.{decimals}f}" for t in ticks]
+
+
+def tradeoff_figure(table: pd.DataFrame, parameter: str, *, title: str) -> Figure:
+    """Draw total cost and stranded MW against a parameter, in two panels sharing the x axis.
+
+    Parameters
+    ----------
+    table
+        From :func:`siting.analysis.tradeoff`.
+    parameter
+        The column on the x axis.
+    title
+        Chart title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not attached to pyplot (close is not needed).
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    ok = table[table["status"] != "infeasible"]
+    panels = [("total_cost_cny", 1e-9, COST_LABEL, "#6a3d9a", "o")]
+    if "stranded_mw" in ok:
+        panels.append(("stranded_mw", 1.0, STRANDED_LABEL, "#e08214", "s"))
+    fig = Figure(figsize=(7.2, 2.4 + 2.2 * len(panels)), dpi=100)
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    xticks = nice_ticks(*_range(table[parameter].to_numpy(float)))
+    for ax, (column, scale, label, color, marker) in zip(axes, panels, strict=True):
+        values = ok[column].to_numpy(float) * scale
+        ax.plot(ok[parameter], values, marker=marker, color=color, clip_on=False, zorder=3)
+        yticks = nice_ticks(*_range(values))
+        ax.yaxis.set_major_locator(FixedLocator(yticks))
+        ax.yaxis.set_major_formatter(FixedFormatter(tick_labels(yticks)))
+        ax.set_ylim(yticks[0], yticks[-1])
+        ax.set_ylabel(label, color=color)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        for x in table.loc[table["status"] == "infeasible", parameter]:
+            ax.axvline(x, color="#999999", linestyle=":", linewidth=1)
+    axes[-1].xaxis.set_major_locator(FixedLocator(xticks))
+    axes[-1].xaxis.set_major_formatter(FixedFormatter(tick_labels(xticks)))
+    axes[-1].set_xlim(xticks[0], xticks[-1])
+    axes[-1].set_xlabel(parameter_label(parameter))
+    axes[0].set_title(title)
+    fig.tight_layout()
+    return fig
 
 
 def tradeoff_png(table: pd.DataFrame, parameter: str, path: Path, *, title: str) -> Path:
-    """Plot total cost (and stranded MW) against a parameter as a PNG.
+    """Plot total cost and stranded MW against a parameter as a PNG.
 
     Parameters
     ----------
@@ -30,26 +178,7 @@ def tradeoff_png(table: pd.DataFrame, parameter: str, path: Path, *, title: str)
     -------
     Path
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ok = table[table["status"] != "infeasible"]
-    fig, ax = plt.subplots(figsize=(7.2, 4.2), dpi=100)
-    ax.plot(ok[parameter], ok["total_cost_cny"] / 1e9, marker="o", color="#6a3d9a")
-    ax.set_xlabel(parameter)
-    ax.set_ylabel("total cost (bn CNY/yr)", color="#6a3d9a")
-    if "stranded_mw" in ok:
-        twin = ax.twinx()
-        twin.plot(ok[parameter], ok["stranded_mw"], marker="s", color="#e08214", linestyle="--")
-        twin.set_ylabel("stranded existing capacity (MW)", color="#e08214")
-    for x in table.loc[table["status"] == "infeasible", parameter]:
-        ax.axvline(x, color="#999999", linestyle=":", linewidth=1)
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    tradeoff_figure(table, parameter, title=title).savefig(path)
     return path
 
 
@@ -74,11 +203,18 @@ def tradeoff_html(table: pd.DataFrame, parameter: str, path: Path, *, title: str
     -------
     Path
     """
+    path.write_text(tradeoff_page(table, parameter, title=title), encoding="utf-8")
+    return path
+
+
+def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
+    """Return the page of :func:`tradeoff_html` as a string."""
     ok = table[table["status"] != "infeasible"]
-    xs = table[parameter].to_numpy(float)
     ys = ok["total_cost_cny"].to_numpy(float) / 1e9
-    x0, x1 = _span(xs)
-    y0, y1 = _span(ys) if len(ys) else (0.0, 1.0)
+    xticks = nice_ticks(*_range(table[parameter].to_numpy(float)))
+    yticks = nice_ticks(*_range(ys))
+    x0, x1, y0, y1 = xticks[0], xticks[-1], yticks[0], yticks[-1]
+    label = parameter_label(parameter)
 
     def px(x: float) -> float:
         return _PAD + (x - x0) / (x1 - x0) * (_WIDTH - 2 * _PAD)
@@ -86,26 +222,32 @@ def tradeoff_html(table: pd.DataFrame, parameter: str, path: Path, *, title: str
     def py(y: float) -> float:
         return _HEIGHT - _PAD - (y - y0) / (y1 - y0) * (_HEIGHT - 2 * _PAD)
 
+    bottom = _HEIGHT - _PAD
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{_HEIGHT}" '
         f'font-family="sans-serif" font-size="12">',
-        f'<line x1="{_PAD}" y1="{_HEIGHT - _PAD}" x2="{_WIDTH - _PAD}" y2="{_HEIGHT - _PAD}" '
-        'stroke="#333"/>',
-        f'<line x1="{_PAD}" y1="{_PAD}" x2="{_PAD}" y2="{_HEIGHT - _PAD}" stroke="#333"/>',
+        f'<line x1="{_PAD}" y1="{bottom}" x2="{_WIDTH - _PAD}" y2="{bottom}" stroke="#333"/>',
+        f'<line x1="{_PAD}" y1="{_PAD}" x2="{_PAD}" y2="{bottom}" stroke="#333"/>',
     ]
-    for x in np.linspace(x0, x1, 5):
+    for x, text in zip(xticks, tick_labels(xticks), strict=True):
         parts.append(
-            f'<text x="{px(x):.1f}" y="{_HEIGHT - _PAD + 16}" text-anchor="middle">{x:.3g}</text>'
+            f'<line x1="{px(x):.1f}" y1="{bottom}" x2="{px(x):.1f}" y2="{bottom + 5}" '
+            f'stroke="#333"/><text class="xtick" x="{px(x):.1f}" y="{bottom + 18}" '
+            f'text-anchor="middle">{text}</text>'
         )
-    for y in np.linspace(y0, y1, 5):
-        parts.append(f'<text x="{_PAD - 6}" y="{py(y) + 4:.1f}" text-anchor="end">{y:.3g}</text>')
+    for y, text in zip(yticks, tick_labels(yticks), strict=True):
+        parts.append(
+            f'<line x1="{_PAD}" y1="{py(y):.1f}" x2="{_WIDTH - _PAD}" y2="{py(y):.1f}" '
+            f'stroke="#eee"/><text class="ytick" x="{_PAD - 6}" y="{py(y) + 4:.1f}" '
+            f'text-anchor="end">{text}</text>'
+        )
     parts.append(
-        f'<text x="{_WIDTH / 2}" y="{_HEIGHT - 14}" text-anchor="middle">'
-        f"{html.escape(parameter)}</text>"
+        f'<text class="xlabel" x="{_WIDTH / 2}" y="{_HEIGHT - 20}" text-anchor="middle">'
+        f"{html.escape(label)}</text>"
     )
     parts.append(
-        f'<text x="16" y="{_HEIGHT / 2}" transform="rotate(-90 16 {_HEIGHT / 2})" '
-        'text-anchor="middle">total cost (bn CNY/yr)</text>'
+        f'<text class="ylabel" x="16" y="{_HEIGHT / 2}" '
+        f'transform="rotate(-90 16 {_HEIGHT / 2})" text-anchor="middle">{COST_LABEL}</text>'
     )
     if len(ok) > 1:
         points = " ".join(
@@ -114,7 +256,7 @@ def tradeoff_html(table: pd.DataFrame, parameter: str, path: Path, *, title: str
         parts.append(f'<polyline points="{points}" fill="none" stroke="#6a3d9a" stroke-width="2"/>')
     for x, y, (_, row) in zip(ok[parameter], ys, ok.iterrows(), strict=True):
         tip = (
-            f"{parameter} = {x:g}\ncost {y:.3f} bn CNY/yr\nstranded {row['stranded_mw']:,.0f} MW\n"
+            f"{label}: {x:,g}\ncost {y:,.3f} bn CNY/yr\nstranded {row['stranded_mw']:,.0f} MW\n"
             f"new {row['new_mw']:,.0f} MW\nmean RTT {row['mean_rtt_ms']:.1f} ms"
         )
         parts.append(
@@ -123,27 +265,24 @@ def tradeoff_html(table: pd.DataFrame, parameter: str, path: Path, *, title: str
         )
     infeasible = table[table["status"] == "infeasible"]
     for x, reason in zip(infeasible[parameter], infeasible["reason"], strict=True):
-        tip = f"{parameter} = {x:g}: infeasible\n{reason}"
+        tip = f"{label}: {x:,g}: infeasible\n{reason}"
         parts.append(
             f'<line class="infeasible" x1="{px(x):.1f}" y1="{_PAD}" x2="{px(x):.1f}" '
-            f'y2="{_HEIGHT - _PAD}" stroke="#999" stroke-dasharray="3,3" stroke-width="6" '
+            f'y2="{bottom}" stroke="#999" stroke-dasharray="3,3" stroke-width="6" '
             f'stroke-opacity="0.5"><title>{html.escape(tip)}</title></line>'
         )
     parts.append("</svg>")
-    page = (
+    return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         "</head><body style='font-family:sans-serif'>"
         f"<h3>{html.escape(title)}</h3><p>Hover a point for its plan.</p>"
         + "".join(parts)
         + "</body></html>"
     )
-    path.write_text(page, encoding="utf-8")
-    return path
 
 
-def _span(values: np.ndarray) -> tuple[float, float]:
-    low, high = float(np.min(values)), float(np.max(values))
-    if math.isclose(low, high):
-        return low - 1.0, high + 1.0
-    margin = (high - low) * 0.05
-    return low - margin, high + margin
+def _range(values: np.ndarray) -> tuple[float, float]:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    return float(values.min()), float(values.max())

@@ -3,15 +3,16 @@
 Backbone model: a point ``p`` is served over its nearest backbone node ``n``; it is within the
 SLA of hub ``h`` (nearest node ``n_h``, access ``g_h``) when
 
-    a·g(p, n) ≤ (SLA − hops(n_h, n)·τ)·v/2 − a·g_h − P(n_h, n),
+    a·g(p, n) ≤ B(SLA, hops(n_h, n)) − a·g_h − P(n_h, n),
 
 a disk around ``n`` clipped to the points whose nearest node is ``n`` (its Voronoi cell); or it
 is joined to the hub by local fibre (``g(p, h)`` within the hub's access distance and
-``a·g(p, h) ≤ SLA·v/2``), a disk around the hub. The reach is
-the union of these, clipped to the province layer. Great-circle model: a disk of
-radius ``(SLA − δ)·v / (2·f)`` around the hub. Disks are drawn in an Albers projection of
-China (distances within a few per cent), so the polygons are for display; admissibility of
-pairs is decided from exact distances in :mod:`siting.instance`.
+``a·g(p, h) ≤ B(SLA, 0)``), a disk around the hub, where ``B`` is the longest route whose round
+trip at the scenario's layer fits (:func:`siting.latency.route_budget_km`). The reach is
+the union of these, clipped to the province layer. Great-circle model: a disk of the radius
+whose round trip at the layer equals the SLA (hops grow with route length). Disks are drawn
+in an Albers projection of China (distances within a few per cent), so the polygons are for
+display; admissibility of pairs is decided from exact distances in :mod:`siting.instance`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike
 
+from siting.latency import layer_terms, route_budget_km
 from siting.layers import CRS
 from siting.network import snap
 from siting.scenario import Latency
@@ -61,8 +63,11 @@ def reach_polygons(
     hubs = gpd.GeoSeries(gpd.points_from_xy(hub_lon, hub_lat), crs=CRS).to_crs(ALBERS_CHINA)
     sla = np.asarray(sla_ms, dtype=float)
     if latency.model == "great_circle":
-        radius_km = (sla - latency.equipment_delay_ms) * latency.fibre_km_per_ms / 2
-        radius_km = np.clip(radius_km / latency.route_factor, 0.0, None)
+        terms = layer_terms(latency)
+        per_km = latency.route_factor * (
+            terms.stretch / latency.fibre_km_per_ms + terms.hop_one_way_ms / latency.km_per_hop
+        )  # one-way ms per km of great-circle distance
+        radius_km = np.clip((sla / 2 - terms.fixed_one_way_ms) / per_km, 0.0, None)
         shapes = [p.buffer(r * 1000.0, 64) for p, r in zip(hubs, radius_km, strict=True)]
     else:
         if graph is None:
@@ -102,11 +107,11 @@ def _backbone_reach(
         metres, paths = nx.single_source_dijkstra(graph, int(node), weight="length")
         # Local fibre: within the hub's own access distance (an approximation of the rule in
         # siting.latency.backbone_matrix, which also admits the site's access distance).
-        local_km = min(limit * latency.fibre_km_per_ms / 2 / latency.access_factor, access)
+        local_km = min(float(route_budget_km(latency, limit, 0)) / latency.access_factor, access)
         pieces = [hub.buffer(local_km * 1000.0, 32)] if local_km > 0 else []
         for target, length in metres.items():
             hops = len(paths[target]) - 1
-            budget_km = (limit - hops * latency.hop_delay_ms) * latency.fibre_km_per_ms / 2
+            budget_km = float(route_budget_km(latency, limit, hops))
             budget_km -= latency.access_factor * access + length / 1000.0
             if budget_km <= 0:
                 continue

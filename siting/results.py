@@ -6,6 +6,7 @@ cost of the instance, so the per-site costs add up to the solver's objective.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,7 +257,10 @@ def compute_kpis(
 
 
 def write_tables(results: Results, folder: Path) -> list[Path]:
-    """Write the result tables (CSV and GeoJSON) into a folder.
+    """Write the result tables into a folder: CSV, GeoJSON and GeoParquet per table.
+
+    CSV holds every column but the geometry at full precision (values read back equal);
+    GeoJSON and GeoParquet hold the geometry in WGS 84 (GeoParquet with its CRS metadata).
 
     Parameters
     ----------
@@ -272,12 +276,75 @@ def write_tables(results: Results, folder: Path) -> list[Path]:
     """
     written = []
     for name, frame in (("sites", results.sites), ("flows", results.flows), ("hubs", results.hubs)):
-        csv = folder / f"{name}.csv"
-        pd.DataFrame(frame.drop(columns="geometry")).to_csv(csv, index=False, float_format="%.6g")
+        csv = write_csv(pd.DataFrame(frame.drop(columns="geometry")), folder / f"{name}.csv")
         geojson = folder / f"{name}.geojson"
         if len(frame):
             frame.to_file(geojson, driver="GeoJSON")
         else:
             geojson.write_text('{"type": "FeatureCollection", "features": []}\n')
-        written += [csv, geojson]
+        written += [csv, geojson, write_geoparquet(frame, folder / f"{name}.parquet")]
     return written
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV at full precision (shortest text that reads back to each float).
+
+    Parameters
+    ----------
+    frame
+        The table; its index is not written.
+    path
+        The CSV file.
+
+    Returns
+    -------
+    Path
+    """
+    frame.to_csv(path, index=False)
+    return path
+
+
+def write_geoparquet(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write a GeoDataFrame as GeoParquet (geometry as WKB, CRS in the ``geo`` metadata).
+
+    Parameters
+    ----------
+    frame
+        The table with a geometry column and a CRS.
+    path
+        The ``.parquet`` file.
+
+    Returns
+    -------
+    Path
+    """
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def located_sites(table: pd.DataFrame, site_files: Iterable[Path]) -> gpd.GeoDataFrame:
+    """Give a table keyed by ``site_id`` the sites' point geometry (WGS 84).
+
+    Parameters
+    ----------
+    table
+        Any table with a ``site_id`` column (e.g. one row per scenario and site).
+    site_files
+        Site layer CSVs (``site_id``, ``lon``, ``lat``) that hold every ``site_id`` of it; the
+        first file naming an id gives its coordinates.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The table with ``lon``, ``lat`` and a point geometry; an empty table stays empty.
+    """
+    if table.empty:
+        return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([], crs=CRS))
+    coords = pd.concat(
+        [pd.read_csv(f, usecols=["site_id", "lon", "lat"]) for f in site_files]
+    ).drop_duplicates("site_id")
+    merged = table.drop(columns=["lon", "lat"], errors="ignore").merge(
+        coords, on="site_id", how="left", validate="many_to_one"
+    )
+    points = gpd.points_from_xy(merged["lon"], merged["lat"], crs=CRS)
+    return gpd.GeoDataFrame(merged, geometry=points)

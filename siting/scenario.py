@@ -113,7 +113,12 @@ class Costs(_Section):
 
 
 class Latency(_Section):
-    """How round-trip latency between hubs and sites is estimated (docs/latency.md)."""
+    """How latency between hubs and sites is estimated (docs/latency.md).
+
+    Every delay term says its direction: ``*_one_way_ms`` is one way; ``hop_delay_ms`` and
+    ``equipment_delay_ms`` (named before layers existed) are round trips. SLAs are round trips
+    and are compared with the round trip at ``layer``.
+    """
 
     model: Literal["backbone", "great_circle"] = Field(
         "backbone",
@@ -121,6 +126,59 @@ class Latency(_Section):
             "backbone: shortest path over the fibre backbone graph; great_circle: great-circle "
             "distance times route_factor."
         ),
+    )
+    layer: Literal["optical", "ip", "internet"] = Field(
+        "ip",
+        description=(
+            "Network layer whose latency the SLA is checked against: optical (a wavelength, "
+            "propagation and transponders only), ip (carriers' private IP networks, routers "
+            "added) or internet (public internet, exchange and inter-operator delay added)."
+        ),
+    )
+    route_stretch: float = Field(
+        1.15,
+        ge=1,
+        description=(
+            "Fibre route / modelled route (both models, every layer); fitted to the CAICT "
+            "Q1 2024 optical-layer mean (docs/latency.md)."
+        ),
+    )
+    ip_hop_one_way_ms: float = Field(
+        0.69,
+        ge=0,
+        description=(
+            "IP and internet layers: one-way delay added per backbone hop (routers, grooming, "
+            "IP detours), ms; fitted to the CAICT Q1 2024 private-IP mean."
+        ),
+    )
+    internet_one_way_ms: float = Field(
+        2.1,
+        ge=0,
+        description=(
+            "Internet layer: fixed one-way delay (exchange points, inter-operator hand-over), "
+            "ms; fitted to the CAICT Q1 2024 public-internet mean."
+        ),
+    )
+    access_one_way_ms: float = Field(
+        2.0,
+        ge=0,
+        description=(
+            "One-way delay of a user terminal's access network to its metro core, ms; reported "
+            "by `siting latency` for terminal-to-site figures, not part of hub-site latency."
+        ),
+    )
+    inter_operator_one_way_ms: float = Field(
+        3.25,
+        ge=0,
+        description=(
+            "One-way delay added where a path crosses from one operator to another, ms; "
+            "reported by `siting latency`, not part of hub-site latency."
+        ),
+    )
+    km_per_hop: float = Field(
+        230.0,
+        gt=0,
+        description="Great-circle model: route km per equivalent backbone hop.",
     )
     route_factor: float = Field(
         1.5, ge=1, description="Great-circle model: fibre route length / great-circle distance."
@@ -134,7 +192,9 @@ class Latency(_Section):
         description="Great-circle model: fixed round-trip delay of equipment, ms.",
     )
     hop_delay_ms: float = Field(
-        0.1, ge=0, description="Backbone model: round-trip delay per backbone hop, ms."
+        0.1,
+        ge=0,
+        description="Round-trip delay per backbone hop on every layer (optical pass-through), ms.",
     )
     access_factor: float = Field(
         1.25,
@@ -201,6 +261,36 @@ class Scenario(_Section):
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """Return a new validated scenario with some keys changed.
+
+        Parameters
+        ----------
+        overrides
+            Dotted keys and their new values, e.g. ``{"demand.inference_sla_ms": 6}`` or
+            ``{"demand.hub_sla_ms.shanghai": 8.0, "name": "tight"}``.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        InputError
+            Naming each unknown key or bad value; this scenario is unchanged.
+        """
+        raw = self.to_dict()
+        for dotted, value in overrides.items():
+            *tables, key = dotted.split(".")
+            table = raw
+            for part in tables:
+                table = table.setdefault(part, {})
+                if not isinstance(table, dict):
+                    expected = f"{part!r} is a value, not a table; got key {dotted!r}"
+                    raise InputError([Problem("overrides", dotted, key, expected)])
+            table[key] = value
+        return parse_scenario(raw, source="overrides")
+
 
 @dataclass(frozen=True)
 class DataPaths:
@@ -251,8 +341,21 @@ def data_paths(scenario: Scenario, base_dir: Path | None = None) -> DataPaths:
     -------
     DataPaths
         Files named in the scenario, else the shipped layers in ``settings.data_dir``.
+
+    Raises
+    ------
+    InputError
+        If a shipped layer is needed and ``settings.data_dir`` is missing.
     """
     resolved: dict[str, Path | None] = {}
+    shipped = Path(settings.data_dir)
+    required = [k for k in _DEFAULT_FILES if k not in _OPTIONAL_FILES]
+    if not shipped.is_dir() and None in {getattr(scenario.data, k) for k in required}:
+        expected = (
+            "the shipped input layers are missing (they install as package data in "
+            "siting/data/); reinstall siting, or name every file in the scenario's [data]"
+        )
+        raise InputError([Problem(str(shipped), "", "data_dir", expected)])
     for key, default in _DEFAULT_FILES.items():
         given = getattr(scenario.data, key)
         if given is None:

@@ -7,7 +7,8 @@ set, e.g., ``siting.settings.time_limit = 10`` once.
 Attributes
 ----------
 data_dir
-    Folder of the shipped input layers (``data/`` at the top of the repository).
+    Folder of the shipped input layers: ``siting/data/`` inside the package, so an installed
+    wheel carries them (the repository's top-level ``data`` is a link to it).
 scenario_dir
     Folder of the shipped scenario files.
 out_dir
@@ -30,7 +31,7 @@ from pathlib import Path
 
 _package_dir = Path(__file__).resolve().parent
 
-data_dir: Path = _package_dir.parent / "data"
+data_dir: Path = _package_dir / "data"
 scenario_dir: Path = _package_dir / "scenarios"
 out_dir: Path = Path("out")
 maps_dir: Path = Path("maps")

@@ -11,10 +11,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "siting"
 
 #: The data flow, bottom first: a module may import only modules listed before it.
 ORDER = [
-    "errors", "settings", "geo", "costs", "_validate", "scenario", "sweep",
-    "layers", "backbone", "network", "latency", "reach", "instance", "feasibility", "model",
+    "errors", "settings", "geo", "costs", "_validate", "scenario", "provenance", "sweep",
+    "layers", "vintages", "backbone", "network", "latency", "calibration", "reach", "instance",
+    "feasibility", "model",
     "solve",
-    "results", "_assets", "maps", "plots", "pipeline", "analysis", "batch", "report", "cli",
+    "results", "_assets", "maps", "plots", "pipeline", "analysis", "batch", "report", "api",
+    "cli",
     "__main__",
 ]  # fmt: skip
 

@@ -7,6 +7,7 @@ import os
 
 import cloudpickle
 import distributed  # noqa: F401 - its config defaults must exist before dask.config.set
+import geopandas as gpd
 import pytest
 
 from siting.batch import run_batch, solve_point
@@ -71,6 +72,10 @@ def test_sweep_on_two_workers_records_failures_and_skips_on_rerun(tiny, tmp_path
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"] == table["status"].value_counts().to_dict()
     assert summary["share_of_scenarios_site_used"]["east"] == pytest.approx(1.0)
+    assert summary["provenance"]["scenario"] == sweep.name
+    assert len(summary["provenance"]["scenario_hash"]) == 64
+    located = gpd.read_parquet(out / "sites.parquet")  # GeoParquet: geometry and CRS
+    assert located.crs == "EPSG:4326" and located.geometry.notna().all()
 
     again = run_batch(sweep, out, workers=2)
     assert again.ran == 0 and again.skipped == 6

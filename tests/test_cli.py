@@ -31,7 +31,8 @@ def test_optimize_writes_tables_and_map(default_run) -> None:
         assert (tables / f"{name}.geojson").stat().st_size > 0
     summary = json.loads((tables / "summary.json").read_text())
     assert summary["solver"]["status"] == "optimal"
-    assert len(summary["scenario_hash"]) == 64 and len(summary["data_hash"]) == 64
+    block = summary["provenance"]
+    assert len(block["scenario_hash"]) == 64 and len(block["data_hash"]) == 64
     assert summary["scenario"]["name"] == "default"
     assert set(summary["timings_s"]) >= {"load", "instance", "build", "solve", "results", "map"}
     assert not [p for p in (default_run / "out").iterdir() if p.name.startswith(".")]

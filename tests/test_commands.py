@@ -177,22 +177,28 @@ def test_optimize_cdn_flag_keeps_cdn_links(tiny, tmp_path, capsys) -> None:
 
 
 def test_latency_between_two_places(capsys) -> None:
-    out = _run(["latency", "beijing", "guian"], capsys)
-    assert "backbone:" in out and "Beijing - " in out and "great circle:" in out
-    km = float(out.split("backbone: ")[1].split(" km")[0].replace(",", ""))
-    hops = int(out.split(" over ")[1].split(" hops")[0])
-    rtt = float(out.split("round trip: ")[1].split(" ms")[0])
-    assert rtt == pytest.approx(2 * km / 200.0 + 0.1 * hops, abs=0.01)  # docs/latency.md
+    out = _run(["latency", "BEIJING", "贵安新区"], capsys)  # any case, Chinese names
+    assert "backbone path:" in out and "Beijing - " in out and "Gui'an New Area" in out
+    km = float(out.split("modelled route: ")[1].split(" km")[0].replace(",", ""))
+    hops = float(out.split(" km, ")[1].split(" hops")[0])
+    ip = out.split("\n  ip")[1].split()
+    one_way, rtt = float(ip[0]), float(ip[1])
+    # docs/latency.md: stretch 1.15, 0.05 ms optical + 0.69 ms IP per hop, one way
+    assert one_way == pytest.approx(1.15 * km / 200.0 + (0.05 + 0.69) * hops, abs=0.01)
+    assert rtt == pytest.approx(2 * one_way, abs=0.011)
+    assert "one-way" in out and "round trip" in out and "internet" in out
 
 
 def test_latency_matrix(tmp_path, capsys) -> None:
     out = _run(["latency", "--matrix", "--out", str(tmp_path)], capsys)
     table = pd.read_csv(tmp_path / "latency-default" / "matrix.csv")
     assert len(table) == 15 * 30
-    assert (
-        table["rtt_ratio"] - table["backbone_rtt_ms"] / table["great_circle_rtt_ms"]
-    ).abs().max() < 1e-3
-    assert "hub-site pairs" in out
+    for layer in ("optical", "ip", "internet"):
+        assert (table[f"{layer}_rtt_ms"] - 2 * table[f"{layer}_one_way_ms"]).abs().max() < 1e-3
+    assert (table["floor_one_way_ms"] <= table["optical_one_way_ms"] + 1e-9).all()
+    assert (table["optical_one_way_ms"] <= table["ip_one_way_ms"]).all()
+    assert (table["ip_one_way_ms"] < table["internet_one_way_ms"]).all()
+    assert "hub-site pairs" in out and "round-trip SLA" in out
 
 
 @pytest.mark.parametrize(
@@ -200,6 +206,7 @@ def test_latency_matrix(tmp_path, capsys) -> None:
     [
         (["latency", "beijing"], "either two places"),
         (["latency", "atlantis", "guian"], "field 'atlantis': unknown place"),
+        (["latency", "bejing", "guian"], "did you mean 'beijing'"),
     ],
 )
 def test_latency_bad_arguments(args, message, capsys) -> None:

@@ -19,6 +19,13 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED = {"01-quickstart.ipynb", "02-the-inference-shift.ipynb", "03-trade-offs.ipynb"}
 #: A placeholder left in computed text, e.g. "{kpis['new_mw']}" from a missing f prefix.
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w\[\]'\".:,]*\}")
+#: Hosts a notebook output must not load from: it would be blank offline.
+CDN = re.compile(
+    r"cdn\.jsdelivr|unpkg\.com|cdnjs\.cloudflare|code\.jquery\.com|netdna\.bootstrapcdn"
+    r"|maxcdn\.bootstrapcdn|stackpath\.bootstrapcdn|googleapis\.com|rawcdn\.githack"
+    r"|rawgit|tile\.openstreetmap|tiles\.stadiamaps|basemaps\.cartocdn|arcgisonline",
+    re.IGNORECASE,
+)
 
 
 def test_the_notebooks_are_there() -> None:
@@ -95,3 +102,17 @@ def test_notebook_runs(path: Path, kernel_name: str, tmp_path: Path) -> None:
     unfilled = [(i, PLACEHOLDER.findall(text)) for i, text in texts if PLACEHOLDER.search(text)]
     assert unfilled == [], f"{path.name}: placeholders left in computed text: {unfilled}"
     assert list(workdir.iterdir()) == [], f"{path.name} wrote files"
+    cdn = [(i, CDN.findall(json.dumps(out))) for i, out in outputs if CDN.search(json.dumps(out))]
+    assert cdn == [], f"{path.name}: outputs load from the network: {cdn}"
+    if path.name == "01-quickstart.ipynb":  # its map is drawn in a self-contained frame
+        html = [
+            out["data"]["text/html"] for _, out in outputs if "text/html" in out.get("data", {})
+        ]
+        assert any(h.startswith("<iframe srcdoc=") and "L.map(" in h for h in html)
+
+
+def test_cdn_check_can_fail() -> None:
+    import folium
+
+    page = folium.Map()._repr_html_()  # folium's own notebook display
+    assert CDN.search(page)

@@ -68,10 +68,17 @@ def test_sites_beyond_the_sla_are_outside(default) -> None:
 
 def test_great_circle_reach_is_a_disk_of_the_hand_computed_radius() -> None:
     latency = Latency(
-        model="great_circle", route_factor=1.5, fibre_km_per_ms=200.0, equipment_delay_ms=1.0
+        model="great_circle",
+        layer="optical",
+        route_stretch=1.0,
+        hop_delay_ms=0.0,
+        route_factor=1.5,
+        fibre_km_per_ms=200.0,
+        equipment_delay_ms=1.0,
     )
     reach = reach_polygons(["x"], [110.0], [35.0], [10.0], latency)
-    # (10 - 1) ms x 200 km/ms / 2 / 1.5 = 600 km radius: area pi r^2 within drawing error.
+    # Optical layer, no stretch, no hop delay: (10 - 1) ms x 200 km/ms / 2 / 1.5 = 600 km
+    # radius: area pi r^2 within drawing error.
     area_km2 = reach.to_crs(ALBERS_CHINA).geometry.area.iloc[0] / 1e6
     assert area_km2 == pytest.approx(np.pi * 600.0**2, rel=0.01)
 

@@ -94,5 +94,5 @@ def test_hash_is_the_same_on_every_machine() -> None:
         "latency": {"fibre_km_per_ms": 200.0},
         "data": {"sites": "/anywhere/sites.csv"},
     }
-    expected = "2e1ad48888dc5e3588c32a93fa1cfcfd6a5bfb784010c904eaee079fa88ea210"
+    expected = "c9b97825d15cb1e37d6c77b13e2903668d2fd003b9cb891adc0e77a1973f9357"
     assert parse_scenario(raw).content_hash() == expected

@@ -98,7 +98,7 @@ class _Result:
 def solve(
     model: SitingModel | ArrayModel,
     *,
-    solver: str | None = None,
+    solver: str | pulp.LpSolver | None = None,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
@@ -112,7 +112,10 @@ def solve(
         From :func:`~siting.model.build_model` (PuLP) or
         :func:`~siting.model.arrays.build_arrays` (arrays; faster for HiGHS).
     solver
-        ``"highs"`` or ``"cbc"``; default ``settings.solver``.
+        ``"highs"`` or ``"cbc"`` (default ``settings.solver``), or a PuLP solver object such
+        as ``pulp.HiGHS(timeLimit=10)``, used as configured on the PuLP model (``time_limit``,
+        ``mip_gap``, ``threads`` and ``strategy`` then do not apply; the bound and gap are
+        unknown).
     time_limit
         Seconds; default ``settings.time_limit``.
     mip_gap
@@ -134,6 +137,8 @@ def solve(
     SolverError
         If the solver failed, or hit its limit before finding any plan.
     """
+    if isinstance(solver, pulp.LpSolver):
+        return _solve_with_object(model, solver)
     opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
     pulp_model = model if isinstance(model, SitingModel) else None
     if opts.solver == "cbc" and pulp_model is None:
@@ -169,6 +174,46 @@ def solve(
         train=np.clip(x[layout.train], 0, None),
         serve=np.clip(x[layout.serve], 0, None),
         strategy=result.strategy,
+    )
+
+
+def _solve_with_object(model: SitingModel | ArrayModel, solver: pulp.LpSolver) -> Solution:
+    """Solve the PuLP form of ``model`` with a PuLP solver object, as its caller configured it."""
+    if isinstance(model, ArrayModel):
+        inst = model.scenarios[0].instance
+        model = build_model(inst, elastic=model.elastic, forcing=model.forcing)
+    prob = model.problem
+    start = time.perf_counter()
+    prob.solve(solver)
+    seconds = time.perf_counter() - start
+    words = pulp.LpStatus[prob.status]
+    if prob.status == pulp.LpStatusInfeasible:
+        if model.elastic:
+            raise SolverError(f"{solver.name} reported the elastic model infeasible: {words}")
+        raise InfeasibleError(explain_infeasibility(model.instance))
+    if prob.sol_status == pulp.LpSolutionOptimal:
+        status = Status.OPTIMAL
+    elif prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        status = Status.FEASIBLE
+    else:
+        raise SolverError(f"{solver.name} found no feasible plan ({words})")
+
+    def values(variables: list[pulp.LpVariable]) -> np.ndarray:
+        return np.array([v.value() or 0.0 for v in variables], dtype=float)
+
+    objective = sum(c * (v.value() or 0.0) for v, c in objective_terms(model)) * OBJECTIVE_UNIT
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=math.nan,
+        gap=math.nan,
+        solver=solver.name,
+        termination=words,
+        seconds=seconds,
+        open=values(model.open) > 0.5,
+        build=np.clip(values(model.build), 0, None),
+        train=np.clip(values(model.train), 0, None),
+        serve=np.clip(values(model.serve), 0, None),
     )
 
 

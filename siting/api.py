@@ -1,0 +1,285 @@
+"""The public Python API: ``siting.optimize``, ``siting.load_scenario``, ``siting.audit``.
+
+A :class:`Plan` holds a solved plan as GeoDataFrames (``sites``, ``flows``, ``hubs``), shows
+itself as siting's self-contained map with :meth:`Plan.explore` (no CDN, works offline in a
+notebook) and writes its tables with :meth:`Plan.to_file`. Nothing is written unless asked.
+See ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from siting import settings
+from siting.analysis import Audit
+from siting.analysis import audit as _audit
+from siting.errors import InputError, Problem
+from siting.maps import make_map, save_map, to_html
+from siting.pipeline import Run, publish, write_json
+from siting.pipeline import optimize as _optimize
+from siting.results import Results, write_tables
+from siting.scenario import Scenario
+from siting.scenario import load_scenario as _load_scenario
+
+ScenarioLike = str | Path | Scenario
+
+__all__ = ["MapView", "Plan", "audit", "load_scenario", "optimize"]
+
+
+def load_scenario(name_or_path: str | Path = "default") -> Scenario:
+    """Read and validate a scenario: a shipped name (``"prefecture"``) or a TOML file.
+
+    Parameters
+    ----------
+    name_or_path
+        The shipped names are the files in ``siting/scenarios/`` (``"default"``, ...).
+
+    Returns
+    -------
+    Scenario
+        Validated; change it with :meth:`Scenario.with_overrides`.
+
+    Raises
+    ------
+    siting.errors.InputError
+        Naming the file, table and key of every problem.
+    """
+    return _load_scenario(name_or_path)[0]
+
+
+def optimize(
+    scenario: ScenarioLike = "default",
+    *,
+    solver: Any = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+) -> Plan:
+    """Solve a scenario and return its plan; nothing is written (see :meth:`Plan.to_file`).
+
+    Parameters
+    ----------
+    scenario
+        A shipped scenario's name, a TOML file or a :class:`Scenario`.
+    solver
+        ``"highs"`` or ``"cbc"``, or a PuLP solver object (e.g. ``pulp.HiGHS(timeLimit=30)``),
+        used as configured.
+    time_limit
+        Seconds of one solve; default ``siting.settings.time_limit``.
+    gap
+        Relative MIP gap at which the solver may stop; default ``siting.settings.mip_gap``.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    siting.errors.SitingError
+        On a bad argument (before any data is read), bad input, an infeasible scenario or a
+        solver failure.
+    """
+    _check_options(solver, time_limit, gap)
+    run = _optimize(
+        scenario, solver=_solver_name(solver), time_limit=time_limit, mip_gap=gap, write=False
+    )
+    name = run.scenario.name
+    return Plan(name, f"siting · {name}", run.results, run.summary, run=run)
+
+
+def audit(
+    built: ScenarioLike,
+    under: ScenarioLike,
+    *,
+    solver: Any = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+) -> Plan:
+    """Take what one scenario builds as sunk and use it as well as possible under another.
+
+    Parameters
+    ----------
+    built
+        The scenario whose build plan is sunk, or ``"existing"`` (the capacity in the data).
+    under
+        The scenario it is used under.
+    solver, time_limit, gap
+        As for :func:`optimize`.
+
+    Returns
+    -------
+    Plan
+        The plan under ``under``; ``plan.audit`` holds the per-site and per-province
+        utilisation tables and the KPIs (idle MW, mismatch cost).
+    """
+    _check_options(solver, time_limit, gap)
+    options = {"solver": _solver_name(solver), "time_limit": time_limit, "mip_gap": gap}
+    result = _audit(built, under, **options)
+    name = f"audit-{result.built_name}-under-{result.under_name}"
+    title = f"{result.built_name} built, used under {result.under_name}"
+    return Plan(name, title, result.results, result.summary, audit=result)
+
+
+def _solver_name(solver: Any) -> Any:
+    return solver.lower() if isinstance(solver, str) else solver
+
+
+def _check_options(solver: Any, time_limit: float | None, gap: float | None) -> None:
+    problems = []
+    if isinstance(solver, str):
+        if solver.lower() not in settings.SOLVERS:
+            expected = f"one of {', '.join(settings.SOLVERS)} or a PuLP solver; got {solver!r}"
+            problems.append(Problem("optimize", "", "solver", expected))
+    elif not callable(getattr(solver, "actualSolve", None)):
+        expected = f"a solver name or a PuLP solver object; got {type(solver).__name__}"
+        problems.append(Problem("optimize", "", "solver", expected))
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        expected = f"seconds > 0; got {time_limit!r}"
+        problems.append(Problem("optimize", "", "time_limit", expected))
+    if gap is not None and not (0 <= gap < 1):
+        expected = f"a relative gap in [0, 1), e.g. 0.01 for 1 %; got {gap!r}"
+        problems.append(Problem("optimize", "", "gap", expected))
+    if problems:
+        raise InputError(problems)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A solved plan: tables as GeoDataFrames, its summary, a map.
+
+    Attributes
+    ----------
+    name
+        Short name (the scenario's), used for file names.
+    title
+        Title of its map.
+    results
+        All result tables, with provinces, backbone and reach for maps.
+    summary
+        What ``summary.json`` holds, with the provenance block.
+    run
+        The pipeline's stages (layers, instance, solution, timings), from :func:`optimize`.
+    audit
+        The audit tables and KPIs, from :func:`audit`.
+    """
+
+    name: str
+    title: str
+    results: Results
+    summary: dict[str, Any]
+    run: Run | None = field(default=None, repr=False)
+    audit: Audit | None = field(default=None, repr=False)
+
+    @property
+    def sites(self) -> gpd.GeoDataFrame:
+        """One row per candidate site: decisions, MW, costs by component (points, WGS 84)."""
+        return self.results.sites
+
+    @property
+    def flows(self) -> gpd.GeoDataFrame:
+        """One row per hub-site pair carrying inference (lines, WGS 84)."""
+        return self.results.flows
+
+    @property
+    def hubs(self) -> gpd.GeoDataFrame:
+        """One row per demand hub: demand, SLA, latency served (points, WGS 84)."""
+        return self.results.hubs
+
+    @property
+    def kpis(self) -> dict[str, Any]:
+        """National totals: cost by component (CNY/yr), MW by workload, solver status."""
+        return self.results.kpis
+
+    @property
+    def status(self) -> str:
+        """What the solver proved: ``"optimal"`` or ``"feasible"`` (stopped at a limit)."""
+        return str(self.results.kpis["status"])
+
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (
+            f"<Plan {self.name!r}: {k['status']}, {k['total_cost_cny'] / 1e9:,.2f} bn CNY/yr, "
+            f"{k['sites_open']} sites open, training {k['training_mw']:,.0f} MW, inference "
+            f"{k['inference_mw']:,.0f} MW>"
+        )
+
+    def explore(self, *, height: int = 600) -> MapView:
+        """Show the plan on siting's interactive map, self-contained (no network needed).
+
+        Parameters
+        ----------
+        height
+            Height of the map in a notebook, px.
+
+        Returns
+        -------
+        MapView
+            Displays itself in Jupyter; ``.save(path)`` writes the page.
+        """
+        return MapView(to_html(make_map(self.results, title=self.title)), height=height)
+
+    def to_file(self, folder: str | Path, *, with_map: bool = True) -> Path:
+        """Write the tables (CSV, GeoJSON, GeoParquet), ``summary.json`` and the map.
+
+        The folder is written all at once: a failure leaves an earlier one as it was.
+
+        Parameters
+        ----------
+        folder
+            The output folder (replaced if it exists).
+        with_map
+            Also write ``map.html`` (self-contained).
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        folder = Path(folder)
+        fmap = make_map(self.results, title=self.title) if with_map else None
+
+        def write(staging: Path) -> None:
+            write_tables(self.results, staging)
+            write_json(staging / "summary.json", self.summary)
+            if fmap is not None:
+                save_map(fmap, staging / "map.html")
+
+        final, _ = publish(folder.name, folder.parent, write)
+        return final
+
+
+class MapView:
+    """A self-contained map page that Jupyter shows in a sandboxed ``<iframe srcdoc>``.
+
+    Unlike folium's own notebook display, nothing is fetched from a CDN: the page carries its
+    scripts, so the map works offline and in an exported notebook.
+
+    Parameters
+    ----------
+    page
+        The complete HTML page.
+    height
+        Height of the frame, px.
+    """
+
+    def __init__(self, page: str, *, height: int = 600) -> None:
+        self.page = page
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
+            f'style="width:100%;height:{int(self.height)}px;border:none" '
+            'sandbox="allow-scripts allow-popups"></iframe>'
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page as an HTML file (UTF-8) and return its path."""
+        path = Path(path)
+        path.write_text(self.page, encoding="utf-8")
+        return path

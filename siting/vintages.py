@@ -1,0 +1,496 @@
+"""Time tables: national compute and its forecasts, accelerator classes, vintages, demand, rents.
+
+Every reader checks its file column by column (:mod:`siting._validate`), then row against row
+(years in range and in order, vintages that add up to the site's total, known classes and
+areas) and raises one :class:`~siting.errors.InputError` naming the file, the row, the field
+and what was expected. ``data/SOURCES.md`` section T documents every column;
+``docs/model.md`` ("Multi-period model") says how the tables enter the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from siting import settings
+from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_columns, check_unique
+from siting.errors import InputError, Problem
+from siting.layers import _read_csv, read_hubs, read_sites
+
+#: Commissioning bands, in order; a band's capacity is in service from the year-end it names
+#: (``2026+``: announced, not in service by end-2025).
+YEAR_BANDS = ("<=2022", "2023", "2024", "2025", "2026+")
+#: Year-end by which each band is in service.
+BAND_YEAR = {"<=2022": 2022, "2023": 2023, "2024": 2024, "2025": 2025, "2026+": 2026}
+ACCELERATOR_CLASSES = ("imported_high_end", "export_compliant", "domestic")
+#: The pseudo-site of the vintages and the pseudo-hub of the demand that hold what the sites
+#: and hubs leave of the national totals.
+REST_OF_CHINA = "rest_of_china"
+#: Area of the demand table that holds national training demand (not tied to a hub).
+NATIONAL = "national"
+ROLES = ("inference", "training")
+SERIES_KINDS = ("measured", "forecast", "interpolated", "extrapolated")
+#: Years the national series and the demand table cover.
+SERIES_YEARS = (2022, 2030)
+DEMAND_YEARS = (2023, 2030)
+#: Cohorts over which band ``<=2022`` is spread for retirement: CAICT counts the AI servers
+#: shipped in the last six years in the national stock (SOURCES.md T3).
+FIRST_BAND_COHORTS = 6
+#: kW of IT load per PF with which ``data/sites.csv`` turned reported PF into ``existing_mw``.
+SITE_KW_PER_PF = 2.0
+#: A site's vintages add up to its ``existing_mw`` within half the 0.1 MW it is rounded to.
+SITE_TOTAL_TOLERANCE_MW = 0.05
+#: ``mw`` = ``pf`` × kW/PF of the class within the 0.001 MW it is rounded to.
+ROW_MW_TOLERANCE = 0.001
+#: Tolerance of the reconciliation with the national series, PF: half the 0.1 EFLOPS to which
+#: the series is published (SOURCES.md T3).
+RECONCILE_TOLERANCE_PF = 50.0
+
+NATIONAL_COLUMNS = (
+    Column("year", number=True),
+    Column("eflops_fp16", number=True, minimum=0, positive=True),
+    Column("kind", choices=SERIES_KINDS),
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+)
+FORECAST_COLUMNS = (
+    Column("published", number=True),
+    Column("report"),
+    Column("year", number=True),
+    Column("eflops_fp16", number=True, minimum=0, positive=True),
+    Column("kind", choices=("published", "interpolated")),
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+)
+ACCELERATOR_COLUMNS = (
+    Column("accelerator_class", choices=ACCELERATOR_CLASSES),
+    Column("examples"),
+    Column("kw_per_pf", number=True, minimum=0, positive=True),
+    Column("basis"),
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+)
+VINTAGE_COLUMNS = (
+    Column("site_id"),
+    Column("year_band", choices=YEAR_BANDS),
+    Column("accelerator_class", choices=ACCELERATOR_CLASSES),
+    Column("pf", number=True, minimum=0),
+    Column("mw", number=True, minimum=0),
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+)
+DEMAND_COLUMNS = (
+    Column("year", number=True),
+    Column("area_id"),
+    Column("role", choices=ROLES),
+    Column("demand_pf", number=True, minimum=0),
+    Column("demand_mw", number=True, minimum=0),
+    Column("basis"),
+    Column("confidence", choices=CONFIDENCE),
+)
+RENT_COLUMNS = (
+    Column("period"),
+    Column("accelerator_class", choices=ACCELERATOR_CLASSES),
+    Column("server"),
+    Column("server_kw", number=True, minimum=0, positive=True),
+    Column("rent_low_cny_month", number=True, minimum=0, positive=True),
+    Column("rent_high_cny_month", number=True, minimum=0, positive=True),
+    Column("rent_mid_cny_per_mw_year", number=True, minimum=0, positive=True),
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+)
+
+
+@dataclass(frozen=True)
+class TimeTables:
+    """The validated time tables of one data directory.
+
+    Parameters
+    ----------
+    national
+        National compute per year-end (``year``, ``eflops_fp16``, ``kind``).
+    forecasts
+        The national series as forecast in each year a report was public (``published``).
+    accelerators
+        kW per PF per accelerator class.
+    vintages
+        PF and MW per site (and ``rest_of_china``), commissioning band and class.
+    demand
+        Demand per year, area and role.
+    rents
+        Published server rents per month and class.
+    """
+
+    national: pd.DataFrame
+    forecasts: pd.DataFrame
+    accelerators: pd.DataFrame
+    vintages: pd.DataFrame
+    demand: pd.DataFrame
+    rents: pd.DataFrame
+
+
+def load_time_tables(data_dir: Path | None = None) -> TimeTables:
+    """Read and cross-check the six time tables of ``data_dir`` against its sites and hubs.
+
+    ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`).
+    """
+    data_dir = Path(settings.data_dir if data_dir is None else data_dir)
+    sites = read_sites(data_dir / "sites.csv")
+    hubs = read_hubs(data_dir / "hubs.csv")
+    accelerators = read_accelerators(data_dir / "accelerators.csv")
+    kw_per_pf = dict(zip(accelerators["accelerator_class"], accelerators["kw_per_pf"], strict=True))
+    return TimeTables(
+        national=read_national_compute(data_dir / "national_compute.csv"),
+        forecasts=read_demand_forecasts(data_dir / "demand_forecasts.csv"),
+        accelerators=accelerators,
+        vintages=read_capacity_vintages(
+            data_dir / "capacity_vintages.csv",
+            site_totals_mw=dict(zip(sites["site_id"], sites["existing_mw"], strict=True)),
+            kw_per_pf=kw_per_pf,
+        ),
+        demand=read_demand_years(data_dir / "demand_years.csv", hub_ids=list(hubs["hub_id"])),
+        rents=read_rents(data_dir / "rents.csv", classes=list(kw_per_pf)),
+    )
+
+
+def read_national_compute(path: Path) -> pd.DataFrame:
+    """Read the national compute series: one row per year, years strictly increasing."""
+    table, problems = _read(path, NATIONAL_COLUMNS, key="year")
+    problems += _check_years(table, path, SERIES_YEARS, strict=True)
+    return _done(table, problems, NATIONAL_COLUMNS, ints=("year",))
+
+
+def read_demand_forecasts(path: Path) -> pd.DataFrame:
+    """Read forecast vintages: publication years in order, years increasing within each."""
+    table, problems = _read(path, FORECAST_COLUMNS, key="report")
+    problems += _check_years(table, path, SERIES_YEARS, strict=False, field="published")
+    problems += _check_years(table, path, SERIES_YEARS, strict=True, group="published")
+    return _done(table, problems, FORECAST_COLUMNS, ints=("published", "year"))
+
+
+def read_accelerators(path: Path) -> pd.DataFrame:
+    """Read kW per PF (dense FP16) per accelerator class; every class exactly once."""
+    table, problems = _read(path, ACCELERATOR_COLUMNS, key="accelerator_class")
+    problems += check_unique(table, "accelerator_class", source=str(path))
+    missing = sorted(set(ACCELERATOR_CLASSES) - set(table["accelerator_class"]))
+    if missing:
+        problems.append(Problem(str(path), "", "accelerator_class", f"no row for {missing}"))
+    return _done(table, problems, ACCELERATOR_COLUMNS)
+
+
+def read_capacity_vintages(
+    path: Path, *, site_totals_mw: Mapping[str, float], kw_per_pf: Mapping[str, float]
+) -> pd.DataFrame:
+    """Read capacity vintages and check them against the sites and the accelerator classes.
+
+    Parameters
+    ----------
+    path
+        The vintage table.
+    site_totals_mw
+        ``existing_mw`` of every site (``data/sites.csv``): a site's rows must add up to it
+        (PF × :data:`SITE_KW_PER_PF`) within :data:`SITE_TOTAL_TOLERANCE_MW`.
+    kw_per_pf
+        kW per PF of every known accelerator class; ``mw`` must equal ``pf`` × it / 1000.
+    """
+    source = str(path)
+    table, problems = _read(path, VINTAGE_COLUMNS, key="site_id")
+    known = set(site_totals_mw) | {REST_OF_CHINA}
+    seen: dict[tuple[str, str, str], int] = {}
+    last: dict[str, int] = {}
+    for i, row in enumerate(table.itertuples(index=False)):
+        where = CSV_ROWS.label(i, "site_id", row.site_id)
+        if row.site_id not in known:
+            expected = f"unknown site {row.site_id!r}; expected a site_id of the sites table"
+            problems.append(Problem(source, where, "site_id", f"{expected} or {REST_OF_CHINA!r}"))
+        if row.accelerator_class in ACCELERATOR_CLASSES and row.accelerator_class not in kw_per_pf:
+            expected = f"class {row.accelerator_class!r} has no kW/PF in the accelerator table"
+            problems.append(Problem(source, where, "accelerator_class", expected))
+        if row.year_band in YEAR_BANDS:
+            rank = YEAR_BANDS.index(row.year_band)
+            if rank < last.get(row.site_id, 0) or (row.site_id in last and _gap(table, i)):
+                expected = "a site's rows together, bands in order (<=2022, 2023, ..., 2026+)"
+                problems.append(Problem(source, where, "year_band", expected))
+            last[row.site_id] = rank
+        triple = (row.site_id, row.year_band, row.accelerator_class)
+        if triple in seen:
+            expected = f"repeats line {seen[triple] + CSV_ROWS.first}; one row per band and class"
+            problems.append(Problem(source, where, "accelerator_class", expected))
+        seen.setdefault(triple, i)
+        if (
+            _number(row.pf, row.mw)
+            and min(row.pf, row.mw) >= 0
+            and row.accelerator_class in kw_per_pf
+        ):
+            want = row.pf * kw_per_pf[row.accelerator_class] / 1000
+            if abs(row.mw - want) > ROW_MW_TOLERANCE:
+                expected = f"pf × kW/PF of the class = {want:.3f} MW, got {row.mw:g}"
+                problems.append(Problem(source, where, "mw", expected))
+    if not problems:
+        problems += _check_site_totals(table, site_totals_mw, source)
+    return _done(table, problems, VINTAGE_COLUMNS)
+
+
+def read_demand_years(path: Path, *, hub_ids: Iterable[str]) -> pd.DataFrame:
+    """Read demand per year and area: every year complete, years in range and in order."""
+    source = str(path)
+    table, problems = _read(path, DEMAND_COLUMNS, key="area_id")
+    problems += _check_years(table, path, DEMAND_YEARS, strict=False)
+    inference_areas = set(hub_ids) | {REST_OF_CHINA}
+    for i, row in enumerate(table.itertuples(index=False)):
+        where = CSV_ROWS.label(i, "area_id", row.area_id)
+        allowed = {NATIONAL} if row.role == "training" else inference_areas
+        if row.role in ROLES and row.area_id not in allowed:
+            expected = (
+                f"training demand belongs to area {NATIONAL!r}"
+                if row.role == "training"
+                else f"unknown area {row.area_id!r}; expected a hub_id or {REST_OF_CHINA!r}"
+            )
+            problems.append(Problem(source, where, "area_id", expected))
+    if not problems:
+        repeated = table.duplicated(["year", "area_id", "role"])
+        for i in repeated[repeated].index:
+            where = CSV_ROWS.label(i, "area_id", table["area_id"].iloc[i])
+            expected = "one row per year, area and role; this one repeats an earlier row"
+            problems.append(Problem(source, where, "area_id", expected))
+        expected_rows = {(a, "inference") for a in inference_areas} | {(NATIONAL, "training")}
+        for year, group in table.groupby("year", sort=True):
+            missing = expected_rows - set(zip(group["area_id"], group["role"], strict=True))
+            if missing:
+                what = ", ".join(f"{a} {r}" for a, r in sorted(missing))
+                problems.append(
+                    Problem(source, f"year {int(year)}", "area_id", f"no row for {what}")
+                )
+    return _done(table, problems, DEMAND_COLUMNS, ints=("year",))
+
+
+def read_rents(path: Path, *, classes: Iterable[str]) -> pd.DataFrame:
+    """Read published rents: periods ``YYYY-MM`` in order, low ≤ high, known classes."""
+    source = str(path)
+    table, problems = _read(path, RENT_COLUMNS, key="period")
+    known = set(classes)
+    previous = ""
+    for i, row in enumerate(table.itertuples(index=False)):
+        where = CSV_ROWS.label(i, "period", row.period)
+        period = str(row.period or "")
+        if not _is_month(period):
+            problems.append(Problem(source, where, "period", f"expected YYYY-MM, got {period!r}"))
+        elif period < previous:
+            expected = f"periods in order; {period} comes after {previous}"
+            problems.append(Problem(source, where, "period", expected))
+        else:
+            previous = period
+        if row.accelerator_class in ACCELERATOR_CLASSES and row.accelerator_class not in known:
+            expected = f"class {row.accelerator_class!r} has no row in the accelerator table"
+            problems.append(Problem(source, where, "accelerator_class", expected))
+        if _number(row.rent_low_cny_month, row.rent_high_cny_month) and (
+            row.rent_low_cny_month > row.rent_high_cny_month
+        ):
+            expected = f"at least rent_low_cny_month ({row.rent_low_cny_month:g})"
+            problems.append(Problem(source, where, "rent_high_cny_month", expected))
+    return _done(table, problems, RENT_COLUMNS)
+
+
+# ---------------------------------------------------------------- derived series
+
+
+def installed_pf(vintages: pd.DataFrame, *, sites_only: bool = False) -> pd.Series:
+    """PF in service at each year-end 2022–2025 (bands ``<=2022`` … ``2025``), national.
+
+    With ``sites_only`` the ``rest_of_china`` rows are left out.
+    """
+    rows = vintages[vintages["site_id"] != REST_OF_CHINA] if sites_only else vintages
+    per_band = rows.groupby("year_band")["pf"].sum()
+    years = [BAND_YEAR[b] for b in YEAR_BANDS[:-1]]
+    added = [float(per_band.get(b, 0.0)) for b in YEAR_BANDS[:-1]]
+    return pd.Series(pd.Series(added).cumsum().to_numpy(), index=years, name="pf")
+
+
+def installed_mw(vintages: pd.DataFrame) -> pd.DataFrame:
+    """MW in service at each year-end 2022–2025 per site and accelerator class (tidy)."""
+    frames = []
+    for band in YEAR_BANDS[:-1]:
+        upto = YEAR_BANDS[: YEAR_BANDS.index(band) + 1]
+        part = vintages[vintages["year_band"].isin(upto)]
+        mw = part.groupby(["site_id", "accelerator_class"], sort=False)["mw"].sum()
+        frames.append(mw.reset_index().assign(year=BAND_YEAR[band]))
+    return pd.concat(frames, ignore_index=True)[["year", "site_id", "accelerator_class", "mw"]]
+
+
+def in_service_mw(
+    vintages: pd.DataFrame,
+    years: Iterable[int],
+    *,
+    life_years: int,
+    announced: bool = False,
+    first_band_cohorts: int = FIRST_BAND_COHORTS,
+) -> pd.DataFrame:
+    """MW of the existing vintages in service in each year, after retirement (tidy).
+
+    A row of band ``2023`` … ``2025`` enters service in that year and retires after
+    ``life_years``; band ``<=2022`` is spread evenly over ``first_band_cohorts`` cohorts
+    entering 2022, 2021, …; band ``2026+`` enters in 2026 only if ``announced``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year``, ``site_id``, ``accelerator_class``, ``mw``; rows with MW > 0 only.
+    """
+    if life_years < 1 or first_band_cohorts < 1:
+        raise ValueError("life_years and first_band_cohorts must be at least 1")
+    cohorts = []
+    for band, part in vintages.groupby("year_band", sort=False):
+        if band == "2026+" and not announced:
+            continue
+        starts = (
+            [BAND_YEAR[band] - i for i in range(first_band_cohorts)]
+            if band == YEAR_BANDS[0]
+            else [BAND_YEAR[band]]
+        )
+        for start in starts:
+            cohorts.append(part.assign(start=start, mw=part["mw"] / len(starts)))
+    stock = pd.concat(cohorts, ignore_index=True)
+    frames = []
+    for year in years:
+        alive = stock[(stock["start"] <= year) & (year < stock["start"] + life_years)]
+        mw = alive.groupby(["site_id", "accelerator_class"], sort=False)["mw"].sum()
+        frames.append(mw[mw > 0].reset_index().assign(year=year))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["year", "site_id", "accelerator_class", "mw"]]
+
+
+def reconcile_capacity(
+    vintages: pd.DataFrame, national: pd.DataFrame, tolerance_pf: float = RECONCILE_TOLERANCE_PF
+) -> pd.DataFrame:
+    """Compare PF in service per year-end with the national series.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year 2022–2025: ``vintaged_pf``, ``published_pf``, ``sites_pf``,
+        ``coverage`` (sites' share), ``diff_pf``, ``rel_diff`` and ``ok``
+        (``|diff_pf| <= tolerance_pf``).
+    """
+    series = national.set_index("year")["eflops_fp16"] * 1000
+    total, sites = installed_pf(vintages), installed_pf(vintages, sites_only=True)
+    out = pd.DataFrame({"vintaged_pf": total, "sites_pf": sites})
+    out["published_pf"] = series.reindex(out.index).to_numpy()
+    out["coverage"] = out["sites_pf"] / out["published_pf"]
+    out["diff_pf"] = out["vintaged_pf"] - out["published_pf"]
+    out["rel_diff"] = out["diff_pf"] / out["published_pf"]
+    out["ok"] = out["diff_pf"].abs() <= tolerance_pf
+    return out.rename_axis("year").reset_index()
+
+
+def reconcile_demand(
+    demand: pd.DataFrame, national: pd.DataFrame, tolerance_pf: float = RECONCILE_TOLERANCE_PF
+) -> pd.DataFrame:
+    """Compare each year's total demand (PF) with the national series (columns as above)."""
+    series = national.set_index("year")["eflops_fp16"] * 1000
+    total = demand.groupby("year")["demand_pf"].sum()
+    out = pd.DataFrame({"demand_pf": total, "published_pf": series.reindex(total.index)})
+    out["diff_pf"] = out["demand_pf"] - out["published_pf"]
+    out["rel_diff"] = out["diff_pf"] / out["published_pf"]
+    out["ok"] = out["diff_pf"].abs() <= tolerance_pf
+    return out.rename_axis("year").reset_index()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _read(
+    path: Path, columns: tuple[Column, ...], *, key: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and convert the columns; a missing column stops here (rows cannot be checked)."""
+    table, problems = check_columns(_read_csv(path), columns, source=str(path), key=key)
+    if any(p.where == "header" for p in problems):
+        raise InputError([p for p in problems if p.where == "header"])
+    return table, problems
+
+
+def _done(
+    table: pd.DataFrame,
+    problems: list[Problem],
+    columns: tuple[Column, ...],
+    ints: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    if problems:
+        raise InputError(problems)
+    out = table[[c.name for c in columns]].reset_index(drop=True)
+    for name in ints:
+        out[name] = out[name].astype(int)
+    return out
+
+
+def _check_years(
+    table: pd.DataFrame,
+    path: Path,
+    bounds: tuple[int, int],
+    *,
+    strict: bool,
+    field: str = "year",
+    group: str | None = None,
+) -> list[Problem]:
+    """Years in ``field`` are whole, within ``bounds`` and in order (strictly if ``strict``).
+
+    With ``group``, order is checked within each run of rows sharing that column's value.
+    """
+    problems, previous, current = [], None, None
+    groups = table[group].tolist() if group else [None] * len(table)
+    for i, (year, key) in enumerate(zip(table[field].tolist(), groups, strict=True)):
+        if key != current:
+            previous, current = None, key
+        if not _number(year):
+            continue
+        where = CSV_ROWS.label(i)
+        if year != int(year) or not bounds[0] <= year <= bounds[1]:
+            expected = f"a whole year from {bounds[0]} to {bounds[1]}, got {year:g}"
+            problems.append(Problem(str(path), where, field, expected))
+        elif previous is not None and (year < previous or (strict and year == previous)):
+            order = "increasing" if strict else "in order"
+            expected = f"years {order}; {year:g} comes after {previous:g}"
+            problems.append(Problem(str(path), where, field, expected))
+        else:
+            previous = year
+    return problems
+
+
+def _check_site_totals(
+    table: pd.DataFrame, site_totals_mw: Mapping[str, float], source: str
+) -> list[Problem]:
+    problems = []
+    pf = table.groupby("site_id")["pf"].sum()
+    for site, total in site_totals_mw.items():
+        got = float(pf.get(site, 0.0)) * SITE_KW_PER_PF / 1000
+        if _number(total) and abs(got - total) > SITE_TOTAL_TOLERANCE_MW:
+            expected = (
+                f"vintages of site {site!r} add up to {got:.2f} MW (pf × {SITE_KW_PER_PF:g} "
+                f"kW/PF); expected its existing_mw {total:g} ± {SITE_TOTAL_TOLERANCE_MW:g}"
+            )
+            problems.append(Problem(source, f"site_id {site!r}", "pf", expected))
+    return problems
+
+
+def _gap(table: pd.DataFrame, i: int) -> bool:
+    """Row ``i`` continues a site whose rows were interrupted by another site's."""
+    return i > 0 and table["site_id"].iloc[i - 1] != table["site_id"].iloc[i]
+
+
+def _number(*values: object) -> bool:
+    return all(isinstance(v, float) and math.isfinite(v) for v in values)
+
+
+def _is_month(text: str) -> bool:
+    parts = text.split("-")
+    return (
+        len(parts) == 2
+        and len(parts[0]) == 4
+        and parts[0].isdigit()
+        and parts[1].isdigit()
+        and 1 <= int(parts[1]) <= 12
+        and len(parts[1]) == 2
+    )
