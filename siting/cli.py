@@ -306,10 +306,19 @@ def _solver_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="G",
         help=f"relative MIP gap to stop at (default: {settings.mip_gap:g})",
     )
+    parser.add_argument(
+        "--strategy",
+        choices=("auto", "direct", "decompose"),
+        default=None,
+        help="solve strategy: one solver run, or LP-guided decomposition with a bound valid "
+        "for the full model (default: the scenario's [solve] strategy, else auto: decompose "
+        "large instances)",
+    )
 
 
 def _solver_options(args: argparse.Namespace) -> dict[str, object]:
-    return {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
+    options = {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
+    return {**options, "strategy": args.strategy}
 
 
 def _numbers(text: str) -> list[float]:

@@ -221,6 +221,18 @@ class Objective(_Section):
     )
 
 
+class Solve(_Section):
+    """How the model is solved; it changes the time to a plan, not the optimum."""
+
+    strategy: Literal["auto", "direct", "decompose"] = Field(
+        "auto",
+        description=(
+            '"direct": one solver run; "decompose": LP-guided decomposition with a bound valid '
+            'for the full model (HiGHS; docs/model.md); "auto": decompose large instances.'
+        ),
+    )
+
+
 class DataFiles(_Section):
     """Input layers; relative paths are taken from the scenario file's folder."""
 
@@ -245,6 +257,7 @@ class Scenario(_Section):
     latency: Latency
     objective: Objective = Objective()
     data: DataFiles = DataFiles()
+    solve: Solve = Solve()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain JSON-compatible data."""
@@ -254,10 +267,11 @@ class Scenario(_Section):
         """Return a SHA-256 of the scenario's content, stable across runs and machines.
 
         The ``[data]`` paths are left out (they differ between machines); the content of the
-        data files is hashed by :meth:`DataPaths.content_hash`.
+        data files is hashed by :meth:`DataPaths.content_hash`. ``[solve]`` is left out too.
         """
         content = self.to_dict()
         content.pop("data")
+        content.pop("solve")  # how it is solved, not what is solved
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

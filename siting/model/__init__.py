@@ -4,6 +4,7 @@
 formulation (``docs/model.md``), ``build`` assembles them.
 """
 
+from siting.model.arrays import ArrayModel, Layout, build_arrays, from_pulp
 from siting.model.base import (
     OBJECTIVE_UNIT,
     SHORTFALL_PENALTY,
@@ -30,10 +31,13 @@ from siting.model.constraints import (
 __all__ = [
     "OBJECTIVE_UNIT",
     "SHORTFALL_PENALTY",
+    "ArrayModel",
     "Forcing",
+    "Layout",
     "RobustModel",
     "SitingModel",
     "Terms",
+    "build_arrays",
     "build_model",
     "build_robust_model",
     "define_capacity",
@@ -46,6 +50,7 @@ __all__ = [
     "define_training_cluster",
     "define_training_demand",
     "fix_plan",
+    "from_pulp",
     "objective_terms",
     "summed",
 ]
