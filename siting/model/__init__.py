@@ -17,7 +17,9 @@ from siting.model.base import (
 from siting.model.build import build_model, build_robust_model, fix_plan
 from siting.model.constraints import (
     define_capacity,
+    define_failover,
     define_forcing,
+    define_green_power,
     define_headroom,
     define_inference_demand,
     define_operations,
@@ -25,6 +27,7 @@ from siting.model.constraints import (
     define_staff,
     define_training_cluster,
     define_training_demand,
+    define_vouchers,
     objective_terms,
 )
 
@@ -41,7 +44,9 @@ __all__ = [
     "build_model",
     "build_robust_model",
     "define_capacity",
+    "define_failover",
     "define_forcing",
+    "define_green_power",
     "define_headroom",
     "define_inference_demand",
     "define_operations",
@@ -49,6 +54,7 @@ __all__ = [
     "define_staff",
     "define_training_cluster",
     "define_training_demand",
+    "define_vouchers",
     "fix_plan",
     "from_pulp",
     "objective_terms",

@@ -65,7 +65,13 @@ class SitingModel:
     serve
         ``f_k``: inference MW of pair ``k``'s hub served at its site, per pair.
     shortfall
-        Elastic model only: unmet inference MW per hub, then unmet training MW.
+        Elastic model only: unmet inference MW per stream (class, hub), then unmet training MW.
+    reserve
+        ``r_k``: failover reserve MW of pair ``k`` (``None`` where its class has no failover).
+    peak
+        ``m_g``: largest flow plus reserve of stream ``g`` at one site (failover only).
+    voucher
+        ``w_v``: MW hosted in voucher issuer ``v``'s area that its vouchers pay for.
     tag
         Prefix of the second stage's variable and constraint names (robust models).
     """
@@ -79,6 +85,9 @@ class SitingModel:
     serve: list[pulp.LpVariable]
     shortfall: list[pulp.LpVariable] = field(default_factory=list)
     tag: str = ""
+    reserve: list[pulp.LpVariable | None] = field(default_factory=list)
+    peak: list[pulp.LpVariable | None] = field(default_factory=list)
+    voucher: list[pulp.LpVariable] = field(default_factory=list)
 
     @property
     def elastic(self) -> bool:

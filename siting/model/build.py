@@ -23,6 +23,7 @@ from siting.model.base import (
 )
 from siting.model.constraints import (
     define_forcing,
+    define_green_power,
     define_headroom,
     define_operations,
     objective_terms,
@@ -53,6 +54,7 @@ def build_model(
     opened, build = first_stage(prob, instance)
     model = second_stage(prob, instance, opened, build, elastic=elastic)
     define_headroom(model)
+    define_green_power(model)
     define_operations(model)
     define_forcing(model, forcing)
     prob.setObjective(pulp.LpAffineExpression(objective_terms(model)))
@@ -102,6 +104,7 @@ def build_robust_model(
         second_stage(prob, inst, opened, build, tag=f"w{i}_") for i, inst in enumerate(instances)
     ]
     define_headroom(subs[0])
+    define_green_power(subs[0])
     for sub in subs:
         define_operations(sub)
     w = np.asarray(weights, dtype=float)

@@ -20,22 +20,24 @@ def define_operations(m: SitingModel) -> None:
     define_pair_open(m)
     define_training_cluster(m)
     define_staff(m)
+    define_failover(m)
+    define_vouchers(m)
 
 
 def define_inference_demand(m: SitingModel) -> None:
-    """Serve each hub's inference demand from sites within its SLA: ``Σ_s f_hs = D_h``.
+    """Serve each stream (class, hub) from sites within its SLA: ``Σ_s f_qhs = D_qh``.
 
-    When maximising margin, demand is an upper bound (``≤``).
+    When maximising margin, demand is an upper bound (``≤``). Row ``g = q·H + h``.
     """
     inst = m.instance
-    for h, pairs in enumerate(pairs_by(inst.pair_hub, inst.n_hubs)):
+    for g, pairs in enumerate(pairs_by(inst.pair_stream, inst.n_streams)):
         terms = [(m.serve[k], 1.0) for k in pairs]
         if m.elastic:
-            terms.append((m.shortfall[h], 1.0))
+            terms.append((m.shortfall[g], 1.0))
         expr = pulp.LpAffineExpression(terms)
-        demand = float(inst.demand_mw[h])
+        demand = float(inst.stream_demand_mw[g])
         constraint = expr <= demand if inst.maximise_margin else expr == demand
-        m.problem.addConstraint(constraint, f"{m.tag}inference_demand_{h}")
+        m.problem.addConstraint(constraint, f"{m.tag}inference_demand_{g}")
 
 
 def define_training_demand(m: SitingModel) -> None:
@@ -52,11 +54,12 @@ def define_training_demand(m: SitingModel) -> None:
 def define_capacity(m: SitingModel) -> None:
     """Fit hosted MW in an open site's existing MW plus new MW.
 
-    ``t_s + Σ_h f_hs ≤ E_s y_s + x_s``
+    ``t_s + Σ_qh (f_qhs + r_qhs) ≤ E_s y_s + x_s`` (``r``: failover reserve, if any)
     """
     inst = m.instance
     for s, pairs in enumerate(pairs_by(inst.pair_site, inst.n_sites)):
         terms = [(m.serve[k], 1.0) for k in pairs]
+        terms += [(m.reserve[k], 1.0) for k in pairs if m.reserve and m.reserve[k] is not None]
         terms += [(m.train[s], 1.0), (m.build[s], -1.0), (m.open[s], -float(inst.existing_mw[s]))]
         m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"{m.tag}capacity_{s}")
 
@@ -97,21 +100,67 @@ def define_training_cluster(m: SitingModel) -> None:
 def define_staff(m: SitingModel) -> None:
     """Keep the staff a province's sites need within what it can supply.
 
-    ``Σ_{s∈p} (σ_T t_s + σ_I Σ_h f_hs) ≤ A_p``; pools that could staff every site in them at
-    full capacity get no constraint.
+    ``Σ_{s∈p} (σ_T t_s + Σ_qh σ_q f_qhs) ≤ A_p``; pools that could staff every site in them
+    at full capacity get no constraint.
     """
     inst = m.instance
-    sigma_t, sigma_i = (float(v) for v in inst.staff_per_mw)
+    sigma = inst.staff_per_mw.astype(float)
+    sigma_pair = sigma[inst.pair_workload]
     site_pairs = pairs_by(inst.pair_site, inst.n_sites)
-    most = inst.capacity_mw * max(sigma_t, sigma_i)
+    most = inst.capacity_mw * float(sigma.max())
     for g in range(len(inst.group_names)):
         sites = np.flatnonzero(inst.site_group == g)
         if most[sites].sum() <= inst.staff_available[g]:
             continue
-        terms = [(m.train[s], sigma_t) for s in sites]
-        terms += [(m.serve[k], sigma_i) for s in sites for k in site_pairs[s]]
+        terms = [(m.train[s], float(sigma[0])) for s in sites]
+        terms += [(m.serve[k], float(sigma_pair[k])) for s in sites for k in site_pairs[s]]
         expr = pulp.LpAffineExpression(terms)
         m.problem.addConstraint(expr <= float(inst.staff_available[g]), f"{m.tag}staff_{g}")
+
+
+def define_failover(m: SitingModel) -> None:
+    """Keep a stated share of each stream served when any one site is lost.
+
+    ``f_k + r_k ≤ m_g`` for the pairs ``k`` of stream ``g`` and
+    ``Σ_k (f_k + r_k) - m_g ≥ α_g D_g`` (docs/model.md, "Redundancy").
+    """
+    if not m.peak:
+        return
+    inst = m.instance
+    alpha, demand = inst.stream_failover, inst.stream_demand_mw
+    for g, pairs in enumerate(pairs_by(inst.pair_stream, inst.n_streams)):
+        peak = m.peak[g]
+        if peak is None:
+            continue
+        for k in pairs:
+            expr = pulp.LpAffineExpression([(m.serve[k], 1.0), (m.reserve[k], 1.0), (peak, -1.0)])
+            m.problem.addConstraint(expr <= 0, f"{m.tag}failover_peak_{k}")
+        terms = [(v[k], 1.0) for k in pairs for v in (m.serve, m.reserve)]
+        if m.elastic:  # unmet demand needs no reserve: the elastic model stays feasible
+            terms.append((m.shortfall[g], 1.0))
+        expr = pulp.LpAffineExpression([*terms, (peak, -1.0)])
+        need = float(alpha[g] * demand[g])
+        m.problem.addConstraint(expr >= need, f"{m.tag}failover_{g}")
+
+
+def define_vouchers(m: SitingModel) -> None:
+    """Count voucher MW only where compute is hosted: ``w_v ≤ Σ_{s∈S_v} (t_s + Σ f_qhs)``."""
+    inst = m.instance
+    site_pairs = pairs_by(inst.pair_site, inst.n_sites)
+    for v, w in enumerate(m.voucher):
+        sites = np.flatnonzero(inst.voucher_member[v])
+        terms = [(w, 1.0)] + [(m.train[s], -1.0) for s in sites]
+        terms += [(m.serve[k], -1.0) for s in sites for k in site_pairs[s]]
+        m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"{m.tag}voucher_{v}")
+
+
+def define_green_power(m: SitingModel) -> None:
+    """Green power for new MW in the hub nodes: ``γ Σ_{s∈S_p} 8.76 PUE_s x_s ≤ GREEN_p``."""
+    inst = m.instance
+    for p in range(len(inst.green_names)):
+        sites = np.flatnonzero(inst.green_coef[p] > 0)
+        expr = pulp.LpAffineExpression([(m.build[s], float(inst.green_coef[p, s])) for s in sites])
+        m.problem.addConstraint(expr <= float(inst.green_supply_gwh[p]), f"green_power_{p}")
 
 
 def define_forcing(m: SitingModel, forcing: Sequence[Forcing]) -> None:
@@ -131,7 +180,8 @@ def define_forcing(m: SitingModel, forcing: Sequence[Forcing]) -> None:
 def objective_terms(m: SitingModel) -> Terms:
     """Yearly cost of one scenario: fixed, annualised capex, running costs and network.
 
-    When maximising margin, rental revenue per MW hosted is subtracted (cost − revenue).
+    When maximising margin, rental revenue per MW hosted is subtracted (cost − revenue);
+    compute vouchers are subtracted at their value per MW.
 
     Returns
     -------
@@ -140,11 +190,12 @@ def objective_terms(m: SitingModel) -> Terms:
     """
     inst = m.instance
     unit = (inst.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
-    serve_cost = (unit[1][inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT).tolist()
+    serve_cost = unit[inst.pair_workload, inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT
     terms = list(zip(m.open, (inst.fixed_cost / OBJECTIVE_UNIT).tolist(), strict=True))
     terms += zip(m.build, (inst.capex_cost / OBJECTIVE_UNIT).tolist(), strict=True)
     terms += zip(m.train, unit[0].tolist(), strict=True)
-    terms += zip(m.serve, serve_cost, strict=True)
+    terms += zip(m.serve, serve_cost.tolist(), strict=True)
+    terms += zip(m.voucher, (-inst.voucher_cny_per_mw / OBJECTIVE_UNIT).tolist(), strict=True)
     if m.elastic:
         worst = max(
             float(np.max(inst.capex_cost, initial=0) + np.max(inst.unit_opex, initial=0)),

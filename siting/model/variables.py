@@ -43,14 +43,38 @@ def second_stage(
         else None
         for s in range(inst.n_sites)
     ]
-    upper = np.minimum(inst.demand_mw * inst.max_site_share, inst.demand_mw)[inst.pair_hub]
-    upper = np.minimum(upper, cap[inst.pair_site])
+    upper = inst.pair_upper_mw
     serve = [prob.add_variable(f"{tag}serve_{k}", 0, float(upper[k])) for k in range(inst.n_pairs)]
     shortfall = []
     if elastic:
-        shortfall = [prob.add_variable(f"{tag}unmet_hub_{h}", 0) for h in range(inst.n_hubs)]
+        shortfall = [prob.add_variable(f"{tag}unmet_hub_{g}", 0) for g in range(inst.n_streams)]
         shortfall.append(prob.add_variable(f"{tag}unmet_training", 0))
-    return SitingModel(prob, inst, opened, build, train, hosts, serve, shortfall, tag)
+    model = SitingModel(prob, inst, opened, build, train, hosts, serve, shortfall, tag)
+    policy_stage(prob, model)
+    return model
+
+
+def policy_stage(prob: pulp.LpProblem, m: SitingModel) -> None:
+    """Add the failover reserve ``r_k``, peak ``m_g`` and voucher ``w_v`` variables, if used."""
+    inst, tag = m.instance, m.tag
+    if inst.stream_failover.any():
+        demand = inst.stream_demand_mw
+        room = np.minimum(demand[inst.pair_stream], inst.capacity_mw[inst.pair_site])
+        on = inst.stream_failover[inst.pair_stream] > 0
+        m.reserve = [
+            prob.add_variable(f"{tag}reserve_{k}", 0, float(room[k])) if on[k] else None
+            for k in range(inst.n_pairs)
+        ]
+        m.peak = [
+            prob.add_variable(f"{tag}failover_peak_{g}", 0, float(demand[g]))
+            if inst.stream_failover[g] > 0
+            else None
+            for g in range(inst.n_streams)
+        ]
+    m.voucher = [
+        prob.add_variable(f"{tag}voucher_{v}", 0, float(inst.voucher_max_mw[v]))
+        for v in range(len(inst.voucher_names))
+    ]
 
 
 def pairs_by(index: np.ndarray, size: int) -> list[np.ndarray]:

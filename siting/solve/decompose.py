@@ -23,7 +23,9 @@ The algorithm (``docs/model.md``, "Solve strategy"):
 
 Everything is generic over an :class:`~siting.model.arrays.ArrayModel` and its layouts, so
 cost and margin objectives, robust models (expected cost or regret), forcing, staff, headroom,
-cluster and site-share limits, and sparsified pair sets are all covered.
+cluster and site-share limits, sparsified pair sets, service classes (pairs are priced per
+stream), k-site minimums, the size limit, subsidies, green-power and voucher rows are all
+covered. A model with a failover reserve is not decomposed (:func:`decomposable`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ class Pairs:
     site_col
         Column of the ``open`` variable of the pair's site.
     group
-        Hub of the pair, numbered across scenarios (pairs are priced in per group).
+        Stream (class, hub) of the pair, numbered across scenarios (pairs are priced in per
+        group).
     """
 
     col: np.ndarray
@@ -87,9 +90,20 @@ class Pairs:
             cols.append(lay.serve)
             rows.append(lay.pair_row)
             sites.append(lay.open[inst.pair_site])
-            groups.append(inst.pair_hub + offset)
-            offset += inst.n_hubs
+            groups.append(inst.pair_stream + offset)
+            offset += inst.n_streams
         return cls(*(np.concatenate(a).astype(np.int64) for a in (cols, rows, sites, groups)))
+
+
+def decomposable(model: ArrayModel) -> str:
+    """Say why a model must be solved directly, or ``""`` if it may be decomposed.
+
+    A failover reserve ties every pair of a stream together (its peak rows): a restricted
+    model without some of them would understate the reserve a plan needs.
+    """
+    if any(lay.instance.stream_failover.any() for lay in model.scenarios):
+        return "a failover reserve ties every pair of a stream together, so it is solved directly"
+    return ""
 
 
 def lagrangian_bound(

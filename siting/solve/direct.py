@@ -21,12 +21,12 @@ import pulp
 
 from siting import settings
 from siting.errors import InfeasibleError, SolverError
-from siting.feasibility import check_feasibility
+from siting.feasibility import check_feasibility, one_class, stream_names
 from siting.instance import Instance
 from siting.model import OBJECTIVE_UNIT, RobustModel, SitingModel, build_model, objective_terms
 from siting.model.arrays import ArrayModel, build_arrays, from_pulp
 from siting.solve.cbc import run_cbc
-from siting.solve.decompose import DECOMPOSE_PAIRS, solve_decomposed
+from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
 from siting.solve.highs import LARGEST, as_highs_lp, check_numbers, new_highs, run
 from siting.solve.status import (
     STRATEGIES,
@@ -280,6 +280,9 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
     pairs = sum(lay.instance.n_pairs for lay in arrays.scenarios)
     wants = opts.strategy == "decompose" or (opts.strategy == "auto" and pairs >= DECOMPOSE_PAIRS)
     notes = ""
+    why_direct = decomposable(arrays) if wants else ""
+    if why_direct:
+        wants, notes = False, f"; not decomposed: {why_direct}"
     if wants and opts.solver == "cbc":
         notes = "; decomposition needs HiGHS's LP duals, so CBC solved the full model directly"
     elif wants:
@@ -396,8 +399,11 @@ def explain_infeasibility(instance: Instance, *, solver: str | None = None) -> l
         x = _checked_plan(result, opts)
     except SolverError as exc:
         return [*reasons, f"the elastic re-solve failed: {exc}"]
-    names = [f"hub '{h}' inference" for h in instance.hub_ids] + ["national training"]
-    demand = [*instance.demand_mw.tolist(), instance.training_mw]
+    hubs = stream_names(instance)
+    if one_class(instance):
+        hubs = [f"{n} inference" for n in hubs]
+    names = [*hubs, "national training"]
+    demand = [*instance.stream_demand_mw.tolist(), instance.training_mw]
     unmet = x[elastic.scenarios[0].shortfall]
     for name, short, total in zip(names, unmet.tolist(), demand, strict=True):
         if short > 1e-6:
