@@ -71,10 +71,8 @@ def policy_stage(prob: pulp.LpProblem, m: SitingModel) -> None:
             else None
             for g in range(inst.n_streams)
         ]
-    m.voucher = [
-        prob.add_variable(f"{tag}voucher_{v}", 0, float(inst.voucher_max_mw[v]))
-        for v in range(len(inst.voucher_names))
-    ]
+    most = [float(v) if np.isfinite(v) else None for v in inst.voucher_max_mw]
+    m.voucher = [prob.add_variable(f"{tag}voucher_{v}", 0, most[v]) for v in range(len(most))]
 
 
 def pairs_by(index: np.ndarray, size: int) -> list[np.ndarray]:
