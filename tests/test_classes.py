@@ -35,7 +35,7 @@ def make_class_instance(
     base = make_instance(seed, pair_density=0.8, staff_scale=staff_scale)
     rng = np.random.default_rng(100 + seed)
     C, S, H = len(shares), base.n_sites, base.n_hubs  # noqa: N806
-    hubs, sites, classes = [], [], []
+    hubs, sites, classes, kms = [], [], [], []
     for q in range(C):
         keep = rng.random(base.n_pairs) < (0.6 if q == 0 else 1.0)
         for h in range(H):  # every hub keeps two pairs (if it has them) in every class
@@ -44,11 +44,8 @@ def make_class_instance(
         hubs.append(base.pair_hub[keep])
         sites.append(base.pair_site[keep])
         classes.append(np.full(int(keep.sum()), q))
-        km_q = base.pair_km[keep]
-        if q == 0:
-            km = km_q
-        else:
-            km = np.concatenate([km, km_q])
+        kms.append(base.pair_km[keep])
+    km = np.concatenate(kms)
     pair_hub, pair_site, pair_class = (
         np.concatenate(a).astype(np.int64) for a in (hubs, sites, classes)
     )
@@ -318,5 +315,5 @@ def test_shares_must_sum_to_one() -> None:
                     ("utilisation", 0.5),
                     ("staff_per_mw", 1),
                 )
-            }  # fmt: skip
+            }
         )
