@@ -322,16 +322,14 @@ def build_instance(
     site_ids = sites["site_id"].to_numpy(str)
     demand = hubs["inference_mw"].to_numpy(float) * dem.inference_scale
     sla = _hub_sla(hub_ids, dem.inference_sla_ms, dem.hub_sla_ms, source)
-    if scenario.classes.root and dem.hub_sla_ms:
-        expected = "per-hub SLAs apply without [classes]; give each class its sla_ms"
-        raise InputError([Problem(source, "[demand]", "hub_sla_ms", expected)])
+    floor = _hub_sla(hub_ids, 0.0, dem.hub_sla_ms, source)  # with classes: relaxes each SLA
     layer_names = tuple(dict.fromkeys(c.layer for c in classes))
     km, _, one_way = one_way_matrix(
         scenario.latency, hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], graph,
         layers=layer_names,
     )  # fmt: skip
     class_sla = np.stack(
-        [sla if c.sla_ms is None else np.full(len(hub_ids), c.sla_ms) for c in classes]
+        [sla if c.sla_ms is None else np.maximum(c.sla_ms, floor) for c in classes]
     )
     rtt = np.stack([2.0 * one_way[c.layer] for c in classes])  # (C, H, S)
     found = [
@@ -442,7 +440,7 @@ def service_classes(scenario: Scenario) -> list[ClassTerms]:
                        red.min_sites, 1.0, red.failover_share)
         ]  # fmt: skip
     shares = scenario.classes.shares()
-    return [
+    return [  # a class with no share has no demand: it is left out
         ClassTerms(
             name,
             shares[name],
@@ -455,6 +453,7 @@ def service_classes(scenario: Scenario) -> list[ClassTerms]:
             red.failover_share if c.failover_share is None else c.failover_share,
         )
         for name, c in scenario.classes.root.items()
+        if shares[name] > 0
     ]
 
 
