@@ -205,7 +205,11 @@ def _parser() -> argparse.ArgumentParser:
         help="dotted scenario key, e.g. demand.inference_sla_ms or costs.carbon_cny_per_t",
     )
     tra.add_argument(
-        "--values", required=True, type=_numbers, metavar="V,V,...", help="comma-separated values"
+        "--values",
+        required=True,
+        type=_values,
+        metavar="V,V,...",
+        help="comma-separated values: numbers, or names (e.g. optical,ip,internet)",
     )
     _output_arguments(tra)
     _solver_arguments(tra)
@@ -328,6 +332,13 @@ def _numbers(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated numbers, got {text!r}"
         ) from None
+
+
+def _values(text: str) -> list[float] | list[str]:
+    try:
+        return _numbers(text)
+    except argparse.ArgumentTypeError:
+        return [v.strip() for v in text.split(",") if v.strip()]
 
 
 def _positive(text: str) -> float:
