@@ -443,6 +443,18 @@ def _site_items(results: Results, flows: pd.DataFrame, scales: _Scales) -> list[
     return items
 
 
+def _class_rows(
+    rec: Mapping[str, Any], prefix: str, suffix: str, label: str
+) -> list[tuple[str, str]]:
+    """Rows of per-class MW columns (``prefix<class>suffix``), labelled by class."""
+    names = [
+        k.removeprefix(prefix).removesuffix(suffix)
+        for k in rec
+        if k.startswith(prefix) and k.endswith(suffix) and k != f"{prefix.rstrip('_')}{suffix}"
+    ]
+    return [(_esc(label.format(n)), f"{rec[f'{prefix}{n}{suffix}']:,.1f} MW") for n in names]
+
+
 def _site_popup(rec: Mapping[str, Any], label: str, served: pd.DataFrame | None) -> str:
     zh = rec.get("name_zh")
     head = f"<b>{_esc(label)}</b>" + (f" {_esc(zh)}" if not _missing(zh) else "")
@@ -451,6 +463,7 @@ def _site_popup(rec: Mapping[str, Any], label: str, served: pd.DataFrame | None)
         ("Role", _esc(rec.get("role"))),
         ("Training", f"{rec['training_mw']:,.1f} MW"),
         ("Inference", f"{rec['inference_mw']:,.1f} MW"),
+        *_class_rows(rec, "inference_", "_mw", "· {} inference"),
         ("Existing (stranded)", f"{rec['existing_mw']:,.1f} ({rec['stranded_mw']:,.1f}) MW"),
         ("New build", f"{rec['new_mw']:,.1f} of {rec['headroom_mw']:,.1f} MW headroom"),
     ]
@@ -513,6 +526,9 @@ def _hub_items(results: Results, flows: pd.DataFrame) -> list[dict[str, Any]]:
             f"<b>{_esc(label)}</b><br>{rec['demand_mw']:,.0f} MW inference demand<br>"
             f"SLA {rec['sla_ms']:g} ms, {rtt}, {int(rec.get('n_sites', 0))} serving sites"
         )
+        for name, mw in _class_rows(rec, "demand_", "_mw", "{}"):
+            sla = rec.get(f"sla_{name}_rtt_ms")
+            tip += f"<br>{name}: {mw}, SLA {sla:g} ms round trip"
         served = by_hub.get(rec["hub_id"])
         pop = f"<div class='siting-popup'>{tip}"
         if served is not None and len(served):

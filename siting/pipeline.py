@@ -415,6 +415,7 @@ def _summary(
             "seconds": solution.seconds,
         },
         "kpis": results.kpis,
+        **({"policy_notes": list(prepared.instance.notes)} if prepared.instance.notes else {}),
     }
 
 

@@ -40,7 +40,7 @@ class Vouchers:
     cny_per_mw
         Value of the voucher per MW hosted, ``share × contract rent``, CNY/yr, shape (V,).
     max_mw
-        MW the yearly budget covers, ``budget / value``, shape (V,) (``inf`` without budget).
+        MW the yearly budget covers, ``budget / value``, shape (V,).
     """
 
     names: NDArray[np.str_]
@@ -157,22 +157,25 @@ def vouchers(
     names, member, value, most, notes = [], [], [], [], []
     for row in frame.itertuples():
         inside = np.isin(site_ids, row.site_ids.split(";"))
-        if not row.voucher_share_max or not inside.any() or rent <= 0:
-            why = (
-                "no share in the data"
-                if not row.voucher_share_max
-                else "no contract rent set"
-                if rent <= 0
-                else "no site of the instance in its area"
-            )
+        why = (
+            "no share in the data"
+            if not row.voucher_share_max
+            else "no yearly budget in the data, so no bound on what it pays"
+            if not row.budget_cny_year
+            else "no contract rent set"
+            if rent <= 0
+            else "no site of the instance in its area"
+            if not inside.any()
+            else ""
+        )
+        if why:
             notes.append(f"compute voucher {row.city}: inactive ({why})")
             continue
         per_mw = float(row.voucher_share_max) * rent
-        budget = float(row.budget_cny_year) if row.budget_cny_year else np.inf
         names.append(row.city)
         member.append(inside)
         value.append(per_mw)
-        most.append(budget / per_mw)
+        most.append(float(row.budget_cny_year) / per_mw)
     n = len(site_ids)
     return (
         Vouchers(
