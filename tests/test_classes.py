@@ -317,3 +317,83 @@ def test_shares_must_sum_to_one() -> None:
                 )
             }
         )
+
+
+CLASS_FILE = """extends = "2027-classes"
+name = "bad"
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "pattern"),
+    [
+        (
+            "[classes.realtime]\nshare = 0.5\n[classes.interactive]\nshare = 0.4\n",
+            r"field 'classes': value error, the class shares \(realtime 0\.5, interactive 0\.4, "
+            r"batch 0\.3\) sum to 1\.2; expected 1",
+        ),
+        (
+            '[classes.batch]\nlayer = "carrier-pigeon"\n',
+            r"\[classes\.batch\]: field 'layer': input should be 'optical', 'ip' or 'internet'",
+        ),
+        (
+            "[classes.realtime]\nmin_sites = 9\n",
+            r"infeasible:\n  - hub '\w+', class 'realtime': at least 9 serving sites required "
+            r"\(redundancy\), but only \d+ sites are within 10 ms round trip at the ip layer",
+        ),
+        (
+            '[latency]\nlayer = "radio"\n',
+            r"\[latency\]: field 'layer': input should be 'optical', 'ip' or 'internet'",
+        ),
+    ],
+    ids=["shares", "class-layer", "k-above-sla", "layer"],
+)
+def test_bad_class_input_exits_2_without_output(tmp_path, extra: str, pattern: str) -> None:
+    from .test_cli import _assert_clean_failure, _bad_run
+
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(CLASS_FILE + extra)
+    _assert_clean_failure(_bad_run(tmp_path, scenario), tmp_path, pattern)
+
+
+def test_decomposition_matches_direct_with_classes_and_policy() -> None:
+    inst = make_class_instance(12, min_sites=(2, 1), vouchers=True, green=True)
+    direct = solve(build_arrays(inst), strategy="direct", mip_gap=1e-9)
+    split = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    assert split.strategy == "decompose"
+    assert split.objective == pytest.approx(direct.objective, rel=1e-6)
+
+
+def test_failover_is_solved_directly_with_a_reason() -> None:
+    inst = make_class_instance(19, failover=(0.5, 0.0))
+    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    assert sol.strategy == "direct"
+    assert "not decomposed: a failover reserve" in sol.termination
+    assert sol.objective == pytest.approx(brute_force(inst), rel=1e-6)
+
+
+def test_policy_families_change_the_instance() -> None:
+    from siting.pipeline import prepare
+
+    prepared = prepare("2027-classes")
+    base = prepared.instance
+    spec = prepared.scenario.with_overrides(
+        {
+            "policy.size_limit": True,
+            "policy.size_limit_mw": 50.0,
+            "policy.power_subsidy": True,
+            "policy.domestic_chips": True,
+            "policy.compute_vouchers": True,
+            "policy.green_share": 0.8,
+        }
+    )
+    inst = prepared.variant(spec).instance
+    outside = np.isin(inst.site_ids, ["beijing", "wuhan", "lanzhou"])
+    assert (inst.headroom_mw[outside] <= np.clip(50.0 - inst.existing_mw[outside], 0, None)).all()
+    lanzhou = list(inst.site_ids).index("lanzhou")  # pays the Gansu price, 0.48 CNY/kWh
+    assert inst.opex[0, 0, lanzhou] < base.opex[0, 0, lanzhou]
+    assert set(inst.voucher_names) == {"Shanghai", "Hangzhou", "Henan (province)", "Qingyang",
+                                       "Chengdu"}  # fmt: skip
+    assert any("green-power share 0.8: inactive" in n for n in inst.notes)
+    assert any("Beijing: inactive (no yearly budget" in n for n in inst.notes)
+    assert len(inst.green_names) == 0
