@@ -53,6 +53,8 @@ PRICE_TOL = 1e-7
 BOUND_TOL = 0.1
 #: Sites admitted (with all their pairs) per pricing round at most.
 SITES_PER_ROUND = 150
+#: MILP solves on growing site sets at most.
+MILP_ROUNDS = 4
 #: Column-generation rounds at most.
 MAX_ROUNDS = 200
 #: Cost of an artificial column, as a multiple of the largest cost of the model.
@@ -222,6 +224,7 @@ def solve_decomposed(
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
     csr = _csr(model)
     bound, rounds, center = -math.inf, 0, np.zeros(model.n_rows)
+    center_outside = ~in_pool
     lp_value = math.inf
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - reported after the loop
         out = run(lp, deadline - time.perf_counter(), is_mip=False, duals=True)
@@ -233,7 +236,7 @@ def solve_decomposed(
         pi = restricted.duals(out.row_dual)
         value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
         if value > bound:
-            bound, center = value, pi
+            bound, center, center_outside = value, pi, ~in_pool
         # admit whole sites whose block (opening it with its outside pairs) pays, worst first
         sites = np.flatnonzero(block < -PRICE_TOL)
         sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
@@ -244,7 +247,6 @@ def solve_decomposed(
         new = np.flatnonzero(priced)
         _add_pairs(lp, restricted, csr, pairs, new)
         in_pool[new] = True
-    pi = center
     lp_seconds = time.perf_counter() - began
     notes = (
         f"decomposition: {rounds} LP rounds ({lp_seconds:.1f} s) priced in "
@@ -253,30 +255,39 @@ def solve_decomposed(
     )
     if not math.isfinite(bound):
         return Outcome("none", "no valid bound", None, math.nan, math.nan), notes
-    _, _, d = lagrangian_bound(model, pi, pairs, ~in_pool)
+    # reduced costs of opening each site, from the duals of the best bound (reduced-cost fixing)
+    _, _, block = lagrangian_bound(model, center, pairs, center_outside)
     site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
     chosen = site_cols[_lp_values(lp, restricted, site_cols) > 1e-6]
     best: Outcome | None = None
-    for _ in range(3):
+    for _ in range(MILP_ROUNDS):
         if time.perf_counter() >= deadline:
             break
+        others = site_cols[~np.isin(site_cols, chosen)]
+        limit = best.objective if best is not None else math.inf
+        # every site that could be open in a plan cheaper than the best so far is in
+        complete = not (block[others] <= limit - bound).any()
         out = _site_milp(model, pairs, chosen, site_cols, mip_gap, threads, deadline)
         if out.x is not None and (best is None or out.objective < best.objective):
             best = out
-        others = site_cols[~np.isin(site_cols, chosen)]
+        if complete and out.state == "infeasible" and best is None:
+            return Outcome("infeasible", out.words, None, math.nan, math.nan), notes
+        if complete and math.isfinite(out.bound) and best is not None:
+            # then the MILP's own bound holds for the full model, up to the best plan's cost
+            bound = max(bound, min(out.bound, best.objective))
         if best is None:  # no plan on these sites: widen by reduced cost of opening
-            extra = others[np.argsort(d[others], kind="stable")][: len(chosen) + 10]
+            extra = others[np.argsort(block[others], kind="stable")][: len(chosen) + 10]
         else:
             slack = best.objective - bound
-            if slack <= mip_gap * abs(best.objective):
+            if slack <= mip_gap * abs(best.objective) or complete:
                 break
-            extra = others[d[others] <= slack]  # sites that could be in a better plan
-            if len(extra) == 0 or len(extra) > 3 * max(len(chosen), 10):
+            extra = others[block[others] <= slack]  # sites that could be in a better plan
+            if len(extra) > 3 * max(len(chosen), 10):
                 break
         chosen = np.union1d(chosen, extra)
     if best is None or best.x is None:
         return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
-    closed = int((d[site_cols] > best.objective - bound).sum())
+    closed = int((block[site_cols] > best.objective - bound).sum())
     objective = best.objective
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
