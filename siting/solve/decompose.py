@@ -256,7 +256,7 @@ def solve_decomposed(
     if not math.isfinite(bound):
         return Outcome("none", "no valid bound", None, math.nan, math.nan), notes
     # reduced costs of opening each site, from the duals of the best bound (reduced-cost fixing)
-    _, _, block = lagrangian_bound(model, center, pairs, center_outside)
+    lagrange, _, block = lagrangian_bound(model, center, pairs, center_outside)
     site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
     chosen = site_cols[_lp_values(lp, restricted, site_cols) > 1e-6]
     best: Outcome | None = None
@@ -266,7 +266,7 @@ def solve_decomposed(
         others = site_cols[~np.isin(site_cols, chosen)]
         limit = best.objective if best is not None else math.inf
         # every site that could be open in a plan cheaper than the best so far is in
-        complete = not (block[others] <= limit - bound).any()
+        complete = not (block[others] <= limit - lagrange).any()
         out = _site_milp(model, pairs, chosen, site_cols, mip_gap, threads, deadline)
         if out.x is not None and (best is None or out.objective < best.objective):
             best = out
@@ -281,13 +281,14 @@ def solve_decomposed(
             slack = best.objective - bound
             if slack <= mip_gap * abs(best.objective) or complete:
                 break
-            extra = others[block[others] <= slack]  # sites that could be in a better plan
+            # sites that could be in a better plan
+            extra = others[block[others] <= best.objective - lagrange]
             if len(extra) > 3 * max(len(chosen), 10):
                 break
         chosen = np.union1d(chosen, extra)
     if best is None or best.x is None:
         return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
-    closed = int((block[site_cols] > best.objective - bound).sum())
+    closed = int((block[site_cols] > best.objective - lagrange).sum())
     objective = best.objective
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
