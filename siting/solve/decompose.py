@@ -93,6 +93,14 @@ class Pairs:
             offset += inst.n_hubs
         return cls(*(np.concatenate(a).astype(np.int64) for a in (cols, rows, sites, groups)))
 
+    def keeping(self, model: ArrayModel, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and rows of a model holding only the ``kept`` pairs (and every other line)."""
+        cols = np.ones(model.n_cols, dtype=bool)
+        cols[self.col[~kept]] = False
+        rows = np.ones(model.n_rows, dtype=bool)
+        rows[self.row[(self.row >= 0) & ~kept]] = False
+        return np.flatnonzero(cols), np.flatnonzero(rows)
+
 
 def lagrangian_bound(
     model: ArrayModel, dual: np.ndarray, pairs: Pairs, outside: np.ndarray
@@ -305,14 +313,7 @@ def solve_decomposed(
 def _restricted_lp(
     model: ArrayModel, pairs: Pairs, in_pool: np.ndarray, mip_gap: float, threads: int | None
 ) -> tuple[highspy.Highs, _Restricted]:
-    optional = np.zeros(model.n_cols, dtype=bool)
-    optional[pairs.col] = True
-    optional[pairs.col[in_pool]] = False
-    cols = np.flatnonzero(~optional)
-    dropped = np.zeros(model.n_rows, dtype=bool)
-    has_row = pairs.row >= 0
-    dropped[pairs.row[has_row & ~in_pool]] = True
-    rows = np.flatnonzero(~dropped)
+    cols, rows = pairs.keeping(model, in_pool)
     sub = model.subset(cols, rows)
     # artificial columns on rows that need positive activity keep the LP feasible
     needy = np.flatnonzero(sub.row_lower > 0)
@@ -343,46 +344,40 @@ def _add_pairs(
     """Add pairs' columns, then their ``pair_open`` rows, to the restricted LP."""
     full = restricted.full
     cols = pairs.col[new]
-    starts, index, value = [], [], []
-    for j in cols:  # a few entries each: demand, capacity, staff, forcing rows
-        lo, hi = full.start[j], full.start[j + 1]
-        pos = restricted.row_pos[full.index[lo:hi]]
-        keep = pos >= 0
-        starts.append(len(index))
-        index.extend(pos[keep].tolist())
-        value.extend(full.value[lo:hi][keep].tolist())
+    starts, index, value = _entries(full.start, full.index, full.value, cols, restricted.row_pos)
     restricted.col_pos[cols] = restricted.n_cols + np.arange(len(cols))
     restricted.n_cols += len(cols)
     lp.addCols(
-        len(cols),
-        full.cost[cols],
-        full.col_lower[cols],
-        full.col_upper[cols],
-        len(index),
-        np.array(starts, dtype=np.int32),
-        np.array(index, dtype=np.int32),
-        np.array(value, dtype=float),
-    )
+        len(cols), full.cost[cols], full.col_lower[cols], full.col_upper[cols],
+        len(index), starts, index, value,
+    )  # fmt: skip
     rows = pairs.row[new]
     rows = rows[rows >= 0]
-    row_start, row_col, row_value = csr
-    starts, index, value = [], [], []
-    for r in rows:
-        lo, hi = row_start[r], row_start[r + 1]
-        starts.append(len(index))
-        index.extend(restricted.col_pos[row_col[lo:hi]].tolist())
-        value.extend(row_value[lo:hi].tolist())
+    starts, index, value = _entries(*csr, rows, restricted.col_pos)
     restricted.row_pos[rows] = restricted.n_rows + np.arange(len(rows))
     restricted.n_rows += len(rows)
     lp.addRows(
-        len(rows),
-        full.row_lower[rows],
-        full.row_upper[rows],
-        len(index),
-        np.array(starts, dtype=np.int32),
-        np.array(index, dtype=np.int32),
-        np.array(value, dtype=float),
+        len(rows), full.row_lower[rows], full.row_upper[rows], len(index), starts, index, value
     )
+
+
+def _entries(
+    start: np.ndarray, index: np.ndarray, value: np.ndarray, which: np.ndarray, pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries of some lines (columns or rows) of a compressed matrix, for HiGHS.
+
+    Entries are renumbered by ``pos``, those with ``pos < 0`` (not in the restricted model)
+    dropped; returns the lines' starts, the renumbered indices and the values.
+    """
+    lengths = start[which + 1] - start[which]
+    line = np.repeat(np.arange(len(which)), lengths)
+    offset = np.arange(len(line)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    flat = start[which][line] + offset
+    mapped = pos[index[flat]]
+    keep = mapped >= 0
+    counts = np.bincount(line[keep], minlength=len(which))
+    starts = (np.cumsum(counts) - counts).astype(np.int32)
+    return starts, mapped[keep].astype(np.int32), value[flat][keep].astype(float)
 
 
 def _lp_values(lp: highspy.Highs, restricted: _Restricted, cols: np.ndarray) -> np.ndarray:
@@ -401,14 +396,7 @@ def _site_milp(
     deadline: float,
 ) -> Outcome:
     """Solve the MILP with only ``chosen`` sites open-able, all their pairs; full-size plan."""
-    keep_pair = np.isin(pairs.site_col, chosen)
-    optional = np.zeros(model.n_cols, dtype=bool)
-    optional[pairs.col[~keep_pair]] = True
-    cols = np.flatnonzero(~optional)
-    dropped = np.zeros(model.n_rows, dtype=bool)
-    has_row = pairs.row >= 0
-    dropped[pairs.row[has_row & ~keep_pair]] = True
-    rows = np.flatnonzero(~dropped)
+    cols, rows = pairs.keeping(model, np.isin(pairs.site_col, chosen))
     sub = model.subset(cols, rows)
     closed = np.searchsorted(cols, np.setdiff1d(site_cols, chosen))
     sub.col_upper[closed] = 0.0
