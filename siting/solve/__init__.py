@@ -5,6 +5,7 @@ decomposition for large instances, ``highs`` and ``cbc`` talk to the two solvers
 ``status`` holds the solution types and the rule for calling a plan optimal.
 """
 
+from siting.solve import decompose
 from siting.solve.direct import explain_infeasibility, solve, solve_robust, solver_options
 from siting.solve.status import STRATEGIES, RobustSolution, Solution, Status
 
@@ -13,6 +14,7 @@ __all__ = [
     "RobustSolution",
     "Solution",
     "Status",
+    "decompose",
     "explain_infeasibility",
     "solve",
     "solve_robust",

@@ -55,6 +55,8 @@ PRICE_TOL = 1e-7
 BOUND_TOL = 0.1
 #: Sites admitted (with all their pairs) per pricing round at most.
 SITES_PER_ROUND = 150
+#: MILP solves on growing site sets at most.
+MILP_ROUNDS = 4
 #: Column-generation rounds at most.
 MAX_ROUNDS = 200
 #: Cost of an artificial column, as a multiple of the largest cost of the model.
@@ -93,6 +95,14 @@ class Pairs:
             groups.append(inst.pair_stream + offset)
             offset += inst.n_streams
         return cls(*(np.concatenate(a).astype(np.int64) for a in (cols, rows, sites, groups)))
+
+    def keeping(self, model: ArrayModel, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and rows of a model holding only the ``kept`` pairs (and every other line)."""
+        cols = np.ones(model.n_cols, dtype=bool)
+        cols[self.col[~kept]] = False
+        rows = np.ones(model.n_rows, dtype=bool)
+        rows[self.row[(self.row >= 0) & ~kept]] = False
+        return np.flatnonzero(cols), np.flatnonzero(rows)
 
 
 def decomposable(model: ArrayModel) -> str:
@@ -236,6 +246,7 @@ def solve_decomposed(
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
     csr = _csr(model)
     bound, rounds, center = -math.inf, 0, np.zeros(model.n_rows)
+    center_outside = ~in_pool
     lp_value = math.inf
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - reported after the loop
         out = run(lp, deadline - time.perf_counter(), is_mip=False, duals=True)
@@ -247,7 +258,7 @@ def solve_decomposed(
         pi = restricted.duals(out.row_dual)
         value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
         if value > bound:
-            bound, center = value, pi
+            bound, center, center_outside = value, pi, ~in_pool
         # admit whole sites whose block (opening it with its outside pairs) pays, worst first
         sites = np.flatnonzero(block < -PRICE_TOL)
         sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
@@ -258,7 +269,6 @@ def solve_decomposed(
         new = np.flatnonzero(priced)
         _add_pairs(lp, restricted, csr, pairs, new)
         in_pool[new] = True
-    pi = center
     lp_seconds = time.perf_counter() - began
     notes = (
         f"decomposition: {rounds} LP rounds ({lp_seconds:.1f} s) priced in "
@@ -267,30 +277,40 @@ def solve_decomposed(
     )
     if not math.isfinite(bound):
         return Outcome("none", "no valid bound", None, math.nan, math.nan), notes
-    _, _, d = lagrangian_bound(model, pi, pairs, ~in_pool)
+    # reduced costs of opening each site, from the duals of the best bound (reduced-cost fixing)
+    lagrange, _, block = lagrangian_bound(model, center, pairs, center_outside)
     site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
     chosen = site_cols[_lp_values(lp, restricted, site_cols) > 1e-6]
     best: Outcome | None = None
-    for _ in range(3):
+    for _ in range(MILP_ROUNDS):
         if time.perf_counter() >= deadline:
             break
+        others = site_cols[~np.isin(site_cols, chosen)]
+        limit = best.objective if best is not None else math.inf
+        # every site that could be open in a plan cheaper than the best so far is in
+        complete = not (block[others] <= limit - lagrange).any()
         out = _site_milp(model, pairs, chosen, site_cols, mip_gap, threads, deadline)
         if out.x is not None and (best is None or out.objective < best.objective):
             best = out
-        others = site_cols[~np.isin(site_cols, chosen)]
+        if complete and out.state == "infeasible" and best is None:
+            return Outcome("infeasible", out.words, None, math.nan, math.nan), notes
+        if complete and math.isfinite(out.bound) and best is not None:
+            # then the MILP's own bound holds for the full model, up to the best plan's cost
+            bound = max(bound, min(out.bound, best.objective))
         if best is None:  # no plan on these sites: widen by reduced cost of opening
-            extra = others[np.argsort(d[others], kind="stable")][: len(chosen) + 10]
+            extra = others[np.argsort(block[others], kind="stable")][: len(chosen) + 10]
         else:
             slack = best.objective - bound
-            if slack <= mip_gap * abs(best.objective):
+            if slack <= mip_gap * abs(best.objective) or complete:
                 break
-            extra = others[d[others] <= slack]  # sites that could be in a better plan
-            if len(extra) == 0 or len(extra) > 3 * max(len(chosen), 10):
+            # sites that could be in a better plan
+            extra = others[block[others] <= best.objective - lagrange]
+            if len(extra) > 3 * max(len(chosen), 10):
                 break
         chosen = np.union1d(chosen, extra)
     if best is None or best.x is None:
         return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
-    closed = int((d[site_cols] > best.objective - bound).sum())
+    closed = int((block[site_cols] > best.objective - lagrange).sum())
     objective = best.objective
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
@@ -307,14 +327,7 @@ def solve_decomposed(
 def _restricted_lp(
     model: ArrayModel, pairs: Pairs, in_pool: np.ndarray, mip_gap: float, threads: int | None
 ) -> tuple[highspy.Highs, _Restricted]:
-    optional = np.zeros(model.n_cols, dtype=bool)
-    optional[pairs.col] = True
-    optional[pairs.col[in_pool]] = False
-    cols = np.flatnonzero(~optional)
-    dropped = np.zeros(model.n_rows, dtype=bool)
-    has_row = pairs.row >= 0
-    dropped[pairs.row[has_row & ~in_pool]] = True
-    rows = np.flatnonzero(~dropped)
+    cols, rows = pairs.keeping(model, in_pool)
     sub = model.subset(cols, rows)
     # artificial columns on rows that need positive activity keep the LP feasible
     needy = np.flatnonzero(sub.row_lower > 0)
@@ -345,46 +358,40 @@ def _add_pairs(
     """Add pairs' columns, then their ``pair_open`` rows, to the restricted LP."""
     full = restricted.full
     cols = pairs.col[new]
-    starts, index, value = [], [], []
-    for j in cols:  # a few entries each: demand, capacity, staff, forcing rows
-        lo, hi = full.start[j], full.start[j + 1]
-        pos = restricted.row_pos[full.index[lo:hi]]
-        keep = pos >= 0
-        starts.append(len(index))
-        index.extend(pos[keep].tolist())
-        value.extend(full.value[lo:hi][keep].tolist())
+    starts, index, value = _entries(full.start, full.index, full.value, cols, restricted.row_pos)
     restricted.col_pos[cols] = restricted.n_cols + np.arange(len(cols))
     restricted.n_cols += len(cols)
     lp.addCols(
-        len(cols),
-        full.cost[cols],
-        full.col_lower[cols],
-        full.col_upper[cols],
-        len(index),
-        np.array(starts, dtype=np.int32),
-        np.array(index, dtype=np.int32),
-        np.array(value, dtype=float),
-    )
+        len(cols), full.cost[cols], full.col_lower[cols], full.col_upper[cols],
+        len(index), starts, index, value,
+    )  # fmt: skip
     rows = pairs.row[new]
     rows = rows[rows >= 0]
-    row_start, row_col, row_value = csr
-    starts, index, value = [], [], []
-    for r in rows:
-        lo, hi = row_start[r], row_start[r + 1]
-        starts.append(len(index))
-        index.extend(restricted.col_pos[row_col[lo:hi]].tolist())
-        value.extend(row_value[lo:hi].tolist())
+    starts, index, value = _entries(*csr, rows, restricted.col_pos)
     restricted.row_pos[rows] = restricted.n_rows + np.arange(len(rows))
     restricted.n_rows += len(rows)
     lp.addRows(
-        len(rows),
-        full.row_lower[rows],
-        full.row_upper[rows],
-        len(index),
-        np.array(starts, dtype=np.int32),
-        np.array(index, dtype=np.int32),
-        np.array(value, dtype=float),
+        len(rows), full.row_lower[rows], full.row_upper[rows], len(index), starts, index, value
     )
+
+
+def _entries(
+    start: np.ndarray, index: np.ndarray, value: np.ndarray, which: np.ndarray, pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries of some lines (columns or rows) of a compressed matrix, for HiGHS.
+
+    Entries are renumbered by ``pos``, those with ``pos < 0`` (not in the restricted model)
+    dropped; returns the lines' starts, the renumbered indices and the values.
+    """
+    lengths = start[which + 1] - start[which]
+    line = np.repeat(np.arange(len(which)), lengths)
+    offset = np.arange(len(line)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    flat = start[which][line] + offset
+    mapped = pos[index[flat]]
+    keep = mapped >= 0
+    counts = np.bincount(line[keep], minlength=len(which))
+    starts = (np.cumsum(counts) - counts).astype(np.int32)
+    return starts, mapped[keep].astype(np.int32), value[flat][keep].astype(float)
 
 
 def _lp_values(lp: highspy.Highs, restricted: _Restricted, cols: np.ndarray) -> np.ndarray:
@@ -403,14 +410,7 @@ def _site_milp(
     deadline: float,
 ) -> Outcome:
     """Solve the MILP with only ``chosen`` sites open-able, all their pairs; full-size plan."""
-    keep_pair = np.isin(pairs.site_col, chosen)
-    optional = np.zeros(model.n_cols, dtype=bool)
-    optional[pairs.col[~keep_pair]] = True
-    cols = np.flatnonzero(~optional)
-    dropped = np.zeros(model.n_rows, dtype=bool)
-    has_row = pairs.row >= 0
-    dropped[pairs.row[has_row & ~keep_pair]] = True
-    rows = np.flatnonzero(~dropped)
+    cols, rows = pairs.keeping(model, np.isin(pairs.site_col, chosen))
     sub = model.subset(cols, rows)
     closed = np.searchsorted(cols, np.setdiff1d(site_cols, chosen))
     sub.col_upper[closed] = 0.0

@@ -157,10 +157,7 @@ def solve(
     x = _checked_plan(result, opts)
     if pulp_model is not None:
         _write_back(pulp_model.problem, x)
-    objective = float(arrays.cost @ x) * OBJECTIVE_UNIT
-    bound = min(result.bound * OBJECTIVE_UNIT, objective)
-    gap = relative_gap(objective, bound)
-    status, words = verdict(result.state == "optimal", gap, opts.mip_gap, result.words)
+    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
     return Solution(
         status=status,
         objective=objective,
@@ -245,10 +242,7 @@ def solve_robust(
         raise InfeasibleError(reasons or ["the scenarios together admit no plan"])
     x = _checked_plan(result, opts)
     _write_back(model.problem, x)
-    objective = float(arrays.cost @ x) * OBJECTIVE_UNIT
-    bound = min(result.bound * OBJECTIVE_UNIT, objective)
-    gap = relative_gap(objective, bound)
-    status, words = verdict(result.state == "optimal", gap, opts.mip_gap, result.words)
+    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
     parts = [
         _pulp_solution(sub, status, bound, objective, words, opts, result)
         for sub in model.scenarios
@@ -313,6 +307,17 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
             state = "none"
     seconds = time.perf_counter() - start
     return _Result(state, words + notes, x, bound, "direct", seconds)
+
+
+def _judge(
+    arrays: ArrayModel, x: np.ndarray, result: _Result, opts: Options
+) -> tuple[float, float, float, Status, str]:
+    """Objective and bound in CNY/yr (bound at most the objective), gap, status and words."""
+    objective = float(arrays.cost @ x) * OBJECTIVE_UNIT
+    bound = min(result.bound * OBJECTIVE_UNIT, objective)
+    gap = relative_gap(objective, bound)
+    status, words = verdict(result.state == "optimal", gap, opts.mip_gap, result.words)
+    return objective, bound, gap, status, words
 
 
 def _checked_plan(result: _Result, opts: Options) -> np.ndarray:

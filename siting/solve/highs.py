@@ -143,7 +143,7 @@ def run(highs: highspy.Highs, time_limit: float, *, is_mip: bool, duals: bool = 
     highs
         A HiGHS instance holding a model.
     time_limit
-        Seconds.
+        Seconds for this run.
     is_mip
         Whether the model holds integer columns (the bound is then the MIP dual bound).
     duals
@@ -153,7 +153,8 @@ def run(highs: highspy.Highs, time_limit: float, *, is_mip: bool, duals: bool = 
     -------
     Outcome
     """
-    highs.setOptionValue("time_limit", max(float(time_limit), 0.0))
+    # HiGHS's time limit counts all runs of one instance: add the time already spent
+    highs.setOptionValue("time_limit", highs.getRunTime() + max(float(time_limit), 0.0))
     highs.run()
     status = highs.getModelStatus()
     name = status.name
