@@ -13,7 +13,7 @@ from scipy.optimize import linprog
 from siting.errors import InfeasibleError, InputError
 from siting.feasibility import check_feasibility
 from siting.instance import Instance
-from siting.model import build_model
+from siting.model import Forcing, build_model
 from siting.model.arrays import build_arrays, from_pulp
 from siting.solve import Status, solve
 
@@ -236,18 +236,6 @@ def test_brute_force_cases_bind() -> None:
     assert sum(feasible) >= len(CASES) // 2
 
 
-def _entries(model) -> tuple[dict, dict, dict]:
-    cols, rows = model.names("cols"), model.names("rows")
-    col = {c: (model.cost[j], model.col_lower[j], model.col_upper[j], bool(model.integer[j]))
-           for j, c in enumerate(cols)}  # fmt: skip
-    row = {r: (model.row_lower[i], model.row_upper[i]) for i, r in enumerate(rows)}
-    matrix = {
-        (rows[i], cols[j]): v
-        for i, j, v in zip(model.index, model.entry_col, model.value, strict=True)
-    }
-    return col, row, matrix
-
-
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -258,15 +246,16 @@ def _entries(model) -> tuple[dict, dict, dict]:
 )
 @pytest.mark.parametrize("elastic", [False, True])
 def test_array_builder_builds_the_same_model(kwargs: dict, elastic: bool) -> None:
+    """tests/test_model.py's identical-model check, on instances with every new family."""
+    from .test_model import _canonical
+
     inst = make_class_instance(**kwargs)
-    pm = build_model(inst, elastic=elastic)
-    fast = build_arrays(inst, elastic=elastic)
-    slow = from_pulp(pm.problem, [pm])
-    a, b = _entries(fast), _entries(slow)
-    for mine, theirs in zip(a, b, strict=True):
-        assert mine.keys() == theirs.keys()
-        for key, value in mine.items():
-            assert np.allclose(value, theirs[key], rtol=1e-12, atol=0), key
+    forcing = [Forcing(1, "training", 5.0), Forcing(2, "inference", 3.0)]
+    pulp_model = build_model(inst, elastic=elastic, forcing=forcing)
+    fast = _canonical(build_arrays(inst, elastic=elastic, forcing=forcing))
+    slow = _canonical(from_pulp(pulp_model.problem, [pulp_model]))
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(np.asarray(a), np.asarray(b)), (a, b)
 
 
 def test_one_class_reproduces_todays_optimum() -> None:
