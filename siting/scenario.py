@@ -695,6 +695,8 @@ def _problems(exc: ValidationError, source: str) -> list[Problem]:
             expected = "unknown key; see siting/scenarios/default.toml for the keys"
         elif err["type"] == "missing":
             expected = "missing; this key is required"
+        elif err["type"] == "value_error":  # a rule across keys: its message says it all
+            expected = err["msg"].removeprefix("Value error, ")
         else:
             expected = f"{err['msg'].lower()}; got {err['input']!r}"
         problems.append(Problem(source, table, key, expected))

@@ -318,7 +318,7 @@ name = "bad"
     [
         (
             "[classes.realtime]\nshare = 0.5\n[classes.interactive]\nshare = 0.4\n",
-            r"field 'classes': value error, the class shares \(realtime 0\.5, interactive 0\.4, "
+            r"field 'classes': the class shares \(realtime 0\.5, interactive 0\.4, "
             r"batch 0\.3\) sum to 1\.2; expected 1",
         ),
         (
