@@ -137,9 +137,9 @@ def optimize(
     prepared = prepare(scenario, timings=timings)
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
     clock = time.perf_counter()
-    # HiGHS reads the model from arrays (fast); CBC needs the PuLP model
-    cbc = (solver or settings.solver).lower() == "cbc"
-    model = build_model(instance) if cbc else build_arrays(instance)
+    # HiGHS reads the model from arrays (fast); CBC and PuLP solver objects need the PuLP model
+    pulp_only = not isinstance(solver, str | None) or (solver or settings.solver).lower() == "cbc"
+    model = build_model(instance) if pulp_only else build_arrays(instance)
     lap("build")
     strategy = strategy or spec.solve.strategy
     solution = solve(
