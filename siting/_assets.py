@@ -1,14 +1,14 @@
-"""Make a rendered folium page self-contained: no request leaves the machine when it opens.
+"""Make an HTML page self-contained: no request leaves the machine when it opens.
 
-folium's pages load Leaflet, jQuery and plugins from CDNs, which are blocked or slow on many
-mainland China networks and absent on air-gapped machines. The same files ship on PyPI as
-XStatic packages (``xstatic-leaflet`` 1.9.3, folium's own Leaflet version, ``xstatic-jquery``,
+Map pages link Leaflet from a CDN (folium's pages also jQuery and plugins), which is blocked
+or slow on many mainland China networks and absent on air-gapped machines. The same files
+ship on PyPI as XStatic packages (``xstatic-leaflet`` 1.9.3, ``xstatic-jquery``,
 ``xstatic-d3`` for branca's colormap legends): :func:`inline_assets` replaces each
 ``<script src>`` and stylesheet ``<link>`` with an inline copy of the packaged file, turns the
 images a stylesheet refers to into ``data:`` URIs, and removes the assets that folium adds by
 default but a page that does not use them can do without (Bootstrap, Font Awesome,
 glyphicons, Leaflet.awesome-markers, leaflet-dvf). An asset it has no copy of is an error,
-never a silent CDN request.
+never a silent CDN request. :mod:`siting.maps` inlines the head of its pages once per process.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def inline_assets(page: str) -> str:
     Parameters
     ----------
     page
-        A complete HTML page, as rendered by folium or branca.
+        A complete HTML page (or the part of one that links its assets).
 
     Returns
     -------

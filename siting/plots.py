@@ -7,7 +7,6 @@ ten, never an offset or scientific notation) and one set of axis labels with uni
 
 from __future__ import annotations
 
-import html
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from siting.maps.escape import esc
 from siting.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -201,7 +201,8 @@ def tradeoff_html(table: pd.DataFrame, parameter: str, path: Path, *, title: str
     """Write total cost against a parameter as a self-contained HTML page (inline SVG).
 
     Hovering a point shows its cost, stranded MW, new MW and mean latency; infeasible values
-    are marked with their reason. The page needs no network.
+    are marked with their reason. The page needs no network and has no script; every text
+    from data (title, parameter, reasons) is escaped HTML.
 
     Parameters
     ----------
@@ -259,7 +260,7 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
         )
     parts.append(
         f'<text class="xlabel" x="{_WIDTH / 2}" y="{_HEIGHT - 20}" text-anchor="middle">'
-        f"{html.escape(label)}</text>"
+        f"{esc(label)}</text>"
     )
     parts.append(
         f'<text class="ylabel" x="16" y="{_HEIGHT / 2}" '
@@ -278,7 +279,7 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
         )
         parts.append(
             f'<circle class="point" cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" fill="#6a3d9a">'
-            f"<title>{html.escape(tip)}</title></circle>"
+            f"<title>{esc(tip)}</title></circle>"
         )
     infeasible = table[table["status"] == "infeasible"]
     for x, reason in zip(infeasible[parameter], infeasible["reason"], strict=True):
@@ -286,13 +287,13 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
         parts.append(
             f'<line class="infeasible" x1="{px(x):.1f}" y1="{_PAD}" x2="{px(x):.1f}" '
             f'y2="{bottom}" stroke="#999" stroke-dasharray="3,3" stroke-width="6" '
-            f'stroke-opacity="0.5"><title>{html.escape(tip)}</title></line>'
+            f'stroke-opacity="0.5"><title>{esc(tip)}</title></line>'
         )
     parts.append("</svg>")
     return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
         "</head><body style='font-family:sans-serif'>"
-        f"<h3>{html.escape(title)}</h3><p>Hover a point for its plan.</p>"
+        f"<h3>{esc(title)}</h3><p>Hover a point for its plan.</p>"
         + "".join(parts)
         + "</body></html>"
     )

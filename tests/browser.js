@@ -63,6 +63,30 @@
     return {before: before, after: after, restored: legend.textContent};
   }
 
+  // Places that the initial view must show, and the one no control may cover.
+  var EDGES = {kashgar: [39.47, 75.99], altay: [47.85, 88.13], ngari: [32.5, 80.1],
+               mohe: [52.97, 122.54], fuyuan: [48.36, 134.29], sanya: [18.25, 109.5]};
+  var GUANGZHOU = [23.13, 113.26];
+
+  function view(map) {
+    var bounds = map.getBounds(), seen = {};
+    Object.keys(EDGES).forEach(function (k) { seen[k] = bounds.contains(EDGES[k]); });
+    // Which controls cover Guangzhou on the screen?
+    var box = map.getContainer().getBoundingClientRect();
+    var p = map.latLngToContainerPoint(GUANGZHOU);
+    var x = box.left + p.x, y = box.top + p.y, covering = [];
+    map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) {
+      var r = c.getBoundingClientRect();
+      if (x >= r.left && x <= r.right && y >= r.top && y <= r.bottom) {
+        covering.push(c.className.split(" ").filter(function (n) {
+          return n.indexOf("siting-") === 0 || n.indexOf("leaflet-control-") === 0;
+        }).join(" "));
+      }
+    });
+    return {edges: seen, guangzhouCoveredBy: covering, guangzhouOnScreen:
+            p.x >= 0 && p.y >= 0 && p.x <= box.width && p.y <= box.height};
+  }
+
   function report() {
     var maps = findMaps();
     var out = {
@@ -71,6 +95,15 @@
       maps: maps.length,
       sites: document.querySelectorAll(".leaflet-marker-icon.siting-site").length,
       hubs: document.querySelectorAll(".leaflet-marker-icon.siting-hub").length,
+      hubClusters: document.querySelectorAll(".leaflet-marker-icon.siting-hub-cluster").length,
+      clusterCounts: Array.prototype.map.call(
+        document.querySelectorAll(".siting-hub-cluster text"),
+        function (t) { return Number(t.textContent); }),
+      scroll: {width: document.documentElement.scrollWidth,
+               client: document.documentElement.clientWidth,
+               height: document.documentElement.scrollHeight,
+               clientHeight: document.documentElement.clientHeight},
+      initial: maps.map(view),
       existing: document.querySelectorAll(".leaflet-marker-icon.siting-existing").length,
       flows: document.querySelectorAll("path.siting-flow").length,
       provinces: document.querySelectorAll(".leaflet-sitingProvinces-pane path").length,

@@ -152,7 +152,7 @@ def test_compare_command(tiny, tmp_path, capsys) -> None:
         capsys,
     )
     page = (tmp_path / "m" / "compare-boom-shift.html").read_text()
-    assert page.count("L.map(") == 2
+    assert page.count('class="siting-map"') == 2  # two maps side by side
     assert "<script src=" not in page  # offline: everything inlined
     assert (tmp_path / "o" / "compare-boom-shift" / "summary-shift.json").exists()
     assert "stranded" in out

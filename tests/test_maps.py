@@ -1,12 +1,15 @@
 """The rendered map pages: layers, offline assets, size, panel and popups, escaping.
 
-Structure only; tests/test_browser.py opens the same pages in a real browser.
+Structure only; tests/test_browser.py opens the same pages in a real browser, and
+tests/test_map_security.py puts hostile strings in every field.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
 import itertools
+import json
 import re
 from html.parser import HTMLParser
 
@@ -31,13 +34,14 @@ from siting.maps import (
     save_map,
     to_html,
 )
+from siting.maps.escape import esc, script_json
 from siting.pipeline import optimize
 from siting.results import Results
 
 MAX_BYTES = 5_000_000
 
 #: Data strings that would run code if they reached the page unescaped, in every context
-#: the page has: HTML, a <script> block, a JS string or template literal.
+#: the page has: HTML, a <script> block, a JS string or template literal, a Jinja template.
 HOSTILE = {
     "site0": "<script>alert(1)</script>",
     "site1": '<img src=x onerror="window.__pwned=1">',
@@ -48,6 +52,8 @@ HOSTILE = {
     "status": "<img src=y onerror=window.__pwned=6>",
     "title": "<script>window.__pwned=7</script>",
     "route": "</script><img src=z onerror=window.__pwned=8>",
+    "template": "{{ 7*7 }} {% for x in range(2) %}{{ x }}{% endfor %} {# c",
+    "lipsum": "{{ lipsum.__globals__.os.popen(dict(id=1)|first).read()|trim }}",
 }
 
 
@@ -59,6 +65,23 @@ def results() -> Results:
 @pytest.fixture(scope="module")
 def page(results) -> str:
     return to_html(make_map(results, title="siting · default"))
+
+
+def page_data(page: str) -> dict:
+    """The JSON document a page draws from (there is exactly one)."""
+    (block,) = re.findall(r'<script type="application/json" id="siting-data">(.*?)</script>', page)
+    return json.loads(block)
+
+
+def texts(value) -> list[str]:
+    """Every string in a JSON value, HTML-unescaped: the text a browser would show."""
+    if isinstance(value, str):
+        return [html.unescape(value)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in texts(v)]
+    return []
 
 
 def with_reach_and_backbone(results: Results, route: str = "Beijing–Shanghai trunk") -> Results:
@@ -88,6 +111,8 @@ def hostile_results(results: Results) -> Results:
     sites = results.sites.copy()
     for i in range(4):
         sites.loc[i, "name"] = HOSTILE[f"site{i}"]
+    sites.loc[4, "name"] = HOSTILE["template"]
+    sites.loc[5, "name"] = HOSTILE["lipsum"]
     sites.loc[0, "name_zh"] = HOSTILE["site2"]
     sites.loc[1, "province"] = HOSTILE["hub"]
     hubs = results.hubs.copy()
@@ -136,32 +161,50 @@ def _tags(page: str) -> _Tags:
 
 
 def test_every_layer_is_in_the_layer_control(page) -> None:
-    control = re.search(r"base_layers : \{(.*?)\},\s*overlays :\s*\{(.*?)\},", page, re.S)
-    assert control is not None
-    base, overlays = control.groups()
-    for layer in CHOROPLETH_LAYERS:
-        assert f'"{layer}"' in base, layer
-    for layer in set(LAYERS) - set(CHOROPLETH_LAYERS) - {maps.LAYER_PLAIN}:
-        assert f'"{layer}"' in overlays, layer
+    (data,) = page_data(page)["maps"]
+    base = [spec["name"] for spec in data["layers"] if spec["base"]]
+    overlays = [spec["name"] for spec in data["layers"] if not spec["base"]]
+    assert base == [*CHOROPLETH_LAYERS, maps.LAYER_PLAIN]
+    assert set(LAYERS) - set(base) <= set(overlays)
     # the default scenario routes over the backbone: its map has reach and backbone, no tiles
     for layer in (LAYER_REACH, LAYER_BACKBONE):
-        assert f'"{layer}"' in overlays, layer
+        assert layer in overlays, layer
     assert LAYER_TILES not in page
+
+
+def test_default_layers_on_and_off(page) -> None:
+    (data,) = page_data(page)["maps"]
+    shown = {spec["name"] for spec in data["layers"] if spec["show"]}
+    assert shown == {
+        maps.LAYER_PROVINCES,
+        maps.LAYER_SITES,
+        maps.LAYER_EXISTING,
+        maps.LAYER_HUBS,
+        maps.LAYER_FLOWS,
+        LAYER_BACKBONE,
+        maps.LAYER_BOUNDARIES,
+    }
+    assert data["bounds"] == [list(maps.CHINA_BOUNDS[0]), list(maps.CHINA_BOUNDS[1])]
 
 
 def test_optional_layers_absent_without_data(results) -> None:
     bare = dataclasses.replace(results, reach=None, backbone=None)
-    html = to_html(make_map(bare, title="bare"))
+    page = to_html(make_map(bare, title="bare"))
     for layer in OPTIONAL_LAYERS:
-        assert layer not in html, layer
+        assert layer not in page, layer
+    assert "Fibre backbone" not in page  # nor in the key
 
 
 def test_one_choropleth_shown_and_geometry_embedded_once(page) -> None:
-    added = re.findall(r"(siting_layer_\w+)\.addTo\(map_\w+\)", page)
-    defined = dict(re.findall(r"var (siting_layer_\w+) = sitingLib\.(\w+)\(", page))
-    assert [defined[name] for name in added].count("choropleth") == 1
-    assert list(defined.values()).count("choropleth") == 5  # four shadings and none
-    assert page.count("var siting_geometry_") == 1
+    data = page_data(page)
+    (one,) = data["maps"]
+    choropleths = [spec for spec in one["layers"] if spec["kind"] == "choropleth"]
+    assert len(choropleths) == 5  # four shadings and none
+    assert [spec["show"] for spec in choropleths] == [True, False, False, False, False]
+    assert json.dumps(data).count('"FeatureCollection"') == 1 + sum(
+        spec["kind"] == "shapes" for spec in one["layers"]
+    )
+    assert len(data["geometry"]["features"]) == len(one["provinces"])
 
 
 def test_reach_and_backbone_are_drawn_when_given(results) -> None:
@@ -169,16 +212,104 @@ def test_reach_and_backbone_are_drawn_when_given(results) -> None:
     assert LAYER_REACH in page and LAYER_BACKBONE in page
     assert "Beijing–Shanghai trunk" in page
     assert "reach within 10 ms" in page
+    (data,) = page_data(page)["maps"]
+    backbone = next(s for s in data["layers"] if s["name"] == LAYER_BACKBONE)
+    style = backbone["shapes"]["features"][0]["properties"]["style"]
+    assert style == maps.symbols.BACKBONE_STYLE and style["dashArray"]
+    assert "Fibre backbone (route, not a border)" in data["legend"]["key"]
 
 
 def test_sites_show_their_split_and_existing_capacity(page, results) -> None:
-    assert page.count("siting-site") >= len(results.sites) >= 25
-    assert "siting-site siting-training" in page and "siting-site siting-inference" in page
-    assert page.count('"cls":"siting-existing"') == int((results.sites["existing_mw"] > 0).sum())
-    assert page.count('"cls":"siting-hub"') == len(results.hubs)
-    assert page.count('"cls":"siting-flow"') == len(results.flows)
+    (data,) = page_data(page)["maps"]
+    assert len(data["sites"]) == len(results.sites) >= 25
+    classes = {s["cls"] for s in data["sites"]}
+    assert {"siting-site siting-training", "siting-site siting-inference"} <= classes
+    assert len(data["existing"]) == int((results.sites["existing_mw"] > 0).sum())
+    assert len(data["hubs"]) == len(results.hubs)
+    assert len(data["flows"]) == len(results.flows)
+    assert [h["mw"] for h in data["hubs"]] == pytest.approx(results.hubs["demand_mw"], abs=0.01)
     assert maps.TRAINING_COLOUR in page and maps.INFERENCE_COLOUR in page
     assert maps.STRANDED_COLOUR in page
+
+
+def test_flows_refer_to_their_hub_and_site(page, results) -> None:
+    (data,) = page_data(page)["maps"]
+    pairs = {(data["hubs"][f["h"]]["label"], data["sites"][f["s"]]["label"]) for f in data["flows"]}
+    hub_name = dict(zip(results.hubs["hub_id"], results.hubs["name"], strict=True))
+    site_name = dict(zip(results.sites["site_id"], results.sites["name"], strict=True))
+    expected = {
+        (esc(hub_name[h]), esc(site_name[s]))
+        for h, s in zip(results.flows["hub_id"], results.flows["site_id"], strict=True)
+    }
+    assert pairs == expected
+    served = sum(len(h["served"]) for h in data["hubs"])
+    assert served == sum(len(s["serves"]) for s in data["sites"]) == len(results.flows)
+
+
+def test_coordinates_are_rounded(page) -> None:
+    data = page_data(page)
+    coords = re.findall(r"-?\d+\.\d+", json.dumps(data["geometry"]))
+    assert coords and max(len(c.split(".")[1]) for c in coords) <= 3
+
+
+# --- scale ------------------------------------------------------------------------------
+
+
+def many_hubs(results: Results, n: int, seed: int = 0) -> Results:
+    """The same plan with ``n`` made-up hubs (and one flow each) spread over the east."""
+    rng = np.random.default_rng(seed)
+    lon, lat = rng.uniform(100, 122, n), rng.uniform(22, 42, n)
+    ids = [f"h{i}" for i in range(n)]
+    hubs = gpd.GeoDataFrame(
+        {
+            "hub_id": ids,
+            "name": [f"County {i}" for i in range(n)],
+            "lon": lon,
+            "lat": lat,
+            "demand_mw": rng.lognormal(0.0, 1.0, n),
+            "sla_ms": 10.0,
+            "mean_rtt_ms": rng.uniform(1, 9, n),
+            "n_sites": 1,
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+    sites = results.sites["site_id"].to_numpy()
+    flows = gpd.GeoDataFrame(
+        {
+            "hub_id": ids,
+            "site_id": rng.choice(sites, n),
+            "mw": hubs["demand_mw"],
+            "rtt_ms": hubs["mean_rtt_ms"],
+        },
+        geometry=[None] * n,
+        crs="EPSG:4326",
+    )
+    reach = gpd.GeoDataFrame(
+        {"hub_id": ids, "sla_ms": 10.0},
+        geometry=gpd.points_from_xy(lon, lat).buffer(1.0),
+        crs="EPSG:4326",
+    )
+    return dataclasses.replace(results, hubs=hubs, flows=flows, reach=reach)
+
+
+def test_many_hubs_are_clustered_and_the_page_stays_small(results) -> None:
+    big = many_hubs(results, 3000)
+    page = to_html(make_map(big, title="many"))
+    (data,) = page_data(page)["maps"]
+    assert data["hubOptions"]["cluster"] and len(data["hubs"]) == 3000
+    shown = {spec["name"]: spec["show"] for spec in data["layers"]}
+    assert LAYER_REACH not in shown  # 3,000 reach polygons would hide the map
+    assert not shown[maps.LAYER_FLOWS]  # too many lines to start with
+    assert "SLA reach not drawn: 3,000 hubs" in data["panel"]
+    assert "n hubs nearby" in data["legend"]["key"]
+    assert len(page.encode("utf-8")) < MAX_BYTES
+
+
+def test_few_hubs_are_not_clustered(page) -> None:
+    (data,) = page_data(page)["maps"]
+    assert not data["hubOptions"]["cluster"]
+    assert "n hubs nearby" not in data["legend"]["key"]
 
 
 # --- offline assets -------------------------------------------------------------------------
@@ -194,6 +325,7 @@ def test_offline_page_requests_nothing(page) -> None:
     assert 'url("data:image/png;base64,' in page  # its images
     for unused in ("bootstrap", "font-awesome", "fontawesome", "glyphicons", "AwesomeMarkers"):
         assert unused not in page, unused
+    assert "jquery" not in page.lower()
     assert "sourceMappingURL" not in page
 
 
@@ -222,6 +354,15 @@ def test_save_map_writes_utf8(results, tmp_path) -> None:
     assert path == tmp_path / "m.html"
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "张家口" in text
+
+
+def test_notebook_shows_the_offline_page_in_a_frame(results) -> None:
+    shown = make_map(results, title="nb")._repr_html_()
+    assert shown.startswith("<iframe srcdoc=")
+    assert 'sandbox="allow-scripts allow-popups"' in shown  # not the notebook's origin
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    assert inner.startswith("<!DOCTYPE html>") and "Leaflet 1.9.3" in inner
+    assert REMOTE_TAG.search(inner) is None
 
 
 def test_unknown_remote_asset_is_refused() -> None:
@@ -257,59 +398,67 @@ def test_remote_css_image_is_refused() -> None:
 
 def test_panel_shows_the_kpis(page, results) -> None:
     k = results.kpis
-    assert "siting-panel" in page and "siting · default" in page
-    assert f"{k['total_cost_cny'] / 1e9:,.2f} bn CNY/yr" in page
-    assert f"{k['training_mw']:,.0f} MW" in page and f"{k['inference_mw']:,.0f} MW" in page
-    assert f"{k['stranded_mw']:,.0f} MW of" in page
-    assert f"{k['status']}, gap {k['gap']:.2%}" in page
+    (data,) = page_data(page)["maps"]
+    panel = data["panel"]
+    assert "siting · default" in panel
+    assert f"{k['total_cost_cny'] / 1e9:,.2f} bn CNY/yr" in panel
+    assert f"{k['training_mw']:,.0f} MW" in panel and f"{k['inference_mw']:,.0f} MW" in panel
+    assert f"{k['stranded_mw']:,.0f} MW of" in panel
+    assert f"{k['status']}, gap {k['gap']:.2%}" in panel
 
 
 def test_panel_without_a_gap(results) -> None:
     kpis = {**results.kpis, "gap": float("nan"), "status": "time_limit"}
     page = to_html(make_map(dataclasses.replace(results, kpis=kpis), title="t"))
-    assert "time_limit\\u003c/td" in page and "gap nan" not in page
+    (data,) = page_data(page)["maps"]
+    assert "<td class='n'>time_limit</td>" in data["panel"] and "gap nan" not in page
 
 
 def test_site_popups_have_costs_and_hub_latency(page, results) -> None:
+    (data,) = page_data(page)["maps"]
+    popups = "".join(s["pop"] for s in data["sites"])
     for column in results.sites.filter(like="cost_").columns.drop("cost_total_cny"):
         label = column.removeprefix("cost_").removesuffix("_cny").capitalize()
-        assert f"{label}\\u003c/td" in page, label
-    assert "Cost (M CNY/yr)" in page and "Serves inference to" in page
+        assert f"<td>{label}</td>" in popups, label
+    assert "Cost (M CNY/yr)" in popups
     flow = results.flows.sort_values("mw").iloc[-1]
-    assert (
-        f"{flow.mw:,.1f} MW\\u003c/td\\u003e\\u003ctd class='n'\\u003e{flow.rtt_ms:.1f} ms" in page
-    )
+    site = data["sites"][int(np.flatnonzero(results.sites["site_id"] == flow.site_id)[0])]
+    hub = int(np.flatnonzero(results.hubs["hub_id"] == flow.hub_id)[0])
+    assert [hub, round(flow.mw, 2), round(flow.rtt_ms, 2)] in site["serves"]
 
 
 def test_a_plan_without_flows_still_draws(results) -> None:
     page = to_html(make_map(dataclasses.replace(results, flows=results.flows.iloc[:0]), title="t"))
-    assert "sitingLib.lines([]," in page
+    (data,) = page_data(page)["maps"]
+    assert data["flows"] == [] and all(h["served"] == [] for h in data["hubs"])
 
 
 def test_hostile_names_are_text(results, page) -> None:
     hostile = to_html(make_map(hostile_results(results), title=HOSTILE["title"]))
     for text in HOSTILE.values():
         assert text not in hostile, text
-    for raw in ("<script>alert", "<img", "<svg onload", "</script><", "${window", "`$"):
+    for raw in ("<script>alert", "<img", "<svg onload", "</script><script>w", "${window", "`$"):
         assert raw not in hostile, raw
-    # Each name is in the page as escaped HTML inside a script-safe JS string.
+    # Each name is in the data as escaped HTML, and shows as itself once unescaped.
+    shown = "\n".join(texts(page_data(hostile)))
     for text in HOSTILE.values():
-        assert maps._js(maps._esc(text))[1:-1] in hostile, text
+        assert text in shown, text
     # The hostile page parses into the same tags as the harmless one: nothing was injected.
     plain = to_html(make_map(with_reach_and_backbone(results), title="siting"))
     ours, theirs = _tags(plain), _tags(hostile)
     assert theirs.tags == ours.tags
     assert theirs.attributes == ours.attributes
     assert len(theirs.scripts) == len(ours.scripts)
-    assert "<title>&lt;script&gt;window.__pwned=7&lt;/script&gt;</title>" in hostile
+    assert "<title>&#60;script&#62;window.__pwned=7&#60;/script&#62;</title>" in hostile
 
 
-def test_js_literals_cannot_leave_a_script_block() -> None:
-    text = maps._js({"a": "</script><!-- \u2028 & >", "b": [1.5, None]})
+def test_json_cannot_leave_a_script_block() -> None:
+    text = script_json({"a": "</script><!-- \u2028 & >", "b": [1.5, None]})
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert text.startswith('{"a":"\\u003c/script\\u003e')
+    assert json.loads(text) == {"a": "</script><!-- \u2028 & >", "b": [1.5, None]}
     with pytest.raises(ValueError):
-        maps._js(float("nan"))
+        script_json(float("nan"))
 
 
 # --- comparison -----------------------------------------------------------------------------
@@ -319,27 +468,60 @@ def test_comparison_page_has_two_synced_maps(results, tmp_path) -> None:
     other = with_reach_and_backbone(results)
     figure = make_comparison_map(results, other, titles=("default", "with backbone"))
     page = to_html(figure)
-    names = re.findall(r"var (map_\w+) = L\.map\(", page)
-    assert len(names) == 2
-    assert f"sitingLib.sync({names[0]}, {names[1]});" in page
+    data = page_data(page)
+    assert len(data["maps"]) == 2
+    assert 'id="siting-map-0"' in page and 'id="siting-map-1"' in page
     assert "function sync(a, b)" in page
-    assert page.count("'siting-panel'") == 2
-    assert "default" in page and "with backbone" in page
-    assert page.count("var siting_geometry_") == 1  # shared by both maps
-    assert "left: 50.0%" in page or "left: 50%" in page
+    assert [m["collapsed"] for m in data["maps"]] == [True, True]
+    assert "default" in data["maps"][0]["panel"] and "with backbone" in data["maps"][1]["panel"]
+    assert page.count('"geometry":{"type":"FeatureCollection"') == 1  # shared by both maps
     assert REMOTE_TAG.search(page) is None and "<script src" not in page
     assert len(page.encode("utf-8")) < MAX_BYTES
+    assert "<title>default | with backbone</title>" in page
     path = save_map(figure, tmp_path / "cmp.html")
-    assert path.read_text(encoding="utf-8").count("L.map(") == 2
+    assert page_data(path.read_text(encoding="utf-8")) == data
 
 
 def test_comparison_maps_share_scales(results) -> None:
     bigger = results.sites.copy()
     bigger.loc[0, "hosted_mw"] = 4 * float(results.sites["hosted_mw"].max())
-    left = to_html(make_map(results, title="a"))
-    pair = to_html(
-        make_comparison_map(results, dataclasses.replace(results, sites=bigger), titles=("a", "b"))
-    )
+    left = page_data(to_html(make_map(results, title="a")))["maps"][0]
+    pair = page_data(
+        to_html(
+            make_comparison_map(
+                results, dataclasses.replace(results, sites=bigger), titles=("a", "b")
+            )
+        )
+    )["maps"]
     # The same site is drawn smaller next to a much bigger one than on its own.
-    size = re.compile(r'"d":(\d+),"svg"')
-    assert max(map(int, size.findall(left))) > sorted(map(int, size.findall(pair)))[-2]
+    sizes = sorted(s["d"] for s in pair[0]["sites"])
+    assert max(s["d"] for s in left["sites"]) > sizes[-1]
+    assert pair[0]["hubOptions"]["maxMw"] == pair[1]["hubOptions"]["maxMw"]
+
+
+def test_no_template_engine_renders_a_page(results, monkeypatch) -> None:
+    """Pages are built without Jinja: compiling any template while rendering one fails."""
+    import jinja2
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a template was compiled")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", refuse)
+    to_html(make_comparison_map(results, results, titles=("a", "b")))
+    to_html(make_map(results, title="{{ 7*7 }}"))
+
+
+def test_colour_ramp_ends_midpoint_and_missing() -> None:
+    from siting.maps.panel import NO_DATA, ramp
+
+    colours = ("#000000", "#ff0000", "#ffffff")
+    values = np.array([-5.0, 0.0, 0.5, 0.75, 1.0, 9.0, np.nan])
+    assert ramp(colours, values, (0.0, 1.0)) == [
+        "#000000",
+        "#000000",
+        "#ff0000",
+        "#ff8080",
+        "#ffffff",
+        "#ffffff",
+        NO_DATA,
+    ]

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IGNORED = (".venv", ".git", "build", "*.egg-info", "out", "maps", "__pycache__", ".*_cache")
+IGNORED = (".venv", ".git", "build", "*.egg-info", "__pycache__", ".*_cache")
+#: Output folders of runs, ignored at the top of the tree only (siting/maps is a package).
+OUTPUTS = {"out", "maps"}
+
+
+def _ignore(folder: str, names: list[str]) -> set[str]:
+    ignored = set(shutil.ignore_patterns(*IGNORED)(folder, names))
+    return ignored | (OUTPUTS & set(names) if Path(folder) == ROOT else set())
 
 
 def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -33,7 +40,7 @@ def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProc
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     source = tmp / "source"
-    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
+    shutil.copytree(ROOT, source, symlinks=True, ignore=_ignore)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     _run(*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", tmp, source)
     (found,) = tmp.glob("siting-*.whl")
@@ -65,6 +72,7 @@ def test_wheel_carries_data_scenarios_and_licence(wheel: Path) -> None:
         "siting/data/prefecture/sites.csv",
         "siting/data/county/hubs.csv",
         "siting/scenarios/default.toml",
+        "siting/maps/static/siting.js",
     ):
         assert name in names
     assert any(n.endswith("licenses/LICENSE") for n in names)

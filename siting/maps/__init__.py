@@ -1,0 +1,76 @@
+"""Interactive maps of a plan. This is the only package that draws maps.
+
+A map is one self-contained HTML page (:mod:`siting.maps.page`): Leaflet and its stylesheet
+are inlined from the XStatic packages (see :mod:`siting._assets`), so it opens with no
+network, on mainland China networks where the usual CDNs are blocked and on air-gapped
+machines alike. The layers are drawn in the browser by ``static/siting.js`` from one JSON
+document in the page; no template engine is involved, so data never becomes code
+(:mod:`siting.maps.escape`).
+
+Modules: :mod:`~siting.maps.page` (the page and its layers), :mod:`~siting.maps.points`
+(sites, hubs, flows), :mod:`~siting.maps.shapes` (provinces, reach, backbone, boundaries),
+:mod:`~siting.maps.panel` (KPI panel, shadings, legends), :mod:`~siting.maps.symbols` (SVG
+symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON).
+"""
+
+from siting.maps.page import (
+    CHINA_BOUNDS,
+    CHOROPLETH_LAYERS,
+    CLUSTER_ABOVE,
+    FLOWS_SHOWN_MAX,
+    LAYER_BACKBONE,
+    LAYER_BOUNDARIES,
+    LAYER_CARBON,
+    LAYER_EXISTING,
+    LAYER_FLOWS,
+    LAYER_HUBS,
+    LAYER_PLAIN,
+    LAYER_PROVINCES,
+    LAYER_PUE,
+    LAYER_REACH,
+    LAYER_SITES,
+    LAYER_STAFF,
+    LAYER_TILES,
+    LAYERS,
+    OPTIONAL_LAYERS,
+    REACH_MAX_HUBS,
+    MapPage,
+    Tiles,
+    make_comparison_map,
+    make_map,
+    save_map,
+    to_html,
+)
+from siting.maps.symbols import INFERENCE_COLOUR, STRANDED_COLOUR, TRAINING_COLOUR
+
+__all__ = [
+    "CHINA_BOUNDS",
+    "CHOROPLETH_LAYERS",
+    "CLUSTER_ABOVE",
+    "FLOWS_SHOWN_MAX",
+    "INFERENCE_COLOUR",
+    "LAYERS",
+    "LAYER_BACKBONE",
+    "LAYER_BOUNDARIES",
+    "LAYER_CARBON",
+    "LAYER_EXISTING",
+    "LAYER_FLOWS",
+    "LAYER_HUBS",
+    "LAYER_PLAIN",
+    "LAYER_PROVINCES",
+    "LAYER_PUE",
+    "LAYER_REACH",
+    "LAYER_SITES",
+    "LAYER_STAFF",
+    "LAYER_TILES",
+    "OPTIONAL_LAYERS",
+    "REACH_MAX_HUBS",
+    "STRANDED_COLOUR",
+    "TRAINING_COLOUR",
+    "MapPage",
+    "Tiles",
+    "make_comparison_map",
+    "make_map",
+    "save_map",
+    "to_html",
+]

@@ -1,0 +1,417 @@
+"""A map page: its layers as one JSON document, drawn in the browser by ``static/siting.js``.
+
+The page is plain HTML put together here from constants, the module's static script and
+stylesheet (read once per process), and the data, which is written exactly once, as JSON in
+a ``<script type="application/json">`` element (:func:`~siting.maps.escape.script_json`).
+No template engine ever sees the data, so no name in a data file can become code; the page
+title is escaped HTML. :func:`to_html` inlines Leaflet from the XStatic packages (see
+:mod:`siting._assets`), so the page opens with no network.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from siting._assets import inline_assets
+from siting.maps import points, shapes, symbols
+from siting.maps.escape import esc, script_json
+from siting.maps.panel import Choropleth, panel, province_values, scale_legend
+from siting.results import Results
+
+#: Layer names, as they appear in the map's layer control. The province choropleths are base
+#: layers (one at a time, with its legend); the others are overlays.
+LAYER_PROVINCES = "Provinces: power price"
+LAYER_PUE = "Provinces: PUE"
+LAYER_CARBON = "Provinces: grid carbon"
+LAYER_STAFF = "Provinces: staff"
+LAYER_PLAIN = "Provinces: no shading"
+LAYER_BOUNDARIES = "Boundary lines"
+LAYER_SITES = "Sites"
+LAYER_EXISTING = "Existing capacity (stranded)"
+LAYER_HUBS = "Demand hubs"
+LAYER_FLOWS = "Inference flows"
+LAYER_REACH = "Hub SLA reach"
+LAYER_BACKBONE = "Fibre backbone"
+LAYER_TILES = "OpenStreetMap tiles (online)"
+
+#: The four province choropleths, the first shown by default.
+CHOROPLETH_LAYERS = (LAYER_PROVINCES, LAYER_PUE, LAYER_CARBON, LAYER_STAFF)
+#: Layers of every map (the boundary lines whenever the results have them).
+LAYERS = (
+    *CHOROPLETH_LAYERS,
+    LAYER_PLAIN,
+    LAYER_SITES,
+    LAYER_EXISTING,
+    LAYER_HUBS,
+    LAYER_FLOWS,
+    LAYER_BOUNDARIES,
+)
+#: Layers drawn only when there is something to draw: ``results.reach`` (and at most
+#: ``REACH_MAX_HUBS`` hubs), ``results.backbone``, ``tiles="osm"``.
+OPTIONAL_LAYERS = (LAYER_REACH, LAYER_BACKBONE, LAYER_TILES)
+
+#: Above this many hubs, hubs close together on screen are drawn as one marker.
+CLUSTER_ABOVE = 150
+#: Above this many hubs the SLA-reach layer is left out (it would hide the map, and weigh
+#: tens of MB at county scale).
+REACH_MAX_HUBS = 200
+#: The inference flows start shown only up to this many lines.
+FLOWS_SHOWN_MAX = 400
+#: South-west and north-east corners (lat, lon) of the initial view: the whole mainland,
+#: from the Pamirs to the Ussuri and from Mohe to Hainan.
+CHINA_BOUNDS = ((18.0, 73.4), (53.6, 135.1))
+
+Tiles = Literal["none", "osm"]
+
+_OSM = {
+    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": "&copy; OpenStreetMap contributors",
+}
+_LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+_LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+
+CHOROPLETHS = (
+    Choropleth(
+        LAYER_PROVINCES,
+        "power_price_cny_kwh",
+        "Electricity price, large industrial users (CNY/kWh)",
+        ("#ffffcc", "#addd8e", "#238443"),
+        ".2f",
+    ),
+    Choropleth(LAYER_PUE, "pue", "Data-centre PUE", ("#f2f0f7", "#9e9ac8", "#54278f"), ".2f"),
+    Choropleth(
+        LAYER_CARBON,
+        "grid_co2_kg_kwh",
+        "Grid carbon intensity (kgCO₂/kWh)",
+        ("#ffffd4", "#fe9929", "#993404"),
+        ".2f",
+    ),
+    Choropleth(
+        LAYER_STAFF,
+        "staff_available_fte",
+        "Data-centre staff available (FTE)",
+        ("#f7f7f7", "#a0a0a0", "#303030"),
+        ",.0f",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """A page of one map or two side by side, ready to write.
+
+    Attributes
+    ----------
+    title
+        The page title (plain text; escaped when written).
+    data
+        What the page's script draws: the shared province geometry and one entry per map.
+    """
+
+    title: str
+    data: dict[str, Any] = field(repr=False)
+
+    def to_html(self, *, offline: bool = True) -> str:
+        """Render the page as one HTML string; see :func:`to_html`."""
+        return to_html(self, offline=offline)
+
+    def save(self, path: Path | str, *, offline: bool = True) -> Path:
+        """Write the page as one HTML file; see :func:`save_map`."""
+        return save_map(self, path, offline=offline)
+
+    def _repr_html_(self) -> str:
+        """Show the self-contained page in a notebook, in a sandboxed frame (no network)."""
+        page = html.escape(self.to_html(), quote=True)
+        return (
+            f'<iframe srcdoc="{page}" title="{esc(self.title)}" '
+            'style="width:100%;height:620px;border:1px solid #ccc" '
+            'sandbox="allow-scripts allow-popups"></iframe>'
+        )
+
+
+@dataclass(frozen=True)
+class _Scales:
+    """What must match between two maps for them to be compared: sizes and colour ranges."""
+
+    max_mw: float
+    max_flow_mw: float
+    max_hub_mw: float
+    ranges: dict[str, tuple[float, float]]
+
+
+def make_map(
+    results: Results, *, title: str, description: str = "", tiles: Tiles = "none"
+) -> MapPage:
+    """Draw a plan on an interactive map.
+
+    Base layers (one at a time, with a legend): provinces shaded by power price (shown), PUE,
+    grid carbon or staff, or not shaded. Overlays: sites as pies sized by MW hosted and split
+    training/inference, existing capacity as rings with the stranded part highlighted, demand
+    hubs sized by demand (gathered into one marker per area above ``CLUSTER_ABOVE`` hubs until
+    zoomed in), inference flows weighted by MW (shown up to ``FLOWS_SHOWN_MAX`` lines),
+    official-view boundary lines, and, when the results have them, each hub's SLA reach
+    (hidden; up to ``REACH_MAX_HUBS`` hubs) and the fibre backbone (dashed purple). A panel
+    shows the title and the plan's KPIs; each site's popup its cost breakdown and the latency
+    to each hub it serves. The view opens on the whole mainland.
+
+    Parameters
+    ----------
+    results
+        From :func:`~siting.results.build_results`.
+    title
+        Shown in the panel and as the page title (e.g. the scenario name).
+    description
+        Shown under the title in the panel (e.g. the scenario's description).
+    tiles
+        ``"none"`` (default): the province layer is the base and the page needs no network.
+        ``"osm"``: add OpenStreetMap tiles as an overlay; they load from the network (the
+        rest of the page still works without it).
+
+    Returns
+    -------
+    MapPage
+        Save it with :func:`save_map`.
+    """
+    _check_tiles(tiles)
+    scales = _scales([results])
+    geometry = shapes.province_geometry(results.provinces)
+    one = _map(results, title, description, tiles, scales)
+    return MapPage(title, {"geometry": geometry, "maps": [one]})
+
+
+def make_comparison_map(
+    left: Results,
+    right: Results,
+    *,
+    titles: tuple[str, str],
+    descriptions: tuple[str, str] = ("", ""),
+    tiles: Tiles = "none",
+) -> MapPage:
+    """Draw two plans side by side on one page, their views kept in step.
+
+    Both maps share their marker sizes and colour scales, so equal symbols mean equal MW;
+    panning or zooming one moves the other to the same view.
+
+    Parameters
+    ----------
+    left, right
+        From :func:`~siting.results.build_results`.
+    titles
+        The two panels' titles (e.g. the scenario names).
+    descriptions
+        Shown under the titles (e.g. the scenarios' descriptions).
+    tiles
+        As for :func:`make_map`.
+
+    Returns
+    -------
+    MapPage
+        Save it with :func:`save_map`.
+    """
+    _check_tiles(tiles)
+    scales = _scales([left, right])
+    geometry = shapes.province_geometry(left.provinces)
+    maps = [
+        _map(results, title, about, tiles, scales, collapsed=True)
+        for results, title, about in zip((left, right), titles, descriptions, strict=True)
+    ]
+    return MapPage(f"{titles[0]} | {titles[1]}", {"geometry": geometry, "maps": maps})
+
+
+def to_html(page: MapPage, *, offline: bool = True) -> str:
+    """Render a map or comparison page as one HTML string.
+
+    Parameters
+    ----------
+    page
+        From :func:`make_map` or :func:`make_comparison_map`.
+    offline
+        Inline Leaflet's script and stylesheet (default), so the page needs no network; else
+        load them from a CDN (a smaller file).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    siting._assets.OfflineAssetError
+        If ``offline`` and Leaflet has no offline copy (xstatic-leaflet missing).
+    """
+    divs = "".join(
+        f'<div id="siting-map-{i}" class="siting-map"></div>' for i in range(len(page.data["maps"]))
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(page.title)}</title>{_head(offline)}"
+        f'</head><body><div class="siting-maps">{divs}</div>'
+        f'<script type="application/json" id="siting-data">{script_json(page.data)}</script>'
+        f"<script>{_static('siting.js')}</script></body></html>\n"
+    )
+
+
+@cache
+def _head(offline: bool) -> str:
+    """Return the head's scripts and stylesheets, Leaflet inlined if ``offline`` (once)."""
+    head = (
+        f'<link rel="stylesheet" href="{_LEAFLET_CSS}">'
+        f'<script src="{_LEAFLET_JS}"></script>'
+        f"<style>{_static('siting.css')}</style>"
+    )
+    return inline_assets(head) if offline else head
+
+
+def save_map(page: MapPage, path: Path | str, *, offline: bool = True) -> Path:
+    """Write a map or comparison page as one HTML file.
+
+    Parameters
+    ----------
+    page
+        From :func:`make_map` or :func:`make_comparison_map`.
+    path
+        The file to write (UTF-8).
+    offline
+        As for :func:`to_html`: self-contained (default) or loading Leaflet from a CDN.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    path.write_text(to_html(page, offline=offline), encoding="utf-8")
+    return path
+
+
+@cache
+def _static(name: str) -> str:
+    """Return a file of ``siting/maps/static`` (read once per process)."""
+    text = resources.files("siting.maps").joinpath("static", name).read_text(encoding="utf-8")
+    for closing in ("</script", "</style", "<!--"):
+        if closing in text.lower():
+            msg = f"siting/maps/static/{name} must not contain {closing!r}"
+            raise ValueError(msg)
+    return text
+
+
+def _check_tiles(tiles: str) -> None:
+    if tiles not in ("none", "osm"):
+        msg = f"tiles must be 'none' or 'osm', not {tiles!r}"
+        raise ValueError(msg)
+
+
+def _scales(all_results: Sequence[Results]) -> _Scales:
+    def largest(frames: Sequence[pd.Series]) -> float:
+        values = pd.concat(frames)
+        return max(float(values.max()) if len(values) else 0.0, 1e-9)
+
+    ranges = {}
+    for spec in CHOROPLETHS:
+        values = pd.concat(
+            [pd.to_numeric(r.provinces.get(spec.column), errors="coerce") for r in all_results]
+        ).dropna()
+        low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+        ranges[spec.column] = (low, high if high > low else low + 1.0)
+    return _Scales(
+        max_mw=largest([r.sites[c] for r in all_results for c in ("hosted_mw", "existing_mw")]),
+        max_flow_mw=largest([r.flows["mw"] for r in all_results]),
+        max_hub_mw=largest([r.hubs["demand_mw"] for r in all_results]),
+        ranges=ranges,
+    )
+
+
+def _map(
+    results: Results,
+    title: str,
+    description: str,
+    tiles: Tiles,
+    scales: _Scales,
+    *,
+    collapsed: bool = False,
+) -> dict[str, Any]:
+    """Return the JSON of one map: its layers, items, panel and legend."""
+    flows = points.flow_table(results)
+    n_hubs = len(results.hubs)
+    layers: list[dict[str, Any]] = [
+        {"kind": "choropleth", "k": k, "name": spec.layer, "base": True, "show": k == 0}
+        for k, spec in enumerate(CHOROPLETHS)
+    ]
+    layers.append({"kind": "choropleth", "k": -1, "name": LAYER_PLAIN, "base": True})
+    layers += [
+        {"kind": "sites", "name": LAYER_SITES, "show": True},
+        {"kind": "existing", "name": LAYER_EXISTING, "show": True},
+        {"kind": "hubs", "name": LAYER_HUBS, "show": True},
+        {"kind": "flows", "name": LAYER_FLOWS, "show": len(flows) <= FLOWS_SHOWN_MAX},
+    ]
+    notes = []
+    if results.reach is not None and n_hubs <= REACH_MAX_HUBS:
+        labels = points.names(results.hubs, "hub_id")
+        hub_names = dict(zip(results.hubs["hub_id"], labels, strict=True))
+        reach = shapes.reach_features(results.reach, hub_names)
+        layers.append(_shapes(LAYER_REACH, reach, "sitingReach", show=False))
+    elif results.reach is not None:
+        notes.append(f"SLA reach not drawn: {n_hubs:,} hubs (drawn up to {REACH_MAX_HUBS})")
+    if results.backbone is not None:
+        backbone = shapes.backbone_features(results.backbone)
+        layers.append(_shapes(LAYER_BACKBONE, backbone, "sitingLines", show=True))
+    if results.boundary_lines is not None and len(results.boundary_lines):
+        lines = shapes.boundary_features(results.boundary_lines)
+        layers.append(_shapes(LAYER_BOUNDARIES, lines, "sitingLines", show=True, tips=False))
+    if tiles == "osm":
+        layers.append({"kind": "tiles", "name": LAYER_TILES, "show": True, **_OSM})
+    for spec in layers:
+        spec["name"] = esc(spec["name"])
+        spec.setdefault("base", False)
+        spec.setdefault("show", False)
+
+    clustered = n_hubs > CLUSTER_ABOVE
+    key = symbols.key(backbone=results.backbone is not None, clustered=clustered)
+    legends = {esc(s.layer): scale_legend(s, scales.ranges[s.column]) for s in CHOROPLETHS}
+    return {
+        "bounds": [list(CHINA_BOUNDS[0]), list(CHINA_BOUNDS[1])],
+        "collapsed": collapsed,
+        "panel": panel(results.kpis, title, description, notes),
+        "legend": {
+            "key": f"<details class='siting-key'{'' if collapsed else ' open'}>{key}</details>",
+            "legends": legends,
+            "first": esc(LAYER_PROVINCES),
+        },
+        "layers": layers,
+        "provinces": province_values(results.provinces, CHOROPLETHS, scales.ranges),
+        "sites": points.site_items(results, flows, scales.max_mw),
+        "existing": points.existing_items(results, scales.max_mw),
+        "hubs": points.hub_items(results, flows),
+        "hubOptions": {
+            "cluster": clustered,
+            "cell": 60,
+            "detailZoom": 7,
+            "minSize": 3.0,
+            "maxSize": 10.0,
+            "maxCluster": 26.0,
+            "maxMw": scales.max_hub_mw,
+        },
+        "flows": points.flow_items(flows, scales.max_flow_mw),
+        "flowColour": symbols.INFERENCE_COLOUR,
+    }
+
+
+def _shapes(
+    name: str, features: dict[str, Any], pane: str, *, show: bool, tips: bool = True
+) -> dict[str, Any]:
+    return {
+        "kind": "shapes",
+        "name": name,
+        "shapes": features,
+        "pane": pane,
+        "interactive": tips,
+        "show": show,
+    }

@@ -1,0 +1,253 @@
+"""Data never becomes code: hostile strings in every text field of every page type.
+
+Each payload goes into every field that reaches a page (site, hub, province and backbone
+names and ids, status, scenario name and description). Each page must render (no template
+error), show every payload literally once its JSON and HTML escapes are decoded, have
+exactly the tags of a harmless page, and contain nothing a template engine would have
+produced. tests/test_browser.py opens such a page in Chromium; the last test here is the
+reproducer of issue 8 through the real command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from siting.maps import make_comparison_map, make_map, to_html
+from siting.plots import tradeoff_html
+from siting.results import Results
+
+from .test_layers import set_cell
+from .test_maps import _tags, page_data, texts, with_reach_and_backbone
+
+#: Runs ``id`` if it is ever rendered by Jinja (issue 8).
+LIPSUM = "{{ lipsum.__globals__.os.popen(dict(id=1)|first).read()|trim }}"
+
+TEMPLATE = [
+    "{{7*7}}",
+    "{{ 'siting' ~ 'pwn' }}",
+    "{% for x in range(3) %}{{ x }}{% endfor %}",
+    "{#",
+    "{% raw %}",
+    "}}{{",
+    LIPSUM,
+    "${7*7}",
+    "#{7*7}",
+    "<%= 7*7 %>",
+]
+HTML = [
+    "</script><script>window.__pwned=1</script>",
+    "<img src=x onerror=window.__pwned=2>",
+    "\"'\"' quotes",
+    "back\\slash \\u003c \\",
+    "line\u2028sep\u2029end",
+    "<!-- <script>",
+    "&amp; &lt; &#60;",
+]
+JS = [
+    "`${window.__pwned=3}`",
+    "');window.__pwned=4;//",
+    '";window.__pwned=5;//',
+    '\\"};window.__pwned=6;//',
+]
+PAYLOADS = TEMPLATE + HTML + JS
+
+#: Every text field a page shows, as (table, column); "ids" fields are changed consistently.
+FIELDS = (
+    "site name",
+    "site name_zh",
+    "site province",
+    "site cluster",
+    "site id",
+    "hub name",
+    "hub id",
+    "province name_en",
+    "province name_zh",
+    "backbone u",
+    "backbone v",
+    "backbone route",
+    "status",
+    "scenario name",
+    "scenario description",
+)
+
+
+def tagged(payload: str, field: str) -> str:
+    return f"{payload}·{field}"
+
+
+def hostile(results: Results, payload: str) -> Results:
+    """The plan with ``payload`` in every text field (ids renamed everywhere they occur)."""
+    results = with_reach_and_backbone(results)
+    sites, hubs, flows = results.sites.copy(), results.hubs.copy(), results.flows.copy()
+    reach, backbone = results.reach.copy(), results.backbone.copy()
+    provinces = results.provinces.copy()
+    for column in ("name", "name_zh", "province", "cluster"):
+        sites[column] = sites[column].astype(object)
+        sites.loc[0, column] = tagged(payload, f"site {column}")
+    site_id = tagged(payload, "site id")
+    sites.loc[1, "name"] = None  # shown by its id
+    old_site = sites.loc[1, "site_id"]
+    sites.loc[1, "site_id"] = site_id
+    flows.loc[flows["site_id"] == old_site, "site_id"] = site_id
+    hubs["name"] = hubs["name"].astype(object)
+    hubs.loc[0, "name"] = tagged(payload, "hub name")
+    hubs.loc[1, "name"] = None
+    old_hub, hub_id = hubs.loc[1, "hub_id"], tagged(payload, "hub id")
+    for frame in (hubs, flows, reach):
+        frame.loc[frame["hub_id"] == old_hub, "hub_id"] = hub_id
+    for column in ("name_en", "name_zh"):
+        provinces.loc[0, column] = tagged(payload, f"province {column}")
+    for column in ("u", "v", "route"):
+        backbone[column] = backbone[column].astype(object)
+        backbone.loc[0, column] = tagged(payload, f"backbone {column}")
+    kpis = {**results.kpis, "status": tagged(payload, "status")}
+    return dataclasses.replace(
+        results,
+        sites=sites,
+        hubs=hubs,
+        flows=flows,
+        reach=reach,
+        backbone=backbone,
+        provinces=provinces,
+        kpis=kpis,
+    )
+
+
+def pages(results: Results, payload: str) -> dict[str, str]:
+    """Every page type with ``payload`` in every field."""
+    bad = hostile(results, payload)
+    name, about = tagged(payload, "scenario name"), tagged(payload, "scenario description")
+    single = make_map(bad, title=name, description=about)
+    return {
+        "map": to_html(single),
+        "comparison": to_html(
+            make_comparison_map(bad, bad, titles=(name, name), descriptions=(about, about))
+        ),
+        "notebook": html.unescape(
+            re.search(r'srcdoc="([^"]*)"', single._repr_html_()).group(1)  # type: ignore[union-attr]
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def results(default_results) -> Results:
+    return default_results
+
+
+@pytest.fixture(scope="module")
+def default_results() -> Results:
+    from siting.pipeline import optimize
+
+    return optimize(write=False).results
+
+
+@pytest.fixture(scope="module")
+def harmless(results) -> dict[str, str]:
+    return pages(results, "harmless")
+
+
+def fragment_markup(page: str) -> tuple[set[str], set[str]]:
+    """The tags and attributes of every HTML fragment in a page's data (as innerHTML sees)."""
+    tags, attributes = set(), set()
+    for text in raw_strings(page_data(page)):
+        parsed = _tags(text)
+        tags |= set(parsed.tags) | ({"<!--"} if "<!--" in text else set())
+        attributes |= parsed.attributes
+    return tags, attributes
+
+
+def raw_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in raw_strings(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in raw_strings(v)]
+    return []
+
+
+def assert_inert(page: str, harmless: str, payload: str) -> None:
+    assert "uid=" not in page and "sitingpwn" not in page
+    shown = set(texts(page_data(page)))
+    for field in FIELDS:
+        value = tagged(payload, field)
+        if field == "scenario name":
+            title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)  # type: ignore[union-attr]
+            assert value in html.unescape(title)
+        assert any(value in text for text in shown), field
+    # Nothing became a tag, an attribute or a script: the structure is the harmless page's.
+    ours, theirs = _tags(harmless), _tags(page)
+    assert theirs.tags == ours.tags
+    assert theirs.attributes == ours.attributes
+    assert len(theirs.scripts) == len(ours.scripts)
+    # ... and the HTML the page's script hands to the browser holds no new markup either.
+    assert fragment_markup(page) == fragment_markup(harmless)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payload_in_every_field_stays_text(results, harmless, payload) -> None:
+    for kind, page in pages(results, payload).items():
+        assert_inert(page, harmless[kind], payload)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_tradeoff_chart_shows_payload_as_text(tmp_path, payload) -> None:
+    table = pd.DataFrame(
+        {
+            payload: [8.0, 10.0, 12.0],
+            "status": ["optimal", "optimal", "infeasible"],
+            "total_cost_cny": [2e10, 1.8e10, float("nan")],
+            "stranded_mw": [10.0, 5.0, float("nan")],
+            "new_mw": [100.0, 90.0, float("nan")],
+            "mean_rtt_ms": [4.0, 5.0, float("nan")],
+            "reason": ["", "", tagged(payload, "reason")],
+        }
+    )
+    title = tagged(payload, "title")
+    page = tradeoff_html(table, payload, tmp_path / "t.html", title=title).read_text()
+    harmless = tradeoff_html(
+        table.rename(columns={payload: "p"}).assign(reason=["", "", "r"]),
+        "p",
+        tmp_path / "h.html",
+        title="t",
+    ).read_text()
+    parsed, plain = _tags(page), _tags(harmless)
+    assert parsed.tags == plain.tags and parsed.attributes == plain.attributes
+    assert parsed.scripts == []
+    text = html.unescape(page)
+    assert f"<title>{title}</title>" in text
+    assert tagged(payload, "reason") in text
+    assert "uid=" not in page and "sitingpwn" not in page
+
+
+def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
+    """A site named with a Jinja payload: the map shows the name and runs nothing."""
+    quoted = "it's \"quoted\" {% raw %} {{ '"
+    data_copy(
+        "sites.csv",
+        lambda text: set_cell(
+            set_cell(set_cell(text, 0, "name", LIPSUM), 1, "name", "{{ 7*7 }}"), 2, "name", quoted
+        ),
+    )
+    out, maps = data_copy.folder / "out", data_copy.folder / "maps"
+    options = ("--out", str(out), "--maps", str(maps), "--quiet")
+    run = subprocess.run(
+        [sys.executable, "-m", "siting", "optimize", str(data_copy.scenario), *options],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr and "TemplateSyntaxError" not in run.stderr
+    page = (maps / "copy.html").read_text(encoding="utf-8")
+    assert "uid=" not in page
+    labels = {html.unescape(s["label"]) for s in page_data(page)["maps"][0]["sites"]}
+    assert {LIPSUM, "{{ 7*7 }}", quoted} <= labels
