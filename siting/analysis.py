@@ -20,6 +20,7 @@ import pandas as pd
 from siting import settings
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
+from siting.feasibility import one_class
 from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
 from siting.latency import fibre_floor_one_way_ms, one_way_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
@@ -375,11 +376,15 @@ def why_not(
         changed = dict(raw, demand=dict(raw["demand"], hub_sla_ms={**raw["demand"]["hub_sla_ms"]}))
         changed["demand"]["hub_sla_ms"][str(hub)] = tighter
         extra, reason = math.inf, ""
-        try:
-            variant = base.variant(Scenario.model_validate(changed))
-            extra = solve(build_model(variant.instance), **solve_options).objective - plan.objective
-        except SitingError as exc:
-            reason = str(exc).splitlines()[-1].strip(" -")
+        if not one_class(inst):  # hub_sla_ms only relaxes the SLAs of service classes
+            extra, reason = math.nan, "service classes: sweep classes.<name>.sla_ms instead"
+        else:
+            try:
+                variant = base.variant(Scenario.model_validate(changed))
+                plan_cost = solve(build_model(variant.instance), **solve_options).objective
+                extra = plan_cost - plan.objective
+            except SitingError as exc:
+                reason = str(exc).splitlines()[-1].strip(" -")
         hubs.append(
             {
                 "hub_id": hub,
@@ -389,7 +394,9 @@ def why_not(
                 "reason": reason,
             }
         )
-    return WhyNot(pd.DataFrame(rows), pd.DataFrame(hubs), _provenance([base], solve_options))
+    columns = ["site_id", "name", "workload", "mw", "extra_cost_cny", "reason"]
+    sites = pd.DataFrame(rows, columns=columns)  # columns even when every site is used
+    return WhyNot(sites, pd.DataFrame(hubs), _provenance([base], solve_options))
 
 
 def _forced_cost(
