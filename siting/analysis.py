@@ -20,6 +20,7 @@ import pandas as pd
 from siting import settings
 from siting.costs import annuity_factor
 from siting.errors import InfeasibleError, InputError, Problem, SitingError
+from siting.feasibility import one_class
 from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
 from siting.latency import fibre_floor_one_way_ms, one_way_matrix
 from siting.model import Forcing, build_model, build_robust_model, fix_plan
@@ -27,7 +28,7 @@ from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
 from siting.provenance import provenance
 from siting.results import Results, build_results, compute_kpis, hub_arrays, site_arrays
-from siting.scenario import Scenario, parse_scenario
+from siting.scenario import Scenario
 from siting.solve import Solution, solve, solve_robust
 
 ScenarioRef = str | Path | Scenario | None
@@ -375,11 +376,15 @@ def why_not(
         changed = dict(raw, demand=dict(raw["demand"], hub_sla_ms={**raw["demand"]["hub_sla_ms"]}))
         changed["demand"]["hub_sla_ms"][str(hub)] = tighter
         extra, reason = math.inf, ""
-        try:
-            variant = base.variant(Scenario.model_validate(changed))
-            extra = solve(build_model(variant.instance), **solve_options).objective - plan.objective
-        except SitingError as exc:
-            reason = str(exc).splitlines()[-1].strip(" -")
+        if not one_class(inst):  # hub_sla_ms only relaxes the SLAs of service classes
+            extra, reason = math.nan, "service classes: sweep classes.<name>.sla_ms instead"
+        else:
+            try:
+                variant = base.variant(Scenario.model_validate(changed))
+                plan_cost = solve(build_model(variant.instance), **solve_options).objective
+                extra = plan_cost - plan.objective
+            except SitingError as exc:
+                reason = str(exc).splitlines()[-1].strip(" -")
         hubs.append(
             {
                 "hub_id": hub,
@@ -389,7 +394,9 @@ def why_not(
                 "reason": reason,
             }
         )
-    return WhyNot(pd.DataFrame(rows), pd.DataFrame(hubs), _provenance([base], solve_options))
+    columns = ["site_id", "name", "workload", "mw", "extra_cost_cny", "reason"]
+    sites = pd.DataFrame(rows, columns=columns)  # columns even when every site is used
+    return WhyNot(sites, pd.DataFrame(hubs), _provenance([base], solve_options))
 
 
 def _forced_cost(
@@ -416,10 +423,11 @@ def tradeoff(
     scenario
         The base scenario.
     parameter
-        A dotted scenario key, e.g. ``"demand.inference_sla_ms"`` or
-        ``"costs.carbon_cny_per_t"``.
+        A dotted scenario key, e.g. ``"demand.inference_sla_ms"``,
+        ``"costs.carbon_cny_per_t"``, ``"latency.layer"``, ``"classes.realtime.share"`` (the
+        class without a share takes the rest) or ``"policy.compute_vouchers"`` (0 or 1).
     values
-        The values to try.
+        The values to try (numbers, or text such as layer names).
     **solve_options
         Passed to the solver.
 
@@ -432,21 +440,20 @@ def tradeoff(
     """
     prepared = prepare(scenario)
     base = prepared.scenario.to_dict()
-    section, _, key = parameter.partition(".")
-    if section not in base or not isinstance(base[section], dict) or key not in base[section]:
+    if not _has_key(base, parameter):
         expected = "a dotted key of the scenario, e.g. demand.inference_sla_ms"
         raise InputError(
             [Problem("tradeoff", "", parameter, f"unknown parameter; expected {expected}")]
         )
     rows = []
     for value in values:
-        variant = dict(base, **{section: dict(base[section], **{key: value})})
-        variant["name"] = f"{base['name']}-{key}-{value:g}"
+        shown = value_text(value)
         row: dict[str, Any] = {parameter: value}
         try:
-            inst = prepared.variant(
-                parse_scenario(variant, source=f"{parameter}={value:g}")
-            ).instance
+            variant = prepared.scenario.with_overrides(
+                {parameter: value, "name": f"{base['name']}-{parameter.rpartition('.')[2]}-{shown}"}
+            )
+            inst = prepared.variant(variant).instance
             solution = solve(build_model(inst), **solve_options)
         except InfeasibleError as exc:
             rows.append({**row, "status": "infeasible", "reason": "; ".join(exc.reasons)})
@@ -457,6 +464,21 @@ def tradeoff(
     table = pd.DataFrame(rows)
     table.attrs["provenance"] = _provenance([prepared], solve_options)
     return table
+
+
+def value_text(value: Any) -> str:
+    """Show a swept value: numbers with ``:g``, anything else as text."""
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _has_key(table: dict[str, Any], dotted: str) -> bool:
+    """Whether a dotted key names a value (not a table) of a scenario's tables."""
+    *path, key = dotted.split(".")
+    for part in path:
+        table = table.get(part) if isinstance(table, dict) else None
+        if not isinstance(table, dict):
+            return False
+    return key in table and not isinstance(table[key], dict)
 
 
 @dataclass(frozen=True)

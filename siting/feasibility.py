@@ -31,33 +31,64 @@ def check_feasibility(inst: Instance) -> list[str]:
     return [*_hub_reach(inst), *_training_room(inst), *_total_capacity(inst), *_staff(inst)]
 
 
+def one_class(inst: Instance) -> bool:
+    """Whether the instance has only the default class (no ``[classes]`` in the scenario)."""
+    return inst.n_classes == 1 and inst.class_names[0] == "inference"
+
+
+def stream_names(inst: Instance) -> list[str]:
+    """Name each stream ``q·H + h``: ``hub 'x'``, or ``hub 'x', class 'q'`` with classes."""
+    if one_class(inst):
+        return [f"hub '{h}'" for h in inst.hub_ids]
+    return [f"hub '{h}', class '{q}'" for q in inst.class_names for h in inst.hub_ids]
+
+
 def _hub_reach(inst: Instance) -> list[str]:
     reasons = []
     cap = inst.capacity_mw
-    share_cap = inst.demand_mw * inst.max_site_share
-    for h in range(inst.n_hubs):
-        demand = inst.demand_mw[h]
+    demand_g = inst.stream_demand_mw
+    share = inst.stream_share_cap
+    names = stream_names(inst)
+    H = inst.n_hubs  # noqa: N806 - the maths' names
+    has_class = inst.class_sla_ms.size > 0
+    for g in range(inst.n_streams):
+        demand = demand_g[g]
         if demand <= 0:
             continue
-        pairs = np.flatnonzero(inst.pair_hub == h)
-        name, sla = inst.hub_ids[h], inst.sla_ms[h]
+        q, h = divmod(g, H)
+        pairs = np.flatnonzero(inst.pair_stream == g)
+        sla = inst.class_sla_ms[q, h] if has_class else inst.sla_ms[h]
+        within = f"within {sla:g} ms"
+        if not one_class(inst):
+            within += f" round trip at the {inst.class_layer[q]} layer"
+        name = names[g]
         if len(pairs) == 0:
-            near = inst.site_ids[inst.nearest_site[h]] if inst.nearest_site.size else "none"
-            rtt = inst.nearest_rtt_ms[h] if inst.nearest_rtt_ms.size else float("nan")
+            near_s = inst.class_nearest_site[q, h] if has_class else None
+            if near_s is None and inst.nearest_site.size:
+                near_s = inst.nearest_site[h]
+            near = inst.site_ids[near_s] if near_s is not None else "none"
+            rtt = (
+                inst.class_nearest_rtt_ms[q, h]
+                if has_class
+                else inst.nearest_rtt_ms[h]
+                if inst.nearest_rtt_ms.size
+                else float("nan")
+            )
+            reasons.append(f"{name}: no site {within}; the nearest is '{near}' at {rtt:.1f} ms")
+            continue
+        k = int(inst.class_min_sites[q]) if inst.class_min_sites.size else 1
+        if k > len(pairs):
             reasons.append(
-                f"hub '{name}': no site within {sla:g} ms; the nearest is '{near}' at {rtt:.1f} ms"
+                f"{name}: at least {k} serving sites required (redundancy), but only "
+                f"{counted(len(pairs), 'site')} {'is' if len(pairs) == 1 else 'are'} {within}"
             )
             continue
-        reach = np.minimum(cap[inst.pair_site[pairs]], share_cap[h]).sum()
+        reach = np.minimum(cap[inst.pair_site[pairs]], share[g] * demand).sum()
         if reach < demand - 1e-6:
-            limit = (
-                f" and a site may serve at most {inst.max_site_share:.0%} of it"
-                if inst.max_site_share < 1
-                else ""
-            )
+            limit = f" and a site may serve at most {share[g]:.0%} of it" if share[g] < 1 else ""
             reasons.append(
-                f"hub '{name}': {demand:.1f} MW of inference demand, but the "
-                f"{counted(len(pairs), 'site')} within {sla:g} ms can host at most "
+                f"{name}: {demand:.1f} MW of inference demand, but the "
+                f"{counted(len(pairs), 'site')} {within} can host at most "
                 f"{reach:.1f} MW{limit}"
             )
     return reasons

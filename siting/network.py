@@ -26,8 +26,8 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import osmnx as ox
 import pandas as pd
+import pyproj
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from shapely import LineString
 
@@ -128,13 +128,35 @@ def build_graph(
     table["key"] = table.groupby(["u", "v"]).cumcount()
     geometry = lines + [LineString(line.coords[::-1]) for line in lines]
     edge_frame = gpd.GeoDataFrame(table.set_index(["u", "v", "key"]), geometry=geometry, crs=CRS)
-    graph = ox.convert.graph_from_gdfs(node_frame, edge_frame, graph_attrs={"crs": CRS})
+    graph = _graph_from_gdfs(node_frame, edge_frame)
     _check_connected(graph, source)
+    return graph
+
+
+def _graph_from_gdfs(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> nx.MultiDiGraph:
+    """Build what ``osmnx.convert.graph_from_gdfs`` builds, without importing osmnx.
+
+    osmnx imports matplotlib.pyplot (about a second); a run that only routes needs neither.
+    Edges first, in order, with their non-missing attributes; then any node without edges;
+    then the node attributes.
+    """
+    graph = nx.MultiDiGraph(crs=CRS)
+    names = edges.columns.to_list()
+    for (u, v, k), values in zip(edges.index, edges.to_numpy(), strict=True):
+        data = {
+            n: x for n, x in zip(names, values, strict=True) if isinstance(x, list) or pd.notna(x)
+        }
+        graph.add_edge(u, v, key=k, **data)
+    graph.add_nodes_from(set(nodes.index) - set(graph.nodes))
+    for column in nodes.columns.drop(nodes.geometry.name):
+        nx.set_node_attributes(graph, values=nodes[column].dropna().to_dict(), name=column)
     return graph
 
 
 def load_graph(path: Path | str) -> nx.MultiDiGraph:
     """Read a graph saved with ``osmnx.save_graphml``, restoring ``route_km`` as numbers."""
+    import osmnx as ox  # imports matplotlib: only when needed
+
     return ox.io.load_graphml(path, edge_dtypes=GRAPHML_EDGE_DTYPES)
 
 
@@ -159,7 +181,7 @@ def snap(
     tuple of numpy.ndarray
         Node keys (osmid), shape (n,), and the great-circle access distance, km.
     """
-    if ox.projection.is_projected(graph.graph["crs"]):
+    if pyproj.CRS.from_user_input(graph.graph["crs"]).is_projected:
         msg = f"snap needs an unprojected graph (EPSG:4326), got CRS {graph.graph['crs']}"
         raise ValueError(msg)
     keys, xs, ys = _node_arrays(graph)
@@ -320,6 +342,8 @@ def shortest_route(
     (o, d), (o_km, d_km) = snap(
         graph, [from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]]
     )
+    import osmnx as ox  # imports matplotlib: only when needed
+
     path = ox.routing.shortest_path(graph, int(o), int(d), weight="length")
     if path is None:
         names = graph.nodes[int(o)]["node_id"], graph.nodes[int(d)]["node_id"]

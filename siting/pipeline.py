@@ -32,7 +32,7 @@ from siting.feasibility import check_feasibility
 from siting.instance import Instance, build_instance
 from siting.layers import Layers, load_layers
 from siting.maps import make_map, save_map
-from siting.model import build_model
+from siting.model import build_arrays, build_model
 from siting.network import build_graph
 from siting.provenance import provenance, public_dict
 from siting.reach import reach_polygons
@@ -86,7 +86,9 @@ def optimize(
     solver: str | None = None,
     time_limit: float | None = None,
     mip_gap: float | None = None,
+    strategy: str | None = None,
     write: bool = True,
+    geography: bool = True,
     tiles: str = "none",
     cdn: bool = False,
     map: bool = True,
@@ -105,8 +107,13 @@ def optimize(
         The map goes to ``maps_dir/<scenario name>.html``; default ``settings.maps_dir``.
     solver, time_limit, mip_gap
         Solver options; defaults from :mod:`siting.settings`.
+    strategy
+        Solve strategy (``"auto"``, ``"direct"``, ``"decompose"``); default the scenario's.
     write
         Write outputs (else only compute them).
+    geography
+        Add each hub's SLA reach and the backbone to the results, for maps (the slowest part
+        of the results stage); a caller that draws no map may leave them out.
     tiles
         Basemap: ``"none"`` (provinces are the base) or ``"osm"`` (needs a network).
     cdn
@@ -141,11 +148,18 @@ def optimize(
         progress("instance")
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
     clock = time.perf_counter()
-    model = build_model(instance)
+    # HiGHS reads the model from arrays (fast); CBC and PuLP solver objects need the PuLP model
+    pulp_only = not isinstance(solver, str | None) or (solver or settings.solver).lower() == "cbc"
+    model = build_model(instance) if pulp_only else build_arrays(instance)
     lap("build")
-    solution = solve(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    strategy = strategy or spec.solve.strategy
+    solution = solve(
+        model, solver=solver, time_limit=time_limit, mip_gap=mip_gap, strategy=strategy
+    )
     lap("solve")
-    results = with_geography(build_results(solution, instance, layers), prepared)
+    results = build_results(solution, instance, layers)
+    if geography or write:
+        results = with_geography(results, prepared)
     lap("results")
     summary = _summary(prepared, solution, results, time_limit, mip_gap)
     summary["timings_s"] = timings  # the same dict: later stages appear as they finish
@@ -416,6 +430,7 @@ def _summary(
             "seconds": solution.seconds,
         },
         "kpis": results.kpis,
+        **({"policy_notes": list(prepared.instance.notes)} if prepared.instance.notes else {}),
     }
 
 

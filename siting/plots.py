@@ -113,6 +113,21 @@ def tick_labels(ticks: np.ndarray) -> list[str]:
     return [f"{0.0 if abs(t) < step * 1e-9 else t:,.{decimals}f}" for t in ticks]
 
 
+def _x_axis(table: pd.DataFrame, parameter: str) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Place swept values on the x axis: numbers as they are, names (e.g. layers) in order."""
+    values = table[parameter]
+    if pd.api.types.is_numeric_dtype(values):
+        ticks = nice_ticks(*_range(values.to_numpy(float)))
+        return table, ticks, tick_labels(ticks)
+    names = list(dict.fromkeys(values.astype(str)))
+    position = values.astype(str).map({n: float(i) for i, n in enumerate(names)})
+    ticks = np.arange(len(names), dtype=float)
+    if len(names) == 1:  # one category: an axis around it
+        ticks = np.array([-0.5, 0.0, 0.5])
+        names = ["", names[0], ""]
+    return table.assign(**{parameter: position}), ticks, names
+
+
 def tradeoff_figure(table: pd.DataFrame, parameter: str, *, title: str) -> Figure:
     """Draw total cost and stranded MW against a parameter, in two panels sharing the x axis.
 
@@ -133,13 +148,13 @@ def tradeoff_figure(table: pd.DataFrame, parameter: str, *, title: str) -> Figur
     from matplotlib.figure import Figure
     from matplotlib.ticker import FixedFormatter, FixedLocator
 
+    table, xticks, xlabels = _x_axis(table, parameter)
     ok = table[table["status"] != "infeasible"]
     panels = [("total_cost_cny", 1e-9, COST_LABEL, "#6a3d9a", "o")]
     if "stranded_mw" in ok:
         panels.append(("stranded_mw", 1.0, STRANDED_LABEL, "#e08214", "s"))
     fig = Figure(figsize=(7.2, 2.4 + 2.2 * len(panels)), dpi=100)
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
-    xticks = nice_ticks(*_range(table[parameter].to_numpy(float)))
     for ax, (column, scale, label, color, marker) in zip(axes, panels, strict=True):
         values = ok[column].to_numpy(float) * scale
         ax.plot(ok[parameter], values, marker=marker, color=color, clip_on=False, zorder=3)
@@ -152,7 +167,7 @@ def tradeoff_figure(table: pd.DataFrame, parameter: str, *, title: str) -> Figur
         for x in table.loc[table["status"] == "infeasible", parameter]:
             ax.axvline(x, color="#999999", linestyle=":", linewidth=1)
     axes[-1].xaxis.set_major_locator(FixedLocator(xticks))
-    axes[-1].xaxis.set_major_formatter(FixedFormatter(tick_labels(xticks)))
+    axes[-1].xaxis.set_major_formatter(FixedFormatter(xlabels))
     axes[-1].set_xlim(xticks[0], xticks[-1])
     axes[-1].set_xlabel(parameter_label(parameter))
     axes[0].set_title(title)
@@ -210,12 +225,13 @@ def tradeoff_html(table: pd.DataFrame, parameter: str, path: Path, *, title: str
 
 def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
     """Return the page of :func:`tradeoff_html` as a string."""
+    table, xticks, xlabels = _x_axis(table, parameter)
     ok = table[table["status"] != "infeasible"]
     ys = ok["total_cost_cny"].to_numpy(float) / 1e9
-    xticks = nice_ticks(*_range(table[parameter].to_numpy(float)))
     yticks = nice_ticks(*_range(ys))
     x0, x1, y0, y1 = xticks[0], xticks[-1], yticks[0], yticks[-1]
     label = parameter_label(parameter)
+    shown = dict(zip(xticks.tolist(), xlabels, strict=True))
 
     def px(x: float) -> float:
         return _PAD + (x - x0) / (x1 - x0) * (_WIDTH - 2 * _PAD)
@@ -230,7 +246,7 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
         f'<line x1="{_PAD}" y1="{bottom}" x2="{_WIDTH - _PAD}" y2="{bottom}" stroke="#333"/>',
         f'<line x1="{_PAD}" y1="{_PAD}" x2="{_PAD}" y2="{bottom}" stroke="#333"/>',
     ]
-    for x, text in zip(xticks, tick_labels(xticks), strict=True):
+    for x, text in zip(xticks, xlabels, strict=True):
         parts.append(
             f'<line x1="{px(x):.1f}" y1="{bottom}" x2="{px(x):.1f}" y2="{bottom + 5}" '
             f'stroke="#333"/><text class="xtick" x="{px(x):.1f}" y="{bottom + 18}" '
@@ -257,7 +273,8 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
         parts.append(f'<polyline points="{points}" fill="none" stroke="#6a3d9a" stroke-width="2"/>')
     for x, y, (_, row) in zip(ok[parameter], ys, ok.iterrows(), strict=True):
         tip = (
-            f"{label}: {x:,g}\ncost {y:,.3f} bn CNY/yr\nstranded {row['stranded_mw']:,.0f} MW\n"
+            f"{label}: {shown.get(x, f'{x:,g}')}\ncost {y:,.3f} bn CNY/yr\n"
+            f"stranded {row['stranded_mw']:,.0f} MW\n"
             f"new {row['new_mw']:,.0f} MW\nmean RTT {row['mean_rtt_ms']:.1f} ms"
         )
         parts.append(
@@ -266,7 +283,7 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
         )
     infeasible = table[table["status"] == "infeasible"]
     for x, reason in zip(infeasible[parameter], infeasible["reason"], strict=True):
-        tip = f"{label}: {x:,g}: infeasible\n{reason}"
+        tip = f"{label}: {shown.get(x, f'{x:,g}')}: infeasible\n{reason}"
         parts.append(
             f'<line class="infeasible" x1="{px(x):.1f}" y1="{_PAD}" x2="{px(x):.1f}" '
             f'y2="{bottom}" stroke="#999" stroke-dasharray="3,3" stroke-width="6" '

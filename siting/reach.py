@@ -17,6 +17,8 @@ display; admissibility of pairs is decided from exact distances in :mod:`siting.
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -30,6 +32,10 @@ from siting.scenario import Latency
 
 #: Equal-area projection of China used to draw disks and Voronoi cells.
 ALBERS_CHINA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m"
+#: Tolerance of the simplification of the reach and of the outline it is clipped to, m.
+SIMPLIFY_M = 2000.0
+#: Segments per quarter circle of the disks (16: within 0.5 % of the radius).
+QUAD_SEGS = 16
 
 
 def reach_polygons(
@@ -68,7 +74,7 @@ def reach_polygons(
             terms.stretch / latency.fibre_km_per_ms + terms.hop_one_way_ms / latency.km_per_hop
         )  # one-way ms per km of great-circle distance
         radius_km = np.clip((sla / 2 - terms.fixed_one_way_ms) / per_km, 0.0, None)
-        shapes = [p.buffer(r * 1000.0, 64) for p, r in zip(hubs, radius_km, strict=True)]
+        shapes = list(shapely.buffer(hubs.values, radius_km * 1000.0, quad_segs=4 * QUAD_SEGS))
     else:
         if graph is None:
             msg = "the backbone latency model needs the backbone graph"
@@ -77,10 +83,14 @@ def reach_polygons(
     out = gpd.GeoDataFrame(
         {"hub_id": np.asarray(hub_ids), "sla_ms": sla}, geometry=shapes, crs=ALBERS_CHINA
     )
+    shapes = shapely.simplify(np.asarray(out.geometry.values), SIMPLIFY_M)
     if clip is not None:
-        outline = shapely.union_all(clip.to_crs(ALBERS_CHINA).geometry.values)
-        out["geometry"] = out.geometry.intersection(outline)
-    out["geometry"] = out.geometry.simplify(2000.0)
+        outline = shapely.union_all(np.asarray(clip.to_crs(ALBERS_CHINA).geometry.values))
+        outline = shapely.make_valid(shapely.simplify(outline, SIMPLIFY_M))
+        shapely.prepare(outline)
+        cut = ~shapely.contains_properly(outline, shapes)  # only shapes that cross it
+        shapes[cut] = shapely.intersection(shapes[cut], outline)
+    out["geometry"] = shapes
     return out.to_crs(CRS)
 
 
@@ -99,27 +109,53 @@ def _backbone_reach(
         ),
         crs=CRS,
     ).to_crs(ALBERS_CHINA)
-    index = {k: i for i, k in enumerate(keys)}
-    cells = _voronoi_cells(nodes)
+    cells = np.array(_voronoi_cells(nodes), dtype=object)
     hub_nodes, access_km = snap(graph, hub_lon, hub_lat)
-    shapes = []
-    for hub, node, access, limit in zip(hubs, hub_nodes, access_km, sla, strict=True):
-        metres, paths = nx.single_source_dijkstra(graph, int(node), weight="length")
-        # Local fibre: within the hub's own access distance (an approximation of the rule in
-        # siting.latency.backbone_matrix, which also admits the site's access distance).
-        local_km = min(float(route_budget_km(latency, limit, 0)) / latency.access_factor, access)
-        pieces = [hub.buffer(local_km * 1000.0, 32)] if local_km > 0 else []
-        for target, length in metres.items():
-            hops = len(paths[target]) - 1
-            budget_km = float(route_budget_km(latency, limit, hops))
-            budget_km -= latency.access_factor * access + length / 1000.0
-            if budget_km <= 0:
-                continue
-            i = index[target]
-            disk = nodes.iloc[i].buffer(budget_km / latency.access_factor * 1000.0, 32)
-            pieces.append(disk.intersection(cells[i]))
-        shapes.append(shapely.union_all(pieces) if pieces else shapely.Polygon())
-    return shapes
+    metres, hops = _routes_from(graph, keys, hub_nodes)
+    # Node disks: budget left at each node after the route from the hub's node, all pairs at once
+    budget_km = route_budget_km(latency, sla[:, None], hops)
+    budget_km -= latency.access_factor * access_km[:, None] + metres / 1000.0
+    hub_of, node_of = np.nonzero(budget_km > 0)
+    radius = budget_km[hub_of, node_of] / latency.access_factor * 1000.0
+    disks = shapely.buffer(nodes.values[node_of], radius, quad_segs=QUAD_SEGS)
+    pieces = shapely.intersection(disks, cells[node_of])
+    # Local fibre: within the hub's own access distance (an approximation of the rule in
+    # siting.latency.backbone_matrix, which also admits the site's access distance).
+    local_km = np.minimum(route_budget_km(latency, sla, 0) / latency.access_factor, access_km)
+    near = np.flatnonzero(local_km > 0)
+    local = shapely.buffer(hubs.values[near], local_km[near] * 1000.0, quad_segs=QUAD_SEGS)
+    owner = np.concatenate([near, hub_of])
+    shapes = np.concatenate([local, pieces])
+    order = np.argsort(owner, kind="stable")
+    bounds = np.searchsorted(owner[order], np.arange(len(sla) + 1))
+    return [
+        shapely.union_all(shapes[order[lo:hi]]) if hi > lo else shapely.Polygon()
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+
+
+def _routes_from(
+    graph: nx.MultiDiGraph, keys: list, sources: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shortest route (m) and its hop count from each source node to every node.
+
+    One Dijkstra per distinct source; unreachable nodes get ``inf`` metres.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Metres and hops, shape (len(sources), len(keys)).
+    """
+    index = {k: i for i, k in enumerate(keys)}
+    distinct, inverse = np.unique(sources, return_inverse=True)
+    metres = np.full((len(distinct), len(keys)), np.inf)
+    hops = np.zeros((len(distinct), len(keys)))
+    for row, node in enumerate(distinct):
+        lengths, paths = nx.single_source_dijkstra(graph, int(node), weight="length")
+        at = [index[t] for t in lengths]
+        metres[row, at] = list(lengths.values())
+        hops[row, at] = [len(paths[t]) - 1 for t in lengths]
+    return metres[inverse], hops[inverse]
 
 
 def _voronoi_cells(nodes: gpd.GeoSeries) -> list[shapely.Geometry]:

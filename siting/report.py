@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from siting.analysis import Audit, PointRoute, RobustReport, WhyNot
+from siting.analysis import Audit, PointRoute, RobustReport, WhyNot, value_text
 from siting.batch import BatchOutcome
 from siting.errors import counted
 from siting.pipeline import Run
@@ -213,10 +213,10 @@ def print_tradeoff(table: pd.DataFrame, parameter: str, folder: Path) -> None:
         out.add_column(col, justify="left" if col == "status" else "right")
     for row in table.to_dict(orient="records"):
         if row["status"] == "infeasible":
-            out.add_row(f"{row[parameter]:g}", "infeasible", "-", "-", "-", "-")
+            out.add_row(value_text(row[parameter]), "infeasible", "-", "-", "-", "-")
             continue
         out.add_row(
-            f"{row[parameter]:g}",
+            value_text(row[parameter]),
             row["status"],
             _bn(row["total_cost_cny"]),
             f"{row['stranded_mw']:,.0f}",

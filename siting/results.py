@@ -16,12 +16,15 @@ import numpy as np
 import pandas as pd
 from shapely import LineString
 
+from siting.feasibility import one_class
 from siting.instance import OPEX_COMPONENTS, Instance
 from siting.layers import CRS, Layers
 from siting.solve import Solution
 
 #: Cost components of the per-site table, in the order of docs/model.md.
-COST_COLUMNS = tuple(f"cost_{c}_cny" for c in ("fixed", "capex", *OPEX_COMPONENTS, "network"))
+COST_COLUMNS = tuple(
+    f"cost_{c}_cny" for c in ("fixed", "capex", *OPEX_COMPONENTS, "network", "voucher")
+)
 
 #: Share of a site's hosted MW above which it is called a training (or inference) site.
 ROLE_SHARE = 0.8
@@ -93,10 +96,11 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
 
     The numeric core of the site table (see ``docs/model.md``, "What is reported").
     """
-    inference = np.bincount(inst.pair_site, sol.serve, inst.n_sites)
+    by_class = class_mw(sol, inst)  # (C, S)
+    inference = by_class.sum(axis=0)
     hosted = sol.train + inference
     installed = np.where(sol.open, inst.existing_mw, 0.0) + sol.build
-    per_workload = np.stack([sol.train, inference])  # (2, S)
+    per_workload = np.vstack([sol.train, by_class])  # (1 + C, S)
     share = np.divide(sol.train, hosted, out=np.zeros_like(hosted), where=hosted > 0)
     values = {
         "open": sol.open,
@@ -107,6 +111,11 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
         "installed_mw": installed,
         "training_mw": sol.train,
         "inference_mw": inference,
+        **(
+            {}
+            if one_class(inst)
+            else {f"inference_{q}_mw": by_class[i] for i, q in enumerate(inst.class_names)}
+        ),
         "hosted_mw": hosted,
         "training_share": share,
         "stranded_mw": np.clip(inst.existing_mw - hosted, 0.0, None),
@@ -119,6 +128,7 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     values["cost_network_cny"] = np.bincount(
         inst.pair_site, sol.serve * inst.pair_cost, inst.n_sites
     )
+    values["cost_voucher_cny"] = -voucher_cny(inst, hosted)
     values["cost_total_cny"] = np.sum([values[c] for c in COST_COLUMNS], axis=0)
     values["revenue_cny"] = (inst.rent[:, None] * per_workload).sum(axis=0)
     values["margin_cny"] = values["revenue_cny"] - values["cost_total_cny"]
@@ -129,8 +139,34 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     return values
 
 
+def class_mw(sol: Solution, inst: Instance) -> np.ndarray:
+    """Inference MW of each class hosted at each site, shape (C, S)."""
+    cls = inst.pair_class if inst.pair_class.size else np.zeros(inst.n_pairs, np.int64)
+    flat = np.bincount(
+        cls * inst.n_sites + inst.pair_site, sol.serve, inst.n_classes * inst.n_sites
+    )
+    return flat.reshape(inst.n_classes, inst.n_sites)
+
+
+def voucher_cny(inst: Instance, hosted: np.ndarray) -> np.ndarray:
+    """Voucher value per site, CNY/yr: each issuer's ``w_v`` shared by hosted MW.
+
+    At an optimum ``w_v = min(B_v / (κ_v R), Σ_{s∈S_v} hosted_s)`` (its objective term is
+    negative), so the value is computed from the plan, not read from the solver.
+    """
+    value = np.zeros(inst.n_sites)
+    for v in range(len(inst.voucher_names)):
+        area = inst.voucher_member[v]
+        total = float(hosted[area].sum())
+        if total <= 0:
+            continue
+        paid = min(float(inst.voucher_max_mw[v]), total) * float(inst.voucher_cny_per_mw[v])
+        value[area] += paid * hosted[area] / total
+    return value
+
+
 def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
-    """Per-hub demand, service and latency, as arrays."""
+    """Per-hub demand, service and latency, as arrays (by class too, with classes)."""
     served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
     rtt_mw = np.bincount(inst.pair_hub, sol.serve * inst.pair_rtt_ms, inst.n_hubs)
     worst = np.zeros(inst.n_hubs)
@@ -148,7 +184,21 @@ def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
         "max_rtt_ms": np.where(n_sites > 0, worst, np.nan),
         "n_sites": n_sites,
         "sites_within_sla": np.bincount(inst.pair_hub, minlength=inst.n_hubs),
+        **_hub_classes(sol, inst),
     }
+
+
+def _hub_classes(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
+    if one_class(inst):
+        return {}
+    served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams).reshape(inst.n_classes, -1)
+    demand = inst.stream_demand_mw.reshape(inst.n_classes, -1)
+    out = {}
+    for q, name in enumerate(inst.class_names):
+        out[f"demand_{name}_mw"] = demand[q]
+        out[f"served_{name}_mw"] = served[q]
+        out[f"sla_{name}_rtt_ms"] = inst.class_sla_ms[q]
+    return out
 
 
 def _site_table(values: dict[str, np.ndarray], layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -178,10 +228,12 @@ def _flow_table(sol: Solution, inst: Instance, layers: Layers) -> gpd.GeoDataFra
     h, s = inst.pair_hub[used], inst.pair_site[used]
     hub_xy = layers.hubs[["lon", "lat"]].to_numpy(float)
     site_xy = layers.sites[["lon", "lat"]].to_numpy(float)
+    classes = {} if one_class(inst) else {"class": inst.class_names[inst.pair_class[used]]}
     table = pd.DataFrame(
         {
             "hub_id": inst.hub_ids[h],
             "site_id": inst.site_ids[s],
+            **classes,
             "mw": sol.serve[used],
             "share_of_hub": sol.serve[used] / np.maximum(inst.demand_mw[h], 1e-12),
             "rtt_ms": inst.pair_rtt_ms[used],
@@ -252,6 +304,14 @@ def compute_kpis(
         "emissions_t": float(sites["emissions_t"].sum()) if "emissions_t" in sites else np.nan,
         "staff_fte": float(sites["staff_fte"].sum()),
         "mean_rtt_ms": float(weighted.sum() / served) if served else float("nan"),
+        **(
+            {}
+            if one_class(inst)
+            else {
+                f"inference_{q}_mw": float(sites[f"inference_{q}_mw"].sum())
+                for q in inst.class_names
+            }
+        ),
         "solve_seconds": sol.seconds,
     }
 

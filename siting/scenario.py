@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
 from siting import settings
 from siting._validate import read_text
@@ -282,6 +283,155 @@ class Objective(_Section):
     )
 
 
+class Solve(_Section):
+    """How the model is solved; it changes the time to a plan, not the optimum."""
+
+    strategy: Literal["auto", "direct", "decompose"] = Field(
+        "auto",
+        description=(
+            '"direct": one solver run; "decompose": LP-guided decomposition with a bound valid '
+            'for the full model (HiGHS; docs/model.md); "auto": decompose large instances.'
+        ),
+    )
+
+
+#: Allowed names of service classes (they become column names of the result tables).
+CLASS_NAME = r"^[a-z][a-z0-9_]*$"
+#: Tolerance on the sum of class shares.
+SHARE_TOLERANCE = 1e-6
+
+
+class ServiceClass(_Section):
+    """One inference service class: its share of each hub's demand, SLA and running terms."""
+
+    share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description=(
+            "Share of every hub's inference demand in this class; the shares sum to 1. One "
+            "class may leave it out and takes the rest."
+        ),
+    )
+    sla_ms: float = Field(gt=0, description="Latency limit hub <-> serving site, ms.")
+    sla_direction: Literal["round_trip", "one_way"] = Field(
+        "round_trip", description="Whether sla_ms is a round trip or one way."
+    )
+    layer: Literal["optical", "ip", "internet"] | None = Field(
+        None, description="Network layer the SLA is checked at; unset takes latency.layer."
+    )
+    statistic: Literal["mean"] = Field(
+        "mean", description="The latency model gives mean delays: SLAs are on the mean."
+    )
+    utilisation: float = Field(gt=0, le=1, description="Average IT load / installed IT MW.")
+    staff_per_mw: float = Field(ge=0, description="Operations staff per MW hosted, FTE/MW.")
+    min_sites: int | None = Field(
+        None, ge=1, description="Serve each hub from at least this many sites (redundancy)."
+    )
+    max_site_share: float | None = Field(
+        None, gt=0, le=1, description="Largest share of a hub's class demand one site serves."
+    )
+    failover_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share still served within the SLA when any one site is lost (0 = off).",
+    )
+    basis: str = Field("", description="Where the figures come from (documentation only).")
+
+    @property
+    def sla_round_trip_ms(self) -> float:
+        """The SLA as a round trip, ms (a one-way SLA doubled)."""
+        return self.sla_ms * (2.0 if self.sla_direction == "one_way" else 1.0)
+
+
+class Classes(RootModel[dict[str, ServiceClass]]):
+    """Inference service classes by name; empty means one class as in ``[inference]``."""
+
+    root: dict[str, ServiceClass] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Classes:
+        bad = [n for n in self.root if not re.match(CLASS_NAME, n)]
+        if bad:
+            msg = f"class names must be lower-case letters, digits and _, got {bad}"
+            raise ValueError(msg)
+        if not self.root:
+            return self
+        missing = [n for n, c in self.root.items() if c.share is None]
+        total = sum(c.share for c in self.root.values() if c.share is not None)
+        if len(missing) > 1:
+            msg = f"at most one class may leave out its share; {', '.join(missing)} do"
+            raise ValueError(msg)
+        if missing and total > 1 + SHARE_TOLERANCE:
+            msg = f"the class shares sum to {total:g} > 1, leaving nothing for {missing[0]!r}"
+            raise ValueError(msg)
+        if not missing and abs(total - 1) > SHARE_TOLERANCE:
+            shares = ", ".join(f"{n} {c.share:g}" for n, c in self.root.items())
+            msg = f"the class shares ({shares}) sum to {total:g}; expected 1"
+            raise ValueError(msg)
+        return self
+
+    def shares(self) -> dict[str, float]:
+        """Each class's share, the one left out taking the rest."""
+        given = sum(c.share for c in self.root.values() if c.share is not None)
+        return {
+            n: c.share if c.share is not None else max(0.0, 1.0 - given)
+            for n, c in self.root.items()
+        }
+
+
+class Redundancy(_Section):
+    """How many sites serve each hub's demand (per class), and what survives losing one."""
+
+    min_sites: int = Field(
+        1, ge=1, description="Serve each hub's class demand from at least this many sites."
+    )
+    failover_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description=(
+            "Share of each hub's class demand still served within the SLA when any one "
+            "serving site is lost (reserve capacity); 0 switches it off."
+        ),
+    )
+
+
+class Policy(_Section):
+    """Policy families (docs/model.md, data/policy_*.csv); each off by default."""
+
+    size_limit: bool = Field(False, description="东数西算: limit sites outside the area.")
+    size_limit_mw: float | None = Field(
+        None, gt=0, description="Largest IT MW a site outside the area may grow to (user's)."
+    )
+    size_limit_outside: Literal["clusters", "hub_nodes"] = Field(
+        "clusters",
+        description="clusters: the limit binds outside the 10 clusters; hub_nodes: outside the 8.",
+    )
+    green_share: float = Field(
+        0.0, ge=0, le=1, description="Green-power share of new MW in the hub nodes (P7: 0.8)."
+    )
+    green_supply_gwh: dict[str, float] = Field(
+        default_factory=dict,
+        description="Green supply for new data centres by province, GWh/yr (none shipped).",
+    )
+    power_subsidy: bool = Field(False, description="Provincial power subsidies (P8).")
+    domestic_chips: bool = Field(
+        False, description="The fleet uses domestic accelerators (the subsidy's condition)."
+    )
+    compute_vouchers: bool = Field(False, description="Compute vouchers (算力券).")
+    voucher_contract_cny_per_mw_year: float = Field(
+        0.0, ge=0, description="Rent of one MW of compute a voucher pays a share of, CNY/yr."
+    )
+
+    @model_validator(mode="after")
+    def _limit_needs_size(self) -> Policy:
+        if self.size_limit and self.size_limit_mw is None:
+            raise ValueError("size_limit = true needs size_limit_mw (no sourced threshold)")
+        return self
+
+
 class DataFiles(_Section):
     """Input layers; relative paths are taken from the scenario file's folder."""
 
@@ -292,6 +442,10 @@ class DataFiles(_Section):
     boundary_lines: _FilePath | None = None
     backbone_nodes: _FilePath | None = None
     backbone_edges: _FilePath | None = None
+
+
+#: Sections added with service classes, redundancy and policy (docs/model.md).
+OPTIONAL_SECTIONS = ("classes", "redundancy", "policy")
 
 
 class Scenario(_Section):
@@ -305,7 +459,11 @@ class Scenario(_Section):
     costs: Costs
     latency: Latency
     objective: Objective = Objective()
+    classes: Classes = Classes()
+    redundancy: Redundancy = Redundancy()
+    policy: Policy = Policy()
     data: DataFiles = DataFiles()
+    solve: Solve = Solve()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain JSON-compatible data."""
@@ -315,10 +473,14 @@ class Scenario(_Section):
         """Return a SHA-256 of the scenario's content, stable across runs and machines.
 
         The ``[data]`` paths are left out (they differ between machines); the content of the
-        data files is hashed by :meth:`DataPaths.content_hash`.
+        data files is hashed by :meth:`DataPaths.content_hash`. ``[solve]`` is left out too.
         """
         content = self.to_dict()
         content.pop("data")
+        for key in OPTIONAL_SECTIONS:  # at their defaults they leave the hash as it was
+            if content[key] == type(getattr(self, key))().model_dump(mode="json"):
+                content.pop(key)
+        content.pop("solve")  # how it is solved, not what is solved
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -723,6 +885,8 @@ def _expected(err: Any) -> str:
         return "unknown key; see siting/scenarios/default.toml for the keys"
     if kind == "missing":
         return "missing; this key is required"
+    if kind == "value_error":  # a rule across keys: its message says it all
+        return err["msg"].removeprefix("Value error, ")
     if kind == "string_too_short":
         return "empty; expected a non-empty text (a file path for [data])"
     if kind == "finite_number":

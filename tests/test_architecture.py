@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "siting"
 #: The data flow, bottom first: a module may import only modules listed before it.
 ORDER = [
     "errors", "settings", "geo", "costs", "_validate", "scenario", "provenance", "sweep",
-    "layers", "vintages", "backbone", "network", "latency", "calibration", "reach", "instance",
+    "layers", "policy", "vintages", "backbone", "network", "latency", "calibration", "reach",
+    "instance",
     "feasibility", "model",
     "solve",
     "results", "_assets", "maps", "plots", "pipeline", "analysis", "batch", "report", "api",

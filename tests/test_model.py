@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from siting.errors import InfeasibleError
-from siting.model import build_model
-from siting.solve import Status, solve
+from siting.model import Forcing, build_arrays, build_model, from_pulp
+from siting.solve import Status, decompose, solve
 
 from .conftest import brute_force, make_instance
 
@@ -39,18 +39,94 @@ CASES = (
 )
 
 
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
+#: Solver, strategy and model build: every path a plan can take.
+PATHS = [
+    pytest.param("highs", "direct", build_model, id="highs-pulp"),
+    pytest.param("highs", "direct", build_arrays, id="highs-arrays"),
+    pytest.param("highs", "decompose", build_arrays, id="highs-decompose"),
+    pytest.param("cbc", "direct", build_model, id="cbc-pulp"),
+]
+
+
+@pytest.fixture
+def priced(monkeypatch):
+    """Make the decomposition price pairs in even on tiny instances (one pair per hub first)."""
+    monkeypatch.setattr(decompose, "FULL_LP_PAIRS", 0)
+    monkeypatch.setattr(decompose, "START_PER_HUB", 1)
+
+
+@pytest.mark.parametrize(("solver", "strategy", "builder"), PATHS)
 @pytest.mark.parametrize("kwargs", CASES)
-def test_optimum_equals_brute_force(kwargs: dict, solver: str) -> None:
+def test_optimum_equals_brute_force(kwargs: dict, solver, strategy, builder, priced) -> None:
+    inst = make_instance(**kwargs)
+    expected = brute_force(inst)
+    options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
+    if math.isinf(expected):
+        with pytest.raises(InfeasibleError):  # (a margin model is never infeasible)
+            solve(builder(inst), **options)
+        return
+    sol = solve(builder(inst), **options)
+    assert sol.status is Status.OPTIMAL
+    assert sol.strategy == strategy
+    assert sol.objective == pytest.approx(expected, rel=1e-6)
+    assert sol.bound <= sol.objective
+    assert sol.bound == pytest.approx(expected, rel=1e-6)
+
+
+def _canonical(model) -> tuple:
+    """Columns and rows sorted by name, with bounds, costs and matrix entries by name."""
+    cols, rows = model.names("cols"), model.names("rows")
+    entry_row = rows[model.index]
+    entry_col = cols[model.entry_col]
+    order = np.lexsort((entry_row, entry_col))
+    c, r = np.argsort(cols), np.argsort(rows)
+    return (
+        cols[c].tolist(),
+        rows[r].tolist(),
+        model.cost[c],
+        model.col_lower[c],
+        model.col_upper[c],
+        model.integer[c],
+        model.row_lower[r],
+        model.row_upper[r],
+        list(zip(entry_col[order].tolist(), entry_row[order].tolist(), strict=True)),
+        model.value[order],
+    )
+
+
+BUILD_CASES = [
+    dict(seed=1),
+    dict(seed=7, min_cluster_mw=70.0),
+    dict(seed=15, staff_scale=0.4, max_site_share=0.6),
+    dict(seed=21, rent=(7e6, 9e6)),
+    dict(seed=31, n_sites=7, n_hubs=5, pair_density=0.4),
+    dict(seed=5, training_mw=0.0),
+]
+
+
+@pytest.mark.parametrize("elastic", [False, True])
+@pytest.mark.parametrize("kwargs", BUILD_CASES)
+def test_array_build_is_the_pulp_model(kwargs: dict, elastic: bool) -> None:
+    """The fast build has the same columns, rows, bounds and coefficients as PuLP's."""
+    inst = make_instance(**kwargs)
+    forcing = [Forcing(1, "training", 5.0), Forcing(2, "inference", 3.0)]
+    pulp_model = build_model(inst, elastic=elastic, forcing=forcing)
+    fast = _canonical(build_arrays(inst, elastic=elastic, forcing=forcing))
+    slow = _canonical(from_pulp(pulp_model.problem, [pulp_model]))
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(np.asarray(a), np.asarray(b)), (a, b)
+
+
+@pytest.mark.parametrize("kwargs", BUILD_CASES)
+def test_array_build_has_the_same_optimum(kwargs: dict) -> None:
     inst = make_instance(**kwargs)
     expected = brute_force(inst)
     if math.isinf(expected):
-        with pytest.raises(InfeasibleError):  # (a margin model is never infeasible)
-            solve(build_model(inst), solver=solver, mip_gap=1e-9)
         return
-    sol = solve(build_model(inst), solver=solver, mip_gap=1e-9)
-    assert sol.status is Status.OPTIMAL
-    assert sol.objective == pytest.approx(expected, rel=1e-6)
+    fast = solve(build_arrays(inst), mip_gap=1e-9, strategy="direct")
+    slow = solve(build_model(inst), mip_gap=1e-9, strategy="direct")
+    assert fast.objective == pytest.approx(slow.objective, rel=1e-9)
+    assert fast.objective == pytest.approx(expected, rel=1e-6)
 
 
 def test_brute_force_cases_include_binding_limits() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from siting.model import build_model
+from siting.model import build_arrays, build_model
 from siting.pipeline import prepare
 from siting.solve import Status, solve
 
@@ -30,3 +30,23 @@ def test_county_instance_is_sparse_and_feasible() -> None:
     assert inst.n_hubs > 2800 and inst.n_sites == 338
     assert inst.n_pairs < 0.2 * inst.n_hubs * inst.n_sites  # only pairs within the SLA
     assert set(np.unique(inst.pair_hub)) == set(range(inst.n_hubs))  # every county reachable
+
+
+def test_prefecture_decomposes_to_the_direct_optimum() -> None:
+    inst = prepare("prefecture").instance
+    direct = solve(build_arrays(inst), mip_gap=1e-4, strategy="direct")
+    split = solve(build_arrays(inst), mip_gap=1e-4, strategy="decompose")
+    assert split.strategy == "decompose" and split.status is Status.OPTIMAL
+    assert split.bound <= direct.objective + 1e-6 * abs(direct.objective)
+    assert split.objective == pytest.approx(direct.objective, rel=1e-4)
+
+
+def test_all_counties_scenario_loads_with_every_county_a_site() -> None:
+    from siting.scenario import load_scenario, resolve_scenario_path
+
+    spec, paths = load_scenario(resolve_scenario_path("county-all"))
+    assert spec.name == "county-all" and paths.sites.parent.name == "county"
+    inst = prepare("county-all").instance
+    assert inst.n_sites == inst.n_hubs > 2800
+    assert inst.n_pairs > 1_000_000  # the scale the decomposition is for
+    assert inst.existing_mw.sum() == pytest.approx(2282.0)  # the shipped capacity is kept

@@ -35,6 +35,19 @@ def numbers(text: str) -> list[float]:
     return values
 
 
+def values(text: str) -> list[float] | list[str]:
+    """Comma-separated values to sweep: finite numbers, or names such as ``optical,ip``."""
+    try:
+        return numbers(text)
+    except argparse.ArgumentTypeError:
+        names = [v.strip() for v in text.split(",")]
+        if not all(names) or any(name.lower() in ("inf", "-inf", "nan") for name in names):
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated numbers or names, e.g. 4,6,8 or optical,ip, got {text!r}"
+            ) from None
+        return names
+
+
 def weights(text: str) -> list[float]:
     """Comma-separated non-negative finite numbers, not all zero."""
     values = [float(v) for v in numbers(text)]

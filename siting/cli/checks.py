@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import copy
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from siting import settings
 from siting.errors import InputError, Problem
@@ -66,29 +67,40 @@ def preflight(args: argparse.Namespace) -> None:
         check_output_folder(args.maps or settings.maps_dir, option="--maps", name=html)
 
 
-def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float]) -> None:
+def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float | str]) -> None:
     """Check that a trade-off's parameter is a scenario key and each value valid for it."""
     import difflib
 
+    from siting.analysis import value_text
     from siting.scenario import parse_scenario
 
     base = spec.to_dict()
-    keys = sorted(
-        f"{table}.{key}"
-        for table, section in base.items()
-        if isinstance(section, dict) and table != "data"
-        for key, value in section.items()
-        if not isinstance(value, dict)
-    )
+    keys = sorted(_leaf_keys({k: v for k, v in base.items() if k != "data"}))
     if parameter not in keys:
         close = difflib.get_close_matches(parameter, keys, 1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         expected = (
             f"unknown parameter{hint}; expected a dotted scenario key such as "
-            "demand.inference_sla_ms or costs.carbon_cny_per_t"
+            "demand.inference_sla_ms, latency.layer or classes.realtime.share"
         )
         raise InputError([Problem("tradeoff --param", "", parameter, expected)])
-    section, _, key = parameter.partition(".")
+    *tables, key = parameter.split(".")
     for value in values:
-        variant = dict(base, **{section: dict(base[section], **{key: value})})
-        parse_scenario(variant, source=f"tradeoff --values {value:g}")
+        variant = copy.deepcopy(base)
+        table = variant
+        for part in tables:
+            table = table[part]
+        table[key] = value
+        parse_scenario(variant, source=f"tradeoff --values {value_text(value)}")
+
+
+def _leaf_keys(table: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every dotted key of a nested table that names a value, not a table."""
+    keys = []
+    for name, value in table.items():
+        dotted = f"{prefix}{name}"
+        if isinstance(value, dict):
+            keys.extend(_leaf_keys(value, f"{dotted}."))
+        else:
+            keys.append(dotted)
+    return keys

@@ -13,7 +13,8 @@ from siting.errors import counted
 
 def solver_options(args: argparse.Namespace) -> dict[str, object]:
     """Return the solver options given on the command line (``None`` = the default)."""
-    return {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
+    options = {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
+    return {**options, "strategy": args.strategy}
 
 
 def _optimize(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from siting import __version__, settings
-from siting.cli.arguments import address, count, gap, numbers, positive, weights
+from siting.cli.arguments import address, count, gap, positive, values, weights
 
 _EPILOG = """\
 examples:
@@ -213,7 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="dotted scenario key, e.g. demand.inference_sla_ms or costs.carbon_cny_per_t",
     )
     tra.add_argument(
-        "--values", required=True, type=numbers, metavar="V,V,...", help="comma-separated values"
+        "--values",
+        required=True,
+        type=values,
+        metavar="V,V,...",
+        help="comma-separated values: numbers, or names (e.g. optical,ip,internet)",
     )
     _output_arguments(tra)
     _solver_arguments(tra)
@@ -334,4 +338,12 @@ def _solver_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="G",
         help=f"relative MIP gap to stop at, from 0 to below 1 (default: {settings.mip_gap:g})",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=("auto", "direct", "decompose"),
+        default=None,
+        help="solve strategy: one solver run, or LP-guided decomposition with a bound valid "
+        "for the full model (default: the scenario's [solve] strategy, else auto: decompose "
+        "large instances)",
     )

@@ -104,6 +104,16 @@ def site_items(results: Results, flows: pd.DataFrame, max_mw: float) -> list[dic
     return items
 
 
+def _class_rows(rec: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One row per service class's inference MW (``inference_<class>_mw``), if any."""
+    names = [k[len("inference_") : -len("_mw")] for k in rec if k.startswith("inference_")]
+    return [
+        (f"· {esc(n)} inference", f"{rec[f'inference_{n}_mw']:,.1f} MW")
+        for n in names
+        if n and f"inference_{n}_mw" in rec
+    ]
+
+
 def _site_popup(rec: Mapping[str, Any], label: str) -> str:
     zh = rec.get("name_zh")
     head = f"<b>{esc(label)}</b>" + (f" {esc(zh)}" if not missing(zh) else "")
@@ -112,6 +122,7 @@ def _site_popup(rec: Mapping[str, Any], label: str) -> str:
         ("Role", esc(rec.get("role"))),
         ("Training", f"{rec['training_mw']:,.1f} MW"),
         ("Inference", f"{rec['inference_mw']:,.1f} MW"),
+        *_class_rows(rec),
         ("Existing (stranded)", f"{rec['existing_mw']:,.1f} ({rec['stranded_mw']:,.1f}) MW"),
         ("New build", f"{rec['new_mw']:,.1f} of {rec['headroom_mw']:,.1f} MW headroom"),
     ]

@@ -1,0 +1,62 @@
+"""The MILP, built with PuLP: one small function per constraint family.
+
+``base`` holds the units and containers, ``variables`` and ``constraints`` the blocks of the
+formulation (``docs/model.md``), ``build`` assembles them.
+"""
+
+from siting.model.arrays import ArrayModel, Layout, build_arrays, from_pulp
+from siting.model.base import (
+    OBJECTIVE_UNIT,
+    SHORTFALL_PENALTY,
+    Forcing,
+    RobustModel,
+    SitingModel,
+    Terms,
+    summed,
+)
+from siting.model.build import build_model, build_robust_model, fix_plan
+from siting.model.constraints import (
+    define_capacity,
+    define_failover,
+    define_forcing,
+    define_green_power,
+    define_headroom,
+    define_inference_demand,
+    define_operations,
+    define_pair_open,
+    define_staff,
+    define_training_cluster,
+    define_training_demand,
+    define_vouchers,
+    objective_terms,
+)
+
+__all__ = [
+    "OBJECTIVE_UNIT",
+    "SHORTFALL_PENALTY",
+    "ArrayModel",
+    "Forcing",
+    "Layout",
+    "RobustModel",
+    "SitingModel",
+    "Terms",
+    "build_arrays",
+    "build_model",
+    "build_robust_model",
+    "define_capacity",
+    "define_failover",
+    "define_forcing",
+    "define_green_power",
+    "define_headroom",
+    "define_inference_demand",
+    "define_operations",
+    "define_pair_open",
+    "define_staff",
+    "define_training_cluster",
+    "define_training_demand",
+    "define_vouchers",
+    "fix_plan",
+    "from_pulp",
+    "objective_terms",
+    "summed",
+]

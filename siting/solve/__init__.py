@@ -1,0 +1,22 @@
+"""Run the solver and return a typed, honest solution.
+
+``direct`` picks the strategy and runs the solver, ``decompose`` holds the LP-guided
+decomposition for large instances, ``highs`` and ``cbc`` talk to the two solvers, and
+``status`` holds the solution types and the rule for calling a plan optimal.
+"""
+
+from siting.solve import decompose
+from siting.solve.direct import explain_infeasibility, solve, solve_robust, solver_options
+from siting.solve.status import STRATEGIES, RobustSolution, Solution, Status
+
+__all__ = [
+    "STRATEGIES",
+    "RobustSolution",
+    "Solution",
+    "Status",
+    "decompose",
+    "explain_infeasibility",
+    "solve",
+    "solve_robust",
+    "solver_options",
+]

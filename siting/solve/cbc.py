@@ -1,0 +1,103 @@
+"""Run CBC (PuLP's bundled ``cbc`` program) on a PuLP problem and read why it stopped.
+
+CBC's log prints the lower bound with six significant digits (``Lower bound: 1.67578e+09``);
+read as printed it can exceed the plan's own cost. :func:`printed_lower_bound` takes off half
+a unit of the last printed digit, so the figure is a valid bound; callers also clamp it to the
+plan's cost.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import sysconfig
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pulp
+
+from siting.errors import SolverError
+
+_CBC_LINE = re.compile(r"^(Result|Objective value|Lower bound|Gap)\s*[-:]\s*(.+)$", re.MULTILINE)
+
+
+def run_cbc(
+    prob: pulp.LpProblem, time_limit: float, mip_gap: float, threads: int | None
+) -> tuple[str, str, float]:
+    """Solve a problem with CBC; the values land in its variables.
+
+    Parameters
+    ----------
+    prob
+        The PuLP problem.
+    time_limit
+        Seconds.
+    mip_gap
+        Relative gap.
+    threads
+        Threads, or ``None``.
+
+    Returns
+    -------
+    tuple of str, str and float
+        State (``"optimal"``, ``"limit"``, ``"infeasible"``, ``"none"`` or ``"error"``), CBC's
+        words, and the lower bound in objective units (``nan`` if none).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "cbc.log"
+        options = {"msg": False, "timeLimit": time_limit, "gapRel": mip_gap, "logPath": str(log)}
+        if threads:
+            options["threads"] = threads
+        prob.solve(pulp.COIN_CMD(path=cbc_executable(), **options))
+        text = log.read_text(errors="replace") if log.exists() else ""
+    found = dict(_CBC_LINE.findall(text))
+    words = found.get("Result", pulp.LpStatus[prob.status]).strip()
+    if prob.status == pulp.LpStatusInfeasible:
+        return "infeasible", words, math.nan
+    if prob.status == pulp.LpStatusUnbounded:
+        return "error", f"{words}: unbounded", math.nan
+    if prob.sol_status == pulp.LpSolutionOptimal:
+        state = "optimal"
+    elif prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        state = "limit"
+        words = "time limit" if "time" in words.lower() else words
+    elif prob.status == pulp.LpStatusNotSolved:
+        return "none", "time limit" if "time" in words.lower() else words, math.nan
+    else:
+        return "error", f"{words}: numerical trouble or a solver error", math.nan
+    return state, words, printed_lower_bound(found.get("Lower bound", ""))
+
+
+def printed_lower_bound(text: str) -> float:
+    """Turn a rounded printed bound into a valid one: take off half a unit of its last digit.
+
+    Parameters
+    ----------
+    text
+        The figure as printed, e.g. ``"1.67578e+09"``.
+
+    Returns
+    -------
+    float
+        ``1.67578e9 - 5e3`` for the example; ``nan`` if the text is not a number.
+    """
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return math.nan
+    if not value.is_finite():
+        return math.nan
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return float(value) - 0.5 * 10.0**exponent
+
+
+def cbc_executable() -> str:
+    """Find the ``cbc`` program installed by ``pulp[cbc]`` (cbcbox) beside this interpreter."""
+    found = shutil.which("cbc", path=sysconfig.get_path("scripts")) or shutil.which("cbc")
+    if found is None:
+        msg = "CBC is not installed; install it with `pip install 'pulp[cbc]'` or use HiGHS"
+        raise SolverError(msg)
+    return found

@@ -1,0 +1,424 @@
+"""LP-guided decomposition for large instances, with a bound valid for the full model.
+
+The algorithm (``docs/model.md``, "Solve strategy"):
+
+1. **Price pairs in.** Solve the LP relaxation of a *restricted* model that holds every
+   column except most (hub, site) serve columns ``f_k`` (and their ``pair_open`` rows); a
+   few cheap pairs per hub start it, and artificial columns at a high cost keep it feasible.
+   From its row duals ``π`` (zero on the rows left out) every column of the **full** model
+   gets a reduced cost ``d = c − Aᵀπ``, and
+
+       L(π) = Σ_i π_i·(row_lower_i if π_i > 0 else row_upper_i) + Σ_j min(d_j·l_j, d_j·u_j)
+
+   is a lower bound on the full LP relaxation, hence on the full MILP (Lagrangian
+   duality: for every ``x`` within its bounds, ``c·x ≥ π·Ax + d·x``). Pairs with negative
+   reduced cost are added, a few per hub, until none is left or ``L`` meets the LP value.
+2. **Solve the MILP on the sites that matter:** the sites the LP opens, with all their pairs;
+   every other site closed. Its plan is feasible for the full model, so its cost ``U`` is an
+   upper bound.
+3. **Certify** the gap ``(U − L)/|U|`` against the full model's bound ``L`` (never the
+   restricted model's). Sites whose open column has ``L + d_y > U`` are provably closed in any
+   better plan (reduced-cost fixing); if the gap is above the tolerance and few other sites
+   remain, they are added and the MILP is solved again.
+
+Everything is generic over an :class:`~siting.model.arrays.ArrayModel` and its layouts, so
+cost and margin objectives, robust models (expected cost or regret), forcing, staff, headroom,
+cluster and site-share limits, sparsified pair sets, service classes (pairs are priced per
+stream), k-site minimums, the size limit, subsidies, green-power and voucher rows are all
+covered. A model with a failover reserve is not decomposed (:func:`decomposable`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from siting.model.arrays import ArrayModel
+from siting.solve.highs import Outcome, as_highs_lp, new_highs, run
+
+#: Instances with at least this many pairs (summed over scenarios) are decomposed under the
+#: ``"auto"`` strategy.
+DECOMPOSE_PAIRS = 40_000
+#: Up to this many pairs the LP relaxation is solved over all of them (one round).
+FULL_LP_PAIRS = 250_000
+#: Cheapest pairs per hub in the first restricted LP.
+START_PER_HUB = 6
+#: Most pairs per hub added in one pricing round.
+ADD_PER_HUB = 12
+#: A pair is priced in when its reduced cost is below minus this (objective units).
+PRICE_TOL = 1e-7
+#: Pricing stops when the bound is within this share of the requested gap of the LP value.
+BOUND_TOL = 0.1
+#: Sites admitted (with all their pairs) per pricing round at most.
+SITES_PER_ROUND = 150
+#: MILP solves on growing site sets at most.
+MILP_ROUNDS = 4
+#: Column-generation rounds at most.
+MAX_ROUNDS = 200
+#: Cost of an artificial column, as a multiple of the largest cost of the model.
+ARTIFICIAL_COST = 1e4
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The optional serve columns of every scenario, flat.
+
+    Attributes
+    ----------
+    col, row
+        Column of each pair and its ``pair_open`` row (``-1`` if none).
+    site_col
+        Column of the ``open`` variable of the pair's site.
+    group
+        Stream (class, hub) of the pair, numbered across scenarios (pairs are priced in per
+        group).
+    """
+
+    col: np.ndarray
+    row: np.ndarray
+    site_col: np.ndarray
+    group: np.ndarray
+
+    @classmethod
+    def of(cls, model: ArrayModel) -> Pairs:
+        """Collect the pairs of every scenario of a model."""
+        cols, rows, sites, groups, offset = [], [], [], [], 0
+        for lay in model.scenarios:
+            inst = lay.instance
+            cols.append(lay.serve)
+            rows.append(lay.pair_row)
+            sites.append(lay.open[inst.pair_site])
+            groups.append(inst.pair_stream + offset)
+            offset += inst.n_streams
+        return cls(*(np.concatenate(a).astype(np.int64) for a in (cols, rows, sites, groups)))
+
+    def keeping(self, model: ArrayModel, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and rows of a model holding only the ``kept`` pairs (and every other line)."""
+        cols = np.ones(model.n_cols, dtype=bool)
+        cols[self.col[~kept]] = False
+        rows = np.ones(model.n_rows, dtype=bool)
+        rows[self.row[(self.row >= 0) & ~kept]] = False
+        return np.flatnonzero(cols), np.flatnonzero(rows)
+
+
+def decomposable(model: ArrayModel) -> str:
+    """Say why a model must be solved directly, or ``""`` if it may be decomposed.
+
+    A failover reserve ties every pair of a stream together (its peak rows): a restricted
+    model without some of them would understate the reserve a plan needs.
+    """
+    if any(lay.instance.stream_failover.any() for lay in model.scenarios):
+        return "a failover reserve ties every pair of a stream together, so it is solved directly"
+    return ""
+
+
+def lagrangian_bound(
+    model: ArrayModel, dual: np.ndarray, pairs: Pairs, outside: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Compute a Lagrangian lower bound ``L(π)`` of the full model, with reduced costs.
+
+    Every row is dualised with ``π`` except the ``pair_open`` rows ``f_k ≤ u_k y_s`` of the
+    pairs outside the restricted model, which stay in the subproblem: each site's block
+    ``(y_s, its outside f_k)`` is minimised jointly, worth
+    ``min(0, d_y + Σ_k u_k·min(0, d_k))`` (``y_s ∈ [0, 1]``).
+
+    Parameters
+    ----------
+    model
+        The full model.
+    dual
+        A row dual ``π`` per row of the full model (HiGHS signs; zero on rows left out);
+        components whose sign has no finite row side are set to zero (any ``π`` gives a
+        valid bound).
+    pairs
+        The model's pairs.
+    outside
+        Which pairs are outside the restricted model.
+
+    Returns
+    -------
+    tuple of float and two numpy.ndarray
+        ``L(π)`` in objective units (``-inf`` if a column with an infinite bound has a
+        reduced cost of the wrong sign beyond the LP tolerance); ``d = c − Aᵀπ`` per column;
+        and each site's block reduced cost, per column of ``open`` (``nan`` elsewhere): a plan
+        opening that site costs at least ``L + max(0, block)``.
+    """
+    pi = np.where(
+        ((dual > 0) & np.isfinite(model.row_lower)) | ((dual < 0) & np.isfinite(model.row_upper)),
+        dual,
+        0.0,
+    )
+    d = model.cost - model.transpose_product(pi)
+    up, down = pi > 0, pi < 0
+    total = float(pi[up] @ model.row_lower[up] + pi[down] @ model.row_upper[down])
+    block = np.full(model.n_cols, np.nan)
+    sites = np.unique(pairs.site_col)
+    gain = np.minimum(d[pairs.col], 0.0) * model.col_upper[pairs.col] * outside
+    block[sites] = d[sites] + np.bincount(pairs.site_col, gain, model.n_cols)[sites]
+    alone = np.ones(model.n_cols, dtype=bool)
+    alone[pairs.col[outside]] = False
+    alone[sites] = False
+    lo, hi = alone & (d > PRICE_TOL), alone & (d < -PRICE_TOL)
+    if np.isinf(model.col_lower[lo]).any() or np.isinf(model.col_upper[hi]).any():
+        return -math.inf, d, block
+    total += float(d[lo] @ model.col_lower[lo] + d[hi] @ model.col_upper[hi])
+    b = block[sites]
+    total += float(np.minimum(b * model.col_lower[sites], b * model.col_upper[sites]).sum())
+    return total, d, block
+
+
+@dataclass
+class _Restricted:
+    """The restricted LP: a HiGHS model over some columns and rows of the full model."""
+
+    full: ArrayModel
+    col_pos: np.ndarray
+    row_pos: np.ndarray
+    n_cols: int
+    n_rows: int
+
+    def duals(self, row_dual: np.ndarray) -> np.ndarray:
+        """Row duals over the full model's rows; zero on rows left out."""
+        pi = np.zeros(self.full.n_rows)
+        active = self.row_pos >= 0
+        pi[active] = row_dual[self.row_pos[active]]
+        return pi
+
+
+def _csr(model: ArrayModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.argsort(model.index, kind="stable")
+    start = np.searchsorted(model.index[order], np.arange(model.n_rows + 1))
+    return start, model.entry_col[order], model.value[order]
+
+
+def _first_pairs(model: ArrayModel, pairs: Pairs) -> np.ndarray:
+    """Pick the ``START_PER_HUB`` cheapest pairs of each hub (serve cost, then site cost)."""
+    price = model.cost[pairs.col] + 1e-3 * model.cost[pairs.site_col]
+    return _best_per_group(np.arange(len(pairs.col)), pairs.group, price, START_PER_HUB)
+
+
+def _best_per_group(
+    candidates: np.ndarray, group: np.ndarray, score: np.ndarray, per_group: int
+) -> np.ndarray:
+    order = candidates[np.lexsort((score[candidates], group[candidates]))]
+    g = group[order]
+    first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+    return np.sort(order[rank < per_group])
+
+
+def solve_decomposed(
+    model: ArrayModel, *, time_limit: float, mip_gap: float, threads: int | None
+) -> tuple[Outcome, str]:
+    """Solve a model by LP-guided decomposition (module docstring).
+
+    Parameters
+    ----------
+    model
+        The full model.
+    time_limit
+        Seconds for the whole decomposition.
+    mip_gap
+        Relative gap to certify against the full model's bound.
+    threads
+        HiGHS threads.
+
+    Returns
+    -------
+    tuple of Outcome and str
+        The plan over the full model's columns with its certified bound (state ``"optimal"``
+        when the certified gap is within ``mip_gap``, ``"limit"`` otherwise), and notes on
+        the run. State ``"infeasible"`` means the full LP relaxation is infeasible; ``"none"``
+        that no plan was found (the caller falls back to the direct solve).
+    """
+    began = time.perf_counter()
+    deadline = began + time_limit
+    pairs = Pairs.of(model)
+    in_pool = np.zeros(len(pairs.col), dtype=bool)
+    if len(pairs.col) <= FULL_LP_PAIRS:  # the full LP is quick enough: no pricing needed
+        in_pool[:] = True
+    else:
+        in_pool[_first_pairs(model, pairs)] = True
+    lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
+    csr = _csr(model)
+    bound, rounds, center = -math.inf, 0, np.zeros(model.n_rows)
+    center_outside = ~in_pool
+    lp_value = math.inf
+    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - reported after the loop
+        out = run(lp, deadline - time.perf_counter(), is_mip=False, duals=True)
+        if out.state == "infeasible":
+            return Outcome("infeasible", out.words, None, math.nan, math.nan), "LP infeasible"
+        if out.row_dual is None:
+            break
+        lp_value = out.objective
+        pi = restricted.duals(out.row_dual)
+        value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
+        if value > bound:
+            bound, center, center_outside = value, pi, ~in_pool
+        # admit whole sites whose block (opening it with its outside pairs) pays, worst first
+        sites = np.flatnonzero(block < -PRICE_TOL)
+        sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
+        priced = ~in_pool & np.isin(pairs.site_col, sites) & (d[pairs.col] < -PRICE_TOL)
+        close = lp_value - bound <= BOUND_TOL * mip_gap * max(abs(lp_value), 1.0)
+        if not priced.any() or close or time.perf_counter() >= deadline:
+            break
+        new = np.flatnonzero(priced)
+        _add_pairs(lp, restricted, csr, pairs, new)
+        in_pool[new] = True
+    lp_seconds = time.perf_counter() - began
+    notes = (
+        f"decomposition: {rounds} LP rounds ({lp_seconds:.1f} s) priced in "
+        f"{int(in_pool.sum()):,} of {len(pairs.col):,} pairs; LP {lp_value:.6g}, full-model "
+        f"bound {bound:.6g}"
+    )
+    if not math.isfinite(bound):
+        return Outcome("none", "no valid bound", None, math.nan, math.nan), notes
+    # reduced costs of opening each site, from the duals of the best bound (reduced-cost fixing)
+    lagrange, _, block = lagrangian_bound(model, center, pairs, center_outside)
+    site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
+    chosen = site_cols[_lp_values(lp, restricted, site_cols) > 1e-6]
+    best: Outcome | None = None
+    for _ in range(MILP_ROUNDS):
+        if time.perf_counter() >= deadline:
+            break
+        others = site_cols[~np.isin(site_cols, chosen)]
+        limit = best.objective if best is not None else math.inf
+        # every site that could be open in a plan cheaper than the best so far is in
+        complete = not (block[others] <= limit - lagrange).any()
+        out = _site_milp(model, pairs, chosen, site_cols, mip_gap, threads, deadline)
+        if out.x is not None and (best is None or out.objective < best.objective):
+            best = out
+        if complete and out.state == "infeasible" and best is None:
+            return Outcome("infeasible", out.words, None, math.nan, math.nan), notes
+        if complete and math.isfinite(out.bound) and best is not None:
+            # then the MILP's own bound holds for the full model, up to the best plan's cost
+            bound = max(bound, min(out.bound, best.objective))
+        if best is None:  # no plan on these sites: widen by reduced cost of opening
+            extra = others[np.argsort(block[others], kind="stable")][: len(chosen) + 10]
+        else:
+            slack = best.objective - bound
+            if slack <= mip_gap * abs(best.objective) or complete:
+                break
+            # sites that could be in a better plan
+            extra = others[block[others] <= best.objective - lagrange]
+            if len(extra) > 3 * max(len(chosen), 10):
+                break
+        chosen = np.union1d(chosen, extra)
+    if best is None or best.x is None:
+        return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
+    closed = int((block[site_cols] > best.objective - lagrange).sum())
+    objective = best.objective
+    bound = min(bound, objective)
+    gap = (objective - bound) / max(abs(objective), 1e-9)
+    notes += (
+        f"; MILP on {len(chosen)} of {len(site_cols)} sites ({best.words}, "
+        f"{time.perf_counter() - began - lp_seconds:.1f} s); "
+        f"{closed} sites provably closed by reduced cost"
+    )
+    state = "optimal" if gap <= mip_gap else "limit"
+    words = "optimal" if state == "optimal" else f"{best.words}, certified gap above tolerance"
+    return Outcome(state, words, best.x, objective, bound), notes
+
+
+def _restricted_lp(
+    model: ArrayModel, pairs: Pairs, in_pool: np.ndarray, mip_gap: float, threads: int | None
+) -> tuple[highspy.Highs, _Restricted]:
+    cols, rows = pairs.keeping(model, in_pool)
+    sub = model.subset(cols, rows)
+    # artificial columns on rows that need positive activity keep the LP feasible
+    needy = np.flatnonzero(sub.row_lower > 0)
+    big = ARTIFICIAL_COST * max(float(np.abs(model.cost).max(initial=0.0)), 1.0)
+    sub.cost = np.r_[sub.cost, np.full(len(needy), big)]
+    sub.col_lower = np.r_[sub.col_lower, np.zeros(len(needy))]
+    sub.col_upper = np.r_[sub.col_upper, np.full(len(needy), np.inf)]
+    sub.integer = np.r_[sub.integer, np.zeros(len(needy), dtype=bool)]
+    sub.start = np.r_[sub.start, sub.start[-1] + np.arange(1, len(needy) + 1)]
+    sub.index = np.r_[sub.index, needy]
+    sub.value = np.r_[sub.value, np.ones(len(needy))]
+    lp = new_highs(mip_gap, threads)
+    lp.passModel(as_highs_lp(sub, relax=True))
+    col_pos = np.full(model.n_cols, -1, dtype=np.int64)
+    col_pos[cols] = np.arange(len(cols))
+    row_pos = np.full(model.n_rows, -1, dtype=np.int64)
+    row_pos[rows] = np.arange(len(rows))
+    return lp, _Restricted(model, col_pos, row_pos, sub.n_cols, sub.n_rows)
+
+
+def _add_pairs(
+    lp: highspy.Highs,
+    restricted: _Restricted,
+    csr: tuple[np.ndarray, np.ndarray, np.ndarray],
+    pairs: Pairs,
+    new: np.ndarray,
+) -> None:
+    """Add pairs' columns, then their ``pair_open`` rows, to the restricted LP."""
+    full = restricted.full
+    cols = pairs.col[new]
+    starts, index, value = _entries(full.start, full.index, full.value, cols, restricted.row_pos)
+    restricted.col_pos[cols] = restricted.n_cols + np.arange(len(cols))
+    restricted.n_cols += len(cols)
+    lp.addCols(
+        len(cols), full.cost[cols], full.col_lower[cols], full.col_upper[cols],
+        len(index), starts, index, value,
+    )  # fmt: skip
+    rows = pairs.row[new]
+    rows = rows[rows >= 0]
+    starts, index, value = _entries(*csr, rows, restricted.col_pos)
+    restricted.row_pos[rows] = restricted.n_rows + np.arange(len(rows))
+    restricted.n_rows += len(rows)
+    lp.addRows(
+        len(rows), full.row_lower[rows], full.row_upper[rows], len(index), starts, index, value
+    )
+
+
+def _entries(
+    start: np.ndarray, index: np.ndarray, value: np.ndarray, which: np.ndarray, pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries of some lines (columns or rows) of a compressed matrix, for HiGHS.
+
+    Entries are renumbered by ``pos``, those with ``pos < 0`` (not in the restricted model)
+    dropped; returns the lines' starts, the renumbered indices and the values.
+    """
+    lengths = start[which + 1] - start[which]
+    line = np.repeat(np.arange(len(which)), lengths)
+    offset = np.arange(len(line)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    flat = start[which][line] + offset
+    mapped = pos[index[flat]]
+    keep = mapped >= 0
+    counts = np.bincount(line[keep], minlength=len(which))
+    starts = (np.cumsum(counts) - counts).astype(np.int32)
+    return starts, mapped[keep].astype(np.int32), value[flat][keep].astype(float)
+
+
+def _lp_values(lp: highspy.Highs, restricted: _Restricted, cols: np.ndarray) -> np.ndarray:
+    x = np.asarray(lp.getSolution().col_value, dtype=float)
+    pos = restricted.col_pos[cols]
+    return np.where(pos >= 0, x[np.maximum(pos, 0)], 0.0)
+
+
+def _site_milp(
+    model: ArrayModel,
+    pairs: Pairs,
+    chosen: np.ndarray,
+    site_cols: np.ndarray,
+    mip_gap: float,
+    threads: int | None,
+    deadline: float,
+) -> Outcome:
+    """Solve the MILP with only ``chosen`` sites open-able, all their pairs; full-size plan."""
+    cols, rows = pairs.keeping(model, np.isin(pairs.site_col, chosen))
+    sub = model.subset(cols, rows)
+    closed = np.searchsorted(cols, np.setdiff1d(site_cols, chosen))
+    sub.col_upper[closed] = 0.0
+    highs = new_highs(mip_gap / 2, threads)
+    highs.passModel(as_highs_lp(sub))
+    out = run(highs, deadline - time.perf_counter(), is_mip=sub.is_mip)
+    if out.x is None:
+        return out
+    x = np.zeros(model.n_cols)
+    x[cols] = out.x
+    return Outcome(out.state, out.words, x, float(model.cost @ x), out.bound)

@@ -1,0 +1,419 @@
+"""Solve a built model and return a typed :class:`~siting.solve.status.Solution`.
+
+HiGHS reads the model from arrays (:mod:`siting.solve.highs`): a PuLP model is read into
+arrays first, a model from :func:`~siting.model.arrays.build_arrays` goes straight in. CBC
+solves the PuLP model (one is built if only arrays are given). Large instances are
+decomposed (:mod:`siting.solve.decompose`) under the ``"auto"`` strategy.
+
+An infeasible model raises :class:`~siting.errors.InfeasibleError` naming the demand or
+limit that cannot be met; a solver that fails or finds no plan raises
+:class:`~siting.errors.SolverError` naming the cause (time limit, numerics, bad numbers).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from siting import settings
+from siting.errors import InfeasibleError, SolverError
+from siting.feasibility import check_feasibility, one_class, stream_names
+from siting.instance import Instance
+from siting.model import OBJECTIVE_UNIT, RobustModel, SitingModel, build_model, objective_terms
+from siting.model.arrays import ArrayModel, build_arrays, from_pulp
+from siting.solve.cbc import run_cbc
+from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
+from siting.solve.highs import LARGEST, as_highs_lp, check_numbers, new_highs, run
+from siting.solve.status import (
+    STRATEGIES,
+    RobustSolution,
+    Solution,
+    Status,
+    relative_gap,
+    verdict,
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Validated solver options (see :func:`solve`)."""
+
+    solver: str
+    time_limit: float
+    mip_gap: float
+    threads: int | None
+    strategy: str
+
+
+def solver_options(
+    solver: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    strategy: str | None = None,
+) -> Options:
+    """Fill in defaults from :mod:`siting.settings` and check every option.
+
+    Raises
+    ------
+    SolverError
+        If an option is unknown or out of range.
+    """
+    solver = (solver or settings.solver).lower()
+    strategy = (strategy or "auto").lower()
+    time_limit = settings.time_limit if time_limit is None else float(time_limit)
+    mip_gap = settings.mip_gap if mip_gap is None else float(mip_gap)
+    threads = settings.threads if threads is None else threads
+    if solver not in settings.SOLVERS:
+        msg = f"unknown solver {solver!r}; expected one of {', '.join(settings.SOLVERS)}"
+        raise SolverError(msg)
+    if strategy not in STRATEGIES:
+        msg = f"unknown solve strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}"
+        raise SolverError(msg)
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        raise SolverError(f"time limit must be a positive number of seconds, got {time_limit}")
+    if not (0 <= mip_gap < 1):
+        raise SolverError(f"relative gap must be in [0, 1), got {mip_gap}")
+    if threads is not None and threads < 1:
+        raise SolverError(f"threads must be at least 1, got {threads}")
+    return Options(solver, time_limit, mip_gap, threads, strategy)
+
+
+@dataclass(frozen=True)
+class _Result:
+    """One solve of an array model: plan over its columns, bound, why it stopped."""
+
+    state: str
+    words: str
+    x: np.ndarray | None
+    bound: float
+    strategy: str
+    seconds: float
+
+
+def solve(
+    model: SitingModel | ArrayModel,
+    *,
+    solver: str | pulp.LpSolver | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    strategy: str | None = None,
+) -> Solution:
+    """Solve a built model.
+
+    Parameters
+    ----------
+    model
+        From :func:`~siting.model.build_model` (PuLP) or
+        :func:`~siting.model.arrays.build_arrays` (arrays; faster for HiGHS).
+    solver
+        ``"highs"`` or ``"cbc"`` (default ``settings.solver``), or a PuLP solver object such
+        as ``pulp.HiGHS(timeLimit=10)``, used as configured on the PuLP model (``time_limit``,
+        ``mip_gap``, ``threads`` and ``strategy`` then do not apply; the bound and gap are
+        unknown).
+    time_limit
+        Seconds; default ``settings.time_limit``.
+    mip_gap
+        Relative gap; default ``settings.mip_gap``.
+    threads
+        Solver threads; default ``settings.threads``.
+    strategy
+        ``"auto"`` (decompose with HiGHS from :data:`~siting.solve.decompose.DECOMPOSE_PAIRS`
+        pairs), ``"direct"`` or ``"decompose"`` (HiGHS only; CBC solves directly).
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    InfeasibleError
+        If no plan meets every demand and limit; the message says which cannot be met.
+    SolverError
+        If the solver failed, or hit its limit before finding any plan.
+    """
+    if isinstance(solver, pulp.LpSolver):
+        return _solve_with_object(model, solver)
+    opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
+    pulp_model = model if isinstance(model, SitingModel) else None
+    if opts.solver == "cbc" and pulp_model is None:
+        assert isinstance(model, ArrayModel)
+        inst = model.scenarios[0].instance
+        pulp_model = build_model(inst, elastic=model.elastic, forcing=model.forcing)
+    arrays = model if pulp_model is None else from_pulp(pulp_model.problem, [pulp_model])
+    assert isinstance(arrays, ArrayModel)
+    layout = arrays.scenarios[0]
+    result = _solve_arrays(arrays, opts, pulp_model.problem if pulp_model else None)
+    if result.state == "infeasible":
+        if arrays.elastic:
+            msg = f"{opts.solver} reported the elastic model infeasible: {result.words}"
+            raise SolverError(msg)
+        raise InfeasibleError(explain_infeasibility(layout.instance, solver=opts.solver))
+    x = _checked_plan(result, opts)
+    if pulp_model is not None:
+        _write_back(pulp_model.problem, x)
+    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        solver=opts.solver,
+        termination=words,
+        seconds=result.seconds,
+        open=x[layout.open] > 0.5,
+        build=np.clip(x[layout.build], 0, None),
+        train=np.clip(x[layout.train], 0, None),
+        serve=np.clip(x[layout.serve], 0, None),
+        strategy=result.strategy,
+    )
+
+
+def _solve_with_object(model: SitingModel | ArrayModel, solver: pulp.LpSolver) -> Solution:
+    """Solve the PuLP form of ``model`` with a PuLP solver object, as its caller configured it."""
+    if isinstance(model, ArrayModel):
+        inst = model.scenarios[0].instance
+        model = build_model(inst, elastic=model.elastic, forcing=model.forcing)
+    prob = model.problem
+    start = time.perf_counter()
+    prob.solve(solver)
+    seconds = time.perf_counter() - start
+    words = pulp.LpStatus[prob.status]
+    if prob.status == pulp.LpStatusInfeasible:
+        if model.elastic:
+            raise SolverError(f"{solver.name} reported the elastic model infeasible: {words}")
+        raise InfeasibleError(explain_infeasibility(model.instance))
+    if prob.sol_status == pulp.LpSolutionOptimal:
+        status = Status.OPTIMAL
+    elif prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        status = Status.FEASIBLE
+    else:
+        raise SolverError(f"{solver.name} found no feasible plan ({words})")
+
+    def values(variables: list[pulp.LpVariable]) -> np.ndarray:
+        return np.array([v.value() or 0.0 for v in variables], dtype=float)
+
+    objective = sum(c * (v.value() or 0.0) for v, c in objective_terms(model)) * OBJECTIVE_UNIT
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=math.nan,
+        gap=math.nan,
+        solver=solver.name,
+        termination=words,
+        seconds=seconds,
+        open=values(model.open) > 0.5,
+        build=np.clip(values(model.build), 0, None),
+        train=np.clip(values(model.train), 0, None),
+        serve=np.clip(values(model.serve), 0, None),
+    )
+
+
+def solve_robust(
+    model: RobustModel,
+    *,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    strategy: str | None = None,
+) -> RobustSolution:
+    """Solve a robust (two-stage) model; options as in :func:`solve`.
+
+    Raises
+    ------
+    InfeasibleError
+        If some scenario cannot be served by any plan, naming the scenario and the reason.
+    SolverError
+        If the solver failed or found no plan within its limits.
+    """
+    opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
+    arrays = from_pulp(model.problem, model.scenarios)
+    result = _solve_arrays(arrays, opts, model.problem)
+    if result.state == "infeasible":
+        reasons = []
+        for i, sub in enumerate(model.scenarios):
+            reasons += [f"scenario {i}: {r}" for r in check_feasibility(sub.instance)]
+        raise InfeasibleError(reasons or ["the scenarios together admit no plan"])
+    x = _checked_plan(result, opts)
+    _write_back(model.problem, x)
+    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
+    parts = [
+        _pulp_solution(sub, status, bound, objective, words, opts, result)
+        for sub in model.scenarios
+    ]
+    return RobustSolution(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        solver=opts.solver,
+        termination=words,
+        seconds=result.seconds,
+        scenarios=parts,
+        strategy=result.strategy,
+    )
+
+
+def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | None) -> _Result:
+    """Run the chosen strategy and solver; ``problem`` is the PuLP form, for CBC."""
+    bad = check_numbers(arrays)
+    if bad is not None:
+        msg = (
+            f"the model cannot be solved: its {bad}; every cost (million CNY/yr), capacity "
+            f"(MW) and staff figure must be finite and at most {LARGEST:g}; check the input "
+            "files and the scenario"
+        )
+        raise SolverError(msg)
+    start = time.perf_counter()
+    pairs = sum(lay.instance.n_pairs for lay in arrays.scenarios)
+    wants = opts.strategy == "decompose" or (opts.strategy == "auto" and pairs >= DECOMPOSE_PAIRS)
+    notes = ""
+    why_direct = decomposable(arrays) if wants else ""
+    if why_direct:
+        wants, notes = False, f"; not decomposed: {why_direct}"
+    if wants and opts.solver == "cbc":
+        notes = "; decomposition needs HiGHS's LP duals, so CBC solved the full model directly"
+    elif wants:
+        out, notes = solve_decomposed(
+            arrays, time_limit=opts.time_limit, mip_gap=opts.mip_gap, threads=opts.threads
+        )
+        if out.state in ("optimal", "limit", "infeasible"):
+            seconds = time.perf_counter() - start
+            words = f"{out.words}; {notes}"
+            return _Result(out.state, words, out.x, out.bound, "decompose", seconds)
+        notes = f"; {notes}; decomposition found no plan ({out.words}), so solved directly"
+    left = opts.time_limit - (time.perf_counter() - start)
+    if opts.solver == "cbc":
+        assert problem is not None
+        state, words, bound = run_cbc(problem, max(left, 1.0), opts.mip_gap, opts.threads)
+        x = None
+        if state in ("optimal", "limit"):
+            x = np.array([v.value() or 0.0 for v in problem.variables()], dtype=float)
+        if state == "optimal" and x is not None:  # CBC proved its gap: a sharper bound
+            value = float(arrays.cost @ x)
+            bound = np.nanmax([bound, value - opts.mip_gap * abs(value)])
+    else:
+        highs = new_highs(opts.mip_gap, opts.threads)
+        highs.passModel(as_highs_lp(arrays))
+        out = run(highs, max(left, 1.0), is_mip=arrays.is_mip)
+        state, words, bound, x = out.state, out.words, out.bound, out.x
+        if state == "limit" and x is None:
+            state = "none"
+    seconds = time.perf_counter() - start
+    return _Result(state, words + notes, x, bound, "direct", seconds)
+
+
+def _judge(
+    arrays: ArrayModel, x: np.ndarray, result: _Result, opts: Options
+) -> tuple[float, float, float, Status, str]:
+    """Objective and bound in CNY/yr (bound at most the objective), gap, status and words."""
+    objective = float(arrays.cost @ x) * OBJECTIVE_UNIT
+    bound = min(result.bound * OBJECTIVE_UNIT, objective)
+    gap = relative_gap(objective, bound)
+    status, words = verdict(result.state == "optimal", gap, opts.mip_gap, result.words)
+    return objective, bound, gap, status, words
+
+
+def _checked_plan(result: _Result, opts: Options) -> np.ndarray:
+    """Return the plan of a solve that found one; else raise the reason as a SolverError."""
+    if result.x is not None and result.state in ("optimal", "limit"):
+        return result.x
+    if result.state == "error":
+        raise SolverError(f"{opts.solver} failed: {result.words}")
+    if result.words.startswith("time limit"):
+        msg = (
+            f"{opts.solver} found no feasible plan within the time limit "
+            f"({opts.time_limit:g} s); raise the time limit"
+        )
+        raise SolverError(msg)
+    raise SolverError(f"{opts.solver} found no feasible plan ({result.words})")
+
+
+def _write_back(problem: pulp.LpProblem, x: np.ndarray) -> None:
+    """Put a plan's values into the PuLP variables (in :meth:`~pulp.LpProblem.variables` order)."""
+    for var, value in zip(problem.variables(), x.tolist(), strict=True):
+        var.varValue = value
+
+
+def _pulp_solution(
+    sub: SitingModel,
+    status: Status,
+    bound: float,
+    whole_objective: float,
+    words: str,
+    opts: Options,
+    result: _Result,
+) -> Solution:
+    """One scenario's part of a robust plan, read from its PuLP variables."""
+
+    def values(variables: list[pulp.LpVariable]) -> np.ndarray:
+        return np.array([v.value() or 0.0 for v in variables], dtype=float)
+
+    objective = sum(c * (v.value() or 0.0) for v, c in objective_terms(sub)) * OBJECTIVE_UNIT
+    whole = abs(whole_objective - objective) <= 1e-6 * max(abs(objective), 1.0)
+    own = bound if whole else math.nan
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=own,
+        gap=relative_gap(objective, own),
+        solver=opts.solver,
+        termination=words,
+        seconds=result.seconds,
+        open=values(sub.open) > 0.5,
+        build=np.clip(values(sub.build), 0, None),
+        train=np.clip(values(sub.train), 0, None),
+        serve=np.clip(values(sub.serve), 0, None),
+        strategy=result.strategy,
+    )
+
+
+def explain_infeasibility(instance: Instance, *, solver: str | None = None) -> list[str]:
+    """Say which demand or limit makes an instance infeasible.
+
+    Runs the cheap necessary checks of :mod:`siting.feasibility`; then solves the elastic model
+    (demand may go unmet at a penalty) and reports the demand left unmet.
+
+    Parameters
+    ----------
+    instance
+        The infeasible instance.
+    solver
+        Solver for the elastic model.
+
+    Returns
+    -------
+    list of str
+        One sentence per unmet demand or violated limit.
+    """
+    reasons = check_feasibility(instance)
+    elastic = build_arrays(instance, elastic=True)
+    opts = solver_options(solver, strategy="direct")
+    problem = None
+    if opts.solver == "cbc":
+        pm = build_model(instance, elastic=True)
+        elastic, problem = from_pulp(pm.problem, [pm]), pm.problem
+    try:
+        result = _solve_arrays(elastic, opts, problem)
+        x = _checked_plan(result, opts)
+    except SolverError as exc:
+        return [*reasons, f"the elastic re-solve failed: {exc}"]
+    hubs = stream_names(instance)
+    if one_class(instance):
+        hubs = [f"{n} inference" for n in hubs]
+    names = [*hubs, "national training"]
+    demand = [*instance.stream_demand_mw.tolist(), instance.training_mw]
+    unmet = x[elastic.scenarios[0].shortfall]
+    for name, short, total in zip(names, unmet.tolist(), demand, strict=True):
+        if short > 1e-6:
+            reasons.append(
+                f"{name}: {short:.1f} of {total:.1f} MW cannot be met under the latency, grid, "
+                "staff and cluster-size limits together"
+            )
+    return reasons or ["the solver proved the model infeasible, but no single demand is to blame"]

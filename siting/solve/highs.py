@@ -1,0 +1,193 @@
+"""Run HiGHS on an :class:`~siting.model.arrays.ArrayModel`, passed as arrays.
+
+Reads back why it stopped, the plan, the bound and (for LPs) the duals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from siting.model.arrays import ArrayModel
+
+#: Magnitude above which an objective, matrix or bound figure is taken as a data error.
+LARGEST = 1e12
+
+_LIMITS = {
+    "kTimeLimit": "time limit",
+    "kIterationLimit": "iteration limit",
+    "kSolutionLimit": "solution limit",
+    "kMemoryLimit": "memory limit",
+    "kInterrupt": "interrupted",
+    "kHighsInterrupt": "interrupted",
+    "kObjectiveBound": "objective bound",
+    "kObjectiveTarget": "objective target",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one HiGHS run returned.
+
+    Attributes
+    ----------
+    state
+        ``"optimal"``, ``"limit"`` (stopped at a limit), ``"infeasible"`` or ``"error"``.
+    words
+        HiGHS's status in words, with the cause of a failure.
+    x
+        Column values, or ``None`` if there is no feasible plan.
+    objective
+        ``c·x`` in objective units (``nan`` without a plan).
+    bound
+        Dual bound in objective units (``nan`` if none).
+    row_dual, col_dual
+        LP duals (HiGHS signs: ``col_dual = c - Aᵀ row_dual``), or ``None``.
+    """
+
+    state: str
+    words: str
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
+
+
+@contextlib.contextmanager
+def silenced_stdout() -> Iterator[None]:
+    """Send what native code writes to file descriptor 1 to the null device."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs(mip_gap: float, threads: int | None) -> highspy.Highs:
+    """Make a quiet HiGHS instance with the relative MIP gap and thread count set."""
+    with silenced_stdout():  # HiGHS prints a banner from C++ before options apply
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("mip_rel_gap", float(mip_gap))
+    if threads:
+        highs.setOptionValue("threads", int(threads))
+    return highs
+
+
+def as_highs_lp(model: ArrayModel, *, relax: bool = False) -> highspy.HighsLp:
+    """Copy the model into a ``HighsLp`` (column-wise); ``relax`` drops integrality."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_cols
+    lp.num_row_ = model.n_rows
+    lp.col_cost_ = model.cost
+    lp.col_lower_ = model.col_lower
+    lp.col_upper_ = model.col_upper
+    lp.row_lower_ = model.row_lower
+    lp.row_upper_ = model.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = model.start
+    lp.a_matrix_.index_ = model.index
+    lp.a_matrix_.value_ = model.value
+    if model.is_mip and not relax:
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(i)] for i in model.integer]
+    return lp
+
+
+def check_numbers(model: ArrayModel) -> str | None:
+    """Say which figure of the model is not finite or absurdly large, or ``None``.
+
+    Infinite bounds on rows and columns are allowed where they mean "no limit"; every cost
+    and matrix entry, and every finite bound, must be finite and at most :data:`LARGEST`.
+    """
+    checks = (
+        ("objective coefficient", "cols", model.cost, ()),
+        ("lower bound", "cols", model.col_lower, (-np.inf,)),
+        ("upper bound", "cols", model.col_upper, (np.inf,)),
+        ("lower bound", "rows", model.row_lower, (-np.inf,)),
+        ("upper bound", "rows", model.row_upper, (np.inf,)),
+    )
+    for what, axis, values, allowed in checks:
+        bad = ~np.isfinite(values) | (np.abs(values) > LARGEST)
+        for ok in allowed:
+            bad &= values != ok
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            return f"{what} of '{model.names(axis)[j]}' is {values[j]:g}"
+    bad = ~np.isfinite(model.value) | (np.abs(model.value) > LARGEST)
+    if bad.any():
+        e = int(np.flatnonzero(bad)[0])
+        col = int(np.searchsorted(model.start, e, side="right") - 1)
+        row = model.names("rows")[model.index[e]]
+        return f"coefficient of '{model.names('cols')[col]}' in '{row}' is {model.value[e]:g}"
+    return None
+
+
+def run(highs: highspy.Highs, time_limit: float, *, is_mip: bool, duals: bool = False) -> Outcome:
+    """Run HiGHS on the model it holds and read the outcome.
+
+    Parameters
+    ----------
+    highs
+        A HiGHS instance holding a model.
+    time_limit
+        Seconds for this run.
+    is_mip
+        Whether the model holds integer columns (the bound is then the MIP dual bound).
+    duals
+        Read the LP duals too.
+
+    Returns
+    -------
+    Outcome
+    """
+    # HiGHS's time limit counts all runs of one instance: add the time already spent
+    highs.setOptionValue("time_limit", highs.getRunTime() + max(float(time_limit), 0.0))
+    highs.run()
+    status = highs.getModelStatus()
+    name = status.name
+    words = highs.modelStatusToString(status)
+    info = highs.getInfo()
+    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    bound = info.mip_dual_bound if is_mip else info.objective_function_value
+    bound = bound if math.isfinite(bound) else math.nan
+    if name in ("kOptimal", "kModelEmpty"):
+        state = "optimal"
+    elif name in ("kInfeasible", "kUnboundedOrInfeasible"):
+        state = "infeasible"
+    elif name in _LIMITS:
+        state, words = "limit", _LIMITS[name]
+    else:
+        state = "error"
+        cause = "unbounded" if name == "kUnbounded" else "numerical trouble or a solver error"
+        words = f"{words}: {cause}"
+    if state in ("infeasible", "error") or not has_plan:
+        return Outcome(state, words, None, math.nan, bound if state == "limit" else math.nan)
+    solution = highs.getSolution()
+    x = np.asarray(solution.col_value, dtype=float)
+    objective = info.objective_function_value
+    if state == "optimal" and not is_mip:
+        bound = objective
+    if not duals:
+        return Outcome(state, words, x, objective, bound)
+    return Outcome(
+        state,
+        words,
+        x,
+        objective,
+        bound,
+        np.asarray(solution.row_dual, dtype=float),
+        np.asarray(solution.col_dual, dtype=float),
+    )

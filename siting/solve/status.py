@@ -1,0 +1,136 @@
+"""What a solve proved: the typed solutions and the honest status and gap.
+
+A plan is called :attr:`Status.OPTIMAL` only when its gap to a valid lower bound is within the
+relative gap the user asked for; a plan stopped earlier (time limit, iteration limit, or a gap
+above the tolerance) is :attr:`Status.FEASIBLE` and its termination says where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+#: Strategies of :func:`~siting.solve.solve`: choose by size, one solver run, or decomposition.
+STRATEGIES = ("auto", "direct", "decompose")
+
+#: Slack on the gap test for floating-point noise in the solver's objective and bound.
+GAP_SLACK = 1e-9
+
+
+class Status(StrEnum):
+    """What the solver proved about the plan it returns."""
+
+    OPTIMAL = "optimal"
+    """Optimal within the requested relative gap."""
+    FEASIBLE = "feasible"
+    """A feasible plan whose gap exceeds the requested one (stopped at a limit); see the gap."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved plan, as arrays indexed like the instance's.
+
+    Attributes
+    ----------
+    status
+        What the solver proved.
+    objective
+        Total cost of the plan, CNY/yr.
+    bound
+        Best lower bound on any plan's cost, CNY/yr, valid for the full model (``nan`` if the
+        solver gave none).
+    gap
+        Relative gap ``(objective - bound) / |objective|`` (``nan`` if unknown).
+    solver
+        ``"highs"`` or ``"cbc"``.
+    termination
+        Why it stopped, in words: the solver's status, and the strategy's notes.
+    seconds
+        Wall time of the solve, s.
+    open
+        Site is open, shape (S,).
+    build
+        New IT MW built, shape (S,).
+    train
+        Training MW hosted, shape (S,).
+    serve
+        Inference MW per admissible pair, shape (K,).
+    strategy
+        ``"direct"`` (one solver run) or ``"decompose"`` (:mod:`siting.solve.decompose`).
+    """
+
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    termination: str
+    seconds: float
+    open: np.ndarray
+    build: np.ndarray
+    train: np.ndarray
+    serve: np.ndarray
+    strategy: str = "direct"
+
+
+@dataclass(frozen=True)
+class RobustSolution:
+    """A solved robust plan: one build decision, one :class:`Solution` per scenario.
+
+    Attributes
+    ----------
+    status, bound, gap, solver, termination, seconds, strategy
+        As in :class:`Solution`, for the whole model.
+    objective
+        Expected cost (CNY/yr), or the worst-case regret (CNY/yr) when minimising regret.
+    scenarios
+        Each scenario's use of the shared plan; their ``open`` and ``build`` are equal.
+    """
+
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    termination: str
+    seconds: float
+    scenarios: list[Solution]
+    strategy: str = "direct"
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``(objective - bound) / |objective|``, ``nan`` if the bound is unknown."""
+    if math.isnan(bound):
+        return math.nan
+    return max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+
+
+def verdict(proved_optimal: bool, gap: float, mip_gap: float, words: str) -> tuple[Status, str]:
+    """Status and termination words of a plan, honest about its gap.
+
+    Parameters
+    ----------
+    proved_optimal
+        The solver (or strategy) says it reached its gap tolerance.
+    gap
+        The plan's gap to a valid bound (``nan`` if unknown).
+    mip_gap
+        The tolerance the user asked for.
+    words
+        The solver's own words for why it stopped.
+
+    Returns
+    -------
+    tuple of Status and str
+        :attr:`Status.OPTIMAL` if the gap is known and within ``mip_gap``, or unknown and the
+        solver proved optimality; else :attr:`Status.FEASIBLE` with
+        ``"feasible, stopped at gap X (words)"``.
+    """
+    within = proved_optimal if math.isnan(gap) else gap <= mip_gap + GAP_SLACK
+    if within:
+        return Status.OPTIMAL, words
+    shown = "unknown" if math.isnan(gap) else f"{gap:.3%}"
+    return Status.FEASIBLE, f"feasible, stopped at gap {shown} ({words})"

@@ -1,0 +1,128 @@
+"""The decomposition's bound is valid for the full model, and its plans match the direct solve."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from siting.model import Forcing, build_arrays, build_model, build_robust_model
+from siting.solve import Status, decompose, solve, solve_robust
+from siting.solve.decompose import Pairs, lagrangian_bound
+
+from .conftest import brute_force, make_instance
+
+RANDOM = [
+    dict(seed=seed, n_sites=5, n_hubs=4, **extra)
+    for seed, extra in [
+        (40, {}),
+        (41, {}),
+        (48, dict(min_cluster_mw=70.0)),
+        (56, dict(min_cluster_mw=70.0)),
+        (43, dict(staff_scale=0.6, max_site_share=0.6)),
+        (42, dict(pair_density=0.4)),
+        (44, dict(rent=(7e6, 9e6))),
+        (45, dict(rent=(6e6, 8e6), min_cluster_mw=70.0)),
+        (41, dict(training_mw=0.0)),
+        (44, dict(staff_scale=0.5)),
+    ]
+]
+
+
+def _at_most(value: float, limit: float) -> bool:
+    return value <= limit + 1e-9 * abs(limit) + 1e-3
+
+
+@pytest.fixture
+def priced(monkeypatch):
+    """Price pairs in even on tiny instances (one pair per hub in the first LP)."""
+    monkeypatch.setattr(decompose, "FULL_LP_PAIRS", 0)
+    monkeypatch.setattr(decompose, "START_PER_HUB", 1)
+
+
+def _feasible(kwargs: dict) -> tuple:
+    inst = make_instance(**kwargs)
+    best = brute_force(inst)
+    if math.isinf(best):
+        pytest.skip("infeasible instance")
+    return inst, best
+
+
+@pytest.mark.parametrize("kwargs", RANDOM)
+def test_lagrangian_bound_never_exceeds_the_optimum(kwargs: dict) -> None:
+    """Any duals, any set of pairs left out: the bound is at most the true optimum."""
+    inst, best = _feasible(kwargs)
+    model = build_arrays(inst)
+    pairs = Pairs.of(model)
+    rng = np.random.default_rng(kwargs["seed"])
+    for _ in range(200):
+        scale = rng.choice([1.0, 10.0, 100.0])
+        dual = rng.normal(0.0, scale, model.n_rows)
+        outside = rng.random(len(pairs.col)) < 0.5
+        value, _, _ = lagrangian_bound(model, dual, pairs, outside)
+        assert _at_most(value * 1e6, best)
+
+
+@pytest.mark.parametrize("kwargs", RANDOM)
+def test_certified_bound_never_exceeds_the_optimum(kwargs: dict, priced) -> None:
+    """At a loose gap the decomposition stops early; its bound still holds for the full model."""
+    inst, best = _feasible(kwargs)
+    for gap in (0.2, 0.02, 1e-9):
+        sol = solve(build_arrays(inst), strategy="decompose", mip_gap=gap)
+        assert _at_most(sol.bound, best)
+        assert _at_most(best, sol.objective)
+        assert sol.gap == pytest.approx((sol.objective - sol.bound) / max(abs(sol.objective), 1e-9))
+        if sol.status is Status.OPTIMAL:
+            assert sol.gap <= gap + 1e-9
+
+
+def test_decomposition_with_forcing_and_elastic_demand(priced) -> None:
+    inst = make_instance(46, n_sites=5, n_hubs=4)
+    forcing = [Forcing(0, "training", 40.0), Forcing(3, "inference", 5.0)]
+    for elastic in (False, True):
+        direct = solve(build_model(inst, elastic=elastic, forcing=forcing), mip_gap=1e-9)
+        model = build_arrays(inst, elastic=elastic, forcing=forcing)
+        split = solve(model, strategy="decompose", mip_gap=1e-9)
+        assert split.objective == pytest.approx(direct.objective, rel=1e-6)
+        assert split.train[0] >= 40.0 - 1e-6
+
+
+@pytest.mark.parametrize("regret", [False, True])
+def test_robust_model_decomposes(regret: bool, priced) -> None:
+    """Expected cost and worst-case regret: the shared plan by decomposition is optimal too."""
+    base = make_instance(40, n_sites=5, n_hubs=4)
+    other = dataclasses.replace(base, demand_mw=base.demand_mw * 1.1)
+    instances = [base, other]
+    optimal = None
+    if regret:
+        optimal = [solve(build_model(i), mip_gap=1e-9).objective for i in instances]
+    direct = solve_robust(
+        build_robust_model(instances, [0.5, 0.5], optimal_costs=optimal),
+        mip_gap=1e-9,
+        strategy="direct",
+    )
+    split = solve_robust(
+        build_robust_model(instances, [0.5, 0.5], optimal_costs=optimal),
+        mip_gap=1e-9,
+        strategy="decompose",
+    )
+    assert split.strategy == "decompose"
+    assert split.status is Status.OPTIMAL
+    assert split.objective == pytest.approx(direct.objective, rel=1e-6, abs=1e-3)
+    assert split.bound <= direct.objective + 1e-3
+
+
+def test_cbc_falls_back_to_the_direct_solve_and_says_so() -> None:
+    inst = make_instance(46, n_sites=5, n_hubs=4)
+    sol = solve(build_model(inst), solver="cbc", strategy="decompose", mip_gap=1e-9)
+    assert sol.strategy == "direct"
+    assert "CBC solved the full model directly" in sol.termination
+
+
+def test_notes_say_how_the_bound_was_found(priced) -> None:
+    inst, _ = _feasible(dict(seed=40, n_sites=5, n_hubs=4))
+    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    assert "decomposition:" in sol.termination
+    assert "full-model bound" in sol.termination
