@@ -259,7 +259,8 @@ def solve_decomposed(
         value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
         if value > bound:
             bound, center, center_outside = value, pi, ~in_pool
-        # admit whole sites whose block (opening it with its outside pairs) pays, worst first
+        # admit the sites whose block (opening it with its outside pairs) pays, worst first,
+        # with their negatively priced pairs
         sites = np.flatnonzero(block < -PRICE_TOL)
         sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
         priced = ~in_pool & np.isin(pairs.site_col, sites) & (d[pairs.col] < -PRICE_TOL)
