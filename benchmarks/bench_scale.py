@@ -7,7 +7,7 @@ docs/model.md, "Solve strategy"). Wall and CPU seconds of the solve are both pri
 machine is shared, so read wall times with the load average printed beside them.
 
 Targets on a 2-core machine: prefecture optimal (0.01 %) in <= 2 s solve; shipped county
-<= 0.1 % in <= 15 s solve; all counties as sites (``county-all``, ~1.1 M pairs) <= 0.1 % in
+<= 0.1 % in <= 15 s solve; all counties as sites (``county-all``, ~0.4 M pairs) <= 0.1 % in
 <= 3 min with peak memory <= 2 GB.
 """
 
