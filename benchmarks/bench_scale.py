@@ -58,10 +58,14 @@ def main() -> None:
             continue
         out = subprocess.run(
             [sys.executable, "-c", CHILD, name, strategy, str(gap), str(limit)],
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+        if out.returncode != 0:
+            last = (out.stderr.strip().splitlines() or ["no message"])[-1]
+            print(f"{name:<11} {strategy}: failed: {last}")
+            continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"{name:<11} {r['sites']:>5} sites x {r['hubs']:>5} hubs, {r['pairs']:>9,} pairs, "

@@ -55,6 +55,8 @@ PRICE_TOL = 1e-7
 BOUND_TOL = 0.1
 #: Sites admitted (with all their pairs) per pricing round at most.
 SITES_PER_ROUND = 150
+#: Share of the time limit pricing may use; the rest is kept for the MILP.
+LP_SHARE = 0.7
 #: MILP solves on growing site sets at most.
 MILP_ROUNDS = 4
 #: Column-generation rounds at most.
@@ -237,6 +239,7 @@ def solve_decomposed(
     """
     began = time.perf_counter()
     deadline = began + time_limit
+    lp_deadline = began + LP_SHARE * time_limit  # the rest is kept for the MILP
     pairs = Pairs.of(model)
     in_pool = np.zeros(len(pairs.col), dtype=bool)
     if len(pairs.col) <= FULL_LP_PAIRS:  # the full LP is quick enough: no pricing needed
@@ -265,7 +268,7 @@ def solve_decomposed(
         sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
         priced = ~in_pool & np.isin(pairs.site_col, sites) & (d[pairs.col] < -PRICE_TOL)
         close = lp_value - bound <= BOUND_TOL * mip_gap * max(abs(lp_value), 1.0)
-        if not priced.any() or close or time.perf_counter() >= deadline:
+        if not priced.any() or close or time.perf_counter() >= lp_deadline:
             break
         new = np.flatnonzero(priced)
         _add_pairs(lp, restricted, csr, pairs, new)
