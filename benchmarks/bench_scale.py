@@ -23,9 +23,9 @@ import sys
 CASES = (
     ("default", "auto", 1e-4, 60.0),
     ("prefecture", "direct", 1e-4, 120.0),
-    ("prefecture", "decompose", 1e-4, 120.0),
-    ("county", "decompose", 1e-3, 300.0),
-    ("county-all", "decompose", 1e-3, 180.0),
+    ("prefecture", "auto", 1e-4, 120.0),
+    ("county", "auto", 1e-3, 300.0),
+    ("county-all", "auto", 1e-3, 180.0),
 )
 
 CHILD = """

@@ -42,7 +42,7 @@ from siting.solve.highs import Outcome, as_highs_lp, new_highs, run
 
 #: Instances with at least this many pairs (summed over scenarios) are decomposed under the
 #: ``"auto"`` strategy.
-DECOMPOSE_PAIRS = 40_000
+DECOMPOSE_PAIRS = 5_000
 #: Up to this many pairs the LP relaxation is solved over all of them (one round).
 FULL_LP_PAIRS = 250_000
 #: Cheapest pairs per hub in the first restricted LP.
