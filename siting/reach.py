@@ -85,13 +85,20 @@ def reach_polygons(
     )
     shapes = shapely.simplify(np.asarray(out.geometry.values), SIMPLIFY_M)
     if clip is not None:
-        outline = shapely.union_all(np.asarray(clip.to_crs(ALBERS_CHINA).geometry.values))
+        outline = _outline(np.asarray(clip.to_crs(ALBERS_CHINA).geometry.values))
         outline = shapely.make_valid(shapely.simplify(outline, SIMPLIFY_M))
         shapely.prepare(outline)
         cut = ~shapely.contains_properly(outline, shapes)  # only shapes that cross it
         shapes[cut] = shapely.intersection(shapes[cut], outline)
     out["geometry"] = shapes
     return out.to_crs(CRS)
+
+
+def _outline(polygons: np.ndarray) -> shapely.Geometry:
+    """Union of polygons; the fast coverage union when they tile without overlaps (provinces)."""
+    if shapely.coverage_is_valid(polygons):
+        return shapely.coverage_union_all(polygons)
+    return shapely.union_all(polygons)
 
 
 def _backbone_reach(
