@@ -40,17 +40,23 @@ from siting.solve.status import (
 
 @dataclass(frozen=True)
 class Options:
-    """Validated solver options (see :func:`solve`)."""
+    """Validated solver options (see :func:`solve`); ``custom`` is a PuLP solver object."""
 
     solver: str
     time_limit: float
     mip_gap: float
     threads: int | None
     strategy: str
+    custom: pulp.LpSolver | None = None
+
+    @property
+    def needs_pulp(self) -> bool:
+        """Whether the solver reads the PuLP model (CBC, or a PuLP solver object)."""
+        return self.solver == "cbc" or self.custom is not None
 
 
 def solver_options(
-    solver: str | None = None,
+    solver: str | pulp.LpSolver | None = None,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
@@ -58,11 +64,19 @@ def solver_options(
 ) -> Options:
     """Fill in defaults from :mod:`siting.settings` and check every option.
 
+    A PuLP solver object (e.g. ``pulp.HiGHS(timeLimit=10)``) is used as configured: the time
+    limit, gap and threads then do not apply, the model is solved directly and the bound and
+    gap are unknown.
+
     Raises
     ------
     SolverError
         If an option is unknown or out of range.
     """
+    if isinstance(solver, pulp.LpSolver):
+        name = solver.name.lower()
+        gap = settings.mip_gap if mip_gap is None else float(mip_gap)
+        return Options(name, settings.time_limit, gap, threads, "direct", custom=solver)
     solver = (solver or settings.solver).lower()
     strategy = (strategy or "auto").lower()
     time_limit = settings.time_limit if time_limit is None else float(time_limit)
@@ -113,9 +127,8 @@ def solve(
         :func:`~siting.model.arrays.build_arrays` (arrays; faster for HiGHS).
     solver
         ``"highs"`` or ``"cbc"`` (default ``settings.solver``), or a PuLP solver object such
-        as ``pulp.HiGHS(timeLimit=10)``, used as configured on the PuLP model (``time_limit``,
-        ``mip_gap``, ``threads`` and ``strategy`` then do not apply; the bound and gap are
-        unknown).
+        as ``pulp.HiGHS(timeLimit=10)``, used as configured (``time_limit``, ``mip_gap``,
+        ``threads`` and ``strategy`` then do not apply; the bound and gap are unknown).
     time_limit
         Seconds; default ``settings.time_limit``.
     mip_gap
@@ -137,11 +150,9 @@ def solve(
     SolverError
         If the solver failed, or hit its limit before finding any plan.
     """
-    if isinstance(solver, pulp.LpSolver):
-        return _solve_with_object(model, solver)
     opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
     pulp_model = model if isinstance(model, SitingModel) else None
-    if opts.solver == "cbc" and pulp_model is None:
+    if opts.needs_pulp and pulp_model is None:
         assert isinstance(model, ArrayModel)
         inst = model.scenarios[0].instance
         pulp_model = build_model(inst, elastic=model.elastic, forcing=model.forcing)
@@ -153,7 +164,8 @@ def solve(
         if arrays.elastic:
             msg = f"{opts.solver} reported the elastic model infeasible: {result.words}"
             raise SolverError(msg)
-        raise InfeasibleError(explain_infeasibility(layout.instance, solver=opts.solver))
+        solver_used = opts.custom or opts.solver
+        raise InfeasibleError(explain_infeasibility(layout.instance, solver=solver_used))
     x = _checked_plan(result, opts)
     if pulp_model is not None:
         _write_back(pulp_model.problem, x)
@@ -174,50 +186,10 @@ def solve(
     )
 
 
-def _solve_with_object(model: SitingModel | ArrayModel, solver: pulp.LpSolver) -> Solution:
-    """Solve the PuLP form of ``model`` with a PuLP solver object, as its caller configured it."""
-    if isinstance(model, ArrayModel):
-        inst = model.scenarios[0].instance
-        model = build_model(inst, elastic=model.elastic, forcing=model.forcing)
-    prob = model.problem
-    start = time.perf_counter()
-    prob.solve(solver)
-    seconds = time.perf_counter() - start
-    words = pulp.LpStatus[prob.status]
-    if prob.status == pulp.LpStatusInfeasible:
-        if model.elastic:
-            raise SolverError(f"{solver.name} reported the elastic model infeasible: {words}")
-        raise InfeasibleError(explain_infeasibility(model.instance))
-    if prob.sol_status == pulp.LpSolutionOptimal:
-        status = Status.OPTIMAL
-    elif prob.sol_status == pulp.LpSolutionIntegerFeasible:
-        status = Status.FEASIBLE
-    else:
-        raise SolverError(f"{solver.name} found no feasible plan ({words})")
-
-    def values(variables: list[pulp.LpVariable]) -> np.ndarray:
-        return np.array([v.value() or 0.0 for v in variables], dtype=float)
-
-    objective = sum(c * (v.value() or 0.0) for v, c in objective_terms(model)) * OBJECTIVE_UNIT
-    return Solution(
-        status=status,
-        objective=objective,
-        bound=math.nan,
-        gap=math.nan,
-        solver=solver.name,
-        termination=words,
-        seconds=seconds,
-        open=values(model.open) > 0.5,
-        build=np.clip(values(model.build), 0, None),
-        train=np.clip(values(model.train), 0, None),
-        serve=np.clip(values(model.serve), 0, None),
-    )
-
-
 def solve_robust(
     model: RobustModel,
     *,
-    solver: str | None = None,
+    solver: str | pulp.LpSolver | None = None,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
@@ -289,7 +261,13 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
             return _Result(out.state, words, out.x, out.bound, "decompose", seconds)
         notes = f"; {notes}; decomposition found no plan ({out.words}), so solved directly"
     left = opts.time_limit - (time.perf_counter() - start)
-    if opts.solver == "cbc":
+    if opts.custom is not None:
+        assert problem is not None
+        state, words, bound = _run_custom(problem, opts.custom)
+        x = None
+        if state in ("optimal", "limit"):
+            x = np.array([v.value() or 0.0 for v in problem.variables()], dtype=float)
+    elif opts.solver == "cbc":
         assert problem is not None
         state, words, bound = run_cbc(problem, max(left, 1.0), opts.mip_gap, opts.threads)
         x = None
@@ -307,6 +285,19 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
             state = "none"
     seconds = time.perf_counter() - start
     return _Result(state, words + notes, x, bound, "direct", seconds)
+
+
+def _run_custom(problem: pulp.LpProblem, solver: pulp.LpSolver) -> tuple[str, str, float]:
+    """Solve with a PuLP solver object as configured by the caller (its own limits apply)."""
+    problem.solve(solver)
+    words = pulp.LpStatus[problem.status]
+    if problem.status == pulp.LpStatusInfeasible:
+        return "infeasible", words, math.nan
+    if problem.sol_status == pulp.LpSolutionOptimal:
+        return "optimal", words, math.nan
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        return "limit", words, math.nan
+    return "none", words, math.nan
 
 
 def _judge(
@@ -374,7 +365,9 @@ def _pulp_solution(
     )
 
 
-def explain_infeasibility(instance: Instance, *, solver: str | None = None) -> list[str]:
+def explain_infeasibility(
+    instance: Instance, *, solver: str | pulp.LpSolver | None = None
+) -> list[str]:
     """Say which demand or limit makes an instance infeasible.
 
     Runs the cheap necessary checks of :mod:`siting.feasibility`; then solves the elastic model
@@ -396,7 +389,7 @@ def explain_infeasibility(instance: Instance, *, solver: str | None = None) -> l
     elastic = build_arrays(instance, elastic=True)
     opts = solver_options(solver, strategy="direct")
     problem = None
-    if opts.solver == "cbc":
+    if opts.needs_pulp:
         pm = build_model(instance, elastic=True)
         elastic, problem = from_pulp(pm.problem, [pm]), pm.problem
     try:
