@@ -8,6 +8,7 @@ file, the table, the key and what was expected.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import tomllib
@@ -15,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from siting import settings
 from siting._validate import read_text
@@ -448,6 +458,83 @@ class DataFiles(_Section):
 OPTIONAL_SECTIONS = ("classes", "redundancy", "policy")
 
 
+#: Accelerator classes of ``data/accelerators.csv`` (``siting.vintages`` reads the table).
+ACCELERATOR_CLASSES = ("imported_high_end", "export_compliant", "domestic")
+#: Years that ``data/demand_years.csv`` covers, first and last.
+DEMAND_YEARS = (2023, 2030)
+
+
+class Horizon(_Section):
+    """``[horizon]``: a multi-period plan over consecutive years (``docs/model.md``)."""
+
+    years: list[int] = Field(
+        min_length=1,
+        description="Planning years, consecutive and increasing, within 2023-2030.",
+    )
+    discount_rate: float | None = Field(
+        None, gt=0, lt=1, description="Yearly discount rate of the present value; default costs'."
+    )
+    foresight: Literal["perfect", "myopic"] = Field(
+        "perfect", description="One model over the horizon, or year by year with its forecast."
+    )
+    lead_time_years: int = Field(
+        1, ge=0, description="Years from an order to service; shorter than the horizon."
+    )
+    standby_cny_per_mw_year: float = Field(
+        0.0, ge=0, description="Cost of an installed MW left idle at an open site, CNY/(MW·yr)."
+    )
+    new_classes: list[str] = Field(
+        default_factory=lambda: list(ACCELERATOR_CLASSES),
+        min_length=1,
+        description="Accelerator classes that new capacity may be built in.",
+    )
+    class_rent_cny_per_mw_year: dict[str, float] = Field(
+        default_factory=dict,
+        description="Rent per installed MW by class where rents.csv has none (margin only).",
+    )
+    existing: Literal["vintages", "flat"] = Field(
+        "vintages",
+        description="Existing MW from capacity_vintages.csv, or existing_mw in service throughout.",
+    )
+    announced: bool = Field(False, description="Count announced (2026+) capacity as committed.")
+    unmet_penalty_cny_per_mw_year: float = Field(
+        1.0e9,
+        gt=0,
+        description="Cost of a MW of demand not served (rented in), myopic runs, CNY/(MW·yr).",
+    )
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, years: list[int]) -> list[int]:
+        first, last = DEMAND_YEARS
+        for year in years:
+            if not first <= year <= last:
+                raise ValueError(f"years within {first}-{last} (demand_years.csv), got {year}")
+        if any(b != a + 1 for a, b in itertools.pairwise(years)):
+            raise ValueError(f"consecutive increasing years, e.g. [2023, 2024, 2025], got {years}")
+        return years
+
+    @field_validator("lead_time_years")
+    @classmethod
+    def _lead(cls, lead: int, info: ValidationInfo) -> int:
+        years = info.data.get("years")
+        if years and lead >= len(years):
+            raise ValueError(
+                f"a lead time shorter than the horizon ({len(years)} years), got {lead}"
+            )
+        return lead
+
+    @field_validator("new_classes", "class_rent_cny_per_mw_year")
+    @classmethod
+    def _classes(cls, value: list[str] | dict[str, float]) -> list[str] | dict[str, float]:
+        for name in value:
+            if name not in ACCELERATOR_CLASSES:
+                raise ValueError(
+                    f"an accelerator class, one of {', '.join(ACCELERATOR_CLASSES)}; got {name!r}"
+                )
+        return value
+
+
 class Scenario(_Section):
     """All assumptions of one optimisation run."""
 
@@ -464,6 +551,7 @@ class Scenario(_Section):
     policy: Policy = Policy()
     data: DataFiles = DataFiles()
     solve: Solve = Solve()
+    horizon: Horizon | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain JSON-compatible data."""

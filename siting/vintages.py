@@ -27,13 +27,13 @@ from siting._validate import (
 )
 from siting.errors import InputError, Problem
 from siting.layers import read_hubs, read_sites
+from siting.scenario import ACCELERATOR_CLASSES, DEMAND_YEARS
 
 #: Commissioning bands, in order; a band's capacity is in service from the year-end it names
 #: (``2026+``: announced, not in service by end-2025).
 YEAR_BANDS = ("<=2022", "2023", "2024", "2025", "2026+")
 #: Year-end by which each band is in service.
 BAND_YEAR = {"<=2022": 2022, "2023": 2023, "2024": 2024, "2025": 2025, "2026+": 2026}
-ACCELERATOR_CLASSES = ("imported_high_end", "export_compliant", "domestic")
 #: The pseudo-site of the vintages and the pseudo-hub of the demand that hold what the sites
 #: and hubs leave of the national totals.
 REST_OF_CHINA = "rest_of_china"
@@ -43,7 +43,6 @@ ROLES = ("inference", "training")
 SERIES_KINDS = ("measured", "forecast", "interpolated", "extrapolated")
 #: Years the national series and the demand table cover.
 SERIES_YEARS = (2022, 2030)
-DEMAND_YEARS = (2023, 2030)
 #: Cohorts over which band ``<=2022`` is spread for retirement: CAICT counts the AI servers
 #: shipped in the last six years in the national stock (SOURCES.md T3).
 FIRST_BAND_COHORTS = 6
@@ -347,9 +346,30 @@ def in_service_mw(
     pandas.DataFrame
         Columns ``year``, ``site_id``, ``accelerator_class``, ``mw``; rows with MW > 0 only.
     """
-    if life_years < 1 or first_band_cohorts < 1:
-        raise ValueError("life_years and first_band_cohorts must be at least 1")
-    cohorts = []
+    if life_years < 1:
+        raise ValueError("life_years must be at least 1")
+    stock = cohorts(vintages, announced=announced, first_band_cohorts=first_band_cohorts)
+    frames = []
+    for year in years:
+        alive = stock[(stock["start"] <= year) & (year < stock["start"] + life_years)]
+        mw = alive.groupby(["site_id", "accelerator_class"], sort=False)["mw"].sum()
+        frames.append(mw[mw > 0].reset_index().assign(year=year))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["year", "site_id", "accelerator_class", "mw"]]
+
+
+def cohorts(
+    vintages: pd.DataFrame, *, announced: bool = False, first_band_cohorts: int = FIRST_BAND_COHORTS
+) -> pd.DataFrame:
+    """Split the vintage rows into cohorts with the year each enters service (``start``).
+
+    Band ``2023`` … ``2025`` enters in that year; band ``<=2022`` is spread evenly over
+    ``first_band_cohorts`` cohorts entering 2022, 2021, …; band ``2026+`` enters in 2026 only
+    if ``announced``. ``mw`` (and ``pf`` if given) are each cohort's share.
+    """
+    if first_band_cohorts < 1:
+        raise ValueError("first_band_cohorts must be at least 1")
+    parts = []
     for band, part in vintages.groupby("year_band", sort=False):
         if band == "2026+" and not announced:
             continue
@@ -359,15 +379,9 @@ def in_service_mw(
             else [BAND_YEAR[band]]
         )
         for start in starts:
-            cohorts.append(part.assign(start=start, mw=part["mw"] / len(starts)))
-    stock = pd.concat(cohorts, ignore_index=True)
-    frames = []
-    for year in years:
-        alive = stock[(stock["start"] <= year) & (year < stock["start"] + life_years)]
-        mw = alive.groupby(["site_id", "accelerator_class"], sort=False)["mw"].sum()
-        frames.append(mw[mw > 0].reset_index().assign(year=year))
-    out = pd.concat(frames, ignore_index=True)
-    return out[["year", "site_id", "accelerator_class", "mw"]]
+            share = {c: part[c] / len(starts) for c in ("mw", "pf") if c in part}
+            parts.append(part.assign(start=start, **share))
+    return pd.concat(parts, ignore_index=True)
 
 
 def reconcile_capacity(

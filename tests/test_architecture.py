@@ -13,10 +13,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "siting"
 ORDER = [
     "errors", "settings", "geo", "costs", "_validate", "scenario", "provenance", "sweep",
     "layers", "policy", "vintages", "backbone", "network", "latency", "calibration", "reach",
-    "instance",
-    "feasibility", "model",
+    "instance", "horizon", "feasibility", "model",
     "solve",
-    "results", "_assets", "maps", "plots", "pipeline", "analysis", "batch", "report", "api",
+    "results", "schedule", "_assets", "maps", "plots", "pipeline", "plan", "analysis", "batch",
+    "report", "api",
     "cli",
     "__main__",
 ]  # fmt: skip

@@ -1,0 +1,375 @@
+"""The multi-period instance: arrays over sites, accelerator classes and years.
+
+:func:`build_horizon` turns an :class:`~siting.instance.Instance` (sites, hubs, pairs, costs),
+the time tables (:mod:`siting.vintages`) and a scenario's ``[horizon]`` table into a
+:class:`Horizon`; :func:`one_year` makes the one-year horizon that reproduces the single-period
+model. The maths is ``docs/model.md``, section "Multi-period model"; symbols follow it.
+
+Units: MW of IT load (installed MW per class; demand MW at the reference 2.0 kW/PF), costs in
+CNY per year inside a year, discount factors turn them into CNY of the first year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from siting.costs import annuity_factor
+from siting.instance import FloatArray, Instance, IntArray
+from siting.scenario import Scenario
+from siting.vintages import (
+    REST_OF_CHINA,
+    SITE_KW_PER_PF,
+    TimeTables,
+    cohorts,
+)
+
+#: Year of the hubs' ``inference_mw`` in ``data/hubs.csv`` (the 2027 planning year).
+HUBS_YEAR = 2027
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Everything the multi-period MILP needs, as arrays (``docs/model.md``).
+
+    Attributes
+    ----------
+    base
+        Sites, hubs, admissible pairs, staff and per-MW costs; its ``existing_mw``,
+        ``demand_mw`` and ``training_mw`` are replaced year by year (:meth:`year_instance`).
+    years
+        Planning years ``T``, consecutive, shape (T,).
+    classes
+        Accelerator classes ``K``, shape (C,).
+    factor
+        ``φ_k``: demand MW served per installed MW of class ``k``, shape (C,).
+    lead
+        ``L_k``: years from order to service, shape (C,).
+    life
+        ``ℓ_k``: years a class's hardware stays in service, shape (C,).
+    buildable
+        Whether new capacity may be ordered in class ``k``, shape (C,).
+    existing
+        ``E_skt``: existing MW in service, shape (S, C, T).
+    demand
+        ``D_ht``: inference demand, MW, shape (H, T).
+    training
+        ``D^T_t``: national training demand, MW, shape (T,).
+    capex
+        ``K_skτ``: annualised capex of a MW ordered in ``τ``, paid every year it is in service,
+        CNY/(MW·yr), shape (S, C, T).
+    capital
+        Capital of one MW when bought (facility and IT hardware), CNY/MW, shape (C,).
+    fixed
+        ``F_s``: yearly cost of an open site, CNY/yr, shape (S,).
+    rent
+        ``R_wkt``: rent per installed MW used, CNY/(MW·yr), shape (2, C, T) (margin only).
+    standby
+        ``β_s``: cost of an installed MW left idle at an open site, CNY/(MW·yr), shape (S,).
+    discount
+        ``δ_t``, shape (T,).
+    penalty
+        ``π``: cost of a MW of demand not served, CNY/(MW·yr); ``0`` means demand must be met.
+    cohort_site, cohort_class, cohort_start, cohort_mw
+        The existing cohorts (for stranded capital): site, class, first year in service, MW.
+    must_open
+        Sites that must be open in every year (earlier openings of a myopic run), shape (S,).
+    forecast_ratio
+        Demand of year ``t`` as forecast in year ``τ`` over the actual, shape (T, T) indexed
+        ``[τ, t]`` (``demand_forecasts.csv`` over ``national_compute.csv``); ``None``: 1.
+    """
+
+    base: Instance
+    years: IntArray
+    classes: NDArray[np.str_]
+    factor: FloatArray
+    lead: IntArray
+    life: IntArray
+    buildable: NDArray[np.bool_]
+    existing: FloatArray
+    demand: FloatArray
+    training: FloatArray
+    capex: FloatArray
+    capital: FloatArray
+    fixed: FloatArray
+    rent: FloatArray
+    standby: FloatArray
+    discount: FloatArray
+    penalty: float = 0.0
+    cohort_site: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cohort_class: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cohort_start: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cohort_mw: FloatArray = field(default_factory=lambda: np.zeros(0))
+    must_open: NDArray[np.bool_] | None = None
+    forecast_ratio: FloatArray | None = None
+
+    @property
+    def n_years(self) -> int:
+        """Number of planning years."""
+        return len(self.years)
+
+    @property
+    def n_classes(self) -> int:
+        """Number of accelerator classes."""
+        return len(self.classes)
+
+    @property
+    def peak_existing(self) -> FloatArray:
+        """``Ē_s``: the most existing MW a site holds in any year, shape (S,)."""
+        return self.existing.sum(axis=1).max(axis=1)
+
+    def can_order(self, k: int, tau: int) -> bool:
+        """Whether an order of class ``k`` in year index ``tau`` enters service in the horizon."""
+        return bool(self.buildable[k]) and tau + int(self.lead[k]) < self.n_years
+
+    def in_service(self, k: int, tau: int, t: int) -> bool:
+        """Whether an order of class ``k`` placed in year index ``tau`` serves in year ``t``."""
+        start = tau + int(self.lead[k])
+        return start <= t < start + int(self.life[k])
+
+    def forecast(self, tau: int, t: int) -> float:
+        """Return demand of year index ``t`` as expected in year index ``tau``, over actual."""
+        return 1.0 if self.forecast_ratio is None else float(self.forecast_ratio[tau, t])
+
+    def year_instance(self, t: int) -> Instance:
+        """Return the single-period arrays of year index ``t`` (for the shared families).
+
+        Capacity is ``φ̄ (Ē_s + G_s)`` in demand MW (``existing_mw`` holds ``φ̄ Ē_s``), so that
+        the cluster and pair bounds read as in ``docs/model.md``.
+        """
+        most = float(self.factor.max())
+        return replace(
+            self.base,
+            existing_mw=most * self.peak_existing,
+            headroom_mw=most * self.base.headroom_mw,
+            demand_mw=self.demand[:, t],
+            training_mw=float(self.training[t]),
+        )
+
+
+def one_year(instance: Instance, year: int = HUBS_YEAR) -> Horizon:
+    """Make the one-year horizon of an instance (one class, ``φ = 1``, no lead time).
+
+    Its optimum equals the single-period optimum (``docs/model.md``, "One year reproduces the
+    single-period model").
+    """
+    n = instance.n_sites
+    return Horizon(
+        base=instance,
+        years=np.array([year], np.int64),
+        classes=np.array(["reference"]),
+        factor=np.ones(1),
+        lead=np.zeros(1, np.int64),
+        life=np.ones(1, np.int64),
+        buildable=np.ones(1, bool),
+        existing=instance.existing_mw.reshape(n, 1, 1).astype(float),
+        demand=instance.demand_mw.reshape(-1, 1).astype(float),
+        training=np.array([instance.training_mw], float),
+        capex=instance.capex_cost.reshape(n, 1, 1).astype(float),
+        capital=np.zeros(1),
+        fixed=instance.fixed_cost.astype(float),
+        rent=instance.rent.reshape(2, 1, 1).astype(float),
+        standby=np.zeros(n),
+        discount=np.ones(1),
+    )
+
+
+def build_horizon(
+    instance: Instance,
+    scenario: Scenario,
+    tables: TimeTables,
+    *,
+    inference_mw: FloatArray | None = None,
+) -> Horizon:
+    """Turn a year's instance, the time tables and ``[horizon]`` into a :class:`Horizon`.
+
+    Parameters
+    ----------
+    instance
+        The single-period instance of the scenario (sites, hubs, pairs, per-MW costs).
+    scenario
+        The scenario; must have a ``[horizon]`` table.
+    tables
+        The validated time tables (:func:`~siting.vintages.load_time_tables`).
+    inference_mw
+        The hubs' ``inference_mw`` (the 2027 year of ``hubs.csv``) times the scenario's
+        ``inference_scale``; default the instance's demand.
+
+    Notes
+    -----
+    Demand of hub ``h`` in year ``t`` is its 2027 demand times the growth of the hubs' total
+    inference row of ``demand_years.csv`` from 2027 to ``t`` (for the shipped hubs this is the
+    table's own row); training is the table's national training row times the hubs' share of
+    national inference. ``rest_of_china`` demand and capacity are left out together (mode
+    ``exogenous``).
+    """
+    spec = scenario.horizon
+    if spec is None:
+        raise ValueError(f"scenario {scenario.name!r} has no [horizon] table")
+    costs = scenario.costs
+    years = np.array(spec.years, np.int64)
+    acc = tables.accelerators.set_index("accelerator_class")
+    classes = np.array(list(acc.index))
+    kw = acc["kw_per_pf"].to_numpy(float)
+    life = round(costs.it_lifetime_years)
+    n, c = instance.n_sites, len(classes)
+
+    growth = _growth(tables.demand, years)
+    base_demand = instance.demand_mw if inference_mw is None else inference_mw
+    demand = np.outer(base_demand, growth)
+    training = _training(tables.demand, years)
+
+    existing, cohort = _existing(
+        instance, spec.existing, tables, classes, years, life, announced=spec.announced
+    )
+    first = existing[:, :, 0].sum(axis=1)
+    crf = annuity_factor(costs.discount_rate, costs.lifetime_years)
+    greenfield = first == 0
+    fixed = costs.site_fixed_cny_per_year + greenfield * costs.site_development_cny * crf
+    rate = costs.discount_rate if spec.discount_rate is None else spec.discount_rate
+    return Horizon(
+        base=instance,
+        years=years,
+        classes=classes,
+        factor=SITE_KW_PER_PF / kw,
+        lead=np.full(c, spec.lead_time_years, np.int64),
+        life=np.full(c, life, np.int64),
+        buildable=np.isin(classes, spec.new_classes),
+        existing=existing,
+        demand=demand,
+        training=training,
+        capex=np.broadcast_to(instance.capex_cost[:, None, None], (n, c, len(years))).copy(),
+        capital=np.full(c, costs.capex_cny_per_mw + costs.it_capex_cny_per_mw),
+        fixed=fixed,
+        rent=_rents(tables.rents, classes, years, instance.rent, spec.class_rent_cny_per_mw_year),
+        standby=np.full(n, spec.standby_cny_per_mw_year),
+        discount=(1.0 + rate) ** -(years - years[0]).astype(float),
+        penalty=spec.unmet_penalty_cny_per_mw_year,
+        cohort_site=cohort[0],
+        cohort_class=cohort[1],
+        cohort_start=cohort[2],
+        cohort_mw=cohort[3],
+        forecast_ratio=forecast_ratios(tables, years),
+    )
+
+
+def forecast_ratios(tables: TimeTables, years: IntArray) -> FloatArray:
+    """National demand of year ``t`` as forecast in ``τ`` over the series, shape (T, T).
+
+    The planner of ``τ`` uses the latest report published by ``τ`` (``demand_forecasts.csv``);
+    beyond the report's last year its last yearly growth is continued.
+    """
+    actual = tables.national.set_index("year")["eflops_fp16"]
+    fc = tables.forecasts
+    out = np.ones((len(years), len(years)))
+    for i, tau in enumerate(years):
+        known = fc[fc["published"] <= tau]
+        if known.empty:
+            continue
+        report = known[known["published"] == known["published"].max()].set_index("year")
+        series = report["eflops_fp16"]
+        growth = series.iloc[-1] / series.iloc[-2] if len(series) > 1 else 1.0
+        for j, year in enumerate(years):
+            if year in series.index:
+                value = series[year]
+            elif year > series.index[-1]:
+                value = series.iloc[-1] * growth ** (year - series.index[-1])
+            else:
+                continue  # a year before the report's first row: taken as known
+            out[i, j] = value / actual[year]
+    return out
+
+
+def _training(demand: pd.DataFrame, years: IntArray) -> FloatArray:
+    """National training demand times the hubs' share of national inference, per year.
+
+    ``rest_of_china`` inference and capacity are left out together; training, one national
+    row, is split between the hubs' regions and the rest of China as inference is.
+    """
+    by_year = demand.set_index("year")
+    training = by_year[by_year["role"] == "training"]["demand_mw"]
+    inference = by_year[by_year["role"] == "inference"]
+    hubs = inference[inference["area_id"] != REST_OF_CHINA].groupby(level=0)["demand_mw"].sum()
+    share = hubs / inference.groupby(level=0)["demand_mw"].sum()
+    return (training * share).reindex(years).to_numpy(float)
+
+
+def _growth(demand: pd.DataFrame, years: IntArray) -> FloatArray:
+    """Hubs' total inference in each year over that of :data:`HUBS_YEAR`."""
+    hubs = demand[(demand["role"] == "inference") & (demand["area_id"] != REST_OF_CHINA)]
+    total = hubs.groupby("year")["demand_mw"].sum()
+    return (total.reindex(years) / total[HUBS_YEAR]).to_numpy(float)
+
+
+def _existing(
+    instance: Instance,
+    mode: str,
+    tables: TimeTables,
+    classes: NDArray[np.str_],
+    years: IntArray,
+    life: int,
+    *,
+    announced: bool,
+) -> tuple[FloatArray, tuple[IntArray, IntArray, IntArray, FloatArray]]:
+    """``E_skt`` and the cohorts behind it.
+
+    ``vintages``: the sites' rows of ``capacity_vintages.csv`` (cohorts, retired after
+    ``life``). ``flat``: each site's ``existing_mw`` in service in every year, class
+    ``domestic`` (φ ≈ 1), one cohort entering in the first year.
+    """
+    n = instance.n_sites
+    site_index = {s: i for i, s in enumerate(instance.site_ids)}
+    class_index = {k: i for i, k in enumerate(classes)}
+    if mode == "flat":
+        k = class_index["domestic"]
+        existing = np.zeros((n, len(classes), len(years)))
+        existing[:, k, :] = instance.existing_mw[:, None]
+        nonzero = np.flatnonzero(instance.existing_mw > 0)
+        cohort = (
+            nonzero.astype(np.int64),
+            np.full(len(nonzero), k, np.int64),
+            np.full(len(nonzero), int(years[0]), np.int64),
+            instance.existing_mw[nonzero].astype(float),
+        )
+        return existing, cohort
+    stock = cohorts(tables.vintages, announced=announced)
+    stock = stock[stock["site_id"].isin(site_index)]
+    site = stock["site_id"].map(site_index).to_numpy(np.int64)
+    klass = stock["accelerator_class"].map(class_index).to_numpy(np.int64)
+    start = stock["start"].to_numpy(np.int64)
+    mw = stock["mw"].to_numpy(float)
+    existing = np.zeros((n, len(classes), len(years)))
+    for t, year in enumerate(years):
+        alive = (start <= year) & (year < start + life)
+        np.add.at(existing[:, :, t], (site[alive], klass[alive]), mw[alive])
+    return existing, (site, klass, start, mw)
+
+
+def _rents(
+    rents: pd.DataFrame,
+    classes: NDArray[np.str_],
+    years: IntArray,
+    scenario_rent: FloatArray,
+    class_rent: dict[str, float],
+) -> FloatArray:
+    """``R_wkt``: a class's mean published rent in the year, else the latest earlier one.
+
+    Classes without a published rent take ``class_rent_cny_per_mw_year``, else the scenario's
+    rent per workload; a year before the first published rent takes the first.
+    """
+    out = np.broadcast_to(scenario_rent[:, None, None], (2, len(classes), len(years))).copy()
+    year = rents["period"].str[:4].astype(int)
+    for k, name in enumerate(classes):
+        if name in class_rent:
+            out[:, k, :] = class_rent[name]
+        mine = rents[rents["accelerator_class"] == name]
+        if mine.empty:
+            continue
+        per_year = mine.groupby(year[mine.index])["rent_mid_cny_per_mw_year"].mean()
+        for t, y in enumerate(years):
+            known = per_year[per_year.index <= y]
+            out[:, k, t] = float(known.iloc[-1] if len(known) else per_year.iloc[0])
+    return out
