@@ -1,0 +1,314 @@
+"""The multi-period model: one year equals the single-period model; brute force on small cases."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from siting.errors import InfeasibleError
+from siting.horizon import Horizon, one_year
+from siting.model import build_model
+from siting.model.periods import build_period_model
+from siting.pipeline import prepare
+from siting.schedule import installed, schedule_table, stranded
+from siting.solve import Status, solve
+from siting.solve.periods import plan, solve_periods
+
+from .conftest import make_instance
+
+
+def make_horizon(
+    seed: int,
+    *,
+    n_sites: int = 3,
+    n_years: int = 2,
+    lead: int = 0,
+    life: int = 5,
+    min_cluster_mw: float = 0.0,
+    standby: float = 0.0,
+    penalty: float = 0.0,
+    rent: tuple[float, float] | None = None,
+    factor: tuple[float, ...] = (1.0, 0.5),
+) -> Horizon:
+    """A random horizon: two classes, existing MW that retires, demand that grows."""
+    rng = np.random.default_rng(seed)
+    inst = make_instance(seed, n_sites=n_sites, n_hubs=2, min_cluster_mw=min_cluster_mw, rent=rent)
+    c = len(factor)
+    existing = np.zeros((n_sites, c, n_years))
+    for s, k in itertools.product(range(n_sites), range(c)):
+        if rng.random() < 0.5:
+            mw, ends = rng.uniform(10, 50), int(rng.integers(1, n_years + 1))
+            existing[s, k, :ends] = mw  # retires after year index ends - 1
+    growth = 1.0 + 0.6 * np.arange(n_years)
+    return Horizon(
+        base=inst,
+        years=2023 + np.arange(n_years),
+        classes=np.array([f"c{k}" for k in range(c)]),
+        factor=np.array(factor),
+        lead=np.full(c, lead, np.int64),
+        life=np.full(c, life, np.int64),
+        buildable=np.ones(c, bool),
+        existing=existing,
+        demand=np.outer(inst.demand_mw, growth),
+        training=inst.training_mw * growth * 0.5,
+        capex=rng.uniform(2e6, 4e6, (n_sites, c, n_years)),
+        capital=np.full(c, 1e8),
+        fixed=inst.fixed_cost,
+        rent=np.broadcast_to(inst.rent[:, None, None], (2, c, n_years)).copy(),
+        standby=np.full(n_sites, standby),
+        discount=0.9 ** np.arange(n_years),
+        penalty=penalty,
+    )
+
+
+def brute_force(h: Horizon) -> float:
+    """Optimal present value by enumerating opening years and clusters, an LP for each.
+
+    Written from ``docs/model.md`` independently of :mod:`siting.model.periods`: dense rows,
+    variables ``x_skτ, u^T_skt, u^I_skt, t_st, f_kt, ξ_ht, ξ^T_t``.
+    """
+    inst = h.base
+    S, C, T, K, H = inst.n_sites, h.n_classes, h.n_years, inst.n_pairs, inst.n_hubs  # noqa: N806
+    cols: dict[tuple, int] = {}
+
+    def col(*key: object) -> int:
+        return cols.setdefault(key, len(cols))
+
+    def serves(k: int, tau: int, t: int) -> bool:
+        start = tau + h.lead[k]
+        return start <= t < start + h.life[k]
+
+    orders = [(s, k, tau) for s in range(S) for k in range(C) for tau in range(T)
+              if tau + h.lead[k] < T]  # fmt: skip
+    for key in orders:
+        col("x", *key)
+    for w, s, k, t in itertools.product(range(2), range(S), range(C), range(T)):
+        col("u", w, s, k, t)
+    for s, t in itertools.product(range(S), range(T)):
+        col("t", s, t)
+    for k, t in itertools.product(range(K), range(T)):
+        col("f", k, t)
+    elastic = h.penalty > 0
+    if elastic:
+        for i, t in itertools.product(range(H + 1), range(T)):
+            col("xi", i, t)
+    n = len(cols)
+    peak = h.existing.sum(axis=1).max(axis=1)
+    cap = h.factor.max() * (peak + inst.headroom_mw)
+    margin = inst.maximise_margin
+    cost = np.zeros(n)
+    opex = inst.opex.sum(axis=1)
+    for s, k, tau in orders:
+        for t in range(T):
+            if serves(k, tau, t):
+                cost[col("x", s, k, tau)] += h.discount[t] * (h.capex[s, k, tau] + h.standby[s])
+    for w, s, k, t in itertools.product(range(2), range(S), range(C), range(T)):
+        coef = opex[w, s] - h.standby[s] - margin * h.rent[w, k, t]
+        cost[col("u", w, s, k, t)] = h.discount[t] * coef
+    for k, t in itertools.product(range(K), range(T)):
+        cost[col("f", k, t)] = h.discount[t] * inst.pair_cost[k]
+    if elastic:
+        for i, t in itertools.product(range(H + 1), range(T)):
+            cost[col("xi", i, t)] = h.discount[t] * h.penalty
+    cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
+    best = np.inf
+    for opens in itertools.product(range(T + 1), repeat=S):  # year index a site opens (T: never)
+        y = np.array([[t >= a for t in range(T)] for a in opens], dtype=float)
+        choices = (
+            itertools.product((0, 1), repeat=S * T) if cluster else [tuple(y.ravel().astype(int))]
+        )
+        for zflat in choices:
+            z = np.array(zflat, dtype=float).reshape(S, T)
+            if cluster and (z > y).any():
+                continue
+            a_eq, b_eq, a_ub, b_ub = [], [], [], []
+
+            def row() -> np.ndarray:
+                return np.zeros(n)
+
+            for t in range(T):
+                for hub in range(H):
+                    r = row()
+                    for k in np.flatnonzero(inst.pair_hub == hub):
+                        r[col("f", k, t)] = 1
+                    if elastic:
+                        r[col("xi", hub, t)] = 1
+                    (a_ub if margin else a_eq).append(r)
+                    (b_ub if margin else b_eq).append(h.demand[hub, t])
+                r = row()
+                for s in range(S):
+                    r[col("t", s, t)] = 1
+                if elastic:
+                    r[col("xi", H, t)] = 1
+                (a_ub if margin else a_eq).append(r)
+                (b_ub if margin else b_eq).append(h.training[t])
+                for s in range(S):
+                    r = row()  # conversion, training
+                    r[col("t", s, t)] = 1
+                    for k in range(C):
+                        r[col("u", 0, s, k, t)] = -h.factor[k]
+                    a_eq.append(r)
+                    b_eq.append(0.0)
+                    r = row()  # conversion, inference
+                    for k in np.flatnonzero(inst.pair_site == s):
+                        r[col("f", k, t)] = 1
+                    for k in range(C):
+                        r[col("u", 1, s, k, t)] = -h.factor[k]
+                    a_eq.append(r)
+                    b_eq.append(0.0)
+                    room = inst.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum()
+                    r_head = row()
+                    for k in range(C):
+                        r = row()  # capacity per class
+                        r[col("u", 0, s, k, t)] = r[col("u", 1, s, k, t)] = 1
+                        for s2, k2, tau in orders:
+                            if s2 == s and k2 == k and serves(k, tau, t):
+                                r[col("x", s, k, tau)] = -1
+                                r_head[col("x", s, k, tau)] = 1
+                        a_ub.append(r)
+                        b_ub.append(h.existing[s, k, t] * y[s, t])
+                    a_ub.append(r_head)
+                    b_ub.append(room * y[s, t])
+                for g in range(len(inst.group_names)):
+                    r = row()
+                    for s in np.flatnonzero(inst.site_group == g):
+                        r[col("t", s, t)] = inst.staff_per_mw[0]
+                        for k in np.flatnonzero(inst.pair_site == s):
+                            r[col("f", k, t)] = inst.staff_per_mw[1]
+                    a_ub.append(r)
+                    b_ub.append(inst.staff_available[g])
+            bounds = [(0.0, None)] * n
+            for s, t in itertools.product(range(S), range(T)):
+                if cluster:
+                    if cap[s] < inst.min_cluster_mw:
+                        bounds[col("t", s, t)] = (0.0, 0.0)
+                    else:
+                        z_st = z[s, t]
+                        bounds[col("t", s, t)] = (inst.min_cluster_mw * z_st, cap[s] * z_st)
+                else:
+                    bounds[col("t", s, t)] = (0.0, cap[s])
+            for k, t in itertools.product(range(K), range(T)):
+                s = inst.pair_site[k]
+                d = h.demand[inst.pair_hub[k], t]
+                bounds[col("f", k, t)] = (0.0, min(inst.max_site_share * d, d, cap[s]) * y[s, t])
+            res = linprog(
+                cost,
+                A_ub=np.array(a_ub),
+                b_ub=b_ub,
+                A_eq=np.array(a_eq) if a_eq else None,
+                b_eq=b_eq or None,
+                bounds=bounds,
+                method="highs",
+            )
+            if res.status == 0:
+                standby = h.standby[:, None] * h.existing.sum(axis=1)  # β E_st y_st, as in i_skt
+                open_cost = (h.fixed[:, None] + standby) * y
+                best = min(best, res.fun + float(np.sum(h.discount * open_cost.sum(axis=0))))
+    return best
+
+
+CASES = [
+    pytest.param(dict(seed=1, n_years=2, lead=0, life=1, penalty=1e8), id="2y-retire-new"),
+    pytest.param(dict(seed=2, n_years=2, lead=1, penalty=1e8), id="2y-lead1"),
+    pytest.param(dict(seed=3, n_years=2, min_cluster_mw=30.0, penalty=1e8), id="2y-cluster"),
+    pytest.param(dict(seed=3, n_years=2, min_cluster_mw=30.0), id="2y-cluster-infeasible"),
+    pytest.param(dict(seed=4, n_years=3, lead=1, life=1, penalty=5e7), id="3y-lead-retire-unmet"),
+    pytest.param(dict(seed=5, n_years=3, life=2, standby=3e6, penalty=1e8), id="3y-standby"),
+    pytest.param(dict(seed=6, n_years=2, n_sites=4, lead=1, life=1, penalty=4e7), id="4s-lead"),
+    pytest.param(dict(seed=7, n_years=3, rent=(9e6, 9e6), life=2), id="3y-margin"),
+    pytest.param(dict(seed=8, n_sites=5, n_years=2, lead=0, life=1), id="5s-retire"),
+]
+
+
+@pytest.mark.parametrize("kwargs", CASES)
+def test_optimum_equals_brute_force(kwargs: dict) -> None:
+    h = make_horizon(**kwargs)
+    expected = brute_force(h)
+    if not np.isfinite(expected):
+        with pytest.raises(InfeasibleError):
+            solve_periods(build_period_model(h), mip_gap=1e-9)
+        return
+    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-3)
+
+
+def test_brute_force_cases_bind_and_use_lead_and_retirement() -> None:
+    """The cases must include an infeasible one, unmet demand, and plans shaped by lead times."""
+    finite = [np.isfinite(brute_force(make_horizon(**p.values[0]))) for p in CASES]
+    assert 0 < sum(finite) < len(CASES)
+    h = make_horizon(**CASES[4].values[0])
+    assert solve_periods(build_period_model(h), mip_gap=1e-9).unmet.sum() > 0
+    h = make_horizon(**CASES[0].values[0])  # life 1: an order serves one year only
+    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    new, _ = installed(h, sol.order)
+    assert np.allclose(new[:, :, 1], sol.order[:, :, 1])
+    assert sol.order.sum() > 0
+    h = make_horizon(**CASES[1].values[0])  # lead 1: nothing ordered can serve the first year
+    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    assert np.allclose(installed(h, sol.order)[0][:, :, 0], 0.0)
+    assert sol.order.sum() > 0
+
+
+def test_lead_time_and_retirement_by_hand() -> None:
+    h = make_horizon(1, n_years=3, lead=1, life=1)
+    assert [h.in_service(0, 0, t) for t in range(3)] == [False, True, False]
+    assert h.can_order(0, 1) and not h.can_order(0, 2)
+
+
+def test_one_year_reproduces_single_period_default() -> None:
+    """docs/model.md: a one-year horizon, one class, no lead time is the single-period model."""
+    inst = prepare(None).instance
+    single = solve(build_model(inst))
+    multi = solve_periods(build_period_model(one_year(inst)))
+    assert multi.objective == pytest.approx(single.objective, rel=1e-9)
+    assert np.array_equal(multi.open[:, 0], single.open)
+    assert np.allclose(multi.order[:, 0, 0], single.build, atol=1e-6)
+    assert np.allclose(multi.train[:, 0], single.train, atol=1e-6)
+    hosted = [
+        np.bincount(inst.pair_site, f, inst.n_sites) for f in (single.serve, multi.serve[:, 0])
+    ]
+    assert np.allclose(*hosted, atol=1e-6)
+    assert float(inst.pair_cost @ multi.serve[:, 0]) == pytest.approx(
+        float(inst.pair_cost @ single.serve), rel=1e-9
+    )
+
+
+def test_myopic_costs_at_least_perfect_foresight() -> None:
+    h = make_horizon(4, n_years=3, lead=1, life=2, penalty=5e7)
+    h = dataclasses.replace(h, forecast_ratio=np.full((3, 3), 0.5))  # planners expect half
+    perfect = plan(h, "perfect", mip_gap=1e-9)
+    myopic = plan(h, "myopic", mip_gap=1e-9)
+    assert myopic.foresight == "myopic"
+    assert myopic.objective >= perfect.objective - 1e-6 * abs(perfect.objective)
+    assert myopic.unmet.sum() > perfect.unmet.sum()  # under-forecast: demand goes unmet
+
+
+def test_stranded_capital_by_hand() -> None:
+    """One site, one class, 10 MW bought in 2021 with a 4-year life, 4 MW used in 2023."""
+    inst = make_instance(0, n_sites=1, n_hubs=1, training_mw=0.0)
+    h = dataclasses.replace(
+        make_horizon(0, n_sites=1, n_years=1, factor=(1.0,)),
+        base=inst,
+        existing=np.full((1, 1, 1), 10.0),
+        demand=np.zeros((1, 1)),
+        training=np.zeros(1),
+        capital=np.array([2e8]),
+        life=np.array([4]),
+        cohort_site=np.array([0]),
+        cohort_class=np.array([0]),
+        cohort_start=np.array([2021]),
+        cohort_mw=np.array([10.0]),
+    )
+    sol = solve_periods(build_period_model(h))
+    sol = dataclasses.replace(sol, use=np.array([0.0, 4.0]).reshape(2, 1, 1, 1))
+    mw, capital = stranded(h, sol)
+    # 6 idle MW of 10; remaining value 1 - (2023 - 2021) / 4 = 0.5 of 2e8 CNY per MW
+    assert mw[0, 0, 0] == pytest.approx(6.0)
+    assert capital[0, 0, 0] == pytest.approx(6.0 * 0.5 * 2e8)
+    table = schedule_table(h, sol)
+    assert table["stranded_capital_bn_cny"].sum() == pytest.approx(0.6)
