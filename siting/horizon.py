@@ -223,7 +223,14 @@ def build_horizon(
     training = _training(tables.demand, years)
 
     existing, cohort = _existing(
-        instance, spec.existing, tables, classes, years, life, announced=spec.announced
+        instance,
+        spec.existing,
+        tables,
+        classes,
+        years,
+        life,
+        announced=spec.announced,
+        until=spec.existing_until,
     )
     first = existing[:, :, 0].sum(axis=1)
     crf = annuity_factor(costs.discount_rate, costs.lifetime_years)
@@ -313,12 +320,14 @@ def _existing(
     life: int,
     *,
     announced: bool,
+    until: int | None = None,
 ) -> tuple[FloatArray, tuple[IntArray, IntArray, IntArray, FloatArray]]:
     """``E_skt`` and the cohorts behind it.
 
     ``vintages``: the sites' rows of ``capacity_vintages.csv`` (cohorts, retired after
     ``life``). ``flat``: each site's ``existing_mw`` in service in every year, class
-    ``domestic`` (φ ≈ 1), one cohort entering in the first year.
+    ``domestic`` (φ ≈ 1), one cohort entering in the first year. Cohorts entering service
+    after ``until`` are left out (they are the plan's to decide).
     """
     n = instance.n_sites
     site_index = {s: i for i, s in enumerate(instance.site_ids)}
@@ -337,6 +346,8 @@ def _existing(
         return existing, cohort
     stock = cohorts(tables.vintages, announced=announced)
     stock = stock[stock["site_id"].isin(site_index)]
+    if until is not None:
+        stock = stock[stock["start"] <= until]
     site = stock["site_id"].map(site_index).to_numpy(np.int64)
     klass = stock["accelerator_class"].map(class_index).to_numpy(np.int64)
     start = stock["start"].to_numpy(np.int64)

@@ -19,6 +19,7 @@ from siting import settings
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon, build_horizon
 from siting.pipeline import Prepared, prepare, publish, write_json
+from siting.provenance import provenance
 from siting.scenario import Scenario
 from siting.schedule import schedule_table, stranded_by, write_schedule
 from siting.solve.periods import PeriodSolution, plan
@@ -77,7 +78,7 @@ def horizon_for(prepared: Prepared) -> Horizon:
         if missing:
             expected = (
                 f"sites with existing MW in capacity_vintages.csv, but {len(missing)} have no "
-                f"rows (e.g. {missing[0]!r}); use existing = \"flat\" for other site sets"
+                f'rows (e.g. {missing[0]!r}); use existing = "flat" for other site sets'
             )
             raise InputError([Problem(source, "[horizon]", "existing", expected)])
     return build_horizon(inst, scenario, tables)
@@ -93,6 +94,7 @@ def run_plan(
     mip_gap: float | None = None,
     out_dir: Path | None = None,
     write: bool = True,
+    year: int | None = None,
 ) -> PlanRun:
     """Plan a horizon scenario and (optionally) write its schedule.
 
@@ -101,7 +103,7 @@ def run_plan(
     scenario
         A scenario with a ``[horizon]`` table (file, shipped name or :class:`Scenario`).
     foresight
-        ``"perfect"`` or ``"myopic"``; default the scenario's.
+        ``"perfect"`` or ``"myopic"``; default the scenario's ``[horizon] foresight``.
     compare
         Also plan with the other foresight and report the cost of myopia and both strandings.
     solver, time_limit, mip_gap
@@ -110,6 +112,8 @@ def run_plan(
         Parent of the output folder ``<name>/`` (default ``settings.output_dir``).
     write
         Write the outputs.
+    year
+        A year the caller will report on; checked against the horizon before solving.
 
     Raises
     ------
@@ -124,6 +128,7 @@ def run_plan(
     h = horizon_for(prepared)
     spec = prepared.scenario.horizon
     assert spec is not None
+    _check_year(spec.years, year)
     chosen = foresight or spec.foresight
     timings = {"prepare": time.perf_counter() - start}
     opts = {"solver": solver, "time_limit": time_limit, "mip_gap": mip_gap}
@@ -141,17 +146,24 @@ def run_plan(
             if other is not None:
                 both = pd.concat(
                     [
-                        stranded_by(schedule_table(h, s), ["year", "province", "accelerator_class"])
-                        .assign(foresight=s.foresight)
+                        stranded_by(
+                            schedule_table(h, s), ["year", "province", "accelerator_class"]
+                        ).assign(foresight=s.foresight)
                         for s in (sol, other)
                     ]
                 )
                 both.to_csv(folder / "stranded_compare.csv", index=False)
             write_json(folder / "summary.json", summary)
 
-        out = Path(out_dir or settings.output_dir)
+        out = Path(out_dir or settings.out_dir)
         run.table_dir, _ = publish(f"{prepared.scenario.name}-plan", out, write_outputs)
     return run
+
+
+def _check_year(years: list[int], year: int | None) -> None:
+    if year is not None and year not in years:
+        expected = f"a year of the horizon ({years[0]}-{years[-1]}); got {year}"
+        raise InputError([Problem("plan", "--year", "year", expected)])
 
 
 def plan_summary(
@@ -181,8 +193,10 @@ def plan_summary(
             }
         )
     summary: dict[str, Any] = {
+        "provenance": provenance(
+            prepared.scenario, prepared.paths, solver=sol.solver, source=prepared.path
+        ),
         "scenario": prepared.scenario.name,
-        "scenario_file": str(prepared.path),
         "foresight": sol.foresight,
         "years": h.years.tolist(),
         "solver": {
@@ -201,3 +215,67 @@ def plan_summary(
         summary["pv_cost_myopic_cny"] = myopic.objective
         summary["cost_of_myopia_cny"] = myopic.objective - perfect.objective
     return summary
+
+
+def plan_report(run: PlanRun, year: int | None = None) -> str:
+    """Text report: totals per year, stranded MW and capital by province in ``year``.
+
+    ``year`` defaults to the last year of the horizon; with a comparison, both foresights'
+    strandings are shown side by side and the cost of myopia is stated.
+    """
+    h, summary = run.horizon, run.summary
+    years = h.years.tolist()
+    _check_year(years, year)
+    year = years[-1] if year is None else year
+    sol = run.solution
+    lines = [
+        f"{run.scenario.name}: {sol.foresight} foresight, {years[0]}-{years[-1]}, "
+        f"{sol.solver} {sol.status} (gap {sol.gap:.2e}), {sol.seconds:.1f} s",
+        f"PV cost {sol.objective / 1e9:,.1f} bn CNY ({years[0]} CNY)",
+        "",
+        f"{'year':>4} {'demand':>8} {'ordered':>8} {'installed':>9} {'used':>8} "
+        f"{'stranded':>8} {'capital':>8} {'unmet':>7}",
+        f"{'':>4} {'MW':>8} {'MW':>8} {'MW':>9} {'MW':>8} {'MW':>8} {'bn CNY':>8} {'MW':>7}",
+    ]
+    for row in summary["by_year"]:
+        lines.append(
+            f"{row['year']:>4} {row['demand_mw']:>8,.0f} {row['ordered_mw']:>8,.0f} "
+            f"{row['installed_mw']:>9,.0f} {row['used_mw']:>8,.0f} {row['stranded_mw']:>8,.0f} "
+            f"{row['stranded_capital_bn_cny']:>8,.1f} {row['unmet_mw']:>7,.0f}"
+        )
+    plans = [sol] + ([run.other] if run.other is not None else [])
+    tables = []
+    for p in plans:
+        t = stranded_by(schedule_table(h, p), ["year", "province"])
+        tables.append(t[t["year"] == year].set_index("province"))
+    both = pd.concat(
+        [t[["stranded_mw", "stranded_capital_bn_cny"]].add_prefix(f"{p.foresight}_")
+         for t, p in zip(tables, plans, strict=True)], axis=1,
+    ).fillna(0.0)  # fmt: skip
+    both = both.sort_values(both.columns[0], ascending=False)
+    lines += ["", f"Stranded in {year} by province (MW, bn CNY)"]
+    header = "".join(f" {p.foresight + ' MW':>14} {'bn CNY':>8}" for p in plans)
+    lines.append(f"{'province':<16}{header}")
+    for province, row in both.iterrows():
+        values = row.to_numpy()
+        if abs(values).sum() < 0.05:
+            continue
+        cells = "".join(
+            f" {mw:>14,.1f} {bn:>8,.2f}" for mw, bn in zip(values[::2], values[1::2], strict=True)
+        )
+        lines.append(f"{province:<16}{cells}")
+    totals = both.sum().to_numpy()
+    cells = "".join(
+        f" {mw:>14,.1f} {bn:>8,.2f}" for mw, bn in zip(totals[::2], totals[1::2], strict=True)
+    )
+    lines.append(f"{'total':<16}{cells}")
+    if "cost_of_myopia_cny" in summary:
+        lines += [
+            "",
+            f"Cost of myopia: {summary['cost_of_myopia_cny'] / 1e9:,.1f} bn CNY PV "
+            f"(myopic {summary['pv_cost_myopic_cny'] / 1e9:,.1f} - perfect "
+            f"{summary['pv_cost_perfect_cny'] / 1e9:,.1f})",
+        ]
+    if run.table_dir is not None:
+        lines += ["", f"Schedule: {run.table_dir}/schedule.csv (and sites_YEAR.geojson per year)"]
+    return "\n".join(lines)

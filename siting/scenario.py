@@ -497,6 +497,10 @@ class Horizon(_Section):
         description="Existing MW from capacity_vintages.csv, or existing_mw in service throughout.",
     )
     announced: bool = Field(False, description="Count announced (2026+) capacity as committed.")
+    existing_until: int | None = Field(
+        None,
+        description="Existing vintages entering service after this year are left out (planned).",
+    )
     unmet_penalty_cny_per_mw_year: float = Field(
         1.0e9,
         gt=0,

@@ -51,6 +51,8 @@ def preflight(args: argparse.Namespace) -> None:
     ]
     if command == "tradeoff":
         check_tradeoff(specs[0], args.param, args.values)
+    if command == "plan":
+        check_plan(specs[0], args.year)
     if command == "batch":
         from siting.sweep import load_sweep
 
@@ -65,6 +67,17 @@ def preflight(args: argparse.Namespace) -> None:
     if hasattr(args, "maps"):
         html = None if name is None else f"{name}.html"
         check_output_folder(args.maps or settings.maps_dir, option="--maps", name=html)
+
+
+def check_plan(spec: Scenario, year: int | None) -> None:
+    """Check that a scenario to plan has a ``[horizon]`` table holding ``--year``."""
+    if spec.horizon is None:
+        expected = "a [horizon] table (years, foresight, ...), e.g. the shipped '2023-2030'"
+        raise InputError([Problem(f"scenario {spec.name!r}", "[horizon]", "years", expected)])
+    years = spec.horizon.years
+    if year is not None and year not in years:
+        expected = f"a year of the horizon ({years[0]}-{years[-1]}), got {year}"
+        raise InputError([Problem("plan", "", "--year", expected)])
 
 
 def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float | str]) -> None:

@@ -14,7 +14,7 @@ from siting.errors import counted
 def solver_options(args: argparse.Namespace) -> dict[str, object]:
     """Return the solver options given on the command line (``None`` = the default)."""
     options = {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
-    return {**options, "strategy": args.strategy}
+    return {**options, "strategy": args.strategy} if "strategy" in args else options
 
 
 def _optimize(args: argparse.Namespace) -> int:
@@ -313,6 +313,23 @@ def _batch(args: argparse.Namespace) -> int:
     return 3 if args.strict and (len(stopped) or (table["status"] != "ok").any()) else 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from siting.plan import plan_report, run_plan
+
+    run = run_plan(
+        args.scenario,
+        foresight=args.foresight,
+        compare=args.compare,
+        out_dir=args.out,
+        year=args.year,
+        **solver_options(args),
+    )
+    data = {**run.summary, "tables": run.table_dir}
+    emit(args, lambda: print(plan_report(run, args.year)), data, [run.table_dir])
+    solver = run.summary["solver"]
+    return verdict(args, [(run.scenario.name, {**solver, "solver": solver["name"]})])
+
+
 #: Each command's function, by name.
 COMMANDS = {
     "optimize": _optimize,
@@ -325,4 +342,5 @@ COMMANDS = {
     "tradeoff": _tradeoff,
     "batch": _batch,
     "scenarios": _scenarios,
+    "plan": _plan,
 }

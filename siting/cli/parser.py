@@ -22,6 +22,7 @@ examples:
   siting whynot                            price unused sites and tighter SLAs
   siting tradeoff --param demand.inference_sla_ms --values 4,6,8,10,15,20
   siting batch sweeps/uncertain-2027.toml --out out/uncertain --workers 2
+  siting plan 2023-planner --compare --year 2025    year-by-year plan; stranded by province
   siting scenarios                         the shipped scenarios and what they assume
   siting optimize --json --no-map          the summary as JSON; tables only
 
@@ -253,6 +254,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--retry-failed", action="store_true", help="run again the scenarios recorded as failed"
     )
     _solver_arguments(bat)
+
+    pln = sub.add_parser(
+        "plan",
+        help="plan a [horizon] scenario year by year; write the schedule",
+        description=(
+            "Plan the years of a scenario's [horizon] table (perfect or myopic foresight), "
+            "print totals per year and stranded MW and capital by province, and write "
+            "OUT/<scenario>-plan/ (schedule.csv, stranded.csv, sites_YEAR.csv/.geojson, "
+            "summary.json)."
+        ),
+    )
+    _scenario_argument(pln)
+    pln.add_argument(
+        "--foresight",
+        choices=("perfect", "myopic"),
+        default=None,
+        help="plan with this foresight (default: the scenario's [horizon] foresight)",
+    )
+    pln.add_argument("--compare", action="store_true", help="also plan with the other foresight")
+    pln.add_argument(
+        "--year", type=int, default=None, metavar="YEAR", help="year of the by-province table"
+    )
+    _output_arguments(pln)
+    _solver_arguments(pln, strategy=False)
     return parser
 
 
@@ -312,7 +337,7 @@ def _map_arguments(parser: argparse.ArgumentParser, *, optional: bool = False) -
     )
 
 
-def _solver_arguments(parser: argparse.ArgumentParser) -> None:
+def _solver_arguments(parser: argparse.ArgumentParser, *, strategy: bool = True) -> None:
     _print_arguments(parser)
     parser.add_argument(
         "--strict",
@@ -339,6 +364,8 @@ def _solver_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="G",
         help=f"relative MIP gap to stop at, from 0 to below 1 (default: {settings.mip_gap:g})",
     )
+    if not strategy:  # the multi-period model has its own LP-guided restriction
+        return
     parser.add_argument(
         "--strategy",
         choices=("auto", "direct", "decompose"),
