@@ -1,0 +1,78 @@
+"""``siting plan``: the schedule it writes, and bad [horizon] input (exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from siting.cli import main
+
+
+def _scenario(tmp_path, horizon: str, name: str = "h") -> str:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'extends = "default"\nname = "{name}"\n\n[horizon]\n{horizon}\n')
+    return str(path)
+
+
+def test_plan_writes_schedule_that_adds_up(tmp_path, capsys) -> None:
+    scenario = _scenario(
+        tmp_path, "years = [2024, 2025]\nlead_time_years = 1\nstandby_cny_per_mw_year = 1e6"
+    )
+    out = tmp_path / "out"
+    assert main(["plan", scenario, "--out", str(out), "--compare", "--year", "2025"]) == 0
+    text = capsys.readouterr().out
+    assert "Stranded in 2025 by province" in text and "Cost of myopia" in text
+    folder = out / "h-plan"
+    table = pd.read_csv(folder / "schedule.csv")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["cost_of_myopia_cny"] >= -1e-6 * abs(summary["pv_cost_perfect_cny"])
+    for row in summary["by_year"]:
+        part = table[table["year"] == row["year"]]
+        assert part["stranded_mw"].sum() == pytest.approx(row["stranded_mw"], abs=1e-6)
+        assert part["installed_mw"].sum() == pytest.approx(row["installed_mw"], abs=1e-6)
+    used = table["training_mw"] + table["inference_mw"]
+    assert (table["stranded_mw"] - (table["installed_mw"] - used)).abs().max() < 1e-6
+    assert (table.loc[table["year"] == 2024, "new_in_service_mw"] == 0).all()  # lead time 1
+    for year in (2024, 2025):
+        assert (folder / f"sites_{year}.geojson").stat().st_size > 0
+    stranded = pd.read_csv(folder / "stranded_compare.csv")
+    assert set(stranded["foresight"]) == {"perfect", "myopic"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    ("horizon", "key", "words"),
+    [
+        ("years = [2020, 2021]", "years", "within 2023-2030"),
+        ("years = [2025, 2024]", "years", "consecutive increasing"),
+        ("years = [2023, 2025]", "years", "consecutive increasing"),
+        (
+            "years = [2024, 2025]\nlead_time_years = 2",
+            "lead_time_years",
+            "shorter than the horizon",
+        ),
+        ("years = [2024, 2025]\nnew_classes = ['h100']", "new_classes", "accelerator class"),
+        ("years = [2024]\nclass_rent_cny_per_mw_year = { tpu = 1.0 }", "class_rent", "accelerator"),
+        ("years = [2024]\nforesight = 'hindsight'", "foresight", "perfect"),
+    ],
+)
+def test_bad_horizon_exits_2_and_writes_nothing(tmp_path, capsys, horizon, key, words) -> None:
+    scenario = _scenario(tmp_path, horizon)
+    out = tmp_path / "out"
+    assert main(["plan", scenario, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("siting: error:") and "Traceback" not in err
+    assert "h.toml" in err and "[horizon]" in err and key in err and words in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_plan_needs_a_horizon_and_a_year_in_it(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["plan", "default", "--out", str(out)]) == 2
+    assert "horizon" in capsys.readouterr().err
+    scenario = _scenario(tmp_path, "years = [2024]")
+    assert main(["plan", scenario, "--out", str(out), "--year", "2030"]) == 2
+    assert "--year" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
