@@ -513,9 +513,9 @@ class Horizon(_Section):
         first, last = DEMAND_YEARS
         for year in years:
             if not first <= year <= last:
-                raise ValueError(f"years within {first}-{last} (demand_years.csv), got {year}")
+                raise ValueError(f"expected years within {first}-{last} (demand_years.csv)")
         if any(b != a + 1 for a, b in itertools.pairwise(years)):
-            raise ValueError(f"consecutive increasing years, e.g. [2023, 2024, 2025], got {years}")
+            raise ValueError("expected consecutive increasing years, e.g. [2023, 2024, 2025]")
         return years
 
     @field_validator("lead_time_years")
@@ -523,9 +523,7 @@ class Horizon(_Section):
     def _lead(cls, lead: int, info: ValidationInfo) -> int:
         years = info.data.get("years")
         if years and lead >= len(years):
-            raise ValueError(
-                f"a lead time shorter than the horizon ({len(years)} years), got {lead}"
-            )
+            raise ValueError(f"expected a lead time shorter than the horizon ({len(years)} years)")
         return lead
 
     @field_validator("new_classes", "class_rent_cny_per_mw_year")
@@ -533,9 +531,8 @@ class Horizon(_Section):
     def _classes(cls, value: list[str] | dict[str, float]) -> list[str] | dict[str, float]:
         for name in value:
             if name not in ACCELERATOR_CLASSES:
-                raise ValueError(
-                    f"an accelerator class, one of {', '.join(ACCELERATOR_CLASSES)}; got {name!r}"
-                )
+                known = ", ".join(ACCELERATOR_CLASSES)
+                raise ValueError(f"expected accelerator classes ({known}); {name!r} is not one")
         return value
 
 
@@ -573,6 +570,8 @@ class Scenario(_Section):
             if content[key] == type(getattr(self, key))().model_dump(mode="json"):
                 content.pop(key)
         content.pop("solve")  # how it is solved, not what is solved
+        if content["horizon"] is None:  # single-period scenarios keep the hash they had
+            content.pop("horizon")
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

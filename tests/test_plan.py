@@ -53,7 +53,7 @@ def test_plan_writes_schedule_that_adds_up(tmp_path, capsys) -> None:
             "lead_time_years",
             "shorter than the horizon",
         ),
-        ("years = [2024, 2025]\nnew_classes = ['h100']", "new_classes", "accelerator class"),
+        ("years = [2024, 2025]\nnew_classes = ['h100']", "new_classes", "accelerator classes"),
         ("years = [2024]\nclass_rent_cny_per_mw_year = { tpu = 1.0 }", "class_rent", "accelerator"),
         ("years = [2024]\nforesight = 'hindsight'", "foresight", "perfect"),
     ],
