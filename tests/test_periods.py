@@ -12,7 +12,7 @@ from scipy.optimize import linprog
 from siting.errors import InfeasibleError
 from siting.horizon import Horizon, one_year
 from siting.model import build_model
-from siting.model.periods import build_period_model
+from siting.model.periods import build_period_model, dominated_classes
 from siting.pipeline import prepare
 from siting.schedule import installed, schedule_table, stranded
 from siting.solve import Status, solve
@@ -33,6 +33,7 @@ def make_horizon(
     penalty: float = 0.0,
     rent: tuple[float, float] | None = None,
     factor: tuple[float, ...] = (1.0, 0.5),
+    same_capex: bool = False,
 ) -> Horizon:
     """A random horizon: two classes, existing MW that retires, demand that grows."""
     rng = np.random.default_rng(seed)
@@ -44,6 +45,9 @@ def make_horizon(
             mw, ends = rng.uniform(10, 50), int(rng.integers(1, n_years + 1))
             existing[s, k, :ends] = mw  # retires after year index ends - 1
     growth = 1.0 + 0.6 * np.arange(n_years)
+    capex = rng.uniform(2e6, 4e6, (n_sites, c, n_years))
+    if same_capex:  # every class costs the same: the model orders only the best one
+        capex[:] = capex[:, :1]
     return Horizon(
         base=inst,
         years=2023 + np.arange(n_years),
@@ -55,7 +59,7 @@ def make_horizon(
         existing=existing,
         demand=np.outer(inst.demand_mw, growth),
         training=inst.training_mw * growth * 0.5,
-        capex=rng.uniform(2e6, 4e6, (n_sites, c, n_years)),
+        capex=capex,
         capital=np.full(c, 1e8),
         fixed=inst.fixed_cost,
         rent=np.broadcast_to(inst.rent[:, None, None], (2, c, n_years)).copy(),
@@ -221,6 +225,10 @@ CASES = [
     pytest.param(dict(seed=6, n_years=2, n_sites=4, lead=1, life=1, penalty=4e7), id="4s-lead"),
     pytest.param(dict(seed=7, n_years=3, rent=(9e6, 9e6), life=2), id="3y-margin"),
     pytest.param(dict(seed=8, n_sites=5, n_years=2, lead=0, life=1), id="5s-retire"),
+    pytest.param(
+        dict(seed=9, n_years=2, lead=1, same_capex=True, standby=1e6, penalty=1e8),
+        id="dominated-class",
+    ),
 ]
 
 
@@ -252,6 +260,14 @@ def test_brute_force_cases_bind_and_use_lead_and_retirement() -> None:
     sol = solve_periods(build_period_model(h), mip_gap=1e-9)
     assert np.allclose(installed(h, sol.order)[0][:, :, 0], 0.0)
     assert sol.order.sum() > 0
+
+
+def test_dominated_class_is_not_ordered() -> None:
+    h = make_horizon(9, n_years=2, lead=1, same_capex=True, standby=1e6, penalty=1e8)
+    assert dominated_classes(h).tolist() == [False, True]
+    assert (build_period_model(h).order[:, 1] == None).all()  # noqa: E711 - object array
+    margin = make_horizon(9, same_capex=True, rent=(9e6, 9e6))
+    assert not dominated_classes(margin).any()
 
 
 def test_lead_time_and_retirement_by_hand() -> None:

@@ -103,10 +103,43 @@ def define_orders(prob: pulp.LpProblem, h: Horizon) -> Grid:
     """
     ceiling = h.base.headroom_mw + h.peak_existing
     order = np.full((h.base.n_sites, h.n_classes, h.n_years), None, dtype=object)
+    dominated = dominated_classes(h)
     for s, k, tau in np.ndindex(order.shape):
-        if ceiling[s] > 0 and h.can_order(k, tau):
+        if ceiling[s] > 0 and h.can_order(k, tau) and not dominated[k]:
             order[s, k, tau] = prob.add_variable(f"order_{s}_{k}_y{tau}", 0, float(ceiling[s]))
     return order
+
+
+def dominated_classes(h: Horizon) -> np.ndarray:
+    """Classes never worth ordering: another buildable class does as much for as little.
+
+    Class ``k`` is dominated by ``k'`` if ``k'`` serves at least as many demand MW per MW
+    (``φ_k' ≥ φ_k``), costs no more (``K_sk'τ ≤ K_skτ`` everywhere), has the same lead time
+    and at least the life; exact only when minimising cost with running cost per MW used at
+    least the standby cost (``o_ws ≥ β_s``): then moving an order and its use to ``k'`` (using
+    ``φ_k/φ_k'`` of the MW) never costs more. Otherwise no class is dominated. Ties keep the
+    first class.
+    """
+    out = np.zeros(h.n_classes, bool)
+    if h.base.maximise_margin or (h.base.unit_opex < h.standby[None, :]).any():
+        return out
+    for k, k2 in np.ndindex(h.n_classes, h.n_classes):
+        if k == k2 or not (h.buildable[k] and h.buildable[k2]) or out[k2]:
+            continue
+        better = (
+            h.factor[k2] >= h.factor[k]
+            and (h.capex[:, k2] <= h.capex[:, k]).all()
+            and h.lead[k2] == h.lead[k]
+            and h.life[k2] >= h.life[k]
+        )
+        strictly = (
+            h.factor[k2] > h.factor[k]
+            or (h.capex[:, k2] < h.capex[:, k]).any()
+            or h.life[k2] > h.life[k]
+            or k2 < k
+        )
+        out[k] |= better and strictly
+    return out
 
 
 def define_use(m: PeriodModel) -> Grid:
