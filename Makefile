@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_maps.py
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_periods.py
 
 data: install
 	$(BIN)/python -m pip install --quiet -e '.[data]'
