@@ -18,6 +18,7 @@ import pandas as pd
 from siting import settings
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon, build_horizon
+from siting.instance import Instance
 from siting.pipeline import Prepared, prepare, publish, write_json
 from siting.provenance import provenance
 from siting.scenario import Scenario
@@ -56,8 +57,8 @@ class PlanRun:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def horizon_for(prepared: Prepared) -> Horizon:
-    """Build the horizon of a prepared scenario from the shipped time tables.
+def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horizon:
+    """Build the horizon of a scenario's instance from the shipped time tables.
 
     Raises
     ------
@@ -65,15 +66,13 @@ def horizon_for(prepared: Prepared) -> Horizon:
         If the scenario has no ``[horizon]`` table, or takes existing MW from the vintages
         while some of its sites with existing MW have no vintage rows.
     """
-    scenario, source = prepared.scenario, str(prepared.path)
     if scenario.horizon is None:
         expected = "a [horizon] table (years, foresight, lead_time_years, ...) to plan by year"
         raise InputError([Problem(source, "top level", "horizon", expected)])
     tables = load_time_tables()
-    inst = prepared.instance
     if scenario.horizon.existing == "vintages":
         known = set(tables.vintages["site_id"]) - {REST_OF_CHINA}
-        missing = [s for s, mw in zip(inst.site_ids, inst.existing_mw, strict=True)
+        missing = [s for s, mw in zip(instance.site_ids, instance.existing_mw, strict=True)
                    if mw > 0 and s not in known]  # fmt: skip
         if missing:
             expected = (
@@ -81,7 +80,7 @@ def horizon_for(prepared: Prepared) -> Horizon:
                 f'rows (e.g. {missing[0]!r}); use existing = "flat" for other site sets'
             )
             raise InputError([Problem(source, "[horizon]", "existing", expected)])
-    return build_horizon(inst, scenario, tables)
+    return build_horizon(instance, scenario, tables)
 
 
 def run_plan(
@@ -125,7 +124,7 @@ def run_plan(
         raise InputError([Problem("plan", "", "foresight", expected)])
     start = time.perf_counter()
     prepared = prepare(scenario)
-    h = horizon_for(prepared)
+    h = horizon_for(prepared.instance, prepared.scenario, source=str(prepared.path))
     spec = prepared.scenario.horizon
     assert spec is not None
     _check_year(spec.years, year)

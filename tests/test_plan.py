@@ -76,3 +76,18 @@ def test_plan_needs_a_horizon_and_a_year_in_it(tmp_path, capsys) -> None:
     assert main(["plan", scenario, "--out", str(out), "--year", "2030"]) == 2
     assert "--year" in capsys.readouterr().err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_batch_point_plans_a_horizon_scenario() -> None:
+    """The batch runner's worker task accepts a multi-period scenario."""
+    from siting.batch import solve_point
+    from siting.scenario import load_scenario
+
+    spec, _ = load_scenario("2023-planner")
+    record = solve_point(spec.to_dict(), {"mip_gap": 1e-4})
+    assert record["status"] == "ok"
+    kpis = record["kpis"]
+    assert kpis["last_year"] == 2025 and kpis["status"] == "optimal"
+    sites = pd.DataFrame(record["sites"])
+    assert sites["stranded_mw"].sum() == pytest.approx(kpis["stranded_mw"])
+    assert sites["new_mw"].sum() == pytest.approx(kpis["new_mw"])
