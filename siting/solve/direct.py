@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,31 +206,71 @@ def solve_robust(
         If the solver failed or found no plan within its limits.
     """
     opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
-    arrays = from_pulp(model.problem, model.scenarios)
-    result = _solve_arrays(arrays, opts, model.problem)
-    if result.state == "infeasible":
-        reasons = []
+
+    def reasons() -> list[str]:
+        found = []
         for i, sub in enumerate(model.scenarios):
-            reasons += [f"scenario {i}: {r}" for r in check_feasibility(sub.instance)]
-        raise InfeasibleError(reasons or ["the scenarios together admit no plan"])
-    x = _checked_plan(result, opts)
-    _write_back(model.problem, x)
-    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
+            found += [f"scenario {i}: {r}" for r in check_feasibility(sub.instance)]
+        return found or ["the scenarios together admit no plan"]
+
+    out = solve_problem(model.problem, model.scenarios, opts, reasons)
     parts = [
-        _pulp_solution(sub, status, bound, objective, words, opts, result)
+        _pulp_solution(sub, out.status, out.bound, out.objective, out.words, opts, out.result)
         for sub in model.scenarios
     ]
     return RobustSolution(
-        status=status,
-        objective=objective,
-        bound=bound,
-        gap=gap,
+        status=out.status,
+        objective=out.objective,
+        bound=out.bound,
+        gap=out.gap,
         solver=opts.solver,
-        termination=words,
-        seconds=result.seconds,
+        termination=out.words,
+        seconds=out.result.seconds,
         scenarios=parts,
-        strategy=result.strategy,
+        strategy=out.result.strategy,
     )
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A solved PuLP problem: the plan over its columns, cost, bound and verdict."""
+
+    x: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    status: Status
+    words: str
+    result: _Result
+
+
+def solve_problem(
+    problem: pulp.LpProblem,
+    models: Sequence[SitingModel],
+    opts: Options,
+    reasons: Callable[[], list[str]],
+) -> Solved:
+    """Solve a PuLP problem in one solver run and write the plan back into its variables.
+
+    Parameters
+    ----------
+    problem
+        The problem (minimised).
+    models
+        Its single-period parts, for the array layouts.
+    opts
+        From :func:`solver_options`.
+    reasons
+        Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
+    """
+    arrays = from_pulp(problem, models)
+    result = _solve_arrays(arrays, opts, problem)
+    if result.state == "infeasible":
+        raise InfeasibleError(reasons())
+    x = _checked_plan(result, opts)
+    _write_back(problem, x)
+    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
+    return Solved(x, objective, bound, gap, status, words, result)
 
 
 def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | None) -> _Result:

@@ -12,20 +12,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from siting.errors import InfeasibleError
 from siting.feasibility import check_feasibility
 from siting.horizon import Horizon
-from siting.model import OBJECTIVE_UNIT
-from siting.model.arrays import from_pulp
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
-from siting.solve.direct import (
-    _checked_plan,
-    _solve_arrays,
-    _values,
-    _write_back,
-    solver_options,
-)
-from siting.solve.status import Status, relative_gap, verdict
+from siting.solve.direct import _values, solve_problem, solver_options
+from siting.solve.status import Status
 
 
 @dataclass(frozen=True)
@@ -88,35 +79,29 @@ def solve_periods(
         If the solver failed or found no plan within its limits.
     """
     opts = solver_options(solver, time_limit, mip_gap, threads, "direct")
-    arrays = from_pulp(model.problem, model.years)
-    result = _solve_arrays(arrays, opts, model.problem)
-    if result.state == "infeasible":
-        h = model.horizon
-        reasons = [
+    h = model.horizon
+
+    def reasons() -> list[str]:
+        found = [
             f"year {h.years[t]}: {r}"
             for t in range(h.n_years)
             for r in check_feasibility(h.year_instance(t))
         ]
-        raise InfeasibleError(reasons or ["no build schedule meets every year's demand"])
-    x = _checked_plan(result, opts)
-    _write_back(model.problem, x)
-    objective = float(arrays.cost @ x) * OBJECTIVE_UNIT
-    bound = min(result.bound * OBJECTIVE_UNIT, objective)
-    gap = relative_gap(objective, bound)
-    status, words = verdict(result.state == "optimal", gap, opts.mip_gap, result.words)
-    h = model.horizon
+        return found or ["no build schedule meets every year's demand"]
+
+    out = solve_problem(model.problem, model.years, opts, reasons)
     unmet = np.zeros((h.base.n_hubs + 1, h.n_years))
     for t, year in enumerate(model.years):
         if year.shortfall:
             unmet[:, t] = _values(year.shortfall)
     return PeriodSolution(
-        status=status,
-        objective=objective,
-        bound=bound,
-        gap=gap,
+        status=out.status,
+        objective=out.objective,
+        bound=out.bound,
+        gap=out.gap,
         solver=opts.solver,
-        termination=words,
-        seconds=result.seconds,
+        termination=out.words,
+        seconds=out.result.seconds,
         open=np.stack([_values(y.open) > 0.5 for y in model.years], axis=1),
         order=_grid(model.order),
         use=_grid(model.use),
