@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -91,3 +92,34 @@ def test_batch_point_plans_a_horizon_scenario() -> None:
     sites = pd.DataFrame(record["sites"])
     assert sites["stranded_mw"].sum() == pytest.approx(kpis["stranded_mw"])
     assert sites["new_mw"].sum() == pytest.approx(kpis["new_mw"])
+
+
+def test_horizon_inputs_by_hand() -> None:
+    """Forecast ratios, rents and training from the shipped time tables, checked by hand."""
+    from siting.horizon import forecast_ratios
+    from siting.pipeline import prepare
+    from siting.plan import horizon_for
+    from siting.vintages import load_time_tables
+
+    tables = load_time_tables()
+    years = np.array([2023, 2024, 2025])
+    ratio = forecast_ratios(tables, years)
+    # the 2023 report expected 861.5 EFLOPS for 2025, the 2024 report 623.5; 1,037.3 came
+    assert ratio[0, 2] == pytest.approx(861.5 / 1037.3)
+    assert ratio[1, 2] == pytest.approx(623.5 / 1037.3)
+    assert ratio[2, 2] == pytest.approx(1.0)
+    prepared = prepare("2023-planner")
+    h = horizon_for(prepared.instance, prepared.scenario, source="2023-planner")
+    k = list(h.classes).index("imported_high_end")
+    # rents: 2023 = Aug 2023 A100 (162.8 M/MW-yr); 2024 = mean of Jan and Nov 2024; 2025 = Feb 2025
+    assert h.rent[0, k].tolist() == pytest.approx([162830769, (176470588 + 82352941) / 2, 88235294])
+    demand = tables.demand.set_index(["year", "area_id", "role"])["demand_mw"]
+    hubs = [demand[(2024, hub, "inference")] for hub in h.base.hub_ids]
+    assert h.demand[:, 1] == pytest.approx(hubs, abs=0.1)  # both tables round to 0.1 MW
+    inference = tables.demand[
+        (tables.demand["year"] == 2024) & (tables.demand["role"] == "inference")
+    ]
+    share = sum(hubs) / inference["demand_mw"].sum()
+    assert h.training[1] == pytest.approx(demand[(2024, "national", "training")] * share, rel=1e-3)
+    # existing_until = 2023: nothing commissioned in 2024-25 is existing
+    assert h.existing[:, :, 2].sum() < h.existing[:, :, 0].sum() + 1e-9
