@@ -328,3 +328,10 @@ def test_stranded_capital_by_hand() -> None:
     assert capital[0, 0, 0] == pytest.approx(6.0 * 0.5 * 2e8)
     table = schedule_table(h, sol)
     assert table["stranded_capital_bn_cny"].sum() == pytest.approx(0.6)
+
+
+def test_cbc_agrees_with_brute_force() -> None:
+    h = make_horizon(**CASES[4].values[0])  # lead time, retirement and unmet demand
+    sol = solve_periods(build_period_model(h), solver="cbc", mip_gap=1e-9)
+    assert sol.solver == "cbc"
+    assert sol.objective == pytest.approx(brute_force(h), rel=1e-6)
