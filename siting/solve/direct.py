@@ -249,6 +249,7 @@ def solve_problem(
     models: Sequence[SitingModel],
     opts: Options,
     reasons: Callable[[], list[str]],
+    arrays: ArrayModel | None = None,
 ) -> Solved:
     """Solve a PuLP problem in one solver run and write the plan back into its variables.
 
@@ -262,8 +263,10 @@ def solve_problem(
         From :func:`solver_options`.
     reasons
         Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
+    arrays
+        The problem already read into arrays (:func:`~siting.model.arrays.from_pulp`).
     """
-    arrays = from_pulp(problem, models)
+    arrays = from_pulp(problem, models) if arrays is None else arrays
     result = _solve_arrays(arrays, opts, problem)
     if result.state == "infeasible":
         raise InfeasibleError(reasons())

@@ -8,15 +8,32 @@ fixed; the orders are then operated over the horizon under the actual demand.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from siting.feasibility import check_feasibility
 from siting.horizon import Horizon
+from siting.model import OBJECTIVE_UNIT
+from siting.model.arrays import ArrayModel, from_pulp
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
-from siting.solve.direct import _values, solve_problem, solver_options
-from siting.solve.status import Status
+from siting.solve.direct import (
+    Options,
+    Solved,
+    _Result,
+    _values,
+    _write_back,
+    solve_problem,
+    solver_options,
+)
+from siting.solve.highs import as_highs_lp, check_numbers, new_highs, run
+from siting.solve.status import Status, relative_gap, verdict
+
+#: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
+#: smaller models are solved directly.
+RESTRICT_COLUMNS = 20_000
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,11 @@ def solve_periods(
     mip_gap: float | None = None,
     threads: int | None = None,
 ) -> PeriodSolution:
-    """Solve a built multi-period model (one solver run; options as :func:`~siting.solve.solve`).
+    """Solve a built multi-period model (options as :func:`~siting.solve.solve`).
+
+    With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
+    :func:`restricted_plan`; if that plan is not within the gap, the full model is solved in
+    the time left.
 
     Raises
     ------
@@ -89,7 +110,60 @@ def solve_periods(
         ]
         return found or ["no build schedule meets every year's demand"]
 
-    out = solve_problem(model.problem, model.years, opts, reasons)
+    arrays = from_pulp(model.problem, model.years)
+    large = opts.solver == "highs" and arrays.n_cols >= RESTRICT_COLUMNS
+    if large and check_numbers(arrays) is None:
+        start = time.perf_counter()
+        guided = restricted_plan(arrays, opts)
+        if guided is not None:
+            _write_back(model.problem, guided.x)
+            return _solution(model, opts, guided)
+        left = max(opts.time_limit - (time.perf_counter() - start), 1.0)
+        opts = dataclasses.replace(opts, time_limit=left)
+    out = solve_problem(model.problem, model.years, opts, reasons, arrays)
+    return _solution(model, opts, out)
+
+
+def restricted_plan(arrays: ArrayModel, opts: Options) -> Solved | None:
+    """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
+
+    Binaries at 0 in the LP optimum are fixed at 0, those at 1 at 1; the restricted MIP's plan
+    is a plan of the full model, and the LP optimum is a valid lower bound on it. Returns the
+    plan if its gap to that bound is within ``opts.mip_gap``, else ``None`` (then the full
+    model is solved).
+    """
+    start = time.perf_counter()
+    relaxed = new_highs(opts.mip_gap, opts.threads)
+    relaxed.passModel(as_highs_lp(arrays, relax=True))
+    lp = run(relaxed, opts.time_limit, is_mip=False)
+    if lp.state != "optimal" or lp.x is None:
+        return None
+    binaries = np.flatnonzero(arrays.integer)
+    restricted = as_highs_lp(arrays)
+    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+    upper[binaries[lp.x[binaries] < 1e-6]] = 0.0
+    lower[binaries[lp.x[binaries] > 1.0 - 1e-6]] = 1.0
+    restricted.col_lower_, restricted.col_upper_ = lower, upper
+    sub = new_highs(opts.mip_gap, opts.threads)
+    sub.passModel(restricted)
+    out = run(sub, max(opts.time_limit - (time.perf_counter() - start), 1.0), is_mip=True)
+    if out.x is None:
+        return None
+    objective = float(arrays.cost @ out.x) * OBJECTIVE_UNIT
+    bound = min(lp.objective * OBJECTIVE_UNIT, objective)
+    gap = relative_gap(objective, bound)
+    if not gap <= opts.mip_gap:
+        return None
+    words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
+    status, words = verdict(True, gap, opts.mip_gap, words)
+    seconds = time.perf_counter() - start
+    result = _Result("optimal", words, out.x, lp.objective, "restricted", seconds)
+    return Solved(out.x, objective, bound, gap, status, words, result)
+
+
+def _solution(model: PeriodModel, opts: Options, out: Solved) -> PeriodSolution:
+    """Read a solved model's variables into a :class:`PeriodSolution`."""
+    h = model.horizon
     unmet = np.zeros((h.base.n_hubs + 1, h.n_years))
     for t, year in enumerate(model.years):
         if year.shortfall:
