@@ -539,7 +539,9 @@ class Horizon(_Section):
 class Scenario(_Section):
     """All assumptions of one optimisation run."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    # names an output folder: letters, digits, '_', '.', '-', starting with a letter or digit
+    # (never '.', '..' or a hidden folder)
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
     demand: Demand
     training: Training

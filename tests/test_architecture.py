@@ -47,39 +47,65 @@ def _imports(path: Path) -> set[str]:
 
 
 def _modules() -> list[str]:
-    return sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+    """Top-level modules and subpackages (``model/``, ``solve/``, ``maps/``, ``cli/``)."""
+    files = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    return sorted(files | packages)
+
+
+def _files(module: str) -> list[Path]:
+    """The source files of a module: its file, or every file of its subpackage."""
+    single = PACKAGE / f"{module}.py"
+    return [single] if single.exists() else sorted((PACKAGE / module).rglob("*.py"))
 
 
 def test_every_module_has_a_place_in_the_flow() -> None:
     assert set(_modules()) <= set(ORDER), set(_modules()) - set(ORDER)
 
 
+def test_subpackages_are_checked() -> None:
+    assert {"model", "solve", "maps", "cli"} <= set(_modules())
+    assert len(_files("solve")) > 1
+
+
 def _upstream(module: str, path: Path) -> list[str]:
-    """The siting modules that ``module`` (read from ``path``) imports from upstream."""
+    """The siting modules that ``module`` (read from ``path``) imports from upstream.
+
+    A subpackage's files may import each other; anything else ranked at or above ``module``
+    is upstream.
+    """
     rank = ORDER.index(module)
     found = []
     for name in _imports(path):
         parts = name.split(".")
         inside = parts[0] == "siting" and len(parts) > 1 and parts[1] in ORDER
-        if inside and ORDER.index(parts[1]) >= rank:
+        if inside and parts[1] != module and ORDER.index(parts[1]) >= rank:
             found.append(parts[1])
     return sorted(set(found))
 
 
 @pytest.mark.parametrize("module", _modules())
 def test_imports_point_down(module: str) -> None:
-    assert _upstream(module, PACKAGE / f"{module}.py") == []
+    for path in _files(module):
+        assert _upstream(module, path) == [], path
 
 
 @pytest.mark.parametrize("module", _modules())
 def test_heavy_dependencies_are_confined(module: str) -> None:
-    roots = {name.split(".")[0] for name in _imports(PACKAGE / f"{module}.py")}
-    for package, allowed in CONFINED.items():
-        if package in roots:
-            assert module in allowed, f"siting.{module} imports {package}"
+    for path in _files(module):
+        roots = {name.split(".")[0] for name in _imports(path)}
+        for package, allowed in CONFINED.items():
+            if package in roots:
+                assert module in allowed, f"{path} imports {package}"
 
 
 def test_checker_catches_an_upstream_import(tmp_path) -> None:
     bad = tmp_path / "layers.py"
     bad.write_text("import numpy\nfrom siting import model\nfrom siting.errors import Problem\n")
     assert _upstream("layers", bad) == ["model"]
+
+
+def test_checker_catches_an_upstream_import_in_a_subpackage(tmp_path) -> None:
+    bad = tmp_path / "arrays.py"
+    bad.write_text("from siting.model.base import X\nfrom siting.results import Results\n")
+    assert _upstream("model", bad) == ["results"]

@@ -179,3 +179,10 @@ def test_unknown_parent_is_named(tmp_path) -> None:
     path.write_text('extends = "nope"\nname = "s"\n')
     with pytest.raises(InputError, match=r"s.toml: top level: field 'extends': no scenario 'nope'"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("name", [".", "..", ".hidden", "-x", "a/b", ""])
+def test_a_scenario_name_is_a_plain_folder_name(name: str) -> None:
+    raw = {**load_scenario("default")[0].to_dict(), "name": name}
+    with pytest.raises(InputError, match="name"):
+        parse_scenario(raw, source="x.toml")

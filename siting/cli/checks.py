@@ -88,7 +88,8 @@ def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float | str]
     from siting.scenario import parse_scenario
 
     base = spec.to_dict()
-    keys = sorted(_leaf_keys({k: v for k, v in base.items() if k != "data"}))
+    tables = {k: v for k, v in base.items() if isinstance(v, dict) and k != "data"}
+    keys = sorted(_leaf_keys(tables))
     if parameter not in keys:
         close = difflib.get_close_matches(parameter, keys, 1)
         hint = f" (did you mean {close[0]}?)" if close else ""

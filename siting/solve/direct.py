@@ -187,6 +187,11 @@ def solve(
     )
 
 
+def pulp_values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
+    """Return the solved values of PuLP variables (0 where unset)."""
+    return np.array([v.value() or 0.0 for v in variables], dtype=float)
+
+
 def solve_robust(
     model: RobustModel,
     *,
@@ -310,13 +315,13 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
         state, words, bound = _run_custom(problem, opts.custom)
         x = None
         if state in ("optimal", "limit"):
-            x = np.array([v.value() or 0.0 for v in problem.variables()], dtype=float)
+            x = pulp_values(problem.variables())
     elif opts.solver == "cbc":
         assert problem is not None
         state, words, bound = run_cbc(problem, max(left, 1.0), opts.mip_gap, opts.threads)
         x = None
         if state in ("optimal", "limit"):
-            x = np.array([v.value() or 0.0 for v in problem.variables()], dtype=float)
+            x = pulp_values(problem.variables())
         if state == "optimal" and x is not None:  # CBC proved its gap: a sharper bound
             value = float(arrays.cost @ x)
             bound = np.nanmax([bound, value - opts.mip_gap * abs(value)])
@@ -386,10 +391,7 @@ def _pulp_solution(
     result: _Result,
 ) -> Solution:
     """One scenario's part of a robust plan, read from its PuLP variables."""
-
-    def values(variables: list[pulp.LpVariable]) -> np.ndarray:
-        return np.array([v.value() or 0.0 for v in variables], dtype=float)
-
+    values = pulp_values
     objective = sum(c * (v.value() or 0.0) for v, c in objective_terms(sub)) * OBJECTIVE_UNIT
     whole = abs(whole_objective - objective) <= 1e-6 * max(abs(objective), 1.0)
     own = bound if whole else math.nan

@@ -23,8 +23,8 @@ from siting.solve.direct import (
     Options,
     Solved,
     _Result,
-    _values,
     _write_back,
+    pulp_values,
     solve_problem,
     solver_options,
 )
@@ -167,7 +167,7 @@ def _solution(model: PeriodModel, opts: Options, out: Solved) -> PeriodSolution:
     unmet = np.zeros((h.base.n_hubs + 1, h.n_years))
     for t, year in enumerate(model.years):
         if year.shortfall:
-            unmet[:, t] = _values(year.shortfall)
+            unmet[:, t] = pulp_values(year.shortfall)
     return PeriodSolution(
         status=out.status,
         objective=out.objective,
@@ -176,11 +176,11 @@ def _solution(model: PeriodModel, opts: Options, out: Solved) -> PeriodSolution:
         solver=opts.solver,
         termination=out.words,
         seconds=out.result.seconds,
-        open=np.stack([_values(y.open) > 0.5 for y in model.years], axis=1),
+        open=np.stack([pulp_values(y.open) > 0.5 for y in model.years], axis=1),
         order=_grid(model.order),
         use=_grid(model.use),
-        train=np.stack([_values(y.train) for y in model.years], axis=1),
-        serve=np.stack([_values(y.serve) for y in model.years], axis=1).reshape(-1, h.n_years),
+        train=np.stack([pulp_values(y.train) for y in model.years], axis=1),
+        serve=np.stack([pulp_values(y.serve) for y in model.years], axis=1).reshape(-1, h.n_years),
         unmet=unmet,
     )
 
