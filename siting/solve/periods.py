@@ -29,7 +29,7 @@ from siting.solve.direct import (
     solver_options,
 )
 from siting.solve.highs import as_highs_lp, check_numbers, new_highs, run
-from siting.solve.status import Status, relative_gap, verdict
+from siting.solve.status import Outcome, relative_gap, verdict
 
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
@@ -37,7 +37,7 @@ RESTRICT_COLUMNS = 20_000
 
 
 @dataclass(frozen=True)
-class PeriodSolution:
+class PeriodSolution(Outcome):
     """A solved multi-period plan, as arrays over sites ``s``, classes ``k``, years ``t``.
 
     Attributes
@@ -62,13 +62,6 @@ class PeriodSolution:
         ``"perfect"`` or ``"myopic"``.
     """
 
-    status: Status
-    objective: float
-    bound: float
-    gap: float
-    solver: str
-    termination: str
-    seconds: float
     open: np.ndarray
     order: np.ndarray
     use: np.ndarray

@@ -30,7 +30,26 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
-class Solution:
+class Outcome:
+    """What every solve reports: status, cost, bound, gap and how it stopped.
+
+    Attributes
+    ----------
+    status, objective, bound, gap, solver, termination, seconds
+        As in :class:`Solution`.
+    """
+
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    termination: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Solution(Outcome):
     """A solved plan, as arrays indexed like the instance's.
 
     Attributes
@@ -62,13 +81,6 @@ class Solution:
         ``"direct"`` (one solver run) or ``"decompose"`` (:mod:`siting.solve.decompose`).
     """
 
-    status: Status
-    objective: float
-    bound: float
-    gap: float
-    solver: str
-    termination: str
-    seconds: float
     open: np.ndarray
     build: np.ndarray
     train: np.ndarray
@@ -77,7 +89,7 @@ class Solution:
 
 
 @dataclass(frozen=True)
-class RobustSolution:
+class RobustSolution(Outcome):
     """A solved robust plan: one build decision, one :class:`Solution` per scenario.
 
     Attributes
@@ -90,13 +102,6 @@ class RobustSolution:
         Each scenario's use of the shared plan; their ``open`` and ``build`` are equal.
     """
 
-    status: Status
-    objective: float
-    bound: float
-    gap: float
-    solver: str
-    termination: str
-    seconds: float
     scenarios: list[Solution]
     strategy: str = "direct"
 
