@@ -31,7 +31,7 @@ from siting.errors import InfeasibleError, InputError, Problem
 from siting.feasibility import check_feasibility
 from siting.instance import Instance, build_instance
 from siting.layers import Layers, load_layers
-from siting.maps import make_map, save_map
+from siting.maps import REACH_MAX_HUBS, make_map, save_map
 from siting.model import build_arrays, build_model
 from siting.network import build_graph
 from siting.provenance import provenance, public_dict
@@ -113,7 +113,8 @@ def optimize(
         Write outputs (else only compute them).
     geography
         Add each hub's SLA reach and the backbone to the results, for maps (the slowest part
-        of the results stage); a caller that draws no map may leave them out.
+        of the results stage). They are computed only when a map is drawn (``map``), or
+        when nothing is written (the caller may draw one); ``False`` leaves them out.
     tiles
         Basemap: ``"none"`` (provinces are the base) or ``"osm"`` (needs a network).
     cdn
@@ -158,7 +159,7 @@ def optimize(
     )
     lap("solve")
     results = build_results(solution, instance, layers)
-    if geography or write:
+    if geography and (map or not write):  # only a map shows them
         results = with_geography(results, prepared)
     lap("results")
     summary = _summary(prepared, solution, results, time_limit, mip_gap)
@@ -390,18 +391,21 @@ def with_geography(results: Results, prepared: Prepared) -> Results:
     Returns
     -------
     Results
-        A copy with ``backbone`` and ``reach`` set.
+        A copy with ``backbone`` set, and ``reach`` unless there are more hubs than a map
+        draws reach for (``siting.maps.REACH_MAX_HUBS``): then it stays ``None``.
     """
     hubs, inst = prepared.layers.hubs, prepared.instance
-    reach = reach_polygons(
-        hubs["hub_id"],
-        hubs["lon"],
-        hubs["lat"],
-        inst.sla_ms,
-        prepared.scenario.latency,
-        graph=prepared.inputs.graph,
-        clip=prepared.layers.provinces,
-    )
+    reach = None
+    if len(hubs) <= REACH_MAX_HUBS:
+        reach = reach_polygons(
+            hubs["hub_id"],
+            hubs["lon"],
+            hubs["lat"],
+            inst.sla_ms,
+            prepared.scenario.latency,
+            graph=prepared.inputs.graph,
+            clip=prepared.layers.provinces,
+        )
     return dataclasses.replace(results, backbone=prepared.inputs.backbone, reach=reach)
 
 

@@ -102,3 +102,21 @@ def test_local_fibre_joins_points_that_share_an_access_region(default) -> None:
     assert hops[0, 0] == 0 and rtt[0, 0] < 0.02  # ~0.9 km apart: local
     assert hops[1, 1] > 0 and km[1, 1] > 2000  # over the backbone
     assert rtt[1, 1] == pytest.approx(2 * km[1, 1] / 200 + 0.1 * hops[1, 1])
+
+
+def test_reach_is_computed_only_for_a_map_that_draws_it(tiny, tmp_path, monkeypatch) -> None:
+    import siting.pipeline as pipeline
+
+    calls = []
+    real = pipeline.reach_polygons
+    monkeypatch.setattr(
+        pipeline, "reach_polygons", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    kwargs = {"out_dir": tmp_path / "out", "maps_dir": tmp_path / "maps"}
+    run = pipeline.optimize(tiny / "shift.toml", map=False, **kwargs)
+    assert calls == [] and run.results.reach is None
+    run = pipeline.optimize(tiny / "shift.toml", **kwargs)
+    assert calls == [1] and run.results.reach is not None
+    monkeypatch.setattr(pipeline, "REACH_MAX_HUBS", 0)  # more hubs than a map draws reach for
+    run = pipeline.optimize(tiny / "shift.toml", write=False)
+    assert calls == [1] and run.results.reach is None and run.results.backbone is None

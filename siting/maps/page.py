@@ -342,7 +342,7 @@ def _map(
         hub_names = dict(zip(results.hubs["hub_id"], labels, strict=True))
         reach = shapes.reach_features(results.reach, hub_names)
         layers.append(_shapes(LAYER_REACH, reach, "sitingReach", show=False))
-    elif results.reach is not None:
+    elif n_hubs > REACH_MAX_HUBS:
         notes.append(f"SLA reach not drawn: {n_hubs:,} hubs (drawn up to {REACH_MAX_HUBS})")
     if results.backbone is not None:
         backbone = shapes.backbone_features(results.backbone)
