@@ -388,8 +388,8 @@ def why_not(
         hubs.append(
             {
                 "hub_id": hub,
-                "sla_ms": float(inst.sla_ms[h]),
-                "tightened_ms": tighter,
+                "sla_rtt_ms": float(inst.sla_ms[h]),
+                "tightened_rtt_ms": tighter,
                 "extra_cost_cny": extra,
                 "reason": reason,
             }

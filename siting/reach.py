@@ -64,7 +64,7 @@ def reach_polygons(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``hub_id``, ``sla_ms`` and a (multi)polygon per hub, EPSG:4326.
+        ``hub_id``, ``sla_rtt_ms`` (round trip) and a (multi)polygon per hub, EPSG:4326.
     """
     hubs = gpd.GeoSeries(gpd.points_from_xy(hub_lon, hub_lat), crs=CRS).to_crs(ALBERS_CHINA)
     sla = np.asarray(sla_ms, dtype=float)
@@ -81,7 +81,7 @@ def reach_polygons(
             raise ValueError(msg)
         shapes = _backbone_reach(hubs, hub_lon, hub_lat, sla, latency, graph)
     out = gpd.GeoDataFrame(
-        {"hub_id": np.asarray(hub_ids), "sla_ms": sla}, geometry=shapes, crs=ALBERS_CHINA
+        {"hub_id": np.asarray(hub_ids), "sla_rtt_ms": sla}, geometry=shapes, crs=ALBERS_CHINA
     )
     shapes = shapely.simplify(np.asarray(out.geometry.values), SIMPLIFY_M)
     if clip is not None:

@@ -79,14 +79,14 @@ def print_summary(run: Run, console: Console | None = None) -> None:
     _more(console, len(used), "site", "sites.csv")
 
     hubs = Table(title="Hubs: demand-weighted round-trip latency")
-    for col in ("hub", "demand MW", "SLA ms", "mean RTT ms", "max RTT ms", "sites"):
+    for col in ("hub", "demand MW", "SLA RTT ms", "mean RTT ms", "max RTT ms", "sites"):
         hubs.add_column(col, justify="left" if col == "hub" else "right")
     largest = run.results.hubs.sort_values("demand_mw", ascending=False)
     for row in largest.head(MAX_ROWS).itertuples():
         hubs.add_row(
             escape(row.name),
             f"{row.demand_mw:,.0f}",
-            f"{row.sla_ms:g}",
+            f"{row.sla_rtt_ms:g}",
             f"{row.mean_rtt_ms:.1f}",
             f"{row.max_rtt_ms:.1f}",
             str(row.n_sites),
@@ -190,14 +190,14 @@ def print_whynot(result: WhyNot, folder: Path) -> None:
         table.add_row(escape(row.name), row.workload, f"{row.mw:g}", extra, escape(row.reason))
     console.print(table)
     hubs = Table(title="Cost of tightening each hub's SLA (M CNY/yr)")
-    for col in ("hub", "SLA ms", "tightened", "extra", "why impossible"):
+    for col in ("hub", "SLA RTT ms", "tightened to", "extra", "why impossible"):
         hubs.add_column(col, justify="left" if col in ("hub", "why impossible") else "right")
     for row in result.hubs.itertuples():
         extra = "-" if row.extra_cost_cny == float("inf") else f"{row.extra_cost_cny / 1e6:,.1f}"
         hubs.add_row(
             escape(row.hub_id),
-            f"{row.sla_ms:g}",
-            f"{row.tightened_ms:g}",
+            f"{row.sla_rtt_ms:g}",
+            f"{row.tightened_rtt_ms:g}",
             extra,
             escape(row.reason),
         )

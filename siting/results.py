@@ -52,7 +52,7 @@ class Results:
         Fibre backbone edges (line geometry; ``u``, ``v``, ``route_km``, ``name``), or ``None``
         when latency comes from the great-circle model.
     reach
-        Per hub, the area whose sites it can reach within its SLA (``hub_id``, ``sla_ms``,
+        Per hub, the area whose sites it can reach within its SLA (``hub_id``, ``sla_rtt_ms``,
         polygon geometry), or ``None``.
     """
 
@@ -177,7 +177,7 @@ def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     return {
         "demand_mw": inst.demand_mw,
         "served_mw": served,
-        "sla_ms": inst.sla_ms,
+        "sla_rtt_ms": inst.sla_ms,
         "mean_rtt_ms": np.divide(
             rtt_mw, served, out=np.full_like(served, np.nan), where=served > 0
         ),

@@ -81,7 +81,7 @@ def test_why_not_prices_alternatives(tiny) -> None:
     # The shift has no training demand to move there.
     assert "cannot host 60 MW of training" in west.loc[("west", "training"), "reason"]
     hubs = result.hubs.set_index("hub_id")
-    assert hubs.loc["shanghai", "tightened_ms"] == pytest.approx(4.0)
+    assert hubs.loc["shanghai", "tightened_rtt_ms"] == pytest.approx(4.0)
     assert hubs.loc["shanghai", "extra_cost_cny"] == pytest.approx(0.0, abs=1.0)
 
 

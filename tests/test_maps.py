@@ -90,7 +90,7 @@ def with_reach_and_backbone(results: Results, route: str = "Beijing–Shanghai t
     """Add made-up SLA reach polygons and backbone lines, as later stages will provide."""
     hubs = results.hubs
     reach = gpd.GeoDataFrame(
-        {"hub_id": hubs["hub_id"], "sla_ms": hubs["sla_ms"]},
+        {"hub_id": hubs["hub_id"], "sla_rtt_ms": hubs["sla_rtt_ms"]},
         geometry=[Point(x, y).buffer(3.0) for x, y in zip(hubs["lon"], hubs["lat"], strict=True)],
         crs="EPSG:4326",
     )
@@ -269,7 +269,7 @@ def many_hubs(results: Results, n: int, seed: int = 0) -> Results:
             "lon": lon,
             "lat": lat,
             "demand_mw": rng.lognormal(0.0, 1.0, n),
-            "sla_ms": 10.0,
+            "sla_rtt_ms": 10.0,
             "mean_rtt_ms": rng.uniform(1, 9, n),
             "n_sites": 1,
         },
@@ -288,7 +288,7 @@ def many_hubs(results: Results, n: int, seed: int = 0) -> Results:
         crs="EPSG:4326",
     )
     reach = gpd.GeoDataFrame(
-        {"hub_id": ids, "sla_ms": 10.0},
+        {"hub_id": ids, "sla_rtt_ms": 10.0},
         geometry=gpd.points_from_xy(lon, lat).buffer(1.0),
         crs="EPSG:4326",
     )

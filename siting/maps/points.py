@@ -170,7 +170,7 @@ def hub_items(results: Results, flows: pd.DataFrame) -> list[dict[str, Any]]:
     n_sites = hubs["n_sites"] if "n_sites" in hubs else pd.Series(0, index=hubs.index)
     mean = hubs["mean_rtt_ms"] if "mean_rtt_ms" in hubs else pd.Series(np.nan, index=hubs.index)
     columns = zip(
-        hubs["lat"], hubs["lon"], hubs["demand_mw"], hubs["sla_ms"], mean, n_sites, strict=True
+        hubs["lat"], hubs["lon"], hubs["demand_mw"], hubs["sla_rtt_ms"], mean, n_sites, strict=True
     )
     return [
         {

@@ -74,7 +74,7 @@ def reach_features(reach: gpd.GeoDataFrame, hub_names: dict[Any, str]) -> dict[s
     Parameters
     ----------
     reach
-        ``hub_id``, ``sla_ms`` and polygon geometry.
+        ``hub_id``, ``sla_rtt_ms`` and polygon geometry.
     hub_names
         Display name of each hub id.
     """
@@ -86,7 +86,7 @@ def reach_features(reach: gpd.GeoDataFrame, hub_names: dict[Any, str]) -> dict[s
         "fillColor": REACH_COLOUR,
         "fillOpacity": 0.06,
     }
-    sla = reach["sla_ms"] if "sla_ms" in reach else pd.Series([None] * len(reach))
+    sla = reach["sla_rtt_ms"] if "sla_rtt_ms" in reach else pd.Series([None] * len(reach))
     tips = [
         f"<b>{esc(hub_names.get(hub, hub))}</b><br>reach within "
         f"{'–' if missing(ms) else format(float(ms), 'g')} ms"

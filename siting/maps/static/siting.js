@@ -45,7 +45,7 @@ var sitingLib = (function () {
     var html = "<div class='siting-popup'>" + site.pop;
     if (site.serves.length) {
       html += "<div class='siting-h'>Serves inference to</div>" + table(
-        ["Hub", "MW", "RTT", "SLA"],
+        ["Hub", "MW", "RTT", "SLA (RTT)"],
         site.serves.map(function (s) {
           var hub = hubs[s[0]];
           return [hub.label, num(s[1], 1) + " MW", num(s[2], 1) + " ms", hub.sla + " ms"];
@@ -200,7 +200,7 @@ var sitingLib = (function () {
                              opacity: 0.55, className: "siting-flow"});
       bind(line, function () {
         return hub.label + " → " + site.label + ": " + num(f.mw, 1) + " MW inference, " +
-          num(f.rtt, 1) + " ms RTT (SLA " + hub.sla + " ms)";
+          num(f.rtt, 1) + " ms RTT (SLA " + hub.sla + " ms round trip)";
       }).addTo(group);
     });
     return group;
