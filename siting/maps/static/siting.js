@@ -81,7 +81,7 @@ var sitingLib = (function () {
   function hubTip(hub) {
     var rtt = hub.rtt === null ? "none served" : num(hub.rtt, 1) + " ms mean RTT";
     return "<b>" + hub.label + "</b><br>" + num(hub.mw, 0) + " MW inference demand<br>SLA " +
-      hub.sla + " ms, " + rtt + ", " + hub.n + " serving sites";
+      hub.sla + " ms round trip, " + rtt + ", " + hub.n + " serving sites";
   }
   function hubPopup(hub, sites) {
     var html = "<div class='siting-popup'>" + hubTip(hub);
