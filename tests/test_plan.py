@@ -123,3 +123,12 @@ def test_horizon_inputs_by_hand() -> None:
     assert h.training[1] == pytest.approx(demand[(2024, "national", "training")] * share, rel=1e-3)
     # existing_until = 2023: nothing commissioned in 2024-25 is existing
     assert h.existing[:, :, 2].sum() < h.existing[:, :, 0].sum() + 1e-9
+
+
+@pytest.mark.parametrize("command", ["optimize", "whynot"])
+def test_a_horizon_scenario_is_planned_not_optimized(command, tmp_path, capsys) -> None:
+    from siting.cli import main
+
+    assert main([command, "2023-2030", "--out", str(tmp_path / "out")]) == 2
+    assert "siting plan 2023-2030" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -53,6 +53,14 @@ def preflight(args: argparse.Namespace) -> None:
         check_tradeoff(specs[0], args.param, args.values)
     if command == "plan":
         check_plan(specs[0], args.year)
+    elif command in ("optimize", "compare", "audit", "robust", "whynot", "tradeoff"):
+        for spec in specs:
+            if spec.horizon is not None:
+                expected = (
+                    f"a single-period scenario; {spec.name!r} has a [horizon] table, "
+                    f"so plan it with 'siting plan {spec.name}'"
+                )
+                raise InputError([Problem(command, "", "SCENARIO", expected)])
     if command == "batch":
         from siting.sweep import load_sweep
 
