@@ -141,11 +141,18 @@ class Horizon:
         the cluster and pair bounds read as in ``docs/model.md``.
         """
         most = float(self.factor.max())
+        demand = self.demand[:, t]
+        by_class = self.base.class_demand_mw
+        if by_class.size:  # each service class keeps its share of the year's demand
+            total = by_class.sum()
+            shares = by_class.sum(axis=1) / total if total > 0 else np.eye(len(by_class))[0]
+            by_class = np.outer(shares, demand)
         return replace(
             self.base,
             existing_mw=most * self.peak_existing,
             headroom_mw=most * self.base.headroom_mw,
-            demand_mw=self.demand[:, t],
+            demand_mw=demand,
+            class_demand_mw=by_class,
             training_mw=float(self.training[t]),
         )
 

@@ -351,3 +351,16 @@ def test_lp_guided_restriction_is_honest(monkeypatch) -> None:
         assert sol.status is Status.OPTIMAL and sol.gap <= 0.05
     exact = solve_periods(build_period_model(h), mip_gap=1e-9)  # falls back to the full model
     assert exact.objective == pytest.approx(expected, rel=1e-6)
+
+
+def test_each_year_serves_that_years_demand_in_every_class() -> None:
+    """The single-period families read stream demand: it must follow the year, not the base."""
+    from siting.pipeline import prepare
+    from siting.plan import horizon_for
+
+    prepared = prepare("2023-planner")
+    h = horizon_for(prepared.instance, prepared.scenario, source="2023-planner")
+    for t in range(h.n_years):
+        year = h.year_instance(t)
+        assert year.stream_demand_mw.sum() == pytest.approx(h.demand[:, t].sum())
+        assert year.demand_mw.sum() == pytest.approx(h.demand[:, t].sum())
