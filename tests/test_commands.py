@@ -88,7 +88,7 @@ def test_tradeoff_command(tiny, tmp_path, capsys) -> None:
         ],
         capsys,
     )
-    folder = tmp_path / "tradeoff-shift-costs-carbon_cny_per_t"
+    folder = tmp_path / "tradeoff-shift-costs-carbon_cny_per_t-0_100_200"
     table = pd.read_csv(folder / "tradeoff.csv")
     assert table["total_cost_cny"].is_monotonic_increasing
     assert (folder / "tradeoff.png").stat().st_size > 1000
@@ -116,7 +116,7 @@ def test_tradeoff_marks_infeasible_points(tiny, tmp_path, capsys) -> None:
         ],
         capsys,
     )
-    table = pd.read_csv(out / "tradeoff-shift-demand-inference_sla_ms" / "tradeoff.csv")
+    table = pd.read_csv(out / "tradeoff-shift-demand-inference_sla_ms-0.5_5" / "tradeoff.csv")
     assert table["status"].tolist() == ["infeasible", "optimal"]
     assert "no site within 0.5 ms" in table["reason"].iloc[0]
 

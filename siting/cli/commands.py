@@ -273,7 +273,7 @@ def _tradeoff(args: argparse.Namespace) -> int:
             tradeoff_png(table, args.param, folder / "tradeoff.png", title=title)
             tradeoff_html(table, args.param, folder / "tradeoff.html", title=title)
 
-        name = f"tradeoff-{stem}-{args.param.replace('.', '-')}"
+        name = f"tradeoff-{stem}-{args.param.replace('.', '-')}-{_values_key(args.values)}"
         folder, _ = publish(name, Path(args.out or settings.out_dir), write)
     data = {
         "parameter": args.param,
@@ -284,6 +284,16 @@ def _tradeoff(args: argparse.Namespace) -> int:
     emit(args, lambda: print_tradeoff(table, args.param, folder), data, [folder])
     rows = table[table["status"] != "infeasible"].to_dict(orient="records")
     return verdict(args, [(f"{args.param}={row[args.param]:g}", row) for row in rows])
+
+
+def _values_key(values: Sequence[float | str]) -> str:
+    """Name swept values for a folder: the values themselves, or a hash when long."""
+    import hashlib
+
+    text = "_".join(f"{v:g}" if isinstance(v, int | float) else str(v) for v in values)
+    if len(text) <= 40 and all(c.isalnum() or c in "._-" for c in text):
+        return text
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def _batch(args: argparse.Namespace) -> int:
