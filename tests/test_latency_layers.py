@@ -235,3 +235,24 @@ def test_docs_table_matches_the_recomputed_one(table) -> None:
         line = rows[record.figure_id]
         for layer in LAYERS:
             assert f"| {getattr(record, f'{layer}_ms'):.2f} (" in line, (record.figure_id, layer)
+
+
+def test_every_latency_in_the_outputs_states_its_direction(tiny, tmp_path) -> None:
+    """Each output column or KPI in ms says whether it is a round trip or one way."""
+    import json
+    import re
+
+    import pandas as pd
+
+    from siting.pipeline import optimize
+
+    run = optimize(tiny / "shift.toml", out_dir=tmp_path / "out", maps_dir=tmp_path / "maps")
+    folder = run.table_dir
+    names = []
+    for table in ("sites", "flows", "hubs"):
+        names += list(pd.read_csv(folder / f"{table}.csv").columns)
+    names += list(json.loads((folder / "summary.json").read_text())["kpis"])
+    in_ms = [n for n in names if re.search(r"(^|_)ms$", n)]
+    assert in_ms, "no latency column found: the test would pass vacuously"
+    unstated = [n for n in in_ms if not re.search(r"(rtt|one_way)_ms$", n)]
+    assert unstated == []
