@@ -370,7 +370,7 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
                         processes=True,
                         host="127.0.0.1",
                         scheduler_port=0,
-                        dashboard_address=None,
+                        dashboard_address="127.0.0.1:0",  # never a fixed port
                         scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                         preload=[__name__],  # a restarted worker ignores Ctrl-C too
                         silence_logs=logging.CRITICAL,  # failures are in the records
