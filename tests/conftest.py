@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import signal
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
 from siting.instance import Instance
+
+# A shell starts background jobs with Ctrl-C ignored, and an ignored signal stays ignored in
+# every child, so the tests that press Ctrl-C on a subprocess would see nothing happen. Catching
+# it here makes children start with the default disposition, as under a terminal.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def make_instance(
