@@ -13,8 +13,8 @@ from scipy.optimize import linprog
 from siting.errors import InfeasibleError, InputError
 from siting.feasibility import check_feasibility
 from siting.instance import Instance
-from siting.model import Forcing, build_model
-from siting.model.arrays import build_arrays, from_pulp
+from siting.model import build_model
+from siting.model.arrays import build_arrays
 from siting.solve import Status, solve
 
 from .conftest import make_instance
@@ -247,15 +247,9 @@ def test_brute_force_cases_bind() -> None:
 @pytest.mark.parametrize("elastic", [False, True])
 def test_array_builder_builds_the_same_model(kwargs: dict, elastic: bool) -> None:
     """tests/test_model.py's identical-model check, on instances with every new family."""
-    from .test_model import _canonical
+    from .test_model import assert_same_build
 
-    inst = make_class_instance(**kwargs)
-    forcing = [Forcing(1, "training", 5.0), Forcing(2, "inference", 3.0)]
-    pulp_model = build_model(inst, elastic=elastic, forcing=forcing)
-    fast = _canonical(build_arrays(inst, elastic=elastic, forcing=forcing))
-    slow = _canonical(from_pulp(pulp_model.problem, [pulp_model]))
-    for a, b in zip(fast, slow, strict=True):
-        assert np.array_equal(np.asarray(a), np.asarray(b)), (a, b)
+    assert_same_build(make_class_instance(**kwargs), elastic)
 
 
 def test_one_class_reproduces_todays_optimum() -> None:

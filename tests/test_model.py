@@ -108,7 +108,11 @@ BUILD_CASES = [
 @pytest.mark.parametrize("kwargs", BUILD_CASES)
 def test_array_build_is_the_pulp_model(kwargs: dict, elastic: bool) -> None:
     """The fast build has the same columns, rows, bounds and coefficients as PuLP's."""
-    inst = make_instance(**kwargs)
+    assert_same_build(make_instance(**kwargs), elastic)
+
+
+def assert_same_build(inst, elastic: bool) -> None:
+    """Both builders give the same columns, rows, bounds and coefficients (with forcing)."""
     forcing = [Forcing(1, "training", 5.0), Forcing(2, "inference", 3.0)]
     pulp_model = build_model(inst, elastic=elastic, forcing=forcing)
     fast = _canonical(build_arrays(inst, elastic=elastic, forcing=forcing))
