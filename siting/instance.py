@@ -28,7 +28,7 @@ from siting.policy import (
     subsidised_price,
     vouchers,
 )
-from siting.scenario import Policy, Scenario
+from siting.scenario import Objective, Policy, Scenario
 
 WORKLOADS = ("training", "inference")
 #: Per-MW running-cost components, in the order of :attr:`Instance.opex`'s second axis.
@@ -88,6 +88,15 @@ class Instance:
     maximise_margin
         Maximise revenue minus cost with demand as an upper bound (else serve all demand at
         least cost).
+    objective_kind
+        ``"cost"``, ``"margin"`` or a classic location model: ``"p-median"``, ``"p-center"``,
+        ``"mclp"``, ``"lscp"`` (docs/model.md, "Classic location models"). A classic kind's
+        pairs are all (hub, site) pairs (p-median, p-center) or those within the coverage
+        radius (``sla_ms``, ``class_sla_ms``; mclp, lscp).
+    site_count
+        ``p`` of the site-count row (0: no row).
+    site_count_rule
+        ``"exactly"`` (``Σ y_s = p``) or ``"at_most"`` (``Σ y_s ≤ p``).
     energy_mwh
         Grid electricity per MW hosted, MWh/(MW·yr), shape (2, S).
     emissions_t
@@ -166,6 +175,9 @@ class Instance:
     green_coef: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     green_supply_gwh: FloatArray = field(default_factory=lambda: np.zeros(0))
     notes: tuple[str, ...] = ()
+    objective_kind: str = "cost"
+    site_count: int = 0
+    site_count_rule: str = "exactly"
 
     @property
     def n_sites(self) -> int:
@@ -186,6 +198,11 @@ class Instance:
     def capacity_mw(self) -> FloatArray:
         """Largest IT load each site can host: existing plus headroom, MW."""
         return self.existing_mw + self.headroom_mw
+
+    @property
+    def classic(self) -> bool:
+        """Whether the objective is a classic location model (no capacity side)."""
+        return self.objective_kind not in ("cost", "margin")
 
     @property
     def n_classes(self) -> int:
@@ -332,9 +349,15 @@ def build_instance(
         [sla if c.sla_ms is None else np.maximum(c.sla_ms, floor) for c in classes]
     )
     rtt = np.stack([2.0 * one_way[c.layer] for c in classes])  # (C, H, S)
-    found = [
-        admissible_pairs(rtt[q], class_sla[q], dem.max_sites_per_hub) for q in range(len(classes))
-    ]
+    obj = scenario.objective
+    if obj.kind in ("p-median", "p-center"):  # every pair: no SLA, no sparsification
+        every = np.full(len(hub_ids), np.finfo(float).max)  # every finite round trip
+        found = [admissible_pairs(rtt[q], every) for q in range(len(classes))]
+    else:
+        if obj.coverage_rtt_ms is not None:  # mclp, lscp: the radius stands for the SLA
+            class_sla = np.full_like(class_sla, obj.coverage_rtt_ms)
+        most = None if obj.classic else dem.max_sites_per_hub
+        found = [admissible_pairs(rtt[q], class_sla[q], most) for q in range(len(classes))]
     pair_class = np.concatenate([np.full(len(h), q, np.int64) for q, (h, _) in enumerate(found)])
     pair_hub = np.concatenate([h for h, _ in found]).astype(np.int64)
     pair_site = np.concatenate([s for _, s in found]).astype(np.int64)
@@ -346,6 +369,7 @@ def build_instance(
     green = _policy_green(policy, site_ids, site_province, pue, notes)
     nearest = rtt.argmin(axis=2) if rtt.size else np.zeros((len(classes), 0), np.int64)
     nearest_rtt = rtt.min(axis=2) if rtt.size else np.zeros((len(classes), 0))
+    check_classic(obj, source, site_ids, hub_ids, found, class_sla, rtt)
 
     return Instance(
         site_ids=site_ids,
@@ -398,7 +422,57 @@ def build_instance(
         green_coef=green.coef,
         green_supply_gwh=green.supply_gwh,
         notes=tuple(notes + voucher_notes),
+        objective_kind=obj.kind,
+        site_count=obj.sites or 0,
+        site_count_rule=obj.sites_rule,
     )
+
+
+def check_classic(
+    obj: Objective, source: str, site_ids: NDArray[np.str_], hub_ids: NDArray[np.str_],
+    found: list[tuple[IntArray, IntArray]], radius: FloatArray, rtt: FloatArray,
+) -> None:  # fmt: skip
+    """Reject a site count above the number of sites, and a radius that covers too little.
+
+    MCLP needs some hub covered, LSCP every hub (docs/model.md, "Classic location models").
+
+    Raises
+    ------
+    InputError
+        Naming the key, the radius and the nearest site's round trip.
+    """
+    problems = []
+    if obj.sites is not None and obj.sites > len(site_ids):
+        expected = (
+            f"at most the {len(site_ids)} candidate sites of the sites layer, got {obj.sites}"
+        )
+        problems.append(Problem(source, "[objective]", "sites", expected))
+    key = "coverage_rtt_ms" if obj.coverage_rtt_ms is not None else "kind"
+    what = (
+        f"the coverage radius {obj.coverage_rtt_ms:g} ms round trip"
+        if obj.coverage_rtt_ms is not None
+        else "the hubs' SLA (the default coverage radius)"
+    )
+    if obj.kind == "mclp" and rtt.size and not any(len(h) for h, _ in found):
+        q, h, s = np.unravel_index(np.argmin(rtt - radius[:, :, None]), rtt.shape)
+        expected = (
+            f"a radius that covers some hub; {what} covers none: the closest is hub "
+            f"'{hub_ids[h]}' with site '{site_ids[s]}' at {rtt[q, h, s]:.1f} ms "
+            f"(radius {radius[q, h]:g} ms)"
+        )
+        problems.append(Problem(source, "[objective]", key, expected))
+    if obj.kind == "lscp" and rtt.size:
+        for q, (hubs, _) in enumerate(found):
+            for h in np.setdiff1d(np.arange(len(hub_ids)), hubs)[:5]:
+                s = int(rtt[q, h].argmin())
+                expected = (
+                    f"every hub covered (lscp); {what} leaves hub '{hub_ids[h]}' uncovered: "
+                    f"its nearest site '{site_ids[s]}' is at {rtt[q, h, s]:.1f} ms "
+                    f"(radius {radius[q, h]:g} ms)"
+                )
+                problems.append(Problem(source, "[objective]", key, expected))
+    if problems:
+        raise InputError(problems)
 
 
 @dataclass(frozen=True)

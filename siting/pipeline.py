@@ -326,7 +326,7 @@ def instance_for(
     instance = build_instance(
         inputs.layers, scenario, source=source, built_mw=built_mw, graph=inputs.graph
     )
-    reasons = check_feasibility(instance)
+    reasons = [] if instance.classic else check_feasibility(instance)  # classic: uncapacitated
     if reasons:
         raise InfeasibleError(reasons)
     return instance
@@ -426,8 +426,8 @@ def _summary(
             "name": solution.solver,
             "status": solution.status.value,
             "termination": solution.termination,
-            "objective_cny": solution.objective,
-            "bound_cny": solution.bound,
+            "objective_cny": results.kpis["objective_cny"],
+            "bound_cny": results.kpis["bound_cny"],
             "gap": solution.gap,
             "time_limit_s": settings.time_limit if time_limit is None else time_limit,
             "mip_gap": settings.mip_gap if mip_gap is None else mip_gap,

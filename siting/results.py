@@ -19,6 +19,7 @@ from shapely import LineString
 from siting.feasibility import one_class
 from siting.instance import OPEX_COMPONENTS, Instance
 from siting.layers import CRS, Layers
+from siting.model import UNITS, objective_value
 from siting.solve import Solution
 
 #: Cost components of the per-site table, in the order of docs/model.md.
@@ -271,18 +272,24 @@ def compute_kpis(
     Returns
     -------
     dict
-        Solver status and gap, cost by component and total (CNY/yr), MW by workload, new,
-        existing, used and stranded MW, open sites, emissions, staff, mean RTT.
+        Solver status and gap; the objective's kind, value and unit (``objective_kind``,
+        ``objective_value``, ``objective_unit``; ``objective_cny`` and ``bound_cny`` are
+        ``nan`` for a classic kind); cost by component and total (CNY/yr), MW by workload,
+        new, existing, used and stranded MW, open sites, emissions, staff, mean RTT.
     """
     costs = {c.removeprefix("cost_"): float(sites[c].sum()) for c in COST_COLUMNS}
     served = float(hubs["served_mw"].sum())
     weighted = np.nan_to_num(hubs["mean_rtt_ms"]) * hubs["served_mw"]
+    cny = not inst.classic
     return {
         "status": sol.status.value,
         "termination": sol.termination,
         "solver": sol.solver,
-        "objective_cny": sol.objective,
-        "bound_cny": sol.bound,
+        "objective_kind": inst.objective_kind,
+        "objective_value": float(objective_value(inst, sol.objective)),
+        "objective_unit": UNITS[inst.objective_kind],
+        "objective_cny": sol.objective if cny else float("nan"),
+        "bound_cny": sol.bound if cny else float("nan"),
         "gap": sol.gap,
         "total_cost_cny": float(sites["cost_total_cny"].sum()),
         **costs,

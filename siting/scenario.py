@@ -269,14 +269,25 @@ class Latency(_Section):
     )
 
 
-class Objective(_Section):
-    """What the optimisation minimises."""
+#: Objective kinds: the siting models, then the classic location models (docs/model.md).
+OBJECTIVE_KINDS = ("cost", "margin", "p-median", "p-center", "mclp", "lscp")
+#: Classic kinds that need ``sites`` (p), and those that cover within a radius.
+NEEDS_SITES = ("p-median", "p-center", "mclp")
+COVERING = ("mclp", "lscp")
+#: Keys added with the classic kinds: left out of the content hash at their defaults.
+_CLASSIC_DEFAULTS = {"sites": None, "sites_rule": "exactly", "coverage_rtt_ms": None}
 
-    kind: Literal["cost", "margin"] = Field(
+
+class Objective(_Section):
+    """What the optimisation minimises (or maximises), and how many sites may open."""
+
+    kind: Literal["cost", "margin", "p-median", "p-center", "mclp", "lscp"] = Field(
         "cost",
         description=(
             "cost: serve all demand at least cost; margin: maximise rental revenue minus cost, "
-            "with demand as an upper bound (capacity that does not pay is not built or used)."
+            "with demand as an upper bound (capacity that does not pay is not built or used); "
+            "p-median, p-center, mclp, lscp: the classic uncapacitated location models on "
+            "round-trip latency (docs/model.md, 'Classic location models')."
         ),
     )
     training_rent_cny_per_mw_year: float = Field(
@@ -291,6 +302,46 @@ class Objective(_Section):
         le=MAX_CNY,
         description="Margin: rental revenue per MW of inference hosted, CNY/yr.",
     )
+    sites: int | None = Field(
+        None,
+        ge=1,
+        description="Number of sites to open, p (any kind; required by p-median, p-center, mclp).",
+    )
+    sites_rule: Literal["exactly", "at_most"] = Field(
+        "exactly", description="Open exactly p sites, or at most p."
+    )
+    coverage_rtt_ms: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_MS,
+        description=(
+            "mclp, lscp: coverage radius, ms round trip at the scenario's latency layer "
+            "(default: each hub's or class's SLA)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _classic_keys(self) -> Objective:
+        if self.kind in NEEDS_SITES and self.sites is None:
+            raise ValueError(f"kind = {self.kind!r} needs sites (p, the number of sites to open)")
+        if self.coverage_rtt_ms is not None and self.kind not in COVERING:
+            expected = f"coverage_rtt_ms applies to kind 'mclp' or 'lscp', not {self.kind!r}"
+            raise ValueError(expected)
+        return self
+
+    @property
+    def classic(self) -> bool:
+        """Whether the kind is a classic location model (not cost or margin)."""
+        return self.kind not in ("cost", "margin")
+
+    def hashed(self) -> dict[str, Any]:
+        """Return the section as hashed: classic-kind keys left out at their defaults."""
+        content = self.model_dump(mode="json")
+        return {
+            k: v
+            for k, v in content.items()
+            if k not in _CLASSIC_DEFAULTS or v != _CLASSIC_DEFAULTS[k]
+        }
 
 
 class Solve(_Section):
@@ -556,6 +607,17 @@ class Scenario(_Section):
     solve: Solve = Solve()
     horizon: Horizon | None = None
 
+    @model_validator(mode="after")
+    def _single_period_objective(self) -> Scenario:
+        obj = self.objective
+        if self.horizon is not None and (obj.classic or obj.sites is not None):
+            msg = (
+                "[objective] kind 'p-median', 'p-center', 'mclp', 'lscp' and sites apply to "
+                "single-period runs; expected no [horizon] table with them"
+            )
+            raise ValueError(msg)
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain JSON-compatible data."""
         return self.model_dump(mode="json")
@@ -568,6 +630,7 @@ class Scenario(_Section):
         """
         content = self.to_dict()
         content.pop("data")
+        content["objective"] = self.objective.hashed()
         for key in OPTIONAL_SECTIONS:  # at their defaults they leave the hash as it was
             if content[key] == type(getattr(self, key))().model_dump(mode="json"):
                 content.pop(key)

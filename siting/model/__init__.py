@@ -15,6 +15,17 @@ from siting.model.base import (
     summed,
 )
 from siting.model.build import build_model, build_robust_model, fix_plan
+from siting.model.classic import (
+    UNITS,
+    build_classic,
+    define_assign_open,
+    define_assignment,
+    define_center,
+    define_site_count,
+    objective_scale,
+    objective_value,
+    serve_mw,
+)
 from siting.model.constraints import (
     define_capacity,
     define_failover,
@@ -34,6 +45,7 @@ from siting.model.constraints import (
 __all__ = [
     "OBJECTIVE_UNIT",
     "SHORTFALL_PENALTY",
+    "UNITS",
     "ArrayModel",
     "Forcing",
     "Layout",
@@ -41,9 +53,13 @@ __all__ = [
     "SitingModel",
     "Terms",
     "build_arrays",
+    "build_classic",
     "build_model",
     "build_robust_model",
+    "define_assign_open",
+    "define_assignment",
     "define_capacity",
+    "define_center",
     "define_failover",
     "define_forcing",
     "define_green_power",
@@ -51,12 +67,16 @@ __all__ = [
     "define_inference_demand",
     "define_operations",
     "define_pair_open",
+    "define_site_count",
     "define_staff",
     "define_training_cluster",
     "define_training_demand",
     "define_vouchers",
     "fix_plan",
     "from_pulp",
+    "objective_scale",
     "objective_terms",
+    "objective_value",
+    "serve_mw",
     "summed",
 ]

@@ -21,6 +21,7 @@ import pulp
 
 from siting.instance import WORKLOADS, Instance
 from siting.model.base import OBJECTIVE_UNIT, SHORTFALL_PENALTY, Forcing, SitingModel
+from siting.model.classic import classic_arrays, site_count_rows
 
 IndexArray = np.ndarray
 
@@ -37,7 +38,8 @@ class Layout:
     instance
         The scenario's instance.
     open, build, train, serve
-        Columns of ``y_s``, ``x_s``, ``t_s`` (per site) and ``f_k`` (per pair).
+        Columns of ``y_s``, ``x_s``, ``t_s`` (per site) and ``f_k`` (per pair); ``-1`` where a
+        variable has no column (its value is 0: ``x_s``, ``t_s`` of a classic model).
     pair_row
         Row of each pair's ``pair_open`` constraint, ``-1`` where it has none.
     shortfall
@@ -237,6 +239,13 @@ def build_arrays(
         The same columns, rows and coefficients as the PuLP build (named alike).
     """
     inst = instance
+    if inst.classic:
+        if elastic or forcing:
+            msg = f"a {inst.objective_kind} model has no elastic or forced form"
+            raise ValueError(msg)
+        b = _Builder()
+        y, x, t, a, pair_row = classic_arrays(inst, b)
+        return b.finish([Layout(inst, y, x, t, a, pair_row)])
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806 - the maths' names
     sites, pairs, streams = (np.arange(n, dtype=np.int64) for n in (S, K, G))
     cap = inst.capacity_mw
@@ -290,6 +299,7 @@ def build_arrays(
     rows = b.add_rows(("headroom_", grid), -np.inf, 0.0)
     b.add_entries(rows, x[grid], 1.0)
     b.add_entries(rows, y[grid], -inst.headroom_mw[grid])
+    site_count_rows(inst, b, y)
     # green power: sum_s gamma 8.76 PUE_s x_s <= GREEN_p
     for p in range(len(inst.green_names)):
         on = sites[inst.green_coef[p] > 0]
@@ -428,7 +438,7 @@ def from_pulp(problem: pulp.LpProblem, models: Sequence[SitingModel]) -> ArrayMo
     b.entries.append((np.array(rows, np.int64), np.array(cols, np.int64), np.array(values)))
 
     def where(vs: Sequence[pulp.LpVariable | None]) -> IndexArray:
-        return np.array([col[v.name] if v is not None else -1 for v in vs], dtype=np.int64)
+        return np.array([col.get(v.name, -1) if v is not None else -1 for v in vs], np.int64)
 
     layouts = []
     for m in models:

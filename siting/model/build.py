@@ -21,6 +21,7 @@ from siting.model.base import (
     Terms,
     summed,
 )
+from siting.model.classic import build_classic, define_site_count
 from siting.model.constraints import (
     define_forcing,
     define_green_power,
@@ -49,10 +50,18 @@ def build_model(
     Returns
     -------
     SitingModel
+        A classic location model (:func:`~siting.model.classic.build_classic`) if the
+        instance's objective kind is one.
     """
+    if instance.classic:
+        if elastic or forcing:
+            msg = f"a {instance.objective_kind} model has no elastic or forced form"
+            raise ValueError(msg)
+        return build_classic(instance)
     prob = pulp.LpProblem("siting", pulp.LpMinimize)
     opened, build = first_stage(prob, instance)
     model = second_stage(prob, instance, opened, build, elastic=elastic)
+    define_site_count(model)
     define_headroom(model)
     define_green_power(model)
     define_operations(model)
@@ -86,9 +95,12 @@ def build_robust_model(
     Raises
     ------
     ValueError
-        If the instances do not share the same sites, existing capacity and headroom.
+        If the instances do not share the same sites, existing capacity and headroom, or an
+        objective kind is classic.
     """
     first = instances[0]
+    if any(inst.classic for inst in instances):
+        raise ValueError("a robust plan needs the cost or margin objective, not a classic kind")
     for inst in instances[1:]:
         same = (
             np.array_equal(inst.site_ids, first.site_ids)
@@ -103,6 +115,7 @@ def build_robust_model(
     subs = [
         second_stage(prob, inst, opened, build, tag=f"w{i}_") for i, inst in enumerate(instances)
     ]
+    define_site_count(subs[0])
     define_headroom(subs[0])
     define_green_power(subs[0])
     for sub in subs:

@@ -12,6 +12,7 @@ limit that cannot be met; a solver that fails or finds no plan raises
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -24,8 +25,17 @@ from siting import settings
 from siting.errors import InfeasibleError, SolverError
 from siting.feasibility import check_feasibility, one_class, stream_names
 from siting.instance import Instance
-from siting.model import OBJECTIVE_UNIT, RobustModel, SitingModel, build_model, objective_terms
+from siting.model import (
+    OBJECTIVE_UNIT,
+    RobustModel,
+    SitingModel,
+    build_model,
+    objective_scale,
+    objective_terms,
+    serve_mw,
+)
 from siting.model.arrays import ArrayModel, build_arrays, from_pulp
+from siting.model.classic import LEFT_OUT
 from siting.solve.cbc import run_cbc
 from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
 from siting.solve.highs import LARGEST, as_highs_lp, check_numbers, new_highs, run
@@ -171,6 +181,9 @@ def solve(
     if pulp_model is not None:
         _write_back(pulp_model.problem, x)
     objective, bound, gap, status, words = _judge(arrays, x, result, opts)
+    inst = layout.instance
+    if inst.classic:
+        words = f"{words}; {LEFT_OUT}"
     return Solution(
         status=status,
         objective=objective,
@@ -180,11 +193,17 @@ def solve(
         termination=words,
         seconds=result.seconds,
         open=x[layout.open] > 0.5,
-        build=np.clip(x[layout.build], 0, None),
-        train=np.clip(x[layout.train], 0, None),
-        serve=np.clip(x[layout.serve], 0, None),
+        build=_column_values(x, layout.build),
+        train=_column_values(x, layout.train),
+        serve=serve_mw(inst, np.clip(x[layout.serve], 0, None)),
         strategy=result.strategy,
+        kind=inst.objective_kind,
     )
+
+
+def _column_values(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Values of some columns, clipped at 0; 0 where a variable has no column (``-1``)."""
+    return np.where(cols >= 0, np.clip(x[np.maximum(cols, 0)], 0, None), 0.0)
 
 
 def pulp_values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
@@ -352,9 +371,13 @@ def _run_custom(problem: pulp.LpProblem, solver: pulp.LpSolver) -> tuple[str, st
 def _judge(
     arrays: ArrayModel, x: np.ndarray, result: _Result, opts: Options
 ) -> tuple[float, float, float, Status, str]:
-    """Objective and bound in CNY/yr (bound at most the objective), gap, status and words."""
-    objective = float(arrays.cost @ x) * OBJECTIVE_UNIT
-    bound = min(result.bound * OBJECTIVE_UNIT, objective)
+    """Objective and bound (bound at most the objective), gap, status and words.
+
+    In CNY/yr for cost and margin, in the kind's unit for a classic kind (as minimised).
+    """
+    scale = objective_scale(arrays.scenarios[0].instance) if arrays.scenarios else OBJECTIVE_UNIT
+    objective = float(arrays.cost @ x) * scale
+    bound = min(result.bound * scale, objective)
     gap = relative_gap(objective, bound)
     status, words = verdict(result.state == "optimal", gap, opts.mip_gap, result.words)
     return objective, bound, gap, status, words
@@ -431,7 +454,15 @@ def explain_infeasibility(
     list of str
         One sentence per unmet demand or violated limit.
     """
+    if instance.classic:
+        return explain_classic(instance, solver=solver)
     reasons = check_feasibility(instance)
+    if instance.site_count:
+        rule = "exactly" if instance.site_count_rule == "exactly" else "at most"
+        reasons.append(
+            f"the plan may open {rule} {instance.site_count} of the {instance.n_sites} sites "
+            "([objective] sites); the demand below cannot be met with that many"
+        )
     elastic = build_arrays(instance, elastic=True)
     opts = solver_options(solver, strategy="direct")
     problem = None
@@ -456,3 +487,21 @@ def explain_infeasibility(
                 "staff and cluster-size limits together"
             )
     return reasons or ["the solver proved the model infeasible, but no single demand is to blame"]
+
+
+def explain_classic(instance: Instance, *, solver: str | pulp.LpSolver | None = None) -> list[str]:
+    """Say why a classic location model is infeasible: too few sites to cover every client.
+
+    Only LSCP with a site count can be infeasible once the input checks have passed; the
+    unlimited LSCP is solved to say how many sites covering every client needs.
+    """
+    p, rule = instance.site_count, instance.site_count_rule.replace("_", " ")
+    free = dataclasses.replace(instance, site_count=0)
+    try:
+        needed = solve(build_arrays(free), solver=solver, strategy="direct", mip_gap=0.0)
+    except (InfeasibleError, SolverError) as exc:
+        return [f"{instance.objective_kind} with {rule} {p} sites is infeasible ({exc})"]
+    return [
+        f"covering every hub within its radius needs {needed.objective:.0f} sites, but "
+        f"[objective] sites allows {rule} {p}"
+    ]

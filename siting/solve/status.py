@@ -57,7 +57,7 @@ class Solution(Outcome):
     status
         What the solver proved.
     objective
-        Total cost of the plan, CNY/yr.
+        Total cost of the plan, CNY/yr (a classic kind: see ``kind``).
     bound
         Best lower bound on any plan's cost, CNY/yr, valid for the full model (``nan`` if the
         solver gave none).
@@ -79,6 +79,10 @@ class Solution(Outcome):
         Inference MW per admissible pair, shape (K,).
     strategy
         ``"direct"`` (one solver run) or ``"decompose"`` (:mod:`siting.solve.decompose`).
+    kind
+        The objective kind; for a classic location model ``objective`` and ``bound`` are in
+        its unit as minimised (``siting.model.classic.UNITS``; MCLP: minus the MW covered)
+        and ``serve`` is the assignment in MW.
     """
 
     open: np.ndarray
@@ -86,6 +90,7 @@ class Solution(Outcome):
     train: np.ndarray
     serve: np.ndarray
     strategy: str = "direct"
+    kind: str = "cost"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,193 @@
+"""The classic location models and the site-count row (docs/model.md, "Classic location models").
+
+p-median, p-center, MCLP and LSCP are the siting model with the capacity side switched off:
+the open variables ``y_s``, the pair variables as assignment shares ``a_k`` (the ``serve``
+columns), ``x_s = t_s = 0``, and one constraint family each. Every family is written twice,
+for PuLP (``define_*``) and for the array build (``*_rows``), with the same names and
+coefficients (``tests/test_model.py`` compares them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pulp
+
+from siting.instance import Instance
+from siting.model.base import OBJECTIVE_UNIT, SitingModel
+from siting.model.variables import pairs_by
+
+#: Unit of ``objective_value`` per objective kind.
+UNITS = {
+    "cost": "CNY/yr",
+    "margin": "CNY/yr",
+    "p-median": "MW·ms",
+    "p-center": "ms",
+    "mclp": "MW",
+    "lscp": "sites",
+}
+#: Kinds whose reported value is minus what the solver minimises.
+MAXIMISED = ("mclp",)
+#: What a classic kind leaves out, for the run summary.
+LEFT_OUT = (
+    "classic location model: uncapacitated; no capacity, headroom, staff, training, cluster, "
+    "redundancy or policy constraint applies and no cost is optimised"
+)
+
+
+def objective_scale(inst: Instance) -> float:
+    """Units of the reported objective per unit the solver sees (CNY for cost and margin)."""
+    return 1.0 if inst.classic else OBJECTIVE_UNIT
+
+
+def objective_value(inst: Instance, solver_value: float) -> float:
+    """Convert the solver's objective (already scaled) to its reported sign (:data:`UNITS`)."""
+    return -solver_value if inst.objective_kind in MAXIMISED else solver_value
+
+
+def serve_mw(inst: Instance, serve: np.ndarray) -> np.ndarray:
+    """MW per pair of a solved ``serve`` column: shares times the stream's demand if classic."""
+    if not inst.classic:
+        return serve
+    return serve * inst.stream_demand_mw[inst.pair_stream]
+
+
+def serve_cost(inst: Instance) -> np.ndarray:
+    """Objective coefficient of each assignment share ``a_k`` of a classic kind."""
+    weight = inst.stream_demand_mw[inst.pair_stream]
+    if inst.objective_kind == "p-median":
+        return weight * inst.pair_rtt_ms
+    if inst.objective_kind == "mclp":
+        return -weight
+    return np.zeros(inst.n_pairs)
+
+
+def assigned_streams(inst: Instance) -> np.ndarray:
+    """Streams with an assignment row: all, or (MCLP) those with a covering site."""
+    streams = np.arange(inst.n_streams, dtype=np.int64)
+    if inst.objective_kind == "mclp":
+        return streams[np.bincount(inst.pair_stream, minlength=inst.n_streams) > 0]
+    return streams
+
+
+def build_classic(inst: Instance) -> SitingModel:
+    """Build a classic location model with PuLP.
+
+    Parameters
+    ----------
+    inst
+        An instance whose ``objective_kind`` is classic.
+
+    Returns
+    -------
+    SitingModel
+        ``serve`` holds the assignment shares; ``build`` and ``train`` are variables fixed
+        at 0 outside the problem (they have no column).
+    """
+    prob = pulp.LpProblem("siting_classic", pulp.LpMinimize)
+    S = inst.n_sites  # noqa: N806 - the maths' names
+    opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(S)]
+    # x_s = t_s = 0: outside the problem (no column), read as 0
+    build = [pulp.LpVariable(f"build_{s}", 0, 0) for s in range(S)]
+    train = [pulp.LpVariable(f"train_{s}", 0, 0) for s in range(S)]
+    serve = [prob.add_variable(f"serve_{k}", 0, 1) for k in range(inst.n_pairs)]
+    m = SitingModel(prob, inst, opened, build, train, [None] * S, serve)
+    define_site_count(m)
+    define_assignment(m)
+    define_assign_open(m)
+    terms = list(zip(serve, serve_cost(inst).tolist(), strict=True))
+    if inst.objective_kind == "lscp":
+        terms += [(y, 1.0) for y in opened]
+    if inst.objective_kind == "p-center":
+        terms.append((define_center(m), 1.0))
+    prob.setObjective(pulp.LpAffineExpression([(v, c) for v, c in terms if c != 0]))
+    return m
+
+
+def define_site_count(m: SitingModel) -> None:
+    """Open exactly (or at most) ``p`` sites: ``Σ_s y_s = p`` (``≤ p``); any objective kind."""
+    p = m.instance.site_count
+    if p <= 0:
+        return
+    expr = pulp.LpAffineExpression([(y, 1.0) for y in m.open])
+    row = expr == p if m.instance.site_count_rule == "exactly" else expr <= p
+    m.problem.addConstraint(row, "site_count")
+
+
+def define_assignment(m: SitingModel) -> None:
+    """Assign each client: ``Σ_s a_gs = 1`` (MCLP: ``≤ 1``, clients with a covering site)."""
+    inst = m.instance
+    groups = pairs_by(inst.pair_stream, inst.n_streams)
+    for g in assigned_streams(inst):
+        expr = pulp.LpAffineExpression([(m.serve[k], 1.0) for k in groups[g]])
+        row = expr <= 1 if inst.objective_kind == "mclp" else expr == 1
+        m.problem.addConstraint(row, f"assign_{g}")
+
+
+def define_assign_open(m: SitingModel) -> None:
+    """Assign only to open sites: ``a_gs ≤ y_s`` (the strong formulation)."""
+    for k, site in enumerate(m.instance.pair_site):
+        expr = pulp.LpAffineExpression([(m.serve[k], 1.0), (m.open[site], -1.0)])
+        m.problem.addConstraint(expr <= 0, f"pair_open_{k}")
+
+
+def define_center(m: SitingModel) -> pulp.LpVariable:
+    """p-center: each client's assigned round trip is at most ``W``: ``Σ_s d_gs a_gs ≤ W``.
+
+    Returns
+    -------
+    pulp.LpVariable
+        ``W``, the largest assigned round trip, ms.
+    """
+    inst = m.instance
+    worst = m.problem.add_variable("center_ms", 0)
+    rtt = inst.pair_rtt_ms.tolist()
+    for g, pairs in enumerate(pairs_by(inst.pair_stream, inst.n_streams)):
+        terms = [(m.serve[k], rtt[k]) for k in pairs] + [(worst, -1.0)]
+        m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"center_{g}")
+    return worst
+
+
+def classic_arrays(inst: Instance, b: Any) -> tuple[np.ndarray, ...]:
+    """Write a classic model into an array builder (:class:`~siting.model.arrays.Builder`).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Columns of ``y``, ``x``, ``t`` (``-1``: no column, the value is 0), ``a`` and the row
+        of each pair's link.
+    """
+    S, K = inst.n_sites, inst.n_pairs  # noqa: N806 - the maths' names
+    sites, pairs = np.arange(S, dtype=np.int64), np.arange(K, dtype=np.int64)
+    lscp = inst.objective_kind == "lscp"
+    y = b.add_cols(("open_", sites), float(lscp), 1.0, integer=True)
+    x = t = np.full(S, -1, dtype=np.int64)  # x_s = t_s = 0: no column
+    a = b.add_cols(("serve_", pairs), serve_cost(inst), 1.0)
+    site_count_rows(inst, b, y)
+    # assignment: sum_s a_gs = 1 (mclp: <= 1)
+    streams = assigned_streams(inst)
+    row_of = np.full(inst.n_streams, -1, dtype=np.int64)
+    low = -np.inf if inst.objective_kind == "mclp" else 1.0
+    row_of[streams] = b.add_rows(("assign_", streams), low, 1.0)
+    b.add_entries(row_of[inst.pair_stream], a, 1.0)
+    # link: a_k - y_s <= 0
+    pair_row = b.add_rows(("pair_open_", pairs), -np.inf, 0.0)
+    b.add_entries(pair_row, a, 1.0)
+    b.add_entries(pair_row, y[inst.pair_site], -1.0)
+    if inst.objective_kind == "p-center":  # sum_s d_gs a_gs - W <= 0
+        worst = b.add_cols(("center_ms", np.array([""])), 1.0, np.inf)
+        rows = b.add_rows(("center_", np.arange(inst.n_streams, dtype=np.int64)), -np.inf, 0.0)
+        b.add_entries(rows[inst.pair_stream], a, inst.pair_rtt_ms)
+        b.add_entries(rows, worst, -1.0)
+    return y, x, t, a, pair_row
+
+
+def site_count_rows(inst: Instance, b: Any, y: np.ndarray) -> None:
+    """Array form of :func:`define_site_count`."""
+    p = inst.site_count
+    if p <= 0:
+        return
+    low = float(p) if inst.site_count_rule == "exactly" else -np.inf
+    row = b.add_rows(("site_count", np.array([""])), low, float(p))
+    b.add_entries(row, y, 1.0)
