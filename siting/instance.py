@@ -444,7 +444,8 @@ def check_classic(
     problems = []
     if obj.sites is not None and obj.sites > len(site_ids):
         expected = (
-            f"at most the {len(site_ids)} candidate sites of the sites layer, got {obj.sites}"
+            f"expected at most {len(site_ids)} (the candidate sites in the sites layer), "
+            f"got {obj.sites}"
         )
         problems.append(Problem(source, "[objective]", "sites", expected))
     key = "coverage_rtt_ms" if obj.coverage_rtt_ms is not None else "kind"

@@ -83,14 +83,14 @@ def build_classic(inst: Instance) -> SitingModel:
     -------
     SitingModel
         ``serve`` holds the assignment shares; ``build`` and ``train`` are variables fixed
-        at 0 outside the problem (they have no column).
+        at 0 that no row uses (the problem has no column for them).
     """
     prob = pulp.LpProblem("siting_classic", pulp.LpMinimize)
     S = inst.n_sites  # noqa: N806 - the maths' names
     opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(S)]
-    # x_s = t_s = 0: outside the problem (no column), read as 0
-    build = [pulp.LpVariable(f"build_{s}", 0, 0) for s in range(S)]
-    train = [pulp.LpVariable(f"train_{s}", 0, 0) for s in range(S)]
+    # x_s = t_s = 0: in no row and no objective term, so the problem has no column for them
+    build = [prob.add_variable(f"build_{s}", 0, 0) for s in range(S)]
+    train = [prob.add_variable(f"train_{s}", 0, 0) for s in range(S)]
     serve = [prob.add_variable(f"serve_{k}", 0, 1) for k in range(inst.n_pairs)]
     m = SitingModel(prob, inst, opened, build, train, [None] * S, serve)
     define_site_count(m)

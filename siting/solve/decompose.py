@@ -113,8 +113,6 @@ def decomposable(model: ArrayModel) -> str:
     A failover reserve ties every pair of a stream together (its peak rows): a restricted
     model without some of them would understate the reserve a plan needs.
     """
-    if any(lay.instance.classic for lay in model.scenarios):
-        return "a classic location model is solved directly"
     if any(lay.instance.stream_failover.any() for lay in model.scenarios):
         return "a failover reserve ties every pair of a stream together, so it is solved directly"
     return ""

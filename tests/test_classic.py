@@ -1,0 +1,427 @@
+"""The classic location models and the site-count row against brute force and by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+
+from siting.cli import main
+from siting.errors import InfeasibleError
+from siting.instance import Instance
+from siting.model import build_arrays, build_model, from_pulp
+from siting.solve import Status, solve
+
+from .conftest import DATA, brute_force, make_instance
+from .test_model import PATHS as MODEL_PATHS
+from .test_model import _canonical, assert_same_build, priced  # noqa: F401 - a fixture
+
+#: Every path a plan can take, and CBC reading an array build.
+PATHS = [*MODEL_PATHS, pytest.param("cbc", "direct", build_arrays, id="cbc-arrays")]
+
+
+def classic_instance(
+    seed: int, kind: str, p: int, rule: str = "exactly", *, n_sites: int = 5, n_hubs: int = 4
+) -> Instance:
+    """Random points in a 20 × 20 ms square: the round trip is their distance.
+
+    p-median and p-center use every pair; MCLP and LSCP the pairs within a radius that
+    covers each hub from at least one site.
+    """
+    rng = np.random.default_rng(seed)
+    base = make_instance(seed, n_sites=n_sites, n_hubs=n_hubs, pair_density=1.0)
+    hubs, sites = rng.uniform(0, 20, (n_hubs, 2)), rng.uniform(0, 20, (n_sites, 2))
+    rtt = np.linalg.norm(hubs[:, None, :] - sites[None, :, :], axis=2)
+    within = np.ones_like(rtt, dtype=bool)
+    radius = np.full(n_hubs, np.inf)
+    if kind in ("mclp", "lscp"):
+        radius = np.full(n_hubs, max(float(np.median(rtt)) * 0.6, float(rtt.min(axis=1).max())))
+        if kind == "mclp":  # some hubs uncovered
+            radius[:] = float(np.quantile(rtt, 0.3))
+        within = rtt <= radius[:, None]
+    hub, site = np.nonzero(within)
+    return dataclasses.replace(
+        base,
+        demand_mw=rng.uniform(1, 30, n_hubs),
+        sla_ms=radius,
+        pair_hub=hub.astype(np.int64),
+        pair_site=site.astype(np.int64),
+        pair_km=rtt[hub, site] * 100,
+        pair_rtt_ms=rtt[hub, site],
+        pair_cost=rtt[hub, site] * 1e3,
+        objective_kind=kind,
+        site_count=p,
+        site_count_rule=rule,
+    )
+
+
+def classic_brute_force(inst: Instance) -> float:
+    """Optimum of a classic kind by enumerating every set of open sites (reported sign).
+
+    Written from the textbook definitions, not from :mod:`siting.model`. ``inf`` (``-inf``
+    for MCLP) if no set is feasible.
+    """
+    S, H = inst.n_sites, inst.n_hubs  # noqa: N806 - the maths' names
+    d = np.full((H, S), np.inf)
+    d[inst.pair_hub, inst.pair_site] = inst.pair_rtt_ms
+    w, p, kind = inst.demand_mw, inst.site_count, inst.objective_kind
+    sizes = (
+        range(1, S + 1) if p == 0 else [p] if inst.site_count_rule == "exactly" else range(p + 1)
+    )
+    best = -np.inf if kind == "mclp" else np.inf
+    for size in sizes:
+        for chosen in itertools.combinations(range(S), size):
+            near = d[:, list(chosen)].min(axis=1) if chosen else np.full(H, np.inf)
+            if kind == "p-median" and np.isfinite(near).all():
+                best = min(best, float(w @ near))
+            elif kind == "p-center" and np.isfinite(near).all():
+                best = min(best, float(near.max()))
+            elif kind == "mclp":
+                best = max(best, float(w[np.isfinite(near)].sum()))
+            elif kind == "lscp" and np.isfinite(near).all():
+                best = min(best, float(size))
+    return best
+
+
+CLASSIC_CASES = [
+    pytest.param(kind, p, rule, n_sites, n_hubs, seed, id=f"{kind}-{rule}-{p}-{seed}")
+    for seed, (kind, p, rule, n_sites, n_hubs) in enumerate(
+        [
+            (kind, p, rule, n_sites, n_hubs)
+            for kind in ("p-median", "p-center", "mclp")
+            for rule in ("exactly", "at_most")
+            for p, n_sites, n_hubs in ((1, 4, 3), (2, 6, 5), (3, 7, 6))
+        ]
+        + [("lscp", 0, "exactly", 5, 4), ("lscp", 0, "exactly", 7, 6)]
+        + [("lscp", p, rule, 6, 5) for p in (2, 4) for rule in ("exactly", "at_most")]
+    )
+]
+
+
+@pytest.mark.usefixtures("priced")
+@pytest.mark.parametrize(("solver", "strategy", "builder"), PATHS)
+@pytest.mark.parametrize(("kind", "p", "rule", "n_sites", "n_hubs", "seed"), CLASSIC_CASES)
+def test_classic_optimum_equals_brute_force(
+    kind, p, rule, n_sites, n_hubs, seed, solver, strategy, builder
+) -> None:
+    inst = classic_instance(seed, kind, p, rule, n_sites=n_sites, n_hubs=n_hubs)
+    expected = classic_brute_force(inst)
+    options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
+    if math.isinf(expected):  # only LSCP with too few sites
+        with pytest.raises(InfeasibleError, match=r"needs \d+ sites"):
+            solve(builder(inst), **options)
+        return
+    sol = solve(builder(inst), **options)
+    assert sol.status is Status.OPTIMAL
+    value = -sol.objective if kind == "mclp" else sol.objective
+    assert value == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    opened = int(sol.open.sum())
+    if p and rule == "exactly":
+        assert opened == p
+    elif p:
+        assert opened <= p
+    # the assignment: every served MW goes to an open site, no hub gets more than its demand
+    assert sol.serve[~sol.open[inst.pair_site]].sum() <= 1e-4
+    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
+    assert (served <= inst.demand_mw + 1e-6).all()
+    if kind != "mclp":
+        assert served == pytest.approx(inst.demand_mw)
+
+
+def test_brute_force_cases_include_infeasible_and_binding_counts() -> None:
+    """The LSCP cases include an infeasible limit, and the count changes some optimum."""
+    infeasible = [
+        math.isinf(classic_brute_force(classic_instance(s, k, p, r, n_sites=n, n_hubs=h)))
+        for k, p, r, n, h, s in (c.values for c in CLASSIC_CASES)
+    ]
+    assert any(infeasible) and not all(infeasible)
+    inst = classic_instance(3, "p-median", 1, n_sites=6, n_hubs=5)
+    more = dataclasses.replace(inst, site_count=3)
+    assert classic_brute_force(more) < classic_brute_force(inst)
+
+
+def restricted(inst: Instance, keep: tuple[int, ...]) -> Instance:
+    """The instance on some of its sites only (their pairs kept, renumbered)."""
+    keep_a = np.array(keep, dtype=np.int64)
+    new = np.full(inst.n_sites, -1, dtype=np.int64)
+    new[keep_a] = np.arange(len(keep_a))
+    pairs = new[inst.pair_site] >= 0
+    per_site = {
+        f: getattr(inst, f)[keep_a]
+        for f in (
+            "site_ids",
+            "site_group",
+            "existing_mw",
+            "headroom_mw",
+            "fixed_cost",
+            "capex_cost",
+        )
+    }
+    return dataclasses.replace(
+        inst,
+        **per_site,
+        opex=inst.opex[:, :, keep_a],
+        energy_mwh=inst.energy_mwh[:, keep_a],
+        emissions_t=inst.emissions_t[:, keep_a],
+        pair_hub=inst.pair_hub[pairs],
+        pair_site=new[inst.pair_site[pairs]],
+        pair_km=inst.pair_km[pairs],
+        pair_rtt_ms=inst.pair_rtt_ms[pairs],
+        pair_cost=inst.pair_cost[pairs],
+        site_count=0,
+    )
+
+
+def counted_brute_force(inst: Instance) -> float:
+    """Optimal cost with the site count, from :func:`brute_force` on every allowed site set.
+
+    At most ``p``: the best over the sets of ``p`` sites (each search covers its subsets).
+    Exactly ``p``: each set's sites are all opened by a reward ``M`` per open site, added
+    back (opening a site never makes a plan infeasible).
+    """
+    p, reward = inst.site_count, 1e10
+    best = np.inf
+    for keep in itertools.combinations(range(inst.n_sites), p):
+        sub = restricted(inst, keep)
+        if inst.site_count_rule == "exactly":
+            sub = dataclasses.replace(sub, fixed_cost=sub.fixed_cost - reward)
+            best = min(best, brute_force(sub) + reward * p)
+        else:
+            best = min(best, brute_force(sub))
+    return best
+
+
+COUNT_CASES = [
+    pytest.param(dict(seed=seed, n_sites=5, n_hubs=3), p, rule, id=f"cost-{rule}-{p}-{seed}")
+    for seed, (p, rule) in enumerate(
+        [
+            (1, "at_most"),
+            (2, "at_most"),
+            (3, "at_most"),
+            (2, "exactly"),
+            (3, "exactly"),
+            (4, "exactly"),
+            (1, "exactly"),
+        ]
+    )
+] + [
+    pytest.param(dict(seed=21, rent=(7e6, 9e6)), 2, "at_most", id="margin-at_most-2"),
+    pytest.param(dict(seed=22, rent=(7e6, 9e6)), 3, "exactly", id="margin-exactly-3"),
+]
+
+
+@pytest.mark.usefixtures("priced")
+@pytest.mark.parametrize(("solver", "strategy", "builder"), PATHS)
+@pytest.mark.parametrize(("kwargs", "p", "rule"), COUNT_CASES)
+def test_site_count_with_cost_equals_brute_force(
+    kwargs, p, rule, solver, strategy, builder
+) -> None:
+    inst = dataclasses.replace(make_instance(**kwargs), site_count=p, site_count_rule=rule)
+    expected = counted_brute_force(inst)
+    options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
+    if math.isinf(expected):
+        with pytest.raises(InfeasibleError, match=r"\[objective\] sites"):
+            solve(builder(inst), **options)
+        return
+    sol = solve(builder(inst), **options)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(expected, rel=1e-6)
+    assert sol.open.sum() == p if rule == "exactly" else sol.open.sum() <= p
+
+
+def test_site_count_cases_bind_and_include_infeasible() -> None:
+    """Some count makes the cost model infeasible, and some raises the cost."""
+    found = []
+    for case in COUNT_CASES:
+        kwargs, p, rule = case.values
+        inst = dataclasses.replace(make_instance(**kwargs), site_count=p, site_count_rule=rule)
+        found.append((counted_brute_force(inst), brute_force(make_instance(**kwargs))))
+    assert any(math.isinf(c) for c, _ in found)
+    assert any(math.isfinite(c) and c > free * (1 + 1e-6) for c, free in found)
+
+
+@pytest.mark.parametrize(
+    ("kind", "p", "rule"),
+    [("p-median", 2, "exactly"), ("p-center", 3, "at_most"), ("mclp", 2, "exactly"),
+     ("lscp", 0, "exactly"), ("lscp", 3, "at_most")],
+)  # fmt: skip
+def test_classic_array_build_is_the_pulp_model(kind, p, rule) -> None:
+    inst = classic_instance(40, kind, p, rule, n_sites=6, n_hubs=5)
+    fast = _canonical(build_arrays(inst))
+    pm = build_model(inst)
+    slow = _canonical(from_pulp(pm.problem, [pm]))
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(np.asarray(a), np.asarray(b)), (a, b)
+
+
+@pytest.mark.parametrize("elastic", [False, True])
+@pytest.mark.parametrize("rule", ["exactly", "at_most"])
+def test_site_count_array_build_is_the_pulp_model(rule, elastic) -> None:
+    inst = dataclasses.replace(make_instance(8, n_sites=5), site_count=3, site_count_rule=rule)
+    assert_same_build(inst, elastic)
+
+
+def line_instance(kind: str, p: int, radius: float = np.inf) -> Instance:
+    """Sites at 0, 10, 20 ms and hubs at 1 (2 MW), 9 (1 MW), 19 (3 MW) on a line."""
+    sites, hubs = np.array([0.0, 10.0, 20.0]), np.array([1.0, 9.0, 19.0])
+    rtt = np.abs(hubs[:, None] - sites[None, :])
+    hub, site = np.nonzero(rtt <= radius)
+    base = make_instance(0, n_sites=3, n_hubs=3, pair_density=1.0)
+    return dataclasses.replace(
+        base,
+        demand_mw=np.array([2.0, 1.0, 3.0]),
+        sla_ms=np.full(3, radius),
+        pair_hub=hub.astype(np.int64),
+        pair_site=site.astype(np.int64),
+        pair_km=rtt[hub, site],
+        pair_rtt_ms=rtt[hub, site],
+        pair_cost=rtt[hub, site],
+        objective_kind=kind,
+        site_count=p,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "p", "radius", "value", "opened"),
+    [
+        # p-median p=1: 2·9 + 1·1 + 3·9 = 46 at the middle site (ends: 68, 52)
+        ("p-median", 1, np.inf, 46.0, [1]),
+        # p = 2: ends {0, 20}: 2·1 + 1·9 + 3·1 = 14 (others 30, 22)
+        ("p-median", 2, np.inf, 14.0, [0, 2]),
+        # p-center p=1: the middle site, worst round trip 9 ms (ends: 19)
+        ("p-center", 1, np.inf, 9.0, [1]),
+        # MCLP, radius 2 ms, one site: each site covers one hub; the 3 MW hub wins
+        ("mclp", 1, 2.0, 3.0, [2]),
+        # LSCP, radius 2 ms: every site is needed; radius 10 ms: the middle one covers all
+        ("lscp", 0, 2.0, 3.0, [0, 1, 2]),
+        ("lscp", 0, 10.0, 1.0, [1]),
+    ],
+)
+def test_hand_computed_cases(kind, p, radius, value, opened) -> None:
+    inst = line_instance(kind, p, radius)
+    for solver in ("highs", "cbc"):
+        sol = solve(build_arrays(inst), solver=solver, mip_gap=0.0)
+        reported = -sol.objective if kind == "mclp" else sol.objective
+        assert reported == pytest.approx(value)
+        assert np.flatnonzero(sol.open).tolist() == opened
+
+
+def test_lscp_too_few_sites_says_how_many_are_needed() -> None:
+    inst = dataclasses.replace(line_instance("lscp", 2, 2.0), site_count_rule="at_most")
+    with pytest.raises(
+        InfeasibleError, match=r"needs 3 sites, but \[objective\] sites allows at most 2"
+    ):
+        solve(build_arrays(inst))
+
+
+# --- the command line: reports, and bad input (exit 2, nothing written) -------------------
+
+SITES = """site_id,name,province,lon,lat,grid_headroom_mw,existing_mw,tariff_cny_kwh
+west,Zhongwei,Ningxia,105.18,37.51,200,0,0.30
+east,Shanghai,Shanghai,121.47,31.23,200,0,
+"""
+HUBS = """hub_id,name,province,lon,lat,inference_mw
+shanghai,Shanghai,Shanghai,121.47,31.23,60
+yinchuan,Yinchuan,Ningxia,106.23,38.49,20
+"""
+
+
+@pytest.fixture
+def two_hubs(tmp_path):
+    """Two sites and two hubs, each hub by one site and ~1,500 km from the other.
+
+    Returns a function writing a scenario with the given ``[objective]`` lines.
+    """
+    import shutil
+
+    shutil.copy(DATA / "provinces.csv", tmp_path / "provinces.csv")
+    (tmp_path / "sites.csv").write_text(SITES)
+    (tmp_path / "hubs.csv").write_text(HUBS)
+
+    def scenario(objective: str, name: str = "classic") -> str:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(
+            f'extends = "default"\nname = "{name}"\n'
+            "[demand]\ntraining_mw = 0.0\ninference_sla_ms = 8.0\n"
+            '[latency]\nmodel = "great_circle"\n'
+            f'[data]\nprovinces = "{DATA / "provinces.geojson"}"\n'
+            'province_attributes = "provinces.csv"\nsites = "sites.csv"\nhubs = "hubs.csv"\n'
+            f"[objective]\n{objective}\n"
+        )
+        return str(path)
+
+    scenario.folder = tmp_path
+    return scenario
+
+
+def _run(two_hubs, objective: str) -> tuple[int, object]:
+    out = two_hubs.folder / "out"
+    code = main(["optimize", two_hubs(objective), "--out", str(out), "--no-map", "--quiet"])
+    return code, out
+
+
+def test_p_median_run_reports_objective_and_assignment(two_hubs) -> None:
+    code, out = _run(two_hubs, 'kind = "p-median"\nsites = 1')
+    assert code == 0
+    summary = json.loads((out / "classic" / "summary.json").read_text())
+    kpis = summary["kpis"]
+    assert kpis["objective_kind"] == "p-median" and kpis["objective_unit"] == "MW·ms"
+    assert kpis["sites_open"] == 1
+    assert kpis["objective_cny"] is None  # NaN: not a cost
+    assert "uncapacitated" in summary["solver"]["termination"]
+    # one site serves both hubs; the objective is the weighted round trip to it
+    flows = json.loads((out / "classic" / "flows.geojson").read_text())["features"]
+    props = [f["properties"] for f in flows]
+    assert {p["site_id"] for p in props} == {"east"}  # 60 MW at 1 ms beats 20 MW at ~1 ms
+    weighted = sum(p["mw"] * p["rtt_ms"] for p in props)
+    assert kpis["objective_value"] == pytest.approx(weighted)
+
+
+def test_cost_run_reports_its_objective_in_cny(two_hubs) -> None:
+    code, out = _run(two_hubs, "sites = 2")
+    assert code == 0
+    kpis = json.loads((out / "classic" / "summary.json").read_text())["kpis"]
+    assert kpis["objective_kind"] == "cost" and kpis["objective_unit"] == "CNY/yr"
+    assert kpis["objective_value"] == kpis["objective_cny"] > 0
+    assert kpis["sites_open"] == 2
+
+
+@pytest.mark.parametrize(
+    ("objective", "pattern"),
+    [
+        (
+            'kind = "p-median"\nsites = 3',
+            r"field 'sites': expected at most 2 \(the candidate sites",
+        ),
+        ('kind = "p-median"\nsites = 0', r"field 'sites'.*greater than or equal to 1"),
+        ('kind = "p-center"', r"kind = 'p-center' needs sites"),
+        ('kind = "mclp"', r"kind = 'mclp' needs sites"),
+        ('kind = "cost"\ncoverage_rtt_ms = 5.0', r"coverage_rtt_ms applies to kind 'mclp'"),
+        (
+            'kind = "mclp"\nsites = 1\ncoverage_rtt_ms = 0.5',
+            r"coverage radius 0.5 ms round trip covers none: the closest is hub .* at \d",
+        ),
+        (
+            'kind = "lscp"\ncoverage_rtt_ms = 0.5',
+            r"leaves hub 'shanghai' uncovered: its nearest site 'east' is at \d",
+        ),
+        (
+            'kind = "lscp"\nsites = 1\nsites_rule = "at_most"',
+            r"needs 2 sites, but \[objective\] sites allows at most 1",
+        ),
+        ('sites = 1\nsites_rule = "at_most"', r"may open at most 1 of the 2 sites"),
+    ],
+)
+def test_bad_input_exits_2_with_one_message_and_no_output(two_hubs, capsys, objective, pattern):
+    code, out = _run(two_hubs, objective)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("siting: error: ") and "Traceback" not in err
+    assert re.search(pattern, err, re.S), err
+    leftovers = list(out.rglob("*")) if out.exists() else []
+    assert leftovers == []
