@@ -202,8 +202,11 @@ class Plan:
 
     def __repr__(self) -> str:
         k = self.kpis
+        value = f"{k['total_cost_cny'] / 1e9:,.2f} bn CNY/yr"
+        if k["objective_unit"] != "CNY/yr":  # a classic location model
+            value = f"{k['objective_kind']} {k['objective_value']:,.6g} {k['objective_unit']}"
         return (
-            f"<Plan {self.name!r}: {k['status']}, {k['total_cost_cny'] / 1e9:,.2f} bn CNY/yr, "
+            f"<Plan {self.name!r}: {k['status']}, {value}, "
             f"{k['sites_open']} sites open, training {k['training_mw']:,.0f} MW, inference "
             f"{k['inference_mw']:,.0f} MW>"
         )

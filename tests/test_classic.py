@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 
 from siting.cli import main
-from siting.errors import InfeasibleError
+from siting.errors import InfeasibleError, InputError
 from siting.instance import Instance
-from siting.model import build_arrays, build_model, from_pulp
-from siting.solve import Status, solve
+from siting.model import build_arrays, build_model, build_robust_model, from_pulp
+from siting.pipeline import optimize
+from siting.scenario import load_scenario, resolve_scenario_path
+from siting.solve import Status, solve, solve_robust
 
 from .conftest import DATA, brute_force, make_instance
 from .test_model import PATHS as MODEL_PATHS
@@ -425,3 +427,66 @@ def test_bad_input_exits_2_with_one_message_and_no_output(two_hubs, capsys, obje
     assert re.search(pattern, err, re.S), err
     leftovers = list(out.rglob("*")) if out.exists() else []
     assert leftovers == []
+
+
+# --- through the scenario: classes, coverage radius, robust plans, the content hash --------
+
+
+def _nearest_open(inst: Instance, opened: np.ndarray) -> np.ndarray:
+    """Round trip from each stream to its nearest open site (``inf`` if none is a pair)."""
+    d = np.full((inst.n_streams, inst.n_sites), np.inf)
+    d[inst.pair_stream, inst.pair_site] = inst.pair_rtt_ms
+    return d[:, opened].min(axis=1)
+
+
+def test_p_median_with_classes_assigns_every_class_stream() -> None:
+    spec = load_scenario(resolve_scenario_path("2027-classes"))[0]
+    spec = spec.with_overrides({"objective.kind": "p-median", "objective.sites": 4})
+    run = optimize(spec, write=False, geography=False)
+    inst, sol, kpis = run.instance, run.solution, run.results.kpis
+    assert inst.n_classes == 3 and inst.n_pairs == inst.n_streams * inst.n_sites  # all pairs
+    assert sol.open.sum() == 4
+    near = _nearest_open(inst, sol.open)
+    assert kpis["objective_value"] == pytest.approx(float(inst.stream_demand_mw @ near))
+    served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams)
+    assert served == pytest.approx(inst.stream_demand_mw)
+    assert math.isnan(kpis["objective_cny"]) and kpis["objective_unit"] == "MW·ms"
+
+
+def test_mclp_radius_sets_the_pairs_and_the_covered_demand() -> None:
+    spec = load_scenario(resolve_scenario_path("default"))[0]
+    spec = spec.with_overrides(
+        {"objective.kind": "mclp", "objective.sites": 3, "objective.coverage_rtt_ms": 6.0}
+    )
+    run = optimize(spec, write=False, geography=False)
+    inst, sol, kpis = run.instance, run.solution, run.results.kpis
+    assert (inst.pair_rtt_ms <= 6.0 + 1e-9).all() and (inst.sla_ms == 6.0).all()
+    covered = _nearest_open(inst, sol.open) <= 6.0
+    assert kpis["objective_value"] == pytest.approx(float(inst.demand_mw[covered].sum()))
+    assert kpis["objective_unit"] == "MW" and sol.open.sum() == 3
+
+
+def test_robust_plan_keeps_the_site_count() -> None:
+    base = make_instance(0, n_sites=5)
+    insts = [base, dataclasses.replace(base, demand_mw=base.demand_mw * 1.1)]
+    free = solve_robust(build_robust_model(insts, [0.5, 0.5]), mip_gap=1e-9)
+    assert free.scenarios[0].open.sum() == 3  # the count below binds
+    counted = [dataclasses.replace(i, site_count=2, site_count_rule="at_most") for i in insts]
+    sol = solve_robust(build_robust_model(counted, [0.5, 0.5]), mip_gap=1e-9)
+    assert sol.scenarios[0].open.sum() == sol.scenarios[1].open.sum() == 2
+    assert sol.objective > free.objective
+    with pytest.raises(ValueError, match="classic"):
+        build_robust_model([dataclasses.replace(insts[0], objective_kind="lscp")], [1.0])
+
+
+def test_content_hash_ignores_the_new_keys_at_their_defaults() -> None:
+    spec = load_scenario(resolve_scenario_path("default"))[0]
+    same = spec.with_overrides({"objective.sites_rule": "exactly", "objective.sites": None})
+    assert same.content_hash() == spec.content_hash()
+    assert spec.with_overrides({"objective.sites": 3}).content_hash() != spec.content_hash()
+
+
+def test_horizon_rejects_classic_kinds_and_site_counts() -> None:
+    spec = load_scenario(resolve_scenario_path("2023-2030"))[0]
+    with pytest.raises(InputError, match=r"single-period runs"):
+        spec.with_overrides({"objective.sites": 3})
