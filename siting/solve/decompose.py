@@ -25,7 +25,9 @@ Everything is generic over an :class:`~siting.model.arrays.ArrayModel` and its l
 cost and margin objectives, robust models (expected cost or regret), forcing, staff, headroom,
 cluster and site-share limits, sparsified pair sets, service classes (pairs are priced per
 stream), k-site minimums, the size limit, subsidies, green-power and voucher rows are all
-covered. A model with a failover reserve is not decomposed (:func:`decomposable`).
+covered, as are the classic location models (their assignment shares are the pair columns).
+A model with a failover reserve, or a cost or margin model with a site count, is not
+decomposed (:func:`decomposable`).
 """
 
 from __future__ import annotations
@@ -111,8 +113,16 @@ def decomposable(model: ArrayModel) -> str:
     """Say why a model must be solved directly, or ``""`` if it may be decomposed.
 
     A failover reserve ties every pair of a stream together (its peak rows): a restricted
-    model without some of them would understate the reserve a plan needs.
+    model without some of them would understate the reserve a plan needs. A site count
+    (``Σ y_s ≤ p``) on the cost or margin model spreads the LP's open sites thin, so the MILP
+    on the sites the LP opens misses better plans and the gap stays open; the classic kinds
+    (whose p-median LP is near integral) are decomposed.
     """
+    if any(lay.instance.site_count and not lay.instance.classic for lay in model.scenarios):
+        return (
+            "a site count with the cost or margin objective weakens the LP bound the "
+            "decomposition certifies against, so it is solved directly"
+        )
     if any(lay.instance.stream_failover.any() for lay in model.scenarios):
         return "a failover reserve ties every pair of a stream together, so it is solved directly"
     return ""
