@@ -28,7 +28,7 @@ from siting.policy import (
     subsidised_price,
     vouchers,
 )
-from siting.scenario import Objective, Policy, Scenario
+from siting.scenario import CLASSIC_KINDS, Objective, Policy, Scenario
 
 WORKLOADS = ("training", "inference")
 #: Per-MW running-cost components, in the order of :attr:`Instance.opex`'s second axis.
@@ -202,7 +202,7 @@ class Instance:
     @property
     def classic(self) -> bool:
         """Whether the objective is a classic location model (no capacity side)."""
-        return self.objective_kind not in ("cost", "margin")
+        return self.objective_kind in CLASSIC_KINDS
 
     @property
     def n_classes(self) -> int:

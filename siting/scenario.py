@@ -14,7 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -270,7 +270,10 @@ class Latency(_Section):
 
 
 #: Objective kinds: the siting models, then the classic location models (docs/model.md).
-OBJECTIVE_KINDS = ("cost", "margin", "p-median", "p-center", "mclp", "lscp")
+ObjectiveKind = Literal["cost", "margin", "p-median", "p-center", "mclp", "lscp"]
+OBJECTIVE_KINDS: tuple[str, ...] = get_args(ObjectiveKind)
+#: The classic location models (uncapacitated; docs/model.md, "Classic location models").
+CLASSIC_KINDS = OBJECTIVE_KINDS[2:]
 #: Classic kinds that need ``sites`` (p), and those that cover within a radius.
 NEEDS_SITES = ("p-median", "p-center", "mclp")
 COVERING = ("mclp", "lscp")
@@ -281,7 +284,7 @@ _CLASSIC_DEFAULTS = {"sites": None, "sites_rule": "exactly", "coverage_rtt_ms": 
 class Objective(_Section):
     """What the optimisation minimises (or maximises), and how many sites may open."""
 
-    kind: Literal["cost", "margin", "p-median", "p-center", "mclp", "lscp"] = Field(
+    kind: ObjectiveKind = Field(
         "cost",
         description=(
             "cost: serve all demand at least cost; margin: maximise rental revenue minus cost, "
@@ -332,7 +335,7 @@ class Objective(_Section):
     @property
     def classic(self) -> bool:
         """Whether the kind is a classic location model (not cost or margin)."""
-        return self.kind not in ("cost", "margin")
+        return self.kind in CLASSIC_KINDS
 
     def hashed(self) -> dict[str, Any]:
         """Return the section as hashed: classic-kind keys left out at their defaults."""

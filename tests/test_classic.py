@@ -14,9 +14,14 @@ import pytest
 from siting.cli import main
 from siting.errors import InfeasibleError, InputError
 from siting.instance import Instance
-from siting.model import build_arrays, build_model, build_robust_model, from_pulp
+from siting.model import UNITS, build_arrays, build_model, build_robust_model, from_pulp
 from siting.pipeline import optimize
-from siting.scenario import load_scenario, resolve_scenario_path
+from siting.scenario import (
+    CLASSIC_KINDS,
+    OBJECTIVE_KINDS,
+    load_scenario,
+    resolve_scenario_path,
+)
 from siting.solve import Status, solve, solve_robust
 
 from .conftest import DATA, brute_force, make_instance
@@ -490,3 +495,8 @@ def test_horizon_rejects_classic_kinds_and_site_counts() -> None:
     spec = load_scenario(resolve_scenario_path("2023-2030"))[0]
     with pytest.raises(InputError, match=r"single-period runs"):
         spec.with_overrides({"objective.sites": 3})
+
+
+def test_every_kind_has_a_unit() -> None:
+    assert tuple(UNITS) == OBJECTIVE_KINDS
+    assert CLASSIC_KINDS == ("p-median", "p-center", "mclp", "lscp")

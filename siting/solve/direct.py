@@ -197,7 +197,6 @@ def solve(
         train=_column_values(x, layout.train),
         serve=serve_mw(inst, np.clip(x[layout.serve], 0, None)),
         strategy=result.strategy,
-        kind=inst.objective_kind,
     )
 
 

@@ -57,7 +57,9 @@ class Solution(Outcome):
     status
         What the solver proved.
     objective
-        Total cost of the plan, CNY/yr (a classic kind: see ``kind``).
+        Total cost of the plan, CNY/yr; for a classic location model the objective in its
+        unit as minimised (``siting.model.classic.UNITS``; MCLP: minus the MW covered), and
+        ``serve`` is the assignment in MW.
     bound
         Best lower bound on any plan's cost, CNY/yr, valid for the full model (``nan`` if the
         solver gave none).
@@ -79,10 +81,6 @@ class Solution(Outcome):
         Inference MW per admissible pair, shape (K,).
     strategy
         ``"direct"`` (one solver run) or ``"decompose"`` (:mod:`siting.solve.decompose`).
-    kind
-        The objective kind; for a classic location model ``objective`` and ``bound`` are in
-        its unit as minimised (``siting.model.classic.UNITS``; MCLP: minus the MW covered)
-        and ``serve`` is the assignment in MW.
     """
 
     open: np.ndarray
@@ -90,7 +88,6 @@ class Solution(Outcome):
     train: np.ndarray
     serve: np.ndarray
     strategy: str = "direct"
-    kind: str = "cost"
 
 
 @dataclass(frozen=True)
