@@ -15,7 +15,7 @@ from siting.cli import main
 from siting.errors import InfeasibleError, InputError
 from siting.instance import Instance
 from siting.model import UNITS, build_arrays, build_model, build_robust_model, from_pulp
-from siting.pipeline import optimize
+from siting.pipeline import optimize, prepare
 from siting.scenario import (
     CLASSIC_KINDS,
     OBJECTIVE_KINDS,
@@ -500,3 +500,11 @@ def test_horizon_rejects_classic_kinds_and_site_counts() -> None:
 def test_every_kind_has_a_unit() -> None:
     assert tuple(UNITS) == OBJECTIVE_KINDS
     assert CLASSIC_KINDS == ("p-median", "p-center", "mclp", "lscp")
+
+
+def test_shipped_p_median_scenario_uses_every_pair() -> None:
+    prepared = prepare("prefecture-pmedian")
+    inst = prepared.instance
+    assert inst.objective_kind == "p-median" and inst.site_count == 20
+    assert inst.site_count_rule == "exactly" and inst.n_sites == 338
+    assert inst.n_pairs == inst.n_hubs * inst.n_sites
