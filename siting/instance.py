@@ -428,6 +428,10 @@ def build_instance(
     )
 
 
+#: Uncovered hubs named one by one in an LSCP error; the rest are counted.
+SHOWN = 5
+
+
 def check_classic(
     obj: Objective, source: str, site_ids: NDArray[np.str_], hub_ids: NDArray[np.str_],
     found: list[tuple[IntArray, IntArray]], radius: FloatArray, rtt: FloatArray,
@@ -464,7 +468,8 @@ def check_classic(
         problems.append(Problem(source, "[objective]", key, expected))
     if obj.kind == "lscp" and rtt.size:
         for q, (hubs, _) in enumerate(found):
-            for h in np.setdiff1d(np.arange(len(hub_ids)), hubs)[:5]:
+            uncovered = np.setdiff1d(np.arange(len(hub_ids)), hubs)
+            for h in uncovered[:SHOWN]:
                 s = int(rtt[q, h].argmin())
                 expected = (
                     f"every hub covered (lscp); {what} leaves hub '{hub_ids[h]}' uncovered: "
@@ -472,6 +477,9 @@ def check_classic(
                     f"(radius {radius[q, h]:g} ms)"
                 )
                 problems.append(Problem(source, "[objective]", key, expected))
+            if len(uncovered) > SHOWN:
+                more = f"{len(uncovered) - SHOWN} more hubs are uncovered by {what}"
+                problems.append(Problem(source, "[objective]", key, more))
     if problems:
         raise InputError(problems)
 

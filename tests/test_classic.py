@@ -480,8 +480,12 @@ def test_robust_plan_keeps_the_site_count() -> None:
     sol = solve_robust(build_robust_model(counted, [0.5, 0.5]), mip_gap=1e-9)
     assert sol.scenarios[0].open.sum() == sol.scenarios[1].open.sum() == 2
     assert sol.objective > free.objective
-    with pytest.raises(ValueError, match="classic"):
+    with pytest.raises(InputError, match=r"a robust plan needs objective kind 'cost'"):
         build_robust_model([dataclasses.replace(insts[0], objective_kind="lscp")], [1.0])
+    classic = dataclasses.replace(insts[0], objective_kind="p-median")
+    for builder in (build_model, build_arrays):
+        with pytest.raises(InputError, match=r"an elastic or forced model needs"):
+            builder(classic, elastic=True)
 
 
 def test_content_hash_ignores_the_new_keys_at_their_defaults() -> None:

@@ -21,7 +21,7 @@ import pulp
 
 from siting.instance import WORKLOADS, Instance
 from siting.model.base import OBJECTIVE_UNIT, SHORTFALL_PENALTY, Forcing, SitingModel
-from siting.model.classic import classic_arrays, site_count_rows
+from siting.model.classic import classic_arrays, classic_only, site_count_rows
 
 IndexArray = np.ndarray
 
@@ -241,8 +241,7 @@ def build_arrays(
     inst = instance
     if inst.classic:
         if elastic or forcing:
-            msg = f"a {inst.objective_kind} model has no elastic or forced form"
-            raise ValueError(msg)
+            raise classic_only(inst, "an elastic or forced model")
         b = _Builder()
         y, x, t, a, pair_row = classic_arrays(inst, b)
         return b.finish([Layout(inst, y, x, t, a, pair_row)])

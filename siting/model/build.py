@@ -21,7 +21,7 @@ from siting.model.base import (
     Terms,
     summed,
 )
-from siting.model.classic import build_classic, define_site_count
+from siting.model.classic import build_classic, classic_only, define_site_count
 from siting.model.constraints import (
     define_forcing,
     define_green_power,
@@ -55,8 +55,7 @@ def build_model(
     """
     if instance.classic:
         if elastic or forcing:
-            msg = f"a {instance.objective_kind} model has no elastic or forced form"
-            raise ValueError(msg)
+            raise classic_only(instance, "an elastic or forced model")
         return build_classic(instance)
     prob = pulp.LpProblem("siting", pulp.LpMinimize)
     opened, build = first_stage(prob, instance)
@@ -95,12 +94,13 @@ def build_robust_model(
     Raises
     ------
     ValueError
-        If the instances do not share the same sites, existing capacity and headroom, or an
-        objective kind is classic.
+        If the instances do not share the same sites, existing capacity and headroom; an
+        :class:`~siting.errors.InputError` if an objective kind is classic.
     """
     first = instances[0]
-    if any(inst.classic for inst in instances):
-        raise ValueError("a robust plan needs the cost or margin objective, not a classic kind")
+    for inst in instances:
+        if inst.classic:
+            raise classic_only(inst, "a robust plan")
     for inst in instances[1:]:
         same = (
             np.array_equal(inst.site_ids, first.site_ids)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pulp
 
+from siting.errors import InputError, Problem
 from siting.instance import Instance
 from siting.model.base import OBJECTIVE_UNIT, SitingModel
 from siting.model.variables import pairs_by
@@ -34,6 +35,15 @@ LEFT_OUT = (
     "classic location model: uncapacitated; no capacity, headroom, staff, training, cluster, "
     "redundancy or policy constraint applies and no cost is optimised"
 )
+
+
+def classic_only(inst: Instance, what: str) -> InputError:
+    """Return the error for an analysis that needs the cost or margin model, not a classic kind."""
+    expected = (
+        f"{what} needs objective kind 'cost' or 'margin'; a {inst.objective_kind} model is "
+        "uncapacitated and has no costs to compare"
+    )
+    return InputError([Problem("scenario", "[objective]", "kind", expected)])
 
 
 def objective_scale(inst: Instance) -> float:
