@@ -354,7 +354,7 @@ def build_instance(
         every = np.full(len(hub_ids), np.finfo(float).max)  # every finite round trip
         found = [admissible_pairs(rtt[q], every) for q in range(len(classes))]
     else:
-        if obj.coverage_rtt_ms is not None:  # mclp, lscp: the radius stands for the SLA
+        if obj.coverage_rtt_ms is not None and obj.classic:  # mclp, lscp: the radius is the SLA
             class_sla = np.full_like(class_sla, obj.coverage_rtt_ms)
         most = None if obj.classic else dem.max_sites_per_hub
         found = [admissible_pairs(rtt[q], class_sla[q], most) for q in range(len(classes))]

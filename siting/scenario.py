@@ -274,9 +274,8 @@ ObjectiveKind = Literal["cost", "margin", "p-median", "p-center", "mclp", "lscp"
 OBJECTIVE_KINDS: tuple[str, ...] = get_args(ObjectiveKind)
 #: The classic location models (uncapacitated; docs/model.md, "Classic location models").
 CLASSIC_KINDS = OBJECTIVE_KINDS[2:]
-#: Classic kinds that need ``sites`` (p), and those that cover within a radius.
+#: Classic kinds that need ``sites`` (p).
 NEEDS_SITES = ("p-median", "p-center", "mclp")
-COVERING = ("mclp", "lscp")
 #: Keys added with the classic kinds: left out of the content hash at their defaults.
 _CLASSIC_DEFAULTS = {"sites": None, "sites_rule": "exactly", "coverage_rtt_ms": None}
 
@@ -319,7 +318,7 @@ class Objective(_Section):
         le=MAX_MS,
         description=(
             "mclp, lscp: coverage radius, ms round trip at the scenario's latency layer "
-            "(default: each hub's or class's SLA)."
+            "(default: each hub's or class's SLA); other kinds ignore it."
         ),
     )
 
@@ -327,9 +326,6 @@ class Objective(_Section):
     def _classic_keys(self) -> Objective:
         if self.kind in NEEDS_SITES and self.sites is None:
             raise ValueError(f"kind = {self.kind!r} needs sites (p, the number of sites to open)")
-        if self.coverage_rtt_ms is not None and self.kind not in COVERING:
-            expected = f"coverage_rtt_ms applies to kind 'mclp' or 'lscp', not {self.kind!r}"
-            raise ValueError(expected)
         return self
 
     @property

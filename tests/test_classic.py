@@ -408,7 +408,10 @@ def test_cost_run_reports_its_objective_in_cny(two_hubs) -> None:
         ('kind = "p-median"\nsites = 0', r"field 'sites'.*greater than or equal to 1"),
         ('kind = "p-center"', r"kind = 'p-center' needs sites"),
         ('kind = "mclp"', r"kind = 'mclp' needs sites"),
-        ('kind = "cost"\ncoverage_rtt_ms = 5.0', r"coverage_rtt_ms applies to kind 'mclp'"),
+        (
+            'kind = "mclp"\nsites = 1\ncoverage_rtt_ms = -1.0',
+            r"field 'coverage_rtt_ms'.*greater than 0",
+        ),
         (
             'kind = "mclp"\nsites = 1\ncoverage_rtt_ms = 0.5',
             r"coverage radius 0.5 ms round trip covers none: the closest is hub .* at \d",
@@ -486,6 +489,14 @@ def test_robust_plan_keeps_the_site_count() -> None:
     for builder in (build_model, build_arrays):
         with pytest.raises(InputError, match=r"an elastic or forced model needs"):
             builder(classic, elastic=True)
+
+
+def test_cost_kind_ignores_the_coverage_radius() -> None:
+    spec = load_scenario(resolve_scenario_path("default"))[0]
+    plain = prepare(spec).instance
+    radius = prepare(spec.with_overrides({"objective.coverage_rtt_ms": 1.0})).instance
+    assert np.array_equal(plain.sla_ms, radius.sla_ms)
+    assert np.array_equal(plain.pair_site, radius.pair_site)
 
 
 def test_content_hash_ignores_the_new_keys_at_their_defaults() -> None:
