@@ -28,7 +28,7 @@ from siting.policy import (
     subsidised_price,
     vouchers,
 )
-from siting.scenario import CLASSIC_KINDS, Objective, Policy, Scenario
+from siting.scenario import CLASSIC_KINDS, Policy, Scenario
 
 WORKLOADS = ("training", "inference")
 #: Per-MW running-cost components, in the order of :attr:`Instance.opex`'s second axis.
@@ -369,7 +369,6 @@ def build_instance(
     green = _policy_green(policy, site_ids, site_province, pue, notes)
     nearest = rtt.argmin(axis=2) if rtt.size else np.zeros((len(classes), 0), np.int64)
     nearest_rtt = rtt.min(axis=2) if rtt.size else np.zeros((len(classes), 0))
-    check_classic(obj, source, site_ids, hub_ids, found, class_sla, rtt)
 
     return Instance(
         site_ids=site_ids,
@@ -426,62 +425,6 @@ def build_instance(
         site_count=obj.sites or 0,
         site_count_rule=obj.sites_rule,
     )
-
-
-#: Uncovered hubs named one by one in an LSCP error; the rest are counted.
-SHOWN = 5
-
-
-def check_classic(
-    obj: Objective, source: str, site_ids: NDArray[np.str_], hub_ids: NDArray[np.str_],
-    found: list[tuple[IntArray, IntArray]], radius: FloatArray, rtt: FloatArray,
-) -> None:  # fmt: skip
-    """Reject a site count above the number of sites, and a radius that covers too little.
-
-    MCLP needs some hub covered, LSCP every hub (docs/model.md, "Classic location models").
-
-    Raises
-    ------
-    InputError
-        Naming the key, the radius and the nearest site's round trip.
-    """
-    problems = []
-    if obj.sites is not None and obj.sites > len(site_ids):
-        expected = (
-            f"expected at most {len(site_ids)} (the candidate sites in the sites layer), "
-            f"got {obj.sites}"
-        )
-        problems.append(Problem(source, "[objective]", "sites", expected))
-    key = "coverage_rtt_ms" if obj.coverage_rtt_ms is not None else "kind"
-    what = (
-        f"the coverage radius {obj.coverage_rtt_ms:g} ms round trip"
-        if obj.coverage_rtt_ms is not None
-        else "the hubs' SLA (the default coverage radius)"
-    )
-    if obj.kind == "mclp" and rtt.size and not any(len(h) for h, _ in found):
-        q, h, s = np.unravel_index(np.argmin(rtt - radius[:, :, None]), rtt.shape)
-        expected = (
-            f"a radius that covers some hub; {what} covers none: the closest is hub "
-            f"'{hub_ids[h]}' with site '{site_ids[s]}' at {rtt[q, h, s]:.1f} ms "
-            f"(radius {radius[q, h]:g} ms)"
-        )
-        problems.append(Problem(source, "[objective]", key, expected))
-    if obj.kind == "lscp" and rtt.size:
-        for q, (hubs, _) in enumerate(found):
-            uncovered = np.setdiff1d(np.arange(len(hub_ids)), hubs)
-            for h in uncovered[:SHOWN]:
-                s = int(rtt[q, h].argmin())
-                expected = (
-                    f"every hub covered (lscp); {what} leaves hub '{hub_ids[h]}' uncovered: "
-                    f"its nearest site '{site_ids[s]}' is at {rtt[q, h, s]:.1f} ms "
-                    f"(radius {radius[q, h]:g} ms)"
-                )
-                problems.append(Problem(source, "[objective]", key, expected))
-            if len(uncovered) > SHOWN:
-                more = f"{len(uncovered) - SHOWN} more hubs are uncovered by {what}"
-                problems.append(Problem(source, "[objective]", key, more))
-    if problems:
-        raise InputError(problems)
 
 
 @dataclass(frozen=True)

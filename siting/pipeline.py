@@ -32,7 +32,7 @@ from siting.feasibility import check_feasibility
 from siting.instance import Instance, build_instance
 from siting.layers import Layers, load_layers
 from siting.maps import REACH_MAX_HUBS, make_map, save_map
-from siting.model import build_arrays, build_model
+from siting.model import build_arrays, build_model, check_classic
 from siting.network import build_graph
 from siting.provenance import provenance, public_dict
 from siting.reach import reach_polygons
@@ -320,12 +320,16 @@ def instance_for(
 
     Raises
     ------
+    siting.errors.InputError
+        If a classic objective's site count or coverage radius cannot work
+        (:func:`~siting.model.check_classic`).
     siting.errors.InfeasibleError
         If a necessary condition for feasibility fails (see :mod:`siting.feasibility`).
     """
     instance = build_instance(
         inputs.layers, scenario, source=source, built_mw=built_mw, graph=inputs.graph
     )
+    check_classic(instance, source)
     reasons = [] if instance.classic else check_feasibility(instance)  # classic: uncapacitated
     if reasons:
         raise InfeasibleError(reasons)

@@ -18,6 +18,7 @@ from siting.model.build import build_model, build_robust_model, fix_plan
 from siting.model.classic import (
     UNITS,
     build_classic,
+    check_classic,
     define_assign_open,
     define_assignment,
     define_center,
@@ -56,6 +57,7 @@ __all__ = [
     "build_classic",
     "build_model",
     "build_robust_model",
+    "check_classic",
     "define_assign_open",
     "define_assignment",
     "define_capacity",

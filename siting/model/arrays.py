@@ -154,7 +154,7 @@ class ArrayModel:
         )
 
 
-class _Builder:
+class Builder:
     """Collects columns and coordinate-form entries, then packs them column-wise."""
 
     def __init__(self) -> None:
@@ -172,6 +172,7 @@ class _Builder:
         *,
         integer: bool = False,
     ) -> IndexArray:
+        """Add a run of columns (lower bound 0); return their indices."""
         n = len(names[1])
         self.cols.append((names, cost, 0.0, upper, integer))
         self.n_cols += n
@@ -180,16 +181,19 @@ class _Builder:
     def add_rows(
         self, names: Names, lower: np.ndarray | float, upper: np.ndarray | float
     ) -> IndexArray:
+        """Add a run of rows with their sides; return their indices."""
         n = len(names[1])
         self.rows.append((names, lower, upper))
         self.n_rows += n
         return np.arange(self.n_rows - n, self.n_rows, dtype=np.int64)
 
     def add_entries(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        """Add matrix entries (broadcast together); zeros are dropped when packing."""
         rows, cols, values = np.broadcast_arrays(rows, cols, values)
         self.entries.append((rows.ravel(), cols.ravel(), values.ravel().astype(float)))
 
     def finish(self, scenarios: list[Layout]) -> ArrayModel:
+        """Pack everything added into an :class:`ArrayModel` with the given layouts."""
         rows, cols, values = (
             np.concatenate([e[i] for e in self.entries]) if self.entries else np.zeros(0)
             for i in range(3)
@@ -242,7 +246,7 @@ def build_arrays(
     if inst.classic:
         if elastic or forcing:
             raise classic_only(inst, "an elastic or forced model")
-        b = _Builder()
+        b = Builder()
         y, x, t, a, pair_row = classic_arrays(inst, b)
         return b.finish([Layout(inst, y, x, t, a, pair_row)])
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806 - the maths' names
@@ -255,7 +259,7 @@ def build_arrays(
     demand, stream = inst.stream_demand_mw, inst.pair_stream
     work = inst.pair_workload
 
-    b = _Builder()
+    b = Builder()
     y = b.add_cols(("open_", sites), inst.fixed_cost / OBJECTIVE_UNIT, 1.0, integer=True)
     x = b.add_cols(("build_", sites), inst.capex_cost / OBJECTIVE_UNIT, inst.headroom_mw)
     t = b.add_cols(("train_", sites), unit[0], np.where(can_train, cap, 0.0))
@@ -411,7 +415,7 @@ def from_pulp(problem: pulp.LpProblem, models: Sequence[SitingModel]) -> ArrayMo
     def bound(value: float | None, default: float) -> float:
         return default if value is None else float(value)
 
-    b = _Builder()
+    b = Builder()
     for j, v in enumerate(variables):  # one column at a time keeps PuLP's order
         upper = bound(v.upBound, np.inf)
         b.cols.append((("", np.array([v.name])), cost[j], bound(v.lowBound, -np.inf), upper,

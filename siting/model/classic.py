@@ -3,13 +3,14 @@
 p-median, p-center, MCLP and LSCP are the siting model with the capacity side switched off:
 the open variables ``y_s``, the pair variables as assignment shares ``a_k`` (the ``serve``
 columns), ``x_s = t_s = 0``, and one constraint family each. Every family is written twice,
-for PuLP (``define_*``) and for the array build (``*_rows``), with the same names and
-coefficients (``tests/test_model.py`` compares them).
+for PuLP (``define_*``) and for the array build (:func:`classic_arrays`,
+:func:`site_count_rows`), with the same names and coefficients (``tests/test_classic.py``
+compares them).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -18,6 +19,9 @@ from siting.errors import InputError, Problem
 from siting.instance import Instance
 from siting.model.base import OBJECTIVE_UNIT, SitingModel
 from siting.model.variables import pairs_by
+
+if TYPE_CHECKING:  # arrays imports this module
+    from siting.model.arrays import Builder
 
 #: Unit of ``objective_value`` per objective kind.
 UNITS = {
@@ -35,6 +39,63 @@ LEFT_OUT = (
     "classic location model: uncapacitated; no capacity, headroom, staff, training, cluster, "
     "redundancy or policy constraint applies and no cost is optimised"
 )
+
+
+#: Uncovered hubs named one by one in an LSCP error; the rest are counted.
+SHOWN = 5
+
+
+def check_classic(inst: Instance, source: str) -> None:
+    """Reject a site count above the number of sites, and a radius that covers too little.
+
+    MCLP needs some hub covered, LSCP every hub (docs/model.md, "Classic location models").
+    Runs on the instance, before any model is built.
+
+    Parameters
+    ----------
+    inst
+        The instance; for MCLP and LSCP its SLAs are the coverage radius.
+    source
+        Name of the scenario, for messages.
+
+    Raises
+    ------
+    InputError
+        Naming the key, the radius and the nearest site's round trip.
+    """
+    problems = []
+    if inst.site_count > inst.n_sites:
+        expected = (
+            f"expected at most {inst.n_sites} (the candidate sites in the sites layer), "
+            f"got {inst.site_count}"
+        )
+        problems.append(Problem(source, "[objective]", "sites", expected))
+    if inst.objective_kind in ("mclp", "lscp") and inst.n_sites:
+        radius, near, rtt = inst.class_sla_ms, inst.class_nearest_site, inst.class_nearest_rtt_ms
+        what = "the coverage radius (objective.coverage_rtt_ms, else the SLA)"
+        if inst.objective_kind == "mclp" and inst.n_pairs == 0:
+            q, h = np.unravel_index(np.argmin(rtt - radius), rtt.shape)
+            expected = (
+                f"a radius that covers some hub; {what} covers none: the closest is hub "
+                f"'{inst.hub_ids[h]}' with site '{inst.site_ids[near[q, h]]}' at "
+                f"{rtt[q, h]:.1f} ms round trip (radius {radius[q, h]:g} ms)"
+            )
+            problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
+        covered = np.bincount(inst.pair_stream, minlength=inst.n_streams) > 0
+        uncovered = np.flatnonzero(~covered) if inst.objective_kind == "lscp" else []
+        for g in uncovered[:SHOWN]:
+            q, h = divmod(int(g), inst.n_hubs)
+            expected = (
+                f"every hub covered (lscp); {what} leaves hub '{inst.hub_ids[h]}' uncovered: "
+                f"its nearest site '{inst.site_ids[near[q, h]]}' is at {rtt[q, h]:.1f} ms "
+                f"round trip (radius {radius[q, h]:g} ms)"
+            )
+            problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
+        if len(uncovered) > SHOWN:
+            more = f"{len(uncovered) - SHOWN} more hubs are uncovered by {what}"
+            problems.append(Problem(source, "[objective]", "coverage_rtt_ms", more))
+    if problems:
+        raise InputError(problems)
 
 
 def classic_only(inst: Instance, what: str) -> InputError:
@@ -159,8 +220,8 @@ def define_center(m: SitingModel) -> pulp.LpVariable:
     return worst
 
 
-def classic_arrays(inst: Instance, b: Any) -> tuple[np.ndarray, ...]:
-    """Write a classic model into an array builder (:class:`~siting.model.arrays.Builder`).
+def classic_arrays(inst: Instance, b: Builder) -> tuple[np.ndarray, ...]:
+    """Write a classic model into an array builder.
 
     Returns
     -------
@@ -193,7 +254,7 @@ def classic_arrays(inst: Instance, b: Any) -> tuple[np.ndarray, ...]:
     return y, x, t, a, pair_row
 
 
-def site_count_rows(inst: Instance, b: Any, y: np.ndarray) -> None:
+def site_count_rows(inst: Instance, b: Builder, y: np.ndarray) -> None:
     """Array form of :func:`define_site_count`."""
     p = inst.site_count
     if p <= 0:
