@@ -18,7 +18,7 @@ from siting.batch import BatchOutcome
 from siting.errors import counted
 from siting.pipeline import Run
 from siting.results import COST_COLUMNS
-from siting.scenario import Latency
+from siting.scenario import CLASSIC_KINDS, Latency
 
 #: Rows printed per table; the tables on disk have all of them.
 MAX_ROWS = 25
@@ -94,6 +94,9 @@ def print_summary(run: Run, console: Console | None = None) -> None:
     console.print(hubs)
     _more(console, len(largest), "hub", "hubs.csv")
 
+    if k["objective_kind"] in CLASSIC_KINDS:
+        _print_classic(console, run)
+        return
     stranded = sites[sites["stranded_mw"] > 1e-6].sort_values("stranded_mw", ascending=False)
     listing = ", ".join(
         f"{escape(r.name)} {_mw(r.stranded_mw)}" for r in stranded.head(MAX_ROWS).itertuples()
@@ -113,6 +116,28 @@ def print_summary(run: Run, console: Console | None = None) -> None:
         f"Stranded (idle existing) [bold]{_mw(k['stranded_mw'])} MW[/bold] of "
         f"{k['existing_mw']:,.0f} MW existing" + (f": {listing}" if listing else "")
     )
+    _print_where(console, run)
+
+
+def _print_classic(console: Console, run: Run) -> None:
+    """Print the closing lines of a classic model: its objective, not cost or stranding."""
+    k = run.results.kpis
+    value = f"{k['objective_value']:,.6g} {k['objective_unit']}"
+    console.print(
+        f"{k['objective_kind']} objective [bold]{value}[/bold] · {k['sites_open']} sites open · "
+        f"demand assigned {k['inference_mw']:,.0f} of {run.results.hubs['demand_mw'].sum():,.0f} "
+        f"MW · mean RTT {k['mean_rtt_ms']:.1f} ms"
+    )
+    console.print(
+        "Uncapacitated classic model: no capacity, staff, training or cost limit applied; "
+        "the cost and stranded columns of sites.csv price this assignment, they were not "
+        "optimised."
+    )
+    _print_where(console, run)
+
+
+def _print_where(console: Console, run: Run) -> None:
+    """Print where a run's tables and map went, if anywhere."""
     if run.table_dir is not None:
         where = f"Tables: {escape(str(run.table_dir))}/"
         console.print(where + (f"   Map: {escape(str(run.map_path))}" if run.map_path else ""))

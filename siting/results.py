@@ -295,10 +295,10 @@ def compute_kpis(
         **costs,
         "revenue_cny": float(sites["revenue_cny"].sum()),
         "margin_cny": float(sites["margin_cny"].sum()),
-        "demand_served_share": (
+        "demand_served_share": (  # a classic kind has no training in its model
             float(
                 (sites["training_mw"].sum() + hubs["served_mw"].sum())
-                / max(inst.training_mw + inst.demand_mw.sum(), 1e-12)
+                / max(inst.training_mw * cny + inst.demand_mw.sum(), 1e-12)
             )
         ),
         "training_mw": float(sites["training_mw"].sum()),

@@ -7,6 +7,7 @@ import itertools
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -387,6 +388,20 @@ def test_p_median_run_reports_objective_and_assignment(two_hubs) -> None:
     assert {p["site_id"] for p in props} == {"east"}  # 60 MW at 1 ms beats 20 MW at ~1 ms
     weighted = sum(p["mw"] * p["rtt_ms"] for p in props)
     assert kpis["objective_value"] == pytest.approx(weighted)
+
+
+def test_classic_console_summary_leads_with_its_objective(two_hubs, capsys) -> None:
+    scenario = Path(two_hubs('kind = "p-median"\nsites = 1'))
+    # training demand exists but is not part of a classic model
+    text = scenario.read_text().replace("training_mw = 0.0", "training_mw = 100.0")
+    scenario.write_text(text)
+    out = two_hubs.folder / "out"
+    assert main(["optimize", str(scenario), "--out", str(out), "--no-map"]) == 0
+    printed = capsys.readouterr().out
+    assert "p-median objective" in printed and "MW·ms" in printed
+    assert "Stranded" not in printed and "Total cost" not in printed
+    kpis = json.loads((out / "classic" / "summary.json").read_text())["kpis"]
+    assert kpis["demand_served_share"] == pytest.approx(1.0)
 
 
 def test_cost_run_reports_its_objective_in_cny(two_hubs) -> None:
