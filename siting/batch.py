@@ -76,9 +76,10 @@ def _warm_up(files: tuple[str, ...], latency_model: str) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _inputs(files: tuple[str, ...], latency_model: str) -> Inputs:
-    """Read the inputs once per worker process, set of input files and latency model."""
-    return load_inputs(DataPaths(*(Path(f) if f else None for f in files)), latency_model)
+def _inputs(files: tuple[str, ...], latency_model: str, rest_of_china: str = "omit") -> Inputs:
+    """Read the inputs once per worker process, input files, latency model and rest of China."""
+    paths = DataPaths(*(Path(f) if f else None for f in files))
+    return load_inputs(paths, latency_model, rest_of_china)
 
 
 def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
     timings: dict[str, float] = {}
     start = time.perf_counter()
     spec = Scenario.model_validate(scenario)
-    inputs = _inputs(_files(spec), spec.latency.model)
+    inputs = _inputs(_files(spec), spec.latency.model, spec.demand.rest_of_china)
     layers = inputs.layers
     try:
         inst = instance_for(inputs, spec, source=spec.name)

@@ -19,16 +19,16 @@ from numpy.typing import NDArray
 
 from siting.costs import annuity_factor
 from siting.instance import FloatArray, Instance, IntArray
+from siting.prices import price_per_mw
+from siting.rest_of_china import PREFIX, load_allocation, shares
 from siting.scenario import Scenario
 from siting.vintages import (
+    HUBS_YEAR,
     REST_OF_CHINA,
     SITE_KW_PER_PF,
     TimeTables,
     cohorts,
 )
-
-#: Year of the hubs' ``inference_mw`` in ``data/hubs.csv`` (the 2027 planning year).
-HUBS_YEAR = 2027
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class Horizon:
         ``K_skτ``: annualised capex of a MW ordered in ``τ``, paid every year it is in service,
         CNY/(MW·yr), shape (S, C, T).
     capital
-        Capital of one MW when bought (facility and IT hardware), CNY/MW, shape (C,).
+        ``c_kτ``: capital of one class-``k`` MW ordered in ``τ`` (facility and IT hardware at
+        that year's price), CNY/MW, shape (C, T).
     fixed
         ``F_s``: yearly cost of an open site, CNY/yr, shape (S,).
     rent
@@ -73,13 +74,17 @@ class Horizon:
         ``δ_t``, shape (T,).
     penalty
         ``π``: cost of a MW of demand not served, CNY/(MW·yr); ``0`` means demand must be met.
-    cohort_site, cohort_class, cohort_start, cohort_mw
-        The existing cohorts (for stranded capital): site, class, first year in service, MW.
+    cohort_site, cohort_class, cohort_start, cohort_mw, cohort_capital
+        The existing cohorts (for stranded capital): site, class, first year in service, MW,
+        and capital per MW when bought (CNY/MW, at the price of the year it entered service).
     must_open
         Sites that must be open in every year (earlier openings of a myopic run), shape (S,).
     forecast_ratio
         Demand of year ``t`` as forecast in year ``τ`` over the actual, shape (T, T) indexed
         ``[τ, t]`` (``demand_forecasts.csv`` over ``national_compute.csv``); ``None``: 1.
+    inference_only
+        Sites that may not host training (the rest-of-China pseudo-sites: many scattered
+        halls, no single fabric for a cluster), shape (S,); ``None``: none.
     """
 
     base: Instance
@@ -103,8 +108,10 @@ class Horizon:
     cohort_class: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     cohort_start: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     cohort_mw: FloatArray = field(default_factory=lambda: np.zeros(0))
+    cohort_capital: FloatArray = field(default_factory=lambda: np.zeros(0))
     must_open: NDArray[np.bool_] | None = None
     forecast_ratio: FloatArray | None = None
+    inference_only: NDArray[np.bool_] | None = None
 
     @property
     def n_years(self) -> int:
@@ -176,7 +183,7 @@ def one_year(instance: Instance, year: int = HUBS_YEAR) -> Horizon:
         demand=instance.demand_mw.reshape(-1, 1).astype(float),
         training=np.array([instance.training_mw], float),
         capex=instance.capex_cost.reshape(n, 1, 1).astype(float),
-        capital=np.zeros(1),
+        capital=np.zeros((1, 1)),
         fixed=instance.fixed_cost.astype(float),
         rent=instance.rent.reshape(2, 1, 1).astype(float),
         standby=np.zeros(n),
@@ -209,9 +216,11 @@ def build_horizon(
     -----
     Demand of hub ``h`` in year ``t`` is its 2027 demand times the growth of the hubs' total
     inference row of ``demand_years.csv`` from 2027 to ``t`` (for the shipped hubs this is the
-    table's own row); training is the table's national training row times the hubs' share of
-    national inference. ``rest_of_china`` demand and capacity are left out together (mode
-    ``exogenous``).
+    table's own row); a rest-of-China pseudo-hub (``[demand] rest_of_china = "serve"``) grows
+    with the ``rest_of_china`` row instead. Training is the table's national training row
+    times the hubs' share of national inference, or the whole row when the rest of China is
+    served (``docs/model.md``). Capex and capital of an order are at the IT price of its class
+    in its order year (``it_prices.csv``; ``[horizon] it_prices = "flat"``: the scenario's).
     """
     spec = scenario.horizon
     if spec is None:
@@ -224,10 +233,16 @@ def build_horizon(
     life = round(costs.it_lifetime_years)
     n, c = instance.n_sites, len(classes)
 
-    growth = _growth(tables.demand, years)
+    serve = scenario.demand.rest_of_china == "serve"
+    pseudo_hubs = np.char.startswith(instance.hub_ids.astype(str), PREFIX) & serve
+    growth = _growth(tables.demand, years, pseudo_hubs)
     base_demand = instance.demand_mw if inference_mw is None else inference_mw
-    demand = np.outer(base_demand, growth)
-    training = _training(tables.demand, years)
+    demand = base_demand[:, None] * growth
+    training = _training(tables.demand, years, whole=serve)
+    weights = None
+    if serve:
+        allocation = load_allocation(instance.group_names)
+        weights = dict(zip(instance.site_ids, shares(instance.site_ids, allocation), strict=True))
 
     existing, cohort = _existing(
         instance,
@@ -238,12 +253,26 @@ def build_horizon(
         life,
         announced=spec.announced,
         until=spec.existing_until,
+        rest_weights=weights,
     )
     first = existing[:, :, 0].sum(axis=1)
     crf = annuity_factor(costs.discount_rate, costs.lifetime_years)
     greenfield = first == 0
     fixed = costs.site_fixed_cny_per_year + greenfield * costs.site_development_cny * crf
     rate = costs.discount_rate if spec.discount_rate is None else spec.discount_rate
+    it_crf = annuity_factor(costs.discount_rate, costs.it_lifetime_years)
+
+    def it_price(when: IntArray) -> FloatArray:
+        """Return the IT price per MW of each class bought in each year of ``when``, (C, len)."""
+        if spec.it_prices == "flat" or tables.it_prices is None:
+            return np.full((c, len(when)), costs.it_capex_cny_per_mw)
+        return price_per_mw(tables.it_prices, list(classes), list(when), costs.it_capex_cny_per_mw)
+
+    price = it_price(years)
+    extra = it_crf * (price - costs.it_capex_cny_per_mw)  # over the instance's capex, (C, T)
+    starts = np.unique(cohort[2]) if len(cohort[2]) else np.zeros(0, np.int64)
+    start_price = it_price(starts)
+    cohort_price = start_price[cohort[1], np.searchsorted(starts, cohort[2])]
     return Horizon(
         base=instance,
         years=years,
@@ -255,8 +284,8 @@ def build_horizon(
         existing=existing,
         demand=demand,
         training=training,
-        capex=np.broadcast_to(instance.capex_cost[:, None, None], (n, c, len(years))).copy(),
-        capital=np.full(c, costs.capex_cny_per_mw + costs.it_capex_cny_per_mw),
+        capex=instance.capex_cost[:, None, None] + extra[None, :, :],
+        capital=costs.capex_cny_per_mw + price,
         fixed=fixed,
         rent=_rents(tables.rents, classes, years, instance.rent, spec.class_rent_cny_per_mw_year),
         standby=np.full(n, spec.standby_cny_per_mw_year),
@@ -266,7 +295,9 @@ def build_horizon(
         cohort_class=cohort[1],
         cohort_start=cohort[2],
         cohort_mw=cohort[3],
+        cohort_capital=costs.capex_cny_per_mw + cohort_price,
         forecast_ratio=forecast_ratios(tables, years),
+        inference_only=np.char.startswith(instance.site_ids.astype(str), PREFIX) & serve,
     )
 
 
@@ -297,25 +328,35 @@ def forecast_ratios(tables: TimeTables, years: IntArray) -> FloatArray:
     return out
 
 
-def _training(demand: pd.DataFrame, years: IntArray) -> FloatArray:
+def _training(demand: pd.DataFrame, years: IntArray, *, whole: bool = False) -> FloatArray:
     """National training demand times the hubs' share of national inference, per year.
 
     ``rest_of_china`` inference and capacity are left out together; training, one national
-    row, is split between the hubs' regions and the rest of China as inference is.
+    row, is split between the hubs' regions and the rest of China as inference is. With
+    ``whole`` (the rest of China served) the whole national row is returned.
     """
     by_year = demand.set_index("year")
     training = by_year[by_year["role"] == "training"]["demand_mw"]
+    if whole:
+        return training.reindex(years).to_numpy(float)
     inference = by_year[by_year["role"] == "inference"]
     hubs = inference[inference["area_id"] != REST_OF_CHINA].groupby(level=0)["demand_mw"].sum()
     share = hubs / inference.groupby(level=0)["demand_mw"].sum()
     return (training * share).reindex(years).to_numpy(float)
 
 
-def _growth(demand: pd.DataFrame, years: IntArray) -> FloatArray:
-    """Hubs' total inference in each year over that of :data:`HUBS_YEAR`."""
-    hubs = demand[(demand["role"] == "inference") & (demand["area_id"] != REST_OF_CHINA)]
-    total = hubs.groupby("year")["demand_mw"].sum()
-    return (total.reindex(years) / total[HUBS_YEAR]).to_numpy(float)
+def _growth(demand: pd.DataFrame, years: IntArray, pseudo: NDArray[np.bool_]) -> FloatArray:
+    """Each hub's inference in each year over that of :data:`HUBS_YEAR`, shape (H, T).
+
+    Hubs grow with the hubs' total, pseudo-hubs with the ``rest_of_china`` row.
+    """
+    inference = demand[demand["role"] == "inference"]
+    rest = inference["area_id"] == REST_OF_CHINA
+    rows = []
+    for part in (inference[~rest], inference[rest]):
+        total = part.groupby("year")["demand_mw"].sum()
+        rows.append((total.reindex(years) / total[HUBS_YEAR]).to_numpy(float))
+    return np.where(pseudo[:, None], rows[1][None, :], rows[0][None, :])
 
 
 def _existing(
@@ -328,13 +369,15 @@ def _existing(
     *,
     announced: bool,
     until: int | None = None,
+    rest_weights: dict[str, float] | None = None,
 ) -> tuple[FloatArray, tuple[IntArray, IntArray, IntArray, FloatArray]]:
     """``E_skt`` and the cohorts behind it.
 
     ``vintages``: the sites' rows of ``capacity_vintages.csv`` (cohorts, retired after
-    ``life``). ``flat``: each site's ``existing_mw`` in service in every year, class
-    ``domestic`` (φ ≈ 1), one cohort entering in the first year. Cohorts entering service
-    after ``until`` are left out (they are the plan's to decide).
+    ``life``); with ``rest_weights`` (pseudo-site id → weight) the ``rest_of_china`` rows are
+    split over the pseudo-sites by weight. ``flat``: each site's ``existing_mw`` in service in
+    every year, class ``domestic`` (φ ≈ 1), one cohort entering in the first year. Cohorts
+    entering service after ``until`` are left out (they are the plan's to decide).
     """
     n = instance.n_sites
     site_index = {s: i for i, s in enumerate(instance.site_ids)}
@@ -352,6 +395,14 @@ def _existing(
         )
         return existing, cohort
     stock = cohorts(tables.vintages, announced=announced)
+    if rest_weights:
+        rest = stock[stock["site_id"] == REST_OF_CHINA]
+        split = [
+            rest.assign(site_id=site, mw=rest["mw"] * w, pf=rest["pf"] * w)
+            for site, w in rest_weights.items()
+            if w > 0
+        ]
+        stock = pd.concat([stock, *split], ignore_index=True)
     stock = stock[stock["site_id"].isin(site_index)]
     if until is not None:
         stock = stock[stock["start"] <= until]

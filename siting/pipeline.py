@@ -36,6 +36,7 @@ from siting.model import build_arrays, build_model, check_classic
 from siting.network import build_graph
 from siting.provenance import provenance, public_dict
 from siting.reach import reach_polygons
+from siting.rest_of_china import with_rest_of_china
 from siting.results import Results, build_results, write_tables
 from siting.scenario import (
     DataPaths,
@@ -208,7 +209,7 @@ class Inputs:
     backbone: gpd.GeoDataFrame | None = None
 
 
-def load_inputs(paths: DataPaths, latency_model: str) -> Inputs:
+def load_inputs(paths: DataPaths, latency_model: str, rest_of_china: str = "omit") -> Inputs:
     """Read and validate a scenario's input files, and the backbone if its model needs it.
 
     Parameters
@@ -217,6 +218,9 @@ def load_inputs(paths: DataPaths, latency_model: str) -> Inputs:
         The files.
     latency_model
         ``"backbone"`` or ``"great_circle"``.
+    rest_of_china
+        ``"serve"`` adds the rest-of-China pseudo-hubs and pseudo-sites
+        (:mod:`siting.rest_of_china`); ``"omit"`` leaves them out.
 
     Returns
     -------
@@ -228,6 +232,8 @@ def load_inputs(paths: DataPaths, latency_model: str) -> Inputs:
         On bad input, or a backbone model without backbone files.
     """
     layers = load_layers(paths)
+    if rest_of_china == "serve":
+        layers = with_rest_of_china(layers)
     if latency_model != "backbone":
         return Inputs(layers)
     if paths.backbone_nodes is None or paths.backbone_edges is None:
@@ -290,6 +296,7 @@ class Prepared:
         same_inputs = (
             scenario.data == self.scenario.data
             and scenario.latency.model == self.scenario.latency.model
+            and scenario.demand.rest_of_china == self.scenario.demand.rest_of_china
         )
         if not same_inputs:
             return prepare(scenario, built_mw=built_mw)
@@ -330,7 +337,9 @@ def instance_for(
         inputs.layers, scenario, source=source, built_mw=built_mw, graph=inputs.graph
     )
     check_classic(instance, source)
-    reasons = [] if instance.classic else check_feasibility(instance)  # classic: uncapacitated
+    # classic kinds are uncapacitated; a horizon with an unmet penalty cannot be infeasible
+    elastic = scenario.horizon is not None and scenario.horizon.unmet_penalty_cny_per_mw_year > 0
+    reasons = [] if instance.classic or elastic else check_feasibility(instance)
     if reasons:
         raise InfeasibleError(reasons)
     return instance
@@ -373,7 +382,7 @@ def prepare(
     else:
         path = resolve_scenario_path(scenario)
         spec, paths = load_scenario(path)
-    inputs = load_inputs(paths, spec.latency.model)
+    inputs = load_inputs(paths, spec.latency.model, spec.demand.rest_of_china)
     loaded = time.perf_counter()
     instance = instance_for(inputs, spec, source=str(path), built_mw=built_mw)
     if timings is not None:

@@ -98,6 +98,14 @@ class Demand(_Section):
             "Unset keeps every site within the SLA."
         ),
     )
+    rest_of_china: Literal["omit", "serve"] = Field(
+        "omit",
+        description=(
+            "Demand outside the hubs (and the capacity outside the sites): 'omit' leaves both "
+            "out; 'serve' adds one pseudo-hub and one pseudo-site per province at its capital "
+            "(data/rest_of_china.csv, docs/model.md)."
+        ),
+    )
 
 
 class Training(_Section):
@@ -541,6 +549,13 @@ class Horizon(_Section):
     class_rent_cny_per_mw_year: dict[str, float] = Field(
         default_factory=dict,
         description="Rent per installed MW by class where rents.csv has none (margin only).",
+    )
+    it_prices: Literal["by_year", "flat"] = Field(
+        "by_year",
+        description=(
+            "IT capex of an order at its class's price in its order year (data/it_prices.csv), "
+            "or the scenario's it_capex_cny_per_mw for every class and year."
+        ),
     )
     existing: Literal["vintages", "flat"] = Field(
         "vintages",

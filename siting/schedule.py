@@ -44,13 +44,13 @@ def stranded(h: Horizon, sol: PeriodSolution) -> tuple[np.ndarray, np.ndarray]:
         age = year - h.cohort_start
         alive = (age >= 0) & (age < h.life[h.cohort_class])
         left = np.clip(1.0 - age / life[h.cohort_class], 0.0, None) * alive
-        worth = h.capital[h.cohort_class] * left * h.cohort_mw
+        worth = h.cohort_capital * left * h.cohort_mw
         np.add.at(value[:, :, t], (h.cohort_site, h.cohort_class), worth)
         for k, tau in np.ndindex(h.n_classes, h.n_years):
             if h.in_service(k, tau, t):
                 start = h.years[tau] + h.lead[k]
                 left_new = max(0.0, 1.0 - (year - start) / life[k])
-                value[:, k, t] += h.capital[k] * left_new * sol.order[:, k, tau]
+                value[:, k, t] += h.capital[k, tau] * left_new * sol.order[:, k, tau]
     share = np.divide(mw, total, out=np.zeros_like(mw), where=total > 1e-12)
     return mw, value * share
 

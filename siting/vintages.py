@@ -27,6 +27,7 @@ from siting._validate import (
 )
 from siting.errors import InputError, Problem
 from siting.layers import read_hubs, read_sites
+from siting.prices import read_it_prices
 from siting.scenario import ACCELERATOR_CLASSES, DEMAND_YEARS
 
 #: Commissioning bands, in order; a band's capacity is in service from the year-end it names
@@ -43,6 +44,8 @@ ROLES = ("inference", "training")
 SERIES_KINDS = ("measured", "forecast", "interpolated", "extrapolated")
 #: Years the national series and the demand table cover.
 SERIES_YEARS = (2022, 2030)
+#: Year of the hubs' ``inference_mw`` in ``data/hubs.csv`` (the 2027 planning year).
+HUBS_YEAR = 2027
 #: Cohorts over which band ``<=2022`` is spread for retirement: CAICT counts the AI servers
 #: shipped in the last six years in the national stock (SOURCES.md T3).
 FIRST_BAND_COHORTS = 6
@@ -129,6 +132,8 @@ class TimeTables:
         Demand per year, area and role.
     rents
         Published server rents per month and class.
+    it_prices
+        Server prices per year and class (:mod:`siting.prices`); ``None``: none known.
     """
 
     national: pd.DataFrame
@@ -137,10 +142,11 @@ class TimeTables:
     vintages: pd.DataFrame
     demand: pd.DataFrame
     rents: pd.DataFrame
+    it_prices: pd.DataFrame | None = None
 
 
 def load_time_tables(data_dir: Path | None = None) -> TimeTables:
-    """Read and cross-check the six time tables of ``data_dir`` against its sites and hubs.
+    """Read and cross-check the seven time tables of ``data_dir`` against its sites and hubs.
 
     ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`).
     """
@@ -160,6 +166,7 @@ def load_time_tables(data_dir: Path | None = None) -> TimeTables:
         ),
         demand=read_demand_years(data_dir / "demand_years.csv", hub_ids=list(hubs["hub_id"])),
         rents=read_rents(data_dir / "rents.csv", classes=list(kw_per_pf)),
+        it_prices=read_it_prices(data_dir / "it_prices.csv", classes=list(kw_per_pf)),
     )
 
 

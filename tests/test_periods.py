@@ -60,7 +60,7 @@ def make_horizon(
         demand=np.outer(inst.demand_mw, growth),
         training=inst.training_mw * growth * 0.5,
         capex=capex,
-        capital=np.full(c, 1e8),
+        capital=np.full((c, n_years), 1e8),
         fixed=inst.fixed_cost,
         rent=np.broadcast_to(inst.rent[:, None, None], (2, c, n_years)).copy(),
         standby=np.full(n_sites, standby),
@@ -313,12 +313,13 @@ def test_stranded_capital_by_hand() -> None:
         existing=np.full((1, 1, 1), 10.0),
         demand=np.zeros((1, 1)),
         training=np.zeros(1),
-        capital=np.array([2e8]),
+        capital=np.array([[2e8]]),
         life=np.array([4]),
         cohort_site=np.array([0]),
         cohort_class=np.array([0]),
         cohort_start=np.array([2021]),
         cohort_mw=np.array([10.0]),
+        cohort_capital=np.array([2e8]),
     )
     sol = solve_periods(build_period_model(h))
     sol = dataclasses.replace(sol, use=np.array([0.0, 4.0]).reshape(2, 1, 1, 1))

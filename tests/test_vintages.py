@@ -48,7 +48,7 @@ def shipped():
 @pytest.fixture
 def copy(tmp_path):
     """Copy the tables (and sites, hubs) to a folder; ``edit(name, fn)`` rewrites one's rows."""
-    for name in (*TABLES, "sites.csv", "hubs.csv"):
+    for name in (*TABLES, "it_prices.csv", "sites.csv", "hubs.csv"):
         shutil.copy(DATA / name, tmp_path / name)
 
     def edit(name: str, transform) -> None:

@@ -81,6 +81,7 @@ def build_period_model(horizon: Horizon) -> PeriodModel:
         for t in range(h.n_years)
     ]
     model = PeriodModel(prob, h, years, define_orders(prob, h), np.empty(0, dtype=object))
+    define_inference_only(model)
     model.use = define_use(model)
     for year in years:
         define_inference_demand(year)
@@ -140,6 +141,17 @@ def dominated_classes(h: Horizon) -> np.ndarray:
         )
         out[k] |= better and strictly
     return out
+
+
+def define_inference_only(m: PeriodModel) -> None:
+    """Keep training off the sites that may only serve inference: ``t_st = 0``, ``z_st = 0``."""
+    if m.horizon.inference_only is None:
+        return
+    for year in m.years:
+        for s in np.flatnonzero(m.horizon.inference_only):
+            year.train[s].upBound = 0.0
+            if year.hosts_training[s] is not None:
+                year.hosts_training[s].upBound = 0.0
 
 
 def define_use(m: PeriodModel) -> Grid:

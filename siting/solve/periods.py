@@ -241,6 +241,7 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
         demand=h.demand[:, target : target + 1] * ratio,
         training=h.training[target : target + 1] * ratio,
         capex=h.capex[:, :, tau : tau + 1],
+        capital=h.capital[:, tau : tau + 1],
         rent=h.rent[:, :, target : target + 1],
         discount=np.ones(1),
         forecast_ratio=None,
