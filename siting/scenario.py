@@ -651,6 +651,8 @@ class Scenario(_Section):
         content.pop("solve")  # how it is solved, not what is solved
         if content["horizon"] is None:  # single-period scenarios keep the hash they had
             content.pop("horizon")
+        if content["demand"]["rest_of_china"] == "omit":  # as before the switch existed
+            content["demand"].pop("rest_of_china")
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
