@@ -7,9 +7,9 @@ both are split over the provinces by the allocation key of ``data/rest_of_china.
 (``data/SOURCES.md`` T7): province ``p`` gets a pseudo-hub ``rest_<province>`` with the share
 ``w_p`` of the rest-of-China demand, and a pseudo-site of the same id at the same point (its
 capital) with the share ``w_p`` of the rest-of-China capacity, the key's grid headroom and no
-cluster; in the multi-period model it hosts inference only. Both enter the layers, so the instance, the
-latency pairs (the class SLA on the scenario's layer) and every output treat them as hubs and
-sites. ``docs/model.md`` ("Rest of China") has the definitions.
+cluster; in the multi-period model it hosts inference only. Both enter the layers, so the
+instance, the latency pairs (the class SLA on the scenario's layer) and every output treat them
+as hubs and sites. ``docs/model.md`` ("Rest of China") has the definitions.
 """
 
 from __future__ import annotations
