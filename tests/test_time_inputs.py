@@ -321,3 +321,28 @@ def test_serving_a_hub_set_that_covers_the_nation_is_refused(tmp_path, capsys) -
 
 def test_pseudo_ids() -> None:
     assert pseudo_id("Inner Mongolia") == "rest_inner_mongolia"
+
+
+def test_a_class_dearer_per_demand_mw_is_dominated_exactly() -> None:
+    """Class 0 costs 1.5 times class 1 per installed MW but serves twice the demand MW."""
+    from siting.model.periods import dominated_classes
+
+    h = make_horizon(9, n_years=2, lead=1, standby=1e6, penalty=1e8, factor=(1.0, 0.5))
+    capex = h.capex.copy()
+    capex[:, 0] = 1.5 * capex[:, 1]
+    h = dataclasses.replace(h, capex=capex)
+    assert dominated_classes(h).tolist() == [False, True]
+    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    assert sol.objective == pytest.approx(brute_force(h), rel=1e-7)
+
+
+def test_shipped_prices_leave_domestic_to_order() -> None:
+    from siting.model.periods import dominated_classes
+
+    prepared = prepare("2023-2030")
+    h = horizon_for(prepared.instance, prepared.scenario, source="test")
+    dominated = dict(zip(h.classes, dominated_classes(h), strict=True))
+    assert dominated["export_compliant"] and not dominated["domestic"]
+    d, e = list(h.classes).index("domestic"), list(h.classes).index("export_compliant")
+    ratio = (h.capex[:, e] / h.factor[e]) / (h.capex[:, d] / h.factor[d])
+    assert ratio.min() > 2.2  # the H20 costs more than twice as much per demand MW

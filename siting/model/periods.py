@@ -115,11 +115,11 @@ def dominated_classes(h: Horizon) -> np.ndarray:
     """Classes never worth ordering: another buildable class does as much for as little.
 
     Class ``k`` is dominated by ``k'`` if ``k'`` serves at least as many demand MW per MW
-    (``φ_k' ≥ φ_k``), costs no more (``K_sk'τ ≤ K_skτ`` everywhere), has the same lead time
-    and at least the life; exact only when minimising cost with running cost per MW used at
-    least the standby cost (``o_ws ≥ β_s``): then moving an order and its use to ``k'`` (using
-    ``φ_k/φ_k'`` of the MW) never costs more. Otherwise no class is dominated. Ties keep the
-    first class.
+    (``φ_k' ≥ φ_k``), costs no more per demand MW (``K_sk'τ / φ_k' ≤ K_skτ / φ_k``
+    everywhere), has the same lead time and at least the life; exact only when minimising cost
+    with running cost per MW used at least the standby cost (``o_ws ≥ β_s``): then moving an
+    order and its use to ``k'`` (``φ_k/φ_k'`` of the MW) never costs more. Otherwise no class
+    is dominated. Ties keep the first class.
     """
     out = np.zeros(h.n_classes, bool)
     if h.base.maximise_margin or (h.base.unit_opex < h.standby[None, :]).any():
@@ -127,15 +127,16 @@ def dominated_classes(h: Horizon) -> np.ndarray:
     for k, k2 in np.ndindex(h.n_classes, h.n_classes):
         if k == k2 or not (h.buildable[k] and h.buildable[k2]) or out[k2]:
             continue
+        per_mw, per_mw2 = h.capex[:, k] * h.factor[k2], h.capex[:, k2] * h.factor[k]
         better = (
             h.factor[k2] >= h.factor[k]
-            and (h.capex[:, k2] <= h.capex[:, k]).all()
+            and (per_mw2 <= per_mw).all()
             and h.lead[k2] == h.lead[k]
             and h.life[k2] >= h.life[k]
         )
         strictly = (
             h.factor[k2] > h.factor[k]
-            or (h.capex[:, k2] < h.capex[:, k]).any()
+            or (per_mw2 < per_mw).any()
             or h.life[k2] > h.life[k]
             or k2 < k
         )
