@@ -84,7 +84,9 @@ class Horizon:
         ``[τ, t]`` (``demand_forecasts.csv`` over ``national_compute.csv``); ``None``: 1.
     inference_only
         Sites that may not host training (the rest-of-China pseudo-sites: many scattered
-        halls, no single fabric for a cluster), shape (S,); ``None``: none.
+        halls, no single fabric for a cluster), shape (S,); ``None``: none. The pseudo-sites
+        are also ``must_open`` (a province's halls are not closed to save one site's fixed
+        cost).
     """
 
     base: Instance
@@ -239,6 +241,7 @@ def build_horizon(
     base_demand = instance.demand_mw if inference_mw is None else inference_mw
     demand = base_demand[:, None] * growth
     training = _training(tables.demand, years, whole=serve)
+    pseudo_sites = np.char.startswith(instance.site_ids.astype(str), PREFIX) & serve
     weights = None
     if serve:
         allocation = load_allocation(instance.group_names)
@@ -297,7 +300,8 @@ def build_horizon(
         cohort_mw=cohort[3],
         cohort_capital=costs.capex_cny_per_mw + cohort_price,
         forecast_ratio=forecast_ratios(tables, years),
-        inference_only=np.char.startswith(instance.site_ids.astype(str), PREFIX) & serve,
+        must_open=pseudo_sites if serve else None,
+        inference_only=pseudo_sites,
     )
 
 

@@ -9,6 +9,7 @@ and what was expected. ``data/SOURCES.md`` section T documents every column;
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -145,12 +146,32 @@ class TimeTables:
     it_prices: pd.DataFrame | None = None
 
 
+#: The files :func:`load_time_tables` reads; a change to any of them is read again.
+TIME_FILES = (
+    "sites.csv", "hubs.csv", "accelerators.csv", "national_compute.csv", "demand_forecasts.csv",
+    "capacity_vintages.csv", "demand_years.csv", "rents.csv", "it_prices.csv",
+)  # fmt: skip
+
+
 def load_time_tables(data_dir: Path | None = None) -> TimeTables:
     """Read and cross-check the seven time tables of ``data_dir`` against its sites and hubs.
 
-    ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`).
+    ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`). The tables
+    of a folder are read once while its files stay unchanged (size and modification time), and
+    shared: callers must not change them in place.
     """
-    data_dir = Path(settings.data_dir if data_dir is None else data_dir)
+    data_dir = Path(settings.data_dir if data_dir is None else data_dir).resolve()
+    stamps = tuple(
+        (p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None
+        for p in (data_dir / name for name in TIME_FILES)
+    )
+    return _read_time_tables(data_dir, stamps)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_time_tables(data_dir: Path, stamps: tuple[object, ...]) -> TimeTables:
+    """Read the tables of ``data_dir``; ``stamps`` only keys the cache."""
+    del stamps
     sites = read_sites(data_dir / "sites.csv")
     hubs = read_hubs(data_dir / "hubs.csv")
     accelerators = read_accelerators(data_dir / "accelerators.csv")

@@ -153,7 +153,8 @@ def test_omitted_rest_of_china_drops_both_sides() -> None:
     assert h.demand.sum() < served.demand.sum()
     assert h.training.sum() < served.training.sum()
     assert served.inference_only is not None and served.inference_only.sum() > 0
-    assert not h.inference_only.any()
+    assert served.must_open.tolist() == served.inference_only.tolist()
+    assert not h.inference_only.any() and h.must_open is None
 
 
 # ---------------------------------------------------------------- IT prices

@@ -245,7 +245,7 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
         rent=h.rent[:, :, target : target + 1],
         discount=np.ones(1),
         forecast_ratio=None,
-        must_open=opened[:, target].copy(),
+        must_open=opened[:, target] | (False if h.must_open is None else h.must_open),
     )
 
 
