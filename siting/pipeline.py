@@ -509,6 +509,7 @@ def publish(
     fmap: Any = None,
     maps_dir: Path | None = None,
     offline: bool = True,
+    map_name: str | None = None,
 ) -> tuple[Path, Path | None]:
     """Write a run's files to ``out_dir/name/`` (and a map) all at once, or not at all.
 
@@ -532,6 +533,8 @@ def publish(
         Folder of the map (default ``settings.maps_dir``).
     offline
         Inline every script and stylesheet into the map (else load them from CDNs).
+    map_name
+        The map's file name without ``.html`` (default ``name``).
 
     Returns
     -------
@@ -552,7 +555,7 @@ def publish(
             save_map(fmap, map_tmp, offline=offline)
         final = _swap_into_place(staging, out_dir / name)
         if map_tmp is not None and maps_dir is not None:
-            map_path = maps_dir / f"{name}.html"
+            map_path = maps_dir / f"{map_name or name}.html"
             os.replace(map_tmp, map_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already unless something failed

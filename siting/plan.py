@@ -2,8 +2,9 @@
 
 Chains: scenario and layers (:func:`siting.pipeline.prepare`) → time tables
 (:mod:`siting.vintages`) → :class:`~siting.horizon.Horizon` → multi-period model and solve
-(:mod:`siting.solve.periods`) → schedule tables (:mod:`siting.schedule`), written atomically
-through :func:`siting.pipeline.publish`.
+(:mod:`siting.solve.periods`) → schedule tables (:mod:`siting.schedule`) and the year map
+(:func:`siting.maps.years.make_plan_map`), written atomically through
+:func:`siting.pipeline.publish`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ from siting import settings
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon, build_horizon
 from siting.instance import Instance
+from siting.layers import Layers
 from siting.pipeline import Prepared, prepare, publish, write_json
 from siting.provenance import provenance
 from siting.rest_of_china import PREFIX
@@ -26,6 +28,9 @@ from siting.scenario import Scenario
 from siting.schedule import schedule_table, stranded_by, write_schedule
 from siting.solve.periods import PeriodSolution, plan
 from siting.vintages import REST_OF_CHINA, load_time_tables
+
+if TYPE_CHECKING:
+    from siting.maps import MapPage
 
 FORESIGHTS = ("perfect", "myopic")
 
@@ -46,6 +51,12 @@ class PlanRun:
         With ``compare``: the plan of the other foresight.
     table_dir
         The output folder, or ``None`` if nothing was written.
+    layers
+        The layers the horizon was built from (for the map).
+    map_path
+        The year map (``maps/plan-<scenario>.html``), or ``None`` if none was written.
+    timings
+        Seconds per stage: ``prepare``, ``solve``, ``map`` (when drawn), ``write``.
     """
 
     scenario: Scenario
@@ -56,6 +67,42 @@ class PlanRun:
     other: PeriodSolution | None = None
     table_dir: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    layers: Layers | None = None
+    map_path: Path | None = None
+
+    def map(self, *, year: int | None = None, tiles: str = "none") -> MapPage:
+        """Draw the plan (and the other foresight's, side by side) on a map with a year control.
+
+        Parameters
+        ----------
+        year
+            The year shown first; default the last of the horizon.
+        tiles
+            ``"none"`` (offline) or ``"osm"``, as for :func:`siting.maps.make_map`.
+
+        Returns
+        -------
+        MapPage
+            Show it in Jupyter, or write it with its ``save`` method.
+        """
+        from siting.maps.years import YearPlan, make_plan_map
+
+        if self.layers is None:
+            msg = "this run has no layers to draw (it was not made by run_plan)"
+            raise ValueError(msg)
+        h, plans = self.horizon, [YearPlan(self.solution, self.schedule, self.summary["by_year"])]
+        if self.other is not None:
+            table = schedule_table(h, self.other)
+            plans.append(YearPlan(self.other, table, year_totals(h, self.other, table)))
+        return make_plan_map(
+            h,
+            plans,
+            self.layers,
+            title=f"siting plan · {self.scenario.name}",
+            description=self.scenario.description,
+            year=year,
+            tiles=tiles,  # type: ignore[arg-type]
+        )
 
 
 def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horizon:
@@ -95,6 +142,10 @@ def run_plan(
     out_dir: Path | None = None,
     write: bool = True,
     year: int | None = None,
+    map: bool = True,
+    maps_dir: Path | None = None,
+    tiles: str = "none",
+    cdn: bool = False,
 ) -> PlanRun:
     """Plan a horizon scenario and (optionally) write its schedule.
 
@@ -113,7 +164,16 @@ def run_plan(
     write
         Write the outputs.
     year
-        A year the caller will report on; checked against the horizon before solving.
+        A year the caller will report on (and the map shows first); checked against the
+        horizon before solving.
+    map
+        With ``write``: also write the year map ``maps_dir/plan-<scenario>.html``.
+    maps_dir
+        Folder of the map (default ``settings.maps_dir``).
+    tiles
+        The map's basemap: ``"none"`` (offline) or ``"osm"`` (needs a network).
+    cdn
+        Load the map's scripts from CDNs instead of inlining them.
 
     Raises
     ------
@@ -123,6 +183,9 @@ def run_plan(
     if foresight is not None and foresight not in FORESIGHTS:
         expected = f"one of {', '.join(FORESIGHTS)}; got {foresight!r}"
         raise InputError([Problem("plan", "", "foresight", expected)])
+    if tiles not in ("none", "osm"):
+        expected = f"'none' or 'osm'; got {tiles!r}"
+        raise InputError([Problem("plan", "", "tiles", expected)])
     start = time.perf_counter()
     prepared = prepare(scenario)
     h = horizon_for(prepared.instance, prepared.scenario, source=str(prepared.path))
@@ -137,7 +200,9 @@ def run_plan(
     timings["solve"] = time.perf_counter() - start - timings["prepare"]
     table = schedule_table(h, sol)
     summary = plan_summary(prepared, h, sol, table, other)
-    run = PlanRun(prepared.scenario, h, sol, table, summary, other, timings=timings)
+    run = PlanRun(
+        prepared.scenario, h, sol, table, summary, other, timings=timings, layers=prepared.layers
+    )
     if write:
         sites = prepared.layers.sites
 
@@ -155,8 +220,23 @@ def run_plan(
                 both.to_csv(folder / "stranded_compare.csv", index=False)
             write_json(folder / "summary.json", summary)
 
-        out = Path(out_dir or settings.out_dir)
-        run.table_dir, _ = publish(f"{prepared.scenario.name}-plan", out, write_outputs)
+        page = None
+        if map:
+            clock = time.perf_counter()
+            page = run.map(year=year, tiles=tiles)
+            timings["map"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        name = prepared.scenario.name
+        run.table_dir, run.map_path = publish(
+            f"{name}-plan",
+            Path(out_dir or settings.out_dir),
+            write_outputs,
+            fmap=page,
+            maps_dir=maps_dir,
+            offline=not cdn,
+            map_name=f"plan-{name}",
+        )
+        timings["write"] = time.perf_counter() - clock
     return run
 
 
@@ -174,6 +254,33 @@ def plan_summary(
     other: PeriodSolution | None,
 ) -> dict[str, Any]:
     """Scenario, solver, present-value cost and per-year totals; with ``other``, myopia's cost."""
+    summary: dict[str, Any] = {
+        "provenance": provenance(
+            prepared.scenario, prepared.paths, solver=sol.solver, source=prepared.path
+        ),
+        "scenario": prepared.scenario.name,
+        "foresight": sol.foresight,
+        "years": h.years.tolist(),
+        "solver": {
+            "name": sol.solver,
+            "status": str(sol.status),
+            "gap": sol.gap,
+            "termination": sol.termination,
+            "seconds": sol.seconds,
+        },
+        "pv_cost_cny": sol.objective,
+        "by_year": year_totals(h, sol, table),
+    }
+    if other is not None:
+        myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)
+        summary["pv_cost_perfect_cny"] = perfect.objective
+        summary["pv_cost_myopic_cny"] = myopic.objective
+        summary["cost_of_myopia_cny"] = myopic.objective - perfect.objective
+    return summary
+
+
+def year_totals(h: Horizon, sol: PeriodSolution, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """National totals per year (MW, bn CNY) of a plan and its schedule ``table``."""
     per_year = stranded_by(table, ["year"]).set_index("year")
     years = []
     for t, year in enumerate(h.years.tolist()):
@@ -192,29 +299,7 @@ def plan_summary(
                 "unmet_mw": float(sol.unmet[:, t].sum()),
             }
         )
-    summary: dict[str, Any] = {
-        "provenance": provenance(
-            prepared.scenario, prepared.paths, solver=sol.solver, source=prepared.path
-        ),
-        "scenario": prepared.scenario.name,
-        "foresight": sol.foresight,
-        "years": h.years.tolist(),
-        "solver": {
-            "name": sol.solver,
-            "status": str(sol.status),
-            "gap": sol.gap,
-            "termination": sol.termination,
-            "seconds": sol.seconds,
-        },
-        "pv_cost_cny": sol.objective,
-        "by_year": years,
-    }
-    if other is not None:
-        myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)
-        summary["pv_cost_perfect_cny"] = perfect.objective
-        summary["pv_cost_myopic_cny"] = myopic.objective
-        summary["cost_of_myopia_cny"] = myopic.objective - perfect.objective
-    return summary
+    return years
 
 
 def plan_report(run: PlanRun, year: int | None = None) -> str:
@@ -278,4 +363,6 @@ def plan_report(run: PlanRun, year: int | None = None) -> str:
         ]
     if run.table_dir is not None:
         lines += ["", f"Schedule: {run.table_dir}/schedule.csv (and sites_YEAR.geojson per year)"]
+    if run.map_path is not None:
+        lines.append(f"Map: {run.map_path}")
     return "\n".join(lines)

@@ -16,14 +16,19 @@ import html
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from siting.maps import make_comparison_map, make_map, to_html
+from siting.maps import MapPage, make_comparison_map, make_map, to_html
 from siting.maps.escape import esc
+from siting.maps.years import YearPlan, make_plan_map
+from siting.plan import PlanRun, run_plan, year_totals
 from siting.plots import tradeoff_html
 from siting.results import Results
+from siting.schedule import schedule_table
 
 from .test_layers import set_cell
 from .test_maps import _tags, page_data, texts, with_reach_and_backbone
@@ -175,10 +180,10 @@ def raw_strings(value) -> list[str]:
     return []
 
 
-def assert_inert(page: str, harmless: str, payload: str) -> None:
+def assert_inert(page: str, harmless: str, payload: str, fields: Sequence[str] = FIELDS) -> None:
     assert "uid=" not in page and "sitingpwn" not in page
     shown = set(texts(page_data(page)))
-    for field in FIELDS:
+    for field in fields:
         value = tagged(payload, field)
         if field == "scenario name":
             title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)  # type: ignore[union-attr]
@@ -307,3 +312,120 @@ def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
     assert {LIPSUM, "{{ 7*7 }}", quoted} <= labels
     assert "49" not in "".join(labels)
     assert f"<div class='siting-desc'>{esc(about)}</div>" in data["panel"]  # the description
+
+
+# --- the year map of `siting plan` ----------------------------------------------------------
+
+#: Every text field the year map shows (the plan map has no backbone, flows or name_zh).
+PLAN_FIELDS = (
+    "site name",
+    "site province",
+    "site id",
+    "hub name",
+    "hub id",
+    "province name_en",
+    "province name_zh",
+    "class name",
+    "status",
+    "scenario name",
+    "scenario description",
+)
+
+
+def plan_scenario(folder: Path) -> Path:
+    """Write ``h.toml``: the default sites planned over 2024-2026, one-year lead time."""
+    scenario = folder / "h.toml"
+    scenario.write_text(
+        'extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025, 2026]\n'
+        "lead_time_years = 1\nstandby_cny_per_mw_year = 1e6\n"
+    )
+    return scenario
+
+
+def small_plan(folder: Path) -> PlanRun:
+    """``h.toml`` planned with both foresights, nothing written."""
+    return run_plan(plan_scenario(folder), compare=True, write=False)
+
+
+def hostile_plan(run: PlanRun, payload: str) -> MapPage:
+    """The year map of ``run`` with ``payload`` in every text field it shows."""
+    assert run.layers is not None and run.other is not None
+    layers = run.layers
+    sites, hubs, provinces = layers.sites.copy(), layers.hubs.copy(), layers.provinces.copy()
+    for column in ("name", "province", "site_id"):
+        sites[column] = sites[column].astype(object)
+    sites.loc[0, "name"] = tagged(payload, "site name")
+    sites.loc[0, "province"] = tagged(payload, "site province")
+    sites.loc[1, "name"] = None  # shown by its id
+    sites.loc[1, "site_id"] = tagged(payload, "site id")
+    for column in ("name", "hub_id"):
+        hubs[column] = hubs[column].astype(object)
+    hubs.loc[0, "name"] = tagged(payload, "hub name")
+    hubs.loc[1, "name"] = None
+    hubs.loc[1, "hub_id"] = tagged(payload, "hub id")
+    for column in ("name_en", "name_zh"):
+        provinces.loc[0, column] = tagged(payload, f"province {column}")
+    layers = dataclasses.replace(layers, sites=sites, hubs=hubs, provinces=provinces)
+    old = str(run.horizon.classes[0])
+    classes = run.horizon.classes.astype(object)
+    classes[0] = tagged(payload, "class name")
+    horizon = dataclasses.replace(run.horizon, classes=classes)
+    plans = []
+    for sol in (run.solution, run.other):
+        table = schedule_table(run.horizon, sol)
+        totals = year_totals(run.horizon, sol, table)
+        table["accelerator_class"] = table["accelerator_class"].replace(
+            old, tagged(payload, "class name")
+        )
+        status = tagged(payload, "status")
+        plans.append(YearPlan(dataclasses.replace(sol, status=status), table, totals))
+    return make_plan_map(
+        horizon,
+        plans,
+        layers,
+        title=tagged(payload, "scenario name"),
+        description=tagged(payload, "scenario description"),
+    )
+
+
+@pytest.fixture(scope="module")
+def plan_run(tmp_path_factory) -> PlanRun:
+    return small_plan(tmp_path_factory.mktemp("plan"))
+
+
+@pytest.fixture(scope="module")
+def harmless_plan(plan_run) -> str:
+    return to_html(hostile_plan(plan_run, "harmless"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payload_in_every_plan_map_field_stays_text(plan_run, harmless_plan, payload) -> None:
+    page = to_html(hostile_plan(plan_run, payload))
+    assert_inert(page, harmless_plan, payload, PLAN_FIELDS)
+
+
+@pytest.mark.parametrize("payload", [LIPSUM, "{{7*7}}"])
+def test_no_template_holds_plan_map_data(plan_run, monkeypatch, payload) -> None:
+    """folium and branca see no name of the year map either."""
+    import branca.element
+    import jinja2
+
+    seen: list[str] = []
+    compile_, render = jinja2.Environment.compile, branca.element.Figure.render
+
+    def compiling(self, source, *args, **kwargs):
+        seen.append(str(source))
+        return compile_(self, source, *args, **kwargs)
+
+    def rendering(self, **kwargs) -> str:
+        seen.append(render(self, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    monkeypatch.setattr(branca.element.Figure, "render", rendering)
+    page = to_html(hostile_plan(plan_run, payload))
+    assert [t for t in seen if t.startswith("<!DOCTYPE html>")]  # folium rendered the page
+    data = {tagged(payload, field) for field in PLAN_FIELDS} | {payload}
+    for source in seen:
+        assert [d for d in data if d in source] == []
+    assert tagged(payload, "site name") in texts(page_data(page))

@@ -22,7 +22,8 @@ def test_plan_writes_schedule_that_adds_up(tmp_path, capsys) -> None:
         tmp_path, "years = [2024, 2025]\nlead_time_years = 1\nstandby_cny_per_mw_year = 1e6"
     )
     out = tmp_path / "out"
-    assert main(["plan", scenario, "--out", str(out), "--compare", "--year", "2025"]) == 0
+    maps = ["--maps", str(tmp_path / "maps")]
+    assert main(["plan", scenario, "--out", str(out), *maps, "--compare", "--year", "2025"]) == 0
     text = capsys.readouterr().out
     assert "Stranded in 2025 by province" in text and "Cost of myopia" in text
     folder = out / "h-plan"

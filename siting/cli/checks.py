@@ -74,6 +74,7 @@ def preflight(args: argparse.Namespace) -> None:
     check_output_folder(args.out or settings.out_dir, option="--out", name=name)
     if hasattr(args, "maps"):
         html = None if name is None else f"{name}.html"
+        html = f"plan-{specs[0].name}.html" if command == "plan" else html
         check_output_folder(args.maps or settings.maps_dir, option="--maps", name=html)
 
 

@@ -332,10 +332,15 @@ def _plan(args: argparse.Namespace) -> int:
         compare=args.compare,
         out_dir=args.out,
         year=args.year,
+        map=not args.no_map,
+        maps_dir=args.maps,
+        tiles=args.tiles,
+        cdn=args.cdn,
         **solver_options(args),
     )
-    data = {**run.summary, "tables": run.table_dir}
-    emit(args, lambda: print(plan_report(run, args.year)), data, [run.table_dir])
+    data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
+    paths = [run.table_dir, run.map_path]
+    emit(args, lambda: print(plan_report(run, args.year)), data, paths)
     solver = run.summary["solver"]
     return verdict(args, [(run.scenario.name, {**solver, "solver": solver["name"]})])
 

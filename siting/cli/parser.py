@@ -262,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Plan the years of a scenario's [horizon] table (perfect or myopic foresight), "
             "print totals per year and stranded MW and capital by province, and write "
             "OUT/<scenario>-plan/ (schedule.csv, stranded.csv, sites_YEAR.csv/.geojson, "
-            "summary.json)."
+            "summary.json) and MAPS/plan-<scenario>.html, a map with a year control (builds, "
+            "use and stranded capacity per year; both foresights side by side with --compare)."
         ),
     )
     _scenario_argument(pln)
@@ -274,9 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pln.add_argument("--compare", action="store_true", help="also plan with the other foresight")
     pln.add_argument(
-        "--year", type=int, default=None, metavar="YEAR", help="year of the by-province table"
+        "--year",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="year of the by-province table, and the year the map shows first",
     )
-    _output_arguments(pln)
+    _output_arguments(pln, maps=True)
+    _map_arguments(pln, optional=True)
     _solver_arguments(pln, strategy=False)
     return parser
 

@@ -105,11 +105,16 @@ class MapPage:
         What the page's script draws: the shared province geometry and one entry per map.
     tiles
         ``"osm"``: folium adds OpenStreetMap tiles to each map.
+    extensions
+        Further files of ``siting/maps/static`` the page needs (constants, never data):
+        stylesheets (``.css``) join ``siting.css``; scripts (``.js``) run before
+        ``siting.js``, which draws their layer kinds (see ``static/years.js``).
     """
 
     title: str
     data: dict[str, Any] = field(repr=False)
     tiles: Tiles = "none"
+    extensions: tuple[str, ...] = ()
 
     def to_html(self, *, offline: bool = True) -> str:
         """Render the page as one HTML string; see :func:`to_html`."""
@@ -247,10 +252,16 @@ def to_html(page: MapPage, *, offline: bool = True) -> str:
         for one, name, tiles in zip(page.data["maps"], frame.maps, frame.tiles, strict=True)
     ]
     data = script_json({**page.data, "maps": maps})
+    styles = "".join(_static(n) for n in ("siting.css", *page.extensions) if n.endswith(".css"))
+    scripts = "".join(
+        f"<script>{_static(n)}</script>"
+        for n in (*page.extensions, "siting.js")
+        if n.endswith(".js")
+    )
     return (
-        f"{frame.head}<title>{esc(page.title)}</title><style>{_static('siting.css')}</style>"
+        f"{frame.head}<title>{esc(page.title)}</title><style>{styles}</style>"
         f'{frame.body}<script type="application/json" id="siting-data">{data}</script>'
-        f"<script>{_static('siting.js')}</script>\n</html>\n"
+        f"{scripts}\n</html>\n"
     )
 
 
@@ -293,18 +304,34 @@ def _check_tiles(tiles: str) -> None:
         raise ValueError(msg)
 
 
+def choropleth_ranges(provinces: Sequence[pd.DataFrame]) -> dict[str, tuple[float, float]]:
+    """Return the colour range of each province shading over the given province tables."""
+    ranges = {}
+    for spec in CHOROPLETHS:
+        values = pd.concat(
+            [pd.to_numeric(frame.get(spec.column), errors="coerce") for frame in provinces]
+        ).dropna()
+        low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+        ranges[spec.column] = (low, high if high > low else low + 1.0)
+    return ranges
+
+
+def base_layers() -> list[dict[str, Any]]:
+    """Return the province base layers: each shading (the first shown), then no shading."""
+    layers: list[dict[str, Any]] = [
+        {"kind": "choropleth", "k": k, "name": spec.layer, "base": True, "show": k == 0}
+        for k, spec in enumerate(CHOROPLETHS)
+    ]
+    layers.append({"kind": "choropleth", "k": -1, "name": LAYER_PLAIN, "base": True})
+    return layers
+
+
 def _scales(all_results: Sequence[Results]) -> _Scales:
     def largest(frames: Sequence[pd.Series]) -> float:
         values = pd.concat(frames)
         return max(float(values.max()) if len(values) else 0.0, 1e-9)
 
-    ranges = {}
-    for spec in CHOROPLETHS:
-        values = pd.concat(
-            [pd.to_numeric(r.provinces.get(spec.column), errors="coerce") for r in all_results]
-        ).dropna()
-        low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
-        ranges[spec.column] = (low, high if high > low else low + 1.0)
+    ranges = choropleth_ranges([r.provinces for r in all_results])
     return _Scales(
         max_mw=largest([r.sites[c] for r in all_results for c in ("hosted_mw", "existing_mw")]),
         max_flow_mw=largest([r.flows["mw"] for r in all_results]),
@@ -325,11 +352,7 @@ def _map(
     """Return the JSON of one map: its layers, items, panel and legend."""
     flows = points.flow_table(results)
     n_hubs = len(results.hubs)
-    layers: list[dict[str, Any]] = [
-        {"kind": "choropleth", "k": k, "name": spec.layer, "base": True, "show": k == 0}
-        for k, spec in enumerate(CHOROPLETHS)
-    ]
-    layers.append({"kind": "choropleth", "k": -1, "name": LAYER_PLAIN, "base": True})
+    layers = base_layers()
     layers += [
         {"kind": "sites", "name": LAYER_SITES, "show": True},
         {"kind": "existing", "name": LAYER_EXISTING, "show": True},
@@ -341,21 +364,18 @@ def _map(
         labels = points.names(results.hubs, "hub_id")
         hub_names = dict(zip(results.hubs["hub_id"], labels, strict=True))
         reach = shapes.reach_features(results.reach, hub_names)
-        layers.append(_shapes(LAYER_REACH, reach, "sitingReach", show=False))
+        layers.append(shape_layer(LAYER_REACH, reach, "sitingReach", show=False))
     elif n_hubs > REACH_MAX_HUBS:
         notes.append(f"SLA reach not drawn: {n_hubs:,} hubs (drawn up to {REACH_MAX_HUBS})")
     if results.backbone is not None:
         backbone = shapes.backbone_features(results.backbone)
-        layers.append(_shapes(LAYER_BACKBONE, backbone, "sitingLines", show=True))
+        layers.append(shape_layer(LAYER_BACKBONE, backbone, "sitingLines", show=True))
     if results.boundary_lines is not None and len(results.boundary_lines):
         lines = shapes.boundary_features(results.boundary_lines)
-        layers.append(_shapes(LAYER_BOUNDARIES, lines, "sitingLines", show=True, tips=False))
+        layers.append(shape_layer(LAYER_BOUNDARIES, lines, "sitingLines", show=True, tips=False))
     if tiles == "osm":
         layers.append({"kind": "tiles", "name": LAYER_TILES, "show": True})
-    for spec in layers:
-        spec["name"] = esc(spec["name"])
-        spec.setdefault("base", False)
-        spec.setdefault("show", False)
+    finish_layers(layers)
 
     clustered = n_hubs > CLUSTER_ABOVE
     key = symbols.key(backbone=results.backbone is not None, clustered=clustered)
@@ -374,23 +394,37 @@ def _map(
         "sites": points.site_items(results, flows, scales.max_mw),
         "existing": points.existing_items(results, scales.max_mw),
         "hubs": points.hub_items(results, flows),
-        "hubOptions": {
-            "cluster": clustered,
-            "cell": 60,
-            "detailZoom": 7,
-            "minSize": 3.0,
-            "maxSize": 10.0,
-            "maxCluster": 26.0,
-            "maxMw": scales.max_hub_mw,
-        },
+        "hubOptions": hub_options(clustered, scales.max_hub_mw),
         "flows": points.flow_items(flows, scales.max_flow_mw),
         "flowColour": symbols.INFERENCE_COLOUR,
     }
 
 
-def _shapes(
+def hub_options(clustered: bool, max_mw: float) -> dict[str, Any]:
+    """Return how the page draws hubs: sizes (px; ``max_mw`` the largest), gathering."""
+    return {
+        "cluster": clustered,
+        "cell": 60,
+        "detailZoom": 7,
+        "minSize": 3.0,
+        "maxSize": 10.0,
+        "maxCluster": 26.0,
+        "maxMw": max_mw,
+    }
+
+
+def finish_layers(layers: list[dict[str, Any]]) -> None:
+    """Escape each layer's name (shown in the layer control) and fill in ``base``, ``show``."""
+    for spec in layers:
+        spec["name"] = esc(spec["name"])
+        spec.setdefault("base", False)
+        spec.setdefault("show", False)
+
+
+def shape_layer(
     name: str, features: dict[str, Any], pane: str, *, show: bool, tips: bool = True
 ) -> dict[str, Any]:
+    """Return a layer of GeoJSON shapes (tooltips from ``properties.tip``) on a pane."""
     return {
         "kind": "shapes",
         "name": name,

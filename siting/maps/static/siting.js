@@ -3,8 +3,12 @@
 // No string from the data is ever evaluated: the data is parsed with JSON.parse, numbers
 // are formatted here, and the only HTML taken from the data (names in tooltips, popups,
 // the panel and legends) was HTML-escaped in Python before it was written.
+// A page may load extension scripts first (e.g. years.js): they set
+// window.sitingExtensions = {kinds: {kind: function (spec, data) -> layer}, drawn: function
+// (maps, all)}, adding layer kinds and a step run once every map is drawn.
 var sitingLib = (function () {
   "use strict";
+  var EXTENSIONS = window.sitingExtensions || {kinds: {}};
   var PANES = [["sitingProvinces", 250], ["sitingReach", 380], ["sitingLines", 410],
                ["sitingFlows", 420], ["sitingExisting", 620], ["sitingHubs", 640]];
   var HUB_COLOUR = "#ffd92f";
@@ -275,6 +279,7 @@ var sitingLib = (function () {
       case "shapes": return shapes(spec.shapes, spec.pane, spec.interactive);
       case "tiles": return leaflet(data.tiles, L.TileLayer);
     }
+    if (EXTENSIONS.kinds.hasOwnProperty(spec.kind)) { return EXTENSIONS.kinds[spec.kind](spec, data); }
     throw new Error("unknown layer kind " + spec.kind);
   }
   function leaflet(name, type) {
@@ -286,9 +291,11 @@ var sitingLib = (function () {
   function draw(map, data, geometry) {
     panes(map);
     var base = {}, overlays = {};
+    map.sitingLayers = [];
     data.layers.forEach(function (spec) {
       var built = layer(spec, data, geometry);
       (spec.base ? base : overlays)[spec.name] = built;
+      map.sitingLayers.push({kind: spec.kind, layer: built});
       if (spec.show) { built.addTo(map); }
     });
     L.control.layers(base, overlays, {collapsed: data.collapsed}).addTo(map);
@@ -302,8 +309,9 @@ var sitingLib = (function () {
       return draw(leaflet(data.map, L.Map), data, all.geometry);
     });
     if (maps.length === 2) { sync(maps[0], maps[1]); }
+    if (EXTENSIONS.drawn) { EXTENSIONS.drawn(maps, all); }
     return maps;
   }
-  return {page: page, num: num};
+  return {page: page, num: num, table: table, bind: bind, marker: marker, control: control};
 })();
 sitingLib.page(JSON.parse(document.getElementById("siting-data").textContent));
