@@ -32,10 +32,10 @@ from .test_browser import (
     screenshot,
 )
 from .test_browser import (
-    chromium as chromium_fixture,  # noqa: F401 (the fixture "chromium")
+    chromium as browser,  # noqa: F401 (a fixture)
 )
 from .test_browser import (
-    closed_port as closed_port_fixture,  # noqa: F401 (the fixture "closed_port")
+    closed_port as refused_port,  # noqa: F401 (a fixture)
 )
 from .test_map_security import PAYLOADS, hostile_plan, plan_scenario, small_plan, tagged
 from .test_maps import MAX_BYTES, REMOTE_TAG, _tags, page_data
@@ -244,7 +244,7 @@ YEAR_PROBE = """
 """
 
 
-def visit_years(chromium, port, page, tmp_path) -> tuple[Visit, dict]:
+def visit_years(chromium_path, port, page, tmp_path) -> tuple[Visit, dict]:
     """Open a copy of ``page`` with both probes; return what each saw."""
     probed = tmp_path / f"{page.stem}.probed.html"
     text = page.read_text(encoding="utf-8")
@@ -252,7 +252,9 @@ def visit_years(chromium, port, page, tmp_path) -> tuple[Visit, dict]:
     probed.write_text(text.replace("<head>", probes, 1), "utf-8")
     netlog = tmp_path / f"{page.stem}.netlog.json"
     profile = tmp_path / f"profile-{page.stem}"
-    result = _run(chromium, port, profile, f"--log-net-log={netlog}", "--dump-dom", probed.as_uri())
+    result = _run(
+        chromium_path, port, profile, f"--log-net-log={netlog}", "--dump-dom", probed.as_uri()
+    )
     found = {
         name: re.search(rf"<pre id=\"{name}\">(\{{.*?)</pre>", result.stdout, re.S)
         for name in ("siting-probe", "siting-year-probe")
@@ -270,9 +272,9 @@ def _drawn(one: dict, t: int) -> tuple[int, int]:
     return sites, builds
 
 
-def test_year_control_in_a_browser(chromium, closed_port, written, data, tmp_path) -> None:
+def test_year_control_in_a_browser(browser, refused_port, written, data, tmp_path) -> None:  # noqa: F811
     page = written[1]
-    seen, years = visit_years(chromium, closed_port, page, tmp_path)
+    seen, years = visit_years(browser, refused_port, page, tmp_path)
     assert_works_offline(seen)
     assert seen.probe["maps"] == 2 and seen.probe["pwned"] is None
     assert_country_in_view(seen.probe)
@@ -294,16 +296,16 @@ def test_year_control_in_a_browser(chromium, closed_port, written, data, tmp_pat
     assert "Installed" in years["popup"] and " MW" in years["popup"]
     assert "bn CNY" in years["popup"] and "2025" in years["popup"]
     ARTIFACTS.mkdir(exist_ok=True)
-    assert_not_blank(screenshot(chromium, closed_port, page, tmp_path))
+    assert_not_blank(screenshot(browser, refused_port, page, tmp_path))
 
 
-def test_plan_map_payloads_run_nothing_in_a_browser(chromium, closed_port, tmp_path) -> None:
+def test_plan_map_payloads_run_nothing_in_a_browser(browser, refused_port, tmp_path) -> None:  # noqa: F811
     everything = " ".join(PAYLOADS)
     run = small_plan(tmp_path)
     page = tmp_path / "payloads.html"
     page.write_text(to_html(hostile_plan(run, everything)), encoding="utf-8")
     assert _tags(page.read_text()).scripts  # a real page
-    seen, years = visit_years(chromium, closed_port, page, tmp_path)
+    seen, years = visit_years(browser, refused_port, page, tmp_path)
     assert_works_offline(seen)
     assert seen.probe["pwned"] is None
     assert seen.probe["title"] == tagged(everything, "scenario name")

@@ -12,7 +12,8 @@ Modules: :mod:`~siting.maps.page` (the page and its layers), :mod:`~siting.maps.
 (folium's page and maps), :mod:`~siting.maps.points`
 (sites, hubs, flows), :mod:`~siting.maps.shapes` (provinces, reach, backbone, boundaries),
 :mod:`~siting.maps.panel` (KPI panel, shadings, legends), :mod:`~siting.maps.symbols` (SVG
-symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON).
+symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON),
+:mod:`~siting.maps.years` (the year map of a multi-period plan, drawn by ``static/years.js``).
 """
 
 from siting.maps.page import (
