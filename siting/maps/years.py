@@ -57,7 +57,7 @@ from siting.solve.periods import PeriodSolution
 
 #: Layer names of a plan map (with the province shadings, hubs and boundary lines).
 LAYER_INSTALLED = "Installed MW: used / idle"
-LAYER_BUILDS = "New builds: in service / ordered"
+LAYER_BUILDS = "New builds: entering service / ordered"
 #: Capacity built within the horizon (the vintage ring and the new-build triangles).
 NEW_COLOUR = "#1a9641"
 #: Per site and year, in this order: site row, installed, pre-horizon (existing), new in
