@@ -160,7 +160,7 @@ def make_plan_map(
     max_mw = max([1e-9] + [row[1] for plan in sites for rows in plan for row in rows])
     ranges = choropleth_ranges([layers.provinces])
     hubs = [_hub_years(horizon, p.solution, layers) for p in plans]
-    max_hub_mw = max(1e-9, float(horizon.demand.max(initial=0.0)))
+    max_hub_mw = max(1e-9, float(horizon.demand[: len(layers.hubs)].max(initial=0.0)))
     maps = [
         _plan_map(
             horizon, plan, layers, site_rows, hub_items, title, description, tiles, ranges,
