@@ -194,10 +194,6 @@ def run_plan(
     _check_year(spec.years, year)
     chosen = foresight or spec.foresight
     timings = {"prepare": time.perf_counter() - start}
-    if write and map:
-        from siting.maps.skeleton import preload
-
-        preload()  # folium imports while the solver runs
     opts = {"solver": solver, "time_limit": time_limit, "mip_gap": mip_gap}
     sol = plan(h, chosen, **opts)
     other = plan(h, FORESIGHTS[chosen == "perfect"], **opts) if compare else None

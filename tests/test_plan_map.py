@@ -11,8 +11,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -320,13 +318,3 @@ def test_plan_map_payloads_run_nothing_in_a_browser(browser, refused_port, tmp_p
                       .replace("\u2029", " "))  # fmt: skip
         assert want in flat, field
     assert years["steps"][-1]["year"] == str(YEARS[-1])
-
-
-def test_preload_imports_folium_in_the_background() -> None:
-    code = (
-        "import sys, threading, siting.maps.skeleton as s; s.preload(); "
-        "[t.join() for t in threading.enumerate() if t.name == 'siting-folium']; "
-        "print('folium' in sys.modules)"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stdout.split() == ["True"] and run.stderr == ""

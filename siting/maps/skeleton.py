@@ -9,15 +9,11 @@ page's script and stylesheet to the rendered page by plain string joining; the s
 draws the layers on the maps folium made, found by their JavaScript names.
 
 folium is imported here, on first use, so ``import siting`` and runs without a map stay
-fast; :func:`preload` imports it in the background while other work (a solve) runs.
+fast.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import sys
-import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -112,21 +108,6 @@ def skeleton(n_maps: int, tiles: Tiles, *, offline: bool) -> Skeleton:
     body = body.replace('class="folium-map"', 'class="folium-map siting-map"')
     head = inline_assets(head) if offline else head
     return Skeleton(head, body, tuple(maps), tuple(layers))
-
-
-def preload() -> None:
-    """Start importing folium on a background thread, so the first page need not wait for it.
-
-    Call it when a map will be drawn after work that leaves a core free (a solve) and imports
-    nothing folium imports. A failed import is left for the import at first use to report.
-    """
-    if "folium" not in sys.modules:
-        threading.Thread(target=_import_folium, name="siting-folium", daemon=True).start()
-
-
-def _import_folium() -> None:
-    with contextlib.suppress(Exception):
-        importlib.import_module("folium")
 
 
 def _cut(page: str) -> tuple[str, str]:
