@@ -182,6 +182,19 @@ def test_a_failing_map_leaves_earlier_outputs(tmp_path, monkeypatch, capsys) -> 
     assert sorted(p.name for p in out.iterdir()) == ["h-plan"]
 
 
+def test_hubs_show_each_year_demand_and_flows(plan_run_3y) -> None:
+    h = plan_run_3y.horizon
+    plans = (plan_run_3y.solution, plan_run_3y.other)
+    for one, sol in zip(plan_run_3y.map().data["maps"], plans, strict=True):
+        served = np.zeros((h.base.n_hubs, h.n_years))
+        np.add.at(served, h.base.pair_hub, sol.serve)
+        for i, hub in enumerate(one["hubs"]):
+            for t, (demand, rtt, n, flows) in enumerate(hub["y"]):
+                assert demand == pytest.approx(h.demand[i, t], abs=0.01)
+                assert sum(f[1] for f in flows) == pytest.approx(served[i, t], abs=0.05)
+                assert n == len(flows) and (rtt is None) == (not flows)
+
+
 def test_plan_run_map_for_notebooks(plan_run_3y) -> None:
     page = plan_run_3y.map(year=2024)
     assert page.data["years"]["start"] == 0 and len(page.data["maps"]) == 2
@@ -213,6 +226,7 @@ YEAR_PROBE = """
         slider: q(".siting-slider").value,
         sites: document.querySelectorAll(".leaflet-marker-icon.siting-plan-site").length,
         builds: document.querySelectorAll(".leaflet-marker-icon.siting-build").length,
+        flows: document.querySelectorAll("path.siting-flow").length,
         hubs: document.querySelectorAll(".leaflet-marker-icon.siting-hub").length,
         prevDisabled: q(".siting-prev").disabled, nextDisabled: q(".siting-next").disabled,
         totals: q(".siting-totals").textContent});
@@ -264,12 +278,12 @@ def visit_years(chromium_path, port, page, tmp_path) -> tuple[Visit, dict]:
     return Visit(probe, page_requests(netlog)), years
 
 
-def _drawn(one: dict, t: int) -> tuple[int, int]:
-    """Site and new-build markers a map draws in year index ``t``."""
+def _drawn(one: dict, t: int) -> tuple[int, int, int]:
+    """Site and new-build markers and flow lines a map draws in year index ``t``."""
     rows = one["plan"][t]
     sites = sum(r[F["installed_mw"]] > 1e-6 for r in rows)
     builds = sum((r[F["entering_mw"]] > 1e-6) + (r[F["ordered_mw"]] > 1e-6) for r in rows)
-    return sites, builds
+    return sites, builds, sum(len(hub["y"][t][3]) for hub in one["hubs"])
 
 
 def test_year_control_in_a_browser(browser, refused_port, written, data, tmp_path) -> None:  # noqa: F811
@@ -287,8 +301,9 @@ def test_year_control_in_a_browser(browser, refused_port, written, data, tmp_pat
         step = steps[what]
         assert step["year"] == str(YEARS[t]) and step["slider"] == str(t), what
         totals = [_drawn(one, t) for one in data["maps"]]
-        assert step["sites"] == sum(s for s, _ in totals), what
-        assert step["builds"] == sum(b for _, b in totals), what
+        assert step["sites"] == sum(s for s, _, _ in totals), what
+        assert step["builds"] == sum(b for _, b, _ in totals), what
+        assert step["flows"] == sum(f for _, _, f in totals) > 0, what
         assert step["hubs"] == 2 * len(data["maps"][0]["hubs"])
         assert f"National, {YEARS[t]}" in step["totals"] and "myopic" in step["totals"]
     assert steps["prev"]["prevDisabled"] and steps["End"]["nextDisabled"]

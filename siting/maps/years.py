@@ -58,6 +58,7 @@ from siting.solve.periods import PeriodSolution
 #: Layer names of a plan map (with the province shadings, hubs and boundary lines).
 LAYER_INSTALLED = "Installed MW: used / idle"
 LAYER_BUILDS = "New builds: entering service / ordered"
+LAYER_YEAR_FLOWS = "Inference flows in the year"
 #: Capacity built within the horizon (the vintage ring and the new-build triangles).
 NEW_COLOUR = "#1a9641"
 #: Per site and year, in this order: site row, installed, pre-horizon (existing), new in
@@ -118,7 +119,8 @@ def make_plan_map(
     previous, next and play buttons, or the keyboard): sites as pies sized by installed MW
     and split into training, inference and idle MW, ringed by their pre-horizon and new MW;
     new builds as triangles (filled: MW entering service that year; outlined: MW ordered);
-    demand hubs sized by that year's demand; boundary lines. A panel shows the year's
+    the year's inference flows, weighted by MW; demand hubs sized by that year's demand;
+    boundary lines. A panel shows the year's
     national totals, for both plans when there are two.
 
     Parameters
@@ -161,6 +163,9 @@ def make_plan_map(
     ranges = choropleth_ranges([layers.provinces])
     hubs = [_hub_years(horizon, p.solution, layers) for p in plans]
     max_hub_mw = max(1e-9, float(horizon.demand[: len(layers.hubs)].max(initial=0.0)))
+    max_flow_mw = max(
+        [1e-9] + [r[1] for plan in hubs for hub in plan for year in hub["y"] for r in year[3]]
+    )
     maps = [
         _plan_map(
             horizon, plan, layers, site_rows, hub_items, title, description, tiles, ranges,
@@ -177,6 +182,7 @@ def make_plan_map(
             "classes": [esc(c) for c in horizon.classes],
             "fields": list(SITE_FIELDS),
             "maxMw": max_mw,
+            "maxFlowMw": max_flow_mw,
             "radius": [MIN_RADIUS, MAX_RADIUS],
             "colours": {
                 "training": TRAINING_COLOUR,
@@ -304,6 +310,7 @@ def _plan_map(
     spec += [
         {"kind": "planSites", "name": LAYER_INSTALLED, "show": True},
         {"kind": "planBuilds", "name": LAYER_BUILDS, "show": True},
+        {"kind": "planFlows", "name": LAYER_YEAR_FLOWS, "show": True},
         {"kind": "hubs", "name": LAYER_HUBS, "show": True},
     ]
     if layers.boundary_lines is not None and len(layers.boundary_lines):
@@ -395,6 +402,10 @@ def key() -> str:
         "<svg width='18' height='16'><path d='M9,1 L17,15 L1,15 Z' fill='none' "
         f"stroke='{NEW_COLOUR}' stroke-width='2' stroke-dasharray='3 2'/></svg>"
     )
+    flow = (
+        f"<svg width='22' height='22'><path d='M1,11 L21,11' stroke='{INFERENCE_COLOUR}' "
+        "stroke-width='4' stroke-opacity='0.55'/></svg>"
+    )
     hub = (
         f"<svg width='16' height='16'><path d='M8,2 L14,8 L8,14 L2,8 Z' fill='{HUB_COLOUR}' "
         "stroke='#000'/></svg>"
@@ -409,6 +420,7 @@ def key() -> str:
         (ring, f"Ring: pre-horizon / <b style='color:{NEW_COLOUR}'>new</b> MW in service"),
         (built, "MW entering service this year, area ∝ MW"),
         (ordered, "MW ordered this year (in service after the lead time)"),
+        (flow, "Inference flow in the year, width ∝ MW"),
         (hub, "Demand hub, area ∝ the year's MW demand"),
     ]
     body = "".join(

@@ -1,6 +1,6 @@
 // siting year maps (`siting plan`): the layers of the chosen year and the year control.
 // Loaded before siting.js, which draws the page's maps and calls back here: the layer kinds
-// "planSites" and "planBuilds" are empty groups that setYear fills, and drawn() adds the
+// "planSites", "planBuilds" and "planFlows" are empty groups that setYear fills, and drawn() adds the
 // year control (slider, previous / next / play buttons, the year shown large, the year's
 // national totals) to the last map. As in siting.js, no data string is evaluated: numbers
 // are formatted here and names were HTML-escaped in Python. The data are in "years"
@@ -115,8 +115,26 @@ var sitingExtensions = (function () {
   var SITE_CLASSES = -1;  // set in drawn(): the column after the fields
 
   // --- the year ------------------------------------------------------------------------------
+  function drawFlows(g, t) {
+    // The year's inference flows, from each hub's served sites: [site, MW, RTT ms].
+    var data = g.data, maxMw = state.all.years.maxFlowMw;
+    g.flows.clearLayers();
+    data.hubs.forEach(function (hub) {
+      hub.y[t][3].forEach(function (f) {
+        var site = data.sites[f[0]];
+        var line = L.polyline([[hub.lat, hub.lon], [site.lat, site.lon]],
+                              {pane: "sitingFlows", color: data.flowColour,
+                               weight: 1.5 + 7 * f[1] / maxMw, opacity: 0.55,
+                               className: "siting-flow"});
+        sitingLib.bind(line, hub.label + " → " + site.label + ": " + mw(f[1]) +
+          " inference, " + sitingLib.num(f[2], 1) + " ms RTT (SLA " + hub.sla +
+          " ms round trip)").addTo(g.flows);
+      });
+    });
+  }
   function drawGroups(g, t, foresight) {
     var data = g.data, year = state.all.years.years[t];
+    if (g.flows) { drawFlows(g, t); }
     if (g.sites) { g.sites.clearLayers(); }
     if (g.builds) { g.builds.clearLayers(); }
     data.plan[t].forEach(function (row) {
@@ -272,6 +290,7 @@ var sitingExtensions = (function () {
     setYear(all.years.start);
   }
 
-  return {kinds: {planSites: group("sites"), planBuilds: group("builds")}, drawn: drawn,
+  return {kinds: {planSites: group("sites"), planBuilds: group("builds"),
+                  planFlows: group("flows")}, drawn: drawn,
           setYear: function (t) { stop(); setYear(t); }, state: state};
 })();
