@@ -49,8 +49,9 @@ def main() -> None:
     repo = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         start, cpu = time.perf_counter(), _children_cpu()
+        command = ["plan", "2023-2030", "--out", f"{tmp}/o", "--maps", f"{tmp}/maps"]
         subprocess.run(
-            [sys.executable, "-m", "siting", "plan", "2023-2030", "--out", f"{tmp}/o"],
+            [sys.executable, "-m", "siting", *command],
             check=True,
             capture_output=True,
         )
