@@ -262,3 +262,50 @@ def site_count_rows(inst: Instance, b: Builder, y: np.ndarray) -> None:
     low = float(p) if inst.site_count_rule == "exactly" else -np.inf
     row = b.add_rows(("site_count", np.array([""])), low, float(p))
     b.add_entries(row, y, 1.0)
+
+
+def covered_pairs(inst: Instance, radius: float) -> np.ndarray:
+    """Pairs within ``radius`` ms round trip: the covering sets of :func:`covering_arrays`."""
+    return np.flatnonzero(inst.pair_rtt_ms <= radius)
+
+
+def covering_arrays(inst: Instance, radius: float, b: Builder) -> np.ndarray:
+    """Write p-center's decision problem at a radius into an array builder.
+
+    Does some set of at most ``p`` sites cover every client within ``radius`` ms round trip?
+    ``Σ_{s: d_gs ≤ r} y_s ≥ 1`` for every client (row ``cover_g``), ``Σ_s y_s ≤ p`` (row
+    ``site_count``), minimise ``Σ_s y_s`` (docs/model.md, "p-center by radius search").
+
+    Returns
+    -------
+    numpy.ndarray
+        Columns of ``y``.
+    """
+    sites = np.arange(inst.n_sites, dtype=np.int64)
+    y = b.add_cols(("open_", sites), 1.0, 1.0, integer=True)
+    rows = b.add_rows(("cover_", np.arange(inst.n_streams, dtype=np.int64)), 1.0, np.inf)
+    k = covered_pairs(inst, radius)
+    b.add_entries(rows[inst.pair_stream[k]], y[inst.pair_site[k]], 1.0)
+    count = b.add_rows(("site_count", np.array([""])), -np.inf, float(inst.site_count))
+    b.add_entries(count, y, 1.0)
+    return y
+
+
+def build_covering(inst: Instance, radius: float) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """PuLP form of :func:`covering_arrays` (same names and coefficients), for CBC.
+
+    Returns
+    -------
+    tuple of pulp.LpProblem and list of pulp.LpVariable
+        The problem and the open variables ``y_s``.
+    """
+    prob = pulp.LpProblem("siting_covering", pulp.LpMinimize)
+    opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(inst.n_sites)]
+    k = covered_pairs(inst, radius)
+    for g, pairs in enumerate(pairs_by(inst.pair_stream[k], inst.n_streams)):
+        expr = pulp.LpAffineExpression([(opened[inst.pair_site[k[i]]], 1.0) for i in pairs])
+        prob.addConstraint(expr >= 1, f"cover_{g}")
+    total = pulp.LpAffineExpression([(y, 1.0) for y in opened])
+    prob.addConstraint(total <= inst.site_count, "site_count")
+    prob.setObjective(total)
+    return prob, opened

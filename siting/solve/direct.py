@@ -37,6 +37,7 @@ from siting.model import (
 from siting.model.arrays import ArrayModel, build_arrays, from_pulp
 from siting.model.classic import LEFT_OUT
 from siting.solve.cbc import run_cbc
+from siting.solve.center import solve_center
 from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
 from siting.solve.highs import LARGEST, as_highs_lp, check_numbers, new_highs, run
 from siting.solve.status import (
@@ -148,7 +149,8 @@ def solve(
         Solver threads; default ``settings.threads``.
     strategy
         ``"auto"`` (decompose with HiGHS from :data:`~siting.solve.decompose.DECOMPOSE_PAIRS`
-        pairs), ``"direct"`` or ``"decompose"`` (HiGHS only; CBC solves directly).
+        pairs; p-center by radius search, :mod:`siting.solve.center`), ``"direct"`` or
+        ``"decompose"`` (HiGHS only; CBC solves directly).
 
     Returns
     -------
@@ -162,6 +164,9 @@ def solve(
         If the solver failed, or hit its limit before finding any plan.
     """
     opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
+    inst = model.instance if isinstance(model, SitingModel) else model.scenarios[0].instance
+    if by_radius(inst, opts):
+        return solve_center(inst, opts)
     pulp_model = model if isinstance(model, SitingModel) else None
     if opts.needs_pulp and pulp_model is None:
         assert isinstance(model, ArrayModel)
@@ -197,6 +202,22 @@ def solve(
         train=_column_values(x, layout.train),
         serve=serve_mw(inst, np.clip(x[layout.serve], 0, None)),
         strategy=result.strategy,
+    )
+
+
+def by_radius(inst: Instance, opts: Options) -> bool:
+    """Whether to solve p-center by radius search (:mod:`siting.solve.center`).
+
+    Under strategy ``"auto"``, with a site count, every client with a pair and the solver
+    chosen by name; ``"direct"``, ``"decompose"`` and a PuLP solver object solve the textbook
+    formulation.
+    """
+    return (
+        inst.objective_kind == "p-center"
+        and opts.strategy == "auto"
+        and opts.custom is None
+        and inst.site_count > 0
+        and bool(np.all(np.bincount(inst.pair_stream, minlength=inst.n_streams) > 0))
     )
 
 

@@ -1,0 +1,197 @@
+"""Exact p-center by radius search over set-covering problems (docs/model.md, "p-center").
+
+The optimum ``W*`` is one of the pairs' round trips. For a candidate radius ``r`` the
+covering problem (:func:`~siting.model.classic.covering_arrays`) decides whether at most
+``p`` sites cover every client within ``r``; feasibility is monotone in ``r``, so a binary
+search over the sorted distinct round trips between a lower bound (every client's nearest
+site) and a greedy plan's worst round trip finds ``W*``. Each decision is exact: a cover is
+checked here, infeasibility is the solver's proof. A search stopped by the time limit reports
+the best plan found, status feasible, with the smallest radius not proved infeasible as bound.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from siting.instance import Instance
+from siting.model.arrays import Builder
+from siting.model.classic import LEFT_OUT, build_covering, covering_arrays, serve_mw
+from siting.solve.cbc import run_cbc
+from siting.solve.highs import as_highs_lp, new_highs, run
+from siting.solve.status import Solution, Status, relative_gap
+
+if TYPE_CHECKING:  # direct imports this module
+    from siting.solve.direct import Options
+
+#: HiGHS and CBC stop at the first cover: any set of at most p sites answers the decision.
+FIRST_COVER_GAP = 1.0
+
+
+@dataclass(frozen=True)
+class Search:
+    """Where a radius search stopped.
+
+    Attributes
+    ----------
+    opened
+        The best plan's open sites, shape (S,).
+    lower
+        Largest radius proved a lower bound on ``W*``, ms.
+    problems
+        Covering problems solved.
+    stopped
+        Why the search stopped early (``""`` if it closed the gap).
+    """
+
+    opened: np.ndarray
+    lower: float
+    problems: int
+    stopped: str
+
+
+def distances(inst: Instance) -> np.ndarray:
+    """Round trip of every (client, site), ms; ``inf`` where there is no pair."""
+    d = np.full((inst.n_streams, inst.n_sites), np.inf)
+    d[inst.pair_stream, inst.pair_site] = inst.pair_rtt_ms
+    return d
+
+
+def worst_rtt(d: np.ndarray, opened: np.ndarray) -> float:
+    """Largest round trip of a client to its nearest open site, ms."""
+    return float(d[:, opened].min(axis=1).max(initial=0.0))
+
+
+def greedy_plan(d: np.ndarray, p: int, opened: np.ndarray | None = None) -> np.ndarray:
+    """Open sites one by one up to ``p``, each the one that most lowers the worst round trip.
+
+    Parameters
+    ----------
+    d
+        Round trips, from :func:`distances`.
+    p
+        Sites to open in all.
+    opened
+        Sites already open (default none).
+    """
+    opened = np.zeros(d.shape[1], dtype=bool) if opened is None else opened.copy()
+    nearest = d[:, opened].min(axis=1, initial=np.inf)
+    for _ in range(min(p, d.shape[1]) - int(opened.sum())):
+        worst = np.minimum(nearest[:, None], d).max(axis=0)
+        worst[opened] = np.inf
+        s = int(np.argmin(worst))
+        opened[s] = True
+        nearest = np.minimum(nearest, d[:, s])
+    return opened
+
+
+def solve_center(inst: Instance, opts: Options) -> Solution:
+    """Solve p-center exactly by radius search.
+
+    Parameters
+    ----------
+    inst
+        A p-center instance (every client has a pair; ``site_count`` ≥ 1).
+    opts
+        Solver options; the time limit counts all covering problems together.
+
+    Returns
+    -------
+    Solution
+        Every client assigned to its nearest open site; status optimal when the search proved
+        ``W*``, else feasible with the bound and gap where it stopped.
+    """
+    start = time.perf_counter()
+    d = distances(inst)
+    found = radius_search(inst, d, opts, start)
+    if inst.site_count_rule == "exactly":  # more open sites never lengthen a round trip
+        found = replace(found, opened=greedy_plan(d, inst.site_count, found.opened))
+    objective = worst_rtt(d, found.opened)
+    gap = relative_gap(objective, found.lower)
+    words = f"p-center by radius search: {found.problems} covering problems"
+    status = Status.OPTIMAL
+    if found.stopped:
+        status = Status.FEASIBLE
+        words = f"feasible, stopped at gap {gap:.3%} ({found.stopped}); {words}"
+    # assign each client to its nearest open site
+    site = np.flatnonzero(found.opened)[np.argmin(d[:, found.opened], axis=1)]
+    key = inst.pair_stream * inst.n_sites + inst.pair_site
+    share = np.isin(key, np.arange(inst.n_streams) * inst.n_sites + site).astype(float)
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=min(found.lower, objective),
+        gap=gap,
+        solver=opts.solver,
+        termination=f"{words}; {LEFT_OUT}",
+        seconds=time.perf_counter() - start,
+        open=found.opened,
+        build=np.zeros(inst.n_sites),
+        train=np.zeros(inst.n_sites),
+        serve=serve_mw(inst, share),
+        strategy="radius search",
+    )
+
+
+def radius_search(inst: Instance, d: np.ndarray, opts: Options, start: float) -> Search:
+    """Binary search of the sorted distinct round trips for the least coverable radius.
+
+    Invariant: ``radii[hi]`` is met by the best plan, every radius below ``radii[lo]`` is
+    proved infeasible (below the largest nearest-site round trip, or by a covering problem).
+    """
+    nearest = float(d.min(axis=1).max(initial=0.0))
+    best = greedy_plan(d, inst.site_count)
+    radii = np.unique(inst.pair_rtt_ms)
+    radii = radii[(radii >= nearest) & (radii <= worst_rtt(d, best))]
+    lo, hi, problems = 0, len(radii) - 1, 0
+    while lo < hi:
+        left = opts.time_limit - (time.perf_counter() - start)
+        if left <= 0:
+            return Search(best, float(radii[lo]), problems, "time limit")
+        mid = (lo + hi) // 2
+        state, cover = decide(inst, d, float(radii[mid]), opts, left)
+        problems += 1
+        if cover is not None:  # a checked cover: the radius is met
+            best = cover
+            hi = int(np.searchsorted(radii, worst_rtt(d, cover)))
+        elif state == "infeasible":
+            lo = mid + 1
+        else:
+            return Search(best, float(radii[lo]), problems, state)
+    return Search(best, float(radii[lo]) if len(radii) else nearest, problems, "")
+
+
+def decide(
+    inst: Instance, d: np.ndarray, radius: float, opts: Options, time_limit: float
+) -> tuple[str, np.ndarray | None]:
+    """Whether at most ``p`` sites cover every client within ``radius``.
+
+    Returns
+    -------
+    tuple of str and numpy.ndarray or None
+        ``"infeasible"`` (proved) and ``None``; a state and a cover (checked: every client
+        within ``radius`` of an open site, at most ``p`` open); or the reason it is unknown
+        (``"time limit"``, a solver failure) and ``None``.
+    """
+    if opts.solver == "cbc":
+        prob, opened = build_covering(inst, radius)
+        state, words, _ = run_cbc(prob, max(time_limit, 1.0), FIRST_COVER_GAP, opts.threads)
+        x = np.array([v.value() or 0.0 for v in opened]) if state in ("optimal", "limit") else None
+    else:
+        b = Builder()
+        covering_arrays(inst, radius, b)
+        highs = new_highs(FIRST_COVER_GAP, opts.threads)
+        highs.passModel(as_highs_lp(b.finish([])))
+        out = run(highs, max(time_limit, 1.0), is_mip=True)
+        state, words, x = out.state, out.words, out.x
+    if state == "infeasible":
+        return state, None
+    if x is None:
+        return words if state in ("limit", "none") else f"{opts.solver} failed: {words}", None
+    cover = x > 0.5
+    if cover.sum() <= inst.site_count and worst_rtt(d, cover) <= radius:
+        return state, cover
+    return f"{opts.solver} returned a set that is not a cover within {radius:g} ms", None
