@@ -217,6 +217,39 @@ def scenario_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
+#: Bad values of the classic-model keys of ``[objective]``, each with the field it must name.
+OBJECTIVE_BAD = {
+    "sites": [0, -1, 2.5, '"3"', True, [2], float("inf"), float("nan"), -(2**63)],
+    "sites_rule": ['"most"', '""', '"EXACTLY"', "1", "true"],
+    "coverage_rtt_ms": [0.0, -1.0, float("inf"), float("nan"), '"5"', True, 1e308],
+    "kind": ["3", "[1]", '"p_center"', '"P-MEDIAN"', '"lscp "', "true"],
+}
+
+
+def objective_cases(rng: random.Random) -> list[Case]:
+    """Malformed ``[objective]`` keys of the classic location models (kind, sites, radius)."""
+    cases = []
+    for key, values in OBJECTIVE_BAD.items():
+        for value in values:
+            shown = value if isinstance(value, str) else _toml_value(value)
+            kind = "" if key == "kind" else f'kind = "{rng.choice(["p-median", "mclp"])}"\n'
+            sites = "" if key == "sites" else "sites = 3\n"
+            files = _scenario(f"[objective]\n{kind}{sites}{key} = {shown}\n")
+            cases.append(Case(f"scenario-objective.{key}={shown}", _opt(), files, "s.toml", key))
+    for kind in ("p-median", "p-center", "mclp"):  # p required
+        files = _scenario(f'[objective]\nkind = "{kind}"\n')
+        cases.append(Case(f"scenario-objective-{kind}-no-sites", _opt(), files, "s.toml", "sites"))
+    # valid alone, rejected once the instance is known: no solve may start
+    for key, body in {
+        "sites": 'kind = "p-center"\nsites = 100000\n',
+        "coverage_rtt_ms": 'kind = "lscp"\ncoverage_rtt_ms = 1e-6\n',
+    }.items():
+        files = _scenario(f"[objective]\n{body}")
+        case_id = f"scenario-objective-{key}-beyond-the-instance"
+        cases.append(Case(case_id, _opt(), files, "s.toml", key, "data"))
+    return cases
+
+
 # --- data files ------------------------------------------------------------------------------
 
 CSV_FILES = {
@@ -644,6 +677,7 @@ def build_corpus() -> list[Case]:
     corpus = [
         *scenario_cases(rng),
         *csv_cases(rng),
+        *objective_cases(rng),
         *geojson_cases(rng, provinces),
         *sweep_cases(rng),
         *argument_cases(rng),
