@@ -171,3 +171,29 @@ def test_covering_builders_agree(radius) -> None:
     slow = _canonical(from_pulp(prob, []))
     for a, c in zip(fast, slow, strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(c)), (a, c)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_the_api_solves_p_center_by_radius_search(solver) -> None:
+    """``siting.api.optimize`` (and so the CLI's pipeline) takes the radius search by default."""
+    from siting.api import optimize as api_optimize
+    from siting.pipeline import optimize
+    from siting.scenario import load_scenario, resolve_scenario_path
+
+    spec = load_scenario(resolve_scenario_path("default"))[0]
+    spec = spec.with_overrides({"objective.kind": "p-center", "objective.sites": 3})
+    plan = api_optimize(spec, solver=solver)
+    assert plan.status == "optimal"
+    assert plan.kpis["termination"].startswith("p-center by radius search: ")
+    assert plan.kpis["objective_unit"] == "ms"
+    run = plan.run
+    d = center_module.distances(run.instance)
+    assert plan.kpis["objective_value"] == pytest.approx(
+        center_module.worst_rtt(d, run.solution.open)
+    )
+    direct = optimize(spec, solver=solver, strategy="direct", mip_gap=0.0, write=False)
+    assert direct.solution.strategy == "direct"
+    assert direct.results.kpis["objective_value"] == pytest.approx(
+        plan.kpis["objective_value"], abs=1e-6
+    )
+    assert_plan_is_consistent(run.instance, run.solution)
