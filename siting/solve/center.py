@@ -113,7 +113,7 @@ def solve_center(inst: Instance, opts: Options) -> Solution:
     gap = relative_gap(objective, found.lower)
     words = f"p-center by radius search: {found.problems} covering problems"
     status = Status.OPTIMAL
-    if found.stopped:
+    if found.stopped and objective > found.lower:  # padding may have closed the gap
         status = Status.FEASIBLE
         words = f"feasible, stopped at gap {gap:.3%} ({found.stopped}); {words}"
     # assign each client to its nearest open site
