@@ -141,6 +141,16 @@ def test_classic_optimum_equals_brute_force(
         assert served == pytest.approx(inst.demand_mw)
 
 
+@pytest.mark.parametrize(
+    ("kind", "decomposed"), [("p-median", True), ("mclp", False), ("lscp", False)]
+)
+def test_covering_kinds_are_solved_directly_and_say_why(kind, decomposed) -> None:
+    inst = classic_instance(3, kind, 2 if kind != "lscp" else 0, "exactly", n_sites=6, n_hubs=5)
+    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    assert ("covering model" in sol.termination) is not decomposed
+    assert (sol.strategy == "decompose") is decomposed
+
+
 def test_brute_force_cases_include_infeasible_and_binding_counts() -> None:
     """The LSCP cases include an infeasible limit, and the count changes some optimum."""
     infeasible = [
