@@ -24,7 +24,7 @@ import pandas as pd
 from siting.maps import points, shapes, symbols
 from siting.maps.escape import esc, script_json
 from siting.maps.panel import Choropleth, panel, province_values, scale_legend
-from siting.maps.skeleton import CHINA_BOUNDS, Tiles, skeleton
+from siting.maps.skeleton import CHINA_BOUNDS, MAX_MAPS, Tiles, skeleton
 from siting.results import Results
 
 #: Layer names, as they appear in the map's layer control. The province choropleths are base
@@ -95,7 +95,7 @@ CHOROPLETHS = (
 
 @dataclass(frozen=True)
 class MapPage:
-    """A page of one map or two side by side, ready to write.
+    """A page of one map or several side by side, ready to write.
 
     Attributes
     ----------
@@ -195,7 +195,8 @@ def make_comparison_map(
     """Draw two plans side by side on one page, their views kept in step.
 
     Both maps share their marker sizes and colour scales, so equal symbols mean equal MW;
-    panning or zooming one moves the other to the same view.
+    panning or zooming one moves the other to the same view. :func:`make_comparison_page`
+    draws more than two.
 
     Parameters
     ----------
@@ -213,14 +214,63 @@ def make_comparison_map(
     MapPage
         Save it with :func:`save_map`.
     """
+    return make_comparison_page(
+        [left, right], titles=titles, descriptions=descriptions, tiles=tiles
+    )
+
+
+def make_comparison_page(
+    plans: Sequence[Results],
+    *,
+    titles: Sequence[str],
+    descriptions: Sequence[str] | None = None,
+    tiles: Tiles = "none",
+) -> MapPage:
+    """Draw two to ``MAX_MAPS`` plans side by side on one page, their views kept in step.
+
+    Up to three maps share one row; four to six fill two rows (see
+    :func:`~siting.maps.skeleton.places`). All maps share their marker sizes and colour
+    scales, so equal symbols mean equal MW; panning or zooming one moves all the others to
+    the same view.
+
+    Parameters
+    ----------
+    plans
+        From :func:`~siting.results.build_results`, one per map, left to right and top to
+        bottom.
+    titles
+        Each panel's title (e.g. the scenario or model name).
+    descriptions
+        Shown under the titles; default none.
+    tiles
+        As for :func:`make_map`.
+
+    Returns
+    -------
+    MapPage
+        Save it with :func:`save_map`.
+
+    Raises
+    ------
+    ValueError
+        For fewer than two or more than ``MAX_MAPS`` plans, or titles or descriptions not
+        one per plan.
+    """
     _check_tiles(tiles)
-    scales = _scales([left, right])
-    geometry = shapes.province_geometry(left.provinces)
+    descriptions = [""] * len(plans) if descriptions is None else list(descriptions)
+    if not 2 <= len(plans) <= MAX_MAPS or not len(titles) == len(descriptions) == len(plans):
+        msg = (
+            f"a comparison page has 2 to {MAX_MAPS} plans, with one title and description "
+            f"each; got {len(plans)} plans, {len(titles)} titles, {len(descriptions)} descriptions"
+        )
+        raise ValueError(msg)
+    scales = _scales(plans)
+    geometry = shapes.province_geometry(plans[0].provinces)
     maps = [
         _map(results, title, about, tiles, scales, collapsed=True)
-        for results, title, about in zip((left, right), titles, descriptions, strict=True)
+        for results, title, about in zip(plans, titles, descriptions, strict=True)
     ]
-    return MapPage(f"{titles[0]} | {titles[1]}", {"geometry": geometry, "maps": maps}, tiles)
+    return MapPage(" | ".join(titles), {"geometry": geometry, "maps": maps}, tiles)
 
 
 def to_html(page: MapPage, *, offline: bool = True) -> str:
@@ -232,7 +282,7 @@ def to_html(page: MapPage, *, offline: bool = True) -> str:
     Parameters
     ----------
     page
-        From :func:`make_map` or :func:`make_comparison_map`.
+        From :func:`make_map`, :func:`make_comparison_map` or :func:`make_comparison_page`.
     offline
         Inline Leaflet's script and stylesheet (default), so the page needs no network; else
         load them from a CDN (a smaller file).
@@ -271,7 +321,7 @@ def save_map(page: MapPage, path: Path | str, *, offline: bool = True) -> Path:
     Parameters
     ----------
     page
-        From :func:`make_map` or :func:`make_comparison_map`.
+        From :func:`make_map`, :func:`make_comparison_map` or :func:`make_comparison_page`.
     path
         The file to write (UTF-8).
     offline

@@ -1,12 +1,13 @@
 """The folium page a map is drawn on: its Leaflet maps, and nothing from the data.
 
 :func:`skeleton` has folium build and render (with its own templates only) a page of one
-Leaflet map, or two side by side, from constants alone: the view of the whole mainland, the
-map options and, when asked, an OpenStreetMap tile layer. Its arguments are a count, a tile
-choice and a flag, so no name, title or other data string can reach folium, branca or
-Jinja. :func:`~siting.maps.page.to_html` then adds the title, the data (as JSON) and the
-page's script and stylesheet to the rendered page by plain string joining; the script
-draws the layers on the maps folium made, found by their JavaScript names.
+Leaflet map, or several side by side (up to :data:`MAX_MAPS`), from constants alone: the
+view of the whole mainland, the map options and, when asked, an OpenStreetMap tile layer.
+Its arguments are a count, a tile choice and a flag, so no name, title or other data string
+can reach folium, branca or Jinja. :func:`~siting.maps.page.to_html` then adds the title,
+the data (as JSON) and the page's script and stylesheet to the rendered page by plain string
+joining; the script draws the layers on the maps folium made, found by their JavaScript
+names.
 
 folium is imported here, on first use, so ``import siting`` and runs without a map stay
 fast.
@@ -28,8 +29,20 @@ CHINA_BOUNDS = ((18.0, 73.4), (53.6, 135.1))
 #: The only browser assets a page links: Leaflet (folium's own URLs, inlined when offline).
 _LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
 _LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
-#: Where folium puts each map of a page: one fills it, two share it side by side.
-_PLACES = {1: (("100%", "0%"),), 2: (("50%", "0%"), ("50%", "50%"))}
+#: Most maps a page holds (a comparison of the cost plan with the four classic models has 5).
+MAX_MAPS = 6
+
+
+def places(n_maps: int) -> list[tuple[float, float, float, float]]:
+    """Where folium puts each map of a page: (width, height, left, top) in % of the page.
+
+    Up to three maps share one row; four make a 2 × 2 grid, five or six a 3 × 2 grid, filled
+    row by row.
+    """
+    columns = n_maps if n_maps <= 3 else (2 if n_maps == 4 else 3)
+    rows = -(-n_maps // columns)
+    width, height = 100 / columns, 100 / rows
+    return [(width, height, (k % columns) * width, (k // columns) * height) for k in range(n_maps)]
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,7 @@ def skeleton(n_maps: int, tiles: Tiles, *, offline: bool) -> Skeleton:
     Parameters
     ----------
     n_maps
-        1, or 2 for a comparison page.
+        1, or 2 to :data:`MAX_MAPS` for a comparison page (laid out by :func:`places`).
     tiles
         ``"osm"`` adds an OpenStreetMap tile layer to each map; ``"none"`` adds none.
     offline
@@ -77,22 +90,26 @@ def skeleton(n_maps: int, tiles: Tiles, *, offline: bool) -> Skeleton:
     ValueError
         For another number of maps or tile choice.
     """
-    if n_maps not in _PLACES or tiles not in ("none", "osm"):
-        msg = f"a page has 1 or 2 maps and tiles 'none' or 'osm', not {n_maps!r}, {tiles!r}"
+    if not (isinstance(n_maps, int) and 1 <= n_maps <= MAX_MAPS) or tiles not in ("none", "osm"):
+        msg = (
+            f"a page has 1 to {MAX_MAPS} maps and tiles 'none' or 'osm', not {n_maps!r}, {tiles!r}"
+        )
         raise ValueError(msg)
     import folium
     from branca.element import Figure
 
     figure = Figure()
     maps, layers = [], []
-    for width, left in _PLACES[n_maps]:
+    for width, height, left, top in places(n_maps):
         layer = None if tiles == "none" else folium.TileLayer("OpenStreetMap", max_zoom=18)
         fmap = folium.Map(
             location=[sum(c) / 2 for c in zip(*CHINA_BOUNDS, strict=True)],
             zoom_start=4,
             tiles=layer,
-            width=width,
-            left=left,
+            width=f"{width:g}%",
+            height=f"{height:g}%",
+            left=f"{left:g}%",
+            top=f"{top:g}%",
             position="absolute",
             control_scale=True,
             zoom_snap=0.25,

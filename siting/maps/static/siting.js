@@ -308,7 +308,8 @@ var sitingLib = (function () {
     var maps = all.maps.map(function (data) {
       return draw(leaflet(data.map, L.Map), data, all.geometry);
     });
-    if (maps.length === 2) { sync(maps[0], maps[1]); }
+    // Each map follows the first and the first follows each: a star, so moves never loop.
+    for (var k = 1; k < maps.length; k++) { sync(maps[0], maps[k]); }
     if (EXTENSIONS.drawn) { EXTENSIONS.drawn(maps, all); }
     return maps;
   }
