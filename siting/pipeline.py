@@ -80,7 +80,7 @@ class Run:
 
 
 def optimize(
-    scenario: str | Path | Scenario | None = None,
+    scenario: str | Path | Scenario | Prepared | None = None,
     *,
     out_dir: Path | None = None,
     maps_dir: Path | None = None,
@@ -100,8 +100,9 @@ def optimize(
     Parameters
     ----------
     scenario
-        A scenario file, the name of a shipped scenario, ``None`` for the default, or a
-        :class:`Scenario`.
+        A scenario file, the name of a shipped scenario, ``None`` for the default, a
+        :class:`Scenario`, or a :class:`Prepared` one (from :func:`prepare`; its inputs are not
+        read again).
     out_dir
         Tables go to ``out_dir/<scenario name>/``; default ``settings.out_dir``.
     maps_dir
@@ -145,7 +146,7 @@ def optimize(
         if progress is not None:
             progress(stage)
 
-    prepared = prepare(scenario, timings=timings)
+    prepared = scenario if isinstance(scenario, Prepared) else prepare(scenario, timings=timings)
     if progress is not None:
         progress("instance")
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance

@@ -95,3 +95,16 @@ def address(text: str) -> str:
         return scheduler_address(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(exc.problems[0].expected) from None
+
+
+def kinds(text: str) -> list[str]:
+    """Comma-separated classic location models, each once, e.g. ``p-median,mclp``."""
+    from siting.scenario import OBJECTIVE_KINDS
+
+    known = [k for k in OBJECTIVE_KINDS if k not in ("cost", "margin")]
+    names = [v.strip().lower() for v in text.split(",")]
+    if not all(n in known for n in names) or len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated models from {','.join(known)}, each once, got {text!r}"
+        )
+    return names

@@ -53,7 +53,7 @@ def preflight(args: argparse.Namespace) -> None:
         check_tradeoff(specs[0], args.param, args.values)
     if command == "plan":
         check_plan(specs[0], args.year)
-    elif command in ("optimize", "compare", "audit", "robust", "whynot", "tradeoff"):
+    elif command in ("optimize", "compare", "audit", "robust", "whynot", "tradeoff", "classic"):
         for spec in specs:
             if spec.horizon is not None:
                 expected = (
@@ -71,6 +71,13 @@ def preflight(args: argparse.Namespace) -> None:
         return
     name = "-".join(["compare", *(s.name for s in specs)]) if command == "compare" else None
     name = specs[0].name if command == "optimize" else name
+    if command == "classic":
+        from siting.classic import CLASSIC_KINDS, Options, check_options, output_name
+
+        kinds = tuple(args.kinds or CLASSIC_KINDS)
+        args.classic_options = Options(kinds, args.sites, args.rule, args.radius_rtt_ms)
+        check_options(args.classic_options)
+        name = output_name(specs[0].name, args.classic_options)
     check_output_folder(args.out or settings.out_dir, option="--out", name=name)
     if hasattr(args, "maps"):
         html = None if name is None else f"{name}.html"

@@ -345,6 +345,26 @@ def _plan(args: argparse.Namespace) -> int:
     return verdict(args, [(run.scenario.name, {**solver, "solver": solver["name"]})])
 
 
+def _classic(args: argparse.Namespace) -> int:
+    from siting.classic import classic_report, run_classic
+
+    with stages(args, "classic") as stage:
+        run = run_classic(
+            args.scenario,
+            args.classic_options,  # checked by preflight
+            out_dir=args.out,
+            maps_dir=args.maps,
+            map=not args.no_map,
+            tiles=args.tiles,
+            cdn=args.cdn,
+            progress=stage,
+            **solver_options(args),
+        )
+    data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
+    emit(args, lambda: print(classic_report(run)), data, [run.table_dir, run.map_path])
+    return verdict(args, [(p.run.scenario.name, p.run.results.kpis) for p in run.plans])
+
+
 #: Each command's function, by name.
 COMMANDS = {
     "optimize": _optimize,
@@ -358,4 +378,5 @@ COMMANDS = {
     "batch": _batch,
     "scenarios": _scenarios,
     "plan": _plan,
+    "classic": _classic,
 }

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from siting import __version__, settings
-from siting.cli.arguments import address, count, gap, positive, values, weights
+from siting.cli.arguments import address, count, gap, kinds, positive, values, weights
 
 _EPILOG = """\
 examples:
@@ -23,6 +23,7 @@ examples:
   siting tradeoff --param demand.inference_sla_ms --values 4,6,8,10,15,20
   siting batch sweeps/uncertain-2027.toml --out out/uncertain --workers 2
   siting plan 2023-planner --compare --year 2025    year-by-year plan; stranded by province
+  siting classic prefecture --sites 20    p-median, p-center, MCLP, LSCP beside the cost plan
   siting scenarios                         the shipped scenarios and what they assume
   siting optimize --json --no-map          the summary as JSON; tables only
 
@@ -284,6 +285,55 @@ def build_parser() -> argparse.ArgumentParser:
     _output_arguments(pln, maps=True)
     _map_arguments(pln, optional=True)
     _solver_arguments(pln, strategy=False)
+
+    cls = sub.add_parser(
+        "classic",
+        help="the classic location models (p-median, p-center, MCLP, LSCP) beside the cost plan",
+        description=(
+            "Solve the scenario's cost-optimal plan and the classic location models on the same "
+            "layers and latency (docs/model.md, 'Classic location models'): p-median (least "
+            "demand-weighted round trip), p-center (least worst round trip), MCLP (most demand "
+            "within the coverage radius) with p sites, and LSCP (fewest sites covering every "
+            "hub). Print each plan's objective and the same measures for all (mean and worst "
+            "round trip with each hub served from its nearest open site, demand covered "
+            "within the radius, sites, annual cost); write OUT/classic-<scenario>/ (plans.csv, "
+            "sites.csv, hubs.csv, summary.json) and the plans side by side on one page, "
+            "MAPS/classic-<scenario>.html. Options given are added to the names."
+        ),
+    )
+    _scenario_argument(cls)
+    cls.add_argument(
+        "--sites",
+        type=count,
+        default=None,
+        metavar="P",
+        help="sites to open, p, for p-median, p-center and MCLP (default: the scenario's "
+        "[objective] sites, else as many as the cost-optimal plan opens)",
+    )
+    cls.add_argument(
+        "--rule",
+        choices=("exactly", "at_most"),
+        default=None,
+        help="open exactly p sites or at most p (default: the scenario's, else exactly)",
+    )
+    cls.add_argument(
+        "--radius-rtt-ms",
+        type=positive,
+        default=None,
+        metavar="MS",
+        help="coverage radius of MCLP and LSCP, ms round trip at the scenario's latency layer "
+        "(default: the scenario's coverage_rtt_ms, else each hub's SLA)",
+    )
+    cls.add_argument(
+        "--kinds",
+        type=kinds,
+        default=None,
+        metavar="KIND,...",
+        help="the models to solve, from p-median,p-center,mclp,lscp (default: all four)",
+    )
+    _output_arguments(cls, maps=True)
+    _map_arguments(cls, optional=True)
+    _solver_arguments(cls)
     return parser
 
 

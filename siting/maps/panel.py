@@ -59,26 +59,49 @@ def _get(kpis: Mapping[str, Any], key: str) -> float:
 def panel(
     kpis: Mapping[str, Any], title: str, description: str = "", notes: Sequence[str] = ()
 ) -> str:
-    """Return the panel: title, description and the plan's KPIs; ``notes`` are escaped HTML."""
+    """Return the panel: title, description and the plan's KPIs; ``notes`` are escaped HTML.
+
+    A classic location model's plan (``objective_kind`` p-median, p-center, mclp or lscp)
+    shows its objective, open sites, assigned MW and mean round trip instead of the cost
+    rows: its costs were not optimised.
+    """
     gap = kpis.get("gap")
     status = esc(kpis.get("status", "unknown"))
     solver = status if missing(gap) else f"{status}, gap {float(gap):.2%}"
-    rows = [
-        ("Total cost", f"{_get(kpis, 'total_cost_cny') / 1e9:,.2f} bn CNY/yr"),
-        ("Training", f"{_get(kpis, 'training_mw'):,.0f} MW"),
-        ("Inference", f"{_get(kpis, 'inference_mw'):,.0f} MW"),
-        ("New build", f"{_get(kpis, 'new_mw'):,.0f} MW"),
-        (
-            "Stranded",
-            f"{_get(kpis, 'stranded_mw'):,.0f} MW of {_get(kpis, 'existing_mw'):,.0f} existing",
-        ),
-        ("Solver", solver),
-    ]
+    if kpis.get("objective_kind", "cost") in ("cost", "margin"):
+        rows = [
+            ("Total cost", f"{_get(kpis, 'total_cost_cny') / 1e9:,.2f} bn CNY/yr"),
+            ("Training", f"{_get(kpis, 'training_mw'):,.0f} MW"),
+            ("Inference", f"{_get(kpis, 'inference_mw'):,.0f} MW"),
+            ("New build", f"{_get(kpis, 'new_mw'):,.0f} MW"),
+            (
+                "Stranded",
+                f"{_get(kpis, 'stranded_mw'):,.0f} MW of {_get(kpis, 'existing_mw'):,.0f} existing",
+            ),
+            ("Solver", solver),
+        ]
+    else:
+        rows = [
+            (esc(kpis["objective_kind"]), esc(objective_text(kpis))),
+            ("Open sites", f"{_get(kpis, 'sites_open'):,.0f}"),
+            ("Assigned", f"{_get(kpis, 'inference_mw'):,.0f} MW"),
+            ("Solver", solver),
+        ]
     if not missing(kpis.get("mean_rtt_ms")):
-        rows.insert(5, ("Mean RTT", f"{float(kpis['mean_rtt_ms']):.1f} ms"))
+        rows.insert(len(rows) - 1, ("Mean RTT", f"{float(kpis['mean_rtt_ms']):.1f} ms"))
     extra = "".join(f"<div class='siting-nodata'>{n}</div>" for n in notes)
     about = f"<div class='siting-desc'>{esc(description)}</div>" if description else ""
     return f"<div class='siting-title'>{esc(title)}</div>{about}{table(rows, th=True)}{extra}"
+
+
+def objective_text(kpis: Mapping[str, Any]) -> str:
+    """Format a plan's objective in its unit, e.g. ``6,919.4 MW·ms`` or ``24.46 bn CNY/yr``."""
+    value, unit = _get(kpis, "objective_value"), str(kpis.get("objective_unit", ""))
+    if unit == "CNY/yr":
+        return f"{value / 1e9:,.2f} bn CNY/yr"
+    if unit == "sites":
+        return f"{value:,.0f} sites"
+    return f"{value:,.{2 if unit == 'ms' else 1}f} {unit}"
 
 
 def scale_legend(spec: Choropleth, limits: tuple[float, float]) -> str:
