@@ -121,7 +121,7 @@ class ClassicRun:
     sites, rule, radius_rtt_ms
         The p used, its rule, and the coverage radius (``None``: each hub's SLA).
     p_source
-        Where p came from: ``"--sites"``, ``"scenario"`` or ``"cost plan"``.
+        Where p came from: ``"--sites"``, ``"the scenario"`` or ``"the cost plan"``.
     table, hubs, open_sites
         One row per plan (:func:`plans_table`); each hub's nearest open site per plan; the
         open sites per plan.
@@ -410,8 +410,8 @@ def _site_count(options: Options, scenario_sites: int | None, reference: Run) ->
     if options.sites is not None:
         return options.sites, "--sites"
     if scenario_sites is not None:
-        return scenario_sites, "scenario"
-    return max(int(reference.results.kpis["sites_open"]), 1), "cost plan"
+        return scenario_sites, "the scenario"
+    return max(int(reference.results.kpis["sites_open"]), 1), "the cost plan"
 
 
 def cross_metrics(

@@ -1,7 +1,8 @@
 """Data never becomes code: hostile strings in every text field of every page type.
 
 Each payload goes into every field that reaches a page (site, hub, province and backbone
-names and ids, status, scenario name and description). Each page must render (no template
+names and ids, status, scenario name and description; on the classic comparison page also a
+classic plan's objective kind and unit). Each page must render (no template
 error), show every payload literally once its JSON and HTML escapes are decoded, have
 exactly the tags of a harmless page, and contain nothing a template engine would have
 produced. folium renders each page's skeleton with its own templates: no template it
@@ -22,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from siting.maps import MapPage, make_comparison_map, make_map, to_html
+from siting.maps import MapPage, make_comparison_map, make_comparison_page, make_map, to_html
 from siting.maps.escape import esc
 from siting.maps.years import YearPlan, make_plan_map
 from siting.plan import PlanRun, run_plan, year_totals
@@ -137,10 +138,28 @@ def pages(results: Results, payload: str) -> dict[str, str]:
         "comparison": to_html(
             make_comparison_map(bad, bad, titles=(name, name), descriptions=(about, about))
         ),
+        "classic": to_html(  # siting classic's page: a cost plan beside classic models
+            make_comparison_page(
+                [bad, classic(bad, payload), classic(bad, payload)],
+                titles=[name] * 3,
+                descriptions=[about] * 3,
+            )
+        ),
         "notebook": html.unescape(
             re.search(r'srcdoc="([^"]*)"', single._repr_html_()).group(1)  # type: ignore[union-attr]
         ),
     }
+
+
+def classic(results: Results, payload: str) -> Results:
+    """The plan as a classic model's, its objective kind and unit holding ``payload``."""
+    kpis = {
+        **results.kpis,
+        "objective_kind": tagged(payload, "objective kind"),
+        "objective_value": 1.5,
+        "objective_unit": tagged(payload, "objective unit"),
+    }
+    return dataclasses.replace(results, kpis=kpis)
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +221,10 @@ def assert_inert(page: str, harmless: str, payload: str, fields: Sequence[str] =
 def test_payload_in_every_field_stays_text(results, harmless, payload) -> None:
     for kind, page in pages(results, payload).items():
         assert_inert(page, harmless[kind], payload)
+        if kind == "classic":  # a classic plan's panel shows its objective's kind and unit
+            shown = "".join(texts(page_data(page)))
+            assert tagged(payload, "objective kind") in shown
+            assert tagged(payload, "objective unit") in shown
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -255,7 +278,7 @@ def test_no_template_holds_data(results, monkeypatch, payload) -> None:
     monkeypatch.setattr(branca.element.Figure, "render", rendering)
     rendered = pages(results, payload)
     figures = [text for text in seen if text.startswith("<!DOCTYPE html>")]
-    assert len(figures) == 3  # map, comparison, notebook: each rendered by folium
+    assert len(figures) == 4  # map, comparison, classic, notebook: each rendered by folium
     assert any("L.map(" in source for source in seen)  # branca compiled folium's map script
     bad = hostile(results, payload)
     names = {
@@ -429,3 +452,32 @@ def test_no_template_holds_plan_map_data(plan_run, monkeypatch, payload) -> None
     for source in seen:
         assert [d for d in data if d in source] == []
     assert tagged(payload, "site name") in texts(page_data(page))
+
+
+def test_classic_page_through_the_cli(data_copy) -> None:
+    """siting classic on hostile site names and description: its page shows them as text."""
+    about = "{{ 7*7 }} <b>description</b> </script>"
+    scenario = data_copy.scenario
+    text = scenario.read_text(encoding="utf-8")
+    start = text.index("\ndescription = ") + 1
+    end = text.index("\n", start)
+    scenario.write_text(f"{text[:start]}description = '{about}'{text[end:]}", encoding="utf-8")
+    data_copy(
+        "sites.csv", lambda text: set_cell(set_cell(text, 0, "name", LIPSUM), 1, "name", HTML[0])
+    )
+    out, maps = data_copy.folder / "out", data_copy.folder / "maps"
+    options = ("--out", str(out), "--maps", str(maps), "--quiet", "--sites", "3")
+    run = subprocess.run(
+        [sys.executable, "-m", "siting", "classic", str(scenario), *options, "--kinds", "p-median"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    page = (maps / "classic-copy-p3-p-median.html").read_text(encoding="utf-8")
+    assert "uid=" not in page and HTML[0] not in page  # only escaped, inside the JSON
+    maps_data = page_data(page)["maps"]
+    assert len(maps_data) == 2
+    labels = {html.unescape(s["label"]) for m in maps_data for s in m["sites"]}
+    assert LIPSUM in labels or HTML[0] in labels  # an open site's name, as text
