@@ -99,12 +99,12 @@ def address(text: str) -> str:
 
 def kinds(text: str) -> list[str]:
     """Comma-separated classic location models, each once, e.g. ``p-median,mclp``."""
-    from siting.scenario import OBJECTIVE_KINDS
+    from siting.scenario import CLASSIC_KINDS
 
-    known = [k for k in OBJECTIVE_KINDS if k not in ("cost", "margin")]
     names = [v.strip().lower() for v in text.split(",")]
-    if not all(n in known for n in names) or len(set(names)) < len(names):
+    if not all(n in CLASSIC_KINDS for n in names) or len(set(names)) < len(names):
+        known = ",".join(CLASSIC_KINDS)
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated models from {','.join(known)}, each once, got {text!r}"
+            f"expected comma-separated models from {known}, each once, got {text!r}"
         )
     return names

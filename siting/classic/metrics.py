@@ -1,0 +1,175 @@
+"""Round trips, checks against the layers, and the measures every plan is scored by.
+
+Every plan is judged by its open sites alone, each hub served from its nearest open site, on
+the round trip (ms) at the scenario's latency layer (:func:`cross_metrics`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting.classic.plans import ClassicPlan, Options
+from siting.errors import InputError, Problem, counted
+from siting.latency import pair_matrix
+from siting.pipeline import Prepared, Run
+from siting.scenario import COVERING
+
+
+def round_trips(prepared: Prepared) -> np.ndarray:
+    """Round trip (ms) of every hub to every site at the scenario's latency layer, (H, S)."""
+    hubs, sites = prepared.layers.hubs, prepared.layers.sites
+    _, rtt = pair_matrix(
+        prepared.scenario.latency,
+        hubs["lon"].to_numpy(float),
+        hubs["lat"].to_numpy(float),
+        sites["lon"].to_numpy(float),
+        sites["lat"].to_numpy(float),
+        graph=prepared.inputs.graph,
+    )
+    return rtt
+
+
+def check_against_data(
+    prepared: Prepared, rtt: np.ndarray, options: Options, radius: float | None
+) -> None:
+    """Check p and the radius against the layers, before any solve.
+
+    Raises
+    ------
+    InputError
+        If p exceeds the candidate sites; if MCLP's radius covers no hub; if LSCP's radius
+        leaves some hub with no site within it.
+    """
+    inst = prepared.instance
+    source = str(prepared.path)
+    if options.sites is not None and options.sites > inst.n_sites:
+        expected = f"at most the {counted(inst.n_sites, 'candidate site')}, got {options.sites}"
+        raise InputError([Problem("classic", "", "--sites", expected)])
+    kinds = set(options.kinds)
+    if not kinds & set(COVERING) or not rtt.size:
+        return
+    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.sla_ms
+    covered = (rtt <= radii[:, None]).any(axis=1)
+    key, where = ("--radius-rtt-ms", "classic") if radius is not None else ("SLA", source)
+    what = f"{radius:g} ms round trip" if radius is not None else "each hub's SLA"
+    nearest = rtt.min(axis=1)
+    if not covered.any():
+        h = int(np.argmin(nearest - radii))
+        expected = (
+            f"a coverage radius within which some site reaches some hub; {what} covers no hub: "
+            f"the closest pair is hub '{inst.hub_ids[h]}' at {nearest[h]:.2f} ms round trip"
+        )
+        raise InputError([Problem(where, "", key, expected)])
+    if "lscp" in kinds and not covered.all():
+        h = int(np.argmax(nearest - radii))
+        expected = (
+            f"every hub within the coverage radius of some site (LSCP); {what} leaves "
+            f"{counted(int((~covered).sum()), 'hub')} uncovered, e.g. '{inst.hub_ids[h]}', whose "
+            f"nearest site is {nearest[h]:.2f} ms round trip away"
+        )
+        raise InputError([Problem(where, "", key, expected)])
+
+
+def cross_metrics(
+    run: Run, rtt: np.ndarray, demand_mw: np.ndarray, radii: np.ndarray
+) -> dict[str, Any]:
+    """Score a plan by its open sites, each hub served from its nearest open one.
+
+    Parameters
+    ----------
+    run
+        The solved plan.
+    rtt
+        Round trips hub × site, ms (:func:`round_trips`).
+    demand_mw
+        Inference demand per hub, MW.
+    radii
+        Coverage radius per hub, ms round trip.
+
+    Returns
+    -------
+    dict
+        ``sites_open``; ``weighted_rtt_mw_ms`` (Σ demand × round trip: the p-median
+        objective), ``mean_rtt_ms`` (its demand-weighted mean), ``worst_rtt_ms`` (the worst
+        hub: the p-center objective), ``covered_mw`` and ``covered_share`` (demand with an open
+        site within the radius: the MCLP objective); ``annual_cost_cny`` (cost and margin
+        plans; ``nan`` for a classic model, whose cost is not optimised); the objective's kind,
+        value and unit; solver status, gap and seconds.
+    """
+    kpis = run.results.kpis
+    opened = run.solution.open
+    nearest = rtt[:, opened].min(axis=1) if opened.any() else np.full(len(demand_mw), np.inf)
+    total = float(demand_mw.sum())
+    weighted = float(demand_mw @ nearest) if opened.any() else math.inf
+    covered = float(demand_mw[nearest <= radii].sum())
+    return {
+        "sites_open": int(opened.sum()),
+        "objective_kind": kpis["objective_kind"],
+        "objective_value": kpis["objective_value"],
+        "objective_unit": kpis["objective_unit"],
+        "weighted_rtt_mw_ms": weighted,
+        "mean_rtt_ms": weighted / total if total else math.nan,
+        "worst_rtt_ms": float(nearest.max()) if len(nearest) else math.nan,
+        "covered_mw": covered,
+        "covered_share": covered / total if total else math.nan,
+        "annual_cost_cny": math.nan if run.instance.classic else kpis["total_cost_cny"],
+        "status": kpis["status"],
+        "gap": kpis["gap"],
+        "solve_seconds": kpis["solve_seconds"],
+    }
+
+
+def plans_table(plans: Sequence[ClassicPlan]) -> pd.DataFrame:
+    """One row per plan: model, the cross-metrics and the open sites (``;``-separated)."""
+    rows = [
+        {"model": p.kind, "label": p.label, **p.metrics, "open_sites": ";".join(p.open_sites)}
+        for p in plans
+    ]
+    return pd.DataFrame(rows)
+
+
+def sites_table(plans: Sequence[ClassicPlan]) -> pd.DataFrame:
+    """Return the open sites of every plan, with their place and the MW assigned to them."""
+    keep = ["site_id", "name", "name_zh", "province", "lon", "lat", "hosted_mw"]
+    frames = []
+    for plan in plans:
+        sites = plan.run.results.sites
+        table = pd.DataFrame(sites.loc[sites["open"], [c for c in keep if c in sites]])
+        frames.append(table.rename(columns={"hosted_mw": "assigned_mw"}).assign(model=plan.kind))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["model", *[c for c in out.columns if c != "model"]]]
+
+
+def hubs_table(
+    plans: Sequence[ClassicPlan], prepared: Prepared, rtt: np.ndarray, radii: np.ndarray
+) -> pd.DataFrame:
+    """Every hub under every plan: its nearest open site, that round trip and if covered."""
+    hubs = prepared.layers.hubs
+    inst = prepared.instance
+    frames = []
+    for plan in plans:
+        opened = np.flatnonzero(plan.run.solution.open)
+        if not len(opened):
+            continue
+        best = opened[rtt[:, opened].argmin(axis=1)]
+        nearest = rtt[np.arange(inst.n_hubs), best]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": plan.kind,
+                    "hub_id": inst.hub_ids,
+                    "name": hubs["name"].to_numpy(),
+                    "demand_mw": inst.demand_mw,
+                    "nearest_open_site": inst.site_ids[best],
+                    "nearest_rtt_ms": nearest,
+                    "radius_rtt_ms": radii,
+                    "covered": nearest <= radii,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

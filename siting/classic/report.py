@@ -1,0 +1,108 @@
+"""What ``siting classic`` reports: summary.json, the comparison page and the text report."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from siting.classic.plans import ClassicPlan, ClassicRun
+from siting.errors import counted
+from siting.maps.panel import objective_text
+from siting.pipeline import Prepared, with_geography
+from siting.provenance import provenance, public_dict
+
+
+def classic_summary(run: ClassicRun, prepared: Prepared) -> dict[str, Any]:
+    """Return what ``summary.json`` holds: provenance, scenario, options and every plan."""
+    layer = prepared.scenario.latency.layer
+    return {
+        "provenance": provenance(
+            [p.run.scenario for p in run.plans],
+            prepared.paths,
+            solver=run.plans[0].run.solution.solver,
+            source=prepared.path,
+            name=run.scenario.name,
+        ),
+        "scenario": public_dict(run.scenario),
+        "sites": run.sites,
+        "sites_from": run.p_source,
+        "sites_rule": run.rule,
+        "coverage_rtt_ms": run.radius_rtt_ms,
+        "coverage": "each hub's SLA" if run.radius_rtt_ms is None else "coverage_rtt_ms",
+        "metrics": (f"each hub served from its nearest open site; round trip at the {layer} layer"),
+        "plans": [
+            {
+                "model": p.kind,
+                "label": p.label,
+                "scenario": p.run.scenario.name,
+                **p.metrics,
+                "open_sites": p.open_sites,
+                "solver": p.run.summary["solver"],
+            }
+            for p in run.plans
+        ],
+        "timings_s": run.timings,
+    }
+
+
+def comparison_page(run: ClassicRun, prepared: Prepared, *, tiles: str = "none") -> Any:
+    """Draw the plans side by side on one page (:func:`siting.maps.make_comparison_page`)."""
+    from siting.maps import make_comparison_page
+
+    first = with_geography(run.plans[0].run.results, prepared)  # hubs and SLA reach are shared
+    shared = {"backbone": first.backbone, "reach": first.reach}
+    results = [first] + [dataclasses.replace(p.run.results, **shared) for p in run.plans[1:]]
+    return make_comparison_page(
+        results,
+        titles=[f"{run.scenario.name} · {p.label}" for p in run.plans],
+        descriptions=[plan_line(p) for p in run.plans],
+        tiles=tiles,
+    )
+
+
+def plan_line(plan: ClassicPlan) -> str:
+    """One line on a plan's open sites: count, nearest-site round trips, demand covered."""
+    m = plan.metrics
+    return (
+        f"{counted(m['sites_open'], 'site')}; from the nearest: mean {m['mean_rtt_ms']:.2f} ms, "
+        f"worst {m['worst_rtt_ms']:.2f} ms round trip; {m['covered_share']:.1%} of demand "
+        "within the radius"
+    )
+
+
+def classic_report(run: ClassicRun) -> str:
+    """Return the text report: how p and the radius were chosen, each plan, the open sites."""
+    layer = run.plans[0].run.scenario.latency.layer
+    radius = (
+        "each hub's SLA" if run.radius_rtt_ms is None else f"{run.radius_rtt_ms:g} ms round trip"
+    )
+    rule = run.rule.replace("_", " ")
+    lines = [
+        f"{run.scenario.name}: the {run.plans[0].label} plan beside the classic location models",
+        f"p = {run.sites} ({rule}; from {run.p_source}) for p-median, p-center and MCLP; "
+        f"coverage radius {radius} for MCLP and LSCP",
+        f"Every plan is scored with each hub served from its nearest open site, round trip at "
+        f"the {layer} layer.",
+        "",
+        f"{'model':<20} {'objective':>20} {'sites':>5} {'mean RTT':>9} {'worst RTT':>10} "
+        f"{'covered':>8} {'annual cost':>14} {'status':<8}",
+    ]
+    for plan in run.plans:
+        m = plan.metrics
+        cost = m["annual_cost_cny"]
+        cost_text = "–" if cost != cost else f"{cost / 1e9:,.2f} bn CNY"
+        lines.append(
+            f"{plan.label:<20} {objective_text(m):>20} {m['sites_open']:>5} "
+            f"{m['mean_rtt_ms']:>6.2f} ms {m['worst_rtt_ms']:>7.2f} ms "
+            f"{m['covered_share']:>8.1%} {cost_text:>14} {m['status']:<8}"
+        )
+    lines += ["", "Open sites"]
+    for plan in run.plans:
+        ids = plan.open_sites
+        shown = ", ".join(ids[:12]) + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
+        lines.append(f"  {plan.label}: {shown}")
+    if run.table_dir is not None:
+        lines += ["", f"Tables: {run.table_dir}/ (plans.csv, sites.csv, hubs.csv, summary.json)"]
+    if run.map_path is not None:
+        lines.append(f"Map: {run.map_path}")
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Solve the cost-optimal plan and the classic models of a scenario (:func:`run_classic`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from siting import settings
+from siting.classic.metrics import (
+    check_against_data,
+    cross_metrics,
+    hubs_table,
+    plans_table,
+    round_trips,
+    sites_table,
+)
+from siting.classic.plans import (
+    ClassicPlan,
+    ClassicRun,
+    Options,
+    check_options,
+    output_name,
+    reference_scenario,
+    variant,
+)
+from siting.classic.report import classic_summary, comparison_page
+from siting.errors import InputError, Problem
+from siting.pipeline import Run, optimize, prepare, publish, write_json
+from siting.results import write_csv
+from siting.scenario import Scenario, load_scenario
+
+
+def run_classic(
+    scenario: str | Path | Scenario | None = None,
+    options: Options | None = None,
+    *,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    strategy: str | None = None,
+    out_dir: Path | None = None,
+    maps_dir: Path | None = None,
+    write: bool = True,
+    map: bool = True,
+    tiles: str = "none",
+    cdn: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ClassicRun:
+    """Solve the cost-optimal plan and the classic models of a scenario; write them side by side.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file, a shipped scenario's name, ``None`` for the default, or a
+        :class:`Scenario`; single-period.
+    options
+        Models, p, rule and radius (:class:`Options`); default all four models.
+    solver, time_limit, mip_gap, strategy
+        As :func:`siting.pipeline.optimize`, for every plan.
+    out_dir, maps_dir
+        Tables go to ``out_dir/<name>/`` and the page to ``maps_dir/<name>.html``
+        (:func:`output_name`); defaults from :mod:`siting.settings`.
+    write, map
+        Write the outputs; draw the comparison page.
+    tiles, cdn
+        As :func:`siting.pipeline.optimize`.
+    progress
+        Called with the name of each stage as it finishes.
+
+    Returns
+    -------
+    ClassicRun
+
+    Raises
+    ------
+    siting.errors.SitingError
+        On a bad option or scenario (before any data loads), p above the number of sites or
+        a radius that covers no hub (MCLP) or leaves a hub uncovered (LSCP), checked before
+        any solve; an infeasible model or a solver failure. Nothing is written then.
+    """
+    options = options or Options()
+    check_options(options)
+    step = progress or (lambda stage: None)
+    start = time.perf_counter()
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
+    if spec.horizon is not None:
+        expected = f"a single-period scenario; {spec.name!r} has a [horizon] table"
+        raise InputError([Problem("classic", "", "SCENARIO", expected)])
+    base = reference_scenario(spec)
+    obj = spec.objective
+    rule = options.rule or obj.sites_rule
+    radius = options.radius_rtt_ms if options.radius_rtt_ms is not None else obj.coverage_rtt_ms
+    for kind in options.kinds:  # every variant is a valid scenario, before any data loads
+        variant(base, kind, options.sites or obj.sites or 1, rule, radius)
+    prepared = prepare(scenario)
+    if base is not spec:
+        prepared = prepared.variant(base)
+    step("instance")
+    rtt = round_trips(prepared)
+    check_against_data(prepared, rtt, options, radius)
+    timings = {"prepare": time.perf_counter() - start}
+    step("build")
+    solve_options = {
+        "solver": solver,
+        "time_limit": time_limit,
+        "mip_gap": mip_gap,
+        "strategy": strategy,
+        "write": False,
+        "map": False,
+        "geography": False,
+    }
+    reference = optimize(prepared, **solve_options)
+    p, p_source = _site_count(options, obj.sites, reference)
+    runs = [(base.objective.kind, reference)]
+    for kind in options.kinds:
+        runs.append((kind, optimize(prepared.variant(variant(base, kind, p, rule, radius)),
+                                    **solve_options)))  # fmt: skip
+    step("solve")
+    timings["solve"] = time.perf_counter() - start - timings["prepare"]
+    inst = prepared.instance
+    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.sla_ms
+    plans = [
+        ClassicPlan(kind, run, cross_metrics(run, rtt, inst.demand_mw, radii)) for kind, run in runs
+    ]
+    step("results")
+    run = ClassicRun(
+        scenario=spec,
+        plans=plans,
+        sites=p,
+        rule=rule,
+        radius_rtt_ms=radius,
+        p_source=p_source,
+        table=plans_table(plans),
+        hubs=hubs_table(plans, prepared, rtt, radii),
+        open_sites=sites_table(plans),
+        summary={},
+        timings=timings,
+    )
+    run.summary = classic_summary(run, prepared)
+    if write:
+        page = None
+        if map:
+            page = comparison_page(run, prepared, tiles=tiles)
+            step("map")
+
+        def write_outputs(folder: Path) -> None:
+            write_csv(run.table, folder / "plans.csv")
+            write_csv(run.open_sites, folder / "sites.csv")
+            write_csv(run.hubs, folder / "hubs.csv")
+            write_json(folder / "summary.json", run.summary)
+
+        run.table_dir, run.map_path = publish(
+            output_name(spec.name, options),
+            Path(out_dir or settings.out_dir),
+            write_outputs,
+            fmap=page,
+            maps_dir=maps_dir,
+            offline=not cdn,
+        )
+    timings["total"] = time.perf_counter() - start
+    return run
+
+
+def _site_count(options: Options, scenario_sites: int | None, reference: Run) -> tuple[int, str]:
+    """Return p and where it came from: --sites, the scenario, else the cost plan's sites."""
+    if options.sites is not None:
+        return options.sites, "--sites"
+    if scenario_sites is not None:
+        return scenario_sites, "the scenario"
+    return max(int(reference.results.kpis["sites_open"]), 1), "the cost plan"
