@@ -301,25 +301,32 @@ def test_no_template_holds_data(results, monkeypatch, payload) -> None:
         assert tagged(payload, "site name") in texts(page_data(page)), kind
 
 
-def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
-    """A site named with a Jinja payload: the map shows the name and runs nothing."""
-    quoted = "it's \"quoted\" {% raw %} {{ '"
-    about = "{{ 7*7 }} {{ lipsum.__globals__ }} <b>description</b>"
+def hostile_copy(data_copy, about: str, names: list[str]) -> Path:
+    """The copied scenario described by ``about``, its first sites named ``names``."""
     scenario = data_copy.scenario
     text = scenario.read_text(encoding="utf-8")
     start = text.index("\ndescription = ") + 1
     end = text.index("\n", start)
     scenario.write_text(f"{text[:start]}description = '{about}'{text[end:]}", encoding="utf-8")
-    data_copy(
-        "sites.csv",
-        lambda text: set_cell(
-            set_cell(set_cell(text, 0, "name", LIPSUM), 1, "name", "{{ 7*7 }}"), 2, "name", quoted
-        ),
-    )
+
+    def rename(text: str) -> str:
+        for row, name in enumerate(names):
+            text = set_cell(text, row, "name", name)
+        return text
+
+    data_copy("sites.csv", rename)
+    return scenario
+
+
+def test_issue_8_reproducer_through_the_cli(data_copy) -> None:
+    """A site named with a Jinja payload: the map shows the name and runs nothing."""
+    quoted = "it's \"quoted\" {% raw %} {{ '"
+    about = "{{ 7*7 }} {{ lipsum.__globals__ }} <b>description</b>"
+    scenario = hostile_copy(data_copy, about, [LIPSUM, "{{ 7*7 }}", quoted])
     out, maps = data_copy.folder / "out", data_copy.folder / "maps"
     options = ("--out", str(out), "--maps", str(maps), "--quiet")
     run = subprocess.run(
-        [sys.executable, "-m", "siting", "optimize", str(data_copy.scenario), *options],
+        [sys.executable, "-m", "siting", "optimize", str(scenario), *options],
         capture_output=True,
         text=True,
         timeout=300,
@@ -457,14 +464,7 @@ def test_no_template_holds_plan_map_data(plan_run, monkeypatch, payload) -> None
 def test_classic_page_through_the_cli(data_copy) -> None:
     """siting classic on hostile site names and description: its page shows them as text."""
     about = "{{ 7*7 }} <b>description</b> </script>"
-    scenario = data_copy.scenario
-    text = scenario.read_text(encoding="utf-8")
-    start = text.index("\ndescription = ") + 1
-    end = text.index("\n", start)
-    scenario.write_text(f"{text[:start]}description = '{about}'{text[end:]}", encoding="utf-8")
-    data_copy(
-        "sites.csv", lambda text: set_cell(set_cell(text, 0, "name", LIPSUM), 1, "name", HTML[0])
-    )
+    scenario = hostile_copy(data_copy, about, [LIPSUM, HTML[0]])
     out, maps = data_copy.folder / "out", data_copy.folder / "maps"
     options = ("--out", str(out), "--maps", str(maps), "--quiet", "--sites", "3")
     run = subprocess.run(
