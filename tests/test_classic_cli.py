@@ -241,3 +241,16 @@ def run_cli(argv: list[str]) -> int | str | None:
         return main(argv)
     except SystemExit as exc:
         return exc.code
+
+
+@pytest.mark.parametrize("option", ["--out", "--maps"])
+def test_an_output_folder_in_the_way_is_named_before_any_data(tmp_path, capsys, option) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    folders = {"--out": str(tmp_path / "out"), "--maps": str(tmp_path / "maps")}
+    folders[option] = str(blocker / "sub")
+    argv = ["classic", "--sites", "2", *(a for kv in folders.items() for a in kv)]
+    assert run_cli(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and option in err and "under a file" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
