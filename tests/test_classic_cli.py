@@ -254,3 +254,28 @@ def test_an_output_folder_in_the_way_is_named_before_any_data(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert err.count("error:") == 1 and option in err and "under a file" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_model_without_a_plan_is_reported_and_the_others_stand(tmp_path, capsys, monkeypatch):
+    """A classic model the solver finds no plan for (e.g. the time limit) does not sink the rest."""
+    import siting.classic.run as classic_run
+    from siting.errors import SolverError
+
+    real = classic_run.optimize
+
+    def optimize(prepared, **options):
+        if prepared.scenario.objective.kind == "p-center":
+            raise SolverError("highs found no feasible plan within the time limit (60 s)")
+        return real(prepared, **options)
+
+    monkeypatch.setattr(classic_run, "optimize", optimize)
+    out = tmp_path / "out"
+    argv = ["classic", "--sites", "3", "--kinds", "p-median,p-center", "--no-map", "--strict"]
+    assert main([*argv, "--out", str(out)]) == 3  # --strict: not every model has a plan
+    captured = capsys.readouterr()
+    assert "p-center" in captured.out and "no plan: highs found no feasible plan" in captured.out
+    assert captured.err.count("warning:") == 1 and "p-center: no plan" in captured.err
+    table = pd.read_csv(out / "classic-default-p3-p-median_p-center" / "plans.csv")
+    assert table["model"].tolist() == ["cost", "p-median", "p-center"]
+    assert table["status"].tolist() == ["optimal", "optimal", "failed"]
+    assert main([*argv[:-1], "--out", str(out), "--quiet"]) == 0  # without --strict

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.classic.plans import ClassicPlan, Options
+from siting.classic.plans import LABELS, ClassicPlan, Options
 from siting.errors import InputError, Problem, counted
 from siting.latency import pair_matrix
 from siting.pipeline import Prepared, Run
@@ -124,11 +124,18 @@ def cross_metrics(
     }
 
 
-def plans_table(plans: Sequence[ClassicPlan]) -> pd.DataFrame:
-    """One row per plan: model, the cross-metrics and the open sites (``;``-separated)."""
+def plans_table(plans: Sequence[ClassicPlan], failed: dict[str, str]) -> pd.DataFrame:
+    """One row per plan: model, the cross-metrics and the open sites (``;``-separated).
+
+    A model in ``failed`` has a row with status ``"failed"`` and the solver's message.
+    """
     rows = [
         {"model": p.kind, "label": p.label, **p.metrics, "open_sites": ";".join(p.open_sites)}
         for p in plans
+    ]
+    rows += [
+        {"model": kind, "label": LABELS[kind], "status": "failed", "note": message}
+        for kind, message in failed.items()
     ]
     return pd.DataFrame(rows)
 

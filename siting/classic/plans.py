@@ -101,6 +101,8 @@ class ClassicRun:
         What ``summary.json`` holds.
     table_dir, map_path
         Where the outputs went, or ``None``.
+    failed
+        The classic models the solver found no plan for, with its message.
     """
 
     scenario: Scenario
@@ -115,6 +117,7 @@ class ClassicRun:
     summary: dict[str, Any]
     table_dir: Path | None = None
     map_path: Path | None = None
+    failed: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 

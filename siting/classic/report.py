@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from siting.classic.plans import ClassicPlan, ClassicRun
+from siting.classic.plans import LABELS, ClassicPlan, ClassicRun
 from siting.errors import counted
 from siting.maps.panel import objective_text
 from siting.pipeline import Prepared, with_geography
@@ -41,17 +41,22 @@ def classic_summary(run: ClassicRun, prepared: Prepared) -> dict[str, Any]:
             }
             for p in run.plans
         ],
+        "failed": run.failed,
         "timings_s": run.timings,
     }
 
 
 def comparison_page(run: ClassicRun, prepared: Prepared, *, tiles: str = "none") -> Any:
     """Draw the plans side by side on one page (:func:`siting.maps.make_comparison_page`)."""
-    from siting.maps import make_comparison_page
+    from siting.maps import make_comparison_page, make_map
 
     first = with_geography(run.plans[0].run.results, prepared)  # hubs and SLA reach are shared
     shared = {"backbone": first.backbone, "reach": first.reach}
     results = [first] + [dataclasses.replace(p.run.results, **shared) for p in run.plans[1:]]
+    if len(results) == 1:  # every classic model failed
+        plan = run.plans[0]
+        title = f"{run.scenario.name} · {plan.label}"
+        return make_map(first, title=title, description=plan_line(plan), tiles=tiles)
     return make_comparison_page(
         results,
         titles=[f"{run.scenario.name} · {p.label}" for p in run.plans],
@@ -96,6 +101,8 @@ def classic_report(run: ClassicRun) -> str:
             f"{m['mean_rtt_ms']:>6.2f} ms {m['worst_rtt_ms']:>7.2f} ms "
             f"{m['covered_share']:>8.1%} {cost_text:>14} {m['status']:<8}"
         )
+    for kind, message in run.failed.items():
+        lines.append(f"{LABELS[kind]:<20} no plan: {message}")
     lines += ["", "Open sites"]
     for plan in run.plans:
         ids = plan.open_sites

@@ -27,7 +27,7 @@ from siting.classic.plans import (
     variant,
 )
 from siting.classic.report import classic_summary, comparison_page
-from siting.errors import InputError, Problem
+from siting.errors import InputError, Problem, SolverError
 from siting.pipeline import Run, optimize, prepare, publish, write_json
 from siting.results import write_csv
 from siting.scenario import Scenario, load_scenario
@@ -79,7 +79,9 @@ def run_classic(
     siting.errors.SitingError
         On a bad option or scenario (before any data loads), p above the number of sites or
         a radius that covers no hub (MCLP) or leaves a hub uncovered (LSCP), checked before
-        any solve; an infeasible model or a solver failure. Nothing is written then.
+        any solve; an infeasible or failed cost plan. Nothing is written then. A classic model
+        the solver fails on (e.g. no plan within the time limit) is listed in
+        ``ClassicRun.failed`` and the others are reported.
     """
     options = options or Options()
     check_options(options)
@@ -115,9 +117,13 @@ def run_classic(
     reference = optimize(prepared, **solve_options)
     p, p_source = _site_count(options, obj.sites, reference)
     runs = [(base.objective.kind, reference)]
+    failed: dict[str, str] = {}
     for kind in options.kinds:
-        runs.append((kind, optimize(prepared.variant(variant(base, kind, p, rule, radius)),
-                                    **solve_options)))  # fmt: skip
+        model = prepared.variant(variant(base, kind, p, rule, radius))
+        try:
+            runs.append((kind, optimize(model, **solve_options)))
+        except SolverError as exc:  # e.g. no plan within the time limit: the others stand
+            failed[kind] = str(exc)
     step("solve")
     timings["solve"] = time.perf_counter() - start - timings["prepare"]
     inst = prepared.instance
@@ -133,10 +139,11 @@ def run_classic(
         rule=rule,
         radius_rtt_ms=radius,
         p_source=p_source,
-        table=plans_table(plans),
+        table=plans_table(plans, failed),
         hubs=hubs_table(plans, prepared, rtt, radii),
         open_sites=sites_table(plans),
         summary={},
+        failed=failed,
         timings=timings,
     )
     run.summary = classic_summary(run, prepared)

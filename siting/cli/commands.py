@@ -362,7 +362,10 @@ def _classic(args: argparse.Namespace) -> int:
         )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     emit(args, lambda: print(classic_report(run)), data, [run.table_dir, run.map_path])
-    return verdict(args, [(p.run.scenario.name, p.run.results.kpis) for p in run.plans])
+    for kind, message in run.failed.items():
+        warn(f"{kind}: no plan ({message}); the other models are reported")
+    status = verdict(args, [(p.run.scenario.name, p.run.results.kpis) for p in run.plans])
+    return 3 if args.strict and run.failed else status
 
 
 #: Each command's function, by name.
