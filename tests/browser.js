@@ -121,10 +121,15 @@
       sync: null,
       resources: performance.getEntriesByType("resource").map(function (e) { return e.name; })
     };
-    if (maps.length === 2) {
+    if (maps.length >= 2) {
       maps[0].setView([30.5, 114.3], 7, {animate: false});
       var c = maps[1].getCenter();
       out.sync = {zoom: maps[1].getZoom(), lat: c.lat, lng: c.lng};
+      // Moving the last map moves every other one (they follow the first, which follows it).
+      maps[maps.length - 1].setView([35.0, 110.0], 6, {animate: false});
+      out.syncAll = maps.map(function (m) {
+        return {zoom: m.getZoom(), lat: m.getCenter().lat, lng: m.getCenter().lng};
+      });
     }
     setTimeout(function () {  // let any injected onerror/onload handler fire first
       out.pwned = window.__pwned === undefined ? null : String(window.__pwned);

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 
 import pandas as pd
 import pytest
@@ -279,3 +280,33 @@ def test_a_model_without_a_plan_is_reported_and_the_others_stand(tmp_path, capsy
     assert table["model"].tolist() == ["cost", "p-median", "p-center"]
     assert table["status"].tolist() == ["optimal", "optimal", "failed"]
     assert main([*argv[:-1], "--out", str(out), "--quiet"]) == 0  # without --strict
+
+
+def test_the_page_works_offline_and_moves_as_one(default_run, tmp_path) -> None:
+    """In Chromium with no network: five maps, all drawn, every one following any other."""
+    from .test_browser import (
+        ARTIFACTS,
+        CHROMIUM,
+        assert_country_in_view,
+        assert_not_blank,
+        assert_works_offline,
+        screenshot,
+        visit,
+    )
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: run scripts/install_browser.sh")
+    with socket.socket() as closed:  # a local port that refuses connections
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        seen = visit(CHROMIUM, port, default_run.map_path, tmp_path)
+        assert_works_offline(seen)
+        probe = seen.probe
+        assert probe["maps"] == 5 and probe["pwned"] is None
+        assert_country_in_view(probe)
+        assert probe["sync"] == {"zoom": 7, "lat": pytest.approx(30.5), "lng": pytest.approx(114.3)}
+        for view in probe["syncAll"]:
+            assert view == {"zoom": 6, "lat": pytest.approx(35.0), "lng": pytest.approx(110.0)}
+        assert len(probe["panels"]) == 5 and "LSCP" in probe["panels"][4]
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert_not_blank(screenshot(CHROMIUM, port, default_run.map_path, tmp_path))
