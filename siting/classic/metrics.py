@@ -55,7 +55,12 @@ def check_against_data(
         return
     radii = np.full(inst.n_hubs, radius) if radius is not None else inst.sla_ms
     covered = (rtt <= radii[:, None]).any(axis=1)
-    key, where = ("--radius-rtt-ms", "classic") if radius is not None else ("SLA", source)
+    if options.radius_rtt_ms is not None:
+        where, table, key = "classic", "", "--radius-rtt-ms"
+    elif radius is not None:
+        where, table, key = source, "[objective]", "coverage_rtt_ms"
+    else:
+        where, table, key = source, "[demand]", "inference_sla_ms"
     what = f"{radius:g} ms round trip" if radius is not None else "each hub's SLA"
     nearest = rtt.min(axis=1)
     if not covered.any():
@@ -64,7 +69,7 @@ def check_against_data(
             f"a coverage radius within which some site reaches some hub; {what} covers no hub: "
             f"the closest pair is hub '{inst.hub_ids[h]}' at {nearest[h]:.2f} ms round trip"
         )
-        raise InputError([Problem(where, "", key, expected)])
+        raise InputError([Problem(where, table, key, expected)])
     if "lscp" in kinds and not covered.all():
         h = int(np.argmax(nearest - radii))
         expected = (
@@ -72,7 +77,7 @@ def check_against_data(
             f"{counted(int((~covered).sum()), 'hub')} uncovered, e.g. '{inst.hub_ids[h]}', whose "
             f"nearest site is {nearest[h]:.2f} ms round trip away"
         )
-        raise InputError([Problem(where, "", key, expected)])
+        raise InputError([Problem(where, table, key, expected)])
 
 
 def cross_metrics(
