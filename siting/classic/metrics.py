@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.classic.plans import LABELS, ClassicPlan, Options
+from siting.classic.plans import COVERING, LABELS, ClassicPlan, Options
 from siting.errors import InputError, Problem, counted
 from siting.latency import pair_matrix
 from siting.pipeline import Prepared, Run
-from siting.scenario import COVERING
 
 
 def round_trips(prepared: Prepared) -> np.ndarray:

@@ -11,10 +11,12 @@ import pandas as pd
 
 from siting.errors import InputError, Problem
 from siting.pipeline import Run
-from siting.scenario import CLASSIC_KINDS, COVERING, NEEDS_SITES, Scenario
+from siting.scenario import CLASSIC_KINDS, NEEDS_SITES, Scenario
 
 #: Site-count rules.
 RULES = ("exactly", "at_most")
+#: Models with a coverage radius.
+COVERING = ("mclp", "lscp")
 #: What each model is called in tables, panels and maps.
 LABELS = {
     "cost": "cost-optimal",
