@@ -111,11 +111,18 @@ print(json.dumps({"build": t2 - t1, "solve": t3 - t2, "build_cpu": c2 - c1,
 )
 
 
-def child(code: str, *args: str) -> dict:
-    """Run one tool in a fresh process; return what it printed (JSON)."""
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], check=False, capture_output=True, text=True
-    )
+def child(code: str, *args: str, timeout: float | None = None) -> dict | None:
+    """Run one tool in a fresh process; return what it printed (JSON), or None if too slow."""
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return None
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no message"])[-1]
         raise SystemExit(f"bench_classic: a child failed: {last}")
@@ -155,7 +162,12 @@ def main() -> None:
         if args.spopt_highs_limit > 0:
             tools.append(("spopt + HiGHS", SPOPT, ("highs", matrix, str(args.spopt_highs_limit))))
         for name, code, argv in tools:
-            tries = [child(code, *argv) for _ in range(max(args.repeat, 1))]
+            # spopt + HiGHS: the solver's own limit, then a margin for a loaded machine
+            timeout = args.spopt_highs_limit + 300 if name == "spopt + HiGHS" else None
+            tries = [child(code, *argv, timeout=timeout) for _ in range(max(args.repeat, 1))]
+            if None in tries:
+                print(f"  {name:<26} did not finish within {timeout:.0f} s (stopped)")
+                continue
             runs[name] = min(tries, key=lambda r: r["build"] + r["solve"])
             r = runs[name]
             how = r.get("strategy") or r["solution"]  # siting's strategy; spopt's solution
