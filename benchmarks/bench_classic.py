@@ -187,7 +187,9 @@ def main() -> None:
     total = ours["build"] + ours["solve"]
     for name, r in runs.items():
         ratio = (r["build"] + r["solve"]) / total
-        print(f"  {name:<26} takes {ratio:6.2f}x siting's build + solve time")
+        unfinished = r.get("solution", "Optimal Solution Found") != "Optimal Solution Found"
+        more = " (stopped unfinished: at least)" if unfinished else ""
+        print(f"  {name:<26} takes {ratio:6.2f}x siting's build + solve time{more}")
     print(f"load average at end: {load()}")
     failed = []
     for name, r in runs.items():
