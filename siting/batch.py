@@ -37,7 +37,7 @@ from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
 from siting.plan import horizon_for
 from siting.provenance import provenance, public_dict
 from siting.results import compute_kpis, hub_arrays, located_sites, site_arrays, write_geoparquet
-from siting.scenario import DataPaths, Scenario, data_paths
+from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, data_paths
 from siting.schedule import installed, stranded
 from siting.solve import solve
 from siting.solve.periods import plan
@@ -185,8 +185,9 @@ class BatchOutcome:
     sites
         One row per scenario and site (scenarios that solved).
     summary
-        Counts, the distribution of total cost and stranded MW, and each site's share of
-        scenarios in which it is used.
+        Counts, the distribution of each objective kind's value (``objective_value``, with
+        its unit), of total cost and stranded MW (cost and margin plans only), and each
+        site's share of scenarios in which it is used.
     ran, skipped
         Scenarios solved in this run, and skipped because a record existed.
     compute_seconds
@@ -478,10 +479,19 @@ def _summary(sweep: Sweep, table: pd.DataFrame, sites: pd.DataFrame) -> dict[str
     summary["provenance"] = provenance(
         specs, paths, solver=solver, source=sweep.path, name=sweep.name
     )
+    priced = ok
+    if "objective_kind" in ok:  # a classic plan is not priced by what it optimised
+        summary["objective_value"] = {
+            str(kind): {
+                "unit": str(rows["objective_unit"].iloc[0]),
+                **_distribution(rows["objective_value"].to_numpy(float)),
+            }
+            for kind, rows in ok.groupby("objective_kind")
+        }
+        priced = ok[~ok["objective_kind"].isin(CLASSIC_KINDS)]
     for column in ("total_cost_cny", "stranded_mw", "new_mw"):
-        if column in ok:
-            values = ok[column].to_numpy(float)
-            summary[column] = _distribution(values)
+        if column in priced:
+            summary[column] = _distribution(priced[column].to_numpy(float))
     if len(sites):
         used = sites.assign(used=sites["hosted_mw"] > 1e-6).groupby("site_id")["used"].mean()
         summary["share_of_scenarios_site_used"] = used.sort_values(ascending=False).to_dict()

@@ -278,7 +278,7 @@ def batch_progress(total: int, *, show: bool = True) -> Iterator[Callable[[int, 
 
 
 def print_batch(outcome: BatchOutcome, folder: Path) -> None:
-    """Print the counts of a batch and the distribution of its total cost."""
+    """Print the counts of a batch and the distributions of its objectives and costs."""
     console = _console()
     s = outcome.summary
     counts = ", ".join(f"{k} {v}" for k, v in s["counts"].items())
@@ -292,6 +292,12 @@ def print_batch(outcome: BatchOutcome, folder: Path) -> None:
             f"Total cost bn CNY/yr: p5 {cost['p5'] / 1e9:,.2f} · median {cost['p50'] / 1e9:,.2f}"
             f" · p95 {cost['p95'] / 1e9:,.2f}"
         )
+    for kind, value in s.get("objective_value", {}).items():
+        if kind in CLASSIC_KINDS:
+            console.print(
+                f"{kind} objective {value['unit']}: p5 {value['p5']:,.6g} · median "
+                f"{value['p50']:,.6g} · p95 {value['p95']:,.6g}"
+            )
     stranded = s.get("stranded_mw")
     if stranded:
         console.print(

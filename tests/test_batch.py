@@ -261,3 +261,21 @@ def test_run_batch_checks_its_arguments_first(tiny, tmp_path, kwargs, message) -
     with pytest.raises(InputError, match=message):
         run_batch(load_sweep(_two_point_sweep(tiny, "w")), tmp_path / "o", **kwargs)
     assert not (tmp_path / "o").exists()
+
+
+def test_classic_sweep_reports_each_kind_in_its_unit(tiny, tmp_path) -> None:
+    """A sweep over objective kinds: values by kind and unit; costs only from priced plans."""
+    path = tiny / "kinds.toml"
+    path.write_text(
+        'name = "kinds"\nbase = "shift.toml"\n[grid]\n'
+        '"objective.kind" = ["cost", "p-median", "mclp"]\n"objective.sites" = [1]\n'
+    )
+    outcome = run_batch(load_sweep(path), tmp_path / "b", workers=1)
+    table = outcome.table.set_index("objective.kind")
+    assert (table["status"] == "ok").all()
+    assert table.loc["p-median", "objective_unit"] == "MW·ms"
+    values = outcome.summary["objective_value"]
+    assert values["mclp"]["unit"] == "MW"
+    assert values["mclp"]["p50"] == pytest.approx(table.loc["mclp", "objective_value"])
+    cost = outcome.summary["total_cost_cny"]  # the cost plan's, not the classic plans' pricing
+    assert cost["min"] == cost["max"] == pytest.approx(table.loc["cost", "total_cost_cny"])
