@@ -103,13 +103,20 @@ def classic_report(run: ClassicRun) -> str:
         )
     for kind, message in run.failed.items():
         lines.append(f"{LABELS[kind]:<20} no plan: {message}")
-    lines += ["", "Open sites"]
+    lines += ["", "Open sites, most MW assigned first (ids and figures in sites.csv)"]
     for plan in run.plans:
-        ids = plan.open_sites
-        shown = ", ".join(ids[:12]) + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
-        lines.append(f"  {plan.label}: {shown}")
+        names = _open_names(plan)
+        more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+        lines.append(f"  {plan.label}: {', '.join(names[:12])}{more}")
     if run.table_dir is not None:
         lines += ["", f"Tables: {run.table_dir}/ (plans.csv, sites.csv, hubs.csv, summary.json)"]
     if run.map_path is not None:
         lines.append(f"Map: {run.map_path}")
     return "\n".join(lines)
+
+
+def _open_names(plan: ClassicPlan) -> list[str]:
+    """Names (ids where a site has none) of a plan's open sites, most MW assigned first."""
+    sites = plan.run.results.sites
+    opened = sites[sites["open"]].sort_values("hosted_mw", ascending=False, kind="stable")
+    return opened["name"].fillna(opened["site_id"]).astype(str).tolist()
