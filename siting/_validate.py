@@ -264,3 +264,37 @@ def read_csv(path: Path | str, *, what: str) -> pd.DataFrame:
         expected = f"a header and no rows; expected at least one {what}"
         raise InputError([Problem(source, "", "", expected)])
     return frame
+
+
+def read_table(
+    path: Path | str, columns: Iterable[Column], *, what: str, key: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a CSV file and check its columns; a missing column stops here.
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns
+        The schema (:func:`check_columns`).
+    what
+        What one row is, for messages (``"site"``).
+    key
+        The id column used to name rows in messages.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame and list of Problem
+        As :func:`check_columns`: the rows cannot be checked without every column, so header
+        problems are raised rather than returned.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, or a column is missing.
+    """
+    table, problems = check_columns(read_csv(path, what=what), columns, source=str(path), key=key)
+    header = [p for p in problems if p.where == "header"]
+    if header:
+        raise InputError(header)
+    return table, problems

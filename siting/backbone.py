@@ -21,6 +21,7 @@ from siting._validate import (
     check_columns,
     check_unique,
     read_csv,
+    read_table,
 )
 from siting.errors import InputError, Problem
 from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
@@ -112,11 +113,7 @@ def read_backbone(
 
 def _read_nodes(path: Path) -> pd.DataFrame:
     source = str(path)
-    table, problems = check_columns(
-        read_csv(path, what="backbone node"), NODE_COLUMNS, source=source, key="node_id"
-    )
-    if any(p.where == "header" for p in problems):
-        raise InputError(problems)
+    table, problems = read_table(path, NODE_COLUMNS, what="backbone node", key="node_id")
     problems += check_unique(table, "node_id", source=source)
     lon, lat = table["lon"].to_numpy(), table["lat"].to_numpy()
     outside = (lon < CHINA_LON[0]) | (lon > CHINA_LON[1]) | (lat < CHINA_LAT[0])

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_columns, read_csv
+from siting._validate import CONFIDENCE, CSV_ROWS, Column, read_table
 from siting.errors import InputError, Problem
 from siting.scenario import ACCELERATOR_CLASSES, DEMAND_YEARS
 
@@ -43,11 +43,7 @@ def read_it_prices(path: Path, *, classes: Iterable[str]) -> pd.DataFrame:
         Naming the file, row and field of every problem.
     """
     source = str(path)
-    table, problems = check_columns(
-        read_csv(path, what="price"), PRICE_COLUMNS, source=source, key="accelerator_class"
-    )
-    if any(p.where == "header" for p in problems):
-        raise InputError([p for p in problems if p.where == "header"])
+    table, problems = read_table(path, PRICE_COLUMNS, what="price", key="accelerator_class")
     known, seen = set(classes), set()
     low, high = DEMAND_YEARS
     for i, row in enumerate(table.itertuples(index=False)):

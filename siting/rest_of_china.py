@@ -24,7 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting import settings
-from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_columns, check_unique, read_csv
+from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_unique, read_table
 from siting.errors import InputError, Problem
 from siting.layers import CRS, Layers
 from siting.vintages import (
@@ -71,11 +71,7 @@ def read_allocation(path: Path, *, provinces: Iterable[str]) -> pd.DataFrame:
         Naming the file, row and field of every problem.
     """
     source = str(path)
-    table, problems = check_columns(
-        read_csv(path, what="province"), ALLOCATION_COLUMNS, source=source, key="province"
-    )
-    if any(p.where == "header" for p in problems):
-        raise InputError([p for p in problems if p.where == "header"])
+    table, problems = read_table(path, ALLOCATION_COLUMNS, what="province", key="province")
     problems += check_unique(table, "province", source=source)
     known = set(provinces)
     for i, province in enumerate(table["province"].tolist()):

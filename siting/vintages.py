@@ -22,9 +22,8 @@ from siting._validate import (
     CONFIDENCE,
     CSV_ROWS,
     Column,
-    check_columns,
     check_unique,
-    read_csv,
+    read_table,
 )
 from siting.errors import InputError, Problem
 from siting.layers import read_hubs, read_sites
@@ -455,12 +454,7 @@ def _read(
     path: Path, columns: tuple[Column, ...], *, key: str
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and convert the columns; a missing column stops here (rows cannot be checked)."""
-    table, problems = check_columns(
-        read_csv(path, what=key.removesuffix("_id")), columns, source=str(path), key=key
-    )
-    if any(p.where == "header" for p in problems):
-        raise InputError([p for p in problems if p.where == "header"])
-    return table, problems
+    return read_table(path, columns, what=key.removesuffix("_id"), key=key)
 
 
 def _done(

@@ -257,9 +257,8 @@ def test_tradeoff_chart_shows_payload_as_text(tmp_path, payload) -> None:
     assert "uid=" not in page and "sitingpwn" not in page
 
 
-@pytest.mark.parametrize("payload", [LIPSUM, "{{7*7}}"])
-def test_no_template_holds_data(results, monkeypatch, payload) -> None:
-    """folium and branca see no data: no template source nor rendered element holds any."""
+def record_templates(monkeypatch) -> list[str]:
+    """Record every Jinja source compiled and every branca figure rendered from now on."""
     import branca.element
     import jinja2
 
@@ -276,6 +275,13 @@ def test_no_template_holds_data(results, monkeypatch, payload) -> None:
 
     monkeypatch.setattr(jinja2.Environment, "compile", compiling)
     monkeypatch.setattr(branca.element.Figure, "render", rendering)
+    return seen
+
+
+@pytest.mark.parametrize("payload", [LIPSUM, "{{7*7}}"])
+def test_no_template_holds_data(results, monkeypatch, payload) -> None:
+    """folium and branca see no data: no template source nor rendered element holds any."""
+    seen = record_templates(monkeypatch)
     rendered = pages(results, payload)
     figures = [text for text in seen if text.startswith("<!DOCTYPE html>")]
     assert len(figures) == 4  # map, comparison, classic, notebook: each rendered by folium
@@ -437,22 +443,7 @@ def test_payload_in_every_plan_map_field_stays_text(plan_run, harmless_plan, pay
 @pytest.mark.parametrize("payload", [LIPSUM, "{{7*7}}"])
 def test_no_template_holds_plan_map_data(plan_run, monkeypatch, payload) -> None:
     """folium and branca see no name of the year map either."""
-    import branca.element
-    import jinja2
-
-    seen: list[str] = []
-    compile_, render = jinja2.Environment.compile, branca.element.Figure.render
-
-    def compiling(self, source, *args, **kwargs):
-        seen.append(str(source))
-        return compile_(self, source, *args, **kwargs)
-
-    def rendering(self, **kwargs) -> str:
-        seen.append(render(self, **kwargs))
-        return seen[-1]
-
-    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
-    monkeypatch.setattr(branca.element.Figure, "render", rendering)
+    seen = record_templates(monkeypatch)
     page = to_html(hostile_plan(plan_run, payload))
     assert [t for t in seen if t.startswith("<!DOCTYPE html>")]  # folium rendered the page
     data = {tagged(payload, field) for field in PLAN_FIELDS} | {payload}
