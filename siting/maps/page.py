@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +26,9 @@ from siting.maps.escape import esc, script_json
 from siting.maps.panel import Choropleth, panel, province_values, scale_legend
 from siting.maps.skeleton import CHINA_BOUNDS, MAX_MAPS, Tiles, skeleton
 from siting.results import Results
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: Layer names, as they appear in the map's layer control. The province choropleths are base
 #: layers (one at a time, with its legend); the others are overlays.
@@ -420,27 +423,14 @@ def _map(
     if results.backbone is not None:
         backbone = shapes.backbone_features(results.backbone)
         layers.append(shape_layer(LAYER_BACKBONE, backbone, "sitingLines", show=True))
-    if results.boundary_lines is not None and len(results.boundary_lines):
-        lines = shapes.boundary_features(results.boundary_lines)
-        layers.append(shape_layer(LAYER_BOUNDARIES, lines, "sitingLines", show=True, tips=False))
-    if tiles == "osm":
-        layers.append({"kind": "tiles", "name": LAYER_TILES, "show": True})
-    finish_layers(layers)
+    finish_layers(layers, results.boundary_lines, tiles)
 
     clustered = n_hubs > CLUSTER_ABOVE
     key = symbols.key(backbone=results.backbone is not None, clustered=clustered)
-    legends = {esc(s.layer): scale_legend(s, scales.ranges[s.column]) for s in CHOROPLETHS}
     return {
-        "bounds": [list(CHINA_BOUNDS[0]), list(CHINA_BOUNDS[1])],
-        "collapsed": collapsed,
+        **map_frame(key, results.provinces, scales.ranges, collapsed=collapsed),
         "panel": panel(results.kpis, title, description, notes),
-        "legend": {
-            "key": f"<details class='siting-key'{'' if collapsed else ' open'}>{key}</details>",
-            "legends": legends,
-            "first": esc(LAYER_PROVINCES),
-        },
         "layers": layers,
-        "provinces": province_values(results.provinces, CHOROPLETHS, scales.ranges),
         "sites": points.site_items(results, flows, scales.max_mw),
         "existing": points.existing_items(results, scales.max_mw),
         "hubs": points.hub_items(results, flows),
@@ -463,12 +453,55 @@ def hub_options(clustered: bool, max_mw: float) -> dict[str, Any]:
     }
 
 
-def finish_layers(layers: list[dict[str, Any]]) -> None:
-    """Escape each layer's name (shown in the layer control) and fill in ``base``, ``show``."""
+def finish_layers(
+    layers: list[dict[str, Any]], boundary_lines: gpd.GeoDataFrame | None, tiles: Tiles
+) -> None:
+    """Add the boundary lines and any tiles on top, then finish every layer's entry.
+
+    Each name (shown in the layer control) is escaped; ``base`` and ``show`` are filled in.
+    """
+    if boundary_lines is not None and len(boundary_lines):
+        lines = shapes.boundary_features(boundary_lines)
+        layers.append(shape_layer(LAYER_BOUNDARIES, lines, "sitingLines", show=True, tips=False))
+    if tiles == "osm":
+        layers.append({"kind": "tiles", "name": LAYER_TILES, "show": True})
     for spec in layers:
         spec["name"] = esc(spec["name"])
         spec.setdefault("base", False)
         spec.setdefault("show", False)
+
+
+def map_frame(
+    key: str,
+    provinces: gpd.GeoDataFrame,
+    ranges: dict[str, tuple[float, float]],
+    *,
+    collapsed: bool,
+) -> dict[str, Any]:
+    """Return what every map's JSON holds: its bounds, legend and shaded provinces.
+
+    Parameters
+    ----------
+    key
+        The symbol key's HTML (built from constants and escaped names).
+    provinces
+        The provinces layer with the shaded attributes.
+    ranges
+        Colour range of each shaded attribute (shared by the maps of one page).
+    collapsed
+        Fold the key and the layer control (pages of several maps).
+    """
+    legends = {esc(s.layer): scale_legend(s, ranges[s.column]) for s in CHOROPLETHS}
+    return {
+        "bounds": [list(CHINA_BOUNDS[0]), list(CHINA_BOUNDS[1])],
+        "collapsed": collapsed,
+        "legend": {
+            "key": f"<details class='siting-key'{'' if collapsed else ' open'}>{key}</details>",
+            "legends": legends,
+            "first": esc(LAYER_PROVINCES),
+        },
+        "provinces": province_values(provinces, CHOROPLETHS, ranges),
+    }
 
 
 def shape_layer(

@@ -27,21 +27,16 @@ from siting.layers import Layers
 from siting.maps import shapes
 from siting.maps.escape import esc
 from siting.maps.page import (
-    CHINA_BOUNDS,
-    CHOROPLETHS,
     CLUSTER_ABOVE,
-    LAYER_BOUNDARIES,
     LAYER_HUBS,
-    LAYER_PROVINCES,
-    LAYER_TILES,
     MapPage,
     base_layers,
     choropleth_ranges,
     finish_layers,
     hub_options,
-    shape_layer,
+    map_frame,
 )
-from siting.maps.panel import province_values, scale_legend, table
+from siting.maps.panel import table
 from siting.maps.points import names
 from siting.maps.skeleton import Tiles
 from siting.maps.symbols import (
@@ -313,27 +308,14 @@ def _plan_map(
         {"kind": "planFlows", "name": LAYER_YEAR_FLOWS, "show": True},
         {"kind": "hubs", "name": LAYER_HUBS, "show": True},
     ]
-    if layers.boundary_lines is not None and len(layers.boundary_lines):
-        lines = shapes.boundary_features(layers.boundary_lines)
-        spec.append(shape_layer(LAYER_BOUNDARIES, lines, "sitingLines", show=True, tips=False))
-    if tiles == "osm":
-        spec.append({"kind": "tiles", "name": LAYER_TILES, "show": True})
-    finish_layers(spec)
+    finish_layers(spec, layers.boundary_lines, tiles)
     sites = layers.sites
     site_names = names(sites, "site_id")
     clustered = len(hub_items) > CLUSTER_ABOVE
-    legends = {esc(s.layer): scale_legend(s, ranges[s.column]) for s in CHOROPLETHS}
     return {
-        "bounds": [list(CHINA_BOUNDS[0]), list(CHINA_BOUNDS[1])],
-        "collapsed": collapsed,
+        **map_frame(key(), layers.provinces, ranges, collapsed=collapsed),
         "panel": _panel(plan, horizon, title, description),
-        "legend": {
-            "key": f"<details class='siting-key'{'' if collapsed else ' open'}>{key()}</details>",
-            "legends": legends,
-            "first": esc(LAYER_PROVINCES),
-        },
         "layers": spec,
-        "provinces": province_values(layers.provinces, CHOROPLETHS, ranges),
         "sites": [
             {
                 "lat": round(float(lat), 5),
