@@ -31,7 +31,6 @@ import pandas as pd
 
 from siting.errors import InfeasibleError, InputError, Problem
 from siting.instance import Instance
-from siting.model import build_model
 from siting.network import node_tables
 from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
 from siting.plan import horizon_for
@@ -39,7 +38,7 @@ from siting.provenance import provenance, public_dict
 from siting.results import compute_kpis, hub_arrays, located_sites, site_arrays, write_geoparquet
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, data_paths
 from siting.schedule import installed, stranded
-from siting.solve import solve
+from siting.solve import build_for, solve
 from siting.solve.periods import plan
 from siting.sweep import Sweep, SweepPoint
 
@@ -109,7 +108,7 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
             return _solve_horizon(inst, spec, layers.sites["province"].tolist(), options)
         timings["prepare"] = time.perf_counter() - start
         start = time.perf_counter()
-        model = build_model(inst)
+        model = build_for(inst, options.get("solver"), options.get("strategy"))
         timings["build"] = time.perf_counter() - start
         solution = solve(model, **options)
     except InfeasibleError as exc:

@@ -32,7 +32,7 @@ from siting.feasibility import check_feasibility
 from siting.instance import Instance, build_instance
 from siting.layers import Layers, load_layers
 from siting.maps import REACH_MAX_HUBS, make_map, save_map
-from siting.model import build_arrays, build_model, check_classic
+from siting.model import check_classic
 from siting.network import build_graph
 from siting.provenance import provenance, public_dict
 from siting.reach import reach_polygons
@@ -45,7 +45,7 @@ from siting.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
-from siting.solve import Solution, solve
+from siting.solve import Solution, build_for, solve
 
 
 @dataclass
@@ -151,11 +151,9 @@ def optimize(
         progress("instance")
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
     clock = time.perf_counter()
-    # HiGHS reads the model from arrays (fast); CBC and PuLP solver objects need the PuLP model
-    pulp_only = not isinstance(solver, str | None) or (solver or settings.solver).lower() == "cbc"
-    model = build_model(instance) if pulp_only else build_arrays(instance)
-    lap("build")
     strategy = strategy or spec.solve.strategy
+    model = build_for(instance, solver, strategy)
+    lap("build")
     solution = solve(
         model, solver=solver, time_limit=time_limit, mip_gap=mip_gap, strategy=strategy
     )

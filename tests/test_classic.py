@@ -15,7 +15,14 @@ import pytest
 from siting.cli import main
 from siting.errors import InfeasibleError, InputError
 from siting.instance import Instance
-from siting.model import UNITS, build_arrays, build_model, build_robust_model, from_pulp
+from siting.model import (
+    UNITS,
+    SitingModel,
+    build_arrays,
+    build_model,
+    build_robust_model,
+    from_pulp,
+)
 from siting.pipeline import optimize, prepare
 from siting.scenario import (
     CLASSIC_KINDS,
@@ -23,7 +30,7 @@ from siting.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
-from siting.solve import Status, solve, solve_robust
+from siting.solve import Status, build_for, solve, solve_robust
 
 from .conftest import DATA, brute_force, make_instance
 from .test_model import PATHS as MODEL_PATHS
@@ -548,3 +555,21 @@ def test_shipped_p_median_scenario_uses_every_pair() -> None:
     assert inst.objective_kind == "p-median" and inst.site_count == 20
     assert inst.site_count_rule == "exactly" and inst.n_sites == 338
     assert inst.n_pairs == inst.n_hubs * inst.n_sites
+
+
+@pytest.mark.parametrize(
+    ("kind", "solver", "strategy", "reads_pulp"),
+    [
+        ("cost", "highs", "auto", False),
+        ("cost", "cbc", "auto", True),
+        ("p-center", "cbc", "auto", False),  # the radius search builds its own problems
+        ("p-center", "cbc", "direct", True),
+        ("p-median", "cbc", "auto", True),
+    ],
+)
+def test_build_for_builds_what_the_solve_reads(kind, solver, strategy, reads_pulp) -> None:
+    inst = classic_instance(1, kind, 2) if kind != "cost" else make_instance(1)
+    model = build_for(inst, solver, strategy)
+    assert isinstance(model, SitingModel) is reads_pulp
+    value = solve(model, solver=solver, strategy=strategy, mip_gap=1e-9).objective
+    assert value == pytest.approx(solve(build_arrays(inst), mip_gap=1e-9).objective)

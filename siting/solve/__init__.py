@@ -6,7 +6,13 @@ decomposition for large instances, ``highs`` and ``cbc`` talk to the two solvers
 """
 
 from siting.solve import decompose
-from siting.solve.direct import explain_infeasibility, solve, solve_robust, solver_options
+from siting.solve.direct import (
+    build_for,
+    explain_infeasibility,
+    solve,
+    solve_robust,
+    solver_options,
+)
 from siting.solve.status import STRATEGIES, RobustSolution, Solution, Status
 
 __all__ = [
@@ -14,6 +20,7 @@ __all__ = [
     "RobustSolution",
     "Solution",
     "Status",
+    "build_for",
     "decompose",
     "explain_infeasibility",
     "solve",

@@ -205,6 +205,22 @@ def solve(
     )
 
 
+def build_for(
+    instance: Instance,
+    solver: str | pulp.LpSolver | None = None,
+    strategy: str | None = None,
+) -> SitingModel | ArrayModel:
+    """Build a model in the form :func:`solve` reads with these options.
+
+    Arrays for HiGHS (the fast build) and for p-center by radius search (which builds its own
+    covering problems); the PuLP model for CBC and for a PuLP solver object.
+    """
+    opts = solver_options(solver, strategy=strategy)
+    if opts.needs_pulp and not by_radius(instance, opts):
+        return build_model(instance)
+    return build_arrays(instance)
+
+
 def by_radius(inst: Instance, opts: Options) -> bool:
     """Whether to solve p-center by radius search (:mod:`siting.solve.center`).
 
