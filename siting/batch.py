@@ -89,7 +89,8 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
     scenario
         The scenario as plain data (:meth:`Scenario.to_dict`).
     options
-        Solver options: ``solver``, ``time_limit``, ``mip_gap``.
+        Solver options: ``solver``, ``time_limit``, ``mip_gap``, ``strategy`` (default the
+        scenario's ``[solve] strategy``, as for a single run).
 
     Returns
     -------
@@ -108,7 +109,8 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
             return _solve_horizon(inst, spec, layers.sites["province"].tolist(), options)
         timings["prepare"] = time.perf_counter() - start
         start = time.perf_counter()
-        model = build_for(inst, options.get("solver"), options.get("strategy"))
+        options = {**options, "strategy": options.get("strategy") or spec.solve.strategy}
+        model = build_for(inst, options.get("solver"), options["strategy"])
         timings["build"] = time.perf_counter() - start
         solution = solve(model, **options)
     except InfeasibleError as exc:

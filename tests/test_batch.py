@@ -17,6 +17,7 @@ import pytest
 
 from siting.batch import run_batch, solve_point
 from siting.cli import main
+from siting.scenario import load_scenario
 from siting.sweep import load_sweep
 
 
@@ -279,3 +280,16 @@ def test_classic_sweep_reports_each_kind_in_its_unit(tiny, tmp_path) -> None:
     assert values["mclp"]["p50"] == pytest.approx(table.loc["mclp", "objective_value"])
     cost = outcome.summary["total_cost_cny"]  # the cost plan's, not the classic plans' pricing
     assert cost["min"] == cost["max"] == pytest.approx(table.loc["cost", "total_cost_cny"])
+
+
+def test_batch_keeps_the_scenarios_solve_strategy(tiny) -> None:
+    """The scenario's [solve] strategy holds in a batch, as in a single run."""
+    for strategy, radius_search in (("auto", True), ("direct", False)):
+        path = tiny / f"pc-{strategy}.toml"
+        path.write_text(
+            f'extends = "shift.toml"\nname = "pc-{strategy}"\n'
+            f'[objective]\nkind = "p-center"\nsites = 1\n[solve]\nstrategy = "{strategy}"\n'
+        )
+        record = solve_point(load_scenario(path)[0].to_dict(), {})
+        assert record["status"] == "ok"
+        assert ("radius search" in record["kpis"]["termination"]) is radius_search
