@@ -744,8 +744,8 @@ def no_work(monkeypatch, request):
 
         return fail
 
-    for module in (siting.pipeline, siting.analysis):
-        monkeypatch.setattr(module, "build_model", forbidden("a model was built"))
+    monkeypatch.setattr(siting.pipeline, "build_for", forbidden("a model was built"))
+    monkeypatch.setattr(siting.analysis, "build_model", forbidden("a model was built"))
     monkeypatch.setattr(siting.batch, "run_batch", forbidden("a batch started"))
 
     def forbid_loading():
