@@ -365,3 +365,145 @@ def test_each_year_serves_that_years_demand_in_every_class() -> None:
         year = h.year_instance(t)
         assert year.stream_demand_mw.sum() == pytest.approx(h.demand[:, t].sum())
         assert year.demand_mw.sum() == pytest.approx(h.demand[:, t].sum())
+
+
+# Honest statuses (issue 18): a result is optimal only if every solve in it is; a stopped
+# solve keeps the best plan of any stage, the best bound, the limit given and all its time.
+
+
+def _stopped_at(gap: float, calls: tuple[int, ...]):
+    """A stand-in for the full-model HiGHS run: the ``calls``-th runs stop at ``gap``.
+
+    They return the optimum's plan with a bound ``gap`` below it, as HiGHS does when its time
+    limit stops it with the gap open; the other runs are left alone.
+    """
+    from siting.solve import direct
+    from siting.solve.highs import Outcome
+
+    real, seen = direct.run, itertools.count()
+
+    def run(highs, time_limit, *, is_mip, duals=False):
+        out = real(highs, time_limit, is_mip=is_mip, duals=duals)
+        if next(seen) not in calls:
+            return out
+        bound = out.objective - gap * abs(out.objective)
+        return Outcome("limit", "time limit", out.x, out.objective, bound)
+
+    return run
+
+
+def test_myopic_plan_is_optimal_only_if_every_year_is(monkeypatch) -> None:
+    """The first planning year stops at 0.147 %: the myopic plan is feasible at that gap."""
+    from siting.solve import direct
+
+    h = make_horizon(4, n_years=3, lead=1, life=2, penalty=5e7)
+    monkeypatch.setattr(direct, "run", _stopped_at(0.00147, calls=(0,)))
+    myopic = plan(h, "myopic", mip_gap=1e-6)
+    assert myopic.status is Status.FEASIBLE
+    assert myopic.gap == pytest.approx(0.00147, rel=1e-6)
+    labels = [step.label for step in myopic.steps]
+    assert labels == [
+        "the planning year 2023 (orders for 2024)",
+        "the planning year 2024 (orders for 2025)",
+        "the operation of the orders under actual demand",
+    ]
+    assert [s.status for s in myopic.steps] == [Status.FEASIBLE, Status.OPTIMAL, Status.OPTIMAL]
+    assert "planning year 2023" in myopic.termination and "0.147%" in myopic.termination
+    assert myopic.seconds == pytest.approx(sum(s.seconds for s in myopic.steps))
+    monkeypatch.setattr(direct, "run", _stopped_at(0.00147, calls=()))
+    assert plan(h, "myopic", mip_gap=1e-6).status is Status.OPTIMAL
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A clock that only the test moves: ``clock[0]`` seconds have passed."""
+    import time
+
+    now = [0.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: now[0])
+    return now
+
+
+def _large(monkeypatch, restricted) -> None:
+    """Treat every model as large, with ``restricted`` as the LP-guided first stage."""
+    from siting.solve import periods
+
+    monkeypatch.setattr(periods, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(periods, "restricted_plan", restricted)
+
+
+def _no_plan(monkeypatch) -> None:
+    """The full-model HiGHS run stops at its time limit with no plan."""
+    from siting.solve import direct
+    from siting.solve.highs import Outcome
+
+    monkeypatch.setattr(
+        direct, "run", lambda *a, **k: Outcome("limit", "time limit", None, np.nan, np.nan)
+    )
+
+
+def test_time_limit_message_quotes_the_limit_given(monkeypatch, clock) -> None:
+    """The first stage uses 5.5 of 6 s; the message says 6 s, not the second left over."""
+    from siting.errors import SolverError
+
+    def restricted(arrays, opts):
+        clock[0] += 5.5  # the LP took most of the time and found nothing
+        return None
+
+    _large(monkeypatch, restricted)
+    _no_plan(monkeypatch)
+    h = make_horizon(**CASES[1].values[0])
+    with pytest.raises(SolverError, match=r"within the time limit \(6 s\)"):
+        solve_periods(build_period_model(h), time_limit=6)
+
+
+def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypatch, clock):
+    """The full model stops with no plan: the LP-guided plan stands, with its own bound."""
+    from siting.solve.direct import _Result
+    from siting.solve.highs import as_highs_lp, new_highs, run
+
+    def restricted(arrays, opts):
+        highs = new_highs(1e-9, None)
+        highs.passModel(as_highs_lp(arrays))
+        out = run(highs, 60, is_mip=arrays.is_mip)
+        clock[0] += 40.0
+        bound = out.objective - 0.02 * abs(out.objective)  # a valid bound, 2 % below
+        return _Result("limit", "stopped", out.x, bound, "LP-guided", 40.0)
+
+    h = make_horizon(**CASES[1].values[0])
+    expected = brute_force(h)
+    _large(monkeypatch, restricted)
+    _no_plan(monkeypatch)
+    sol = solve_periods(build_period_model(h), time_limit=60)
+    assert sol.objective == pytest.approx(expected, rel=1e-6)
+    assert sol.status is Status.FEASIBLE and sol.gap == pytest.approx(0.02, rel=1e-6)
+    assert sol.bound == pytest.approx(expected * 0.98, rel=1e-6)
+    assert "kept the LP-guided stage's plan" in sol.termination
+    assert sol.seconds == 40.0  # the first stage's time counts
+    assert sol.order.sum() > 0  # the plan was written back into the model
+
+
+def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
+    from siting.model.arrays import from_pulp
+    from siting.solve.direct import _Result, keep_best
+
+    model = build_period_model(make_horizon(**CASES[1].values[0]))
+    arrays = from_pulp(model.problem, model.years)
+    cheap, dear = np.zeros(arrays.n_cols), np.zeros(arrays.n_cols)
+    j = int(np.flatnonzero(arrays.cost > 0)[0])
+    dear[j] = 1.0  # costs c_j more than the zero plan
+    first = _Result("limit", "restricted", cheap, 5.0, "LP-guided", 1.0)
+    # the full model found a costlier plan but a better bound: cheap plan, larger bound
+    kept = keep_best(arrays, first, _Result("limit", "time limit", dear, 7.0, "direct", 2.0))
+    assert kept.x is cheap and kept.bound == 7.0 and kept.state == "limit"
+    assert "found a costlier plan" in kept.words
+    # the full model found a cheaper plan: it stands, with the larger bound
+    best = keep_best(
+        arrays,
+        dataclasses.replace(first, x=dear),
+        dataclasses.replace(first, x=cheap, bound=3.0, strategy="direct"),
+    )
+    assert best.x is cheap and best.bound == 5.0 and best.strategy == "direct"
+    # no plan in either stage: the full model's state stands (a time-limit error follows)
+    none = _Result("none", "time limit", None, np.nan, "direct", 2.0)
+    assert keep_best(arrays, dataclasses.replace(first, x=None), none).state == "none"

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import pulp
 
@@ -37,7 +38,7 @@ from siting.model import (
 from siting.model.arrays import ArrayModel, build_arrays, from_pulp
 from siting.model.classic import LEFT_OUT
 from siting.solve.cbc import run_cbc
-from siting.solve.center import solve_center
+from siting.solve.center import assign_nearest, classic_objective, solve_center
 from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
 from siting.solve.highs import LARGEST, as_highs_lp, check_numbers, new_highs, run
 from siting.solve.status import (
@@ -45,6 +46,7 @@ from siting.solve.status import (
     RobustSolution,
     Solution,
     Status,
+    best_bound,
     relative_gap,
     verdict,
 )
@@ -183,12 +185,17 @@ def solve(
         solver_used = opts.custom or opts.solver
         raise InfeasibleError(explain_infeasibility(layout.instance, solver=solver_used))
     x = _checked_plan(result, opts)
+    inst = layout.instance
+    opened = x[layout.open] > 0.5
+    # a classic kind: the objective of its open sites, each client served from the nearest
+    recomputed = classic_objective(inst, opened) if inst.classic else None
+    objective, bound, gap, status, words = _judge(arrays, x, result, opts, recomputed)
+    if inst.classic:
+        x = x.copy()
+        x[layout.serve] = assign_nearest(inst, opened)
+        words = f"{words}; {LEFT_OUT}"
     if pulp_model is not None:
         _write_back(pulp_model.problem, x)
-    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
-    inst = layout.instance
-    if inst.classic:
-        words = f"{words}; {LEFT_OUT}"
     return Solution(
         status=status,
         objective=objective,
@@ -197,7 +204,7 @@ def solve(
         solver=opts.solver,
         termination=words,
         seconds=result.seconds,
-        open=x[layout.open] > 0.5,
+        open=opened,
         build=_column_values(x, layout.build),
         train=_column_values(x, layout.train),
         serve=serve_mw(inst, np.clip(x[layout.serve], 0, None)),
@@ -310,6 +317,9 @@ def solve_problem(
     opts: Options,
     reasons: Callable[[], list[str]],
     arrays: ArrayModel | None = None,
+    *,
+    earlier: _Result | None = None,
+    began: float | None = None,
 ) -> Solved:
     """Solve a PuLP problem in one solver run and write the plan back into its variables.
 
@@ -325,9 +335,25 @@ def solve_problem(
         Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
     arrays
         The problem already read into arrays (:func:`~siting.model.arrays.from_pulp`).
+    earlier
+        An earlier stage's result on the same arrays (e.g. the LP-guided restriction of
+        :mod:`siting.solve.periods`): if ``"optimal"`` it is the answer; else the full model
+        starts from its plan, and the cheaper plan and the best bound of both are kept
+        (:func:`keep_best`).
+    began
+        When the whole solve began (:func:`time.perf_counter`): the time limit and the seconds
+        reported count from then.
     """
+    began = time.perf_counter() if began is None else began
     arrays = from_pulp(problem, models) if arrays is None else arrays
-    result = _solve_arrays(arrays, opts, problem)
+    if earlier is not None and earlier.state == "optimal":
+        result = earlier
+    else:
+        plan = None if earlier is None else earlier.x
+        result = _solve_arrays(arrays, opts, problem, began=began, incumbent=plan)
+        if earlier is not None:
+            result = keep_best(arrays, earlier, result)
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began)
     if result.state == "infeasible":
         raise InfeasibleError(reasons())
     x = _checked_plan(result, opts)
@@ -336,8 +362,26 @@ def solve_problem(
     return Solved(x, objective, bound, gap, status, words, result)
 
 
-def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | None) -> _Result:
-    """Run the chosen strategy and solver; ``problem`` is the PuLP form, for CBC."""
+def _solve_arrays(
+    arrays: ArrayModel,
+    opts: Options,
+    problem: pulp.LpProblem | None,
+    *,
+    began: float | None = None,
+    incumbent: np.ndarray | None = None,
+) -> _Result:
+    """Run the chosen strategy and solver; ``problem`` is the PuLP form, for CBC.
+
+    Parameters
+    ----------
+    arrays, opts, problem
+        The model, the options and (for CBC) its PuLP form.
+    began
+        When the whole solve began (:func:`time.perf_counter`), if earlier stages ran: the
+        time limit counts from then, and so do the seconds reported.
+    incumbent
+        A plan of the model from an earlier stage, given to HiGHS as its first incumbent.
+    """
     bad = check_numbers(arrays)
     if bad is not None:
         msg = (
@@ -346,10 +390,11 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
             "files and the scenario"
         )
         raise SolverError(msg)
-    start = time.perf_counter()
+    start = time.perf_counter() if began is None else began
     pairs = sum(lay.instance.n_pairs for lay in arrays.scenarios)
     wants = opts.strategy == "decompose" or (opts.strategy == "auto" and pairs >= DECOMPOSE_PAIRS)
     notes = ""
+    known = math.nan  # a valid bound from the decomposition, kept if it falls back
     why_direct = decomposable(arrays) if wants else ""
     if why_direct:
         wants, notes = False, f"; not decomposed: {why_direct}"
@@ -357,14 +402,15 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
         notes = "; decomposition needs HiGHS's LP duals, so CBC solved the full model directly"
     elif wants:
         out, notes = solve_decomposed(
-            arrays, time_limit=opts.time_limit, mip_gap=opts.mip_gap, threads=opts.threads
+            arrays, time_limit=time_left(opts, start), mip_gap=opts.mip_gap, threads=opts.threads
         )
         if out.state in ("optimal", "limit", "infeasible"):
             seconds = time.perf_counter() - start
             words = f"{out.words}; {notes}"
             return _Result(out.state, words, out.x, out.bound, "decompose", seconds)
+        known = out.bound
         notes = f"; {notes}; decomposition found no plan ({out.words}), so solved directly"
-    left = opts.time_limit - (time.perf_counter() - start)
+    left = time_left(opts, start)
     if opts.custom is not None:
         assert problem is not None
         state, words, bound = _run_custom(problem, opts.custom)
@@ -373,7 +419,7 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
             x = pulp_values(problem.variables())
     elif opts.solver == "cbc":
         assert problem is not None
-        state, words, bound = run_cbc(problem, max(left, 1.0), opts.mip_gap, opts.threads)
+        state, words, bound = run_cbc(problem, left, opts.mip_gap, opts.threads)
         x = None
         if state in ("optimal", "limit"):
             x = pulp_values(problem.variables())
@@ -383,12 +429,56 @@ def _solve_arrays(arrays: ArrayModel, opts: Options, problem: pulp.LpProblem | N
     else:
         highs = new_highs(opts.mip_gap, opts.threads)
         highs.passModel(as_highs_lp(arrays))
-        out = run(highs, max(left, 1.0), is_mip=arrays.is_mip)
+        if incumbent is not None and arrays.is_mip:
+            given = highspy.HighsSolution()
+            given.col_value = incumbent.tolist()
+            highs.setSolution(given)
+        out = run(highs, left, is_mip=arrays.is_mip)
         state, words, bound, x = out.state, out.words, out.bound, out.x
         if state == "limit" and x is None:
             state = "none"
+    bound = best_bound(bound, known)
     seconds = time.perf_counter() - start
     return _Result(state, words + notes, x, bound, "direct", seconds)
+
+
+def time_left(opts: Options, began: float) -> float:
+    """Seconds left of the time limit since ``began``, at least one.
+
+    A stage that starts with the time used up still runs briefly, so it can report a plan.
+    """
+    return max(opts.time_limit - (time.perf_counter() - began), 1.0)
+
+
+def keep_best(arrays: ArrayModel, earlier: _Result, later: _Result) -> _Result:
+    """Combine two stages' solves of one model: the cheaper plan and the best valid bound.
+
+    Parameters
+    ----------
+    arrays
+        The model both stages solved (their plans are over its columns).
+    earlier
+        The first stage's result (e.g. the LP-guided restriction): its plan, if any, is a plan
+        of the model and its bound is valid for the model.
+    later
+        The stage that solved the full model.
+
+    Returns
+    -------
+    _Result
+        ``later`` with the larger of the two bounds, unless ``earlier`` holds a plan and
+        ``later`` holds none or a costlier one: then ``earlier``'s plan, state ``"limit"``
+        (the verdict then rests on its gap to the bound) and words that say so.
+    """
+    bound = best_bound(earlier.bound, later.bound)
+    has_later = later.x is not None and later.state in ("optimal", "limit")
+    if earlier.x is None or (
+        has_later and float(arrays.cost @ later.x) <= float(arrays.cost @ earlier.x)
+    ):
+        return dataclasses.replace(later, bound=bound)
+    why = "found a costlier plan" if has_later else "found no plan"
+    words = f"{later.words}; kept the {earlier.strategy} stage's plan (the full model {why})"
+    return dataclasses.replace(earlier, state="limit", words=words, bound=bound)
 
 
 def _run_custom(problem: pulp.LpProblem, solver: pulp.LpSolver) -> tuple[str, str, float]:
@@ -405,17 +495,32 @@ def _run_custom(problem: pulp.LpProblem, solver: pulp.LpSolver) -> tuple[str, st
 
 
 def _judge(
-    arrays: ArrayModel, x: np.ndarray, result: _Result, opts: Options
+    arrays: ArrayModel,
+    x: np.ndarray,
+    result: _Result,
+    opts: Options,
+    objective: float | None = None,
 ) -> tuple[float, float, float, Status, str]:
     """Objective and bound (bound at most the objective), gap, status and words.
 
     In CNY/yr for cost and margin, in the kind's unit for a classic kind (as minimised).
+    ``objective``, if given, is the plan's objective recomputed from the plan itself (a
+    classic kind's open sites, :func:`~siting.solve.center.classic_objective`); the words
+    say when it differs from the solver's.
     """
     scale = objective_scale(arrays.scenarios[0].instance) if arrays.scenarios else OBJECTIVE_UNIT
-    objective = float(arrays.cost @ x) * scale
+    solver_value = float(arrays.cost @ x) * scale
+    words = result.words
+    if objective is None:
+        objective = solver_value
+    elif abs(objective - solver_value) > 1e-6 * max(abs(objective), 1.0):
+        words = (
+            f"{words}; objective recomputed from the open sites, each client served from its "
+            f"nearest ({objective:.6g}; the solver's assignment gave {solver_value:.6g})"
+        )
     bound = min(result.bound * scale, objective)
     gap = relative_gap(objective, bound)
-    status, words = verdict(result.state == "optimal", gap, opts.mip_gap, result.words)
+    status, words = verdict(result.state == "optimal", gap, opts.mip_gap, words)
     return objective, bound, gap, status, words
 
 

@@ -8,7 +8,6 @@ fixed; the orders are then operated over the horizon under the actual demand.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, replace
 
@@ -16,20 +15,18 @@ import numpy as np
 
 from siting.feasibility import check_feasibility
 from siting.horizon import Horizon
-from siting.model import OBJECTIVE_UNIT
 from siting.model.arrays import ArrayModel, from_pulp
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
 from siting.solve.direct import (
     Options,
     Solved,
     _Result,
-    _write_back,
     pulp_values,
     solve_problem,
     solver_options,
 )
 from siting.solve.highs import as_highs_lp, check_numbers, new_highs, run
-from siting.solve.status import Outcome, relative_gap, verdict
+from siting.solve.status import Outcome, Step, overall, relative_gap
 
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
@@ -60,6 +57,9 @@ class PeriodSolution(Outcome):
         Demand not served per hub, then national training, MW, shape (H + 1, T).
     foresight
         ``"perfect"`` or ``"myopic"``.
+    steps
+        Every solve the plan rests on (one for perfect foresight; each planning year, then
+        the operation, for myopic), with its own status, gap, bound and seconds.
     """
 
     open: np.ndarray
@@ -69,6 +69,7 @@ class PeriodSolution(Outcome):
     serve: np.ndarray
     unmet: np.ndarray
     foresight: str = "perfect"
+    steps: tuple[Step, ...] = ()
 
 
 def solve_periods(
@@ -78,20 +79,24 @@ def solve_periods(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
+    label: str = "the horizon",
 ) -> PeriodSolution:
     """Solve a built multi-period model (options as :func:`~siting.solve.solve`).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
     :func:`restricted_plan`; if that plan is not within the gap, the full model is solved in
-    the time left.
+    the time left, starting from it. A full solve stopped with no plan or a costlier one keeps
+    the restriction's plan; the bound is the better of the LP bound and the full solve's.
+    ``seconds`` counts every stage; ``label`` names the solve in :attr:`PeriodSolution.steps`.
 
     Raises
     ------
     InfeasibleError
         If no plan meets every year's demand and limits, naming the years and reasons.
     SolverError
-        If the solver failed or found no plan within its limits.
+        If the solver failed or found no plan within its limits (the limit given is quoted).
     """
+    began = time.perf_counter()
     opts = solver_options(solver, time_limit, mip_gap, threads, "direct")
     h = model.horizon
 
@@ -105,25 +110,26 @@ def solve_periods(
 
     arrays = from_pulp(model.problem, model.years)
     large = opts.solver == "highs" and arrays.n_cols >= RESTRICT_COLUMNS
-    if large and check_numbers(arrays) is None:
-        start = time.perf_counter()
-        guided = restricted_plan(arrays, opts)
-        if guided is not None:
-            _write_back(model.problem, guided.x)
-            return _solution(model, opts, guided)
-        left = max(opts.time_limit - (time.perf_counter() - start), 1.0)
-        opts = dataclasses.replace(opts, time_limit=left)
-    out = solve_problem(model.problem, model.years, opts, reasons, arrays)
-    return _solution(model, opts, out)
+    guided = restricted_plan(arrays, opts) if large and check_numbers(arrays) is None else None
+    out = solve_problem(
+        model.problem, model.years, opts, reasons, arrays, earlier=guided, began=began
+    )
+    return _solution(model, opts, out, label)
 
 
-def restricted_plan(arrays: ArrayModel, opts: Options) -> Solved | None:
+def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
     """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
 
     Binaries at 0 in the LP optimum are fixed at 0, those at 1 at 1; the restricted MIP's plan
-    is a plan of the full model, and the LP optimum is a valid lower bound on it. Returns the
-    plan if its gap to that bound is within ``opts.mip_gap``, else ``None`` (then the full
-    model is solved).
+    is a plan of the full model, and the LP optimum is a valid lower bound on it.
+
+    Returns
+    -------
+    _Result or None
+        ``None`` if the LP was not solved. Else the LP bound (objective units) and the
+        restricted plan if one was found: state ``"optimal"`` if its gap to the LP bound is
+        within ``opts.mip_gap`` (the answer), else ``"limit"`` (the full model is solved next,
+        and this plan kept if that finds none better).
     """
     start = time.perf_counter()
     relaxed = new_highs(opts.mip_gap, opts.threads)
@@ -140,27 +146,27 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> Solved | None:
     sub = new_highs(opts.mip_gap, opts.threads)
     sub.passModel(restricted)
     out = run(sub, max(opts.time_limit - (time.perf_counter() - start), 1.0), is_mip=True)
-    if out.x is None:
-        return None
-    objective = float(arrays.cost @ out.x) * OBJECTIVE_UNIT
-    bound = min(lp.objective * OBJECTIVE_UNIT, objective)
-    gap = relative_gap(objective, bound)
-    if not gap <= opts.mip_gap:
-        return None
-    words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
-    status, words = verdict(True, gap, opts.mip_gap, words)
     seconds = time.perf_counter() - start
-    result = _Result("optimal", words, out.x, lp.objective, "restricted", seconds)
-    return Solved(out.x, objective, bound, gap, status, words, result)
+    if out.x is None:
+        words = f"LP-guided restriction found no plan ({out.words})"
+        return _Result("none", words, None, lp.objective, "LP-guided", seconds)
+    objective = float(arrays.cost @ out.x)
+    gap = relative_gap(objective, min(lp.objective, objective))
+    if gap <= opts.mip_gap:
+        words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
+        return _Result("optimal", words, out.x, lp.objective, "LP-guided", seconds)
+    words = f"LP-guided restriction stopped at {gap:.3%} of the LP bound ({out.words})"
+    return _Result("limit", words, out.x, lp.objective, "LP-guided", seconds)
 
 
-def _solution(model: PeriodModel, opts: Options, out: Solved) -> PeriodSolution:
+def _solution(model: PeriodModel, opts: Options, out: Solved, label: str) -> PeriodSolution:
     """Read a solved model's variables into a :class:`PeriodSolution`."""
     h = model.horizon
     unmet = np.zeros((h.base.n_hubs + 1, h.n_years))
     for t, year in enumerate(model.years):
         if year.shortfall:
             unmet[:, t] = pulp_values(year.shortfall)
+    step = Step(label, out.status, out.gap, out.bound, out.result.seconds, out.words)
     return PeriodSolution(
         status=out.status,
         objective=out.objective,
@@ -175,6 +181,7 @@ def _solution(model: PeriodModel, opts: Options, out: Solved) -> PeriodSolution:
         train=np.stack([pulp_values(y.train) for y in model.years], axis=1),
         serve=np.stack([pulp_values(y.serve) for y in model.years], axis=1).reshape(-1, h.n_years),
         unmet=unmet,
+        steps=(step,),
     )
 
 
@@ -197,24 +204,47 @@ def plan(
         ``"perfect"`` or ``"myopic"``.
     solver, time_limit, mip_gap, threads
         As :func:`solve_periods`; the time limit applies to each solve.
+
+    Returns
+    -------
+    PeriodSolution
+        A myopic plan is the operation of the planners' orders; it is optimal only if every
+        planning year's solve and the operation are (:func:`~siting.solve.status.overall`):
+        else feasible with the worst gap, its termination naming that solve. Its ``bound`` is
+        the operation's, its ``seconds`` those of every solve, its ``steps`` each solve.
     """
     opts = {"solver": solver, "time_limit": time_limit, "mip_gap": mip_gap, "threads": threads}
     if foresight == "perfect":
-        return solve_periods(build_period_model(horizon), **opts)
+        return solve_periods(build_period_model(horizon), **opts, label="perfect foresight")
     if foresight != "myopic":
         raise ValueError(f"unknown foresight {foresight!r}; expected 'perfect' or 'myopic'")
     h = horizon
     lead = int(h.lead.max())
     orders = np.zeros((h.base.n_sites, h.n_classes, h.n_years))
     opened = np.zeros((h.base.n_sites, h.n_years), bool)
+    steps: list[Step] = []
     for tau in range(h.n_years - lead):
         target = tau + lead
-        step = solve_periods(build_period_model(planning_year(h, tau, orders, opened)), **opts)
+        label = f"the planning year {h.years[tau]} (orders for {h.years[target]})"
+        year = build_period_model(planning_year(h, tau, orders, opened))
+        step = solve_periods(year, **opts, label=label)
+        steps += step.steps
         orders[:, :, tau] = step.order[:, :, 0]
         opened[:, target:] |= step.open[:, :1]
     operated = build_period_model(h)
     fix_orders(operated, orders, opened)
-    return replace(solve_periods(operated, **opts), foresight="myopic")
+    run = solve_periods(operated, **opts, label="the operation of the orders under actual demand")
+    steps += run.steps
+    status, gap, words = overall(steps)
+    return replace(
+        run,
+        status=status,
+        gap=gap,
+        termination=words,
+        seconds=sum(s.seconds for s in steps),
+        foresight="myopic",
+        steps=tuple(steps),
+    )
 
 
 def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) -> Horizon:

@@ -8,6 +8,7 @@ above the tolerance) is :attr:`Status.FEASIBLE` and its termination says where i
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -115,6 +116,11 @@ def relative_gap(objective: float, bound: float) -> float:
     return max(objective - bound, 0.0) / max(abs(objective), 1e-9)
 
 
+def best_bound(*bounds: float) -> float:
+    """Return the largest of several valid lower bounds on one model (``nan`` if none)."""
+    return max((float(b) for b in bounds if not math.isnan(b)), default=math.nan)
+
+
 def verdict(proved_optimal: bool, gap: float, mip_gap: float, words: str) -> tuple[Status, str]:
     """Status and termination words of a plan, honest about its gap.
 
@@ -141,3 +147,58 @@ def verdict(proved_optimal: bool, gap: float, mip_gap: float, words: str) -> tup
         return Status.OPTIMAL, words
     shown = "unknown" if math.isnan(gap) else f"{gap:.3%}"
     return Status.FEASIBLE, f"feasible, stopped at gap {shown} ({words})"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One solve of a result made of several (a myopic plan's years, a multi-stage solve).
+
+    Attributes
+    ----------
+    label
+        Which solve, in words (e.g. ``"planning year 2024"``).
+    status, gap, bound, seconds, termination
+        As in :class:`Solution`, for this solve.
+    """
+
+    label: str
+    status: Status
+    gap: float
+    bound: float
+    seconds: float
+    termination: str
+
+
+def overall(steps: Sequence[Step]) -> tuple[Status, float, str]:
+    """Status, gap and words of a result made of several solves.
+
+    Parameters
+    ----------
+    steps
+        Every solve of the result, in order.
+
+    Returns
+    -------
+    tuple of Status, float and str
+        :attr:`Status.OPTIMAL` only if every solve is optimal, with the largest gap among
+        them; else :attr:`Status.FEASIBLE` with the worst gap of the solves that stopped early
+        (unknown counts as worst) and words naming that solve.
+    """
+    if not steps:
+        raise ValueError("a result needs at least one solve")
+
+    def badness(step: Step) -> tuple[bool, float]:
+        unknown = math.inf if step.status is not Status.OPTIMAL else -math.inf
+        return step.status is not Status.OPTIMAL, unknown if math.isnan(step.gap) else step.gap
+
+    worst = max(steps, key=badness)
+    if len(steps) == 1:
+        return worst.status, worst.gap, worst.termination
+    if worst.status is Status.OPTIMAL:
+        return worst.status, worst.gap, f"optimal: all {len(steps)} solves optimal"
+    stopped = sum(s.status is not Status.OPTIMAL for s in steps)
+    words = (
+        f"feasible: {stopped} of {len(steps)} solves stopped before proving optimality; "
+        f"the worst is {worst.label}: {worst.termination}"
+    )
+    return Status.FEASIBLE, worst.gap, words
