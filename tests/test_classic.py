@@ -573,3 +573,79 @@ def test_build_for_builds_what_the_solve_reads(kind, solver, strategy, reads_pul
     assert isinstance(model, SitingModel) is reads_pulp
     value = solve(model, solver=solver, strategy=strategy, mip_gap=1e-9).objective
     assert value == pytest.approx(solve(build_arrays(inst), mip_gap=1e-9).objective)
+
+
+# --- a plan stopped early: its objective is recomputed from its open sites (issue 18) -------
+
+
+def _zero_shares(inst: Instance, opened: np.ndarray) -> np.ndarray:
+    """No client assigned: an MCLP incumbent that opens sites but covers nothing yet."""
+    return np.zeros(inst.n_pairs)
+
+
+def _farthest_shares(inst: Instance, opened: np.ndarray) -> np.ndarray:
+    """Each client assigned to its farthest open site: a poor p-median incumbent."""
+    share = np.zeros(inst.n_pairs)
+    for g in range(inst.n_streams):
+        pairs = np.flatnonzero((inst.pair_stream == g) & opened[inst.pair_site])
+        share[pairs[np.argmax(inst.pair_rtt_ms[pairs])]] = 1.0
+    return share
+
+
+@pytest.fixture
+def stopped(monkeypatch):
+    """Make every solve stop at its time limit with the given assignment and bound."""
+    from siting.solve import direct
+
+    real = direct._solve_arrays
+
+    def stop(assign, bound: float) -> None:
+        def solve_arrays(arrays, opts, problem, **kwargs):
+            out = real(arrays, opts, problem, **kwargs)
+            lay = arrays.scenarios[0]
+            if not lay.instance.classic:
+                return out
+            x = out.x.copy()
+            x[lay.serve] = assign(lay.instance, x[lay.open] > 0.5)
+            return dataclasses.replace(out, state="limit", words="time limit", x=x, bound=bound)
+
+        monkeypatch.setattr(direct, "_solve_arrays", solve_arrays)
+
+    return stop
+
+
+@pytest.mark.parametrize(
+    ("kind", "p", "radius", "assign", "bound", "value"),
+    [
+        # the 3 MW hub at 19 ms is within 2 ms of the open site at 20: 3 MW covered, not 0
+        ("mclp", 1, 2.0, _zero_shares, -6.0, 3.0),
+        # sites 0 and 20 open: 2·1 + 1·9 + 3·1 = 14 MW·ms from the nearest, not 106
+        ("p-median", 2, np.inf, _farthest_shares, 0.0, 14.0),
+    ],
+)
+def test_stopped_plan_reports_the_objective_of_its_open_sites(
+    stopped, kind, p, radius, assign, bound, value
+) -> None:
+    stopped(assign, bound)
+    sol = solve(build_arrays(line_instance(kind, p, radius)), mip_gap=0.0, strategy="direct")
+    reported = -sol.objective if kind == "mclp" else sol.objective
+    assert reported == pytest.approx(value)
+    assert sol.status is Status.FEASIBLE  # the bound leaves the gap open: not optimal
+    assert sol.gap == pytest.approx((sol.objective - bound) / value)
+    assert "objective recomputed from the open sites" in sol.termination
+    inst = line_instance(kind, p, radius)
+    near = _nearest_open(inst, sol.open)
+    served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams)  # MW, from the nearest
+    assert served == pytest.approx(np.where(np.isfinite(near), inst.demand_mw, 0.0))
+
+
+def test_classic_run_objective_matches_its_open_sites(two_hubs, stopped) -> None:
+    """MCLP stopped with nothing assigned: the table's objective is the MW its sites cover."""
+    from siting.classic import Options, run_classic
+
+    stopped(_zero_shares, -1e3)
+    run = run_classic(two_hubs('kind = "cost"'), Options(kinds=("mclp",), sites=1), write=False)
+    mclp = run.table.set_index("model").loc["mclp"]
+    assert mclp["covered_mw"] > 0
+    assert mclp["objective_value"] == pytest.approx(mclp["covered_mw"])
+    assert mclp["status"] == "feasible"

@@ -65,6 +65,46 @@ def worst_rtt(d: np.ndarray, opened: np.ndarray) -> float:
     return float(d[:, opened].min(axis=1).max(initial=0.0))
 
 
+def nearest_open(inst: Instance, opened: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each client's nearest open site among its pairs and that round trip (ms).
+
+    Returns
+    -------
+    tuple of two numpy.ndarray
+        Site index per client (``-1`` if none of its pairs' sites is open; MCLP: none within
+        the radius) and the round trip (``inf`` then), shape (G,) each.
+    """
+    d = np.column_stack([distances(inst)[:, opened], np.full(inst.n_streams, np.inf)])
+    at = np.argmin(d, axis=1)
+    rtt = d[np.arange(inst.n_streams), at]
+    site = np.r_[np.flatnonzero(opened), -1][at]
+    return np.where(np.isfinite(rtt), site, -1), rtt
+
+
+def assign_nearest(inst: Instance, opened: np.ndarray) -> np.ndarray:
+    """Assign each client to its nearest open site: the share of each pair, shape (K,)."""
+    site, _ = nearest_open(inst, opened)
+    return (site[inst.pair_stream] == inst.pair_site).astype(float)
+
+
+def classic_objective(inst: Instance, opened: np.ndarray) -> float:
+    """Objective of a classic kind as minimised, from the open sites alone.
+
+    Each client is served from its nearest open site (:func:`assign_nearest`), the best
+    assignment for those sites: p-median ``Σ w_g d_g`` (MW·ms), p-center ``max d_g`` (ms),
+    MCLP minus the MW with an open site within the radius, LSCP the number of open sites.
+    """
+    if inst.objective_kind == "lscp":
+        return float(opened.sum())
+    _, rtt = nearest_open(inst, opened)
+    weight = inst.stream_demand_mw
+    if inst.objective_kind == "mclp":
+        return -float(weight[np.isfinite(rtt)].sum())
+    if inst.objective_kind == "p-center":
+        return float(rtt.max(initial=0.0))
+    return float(weight @ rtt)
+
+
 def greedy_plan(d: np.ndarray, p: int, opened: np.ndarray | None = None) -> np.ndarray:
     """Open sites one by one up to ``p``, each the one that most lowers the worst round trip.
 
@@ -116,10 +156,7 @@ def solve_center(inst: Instance, opts: Options) -> Solution:
     if found.stopped and objective > found.lower:  # padding may have closed the gap
         status = Status.FEASIBLE
         words = f"feasible, stopped at gap {gap:.3%} ({found.stopped}); {words}"
-    # assign each client to its nearest open site
-    site = np.flatnonzero(found.opened)[np.argmin(d[:, found.opened], axis=1)]
-    key = inst.pair_stream * inst.n_sites + inst.pair_site
-    share = np.isin(key, np.arange(inst.n_streams) * inst.n_sites + site).astype(float)
+    share = assign_nearest(inst, found.opened)
     return Solution(
         status=status,
         objective=objective,

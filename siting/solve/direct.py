@@ -505,15 +505,16 @@ def _judge(
 
     In CNY/yr for cost and margin, in the kind's unit for a classic kind (as minimised).
     ``objective``, if given, is the plan's objective recomputed from the plan itself (a
-    classic kind's open sites, :func:`~siting.solve.center.classic_objective`); the words
-    say when it differs from the solver's.
+    classic kind's open sites, :func:`~siting.solve.center.classic_objective`); where it
+    differs from the solver's beyond the solver's tolerance it is reported, and the words say
+    so.
     """
     scale = objective_scale(arrays.scenarios[0].instance) if arrays.scenarios else OBJECTIVE_UNIT
     solver_value = float(arrays.cost @ x) * scale
     words = result.words
-    if objective is None:
-        objective = solver_value
-    elif abs(objective - solver_value) > 1e-6 * max(abs(objective), 1.0):
+    if objective is None or abs(objective - solver_value) <= 1e-6 * max(abs(objective), 1.0):
+        objective = solver_value  # equal up to the solver's feasibility tolerance
+    else:
         words = (
             f"{words}; objective recomputed from the open sites, each client served from its "
             f"nearest ({objective:.6g}; the solver's assignment gave {solver_value:.6g})"
