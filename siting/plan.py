@@ -9,6 +9,7 @@ Chains: scenario and layers (:func:`siting.pipeline.prepare`) → time tables
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from siting.rest_of_china import PREFIX
 from siting.scenario import Scenario
 from siting.schedule import schedule_table, stranded_by, write_schedule
 from siting.solve.periods import PeriodSolution, plan
+from siting.solve.status import Status
 from siting.vintages import REST_OF_CHINA, load_time_tables
 
 if TYPE_CHECKING:
@@ -199,7 +201,7 @@ def run_plan(
     other = plan(h, FORESIGHTS[chosen == "perfect"], **opts) if compare else None
     timings["solve"] = time.perf_counter() - start - timings["prepare"]
     table = schedule_table(h, sol)
-    summary = plan_summary(prepared, h, sol, table, other)
+    summary = plan_summary(prepared, h, sol, table, other, time_limit=time_limit, mip_gap=mip_gap)
     run = PlanRun(
         prepared.scenario, h, sol, table, summary, other, timings=timings, layers=prepared.layers
     )
@@ -252,8 +254,15 @@ def plan_summary(
     sol: PeriodSolution,
     table: pd.DataFrame,
     other: PeriodSolution | None,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
 ) -> dict[str, Any]:
-    """Scenario, solver, present-value cost and per-year totals; with ``other``, myopia's cost."""
+    """Scenario, solver, present-value cost and per-year totals; with ``other``, myopia's cost.
+
+    With ``other``, ``foresights`` holds each foresight's own solver block and PV cost, and
+    the cost of myopia is certified only if both plans are optimal (:func:`myopia`).
+    """
     summary: dict[str, Any] = {
         "provenance": provenance(
             prepared.scenario, prepared.paths, solver=sol.solver, source=prepared.path
@@ -261,22 +270,92 @@ def plan_summary(
         "scenario": prepared.scenario.name,
         "foresight": sol.foresight,
         "years": h.years.tolist(),
-        "solver": {
-            "name": sol.solver,
-            "status": str(sol.status),
-            "gap": sol.gap,
-            "termination": sol.termination,
-            "seconds": sol.seconds,
-        },
+        "solver": solver_block(sol, time_limit, mip_gap),
         "pv_cost_cny": sol.objective,
         "by_year": year_totals(h, sol, table),
     }
     if other is not None:
         myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)
+        summary["foresights"] = {
+            p.foresight: {**solver_block(p, time_limit, mip_gap), "pv_cost_cny": p.objective}
+            for p in (perfect, myopic)
+        }
         summary["pv_cost_perfect_cny"] = perfect.objective
         summary["pv_cost_myopic_cny"] = myopic.objective
-        summary["cost_of_myopia_cny"] = myopic.objective - perfect.objective
+        summary.update(myopia(perfect, myopic))
     return summary
+
+
+def solver_block(
+    sol: PeriodSolution, time_limit: float | None, mip_gap: float | None
+) -> dict[str, Any]:
+    """Say what a plan's solves proved: status, gap, PV bound, limits as given, seconds.
+
+    A plan resting on several solves (myopic: each planning year, then the operation) lists
+    each in ``solves``; its status is optimal only if every one is, its gap the worst.
+    """
+    block: dict[str, Any] = {
+        "name": sol.solver,
+        "status": str(sol.status),
+        "gap": sol.gap,
+        "bound_cny": sol.bound,
+        "termination": sol.termination,
+        "time_limit_s": settings.time_limit if time_limit is None else time_limit,
+        "time_limit_per": "solve",
+        "mip_gap": settings.mip_gap if mip_gap is None else mip_gap,
+        "seconds": sol.seconds,
+    }
+    if len(sol.steps) > 1:
+        block["solves"] = [
+            {
+                "solve": step.label,
+                "status": str(step.status),
+                "gap": step.gap,
+                "bound_cny": step.bound,
+                "seconds": step.seconds,
+                "termination": step.termination,
+            }
+            for step in sol.steps
+        ]
+    return block
+
+
+def myopia(perfect: PeriodSolution, myopic: PeriodSolution) -> dict[str, Any]:
+    """Compute the cost of myopia, certified only if both plans are optimal.
+
+    Returns
+    -------
+    dict
+        ``cost_of_myopia_cny`` (myopic minus perfect PV cost, as reported) and
+        ``cost_of_myopia_certified``; if not certified, also ``cost_of_myopia_range_cny``,
+        ``[myopic bound - perfect cost, myopic cost - perfect bound]`` (``None`` where a bound
+        is unknown), and ``cost_of_myopia_note`` naming the plans that stopped early.
+    """
+    out: dict[str, Any] = {
+        "cost_of_myopia_cny": myopic.objective - perfect.objective,
+        "cost_of_myopia_certified": all(p.status is Status.OPTIMAL for p in (perfect, myopic)),
+    }
+    if out["cost_of_myopia_certified"]:
+        return out
+    low, high = myopic.bound - perfect.objective, myopic.objective - perfect.bound
+    out["cost_of_myopia_range_cny"] = [None if math.isnan(v) else v for v in (low, high)]
+    stopped = [
+        f"{p.foresight} foresight is {p.status} at gap {_gap_text(p.gap)}"
+        for p in (perfect, myopic)
+        if p.status is not Status.OPTIMAL
+    ]
+    note = f"not certified: {'; '.join(stopped)}; the range is from each plan's bound"
+    if any(s.status is not Status.OPTIMAL for s in myopic.steps[:-1]):
+        note += (
+            "; a myopic planning year stopped early, so its orders may differ from an optimal "
+            "planner's, which no bound covers"
+        )
+    out["cost_of_myopia_note"] = note
+    return out
+
+
+def _gap_text(gap: float) -> str:
+    return "unknown" if math.isnan(gap) else f"{gap:.3%}"
 
 
 def year_totals(h: Horizon, sol: PeriodSolution, table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -302,6 +381,24 @@ def year_totals(h: Horizon, sol: PeriodSolution, table: pd.DataFrame) -> list[di
     return years
 
 
+def myopia_line(summary: dict[str, Any]) -> str:
+    """Write the report's sentence on the cost of myopia, qualified unless certified."""
+    cost = summary["cost_of_myopia_cny"] / 1e9
+    terms = (
+        f"myopic {summary['pv_cost_myopic_cny'] / 1e9:,.1f} - perfect "
+        f"{summary['pv_cost_perfect_cny'] / 1e9:,.1f}"
+    )
+    if summary["cost_of_myopia_certified"]:
+        return f"Cost of myopia: {cost:,.1f} bn CNY PV ({terms})"
+    low, high = (
+        "?" if v is None else f"{v / 1e9:,.1f}" for v in summary["cost_of_myopia_range_cny"]
+    )
+    return (
+        f"Cost of myopia: about {cost:,.1f} bn CNY PV ({terms}), between {low} and {high} bn; "
+        f"{summary['cost_of_myopia_note']}"
+    )
+
+
 def plan_report(run: PlanRun, year: int | None = None) -> str:
     """Text report: totals per year, stranded MW and capital by province in ``year``.
 
@@ -316,6 +413,14 @@ def plan_report(run: PlanRun, year: int | None = None) -> str:
     lines = [
         f"{run.scenario.name}: {sol.foresight} foresight, {years[0]}-{years[-1]}, "
         f"{sol.solver} {sol.status} (gap {sol.gap:.2e}), {sol.seconds:.1f} s",
+        *(
+            [
+                f"{run.other.foresight} foresight: {run.other.solver} {run.other.status} "
+                f"(gap {run.other.gap:.2e}), {run.other.seconds:.1f} s"
+            ]
+            if run.other is not None
+            else []
+        ),
         f"PV cost {sol.objective / 1e9:,.1f} bn CNY ({years[0]} CNY)",
         "",
         f"{'year':>4} {'demand':>8} {'ordered':>8} {'installed':>9} {'used':>8} "
@@ -355,12 +460,7 @@ def plan_report(run: PlanRun, year: int | None = None) -> str:
     )
     lines.append(f"{'total':<16}{cells}")
     if "cost_of_myopia_cny" in summary:
-        lines += [
-            "",
-            f"Cost of myopia: {summary['cost_of_myopia_cny'] / 1e9:,.1f} bn CNY PV "
-            f"(myopic {summary['pv_cost_myopic_cny'] / 1e9:,.1f} - perfect "
-            f"{summary['pv_cost_perfect_cny'] / 1e9:,.1f})",
-        ]
+        lines += ["", myopia_line(summary)]
     if run.table_dir is not None:
         lines += ["", f"Schedule: {run.table_dir}/schedule.csv (and sites_YEAR.geojson per year)"]
     if run.map_path is not None:

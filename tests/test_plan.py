@@ -30,6 +30,11 @@ def test_plan_writes_schedule_that_adds_up(tmp_path, capsys) -> None:
     table = pd.read_csv(folder / "schedule.csv")
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["cost_of_myopia_cny"] >= -1e-6 * abs(summary["pv_cost_perfect_cny"])
+    assert summary["cost_of_myopia_certified"] is True  # both plans optimal
+    assert {f: b["status"] for f, b in summary["foresights"].items()} == {
+        "perfect": "optimal",
+        "myopic": "optimal",
+    }
     for row in summary["by_year"]:
         part = table[table["year"] == row["year"]]
         assert part["stranded_mw"].sum() == pytest.approx(row["stranded_mw"], abs=1e-6)
@@ -132,3 +137,33 @@ def test_a_horizon_scenario_is_planned_not_optimized(command, tmp_path, capsys) 
     assert main([command, "2023-2030", "--out", str(tmp_path / "out")]) == 2
     assert "siting plan 2023-2030" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_compare_gives_each_foresight_its_own_status(tmp_path, capsys, monkeypatch) -> None:
+    """The perfect-foresight solve stops at a 1 % gap: the cost of myopia is not a fact."""
+    from siting.solve import direct
+
+    from .test_periods import _stopped_at
+
+    monkeypatch.setattr(direct, "run", _stopped_at(0.01, calls=(0,)))  # the perfect solve
+    scenario = _scenario(
+        tmp_path, "years = [2024, 2025]\nlead_time_years = 1\nstandby_cny_per_mw_year = 1e6"
+    )
+    out = tmp_path / "out"
+    args = ["plan", scenario, "--out", str(out), "--no-map", "--compare", "--time-limit", "7"]
+    assert main(args) == 0
+    printed = capsys.readouterr()
+    summary = json.loads((out / "h-plan" / "summary.json").read_text())
+    perfect, myopic = summary["foresights"]["perfect"], summary["foresights"]["myopic"]
+    assert perfect["status"] == "feasible" and perfect["gap"] == pytest.approx(0.01, rel=1e-6)
+    assert myopic["status"] == "optimal" and len(myopic["solves"]) == 2
+    assert summary["solver"] == {k: v for k, v in perfect.items() if k != "pv_cost_cny"}
+    assert perfect["time_limit_s"] == 7 and perfect["bound_cny"] < perfect["pv_cost_cny"]
+    assert summary["cost_of_myopia_certified"] is False
+    low, high = summary["cost_of_myopia_range_cny"]
+    cost = summary["cost_of_myopia_cny"]
+    assert 0 <= cost - low <= 1e-4 * myopic["pv_cost_cny"]  # optimal myopic plan: tight bound
+    assert high - cost == pytest.approx(perfect["pv_cost_cny"] - perfect["bound_cny"])
+    assert "perfect foresight is feasible at gap 1.000%" in summary["cost_of_myopia_note"]
+    assert "Cost of myopia: about" in printed.out and "not certified" in printed.out
+    assert "h (perfect foresight): highs stopped before proving optimality" in printed.err

@@ -341,8 +341,14 @@ def _plan(args: argparse.Namespace) -> int:
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     paths = [run.table_dir, run.map_path]
     emit(args, lambda: print(plan_report(run, args.year)), data, paths)
-    solver = run.summary["solver"]
-    return verdict(args, [(run.scenario.name, {**solver, "solver": solver["name"]})])
+    blocks = run.summary.get("foresights") or {run.solution.foresight: run.summary["solver"]}
+    return verdict(
+        args,
+        [
+            (f"{run.scenario.name} ({f} foresight)", {**b, "solver": b["name"]})
+            for f, b in blocks.items()
+        ],
+    )
 
 
 def _classic(args: argparse.Namespace) -> int:
