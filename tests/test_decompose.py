@@ -126,3 +126,35 @@ def test_notes_say_how_the_bound_was_found(priced) -> None:
     sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
     assert "decomposition:" in sol.termination
     assert "full-model bound" in sol.termination
+
+
+def test_fallback_keeps_the_decompositions_bound(monkeypatch) -> None:
+    """The decomposition's bound outlives its fallback to the direct solve.
+
+    The decomposition proves a bound but finds no plan; the direct solve stops with a weaker
+    bound: the plan reported carries the better of the two (both are valid).
+    """
+    from siting.model import OBJECTIVE_UNIT
+    from siting.solve import direct
+    from siting.solve.highs import Outcome
+
+    inst, best = _feasible(dict(seed=40, n_sites=5, n_hubs=4))
+    units = best / OBJECTIVE_UNIT
+    proved, weak = units - 1e-3 * abs(units), units - 0.5 * abs(units)
+
+    def decomposed(model, **kwargs):
+        return Outcome("none", "no plan on the chosen sites", None, math.nan, proved), "notes"
+
+    real = direct.run
+
+    def stopped(highs, time_limit, *, is_mip, duals=False):
+        out = real(highs, time_limit, is_mip=is_mip, duals=duals)
+        return Outcome("limit", "time limit", out.x, out.objective, weak)
+
+    monkeypatch.setattr(direct, "solve_decomposed", decomposed)
+    monkeypatch.setattr(direct, "run", stopped)
+    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    assert sol.objective == pytest.approx(best, rel=1e-6)
+    assert sol.bound == pytest.approx(proved * OBJECTIVE_UNIT, rel=1e-9)
+    assert sol.status is Status.FEASIBLE and sol.gap == pytest.approx(1e-3, rel=1e-3)
+    assert "decomposition found no plan" in sol.termination
