@@ -40,7 +40,9 @@ class PeriodSolution(Outcome):
     Attributes
     ----------
     status, bound, gap, solver, termination, seconds
-        As in :class:`~siting.solve.status.Solution`; costs are present values (CNY).
+        As in :class:`~siting.solve.status.Solution`; costs are present values (CNY). A
+        myopic plan's status and gap are the worst of its ``steps``, its bound the operation's
+        and its seconds those of every solve (:func:`plan`).
     objective
         Present value of the plan's cost over the horizon, CNY of the first year.
     open
