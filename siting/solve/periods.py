@@ -24,7 +24,6 @@ from siting.solve.direct import (
     pulp_values,
     solve_problem,
     solver_options,
-    time_left,
 )
 from siting.solve.highs import as_highs_lp, check_numbers, new_highs, run
 from siting.solve.status import Outcome, Step, overall, relative_gap
@@ -113,9 +112,7 @@ def solve_periods(
 
     arrays = from_pulp(model.problem, model.years)
     large = opts.solver == "highs" and arrays.n_cols >= RESTRICT_COLUMNS
-    guided = None
-    if large and check_numbers(arrays) is None:  # in the time the reading into arrays left
-        guided = restricted_plan(arrays, replace(opts, time_limit=time_left(opts, began)))
+    guided = restricted_plan(arrays, opts) if large and check_numbers(arrays) is None else None
     out = solve_problem(
         model.problem, model.years, opts, reasons, arrays, earlier=guided, began=began
     )
