@@ -28,7 +28,7 @@ from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
 from siting.provenance import provenance
 from siting.results import Results, build_results, compute_kpis, hub_arrays, site_arrays
-from siting.scenario import Scenario
+from siting.scenario import Scenario, check_runner
 from siting.solve import Solution, solve, solve_robust
 
 ScenarioRef = str | Path | Scenario | None
@@ -97,14 +97,14 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
     InputError
         If the two scenarios use different candidate sites.
     """
-    target = prepare(under)
+    target = _prepared(under, "audit")
     inst = target.instance
     inputs = [target]
     added = np.zeros(inst.n_sites)
     sunk_cost = 0.0
     built_name = "existing"
     if built != "existing":
-        source = prepare(built)
+        source = _prepared(built, "audit")
         _same_sites(source, target)
         inputs.insert(0, source)
         plan = solve(build_model(source.instance), **solve_options)
@@ -154,6 +154,13 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
     }
     origin = _provenance(inputs, solve_options)
     return Audit(built_name, target.scenario.name, results, sites, provinces, kpis, origin)
+
+
+def _prepared(scenario: ScenarioRef, runner: str) -> Prepared:
+    """Prepare a scenario for a single-period analysis; refuse a ``[horizon]`` scenario."""
+    prepared = prepare(scenario)
+    check_runner(prepared.scenario, runner, source=str(prepared.path))
+    return prepared
 
 
 def _sunk_cost(source: Prepared, plan: Solution) -> float:
@@ -247,7 +254,7 @@ def robust_plan(
     if criterion not in ("expected", "regret"):
         msg = f"unknown criterion {criterion!r}; expected 'expected' or 'regret'"
         raise InputError([Problem("robust", "", "criterion", msg)])
-    prepared = [prepare(s) for s in scenarios]
+    prepared = [_prepared(s, "robust") for s in scenarios]
     for other in prepared[1:]:
         _same_sites(other, prepared[0])
     names = [p.scenario.name for p in prepared]
@@ -350,7 +357,7 @@ def why_not(
     -------
     WhyNot
     """
-    base = prepare(scenario)
+    base = _prepared(scenario, "whynot")
     inst = base.instance
     plan = solve(build_model(inst), **solve_options)
     hosted = site_arrays(plan, inst)["hosted_mw"]
@@ -438,7 +445,7 @@ def tradeoff(
         ``infeasible``), the reason when infeasible, and the KPIs of the plan;
         ``attrs["provenance"]`` holds the base scenario's provenance block.
     """
-    prepared = prepare(scenario)
+    prepared = _prepared(scenario, "tradeoff")
     base = prepared.scenario.to_dict()
     if not _has_key(base, parameter):
         expected = "a dotted key of the scenario, e.g. demand.inference_sla_ms"
