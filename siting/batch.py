@@ -166,7 +166,7 @@ def _solve_horizon(
         "open": sol.open[:, -1].tolist(),
         "new_mw": sol.order.sum(axis=(1, 2)).tolist(),
         "training_mw": used[0].tolist(),
-        "inference_mw": used[1].tolist(),
+        "inference_mw": used[1:].sum(axis=0).tolist(),
         "hosted_mw": used.sum(axis=0).tolist(),
         "stranded_mw": mw[:, :, -1].sum(axis=1).tolist(),
         "installed_mw": total[:, :, -1].sum(axis=1).tolist(),
