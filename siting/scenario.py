@@ -689,6 +689,8 @@ class Scenario(_Section):
 
 #: Runners of single-period scenarios; a ``[horizon]`` scenario is planned by ``siting plan``.
 SINGLE_PERIOD_RUNNERS = ("optimize", "compare", "audit", "robust", "whynot", "tradeoff", "classic")
+#: Runners that compare costs: a classic location model (no costs) is refused by them.
+COST_RUNNERS = ("audit", "robust", "whynot")
 #: Runners of ``[horizon]`` scenarios (``batch`` takes both kinds, each point by its own).
 HORIZON_RUNNERS = ("plan",)
 #: Why a family is refused over a ``[horizon]``, and how to leave it out.
@@ -747,7 +749,8 @@ def check_runner(scenario: Scenario, runner: str, *, source: str | None = None) 
     """Refuse a scenario that a runner would not model as written, before any data loads.
 
     One check for every runner (docs/model.md, "What each runner models"): single-period
-    runners refuse a ``[horizon]`` table (naming ``siting plan``); ``plan`` needs one, and
+    runners refuse a ``[horizon]`` table (naming ``siting plan``), and those that compare
+    costs (:data:`COST_RUNNERS`) a classic objective kind; ``plan`` needs a horizon, and
     refuses the families the multi-period model does not write (:func:`horizon_gaps`);
     ``batch`` checks each point as ``plan`` if it has a horizon.
 
@@ -773,6 +776,12 @@ def check_runner(scenario: Scenario, runner: str, *, source: str | None = None) 
                 f"it with 'siting plan {scenario.name}' (siting.plan.run_plan)"
             )
             raise InputError([Problem(runner, "", "SCENARIO", expected)])
+        if runner in COST_RUNNERS and scenario.objective.classic:
+            expected = (
+                f"objective kind 'cost' or 'margin' ({runner} compares costs); a "
+                f"{scenario.objective.kind} model is uncapacitated and has no costs to compare"
+            )
+            raise InputError([Problem(where, "[objective]", "kind", expected)])
         return
     if runner in HORIZON_RUNNERS and scenario.horizon is None:
         expected = "a [horizon] table (years, foresight, ...), e.g. the shipped '2023-2030'"
