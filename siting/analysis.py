@@ -28,7 +28,7 @@ from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
 from siting.provenance import provenance
 from siting.results import Results, build_results, compute_kpis, hub_arrays, site_arrays
-from siting.scenario import Scenario
+from siting.scenario import Scenario, check_runner
 from siting.solve import Solution, solve, solve_robust
 
 ScenarioRef = str | Path | Scenario | None
@@ -55,8 +55,12 @@ class Audit:
         ``sunk_mw``, ``idle_mw``, ``utilisation``, ``cost_under_plan_cny`` (running the sunk
         capacity under the second scenario), ``plan_sunk_cost_cny`` (annualised capex and site
         development of the built plan), ``cost_optimal_cny`` (the second scenario planned from
-        the data's existing capacity) and ``mismatch_cny`` (what following the built plan
-        costs more than planning for the second scenario).
+        the data's existing capacity), ``mismatch_cny`` (what following the built plan costs
+        more than planning for the second scenario; new sites and MW may be added to it) and
+        ``cost_as_built_cny`` (running the second scenario on the built plan as it stands: its
+        open sites and MW fixed, nothing added, as ``siting robust`` prices a plan; ``inf``
+        where it cannot serve the second scenario; the capacity in the data, sites with
+        existing MW open, for ``"existing"``).
     provenance
         Scenario and data hashes and software versions (see :mod:`siting.provenance`).
     """
@@ -97,18 +101,19 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
     InputError
         If the two scenarios use different candidate sites.
     """
-    target = prepare(under)
+    target = _prepared(under, "audit")
     inst = target.instance
     inputs = [target]
     added = np.zeros(inst.n_sites)
+    opened = inst.existing_mw > 0
     sunk_cost = 0.0
     built_name = "existing"
     if built != "existing":
-        source = prepare(built)
+        source = _prepared(built, "audit")
         _same_sites(source, target)
         inputs.insert(0, source)
         plan = solve(build_model(source.instance), **solve_options)
-        added = plan.build
+        added, opened = plan.build, plan.open
         built_name = source.scenario.name
         sunk_cost = _sunk_cost(source, plan)
     given = target if built == "existing" else target.variant(target.scenario, built_mw=added)
@@ -151,9 +156,17 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         "plan_sunk_cost_cny": sunk_cost,
         "cost_optimal_cny": optimal.objective,
         "mismatch_cny": used.objective + sunk_cost - optimal.objective,
+        "cost_as_built_cny": _cost_with_plan(target, opened, added, **solve_options),
     }
     origin = _provenance(inputs, solve_options)
     return Audit(built_name, target.scenario.name, results, sites, provinces, kpis, origin)
+
+
+def _prepared(scenario: ScenarioRef, runner: str) -> Prepared:
+    """Prepare a scenario for a single-period analysis; refuse a ``[horizon]`` scenario."""
+    prepared = prepare(scenario)
+    check_runner(prepared.scenario, runner, source=str(prepared.path))
+    return prepared
 
 
 def _sunk_cost(source: Prepared, plan: Solution) -> float:
@@ -247,7 +260,7 @@ def robust_plan(
     if criterion not in ("expected", "regret"):
         msg = f"unknown criterion {criterion!r}; expected 'expected' or 'regret'"
         raise InputError([Problem("robust", "", "criterion", msg)])
-    prepared = [prepare(s) for s in scenarios]
+    prepared = [_prepared(s, "robust") for s in scenarios]
     for other in prepared[1:]:
         _same_sites(other, prepared[0])
     names = [p.scenario.name for p in prepared]
@@ -258,7 +271,7 @@ def robust_plan(
 
     rows = []
     for name, plan in zip(names, own, strict=True):
-        costs = [_cost_with_plan(p, plan, **solve_options) for p in prepared]
+        costs = [_cost_with_plan(p, plan.open, plan.build, **solve_options) for p in prepared]
         rows.append(_row(f"plan of {name}", costs, w, best, names))
     instances = [p.instance for p in prepared]
     model = build_robust_model(
@@ -283,9 +296,15 @@ def _provenance(prepared: Sequence[Prepared], solve_options: dict[str, Any]) -> 
     )
 
 
-def _cost_with_plan(prepared: Prepared, plan: Solution, **solve_options: Any) -> float:
+def _cost_with_plan(
+    prepared: Prepared, opened: np.ndarray, build: np.ndarray, **solve_options: Any
+) -> float:
+    """Cost of a scenario run on a fixed plan (open sites, MW built; nothing added), or inf.
+
+    The one definition of a plan's cost in another scenario, for ``robust`` and ``audit``.
+    """
     model = build_model(prepared.instance)
-    fix_plan(model, plan.open, plan.build)
+    fix_plan(model, opened, build)
     try:
         return solve(model, **solve_options).objective
     except InfeasibleError:
@@ -350,7 +369,7 @@ def why_not(
     -------
     WhyNot
     """
-    base = prepare(scenario)
+    base = _prepared(scenario, "whynot")
     inst = base.instance
     plan = solve(build_model(inst), **solve_options)
     hosted = site_arrays(plan, inst)["hosted_mw"]
@@ -438,7 +457,7 @@ def tradeoff(
         ``infeasible``), the reason when infeasible, and the KPIs of the plan;
         ``attrs["provenance"]`` holds the base scenario's provenance block.
     """
-    prepared = prepare(scenario)
+    prepared = _prepared(scenario, "tradeoff")
     base = prepared.scenario.to_dict()
     if not _has_key(base, parameter):
         expected = "a dotted key of the scenario, e.g. demand.inference_sla_ms"

@@ -24,7 +24,7 @@ from siting.maps import make_map, save_map, to_html
 from siting.pipeline import Run, publish, write_json
 from siting.pipeline import optimize as _optimize
 from siting.results import Results, write_tables
-from siting.scenario import Scenario
+from siting.scenario import Scenario, check_runner
 from siting.scenario import load_scenario as _load_scenario
 
 ScenarioLike = str | Path | Scenario
@@ -81,10 +81,13 @@ def optimize(
     Raises
     ------
     siting.errors.SitingError
-        On a bad argument (before any data is read), bad input, an infeasible scenario or a
+        On a bad argument (before any data is read), bad input (a scenario with a
+        ``[horizon]`` table: plan it with ``siting plan``), an infeasible scenario or a
         solver failure.
     """
     _check_options(solver, time_limit, gap)
+    spec = scenario if isinstance(scenario, Scenario) else _load_scenario(scenario)[0]
+    check_runner(spec, "optimize")  # as the CLI: a [horizon] scenario is planned, not optimised
     run = _optimize(
         scenario, solver=_solver_name(solver), time_limit=time_limit, mip_gap=gap, write=False
     )

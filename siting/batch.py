@@ -36,7 +36,7 @@ from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
 from siting.plan import horizon_for
 from siting.provenance import provenance, public_dict
 from siting.results import compute_kpis, hub_arrays, located_sites, site_arrays, write_geoparquet
-from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, data_paths
+from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, check_runner, data_paths
 from siting.schedule import installed, stranded
 from siting.solve import build_for, solve
 from siting.solve.periods import plan
@@ -166,7 +166,7 @@ def _solve_horizon(
         "open": sol.open[:, -1].tolist(),
         "new_mw": sol.order.sum(axis=(1, 2)).tolist(),
         "training_mw": used[0].tolist(),
-        "inference_mw": used[1].tolist(),
+        "inference_mw": used[1:].sum(axis=0).tolist(),
         "hosted_mw": used.sum(axis=0).tolist(),
         "stranded_mw": mw[:, :, -1].sum(axis=1).tolist(),
         "installed_mw": total[:, :, -1].sum(axis=1).tolist(),
@@ -252,6 +252,8 @@ def run_batch(
         raise InputError([Problem("batch", "", "workers", f"expected ≥ 1, got {workers}")])
     if scheduler is not None:
         scheduler = scheduler_address(scheduler)
+    for point in sweep.points:  # a horizon point is refused as siting plan refuses it
+        check_runner(point.scenario, "batch", source=f"{sweep.path} ({point.name})")
     records = out_dir / "scenarios"
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]
     skipped = len(sweep.points) - len(todo)

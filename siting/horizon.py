@@ -67,7 +67,8 @@ class Horizon:
     fixed
         ``F_s``: yearly cost of an open site, CNY/yr, shape (S,).
     rent
-        ``R_wkt``: rent per installed MW used, CNY/(MW·yr), shape (2, C, T) (margin only).
+        ``R_wkt``: rent per installed MW used, CNY/(MW·yr), by workload (training, then each
+        service class of ``base``), shape (1 + Q, C, T) (margin only).
     standby
         ``β_s``: cost of an installed MW left idle at an open site, CNY/(MW·yr), shape (S,).
     discount
@@ -187,7 +188,7 @@ def one_year(instance: Instance, year: int = HUBS_YEAR) -> Horizon:
         capex=instance.capex_cost.reshape(n, 1, 1).astype(float),
         capital=np.zeros((1, 1)),
         fixed=instance.fixed_cost.astype(float),
-        rent=instance.rent.reshape(2, 1, 1).astype(float),
+        rent=instance.rent.reshape(-1, 1, 1).astype(float),
         standby=np.zeros(n),
         discount=np.ones(1),
     )
@@ -431,9 +432,12 @@ def _rents(
     """``R_wkt``: a class's mean published rent in the year, else the latest earlier one.
 
     Classes without a published rent take ``class_rent_cny_per_mw_year``, else the scenario's
-    rent per workload; a year before the first published rent takes the first.
+    rent per workload (``scenario_rent``: training, then each service class); a year before
+    the first published rent takes the first. A published or class rent holds for every
+    workload.
     """
-    out = np.broadcast_to(scenario_rent[:, None, None], (2, len(classes), len(years))).copy()
+    shape = (len(scenario_rent), len(classes), len(years))  # workloads: training, then service
+    out = np.broadcast_to(scenario_rent[:, None, None], shape).copy()
     year = rents["period"].str[:4].astype(int)
     for k, name in enumerate(classes):
         if name in class_rent:

@@ -25,7 +25,7 @@ from siting.layers import Layers
 from siting.pipeline import Prepared, prepare, publish, write_json
 from siting.provenance import provenance
 from siting.rest_of_china import PREFIX
-from siting.scenario import Scenario
+from siting.scenario import Scenario, check_runner, load_scenario
 from siting.schedule import schedule_table, stranded_by, write_schedule
 from siting.solve.periods import PeriodSolution, plan
 from siting.solve.status import Status
@@ -113,12 +113,11 @@ def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horiz
     Raises
     ------
     InputError
-        If the scenario has no ``[horizon]`` table, or takes existing MW from the vintages
-        while some of its sites with existing MW have no vintage rows.
+        If the scenario has no ``[horizon]`` table or sets a family the multi-period model
+        does not write (:func:`~siting.scenario.check_runner`), or takes existing MW from the
+        vintages while some of its sites with existing MW have no vintage rows.
     """
-    if scenario.horizon is None:
-        expected = "a [horizon] table (years, foresight, lead_time_years, ...) to plan by year"
-        raise InputError([Problem(source, "top level", "horizon", expected)])
+    check_runner(scenario, "plan", source=source)
     tables = load_time_tables()
     if scenario.horizon.existing == "vintages":
         known = set(tables.vintages["site_id"]) - {REST_OF_CHINA}
@@ -189,6 +188,8 @@ def run_plan(
         expected = f"'none' or 'osm'; got {tiles!r}"
         raise InputError([Problem("plan", "", "tiles", expected)])
     start = time.perf_counter()
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
+    check_runner(spec, "plan")  # before any data loads
     prepared = prepare(scenario)
     h = horizon_for(prepared.instance, prepared.scenario, source=str(prepared.path))
     spec = prepared.scenario.horizon

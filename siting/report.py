@@ -181,7 +181,18 @@ def print_audit(result: Audit, folder: Path, map_path: Path | None) -> None:
         f"(utilisation {k['utilisation']:.0%}). Cost under the built plan "
         f"{_bn(k['cost_under_plan_cny'])} + sunk {_bn(k['plan_sunk_cost_cny'])} vs planned for "
         f"{result.under_name} {_bn(k['cost_optimal_cny'])} bn CNY/yr: mismatch "
-        f"[bold]{_bn(k['mismatch_cny'])} bn CNY/yr[/bold]"
+        f"[bold]{_bn(k['mismatch_cny'])} bn CNY/yr[/bold] (new sites and MW may be added)"
+    )
+    as_built = k["cost_as_built_cny"]
+    under = result.under_name
+    verdict = (
+        f"cannot serve {under}"
+        if as_built == float("inf")
+        else f"costs {_bn(as_built)} bn CNY/yr under {under}"
+    )
+    console.print(
+        f"As built (its open sites and MW fixed, nothing added), the plan of "
+        f"{result.built_name} {verdict}, as siting robust prices it."
     )
     console.print(f"Tables: {escape(str(folder))}/" + _map_note(map_path))
 
@@ -201,6 +212,11 @@ def print_robust(report: RobustReport, folder: Path) -> None:
             row["plan"], *cells, _bn(row["expected_cost_cny"]), _bn(row["worst_regret_cny"])
         )
     console.print(table)
+    console.print(
+        "A plan's cost in a scenario keeps its open sites and MW fixed, nothing added "
+        "('cannot serve': no feasible use); siting audit's mismatch lets new sites and MW "
+        "be added."
+    )
     console.print(f"Tables: {escape(str(folder))}/")
 
 

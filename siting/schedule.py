@@ -74,7 +74,7 @@ def schedule_table(h: Horizon, sol: PeriodSolution) -> pd.DataFrame:
             "new_in_service_mw": new.ravel(),
             "installed_mw": total.ravel(),
             "training_mw": sol.use[0].ravel(),
-            "inference_mw": sol.use[1].ravel(),
+            "inference_mw": sol.use[1:].sum(axis=0).ravel(),
             "stranded_mw": mw.ravel(),
             "stranded_capital_bn_cny": capital.ravel() / 1e9,
         }

@@ -92,3 +92,28 @@ def test_why_not_forced_training_costs_the_difference(tiny) -> None:
     east = result.sites.set_index(["site_id", "workload"]).loc[("east", "training")]
     assert 0 < east["extra_cost_cny"] < math.inf
     assert east["reason"] == ""
+
+
+def _as_built_costs(built, under, **options) -> tuple[float, float]:
+    """The built plan's cost under ``under`` by audit and by robust (column of ``under``)."""
+    by_audit = audit(built, under, **options)
+    report = robust_plan([built, under], **options)
+    row = report.table.set_index("plan").loc[f"plan of {by_audit.built_name}"]
+    return by_audit.kpis["cost_as_built_cny"], row[f"cost_{by_audit.under_name}_cny"]
+
+
+def test_audit_and_robust_agree_on_a_plan_as_built(tiny) -> None:
+    """audit reports the built plan as robust prices it (open sites and MW fixed), beside its
+    mismatch (new sites and MW allowed); on the tiny pair the boom plan cannot serve the shift.
+    """
+    by_audit, by_robust = _as_built_costs(tiny / "boom.toml", tiny / "shift.toml", mip_gap=1e-9)
+    assert by_audit == by_robust
+    boom = audit(tiny / "shift.toml", tiny / "shift.toml", mip_gap=1e-9).kpis
+    assert boom["cost_as_built_cny"] == pytest.approx(boom["cost_optimal_cny"], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_audit_and_robust_agree_on_shipped_story_scenarios() -> None:
+    """Issue 18: audit said mismatch 0.000 while robust said the 2023 plan cannot serve 2025."""
+    by_audit, by_robust = _as_built_costs("2023-training-boom", "2025-inference-shift")
+    assert by_audit == by_robust == math.inf

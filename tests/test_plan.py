@@ -167,3 +167,36 @@ def test_compare_gives_each_foresight_its_own_status(tmp_path, capsys, monkeypat
     assert "perfect foresight is feasible at gap 1.000%" in summary["cost_of_myopia_note"]
     assert "Cost of myopia: about" in printed.out and "not certified" in printed.out
     assert "h (perfect foresight): highs stopped before proving optimality" in printed.err
+
+
+def test_one_year_with_service_classes_reproduces_single_period() -> None:
+    """Each service class keeps its running cost over a horizon (it crashed in _rents)."""
+    from siting.horizon import one_year
+    from siting.model import build_model
+    from siting.model.periods import build_period_model
+    from siting.pipeline import prepare
+    from siting.solve import solve
+    from siting.solve.periods import solve_periods
+
+    inst = prepare("2027-classes").instance
+    assert inst.n_classes == 3 and len(set(inst.unit_opex[1:, 0])) == 3  # they differ
+    single = solve(build_model(inst))
+    multi = solve_periods(build_period_model(one_year(inst)))
+    assert multi.objective == pytest.approx(single.objective, rel=1e-6)
+    assert multi.use.shape[0] == 1 + inst.n_classes  # training, then each service class
+
+
+def test_plan_with_service_classes(tmp_path, capsys) -> None:
+    """``siting plan`` on a scenario with [classes]: exit 0, every class served every year."""
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'extends = "2027-classes"\nname = "c"\n\n[horizon]\nyears = [2026, 2027]\n'
+        'existing = "flat"\nlead_time_years = 1\n'
+    )
+    args = ["--out", str(tmp_path / "out"), "--maps", str(tmp_path / "maps")]
+    assert main(["plan", str(path), *args, "--time-limit", "60"]) == 0
+    summary = json.loads((tmp_path / "out" / "c-plan" / "summary.json").read_text())
+    for row in summary["by_year"]:
+        assert row["unmet_mw"] == pytest.approx(0.0, abs=1e-6)
+    table = pd.read_csv(tmp_path / "out" / "c-plan" / "schedule.csv")
+    assert table["inference_mw"].sum() > 0

@@ -27,10 +27,10 @@ from siting.classic.plans import (
     variant,
 )
 from siting.classic.report import classic_summary, comparison_page
-from siting.errors import InputError, Problem, SolverError
+from siting.errors import SolverError
 from siting.pipeline import Run, optimize, prepare, publish, write_json
 from siting.results import write_csv
-from siting.scenario import Scenario, load_scenario
+from siting.scenario import Scenario, check_runner, load_scenario
 
 
 def run_classic(
@@ -88,9 +88,7 @@ def run_classic(
     step = progress or (lambda stage: None)
     start = time.perf_counter()
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
-    if spec.horizon is not None:
-        expected = f"a single-period scenario; {spec.name!r} has a [horizon] table"
-        raise InputError([Problem("classic", "", "SCENARIO", expected)])
+    check_runner(spec, "classic")
     base = reference_scenario(spec)
     obj = spec.objective
     rule = options.rule or obj.sites_rule

@@ -23,7 +23,7 @@ def preflight(args: argparse.Namespace) -> None:
         Naming the argument or file, the field and what was expected.
     """
     from siting.pipeline import check_output_folder
-    from siting.scenario import load_scenario
+    from siting.scenario import SINGLE_PERIOD_RUNNERS, check_runner, load_scenario
 
     command = args.command
     if command == "latency" and (
@@ -53,14 +53,9 @@ def preflight(args: argparse.Namespace) -> None:
         check_tradeoff(specs[0], args.param, args.values)
     if command == "plan":
         check_plan(specs[0], args.year)
-    elif command in ("optimize", "compare", "audit", "robust", "whynot", "tradeoff", "classic"):
+    elif command in SINGLE_PERIOD_RUNNERS:
         for spec in specs:
-            if spec.horizon is not None:
-                expected = (
-                    f"a single-period scenario; {spec.name!r} has a [horizon] table, "
-                    f"so plan it with 'siting plan {spec.name}'"
-                )
-                raise InputError([Problem(command, "", "SCENARIO", expected)])
+            check_runner(spec, command)
     if command == "batch":
         from siting.sweep import load_sweep
 
@@ -86,10 +81,15 @@ def preflight(args: argparse.Namespace) -> None:
 
 
 def check_plan(spec: Scenario, year: int | None) -> None:
-    """Check that a scenario to plan has a ``[horizon]`` table holding ``--year``."""
-    if spec.horizon is None:
-        expected = "a [horizon] table (years, foresight, ...), e.g. the shipped '2023-2030'"
-        raise InputError([Problem(f"scenario {spec.name!r}", "[horizon]", "years", expected)])
+    """Check that a scenario to plan has a ``[horizon]`` table holding ``--year``.
+
+    Families the multi-period model does not write are refused
+    (:func:`~siting.scenario.check_runner`).
+    """
+    from siting.scenario import check_runner
+
+    check_runner(spec, "plan")
+    assert spec.horizon is not None
     years = spec.horizon.years
     if year is not None and year not in years:
         expected = f"a year of the horizon ({years[0]}-{years[-1]}), got {year}"

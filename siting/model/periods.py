@@ -46,7 +46,8 @@ class PeriodModel:
     order
         ``x_skτ``, object array (S, C, T) of variables or ``None``.
     use
-        ``u^T_skt`` and ``u^I_skt``, object array (2, S, C, T) of variables or ``None``.
+        ``u^T_skt`` and ``u^q_skt`` (one row per service class ``q``), object array
+        (1 + Q, S, C, T) of variables or ``None``.
     """
 
     problem: pulp.LpProblem
@@ -156,47 +157,59 @@ def define_inference_only(m: PeriodModel) -> None:
 
 
 def define_use(m: PeriodModel) -> Grid:
-    """Add ``u^T_skt, u^I_skt ≥ 0``: installed class-``k`` MW used for training, inference.
+    """Add ``u^T_skt, u^q_skt ≥ 0``: installed class-``k`` MW used for training, service class q.
 
-    Only where the class can hold capacity in that year (existing or ordered in time) and the
-    site can host the workload (a training bound above 0; an admissible pair).
+    One inference row per service class ``q`` (its running cost and rent are its own). Only
+    where the class can hold capacity in that year (existing or ordered in time) and the site
+    can host the workload (a training bound above 0; an admissible pair of the service class).
     """
     h = m.horizon
     n, c, years = h.base.n_sites, h.n_classes, h.n_years
-    use = np.full((2, n, c, years), None, dtype=object)
+    workloads = 1 + h.base.n_classes
+    use = np.full((workloads, n, c, years), None, dtype=object)
     ceiling = h.base.headroom_mw + h.peak_existing
+    has_pairs = np.zeros((workloads, n), bool)
+    has_pairs[h.base.pair_workload, h.base.pair_site] = True
     for t, year in enumerate(m.years):
-        has_pairs = np.bincount(h.base.pair_site, minlength=n) > 0
-        can_train = np.array([(v.upBound or 0.0) > 0 for v in year.train])
+        has_pairs[0] = [(v.upBound or 0.0) > 0 for v in year.train]
         for s, k in np.ndindex(n, c):
             if h.existing[s, k, t] <= 0 and not _in_service(m, s, k, t):
                 continue
-            for w, able in enumerate((can_train[s], has_pairs[s])):
-                if able:
-                    name = f"use_{'TI'[w]}_{s}_{k}_y{t}"
-                    use[w, s, k, t] = m.problem.add_variable(name, 0, float(ceiling[s]))
+            for w in np.flatnonzero(has_pairs[:, s]):
+                name = f"use_{_workload_tag(w, workloads)}_{s}_{k}_y{t}"
+                use[w, s, k, t] = m.problem.add_variable(name, 0, float(ceiling[s]))
     return use
+
+
+def _workload_tag(w: int, workloads: int) -> str:
+    """``T`` for training, ``I`` for one inference class, ``I0``, ``I1``, ... for several."""
+    return "T" if w == 0 else "I" if workloads == 2 else f"I{w - 1}"
 
 
 def define_conversion(m: PeriodModel) -> None:
     """Turn installed MW used into demand MW served.
 
-    ``t_st = Σ_k φ_k u^T_skt`` and ``Σ_h f_hst = Σ_k φ_k u^I_skt``
+    ``t_st = Σ_k φ_k u^T_skt`` and, per service class, ``Σ_h f_qhst = Σ_k φ_k u^q_skt``
     """
     h = m.horizon
     site_pairs = pairs_by(h.base.pair_site, h.base.n_sites)
+    workload = h.base.pair_workload
+    workloads = m.use.shape[0]
+    factor = h.factor.tolist()
     for t, year in enumerate(m.years):
         for s in range(h.base.n_sites):
-            served: list[Terms] = [[], [(year.serve[k], 1.0) for k in site_pairs[s]]]
+            served: list[Terms] = [[] for _ in range(workloads)]
+            for k in site_pairs[s]:
+                served[workload[k]].append((year.serve[k], 1.0))
             if (year.train[s].upBound or 0.0) > 0:
                 served[0].append((year.train[s], 1.0))
             for w, hosted in enumerate(served):
                 if not hosted:  # nothing to serve: its use variables do not exist either
                     continue
-                factor = h.factor.tolist()
                 used = [(u, -factor[k]) for k, u in enumerate(m.use[w, s, :, t]) if u is not None]
                 expr = pulp.LpAffineExpression(hosted + used)
-                m.problem.addConstraint(expr == 0, f"convert_{'TI'[w]}_{s}_y{t}")
+                tag = _workload_tag(w, workloads)
+                m.problem.addConstraint(expr == 0, f"convert_{tag}_{s}_y{t}")
 
 
 def define_class_capacity(m: PeriodModel) -> None:
@@ -271,7 +284,7 @@ def period_objective_terms(m: PeriodModel) -> Terms:
         for s, k in np.ndindex(base.n_sites, h.n_classes):
             for tau, x in _in_service(m, s, k, t):
                 terms.append((x, d * float(h.capex[s, k, tau] + h.standby[s])))
-            for w in range(2):
+            for w in range(m.use.shape[0]):
                 u = m.use[w, s, k, t]
                 if u is not None:
                     rent = h.rent[w, k, t] * base.maximise_margin

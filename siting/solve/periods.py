@@ -50,13 +50,15 @@ class PeriodSolution(Outcome):
     order
         ``x_skτ``: MW ordered per site, class and order year, shape (S, C, T).
     use
-        ``u^T``, ``u^I``: installed MW used per workload, site, class, year, shape (2, S, C, T).
+        ``u^T``, ``u^q``: installed MW used per workload (training, then each service class),
+        site, class, year, shape (1 + Q, S, C, T).
     train
         ``t_st``: training demand MW hosted, shape (S, T).
     serve
         ``f_hst``: inference demand MW per admissible pair, shape (K, T).
     unmet
-        Demand not served per hub, then national training, MW, shape (H + 1, T).
+        Demand not served per stream (service class q, hub h: row ``q·H + h``), then national
+        training, MW, shape (Q·H + 1, T).
     foresight
         ``"perfect"`` or ``"myopic"``.
     steps
@@ -164,7 +166,7 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
 def _solution(model: PeriodModel, opts: Options, out: Solved, label: str) -> PeriodSolution:
     """Read a solved model's variables into a :class:`PeriodSolution`."""
     h = model.horizon
-    unmet = np.zeros((h.base.n_hubs + 1, h.n_years))
+    unmet = np.zeros((h.base.n_streams + 1, h.n_years))
     for t, year in enumerate(model.years):
         if year.shortfall:
             unmet[:, t] = pulp_values(year.shortfall)
