@@ -308,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="P",
         help="sites to open, p, for p-median, p-center and MCLP (default: the scenario's "
-        "[objective] sites, else as many as the cost-optimal plan opens)",
+        "[objective] sites, else as many as the cost-optimal plan opens, at most hubs - 1, "
+        "so that some hubs share a site)",
     )
     cls.add_argument(
         "--rule",
