@@ -78,7 +78,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
     console.print(table)
     _more(console, len(used), "site", "sites.csv")
 
-    hubs = Table(title="Hubs: demand-weighted round-trip latency")
+    hubs = Table(title="Hubs: round-trip latency weighted by MW served")
     for col in ("hub", "demand MW", "SLA RTT ms", "mean RTT ms", "max RTT ms", "sites"):
         hubs.add_column(col, justify="left" if col == "hub" else "right")
     largest = run.results.hubs.sort_values("demand_mw", ascending=False)
