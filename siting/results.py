@@ -197,6 +197,13 @@ def strictest_sla_ms(inst: Instance) -> np.ndarray:
     return inst.class_sla_ms.min(axis=0) if inst.class_sla_ms.size else inst.sla_ms
 
 
+def strictest_layer(inst: Instance, default: str) -> np.ndarray:
+    """Latency layer of each hub's strictest class (``default`` without classes), (H,)."""
+    if not inst.class_sla_ms.size or not inst.class_layer.size:
+        return np.full(inst.n_hubs, default, dtype=object)
+    return inst.class_layer[inst.class_sla_ms.argmin(axis=0)].astype(object)
+
+
 def distinct_sites(inst: Instance, pairs: np.ndarray) -> np.ndarray:
     """Distinct sites per hub among the pairs where ``pairs`` is true (any class), (H,)."""
     keys = np.unique(inst.pair_hub[pairs] * inst.n_sites + inst.pair_site[pairs])

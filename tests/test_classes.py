@@ -454,3 +454,15 @@ def test_latency_matrix_gives_each_class_its_sla() -> None:
     assert (table["within_sla_interactive"] == (table["ip_rtt_ms"] <= 40.0 + 1e-9)).all()
     assert (table["sla_rtt_ms"] == 10.0).all()
     assert (table["within_sla"] == (table["ip_rtt_ms"] <= 10.0 + 1e-9)).all()
+
+
+def test_map_reach_and_hub_sla_follow_the_strictest_class() -> None:
+    """The first class loosened to 300 ms: hubs and the reach show interactive's 40 ms."""
+    from siting.pipeline import load_scenario, optimize
+
+    spec = load_scenario("2027-classes")[0].with_overrides({"classes.realtime.sla_ms": 300.0})
+    run = optimize(spec, write=False, map=False)
+    hubs, reach = run.results.hubs, run.results.reach
+    assert (hubs["sla_rtt_ms"] == 40.0).all() and (hubs["sla_realtime_rtt_ms"] == 300.0).all()
+    assert reach["hub_id"].tolist() == hubs["hub_id"].tolist()
+    assert (reach["sla_rtt_ms"] == 40.0).all()
