@@ -54,8 +54,8 @@ class Results:
         Fibre backbone edges (line geometry; ``u``, ``v``, ``route_km``, ``name``), or ``None``
         when latency comes from the great-circle model.
     reach
-        Per hub, the area whose sites it can reach within its SLA (``hub_id``, ``sla_rtt_ms``,
-        polygon geometry), or ``None``.
+        Per hub, the area whose sites it can reach within its SLA (the strictest class's, at
+        that class's layer; ``hub_id``, ``sla_rtt_ms``, polygon geometry), or ``None``.
     """
 
     sites: gpd.GeoDataFrame
