@@ -34,6 +34,12 @@ if TYPE_CHECKING:
     from siting.maps import MapPage
 
 FORESIGHTS = ("perfect", "myopic")
+#: What the MW of ``summary.json`` ``by_year`` count (docs/outputs.md, "Conventions").
+MW_UNITS = (
+    f"demand_mw, served_mw, unmet_mw: demand MW, compute at the reference {SITE_KW_PER_PF:g} "
+    "kW/PF; installed_mw, ordered_mw, used_mw, stranded_mw: installed MW of IT load, of which "
+    "one of accelerator class k serves phi_k demand MW"
+)
 
 
 @dataclass
@@ -271,6 +277,7 @@ def plan_summary(
         },
         "pv_cost_cny": sol.objective,
         "by_year": year_totals(h, sol, table),
+        "mw_units": MW_UNITS,
     }
     if other is not None:
         myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)

@@ -353,9 +353,18 @@ def print_latency_matrix(table: pd.DataFrame, lat: Latency, folder: Path) -> Non
         f"{layer} {int((table[f'{layer}_rtt_ms'] <= table['sla_rtt_ms'] + 1e-9).sum())}"
         for layer in LAYERS
     )
+    classes = [c.removeprefix("within_sla_") for c in table if c.startswith("within_sla_")]
+    sla = "the strictest class's round-trip SLA" if classes else "the round-trip SLA"
+    per_class = (
+        " Each class at its own layer: "
+        + ", ".join(f"{q} {int(table[f'within_sla_{q}'].sum())}" for q in classes)
+        + "."
+        if classes
+        else ""
+    )
     print(
-        f"{counted(len(table), 'hub-site pair')} ({lat.model} model); within the round-trip SLA "
-        f"at each layer: {within} (the scenario checks the {lat.layer} layer). "
+        f"{counted(len(table), 'hub-site pair')} ({lat.model} model); within {sla} at each "
+        f"layer: {within} (the scenario checks the {lat.layer} layer).{per_class} "
         f"Tables: {folder}/"
     )
 

@@ -466,3 +466,13 @@ def test_map_reach_and_hub_sla_follow_the_strictest_class() -> None:
     assert (hubs["sla_rtt_ms"] == 40.0).all() and (hubs["sla_realtime_rtt_ms"] == 300.0).all()
     assert reach["hub_id"].tolist() == hubs["hub_id"].tolist()
     assert (reach["sla_rtt_ms"] == 40.0).all()
+
+
+def test_latency_matrix_prints_each_class_at_its_layer(tmp_path, capsys) -> None:
+    from siting.cli import main
+
+    argv = ["latency", "--matrix", "--scenario", "2027-classes", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "within the strictest class's round-trip SLA" in text
+    assert "Each class at its own layer: realtime 65, interactive 401, batch 450." in text

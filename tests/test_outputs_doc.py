@@ -99,7 +99,9 @@ def test_plan_says_which_mw_are_demand_and_which_installed(outputs) -> None:
     text = outputs["plan_text"]
     assert "demand MW (2 kW/PF)" in text and "installed MW" in text
     assert "one serves φ demand MW" in text and "export_compliant 0.41" in text
-    by_year = json.loads((outputs["plan"] / "summary.json").read_text())["by_year"]
+    summary = json.loads((outputs["plan"] / "summary.json").read_text())
+    assert summary["mw_units"].startswith("demand_mw, served_mw, unmet_mw: demand MW")
+    by_year = summary["by_year"]
     last = by_year[-1]
     assert last["used_mw"] > last["demand_mw"]  # installed MW of classes with φ < 1
     for row in by_year:  # demand MW balance: served + unmet = demand (cost objective)
