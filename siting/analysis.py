@@ -27,7 +27,14 @@ from siting.model import Forcing, build_model, build_robust_model, fix_plan
 from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
 from siting.provenance import provenance
-from siting.results import Results, build_results, compute_kpis, hub_arrays, site_arrays
+from siting.results import (
+    Results,
+    build_results,
+    compute_kpis,
+    hub_arrays,
+    site_arrays,
+    strictest_sla_ms,
+)
 from siting.scenario import Scenario, check_runner
 from siting.solve import Solution, solve, solve_robust
 
@@ -576,7 +583,9 @@ def latency_table(prepared: Prepared) -> pd.DataFrame:
     pandas.DataFrame
         ``hub_id``, ``site_id``, ``route_km``, ``hops``, ``floor_one_way_ms`` (light in fibre
         along the great circle), ``{layer}_one_way_ms`` and ``{layer}_rtt_ms`` for each layer,
-        ``sla_rtt_ms`` and ``within_sla`` (round trip at the scenario's layer).
+        ``sla_rtt_ms`` and ``within_sla`` (round trip at the scenario's layer; with classes
+        the strictest class's SLA) and, with classes, ``sla_<class>_rtt_ms`` and
+        ``within_sla_<class>`` (round trip at the class's layer). docs/outputs.md.
     """
     lat, graph = prepared.scenario.latency, prepared.inputs.graph
     hubs, sites, inst = prepared.layers.hubs, prepared.layers.sites, prepared.instance
@@ -599,8 +608,14 @@ def latency_table(prepared: Prepared) -> pd.DataFrame:
     for layer, matrix in delays.items():
         columns[f"{layer}_one_way_ms"] = matrix.ravel()
         columns[f"{layer}_rtt_ms"] = 2.0 * matrix.ravel()
-    columns["sla_rtt_ms"] = inst.sla_ms[h.ravel()]
-    columns["within_sla"] = (2.0 * delays[lat.layer] <= inst.sla_ms[:, None] + 1e-9).ravel()
+    sla = strictest_sla_ms(inst)
+    columns["sla_rtt_ms"] = sla[h.ravel()]
+    columns["within_sla"] = (2.0 * delays[lat.layer] <= sla[:, None] + 1e-9).ravel()
+    if not one_class(inst):
+        for q, name in enumerate(inst.class_names):
+            rtt = 2.0 * delays[inst.class_layer[q]]
+            columns[f"sla_{name}_rtt_ms"] = inst.class_sla_ms[q][h.ravel()]
+            columns[f"within_sla_{name}"] = (rtt <= inst.class_sla_ms[q][:, None] + 1e-9).ravel()
     return pd.DataFrame(columns)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from siting import settings
 from siting.backbone import read_backbone
@@ -37,7 +38,13 @@ from siting.network import build_graph
 from siting.provenance import provenance, public_dict
 from siting.reach import reach_polygons
 from siting.rest_of_china import with_rest_of_china
-from siting.results import Results, build_results, write_tables
+from siting.results import (
+    Results,
+    build_results,
+    strictest_layer,
+    strictest_sla_ms,
+    write_tables,
+)
 from siting.scenario import (
     DataPaths,
     Scenario,
@@ -408,16 +415,24 @@ def with_geography(results: Results, prepared: Prepared) -> Results:
     """
     hubs, inst = prepared.layers.hubs, prepared.instance
     reach = None
-    if len(hubs) <= REACH_MAX_HUBS:
-        reach = reach_polygons(
-            hubs["hub_id"],
-            hubs["lon"],
-            hubs["lat"],
-            inst.sla_ms,
-            prepared.scenario.latency,
-            graph=prepared.inputs.graph,
-            clip=prepared.layers.provinces,
-        )
+    if len(hubs) <= REACH_MAX_HUBS:  # the strictest class's SLA at its layer, as hubs.csv
+        sla, latency = strictest_sla_ms(inst), prepared.scenario.latency
+        layer = strictest_layer(inst, latency.layer)
+        parts = [
+            reach_polygons(
+                hubs["hub_id"].to_numpy()[mine],
+                hubs["lon"].to_numpy()[mine],
+                hubs["lat"].to_numpy()[mine],
+                sla[mine],
+                latency.model_copy(update={"layer": name}),
+                graph=prepared.inputs.graph,
+                clip=prepared.layers.provinces,
+            )
+            for name in dict.fromkeys(layer)
+            for mine in [layer == name]
+        ]
+        reach = gpd.GeoDataFrame(pd.concat(parts)).set_index("hub_id").loc[hubs["hub_id"]]
+        reach = reach.reset_index()
     return dataclasses.replace(results, backbone=prepared.inputs.backbone, reach=reach)
 
 

@@ -10,6 +10,7 @@ Chains: scenario and layers (:func:`siting.pipeline.prepare`) → time tables
 from __future__ import annotations
 
 import math
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +30,18 @@ from siting.scenario import Scenario, check_runner, load_scenario
 from siting.schedule import schedule_table, stranded_by, write_schedule
 from siting.solve.periods import PeriodSolution, plan
 from siting.solve.status import Status
-from siting.vintages import REST_OF_CHINA, load_time_tables
+from siting.vintages import REST_OF_CHINA, SITE_KW_PER_PF, load_time_tables
 
 if TYPE_CHECKING:
     from siting.maps import MapPage
 
 FORESIGHTS = ("perfect", "myopic")
+#: What the MW of ``summary.json`` ``by_year`` count (docs/outputs.md, "Conventions").
+MW_UNITS = (
+    f"demand_mw, served_mw, unmet_mw: demand MW, compute at the reference {SITE_KW_PER_PF:g} "
+    "kW/PF; installed_mw, ordered_mw, used_mw, stranded_mw: installed MW of IT load, of which "
+    "one of accelerator class k serves phi_k demand MW"
+)
 
 
 @dataclass
@@ -274,6 +281,7 @@ def plan_summary(
         "solver": solver_block(sol, time_limit, mip_gap),
         "pv_cost_cny": sol.objective,
         "by_year": year_totals(h, sol, table),
+        "mw_units": MW_UNITS,
     }
     if other is not None:
         myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)
@@ -376,6 +384,7 @@ def year_totals(h: Horizon, sol: PeriodSolution, table: pd.DataFrame) -> list[di
                     float(row["stranded_capital_bn_cny"]) if row is not None else 0.0
                 ),
                 "demand_mw": float(h.demand[:, t].sum() + h.training[t]),
+                "served_mw": float(sol.train[:, t].sum() + sol.serve[:, t].sum()),
                 "unmet_mw": float(sol.unmet[:, t].sum()),
             }
         )
@@ -397,6 +406,17 @@ def myopia_line(summary: dict[str, Any]) -> str:
     return (
         f"Cost of myopia: about {cost:,.1f} bn CNY PV ({terms}), between {low} and {high} bn; "
         f"{summary['cost_of_myopia_note']}"
+    )
+
+
+def units_note(h: Horizon) -> str:
+    """Say how demand MW and installed MW differ: one installed MW serves ``φ_k`` demand MW."""
+    factors = ", ".join(f"{k} {f:.2f}" for k, f in zip(h.classes, h.factor, strict=True))
+    return textwrap.fill(
+        f"Demand MW: compute demanded, at the reference {SITE_KW_PER_PF:g} kW/PF. Installed MW: "
+        f"IT load of the accelerator classes; one serves φ demand MW ({factors}), so used MW "
+        "and the demand they serve differ (docs/outputs.md).",
+        width=79,
     )
 
 
@@ -424,16 +444,19 @@ def plan_report(run: PlanRun, year: int | None = None) -> str:
         ),
         f"PV cost {sol.objective / 1e9:,.1f} bn CNY ({years[0]} CNY)",
         "",
-        f"{'year':>4} {'demand':>8} {'ordered':>8} {'installed':>9} {'used':>8} "
-        f"{'stranded':>8} {'capital':>8} {'unmet':>7}",
-        f"{'':>4} {'MW':>8} {'MW':>8} {'MW':>9} {'MW':>8} {'MW':>8} {'bn CNY':>8} {'MW':>7}",
+        f"{'':4} {f' demand MW ({SITE_KW_PER_PF:g} kW/PF) ':-^25} {' installed MW ':-^36}",
+        f"{'year':>4} {'demand':>8} {'served':>8} {'unmet':>7} {'ordered':>8} {'installed':>9} "
+        f"{'used':>8} {'stranded':>8} {'capital':>8}",
+        f"{'':>4} {'':>8} {'':>8} {'':>7} {'':>8} {'':>9} {'':>8} {'':>8} {'bn CNY':>8}",
     ]
     for row in summary["by_year"]:
         lines.append(
-            f"{row['year']:>4} {row['demand_mw']:>8,.0f} {row['ordered_mw']:>8,.0f} "
-            f"{row['installed_mw']:>9,.0f} {row['used_mw']:>8,.0f} {row['stranded_mw']:>8,.0f} "
-            f"{row['stranded_capital_bn_cny']:>8,.1f} {row['unmet_mw']:>7,.0f}"
+            f"{row['year']:>4} {row['demand_mw']:>8,.0f} {row['served_mw']:>8,.0f} "
+            f"{row['unmet_mw']:>7,.0f} {row['ordered_mw']:>8,.0f} {row['installed_mw']:>9,.0f} "
+            f"{row['used_mw']:>8,.0f} {row['stranded_mw']:>8,.0f} "
+            f"{row['stranded_capital_bn_cny']:>8,.1f}"
         )
+    lines.append(units_note(h))
     plans = [sol] + ([run.other] if run.other is not None else [])
     tables = []
     for p in plans:

@@ -42,7 +42,8 @@ class Results:
     flows
         One row per (hub, site) pair carrying inference, with a line geometry.
     hubs
-        One row per hub: demand, SLA, demand-weighted and worst RTT, sites serving it.
+        One row per hub: demand, SLA, mean (weighted by MW served) and worst RTT, sites serving
+        it (docs/outputs.md).
     provinces
         The province layer with its attributes, for maps.
     kpis
@@ -53,8 +54,8 @@ class Results:
         Fibre backbone edges (line geometry; ``u``, ``v``, ``route_km``, ``name``), or ``None``
         when latency comes from the great-circle model.
     reach
-        Per hub, the area whose sites it can reach within its SLA (``hub_id``, ``sla_rtt_ms``,
-        polygon geometry), or ``None``.
+        Per hub, the area whose sites it can reach within its SLA (the strictest class's, at
+        that class's layer; ``hub_id``, ``sla_rtt_ms``, polygon geometry), or ``None``.
     """
 
     sites: gpd.GeoDataFrame
@@ -167,26 +168,55 @@ def voucher_cny(inst: Instance, hosted: np.ndarray) -> np.ndarray:
 
 
 def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
-    """Per-hub demand, service and latency, as arrays (by class too, with classes)."""
+    """Per-hub demand, service and latency, as arrays (by class too, with classes).
+
+    ``mean_rtt_ms`` is weighted by MW served (each pair's round trip at its class's layer);
+    ``n_sites`` counts the distinct sites serving the hub and ``sites_within_sla`` the
+    distinct sites within its SLA (of some class); ``sla_rtt_ms`` is the strictest class's
+    SLA. docs/outputs.md defines every column.
+    """
     served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
-    rtt_mw = np.bincount(inst.pair_hub, sol.serve * inst.pair_rtt_ms, inst.n_hubs)
     worst = np.zeros(inst.n_hubs)
-    n_sites = np.zeros(inst.n_hubs, dtype=int)
     carrying = sol.serve > 1e-6
     np.maximum.at(worst, inst.pair_hub[carrying], inst.pair_rtt_ms[carrying])
-    np.add.at(n_sites, inst.pair_hub[carrying], 1)
+    n_sites = distinct_sites(inst, carrying)
     return {
         "demand_mw": inst.demand_mw,
         "served_mw": served,
-        "sla_rtt_ms": inst.sla_ms,
-        "mean_rtt_ms": np.divide(
-            rtt_mw, served, out=np.full_like(served, np.nan), where=served > 0
-        ),
+        "sla_rtt_ms": strictest_sla_ms(inst),
+        "mean_rtt_ms": _mean_rtt(sol, inst, np.ones(inst.n_pairs, bool)),
         "max_rtt_ms": np.where(n_sites > 0, worst, np.nan),
         "n_sites": n_sites,
-        "sites_within_sla": np.bincount(inst.pair_hub, minlength=inst.n_hubs),
+        "sites_within_sla": distinct_sites(inst, np.ones(inst.n_pairs, bool)),
         **_hub_classes(sol, inst),
     }
+
+
+def strictest_sla_ms(inst: Instance) -> np.ndarray:
+    """Each hub's SLA, ms round trip; with classes the strictest (smallest) class's, (H,)."""
+    return inst.class_sla_ms.min(axis=0) if inst.class_sla_ms.size else inst.sla_ms
+
+
+def strictest_layer(inst: Instance, default: str) -> np.ndarray:
+    """Latency layer of each hub's strictest class (``default`` without classes), (H,)."""
+    if not inst.class_sla_ms.size or not inst.class_layer.size:
+        return np.full(inst.n_hubs, default, dtype=object)
+    return inst.class_layer[inst.class_sla_ms.argmin(axis=0)].astype(object)
+
+
+def distinct_sites(inst: Instance, pairs: np.ndarray) -> np.ndarray:
+    """Distinct sites per hub among the pairs where ``pairs`` is true (any class), (H,)."""
+    keys = np.unique(inst.pair_hub[pairs] * inst.n_sites + inst.pair_site[pairs])
+    return np.bincount(keys // max(inst.n_sites, 1), minlength=inst.n_hubs)
+
+
+def _mean_rtt(sol: Solution, inst: Instance, pairs: np.ndarray) -> np.ndarray:
+    """Round trip per hub over ``pairs``, weighted by MW served (``nan`` where none), (H,)."""
+    served = np.bincount(inst.pair_hub[pairs], sol.serve[pairs], inst.n_hubs)
+    rtt_mw = np.bincount(
+        inst.pair_hub[pairs], sol.serve[pairs] * inst.pair_rtt_ms[pairs], inst.n_hubs
+    )
+    return np.divide(rtt_mw, served, out=np.full_like(served, np.nan), where=served > 0)
 
 
 def _hub_classes(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
@@ -194,11 +224,16 @@ def _hub_classes(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
         return {}
     served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams).reshape(inst.n_classes, -1)
     demand = inst.stream_demand_mw.reshape(inst.n_classes, -1)
+    carrying = sol.serve > 1e-6
     out = {}
     for q, name in enumerate(inst.class_names):
+        mine = inst.pair_class == q
         out[f"demand_{name}_mw"] = demand[q]
         out[f"served_{name}_mw"] = served[q]
         out[f"sla_{name}_rtt_ms"] = inst.class_sla_ms[q]
+        out[f"mean_{name}_rtt_ms"] = _mean_rtt(sol, inst, mine)
+        out[f"n_sites_{name}"] = distinct_sites(inst, mine & carrying)
+        out[f"sites_within_sla_{name}"] = distinct_sites(inst, mine)
     return out
 
 

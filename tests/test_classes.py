@@ -15,7 +15,7 @@ from siting.feasibility import check_feasibility
 from siting.instance import Instance
 from siting.model import build_model
 from siting.model.arrays import build_arrays
-from siting.solve import Status, solve
+from siting.solve import Solution, Status, solve
 
 from .conftest import make_instance
 
@@ -380,3 +380,99 @@ def test_policy_families_change_the_instance() -> None:
     assert any("green-power share 0.8: inactive" in n for n in inst.notes)
     assert any("Beijing: inactive (no yearly budget" in n for n in inst.notes)
     assert len(inst.green_names) == 0
+
+
+def _all_served(inst: Instance) -> Solution:
+    """A plan serving 1 MW over every admissible pair (what the hub table reads)."""
+    zeros = np.zeros(inst.n_sites)
+    return Solution(
+        Status.OPTIMAL, 0.0, 0.0, 0.0, "highs", "", 0.0,
+        open=np.ones(inst.n_sites, bool), build=zeros, train=zeros, serve=np.ones(inst.n_pairs),
+    )  # fmt: skip
+
+
+def test_hub_table_counts_distinct_sites_and_gives_each_class_its_sla() -> None:
+    """n_sites and sites_within_sla count sites, not (class, site) pairs; the SLA is per class.
+
+    Class 0 (SLA 40 ms) reaches a subset of class 1's (10 ms) sites, so a site serving a hub in
+    both classes is one site; the hub's ``sla_rtt_ms`` is the strictest class's (10 ms), not
+    the first class's.
+    """
+    from siting.results import hub_arrays
+
+    inst = make_class_instance(3)
+    inst = dataclasses.replace(
+        inst, class_sla_ms=np.stack([np.full(inst.n_hubs, 40.0), np.full(inst.n_hubs, 10.0)])
+    )
+    hubs = hub_arrays(_all_served(inst), inst)
+    for h in range(inst.n_hubs):
+        mine = inst.pair_hub == h
+        assert hubs["n_sites"][h] == len(set(inst.pair_site[mine]))
+        assert hubs["sites_within_sla"][h] == len(set(inst.pair_site[mine]))
+        for q in (0, 1):
+            assert hubs[f"n_sites_c{q}"][h] == (mine & (inst.pair_class == q)).sum()
+    assert (hubs["n_sites"] < np.bincount(inst.pair_hub)).any()  # some site serves both classes
+    np.testing.assert_array_equal(hubs["sla_rtt_ms"], 10.0)
+    np.testing.assert_array_equal(hubs["sla_c0_rtt_ms"], 40.0)
+
+
+def test_2027_classes_hubs_count_the_sites_their_flows_use(tmp_path) -> None:
+    """hubs.csv on 2027-classes agrees with flows.csv: sites per hub, per class, mean RTT."""
+    import pandas as pd
+
+    from siting.pipeline import optimize
+
+    run = optimize("2027-classes", map=False, write=False)
+    hubs = pd.DataFrame(run.results.hubs).set_index("hub_id")
+    flows = pd.DataFrame(run.results.flows)
+    n_candidates = run.instance.n_sites
+    assert (hubs["sites_within_sla"] <= n_candidates).all()
+    assert (hubs["n_sites"] <= hubs["sites_within_sla"]).all()
+    by_hub = flows.groupby("hub_id")["site_id"].nunique()
+    assert hubs["n_sites"].to_dict() == by_hub.reindex(hubs.index, fill_value=0).to_dict()
+    assert hubs.loc["beijing", "n_sites"] == flows[flows["hub_id"] == "beijing"].site_id.nunique()
+    for name in run.instance.class_names:
+        mine = flows[flows["class"] == name]
+        counted = mine.groupby("hub_id")["site_id"].nunique().reindex(hubs.index, fill_value=0)
+        assert hubs[f"n_sites_{name}"].to_dict() == counted.to_dict()
+        weighted = (mine["mw"] * mine["rtt_ms"]).groupby(mine["hub_id"]).sum()
+        mean = weighted / mine.groupby("hub_id")["mw"].sum()
+        np.testing.assert_allclose(hubs[f"mean_{name}_rtt_ms"], mean[hubs.index], rtol=1e-9)
+    sla = np.minimum.reduce([hubs[f"sla_{q}_rtt_ms"] for q in run.instance.class_names])
+    np.testing.assert_array_equal(hubs["sla_rtt_ms"], sla)
+
+
+def test_latency_matrix_gives_each_class_its_sla() -> None:
+    """matrix.csv: within_sla_<class> at the class's layer; within_sla against the strictest."""
+    from siting.analysis import latency_table
+    from siting.pipeline import prepare
+
+    prepared = prepare("2027-classes")
+    table = latency_table(prepared)
+    batch = table["internet_rtt_ms"] <= 200.0 + 1e-9  # batch: 100 ms one way, internet layer
+    assert (table["within_sla_batch"] == batch).all() and batch.all()
+    assert (table["within_sla_interactive"] == (table["ip_rtt_ms"] <= 40.0 + 1e-9)).all()
+    assert (table["sla_rtt_ms"] == 10.0).all()
+    assert (table["within_sla"] == (table["ip_rtt_ms"] <= 10.0 + 1e-9)).all()
+
+
+def test_map_reach_and_hub_sla_follow_the_strictest_class() -> None:
+    """The first class loosened to 300 ms: hubs and the reach show interactive's 40 ms."""
+    from siting.pipeline import load_scenario, optimize
+
+    spec = load_scenario("2027-classes")[0].with_overrides({"classes.realtime.sla_ms": 300.0})
+    run = optimize(spec, write=False, map=False)
+    hubs, reach = run.results.hubs, run.results.reach
+    assert (hubs["sla_rtt_ms"] == 40.0).all() and (hubs["sla_realtime_rtt_ms"] == 300.0).all()
+    assert reach["hub_id"].tolist() == hubs["hub_id"].tolist()
+    assert (reach["sla_rtt_ms"] == 40.0).all()
+
+
+def test_latency_matrix_prints_each_class_at_its_layer(tmp_path, capsys) -> None:
+    from siting.cli import main
+
+    argv = ["latency", "--matrix", "--scenario", "2027-classes", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "within the strictest class's round-trip SLA" in text
+    assert "Each class at its own layer: realtime 65, interactive 401, batch 450." in text

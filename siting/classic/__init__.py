@@ -7,9 +7,11 @@ docs/model.md, "Classic location models") → build, solve and results of each
 ``summary.json`` and one comparison page, published atomically through
 :func:`siting.pipeline.publish`.
 
-Cross-metrics judge every plan by its open sites alone, each hub served from its nearest open
-site, on the round trip (ms) at the scenario's latency layer: the demand-weighted total and
-mean round trip, the worst hub's round trip, the demand with an open site within the coverage
+Cross-metrics judge every plan on the round trip (ms) at the scenario's latency layer: over
+its own flows, weighted by MW served, as ``siting optimize`` reports it (``mean_rtt_ms``,
+``max_rtt_ms``), and by its open sites alone, each hub served from its nearest open site (the
+``*_nearest_*`` measures): the demand-weighted total and mean round trip, the worst hub's round
+trip, the demand with an open site within the coverage
 radius, and the number of sites; the annual cost where the plan is a cost (or margin) plan.
 So a p-median's total is its objective, a p-center's worst round trip its objective and an
 MCLP's covered demand its objective, and the cost plan is judged by the same measures.

@@ -38,7 +38,8 @@ class Options:
         Classic models to solve, from :data:`CLASSIC_KINDS`.
     sites
         p for p-median, p-center and MCLP; default the scenario's ``objective.sites``, else
-        the number of sites the cost-optimal plan opens.
+        the number of sites the cost-optimal plan opens, at most the number of hubs less one
+        (:func:`siting.classic.run.default_p`).
     rule
         ``"exactly"`` or ``"at_most"`` p sites; default the scenario's ``sites_rule``.
     radius_rtt_ms

@@ -170,9 +170,21 @@ def run_classic(
 
 
 def _site_count(options: Options, scenario_sites: int | None, reference: Run) -> tuple[int, str]:
-    """Return p and where it came from: --sites, the scenario, else the cost plan's sites."""
+    """Return p and where it came from: --sites, the scenario, else :func:`default_p`."""
     if options.sites is not None:
         return options.sites, "--sites"
     if scenario_sites is not None:
         return scenario_sites, "the scenario"
-    return max(int(reference.results.kpis["sites_open"]), 1), "the cost plan"
+    opened = int(reference.results.kpis["sites_open"])
+    p = default_p(opened, reference.instance.n_hubs)
+    capped = f", capped at hubs - 1 = {reference.instance.n_hubs - 1}" if p < opened else ""
+    return p, f"the cost plan's {opened} open sites{capped}"
+
+
+def default_p(cost_plan_sites: int, n_hubs: int) -> int:
+    """Default p: the cost plan's open sites, at most ``n_hubs - 1``, at least 1.
+
+    With as many sites as hubs, p-median and p-center put one site at every hub and the
+    models tell nothing; one fewer makes at least two hubs share a site.
+    """
+    return max(1, min(cost_plan_sites, n_hubs - 1))

@@ -294,8 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
             "layers and latency (docs/model.md, 'Classic location models'): p-median (least "
             "demand-weighted round trip), p-center (least worst round trip), MCLP (most demand "
             "within the coverage radius) with p sites, and LSCP (fewest sites covering every "
-            "hub). Print each plan's objective and the same measures for all (mean and worst "
-            "round trip with each hub served from its nearest open site, demand covered "
+            "hub). Print each plan's objective and the same measures for all (mean round trip "
+            "over the plan's own flows, weighted by MW served, as optimize reports it; mean and "
+            "worst round trip with each hub served from its nearest open site; demand covered "
             "within the radius, sites, annual cost); write OUT/classic-<scenario>/ (plans.csv, "
             "sites.csv, hubs.csv, summary.json) and the plans side by side on one page, "
             "MAPS/classic-<scenario>.html. Options given are added to the names."
@@ -308,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="P",
         help="sites to open, p, for p-median, p-center and MCLP (default: the scenario's "
-        "[objective] sites, else as many as the cost-optimal plan opens)",
+        "[objective] sites, else as many as the cost-optimal plan opens, at most hubs - 1, "
+        "so that some hubs share a site)",
     )
     cls.add_argument(
         "--rule",

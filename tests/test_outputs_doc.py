@@ -1,0 +1,151 @@
+"""docs/outputs.md lists every column optimize and plan write; the docs' formulas match the code.
+
+The column lists are read from docs/outputs.md: a section ``### <command>: `<table>` ``
+followed by a table whose first cell names the column(s) in backticks; ``<class>`` stands for
+each service class.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siting.cli import main
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
+CLASSES = ("realtime", "interactive", "batch")  # of 2027-classes
+
+
+def documented() -> dict[str, list[str]]:
+    """Section title (backticks dropped) -> the column names its table lists."""
+    sections: dict[str, list[str]] = {}
+    title = None
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().replace("`", "") if line.startswith("### ") else None
+            if title is not None:
+                sections[title] = []
+        elif title is not None and line.startswith("| `"):
+            sections[title] += re.findall(r"`([^`]+)`", line.split("|")[1])
+    return sections
+
+
+def expand(names: list[str]) -> set[str]:
+    """Documented names with ``<class>`` replaced by each class of 2027-classes."""
+    out = set()
+    for name in names:
+        out |= {name.replace("<class>", c) for c in CLASSES} if "<class>" in name else {name}
+    return out
+
+
+def run_cli(argv: list[str]) -> str:
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert main(argv) == 0
+    return text.getvalue()
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> dict[str, Path | str]:
+    """optimize default and 2027-classes, plan 2023-2025-as-built; their folders and text."""
+    out = tmp_path_factory.mktemp("outputs")
+    found: dict[str, Path | str] = {}
+    for name in ("default", "2027-classes"):
+        run_cli(["optimize", name, "--out", str(out), "--no-map", "--quiet"])
+        found[name] = out / name
+    found["plan_text"] = run_cli(["plan", "2023-2025-as-built", "--out", str(out), "--no-map"])
+    found["plan"] = out / "2023-2025-as-built-plan"
+    return found
+
+
+def _check(written: list[set[str]], names: list[str], table: str) -> None:
+    every = set().union(*written)
+    missing = sorted(every - expand(names))
+    assert not missing, f"{table}: written but not in docs/outputs.md: {missing}"
+    unused = sorted(expand(names) - every)
+    assert not unused, f"{table}: in docs/outputs.md but not written: {unused}"
+
+
+def test_every_optimize_column_is_documented_and_every_documented_one_written(outputs) -> None:
+    docs = documented()
+    runs = [outputs["default"], outputs["2027-classes"]]
+    for table in ("sites", "flows", "hubs"):
+        written = [set(pd.read_csv(folder / f"{table}.csv", nrows=1).columns) for folder in runs]
+        _check(written, docs[f"optimize: {table}.csv"], f"{table}.csv")
+    kpis = [set(json.loads((f / "summary.json").read_text())["kpis"]) for f in runs]
+    _check(kpis, docs["optimize: summary.json kpis"], "summary.json kpis")
+
+
+def test_every_plan_column_is_documented_and_every_documented_one_written(outputs) -> None:
+    docs = documented()
+    folder = outputs["plan"]
+    for table, file in (("schedule.csv", "schedule.csv"), ("stranded.csv", "stranded.csv"),
+                        ("sites_YEAR.csv", "sites_2025.csv")):  # fmt: skip
+        written = set(pd.read_csv(folder / file, nrows=1).columns)
+        _check([written], docs[f"plan: {table}"], table)
+    by_year = json.loads((folder / "summary.json").read_text())["by_year"]
+    _check([set(row) for row in by_year], docs["plan: summary.json by_year"], "by_year")
+
+
+def test_plan_says_which_mw_are_demand_and_which_installed(outputs) -> None:
+    """2,931 MW used against 2,075 MW of demand: the table says they are different MW."""
+    text = outputs["plan_text"]
+    assert "demand MW (2 kW/PF)" in text and "installed MW" in text
+    assert "one serves φ demand MW" in text and "export_compliant 0.41" in text
+    summary = json.loads((outputs["plan"] / "summary.json").read_text())
+    assert summary["mw_units"].startswith("demand_mw, served_mw, unmet_mw: demand MW")
+    by_year = summary["by_year"]
+    last = by_year[-1]
+    assert last["used_mw"] > last["demand_mw"]  # installed MW of classes with φ < 1
+    for row in by_year:  # demand MW balance: served + unmet = demand (cost objective)
+        assert row["served_mw"] + row["unmet_mw"] == pytest.approx(row["demand_mw"], rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["default", "2027-classes"])
+def test_hub_mean_rtt_is_weighted_by_mw_served_as_documented(outputs, name) -> None:
+    """mean_rtt_ms of hubs.csv = Σ mw × rtt_ms / Σ mw over the hub's rows of flows.csv."""
+    hubs = pd.read_csv(outputs[name] / "hubs.csv").set_index("hub_id")
+    flows = pd.read_csv(outputs[name] / "flows.csv")
+    weighted = (flows["mw"] * flows["rtt_ms"]).groupby(flows["hub_id"]).sum()
+    mean = weighted / flows.groupby("hub_id")["mw"].sum()
+    np.testing.assert_allclose(hubs["mean_rtt_ms"], mean[hubs.index], rtol=1e-9)
+    served = flows.groupby("hub_id")["mw"].sum()
+    np.testing.assert_allclose(hubs["served_mw"], served[hubs.index], rtol=1e-9)
+    model = (DOC.parent / "model.md").read_text(encoding="utf-8").replace("\n", " ")
+    assert r"\sum_{q,s} f_{qhs} \mathrm{RTT}_{qhs} / \sum_{q,s} f_{qhs}" in model
+    assert r"\mathrm{RTT}_{hs} / D_h" not in model  # not per demand
+    summary = json.loads((outputs[name] / "summary.json").read_text())
+    overall = (flows["mw"] * flows["rtt_ms"]).sum() / flows["mw"].sum()
+    assert summary["kpis"]["mean_rtt_ms"] == pytest.approx(overall, rel=1e-9)
+
+
+def test_rest_of_china_demand_follows_the_documented_formula_with_inference_scale() -> None:
+    """docs/model.md: D_pt = w_p D^R_2027 λ g^R_t, λ = inference_scale, g^R_t = D^R_t / D^R_2027."""
+    from siting.pipeline import prepare
+    from siting.plan import horizon_for
+    from siting.rest_of_china import load_allocation, rest_demand_mw, shares
+    from siting.vintages import load_time_tables
+
+    spec = prepare("2023-2030").scenario.with_overrides({"demand.inference_scale": 1.7})
+    prepared = prepare(spec)
+    h = horizon_for(prepared.instance, prepared.scenario, source="test")
+    tables = load_time_tables()
+    ids = h.base.hub_ids
+    pseudo = np.flatnonzero(np.char.startswith(ids.astype(str), "rest_"))
+    weight = shares(ids[pseudo], load_allocation(h.base.group_names))
+    for t, year in enumerate(h.years.tolist()):
+        growth = rest_demand_mw(tables, year) / rest_demand_mw(tables, 2027)
+        expected = weight * rest_demand_mw(tables, 2027) * 1.7 * growth
+        np.testing.assert_allclose(h.demand[pseudo, t], expected, rtol=1e-9)
+    text = (DOC.parent / "model.md").read_text(encoding="utf-8")
+    assert (
+        r"$D_{pt} = w_p D^R_{2027}\, \lambda\, g^R_t$ with $\lambda$ = `demand.inference_scale`"
+        in (text.replace("\n  ", " "))
+    )
