@@ -173,6 +173,14 @@ def _read_time_tables(data_dir: Path, stamps: tuple[object, ...]) -> TimeTables:
     del stamps
     sites = read_sites(data_dir / "sites.csv")
     hubs = read_hubs(data_dir / "hubs.csv")
+    for path, frame, key in (
+        (data_dir / "sites.csv", sites, "site_id"),
+        (data_dir / "hubs.csv", hubs, "hub_id"),
+    ):
+        if REST_OF_CHINA in set(frame[key]):
+            where = CSV_ROWS.label(frame[key].tolist().index(REST_OF_CHINA), key, REST_OF_CHINA)
+            expected = f"an id other than {REST_OF_CHINA!r}: the time tables' pseudo-area has it"
+            raise InputError([Problem(str(path), where, key, expected)])
     accelerators = read_accelerators(data_dir / "accelerators.csv")
     kw_per_pf = dict(zip(accelerators["accelerator_class"], accelerators["kw_per_pf"], strict=True))
     return TimeTables(
