@@ -229,6 +229,7 @@ def with_rest_of_china(
     ``data_dir`` defaults to the shipped data (the demand table's hubs are the shipped hubs);
     ``files`` name the sites and hubs files in messages.
     """
+    check_pseudo_ids(layers, files)  # before the time tables, which would miss the real id
     tables = load_time_tables(data_dir)
     allocation = load_allocation(layers.provinces["name_en"], data_dir)
     return serve_rest_of_china(layers, tables, allocation, files=files)
