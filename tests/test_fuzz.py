@@ -2,7 +2,10 @@
 
 Each case is built by a deterministic generator (a seeded ``random.Random``) from the shipped
 scenario and data: scenario TOML files, sites/hubs/province CSVs, GeoJSON provinces, backbone
-CSVs, sweep files, command-line arguments of every command, odd encodings (byte-order marks,
+CSVs, the policy tables (through ``optimize`` with every policy family on) and the time tables
+(through ``plan``) of the data folder, ``[horizon]`` keys, sweep files, command-line arguments of
+every command (``plan`` and ``classic`` included, and mistyped names that must get a "did you
+mean"), odd encodings (byte-order marks,
 Latin-1, UTF-16, NUL bytes), extreme numbers (inf, nan, 1e308, -0, huge integers), empty and
 header-only files and wrong types. Every case must end in exit status 2, with no traceback,
 a message naming the file (or argument) and the field, and nothing written to the output
