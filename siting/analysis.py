@@ -7,7 +7,6 @@ capacities MW of IT load.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ import pandas as pd
 
 from siting import settings
 from siting.costs import annuity_factor
-from siting.errors import InfeasibleError, InputError, Problem, SitingError
+from siting.errors import InfeasibleError, InputError, Problem, SitingError, did_you_mean
 from siting.feasibility import one_class
 from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
 from siting.latency import fibre_floor_one_way_ms, one_way_matrix
@@ -655,8 +654,7 @@ def _place(prepared: Prepared, name: str) -> tuple[str, tuple[float, float]]:
         else:
             if CHINA_LON[0] <= lon <= CHINA_LON[1] and CHINA_LAT[0] <= lat <= CHINA_LAT[1]:
                 return f"{lon:g},{lat:g}", (lon, lat)
-    close = difflib.get_close_matches(name.strip().casefold(), list(places), n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    hint = did_you_mean(name, places, n=3)
     expected = (
         "a hub, site, backbone node or prefecture seat (id, English or Chinese name) or "
         "'lon,lat' (WGS84) "

@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from siting._validate import CONFIDENCE, Column, check_columns, check_unique
+from siting._validate import CONFIDENCE, Column, check_unique, read_table
 from siting.errors import InputError, Problem
 from siting.geo import haversine_km
 from siting.latency import LAYERS, fibre_floor_one_way_ms, one_way_matrix
@@ -83,8 +83,7 @@ def read_measurements(path: Path | str, points: Points) -> pd.DataFrame:
         fitting row without its parameter, or a figure below the fibre floor.
     """
     source = str(path)
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table, problems = check_columns(table, COLUMNS, source=source, key="figure_id")
+    table, problems = read_table(path, COLUMNS, what="figure", key="figure_id")
     problems += check_unique(table, "figure_id", source=source)
     for i, row in enumerate(table.itertuples(index=False)):
         where = f"line {i + 2} (figure_id {row.figure_id!r})"

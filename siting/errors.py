@@ -6,6 +6,7 @@ message, without a traceback, and exits with status 2. Anything else is a bug.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -98,3 +99,34 @@ def counted(n: int, noun: str) -> str:
     str
     """
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, n: int = 1) -> str:
+    """Suggest the closest of ``choices`` to a word the user mistyped, for a message.
+
+    Case and surrounding spaces are ignored (``Default`` suggests ``default``).
+
+    Parameters
+    ----------
+    word
+        What the user gave.
+    choices
+        What they could have given.
+    n
+        Most suggestions to make.
+
+    Returns
+    -------
+    str
+        ``" (did you mean 'default'?)"``, or ``""`` when nothing is close.
+    """
+    folded: dict[str, str] = {}
+    for choice in choices:
+        folded.setdefault(str(choice).casefold(), str(choice))
+    key = str(word).strip().casefold()
+    close = [key] if key in folded else difflib.get_close_matches(key, list(folded), n, 0.6)
+    if not close:
+        return ""
+    shown = [repr(folded[c]) for c in close]
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    return f" (did you mean {listed}?)"

@@ -239,7 +239,7 @@ def load_inputs(paths: DataPaths, latency_model: str, rest_of_china: str = "omit
     """
     layers = load_layers(paths)
     if rest_of_china == "serve":
-        layers = with_rest_of_china(layers)
+        layers = with_rest_of_china(layers, files=(paths.sites, paths.hubs))
     if latency_model != "backbone":
         return Inputs(layers)
     if paths.backbone_nodes is None or paths.backbone_edges is None:

@@ -93,12 +93,19 @@ class PlanRun:
         -------
         MapPage
             Show it in Jupyter, or write it with its ``save`` method.
+
+        Raises
+        ------
+        InputError
+            For a year outside the horizon, another tile choice, or a run without layers.
         """
         from siting.maps.years import YearPlan, make_plan_map
 
+        _check_tiles(tiles)
+        _check_year([int(y) for y in self.horizon.years], year)
         if self.layers is None:
-            msg = "this run has no layers to draw (it was not made by run_plan)"
-            raise ValueError(msg)
+            expected = "a run made by run_plan (this one has no layers to draw)"
+            raise InputError([Problem("PlanRun.map", "", "layers", expected)])
         h, plans = self.horizon, [YearPlan(self.solution, self.schedule, self.summary["by_year"])]
         if self.other is not None:
             table = schedule_table(h, self.other)
@@ -191,9 +198,7 @@ def run_plan(
     if foresight is not None and foresight not in FORESIGHTS:
         expected = f"one of {', '.join(FORESIGHTS)}; got {foresight!r}"
         raise InputError([Problem("plan", "", "foresight", expected)])
-    if tiles not in ("none", "osm"):
-        expected = f"'none' or 'osm'; got {tiles!r}"
-        raise InputError([Problem("plan", "", "tiles", expected)])
+    _check_tiles(tiles)
     start = time.perf_counter()
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
     check_runner(spec, "plan")  # before any data loads
@@ -248,6 +253,12 @@ def run_plan(
         )
         timings["write"] = time.perf_counter() - clock
     return run
+
+
+def _check_tiles(tiles: object) -> None:
+    if tiles not in ("none", "osm"):
+        expected = f"'none' or 'osm'; got {tiles!r}"
+        raise InputError([Problem("plan", "", "tiles", expected)])
 
 
 def _check_year(years: list[int], year: int | None) -> None:

@@ -9,6 +9,7 @@ says so in a note, which the run summary carries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting import settings
+from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_unique, read_csv, read_table
 from siting.errors import InputError, Problem
-from siting.scenario import Policy
+from siting.layers import MAX_CNY_KWH
+from siting.scenario import MAX_CNY, Policy
 
 STATUSES = ("cluster", "hub_node", "none")
 #: GWh per MW of IT load a year at full load, before PUE.
@@ -68,24 +71,116 @@ class Green:
     supply_gwh: FloatArray
 
 
+#: Years a policy text may date from.
+POLICY_YEARS = (1990, 2100)
+_YEAR = {"number": True, "minimum": POLICY_YEARS[0], "maximum": POLICY_YEARS[1]}
+SITE_COLUMNS = (
+    Column("site_id"),
+    Column("ddsx_status", choices=STATUSES),
+    Column("hub_node", required=False, blank_ok=True),
+    Column("cluster", required=False, blank_ok=True),
+    Column("status_basis", required=False, blank_ok=True),
+    Column("status_source"),
+    Column("status_year", **_YEAR),
+    Column("status_confidence", choices=CONFIDENCE),
+)
+SUBSIDY_COLUMNS = (
+    Column("province"),
+    Column("subsidy_max_share", number=True, minimum=0, maximum=1),
+    Column("subsidised_price_cny_kwh", number=True, minimum=0, maximum=MAX_CNY_KWH),
+    Column("condition", required=False, blank_ok=True),
+    Column("scope", required=False, blank_ok=True),
+    Column("source"),
+    Column("year", **_YEAR),
+    Column("confidence", choices=CONFIDENCE),
+)
+VOUCHER_COLUMNS = (
+    Column("city"),
+    Column("site_ids"),
+    Column("voucher_share_max", number=True, blank_ok=True, minimum=0, maximum=1),
+    Column("domestic_share_max", number=True, blank_ok=True, minimum=0, maximum=1),
+    Column("cap_per_user_cny_year", number=True, blank_ok=True, minimum=0, maximum=MAX_CNY),
+    Column("budget_cny_year", number=True, blank_ok=True, minimum=0, maximum=MAX_CNY),
+    Column("provider_scope", required=False, blank_ok=True),
+    Column("source"),
+    Column("year", **_YEAR),
+    Column("confidence", choices=CONFIDENCE),
+)
+#: What one row of each table is, and its key column (one row per key).
+_TABLES = {
+    "policy_sites.csv": ("site status", "site_id", SITE_COLUMNS),
+    "policy_power_subsidies.csv": ("province subsidy", "province", SUBSIDY_COLUMNS),
+    "policy_vouchers.csv": ("voucher issuer", "city", VOUCHER_COLUMNS),
+}
+
+
 def read_policy_table(
-    name: str, columns: tuple[str, ...], folder: Path | None = None
+    name: str,
+    folder: Path | None = None,
+    *,
+    sites: Iterable[str] = (),
+    provinces: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """Read one policy table, checking its columns.
+    """Read one policy table of ``folder`` (default the shipped data) through the checked reader.
+
+    Each table needs at least one row (a family without rows is switched off in the
+    scenario's ``[policy]``, not by emptying its table), one row per key, values in range,
+    and ids known to the data: sites of ``sites.csv`` or ``sites``, provinces of
+    ``provinces.csv`` or ``provinces``.
+
+    Parameters
+    ----------
+    name
+        ``policy_sites.csv``, ``policy_power_subsidies.csv`` or ``policy_vouchers.csv``.
+    folder
+        The data folder.
+    sites
+        Further known site ids (the instance's).
+    provinces
+        Further known provinces (the instance's sites').
 
     Raises
     ------
     InputError
-        If the file is missing or lacks a column.
+        Naming the file, row and field of every problem.
     """
-    path = Path(folder or settings.data_dir) / name
-    if not path.is_file():
-        raise InputError([Problem(str(path), "", "", "missing; the policy tables ship in data/")])
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError([Problem(str(path), "header", c, "missing column") for c in missing])
-    return frame
+    what, key, columns = _TABLES[name]
+    folder = Path(folder or settings.data_dir)
+    path = folder / name
+    source = str(path)
+    table, problems = read_table(path, columns, what=what, key=key)
+    problems += check_unique(table, key, source=source)
+    known_sites = _known(folder / "sites.csv", "site_id", sites)
+    known_provinces = _known(folder / "provinces.csv", "name_en", provinces)
+    for i, row in enumerate(table.to_dict("records")):
+        where = CSV_ROWS.label(i, key, row[key])
+        if name == "policy_power_subsidies.csv" and row["province"] not in known_provinces:
+            expected = f"a province of provinces.csv; got {row['province']!r}"
+            problems.append(Problem(source, where, "province", expected))
+        ids = [row["site_id"]] if name == "policy_sites.csv" else _ids(row.get("site_ids"))
+        unknown = [s for s in ids if s and s not in known_sites]
+        if unknown:
+            field = "site_id" if name == "policy_sites.csv" else "site_ids"
+            shown = ", ".join(repr(s) for s in unknown)
+            expected = f"site ids of sites.csv (';'-separated); unknown: {shown}"
+            problems.append(Problem(source, where, field, expected))
+    if problems:
+        raise InputError(problems)
+    return table[[c.name for c in columns]].reset_index(drop=True)
+
+
+def _ids(cell: object) -> list[str]:
+    return [s.strip() for s in str(cell or "").split(";")]
+
+
+def _known(path: Path, column: str, more: Iterable[str]) -> set[str]:
+    """Return the ids in ``column`` of a data file beside the policy tables, and ``more``."""
+    known = {str(m) for m in more}
+    if path.is_file():
+        table = read_csv(path, what=column.removesuffix("_id"))
+        if column in table:
+            known |= set(table[column].str.strip())
+    return known
 
 
 def site_status(site_ids: NDArray[np.str_], folder: Path | None = None) -> NDArray[np.str_]:
@@ -94,26 +189,19 @@ def site_status(site_ids: NDArray[np.str_], folder: Path | None = None) -> NDArr
     Raises
     ------
     InputError
-        If a site has no row, or a status is unknown.
+        If the table is malformed, or a site has no row.
     """
-    frame = read_policy_table("policy_sites.csv", ("site_id", "ddsx_status"), folder)
+    frame = read_policy_table("policy_sites.csv", folder, sites=site_ids.tolist())
     status = dict(zip(frame["site_id"], frame["ddsx_status"], strict=True))
-    name = str(Path(folder or settings.data_dir) / "policy_sites.csv")
-    problems = [
-        Problem(name, f"site_id {s}", "ddsx_status", f"expected one of {STATUSES}, got {v!r}")
-        for s, v in status.items()
-        if v not in STATUSES
-    ]
-    missing = [s for s in site_ids if s not in status]
+    missing = [s for s in site_ids.tolist() if s not in status]
     if missing:
+        name = str(Path(folder or settings.data_dir) / "policy_sites.csv")
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         expected = (
             f"no 东数西算 status for {len(missing)} sites ({shown}); the size limit needs one"
         )
-        problems.append(Problem(name, "rows", "site_id", expected))
-    if problems:
-        raise InputError(problems)
-    return np.array([status[s] for s in site_ids], dtype=str)
+        raise InputError([Problem(name, "rows", "site_id", expected)])
+    return np.array([status[s] for s in site_ids.tolist()], dtype=str)
 
 
 def limited_headroom(
@@ -133,16 +221,12 @@ def subsidised_price(
 
     ``min(π, max(π_sub, (1 - φ) π))`` in the listed provinces (docs/model.md), else ``π``.
     """
-    frame = read_policy_table(
-        "policy_power_subsidies.csv",
-        ("province", "subsidy_max_share", "subsidised_price_cny_kwh"),
-        folder,
-    )
+    frame = read_policy_table("policy_power_subsidies.csv", folder, provinces=provinces.tolist())
     out = price.copy()
     for row in frame.itertuples():
         here = provinces == row.province
-        cut = (1.0 - float(row.subsidy_max_share)) * price[here]
-        out[here] = np.minimum(price[here], np.maximum(float(row.subsidised_price_cny_kwh), cut))
+        cut = (1.0 - row.subsidy_max_share) * price[here]
+        out[here] = np.minimum(price[here], np.maximum(row.subsidised_price_cny_kwh, cut))
     return out
 
 
@@ -150,18 +234,16 @@ def vouchers(
     policy: Policy, site_ids: NDArray[np.str_], folder: Path | None = None
 ) -> tuple[Vouchers, list[str]]:
     """Find the active voucher issuers, and a note per issuer left out (no share or no site)."""
-    frame = read_policy_table(
-        "policy_vouchers.csv", ("city", "site_ids", "voucher_share_max", "budget_cny_year"), folder
-    )
+    frame = read_policy_table("policy_vouchers.csv", folder, sites=site_ids.tolist())
     rent = policy.voucher_contract_cny_per_mw_year
     names, member, value, most, notes = [], [], [], [], []
     for row in frame.itertuples():
-        inside = np.isin(site_ids, row.site_ids.split(";"))
+        inside = np.isin(site_ids, _ids(row.site_ids))
         why = (
             "no share in the data"
-            if not row.voucher_share_max
+            if not row.voucher_share_max > 0  # blank (NaN) or 0
             else "no yearly budget in the data, so no bound on what it pays"
-            if not row.budget_cny_year
+            if np.isnan(row.budget_cny_year)
             else "no contract rent set"
             if rent <= 0
             else "no site of the instance in its area"
@@ -171,11 +253,11 @@ def vouchers(
         if why:
             notes.append(f"compute voucher {row.city}: inactive ({why})")
             continue
-        per_mw = float(row.voucher_share_max) * rent
+        per_mw = row.voucher_share_max * rent
         names.append(row.city)
         member.append(inside)
         value.append(per_mw)
-        most.append(float(row.budget_cny_year) / per_mw)
+        most.append(row.budget_cny_year / per_mw)
     n = len(site_ids)
     return (
         Vouchers(
@@ -199,17 +281,13 @@ def green_rows(
     Raises
     ------
     InputError
-        If ``green_supply_gwh`` names a province without sites, or a negative supply.
+        If ``green_supply_gwh`` names a province without sites (the scenario refuses a
+        negative supply).
     """
     problems = [
         Problem("[policy.green_supply_gwh]", "", p, f"expected a province with sites, got {p!r}")
         for p in policy.green_supply_gwh
         if p not in set(provinces.tolist())
-    ]
-    problems += [
-        Problem("[policy.green_supply_gwh]", "", p, f"expected >= 0 GWh/yr, got {v}")
-        for p, v in policy.green_supply_gwh.items()
-        if v < 0
     ]
     if problems:
         raise InputError(problems)

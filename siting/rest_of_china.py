@@ -24,7 +24,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from siting import settings
-from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_unique, read_table
+from siting._validate import (
+    CONFIDENCE,
+    CSV_ROWS,
+    FEATURE_ROWS,
+    Column,
+    check_unique,
+    read_table,
+)
 from siting.errors import InputError, Problem
 from siting.layers import CRS, Layers
 from siting.vintages import (
@@ -109,7 +116,13 @@ def rest_capacity_mw(tables: TimeTables) -> float:
     return float(rows["pf"].sum()) * SITE_KW_PER_PF / 1000.0
 
 
-def serve_rest_of_china(layers: Layers, tables: TimeTables, allocation: pd.DataFrame) -> Layers:
+def serve_rest_of_china(
+    layers: Layers,
+    tables: TimeTables,
+    allocation: pd.DataFrame,
+    *,
+    files: tuple[Path | str, Path | str] = ("sites layer", "hubs layer"),
+) -> Layers:
     """Add the pseudo-hubs and pseudo-sites to the layers.
 
     Parameters
@@ -121,12 +134,16 @@ def serve_rest_of_china(layers: Layers, tables: TimeTables, allocation: pd.DataF
         The time tables (the rest-of-China demand of 2027 and capacity of end-2025).
     allocation
         The key (:func:`read_allocation`).
+    files
+        The sites and hubs files, for messages.
 
     Raises
     ------
     InputError
-        If the hubs layer is not the set of hubs the demand table was built for.
+        If a real site or hub has a pseudo id (``rest_...``), or the hubs layer is not the set
+        of hubs the demand table was built for.
     """
+    check_pseudo_ids(layers, files)
     table_hubs = set(tables.demand["area_id"]) - {REST_OF_CHINA, "national"}
     hubs = set(layers.hubs["hub_id"])
     if hubs != table_hubs:
@@ -164,14 +181,58 @@ def serve_rest_of_china(layers: Layers, tables: TimeTables, allocation: pd.DataF
     return replace(layers, hubs=hubs_out, sites=sites_out)
 
 
-def with_rest_of_china(layers: Layers, data_dir: Path | None = None) -> Layers:
+def check_pseudo_ids(
+    layers: Layers, files: tuple[Path | str, Path | str] = ("sites layer", "hubs layer")
+) -> None:
+    """Refuse real sites and hubs whose ids are reserved for the pseudo ones (``rest_...``).
+
+    A real ``rest_hebei`` would be merged with the pseudo-site of that name, and any id that
+    starts with :data:`PREFIX` is taken for a pseudo one by the multi-period model.
+
+    Parameters
+    ----------
+    layers
+        The real layers, before the pseudo rows are added.
+    files
+        The sites and hubs files, for messages.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and id of every clash.
+    """
+    problems = []
+    for frame, key, source in zip(
+        (layers.sites, layers.hubs), ("site_id", "hub_id"), files, strict=True
+    ):
+        rows = CSV_ROWS if Path(source).suffix.lower() == ".csv" else FEATURE_ROWS
+        for i, ident in enumerate(frame[key].astype(str).tolist()):
+            if ident.startswith(PREFIX):
+                expected = (
+                    f"an id not starting with {PREFIX!r}: those name the rest-of-China "
+                    f"pseudo-{key.removesuffix('_id')}s ([demand] rest_of_china = 'serve'); "
+                    f"rename {ident!r}"
+                )
+                problems.append(Problem(str(source), rows.label(i, key, ident), key, expected))
+    if problems:
+        raise InputError(problems)
+
+
+def with_rest_of_china(
+    layers: Layers,
+    data_dir: Path | None = None,
+    *,
+    files: tuple[Path | str, Path | str] = ("sites layer", "hubs layer"),
+) -> Layers:
     """Add the pseudo-hubs and pseudo-sites from the time tables and key of ``data_dir``.
 
-    ``data_dir`` defaults to the shipped data (the demand table's hubs are the shipped hubs).
+    ``data_dir`` defaults to the shipped data (the demand table's hubs are the shipped hubs);
+    ``files`` name the sites and hubs files in messages.
     """
+    check_pseudo_ids(layers, files)  # before the time tables, which would miss the real id
     tables = load_time_tables(data_dir)
     allocation = load_allocation(layers.provinces["name_en"], data_dir)
-    return serve_rest_of_china(layers, tables, allocation)
+    return serve_rest_of_china(layers, tables, allocation, files=files)
 
 
 def shares(ids: NDArray[np.str_], allocation: pd.DataFrame) -> NDArray[np.float64]:

@@ -29,7 +29,7 @@ from pydantic import (
 
 from siting import settings
 from siting._validate import read_text
-from siting.errors import InputError, Problem
+from siting.errors import InputError, Problem, did_you_mean
 
 #: Upper bounds that no real input comes near; they keep absurd values (1e300) from reaching
 #: the solver, where they would surface as numerical failures blamed on the time limit.
@@ -381,7 +381,7 @@ class ServiceClass(_Section):
             "class may leave it out and takes the rest."
         ),
     )
-    sla_ms: float = Field(gt=0, description="Latency limit hub <-> serving site, ms.")
+    sla_ms: float = Field(gt=0, le=MAX_MS, description="Latency limit hub <-> serving site, ms.")
     sla_direction: Literal["round_trip", "one_way"] = Field(
         "round_trip", description="Whether sla_ms is a round trip or one way."
     )
@@ -392,9 +392,14 @@ class ServiceClass(_Section):
         "mean", description="The latency model gives mean delays: SLAs are on the mean."
     )
     utilisation: float = Field(gt=0, le=1, description="Average IT load / installed IT MW.")
-    staff_per_mw: float = Field(ge=0, description="Operations staff per MW hosted, FTE/MW.")
+    staff_per_mw: float = Field(
+        ge=0, le=MAX_FACTOR, description="Operations staff per MW hosted, FTE/MW."
+    )
     min_sites: int | None = Field(
-        None, ge=1, description="Serve each hub from at least this many sites (redundancy)."
+        None,
+        ge=1,
+        le=1_000_000,
+        description="Serve each hub from at least this many sites (redundancy).",
     )
     max_site_share: float | None = Field(
         None, gt=0, le=1, description="Largest share of a hub's class demand one site serves."
@@ -453,7 +458,10 @@ class Redundancy(_Section):
     """How many sites serve each hub's demand (per class), and what survives losing one."""
 
     min_sites: int = Field(
-        1, ge=1, description="Serve each hub's class demand from at least this many sites."
+        1,
+        ge=1,
+        le=1_000_000,
+        description="Serve each hub's class demand from at least this many sites.",
     )
     failover_share: float = Field(
         0.0,
@@ -471,7 +479,10 @@ class Policy(_Section):
 
     size_limit: bool = Field(False, description="东数西算: limit sites outside the area.")
     size_limit_mw: float | None = Field(
-        None, gt=0, description="Largest IT MW a site outside the area may grow to (user's)."
+        None,
+        gt=0,
+        le=MAX_MW,
+        description="Largest IT MW a site outside the area may grow to (user's).",
     )
     size_limit_outside: Literal["clusters", "hub_nodes"] = Field(
         "clusters",
@@ -480,7 +491,7 @@ class Policy(_Section):
     green_share: float = Field(
         0.0, ge=0, le=1, description="Green-power share of new MW in the hub nodes (P7: 0.8)."
     )
-    green_supply_gwh: dict[str, float] = Field(
+    green_supply_gwh: dict[str, Annotated[float, Field(ge=0, le=MAX_MW * 8.76)]] = Field(
         default_factory=dict,
         description="Green supply for new data centres by province, GWh/yr (none shipped).",
     )
@@ -490,7 +501,10 @@ class Policy(_Section):
     )
     compute_vouchers: bool = Field(False, description="Compute vouchers (算力券).")
     voucher_contract_cny_per_mw_year: float = Field(
-        0.0, ge=0, description="Rent of one MW of compute a voucher pays a share of, CNY/yr."
+        0.0,
+        ge=0,
+        le=MAX_CNY,
+        description="Rent of one MW of compute a voucher pays a share of, CNY/yr.",
     )
 
     @model_validator(mode="after")
@@ -520,6 +534,10 @@ OPTIONAL_SECTIONS = ("classes", "redundancy", "policy")
 ACCELERATOR_CLASSES = ("imported_high_end", "export_compliant", "domestic")
 #: Years that ``data/demand_years.csv`` covers, first and last.
 DEMAND_YEARS = (2023, 2030)
+#: Years ``[horizon] existing_until`` may take: the year-end of the first vintage band
+#: (``<=2022``, data/capacity_vintages.csv) to the last demand year; an earlier year would
+#: leave out every existing MW.
+EXISTING_YEARS = (2022, DEMAND_YEARS[1])
 
 
 class Horizon(_Section):
@@ -539,14 +557,17 @@ class Horizon(_Section):
         1, ge=0, description="Years from an order to service; shorter than the horizon."
     )
     standby_cny_per_mw_year: float = Field(
-        0.0, ge=0, description="Cost of an installed MW left idle at an open site, CNY/(MW·yr)."
+        0.0,
+        ge=0,
+        le=MAX_CNY,
+        description="Cost of an installed MW left idle at an open site, CNY/(MW·yr).",
     )
     new_classes: list[str] = Field(
         default_factory=lambda: list(ACCELERATOR_CLASSES),
         min_length=1,
         description="Accelerator classes that new capacity may be built in.",
     )
-    class_rent_cny_per_mw_year: dict[str, float] = Field(
+    class_rent_cny_per_mw_year: dict[str, Annotated[float, Field(ge=0, le=MAX_CNY)]] = Field(
         default_factory=dict,
         description="Rent per installed MW by class where rents.csv has none (margin only).",
     )
@@ -564,11 +585,16 @@ class Horizon(_Section):
     announced: bool = Field(False, description="Count announced (2026+) capacity as committed.")
     existing_until: int | None = Field(
         None,
-        description="Existing vintages entering service after this year are left out (planned).",
+        description=(
+            "Existing vintages entering service after this year are left out (planned); "
+            f"a year from {EXISTING_YEARS[0]} (the first vintage band, <=2022) to "
+            f"{EXISTING_YEARS[1]}."
+        ),
     )
     unmet_penalty_cny_per_mw_year: float = Field(
         1.0e9,
         gt=0,
+        le=MAX_CNY,
         description="Cost of a MW of demand not served (rented in), myopic runs, CNY/(MW·yr).",
     )
 
@@ -582,6 +608,19 @@ class Horizon(_Section):
         if any(b != a + 1 for a, b in itertools.pairwise(years)):
             raise ValueError("expected consecutive increasing years, e.g. [2023, 2024, 2025]")
         return years
+
+    @field_validator("existing_until")
+    @classmethod
+    def _until(cls, year: int | None) -> int | None:
+        first, last = EXISTING_YEARS
+        if year is not None and not first <= year <= last:
+            raise ValueError(
+                f"expected a year from {first} (the first vintage band, <=2022) to {last}; "
+                f"{year} would leave out every existing MW"
+                if year < first
+                else f"expected a year from {first} to {last} (the last demand year), got {year}"
+            )
+        return year
 
     @field_validator("lead_time_years")
     @classmethod
@@ -1032,8 +1071,8 @@ def read_scenario_table(
     if not path.is_file() and not path.is_dir():
         shipped = sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml"))
         expected = (
-            f"no such file; expected a scenario TOML file or a shipped scenario "
-            f"({', '.join(shipped)})"
+            f"no such file{did_you_mean(path.stem, shipped)}; expected a scenario TOML file or "
+            f"a shipped scenario ({', '.join(shipped)})"
         )
         raise InputError([Problem(str(path), "", "", expected)])
     raw = read_toml(path, what="scenario TOML file")
@@ -1053,10 +1092,10 @@ def read_scenario_table(
         chain = " -> ".join(p.name for p in (*_seen, path.resolve(), parent.resolve()))
         raise InputError([Problem(str(path), "top level", "extends", f"a loop: {chain}")])
     if not parent.is_file():
-        shipped = ", ".join(sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml")))
+        shipped = sorted(p.stem for p in Path(settings.scenario_dir).glob("*.toml"))
         expected = (
-            f"no scenario {parent_name!r}: neither a file beside this one nor a shipped "
-            f"scenario ({shipped})"
+            f"no scenario {parent_name!r}{did_you_mean(Path(parent_name).stem, shipped)}: "
+            f"neither a file beside this one nor a shipped scenario ({', '.join(shipped)})"
         )
         raise InputError([Problem(str(path), "top level", "extends", expected)])
     base = read_scenario_table(parent, origins=origins, _seen=(*_seen, path.resolve()))
@@ -1150,8 +1189,34 @@ def _problems(
         # the file that set the key (a missing key is the top file's to add)
         found = () if err["type"] == "missing" else range(len(loc), 0, -1)
         where = next((origins[loc[:n]] for n in found if loc[:n] in origins), "")
-        problems.append(Problem(where or source, table, key, _expected(err)))
+        expected = _expected(err)
+        if err["type"] == "extra_forbidden":
+            expected = expected.replace(";", did_you_mean(key, _keys_at(loc[:-1])) + ";", 1)
+        problems.append(Problem(where or source, table, key, expected))
     return problems
+
+
+def _keys_at(loc: tuple[str, ...]) -> list[str]:
+    """Return the keys a scenario table takes, by its path (``("demand",)``); none if unknown."""
+    model: Any = Scenario
+    for part in loc:
+        if model is Classes:
+            model = ServiceClass
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        model = next(
+            (
+                t
+                for t in (field.annotation, *get_args(field.annotation))
+                if isinstance(t, type) and issubclass(t, BaseModel)
+            ),
+            None,
+        )
+        if model is None:
+            return []
+    return [] if model is Classes else list(model.model_fields)
 
 
 def _expected(err: Any) -> str:
@@ -1173,4 +1238,5 @@ def _expected(err: Any) -> str:
     if kind in ("dict_type", "model_type"):
         return f"expected a table, got {type(given).__name__} {given!r}"
     bound = " (a bound that no real input comes near)" if kind == "less_than_equal" else ""
-    return f"{err['msg'].lower()}{bound}; got {given!r}"
+    msg = err["msg"]  # "String should match pattern '^[A-Z]...'": lower the first letter only
+    return f"{msg[:1].lower()}{msg[1:]}{bound}; got {given!r}"

@@ -28,7 +28,7 @@ from siting._validate import (
 from siting.errors import InputError, Problem
 from siting.layers import read_hubs, read_sites
 from siting.prices import read_it_prices
-from siting.scenario import ACCELERATOR_CLASSES, DEMAND_YEARS
+from siting.scenario import ACCELERATOR_CLASSES, DEMAND_YEARS, MAX_CNY
 
 #: Commissioning bands, in order; a band's capacity is in service from the year-end it names
 #: (``2026+``: announced, not in service by end-2025).
@@ -55,13 +55,19 @@ SITE_KW_PER_PF = 2.0
 SITE_TOTAL_TOLERANCE_MW = 0.05
 #: ``mw`` = ``pf`` × kW/PF of the class within the 0.001 MW it is rounded to.
 ROW_MW_TOLERANCE = 0.001
+#: Bounds far above any real value, so absurd numbers (1e300) stop at the reader: PF of one
+#: row (a million EFLOPS), MW of one row, kW per PF, rent per server-month (CNY).
+MAX_PF = 1e9
+MAX_MW = 1e6
+MAX_KW_PER_PF = 1e3
+MAX_RENT_CNY_MONTH = 1e9
 #: Tolerance of the reconciliation with the national series, PF: half the 0.1 EFLOPS to which
 #: the series is published (SOURCES.md T3).
 RECONCILE_TOLERANCE_PF = 50.0
 
 NATIONAL_COLUMNS = (
     Column("year", number=True),
-    Column("eflops_fp16", number=True, minimum=0, positive=True),
+    Column("eflops_fp16", number=True, minimum=0, positive=True, maximum=MAX_PF / 1000),
     Column("kind", choices=SERIES_KINDS),
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
@@ -70,7 +76,7 @@ FORECAST_COLUMNS = (
     Column("published", number=True),
     Column("report"),
     Column("year", number=True),
-    Column("eflops_fp16", number=True, minimum=0, positive=True),
+    Column("eflops_fp16", number=True, minimum=0, positive=True, maximum=MAX_PF / 1000),
     Column("kind", choices=("published", "interpolated")),
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
@@ -78,7 +84,7 @@ FORECAST_COLUMNS = (
 ACCELERATOR_COLUMNS = (
     Column("accelerator_class", choices=ACCELERATOR_CLASSES),
     Column("examples"),
-    Column("kw_per_pf", number=True, minimum=0, positive=True),
+    Column("kw_per_pf", number=True, minimum=0, positive=True, maximum=MAX_KW_PER_PF),
     Column("basis"),
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
@@ -87,8 +93,8 @@ VINTAGE_COLUMNS = (
     Column("site_id"),
     Column("year_band", choices=YEAR_BANDS),
     Column("accelerator_class", choices=ACCELERATOR_CLASSES),
-    Column("pf", number=True, minimum=0),
-    Column("mw", number=True, minimum=0),
+    Column("pf", number=True, minimum=0, maximum=MAX_PF),
+    Column("mw", number=True, minimum=0, maximum=MAX_MW),
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
 )
@@ -96,8 +102,8 @@ DEMAND_COLUMNS = (
     Column("year", number=True),
     Column("area_id"),
     Column("role", choices=ROLES),
-    Column("demand_pf", number=True, minimum=0),
-    Column("demand_mw", number=True, minimum=0),
+    Column("demand_pf", number=True, minimum=0, maximum=MAX_PF),
+    Column("demand_mw", number=True, minimum=0, maximum=MAX_MW),
     Column("basis"),
     Column("confidence", choices=CONFIDENCE),
 )
@@ -105,10 +111,12 @@ RENT_COLUMNS = (
     Column("period"),
     Column("accelerator_class", choices=ACCELERATOR_CLASSES),
     Column("server"),
-    Column("server_kw", number=True, minimum=0, positive=True),
-    Column("rent_low_cny_month", number=True, minimum=0, positive=True),
-    Column("rent_high_cny_month", number=True, minimum=0, positive=True),
-    Column("rent_mid_cny_per_mw_year", number=True, minimum=0, positive=True),
+    Column("server_kw", number=True, minimum=0, positive=True, maximum=MAX_KW_PER_PF),
+    Column("rent_low_cny_month", number=True, minimum=0, positive=True, maximum=MAX_RENT_CNY_MONTH),
+    Column(
+        "rent_high_cny_month", number=True, minimum=0, positive=True, maximum=MAX_RENT_CNY_MONTH
+    ),
+    Column("rent_mid_cny_per_mw_year", number=True, minimum=0, positive=True, maximum=MAX_CNY),
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
 )
@@ -173,6 +181,14 @@ def _read_time_tables(data_dir: Path, stamps: tuple[object, ...]) -> TimeTables:
     del stamps
     sites = read_sites(data_dir / "sites.csv")
     hubs = read_hubs(data_dir / "hubs.csv")
+    for path, frame, key in (
+        (data_dir / "sites.csv", sites, "site_id"),
+        (data_dir / "hubs.csv", hubs, "hub_id"),
+    ):
+        if REST_OF_CHINA in set(frame[key]):
+            where = CSV_ROWS.label(frame[key].tolist().index(REST_OF_CHINA), key, REST_OF_CHINA)
+            expected = f"an id other than {REST_OF_CHINA!r}: the time tables' pseudo-area has it"
+            raise InputError([Problem(str(path), where, key, expected)])
     accelerators = read_accelerators(data_dir / "accelerators.csv")
     kw_per_pf = dict(zip(accelerators["accelerator_class"], accelerators["kw_per_pf"], strict=True))
     return TimeTables(

@@ -2,7 +2,10 @@
 
 Each case is built by a deterministic generator (a seeded ``random.Random``) from the shipped
 scenario and data: scenario TOML files, sites/hubs/province CSVs, GeoJSON provinces, backbone
-CSVs, sweep files, command-line arguments of every command, odd encodings (byte-order marks,
+CSVs, the policy tables (through ``optimize`` with every policy family on) and the time tables
+(through ``plan``) of the data folder, ``[horizon]`` keys, sweep files, command-line arguments of
+every command (``plan`` and ``classic`` included, and mistyped names that must get a "did you
+mean"), odd encodings (byte-order marks,
 Latin-1, UTF-16, NUL bytes), extreme numbers (inf, nan, 1e308, -0, huge integers), empty and
 header-only files and wrong types. Every case must end in exit status 2, with no traceback,
 a message naming the file (or argument) and the field, and nothing written to the output
@@ -17,6 +20,7 @@ subset also through the Python API (``load_scenario``, the ``read_*`` functions,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -60,6 +64,9 @@ class Case:
         (data may load; no solve).
     api
         A Python API call to check too: ``(function name, file name)``, or ``None``.
+    data
+        Files of the data folder (``settings.data_dir``) to replace: name -> bytes; the rest
+        are the shipped files.
     """
 
     id: str
@@ -69,6 +76,7 @@ class Case:
     field: str | None = None
     stage: str = "args"
     api: tuple[str, str] | None = None
+    data: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
 
 def _toml_value(value: object) -> str:
@@ -661,6 +669,338 @@ def argument_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
+# --- policy and time tables (files of the data folder) ----------------------------------------
+
+#: A scenario that switches every policy family on that reads a table.
+POLICY_SCENARIO = _scenario(
+    "[policy]\nsize_limit = true\nsize_limit_mw = 500.0\npower_subsidy = true\n"
+    "domestic_chips = true\ncompute_vouchers = true\nvoucher_contract_cny_per_mw_year = 1.0e6\n"
+)
+#: A multi-period scenario: ``siting plan`` reads every time table.
+PLAN_SCENARIO = {"s.toml": b'extends = "2023-2025-as-built"\nname = "fz"\n'}
+_PLAN = ("plan", "{d}/s.toml", "--out", "{d}/out", "--maps", "{d}/maps")
+POLICY_TABLES = ("policy_sites.csv", "policy_power_subsidies.csv", "policy_vouchers.csv")
+#: Bad values by table and column; each is rejected by that column's rules.
+TABLE_BAD = {
+    "policy_sites.csv": {
+        "ddsx_status": ["", "hub", "CLUSTER", "1"],
+        "site_id": ["", "atlantis_dc", "Beijing"],
+        "status_year": ["", "x", "1800", "inf", "3000"],
+        "status_confidence": ["sure", ""],
+        "status_source": [""],
+    },
+    "policy_power_subsidies.csv": {
+        "subsidy_max_share": ["1.5", "-0.1", "nan", "inf", "", "half", "1e300"],
+        "subsidised_price_cny_kwh": ["-5", "inf", "-inf", "nan", "", "cheap", "1e300", "-0.01"],
+        "province": ["Atlantis", "", "gansu", "甘肃"],
+        "year": ["", "1800", "x"],
+        "confidence": ["maybe", ""],
+        "source": [""],
+    },
+    "policy_vouchers.csv": {
+        "voucher_share_max": ["1.5", "-0.2", "inf", "nan", "x", "1e300", "30%"],
+        "domestic_share_max": ["2", "-1", "x"],
+        "cap_per_user_cny_year": ["-1", "inf", "x", "1e300"],
+        "budget_cny_year": ["inf", "-1", "1e300", "nan", "lots", "1e999"],
+        "site_ids": ["atlantis", "beijing;nowhere", "", "Beijing"],
+        "city": [""],
+        "year": ["", "x"],
+        "confidence": ["?"],
+    },
+    "demand_years.csv": {
+        "year": ["1999", "2040", "2023.5", "x", ""],
+        "area_id": ["atlantis", ""],
+        "role": ["serving", ""],
+        "demand_pf": ["-1", "inf", "nan", "x", "", "1e300"],
+        "demand_mw": ["-1", "inf", "1e300", "x"],
+        "confidence": ["?"],
+    },
+    "demand_forecasts.csv": {
+        "published": ["1900", "x", ""],
+        "year": ["2050", "x"],
+        "eflops_fp16": ["0", "-1", "inf", "x", "1e300"],
+        "kind": ["guess"],
+        "confidence": [""],
+    },
+    "national_compute.csv": {
+        "year": ["1999", "x"],
+        "eflops_fp16": ["0", "inf", "x", "1e300"],
+        "kind": ["guess"],
+    },
+    "accelerators.csv": {
+        "kw_per_pf": ["0", "-1", "inf", "x", "1e300"],
+        "accelerator_class": ["tpu"],
+    },
+    "it_prices.csv": {
+        "year": ["2040", "x", "2023.5"],
+        "accelerator_class": ["tpu", ""],
+        "server_kw": ["0", "-1", "inf", "1e300"],
+        "price_cny_per_server": ["0", "-1", "x", "inf"],
+        "price_cny_per_mw": ["1", "nan", "1e300"],
+        "confidence": ["high"],
+    },
+    "rents.csv": {
+        "period": ["2023", "2023-13", "x", ""],
+        "accelerator_class": ["tpu"],
+        "server_kw": ["0", "inf"],
+        "rent_low_cny_month": ["-1", "x", "inf"],
+        "rent_high_cny_month": ["0", "nan", "1e300"],
+        "rent_mid_cny_per_mw_year": ["-5", "inf", "x", "1e300"],
+    },
+    "capacity_vintages.csv": {
+        "site_id": ["atlantis", ""],
+        "year_band": ["2019", ""],
+        "accelerator_class": ["tpu"],
+        "pf": ["-1", "inf", "x", "1e300"],
+        "mw": ["-1", "nan", "x", "1e300"],
+        "confidence": ["?"],
+    },
+    "rest_of_china.csv": {
+        "province": ["Atlantis", ""],
+        "lon": ["200", "inf", "x"],
+        "lat": ["-91", "nan"],
+        "weight": ["0", "-0.1", "2", "x"],
+        "grid_headroom_mw": ["-1", "inf", "1e300"],
+        "gdp_confidence": ["?"],
+    },
+}
+#: The field a repeated first row is reported on (no entry: repeats are allowed).
+TABLE_KEYS = {
+    "policy_sites.csv": "site_id",
+    "policy_power_subsidies.csv": "province",
+    "policy_vouchers.csv": "city",
+    "demand_years.csv": "year",  # the repeat comes after the last year
+    "demand_forecasts.csv": "year",
+    "national_compute.csv": "year",
+    "accelerators.csv": "accelerator_class",
+    "it_prices.csv": "year",
+    "capacity_vintages.csv": "accelerator_class",
+    "rest_of_china.csv": "province",
+}
+#: Columns a table may leave out.
+TABLE_OPTIONAL = {
+    "capital_zh",
+    "hub_node",
+    "cluster",
+    "status_basis",
+    "condition",
+    "scope",
+    "provider_scope",
+}
+
+
+def whole_file_variants(text: str, rng: random.Random) -> dict[str, bytes]:
+    """Malformed versions of a whole CSV file: empty, header only, odd encodings, bad syntax."""
+    header, first = text.splitlines()[:2]
+    return {
+        "header-only": (header + "\n").encode(),
+        "empty": b"",
+        "blank-lines": b"\n\n\n",
+        "utf16": text.encode("utf-16"),
+        "latin1": text.encode() + "é,é\n".encode("latin-1"),
+        "gbk": text.encode() + "中文,数据\n".encode("gbk"),
+        "nul": text.encode().replace(b"\n", b"\n\x00", 1),
+        "binary": bytes(rng.randrange(128, 256) for _ in range(64)),
+        "ragged": (
+            text + first + ",extra,cells,here,and,more,and,more,and,more,x,y,z,w\n"
+        ).encode(),
+        "unclosed-quote": (text + '"' + first + "\n").encode(),
+    }
+
+
+def _table_case(
+    rng: random.Random, name: str, kind: str, data: str | bytes, fld: str | None, call: bool = False
+) -> Case:
+    """One malformed data-folder table: policy tables through ``optimize``, time tables ``plan``."""
+    policy = name in POLICY_TABLES
+    files, argv = (POLICY_SCENARIO, _opt()) if policy else (PLAN_SCENARIO, _PLAN)
+    api = ("read_policy_table" if policy else "load_time_tables", name)
+    with_api = api if name != "rest_of_china.csv" and (call or rng.random() < 0.25) else None
+    raw = data.encode() if isinstance(data, str) else data
+    return Case(f"table-{name}-{kind}", argv, files, name, fld, "data", with_api, {name: raw})
+
+
+def table_cases(rng: random.Random) -> list[Case]:
+    """Malformed policy tables (through ``optimize``) and time tables (through ``plan``)."""
+    cases = []
+    for name, columns in TABLE_BAD.items():
+        text = (DATA / name).read_text(encoding="utf-8")
+        n_rows = len(text.splitlines()) - 1
+
+        for column, values in columns.items():
+            for value in values:
+                changed = set_cell(text, rng.randrange(n_rows), column, value)
+                cases.append(_table_case(rng, name, f"{column}={value!r}", changed, column))
+        for kind, data in whole_file_variants(text, rng).items():
+            cases.append(_table_case(rng, name, kind, data, None, call=True))
+        for column in pd.read_csv(DATA / name, nrows=0).columns:
+            if column not in TABLE_OPTIONAL:
+                cases.append(
+                    _table_case(rng, name, f"no-{column}", _drop_column(text, column), column)
+                )
+        if name in TABLE_KEYS:
+            first = text.splitlines()[1]
+            cases.append(_table_case(rng, name, "duplicate", text + first + "\n", TABLE_KEYS[name]))
+    # one site, two statuses
+    text = (DATA / "policy_sites.csv").read_text(encoding="utf-8")
+    first = text.splitlines()[1]
+    other = first.replace(",cluster,", ",none,", 1)
+    data = {"policy_sites.csv": (text + other + "\n").encode()}
+    cases.append(
+        Case("table-policy_sites.csv-two-statuses", _opt(), POLICY_SCENARIO, "policy_sites.csv",
+             "site_id", "data", None, data)
+    )  # fmt: skip
+    # a real site or hub with a rest-of-China pseudo id
+    for name, key in (("sites.csv", "site_id"), ("hubs.csv", "hub_id")):
+        table = pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+        for i, ident in enumerate(("rest_hebei", "rest_of_china")):
+            changed = set_cell(table.to_csv(index=False), i, key, ident)
+            body = b'[demand]\nrest_of_china = "serve"\n' if ident == "rest_hebei" else b""
+            scenario = {"s.toml": POLICY_SCENARIO["s.toml"].split(b"[policy]")[0] + body}
+            argv = _opt() if body else _PLAN
+            scenario = scenario if body else PLAN_SCENARIO
+            case_id = f"table-{name}-pseudo-id-{ident}"
+            cases.append(
+                Case(case_id, argv, scenario, name, key, "data", None, {name: changed.encode()})
+            )
+    return cases
+
+
+_CLASS = "share = 1.0\nsla_ms = {sla}\nutilisation = 0.5\nstaff_per_mw = {staff}"
+#: Bad ``[horizon]`` keys, each with the field the message must name.
+HORIZON_BAD = {
+    "existing_until": ["1900", "-5", "2021", "2040", '"2023"', "2023.5", "true"],
+    "class_rent_cny_per_mw_year": [
+        "{ domestic = -1.0 }",
+        "{ domestic = inf }",
+        "{ domestic = nan }",
+        "{ domestic = 1e300 }",
+        '{ domestic = "x" }',
+        "{ tpu = 1.0 }",
+        "5",
+    ],
+    "years": ["[2022]", "[2031]", "[2024, 2023]", "[2023, 2025]", "[]", '"2023"', "[2023.5]"],
+    "lead_time_years": ["-1", "10", "1.5", '"1"'],
+    "foresight": ['"psychic"', '"Perfect"', "1"],
+    "standby_cny_per_mw_year": ["-1.0", "inf", "1e300", '"0"'],
+    "unmet_penalty_cny_per_mw_year": ["0.0", "-1.0", "inf", "1e300"],
+    "new_classes": ["[]", '["tpu"]', '"domestic"'],
+    "it_prices": ['"random"', "true"],
+    "existing": ['"guess"', "1"],
+    "announced": ['"yes"', "1"],
+    "discount_rate": ["1.0", "0.0", "-0.1", "nan"],
+    "existing_untill": ["2023"],
+}
+
+
+def plan_cases(rng: random.Random) -> list[Case]:
+    """``siting plan`` and ``siting classic``: scenario keys and arguments."""
+    cases = []
+    for key, values in HORIZON_BAD.items():
+        for value in values:
+            body = f'extends = "2023-2025-as-built"\nname = "fz"\n[horizon]\n{key} = {value}\n'
+            files = {"s.toml": body.encode()}
+            cases.append(Case(f"scenario-horizon.{key}={value}", _PLAN, files, "s.toml", key))
+    for value in ("5", '"x"', "[1]"):
+        files = {"s.toml": f'extends = "2023-2030"\nname = "fz"\nhorizon = {value}\n'.encode()}
+        cases.append(
+            Case(f"scenario-horizon-not-a-table-{value}", _PLAN, files, "s.toml", "horizon")
+        )
+    for key, value, fld in (
+        ("demand", "inference_sla = 5.0", "inference_sla_ms"),  # did you mean
+        ("costs", "discount = 0.05", "discount_rate"),
+        ("policy", "size_limit_mv = 5.0", "size_limit_mw"),
+        ("policy", "size_limit_mw = -5.0", "size_limit_mw"),
+        ("policy", "size_limit_mw = 1e300", "size_limit_mw"),
+        ("policy", "voucher_contract_cny_per_mw_year = inf", "voucher_contract"),
+        ("policy", "green_supply_gwh = { Gansu = -1.0 }", "Gansu"),
+        ("policy", "green_supply_gwh = { Gansu = inf }", "Gansu"),
+        ("policy", "green_share = 1.5", "green_share"),
+        ("redundancy", "min_sites = 0", "min_sites"),
+        ("redundancy", "failover_share = 1.5", "failover_share"),
+        ("classes.a", _CLASS.format(sla="1e300", staff="1.0"), "sla_ms"),
+        ("classes.a", _CLASS.format(sla="5.0", staff="1e300"), "staff_per_mw"),
+        ("classes.A", _CLASS.format(sla="5.0", staff="1.0"), "classes"),
+    ):
+        for command, argv, parent in (
+            ("plan", _PLAN, "2023-2025-as-built"),
+            ("classic", _CLASSIC, "default"),
+        ):
+            files = {"s.toml": f'extends = "{parent}"\nname = "fz"\n[{key}]\n{value}\n'.encode()}
+            name = f"scenario-{command}-{key}.{value.splitlines()[-1]}"
+            cases.append(Case(name, argv, files, "s.toml", fld))
+    for extends in ('"defualt"', '"Default"', '"2023-planer"'):
+        files = {"s.toml": f'extends = {extends}\nname = "fz"\n'.encode()}
+        cases.append(
+            Case(f"scenario-extends-typo-{extends}", _PLAN, files, "s.toml", "did you mean")
+        )
+    plan = ("plan", "2023-2030", "--out", "{d}/out", "--maps", "{d}/maps")
+    for flag, value, fld in (
+        ("--year", "2031", "--year"),
+        ("--year", "2022", "--year"),
+        ("--year", "x", "--year"),
+        ("--year", "2024.5", "--year"),
+        ("--year", "", "--year"),
+        ("--foresight", "psychic", "--foresight"),
+        ("--foresight", "Perfect", "did you mean 'perfect'"),
+        ("--tiles", "satellite", "--tiles"),
+        ("--strategy", "direct", "--strategy"),
+        ("--foresigt", "myopic", "did you mean '--foresight'"),
+        ("--time-limt", "5", "did you mean '--time-limit'"),
+        ("--comapre", "", "did you mean '--compare'"),
+    ):
+        argv = (*plan, f"{flag}={value}") if value else (*plan, flag)
+        cases.append(Case(f"args-plan-{flag}={value}", argv, {}, flag, fld))
+    for flag, value in SOLVER_BAD:
+        cases.append(Case(f"args-plan-{flag}={value}", (*plan, flag, value), {}, flag, flag))
+    for scenario, fld in (
+        ("default", "horizon"),
+        ("defualt", "did you mean 'default'"),
+        ("Default", "did you mean 'default'"),
+        ("2023-2030.tom", "2023-2030"),
+    ):
+        argv = ("plan", scenario, "--out", "{d}/out")
+        cases.append(Case(f"args-plan-scenario-{scenario}", argv, {}, scenario, fld))
+    classic = ("classic", "--out", "{d}/out", "--maps", "{d}/maps")
+    for flag, values, fld in (
+        ("--sites", ["0", "-1", "x", "2.5", "", "inf"], "--sites"),
+        ("--rule", ["most", "EXACTLY", ""], "--rule"),
+        ("--radius-rtt-ms", ["0", "-1", "inf", "nan", "x", ""], "--radius-rtt-ms"),
+        ("--kinds", ["foo", "p-median,p-median", "", ",", "pmedian"], "--kinds"),
+        ("--tiles", ["google"], "--tiles"),
+        ("--strategy", ["fastest"], "--strategy"),
+    ):
+        for value in values:
+            argv = (*classic, f"{flag}={value}")
+            cases.append(Case(f"args-classic-{flag}={value!r}", argv, {}, flag, fld))
+    for flag, value in SOLVER_BAD:
+        cases.append(Case(f"args-classic-{flag}={value}", (*classic, flag, value), {}, flag, flag))
+    for typo, right in (("--stes", "--sites"), ("--radius-rtt", "--radius-rtt-ms"),
+                        ("--knids", "--kinds"), ("--rul", "--rule")):  # fmt: skip
+        if right.startswith(typo):
+            continue  # an unambiguous prefix is argparse's abbreviation
+        argv = (*classic, typo, "3")
+        cases.append(Case(f"args-classic-typo-{typo}", argv, {}, typo, f"did you mean {right!r}"))
+    for command, right in (("optimise", "optimize"), ("Plan", "plan"), ("clasic", "classic"),
+                           ("validat", "validate"), ("trade-off", "tradeoff")):  # fmt: skip
+        cases.append(Case(f"args-command-{command}", (command,), {}, command, repr(right)))
+    for scenario in ("defualt", "Default", "2027-clases"):
+        argv = ("classic", scenario, "--out", "{d}/out")
+        cases.append(Case(f"args-classic-scenario-{scenario}", argv, {}, scenario, "did you mean"))
+    argv = ("classic", "2023-2030", "--out", "{d}/out")
+    cases.append(Case("args-classic-horizon-scenario", argv, {}, "2023-2030", "horizon"))
+    for value in ("4,six", "six,4", "1,2,x"):
+        wrong = next(v for v in value.split(",") if not v.isdigit())
+        argv = ("tradeoff", "--param", "demand.inference_sla_ms", f"--values={value}",
+                "--out", "{d}/out")  # fmt: skip
+        cases.append(Case(f"args-tradeoff-mixed-{value}", argv, {}, "--values", repr(wrong)))
+    del rng
+    return cases
+
+
+_CLASSIC = ("classic", "{d}/s.toml", "--out", "{d}/out", "--maps", "{d}/maps")
+
+
 # --- the corpus ------------------------------------------------------------------------------
 
 
@@ -681,6 +1021,8 @@ def build_corpus() -> list[Case]:
         *geojson_cases(rng, provinces),
         *sweep_cases(rng),
         *argument_cases(rng),
+        *table_cases(rng),
+        *plan_cases(rng),
     ]
     ids = [c.id for c in corpus]
     assert len(ids) == len(set(ids)), "case ids must be unique"
@@ -688,8 +1030,9 @@ def build_corpus() -> list[Case]:
 
 
 CORPUS = build_corpus()
-#: A few cases also run through a subprocess (the real program, its exit status and output).
-SUBPROCESS = [c.id for c in random.Random(SEED).sample(CORPUS, 3)]
+#: A few cases also run through a subprocess (the real program, its exit status and output);
+#: the data folder of a subprocess is the shipped one.
+SUBPROCESS = [c.id for c in random.Random(SEED).sample([c for c in CORPUS if not c.data], 5)]
 
 
 def test_corpus_size() -> None:
@@ -737,6 +1080,7 @@ def no_work(monkeypatch, request):
     import siting.analysis
     import siting.batch
     import siting.pipeline
+    import siting.plan
 
     def forbidden(what):
         def fail(*args, **kwargs):
@@ -747,6 +1091,7 @@ def no_work(monkeypatch, request):
     monkeypatch.setattr(siting.pipeline, "build_for", forbidden("a model was built"))
     monkeypatch.setattr(siting.analysis, "build_model", forbidden("a model was built"))
     monkeypatch.setattr(siting.batch, "run_batch", forbidden("a batch started"))
+    monkeypatch.setattr(siting.plan, "plan", forbidden("a plan was solved"))
 
     def forbid_loading():
         monkeypatch.setattr(siting.pipeline, "load_inputs", forbidden("data loaded"))
@@ -754,11 +1099,28 @@ def no_work(monkeypatch, request):
     return forbid_loading
 
 
+def _data_folder(case: Case, folder: Path) -> Path:
+    """A data folder: the shipped files (linked), with the case's replacements."""
+    data = folder / "data"
+    data.mkdir()
+    for entry in DATA.iterdir():
+        if entry.name not in case.data:
+            (data / entry.name).symlink_to(entry.resolve())
+    for name, content in case.data.items():
+        (data / name).write_bytes(content)
+    return data
+
+
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
-def test_malformed_input_is_rejected_cleanly(case, tmp_path, provinces_file, capsys, no_work):
+def test_malformed_input_is_rejected_cleanly(
+    case, tmp_path, provinces_file, capsys, no_work, monkeypatch
+):
+    from siting import settings
     from siting.cli import main
 
     argv = _materialise(case, tmp_path, provinces_file)
+    if case.data:
+        monkeypatch.setattr(settings, "data_dir", _data_folder(case, tmp_path))
     if case.stage == "args" and not case.source.endswith(".csv"):
         no_work()
     try:
@@ -777,12 +1139,19 @@ def test_malformed_input_is_rejected_cleanly(case, tmp_path, provinces_file, cap
 
 def _check_api(case: Case, folder: Path) -> None:
     import siting.layers
+    import siting.policy
     import siting.sweep
+    import siting.vintages
 
     function, name = case.api
-    call = getattr(siting.sweep if function == "load_sweep" else siting.layers, function)
     with pytest.raises(InputError) as info:
-        call(folder / name)
+        if function == "read_policy_table":
+            siting.policy.read_policy_table(name, folder / "data")
+        elif function == "load_time_tables":
+            siting.vintages.load_time_tables(folder / "data")
+        else:
+            call = getattr(siting.sweep if function == "load_sweep" else siting.layers, function)
+            call(folder / name)
     _check_message(case, str(info.value))
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from siting.cli import main
+from siting.errors import InputError
 from siting.maps import to_html
 from siting.maps.years import SITE_FIELDS, TOTALS, entering_service, make_plan_map
 
@@ -201,7 +202,7 @@ def test_plan_run_map_for_notebooks(plan_run_3y) -> None:
     assert "<iframe srcdoc=" in page._repr_html_()
     with pytest.raises(ValueError, match="year"):
         make_plan_map(plan_run_3y.horizon, [], plan_run_3y.layers, title="t")
-    with pytest.raises(ValueError, match="year of 2024-2026"):
+    with pytest.raises(InputError, match=r"year of the horizon \(2024-2026\)"):
         plan_run_3y.map(year=2030)
 
 

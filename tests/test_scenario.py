@@ -186,3 +186,107 @@ def test_a_scenario_name_is_a_plain_folder_name(name: str) -> None:
     raw = {**load_scenario("default")[0].to_dict(), "name": name}
     with pytest.raises(InputError, match="name"):
         parse_scenario(raw, source="x.toml")
+
+
+def _horizon(tmp_path, body: str) -> str:
+    path = tmp_path / "h.toml"
+    path.write_text(f'extends = "2023-2030"\nname = "h"\n[horizon]\n{body}\n')
+    return str(path)
+
+
+@pytest.mark.parametrize("year", [1900, -5, 2021])
+def test_existing_until_before_the_vintages_is_refused(tmp_path, year) -> None:
+    """It used to drop every existing MW without a word."""
+    with pytest.raises(InputError) as err:
+        load_scenario(_horizon(tmp_path, f"existing_until = {year}"))
+    message = str(err.value)
+    assert "field 'existing_until'" in message and "from 2022" in message and "to 2030" in message
+    assert "every existing MW" in message
+
+
+def test_existing_until_within_the_range_is_accepted(tmp_path) -> None:
+    spec, _ = load_scenario(_horizon(tmp_path, "existing_until = 2022"))
+    assert spec.horizon is not None and spec.horizon.existing_until == 2022
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("class_rent_cny_per_mw_year = { domestic = -1.0 }", "'domestic'"),
+        ("class_rent_cny_per_mw_year = { domestic = 1e300 }", "'domestic'"),
+        ("standby_cny_per_mw_year = 1e300", "standby_cny_per_mw_year"),
+        ("unmet_penalty_cny_per_mw_year = 1e300", "unmet_penalty_cny_per_mw_year"),
+    ],
+)
+def test_negative_or_absurd_horizon_money_is_refused(tmp_path, body, field) -> None:
+    with pytest.raises(InputError, match=field):
+        load_scenario(_horizon(tmp_path, body))
+
+
+@pytest.mark.parametrize(
+    ("table", "body", "field"),
+    [
+        ("policy", "size_limit_mw = 1e300", "size_limit_mw"),
+        ("policy", "voucher_contract_cny_per_mw_year = 1e300", "voucher_contract"),
+        ("policy", "green_supply_gwh = { Gansu = -1.0 }", "Gansu"),
+        ("redundancy", "min_sites = 10000000", "min_sites"),
+        ("classes.a", "sla_ms = 1e300\nutilisation = 0.5\nstaff_per_mw = 1.0", "sla_ms"),
+        ("classes.a", "sla_ms = 5.0\nutilisation = 0.5\nstaff_per_mw = 1e300", "staff_per_mw"),
+    ],
+)
+def test_scenario_numbers_without_a_bound_are_bounded(table, body, field) -> None:
+    raw = _raw()
+    raw[table.split(".")[0]] = {"a": {}} if "." in table else {}
+    target = raw[table.split(".")[0]]["a"] if "." in table else raw[table]
+    import tomllib
+
+    target.update(tomllib.loads(body))
+    with pytest.raises(InputError, match=field):
+        parse_scenario(raw)
+
+
+@pytest.mark.parametrize(
+    ("table", "typo", "right"),
+    [
+        ("demand", "inference_sla", "inference_sla_ms"),
+        ("costs", "discount", "discount_rate"),
+        ("latency", "Layer", "layer"),
+        ("policy", "size_limit_mv", "size_limit_mw"),
+    ],
+)
+def test_a_mistyped_key_gets_a_suggestion(table, typo, right) -> None:
+    raw = _raw()
+    raw.setdefault(table, {})[typo] = 1
+    with pytest.raises(InputError) as err:
+        parse_scenario(raw)
+    assert f"field '{typo}': unknown key (did you mean '{right}'?)" in str(err.value)
+
+
+def test_a_mistyped_key_in_a_class_gets_a_suggestion() -> None:
+    raw = _raw()
+    raw["classes"] = {"a": {"sla_msx": 3, "utilisation": 0.5, "staff_per_mw": 1.0}}
+    with pytest.raises(InputError, match=r"'sla_msx': unknown key \(did you mean 'sla_ms'\?\)"):
+        parse_scenario(raw)
+
+
+@pytest.mark.parametrize("name", ["defualt", "Default", "DEFAULT", "defaul"])
+def test_a_mistyped_scenario_name_gets_a_suggestion(name) -> None:
+    with pytest.raises(InputError, match=r"did you mean 'default'\?"):
+        load_scenario(name)
+
+
+def test_a_mistyped_parent_gets_a_suggestion(tmp_path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('extends = "2023-planer"\nname = "s"\n')
+    with pytest.raises(InputError, match=r"extends.*did you mean '2023-planner'\?"):
+        load_scenario(path)
+
+
+def test_a_pattern_is_quoted_as_written() -> None:
+    """The pattern of names used to print lower-cased, as '^[a-za-z0-9]...'."""
+    raw = _raw()
+    raw["name"] = "a b"
+    with pytest.raises(InputError) as err:
+        parse_scenario(raw)
+    assert "^[A-Za-z0-9][A-Za-z0-9_.-]*$" in str(err.value)
+    assert "string should match pattern" in str(err.value)

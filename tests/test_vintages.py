@@ -313,7 +313,7 @@ ONE_CELL = [
     ),
     (
         "capacity_vintages.csv", 3, "mw", "-1.5",
-        r"line 3 .*field 'mw': expected a number ≥ 0, got -1.5",
+        r"line 3 .*field 'mw': expected a number ≥ 0 and ≤ 1e\+06, got -1.5",
     ),
     (
         "capacity_vintages.csv", 4, "source", "",
@@ -345,7 +345,7 @@ ONE_CELL = [
     ),
     (
         "accelerators.csv", 2, "kw_per_pf", "0",
-        r"field 'kw_per_pf': expected a number > 0, got 0",
+        r"field 'kw_per_pf': expected a number > 0 and ≤ 1000, got 0",
     ),
     (
         "demand_forecasts.csv", 3, "year", "2023",

@@ -45,7 +45,21 @@ def values(text: str) -> list[float] | list[str]:
             raise argparse.ArgumentTypeError(
                 f"expected comma-separated numbers or names, e.g. 4,6,8 or optical,ip, got {text!r}"
             ) from None
+        given = [_is_number(name) for name in names]
+        if any(given):  # a mix: the names are what is wrong (4,six)
+            wrong = names[given.index(False)]
+            raise argparse.ArgumentTypeError(
+                f"expected all numbers or all names; {wrong!r} is not a number (got {text!r})"
+            ) from None
         return names
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def weights(text: str) -> list[float]:

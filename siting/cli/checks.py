@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from siting import settings
-from siting.errors import InputError, Problem
+from siting.errors import InputError, Problem, did_you_mean
 
 if TYPE_CHECKING:
     from siting.scenario import Scenario
@@ -98,8 +98,6 @@ def check_plan(spec: Scenario, year: int | None) -> None:
 
 def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float | str]) -> None:
     """Check that a trade-off's parameter is a scenario key and each value valid for it."""
-    import difflib
-
     from siting.analysis import value_text
     from siting.scenario import parse_scenario
 
@@ -107,8 +105,7 @@ def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float | str]
     tables = {k: v for k, v in base.items() if isinstance(v, dict) and k != "data"}
     keys = sorted(_leaf_keys(tables))
     if parameter not in keys:
-        close = difflib.get_close_matches(parameter, keys, 1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = did_you_mean(parameter, keys)
         expected = (
             f"unknown parameter{hint}; expected a dotted scenario key such as "
             "demand.inference_sla_ms, latency.layer or classes.realtime.share"

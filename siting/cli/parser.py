@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from siting import __version__, settings
 from siting.cli.arguments import address, count, gap, kinds, positive, values, weights
+from siting.errors import did_you_mean
 
 _EPILOG = """\
 examples:
@@ -32,9 +36,49 @@ when a plan is not proven optimal (the solver stopped at its time limit), 130 in
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser that says "did you mean" for a mistyped command, choice or option.
+
+    Python 3.11's argparse has no ``suggest_on_error``: :meth:`error` adds the closest valid
+    choice to an invalid-choice message, and :meth:`parse_args` the closest option of the
+    command to an unrecognised one. The message stays one line and the exit status 2.
+    """
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """Parse like argparse, suggesting the closest option for each unrecognised one."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self._command(getattr(parsed, "command", None))
+            options = [o for a in command._actions for o in a.option_strings if o[:2] == "--"]
+            hints = "".join(
+                did_you_mean(extra.split("=")[0], options)
+                for extra in extras
+                if extra.startswith("-")
+            )
+            command.error(f"unrecognized arguments: {' '.join(extras)}{hints}")
+        return parsed
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the message, with a suggestion for an invalid choice; exit 2."""
+        found = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)$", message)
+        if found:
+            choices = [c.strip().strip("'") for c in found.group(2).split(",")]
+            message += did_you_mean(found.group(1), choices)
+        super().error(message)
+
+    def _command(self, name: str | None) -> argparse.ArgumentParser:
+        """Return the parser of command ``name``, else this one."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                return action.choices[name]
+        return self
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every command and its arguments."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="siting",
         description=(
             "Decide where AI compute should be built in mainland China, and which of it "
