@@ -185,6 +185,7 @@ def test_default_layers_on_and_off(page) -> None:
         maps.LAYER_FLOWS,
         LAYER_BACKBONE,
         maps.LAYER_BOUNDARIES,
+        f"{maps.LAYER_CANDIDATES} (6)",  # the default plan leaves 6 candidates unused
     }
     assert data["bounds"] == [list(maps.CHINA_BOUNDS[0]), list(maps.CHINA_BOUNDS[1])]
 
@@ -223,7 +224,9 @@ def test_reach_and_backbone_are_drawn_when_given(results) -> None:
 
 def test_sites_show_their_split_and_existing_capacity(page, results) -> None:
     (data,) = page_data(page)["maps"]
-    assert len(data["sites"]) == len(results.sites) >= 25
+    assert len(data["sites"]) + len(data["candidates"]) == len(results.sites) >= 25
+    used = (results.sites["hosted_mw"] > 1e-6) | results.sites["open"]
+    assert len(data["sites"]) == int(used.sum())
     classes = {s["cls"] for s in data["sites"]}
     assert {"siting-site siting-training", "siting-site siting-inference"} <= classes
     assert len(data["existing"]) == int((results.sites["existing_mw"] > 0).sum())
@@ -427,7 +430,8 @@ def test_site_popups_have_costs_and_hub_latency(page, results) -> None:
         assert f"<td>{label}</td>" in popups, label
     assert "Cost (M CNY/yr)" in popups
     flow = results.flows.sort_values("mw").iloc[-1]
-    site = data["sites"][int(np.flatnonzero(results.sites["site_id"] == flow.site_id)[0])]
+    chosen = results.sites[(results.sites["hosted_mw"] > 1e-6) | results.sites["open"]]
+    site = data["sites"][int(np.flatnonzero(chosen["site_id"] == flow.site_id)[0])]
     hub = int(np.flatnonzero(results.hubs["hub_id"] == flow.hub_id)[0])
     assert [hub, round(flow.mw, 2), round(flow.rtt_ms, 2)] in site["serves"]
 

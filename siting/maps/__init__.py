@@ -17,12 +17,15 @@ symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON),
 """
 
 from siting.maps.page import (
+    CANDIDATES_SHOWN_MAX,
+    CANDIDATES_ZOOM,
     CHINA_BOUNDS,
     CHOROPLETH_LAYERS,
     CLUSTER_ABOVE,
     FLOWS_SHOWN_MAX,
     LAYER_BACKBONE,
     LAYER_BOUNDARIES,
+    LAYER_CANDIDATES,
     LAYER_CARBON,
     LAYER_EXISTING,
     LAYER_FLOWS,
@@ -40,6 +43,7 @@ from siting.maps.page import (
     REACH_MAX_HUBS,
     MapPage,
     Tiles,
+    add_to,
     make_comparison_map,
     make_comparison_page,
     make_map,
@@ -49,6 +53,8 @@ from siting.maps.page import (
 from siting.maps.symbols import INFERENCE_COLOUR, STRANDED_COLOUR, TRAINING_COLOUR
 
 __all__ = [
+    "CANDIDATES_SHOWN_MAX",
+    "CANDIDATES_ZOOM",
     "CHINA_BOUNDS",
     "CHOROPLETH_LAYERS",
     "CLUSTER_ABOVE",
@@ -57,6 +63,7 @@ __all__ = [
     "LAYERS",
     "LAYER_BACKBONE",
     "LAYER_BOUNDARIES",
+    "LAYER_CANDIDATES",
     "LAYER_CARBON",
     "LAYER_EXISTING",
     "LAYER_FLOWS",
@@ -75,6 +82,7 @@ __all__ = [
     "TRAINING_COLOUR",
     "MapPage",
     "Tiles",
+    "add_to",
     "make_comparison_map",
     "make_comparison_page",
     "make_map",
