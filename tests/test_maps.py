@@ -71,8 +71,10 @@ def page(results) -> str:
 
 
 def page_data(page: str) -> dict:
-    """The JSON document a page draws from (there is exactly one)."""
-    (block,) = re.findall(r'<script type="application/json" id="siting-data">(.*?)</script>', page)
+    """The JSON document a page draws from (there is exactly one; class on a user's map)."""
+    (block,) = re.findall(
+        r'<script type="application/json" (?:id|class)="siting-data">(.*?)</script>', page
+    )
     return json.loads(block)
 
 
