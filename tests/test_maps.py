@@ -587,6 +587,7 @@ def many_candidates(results: Results, n: int, seed: int = 1) -> Results:
     template["site_id"] = [f"c{i}" for i in range(n)]
     template["name"] = [f"County seat {i}" for i in range(n)]
     template["lon"], template["lat"] = lon, lat
+    template[["existing_mw", "stranded_mw"]] = 0.0  # as most county seats: none built yet
     template = template.set_geometry(gpd.points_from_xy(lon, lat, crs="EPSG:4326"))
     sites = gpd.GeoDataFrame(
         pd.concat([results.sites, template], ignore_index=True), crs="EPSG:4326"

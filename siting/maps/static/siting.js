@@ -71,7 +71,8 @@ var sitingLib = (function () {
     return group;
   }
   function candidates(spec, data) {
-    // Light dots drawn on one canvas (thousands stay cheap), shown from spec.minZoom on.
+    // Light dots drawn on one canvas (thousands stay cheap), shown from spec.minZoom on;
+    // a tooltip each (what a popup would add is zeros).
     var renderer = L.canvas({pane: "sitingCandidates"});
     var group = L.featureGroup();
     data.candidates.forEach(function (c) {
@@ -82,7 +83,7 @@ var sitingLib = (function () {
                                            radius: 3, color: "#888", weight: 1,
                                            fillColor: c.fill || "#ffffff", fillOpacity: 0.9,
                                            className: "siting-candidate"}),
-           tip, tip).addTo(group);
+           tip).addTo(group);
     });
     var on = null;
     function gate() {
