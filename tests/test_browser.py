@@ -280,7 +280,9 @@ def test_default_map_works_with_no_network(chromium, closed_port, pages, default
     assert switched["restored"] == switched["before"]
     (opened,) = probe["opened"]
     assert opened["forbidden"] == 0
-    assert len(opened["popups"]) == len(sites) + len(default_results.hubs)
+    # a popup per chosen site and hub; the unused candidates have a tooltip only
+    assert len(opened["popups"]) == len(sites) - unused + len(default_results.hubs)
+    assert sum("candidate, not used" in t for t in opened["tooltips"]) == unused
     assert any("Serves inference to" in p and "Total" in p for p in opened["popups"])
     assert probe["pwned"] is None
     assert_country_in_view(probe)
