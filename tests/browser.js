@@ -123,9 +123,7 @@
       if (entry.kind === "candidates") { n += entry.layer.getLayers().length; }
     });
     var pane = map.getPane("sitingCandidates");
-    return {n: n, shown: !!pane && pane.style.display !== "none" && map.hasLayer(
-      (map.sitingLayers || []).filter(function (e) { return e.kind === "candidates"; })
-        .map(function (e) { return e.layer; })[0] || L.layerGroup())};
+    return {n: n, shown: n > 0 && !!pane && pane.style.display !== "none"};
   }
 
   function stacking(map) {

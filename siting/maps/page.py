@@ -173,12 +173,15 @@ def make_map(
 
     Base layers (one at a time, with a legend): provinces shaded by power price (shown), PUE,
     grid carbon or staff, or not shaded. Overlays: sites as pies sized by MW hosted and split
-    training/inference, existing capacity as rings with the stranded part highlighted, demand
-    hubs sized by demand (gathered into one marker per area above ``CLUSTER_ABOVE`` hubs until
-    zoomed in), inference flows weighted by MW (shown up to ``FLOWS_SHOWN_MAX`` lines),
-    official-view boundary lines, and, when the results have them, each hub's SLA reach
-    (hidden; up to ``REACH_MAX_HUBS`` hubs) and the fibre backbone (dashed purple). A panel
-    shows the title and the plan's KPIs; each site's popup its cost breakdown and the latency
+    training/inference, the unused candidates as light dots below them (with their count;
+    above ``CANDIDATES_SHOWN_MAX`` only from zoom ``CANDIDATES_ZOOM`` on), existing capacity
+    as rings with the stranded part highlighted, demand hubs sized by demand (gathered into
+    one marker per area above ``CLUSTER_ABOVE`` hubs until zoomed in), inference flows
+    weighted by MW (shown up to ``FLOWS_SHOWN_MAX`` lines), official-view boundary lines,
+    and, when the results have them, each hub's SLA reach (hidden; up to ``REACH_MAX_HUBS``
+    hubs) and the fibre backbone (dashed purple). A panel shows the title and the plan's
+    KPIs (a button folds it to the title; it starts folded where it would cover more than a
+    fifth of its map); each site's popup its cost breakdown and the latency
     to each hub it serves. The view opens on the whole mainland.
 
     Parameters

@@ -295,7 +295,8 @@ var sitingLib = (function () {
     });
     set(false);
     var size = map.getSize(), box = div.getBoundingClientRect();
-    if (box.width * box.height > PANEL_FOLD_SHARE * size.x * size.y) { set(true); }
+    var area = size.x * size.y;  // 0 while the map is not laid out: leave the panel open
+    if (area > 0 && box.width * box.height > PANEL_FOLD_SHARE * area) { set(true); }
     return c;
   }
   function legend(map, spec) {
