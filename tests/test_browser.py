@@ -127,7 +127,7 @@ def pages(default_results) -> dict[str, Path]:
         ),
         "county": save_map(  # as county-all: thousands of hubs and of unused candidates
             make_map(
-                many_hubs(many_candidates(default_results, LARGE), LARGE),
+                many_candidates(many_hubs(default_results, LARGE), LARGE),
                 title="3,000 hubs, 3,000 more candidates",
             ),
             ARTIFACTS / "county.html",
@@ -396,6 +396,7 @@ def test_county_like_map_draws_chosen_sites_above_candidates(
     n = LARGE + 6  # the made-up candidates and the default plan's unused ones
     assert probe["sites"] < 40  # the chosen sites only are markers
     assert probe["candidates"] == [{"n": n, "shown": False}]  # hidden at the country view
+    assert probe["flows"] == 0  # 3,000 flow lines start hidden
     label = f"{LAYER_CANDIDATES} ({n:,}, from zoom {CANDIDATES_ZOOM})"
     assert label in probe["layerLabels"]
     stacking = probe["stacking"]  # zoomed in to 7 over the east: candidates show ...
