@@ -132,6 +132,7 @@ def pages(default_results) -> dict[str, Path]:
             ),
             ARTIFACTS / "county.html",
         ),
+        "composed": composed_page(default_results, ARTIFACTS / "composed.html"),
         "classic": save_map(  # as siting classic: five plans in a 3 × 2 grid
             make_comparison_page(
                 [default_results] * 5,
@@ -141,6 +142,18 @@ def pages(default_results) -> dict[str, Path]:
             ARTIFACTS / "classic.html",
         ),
     }
+
+
+def composed_page(results, path: Path) -> Path:
+    """A user's folium map (no tiles, one marker) with the plan added, made self-contained."""
+    import folium
+
+    from siting.api import MapView, Plan
+
+    m = folium.Map(location=[35, 105], zoom_start=4, tiles=None)
+    folium.CircleMarker([39.9, 116.4], tooltip="my office").add_to(m)
+    Plan("default", "siting · default", results, {}).explore(m=m, column="role")
+    return MapView.of(m).save(path)
 
 
 @dataclass
@@ -423,3 +436,22 @@ def test_classic_page_panels_leave_each_map_visible(chromium, closed_port, pages
     assert all(t.startswith("default · model") for t in probe["panels"])
     assert_country_in_view(probe)
     assert_not_blank(screenshot(chromium, closed_port, pages["classic"], tmp_path))
+
+
+def test_plan_added_to_a_users_folium_map_draws_offline(
+    chromium, closed_port, pages, default_results, tmp_path
+):
+    """explore(m=...) draws siting's layers on the user's own Leaflet map, next to theirs."""
+    seen = visit(chromium, closed_port, pages["composed"], tmp_path)
+    assert_works_offline(seen)
+    probe, sites = seen.probe, default_results.sites
+    assert probe["maps"] == 1 and probe["pwned"] is None
+    unused = int((sites["role"] == "unused").sum())
+    assert probe["sites"] == len(sites) - unused and probe["candidates"][0]["n"] == unused
+    assert probe["hubs"] == len(default_results.hubs)
+    assert probe["provinces"] == 0  # no shading over the user's base layers
+    assert probe["panels"][0].startswith("siting · default")
+    assert "Sites by role" in " ".join(probe["legends"])
+    (opened,) = probe["opened"]
+    assert "my office" in [t.strip() for t in opened["tooltips"]]  # the user's own layer
+    assert LAYER_CANDIDATES + f" ({unused})" in probe["layerLabels"]
