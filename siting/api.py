@@ -17,10 +17,11 @@ from typing import Any
 import geopandas as gpd
 
 from siting import settings
+from siting._assets import inline_assets
 from siting.analysis import Audit
 from siting.analysis import audit as _audit
 from siting.errors import InputError, Problem
-from siting.maps import make_map, save_map, to_html
+from siting.maps import add_to, make_map, save_map, to_html
 from siting.pipeline import Run, publish, write_json
 from siting.pipeline import optimize as _optimize
 from siting.results import Results, write_tables
@@ -214,20 +215,65 @@ class Plan:
             f"{k['inference_mw']:,.0f} MW>"
         )
 
-    def explore(self, *, height: int = 600) -> MapView:
-        """Show the plan on siting's interactive map, self-contained (no network needed).
+    def explore(
+        self,
+        m: Any = None,
+        column: str | None = None,
+        tooltip: bool | str | list[str] | None = None,
+        **folium_kwargs: Any,
+    ) -> Any:
+        """Show the plan on siting's interactive map, or add its layers to a folium map.
+
+        As geopandas' ``GeoDataFrame.explore``: without ``m``, a new map; with ``m``, the
+        plan's layers are added to that map, which is returned.
 
         Parameters
         ----------
-        height
-            Height of the map in a notebook, px.
+        m
+            A ``folium.Map`` of yours. The sites (chosen, and unused candidates below them),
+            existing capacity, hubs, flows, boundary lines (and reach and backbone when the
+            plan has them) are added as overlays with their own layer control, the plan's
+            panel and symbols key; your base layers stay, and the view is fitted to the
+            mainland. siting's script, style and data are inline in the page; Leaflet loads as
+            your map loads it (folium's CDN links), so that page needs the network unless
+            you make it self-contained (:meth:`MapView.of`).
+        column
+            Colour the sites by this column of :attr:`sites` (a ramp for numbers, a colour
+            per category), with a legend.
+        tooltip
+            The fields each site's tooltip lists: a column name or a list of them, ``True``
+            for every column, ``False`` for none; default siting's tooltips.
+        **folium_kwargs
+            Without ``m``: further ``folium.Map`` arguments (e.g. ``zoom_control=False``);
+            ``width`` and ``height`` (px) size the notebook frame (default height 600).
 
         Returns
         -------
-        MapView
-            Displays itself in Jupyter; ``.save(path)`` writes the page.
+        MapView or folium.Map
+            Without ``m``, the self-contained page (no network needed), which displays
+            itself in Jupyter (``.save(path)`` writes it); with ``m``, ``m``.
+
+        Raises
+        ------
+        siting.errors.InputError
+            If ``column`` or a ``tooltip`` field is not a column of :attr:`sites`, ``m`` is
+            not a ``folium.Map``, ``folium_kwargs`` are given with ``m``, or the frame size
+            is not a whole number of px.
         """
-        return MapView(to_html(make_map(self.results, title=self.title)), height=height)
+        if m is not None:
+            if folium_kwargs:
+                expected = f"no folium.Map arguments with m (got {', '.join(folium_kwargs)})"
+                raise InputError([Problem("explore", "", "folium_kwargs", expected)])
+            return add_to(m, self.results, title=self.title, column=column, tooltip=tooltip)
+        frame = {k: folium_kwargs.pop(k) for k in ("width", "height") if k in folium_kwargs}
+        for key, value in frame.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                expected = f"a size in px, a whole number > 0; got {value!r}"
+                raise InputError([Problem("explore", "", key, expected)])
+        page = make_map(
+            self.results, title=self.title, column=column, tooltip=tooltip, options=folium_kwargs
+        )
+        return MapView(to_html(page), **frame)
 
     def to_file(self, folder: str | Path, *, with_map: bool = True) -> Path:
         """Write the tables (CSV, GeoJSON, GeoParquet), ``summary.json`` and the map.
@@ -273,14 +319,30 @@ class MapView:
         Height of the frame, px.
     """
 
-    def __init__(self, page: str, *, height: int = 600) -> None:
+    def __init__(self, page: str, *, height: int = 600, width: int | None = None) -> None:
         self.page = page
         self.height = height
+        self.width = width
+
+    @classmethod
+    def of(cls, fmap: Any, *, height: int = 600) -> MapView:
+        """Make a folium map (e.g. from ``plan.explore(m=...)``) a self-contained page.
+
+        Leaflet and the other assets folium links are inlined from the XStatic packages
+        (see :func:`siting._assets.inline_assets`), so the page needs no network.
+
+        Raises
+        ------
+        siting._assets.OfflineAssetError
+            If the map uses an asset with no offline copy (a folium plugin, say).
+        """
+        return cls(inline_assets(fmap.get_root().render()), height=height)
 
     def _repr_html_(self) -> str:
+        width = "100%" if self.width is None else f"{int(self.width)}px"
         return (
             f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
-            f'style="width:100%;height:{int(self.height)}px;border:none" '
+            f'style="width:{width};height:{int(self.height)}px;border:none" '
             'sandbox="allow-scripts allow-popups"></iframe>'
         )
 

@@ -27,8 +27,9 @@
   }
 
   function openAll(map) {
-    // Open every popup and tooltip once; record their text and any element that must
-    // not be there (a script, image or frame would mean data was parsed as HTML).
+    // Open every popup and tooltip a user can reach at this zoom once; record their text
+    // and any element that must not be there (a script, image or frame would mean data was
+    // parsed as HTML).
     var out = {popups: [], tooltips: [], forbidden: 0};
     function read(overlay, into) {
       var element = overlay.getElement();
@@ -37,6 +38,8 @@
       out.forbidden += element.querySelectorAll("script, img, iframe, object").length;
     }
     map.eachLayer(function (layer) {
+      var pane = layer.options && layer.options.pane && map.getPane(layer.options.pane);
+      if (pane && pane.style.display === "none") { return; }  // hidden at this zoom
       if (layer.getPopup && layer.getPopup() && layer.getLatLng) {
         layer.openPopup();
         read(layer.getPopup(), out.popups);
@@ -87,6 +90,60 @@
             p.x >= 0 && p.y >= 0 && p.x <= box.width && p.y <= box.height};
   }
 
+  function panels(map) {
+    // Each panel: the share of its map it covers, whether it is folded, and its fold button
+    // (a real <button>, so Tab and Enter or Space reach it), pressed twice.
+    var size = map.getSize();
+    return Array.prototype.map.call(map.getContainer().querySelectorAll(".siting-panel"),
+      function (panel) {
+        function share() {
+          var r = panel.getBoundingClientRect();
+          return r.width * r.height / (size.x * size.y);
+        }
+        var button = panel.querySelector("button.siting-fold");
+        var out = {share: share(), folded: panel.classList.contains("siting-folded"),
+                   button: !!button};
+        if (button) {
+          out.tabIndex = button.tabIndex;
+          out.expanded = button.getAttribute("aria-expanded");
+          button.click();
+          out.toggled = {share: share(), folded: panel.classList.contains("siting-folded"),
+                         expanded: button.getAttribute("aria-expanded")};
+          button.click();
+          out.restored = panel.classList.contains("siting-folded") === out.folded;
+        }
+        return out;
+      });
+  }
+
+  function candidates(map) {
+    // The unused candidates: how many, and whether their pane shows at the current zoom.
+    var n = 0;
+    (map.sitingLayers || []).forEach(function (entry) {
+      if (entry.kind === "candidates") { n += entry.layer.getLayers().length; }
+    });
+    var pane = map.getPane("sitingCandidates");
+    return {n: n, shown: n > 0 && !!pane && pane.style.display !== "none"};
+  }
+
+  function stacking(map) {
+    // Zoom in on the east, where candidates show: is any chosen site's centre under a
+    // candidate (the element on top there belongs to the candidates)?
+    map.setView([31.0, 114.0], 7, {animate: false});
+    var out = {zoom: map.getZoom(), checked: 0, underCandidate: 0, candidates: candidates(map)};
+    var icons = map.getContainer().querySelectorAll(".leaflet-marker-icon.siting-site");
+    Array.prototype.forEach.call(icons, function (icon) {
+      if (icon.classList.contains("siting-unused")) { return; }  // an unused site itself
+      var r = icon.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+      if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) { return; }
+      var top = document.elementFromPoint(x, y);
+      if (!top || top.closest(".leaflet-control")) { return; }
+      out.checked += 1;
+      if (top.closest(".siting-unused, .leaflet-sitingCandidates-pane")) { out.underCandidate += 1; }
+    });
+    return out;
+  }
+
   function report() {
     var maps = findMaps();
     var out = {
@@ -116,6 +173,8 @@
       views: maps.map(function (m) {
         return {zoom: m.getZoom(), lat: m.getCenter().lat, lng: m.getCenter().lng};
       }),
+      panelsSeen: maps.map(panels),
+      candidates: maps.map(candidates),
       switched: maps.length ? switchBaseLayer(maps[0]) : null,
       opened: maps.map(openAll),
       sync: null,
@@ -131,6 +190,7 @@
         return {zoom: m.getZoom(), lat: m.getCenter().lat, lng: m.getCenter().lng};
       });
     }
+    if (maps.length === 1) { out.stacking = stacking(maps[0]); }
     setTimeout(function () {  // let any injected onerror/onload handler fire first
       out.pwned = window.__pwned === undefined ? null : String(window.__pwned);
       out.errors = errors;

@@ -29,10 +29,13 @@ import numpy as np
 import pytest
 
 from siting.maps import (
+    CANDIDATES_ZOOM,
     LAYER_BACKBONE,
+    LAYER_CANDIDATES,
     LAYER_REACH,
     LAYERS,
     make_comparison_map,
+    make_comparison_page,
     make_map,
     save_map,
 )
@@ -42,6 +45,7 @@ from .test_maps import (
     HOSTILE,
     MAX_BYTES,
     hostile_results,
+    many_candidates,
     many_hubs,
     page_data,
     with_reach_and_backbone,
@@ -54,6 +58,13 @@ PROBE = (HERE / "browser.js").read_text(encoding="utf-8")
 WINDOW = (1400, 900)
 LARGE = 3000  # hubs on the large map, about as many as counties
 ALL_PAYLOADS = " ".join(PAYLOADS)  # template, HTML and JS payloads, in every text field
+#: As ``siting classic`` describes each plan under its title.
+CLASSIC_DESCRIPTION = (
+    "24 sites; from the nearest: mean 0.19 ms, worst 0.74 ms round trip; 100.0% of demand "
+    "within the radius"
+)
+#: Most of its map a panel may cover, unless folded to its title.
+PANEL_SHARE_MAX = 0.25
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +125,35 @@ def pages(default_results) -> dict[str, Path]:
             make_map(many_hubs(default_results, LARGE), title="3,000 hubs"),
             ARTIFACTS / "large.html",
         ),
+        "county": save_map(  # as county-all: thousands of hubs and of unused candidates
+            make_map(
+                many_candidates(many_hubs(default_results, LARGE), LARGE),
+                title="3,000 hubs, 3,000 more candidates",
+            ),
+            ARTIFACTS / "county.html",
+        ),
+        "composed": composed_page(default_results, ARTIFACTS / "composed.html"),
+        "classic": save_map(  # as siting classic: five plans in a 3 × 2 grid
+            make_comparison_page(
+                [default_results] * 5,
+                titles=[f"default · model {k}" for k in range(5)],
+                descriptions=[CLASSIC_DESCRIPTION] * 5,
+            ),
+            ARTIFACTS / "classic.html",
+        ),
     }
+
+
+def composed_page(results, path: Path) -> Path:
+    """A user's folium map (no tiles, one marker) with the plan added, made self-contained."""
+    import folium
+
+    from siting.api import MapView, Plan
+
+    m = folium.Map(location=[35, 105], zoom_start=4, tiles=None)
+    folium.CircleMarker([39.9, 116.4], tooltip="my office").add_to(m)
+    Plan("default", "siting · default", results, {}).explore(m=m, column="role")
+    return MapView.of(m).save(path)
 
 
 @dataclass
@@ -225,13 +264,25 @@ def test_default_map_works_with_no_network(chromium, closed_port, pages, default
     probe, sites = seen.probe, default_results.sites
     assert probe["maps"] == 1
     assert probe["containers"] == folium_maps(pages["default"])  # drawn on folium's map
-    assert probe["sites"] == len(sites) >= 25
+    unused = int((sites["role"] == "unused").sum())
+    assert probe["sites"] + unused == len(sites) >= 25
+    assert probe["candidates"] == [{"n": unused, "shown": True}]  # few: shown at every zoom
     assert probe["existing"] == int((sites["existing_mw"] > 0).sum())
     assert probe["hubs"] == len(default_results.hubs)
     assert probe["flows"] == len(default_results.flows)
     assert probe["provinces"] == len(default_results.provinces)
     # the default scenario routes over the backbone: reach and backbone layers are drawn
-    assert probe["layerLabels"] == [*LAYERS[:-1], LAYER_REACH, LAYER_BACKBONE, LAYERS[-1]]
+    shadings, overlays = LAYERS[:5], LAYERS[5:-1]
+    assert probe["layerLabels"] == [
+        *shadings,
+        f"{LAYER_CANDIDATES} ({unused})",
+        *overlays,
+        LAYER_REACH,
+        LAYER_BACKBONE,
+        LAYERS[-1],
+    ]
+    ((shown,),) = probe["panelsSeen"]  # one map, one panel: open, and it leaves the map free
+    assert not shown["folded"] and shown["share"] < PANEL_SHARE_MAX
     assert probe["title"] == "siting · default"
     (panel,) = probe["panels"]
     assert panel.startswith("siting · default") and "bn CNY/yr" in panel
@@ -242,7 +293,9 @@ def test_default_map_works_with_no_network(chromium, closed_port, pages, default
     assert switched["restored"] == switched["before"]
     (opened,) = probe["opened"]
     assert opened["forbidden"] == 0
-    assert len(opened["popups"]) == len(sites) + len(default_results.hubs)
+    # a popup per chosen site and hub; the unused candidates have a tooltip only
+    assert len(opened["popups"]) == len(sites) - unused + len(default_results.hubs)
+    assert sum("candidate, not used" in t for t in opened["tooltips"]) == unused
     assert any("Serves inference to" in p and "Total" in p for p in opened["popups"])
     assert probe["pwned"] is None
     assert_country_in_view(probe)
@@ -342,3 +395,63 @@ def test_large_map_gathers_hubs(chromium, closed_port, pages, tmp_path):
     assert "Hub SLA reach" not in probe["layerLabels"]
     assert_country_in_view(probe)
     assert_not_blank(screenshot(chromium, closed_port, page, tmp_path))
+
+
+def test_county_like_map_draws_chosen_sites_above_candidates(
+    chromium, closed_port, pages, tmp_path
+):
+    """As county-all: thousands of unused candidates never bury the sites the plan chose."""
+    page = pages["county"]
+    assert page.stat().st_size < MAX_BYTES
+    seen = visit(chromium, closed_port, page, tmp_path)
+    assert_works_offline(seen)
+    probe = seen.probe
+    n = LARGE + 6  # the made-up candidates and the default plan's unused ones
+    assert probe["sites"] < 40  # the chosen sites only are markers
+    assert probe["candidates"] == [{"n": n, "shown": False}]  # hidden at the country view
+    assert probe["flows"] == 0  # 3,000 flow lines start hidden
+    label = f"{LAYER_CANDIDATES} ({n:,}, from zoom {CANDIDATES_ZOOM})"
+    assert label in probe["layerLabels"]
+    stacking = probe["stacking"]  # zoomed in to 7 over the east: candidates show ...
+    assert stacking["zoom"] == 7 and stacking["candidates"] == {"n": n, "shown": True}
+    assert stacking["checked"] >= 5  # ... and no chosen site's centre is under one
+    assert stacking["underCandidate"] == 0, stacking
+    assert_country_in_view(probe)
+    assert_not_blank(screenshot(chromium, closed_port, page, tmp_path))
+
+
+def test_classic_page_panels_leave_each_map_visible(chromium, closed_port, pages, tmp_path):
+    """At 1400 × 900 the five maps of a classic page are small: their panels fold to a title."""
+    seen = visit(chromium, closed_port, pages["classic"], tmp_path)
+    assert_works_offline(seen)
+    probe = seen.probe
+    assert probe["maps"] == 5 and len(probe["panelsSeen"]) == 5
+    for (panel,) in probe["panelsSeen"]:
+        assert panel["share"] < PANEL_SHARE_MAX or panel["folded"], panel
+        assert panel["folded"] and panel["share"] < 0.05  # the title line only
+        # a keyboard-operable button unfolds it (and says so) and folds it again
+        assert panel["button"] and panel["tabIndex"] == 0 and panel["expanded"] == "false"
+        assert panel["toggled"]["expanded"] == "true" and not panel["toggled"]["folded"]
+        assert panel["toggled"]["share"] > panel["share"] and panel["restored"]
+    assert all(t.startswith("default · model") for t in probe["panels"])
+    assert_country_in_view(probe)
+    assert_not_blank(screenshot(chromium, closed_port, pages["classic"], tmp_path))
+
+
+def test_plan_added_to_a_users_folium_map_draws_offline(
+    chromium, closed_port, pages, default_results, tmp_path
+):
+    """explore(m=...) draws siting's layers on the user's own Leaflet map, next to theirs."""
+    seen = visit(chromium, closed_port, pages["composed"], tmp_path)
+    assert_works_offline(seen)
+    probe, sites = seen.probe, default_results.sites
+    assert probe["maps"] == 1 and probe["pwned"] is None
+    unused = int((sites["role"] == "unused").sum())
+    assert probe["sites"] == len(sites) - unused and probe["candidates"][0]["n"] == unused
+    assert probe["hubs"] == len(default_results.hubs)
+    assert probe["provinces"] == 0  # no shading over the user's base layers
+    assert probe["panels"][0].startswith("siting · default")
+    assert "Sites by role" in " ".join(probe["legends"])
+    (opened,) = probe["opened"]
+    assert "my office" in [t.strip() for t in opened["tooltips"]]  # the user's own layer
+    assert LAYER_CANDIDATES + f" ({unused})" in probe["layerLabels"]

@@ -2,7 +2,9 @@
 
 Each payload goes into every field that reaches a page (site, hub, province and backbone
 names and ids, status, scenario name and description; on the classic comparison page also a
-classic plan's objective kind and unit). Each page must render (no template
+classic plan's objective kind and unit; with ``explore(column=..., tooltip=True)`` a sites
+column's name and values; and on a user's own folium map, ``explore(m=...)``). Each page
+must render (no template
 error), show every payload literally once its JSON and HTML escapes are decoded, have
 exactly the tags of a harmless page, and contain nothing a template engine would have
 produced. folium renders each page's skeleton with its own templates: no template it
@@ -23,7 +25,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from siting.maps import MapPage, make_comparison_map, make_comparison_page, make_map, to_html
+from siting.maps import (
+    MapPage,
+    add_to,
+    make_comparison_map,
+    make_comparison_page,
+    make_map,
+    to_html,
+)
 from siting.maps.escape import esc
 from siting.maps.years import YearPlan, make_plan_map
 from siting.plan import PlanRun, run_plan, year_totals
@@ -128,13 +137,31 @@ def hostile(results: Results, payload: str) -> Results:
     )
 
 
+def with_column(results: Results, payload: str) -> Results:
+    """The plan with one more sites column, its name and values holding ``payload``."""
+    sites = results.sites.copy()
+    sites[tagged(payload, "site column")] = tagged(payload, "site value")
+    return dataclasses.replace(results, sites=sites)
+
+
 def pages(results: Results, payload: str) -> dict[str, str]:
     """Every page type with ``payload`` in every field."""
     bad = hostile(results, payload)
     name, about = tagged(payload, "scenario name"), tagged(payload, "scenario description")
     single = make_map(bad, title=name, description=about)
+    column = tagged(payload, "site column")
     return {
         "map": to_html(single),
+        # explore(column=..., tooltip=True): a legend of the column's values, tooltip tables
+        "columns": to_html(
+            make_map(
+                with_column(bad, payload),
+                title=name,
+                description=about,
+                column=column,
+                tooltip=True,
+            )
+        ),
         "comparison": to_html(
             make_comparison_map(bad, bad, titles=(name, name), descriptions=(about, about))
         ),
@@ -204,7 +231,7 @@ def assert_inert(page: str, harmless: str, payload: str, fields: Sequence[str] =
     shown = set(texts(page_data(page)))
     for field in fields:
         value = tagged(payload, field)
-        if field == "scenario name":
+        if field == "scenario name" and "<title>" in harmless:
             title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)  # type: ignore[union-attr]
             assert value in html.unescape(title)
         assert any(value in text for text in shown), field
@@ -217,10 +244,59 @@ def assert_inert(page: str, harmless: str, payload: str, fields: Sequence[str] =
     assert fragment_markup(page) == fragment_markup(harmless)
 
 
+def composed(results: Results, payload: str) -> str:
+    """A user's folium map with the hostile plan added (``Plan.explore(m=...)``), rendered."""
+    import folium
+
+    bad = with_column(hostile(results, payload), payload)
+    fmap = folium.Map()
+    add_to(
+        fmap,
+        bad,
+        title=tagged(payload, "scenario name"),
+        column=tagged(payload, "site column"),
+        tooltip=True,
+    )
+    return fmap.get_root().render()
+
+
+#: What a page composed on a user's map shows: no province shading, no scenario description.
+COMPOSED_FIELDS = tuple(
+    f for f in FIELDS if not f.startswith("province") and f != "scenario description"
+)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payload_on_a_users_folium_map_stays_text(results, payload) -> None:
+    page = composed(results, payload)
+    assert "<title>" not in page  # the user's page: the scenario name shows in the panel
+    assert_inert(page, composed(results, "harmless"), payload, COMPOSED_FIELDS)
+    shown = "".join(texts(page_data(page)))
+    for field in ("site column", "site value"):
+        assert tagged(payload, field) in shown
+
+
+@pytest.mark.parametrize("payload", [LIPSUM, "{{7*7}}"])
+def test_no_template_holds_data_added_to_a_users_map(results, monkeypatch, payload) -> None:
+    """The data joins the user's folium page as text: no template folium compiles holds it."""
+    seen = record_templates(monkeypatch)
+    page = composed(results, payload)
+    sources = [text for text in seen if not text.startswith("<!DOCTYPE html>")]
+    assert any("L.map(" in source for source in sources)
+    for source in sources:
+        assert tagged(payload, "site name") not in source and payload not in source
+    assert tagged(payload, "site name") in texts(page_data(page))
+    assert "uid=" not in page
+
+
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payload_in_every_field_stays_text(results, harmless, payload) -> None:
     for kind, page in pages(results, payload).items():
         assert_inert(page, harmless[kind], payload)
+        if kind == "columns":  # a sites column's name and values: legend and tooltips
+            shown = "".join(texts(page_data(page)))
+            assert tagged(payload, "site column") in shown
+            assert tagged(payload, "site value") in shown
         if kind == "classic":  # a classic plan's panel shows its objective's kind and unit
             shown = "".join(texts(page_data(page)))
             assert tagged(payload, "objective kind") in shown
@@ -284,7 +360,7 @@ def test_no_template_holds_data(results, monkeypatch, payload) -> None:
     seen = record_templates(monkeypatch)
     rendered = pages(results, payload)
     figures = [text for text in seen if text.startswith("<!DOCTYPE html>")]
-    assert len(figures) == 4  # map, comparison, classic, notebook: each rendered by folium
+    assert len(figures) == 5  # map, columns, comparison, classic, notebook: each by folium
     assert any("L.map(" in source for source in seen)  # branca compiled folium's map script
     bad = hostile(results, payload)
     names = {

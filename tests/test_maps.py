@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from branca.colormap import LinearColormap
 from shapely import LineString, Point
@@ -70,8 +71,10 @@ def page(results) -> str:
 
 
 def page_data(page: str) -> dict:
-    """The JSON document a page draws from (there is exactly one)."""
-    (block,) = re.findall(r'<script type="application/json" id="siting-data">(.*?)</script>', page)
+    """The JSON document a page draws from (there is exactly one; class on a user's map)."""
+    (block,) = re.findall(
+        r'<script type="application/json" (?:id|class)="siting-data">(.*?)</script>', page
+    )
     return json.loads(block)
 
 
@@ -185,6 +188,7 @@ def test_default_layers_on_and_off(page) -> None:
         maps.LAYER_FLOWS,
         LAYER_BACKBONE,
         maps.LAYER_BOUNDARIES,
+        f"{maps.LAYER_CANDIDATES} (6)",  # the default plan leaves 6 candidates unused
     }
     assert data["bounds"] == [list(maps.CHINA_BOUNDS[0]), list(maps.CHINA_BOUNDS[1])]
 
@@ -223,7 +227,9 @@ def test_reach_and_backbone_are_drawn_when_given(results) -> None:
 
 def test_sites_show_their_split_and_existing_capacity(page, results) -> None:
     (data,) = page_data(page)["maps"]
-    assert len(data["sites"]) == len(results.sites) >= 25
+    assert len(data["sites"]) + len(data["candidates"]) == len(results.sites) >= 25
+    used = (results.sites["hosted_mw"] > 1e-6) | results.sites["open"]
+    assert len(data["sites"]) == int(used.sum())
     classes = {s["cls"] for s in data["sites"]}
     assert {"siting-site siting-training", "siting-site siting-inference"} <= classes
     assert len(data["existing"]) == int((results.sites["existing_mw"] > 0).sum())
@@ -427,7 +433,8 @@ def test_site_popups_have_costs_and_hub_latency(page, results) -> None:
         assert f"<td>{label}</td>" in popups, label
     assert "Cost (M CNY/yr)" in popups
     flow = results.flows.sort_values("mw").iloc[-1]
-    site = data["sites"][int(np.flatnonzero(results.sites["site_id"] == flow.site_id)[0])]
+    chosen = results.sites[(results.sites["hosted_mw"] > 1e-6) | results.sites["open"]]
+    site = data["sites"][int(np.flatnonzero(chosen["site_id"] == flow.site_id)[0])]
     hub = int(np.flatnonzero(results.hubs["hub_id"] == flow.hub_id)[0])
     assert [hub, round(flow.mw, 2), round(flow.rtt_ms, 2)] in site["serves"]
 
@@ -567,3 +574,175 @@ def test_folium_loads_only_when_a_page_is_drawn() -> None:
     code = "import sys, siting.maps; print('folium' in sys.modules, 'branca' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False", "False"]
+
+
+# --- unused candidates and panels (issue 18) -------------------------------------------------
+
+
+def many_candidates(results: Results, n: int, seed: int = 1) -> Results:
+    """The same plan with ``n`` made-up unused candidate sites over the east (as county-all)."""
+    rng = np.random.default_rng(seed)
+    template = results.sites[results.sites["role"] == "unused"].iloc[[0] * n].copy()
+    lon, lat = rng.uniform(100, 122, n), rng.uniform(22, 42, n)
+    template["site_id"] = [f"c{i}" for i in range(n)]
+    template["name"] = [f"County seat {i}" for i in range(n)]
+    template["lon"], template["lat"] = lon, lat
+    template[["existing_mw", "stranded_mw"]] = 0.0  # as most county seats: none built yet
+    template = template.set_geometry(gpd.points_from_xy(lon, lat, crs="EPSG:4326"))
+    sites = gpd.GeoDataFrame(
+        pd.concat([results.sites, template], ignore_index=True), crs="EPSG:4326"
+    )
+    return dataclasses.replace(results, sites=sites)
+
+
+def test_many_unused_candidates_lie_below_the_chosen_sites_and_show_zoomed_in(results) -> None:
+    big = many_candidates(results, 3000)
+    page = to_html(make_map(big, title="county-all-like"))
+    (data,) = page_data(page)["maps"]
+    used = (big.sites["hosted_mw"] > 1e-6) | big.sites["open"]
+    # the map's site markers are the chosen sites only; the candidates are a layer of their own
+    assert len(data["sites"]) == int(used.sum()) < 40
+    assert len(data["candidates"]) == int((~used).sum()) == 3006
+    (layer,) = [spec for spec in data["layers"] if spec["kind"] == "candidates"]
+    assert layer["name"] == f"{maps.LAYER_CANDIDATES} (3,006, from zoom {maps.CANDIDATES_ZOOM})"
+    assert layer["show"] and layer["minZoom"] == maps.CANDIDATES_ZOOM
+    # a few dozen bytes each, not a popup of zeros and an SVG each (about 1.2 kB before)
+    assert len(script_json(data["candidates"])) / 3006 < 120
+    assert "County seat 2999" in json.dumps(data["candidates"])
+    # their pane is below Leaflet's marker pane (600), where the chosen sites are drawn
+    script = maps.page._static("siting.js")
+    assert int(re.search(r'\["sitingCandidates", (\d+)\]', script).group(1)) < 600  # type: ignore[union-attr]
+
+
+def test_few_unused_candidates_show_at_every_zoom(page, results) -> None:
+    (data,) = page_data(page)["maps"]
+    (layer,) = [spec for spec in data["layers"] if spec["kind"] == "candidates"]
+    n = int((results.sites["role"] == "unused").sum())
+    assert layer["name"] == f"{maps.LAYER_CANDIDATES} ({n})" and layer["minZoom"] == 0
+    assert {frozenset(c) for c in data["candidates"]} == {
+        frozenset({"lat", "lon", "label", "where", "room"})
+    }
+
+
+def test_panels_can_fold(results) -> None:
+    """The panel is folded by a button in the page's script (checked in tests/test_browser.py)."""
+    script = maps.page._static("siting.js")
+    assert 'L.DomUtil.create("button", "siting-fold"' in script
+    assert "aria-expanded" in script and "PANEL_FOLD_SHARE = 0.2" in script
+    assert ".siting-folded .siting-panel-body" in maps.page._static("siting.css")
+
+
+# --- explore: a user's folium map, colours by a column, tooltips -------------------------------
+
+
+@pytest.fixture(scope="module")
+def plan(results):
+    from siting.api import Plan
+
+    return Plan("default", "siting · default", results, {})
+
+
+def composed_data(fmap: folium.Map) -> tuple[str, dict]:
+    """A folium page's HTML and the one JSON document siting added to it."""
+    page = fmap.get_root().render()
+    (block,) = re.findall(
+        r'<script type="application/json" class="siting-data">(.*?)</script>', page
+    )
+    return page, json.loads(block)
+
+
+def test_explore_adds_its_layers_to_a_users_folium_map(plan) -> None:
+    m = folium.Map(location=[30, 110], zoom_start=5)
+    folium.Marker([39.9, 116.4], tooltip="my office").add_to(m)
+    assert plan.explore(m=m) is m
+    page, data = composed_data(m)
+    (one,) = data["maps"]
+    assert one["map"] == m.get_name()  # drawn on the user's map
+    names = [spec["name"] for spec in one["layers"]]
+    assert names[:5] == [
+        f"{maps.LAYER_CANDIDATES} (6)",
+        maps.LAYER_SITES,
+        maps.LAYER_EXISTING,
+        maps.LAYER_HUBS,
+        maps.LAYER_FLOWS,
+    ]
+    assert maps.LAYER_BOUNDARIES in names
+    assert not any(spec["base"] for spec in one["layers"])  # the user's base layers stay
+    assert "my office" in page and "tile.openstreetmap.org" in page  # the user's own layers
+    # siting's script runs after the user's map exists, once, and draws the document
+    assert page.index(f"var {m.get_name()} = L.map(") < page.index("var sitingLib")
+    assert page.count("var sitingLib") == 1 and ".siting-panel" in page
+    # a second plan on the same map adds a second document, still one script
+    plan.explore(m=m, column="role")
+    page = m.get_root().render()
+    assert page.count('class="siting-data"') == 2 and page.count("var sitingLib") == 1
+    assert "siting-data" in html.unescape(m._repr_html_())  # folium's notebook display
+
+
+def test_a_composed_map_can_be_made_self_contained(plan) -> None:
+    from siting.api import MapView
+
+    m = plan.explore(m=folium.Map())
+    view = MapView.of(m)
+    assert REMOTE_TAG.search(view.page) is None and "Leaflet 1.9.3" in view.page
+    assert 'class="siting-data"' in view.page
+
+
+def test_explore_colours_sites_by_a_category(plan, results) -> None:
+    view = plan.explore(column="role")
+    (data,) = page_data(view.page)["maps"]
+    used = results.sites[(results.sites["hosted_mw"] > 1e-6) | results.sites["open"]]
+    unused = results.sites.drop(index=used.index)
+    roles = list(dict.fromkeys([*used["role"], *unused["role"]]))
+    colour = {role: maps.columns.PALETTE[k] for k, role in enumerate(roles)}
+    for item, role in zip(data["sites"], used["role"], strict=True):
+        assert f"fill='{colour[role]}'" in item["svg"], role
+    assert {c["fill"] for c in data["candidates"]} == {colour["unused"]}
+    assert "Sites by role" in data["legend"]["key"]
+    for role in roles:
+        assert f"</span>{role}</div>" in data["legend"]["key"]
+
+
+def test_explore_colours_sites_on_a_ramp(plan, results) -> None:
+    (data,) = page_data(plan.explore(column="hosted_mw").page)["maps"]
+    used = results.sites[(results.sites["hosted_mw"] > 1e-6) | results.sites["open"]]
+    biggest = int(np.argmax(used["hosted_mw"].to_numpy()))
+    assert f"fill='{maps.columns.RAMP[-1]}'" in data["sites"][biggest]["svg"]  # top of the ramp
+    assert {c["fill"] for c in data["candidates"]} == {maps.columns.RAMP[0]}  # 0 MW: bottom
+    assert "Sites by hosted_mw" in data["legend"]["key"]
+
+
+def test_explore_tooltips_list_the_fields_asked(plan, results) -> None:
+    (data,) = page_data(plan.explore(tooltip=["site_id", "province"]).page)["maps"]
+    first = results.sites[(results.sites["hosted_mw"] > 1e-6) | results.sites["open"]].iloc[0]
+    tip = data["sites"][0]["tip"]
+    assert f"<td>site_id</td><td class='n'>{first.site_id}</td>" in tip
+    assert f"<td>province</td><td class='n'>{first.province}</td>" in tip
+    assert "cost_total_cny" not in tip
+    (everything,) = page_data(plan.explore(tooltip=True).page)["maps"]
+    assert "<td>cost_total_cny</td>" in everything["sites"][0]["tip"]
+    (nothing,) = page_data(plan.explore(tooltip=False).page)["maps"]
+    assert {s["tip"] for s in nothing["sites"] + nothing["candidates"]} == {""}
+
+
+def test_explore_passes_folium_arguments_and_sizes_the_frame(plan) -> None:
+    view = plan.explore(zoom_control=False, height=420, width=640)
+    assert '"zoomControl": false' in view.page
+    assert "height:420px" in view._repr_html_() and "width:640px" in view._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"column": "nope"}, "column"),
+        ({"tooltip": ["site_id", "nope"]}, "tooltip"),
+        ({"m": "a map"}, "m"),
+        ({"m": folium.Map(), "zoom_start": 3}, "folium_kwargs"),
+        ({"height": "80%"}, "height"),
+    ],
+)
+def test_explore_refuses_bad_arguments_by_name(plan, kwargs, field) -> None:
+    from siting.errors import InputError
+
+    with pytest.raises(InputError, match=f"field '{field}'"):
+        plan.explore(**kwargs)

@@ -13,16 +13,21 @@ Modules: :mod:`~siting.maps.page` (the page and its layers), :mod:`~siting.maps.
 (sites, hubs, flows), :mod:`~siting.maps.shapes` (provinces, reach, backbone, boundaries),
 :mod:`~siting.maps.panel` (KPI panel, shadings, legends), :mod:`~siting.maps.symbols` (SVG
 symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON),
-:mod:`~siting.maps.years` (the year map of a multi-period plan, drawn by ``static/years.js``).
+:mod:`~siting.maps.years` (the year map of a multi-period plan, drawn by ``static/years.js``),
+:mod:`~siting.maps.columns` (sites coloured by a column, chosen tooltips). :func:`add_to`
+adds a plan's layers to a folium map of the caller's (``Plan.explore(m=...)``).
 """
 
 from siting.maps.page import (
+    CANDIDATES_SHOWN_MAX,
+    CANDIDATES_ZOOM,
     CHINA_BOUNDS,
     CHOROPLETH_LAYERS,
     CLUSTER_ABOVE,
     FLOWS_SHOWN_MAX,
     LAYER_BACKBONE,
     LAYER_BOUNDARIES,
+    LAYER_CANDIDATES,
     LAYER_CARBON,
     LAYER_EXISTING,
     LAYER_FLOWS,
@@ -40,6 +45,7 @@ from siting.maps.page import (
     REACH_MAX_HUBS,
     MapPage,
     Tiles,
+    add_to,
     make_comparison_map,
     make_comparison_page,
     make_map,
@@ -49,6 +55,8 @@ from siting.maps.page import (
 from siting.maps.symbols import INFERENCE_COLOUR, STRANDED_COLOUR, TRAINING_COLOUR
 
 __all__ = [
+    "CANDIDATES_SHOWN_MAX",
+    "CANDIDATES_ZOOM",
     "CHINA_BOUNDS",
     "CHOROPLETH_LAYERS",
     "CLUSTER_ABOVE",
@@ -57,6 +65,7 @@ __all__ = [
     "LAYERS",
     "LAYER_BACKBONE",
     "LAYER_BOUNDARIES",
+    "LAYER_CANDIDATES",
     "LAYER_CARBON",
     "LAYER_EXISTING",
     "LAYER_FLOWS",
@@ -75,6 +84,7 @@ __all__ = [
     "TRAINING_COLOUR",
     "MapPage",
     "Tiles",
+    "add_to",
     "make_comparison_map",
     "make_comparison_page",
     "make_map",

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from siting.maps import points, shapes, symbols
+from siting.errors import InputError, Problem
+from siting.maps import columns, points, shapes, symbols
+from siting.maps.columns import Tooltip
 from siting.maps.escape import esc, script_json
 from siting.maps.panel import Choropleth, panel, province_values, scale_legend
 from siting.maps.skeleton import CHINA_BOUNDS, MAX_MAPS, Tiles, skeleton
@@ -39,6 +41,7 @@ LAYER_STAFF = "Provinces: staff"
 LAYER_PLAIN = "Provinces: no shading"
 LAYER_BOUNDARIES = "Boundary lines"
 LAYER_SITES = "Sites"
+LAYER_CANDIDATES = "Unused candidates"
 LAYER_EXISTING = "Existing capacity (stranded)"
 LAYER_HUBS = "Demand hubs"
 LAYER_FLOWS = "Inference flows"
@@ -59,7 +62,8 @@ LAYERS = (
     LAYER_BOUNDARIES,
 )
 #: Layers drawn only when there is something to draw: ``results.reach`` (and at most
-#: ``REACH_MAX_HUBS`` hubs), ``results.backbone``, ``tiles="osm"``.
+#: ``REACH_MAX_HUBS`` hubs), ``results.backbone``, ``tiles="osm"``. The unused candidate
+#: sites are listed, whenever there are any, as ``LAYER_CANDIDATES`` with their count.
 OPTIONAL_LAYERS = (LAYER_REACH, LAYER_BACKBONE, LAYER_TILES)
 
 #: Above this many hubs, hubs close together on screen are drawn as one marker.
@@ -69,6 +73,11 @@ CLUSTER_ABOVE = 150
 REACH_MAX_HUBS = 200
 #: The inference flows start shown only up to this many lines.
 FLOWS_SHOWN_MAX = 400
+#: Above this many unused candidate sites, they show only from zoom ``CANDIDATES_ZOOM`` on
+#: (the layer list says so, with their count); fewer show at every zoom. Either way they are
+#: light dots on a pane below the chosen sites, never on top of them.
+CANDIDATES_SHOWN_MAX = 200
+CANDIDATES_ZOOM = 6
 
 CHOROPLETHS = (
     Choropleth(
@@ -112,12 +121,15 @@ class MapPage:
         Further files of ``siting/maps/static`` the page needs (constants, never data):
         stylesheets (``.css``) join ``siting.css``; scripts (``.js``) run before
         ``siting.js``, which draws their layer kinds (see ``static/years.js``).
+    options
+        Further ``folium.Map`` arguments of each map (the caller's code, never data).
     """
 
     title: str
     data: dict[str, Any] = field(repr=False)
     tiles: Tiles = "none"
     extensions: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
 
     def to_html(self, *, offline: bool = True) -> str:
         """Render the page as one HTML string; see :func:`to_html`."""
@@ -148,18 +160,28 @@ class _Scales:
 
 
 def make_map(
-    results: Results, *, title: str, description: str = "", tiles: Tiles = "none"
+    results: Results,
+    *,
+    title: str,
+    description: str = "",
+    tiles: Tiles = "none",
+    column: str | None = None,
+    tooltip: Tooltip = None,
+    options: dict[str, Any] | None = None,
 ) -> MapPage:
     """Draw a plan on an interactive map.
 
     Base layers (one at a time, with a legend): provinces shaded by power price (shown), PUE,
     grid carbon or staff, or not shaded. Overlays: sites as pies sized by MW hosted and split
-    training/inference, existing capacity as rings with the stranded part highlighted, demand
-    hubs sized by demand (gathered into one marker per area above ``CLUSTER_ABOVE`` hubs until
-    zoomed in), inference flows weighted by MW (shown up to ``FLOWS_SHOWN_MAX`` lines),
-    official-view boundary lines, and, when the results have them, each hub's SLA reach
-    (hidden; up to ``REACH_MAX_HUBS`` hubs) and the fibre backbone (dashed purple). A panel
-    shows the title and the plan's KPIs; each site's popup its cost breakdown and the latency
+    training/inference, the unused candidates as light dots below them (with their count;
+    above ``CANDIDATES_SHOWN_MAX`` only from zoom ``CANDIDATES_ZOOM`` on), existing capacity
+    as rings with the stranded part highlighted, demand hubs sized by demand (gathered into
+    one marker per area above ``CLUSTER_ABOVE`` hubs until zoomed in), inference flows
+    weighted by MW (shown up to ``FLOWS_SHOWN_MAX`` lines), official-view boundary lines,
+    and, when the results have them, each hub's SLA reach (hidden; up to ``REACH_MAX_HUBS``
+    hubs) and the fibre backbone (dashed purple). A panel shows the title and the plan's
+    KPIs (a button folds it to the title; it starts folded where it would cover more than a
+    fifth of its map); each site's popup its cost breakdown and the latency
     to each hub it serves. The view opens on the whole mainland.
 
     Parameters
@@ -174,17 +196,36 @@ def make_map(
         ``"none"`` (default): the province layer is the base and the page needs no network.
         ``"osm"``: add OpenStreetMap tiles as an overlay; they load from the network (the
         rest of the page still works without it).
+    column
+        Colour the sites by this column of ``results.sites`` (a ramp for numbers, else one
+        colour per category, with a legend) instead of their training/inference split.
+    tooltip
+        ``None``: siting's tooltips; ``True``: every column of ``results.sites``; ``False``:
+        none; a column name or a list of them: those fields.
+    options
+        Further ``folium.Map`` arguments (e.g. ``zoom_control=False``); the view still
+        opens on the whole mainland.
 
     Returns
     -------
     MapPage
         Save it with :func:`save_map`.
+
+    Raises
+    ------
+    siting.errors.InputError
+        If ``column`` or a ``tooltip`` field is not a column of ``results.sites``.
     """
     _check_tiles(tiles)
+    fields = columns.tooltip_fields(results.sites, column, tooltip)
     scales = _scales([results])
     geometry = shapes.province_geometry(results.provinces)
     one = _map(results, title, description, tiles, scales)
-    return MapPage(title, {"geometry": geometry, "maps": [one]}, tiles)
+    if column is not None or fields is not None:
+        used = points.chosen(results.sites)
+        sites, unused = results.sites[used], results.sites[~used]
+        columns.restyle(one, sites, unused, column=column, fields=fields, max_mw=scales.max_mw)
+    return MapPage(title, {"geometry": geometry, "maps": [one]}, tiles, options=options or {})
 
 
 def make_comparison_map(
@@ -299,7 +340,7 @@ def to_html(page: MapPage, *, offline: bool = True) -> str:
     siting._assets.OfflineAssetError
         If ``offline`` and Leaflet has no offline copy (xstatic-leaflet missing).
     """
-    frame = skeleton(len(page.data["maps"]), page.tiles, offline=offline)
+    frame = skeleton(len(page.data["maps"]), page.tiles, offline=offline, options=page.options)
     maps = [
         {**one, "map": name, "tiles": tiles}
         for one, name, tiles in zip(page.data["maps"], frame.maps, frame.tiles, strict=True)
@@ -338,6 +379,97 @@ def save_map(page: MapPage, path: Path | str, *, offline: bool = True) -> Path:
     path = Path(path)
     path.write_text(to_html(page, offline=offline), encoding="utf-8")
     return path
+
+
+def add_to(
+    fmap: Any,
+    results: Results,
+    *,
+    title: str,
+    column: str | None = None,
+    tooltip: Tooltip = None,
+) -> Any:
+    """Add a plan's layers to a folium map of the caller's, as ``GeoDataFrame.explore(m=)``.
+
+    The sites (chosen ones, and the unused candidates below them), existing capacity, demand
+    hubs, inference flows, boundary lines and, when the results have them, the SLA reach
+    and the fibre backbone are added as overlays, listed in a layer control of their own,
+    with the plan's panel and symbols key; the view is fitted to the mainland. The caller's
+    base layers stay as they are (no province shading is added). siting's script, stylesheet
+    and data are inline; Leaflet loads as the map's page loads it (folium's CDN links,
+    unless the page is made self-contained with :func:`siting._assets.inline_assets`). The
+    data joins folium's page as text, never as a template.
+
+    Parameters
+    ----------
+    fmap
+        A ``folium.Map``.
+    results, title, column, tooltip
+        As for :func:`make_map`.
+
+    Returns
+    -------
+    folium.Map
+        ``fmap``.
+
+    Raises
+    ------
+    siting.errors.InputError
+        If ``fmap`` is not a ``folium.Map``, or ``column`` or a ``tooltip`` field is not a
+        column of ``results.sites``.
+    """
+    import folium
+
+    if not isinstance(fmap, folium.Map):
+        expected = f"a folium.Map; got {type(fmap).__name__}"
+        raise InputError([Problem("explore", "", "m", expected)])
+    (one,) = make_map(results, title=title, column=column, tooltip=tooltip).data["maps"]
+    overlays = [spec for spec in one["layers"] if not spec["base"] and spec["kind"] != "tiles"]
+    legend = {**one["legend"], "legends": {}}
+    one = {**one, "map": fmap.get_name(), "tiles": None, "collapsed": True, "layers": overlays}
+    data = script_json({"geometry": None, "maps": [{**one, "legend": legend, "provinces": []}]})
+    fmap.add_child(
+        _composed()(
+            f"<style>{_static('siting.css')}</style>",
+            f'<script type="application/json" class="siting-data">{data}</script>',
+            _static("siting.js"),
+        )
+    )
+    return fmap
+
+
+@cache
+def _composed() -> type:
+    """Return the branca element that joins siting's parts to a folium page as text."""
+    from branca.element import Element
+
+    class Text(Element):
+        """Text joined to the page as it is, never compiled as a template."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+        def render(self, **kwargs: Any) -> str:
+            return self.text
+
+    class SitingLayers(Element):
+        """siting's stylesheet (head), data (body) and script (after the map's script)."""
+
+        def __init__(self, style: str, data: str, script: str) -> None:
+            super().__init__()
+            self._name = "SitingLayers"
+            self.parts = (style, data, script)
+
+        def render(self, **kwargs: Any) -> str:
+            figure = self.get_root()
+            style, data, script = self.parts
+            figure.header.add_child(Text(style), name="siting_style")
+            figure.html.add_child(Text(data), name=self.get_name())
+            figure.script.add_child(Text(script), name="siting_script")
+            return ""
+
+    return SitingLayers
 
 
 @cache
@@ -403,10 +535,13 @@ def _map(
     collapsed: bool = False,
 ) -> dict[str, Any]:
     """Return the JSON of one map: its layers, items, panel and legend."""
-    flows = points.flow_table(results)
+    used = points.chosen(results.sites)
+    sites, unused = results.sites[used], results.sites[~used]
+    flows = points.flow_table(results, sites)
     n_hubs = len(results.hubs)
     layers = base_layers()
     layers += [
+        *candidate_layers(len(unused)),
         {"kind": "sites", "name": LAYER_SITES, "show": True},
         {"kind": "existing", "name": LAYER_EXISTING, "show": True},
         {"kind": "hubs", "name": LAYER_HUBS, "show": True},
@@ -431,13 +566,28 @@ def _map(
         **map_frame(key, results.provinces, scales.ranges, collapsed=collapsed),
         "panel": panel(results.kpis, title, description, notes),
         "layers": layers,
-        "sites": points.site_items(results, flows, scales.max_mw),
+        "sites": points.site_items(sites, flows, scales.max_mw),
+        "candidates": points.candidate_items(unused),
         "existing": points.existing_items(results, scales.max_mw),
         "hubs": points.hub_items(results, flows),
         "hubOptions": hub_options(clustered, scales.max_hub_mw),
         "flows": points.flow_items(flows, scales.max_flow_mw),
         "flowColour": symbols.INFERENCE_COLOUR,
     }
+
+
+def candidate_layers(n: int) -> list[dict[str, Any]]:
+    """Return the layer of ``n`` unused candidates (none for none), named with their count.
+
+    It is shown, above ``CANDIDATES_SHOWN_MAX`` candidates only from zoom ``CANDIDATES_ZOOM``
+    on (the name says so).
+    """
+    if n == 0:
+        return []
+    many = n > CANDIDATES_SHOWN_MAX
+    when = f", from zoom {CANDIDATES_ZOOM}" if many else ""
+    name = f"{LAYER_CANDIDATES} ({n:,}{when})"
+    return [{"kind": "candidates", "name": name, "show": True, "minZoom": CANDIDATES_ZOOM * many}]
 
 
 def hub_options(clustered: bool, max_mw: float) -> dict[str, Any]:

@@ -43,14 +43,23 @@ def _optional(value: Any, digits: int) -> float | None:
     return None if missing(value) else round(float(value), digits)
 
 
-def flow_table(results: Results) -> pd.DataFrame:
+def chosen(sites: pd.DataFrame) -> pd.Series:
+    """Which sites the plan uses: hosting MW or open; the others are unused candidates."""
+    hosted = pd.to_numeric(sites["hosted_mw"], errors="coerce").fillna(0.0) > 1e-6
+    opened = sites["open"].fillna(False).astype(bool) if "open" in sites else False
+    return hosted | opened
+
+
+def flow_table(results: Results, sites: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return the flows with the row number of their hub (``h``) and site (``s``).
 
-    Flows whose hub or site is not in the results are left out; the largest come first.
+    ``s`` counts rows of ``sites`` (default ``results.sites``). Flows whose hub or site is
+    not there are left out; the largest come first.
     """
+    sites = results.sites if sites is None else sites
     flows = pd.DataFrame(results.flows.drop(columns="geometry", errors="ignore"))
     hub_row = pd.Series(np.arange(len(results.hubs)), index=results.hubs["hub_id"].to_numpy())
-    site_row = pd.Series(np.arange(len(results.sites)), index=results.sites["site_id"].to_numpy())
+    site_row = pd.Series(np.arange(len(sites)), index=sites["site_id"].to_numpy())
     hub_row = hub_row[~hub_row.index.duplicated()]
     site_row = site_row[~site_row.index.duplicated()]
     flows["h"] = flows["hub_id"].map(hub_row)
@@ -67,12 +76,15 @@ def _by(flows: pd.DataFrame, key: str, other: str) -> dict[int, list[list[float]
     return out
 
 
-def site_items(results: Results, flows: pd.DataFrame, max_mw: float) -> list[dict[str, Any]]:
-    """One item per site: position, pie symbol, tooltip, popup and the hubs it serves."""
+def site_items(sites: pd.DataFrame, flows: pd.DataFrame, max_mw: float) -> list[dict[str, Any]]:
+    """One item per site: position, pie symbol, tooltip, popup and the hubs it serves.
+
+    ``flows`` is :func:`flow_table` over the same ``sites``.
+    """
     serves = _by(flows, "s", "h")
     items = []
-    labels = names(results.sites, "site_id")
-    for i, (rec, label) in enumerate(zip(_records(results.sites), labels, strict=True)):
+    labels = names(sites, "site_id")
+    for i, (rec, label) in enumerate(zip(_records(sites), labels, strict=True)):
         hosted = float(rec["hosted_mw"])
         share = float(rec["training_share"]) if hosted > 1e-6 else 0.0
         if hosted > 1e-6:
@@ -136,6 +148,29 @@ def _site_popup(rec: Mapping[str, Any], label: str) -> str:
         f"{head}<br><small>{where}</small>{table(rows)}"
         f"<div class='siting-h'>Cost (M CNY/yr)</div>{table(costs)}"
     )
+
+
+def candidate_items(sites: pd.DataFrame) -> list[dict[str, Any]]:
+    """One small item per unused candidate: position, name, where and its headroom MW.
+
+    The page draws them as light dots below the chosen sites (their popups would only
+    repeat zeros, so they carry what a user needs to tell candidates apart).
+    """
+    labels = names(sites, "site_id")
+    items = []
+    for rec, label in zip(_records(sites), labels, strict=True):
+        where = ", ".join(esc(rec[c]) for c in ("province", "cluster") if not missing(rec.get(c)))
+        zh = rec.get("name_zh")
+        items.append(
+            {
+                "lat": round(float(rec["lat"]), 5),
+                "lon": round(float(rec["lon"]), 5),
+                "label": esc(label) + (f" {esc(zh)}" if not missing(zh) and zh != label else ""),
+                "where": where,
+                "room": _optional(rec.get("headroom_mw"), 1),
+            }
+        )
+    return items
 
 
 def existing_items(results: Results, max_mw: float) -> list[dict[str, Any]]:

@@ -15,8 +15,9 @@ fast.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from siting._assets import inline_assets
 
@@ -69,7 +70,9 @@ class Skeleton:
     tiles: tuple[str | None, ...]
 
 
-def skeleton(n_maps: int, tiles: Tiles, *, offline: bool) -> Skeleton:
+def skeleton(
+    n_maps: int, tiles: Tiles, *, offline: bool, options: Mapping[str, Any] | None = None
+) -> Skeleton:
     """Have folium render a page of ``n_maps`` empty Leaflet maps.
 
     Parameters
@@ -80,6 +83,9 @@ def skeleton(n_maps: int, tiles: Tiles, *, offline: bool) -> Skeleton:
         ``"osm"`` adds an OpenStreetMap tile layer to each map; ``"none"`` adds none.
     offline
         Inline Leaflet's script and stylesheet (see :func:`siting._assets.inline_assets`).
+    options
+        Further ``folium.Map`` arguments of each map, over siting's own: the caller's code
+        (``Plan.explore``'s keywords), never data.
 
     Returns
     -------
@@ -102,19 +108,20 @@ def skeleton(n_maps: int, tiles: Tiles, *, offline: bool) -> Skeleton:
     maps, layers = [], []
     for width, height, left, top in places(n_maps):
         layer = None if tiles == "none" else folium.TileLayer("OpenStreetMap", max_zoom=18)
-        fmap = folium.Map(
-            location=[sum(c) / 2 for c in zip(*CHINA_BOUNDS, strict=True)],
-            zoom_start=4,
-            tiles=layer,
-            width=f"{width:g}%",
-            height=f"{height:g}%",
-            left=f"{left:g}%",
-            top=f"{top:g}%",
-            position="absolute",
-            control_scale=True,
-            zoom_snap=0.25,
-            zoom_delta=0.5,
-        )
+        arguments = {
+            "location": [sum(c) / 2 for c in zip(*CHINA_BOUNDS, strict=True)],
+            "zoom_start": 4,
+            "tiles": layer,
+            "width": f"{width:g}%",
+            "height": f"{height:g}%",
+            "left": f"{left:g}%",
+            "top": f"{top:g}%",
+            "position": "absolute",
+            "control_scale": True,
+            "zoom_snap": 0.25,
+            "zoom_delta": 0.5,
+        }
+        fmap = folium.Map(**{**arguments, **(options or {})})
         fmap.default_js, fmap.default_css = [_LEAFLET_JS], [_LEAFLET_CSS]
         figure.add_child(fmap)
         maps.append(fmap.get_name())

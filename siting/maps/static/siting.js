@@ -9,8 +9,13 @@
 var sitingLib = (function () {
   "use strict";
   var EXTENSIONS = window.sitingExtensions || {kinds: {}};
+  // Unused candidates sit on their own pane below Leaflet's markers (600), where the chosen
+  // sites are: a chosen site is never under a candidate.
   var PANES = [["sitingProvinces", 250], ["sitingReach", 380], ["sitingLines", 410],
-               ["sitingFlows", 420], ["sitingExisting", 620], ["sitingHubs", 640]];
+               ["sitingFlows", 420], ["sitingCandidates", 430], ["sitingExisting", 620],
+               ["sitingHubs", 640]];
+  // A panel that would cover more than this share of its map starts folded to its title.
+  var PANEL_FOLD_SHARE = 0.2;
   var HUB_COLOUR = "#ffd92f";
 
   function num(value, digits) {
@@ -63,6 +68,29 @@ var sitingLib = (function () {
       bind(marker(s.lat, s.lon, s.svg, s.d, s.cls, "markerPane", s.z), s.tip,
            function () { return sitePopup(s, data.hubs); }).addTo(group);
     });
+    return group;
+  }
+  function candidates(spec, data) {
+    // Light dots drawn on one canvas (thousands stay cheap), shown from spec.minZoom on;
+    // a tooltip each (what a popup would add is zeros).
+    var renderer = L.canvas({pane: "sitingCandidates"});
+    var group = L.featureGroup();
+    data.candidates.forEach(function (c) {
+      var room = c.room === null ? "" : ", headroom " + num(c.room, 0) + " MW";
+      var tip = c.tip !== undefined ? c.tip : "<b>" + c.label + "</b><br>candidate, not used" +
+        room + (c.where ? "<br><small>" + c.where + "</small>" : "");
+      bind(L.circleMarker([c.lat, c.lon], {renderer: renderer, pane: "sitingCandidates",
+                                           radius: 3, color: "#888", weight: 1,
+                                           fillColor: c.fill || "#ffffff", fillOpacity: 0.9,
+                                           className: "siting-candidate"}),
+           tip).addTo(group);
+    });
+    var on = null;
+    function gate() {
+      on.getPane("sitingCandidates").style.display = on.getZoom() >= spec.minZoom ? "" : "none";
+    }
+    group.on("add", function () { on = group._map; on.on("zoomend", gate); gate(); });
+    group.on("remove", function () { on.off("zoomend", gate); });
     return group;
   }
   function existing(data) {
@@ -245,6 +273,32 @@ var sitingLib = (function () {
     c.addTo(map);
     return c;
   }
+  function panel(map, html) {
+    // The plan's title and KPIs, with a button (keyboard-operable) that folds it to its
+    // title; it starts folded where it would cover more than PANEL_FOLD_SHARE of the map.
+    var c = control(map, "topleft", "siting-panel", "");
+    var div = c.getContainer();
+    var body = L.DomUtil.create("div", "siting-panel-body", div);
+    body.innerHTML = html;
+    var button = L.DomUtil.create("button", "siting-fold", div);
+    button.type = "button";
+    function set(folded) {
+      L.DomUtil[folded ? "addClass" : "removeClass"](div, "siting-folded");
+      button.setAttribute("aria-expanded", folded ? "false" : "true");
+      button.setAttribute("aria-label", folded ? "Show the plan's figures" : "Hide the plan's figures");
+      button.title = button.getAttribute("aria-label");
+      button.textContent = folded ? "+" : "\u2212";
+    }
+    L.DomEvent.on(button, "click", function (e) {
+      L.DomEvent.stop(e);
+      set(!L.DomUtil.hasClass(div, "siting-folded"));
+    });
+    set(false);
+    var size = map.getSize(), box = div.getBoundingClientRect();
+    var area = size.x * size.y;  // 0 while the map is not laid out: leave the panel open
+    if (area > 0 && box.width * box.height > PANEL_FOLD_SHARE * area) { set(true); }
+    return c;
+  }
   function legend(map, spec) {
     var c = control(map, "bottomleft", "siting-legend", "<div class='siting-scale'></div>" +
                     spec.key);
@@ -273,6 +327,7 @@ var sitingLib = (function () {
     switch (spec.kind) {
       case "choropleth": return choropleth(geometry, data.provinces, spec.k);
       case "sites": return sites(data);
+      case "candidates": return candidates(spec, data);
       case "existing": return existing(data);
       case "hubs": return new HubLayer(data);
       case "flows": return flows(data);
@@ -299,7 +354,7 @@ var sitingLib = (function () {
       if (spec.show) { built.addTo(map); }
     });
     L.control.layers(base, overlays, {collapsed: data.collapsed}).addTo(map);
-    control(map, "topleft", "siting-panel", data.panel);
+    panel(map, data.panel);
     legend(map, data.legend);
     map.fitBounds(data.bounds, {animate: false, padding: [4, 4]});
     return map;
@@ -315,4 +370,11 @@ var sitingLib = (function () {
   }
   return {page: page, num: num, table: table, bind: bind, marker: marker, control: control};
 })();
-sitingLib.page(JSON.parse(document.getElementById("siting-data").textContent));
+// The page's data (id siting-data), or the data that Plan.explore(m=...) added to a folium
+// map of the user's (class siting-data); each drawn once, whichever script comes first.
+Array.prototype.forEach.call(
+  document.querySelectorAll("script#siting-data, script.siting-data"), function (el) {
+    if (el.hasAttribute("data-drawn")) { return; }
+    el.setAttribute("data-drawn", "");
+    sitingLib.page(JSON.parse(el.textContent));
+  });
