@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -363,3 +364,45 @@ def test_markup_in_data_is_printed_literally(tiny, tmp_path, capsys) -> None:
     argv = ["optimize", str(tiny / "shift.toml"), "--out", str(tmp_path / "o"), "--no-map"]
     assert main(argv) == 0
     assert "[/bold] [red]x" in capsys.readouterr().out
+
+
+def _rendered(print_to, width: int = 80) -> list[str]:
+    """What a printing function shows on a terminal ``width`` columns wide, line by line."""
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=io.StringIO())
+    print_to(console)
+    return console.export_text().splitlines()
+
+
+def _numbers_whole(lines: list[str], width: int = 80) -> None:
+    """No line is wider than the terminal and no cell is cut short ("5…" for 5,360)."""
+    assert max(map(len, lines)) <= width, "\n".join(lines)
+    assert not [line for line in lines if "…" in line], "\n".join(lines)
+
+
+@pytest.mark.parametrize("scenario", ["default", "2027-classes"])
+def test_summary_fits_80_columns(scenario) -> None:
+    """At 80 columns the capex 5,360 and total 6,032 of the default plan were shown as 5… 6…."""
+    from siting.pipeline import optimize
+    from siting.report import print_summary
+
+    run = optimize(scenario, write=False)
+    lines = _rendered(lambda console: print_summary(run, console))
+    _numbers_whole(lines)
+    text = " ".join(" ".join(lines).split())
+    assert "Not shown at this width:" in text and "(all in sites.csv)" in text
+    wide = "\n".join(_rendered(lambda console: print_summary(run, console), width=250))
+    assert "Not shown" not in wide  # a wide terminal shows every column
+    if scenario == "default":
+        shenzhen = next(line for line in lines if line.startswith("│ Shenzhen"))
+        assert "5,360" in shenzhen and "6,032" in shenzhen
+
+
+def test_plan_summary_fits_80_columns(tmp_path) -> None:
+    from siting.plan import plan_report, run_plan
+
+    path = tmp_path / "h.toml"
+    path.write_text('extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025]\n')
+    run = run_plan(str(path), compare=True, write=False, map=False)
+    _numbers_whole(_rendered(lambda console: console.print(plan_report(run, 2025))))
