@@ -406,3 +406,126 @@ def test_plan_summary_fits_80_columns(tmp_path) -> None:
     path.write_text('extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025]\n')
     run = run_plan(str(path), compare=True, write=False, map=False)
     _numbers_whole(_rendered(lambda console: console.print(plan_report(run, 2025))))
+
+
+# A MIP HiGHS needs far longer than a second for (400 knapsack items, 60 constraints, gap 0),
+# solved through siting's own HiGHS runner; it prints "started" first.
+_HARD_MIP = """
+import os, sys
+import numpy as np, highspy, pulp
+import siting.solve.highs as highs
+from siting.solve.highs import new_highs, run
+from siting.solve.cbc import run_cbc
+
+still_running = getattr(highs, "still_running", lambda: False)
+
+rng = np.random.default_rng(0)
+n, m = 400, 60
+cost = rng.integers(10, 100, n).astype(float)
+weight = rng.integers(1, 60, (m, n)).astype(float)
+cap = rng.integers(500, 2000, m).astype(float)
+if sys.argv[1] == "highs":
+    h = new_highs(0.0, None)
+    h.addVars(n, np.zeros(n), np.ones(n))
+    every = np.arange(n, dtype=np.int32)
+    h.changeColsCost(n, every, -cost)
+    for i in range(m):
+        h.addRow(-highspy.kHighsInf, cap[i], n, every, weight[i])
+    h.changeColsIntegrality(n, every, np.ones(n, dtype=np.uint8))
+    solve = lambda: run(h, 120, is_mip=True)
+else:
+    prob = pulp.LpProblem("hard", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(n)]
+    prob += pulp.lpDot(cost, x)
+    for i in range(m):
+        prob += pulp.lpDot(weight[i], x) <= cap[i]
+    solve = lambda: run_cbc(prob, 120, 0.0, None)
+print("started", flush=True)
+try:
+    solve()
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    os._exit(130 if not still_running() else 131)
+print("solved", flush=True)
+"""
+
+
+def _press_ctrl_c(argv: list[str], ready, *, watch: str = "err", **kwargs) -> tuple:
+    """Start a process and press Ctrl-C (SIGINT) once ``ready(process, line)`` says so.
+
+    ``ready`` sees each line of standard error (of standard output with ``watch="out"``).
+    Returns the exit status, the watched stream's text and the other stream's.
+    """
+    import signal
+    import threading
+
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with subprocess.Popen(argv, text=True, **pipes, **kwargs) as process:
+        stream, other = (process.stderr, process.stdout)[:: 1 if watch == "err" else -1]
+        rest: list[str] = []
+        drain = threading.Thread(target=lambda: rest.append(other.read()), daemon=True)
+        drain.start()
+        seen: list[str] = []
+        for line in stream:
+            seen.append(line)
+            if ready(process, line):
+                process.send_signal(signal.SIGINT)
+                break
+        tail = threading.Thread(target=lambda: seen.append(stream.read()), daemon=True)
+        tail.start()
+        try:
+            code = process.wait(timeout=60)  # the solves given are far longer: a hang guard
+        finally:
+            process.kill()
+        drain.join(10)
+        tail.join(10)
+    return code, "".join(seen), "".join(rest)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_ctrl_c_stops_the_solver(solver, tmp_path) -> None:
+    """A Ctrl-C during a solve ends it (HiGHS through its interrupt callbacks, CBC's process
+    terminated) long before its 120 s limit, and leaves no solver running.
+
+    Before, HiGHS ran on to its limit and PuLP left CBC running."""
+    import time
+
+    import psutil
+
+    script = tmp_path / "hard.py"
+    script.write_text(_HARD_MIP)
+    found: list = []
+
+    def ready(process, line: str) -> bool:
+        if not line.startswith("started"):
+            return False
+        for _ in range(600 if solver == "cbc" else 0):  # wait for the cbc process itself
+            children = psutil.Process(process.pid).children(recursive=True)
+            found[:] = [p for p in children if p.name() == "cbc"]
+            if found:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # into the solve
+        return True
+
+    argv = [sys.executable, str(script), solver]
+    code, out, err = _press_ctrl_c(argv, ready, watch="out", cwd=tmp_path)
+    assert code == 130, (out, err)
+    assert "interrupted" in out and "solved" not in out
+    if solver == "cbc":
+        assert found, "cbc never started"
+        time.sleep(0.5)
+        assert not [p for p in found if p.is_running() and p.status() != "zombie"]
+
+
+def test_ctrl_c_during_optimize_exits_130_and_writes_nothing(tmp_path) -> None:
+    """Ctrl-C while HiGHS solves the county scenario: exit 130, one line, nothing written."""
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    argv = [sys.executable, "-m", "siting", "optimize", "county", "--verbose"]
+    argv += ["--time-limit", "300", "--out", str(out), "--maps", str(maps)]
+    started = lambda process, line: line.startswith("highs:")  # noqa: E731
+    code, err, _ = _press_ctrl_c(argv, started, cwd=tmp_path)
+    assert code == 130, err
+    assert err.rstrip().endswith("siting: interrupted") and "Traceback" not in err
+    for folder in (out, maps):
+        assert not folder.exists() or list(folder.rglob("*")) == []

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from siting import settings
-from siting.cli.output import emit, stages, verdict, warn
+from siting.cli.output import emit, progress_log, stages, verdict, warn
 from siting.errors import counted
 
 
@@ -328,18 +328,19 @@ def _batch(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from siting.plan import plan_report, run_plan
 
-    run = run_plan(
-        args.scenario,
-        foresight=args.foresight,
-        compare=args.compare,
-        out_dir=args.out,
-        year=args.year,
-        map=not args.no_map,
-        maps_dir=args.maps,
-        tiles=args.tiles,
-        cdn=args.cdn,
-        **solver_options(args),
-    )
+    with progress_log(args):
+        run = run_plan(
+            args.scenario,
+            foresight=args.foresight,
+            compare=args.compare,
+            out_dir=args.out,
+            year=args.year,
+            map=not args.no_map,
+            maps_dir=args.maps,
+            tiles=args.tiles,
+            cdn=args.cdn,
+            **solver_options(args),
+        )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     paths = [run.table_dir, run.map_path]
     emit(args, lambda: print(plan_report(run, args.year)), data, paths)

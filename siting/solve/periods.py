@@ -9,6 +9,7 @@ fixed; the orders are then operated over the horizon under the actual demand.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from dataclasses import dataclass, replace
 
@@ -30,6 +31,9 @@ from siting.solve.direct import (
 )
 from siting.solve.highs import as_highs_lp, check_numbers, new_highs, run
 from siting.solve.status import Outcome, relative_gap, verdict
+
+#: Where each planning year and stage is reported (INFO); silent unless a handler is set.
+LOG = logging.getLogger(__name__)
 
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
@@ -129,6 +133,11 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> Solved | None:
     relaxed = new_highs(opts.mip_gap, opts.threads)
     relaxed.passModel(as_highs_lp(arrays, relax=True))
     lp = run(relaxed, opts.time_limit, is_mip=False)
+    LOG.info(
+        "multi-period LP relaxation: %s, bound %s, %.1f s of %g s",
+        lp.words, f"{lp.objective * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
+        opts.time_limit,
+    )  # fmt: skip
     if lp.state != "optimal" or lp.x is None:
         return None
     binaries = np.flatnonzero(arrays.integer)
@@ -145,6 +154,10 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> Solved | None:
     objective = float(arrays.cost @ out.x) * OBJECTIVE_UNIT
     bound = min(lp.objective * OBJECTIVE_UNIT, objective)
     gap = relative_gap(objective, bound)
+    LOG.info(
+        "multi-period restricted MIP: plan %s, gap to the LP bound %.3f%%, %.1f s of %g s",
+        f"{objective:,.6g}", 100 * gap, time.perf_counter() - start, opts.time_limit,
+    )  # fmt: skip
     if not gap <= opts.mip_gap:
         return None
     words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
@@ -207,9 +220,15 @@ def plan(
     lead = int(h.lead.max())
     orders = np.zeros((h.base.n_sites, h.n_classes, h.n_years))
     opened = np.zeros((h.base.n_sites, h.n_years), bool)
+    began = time.perf_counter()
     for tau in range(h.n_years - lead):
         target = tau + lead
         step = solve_periods(build_period_model(planning_year(h, tau, orders, opened)), **opts)
+        LOG.info(
+            "myopic plan, year %d (%d of %d): %s, gap %.3f%%, %.1f s",
+            h.years[tau], tau + 1, h.n_years - lead, step.status, 100 * step.gap,
+            time.perf_counter() - began,
+        )  # fmt: skip
         orders[:, :, tau] = step.order[:, :, 0]
         opened[:, target:] |= step.open[:, :1]
     operated = build_period_model(h)
