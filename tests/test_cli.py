@@ -529,3 +529,35 @@ def test_ctrl_c_during_optimize_exits_130_and_writes_nothing(tmp_path) -> None:
     assert err.rstrip().endswith("siting: interrupted") and "Traceback" not in err
     for folder in (out, maps):
         assert not folder.exists() or list(folder.rglob("*")) == []
+
+
+def test_progress_on_stderr_unless_quiet_or_json(tiny, tmp_path, capsys) -> None:
+    """Each decomposition round is one line on standard error, with value, bound, gap and time;
+    --quiet and --json print none (standard output stays JSON); --verbose adds HiGHS's log; the
+    library prints nothing."""
+    argv = ["optimize", str(tiny / "shift.toml"), "--strategy", "decompose", "--no-map"]
+    argv += ["--out", str(tmp_path), "--time-limit", "50"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert re.search(
+        r"^siting: decomposition, LP round 1: value [\d,.e+-]+, bound [\d,.e+-]+, gap [\d.]+%, "
+        r"[\d.]+ s of 50 s$",
+        err,
+        re.MULTILINE,
+    ), err
+    assert re.search(r"^siting: decomposition, MILP on \d+ of \d+ sites: ", err, re.MULTILINE)
+    assert "highs:" not in err
+    for terse in ("--quiet", "--json"):
+        assert main([*argv, terse]) == 0
+        captured = capsys.readouterr()
+        assert captured.err == "", captured.err
+    json.loads(captured.out)
+    assert main([*argv, "--json", "--verbose"]) == 0
+    captured = capsys.readouterr()
+    assert "highs: " in captured.err and "siting: decomposition" not in captured.err
+    json.loads(captured.out)
+
+    from siting.pipeline import optimize
+
+    optimize(str(tiny / "shift.toml"), strategy="decompose", write=False)
+    assert capsys.readouterr() == ("", "")
