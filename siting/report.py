@@ -257,18 +257,15 @@ def print_audit(result: Audit, folder: Path, map_path: Path | None) -> None:
 def print_robust(report: RobustReport, folder: Path) -> None:
     """Print each plan's cost in every scenario, expected cost and worst regret."""
     console = _console()
-    table = Table(title=f"Plans across scenarios (bn CNY/yr), robust = min {report.criterion}")
-    table.add_column("plan")
-    for name in report.names:
-        table.add_column(name, justify="right")
-    table.add_column("expected", justify="right")
-    table.add_column("worst regret", justify="right")
-    for row in report.table.to_dict(orient="records"):
-        cells = [_bn(row[f"cost_{n}_cny"]) for n in report.names]
-        table.add_row(
-            row["plan"], *cells, _bn(row["expected_cost_cny"]), _bn(row["worst_regret_cny"])
-        )
-    console.print(table)
+    rows = report.table.to_dict(orient="records")
+    columns = [
+        Col("plan", [escape(row["plan"]) for row in rows], text=True),
+        *(Col(escape(n), [_bn(row[f"cost_{n}_cny"]) for row in rows]) for n in report.names),
+        Col("expected", [_bn(row["expected_cost_cny"]) for row in rows]),
+        Col("worst regret", [_bn(row["worst_regret_cny"]) for row in rows]),
+    ]
+    title = f"Plans across scenarios (bn CNY/yr), robust = min {report.criterion}"
+    print_fitted(console, title, columns, "plans.csv")
     console.print(f"Tables: {escape(str(folder))}/")
 
 

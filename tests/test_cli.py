@@ -561,3 +561,23 @@ def test_progress_on_stderr_unless_quiet_or_json(tiny, tmp_path, capsys) -> None
 
     optimize(str(tiny / "shift.toml"), strategy="decompose", write=False)
     assert capsys.readouterr() == ("", "")
+
+
+def test_fitted_table_leaves_out_the_least_important_columns_first() -> None:
+    """By hand: 4 columns need 3·4+1 = 13 characters of borders and padding, and at least
+    8 (the name's longest word) + 10 + 9 + 5; at width 40 they fit only without 'b' (rank 2)."""
+    from siting.report import Col, fitted_table
+
+    columns = [
+        Col("name", ["Horinger New Area (Hohhot)"], text=True),
+        Col("a", ["12,345,678"]),
+        Col("b", ["9,999,999"], rank=2),
+        Col("c", ["1,234"], rank=1),
+    ]
+    table, left_out = fitted_table("t", columns, 40)
+    assert left_out == ["b"]
+    lines = _rendered(lambda console: console.print(table), width=40)
+    _numbers_whole(lines, 40)
+    assert "12,345,678" in "".join(lines) and "1,234" in "".join(lines)
+    assert fitted_table("t", columns, 80)[1] == []
+    assert fitted_table("t", columns, 20)[1] == ["b", "c"]  # rank 0 stays, even if too wide
