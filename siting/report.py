@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -58,41 +59,38 @@ def print_summary(run: Run, console: Console | None = None) -> None:
     )
     sites = run.results.sites
     used = sites[sites["hosted_mw"] > 1e-6].sort_values("cost_total_cny", ascending=False)
-    table = Table(title="Sites used (costs in M CNY/yr)", show_lines=False)
-    for col in ("site", "province", "role", "train MW", "infer MW", "new MW"):
-        table.add_column(col, justify="left" if col in ("site", "province", "role") else "right")
+    shown = used.head(MAX_ROWS)
     names = [c.removeprefix("cost_").removesuffix("_cny") for c in COST_COLUMNS]
-    for name in [*names, "total"]:
-        table.add_column(name, justify="right")
-    for row in used.head(MAX_ROWS).itertuples():
-        costs = [getattr(row, c) / 1e6 for c in (*COST_COLUMNS, "cost_total_cny")]
-        table.add_row(
-            escape(row.name),
-            escape(row.province),
-            escape(row.role),
-            f"{row.training_mw:,.0f}",
-            f"{row.inference_mw:,.0f}",
-            f"{row.new_mw:,.0f}",
-            *(f"{c:,.0f}" for c in costs),
-        )
-    console.print(table)
+    # cost components are dropped first on a narrow terminal, the smallest first
+    sizes = [float(shown[c].abs().sum()) for c in COST_COLUMNS]
+    smallest_first = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    columns = [
+        Col("site", [escape(n) for n in shown["name"]], text=True),
+        Col("province", [escape(n) for n in shown["province"]], text=True, rank=9),
+        Col("role", [escape(n) for n in shown["role"]], text=True, rank=8),
+        Col("train MW", [_mw(v) for v in shown["training_mw"]]),
+        Col("infer MW", [_mw(v) for v in shown["inference_mw"]]),
+        Col("new MW", [_mw(v) for v in shown["new_mw"]], rank=7),
+        *(
+            Col(name, [_mw(v / 1e6) for v in shown[c]], rank=10 + smallest_first[::-1].index(i))
+            for i, (name, c) in enumerate(zip(names, COST_COLUMNS, strict=True))
+        ),
+        Col("total", [_mw(v / 1e6) for v in shown["cost_total_cny"]]),
+    ]
+    print_fitted(console, "Sites used (costs in M CNY/yr)", columns, "sites.csv")
     _more(console, len(used), "site", "sites.csv")
 
-    hubs = Table(title="Hubs: round-trip latency weighted by MW served")
-    for col in ("hub", "demand MW", "SLA RTT ms", "mean RTT ms", "max RTT ms", "sites"):
-        hubs.add_column(col, justify="left" if col == "hub" else "right")
-    largest = run.results.hubs.sort_values("demand_mw", ascending=False)
-    for row in largest.head(MAX_ROWS).itertuples():
-        hubs.add_row(
-            escape(row.name),
-            f"{row.demand_mw:,.0f}",
-            f"{row.sla_rtt_ms:g}",
-            f"{row.mean_rtt_ms:.1f}",
-            f"{row.max_rtt_ms:.1f}",
-            str(row.n_sites),
-        )
-    console.print(hubs)
-    _more(console, len(largest), "hub", "hubs.csv")
+    largest = run.results.hubs.sort_values("demand_mw", ascending=False).head(MAX_ROWS)
+    columns = [
+        Col("hub", [escape(n) for n in largest["name"]], text=True),
+        Col("demand MW", [_mw(v) for v in largest["demand_mw"]]),
+        Col("SLA RTT ms", [f"{v:g}" for v in largest["sla_rtt_ms"]], rank=2),
+        Col("mean RTT ms", [f"{v:.1f}" for v in largest["mean_rtt_ms"]]),
+        Col("max RTT ms", [f"{v:.1f}" for v in largest["max_rtt_ms"]], rank=1),
+        Col("sites", [str(v) for v in largest["n_sites"]], rank=3),
+    ]
+    print_fitted(console, "Hubs: round-trip latency weighted by MW served", columns, "hubs.csv")
+    _more(console, len(run.results.hubs), "hub", "hubs.csv")
 
     if k["objective_kind"] in CLASSIC_KINDS:
         _print_classic(console, run)
@@ -117,6 +115,76 @@ def print_summary(run: Run, console: Console | None = None) -> None:
         f"{k['existing_mw']:,.0f} MW existing" + (f": {listing}" if listing else "")
     )
     _print_where(console, run)
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a table that fits the terminal.
+
+    Attributes
+    ----------
+    name
+        Header.
+    cells
+        The column's cells, as printed.
+    text
+        Words that may wrap (names); numbers never wrap and are never cut.
+    rank
+        0: always shown; otherwise, on a terminal too narrow for every column, the columns of
+        the highest rank are left out first.
+    """
+
+    name: str
+    cells: Sequence[str]
+    text: bool = False
+    rank: int = 0
+
+
+def fitted_table(title: str, columns: Sequence[Col], width: int) -> tuple[Table, list[str]]:
+    """Build a table no wider than ``width``, leaving out low-ranked columns as needed.
+
+    Numbers keep all their digits: a number column is never narrower than its widest cell.
+    Names and headers wrap at spaces (a word longer than its column folds). Returns the table
+    and the names of the columns left out.
+    """
+    kept = list(columns)
+
+    def chrome(n: int) -> int:  # a border before each column and after the last; padding 1+1
+        return 3 * n + 1
+
+    def narrowest(col: Col) -> int:
+        words = [len(w) for text in (col.name, *col.cells) for w in text.split()]
+        if col.text:
+            return min(max(words, default=1), 12)
+        return max([*words, *(len(cell) for cell in col.cells)])
+
+    while sum(narrowest(c) for c in kept) + chrome(len(kept)) > width:
+        droppable = [col for col in kept if col.rank > 0]
+        if not droppable:
+            break
+        kept.remove(max(droppable, key=lambda col: col.rank))
+    natural = [max(len(text) for text in (c.name, *c.cells)) for c in kept]
+    widths = [narrowest(c) for c in kept]
+    spare = width - sum(widths) - chrome(len(kept))
+    while spare > 0 and any(w < n for w, n in zip(widths, natural, strict=True)):
+        short = max(range(len(kept)), key=lambda i: natural[i] - widths[i])
+        widths[short] += 1
+        spare -= 1
+    table = Table(title=title)
+    for col, w in zip(kept, widths, strict=True):
+        justify = "left" if col.text else "right"
+        table.add_column(col.name, justify=justify, width=w, overflow="fold")
+    for row in zip(*(col.cells for col in kept), strict=True):
+        table.add_row(*row)
+    return table, [col.name for col in columns if col not in kept]
+
+
+def print_fitted(console: Console, title: str, columns: Sequence[Col], source: str) -> None:
+    """Print a :func:`fitted_table` at the console's width; say which columns it left out."""
+    table, left_out = fitted_table(title, columns, console.width)
+    console.print(table)
+    if left_out:
+        console.print(f"Not shown at this width: {', '.join(left_out)} (all in {source})")
 
 
 def _print_classic(console: Console, run: Run) -> None:
@@ -200,18 +268,15 @@ def print_audit(result: Audit, folder: Path, map_path: Path | None) -> None:
 def print_robust(report: RobustReport, folder: Path) -> None:
     """Print each plan's cost in every scenario, expected cost and worst regret."""
     console = _console()
-    table = Table(title=f"Plans across scenarios (bn CNY/yr), robust = min {report.criterion}")
-    table.add_column("plan")
-    for name in report.names:
-        table.add_column(name, justify="right")
-    table.add_column("expected", justify="right")
-    table.add_column("worst regret", justify="right")
-    for row in report.table.to_dict(orient="records"):
-        cells = [_bn(row[f"cost_{n}_cny"]) for n in report.names]
-        table.add_row(
-            row["plan"], *cells, _bn(row["expected_cost_cny"]), _bn(row["worst_regret_cny"])
-        )
-    console.print(table)
+    rows = report.table.to_dict(orient="records")
+    columns = [
+        Col("plan", [escape(row["plan"]) for row in rows], text=True),
+        *(Col(escape(n), [_bn(row[f"cost_{n}_cny"]) for row in rows]) for n in report.names),
+        Col("expected", [_bn(row["expected_cost_cny"]) for row in rows]),
+        Col("worst regret", [_bn(row["worst_regret_cny"]) for row in rows]),
+    ]
+    title = f"Plans across scenarios (bn CNY/yr), robust = min {report.criterion}"
+    print_fitted(console, title, columns, "plans.csv")
     console.print(
         "A plan's cost in a scenario keeps its open sites and MW fixed, nothing added "
         "('cannot serve': no feasible use); siting audit's mismatch lets new sites and MW "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -363,3 +364,220 @@ def test_markup_in_data_is_printed_literally(tiny, tmp_path, capsys) -> None:
     argv = ["optimize", str(tiny / "shift.toml"), "--out", str(tmp_path / "o"), "--no-map"]
     assert main(argv) == 0
     assert "[/bold] [red]x" in capsys.readouterr().out
+
+
+def _rendered(print_to, width: int = 80) -> list[str]:
+    """What a printing function shows on a terminal ``width`` columns wide, line by line."""
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=io.StringIO())
+    print_to(console)
+    return console.export_text().splitlines()
+
+
+def _numbers_whole(lines: list[str], width: int = 80) -> None:
+    """No line is wider than the terminal and no cell is cut short ("5…" for 5,360)."""
+    assert max(map(len, lines)) <= width, "\n".join(lines)
+    assert not [line for line in lines if "…" in line], "\n".join(lines)
+
+
+@pytest.mark.parametrize("scenario", ["default", "2027-classes"])
+def test_summary_fits_80_columns(scenario) -> None:
+    """At 80 columns the capex 5,360 and total 6,032 of the default plan were shown as 5… 6…."""
+    from siting.pipeline import optimize
+    from siting.report import print_summary
+
+    run = optimize(scenario, write=False)
+    lines = _rendered(lambda console: print_summary(run, console))
+    _numbers_whole(lines)
+    text = " ".join(" ".join(lines).split())
+    assert "Not shown at this width:" in text and "(all in sites.csv)" in text
+    wide = "\n".join(_rendered(lambda console: print_summary(run, console), width=250))
+    assert "Not shown" not in wide  # a wide terminal shows every column
+    if scenario == "default":
+        shenzhen = next(line for line in lines if line.startswith("│ Shenzhen"))
+        assert "5,360" in shenzhen and "6,032" in shenzhen
+
+
+def test_plan_summary_fits_80_columns(tmp_path) -> None:
+    from siting.plan import plan_report, run_plan
+
+    path = tmp_path / "h.toml"
+    path.write_text('extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025]\n')
+    run = run_plan(str(path), compare=True, write=False, map=False)
+    _numbers_whole(_rendered(lambda console: console.print(plan_report(run, 2025))))
+
+
+# A MIP HiGHS needs far longer than a second for (400 knapsack items, 60 constraints, gap 0),
+# solved through siting's own HiGHS runner; it prints "started" first.
+_HARD_MIP = """
+import os, sys
+import numpy as np, highspy, pulp
+import siting.solve.highs as highs
+from siting.solve.highs import new_highs, run
+from siting.solve.cbc import run_cbc
+
+still_running = getattr(highs, "still_running", lambda: False)
+
+rng = np.random.default_rng(0)
+n, m = 400, 60
+cost = rng.integers(10, 100, n).astype(float)
+weight = rng.integers(1, 60, (m, n)).astype(float)
+cap = rng.integers(500, 2000, m).astype(float)
+if sys.argv[1] == "highs":
+    h = new_highs(0.0, None)
+    h.addVars(n, np.zeros(n), np.ones(n))
+    every = np.arange(n, dtype=np.int32)
+    h.changeColsCost(n, every, -cost)
+    for i in range(m):
+        h.addRow(-highspy.kHighsInf, cap[i], n, every, weight[i])
+    h.changeColsIntegrality(n, every, np.ones(n, dtype=np.uint8))
+    solve = lambda: run(h, 120, is_mip=True)
+else:
+    prob = pulp.LpProblem("hard", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(n)]
+    prob += pulp.lpDot(cost, x)
+    for i in range(m):
+        prob += pulp.lpDot(weight[i], x) <= cap[i]
+    solve = lambda: run_cbc(prob, 120, 0.0, None)
+print("started", flush=True)
+try:
+    solve()
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    os._exit(130 if not still_running() else 131)
+print("solved", flush=True)
+"""
+
+
+def _press_ctrl_c(argv: list[str], ready, *, watch: str = "err", **kwargs) -> tuple:
+    """Start a process and press Ctrl-C (SIGINT) once ``ready(process, line)`` says so.
+
+    ``ready`` sees each line of standard error (of standard output with ``watch="out"``).
+    Returns the exit status, the watched stream's text and the other stream's.
+    """
+    import signal
+    import threading
+
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with subprocess.Popen(argv, text=True, **pipes, **kwargs) as process:
+        stream, other = (process.stderr, process.stdout)[:: 1 if watch == "err" else -1]
+        rest: list[str] = []
+        drain = threading.Thread(target=lambda: rest.append(other.read()), daemon=True)
+        drain.start()
+        seen: list[str] = []
+        for line in stream:
+            seen.append(line)
+            if ready(process, line):
+                process.send_signal(signal.SIGINT)
+                break
+        tail = threading.Thread(target=lambda: seen.append(stream.read()), daemon=True)
+        tail.start()
+        try:
+            code = process.wait(timeout=60)  # the solves given are far longer: a hang guard
+        finally:
+            process.kill()
+        drain.join(10)
+        tail.join(10)
+    return code, "".join(seen), "".join(rest)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_ctrl_c_stops_the_solver(solver, tmp_path) -> None:
+    """A Ctrl-C during a solve ends it (HiGHS through its interrupt callbacks, CBC's process
+    terminated) long before its 120 s limit, and leaves no solver running.
+
+    Before, HiGHS ran on to its limit and PuLP left CBC running."""
+    import time
+
+    import psutil
+
+    script = tmp_path / "hard.py"
+    script.write_text(_HARD_MIP)
+    found: list = []
+
+    def ready(process, line: str) -> bool:
+        if not line.startswith("started"):
+            return False
+        for _ in range(600 if solver == "cbc" else 0):  # wait for the cbc process itself
+            children = psutil.Process(process.pid).children(recursive=True)
+            found[:] = [p for p in children if p.name() == "cbc"]
+            if found:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # into the solve
+        return True
+
+    argv = [sys.executable, str(script), solver]
+    code, out, err = _press_ctrl_c(argv, ready, watch="out", cwd=tmp_path)
+    assert code == 130, (out, err)
+    assert "interrupted" in out and "solved" not in out
+    if solver == "cbc":
+        assert found, "cbc never started"
+        time.sleep(0.5)
+        assert not [p for p in found if p.is_running() and p.status() != "zombie"]
+
+
+def test_ctrl_c_during_optimize_exits_130_and_writes_nothing(tmp_path) -> None:
+    """Ctrl-C while HiGHS solves the county scenario: exit 130, one line, nothing written."""
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    argv = [sys.executable, "-m", "siting", "optimize", "county", "--verbose"]
+    argv += ["--time-limit", "300", "--out", str(out), "--maps", str(maps)]
+    started = lambda process, line: line.startswith("highs:")  # noqa: E731
+    code, err, _ = _press_ctrl_c(argv, started, cwd=tmp_path)
+    assert code == 130, err
+    assert err.rstrip().endswith("siting: interrupted") and "Traceback" not in err
+    for folder in (out, maps):
+        assert not folder.exists() or list(folder.rglob("*")) == []
+
+
+def test_progress_on_stderr_unless_quiet_or_json(tiny, tmp_path, capsys) -> None:
+    """Each decomposition round is one line on standard error, with value, bound, gap and time;
+    --quiet and --json print none (standard output stays JSON); --verbose adds HiGHS's log; the
+    library prints nothing."""
+    argv = ["optimize", str(tiny / "shift.toml"), "--strategy", "decompose", "--no-map"]
+    argv += ["--out", str(tmp_path), "--time-limit", "50"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert re.search(
+        r"^siting: decomposition, LP round 1: value [\d,.e+-]+, bound [\d,.e+-]+, gap [\d.]+%, "
+        r"[\d.]+ s of 50 s$",
+        err,
+        re.MULTILINE,
+    ), err
+    assert re.search(r"^siting: decomposition, MILP on \d+ of \d+ sites: ", err, re.MULTILINE)
+    assert "highs:" not in err
+    for terse in ("--quiet", "--json"):
+        assert main([*argv, terse]) == 0
+        captured = capsys.readouterr()
+        assert captured.err == "", captured.err
+    json.loads(captured.out)
+    assert main([*argv, "--json", "--verbose"]) == 0
+    captured = capsys.readouterr()
+    assert "highs: " in captured.err and "siting: decomposition" not in captured.err
+    json.loads(captured.out)
+
+    from siting.pipeline import optimize
+
+    optimize(str(tiny / "shift.toml"), strategy="decompose", write=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_fitted_table_leaves_out_the_least_important_columns_first() -> None:
+    """By hand: 4 columns need 3·4+1 = 13 characters of borders and padding, and at least
+    8 (the name's longest word) + 10 + 9 + 5; at width 40 they fit only without 'b' (rank 2)."""
+    from siting.report import Col, fitted_table
+
+    columns = [
+        Col("name", ["Horinger New Area (Hohhot)"], text=True),
+        Col("a", ["12,345,678"]),
+        Col("b", ["9,999,999"], rank=2),
+        Col("c", ["1,234"], rank=1),
+    ]
+    table, left_out = fitted_table("t", columns, 40)
+    assert left_out == ["b"]
+    lines = _rendered(lambda console: console.print(table), width=40)
+    _numbers_whole(lines, 40)
+    assert "12,345,678" in "".join(lines) and "1,234" in "".join(lines)
+    assert fitted_table("t", columns, 80)[1] == []
+    assert fitted_table("t", columns, 20)[1] == ["b", "c"]  # rank 0 stays, even if too wide

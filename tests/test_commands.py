@@ -212,3 +212,12 @@ def test_latency_matrix(tmp_path, capsys) -> None:
 def test_latency_bad_arguments(args, message, capsys) -> None:
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_tradeoff_over_named_values(tiny, tmp_path, capsys) -> None:
+    """Swept names (not numbers) are shown as text: the README's layer sweep ran into `:g`."""
+    args = ["tradeoff", str(tiny / "shift.toml"), "--param", "latency.layer"]
+    out = _run([*args, "--values", "optical,ip", "--out", str(tmp_path)], capsys)
+    table = pd.read_csv(tmp_path / "tradeoff-shift-latency-layer-optical_ip" / "tradeoff.csv")
+    assert table["latency.layer"].tolist() == ["optical", "ip"]
+    assert "Cost against latency.layer" in out

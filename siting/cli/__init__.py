@@ -47,6 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("siting: interrupted", file=sys.stderr)
+        highs = sys.modules.get("siting.solve.highs")
+        if highs is not None and highs.still_running():  # a solver thread has not stopped
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)  # an orderly exit would abort in HiGHS's C++ threads
         return 130
     except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from siting import settings
-from siting.cli.output import emit, stages, verdict, warn
+from siting.cli.output import emit, progress_log, stages, verdict, warn
 from siting.errors import counted
 
 
@@ -254,7 +254,7 @@ def _whynot(args: argparse.Namespace) -> int:
 
 
 def _tradeoff(args: argparse.Namespace) -> int:
-    from siting.analysis import tradeoff
+    from siting.analysis import tradeoff, value_text
     from siting.pipeline import publish, write_json
     from siting.plots import parameter_label, tradeoff_html, tradeoff_png
     from siting.report import print_tradeoff
@@ -283,14 +283,16 @@ def _tradeoff(args: argparse.Namespace) -> int:
     }
     emit(args, lambda: print_tradeoff(table, args.param, folder), data, [folder])
     rows = table[table["status"] != "infeasible"].to_dict(orient="records")
-    return verdict(args, [(f"{args.param}={row[args.param]:g}", row) for row in rows])
+    return verdict(args, [(f"{args.param}={value_text(row[args.param])}", row) for row in rows])
 
 
 def _values_key(values: Sequence[float | str]) -> str:
     """Name swept values for a folder: the values themselves, or a hash when long."""
     import hashlib
 
-    text = "_".join(f"{v:g}" if isinstance(v, int | float) else str(v) for v in values)
+    from siting.analysis import value_text
+
+    text = "_".join(value_text(v) for v in values)
     if len(text) <= 40 and all(c.isalnum() or c in "._-" for c in text):
         return text
     return hashlib.sha256(text.encode()).hexdigest()[:10]
@@ -326,18 +328,19 @@ def _batch(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from siting.plan import plan_report, run_plan
 
-    run = run_plan(
-        args.scenario,
-        foresight=args.foresight,
-        compare=args.compare,
-        out_dir=args.out,
-        year=args.year,
-        map=not args.no_map,
-        maps_dir=args.maps,
-        tiles=args.tiles,
-        cdn=args.cdn,
-        **solver_options(args),
-    )
+    with progress_log(args):
+        run = run_plan(
+            args.scenario,
+            foresight=args.foresight,
+            compare=args.compare,
+            out_dir=args.out,
+            year=args.year,
+            map=not args.no_map,
+            maps_dir=args.maps,
+            tiles=args.tiles,
+            cdn=args.cdn,
+            **solver_options(args),
+        )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     paths = [run.table_dir, run.map_path]
     emit(args, lambda: print(plan_report(run, args.year)), data, paths)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -63,20 +64,80 @@ NEXT_STAGE = {
 def stages(args: argparse.Namespace, command: str) -> Iterator[Callable[[str], None]]:
     """Show which stage a long command is in, on a terminal (standard error); else nothing.
 
-    Yields a function taking the name of the stage that just finished (``"load"`` starts).
+    The solver's progress (:func:`progress_log`) is printed above the stage line. Yields a
+    function taking the name of the stage that just finished (``"load"`` starts).
     """
     if args.quiet or args.json or not sys.stderr.isatty():
-        yield lambda stage: None
+        with progress_log(args):
+            yield lambda stage: None
         return
     from rich.console import Console
 
-    with Console(stderr=True).status(f"{command}: {NEXT_STAGE['load']}") as status:
+    console = Console(stderr=True)
+    with (
+        progress_log(args, console),
+        console.status(f"{command}: {NEXT_STAGE['load']}") as status,
+    ):
 
         def update(stage: str) -> None:
             if stage in NEXT_STAGE:
                 status.update(f"{command}: {NEXT_STAGE[stage]}")
 
         yield update
+
+
+class _Lines(logging.Handler):
+    """Print log records as lines on standard error (or a rich console).
+
+    HiGHS's own log lines start ``highs:``, the rest ``siting:``.
+    """
+
+    def __init__(self, console: Any | None) -> None:
+        super().__init__()
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        who = "highs" if record.name == "siting.solve.highs" else "siting"
+        text = f"{who}: {record.getMessage()}"
+        if self.console is not None:
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        elif sys.stderr is not None:
+            print(text, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def progress_log(args: argparse.Namespace, console: Any | None = None) -> Iterator[None]:
+    """Print what the library logs while a command runs, on standard error.
+
+    The library logs each decomposition round and planning year at INFO (shown unless
+    ``--quiet`` or ``--json``) and the solver's own log at DEBUG (shown with ``--verbose``);
+    as a library it prints nothing unless the caller sets up :mod:`logging`.
+
+    Parameters
+    ----------
+    args
+        The command's arguments.
+    console
+        A rich console on standard error to print through (so a spinner stays in place).
+    """
+    verbose = getattr(args, "verbose", False)
+    terse = args.quiet or args.json
+    if terse and not verbose:
+        yield
+        return
+    logger = logging.getLogger("siting")
+    handler = _Lines(console)
+    if terse:  # --verbose with --quiet or --json: the solver's log only, not the rounds
+        handler.addFilter(lambda record: record.levelno <= logging.DEBUG)
+    level = logging.DEBUG if verbose else logging.INFO
+    saved = logger.level
+    logger.setLevel(level)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
 
 
 def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]]]) -> int:

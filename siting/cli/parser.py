@@ -447,6 +447,11 @@ def _solver_arguments(parser: argparse.ArgumentParser, *, strategy: bool = True)
         help="exit with status 3 unless every plan is proven optimal within --gap",
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print the solver's own log on standard error (even with --json or --quiet)",
+    )
+    parser.add_argument(
         "--solver",
         choices=settings.SOLVERS,
         default=None,

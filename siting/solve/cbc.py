@@ -1,5 +1,8 @@
 """Run CBC (PuLP's bundled ``cbc`` program) on a PuLP problem and read why it stopped.
 
+A Ctrl-C (``KeyboardInterrupt``) during a solve ends the ``cbc`` process (PuLP would leave it
+running) and removes its files before it is raised again.
+
 CBC's log prints the lower bound with six significant digits (``Lower bound: 1.67578e+09``);
 read as printed it can exceed the plan's own cost. :func:`printed_lower_bound` takes off half
 a unit of the last printed digit, so the figure is a valid bound; callers also clamp it to the
@@ -8,6 +11,7 @@ plan's cost.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import shutil
@@ -50,7 +54,14 @@ def run_cbc(
         options = {"msg": False, "timeLimit": time_limit, "gapRel": mip_gap, "logPath": str(log)}
         if threads:
             options["threads"] = threads
-        prob.solve(pulp.COIN_CMD(path=cbc_executable(), **options))
+        solver = pulp.COIN_CMD(path=cbc_executable(), **options)
+        solver.tmpDir = tmp  # PuLP's model and solution files: removed with the folder
+        before = _children()
+        try:
+            prob.solve(solver)
+        except KeyboardInterrupt:
+            _end(_children() - before)
+            raise
         text = log.read_text(errors="replace") if log.exists() else ""
     found = dict(_CBC_LINE.findall(text))
     words = found.get("Result", pulp.LpStatus[prob.status]).strip()
@@ -68,6 +79,26 @@ def run_cbc(
     else:
         return "error", f"{words}: numerical trouble or a solver error", math.nan
     return state, words, printed_lower_bound(found.get("Lower bound", ""))
+
+
+def _children() -> set:
+    """Return the descendants of this process (``psutil`` processes)."""
+    import psutil  # a dependency of dask.distributed
+
+    return set(psutil.Process().children(recursive=True))
+
+
+def _end(processes: set) -> None:
+    """Terminate processes (CBC and its launcher), then kill those still running after 1 s."""
+    import psutil
+
+    for process in processes:
+        with contextlib.suppress(psutil.Error):  # gone already
+            process.terminate()
+    _, alive = psutil.wait_procs(list(processes), timeout=1.0)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
 
 
 def printed_lower_bound(text: str) -> float:

@@ -32,6 +32,7 @@ decomposed (:func:`decomposable`).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ import numpy as np
 
 from siting.model.arrays import ArrayModel
 from siting.solve.highs import Outcome, as_highs_lp, new_highs, run
+
+#: Where each round is reported (INFO); silent unless a handler is set (``siting`` CLI does).
+LOG = logging.getLogger(__name__)
 
 #: Instances with at least this many pairs (summed over scenarios) are decomposed under the
 #: ``"auto"`` strategy.
@@ -269,7 +273,7 @@ def solve_decomposed(
     bound, rounds, center = -math.inf, 0, np.zeros(model.n_rows)
     center_outside = ~in_pool
     lp_value = math.inf
-    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - reported after the loop
+    for rounds in range(1, MAX_ROUNDS + 1):
         out = run(lp, deadline - time.perf_counter(), is_mip=False, duals=True)
         if out.state == "infeasible":
             return Outcome("infeasible", out.words, None, math.nan, math.nan), "LP infeasible"
@@ -280,6 +284,7 @@ def solve_decomposed(
         value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
         if value > bound:
             bound, center, center_outside = value, pi, ~in_pool
+        _report(f"LP round {rounds}", lp_value, bound, began, time_limit)
         # admit the sites whose block (opening it with its outside pairs) pays, worst first,
         # with their negatively priced pairs
         sites = np.flatnonzero(block < -PRICE_TOL)
@@ -319,6 +324,8 @@ def solve_decomposed(
         if complete and math.isfinite(out.bound) and best is not None:
             # then the MILP's own bound holds for the full model, up to the best plan's cost
             bound = max(bound, min(out.bound, best.objective))
+        plan = best.objective if best is not None else math.nan
+        _report(f"MILP on {len(chosen)} of {len(site_cols)} sites", plan, bound, began, time_limit)
         if best is None:  # no plan on these sites: widen by reduced cost of opening
             extra = others[np.argsort(block[others], kind="stable")][: len(chosen) + 10]
         else:
@@ -344,6 +351,22 @@ def solve_decomposed(
     state = "optimal" if gap <= mip_gap else "limit"
     words = "optimal" if state == "optimal" else f"{best.words}, certified gap above tolerance"
     return Outcome(state, words, best.x, objective, bound), notes
+
+
+def _report(what: str, value: float, bound: float, began: float, time_limit: float) -> None:
+    """Log one round: its value (LP or best plan), the full model's bound, gap and time."""
+    if not LOG.isEnabledFor(logging.INFO):
+        return
+    gap = abs(value - bound) / max(abs(value), 1e-9) if math.isfinite(bound) else math.nan
+    LOG.info(
+        "decomposition, %s: value %s, bound %s, gap %s, %.1f s of %g s",
+        what,
+        f"{value:,.6g}",
+        f"{bound:,.6g}",
+        "unknown" if gap != gap else f"{gap:.3%}",
+        time.perf_counter() - began,
+        time_limit,
+    )
 
 
 def _restricted_lp(

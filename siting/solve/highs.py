@@ -1,14 +1,24 @@
 """Run HiGHS on an :class:`~siting.model.arrays.ArrayModel`, passed as arrays.
 
-Reads back why it stopped, the plan, the bound and (for LPs) the duals.
+Reads back why it stopped, the plan, the bound and (for LPs) the duals. Every run can be
+stopped: HiGHS runs in a thread while the caller's thread waits, and a Ctrl-C
+(``KeyboardInterrupt``) there asks HiGHS to stop through its interrupt callbacks, waits up to
+:data:`STOP_GRACE` seconds for it and is raised again. HiGHS checks the callbacks between
+simplex iterations and MIP nodes, not inside a MIP's root LP or presolve: a run that has not
+stopped by then is left to stop in the background (:func:`still_running`).
+
+HiGHS's own log goes to the ``logging`` logger ``siting.solve.highs`` at level DEBUG when
+that level is enabled (``siting --verbose``); otherwise HiGHS prints nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +26,15 @@ import highspy
 import numpy as np
 
 from siting.model.arrays import ArrayModel
+
+#: Where HiGHS's log goes (DEBUG), when enabled.
+LOG = logging.getLogger(__name__)
+
+#: Seconds a Ctrl-C waits for HiGHS to stop before it is raised anyway.
+STOP_GRACE = 1.0
+
+#: Runs asked to stop that had not stopped when the Ctrl-C was raised.
+_LEFT_RUNNING: set[threading.Event] = set()
 
 #: Magnitude above which an objective, matrix or bound figure is taken as a data error.
 LARGEST = 1e12
@@ -76,10 +95,27 @@ def silenced_stdout() -> Iterator[None]:
 
 
 def new_highs(mip_gap: float, threads: int | None) -> highspy.Highs:
-    """Make a quiet HiGHS instance with the relative MIP gap and thread count set."""
+    """Make a HiGHS instance with the relative MIP gap and thread count set.
+
+    It prints nothing; its log goes to :data:`LOG` if DEBUG is enabled there. :func:`run`
+    can stop it on Ctrl-C.
+    """
     with silenced_stdout():  # HiGHS prints a banner from C++ before options apply
         highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    verbose = LOG.isEnabledFor(logging.DEBUG)
+    highs.setOptionValue("output_flag", verbose)
+    highs.setOptionValue("log_to_console", False)
+    if verbose:
+        highs.cbLogging += _log_line
+    highs.siting_stop = stop = threading.Event()
+
+    def interrupt(event: highspy.highs.HighsCallbackEvent) -> None:
+        if stop.is_set():
+            event.interrupt()
+
+    highs.cbSimplexInterrupt += interrupt
+    highs.cbIpmInterrupt += interrupt
+    highs.cbMipInterrupt += interrupt
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
     if threads:
         highs.setOptionValue("threads", int(threads))
@@ -155,7 +191,7 @@ def run(highs: highspy.Highs, time_limit: float, *, is_mip: bool, duals: bool = 
     """
     # HiGHS's time limit counts all runs of one instance: add the time already spent
     highs.setOptionValue("time_limit", highs.getRunTime() + max(float(time_limit), 0.0))
-    highs.run()
+    run_stoppably(highs)
     status = highs.getModelStatus()
     name = status.name
     words = highs.modelStatusToString(status)
@@ -191,3 +227,56 @@ def run(highs: highspy.Highs, time_limit: float, *, is_mip: bool, duals: bool = 
         np.asarray(solution.row_dual, dtype=float),
         np.asarray(solution.col_dual, dtype=float),
     )
+
+
+def _log_line(event: highspy.highs.HighsCallbackEvent) -> None:
+    text = event.message.rstrip()
+    if text:
+        LOG.debug(text)
+
+
+def run_stoppably(highs: highspy.Highs) -> None:
+    """Run HiGHS (from :func:`new_highs`) in a thread; on Ctrl-C stop it and raise again.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When interrupted; HiGHS has stopped by then.
+    """
+    stop: threading.Event = highs.siting_stop
+    stop.clear()
+    done = threading.Event()  # not Thread.is_alive: an interrupted join can mark it stopped
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            highs.run()
+        except BaseException as exc:  # raised again in the caller's thread
+            failed.append(exc)
+        finally:  # end this thread's HiGHS workers, as highspy's own threaded solve does
+            highspy.Highs.resetThreadScheduler(False)
+            done.set()
+            _LEFT_RUNNING.discard(done)
+
+    threading.Thread(target=work, name="highs", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop waiting
+            done.wait(STOP_GRACE)
+        if not done.is_set():
+            _LEFT_RUNNING.add(done)
+        raise
+    if failed:
+        raise failed[0]
+
+
+def still_running() -> bool:
+    """Whether a HiGHS run asked to stop by a Ctrl-C is still running (in the background).
+
+    A program that exits then must leave with :func:`os._exit`: the C++ runtime aborts an
+    exit while HiGHS's threads run.
+    """
+    return any(not done.is_set() for done in _LEFT_RUNNING)

@@ -8,6 +8,7 @@ fixed; the orders are then operated over the horizon under the actual demand.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from siting.feasibility import check_feasibility
 from siting.horizon import Horizon
+from siting.model import OBJECTIVE_UNIT
 from siting.model.arrays import ArrayModel, from_pulp
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
 from siting.solve.direct import (
@@ -27,6 +29,9 @@ from siting.solve.direct import (
 )
 from siting.solve.highs import as_highs_lp, check_numbers, new_highs, run
 from siting.solve.status import Outcome, Step, overall, relative_gap
+
+#: Where each planning year and stage is reported (INFO); silent unless a handler is set.
+LOG = logging.getLogger(__name__)
 
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
@@ -139,6 +144,11 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
     relaxed = new_highs(opts.mip_gap, opts.threads)
     relaxed.passModel(as_highs_lp(arrays, relax=True))
     lp = run(relaxed, opts.time_limit, is_mip=False)
+    LOG.info(
+        "multi-period LP relaxation: %s, bound %s, %.1f s of %g s",
+        lp.words, f"{lp.objective * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
+        opts.time_limit,
+    )  # fmt: skip
     if lp.state != "optimal" or lp.x is None:
         return None
     binaries = np.flatnonzero(arrays.integer)
@@ -156,6 +166,10 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
         return _Result("none", words, None, lp.objective, "LP-guided", seconds)
     objective = float(arrays.cost @ out.x)
     gap = relative_gap(objective, min(lp.objective, objective))
+    LOG.info(
+        "multi-period restricted MIP: plan %s, gap to the LP bound %.3f%%, %.1f s of %g s",
+        f"{objective * OBJECTIVE_UNIT:,.6g}", 100 * gap, seconds, opts.time_limit,
+    )  # fmt: skip
     if gap <= opts.mip_gap:
         words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
         return _Result("optimal", words, out.x, lp.objective, "LP-guided", seconds)
@@ -227,12 +241,18 @@ def plan(
     orders = np.zeros((h.base.n_sites, h.n_classes, h.n_years))
     opened = np.zeros((h.base.n_sites, h.n_years), bool)
     steps: list[Step] = []
+    began = time.perf_counter()
     for tau in range(h.n_years - lead):
         target = tau + lead
         label = f"the planning year {h.years[tau]} (orders for {h.years[target]})"
         year = build_period_model(planning_year(h, tau, orders, opened))
         step = solve_periods(year, **opts, label=label)
         steps += step.steps
+        LOG.info(
+            "myopic plan, year %d (%d of %d): %s, gap %.3f%%, %.1f s",
+            h.years[tau], tau + 1, h.n_years - lead, step.status, 100 * step.gap,
+            time.perf_counter() - began,
+        )  # fmt: skip
         orders[:, :, tau] = step.order[:, :, 0]
         opened[:, target:] |= step.open[:, :1]
     operated = build_period_model(h)
