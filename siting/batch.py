@@ -19,7 +19,6 @@ import os
 import signal
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,10 +31,26 @@ import pandas as pd
 from siting.errors import InfeasibleError, InputError, Problem
 from siting.instance import Instance
 from siting.network import node_tables
-from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
+from siting.pipeline import (
+    Inputs,
+    check_output_folder,
+    clean_abandoned,
+    instance_for,
+    json_safe,
+    load_inputs,
+    mark_output,
+    temporary_name,
+)
 from siting.plan import horizon_for
 from siting.provenance import provenance, public_dict
-from siting.results import compute_kpis, hub_arrays, located_sites, site_arrays, write_geoparquet
+from siting.results import (
+    compute_kpis,
+    hub_arrays,
+    located_sites,
+    site_arrays,
+    write_csv,
+    write_geoparquet,
+)
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, data_paths
 from siting.schedule import installed, stranded
 from siting.solve import build_for, solve
@@ -252,7 +267,9 @@ def run_batch(
         raise InputError([Problem("batch", "", "workers", f"expected ≥ 1, got {workers}")])
     if scheduler is not None:
         scheduler = scheduler_address(scheduler)
+    check_output_folder(out_dir, option="out_dir", batch=True)
     records = out_dir / "scenarios"
+    clean_abandoned(records)
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]
     skipped = len(sweep.points) - len(todo)
     done = failed = 0
@@ -290,11 +307,13 @@ def run_batch(
                     progress(done, failed, len(todo) - done - failed)
             compute_seconds = time.perf_counter() - started
     out_dir.mkdir(parents=True, exist_ok=True)
+    clean_abandoned(out_dir)
+    mark_output(out_dir, kind="batch", entries=False)
     table, sites, summary = combine(sweep, records)
-    tmp = {n: out_dir / f".{n}.{uuid.uuid4().hex}" for n in _COMBINED}
+    tmp = {n: out_dir / temporary_name(n, "tmp") for n in _COMBINED}
     try:
         table.to_parquet(tmp["results.parquet"], index=False)
-        table.to_csv(tmp["results.csv"], index=False)
+        write_csv(table, tmp["results.csv"])
         site_files = dict.fromkeys(data_paths(p.scenario).sites for p in sweep.points)
         write_geoparquet(located_sites(sites, site_files), tmp["sites.parquet"])
         tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
@@ -421,7 +440,7 @@ def _write_record(path: Path, point: SweepPoint, record: dict[str, Any]) -> None
         "scenario": public_dict(point.scenario),
         **record,
     }
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}")
+    tmp = path.with_name(temporary_name(path.stem, "tmp"))
     try:
         tmp.write_text(json.dumps(json_safe(body), separators=(",", ":")) + "\n")
         os.replace(tmp, path)

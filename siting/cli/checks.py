@@ -64,7 +64,7 @@ def preflight(args: argparse.Namespace) -> None:
     if command == "batch":
         from siting.sweep import load_sweep
 
-        check_output_folder(args.out, option="--out")
+        check_output_folder(args.out, option="--out", batch=True)
         args.loaded_sweep = load_sweep(args.sweep)
         return
     if command in ("validate", "scenarios") or (command == "latency" and not args.matrix):
