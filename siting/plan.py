@@ -24,8 +24,9 @@ from siting.layers import Layers
 from siting.pipeline import Prepared, prepare, publish, write_json
 from siting.provenance import provenance
 from siting.rest_of_china import PREFIX
+from siting.results import write_csv
 from siting.scenario import Scenario
-from siting.schedule import schedule_table, stranded_by, write_schedule
+from siting.schedule import present_value, schedule_table, stranded_by, write_schedule
 from siting.solve.periods import PeriodSolution, plan
 from siting.vintages import REST_OF_CHINA, load_time_tables
 
@@ -120,7 +121,7 @@ def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horiz
     tables = load_time_tables()
     if scenario.horizon.existing == "vintages":
         known = set(tables.vintages["site_id"]) - {REST_OF_CHINA}
-        missing = [s for s, mw in zip(instance.site_ids, instance.existing_mw, strict=True)
+        missing = [str(s) for s, mw in zip(instance.site_ids, instance.existing_mw, strict=True)
                    if mw > 0 and s not in known and not s.startswith(PREFIX)]  # fmt: skip
         if missing:
             expected = (
@@ -217,7 +218,7 @@ def run_plan(
                         for s in (sol, other)
                     ]
                 )
-                both.to_csv(folder / "stranded_compare.csv", index=False)
+                write_csv(both, folder / "stranded_compare.csv")
             write_json(folder / "summary.json", summary)
 
         page = None
@@ -316,7 +317,7 @@ def plan_report(run: PlanRun, year: int | None = None) -> str:
     lines = [
         f"{run.scenario.name}: {sol.foresight} foresight, {years[0]}-{years[-1]}, "
         f"{sol.solver} {sol.status} (gap {sol.gap:.2e}), {sol.seconds:.1f} s",
-        f"PV cost {sol.objective / 1e9:,.1f} bn CNY ({years[0]} CNY)",
+        " ".join(present_value(h, sol)),
         "",
         f"{'year':>4} {'demand':>8} {'ordered':>8} {'installed':>9} {'used':>8} "
         f"{'stranded':>8} {'capital':>8} {'unmet':>7}",
