@@ -6,12 +6,14 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from siting.analysis import Audit, PointRoute, RobustReport, WhyNot, value_text
 from siting.batch import BatchOutcome
@@ -19,9 +21,34 @@ from siting.errors import counted
 from siting.pipeline import Run
 from siting.results import COST_COLUMNS
 from siting.scenario import CLASSIC_KINDS, Latency
+from siting.terminal import printable, raw_stream
 
 #: Rows printed per table; the tables on disk have all of them.
 MAX_ROWS = 25
+
+
+def escape(text: str) -> str:
+    """Return data text for rich markup: unprintable characters removed, then escaped."""
+    return escape_markup(printable(text))
+
+
+class TerminalConsole(Console):
+    """A rich console that renders text without unprintable characters (:func:`printable`).
+
+    Parameters
+    ----------
+    stderr
+        Print on standard error (else standard output).
+    **kwargs
+        As for :class:`rich.console.Console`.
+    """
+
+    def __init__(self, *, stderr: bool = False, **kwargs: Any) -> None:
+        super().__init__(file=raw_stream(sys.stderr if stderr else sys.stdout), **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """Render text as rich does, its unprintable characters removed first."""
+        return super().render_str(printable(text), **kwargs)
 
 
 def _more(console: Console, total: int, what: str, table: str) -> None:
@@ -30,8 +57,8 @@ def _more(console: Console, total: int, what: str, table: str) -> None:
         console.print(f"... and {more.replace(' ', ' more ', 1)} (largest shown; all in {table})")
 
 
-def _mw(value: float) -> str:
-    """Format MW without decimals; never "-0" (a solver's -1e-9 is zero)."""
+def _whole(value: float) -> str:
+    """Format MW or M CNY without decimals; never "-0" (a solver's -1e-9 is zero)."""
     return "0" if abs(value) < 0.5 else f"{value:,.0f}"
 
 
@@ -73,7 +100,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             f"{row.training_mw:,.0f}",
             f"{row.inference_mw:,.0f}",
             f"{row.new_mw:,.0f}",
-            *(f"{c:,.0f}" for c in costs),
+            *(_whole(c) for c in costs),
         )
     console.print(table)
     _more(console, len(used), "site", "sites.csv")
@@ -99,7 +126,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
         return
     stranded = sites[sites["stranded_mw"] > 1e-6].sort_values("stranded_mw", ascending=False)
     listing = ", ".join(
-        f"{escape(r.name)} {_mw(r.stranded_mw)}" for r in stranded.head(MAX_ROWS).itertuples()
+        f"{escape(r.name)} {_whole(r.stranded_mw)}" for r in stranded.head(MAX_ROWS).itertuples()
     ) + (f" and {len(stranded) - MAX_ROWS} more" if len(stranded) > MAX_ROWS else "")
     console.print(
         f"Total cost [bold]{k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr[/bold] · "
@@ -113,7 +140,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             f"{k['demand_served_share']:.0%}"
         )
     console.print(
-        f"Stranded (idle existing) [bold]{_mw(k['stranded_mw'])} MW[/bold] of "
+        f"Stranded (idle existing) [bold]{_whole(k['stranded_mw'])} MW[/bold] of "
         f"{k['existing_mw']:,.0f} MW existing" + (f": {listing}" if listing else "")
     )
     _print_where(console, run)
@@ -145,7 +172,7 @@ def _print_where(console: Console, run: Run) -> None:
 
 def _console() -> Console:
     # Piped output defaults to 80 columns, too narrow for the cost tables; files can be wide.
-    return Console(width=None if sys.stdout.isatty() else 160)
+    return TerminalConsole(width=None if sys.stdout.isatty() else 160)
 
 
 def _bn(cny: float) -> str:
@@ -264,7 +291,7 @@ def batch_progress(total: int, *, show: bool = True) -> Iterator[Callable[[int, 
         MofNCompleteColumn(),
         TextColumn("{task.fields[counts]}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=TerminalConsole(stderr=True),
     ) as bar:
         task = bar.add_task("batch", total=total, counts="")
 
@@ -319,8 +346,8 @@ def print_compare(runs: list[Run], folder: Path, map_path: Path | None) -> None:
         k = run.results.kpis
         console.print(
             f"{run.scenario.name}: {k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr, training "
-            f"{_mw(k['training_mw'])} MW, inference {_mw(k['inference_mw'])} MW, stranded "
-            f"{_mw(k['stranded_mw'])} MW"
+            f"{_whole(k['training_mw'])} MW, inference {_whole(k['inference_mw'])} MW, stranded "
+            f"{_whole(k['stranded_mw'])} MW"
         )
     console.print(f"Summaries: {escape(str(folder))}/" + _map_note(map_path))
 

@@ -20,6 +20,7 @@ from siting.cli.checks import preflight
 from siting.cli.commands import COMMANDS
 from siting.cli.parser import build_parser
 from siting.errors import SitingError
+from siting.terminal import printable_output
 
 __all__ = ["main"]
 
@@ -38,16 +39,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 on an error the user can fix, 3 with ``--strict`` when a plan is not
         proven optimal, 130 when interrupted.
     """
-    args = build_parser().parse_args(argv)
-    try:
-        preflight(args)
-        return COMMANDS[args.command](args)
-    except SitingError as exc:
-        print(f"siting: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("siting: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    with printable_output():  # no control characters from data files reach the terminal
+        args = build_parser().parse_args(argv)
+        try:
+            preflight(args)
+            return COMMANDS[args.command](args)
+        except SitingError as exc:
+            print(f"siting: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("siting: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
