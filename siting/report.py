@@ -57,7 +57,7 @@ def _more(console: Console, total: int, what: str, table: str) -> None:
         console.print(f"... and {more.replace(' ', ' more ', 1)} (largest shown; all in {table})")
 
 
-def _whole(value: float) -> str:
+def _mw(value: float) -> str:
     """Format MW or M CNY without decimals; never "-0" (a solver's -1e-9 is zero)."""
     return "0" if abs(value) < 0.5 else f"{value:,.0f}"
 
@@ -100,7 +100,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             f"{row.training_mw:,.0f}",
             f"{row.inference_mw:,.0f}",
             f"{row.new_mw:,.0f}",
-            *(_whole(c) for c in costs),
+            *(_mw(c) for c in costs),
         )
     console.print(table)
     _more(console, len(used), "site", "sites.csv")
@@ -126,7 +126,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
         return
     stranded = sites[sites["stranded_mw"] > 1e-6].sort_values("stranded_mw", ascending=False)
     listing = ", ".join(
-        f"{escape(r.name)} {_whole(r.stranded_mw)}" for r in stranded.head(MAX_ROWS).itertuples()
+        f"{escape(r.name)} {_mw(r.stranded_mw)}" for r in stranded.head(MAX_ROWS).itertuples()
     ) + (f" and {len(stranded) - MAX_ROWS} more" if len(stranded) > MAX_ROWS else "")
     console.print(
         f"Total cost [bold]{k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr[/bold] · "
@@ -140,7 +140,7 @@ def print_summary(run: Run, console: Console | None = None) -> None:
             f"{k['demand_served_share']:.0%}"
         )
     console.print(
-        f"Stranded (idle existing) [bold]{_whole(k['stranded_mw'])} MW[/bold] of "
+        f"Stranded (idle existing) [bold]{_mw(k['stranded_mw'])} MW[/bold] of "
         f"{k['existing_mw']:,.0f} MW existing" + (f": {listing}" if listing else "")
     )
     _print_where(console, run)
@@ -346,8 +346,8 @@ def print_compare(runs: list[Run], folder: Path, map_path: Path | None) -> None:
         k = run.results.kpis
         console.print(
             f"{run.scenario.name}: {k['total_cost_cny'] / 1e9:,.3f} bn CNY/yr, training "
-            f"{_whole(k['training_mw'])} MW, inference {_whole(k['inference_mw'])} MW, stranded "
-            f"{_whole(k['stranded_mw'])} MW"
+            f"{_mw(k['training_mw'])} MW, inference {_mw(k['inference_mw'])} MW, stranded "
+            f"{_mw(k['stranded_mw'])} MW"
         )
     console.print(f"Summaries: {escape(str(folder))}/" + _map_note(map_path))
 

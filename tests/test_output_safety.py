@@ -154,6 +154,10 @@ WRITERS = {
 }
 
 
+#: Commands that know their output folder's name before any data loads.
+BEFORE_ANY_WORK = ("optimize", "compare", "classic", "plan", "batch")
+
+
 def horizon_scenario(tiny: Path) -> Path:
     """``hz.toml``: the tiny inference scenario planned over 2024-2025."""
     path = tiny / "hz.toml"
@@ -178,6 +182,12 @@ def test_every_writer_leaves_a_users_folder_untouched(
     options = ["--out", str(out), "--quiet"]
     if command in ("optimize", "compare", "classic", "plan", "audit"):
         options += ["--maps", str(tmp_path / "maps")]
+    if command in BEFORE_ANY_WORK:
+
+        def no_data(*args, **kwargs):
+            raise AssertionError("data loaded before the output folder was checked")
+
+        monkeypatch.setattr("siting.pipeline.load_layers", no_data)
     assert main([*argv, *options]) == 2
     err = capsys.readouterr().err
     assert "is not empty and is not a siting output folder" in err, err

@@ -71,6 +71,7 @@ def preflight(args: argparse.Namespace) -> None:
         return
     name = "-".join(["compare", *(s.name for s in specs)]) if command == "compare" else None
     name = specs[0].name if command == "optimize" else name
+    name = f"{specs[0].name}-plan" if command == "plan" else name
     if command == "classic":
         from siting.classic import CLASSIC_KINDS, Options, check_options, output_name
 
