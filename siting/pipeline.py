@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import tempfile
 import time
 import uuid
@@ -540,10 +541,10 @@ def _alive(pid: int) -> bool:
     """Whether a process of this host is running (or exists under another user)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # none, or no such process id at all
         return False
-    except (PermissionError, OverflowError):
-        return pid > 0
+    except PermissionError:  # another user's
+        return True
     return True
 
 
@@ -577,25 +578,33 @@ def _entries(folder: Path | str, dir_fd: int | None = None) -> set[str]:
 def _contents(folder: Path) -> tuple[set[str], dict[str, Any] | None] | None:
     """Return what a folder holds and its valid :data:`MARKER` (else ``None``).
 
-    Both are read through one handle, so a folder that another run replaces meanwhile is
-    read whole. ``None`` if the folder does not exist.
+    Both are read through one handle, and only count if the folder is still in its place
+    afterwards: a folder that another run moves aside and deletes meanwhile is read again
+    where it was. ``None`` if there is no folder there.
     """
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    try:
+    while True:
         try:
-            marker_fd = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
-            with os.fdopen(marker_fd, encoding="utf-8") as f:
-                marker = json.load(f)
-        except (OSError, ValueError):
-            marker = None
-        found = _entries(".", dir_fd=fd)
-    finally:
-        os.close(fd)
-    valid = isinstance(marker, dict) and marker.get("tool") == "siting"
-    return found, marker if valid else None
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            try:
+                marker_fd = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+                with os.fdopen(marker_fd, encoding="utf-8") as f:
+                    marker = json.load(f)
+            except (OSError, ValueError):
+                marker = None
+            found = _entries(".", dir_fd=fd)
+            read = os.fstat(fd)
+        finally:
+            os.close(fd)
+        try:
+            now = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if (now.st_dev, now.st_ino) == (read.st_dev, read.st_ino):
+            valid = isinstance(marker, dict) and marker.get("tool") == "siting"
+            return found, marker if valid else None
 
 
 def check_replaceable(folder: Path, *, option: str, batch: bool = False) -> None:
@@ -697,19 +706,29 @@ def check_output_folder(
         target = folder / name
         if target.suffix == ".html":
             _check_map_target(target, option)
-        elif target.exists() and not target.is_dir():
+        elif _kind(target) == "file":
             expected = f"{target} is a file in the way of the output; move or remove it"
             raise InputError([Problem(source, "", option, expected)])
         else:
             check_replaceable(target, option=option)
 
 
+def _kind(path: Path) -> str | None:
+    """``"folder"``, ``"file"`` or ``None`` (nothing there), from one look (no race)."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return "folder" if stat.S_ISDIR(mode) else "file"
+
+
 def _check_map_target(target: Path, option: str) -> None:
     """Refuse a map's path held by a folder, or by a file that is not a siting map."""
-    if target.is_dir():
+    kind = _kind(target)
+    if kind == "folder":
         expected = f"{target} is a folder in the way of the output; move or remove it"
         raise InputError([Problem(str(target.parent), "", option, expected)])
-    if target.exists() and not _is_siting_map(target):
+    if kind == "file" and not _is_siting_map(target):
         expected = f"is not a map siting wrote; choose another {option} or remove it"
         raise InputError([Problem(str(target), "", option, expected)])
 
@@ -718,6 +737,8 @@ def _is_siting_map(path: Path) -> bool:
     """Whether an HTML file is a page siting wrote (its map element's ``siting-map`` class)."""
     try:
         return b"siting-map" in path.read_bytes()
+    except FileNotFoundError:  # gone meanwhile: nothing left to keep
+        return True
     except OSError:
         return False
 
@@ -810,11 +831,12 @@ def _swap_into_place(staging: Path, final: Path, option: str) -> Path:
     Other processes may publish ``final`` at the same time: a rename that finds the name
     taken moves the current holder aside (if siting may replace it) and tries again, and one
     whose holder was moved away meanwhile just tries again, so no publisher fails. A folder
-    that must stay where it is (an empty one siting did not make, or one holding the working
-    folder) is filled instead (:func:`_fill`).
+    that must stay where it is (an empty one siting did not make, one reached through a
+    symbolic link, or one holding the working folder) is filled instead (:func:`_fill`).
     """
     contents = _contents(final)
-    if contents is not None and (contents[1] is None or _holds_working_folder(final)):
+    stays = contents is not None and (contents[1] is None or final.is_symlink())
+    if stays or (contents is not None and _holds_working_folder(final)):
         check_replaceable(final, option=option)
         return _fill(staging, final)
     retired = []

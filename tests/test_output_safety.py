@@ -95,6 +95,15 @@ def test_to_file_replaces_its_own_output_and_keeps_a_folder_in_place(
     assert "sites.csv" in os.listdir(empty) and "map.html" not in os.listdir(empty)
 
 
+def test_an_output_reached_through_a_link_is_filled_and_the_link_kept(tmp_path) -> None:
+    real = tmp_path / "real"
+    publish("real", tmp_path, lambda f: (f / "a.txt").write_text("1"))
+    (tmp_path / "link").symlink_to(real)
+    publish("link", tmp_path, lambda f: (f / "b.txt").write_text("2"))
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(os.listdir(real)) == sorted([MARKER, "b.txt"])
+
+
 def test_a_killed_publishers_leftovers_are_removed_and_live_ones_kept(tmp_path) -> None:
     out = tmp_path / "out"
     out.mkdir()
