@@ -461,9 +461,10 @@ def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, di
     Returns
     -------
     tuple
-        The scenario table, the scenario × site table and the summary.
+        The scenario table, the scenario × site table and the summary (with the
+        distribution of each stage's seconds, which the tables leave out).
     """
-    rows, site_frames = [], []
+    rows, site_frames, timings = [], [], []
     for point in sweep.points:
         path = records / f"{point.key}.json"
         record = json.loads(path.read_text()) if path.exists() else {"status": "missing"}
@@ -476,9 +477,9 @@ def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, di
         }
         kpis = dict(record.get("kpis", {}))
         row["solver_status"] = kpis.pop("status", "")
-        row.update(kpis)
-        timings = record.get("timings_s", {})
-        row.update({f"seconds_{k}": v for k, v in timings.items()})
+        kpis.pop("solve_seconds", None)  # timings go to summary.json: tables are the same
+        row.update(kpis)  # on every run
+        timings.append(record.get("timings_s", {}))
         rows.append(row)
         if record["status"] == "ok":
             frame = pd.DataFrame(record["sites"])
@@ -486,7 +487,13 @@ def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, di
             site_frames.append(frame)
     table = pd.DataFrame(rows)
     sites = pd.concat(site_frames, ignore_index=True) if site_frames else pd.DataFrame()
-    return table, sites, _summary(sweep, table, sites)
+    summary = _summary(sweep, table, sites)
+    stages = sorted({stage for t in timings for stage in t})
+    summary["seconds"] = {
+        stage: _distribution(np.array([t[stage] for t in timings if stage in t], float))
+        for stage in stages
+    }
+    return table, sites, summary
 
 
 def _summary(sweep: Sweep, table: pd.DataFrame, sites: pd.DataFrame) -> dict[str, Any]:

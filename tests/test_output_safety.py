@@ -356,18 +356,51 @@ def test_rich_styles_still_reach_a_terminal(monkeypatch) -> None:
 # --- smaller ----------------------------------------------------------------------------------
 
 
-def test_classic_tables_hold_no_timing(tiny, monkeypatch, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("command", "name", "tables"),
+    [
+        ("classic", "classic-shift-p1-p-median", ("plans.csv", "sites.csv", "hubs.csv")),
+        ("tradeoff", "tradeoff-shift-demand-inference_sla_ms-5_10", ("tradeoff.csv",)),
+    ],
+)
+def test_tables_hold_no_timing(command, name, tables, tiny, monkeypatch, tmp_path) -> None:
+    """Two identical runs write identical tables; the seconds are in summary.json."""
     monkeypatch.chdir(tiny)
-    argv = ["classic", "shift.toml", "--sites", "1", "--kinds", "p-median", "--no-map", "--quiet"]
+    argv = [*WRITERS[command][0], "--quiet"] + (["--no-map"] if command == "classic" else [])
     assert main([*argv, "--out", str(tmp_path / "a")]) == 0
     assert main([*argv, "--out", str(tmp_path / "b")]) == 0
-    name = "classic-shift-p1-p-median"
-    for table in ("plans.csv", "sites.csv", "hubs.csv"):
+    for table in tables:
         a, b = ((tmp_path / x / name / table).read_text() for x in "ab")
         assert a == b, table
         assert "seconds" not in a
     summary = json.loads((tmp_path / "a" / name / "summary.json").read_text())
-    assert summary["plans"][0]["solver"]["seconds"] >= 0
+    seconds = (
+        summary["plans"][0]["solver"]["seconds"]
+        if command == "classic"
+        else summary["solve_seconds"][0]
+    )
+    assert seconds >= 0
+
+
+def test_batch_tables_hold_no_timing(tiny) -> None:
+    from siting.batch import _write_record, combine
+    from siting.sweep import load_sweep
+
+    sweep = load_sweep(_two_point_sweep(tiny, "t"))
+    records = tiny / "records"
+    records.mkdir()
+    for i, point in enumerate(sweep.points):
+        record = {
+            "status": "ok",
+            "kpis": {"status": "optimal", "solve_seconds": 1.5 + i, "total_cost_cny": 1e9},
+            "sites": [{"site_id": "west", "hosted_mw": 1.0}],
+            "timings_s": {"prepare": 0.25, "solve": 1.5 + i},
+        }
+        _write_record(records / f"{point.key}.json", point, record)
+    table, _, summary = combine(sweep, records)
+    assert not [c for c in table.columns if "seconds" in c]
+    assert summary["seconds"]["solve"]["max"] == 2.5
+    assert summary["seconds"]["prepare"]["mean"] == 0.25
 
 
 def test_a_missing_vintage_names_the_site_as_text(tmp_path, capsys) -> None:
