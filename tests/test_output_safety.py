@@ -131,6 +131,37 @@ def test_a_killed_publishers_leftovers_are_removed_and_live_ones_kept(tmp_path) 
     assert clean_abandoned(out) == []
 
 
+_KILLED_PUBLISHER = """
+import sys, time
+from pathlib import Path
+from siting.pipeline import publish
+
+def write(folder):
+    (folder / "a.txt").write_text("half")
+    print("writing", flush=True)
+    time.sleep(300)
+
+publish("same", Path(sys.argv[1]), write)
+"""
+
+
+def test_a_sigkilled_publish_is_cleaned_up_by_the_next(tmp_path) -> None:
+    out = tmp_path / "out"
+    script = tmp_path / "publisher.py"
+    script.write_text(_KILLED_PUBLISHER)
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    with subprocess.Popen(
+        [sys.executable, str(script), str(out)], stdout=subprocess.PIPE, text=True, env=env
+    ) as child:
+        assert child.stdout.readline() == "writing\n"
+        child.kill()  # SIGKILL: no finally block runs
+        child.wait()
+    assert [p.name for p in out.iterdir() if ".staging-" in p.name]  # left behind
+    publish("same", out, lambda folder: (folder / "a.txt").write_text("whole"))
+    assert sorted(os.listdir(out)) == ["same"]
+    assert (out / "same" / "a.txt").read_text() == "whole"
+
+
 def test_a_map_path_held_by_a_users_file_is_refused(tmp_path) -> None:
     maps = tmp_path / "maps"
     maps.mkdir()
