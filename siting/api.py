@@ -21,7 +21,7 @@ from siting.analysis import Audit
 from siting.analysis import audit as _audit
 from siting.errors import InputError, Problem
 from siting.maps import make_map, save_map, to_html
-from siting.pipeline import Run, check_output_folder, publish, write_json
+from siting.pipeline import Run, check_map_path, check_output_folder, publish, write_json
 from siting.pipeline import optimize as _optimize
 from siting.results import Results, write_tables
 from siting.scenario import Scenario
@@ -290,7 +290,16 @@ class MapView:
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write the page as an HTML file (UTF-8) and return its path."""
+        """Write the page as an HTML file (UTF-8) and return its path.
+
+        A file already there is replaced only if it is a page siting wrote.
+
+        Raises
+        ------
+        siting.errors.InputError
+            If a folder, or a file siting did not write, is at ``path``.
+        """
         path = Path(path)
+        check_map_path(path, "path")
         path.write_text(self.page, encoding="utf-8")
         return path

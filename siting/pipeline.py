@@ -705,7 +705,7 @@ def check_output_folder(
     if name is not None:
         target = folder / name
         if target.suffix == ".html":
-            _check_map_target(target, option)
+            check_map_path(target, option)
         elif _kind(target) == "file":
             expected = f"{target} is a file in the way of the output; move or remove it"
             raise InputError([Problem(source, "", option, expected)])
@@ -722,8 +722,21 @@ def _kind(path: Path) -> str | None:
     return "folder" if stat.S_ISDIR(mode) else "file"
 
 
-def _check_map_target(target: Path, option: str) -> None:
-    """Refuse a map's path held by a folder, or by a file that is not a siting map."""
+def check_map_path(target: Path, option: str) -> None:
+    """Refuse a map's path held by a folder, or by a file that is not a page siting wrote.
+
+    Parameters
+    ----------
+    target
+        The HTML file to write.
+    option
+        The argument or setting that named it, for messages (``"--maps"``).
+
+    Raises
+    ------
+    InputError
+        If a folder, or a file siting did not write, is in the way.
+    """
     kind = _kind(target)
     if kind == "folder":
         expected = f"{target} is a folder in the way of the output; move or remove it"
@@ -816,7 +829,7 @@ def publish(
             save_map(fmap, map_tmp, offline=offline)
         final = _swap_into_place(staging, out_dir / name, option)
         if map_tmp is not None:
-            _check_map_target(map_path, option)
+            check_map_path(map_path, option)
             os.replace(map_tmp, map_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already unless something failed

@@ -172,6 +172,17 @@ def test_a_map_path_held_by_a_users_file_is_refused(tmp_path) -> None:
     assert not (tmp_path / "out" / "same").exists()
 
 
+def test_a_saved_map_replaces_only_a_siting_page(plan, tmp_path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html>mine</html>")
+    view = plan.explore()
+    with pytest.raises(InputError, match="is not a map siting wrote"):
+        view.save(page)
+    assert page.read_text() == "<html>mine</html>"
+    view.save(tmp_path / "new.html")
+    view.save(tmp_path / "new.html")  # its own page is replaced
+
+
 #: Every command that writes, its arguments on the ``tiny`` scenarios, and the folder it
 #: writes (under ``--out``; ``None``: ``--out`` itself).
 WRITERS = {
