@@ -40,16 +40,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         proven optimal, 130 when interrupted.
     """
     with printable_output():  # no control characters from data files reach the terminal
-        args = build_parser().parse_args(argv)
-        try:
-            preflight(args)
-            return COMMANDS[args.command](args)
-        except SitingError as exc:
-            print(f"siting: error: {exc}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print("siting: interrupted", file=sys.stderr)
-            return 130
-        except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse, check and run a command; return the exit status (see :func:`main`)."""
+    args = build_parser().parse_args(argv)
+    try:
+        preflight(args)
+        return COMMANDS[args.command](args)
+    except SitingError as exc:
+        print(f"siting: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("siting: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
