@@ -22,7 +22,7 @@ from siting.analysis import Audit
 from siting.analysis import audit as _audit
 from siting.errors import InputError, Problem
 from siting.maps import add_to, make_map, save_map, to_html
-from siting.pipeline import Run, publish, write_json
+from siting.pipeline import Run, check_map_path, check_output_folder, publish, write_json
 from siting.pipeline import optimize as _optimize
 from siting.results import Results, write_tables
 from siting.scenario import Scenario, check_runner
@@ -278,12 +278,14 @@ class Plan:
     def to_file(self, folder: str | Path, *, with_map: bool = True) -> Path:
         """Write the tables (CSV, GeoJSON, GeoParquet), ``summary.json`` and the map.
 
-        The folder is written all at once: a failure leaves an earlier one as it was.
+        The folder is written all at once: a failure leaves an earlier one as it was. It must
+        not exist yet, be empty, or be an earlier siting output holding nothing else (see
+        ``docs/security.md``); any other folder is refused before anything is written.
 
         Parameters
         ----------
         folder
-            The output folder (replaced if it exists).
+            The output folder.
         with_map
             Also write ``map.html`` (self-contained).
 
@@ -291,8 +293,14 @@ class Plan:
         -------
         Path
             The folder.
+
+        Raises
+        ------
+        siting.errors.InputError
+            If the folder holds files siting did not write, or a file is in its way.
         """
-        folder = Path(folder)
+        target = Path(folder).resolve()  # "." or a symbolic link names the folder itself
+        check_output_folder(target.parent, option="folder", name=target.name)
         fmap = make_map(self.results, title=self.title) if with_map else None
 
         def write(staging: Path) -> None:
@@ -301,8 +309,8 @@ class Plan:
             if fmap is not None:
                 save_map(fmap, staging / "map.html")
 
-        final, _ = publish(folder.name, folder.parent, write)
-        return final
+        publish(target.name, target.parent, write, option="folder")
+        return Path(folder)
 
 
 class MapView:
@@ -347,7 +355,16 @@ class MapView:
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write the page as an HTML file (UTF-8) and return its path."""
+        """Write the page as an HTML file (UTF-8) and return its path.
+
+        A file already there is replaced only if it is a page siting wrote.
+
+        Raises
+        ------
+        siting.errors.InputError
+            If a folder, or a file siting did not write, is at ``path``.
+        """
         path = Path(path)
+        check_map_path(path, "path")
         path.write_text(self.page, encoding="utf-8")
         return path

@@ -19,7 +19,6 @@ import os
 import signal
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,10 +31,26 @@ import pandas as pd
 from siting.errors import InfeasibleError, InputError, Problem
 from siting.instance import Instance
 from siting.network import node_tables
-from siting.pipeline import Inputs, instance_for, json_safe, load_inputs
+from siting.pipeline import (
+    Inputs,
+    check_output_folder,
+    clean_abandoned,
+    instance_for,
+    json_safe,
+    load_inputs,
+    mark_output,
+    temporary_name,
+)
 from siting.plan import horizon_for
 from siting.provenance import provenance, public_dict
-from siting.results import compute_kpis, hub_arrays, located_sites, site_arrays, write_geoparquet
+from siting.results import (
+    compute_kpis,
+    hub_arrays,
+    located_sites,
+    site_arrays,
+    write_csv,
+    write_geoparquet,
+)
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, check_runner, data_paths
 from siting.schedule import installed, stranded
 from siting.solve import build_for, solve
@@ -252,9 +267,11 @@ def run_batch(
         raise InputError([Problem("batch", "", "workers", f"expected ≥ 1, got {workers}")])
     if scheduler is not None:
         scheduler = scheduler_address(scheduler)
+    check_output_folder(out_dir, option="out_dir", batch=True)
     for point in sweep.points:  # a horizon point is refused as siting plan refuses it
         check_runner(point.scenario, "batch", source=f"{sweep.path} ({point.name})")
     records = out_dir / "scenarios"
+    clean_abandoned(records)
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]
     skipped = len(sweep.points) - len(todo)
     done = failed = 0
@@ -292,11 +309,13 @@ def run_batch(
                     progress(done, failed, len(todo) - done - failed)
             compute_seconds = time.perf_counter() - started
     out_dir.mkdir(parents=True, exist_ok=True)
+    clean_abandoned(out_dir)
+    mark_output(out_dir, kind="batch", entries=False)
     table, sites, summary = combine(sweep, records)
-    tmp = {n: out_dir / f".{n}.{uuid.uuid4().hex}" for n in _COMBINED}
+    tmp = {n: out_dir / temporary_name(n, "tmp") for n in _COMBINED}
     try:
         table.to_parquet(tmp["results.parquet"], index=False)
-        table.to_csv(tmp["results.csv"], index=False)
+        write_csv(table, tmp["results.csv"])
         site_files = dict.fromkeys(data_paths(p.scenario).sites for p in sweep.points)
         write_geoparquet(located_sites(sites, site_files), tmp["sites.parquet"])
         tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
@@ -423,7 +442,7 @@ def _write_record(path: Path, point: SweepPoint, record: dict[str, Any]) -> None
         "scenario": public_dict(point.scenario),
         **record,
     }
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}")
+    tmp = path.with_name(temporary_name(path.stem, "tmp"))
     try:
         tmp.write_text(json.dumps(json_safe(body), separators=(",", ":")) + "\n")
         os.replace(tmp, path)
@@ -444,9 +463,10 @@ def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, di
     Returns
     -------
     tuple
-        The scenario table, the scenario × site table and the summary.
+        The scenario table, the scenario × site table and the summary (with the
+        distribution of each stage's seconds, which the tables leave out).
     """
-    rows, site_frames = [], []
+    rows, site_frames, timings = [], [], []
     for point in sweep.points:
         path = records / f"{point.key}.json"
         record = json.loads(path.read_text()) if path.exists() else {"status": "missing"}
@@ -459,9 +479,9 @@ def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, di
         }
         kpis = dict(record.get("kpis", {}))
         row["solver_status"] = kpis.pop("status", "")
-        row.update(kpis)
-        timings = record.get("timings_s", {})
-        row.update({f"seconds_{k}": v for k, v in timings.items()})
+        kpis.pop("solve_seconds", None)  # timings go to summary.json: tables are the same
+        row.update(kpis)  # on every run
+        timings.append(record.get("timings_s", {}))
         rows.append(row)
         if record["status"] == "ok":
             frame = pd.DataFrame(record["sites"])
@@ -469,7 +489,13 @@ def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, di
             site_frames.append(frame)
     table = pd.DataFrame(rows)
     sites = pd.concat(site_frames, ignore_index=True) if site_frames else pd.DataFrame()
-    return table, sites, _summary(sweep, table, sites)
+    summary = _summary(sweep, table, sites)
+    stages = sorted({stage for t in timings for stage in t})
+    summary["seconds"] = {
+        stage: _distribution(np.array([t[stage] for t in timings if stage in t], float))
+        for stage in stages
+    }
+    return table, sites, summary
 
 
 def _summary(sweep: Sweep, table: pd.DataFrame, sites: pd.DataFrame) -> dict[str, Any]:

@@ -12,13 +12,16 @@ import errno
 import json
 import math
 import os
+import re
 import shutil
+import socket
+import stat
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
@@ -26,7 +29,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from siting import settings
+from siting import __version__, settings
 from siting.backbone import read_backbone
 from siting.errors import InfeasibleError, InputError, Problem
 from siting.feasibility import check_feasibility
@@ -465,7 +468,212 @@ def _summary(
     }
 
 
-def check_output_folder(folder: Path | str, *, option: str, name: str | None = None) -> None:
+#: The file that marks a folder as siting's output. It names the tool and version and lists
+#: every entry written, so that a later run replaces the folder only if it holds nothing else.
+MARKER = ".siting-output.json"
+
+#: Entries of a batch folder written before batch folders carried :data:`MARKER`.
+BATCH_ENTRIES = frozenset(
+    {"scenarios", "results.parquet", "results.csv", "sites.parquet", "summary.json"}
+)
+
+#: A staging folder, retired folder or temporary file left this many seconds ago is abandoned
+#: even when the process that made it cannot be checked (another host, an older name).
+ABANDONED_AFTER_S = 24 * 3600
+
+_HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname()) or "host"
+_TEMPORARY = re.compile(
+    r"^\.(?P<stem>.+)\.(?:staging|old|tmp)-(?P<host>\w+)-(?P<pid>\d+)-[0-9a-f]{32}(?:\.html)?$"
+)
+_LEGACY_TEMPORARY = re.compile(r"^\..+\.(?:staging-|old-)?[0-9a-f]{32}(?:\.html)?$")
+
+
+def temporary_name(stem: str, kind: str) -> str:
+    """Name a hidden temporary entry beside its final one by this host and process.
+
+    Parameters
+    ----------
+    stem
+        The final entry's name.
+    kind
+        ``"staging"`` (a folder being written), ``"old"`` (a folder being deleted) or
+        ``"tmp"`` (a file being written).
+
+    Returns
+    -------
+    str
+        ``.STEM.KIND-HOST-PID-RANDOM``: :func:`clean_abandoned` removes it once that process
+        has gone.
+    """
+    return f".{stem}.{kind}-{_HOST}-{os.getpid()}-{uuid.uuid4().hex}"
+
+
+def clean_abandoned(folder: Path) -> list[Path]:
+    """Remove the temporary entries that killed runs left in a folder.
+
+    An entry named by :func:`temporary_name` is abandoned when its process (on this host) is
+    no longer alive, or when it is older than :data:`ABANDONED_AFTER_S`; an entry of the
+    older naming (no process id) only when it is that old. Live runs' entries, and anything
+    else, are left alone.
+
+    Parameters
+    ----------
+    folder
+        The folder to tidy (it need not exist).
+
+    Returns
+    -------
+    list of Path
+        The entries removed.
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match is None and not _LEGACY_TEMPORARY.match(entry.name):
+            continue
+        try:
+            old = now - entry.stat(follow_symlinks=False).st_mtime > ABANDONED_AFTER_S
+        except OSError:
+            continue
+        gone = match is not None and match["host"] == _HOST and not _alive(int(match["pid"]))
+        if not (gone or old):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this host is running (or exists under another user)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # none, or no such process id at all
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
+def mark_output(folder: Path, *, kind: str, entries: bool = True) -> None:
+    """Mark a folder as siting's output (:data:`MARKER`), listing what it holds.
+
+    Parameters
+    ----------
+    folder
+        The finished folder.
+    kind
+        What wrote it (``"output"``, ``"batch"``).
+    entries
+        List every entry in it (a folder written at once); ``False`` for a folder filled
+        over time (a batch), which is then replaced by nothing.
+    """
+    listed = sorted(_entries(folder) - {MARKER}) if entries else None
+    body = {"tool": "siting", "version": __version__, "kind": kind, "entries": listed}
+    write_json(folder / MARKER, body)
+
+
+def _entries(folder: Path | str, dir_fd: int | None = None) -> set[str]:
+    """Every file and folder under a folder, as paths relative to it (``/``-separated)."""
+    found = set()
+    for root, dirs, files, _ in os.fwalk(folder, dir_fd=dir_fd):
+        base = PurePosixPath(root).relative_to(PurePosixPath(folder))
+        found |= {(base / n).as_posix() for n in (*dirs, *files)}
+    return found
+
+
+def _contents(folder: Path) -> tuple[set[str], dict[str, Any] | None] | None:
+    """Return what a folder holds and its valid :data:`MARKER` (else ``None``).
+
+    Both are read through one handle, and only count if the folder is still in its place
+    afterwards: a folder that another run moves aside and deletes meanwhile is read again
+    where it was. ``None`` if there is no folder there.
+    """
+    while True:
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            try:
+                marker_fd = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+                with os.fdopen(marker_fd, encoding="utf-8") as f:
+                    marker = json.load(f)
+            except (OSError, ValueError):
+                marker = None
+            found = _entries(".", dir_fd=fd)
+            read = os.fstat(fd)
+        finally:
+            os.close(fd)
+        try:
+            now = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if (now.st_dev, now.st_ino) == (read.st_dev, read.st_ino):
+            valid = isinstance(marker, dict) and marker.get("tool") == "siting"
+            return found, marker if valid else None
+
+
+def check_replaceable(folder: Path, *, option: str, batch: bool = False) -> None:
+    """Refuse a folder siting may not write over: neither empty nor siting's own output.
+
+    A folder that does not exist, is empty, or carries :data:`MARKER` and holds only the
+    entries listed in it, may be replaced. A batch folder (``batch``) may also be one
+    written by a batch before folders were marked; its records are kept and added to.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    option
+        The argument or setting that named it, for messages (``"--out"``).
+    batch
+        The folder is a batch's, filled over time.
+
+    Raises
+    ------
+    InputError
+        If the folder holds anything siting did not write.
+    """
+    contents = _contents(folder)
+    if contents is None or not contents[0]:
+        return
+    found, marker = contents
+    present = found - {MARKER}
+    if marker is None:
+        top = {p for p in present if "/" not in p}
+        legacy = {p for p in top if p in BATCH_ENTRIES or _LEGACY_TEMPORARY.match(p)}
+        if batch and "scenarios" in top and legacy == top:
+            return
+        expected = (
+            f"is not empty and is not a siting output folder; choose another {option} or remove it"
+        )
+        raise InputError([Problem(str(folder), "", option, expected)])
+    listed = marker.get("entries")
+    if listed is None:  # filled over time: nothing in it is replaced
+        if batch:
+            return
+        listed = []
+    extra = sorted(present - set(listed))
+    if extra:
+        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        expected = (
+            f"holds files siting did not write ({shown}); move them, or choose another {option}"
+        )
+        raise InputError([Problem(str(folder), "", option, expected)])
+
+
+def check_output_folder(
+    folder: Path | str, *, option: str, name: str | None = None, batch: bool = False
+) -> None:
     """Check, before any work, that outputs can be published under a folder.
 
     Nothing is created: the nearest existing folder on the way is probed with a temporary
@@ -479,7 +687,10 @@ def check_output_folder(folder: Path | str, *, option: str, name: str | None = N
         The argument or setting that named it, for messages (``"--out"``).
     name
         If given, the entry that will be published in it (``"default"`` or
-        ``"default.html"``), which must not be in the way.
+        ``"default.html"``), which must not be in the way: a folder must be one siting may
+        replace (:func:`check_replaceable`), a map a map siting wrote.
+    batch
+        ``folder`` itself is a batch's output folder (:func:`check_replaceable`).
 
     Raises
     ------
@@ -504,15 +715,60 @@ def check_output_folder(folder: Path | str, *, option: str, name: str | None = N
         raise InputError([Problem(source, "", option, expected)]) from None
     os.close(fd)
     os.unlink(tmp)
+    if batch:
+        check_replaceable(folder, option=option, batch=True)
     if name is not None:
         target = folder / name
-        wrong = (
-            target.is_dir() if target.suffix == ".html" else target.exists() and not target.is_dir()
-        )
-        if wrong:
-            kind = "folder" if target.is_dir() else "file"
-            expected = f"{target} is a {kind} in the way of the output; move or remove it"
+        if target.suffix == ".html":
+            check_map_path(target, option)
+        elif _kind(target) == "file":
+            expected = f"{target} is a file in the way of the output; move or remove it"
             raise InputError([Problem(source, "", option, expected)])
+        else:
+            check_replaceable(target, option=option)
+
+
+def _kind(path: Path) -> str | None:
+    """``"folder"``, ``"file"`` or ``None`` (nothing there), from one look (no race)."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return "folder" if stat.S_ISDIR(mode) else "file"
+
+
+def check_map_path(target: Path, option: str) -> None:
+    """Refuse a map's path held by a folder, or by a file that is not a page siting wrote.
+
+    Parameters
+    ----------
+    target
+        The HTML file to write.
+    option
+        The argument or setting that named it, for messages (``"--maps"``).
+
+    Raises
+    ------
+    InputError
+        If a folder, or a file siting did not write, is in the way.
+    """
+    kind = _kind(target)
+    if kind == "folder":
+        expected = f"{target} is a folder in the way of the output; move or remove it"
+        raise InputError([Problem(str(target.parent), "", option, expected)])
+    if kind == "file" and not _is_siting_map(target):
+        expected = f"is not a map siting wrote; choose another {option} or remove it"
+        raise InputError([Problem(str(target), "", option, expected)])
+
+
+def _is_siting_map(path: Path) -> bool:
+    """Whether an HTML file is a page siting wrote (its map element's ``siting-map`` class)."""
+    try:
+        return b"siting-map" in path.read_bytes()
+    except FileNotFoundError:  # gone meanwhile: nothing left to keep
+        return True
+    except OSError:
+        return False
 
 
 def publish(
@@ -524,14 +780,19 @@ def publish(
     maps_dir: Path | None = None,
     offline: bool = True,
     map_name: str | None = None,
+    option: str = "output folder",
 ) -> tuple[Path, Path | None]:
     """Write a run's files to ``out_dir/name/`` (and a map) all at once, or not at all.
 
     ``write`` fills a hidden staging folder beside the output; only when it and the map are
-    complete is the folder renamed into place (replacing an earlier one) and the map renamed
-    to ``maps_dir/name.html``. Runs publishing the same name at once never fail for it and
-    leave no staging folder: the last to finish wins, and each output is whole. On any error
-    (or an interrupt) the staging files are removed and earlier outputs stay as they were.
+    complete is the folder marked as siting's (:data:`MARKER`) and renamed into place, and
+    the map renamed to ``maps_dir/name.html``. An earlier folder is replaced only if it is
+    empty or siting's own output holding nothing else (:func:`check_replaceable`), and a
+    map only if siting wrote it; anything else is refused before a file is written. Runs
+    publishing the same name at once never fail for it and leave no staging folder: the
+    last to finish wins, and each output is whole. On any error (or an interrupt) the
+    staging files are removed and earlier outputs stay as they were; those a killed run left
+    are removed by later runs (:func:`clean_abandoned`).
 
     Parameters
     ----------
@@ -549,42 +810,63 @@ def publish(
         Inline every script and stylesheet into the map (else load them from CDNs).
     map_name
         The map's file name without ``.html`` (default ``name``).
+    option
+        What named the folder, for messages (``"--out"``).
 
     Returns
     -------
     tuple of Path and Path or None
         The output folder and the map.
+
+    Raises
+    ------
+    InputError
+        If the output folder or the map is in the way (see above).
     """
     out_dir = Path(out_dir)
+    maps_dir = Path(maps_dir or settings.maps_dir)
+    map_path = maps_dir / f"{map_name or name}.html"
+    check_output_folder(out_dir, option=option, name=name)
+    if fmap is not None:
+        check_output_folder(maps_dir, option=option, name=map_path.name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / f".{name}.staging-{uuid.uuid4().hex}"
+    clean_abandoned(out_dir)
+    staging = out_dir / temporary_name(name, "staging")
     staging.mkdir()  # mode from the umask, as any published folder
-    map_tmp = map_path = None
+    map_tmp = None
     try:
         write(staging)
+        mark_output(staging, kind="output")
         if fmap is not None:
-            maps_dir = Path(maps_dir or settings.maps_dir)
             maps_dir.mkdir(parents=True, exist_ok=True)
-            map_tmp = maps_dir / f".{name}.{uuid.uuid4().hex}.html"
+            clean_abandoned(maps_dir)
+            map_tmp = maps_dir / f"{temporary_name(map_path.stem, 'tmp')}.html"
             save_map(fmap, map_tmp, offline=offline)
-        final = _swap_into_place(staging, out_dir / name)
-        if map_tmp is not None and maps_dir is not None:
-            map_path = maps_dir / f"{map_name or name}.html"
+        final = _swap_into_place(staging, out_dir / name, option)
+        if map_tmp is not None:
+            check_map_path(map_path, option)
             os.replace(map_tmp, map_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already unless something failed
         if map_tmp is not None:
             map_tmp.unlink(missing_ok=True)
-    return final, map_path
+    return final, map_path if fmap is not None else None
 
 
-def _swap_into_place(staging: Path, final: Path) -> Path:
-    """Rename a finished folder to ``final``, moving an earlier one aside and deleting it.
+def _swap_into_place(staging: Path, final: Path, option: str) -> Path:
+    """Rename a finished folder to ``final``, moving an earlier output aside and deleting it.
 
     Other processes may publish ``final`` at the same time: a rename that finds the name
-    taken moves the current holder aside and tries again, and one whose holder was moved
-    away meanwhile just tries again, so no publisher fails.
+    taken moves the current holder aside (if siting may replace it) and tries again, and one
+    whose holder was moved away meanwhile just tries again, so no publisher fails. A folder
+    that must stay where it is (an empty one siting did not make, one reached through a
+    symbolic link, or one holding the working folder) is filled instead (:func:`_fill`).
     """
+    contents = _contents(final)
+    stays = contents is not None and (contents[1] is None or final.is_symlink())
+    if stays or (contents is not None and _holds_working_folder(final)):
+        check_replaceable(final, option=option)
+        return _fill(staging, final)
     retired = []
     try:
         while True:
@@ -594,10 +876,11 @@ def _swap_into_place(staging: Path, final: Path) -> Path:
             except OSError as exc:
                 if exc.errno == errno.ENOTDIR:
                     expected = "a file is in the way of the output folder; move or remove it"
-                    raise InputError([Problem(str(final), "", "", expected)]) from None
+                    raise InputError([Problem(str(final), "", option, expected)]) from None
                 if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR):
                     raise
-            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex}"
+            check_replaceable(final, option=option)
+            old = final.parent / temporary_name(final.name, "old")
             try:
                 final.rename(old)
             except FileNotFoundError:
@@ -608,10 +891,53 @@ def _swap_into_place(staging: Path, final: Path) -> Path:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _holds_working_folder(folder: Path) -> bool:
+    """Whether a folder is the working folder or holds it (renaming it would strand it)."""
+    try:
+        cwd, folder = Path.cwd().resolve(), folder.resolve()
+    except OSError:
+        return False
+    return cwd == folder or folder in cwd.parents
+
+
+def _fill(staging: Path, final: Path) -> Path:
+    """Move a finished folder's entries into an existing folder that stays in place.
+
+    ``final`` is empty, or siting's output (:func:`check_replaceable`): its entries that the
+    new output also has are replaced, and those it no longer has are removed. Its marker
+    lists both until the end, so a run stopped halfway leaves a folder a later run may
+    replace.
+    """
+    contents = _contents(final)
+    marker = contents[1] if contents is not None else None
+    before = {e for e in (marker or {}).get("entries") or [] if "/" not in e}
+    written = json.loads((staging / MARKER).read_text("utf-8"))
+    after = {e for e in written["entries"] if "/" not in e}
+    everything = sorted(set(written["entries"]) | set((marker or {}).get("entries") or []))
+    write_json(final / MARKER, {**written, "entries": everything})
+    for name in sorted(after):
+        target = final / name
+        if target.is_dir() and not target.is_symlink():  # an earlier output's folder
+            aside = final / temporary_name(name, "old")
+            target.rename(aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        elif (staging / name).is_dir() and target.exists():
+            target.unlink()
+        os.replace(staging / name, target)
+    for name in sorted(before - after):
+        gone = final / name
+        if gone.is_dir() and not gone.is_symlink():
+            shutil.rmtree(gone, ignore_errors=True)
+        else:
+            gone.unlink(missing_ok=True)
+    os.replace(staging / MARKER, final / MARKER)
+    return final
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write data as indented UTF-8 JSON, NaN and infinities as ``null``, atomically."""
     text = json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n"
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    tmp = path.with_name(temporary_name(path.name, "tmp"))
     try:
         tmp.write_text(text, "utf-8")
         os.replace(tmp, path)

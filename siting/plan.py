@@ -26,8 +26,9 @@ from siting.layers import Layers
 from siting.pipeline import Prepared, prepare, publish, write_json
 from siting.provenance import provenance
 from siting.rest_of_china import PREFIX
+from siting.results import write_csv
 from siting.scenario import Scenario, check_runner, load_scenario
-from siting.schedule import schedule_table, stranded_by, write_schedule
+from siting.schedule import present_value, schedule_table, stranded_by, write_schedule
 from siting.solve.periods import PeriodSolution, plan
 from siting.solve.status import Status
 from siting.vintages import REST_OF_CHINA, SITE_KW_PER_PF, load_time_tables
@@ -135,7 +136,7 @@ def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horiz
     tables = load_time_tables()
     if scenario.horizon.existing == "vintages":
         known = set(tables.vintages["site_id"]) - {REST_OF_CHINA}
-        missing = [s for s, mw in zip(instance.site_ids, instance.existing_mw, strict=True)
+        missing = [str(s) for s, mw in zip(instance.site_ids, instance.existing_mw, strict=True)
                    if mw > 0 and s not in known and not s.startswith(PREFIX)]  # fmt: skip
         if missing:
             expected = (
@@ -232,7 +233,7 @@ def run_plan(
                         for s in (sol, other)
                     ]
                 )
-                both.to_csv(folder / "stranded_compare.csv", index=False)
+                write_csv(both, folder / "stranded_compare.csv")
             write_json(folder / "summary.json", summary)
 
         page = None
@@ -453,7 +454,7 @@ def plan_report(run: PlanRun, year: int | None = None) -> str:
             if run.other is not None
             else []
         ),
-        f"PV cost {sol.objective / 1e9:,.1f} bn CNY ({years[0]} CNY)",
+        " ".join(present_value(h, sol)),
         "",
         f"{'':4} {f' demand MW ({SITE_KW_PER_PF:g} kW/PF) ':-^25} {' installed MW ':-^36}",
         f"{'year':>4} {'demand':>8} {'served':>8} {'unmet':>7} {'ordered':>8} {'installed':>9} "

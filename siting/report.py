@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from siting.analysis import Audit, PointRoute, RobustReport, WhyNot, value_text
 from siting.batch import BatchOutcome
@@ -20,9 +22,34 @@ from siting.errors import counted
 from siting.pipeline import Run
 from siting.results import COST_COLUMNS
 from siting.scenario import CLASSIC_KINDS, Latency
+from siting.terminal import printable, raw_stream
 
 #: Rows printed per table; the tables on disk have all of them.
 MAX_ROWS = 25
+
+
+def escape(text: str) -> str:
+    """Return data text for rich markup: unprintable characters removed, then escaped."""
+    return escape_markup(printable(text))
+
+
+class TerminalConsole(Console):
+    """A rich console that renders text without unprintable characters (:func:`printable`).
+
+    Parameters
+    ----------
+    stderr
+        Print on standard error (else standard output).
+    **kwargs
+        As for :class:`rich.console.Console`.
+    """
+
+    def __init__(self, *, stderr: bool = False, **kwargs: Any) -> None:
+        super().__init__(file=raw_stream(sys.stderr if stderr else sys.stdout), **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """Render text as rich does, its unprintable characters removed first."""
+        return super().render_str(printable(text), **kwargs)
 
 
 def _more(console: Console, total: int, what: str, table: str) -> None:
@@ -32,7 +59,7 @@ def _more(console: Console, total: int, what: str, table: str) -> None:
 
 
 def _mw(value: float) -> str:
-    """Format MW without decimals; never "-0" (a solver's -1e-9 is zero)."""
+    """Format MW or M CNY without decimals; never "-0" (a solver's -1e-9 is zero)."""
     return "0" if abs(value) < 0.5 else f"{value:,.0f}"
 
 
@@ -213,7 +240,7 @@ def _print_where(console: Console, run: Run) -> None:
 
 def _console() -> Console:
     # Piped output defaults to 80 columns, too narrow for the cost tables; files can be wide.
-    return Console(width=None if sys.stdout.isatty() else 160)
+    return TerminalConsole(width=None if sys.stdout.isatty() else 160)
 
 
 def _bn(cny: float) -> str:
@@ -345,7 +372,7 @@ def batch_progress(total: int, *, show: bool = True) -> Iterator[Callable[[int, 
         MofNCompleteColumn(),
         TextColumn("{task.fields[counts]}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=TerminalConsole(stderr=True),
     ) as bar:
         task = bar.add_task("batch", total=total, counts="")
 

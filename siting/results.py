@@ -6,6 +6,7 @@ cost of the instance, so the per-site costs add up to the solver's objective.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,7 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     values["cost_network_cny"] = np.bincount(
         inst.pair_site, sol.serve * inst.pair_cost, inst.n_sites
     )
-    values["cost_voucher_cny"] = -voucher_cny(inst, hosted)
+    values["cost_voucher_cny"] = 0.0 - voucher_cny(inst, hosted)  # never -0.0
     values["cost_total_cny"] = np.sum([values[c] for c in COST_COLUMNS], axis=0)
     values["revenue_cny"] = (inst.rent[:, None] * per_workload).sum(axis=0)
     values["margin_cny"] = values["revenue_cny"] - values["cost_total_cny"]
@@ -388,8 +389,19 @@ def write_tables(results: Results, folder: Path) -> list[Path]:
     return written
 
 
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
+#: Injection"): such cells are written with a leading ``'``.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write a table as CSV at full precision (shortest text that reads back to each float).
+
+    Every CSV siting writes goes through here, safe to open in a spreadsheet: a text cell
+    or column name that begins with a formula character (:data:`FORMULA_STARTS`) gets a
+    leading ``'``, so it is shown as text, never run; if any text holds a carriage return,
+    every text cell is quoted (a bare one would start a new row in some readers). Numbers
+    (negative ones too) are written as they are, but ``-0.0`` as ``0.0``.
 
     Parameters
     ----------
@@ -402,8 +414,35 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     -------
     Path
     """
-    frame.to_csv(path, index=False)
+    safe = frame.copy()
+    carriage = any("\r" in c for c in frame.columns if isinstance(c, str))
+    for i, dtype in enumerate(frame.dtypes):
+        column = frame.iloc[:, i]
+        if pd.api.types.is_float_dtype(dtype):
+            safe.isetitem(i, column + 0.0)  # -0.0 + 0.0 is 0.0; nothing else changes
+        elif not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)
+        ):
+            safe.isetitem(i, column.map(spreadsheet_text))
+            carriage = carriage or column.map(lambda v: isinstance(v, str) and "\r" in v).any()
+    safe.columns = [spreadsheet_text(c) for c in frame.columns]
+    safe.to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC if carriage else csv.QUOTE_MINIMAL)
     return path
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """Return a text value that a spreadsheet shows as text: ``'`` before a formula start.
+
+    Parameters
+    ----------
+    value
+        Any cell; only text beginning with one of :data:`FORMULA_STARTS` changes.
+
+    Returns
+    -------
+    object
+    """
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def write_geoparquet(frame: gpd.GeoDataFrame, path: Path) -> Path:

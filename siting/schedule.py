@@ -83,6 +83,30 @@ def schedule_table(h: Horizon, sol: PeriodSolution) -> pd.DataFrame:
     return table[keep].sort_values(["year", "site_id", "accelerator_class"], ignore_index=True)
 
 
+def present_value(h: Horizon, sol: PeriodSolution) -> tuple[str, str]:
+    """Return the name and text of a plan's present value: its cost, or its margin.
+
+    A margin plan minimises cost less rental revenue, so its objective is the margin with
+    the opposite sign; it is shown as the margin (revenue less cost, positive for a profit).
+
+    Parameters
+    ----------
+    h
+        The horizon planned.
+    sol
+        Its plan.
+
+    Returns
+    -------
+    tuple of str
+        ``("PV cost", "1,234.5 bn CNY (2023 CNY)")`` or ``("PV margin", ...)``.
+    """
+    margin = bool(h.base.maximise_margin)
+    value = -sol.objective if margin else sol.objective
+    text = f"{value / 1e9 + 0.0:,.1f} bn CNY ({int(h.years[0])} CNY)"
+    return ("PV margin" if margin else "PV cost"), text
+
+
 def stranded_by(schedule: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Stranded MW and capital summed by ``keys`` (e.g. ``["year", "province"]``)."""
     cols = ["installed_mw", "training_mw", "inference_mw", "stranded_mw", "stranded_capital_bn_cny"]

@@ -11,9 +11,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "siting"
 
 #: The data flow, bottom first: a module may import only modules listed before it.
 ORDER = [
-    "errors", "settings", "geo", "costs", "_validate", "scenario", "provenance", "sweep",
-    "layers", "policy", "prices", "vintages", "rest_of_china", "backbone", "network", "latency",
-    "calibration", "reach",
+    "errors", "terminal", "settings", "geo", "costs", "_validate", "scenario", "provenance",
+    "sweep", "layers", "policy", "prices", "vintages", "rest_of_china", "backbone", "network",
+    "latency", "calibration", "reach",
     "instance", "horizon", "feasibility", "model",
     "solve",
     "results", "schedule", "_assets", "maps", "plots", "pipeline", "plan", "classic", "analysis",

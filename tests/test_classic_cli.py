@@ -126,6 +126,7 @@ def test_outputs_are_written_once_with_provenance(default_run, folders) -> None:
     folder = out / "classic-default"
     assert default_run.table_dir == folder and default_run.map_path == maps / "classic-default.html"
     assert sorted(p.name for p in folder.iterdir()) == [
+        ".siting-output.json",  # marks the folder as siting's (docs/security.md)
         "hubs.csv",
         "plans.csv",
         "sites.csv",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from siting.errors import InputError
-from siting.pipeline import check_output_folder, publish, write_json
+from siting.pipeline import MARKER, check_output_folder, publish, write_json
 
 FILES = ("a.txt", "b.txt", "c.json")
 
@@ -40,7 +40,7 @@ def _publish_many(out: str, prefix: str, n: int, threads: int) -> int:
 def _assert_complete_and_alone(out: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["same"]  # no staging, no old folder
     folder = out / "same"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES, MARKER])
     tags = {(folder / n).read_text() for n in FILES[:2]}
     assert len(tags) == 1  # every file from the same publisher
     assert f'"tag": "{tags.pop()}"' in (folder / FILES[2]).read_text()

@@ -20,6 +20,7 @@ from siting.cli.checks import preflight
 from siting.cli.commands import COMMANDS
 from siting.cli.parser import build_parser
 from siting.errors import SitingError
+from siting.terminal import printable_output
 
 __all__ = ["main"]
 
@@ -38,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 on an error the user can fix, 3 with ``--strict`` when a plan is not
         proven optimal, 130 when interrupted.
     """
+    with printable_output():  # no control characters from data files reach the terminal
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse, check and run a command; return the exit status (see :func:`main`)."""
     args = build_parser().parse_args(argv)
     try:
         preflight(args)

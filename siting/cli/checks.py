@@ -59,13 +59,14 @@ def preflight(args: argparse.Namespace) -> None:
     if command == "batch":
         from siting.sweep import load_sweep
 
-        check_output_folder(args.out, option="--out")
+        check_output_folder(args.out, option="--out", batch=True)
         args.loaded_sweep = load_sweep(args.sweep)
         return
     if command in ("validate", "scenarios") or (command == "latency" and not args.matrix):
         return
     name = "-".join(["compare", *(s.name for s in specs)]) if command == "compare" else None
     name = specs[0].name if command == "optimize" else name
+    name = f"{specs[0].name}-plan" if command == "plan" else name
     if command == "classic":
         from siting.classic import CLASSIC_KINDS, Options, check_options, output_name
 

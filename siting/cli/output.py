@@ -26,8 +26,11 @@ def emit(
     """Print a command's result: a summary, JSON (``--json``) or output paths (``--quiet``)."""
     if args.json:
         from siting.pipeline import json_safe
+        from siting.terminal import UNPRINTABLE
 
-        print(json.dumps(json_safe(plain(data)), indent=2, ensure_ascii=False))
+        text = json.dumps(json_safe(plain(data)), indent=2, ensure_ascii=False)
+        # escaped, not dropped: JSON keeps the data whole, the terminal shows \uXXXX
+        print(UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
     elif args.quiet:
         lines = [str(p) for p in paths if p is not None]
         if quiet_line is not None:
@@ -71,9 +74,9 @@ def stages(args: argparse.Namespace, command: str) -> Iterator[Callable[[str], N
         with progress_log(args):
             yield lambda stage: None
         return
-    from rich.console import Console
+    from siting.report import TerminalConsole
 
-    console = Console(stderr=True)
+    console = TerminalConsole(stderr=True)
     with (
         progress_log(args, console),
         console.status(f"{command}: {NEXT_STAGE['load']}") as status,

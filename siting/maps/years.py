@@ -48,6 +48,7 @@ from siting.maps.symbols import (
     STRANDED_COLOUR,
     TRAINING_COLOUR,
 )
+from siting.schedule import present_value
 from siting.solve.periods import PeriodSolution
 
 #: Layer names of a plan map (with the province shadings, hubs and boundary lines).
@@ -343,7 +344,7 @@ def _panel(plan: YearPlan, horizon: Horizon, title: str, description: str) -> st
     rows = [
         ("Foresight", esc(sol.foresight)),
         ("Years", f"{int(years[0])}–{int(years[-1])}"),
-        ("PV cost", f"{sol.objective / 1e9:,.1f} bn CNY ({int(years[0])} CNY)"),
+        present_value(horizon, sol),
         ("Solver", f"{esc(sol.solver)} {esc(sol.status)}{gap}"),
     ]
     about = f"<div class='siting-desc'>{esc(description)}</div>" if description else ""
