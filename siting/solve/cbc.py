@@ -95,8 +95,17 @@ def printed_lower_bound(text: str) -> float:
 
 
 def cbc_executable() -> str:
-    """Find the ``cbc`` program installed by ``pulp[cbc]`` (cbcbox) beside this interpreter."""
-    found = shutil.which("cbc", path=sysconfig.get_path("scripts")) or shutil.which("cbc")
+    """Find a ``cbc`` program: PuLP's bundled one, else one beside this interpreter or on PATH.
+
+    PuLP 3's wheel bundles a CBC build for Linux, macOS and Windows; ``pulp[cbc]`` (cbcbox, 600
+    MB of CBC builds) or a system CBC serve where it does not.
+    """
+    bundled = getattr(pulp.PULP_CBC_CMD, "pulp_cbc_path", None)
+    found = (
+        (shutil.which(bundled) if bundled else None)
+        or shutil.which("cbc", path=sysconfig.get_path("scripts"))
+        or shutil.which("cbc")
+    )
     if found is None:
         msg = "CBC is not installed; install it with `pip install 'pulp[cbc]'` or use HiGHS"
         raise SolverError(msg)
