@@ -17,6 +17,35 @@ from siting.instance import Instance
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+#: Test lanes (markers registered in pyproject.toml): ``make test-fast`` deselects them all,
+#: ``make test`` (CI) runs every lane. A whole module in one lane:
+LANE_OF_MODULE = {
+    "test_browser.py": "browser",
+    "test_notebooks.py": "notebook",
+    "test_batch.py": "dask",
+}
+#: Single tests (by function name, any parameters) in a lane; a test may also mark itself.
+LANE_OF_TEST = {
+    "test_the_page_works_offline_and_moves_as_one": "browser",  # test_classic_cli.py
+    "test_batch_command": "dask",  # test_commands.py
+    "test_installed_wheel_runs_a_shipped_sweep_from_another_folder": "dask",
+}
+#: Tests taking one of these fixtures drive Chromium (tests/test_browser.py's, and its aliases).
+BROWSER_FIXTURES = {"chromium", "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put each test in its lane: browser, notebook, dask or slow (by module, name, fixtures)."""
+    for item in items:
+        lanes = {
+            LANE_OF_MODULE.get(item.path.name),
+            LANE_OF_TEST.get(getattr(item, "originalname", item.name)),
+            "browser" if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) else None,
+        }
+        for lane in sorted(lanes - {None}):
+            item.add_marker(getattr(pytest.mark, lane))
+
+
 def make_instance(
     seed: int,
     *,

@@ -43,7 +43,8 @@ def run_cbc(
     -------
     tuple of str, str and float
         State (``"optimal"``, ``"limit"``, ``"infeasible"``, ``"none"`` or ``"error"``), CBC's
-        words, and the lower bound in objective units (``nan`` if none).
+        words, and the lower bound in objective units (``nan`` if none; for an optimal plan at
+        least CBC's objective less the gap).
     """
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
@@ -67,7 +68,14 @@ def run_cbc(
         return "none", "time limit" if "time" in words.lower() else words, math.nan
     else:
         return "error", f"{words}: numerical trouble or a solver error", math.nan
-    return state, words, printed_lower_bound(found.get("Lower bound", ""))
+    bound = printed_lower_bound(found.get("Lower bound", ""))
+    if state == "optimal":
+        # CBC proved its gap on its own objective, which it prints to more digits than the
+        # plan's values (PuLP's bundled CBC writes them to 8 significant digits).
+        objective = _number(found.get("Objective value", ""))
+        proved = objective - mip_gap * abs(objective)
+        bound = proved if math.isnan(bound) else max(bound, proved)
+    return state, words, bound
 
 
 def printed_lower_bound(text: str) -> float:
@@ -92,6 +100,15 @@ def printed_lower_bound(text: str) -> float:
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     return float(value) - 0.5 * 10.0**exponent
+
+
+def _number(text: str) -> float:
+    """Read a printed number; ``nan`` if it is not a finite one."""
+    try:
+        value = float(text)
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
 
 
 def cbc_executable() -> str:
