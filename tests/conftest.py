@@ -23,12 +23,37 @@ LANE_OF_MODULE = {
     "test_browser.py": "browser",
     "test_notebooks.py": "notebook",
     "test_batch.py": "dask",
+    "test_fuzz.py": "slow",  # the malformed-input corpus, 600+ runs of the program
+    "test_scale.py": "slow",  # the prefecture and county instances
 }
-#: Single tests (by function name, any parameters) in a lane; a test may also mark itself.
+#: Single tests (``module::function``, any parameters) in a lane; a test may also mark itself.
+#: The slow ones took 8 s or more (summed over parameters) in ``pytest --durations``.
 LANE_OF_TEST = {
-    "test_the_page_works_offline_and_moves_as_one": "browser",  # test_classic_cli.py
-    "test_batch_command": "dask",  # test_commands.py
-    "test_installed_wheel_runs_a_shipped_sweep_from_another_folder": "dask",
+    "test_classic_cli.py::test_the_page_works_offline_and_moves_as_one": "browser",
+    "test_commands.py::test_batch_command": "dask",
+    "test_packaging.py::test_installed_wheel_runs_a_shipped_sweep_from_another_folder": "dask",
+    "test_packaging.py::test_wheel_carries_data_scenarios_and_licence": "slow",  # builds a wheel
+    "test_packaging.py::test_installed_wheel_validates_from_another_folder": "slow",
+    "test_map_security.py::test_payload_in_every_field_stays_text": "slow",
+    "test_map_security.py::test_payload_in_every_plan_map_field_stays_text": "slow",
+    "test_map_security.py::test_issue_8_reproducer_through_the_cli": "slow",
+    "test_map_security.py::test_classic_page_through_the_cli": "slow",
+    "test_classic_spopt.py::test_default_scenario_equals_spopt": "slow",
+    "test_cli.py::test_interrupt_at_any_stage_exits_130_with_one_line": "slow",
+    "test_classic.py::test_site_count_with_cost_equals_brute_force": "slow",
+    "test_classic.py::test_site_count_cases_bind_and_include_infeasible": "slow",
+    "test_analysis.py::test_robust_on_shipped_story_scenarios": "slow",
+    "test_pcenter.py::test_the_api_solves_p_center_by_radius_search": "slow",
+    "test_solve.py::test_gap_tolerance_is_respected": "slow",
+    "test_solve.py::test_cbc_bound_is_valid_and_below_the_plan": "slow",
+    "test_decompose.py::test_certified_bound_never_exceeds_the_optimum": "slow",
+    "test_classes.py::test_bad_class_input_exits_2_without_output": "slow",
+    "test_classes.py::test_brute_force_cases_bind": "slow",
+    "test_periods.py::test_brute_force_cases_bind_and_use_lead_and_retirement": "slow",
+    "test_periods.py::test_optimum_equals_brute_force": "slow",
+    "test_model.py::test_array_build_has_the_same_optimum": "slow",
+    "test_model.py::test_brute_force_cases_include_binding_limits": "slow",
+    "test_vintages.py::test_moving_a_vintage_row_a_year_fails_the_reconciliation": "slow",
 }
 #: Tests taking one of these fixtures drive Chromium (tests/test_browser.py's, and its aliases).
 BROWSER_FIXTURES = {"chromium", "browser"}
@@ -37,9 +62,10 @@ BROWSER_FIXTURES = {"chromium", "browser"}
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Put each test in its lane: browser, notebook, dask or slow (by module, name, fixtures)."""
     for item in items:
+        name = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
         lanes = {
             LANE_OF_MODULE.get(item.path.name),
-            LANE_OF_TEST.get(getattr(item, "originalname", item.name)),
+            LANE_OF_TEST.get(name),
             "browser" if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) else None,
         }
         for lane in sorted(lanes - {None}):
