@@ -148,3 +148,22 @@ def test_missing_data_is_one_clear_error(tmp_path, monkeypatch) -> None:
     with pytest.raises(siting.InputError, match="shipped input layers are missing"):
         siting.load_scenario("default")
     assert main(["validate"]) == 2
+
+
+def test_cbc_is_pulps_own_without_cbcbox(tmp_path, monkeypatch) -> None:
+    """PuLP's wheel bundles CBC, so siting needs no ``pulp[cbc]`` (cbcbox, about 600 MB)."""
+    import tomllib
+
+    import pulp
+
+    from siting.solve import cbc
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert [d for d in deps if d.startswith("pulp")] == ["pulp>=3.3,<4"]
+    # No cbc beside the interpreter (where cbcbox puts one) and none on PATH.
+    monkeypatch.setattr(cbc.sysconfig, "get_path", lambda name: str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    found = Path(cbc.cbc_executable())
+    assert found.resolve() == Path(pulp.PULP_CBC_CMD.pulp_cbc_path).resolve()
+    done = subprocess.run([found, "-quit"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "CBC" in done.stdout
