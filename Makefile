@@ -1,14 +1,18 @@
 # Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+# `make test-fast` is the quick lane: no browser, Dask, notebooks or slow tests.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The test lanes (markers assigned in tests/conftest.py) that `make test-fast` leaves out.
+FAST   := not slow and not browser and not dask and not notebook
 
-.PHONY: help install demo test lint browser bench data clean
+.PHONY: help install demo test test-fast lint browser bench data clean
 
 help:
 	@echo "make demo   set up .venv, solve the default China scenario, write tables and map"
-	@echo "make test   set up .venv and Chromium, run the linter and every test"
+	@echo "make test   set up .venv and Chromium (apt-get), run the linter and every test"
+	@echo "make test-fast  the linter and the quick tests: no browser, Dask, notebooks or slow ones"
 	@echo "make bench  time the default scenario stage by stage"
 	@echo "make data   rebuild the derived files in data/ from their packages"
 
@@ -32,6 +36,9 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest
+
+test-fast: lint
+	$(BIN)/python -m pytest -m "$(FAST)"
 
 bench: install
 	$(BIN)/python benchmarks/bench_default.py

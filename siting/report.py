@@ -477,12 +477,16 @@ def print_latency_matrix(table: pd.DataFrame, lat: Latency, folder: Path) -> Non
     )
 
 
-def print_scenarios(rows: dict[str, str]) -> None:
-    """Print the shipped scenarios and their descriptions."""
+def print_scenarios(rows: dict[str, str], sweeps: dict[str, str]) -> None:
+    """Print the shipped scenarios and sweeps with their descriptions."""
     console = _console()
-    table = Table(title="Shipped scenarios (siting optimize NAME)")
-    table.add_column("name")
-    table.add_column("description")
-    for name, description in rows.items():
-        table.add_row(escape(name), escape(description))
-    console.print(table)
+    for title, listed in (
+        ("Shipped scenarios (siting optimize NAME)", rows),
+        ("Shipped sweeps (siting batch NAME --out DIR)", sweeps),
+    ):
+        table = Table(title=title)
+        table.add_column("name")
+        table.add_column("description")
+        for name, description in listed.items():
+            table.add_row(escape(name), escape(description))
+        console.print(table)

@@ -11,6 +11,8 @@ data_dir
     wheel carries them (the repository's top-level ``data`` is a link to it).
 scenario_dir
     Folder of the shipped scenario files.
+sweep_dir
+    Folder of the shipped sweep files (``siting batch NAME``).
 out_dir
     Folder the result tables are written to, one sub-folder per scenario.
 maps_dir
@@ -33,6 +35,7 @@ _package_dir = Path(__file__).resolve().parent
 
 data_dir: Path = _package_dir / "data"
 scenario_dir: Path = _package_dir / "scenarios"
+sweep_dir: Path = _package_dir / "sweeps"
 out_dir: Path = Path("out")
 maps_dir: Path = Path("maps")
 solver: str = "highs"

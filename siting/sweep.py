@@ -105,13 +105,64 @@ class Sweep:
     parameters: list[str] = field(default_factory=list)
 
 
-def load_sweep(path: Path) -> Sweep:
+def shipped_sweeps() -> dict[str, str]:
+    """Return the shipped sweeps' names and descriptions, in name order.
+
+    Returns
+    -------
+    dict
+        Description by name (empty if a sweep has none).
+    """
+    rows = {}
+    for path in sorted(Path(settings.sweep_dir).glob("*.toml")):
+        description = read_toml(path, what="sweep TOML file").get("description", "")
+        rows[path.stem] = description if isinstance(description, str) else ""
+    return rows
+
+
+def resolve_sweep_path(name_or_path: str | Path) -> Path:
+    """Turn a sweep file path or a shipped sweep's name into a file path.
+
+    A path that exists is taken as given. Otherwise a bare name (``"uncertain-2027"``) or the
+    repository's path of a shipped sweep (``"sweeps/uncertain-2027.toml"``) names the sweep
+    shipped inside the package, so both work from any folder and from an installed wheel.
+
+    Parameters
+    ----------
+    name_or_path
+        A sweep TOML file, or a shipped sweep's name.
+
+    Returns
+    -------
+    Path
+        The sweep file.
+
+    Raises
+    ------
+    InputError
+        If it is neither a file nor a shipped sweep; the message lists the shipped sweeps.
+    """
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    shipped = Path(settings.sweep_dir) / f"{path.name.removesuffix('.toml')}.toml"
+    if path.parent in (Path(), Path("sweeps")) and shipped.is_file():
+        return shipped
+    names = ", ".join(shipped_sweeps()) or "none"
+    expected = (
+        "no such file and no shipped sweep of that name; expected a sweep TOML file or a "
+        f"shipped sweep: {names}"
+    )
+    raise InputError([Problem(str(name_or_path), "", "", expected)])
+
+
+def load_sweep(path: str | Path) -> Sweep:
     """Read, expand and validate a sweep file.
 
     Parameters
     ----------
     path
-        The sweep TOML file.
+        The sweep TOML file, or a shipped sweep's name (see :func:`resolve_sweep_path`).
 
     Returns
     -------
@@ -122,8 +173,9 @@ def load_sweep(path: Path) -> Sweep:
     InputError
         Naming the file, table and key of every problem.
     """
+    path = resolve_sweep_path(path)
     source = str(path)
-    raw = read_toml(Path(path), what="sweep TOML file")
+    raw = read_toml(path, what="sweep TOML file")
     problems = _check_top(raw, source)
     if problems:
         raise InputError(problems)

@@ -17,6 +17,69 @@ from siting.instance import Instance
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+#: Test lanes (markers registered in pyproject.toml): ``make test-fast`` deselects them all,
+#: ``make test`` (CI) runs every lane. A whole module in one lane:
+LANE_OF_MODULE = {
+    "test_browser.py": "browser",
+    "test_notebooks.py": "notebook",
+    "test_batch.py": "dask",
+    "test_fuzz.py": "slow",  # the malformed-input corpus, 600+ runs of the program
+    "test_scale.py": "slow",  # the prefecture and county instances
+}
+#: Single tests (``module::function``, any parameters) in a lane; a test may also mark itself.
+#: The slow ones: the slowest in ``pytest --durations`` on a busy 2-core machine (2.5 s and more
+#: each, or 8 s summed over parameters), so that ``make test-fast`` stays near 3 minutes.
+LANE_OF_TEST = {
+    "test_classic_cli.py::test_the_page_works_offline_and_moves_as_one": "browser",
+    "test_commands.py::test_batch_command": "dask",
+    "test_packaging.py::test_installed_wheel_runs_a_shipped_sweep_from_another_folder": "dask",
+    "test_packaging.py::test_wheel_carries_data_scenarios_and_licence": "slow",  # builds a wheel
+    "test_packaging.py::test_installed_wheel_validates_from_another_folder": "slow",
+    "test_map_security.py::test_payload_in_every_field_stays_text": "slow",
+    "test_map_security.py::test_payload_in_every_plan_map_field_stays_text": "slow",
+    "test_map_security.py::test_issue_8_reproducer_through_the_cli": "slow",
+    "test_map_security.py::test_classic_page_through_the_cli": "slow",
+    "test_classic_spopt.py::test_default_scenario_equals_spopt": "slow",
+    "test_cli.py::test_interrupt_at_any_stage_exits_130_with_one_line": "slow",
+    "test_classic.py::test_site_count_with_cost_equals_brute_force": "slow",
+    "test_classic.py::test_site_count_cases_bind_and_include_infeasible": "slow",
+    "test_analysis.py::test_robust_on_shipped_story_scenarios": "slow",
+    "test_pcenter.py::test_the_api_solves_p_center_by_radius_search": "slow",
+    "test_solve.py::test_gap_tolerance_is_respected": "slow",
+    "test_solve.py::test_cbc_bound_is_valid_and_below_the_plan": "slow",
+    "test_decompose.py::test_certified_bound_never_exceeds_the_optimum": "slow",
+    "test_classes.py::test_bad_class_input_exits_2_without_output": "slow",
+    "test_classes.py::test_brute_force_cases_bind": "slow",
+    "test_periods.py::test_brute_force_cases_bind_and_use_lead_and_retirement": "slow",
+    "test_periods.py::test_optimum_equals_brute_force": "slow",
+    "test_model.py::test_array_build_has_the_same_optimum": "slow",
+    "test_model.py::test_brute_force_cases_include_binding_limits": "slow",
+    "test_vintages.py::test_moving_a_vintage_row_a_year_fails_the_reconciliation": "slow",
+    "test_map_security.py::test_no_template_holds_data": "slow",
+    "test_map_security.py::test_no_template_holds_plan_map_data": "slow",
+    "test_maps.py::test_folium_loads_only_when_a_page_is_drawn": "slow",
+    "test_plan.py::test_batch_point_plans_a_horizon_scenario": "slow",
+    "test_cli.py::test_python_dash_m": "slow",
+    "test_cli.py::test_infeasible_sla_names_hub_and_nearest": "slow",
+    "test_api.py::test_import_is_cheap_and_names_load_on_use": "slow",
+}
+#: Tests taking one of these fixtures drive Chromium (tests/test_browser.py's, and its aliases).
+BROWSER_FIXTURES = {"chromium", "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put each test in its lane: browser, notebook, dask or slow (by module, name, fixtures)."""
+    for item in items:
+        name = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+        lanes = {
+            LANE_OF_MODULE.get(item.path.name),
+            LANE_OF_TEST.get(name),
+            "browser" if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) else None,
+        }
+        for lane in sorted(lanes - {None}):
+            item.add_marker(getattr(pytest.mark, lane))
+
+
 def make_instance(
     seed: int,
     *,

@@ -3,11 +3,14 @@
 The wheel is built from a copy of the source tree without build isolation (the project's
 setuptools), installed with ``--no-index`` into a new venv whose only other packages are the
 project venv's (linked by a ``.pth`` file), and ``siting validate`` is run from an unrelated
-folder: it must find the shipped scenarios and data inside the installed package.
+folder: it must find the shipped scenarios and data inside the installed package. A shipped
+sweep runs there by name and by the path the README shows.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,8 +32,10 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
 
 
 def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # Without PYTHONPATH, which could put a source tree before the installed wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run(
-        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, check=False
+        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done
@@ -72,6 +77,8 @@ def test_wheel_carries_data_scenarios_and_licence(wheel: Path) -> None:
         "siting/data/prefecture/sites.csv",
         "siting/data/county/hubs.csv",
         "siting/scenarios/default.toml",
+        "siting/sweeps/uncertain-2027.toml",
+        "siting/sweeps/sla-carbon.toml",
         "siting/maps/static/siting.js",
     ):
         assert name in names
@@ -88,6 +95,51 @@ def test_installed_wheel_validates_from_another_folder(installed: Path, tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("sweep", ["sla-carbon", "sweeps/sla-carbon.toml"])
+def test_installed_wheel_runs_a_shipped_sweep_from_another_folder(
+    installed: Path, tmp_path: Path, sweep: str
+) -> None:
+    work, out = tmp_path / "work", tmp_path / "out"
+    work.mkdir()
+    argv = ("batch", sweep, "--out", out, "--workers", "1", "--time-limit", "10", "--json")
+    summary = json.loads(_run(installed / "siting", *argv, cwd=work).stdout)
+    assert summary["sweep"] == "sla-carbon"
+    assert summary["counts"] == {"ok": 6 * 3}  # the sweep's grid: 6 SLAs x 3 carbon prices
+    assert (out / "results.csv").is_file()
+    assert list(work.iterdir()) == []
+
+
+def test_shipped_sweeps_resolve_by_name_and_are_listed(tmp_path, monkeypatch, capsys) -> None:
+    from siting.cli import main
+    from siting.sweep import load_sweep, resolve_sweep_path, shipped_sweeps
+
+    shipped = ROOT / "siting" / "sweeps"
+    monkeypatch.chdir(tmp_path)
+    assert resolve_sweep_path("uncertain-2027") == shipped / "uncertain-2027.toml"
+    assert resolve_sweep_path("sweeps/uncertain-2027.toml") == shipped / "uncertain-2027.toml"
+    assert len(load_sweep("uncertain-2027").points) == 100
+    # A file of that name in the working folder wins over the shipped sweep.
+    (tmp_path / "mine.toml").write_text('name = "mine"\n[grid]\n"costs.carbon_cny_per_t" = [0.0]\n')
+    assert resolve_sweep_path("mine.toml") == Path("mine.toml")
+    assert sorted(shipped_sweeps()) == sorted(p.stem for p in shipped.glob("*.toml"))
+    assert all(shipped_sweeps().values())  # every shipped sweep says what it varies
+    assert main(["scenarios"]) == 0
+    listing = capsys.readouterr().out
+    assert "Shipped sweeps" in listing and "uncertain-2027" in listing
+
+
+@pytest.mark.parametrize("ref", ["uncertain", "elsewhere/uncertain-2027.toml", "uncertain.toml"])
+def test_unknown_sweep_is_one_clear_error(ref: str, tmp_path, monkeypatch, capsys) -> None:
+    from siting.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", ref, "--out", "out"]) == 2
+    err = capsys.readouterr().err
+    assert ref in err and "no shipped sweep of that name" in err and "uncertain-2027" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_data_is_one_clear_error(tmp_path, monkeypatch) -> None:
     import siting
     from siting.cli import main
@@ -96,3 +148,22 @@ def test_missing_data_is_one_clear_error(tmp_path, monkeypatch) -> None:
     with pytest.raises(siting.InputError, match="shipped input layers are missing"):
         siting.load_scenario("default")
     assert main(["validate"]) == 2
+
+
+def test_cbc_is_pulps_own_without_cbcbox(tmp_path, monkeypatch) -> None:
+    """PuLP's wheel bundles CBC, so siting needs no ``pulp[cbc]`` (cbcbox, about 600 MB)."""
+    import tomllib
+
+    import pulp
+
+    from siting.solve import cbc
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert [d for d in deps if d.startswith("pulp")] == ["pulp>=3.3,<4"]
+    # No cbc beside the interpreter (where cbcbox puts one) and none on PATH.
+    monkeypatch.setattr(cbc.sysconfig, "get_path", lambda name: str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    found = Path(cbc.cbc_executable())
+    assert found.resolve() == Path(pulp.PULP_CBC_CMD.pulp_cbc_path).resolve()
+    done = subprocess.run([found, "-quit"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "CBC" in done.stdout

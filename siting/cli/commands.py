@@ -141,9 +141,12 @@ def _validate(args: argparse.Namespace) -> int:
 def _scenarios(args: argparse.Namespace) -> int:
     from siting.report import print_scenarios
     from siting.scenario import shipped_scenarios
+    from siting.sweep import shipped_sweeps
 
     rows = shipped_scenarios()
-    emit(args, lambda: print_scenarios(rows), rows, [], quiet_line="\n".join(rows))
+    emit(
+        args, lambda: print_scenarios(rows, shipped_sweeps()), rows, [], quiet_line="\n".join(rows)
+    )
     return 0
 
 

@@ -25,10 +25,10 @@ examples:
   siting robust 2023-training-boom 2025-inference-shift --criterion regret
   siting whynot                            price unused sites and tighter SLAs
   siting tradeoff --param demand.inference_sla_ms --values 4,6,8,10,15,20
-  siting batch sweeps/uncertain-2027.toml --out out/uncertain --workers 2
+  siting batch uncertain-2027 --out out/uncertain --workers 2
   siting plan 2023-planner --compare --year 2025    year-by-year plan; stranded by province
   siting classic prefecture --sites 20    p-median, p-center, MCLP, LSCP beside the cost plan
-  siting scenarios                         the shipped scenarios and what they assume
+  siting scenarios                         the shipped scenarios and sweeps
   siting optimize --json --no-map          the summary as JSON; tables only
 
 exit status: 0 success, 2 bad input, infeasible scenario or solver failure, 3 with --strict
@@ -279,7 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
             "tables: OUT/results.parquet, results.csv, sites.parquet, summary.json."
         ),
     )
-    bat.add_argument("sweep", type=Path, metavar="SWEEP", help="sweep TOML file")
+    bat.add_argument(
+        "sweep",
+        type=Path,
+        metavar="SWEEP",
+        help="sweep TOML file, or the name of a shipped sweep (listed by `siting scenarios`)",
+    )
     bat.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     bat.add_argument(
         "--workers",

@@ -423,9 +423,6 @@ def _solve_arrays(
         x = None
         if state in ("optimal", "limit"):
             x = pulp_values(problem.variables())
-        if state == "optimal" and x is not None:  # CBC proved its gap: a sharper bound
-            value = float(arrays.cost @ x)
-            bound = np.nanmax([bound, value - opts.mip_gap * abs(value)])
     else:
         highs = new_highs(opts.mip_gap, opts.threads)
         highs.passModel(as_highs_lp(arrays))
