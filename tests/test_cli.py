@@ -212,6 +212,30 @@ def test_repo_layout() -> None:
         assert (REPO / name).exists(), name
 
 
+#: What the default run does not use: folium and its templates (the map's page ships
+#: rendered, siting.maps.skeleton), batch, plots and the graph library's extras.
+UNUSED_BY_DEFAULT = (
+    "folium", "branca", "jinja2", "xyzservices", "requests", "dask", "distributed", "matplotlib",
+    "osmnx", "scipy", "sklearn", "siting.batch", "siting.plan", "siting.analysis",
+    "siting.plots", "siting.classic", "siting.sweep", "siting.horizon", "rich.progress",
+)  # fmt: skip
+
+
+def test_the_default_run_imports_nothing_it_does_not_use(tmp_path) -> None:
+    """`siting optimize`, map and summary included, in a fresh process (issue 17)."""
+    code = (
+        "import sys\n"
+        "from siting.cli import main\n"
+        f"status = main(['optimize', '--out', {str(tmp_path)!r}, '--maps', {str(tmp_path)!r}])\n"
+        "print('\\nstatus', status, 'modules', *sorted(sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    status, loaded = run.stdout.splitlines()[-1].split(" modules ")
+    assert status == "status 0" and (tmp_path / "default.html").exists()
+    assert [m for m in UNUSED_BY_DEFAULT if m in loaded.split()] == []
+
+
 # Runs the CLI with one stage replaced by a function that interrupts the process as a
 # terminal's Ctrl-C would (SIGINT) when the stage starts, or after it ran with "after".
 _INTERRUPT = """
