@@ -588,6 +588,15 @@ def test_shipped_pages_are_what_folium_renders() -> None:
     assert sorted(shipped["pages"]) == sorted(f"{n} {tiles}" for n, tiles in SHIPPED)
 
 
+def test_other_folium_versions_render_the_page_themselves(monkeypatch) -> None:
+    shipped = maps.skeleton._shipped.__wrapped__  # uncached
+    assert sorted(shipped()) == ["1 none", "1 osm"]
+    monkeypatch.setattr(maps.skeleton, "_versions", lambda: {"folium": "0.0.1"})
+    assert shipped() == {}
+    monkeypatch.setattr(maps.skeleton, "_versions", lambda: None)  # folium not installed
+    assert shipped() == {}
+
+
 @pytest.mark.parametrize("tiles", ["none", "osm"])
 @pytest.mark.parametrize("offline", [True, False])
 def test_a_shipped_skeleton_is_folium_s_with_new_names(monkeypatch, tiles, offline) -> None:
