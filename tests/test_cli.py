@@ -213,11 +213,12 @@ def test_repo_layout() -> None:
 
 
 #: What the default run does not use: folium and its templates (the map's page ships
-#: rendered, siting.maps.skeleton), batch, plots and the graph library's extras.
+#: rendered, siting.maps.skeleton), batch, plots, other runners, the rest-of-China inputs.
 UNUSED_BY_DEFAULT = (
     "folium", "branca", "jinja2", "xyzservices", "requests", "dask", "distributed", "matplotlib",
     "osmnx", "scipy", "sklearn", "siting.batch", "siting.plan", "siting.analysis",
-    "siting.plots", "siting.classic", "siting.sweep", "siting.horizon", "rich.progress",
+    "siting.plots", "siting.classic", "siting.sweep", "siting.horizon", "siting.rest_of_china",
+    "siting.vintages", "rich.progress",
 )  # fmt: skip
 
 
