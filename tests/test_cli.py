@@ -237,6 +237,24 @@ def test_the_default_run_imports_nothing_it_does_not_use(tmp_path) -> None:
     assert [m for m in UNUSED_BY_DEFAULT if m in loaded.split()] == []
 
 
+def test_the_collector_pauses_only_while_the_modules_load(monkeypatch) -> None:
+    import gc
+
+    import siting.cli
+
+    seen = []
+    real = siting.cli.preflight
+    monkeypatch.setattr(siting.cli, "preflight", lambda args: seen.append(gc.isenabled()))
+    argv = ["validate", "--quiet"]
+    assert main(argv) == 0 and seen == [False] and gc.isenabled()
+    gc.disable()  # a caller's own choice stands
+    try:
+        monkeypatch.setattr(siting.cli, "preflight", real)
+        assert main(argv) == 0 and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 # Runs the CLI with one stage replaced by a function that interrupts the process as a
 # terminal's Ctrl-C would (SIGINT) when the stage starts, or after it ran with "after".
 _INTERRUPT = """
