@@ -132,16 +132,15 @@ def check_columns(
         out[col.name] = pd.Series(
             np.nan if col.number else None, index=out.index, dtype=float if col.number else object
         )
-    ids = out[key] if key in out else pd.Series([""] * len(out), index=out.index)
+    ids = out[key].tolist() if key in out else [""] * len(out)
     for col in columns:
         if col.name not in present:
             continue
         values = []
         for i, raw in enumerate(out[col.name].tolist()):
-            where = rows.label(i, key, ids.iloc[i])
             value, problem = _convert(raw, col)
             if problem:
-                problems.append(Problem(source, where, col.name, problem))
+                problems.append(Problem(source, rows.label(i, key, ids[i]), col.name, problem))
             values.append(value)
         out[col.name] = pd.Series(values, index=out.index, dtype=float if col.number else object)
     return out, problems

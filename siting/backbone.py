@@ -98,11 +98,8 @@ def read_backbone(
     node_frame = gpd.GeoDataFrame(
         nodes, geometry=points(nodes[["lon", "lat"]].to_numpy()), crs=CRS
     ).reset_index(drop=True)
-    xy = nodes.set_index("node_id")[["lon", "lat"]]
-    lines = [
-        LineString([xy.loc[u].to_numpy(), xy.loc[v].to_numpy()])
-        for u, v in zip(edges["u"], edges["v"], strict=True)
-    ]
+    xy = _coordinates(nodes)
+    lines = [LineString([xy[u], xy[v]]) for u, v in zip(edges["u"], edges["v"], strict=True)]
     edge_frame = gpd.GeoDataFrame(
         edges.drop(columns=_EDGE_KEY), geometry=lines, crs=CRS
     ).reset_index(drop=True)
@@ -142,10 +139,16 @@ def _read_edges(path: Path) -> pd.DataFrame:
     return table[[c.name for c in EDGE_COLUMNS] + [_EDGE_KEY]]
 
 
+def _coordinates(nodes: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Each node's (lon, lat) by its id."""
+    lonlat = zip(nodes["lon"].tolist(), nodes["lat"].tolist(), strict=True)
+    return dict(zip(nodes["node_id"].tolist(), lonlat, strict=True))
+
+
 def _check_edges(
     nodes: pd.DataFrame, edges: pd.DataFrame, *, nodes_src: str, edges_src: str
 ) -> list[Problem]:
-    xy = nodes.set_index("node_id")[["lon", "lat"]]
+    xy = _coordinates(nodes)
     problems = []
     seen: dict[frozenset[str], int] = {}
     for i, (u, v, km, key) in enumerate(
@@ -154,7 +157,7 @@ def _check_edges(
         where = CSV_ROWS.label(i, _EDGE_KEY, key)
         unknown = False
         for field, node in (("u", u), ("v", v)):
-            if node not in xy.index:
+            if node not in xy:
                 unknown = True
                 expected = f"unknown node {node!r}; expected a node_id of {nodes_src}"
                 problems.append(Problem(edges_src, where, field, expected))
@@ -172,7 +175,7 @@ def _check_edges(
         seen.setdefault(pair, i)
         if unknown:
             continue
-        gc = float(haversine_km(*xy.loc[u], *xy.loc[v]))
+        gc = float(haversine_km(*xy[u], *xy[v]))
         if km < gc - GREAT_CIRCLE_SLACK_KM:
             expected = (
                 f"{km:g} km is shorter than the great-circle distance ({gc:.1f} km) between "

@@ -40,7 +40,6 @@ from siting.model import check_classic
 from siting.network import build_graph
 from siting.provenance import provenance, public_dict
 from siting.reach import reach_polygons
-from siting.rest_of_china import with_rest_of_china
 from siting.results import (
     Results,
     build_results,
@@ -242,6 +241,8 @@ def load_inputs(paths: DataPaths, latency_model: str, rest_of_china: str = "omit
     """
     layers = load_layers(paths)
     if rest_of_china == "serve":
+        from siting.rest_of_china import with_rest_of_china  # and the vintages: only then
+
         layers = with_rest_of_china(layers, files=(paths.sites, paths.hubs))
     if latency_model != "backbone":
         return Inputs(layers)

@@ -7,22 +7,23 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape as escape_markup
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from siting.analysis import Audit, PointRoute, RobustReport, WhyNot, value_text
-from siting.batch import BatchOutcome
 from siting.errors import counted
-from siting.pipeline import Run
 from siting.results import COST_COLUMNS
 from siting.scenario import CLASSIC_KINDS, Latency
 from siting.terminal import printable, raw_stream
+
+if TYPE_CHECKING:  # the commands that print them import them; `siting optimize` needs none
+    from siting.analysis import Audit, PointRoute, RobustReport, WhyNot
+    from siting.batch import BatchOutcome
+    from siting.pipeline import Run
 
 #: Rows printed per table; the tables on disk have all of them.
 MAX_ROWS = 25
@@ -340,6 +341,8 @@ def print_whynot(result: WhyNot, folder: Path) -> None:
 
 def print_tradeoff(table: pd.DataFrame, parameter: str, folder: Path) -> None:
     """Print a trade-off curve as a table."""
+    from siting.analysis import value_text
+
     console = _console()
     out = Table(title=f"Cost against {parameter}")
     for col in (parameter, "status", "cost bn CNY/yr", "stranded MW", "new MW", "mean RTT ms"):
@@ -366,6 +369,8 @@ def batch_progress(total: int, *, show: bool = True) -> Iterator[Callable[[int, 
     if not show:
         yield lambda done, failed, left: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]batch[/bold]"),
         BarColumn(),

@@ -212,6 +212,49 @@ def test_repo_layout() -> None:
         assert (REPO / name).exists(), name
 
 
+#: What the default run does not use: folium and its templates (the map's page ships
+#: rendered, siting.maps.skeleton), batch, plots, other runners, the rest-of-China inputs.
+UNUSED_BY_DEFAULT = (
+    "folium", "branca", "jinja2", "xyzservices", "requests", "dask", "distributed", "matplotlib",
+    "osmnx", "scipy", "sklearn", "siting.batch", "siting.plan", "siting.analysis",
+    "siting.plots", "siting.classic", "siting.sweep", "siting.horizon", "siting.rest_of_china",
+    "siting.vintages", "rich.progress",
+)  # fmt: skip
+
+
+def test_the_default_run_imports_nothing_it_does_not_use(tmp_path) -> None:
+    """`siting optimize`, map and summary included, in a fresh process (issue 17)."""
+    code = (
+        "import sys\n"
+        "from siting.cli import main\n"
+        f"status = main(['optimize', '--out', {str(tmp_path)!r}, '--maps', {str(tmp_path)!r}])\n"
+        "print('\\nstatus', status, 'modules', *sorted(sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    status, loaded = run.stdout.splitlines()[-1].split(" modules ")
+    assert status == "status 0" and (tmp_path / "default.html").exists()
+    assert [m for m in UNUSED_BY_DEFAULT if m in loaded.split()] == []
+
+
+def test_the_collector_pauses_only_while_the_modules_load(monkeypatch) -> None:
+    import gc
+
+    import siting.cli
+
+    seen = []
+    real = siting.cli.preflight
+    monkeypatch.setattr(siting.cli, "preflight", lambda args: seen.append(gc.isenabled()))
+    argv = ["validate", "--quiet"]
+    assert main(argv) == 0 and seen == [False] and gc.isenabled()
+    gc.disable()  # a caller's own choice stands
+    try:
+        monkeypatch.setattr(siting.cli, "preflight", real)
+        assert main(argv) == 0 and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 # Runs the CLI with one stage replaced by a function that interrupts the process as a
 # terminal's Ctrl-C would (SIGINT) when the stage starts, or after it ran with "after".
 _INTERRUPT = """

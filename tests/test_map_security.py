@@ -334,10 +334,17 @@ def test_tradeoff_chart_shows_payload_as_text(tmp_path, payload) -> None:
 
 
 def record_templates(monkeypatch) -> list[str]:
-    """Record every Jinja source compiled and every branca figure rendered from now on."""
+    """Record every Jinja source compiled and every branca figure rendered from now on.
+
+    folium renders every page meanwhile, also those shipped rendered (which it rendered from
+    constants, see siting.maps.skeleton).
+    """
     import branca.element
     import jinja2
 
+    from siting.maps import skeleton
+
+    monkeypatch.setattr(skeleton, "_shipped", dict)
     seen: list[str] = []
     compile_, render = jinja2.Environment.compile, branca.element.Figure.render
 

@@ -541,6 +541,7 @@ def test_folium_sees_only_constants(results, monkeypatch) -> None:
     """folium.Map gets the same arguments whatever the data and title."""
     import folium
 
+    monkeypatch.setattr(maps.skeleton, "_shipped", dict)  # folium renders every page
     calls: list[tuple] = []
     real = folium.Map.__init__
 
@@ -574,6 +575,48 @@ def test_folium_loads_only_when_a_page_is_drawn() -> None:
     code = "import sys, siting.maps; print('folium' in sys.modules, 'branca' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False", "False"]
+
+
+def test_shipped_pages_are_what_folium_renders() -> None:
+    """The shipped skeletons are the installed folium's (else: scripts/build_skeleton.py)."""
+    from importlib import resources
+
+    from siting.maps.skeleton import SHIPPED, SHIPPED_FILE, shipped_pages
+
+    shipped = json.loads(resources.files(maps).joinpath("static", SHIPPED_FILE).read_text())
+    assert shipped == shipped_pages(), "rerun scripts/build_skeleton.py"
+    assert sorted(shipped["pages"]) == sorted(f"{n} {tiles}" for n, tiles in SHIPPED)
+
+
+def test_other_folium_versions_render_the_page_themselves(monkeypatch) -> None:
+    shipped = maps.skeleton._shipped.__wrapped__  # uncached
+    assert sorted(shipped()) == ["1 none", "1 osm"]
+    monkeypatch.setattr(maps.skeleton, "_versions", lambda: {"folium": "0.0.1"})
+    assert shipped() == {}
+    monkeypatch.setattr(maps.skeleton, "_versions", lambda: None)  # folium not installed
+    assert shipped() == {}
+
+
+@pytest.mark.parametrize("tiles", ["none", "osm"])
+@pytest.mark.parametrize("offline", [True, False])
+def test_a_shipped_skeleton_is_folium_s_with_new_names(monkeypatch, tiles, offline) -> None:
+    from siting.maps.skeleton import skeleton
+
+    shipped = skeleton(1, tiles, offline=offline)
+    again = skeleton(1, tiles, offline=offline)
+    monkeypatch.setattr(maps.skeleton, "_shipped", dict)
+    rendered = skeleton(1, tiles, offline=offline)
+    for one in (shipped, again):
+        assert FOLIUM_MAP.match(one.maps[0])
+        assert (one.tiles[0] is None) == (tiles == "none")
+        assert one.tiles[0] is None or re.match(r"^tile_layer_[0-9a-f]{32}$", one.tiles[0])
+    assert shipped.maps != again.maps and shipped.maps != rendered.maps  # new names each time
+
+    def anonymous(one) -> str:
+        text = (one.head + one.body).replace(one.maps[0], "MAP")
+        return text if one.tiles[0] is None else text.replace(one.tiles[0], "TILES")
+
+    assert anonymous(shipped) == anonymous(rendered) == anonymous(again)
 
 
 # --- unused candidates and panels (issue 18) -------------------------------------------------

@@ -12,9 +12,11 @@ Modules: :mod:`~siting.cli.parser` (commands and arguments), :mod:`~siting.cli.a
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from siting.cli.checks import preflight
 from siting.cli.commands import COMMANDS
@@ -47,7 +49,8 @@ def _run(argv: Sequence[str] | None) -> int:
     """Parse, check and run a command; return the exit status (see :func:`main`)."""
     args = build_parser().parse_args(argv)
     try:
-        preflight(args)
+        with _loading():
+            preflight(args)
         return COMMANDS[args.command](args)
     except SitingError as exc:
         print(f"siting: error: {exc}", file=sys.stderr)
@@ -63,3 +66,23 @@ def _run(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+@contextlib.contextmanager
+def _loading() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the modules load, then exempt what they made.
+
+    The checks import the pipeline (pandas, geopandas, networkx, pydantic and the rest): many
+    objects that live as long as the process, and no garbage. Collecting them as they come
+    costs about 0.15 s of a fresh run; :func:`gc.freeze` leaves them out of later
+    collections instead (reference counting still frees them).
+    """
+    if not gc.isenabled():  # the caller's choice
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
