@@ -58,6 +58,7 @@ data: install
 	$(BIN)/python scripts/build_backbone.py
 	$(BIN)/python scripts/build_vintages.py
 	$(BIN)/python scripts/build_time_inputs.py
+	$(BIN)/python scripts/build_skeleton.py
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache
