@@ -25,6 +25,8 @@ LANE_OF_MODULE = {
     "test_batch.py": "dask",
     "test_fuzz.py": "slow",  # the malformed-input corpus, 600+ runs of the program
     "test_scale.py": "slow",  # the prefecture and county instances
+    "test_families.py": "slow",  # a solve for every scenario family in every runner
+    "test_readme.py": "slow",  # every README and docs/api.md command, run as a user runs it
 }
 #: Single tests (``module::function``, any parameters) in a lane; a test may also mark itself.
 #: The slow ones: the slowest in ``pytest --durations`` on a busy 2-core machine (2.5 s and more
