@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -918,9 +919,27 @@ def shipped_scenarios() -> dict[str, str]:
     dict
         Description by name (empty if a scenario has none).
     """
+    return shipped_descriptions(Path(settings.scenario_dir), read_scenario_table)
+
+
+def shipped_descriptions(folder: Path, read: Callable[[Path], dict[str, Any]]) -> dict[str, str]:
+    """Return the names and descriptions of the TOML files in a folder, in name order.
+
+    Parameters
+    ----------
+    folder
+        The folder of shipped files (scenarios or sweeps).
+    read
+        Reads one file into its table.
+
+    Returns
+    -------
+    dict
+        Description by name (empty if a file has none).
+    """
     rows = {}
-    for path in sorted(Path(settings.scenario_dir).glob("*.toml")):
-        description = read_scenario_table(path).get("description", "")
+    for path in sorted(folder.glob("*.toml")):
+        description = read(path).get("description", "")
         rows[path.stem] = description if isinstance(description, str) else ""
     return rows
 

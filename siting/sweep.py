@@ -44,6 +44,7 @@ from siting.scenario import (
     read_scenario_table,
     read_toml,
     resolve_scenario_path,
+    shipped_descriptions,
 )
 
 #: A sweep's name, used in its scenarios' names and output files.
@@ -113,11 +114,9 @@ def shipped_sweeps() -> dict[str, str]:
     dict
         Description by name (empty if a sweep has none).
     """
-    rows = {}
-    for path in sorted(Path(settings.sweep_dir).glob("*.toml")):
-        description = read_toml(path, what="sweep TOML file").get("description", "")
-        rows[path.stem] = description if isinstance(description, str) else ""
-    return rows
+    return shipped_descriptions(
+        Path(settings.sweep_dir), lambda path: read_toml(path, what="sweep TOML file")
+    )
 
 
 def resolve_sweep_path(name_or_path: str | Path) -> Path:
