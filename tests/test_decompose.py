@@ -10,7 +10,8 @@ import pytest
 
 from siting.model import Forcing, build_arrays, build_model, build_robust_model
 from siting.solve import Status, decompose, solve, solve_robust
-from siting.solve.decompose import Pairs, lagrangian_bound
+from siting.model import OBJECTIVE_UNIT
+from siting.solve.decompose import Certificate, Knapsacks, Pairs, kept_bound, lagrangian_bound
 
 from .conftest import brute_force, make_instance
 
@@ -158,3 +159,67 @@ def test_fallback_keeps_the_decompositions_bound(monkeypatch) -> None:
     assert sol.bound == pytest.approx(proved * OBJECTIVE_UNIT, rel=1e-9)
     assert sol.status is Status.FEASIBLE and sol.gap == pytest.approx(1e-3, rel=1e-3)
     assert "decomposition found no plan" in sol.termination
+
+
+def _lp_duals(model) -> np.ndarray:
+    """Row duals of the full model's LP relaxation (HiGHS signs)."""
+    from siting.solve.highs import as_highs_lp, new_highs, run
+
+    highs = new_highs(1e-9, 1)
+    highs.passModel(as_highs_lp(model, relax=True))
+    out = run(highs, 60.0, is_mip=False, duals=True)
+    assert out.row_dual is not None
+    return np.asarray(out.row_dual, dtype=float)
+
+
+def _opened(model, site_col: int) -> float:
+    """The optimum with one site forced open, by the direct solve (``inf`` if infeasible)."""
+    lower = model.col_lower.copy()
+    lower[site_col] = 1.0
+    sol = solve(dataclasses.replace(model, col_lower=lower), strategy="direct", mip_gap=1e-9)
+    return sol.objective / OBJECTIVE_UNIT if sol.status is Status.OPTIMAL else math.inf
+
+
+@pytest.mark.parametrize("kwargs", RANDOM)
+def test_reduced_cost_of_opening_a_site_is_a_valid_bound(kwargs: dict) -> None:
+    """``L + max(0, v_s)`` never exceeds the best plan that opens site ``s`` (direct solve).
+
+    With the LP's duals and with random ones; so a site is closed in the true optimum
+    whenever ``L + v_s`` exceeds it (reduced-cost fixing).
+    """
+    inst, best = _feasible(kwargs)
+    model = build_arrays(inst)
+    pairs = Pairs.of(model)
+    knap = Knapsacks.of(model, pairs)
+    assert knap is not None
+    opened = {int(s): _opened(model, int(s)) for s in model.scenarios[0].open}
+    rng = np.random.default_rng(kwargs["seed"])
+    duals = [_lp_duals(model)] + [rng.normal(0.0, 10.0, model.n_rows) for _ in range(20)]
+    for dual in duals:
+        value, block = knap.bound(model, dual, pairs)
+        assert _at_most(value * OBJECTIVE_UNIT, best)
+        for s, cost in opened.items():
+            assert _at_most((value + max(block[s], 0.0)) * OBJECTIVE_UNIT, cost * OBJECTIVE_UNIT)
+    limit = best / OBJECTIVE_UNIT + 1e-9 * abs(best / OBJECTIVE_UNIT)
+    closed = Certificate(*knap.bound(model, duals[0], pairs)).closed(model.scenarios[0].open, limit)
+    optimum = solve(model, strategy="direct", mip_gap=1e-9)
+    assert (optimum.open[closed] < 0.5).all()
+
+
+def test_lp_duals_close_sites_by_reduced_cost() -> None:
+    """Sites far above the optimum are fixed closed from the LP's duals.
+
+    The LP's own duals of the ``pair_open`` rows (and of a closed site's capacity and
+    headroom rows) are degenerate and can cancel a closed site's reduced cost; with those
+    rows kept in the site's block, the sites the brute force never opens near the optimum
+    are closed. The pair-only blocks close none of them here.
+    """
+    inst, best = _feasible(dict(seed=41, n_sites=5, n_hubs=4))
+    model = build_arrays(inst)
+    pairs = Pairs.of(model)
+    sites = model.scenarios[0].open
+    dual = _lp_duals(model)
+    limit = best / OBJECTIVE_UNIT + 1e-9 * abs(best / OBJECTIVE_UNIT)
+    knap = Certificate(*Knapsacks.of(model, pairs).bound(model, dual, pairs))
+    kept = Certificate(*kept_bound(model, dual, pairs))
+    assert knap.closed(sites, limit).sum() > kept.closed(sites, limit).sum()

@@ -60,11 +60,13 @@ PRICE_TOL = 1e-7
 #: Pricing stops when the bound is within this share of the requested gap of the LP value.
 BOUND_TOL = 0.1
 #: Sites admitted (with all their pairs) per pricing round at most.
-SITES_PER_ROUND = 150
+SITES_PER_ROUND = 1_000
 #: Share of the time limit pricing may use; the rest is kept for the MILP.
-LP_SHARE = 0.7
+LP_SHARE = 0.8
 #: MILP solves on growing site sets at most.
 MILP_ROUNDS = 4
+#: Most sites added to the MILP in one step (the sites reduced-cost fixing leaves open).
+MILP_SITES = 1_000
 #: Column-generation rounds at most.
 MAX_ROUNDS = 200
 #: Cost of an artificial column, as a multiple of the largest cost of the model.
@@ -171,14 +173,7 @@ def lagrangian_bound(
         and each site's block reduced cost, per column of ``open`` (``nan`` elsewhere): a plan
         opening that site costs at least ``L + max(0, block)``.
     """
-    pi = np.where(
-        ((dual > 0) & np.isfinite(model.row_lower)) | ((dual < 0) & np.isfinite(model.row_upper)),
-        dual,
-        0.0,
-    )
-    d = model.cost - model.transpose_product(pi)
-    up, down = pi > 0, pi < 0
-    total = float(pi[up] @ model.row_lower[up] + pi[down] @ model.row_upper[down])
+    total, d = _priced_rows(model, dual)
     block = np.full(model.n_cols, np.nan)
     sites = np.unique(pairs.site_col)
     gain = np.minimum(d[pairs.col], 0.0) * model.col_upper[pairs.col] * outside
@@ -186,13 +181,188 @@ def lagrangian_bound(
     alone = np.ones(model.n_cols, dtype=bool)
     alone[pairs.col[outside]] = False
     alone[sites] = False
-    lo, hi = alone & (d > PRICE_TOL), alone & (d < -PRICE_TOL)
-    if np.isinf(model.col_lower[lo]).any() or np.isinf(model.col_upper[hi]).any():
-        return -math.inf, d, block
-    total += float(d[lo] @ model.col_lower[lo] + d[hi] @ model.col_upper[hi])
+    total += _alone(model, d, alone)
     b = block[sites]
     total += float(np.minimum(b * model.col_lower[sites], b * model.col_upper[sites]).sum())
     return total, d, block
+
+
+def _priced_rows(model: ArrayModel, dual: np.ndarray) -> tuple[float, np.ndarray]:
+    """Price the rows: their part of ``L(π)`` and the reduced costs ``d = c − Aᵀπ``.
+
+    Components of ``π`` whose sign has no finite row side are set to zero first.
+    """
+    pi = np.where(
+        ((dual > 0) & np.isfinite(model.row_lower)) | ((dual < 0) & np.isfinite(model.row_upper)),
+        dual,
+        0.0,
+    )
+    d = model.cost - model.transpose_product(pi)
+    up, down = pi > 0, pi < 0
+    return float(pi[up] @ model.row_lower[up] + pi[down] @ model.row_upper[down]), d
+
+
+def _alone(model: ArrayModel, d: np.ndarray, which: np.ndarray) -> float:
+    """``Σ min(d_j l_j, d_j u_j)`` over some columns (``-inf`` if one is unbounded that way)."""
+    lo, hi = which & (d > PRICE_TOL), which & (d < -PRICE_TOL)
+    if np.isinf(model.col_lower[lo]).any() or np.isinf(model.col_upper[hi]).any():
+        return -math.inf
+    return float(d[lo] @ model.col_lower[lo] + d[hi] @ model.col_upper[hi])
+
+
+@dataclass(frozen=True)
+class Knapsacks:
+    """Each site's own rows, when every site's block is a continuous knapsack.
+
+    In a single cost or margin model each site ``s`` owns its ``capacity`` row
+    ``Σ_k f_k + t_s − x_s − E_s y_s ≤ 0``, its ``headroom`` row ``x_s − G_s y_s ≤ 0`` (where
+    it can build) and its ``pair_open`` rows. Keeping all three in the site's block leaves
+    no degenerate dual to cancel a closed site's reduced cost (``docs/model.md``).
+
+    Attributes
+    ----------
+    open, build, train
+        Columns of ``y_s``, ``x_s``, ``t_s`` per site.
+    rows
+        Every row kept in a block (capacity and headroom).
+    existing, grid
+        ``E_s`` and ``G_s`` per site (``G_s = 0`` where it cannot build).
+    pair_site
+        Site of each pair.
+    """
+
+    open: np.ndarray
+    build: np.ndarray
+    train: np.ndarray
+    rows: np.ndarray
+    existing: np.ndarray
+    grid: np.ndarray
+    pair_site: np.ndarray
+
+    @classmethod
+    def of(cls, model: ArrayModel, pairs: Pairs) -> Knapsacks | None:
+        """Find the blocks, or ``None`` if the model does not have exactly this shape."""
+        if len(model.scenarios) != 1 or model.scenarios[0].instance.classic:
+            return None
+        lay = model.scenarios[0]
+        n = lay.instance.n_sites
+        y, x, t = (np.asarray(c, dtype=np.int64) for c in (lay.open, lay.build, lay.train))
+        capacity, headroom = _named_rows(model, "capacity_", n), _named_rows(model, "headroom_", n)
+        if min(y.min(initial=0), x.min(initial=0), t.min(initial=0), capacity.min(initial=0)) < 0:
+            return None
+        owner = np.full(model.n_cols, -1, dtype=np.int64)
+        kind = np.zeros(model.n_cols, dtype=np.int64)  # 1 serve/train, 2 build, 3 open
+        owner[pairs.col] = lay.instance.pair_site
+        kind[pairs.col] = 1
+        for cols, k in ((t, 1), (x, 2), (y, 3)):
+            owner[cols], kind[cols] = np.arange(n), k
+        row_site = np.full(model.n_rows, -1, dtype=np.int64)
+        row_kind = np.zeros(model.n_rows, dtype=np.int64)  # 1 capacity, 2 headroom
+        row_site[capacity], row_kind[capacity] = np.arange(n), 1
+        has_grid = headroom >= 0
+        row_site[headroom[has_grid]], row_kind[headroom[has_grid]] = np.flatnonzero(has_grid), 2
+        col = model.entry_col
+        mine = row_kind[model.index] > 0
+        j, r, v = col[mine], model.index[mine], model.value[mine]
+        want = np.where(
+            row_kind[r] == 1,
+            np.select([kind[j] == 1, kind[j] == 2], [v == 1.0, v == -1.0], v <= 0.0),
+            np.select([kind[j] == 2, kind[j] == 3], [v == 1.0, v <= 0.0], False),
+        )
+        linked = pairs.row >= 0
+        if not (
+            (owner[j] == row_site[r]).all()
+            and want.all()
+            and np.isneginf(model.row_lower[row_kind > 0]).all()
+            and (model.row_upper[row_kind > 0] == 0.0).all()
+            and (model.col_lower[np.r_[x, t, pairs.col]] == 0.0).all()
+            and (model.col_upper[pairs.col[~linked]] == 0.0).all()
+            and (model.col_upper[x[~has_grid]] == 0.0).all()
+        ):
+            return None
+        existing = -_coefficients(model, capacity, y)
+        grid = np.zeros(n)
+        grid[has_grid] = -_coefficients(model, headroom[has_grid], y[has_grid])
+        rows = np.r_[capacity, headroom[has_grid]]
+        return cls(y, x, t, rows, existing, grid, lay.instance.pair_site)
+
+    def bound(self, model: ArrayModel, dual: np.ndarray, pairs: Pairs) -> tuple[float, np.ndarray]:
+        """Compute ``L(π)`` with each site's capacity, headroom and ``pair_open`` rows kept.
+
+        For ``y_s = 1`` the block is a continuous knapsack: capacity ``E_s`` is free, up to
+        ``G_s`` more costs ``d_x`` a MW, and serve and training columns with negative reduced
+        cost fill it cheapest first. For ``y_s ∈ [0, 1]`` the block's feasible set lies in
+        ``y_s`` times the one at ``y_s = 1`` with the training column's own bound dropped, so
+        that block's value ``v_s`` (computed so) bounds it by ``min(l·v_s, u·v_s)``.
+
+        Returns
+        -------
+        tuple of float and numpy.ndarray
+            ``L(π)`` and ``v_s`` per column of ``open`` (``nan`` elsewhere): a plan opening
+            site ``s`` costs at least ``L + max(0, v_s)``.
+        """
+        linked = pairs.row >= 0
+        pi = dual.copy()
+        pi[pairs.row[linked]] = 0.0
+        pi[self.rows] = 0.0
+        total, d = _priced_rows(model, pi)
+        size = self.existing + self.grid
+        sites = self.pair_site
+        item_site = np.r_[sites[linked], np.arange(len(self.open))]
+        item_d = np.r_[d[pairs.col[linked]], d[self.train]]
+        train_room = np.where(model.col_upper[self.train] > 0, size, 0.0)
+        item_size = np.r_[model.col_upper[pairs.col[linked]], train_room]
+        use = (item_d < -PRICE_TOL) & (item_size > 0)
+        item_site, item_d, item_size = item_site[use], item_d[use], item_size[use]
+        order = np.lexsort((item_d, item_site))
+        item_site, item_d, item_size = item_site[order], item_d[order], item_size[order]
+        end = np.cumsum(item_size)
+        base = np.zeros(len(end))
+        if len(end):
+            first = np.r_[0, np.flatnonzero(item_site[1:] != item_site[:-1]) + 1]
+            base[first] = end[first] - item_size[first]
+            base = np.maximum.accumulate(base)  # each site's items start from 0
+        hi = end - base
+        lo = hi - item_size
+        d_x = d[self.build]
+        cheap = d_x < 0  # building pays by itself: all of E + G is free
+        free_end = np.where(cheap, size, self.existing)[item_site]
+        free = np.clip(np.minimum(hi, free_end) - lo, 0.0, None)
+        paid = np.clip(np.minimum(hi, size[item_site]) - np.maximum(lo, free_end), 0.0, None)
+        step = np.maximum(d_x, 0.0)[item_site]
+        gain = item_d * free + np.minimum(item_d + step, 0.0) * paid
+        value = d[self.open] + np.minimum(d_x, 0.0) * self.grid
+        value += np.bincount(item_site, gain, len(self.open))
+        inside = np.zeros(model.n_cols, dtype=bool)
+        inside[np.r_[self.open, self.build, self.train, pairs.col[linked]]] = True
+        total += _alone(model, d, ~inside)
+        lo_y, hi_y = model.col_lower[self.open], model.col_upper[self.open]
+        total += float(np.minimum(value * lo_y, value * hi_y).sum())
+        block = np.full(model.n_cols, np.nan)
+        block[self.open] = value
+        return total, block
+
+
+def _named_rows(model: ArrayModel, prefix: str, n: int) -> np.ndarray:
+    """Rows named ``prefix + str(i)`` for ``i < n`` (``-1`` where none), from a run of names."""
+    found = np.full(n, -1, dtype=np.int64)
+    offset = 0
+    for name, ids in model.row_names:
+        if name == prefix and ids.dtype.kind in "iu":
+            found[ids] = offset + np.arange(len(ids))
+        offset += len(ids)
+    return found
+
+
+def _coefficients(model: ArrayModel, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Read the matrix entry at each (row, column), 0 where there is none."""
+    out = np.zeros(len(rows))
+    for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        span = slice(model.start[c], model.start[c + 1])
+        hit = model.index[span] == r
+        if hit.any():
+            out[i] = model.value[span][hit][0]
+    return out
 
 
 @dataclass
@@ -235,6 +405,51 @@ def _best_per_group(
     return np.sort(order[rank < per_group])
 
 
+def kept_bound(model: ArrayModel, dual: np.ndarray, pairs: Pairs) -> tuple[float, np.ndarray]:
+    """Compute ``L(π)`` with every ``pair_open`` row kept in its site's block.
+
+    The duals of the ``pair_open`` rows are dropped and every linked pair joins its site's
+    block ``(y_s, f_k ≤ u_k y_s)``, minimised jointly. For fixed duals on the other rows this
+    is the best choice of the ``pair_open`` duals (keeping a row in the subproblem is never
+    weaker than pricing it), so the bound is at least :func:`lagrangian_bound`'s with the
+    LP's own ``pair_open`` duals, and the blocks are the sites' reduced costs of opening
+    that reduced-cost fixing needs: the LP's ``pair_open`` duals are degenerate at a closed
+    site and can cancel its reduced cost entirely.
+
+    Parameters
+    ----------
+    model
+        The full model.
+    dual
+        A row dual ``π`` per row of the full model (as for :func:`lagrangian_bound`).
+    pairs
+        The model's pairs.
+
+    Returns
+    -------
+    tuple of float and numpy.ndarray
+        ``L(π)`` and each site's block reduced cost per column of ``open`` (``nan``
+        elsewhere): a plan opening that site costs at least ``L + max(0, block)``.
+    """
+    linked = pairs.row >= 0
+    pi = dual.copy()
+    pi[pairs.row[linked]] = 0.0
+    value, _, block = lagrangian_bound(model, pi, pairs, linked)
+    return value, block
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A lower bound ``L`` of the full model and the block reduced costs found with it."""
+
+    value: float
+    block: np.ndarray
+
+    def closed(self, site_cols: np.ndarray, limit: float) -> np.ndarray:
+        """Which sites are closed in every plan cheaper than ``limit`` (reduced-cost fixing)."""
+        return self.value + np.maximum(self.block[site_cols], 0.0) > limit
+
+
 def solve_decomposed(
     model: ArrayModel, *, time_limit: float, mip_gap: float, threads: int | None
 ) -> tuple[Outcome, str]:
@@ -263,6 +478,7 @@ def solve_decomposed(
     deadline = began + time_limit
     lp_deadline = began + LP_SHARE * time_limit  # the rest is kept for the MILP
     pairs = Pairs.of(model)
+    site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
     in_pool = np.zeros(len(pairs.col), dtype=bool)
     if len(pairs.col) <= FULL_LP_PAIRS:  # the full LP is quick enough: no pricing needed
         in_pool[:] = True
@@ -270,20 +486,28 @@ def solve_decomposed(
         in_pool[_first_pairs(model, pairs)] = True
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
     csr = _csr(model)
-    bound, rounds, center = -math.inf, 0, np.zeros(model.n_rows)
-    center_outside = ~in_pool
-    lp_value = math.inf
+    knap = Knapsacks.of(model, pairs)
+    # the best bound of each kind, with its blocks (both serve reduced-cost fixing)
+    priced_cert = kept_cert = Certificate(-math.inf, np.full(model.n_cols, np.nan))
+    rounds, lp_value, site_x = 0, math.inf, None
     for rounds in range(1, MAX_ROUNDS + 1):
-        out = run(lp, deadline - time.perf_counter(), is_mip=False, duals=True)
+        # the first round may use the whole limit (without it there is no bound at all)
+        until = deadline if rounds == 1 else lp_deadline
+        out = run(lp, until - time.perf_counter(), is_mip=False, duals=True)
         if out.state == "infeasible":
             return Outcome("infeasible", out.words, None, math.nan, math.nan), "LP infeasible"
-        if out.row_dual is None:
+        if out.row_dual is None or out.state != "optimal":
             break
         lp_value = out.objective
+        site_x = _lp_values(lp, restricted, site_cols)
         pi = restricted.duals(out.row_dual)
         value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
-        if value > bound:
-            bound, center, center_outside = value, pi, ~in_pool
+        if value > priced_cert.value:
+            priced_cert = Certificate(value, block)
+        value, kept = kept_bound(model, pi, pairs) if knap is None else knap.bound(model, pi, pairs)
+        if value > kept_cert.value:
+            kept_cert = Certificate(value, kept)
+        bound = max(priced_cert.value, kept_cert.value)
         _report(f"LP round {rounds}", lp_value, bound, began, time_limit)
         # admit the sites whose block (opening it with its outside pairs) pays, worst first,
         # with their negatively priced pairs
@@ -293,30 +517,36 @@ def solve_decomposed(
         close = lp_value - bound <= BOUND_TOL * mip_gap * max(abs(lp_value), 1.0)
         if not priced.any() or close or time.perf_counter() >= lp_deadline:
             break
-        new = np.flatnonzero(priced)
+        new = _best_per_group(np.flatnonzero(priced), pairs.group, d[pairs.col], ADD_PER_HUB)
         _add_pairs(lp, restricted, csr, pairs, new)
         in_pool[new] = True
+    bound = max(priced_cert.value, kept_cert.value)
+    certs = (priced_cert, kept_cert)
     lp_seconds = time.perf_counter() - began
     notes = (
         f"decomposition: {rounds} LP rounds ({lp_seconds:.1f} s) priced in "
         f"{int(in_pool.sum()):,} of {len(pairs.col):,} pairs; LP {lp_value:.6g}, full-model "
         f"bound {bound:.6g}"
     )
-    if not math.isfinite(bound):
+    if not math.isfinite(bound) or site_x is None:
         return Outcome("none", "no valid bound", None, math.nan, math.nan), notes
-    # reduced costs of opening each site, from the duals of the best bound (reduced-cost fixing)
-    lagrange, _, block = lagrangian_bound(model, center, pairs, center_outside)
-    site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
-    chosen = site_cols[_lp_values(lp, restricted, site_cols) > 1e-6]
+
+    def open_able(limit: float) -> np.ndarray:
+        """Sites that may be open in a plan cheaper than ``limit``."""
+        shut = np.zeros(len(site_cols), dtype=bool)
+        for cert in certs:
+            shut |= cert.closed(site_cols, limit)
+        return site_cols[~shut]
+
+    chosen = site_cols[site_x > 1e-6]
     best: Outcome | None = None
     for _ in range(MILP_ROUNDS):
         if time.perf_counter() >= deadline:
             break
-        others = site_cols[~np.isin(site_cols, chosen)]
         limit = best.objective if best is not None else math.inf
         # every site that could be open in a plan cheaper than the best so far is in
-        complete = not (block[others] <= limit - lagrange).any()
-        out = _site_milp(model, pairs, chosen, site_cols, mip_gap, threads, deadline)
+        complete = bool(np.isin(open_able(limit), chosen).all())
+        out = _site_milp(model, pairs, chosen, site_cols, mip_gap, threads, deadline, best)
         if out.x is not None and (best is None or out.objective < best.objective):
             best = out
         if complete and out.state == "infeasible" and best is None:
@@ -327,19 +557,20 @@ def solve_decomposed(
         plan = best.objective if best is not None else math.nan
         _report(f"MILP on {len(chosen)} of {len(site_cols)} sites", plan, bound, began, time_limit)
         if best is None:  # no plan on these sites: widen by reduced cost of opening
-            extra = others[np.argsort(block[others], kind="stable")][: len(chosen) + 10]
+            others = np.setdiff1d(site_cols, chosen)
+            score = kept_cert.block[others]
+            extra = others[np.argsort(score, kind="stable")][: len(chosen) + 10]
         else:
-            slack = best.objective - bound
-            if slack <= mip_gap * abs(best.objective) or complete:
+            if best.objective - bound <= mip_gap * abs(best.objective) or complete:
                 break
-            # sites that could be in a better plan
-            extra = others[block[others] <= best.objective - lagrange]
-            if len(extra) > 3 * max(len(chosen), 10):
+            # the sites that could be in a better plan
+            extra = np.setdiff1d(open_able(best.objective), chosen)
+            if len(extra) > MILP_SITES:
                 break
         chosen = np.union1d(chosen, extra)
     if best is None or best.x is None:
         return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
-    closed = int((block[site_cols] > best.objective - lagrange).sum())
+    closed = len(site_cols) - len(open_able(best.objective))
     objective = best.objective
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
@@ -453,14 +684,23 @@ def _site_milp(
     mip_gap: float,
     threads: int | None,
     deadline: float,
+    incumbent: Outcome | None = None,
 ) -> Outcome:
-    """Solve the MILP with only ``chosen`` sites open-able, all their pairs; full-size plan."""
+    """Solve the MILP with only ``chosen`` sites open-able, all their pairs; full-size plan.
+
+    A plan of an earlier round (its sites a subset of ``chosen``) is given as the first
+    incumbent.
+    """
     cols, rows = pairs.keeping(model, np.isin(pairs.site_col, chosen))
     sub = model.subset(cols, rows)
     closed = np.searchsorted(cols, np.setdiff1d(site_cols, chosen))
     sub.col_upper[closed] = 0.0
     highs = new_highs(mip_gap / 2, threads)
     highs.passModel(as_highs_lp(sub))
+    if incumbent is not None and incumbent.x is not None and sub.is_mip:
+        given = highspy.HighsSolution()
+        given.col_value = incumbent.x[cols].tolist()
+        highs.setSolution(given)
     out = run(highs, deadline - time.perf_counter(), is_mip=sub.is_mip)
     if out.x is None:
         return out
