@@ -161,6 +161,7 @@ def optimize(
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
     clock = time.perf_counter()
     strategy = strategy or spec.solve.strategy
+    time_limit = spec.solve.time_limit if time_limit is None else time_limit
     model = build_for(instance, solver, strategy)
     lap("build")
     solution = solve(

@@ -362,6 +362,14 @@ class Solve(_Section):
             'for the full model (HiGHS; docs/model.md); "auto": decompose large instances.'
         ),
     )
+    time_limit: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Seconds a solve of this scenario may take unless --time-limit says otherwise; "
+            "default siting.settings.time_limit."
+        ),
+    )
 
 
 #: Allowed names of service classes (they become column names of the result tables).

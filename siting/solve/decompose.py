@@ -53,16 +53,14 @@ DECOMPOSE_PAIRS = 5_000
 FULL_LP_PAIRS = 250_000
 #: Cheapest pairs per hub in the first restricted LP.
 START_PER_HUB = 6
-#: Most pairs per hub added in one pricing round.
-ADD_PER_HUB = 12
 #: A pair is priced in when its reduced cost is below minus this (objective units).
 PRICE_TOL = 1e-7
 #: Pricing stops when the bound is within this share of the requested gap of the LP value.
 BOUND_TOL = 0.1
 #: Sites admitted (with all their pairs) per pricing round at most.
-SITES_PER_ROUND = 1_000
+SITES_PER_ROUND = 150
 #: Share of the time limit pricing may use; the rest is kept for the MILP.
-LP_SHARE = 0.8
+LP_SHARE = 0.9
 #: MILP solves on growing site sets at most.
 MILP_ROUNDS = 4
 #: Most sites added to the MILP in one step (the sites reduced-cost fixing leaves open).
@@ -270,6 +268,16 @@ class Knapsacks:
             np.select([kind[j] == 2, kind[j] == 3], [v == 1.0, v <= 0.0], False),
         )
         linked = pairs.row >= 0
+        # pair_open rows: f_k - u_k y_s <= 0 with u_k the column's own upper bound
+        pair_of_row = np.full(model.n_rows, -1, dtype=np.int64)
+        pair_of_row[pairs.row[linked]] = np.flatnonzero(linked)
+        on = pair_of_row[model.index] >= 0
+        k, pj, pv = pair_of_row[model.index[on]], col[on], model.value[on]
+        serve = pj == pairs.col[k]
+        tied = pj == y[lay.instance.pair_site[k]]
+        fits = np.where(serve, pv == 1.0, tied & (pv == -model.col_upper[pairs.col[k]]))
+        if not (fits.all() and (serve | tied).all()):
+            return None
         if not (
             (owner[j] == row_site[r]).all()
             and want.all()
@@ -508,7 +516,9 @@ def solve_decomposed(
         if value > kept_cert.value:
             kept_cert = Certificate(value, kept)
         bound = max(priced_cert.value, kept_cert.value)
-        _report(f"LP round {rounds}", lp_value, bound, began, time_limit)
+        _report(
+            f"LP round {rounds} ({int(in_pool.sum()):,} pairs)", lp_value, bound, began, time_limit
+        )
         # admit the sites whose block (opening it with its outside pairs) pays, worst first,
         # with their negatively priced pairs
         sites = np.flatnonzero(block < -PRICE_TOL)
@@ -517,8 +527,9 @@ def solve_decomposed(
         close = lp_value - bound <= BOUND_TOL * mip_gap * max(abs(lp_value), 1.0)
         if not priced.any() or close or time.perf_counter() >= lp_deadline:
             break
-        new = _best_per_group(np.flatnonzero(priced), pairs.group, d[pairs.col], ADD_PER_HUB)
+        new = np.flatnonzero(priced)
         _add_pairs(lp, restricted, csr, pairs, new)
+
         in_pool[new] = True
     bound = max(priced_cert.value, kept_cert.value)
     certs = (priced_cert, kept_cert)
@@ -566,7 +577,9 @@ def solve_decomposed(
             # the sites that could be in a better plan
             extra = np.setdiff1d(open_able(best.objective), chosen)
             if len(extra) > MILP_SITES:
-                break
+                # they do not all fit: the cheapest to open, for a better plan in the time left
+                extra = extra[np.argsort(kept_cert.block[extra], kind="stable")]
+                extra = extra[: 2 * len(chosen) + 10]
         chosen = np.union1d(chosen, extra)
     if best is None or best.x is None:
         return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
