@@ -224,3 +224,29 @@ def test_lp_duals_close_sites_by_reduced_cost() -> None:
     closed = knap.closed(sites, limit)
     assert closed.sum() > kept.closed(sites, limit).sum()
     assert (solve(model, strategy="direct", mip_gap=1e-9).open[closed] < 0.5).all()
+
+
+def test_scenario_time_limit_is_the_default_of_its_solves(monkeypatch) -> None:
+    """``[solve] time_limit`` (county-all ships one) is what a solve gets unless told otherwise."""
+    from siting import pipeline
+    from siting.scenario import load_scenario
+
+    spec, _ = load_scenario("county-all")
+    assert spec.solve.time_limit == 165.0
+    assert load_scenario("default")[0].solve.time_limit is None
+    seen = []
+
+    def stop(model, *, time_limit, **kwargs):
+        seen.append(time_limit)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(pipeline, "solve", stop)
+    prepared = pipeline.prepare("default")
+    solve_table = prepared.scenario.solve.model_copy(update={"time_limit": 7.0})
+    quick = prepared.scenario.model_copy(update={"solve": solve_table})
+    for given, expected in ((None, 7.0), (3.0, 3.0)):
+        with pytest.raises(RuntimeError, match="stop here"):
+            pipeline.optimize(
+                dataclasses.replace(prepared, scenario=quick), time_limit=given, write=False
+            )
+    assert seen == [7.0, 3.0]
