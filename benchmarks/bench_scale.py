@@ -29,6 +29,7 @@ CASES = (
     ("default", "auto", 1e-4, 60.0),
     ("prefecture", "direct", 1e-4, 120.0),
     ("prefecture", "auto", 1e-4, 120.0),
+    ("county", "auto", 1e-3, 10.0),
     ("county", "auto", 0.0, 0.0),
     ("county-all", "auto", 0.0, 0.0),
 )

@@ -12,14 +12,18 @@ The algorithm (``docs/model.md``, "Solve strategy"):
 
    is a lower bound on the full LP relaxation, hence on the full MILP (Lagrangian
    duality: for every ``x`` within its bounds, ``c·x ≥ π·Ax + d·x``). Pairs with negative
-   reduced cost are added, a few per hub, until none is left or ``L`` meets the LP value.
+   reduced cost are added, at most ``SITES_PER_ROUND`` sites' worth a round, until none is
+   left, ``L`` meets the LP value, or ``LP_SHARE`` of the time limit is spent. A second bound
+   keeps each site's capacity, headroom and ``pair_open`` rows in its block (a continuous
+   knapsack, :class:`Knapsacks`); the better of the two is kept.
 2. **Solve the MILP on the sites that matter:** the sites the LP opens, with all their pairs;
    every other site closed. Its plan is feasible for the full model, so its cost ``U`` is an
    upper bound.
 3. **Certify** the gap ``(U − L)/|U|`` against the full model's bound ``L`` (never the
-   restricted model's). Sites whose open column has ``L + d_y > U`` are provably closed in any
-   better plan (reduced-cost fixing); if the gap is above the tolerance and few other sites
-   remain, they are added and the MILP is solved again.
+   restricted model's). Sites whose block has ``L + max(0, v_s) > U`` are provably closed in
+   any better plan (reduced-cost fixing); once every other site is in the MILP, its own bound
+   holds for the full model. If the gap is above the tolerance, the open-able sites (or the
+   cheapest of them) are added and the MILP is solved again in the time left.
 
 Everything is generic over an :class:`~siting.model.arrays.ArrayModel` and its layouts, so
 cost and margin objectives, robust models (expected cost or regret), forcing, staff, headroom,
