@@ -467,7 +467,10 @@ def _solver_arguments(parser: argparse.ArgumentParser, *, strategy: bool = True)
         type=positive,
         default=None,
         metavar="S",
-        help=f"solver time limit in seconds (default: {settings.time_limit:g})",
+        help=(
+            f"solver time limit in seconds (default: the scenario's [solve] time_limit when "
+            f"optimizing, else {settings.time_limit:g})"
+        ),
     )
     parser.add_argument(
         "--gap",

@@ -65,6 +65,8 @@ BOUND_TOL = 0.1
 SITES_PER_ROUND = 150
 #: Share of the time limit pricing may use; the rest is kept for the MILP.
 LP_SHARE = 0.9
+#: Seconds kept for the MILP at least (pricing stops this long before the time limit).
+MILP_SECONDS = 5.0
 #: MILP solves on growing site sets at most.
 MILP_ROUNDS = 4
 #: Most sites added to the MILP in one step (the sites reduced-cost fixing leaves open).
@@ -488,7 +490,8 @@ def solve_decomposed(
     """
     began = time.perf_counter()
     deadline = began + time_limit
-    lp_deadline = began + LP_SHARE * time_limit  # the rest is kept for the MILP
+    # the rest is kept for the MILP
+    lp_deadline = began + min(LP_SHARE * time_limit, time_limit - MILP_SECONDS)
     pairs = Pairs.of(model)
     site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
     in_pool = np.zeros(len(pairs.col), dtype=bool)
