@@ -250,3 +250,14 @@ def test_scenario_time_limit_is_the_default_of_its_solves(monkeypatch) -> None:
                 dataclasses.replace(prepared, scenario=quick), time_limit=given, write=False
             )
     assert seen == [7.0, 3.0]
+
+
+def test_warning_names_the_time_limit_the_solve_had(capsys) -> None:
+    """A plan stopped early is reported with the scenario's own time limit, not the default."""
+    import argparse
+
+    from siting.cli.output import verdict
+
+    args = argparse.Namespace(time_limit=None, gap=None, strict=False)
+    verdict(args, [("county-all", {"status": "feasible", "gap": 7.6e-4, "time_limit_s": 150.0})])
+    assert "time limit 150 s" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from siting import settings
 from siting.cli.output import emit, progress_log, stages, verdict, warn
@@ -34,7 +35,12 @@ def _optimize(args: argparse.Namespace) -> int:
         )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     emit(args, lambda: print_summary(run), data, [run.table_dir, run.map_path])
-    return verdict(args, [(run.scenario.name, run.results.kpis)])
+    return verdict(args, [(run.scenario.name, _solved(run))])
+
+
+def _solved(run: Any) -> dict[str, Any]:
+    """Give a run's KPIs with the time limit its solve had (the scenario's own, if set)."""
+    return {**run.results.kpis, "time_limit_s": run.summary["solver"]["time_limit_s"]}
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -68,7 +74,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     data = {"scenarios": [left.summary, right.summary], "tables": folder, "map": map_path}
     emit(args, lambda: print_compare([left, right], folder, map_path), data, [folder, map_path])
-    return verdict(args, [(run.scenario.name, run.results.kpis) for run in (left, right)])
+    return verdict(args, [(run.scenario.name, _solved(run)) for run in (left, right)])
 
 
 def _latency(args: argparse.Namespace) -> int:

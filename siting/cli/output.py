@@ -152,7 +152,7 @@ def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]
         stopped += 1
         gap = info.get("gap", math.nan)
         gap_text = "an unknown gap" if gap != gap else f"a gap of {gap:.2%}"
-        limit = args.time_limit if args.time_limit is not None else settings.time_limit
+        limit = info.get("time_limit_s") or args.time_limit or settings.time_limit
         asked = args.gap if args.gap is not None else settings.mip_gap
         warn(
             f"{name}: {info.get('solver', 'the solver')} stopped before proving optimality, at "

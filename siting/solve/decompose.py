@@ -523,9 +523,7 @@ def solve_decomposed(
         if value > kept_cert.value:
             kept_cert = Certificate(value, kept)
         bound = max(priced_cert.value, kept_cert.value)
-        _report(
-            f"LP round {rounds} ({int(in_pool.sum()):,} pairs)", lp_value, bound, began, time_limit
-        )
+        _report(f"LP round {rounds}", lp_value, bound, began, time_limit)
         # admit the sites whose block (opening it with its outside pairs) pays, worst first,
         # with their negatively priced pairs
         sites = np.flatnonzero(block < -PRICE_TOL)
