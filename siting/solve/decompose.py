@@ -69,7 +69,7 @@ LP_SHARE = 0.9
 MILP_SECONDS = 5.0
 #: MILP solves on growing site sets at most.
 MILP_ROUNDS = 4
-#: Most sites added to the MILP in one step (the sites reduced-cost fixing leaves open).
+#: Most sites in the MILP when not every site reduced-cost fixing leaves open fits (memory).
 MILP_SITES = 1_000
 #: Column-generation rounds at most.
 MAX_ROUNDS = 200
@@ -584,7 +584,10 @@ def solve_decomposed(
             if len(extra) > MILP_SITES:
                 # they do not all fit: the cheapest to open, for a better plan in the time left
                 extra = extra[np.argsort(kept_cert.block[extra], kind="stable")]
-                extra = extra[: 2 * len(chosen) + 10]
+                room = MILP_SITES - len(chosen)
+                if room <= 0:
+                    break
+                extra = extra[: min(2 * len(chosen) + 10, room)]
         chosen = np.union1d(chosen, extra)
     if best is None or best.x is None:
         return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
