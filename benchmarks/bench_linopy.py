@@ -10,11 +10,14 @@ fresh process, which builds the single-period model of :func:`siting.model.build
 either with the own builder or with linopy (:func:`linopy_model`: the same variables, rows,
 coefficients and objective), and hands it to a ``highspy.Highs`` object: the own model through
 :func:`siting.solve.highs.as_highs_lp` and ``passModel``, the linopy model through its
-``to_highspy``. Printed per builder: build and handover seconds, the peak resident memory each
-step adds (Linux peak RSS, reset before the step), and the columns, rows and nonzeros HiGHS
-holds, which must agree. On ``county`` both LP relaxations are solved and must agree within
-1e-6 relative. Each measurement is repeated (3 times by default); min and median are printed,
-with the load average: the machine is shared, so read the times with it.
+``to_highspy``. A third row, ``own-array``, hands the own model over through HiGHS's array
+calls, as linopy does. Printed per builder: build and handover seconds in the fresh process,
+both again once warm, the peak resident memory (Linux peak RSS, reset before the build) the
+build adds and the build with its handover adds, and the columns, rows and nonzeros HiGHS
+holds, which must agree. On ``county`` the LP relaxations are solved and must agree within
+1e-6 relative. What importing linopy adds to a fresh process is printed first. Each
+measurement is repeated (3 times by default) and its min and median printed, with the load
+average: the machine is shared, so read the times with it.
 """
 
 from __future__ import annotations
@@ -241,6 +244,36 @@ def _child(builder: str, instance_file: str, *, relax: bool = False) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: Times, in a fresh process, the imports linopy adds to a run that has numpy and pandas.
+IMPORTS = """
+import json, time
+t = [time.perf_counter()]
+import numpy, pandas
+t.append(time.perf_counter())
+import linopy
+t.append(time.perf_counter())
+import dask.array  # what xarray loads on linopy's first build
+t.append(time.perf_counter())
+print(json.dumps([b - a for a, b in zip(t, t[1:])]))
+"""
+
+
+def _import_seconds(repeats: int) -> None:
+    """Print what importing linopy costs a fresh process (min / median of ``repeats``)."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORTS], check=True, capture_output=True, text=True
+        )
+        runs.append(json.loads(out.stdout))
+    parts = ("numpy and pandas", "then linopy", "then dask.array (linopy's first build)")
+    cells = (
+        f"{what} {min(r[i] for r in runs):.2f} / {statistics.median(r[i] for r in runs):.2f} s"
+        for i, what in enumerate(parts)
+    )
+    print(f"import in a fresh process (min / median): {', '.join(cells)}; load {_loads()}")
+
+
 def _loads() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -268,6 +301,7 @@ def main() -> None:
         f" numpy {version('numpy')}, python {sys.version.split()[0]}"
     )
     print(f"load average at start: {_loads()}")
+    _import_seconds(args.repeats)
     with tempfile.TemporaryDirectory(prefix="bench_linopy_") as tmp:
         for name in args.only or SCENARIOS:
             start = time.perf_counter()
