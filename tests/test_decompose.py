@@ -162,10 +162,10 @@ def test_fallback_keeps_the_decompositions_bound(monkeypatch) -> None:
 
 def _lp_duals(model) -> np.ndarray:
     """Row duals of the full model's LP relaxation (HiGHS signs)."""
-    from siting.solve.highs import as_highs_lp, new_highs, run
+    from siting.solve.highs import new_highs, pass_model, run
 
     highs = new_highs(1e-9, 1)
-    highs.passModel(as_highs_lp(model, relax=True))
+    pass_model(highs, model, relax=True)
     out = run(highs, 60.0, is_mip=False, duals=True)
     assert out.row_dual is not None
     return np.asarray(out.row_dual, dtype=float)

@@ -460,11 +460,11 @@ def test_time_limit_message_quotes_the_limit_given(monkeypatch, clock) -> None:
 def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypatch, clock):
     """The full model stops with no plan: the LP-guided plan stands, with its own bound."""
     from siting.solve.direct import _Result
-    from siting.solve.highs import as_highs_lp, new_highs, run
+    from siting.solve.highs import new_highs, pass_model, run
 
     def restricted(arrays, opts):
         highs = new_highs(1e-9, None)
-        highs.passModel(as_highs_lp(arrays))
+        pass_model(highs, arrays)
         out = run(highs, 60, is_mip=arrays.is_mip)
         clock[0] += 40.0
         bound = out.objective - 0.02 * abs(out.objective)  # a valid bound, 2 % below

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import highspy
 import numpy as np
 import pytest
 
@@ -12,7 +13,7 @@ from siting.errors import SolverError
 from siting.model import build_arrays, build_model
 from siting.solve import Status, direct, solve
 from siting.solve.cbc import printed_lower_bound
-from siting.solve.highs import Outcome
+from siting.solve.highs import Outcome, new_highs, pass_model
 from siting.solve.status import verdict
 
 from .conftest import brute_force, make_instance
@@ -143,3 +144,29 @@ def test_absurd_numbers_are_blamed_not_the_time_limit(change: dict, named: str) 
 def test_options_are_checked_before_the_solve(options: dict, message: str) -> None:
     with pytest.raises(SolverError, match=message):
         solve(build_arrays(make_instance(1)), **options)
+
+
+@pytest.mark.parametrize("relax", [False, True])
+def test_highs_holds_the_model_passed(relax: bool) -> None:
+    model = build_arrays(make_instance(2, n_sites=5, n_hubs=4))
+    model.col_upper[-1] = np.inf  # an open column bound; open row sides are there already
+    assert np.isinf(model.row_lower).any() and np.isinf(model.row_upper).any()
+    highs = new_highs(0.0, None)
+    pass_model(highs, model)
+    pass_model(highs, model, relax=relax)  # replaces what HiGHS holds
+    lp = highs.getLp()
+    assert (lp.num_col_, lp.num_row_) == (model.n_cols, model.n_rows)
+    for held, given in [
+        (lp.col_cost_, model.cost),
+        (lp.col_lower_, model.col_lower),
+        (lp.col_upper_, model.col_upper),
+        (lp.row_lower_, model.row_lower),
+        (lp.row_upper_, model.row_upper),
+        (lp.a_matrix_.start_, model.start),
+        (lp.a_matrix_.index_, model.index),
+        (lp.a_matrix_.value_, model.value),
+    ]:
+        np.testing.assert_array_equal(np.asarray(held), given)
+    assert lp.a_matrix_.format_ == highspy.MatrixFormat.kColwise
+    integer = [] if relax else [int(i) for i in model.integer]
+    assert model.integer.any() and [int(kind) for kind in lp.integrality_] == integer

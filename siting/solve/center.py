@@ -21,7 +21,7 @@ from siting.instance import Instance
 from siting.model.arrays import Builder
 from siting.model.classic import LEFT_OUT, build_covering, covering_arrays, serve_mw
 from siting.solve.cbc import run_cbc
-from siting.solve.highs import as_highs_lp, new_highs, run
+from siting.solve.highs import new_highs, pass_model, run
 from siting.solve.status import Solution, Status, relative_gap
 
 if TYPE_CHECKING:  # direct imports this module
@@ -221,7 +221,7 @@ def decide(
         b = Builder()
         covering_arrays(inst, radius, b)
         highs = new_highs(FIRST_COVER_GAP, opts.threads)
-        highs.passModel(as_highs_lp(b.finish([])))
+        pass_model(highs, b.finish([]))
         out = run(highs, max(time_limit, 1.0), is_mip=True)
         state, words, x = out.state, out.words, out.x
     if state == "infeasible":

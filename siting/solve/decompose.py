@@ -45,7 +45,7 @@ import highspy
 import numpy as np
 
 from siting.model.arrays import ArrayModel
-from siting.solve.highs import Outcome, as_highs_lp, new_highs, run
+from siting.solve.highs import Outcome, new_highs, pass_model, run
 
 #: Where each round is reported (INFO); silent unless a handler is set (``siting`` CLI does).
 LOG = logging.getLogger(__name__)
@@ -637,7 +637,7 @@ def _restricted_lp(
     sub.index = np.r_[sub.index, needy]
     sub.value = np.r_[sub.value, np.ones(len(needy))]
     lp = new_highs(mip_gap, threads)
-    lp.passModel(as_highs_lp(sub, relax=True))
+    pass_model(lp, sub, relax=True)
     col_pos = np.full(model.n_cols, -1, dtype=np.int64)
     col_pos[cols] = np.arange(len(cols))
     row_pos = np.full(model.n_rows, -1, dtype=np.int64)
@@ -717,7 +717,7 @@ def _site_milp(
     closed = np.searchsorted(cols, np.setdiff1d(site_cols, chosen))
     sub.col_upper[closed] = 0.0
     highs = new_highs(mip_gap / 2, threads)
-    highs.passModel(as_highs_lp(sub))
+    pass_model(highs, sub)
     if incumbent is not None and incumbent.x is not None and sub.is_mip:
         given = highspy.HighsSolution()
         given.col_value = incumbent.x[cols].tolist()

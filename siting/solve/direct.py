@@ -40,7 +40,7 @@ from siting.model.classic import LEFT_OUT
 from siting.solve.cbc import run_cbc
 from siting.solve.center import assign_nearest, classic_objective, solve_center
 from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
-from siting.solve.highs import LARGEST, as_highs_lp, check_numbers, new_highs, run
+from siting.solve.highs import LARGEST, check_numbers, new_highs, pass_model, run
 from siting.solve.status import (
     STRATEGIES,
     RobustSolution,
@@ -425,7 +425,7 @@ def _solve_arrays(
             x = pulp_values(problem.variables())
     else:
         highs = new_highs(opts.mip_gap, opts.threads)
-        highs.passModel(as_highs_lp(arrays))
+        pass_model(highs, arrays)
         if incumbent is not None and arrays.is_mip:
             given = highspy.HighsSolution()
             given.col_value = incumbent.tolist()

@@ -122,24 +122,25 @@ def new_highs(mip_gap: float, threads: int | None) -> highspy.Highs:
     return highs
 
 
-def as_highs_lp(model: ArrayModel, *, relax: bool = False) -> highspy.HighsLp:
-    """Copy the model into a ``HighsLp`` (column-wise); ``relax`` drops integrality."""
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.n_cols
-    lp.num_row_ = model.n_rows
-    lp.col_cost_ = model.cost
-    lp.col_lower_ = model.col_lower
-    lp.col_upper_ = model.col_upper
-    lp.row_lower_ = model.row_lower
-    lp.row_upper_ = model.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = model.start
-    lp.a_matrix_.index_ = model.index
-    lp.a_matrix_.value_ = model.value
+def pass_model(highs: highspy.Highs, model: ArrayModel, *, relax: bool = False) -> None:
+    """Give HiGHS the model, replacing any it holds; ``relax`` drops integrality.
+
+    Passed through HiGHS's array calls (rows, then the columns with their column-wise
+    entries, then the integer columns), which copy the NumPy arrays without a Python loop.
+    HiGHS then holds what ``passModel`` of a ``HighsLp`` with the same arrays would: a
+    continuous model has no integrality list at all.
+    """
+    highs.clearModel()
+    none = np.zeros(0, np.int32)
+    highs.addRows(model.n_rows, model.row_lower, model.row_upper, 0, none, none, none)
+    highs.addCols(
+        model.n_cols, model.cost, model.col_lower, model.col_upper, len(model.value),
+        model.start[:-1].astype(np.int32), model.index.astype(np.int32), model.value,
+    )  # fmt: skip
     if model.is_mip and not relax:
-        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-        lp.integrality_ = [kinds[int(i)] for i in model.integer]
-    return lp
+        integer = np.flatnonzero(model.integer).astype(np.int32)
+        kind = np.full(len(integer), int(highspy.HighsVarType.kInteger), np.uint8)
+        highs.changeColsIntegrality(len(integer), integer, kind)
 
 
 def check_numbers(model: ArrayModel) -> str | None:

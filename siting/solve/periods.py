@@ -27,7 +27,7 @@ from siting.solve.direct import (
     solve_problem,
     solver_options,
 )
-from siting.solve.highs import as_highs_lp, check_numbers, new_highs, run
+from siting.solve.highs import check_numbers, new_highs, pass_model, run
 from siting.solve.status import Outcome, Step, overall, relative_gap
 
 #: Where each planning year and stage is reported (INFO); silent unless a handler is set.
@@ -142,7 +142,7 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
     """
     start = time.perf_counter()
     relaxed = new_highs(opts.mip_gap, opts.threads)
-    relaxed.passModel(as_highs_lp(arrays, relax=True))
+    pass_model(relaxed, arrays, relax=True)
     lp = run(relaxed, opts.time_limit, is_mip=False)
     LOG.info(
         "multi-period LP relaxation: %s, bound %s, %.1f s of %g s",
@@ -152,13 +152,12 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
     if lp.state != "optimal" or lp.x is None:
         return None
     binaries = np.flatnonzero(arrays.integer)
-    restricted = as_highs_lp(arrays)
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     upper[binaries[lp.x[binaries] < 1e-6]] = 0.0
     lower[binaries[lp.x[binaries] > 1.0 - 1e-6]] = 1.0
-    restricted.col_lower_, restricted.col_upper_ = lower, upper
+    restricted = replace(arrays, col_lower=lower, col_upper=upper)
     sub = new_highs(opts.mip_gap, opts.threads)
-    sub.passModel(restricted)
+    pass_model(sub, restricted)
     out = run(sub, max(opts.time_limit - (time.perf_counter() - start), 1.0), is_mip=True)
     seconds = time.perf_counter() - start
     if out.x is None:
