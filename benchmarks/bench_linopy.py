@@ -9,15 +9,14 @@ runner does (:func:`siting.pipeline.prepare`), and pickled. Each measurement the
 fresh process, which builds the single-period model of :func:`siting.model.build_arrays`
 either with the own builder or with linopy (:func:`linopy_model`: the same variables, rows,
 coefficients and objective), and hands it to a ``highspy.Highs`` object: the own model through
-:func:`siting.solve.highs.as_highs_lp` and ``passModel``, the linopy model through its
-``to_highspy``. A third row, ``own-array``, hands the own model over through HiGHS's array
-calls, as linopy does. Printed per builder: build and handover seconds in the fresh process,
-both again once warm, the peak resident memory (Linux peak RSS, reset before the build) the
-build adds and the build with its handover adds, and the columns, rows and nonzeros HiGHS
-holds, which must agree. On ``county`` the LP relaxations are solved and must agree within
-1e-6 relative. What importing linopy adds to a fresh process is printed first. Each
-measurement is repeated (3 times by default) and its min and median printed, with the load
-average: the machine is shared, so read the times with it.
+:func:`siting.solve.highs.pass_model`, as the runners do, the linopy model through its
+``to_highspy``; both use HiGHS's array calls. Printed per builder: build and handover seconds
+in the fresh process, both again once warm, the peak resident memory (Linux peak RSS, reset
+before the build) the build adds and the build with its handover adds, and the columns, rows
+and nonzeros HiGHS holds, which must agree. On ``county`` the LP relaxations are solved and
+must agree within 1e-6 relative. What importing linopy adds to a fresh process is printed
+first. Each measurement is repeated (3 times by default) and its min and median printed, with
+the load average: the machine is shared, so read the times with it.
 """
 
 from __future__ import annotations
@@ -46,9 +45,8 @@ if TYPE_CHECKING:
 #: Shipped scenarios measured.
 SCENARIOS = ("county", "county-all")
 
-#: The builders compared: the own builder handing over as the runner does (a ``HighsLp``),
-#: the own builder through HiGHS's array calls (as linopy hands over), and linopy.
-BUILDERS = ("own", "own-array", "linopy")
+#: The builders compared: the own builder handing over as the runners do, and linopy.
+BUILDERS = ("own", "linopy")
 
 #: Relative agreement asked of the two LP relaxations.
 LP_TOLERANCE = 1e-6
@@ -172,7 +170,7 @@ def measure(builder: str, instance_file: str, relax: bool) -> dict:
     import highspy
 
     from siting.model import build_arrays
-    from siting.solve.highs import as_highs_lp, silenced_stdout
+    from siting.solve.highs import pass_model, silenced_stdout
 
     if builder == "linopy":
         import linopy  # noqa: F401 - imported before the clock starts, as build_arrays is
@@ -185,19 +183,7 @@ def measure(builder: str, instance_file: str, relax: bool) -> dict:
             if builder == "linopy":
                 return model.to_highspy()
             highs = highspy.Highs()
-            if builder == "own":
-                highs.passModel(as_highs_lp(model, relax=relax))
-                return highs
-            none = np.zeros(0, np.int32)
-            highs.addRows(model.n_rows, model.row_lower, model.row_upper, 0, none, none, none)
-            start, index = model.start[:-1].astype(np.int32), model.index.astype(np.int32)
-            highs.addCols(
-                model.n_cols, model.cost, model.col_lower, model.col_upper,
-                len(model.value), start, index, model.value,
-            )  # fmt: skip
-            if not relax:
-                ints = np.flatnonzero(model.integer).astype(np.int32)
-                highs.changeColsIntegrality(len(ints), ints, np.ones(len(ints), np.uint8))
+            pass_model(highs, model, relax=relax)
             return highs
 
     with open(instance_file, "rb") as fh:
