@@ -26,6 +26,7 @@ import argparse
 import csv
 import json
 import math
+import re
 import subprocess
 import sys
 import time
@@ -61,6 +62,8 @@ DECISIONS = frozenset(
         "sites_open",
     }
 )
+#: A duration in a message, e.g. "(0.9 s)" in a solve's termination: masked before comparing.
+DURATION = re.compile(r"\b\d[\d.,]*\s?s\b")
 #: Files compared: the tables (GeoJSON and GeoParquet repeat the CSVs) and JSON.
 COMPARED = (".csv", ".json")
 
@@ -224,9 +227,16 @@ def same_value(a: Any, b: Any, key: str) -> bool:
     x, y = _number(a), _number(b)
     if x is not None and y is not None:
         return close(x, y, mw=key == "mw" or key.endswith("_mw"))
-    if isinstance(a, str) and isinstance(b, str) and a.startswith("/") and b.startswith("/"):
-        return True  # an output path
+    if isinstance(a, str) and isinstance(b, str):
+        if a.startswith("/") and b.startswith("/"):
+            return True  # an output path
+        return DURATION.sub("_ s", a) == DURATION.sub("_ s", b)
     return bool(a == b)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _leaves(value: Any, where: str) -> Iterator[tuple[str, Any]]:
@@ -253,7 +263,7 @@ def compare_json(
         if key not in left or key not in right:
             verdict.structure.append(f"{name}: {key} only in {'B' if key not in left else 'A'}")
         elif not same_value(left[key], right[key], last):
-            message = f"{name}: {key} {left[key]!r} vs {right[key]!r}"
+            message = f"{name}: {key} {_short(left[key])} vs {_short(right[key])}"
             verdict.differences.append(message)
             if last in DECISIONS:
                 verdict.decisions.append(message)
@@ -282,7 +292,7 @@ def compare_csv(a: Path, b: Path, name: str, verdict: Verdict) -> None:
     for i, (row_a, row_b) in enumerate(zip(rows_a, rows_b, strict=True)):
         for column, x, y in zip(head_a, row_a, row_b, strict=True):
             if not same_value(x, y, column):
-                message = f"{name} row {i + 1} {column} {x!r} vs {y!r}"
+                message = f"{name} row {i + 1} {column} {_short(x)} vs {_short(y)}"
                 verdict.differences.append(message)
                 if column in DECISIONS or column.startswith("inference_"):
                     verdict.decisions.append(message)

@@ -26,13 +26,22 @@ def compare_outputs():
 SITES = "site_id,open,new_mw,cost_total_cny\na,True,10.0,100.0\nb,False,0.0,0.0\n"
 
 
-def fake_run(root: Path, *, objective=1000.0, bound=None, status="optimal", sites=SITES):
+def fake_run(
+    root: Path,
+    *,
+    objective=1000.0,
+    bound=None,
+    status="optimal",
+    sites=SITES,
+    termination="optimal; 1 LP round (0.9 s)",
+):
     """Write one run as `snapshot` does: run.json, stdout.json and its output folder."""
     run = root / "default"
     out = run / "default"
     out.mkdir(parents=True)
     solver = {
         "status": status,
+        "termination": termination,
         "objective_cny": objective,
         "bound_cny": objective if bound is None else bound,
         "seconds": 0.5,
@@ -89,6 +98,16 @@ FEASIBLE = {"status": "feasible"}
             0,
             "default: same",
             id="round-off",
+        ),
+        pytest.param(
+            {}, {"termination": "optimal; 1 LP round (12.5 s)"}, 0, "default: same", id="time"
+        ),
+        pytest.param(
+            {},
+            {"termination": "optimal; 2 LP rounds (0.9 s)"},
+            1,
+            "summary.json: solver.termination 'optimal; 1 LP round (0.9 s)' vs 'optimal; 2 LP",
+            id="text",
         ),
         pytest.param(
             {}, {"sites": SWAPPED}, 0, "objectives tie at 1000; decisions differ", id="tie"
