@@ -18,6 +18,7 @@ standard output: columns, keys and values, numbers within tolerance, timings and
 out. Value differences pass, and are said, in two cases: the objectives tie and the decisions
 differ (an alternative optimum), or the objectives differ but each lies in the other run's
 certified interval between objective and bound (a gap-limited or gap-tolerant solve).
+A run missing from B fails; a run only in B (a new scenario) is listed as new.
 """
 
 from __future__ import annotations
@@ -394,9 +395,10 @@ def compare(a: Path, b: Path) -> list[Verdict]:
     names_a = {p.name for p in a.iterdir() if (p / RUN_FILE).is_file()}
     names_b = {p.name for p in b.iterdir() if (p / RUN_FILE).is_file()}
     verdicts = [compare_run(name, a / name, b / name) for name in sorted(names_a & names_b)]
-    for name in sorted(names_a ^ names_b):
-        where = "A" if name in names_a else "B"
-        verdicts.append(Verdict(name, [f"run only in {where}"], failed=True))
+    for name in sorted(names_a - names_b):
+        verdicts.append(Verdict(name, ["run only in A"], failed=True))
+    for name in sorted(names_b - names_a):  # e.g. a new shipped scenario: nothing to compare
+        verdicts.append(Verdict(name, note="new: only in B, nothing to compare with"))
     return verdicts
 
 

@@ -160,3 +160,17 @@ def test_runs_follow_the_scenarios_runner(compare_outputs):
     assert runs["default"] == ["optimize", "default", "--no-map"]
     assert runs["2023-planner"] == ["plan", "2023-planner", "--no-map"]
     assert runs["2023-2025-as-built"][0] == "plan"
+
+
+def test_a_run_dropped_fails_and_a_new_one_is_said(compare_outputs, tmp_path):
+    a = fake_run(tmp_path / "a")
+    b = fake_run(tmp_path / "b")
+    shutil.copytree(b / "default", b / "county-years")
+    assert lines(compare_outputs, a, b) == (
+        0,
+        ["default: same", "county-years: same (new: only in B, nothing to compare with)"],
+    )
+    assert lines(compare_outputs, b, a) == (
+        1,
+        ["default: same", "county-years: differs: run only in A"],
+    )
