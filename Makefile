@@ -30,6 +30,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check siting tests scripts benchmarks
 	$(BIN)/ruff format --check siting tests scripts benchmarks
+	$(BIN)/mypy siting
 
 browser:
 	bash scripts/install_browser.sh

@@ -78,7 +78,7 @@ class Rows:
     unit: str = "line"
     first: int = 2
 
-    def label(self, i: int, key: str = "", value: object = None) -> str:
+    def label(self, i: int | np.integer, key: str = "", value: object = None) -> str:
         """Name row ``i`` (0-based) and, when known, its id."""
         name = f"{self.unit} {i + self.first}"
         return f"{name} ({key} {value!r})" if isinstance(value, str) and value else name

@@ -82,7 +82,8 @@ def read_backbone(
     """
     nodes_src, edges_src = str(nodes_path), str(edges_path)
     problems: list[Problem] = []
-    nodes = edges = None
+    nodes: pd.DataFrame | None = None
+    edges: pd.DataFrame | None = None
     try:
         nodes = _read_nodes(Path(nodes_path))
     except InputError as exc:
@@ -93,7 +94,7 @@ def read_backbone(
         problems.extend(exc.problems)
     if nodes is not None and edges is not None:
         problems += _check_edges(nodes, edges, nodes_src=nodes_src, edges_src=edges_src)
-    if problems:
+    if problems or nodes is None or edges is None:  # None only with problems
         raise InputError(problems)
     node_frame = gpd.GeoDataFrame(
         nodes, geometry=points(nodes[["lon", "lat"]].to_numpy()), crs=CRS

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -85,6 +86,7 @@ def read_measurements(path: Path | str, points: Points) -> pd.DataFrame:
     source = str(path)
     table, problems = read_table(path, COLUMNS, what="figure", key="figure_id")
     problems += check_unique(table, "figure_id", source=source)
+    row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
         where = f"line {i + 2} (figure_id {row.figure_id!r})"
         for field in ("from_places", "to_places"):
@@ -125,6 +127,7 @@ def check_floor(
         Naming each figure below its floor, and saying when it could only be one way.
     """
     problems = []
+    row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
         (a, b) = _pairs(row, points)
         distance = haversine_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
@@ -164,6 +167,7 @@ def figure_delays(
         direction.
     """
     rows = []
+    row: Any  # pandas types a row's cells as any scalar
     for row in table.itertuples(index=False):
         (a, b) = _pairs(row, points)
         _, _, delays = one_way_matrix(latency, a[:, 0], a[:, 1], b[:, 0], b[:, 1], graph)
@@ -192,6 +196,7 @@ def fit_parameters(
     Latency
         ``latency`` with the fitted parameters replaced.
     """
+    row: Any  # pandas types a row's cells as any scalar
     for _, row in table[table["role"] == "fit"].iterrows():
         one = row.to_frame().T
         layer = row["layer"]
@@ -226,11 +231,13 @@ def calibration_table(
         out[f"{layer}_ms"] = model
         out[f"{layer}_error_pct"] = error.where(~within, 0.0)
     errors = out[[f"{layer}_error_pct" for layer in LAYERS]].abs()
-    nearest = errors.idxmin(axis=1).str.removesuffix("_error_pct")
+    # pandas-stubs type idxmin as Series[int]; along axis 1 it holds column names (str)
+    nearest = errors.idxmin(axis=1).str.removesuffix("_error_pct")  # type: ignore[misc]
     out["compared_layer"] = out["layer"].where(out["layer"] != "unstated", nearest)
-    out["error_pct"] = [
-        out.loc[i, f"{layer}_error_pct"] for i, layer in enumerate(out["compared_layer"])
-    ]
+    out["error_pct"] = np.array(
+        [out.loc[i, f"{layer}_error_pct"] for i, layer in enumerate(out["compared_layer"])],
+        dtype=float,
+    )
     return out
 
 

@@ -140,7 +140,7 @@ def _graph_from_gdfs(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> nx.Mul
     Edges first, in order, with their non-missing attributes; then any node without edges;
     then the node attributes.
     """
-    graph = nx.MultiDiGraph(crs=CRS)
+    graph: nx.MultiDiGraph = nx.MultiDiGraph(crs=CRS)
     names = edges.columns.to_list()
     for (u, v, k), values in zip(edges.index, edges.to_numpy(), strict=True):
         data = {
@@ -303,7 +303,10 @@ def node_tables(
     dist = np.full((len(keys), len(keys)), np.inf)
     hops = np.full((len(keys), len(keys)), -1, dtype=np.int32)
     for i, key in enumerate(keys):
-        lengths, paths = nx.single_source_dijkstra(graph, int(key), weight="length")
+        # the networkx stubs do not overload on target: without one the result is two dicts
+        lengths: dict[int, float]
+        paths: dict[int, list[int]]
+        lengths, paths = nx.single_source_dijkstra(graph, int(key), weight="length")  # type: ignore[assignment]
         for node, metres in lengths.items():
             dist[i, column[node]] = metres / 1000.0
             hops[i, column[node]] = len(paths[node]) - 1

@@ -159,14 +159,14 @@ def tradeoff_figure(table: pd.DataFrame, parameter: str, *, title: str) -> Figur
         values = ok[column].to_numpy(float) * scale
         ax.plot(ok[parameter], values, marker=marker, color=color, clip_on=False, zorder=3)
         yticks = nice_ticks(*_range(values))
-        ax.yaxis.set_major_locator(FixedLocator(yticks))
+        ax.yaxis.set_major_locator(FixedLocator(yticks.tolist()))
         ax.yaxis.set_major_formatter(FixedFormatter(tick_labels(yticks)))
         ax.set_ylim(yticks[0], yticks[-1])
         ax.set_ylabel(label, color=color)
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         for x in table.loc[table["status"] == "infeasible", parameter]:
             ax.axvline(x, color="#999999", linestyle=":", linewidth=1)
-    axes[-1].xaxis.set_major_locator(FixedLocator(xticks))
+    axes[-1].xaxis.set_major_locator(FixedLocator(list(xticks)))
     axes[-1].xaxis.set_major_formatter(FixedFormatter(xlabels))
     axes[-1].set_xlim(xticks[0], xticks[-1])
     axes[-1].set_xlabel(parameter_label(parameter))

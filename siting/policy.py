@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ class Green:
 
 #: Years a policy text may date from.
 POLICY_YEARS = (1990, 2100)
-_YEAR = {"number": True, "minimum": POLICY_YEARS[0], "maximum": POLICY_YEARS[1]}
+_YEAR: dict[str, Any] = {"number": True, "minimum": POLICY_YEARS[0], "maximum": POLICY_YEARS[1]}
 SITE_COLUMNS = (
     Column("site_id"),
     Column("ddsx_status", choices=STATUSES),
@@ -223,6 +224,7 @@ def subsidised_price(
     """
     frame = read_policy_table("policy_power_subsidies.csv", folder, provinces=provinces.tolist())
     out = price.copy()
+    row: Any  # pandas types a row's cells as any scalar
     for row in frame.itertuples():
         here = provinces == row.province
         cut = (1.0 - row.subsidy_max_share) * price[here]
@@ -237,6 +239,7 @@ def vouchers(
     frame = read_policy_table("policy_vouchers.csv", folder, sites=site_ids.tolist())
     rent = policy.voucher_contract_cny_per_mw_year
     names, member, value, most, notes = [], [], [], [], []
+    row: Any  # pandas types a row's cells as any scalar
     for row in frame.itertuples():
         inside = np.isin(site_ids, _ids(row.site_ids))
         why = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,7 @@ def read_it_prices(path: Path, *, classes: Iterable[str]) -> pd.DataFrame:
     table, problems = read_table(path, PRICE_COLUMNS, what="price", key="accelerator_class")
     known, seen = set(classes), set()
     low, high = DEMAND_YEARS
+    row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
         where = CSV_ROWS.label(i, "accelerator_class", row.accelerator_class)
         if row.accelerator_class in ACCELERATOR_CLASSES and row.accelerator_class not in known:

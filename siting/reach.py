@@ -83,14 +83,14 @@ def reach_polygons(
     out = gpd.GeoDataFrame(
         {"hub_id": np.asarray(hub_ids), "sla_rtt_ms": sla}, geometry=shapes, crs=ALBERS_CHINA
     )
-    shapes = shapely.simplify(np.asarray(out.geometry.values), SIMPLIFY_M)
+    simple = shapely.simplify(np.asarray(out.geometry.values), SIMPLIFY_M)
     if clip is not None:
         outline = _outline(np.asarray(clip.to_crs(ALBERS_CHINA).geometry.values))
         outline = shapely.make_valid(shapely.simplify(outline, SIMPLIFY_M))
         shapely.prepare(outline)
-        cut = ~shapely.contains_properly(outline, shapes)  # only shapes that cross it
-        shapes[cut] = shapely.intersection(shapes[cut], outline)
-    out["geometry"] = shapes
+        cut = ~shapely.contains_properly(outline, simple)  # only shapes that cross it
+        simple[cut] = shapely.intersection(simple[cut], outline)
+    out["geometry"] = simple
     return out.to_crs(CRS)
 
 
@@ -158,7 +158,10 @@ def _routes_from(
     metres = np.full((len(distinct), len(keys)), np.inf)
     hops = np.zeros((len(distinct), len(keys)))
     for row, node in enumerate(distinct):
-        lengths, paths = nx.single_source_dijkstra(graph, int(node), weight="length")
+        # the networkx stubs do not overload on target: without one the result is two dicts
+        lengths: dict[int, float]
+        paths: dict[int, list[int]]
+        lengths, paths = nx.single_source_dijkstra(graph, int(node), weight="length")  # type: ignore[assignment]
         at = [index[t] for t in lengths]
         metres[row, at] = list(lengths.values())
         hops[row, at] = [len(paths[t]) - 1 for t in lengths]

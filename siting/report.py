@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 from rich.console import Console
@@ -200,7 +200,7 @@ def fitted_table(title: str, columns: Sequence[Col], width: int) -> tuple[Table,
         spare -= 1
     table = Table(title=title)
     for col, w in zip(kept, widths, strict=True):
-        justify = "left" if col.text else "right"
+        justify: Literal["left", "right"] = "left" if col.text else "right"
         table.add_column(col.name, justify=justify, width=w, overflow="fold")
     for row in zip(*(col.cells for col in kept), strict=True):
         table.add_row(*row)
@@ -259,6 +259,7 @@ def print_audit(result: Audit, folder: Path, map_path: Path | None) -> None:
     table = Table(title="Sunk capacity by province (MW)")
     for col in ("province", "sunk", "hosted", "idle", "utilisation", "new built"):
         table.add_column(col, justify="left" if col == "province" else "right")
+    row: Any  # pandas types a row's cells as any scalar
     for row in result.provinces.sort_values("idle_mw", ascending=False).itertuples():
         if row.sunk_mw <= 0 and row.new_mw <= 0:
             continue
@@ -319,6 +320,7 @@ def print_whynot(result: WhyNot, folder: Path) -> None:
     table = Table(title="Why not there? Extra cost of making an unused site host (M CNY/yr)")
     for col in ("site", "workload", "MW", "extra", "why impossible"):
         table.add_column(col, justify="right" if col in ("MW", "extra") else "left")
+    row: Any  # pandas types a row's cells as any scalar
     for row in result.sites.sort_values("extra_cost_cny").itertuples():
         extra = "-" if row.extra_cost_cny == float("inf") else f"{row.extra_cost_cny / 1e6:,.1f}"
         table.add_row(escape(row.name), row.workload, f"{row.mw:g}", extra, escape(row.reason))
@@ -466,7 +468,11 @@ def print_latency_matrix(table: pd.DataFrame, lat: Latency, folder: Path) -> Non
         f"{layer} {int((table[f'{layer}_rtt_ms'] <= table['sla_rtt_ms'] + 1e-9).sum())}"
         for layer in LAYERS
     )
-    classes = [c.removeprefix("within_sla_") for c in table if c.startswith("within_sla_")]
+    classes = [
+        c.removeprefix("within_sla_")
+        for c in table.columns.astype(str)
+        if c.startswith("within_sla_")
+    ]
     sla = "the strictest class's round-trip SLA" if classes else "the round-trip SLA"
     per_class = (
         " Each class at its own layer: "

@@ -280,7 +280,9 @@ def _draws(spec: dict[str, Any] | None, source: str) -> list[dict[str, Any]]:
     if spec is None:
         return []
     where = "[monte_carlo]"
-    draws, seed, params = spec.get("draws"), spec.get("seed"), spec.get("parameters", {})
+    draws: Any = spec.get("draws")  # checked below
+    seed: Any = spec.get("seed")
+    params = spec.get("parameters", {})
     problems = []
     if not _is_int(draws) or not 1 <= draws <= MAX_DRAWS:
         expected = f"expected an integer from 1 to {MAX_DRAWS:,}, got {draws!r}"

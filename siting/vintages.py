@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -251,6 +252,7 @@ def read_capacity_vintages(
     known = set(site_totals_mw) | {REST_OF_CHINA}
     seen: dict[tuple[str, str, str], int] = {}
     last: dict[str, int] = {}
+    row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
         where = CSV_ROWS.label(i, "site_id", row.site_id)
         if row.site_id not in known:
@@ -290,6 +292,7 @@ def read_demand_years(path: Path, *, hub_ids: Iterable[str]) -> pd.DataFrame:
     table, problems = _read(path, DEMAND_COLUMNS, key="area_id")
     problems += _check_years(table, path, DEMAND_YEARS, strict=False)
     inference_areas = set(hub_ids) | {REST_OF_CHINA}
+    row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
         where = CSV_ROWS.label(i, "area_id", row.area_id)
         allowed = {NATIONAL} if row.role == "training" else inference_areas
@@ -307,6 +310,7 @@ def read_demand_years(path: Path, *, hub_ids: Iterable[str]) -> pd.DataFrame:
             expected = "one row per year, area and role; this one repeats an earlier row"
             problems.append(Problem(source, where, "area_id", expected))
         expected_rows = {(a, "inference") for a in inference_areas} | {(NATIONAL, "training")}
+        year: Any  # pandas types a group key as any scalar
         for year, group in table.groupby("year", sort=True):
             missing = expected_rows - set(zip(group["area_id"], group["role"], strict=True))
             if missing:
@@ -323,6 +327,7 @@ def read_rents(path: Path, *, classes: Iterable[str]) -> pd.DataFrame:
     table, problems = _read(path, RENT_COLUMNS, key="period")
     known = set(classes)
     previous = ""
+    row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
         where = CSV_ROWS.label(i, "period", row.period)
         period = str(row.period or "")
@@ -413,6 +418,7 @@ def cohorts(
     if first_band_cohorts < 1:
         raise ValueError("first_band_cohorts must be at least 1")
     parts = []
+    band: Any  # pandas types a group key as any scalar
     for band, part in vintages.groupby("year_band", sort=False):
         if band == "2026+" and not announced:
             continue

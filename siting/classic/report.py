@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.classic.plans import LABELS, ClassicPlan, ClassicRun
 from siting.errors import counted
 from siting.maps.panel import objective_text
 from siting.pipeline import Prepared, with_geography
 from siting.provenance import provenance, public_dict
+
+if TYPE_CHECKING:
+    from siting.maps.skeleton import Tiles
 
 
 def classic_summary(run: ClassicRun, prepared: Prepared) -> dict[str, Any]:
@@ -46,12 +49,12 @@ def classic_summary(run: ClassicRun, prepared: Prepared) -> dict[str, Any]:
     }
 
 
-def comparison_page(run: ClassicRun, prepared: Prepared, *, tiles: str = "none") -> Any:
+def comparison_page(run: ClassicRun, prepared: Prepared, *, tiles: Tiles = "none") -> Any:
     """Draw the plans side by side on one page (:func:`siting.maps.make_comparison_page`)."""
     from siting.maps import make_comparison_page, make_map
 
     first = with_geography(run.plans[0].run.results, prepared)  # hubs and SLA reach are shared
-    shared = {"backbone": first.backbone, "reach": first.reach}
+    shared: dict[str, Any] = {"backbone": first.backbone, "reach": first.reach}
     results = [first] + [dataclasses.replace(p.run.results, **shared) for p in run.plans[1:]]
     if len(results) == 1:  # every classic model failed
         plan = run.plans[0]

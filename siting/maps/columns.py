@@ -172,5 +172,6 @@ def _value(value: Any) -> str:
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if isinstance(value, float | np.floating):
-        return f"{float(value):,.6g}" if abs(value) < 1e6 else f"{float(value):,.0f}"
+        number = float(value)
+        return f"{number:,.6g}" if abs(number) < 1e6 else f"{number:,.0f}"
     return esc(value)

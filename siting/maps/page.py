@@ -441,7 +441,7 @@ def add_to(
 @cache
 def _composed() -> type:
     """Return the branca element that joins siting's parts to a folium page as text."""
-    from branca.element import Element
+    from branca.element import Element, Figure
 
     class Text(Element):
         """Text joined to the page as it is, never compiled as a template."""
@@ -463,6 +463,7 @@ def _composed() -> type:
 
         def render(self, **kwargs: Any) -> str:
             figure = self.get_root()
+            assert isinstance(figure, Figure), "a layer renders inside a Figure"
             style, data, script = self.parts
             figure.header.add_child(Text(style), name="siting_style")
             figure.html.add_child(Text(data), name=self.get_name())
@@ -491,10 +492,14 @@ def _check_tiles(tiles: str) -> None:
 
 def choropleth_ranges(provinces: Sequence[pd.DataFrame]) -> dict[str, tuple[float, float]]:
     """Return the colour range of each province shading over the given province tables."""
-    ranges = {}
+    ranges: dict[str, tuple[float, float]] = {}
     for spec in CHOROPLETHS:
         values = pd.concat(
-            [pd.to_numeric(frame.get(spec.column), errors="coerce") for frame in provinces]
+            [
+                pd.to_numeric(frame[spec.column], errors="coerce")
+                for frame in provinces
+                if spec.column in frame
+            ]
         ).dropna()
         low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
         ranges[spec.column] = (low, high if high > low else low + 1.0)

@@ -5,13 +5,14 @@ Every data string is escaped with :func:`~siting.maps.escape.esc` before it join
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from siting.maps.escape import esc, missing
 
@@ -52,7 +53,7 @@ def num(value: Any, fmt: str) -> str:
 
 
 def _get(kpis: Mapping[str, Any], key: str) -> float:
-    value = kpis.get(key)
+    value = kpis.get(key, float("nan"))
     return float("nan") if missing(value) else float(value)
 
 
@@ -65,7 +66,7 @@ def panel(
     shows its objective, open sites, assigned MW and mean round trip instead of the cost
     rows: its costs were not optimised.
     """
-    gap = kpis.get("gap")
+    gap = kpis.get("gap", float("nan"))
     status = esc(kpis.get("status", "unknown"))
     solver = status if missing(gap) else f"{status}, gap {float(gap):.2%}"
     if kpis.get("objective_kind", "cost") in ("cost", "margin"):
@@ -117,7 +118,7 @@ def scale_legend(spec: Choropleth, limits: tuple[float, float]) -> str:
     )
 
 
-def ramp(colours: Sequence[str], values: np.ndarray, limits: tuple[float, float]) -> list[str]:
+def ramp(colours: Sequence[str], values: ArrayLike, limits: tuple[float, float]) -> list[str]:
     """Colour each value on a linear ramp through ``colours``; NaN gets ``NO_DATA``."""
     lo, hi = limits
     rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in colours], float)
@@ -149,7 +150,7 @@ def province_values(
     ]
 
 
-def _province_tip(rec: Mapping[str, Any], specs: Sequence[Choropleth]) -> str:
+def _province_tip(rec: Mapping[Hashable, Any], specs: Sequence[Choropleth]) -> str:
     name = f"<b>{esc(rec.get('name_en'))}</b> {esc(rec.get('name_zh'))}"
     if all(missing(rec.get(s.column)) for s in specs):
         return f"{name}<br>no attributes (outside the mainland data)"

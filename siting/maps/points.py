@@ -7,7 +7,7 @@ numbers and are formatted in the browser.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ def names(frame: pd.DataFrame, id_column: str) -> list[str]:
     ]
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
     return pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).to_dict("records")
 
 
@@ -116,9 +116,10 @@ def site_items(sites: pd.DataFrame, flows: pd.DataFrame, max_mw: float) -> list[
     return items
 
 
-def _class_rows(rec: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _class_rows(rec: Mapping[Hashable, Any]) -> list[tuple[str, str]]:
     """One row per service class's inference MW (``inference_<class>_mw``), if any."""
-    names = [k[len("inference_") : -len("_mw")] for k in rec if k.startswith("inference_")]
+    keys = [str(k) for k in rec]
+    names = [k[len("inference_") : -len("_mw")] for k in keys if k.startswith("inference_")]
     return [
         (f"· {esc(n)} inference", f"{rec[f'inference_{n}_mw']:,.1f} MW")
         for n in names
@@ -126,7 +127,7 @@ def _class_rows(rec: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _site_popup(rec: Mapping[str, Any], label: str) -> str:
+def _site_popup(rec: Mapping[Hashable, Any], label: str) -> str:
     zh = rec.get("name_zh")
     head = f"<b>{esc(label)}</b>" + (f" {esc(zh)}" if not missing(zh) else "")
     where = ", ".join(esc(rec[c]) for c in ("province", "cluster") if not missing(rec.get(c)))

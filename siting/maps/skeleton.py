@@ -43,7 +43,7 @@ _LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/
 MAX_MAPS = 6
 
 #: The pages shipped rendered, as (maps, tiles): one map, as ``siting optimize`` draws it.
-SHIPPED = ((1, "none"), (1, "osm"))
+SHIPPED: tuple[tuple[int, Tiles], ...] = ((1, "none"), (1, "osm"))
 #: The packages a rendered page depends on: a shipped page is used under the same versions.
 RENDERERS = ("folium", "branca", "jinja2")
 #: The file of shipped pages, in ``siting/maps/static``.

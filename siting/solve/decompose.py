@@ -45,7 +45,7 @@ import highspy
 import numpy as np
 
 from siting.model.arrays import ArrayModel
-from siting.solve.highs import Outcome, new_highs, pass_model, run
+from siting.solve.highs import Outcome, StoppableHighs, new_highs, pass_model, run
 
 #: Where each round is reported (INFO); silent unless a handler is set (``siting`` CLI does).
 LOG = logging.getLogger(__name__)
@@ -623,7 +623,7 @@ def _report(what: str, value: float, bound: float, began: float, time_limit: flo
 
 def _restricted_lp(
     model: ArrayModel, pairs: Pairs, in_pool: np.ndarray, mip_gap: float, threads: int | None
-) -> tuple[highspy.Highs, _Restricted]:
+) -> tuple[StoppableHighs, _Restricted]:
     cols, rows = pairs.keeping(model, in_pool)
     sub = model.subset(cols, rows)
     # artificial columns on rows that need positive activity keep the LP feasible
@@ -646,7 +646,7 @@ def _restricted_lp(
 
 
 def _add_pairs(
-    lp: highspy.Highs,
+    lp: StoppableHighs,
     restricted: _Restricted,
     csr: tuple[np.ndarray, np.ndarray, np.ndarray],
     pairs: Pairs,
@@ -691,7 +691,7 @@ def _entries(
     return starts, mapped[keep].astype(np.int32), value[flat][keep].astype(float)
 
 
-def _lp_values(lp: highspy.Highs, restricted: _Restricted, cols: np.ndarray) -> np.ndarray:
+def _lp_values(lp: StoppableHighs, restricted: _Restricted, cols: np.ndarray) -> np.ndarray:
     x = np.asarray(lp.getSolution().col_value, dtype=float)
     pos = restricted.col_pos[cols]
     return np.where(pos >= 0, x[np.maximum(pos, 0)], 0.0)

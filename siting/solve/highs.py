@@ -94,14 +94,20 @@ def silenced_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def new_highs(mip_gap: float, threads: int | None) -> highspy.Highs:
+class StoppableHighs(highspy.Highs):
+    """HiGHS with the event that stops it (set by :func:`run_stoppably` on Ctrl-C)."""
+
+    siting_stop: threading.Event
+
+
+def new_highs(mip_gap: float, threads: int | None) -> StoppableHighs:
     """Make a HiGHS instance with the relative MIP gap and thread count set.
 
     It prints nothing; its log goes to :data:`LOG` if DEBUG is enabled there. :func:`run`
     can stop it on Ctrl-C.
     """
     with silenced_stdout():  # HiGHS prints a banner from C++ before options apply
-        highs = highspy.Highs()
+        highs = StoppableHighs()
     verbose = LOG.isEnabledFor(logging.DEBUG)
     highs.setOptionValue("output_flag", verbose)
     highs.setOptionValue("log_to_console", False)
@@ -172,7 +178,7 @@ def check_numbers(model: ArrayModel) -> str | None:
     return None
 
 
-def run(highs: highspy.Highs, time_limit: float, *, is_mip: bool, duals: bool = False) -> Outcome:
+def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool = False) -> Outcome:
     """Run HiGHS on the model it holds and read the outcome.
 
     Parameters
@@ -236,7 +242,7 @@ def _log_line(event: highspy.highs.HighsCallbackEvent) -> None:
         LOG.debug(text)
 
 
-def run_stoppably(highs: highspy.Highs) -> None:
+def run_stoppably(highs: StoppableHighs) -> None:
     """Run HiGHS (from :func:`new_highs`) in a thread; on Ctrl-C stop it and raise again.
 
     Raises
