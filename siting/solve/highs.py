@@ -138,7 +138,7 @@ def pass_model(highs: highspy.Highs, model: ArrayModel, *, relax: bool = False) 
     """
     highs.clearModel()
     none = np.zeros(0, np.int32)
-    highs.addRows(model.n_rows, model.row_lower, model.row_upper, 0, none, none, none)
+    highs.addRows(model.n_rows, model.row_lower, model.row_upper, 0, none, none, np.zeros(0))
     highs.addCols(
         model.n_cols, model.cost, model.col_lower, model.col_upper, len(model.value),
         model.start[:-1].astype(np.int32), model.index.astype(np.int32), model.value,
