@@ -22,13 +22,13 @@ def define_capacity(b: Builder, v: Columns, inst: Instance) -> None:
 
     ``t_s + Σ_qh (f_qhs + r_qhs) - x_s - E_s y_s ≤ 0`` (``r``: failover reserve, if any).
     """
-    rows = b.add_rows((f"{v.tag}capacity_", np.arange(inst.n_sites, dtype=np.int64)), -np.inf, 0)
-    b.add_entries(rows[inst.pair_site], v.serve, 1.0)
+    rows = b.add_rows((f"{v.tag}capacity_", np.arange(inst.n_sites)), -np.inf, 0.0)  # ≤ 0
+    b.add_entries(rows[inst.pair_site], v.serve, 1.0)  # + f_k, in the row of its site
     reserved = v.reserve >= 0
-    b.add_entries(rows[inst.pair_site[reserved]], v.reserve[reserved], 1.0)
-    b.add_entries(rows, v.train, 1.0)
-    b.add_entries(rows, v.build, -1.0)
-    b.add_entries(rows, v.open, -inst.existing_mw)
+    b.add_entries(rows[inst.pair_site[reserved]], v.reserve[reserved], 1.0)  # + r_k
+    b.add_entries(rows, v.train, 1.0)  # + t_s
+    b.add_entries(rows, v.build, -1.0)  # - x_s
+    b.add_entries(rows, v.open, -inst.existing_mw)  # - E_s y_s
 
 
 def define_pair_open(b: Builder, v: Columns, inst: Instance) -> None:
