@@ -20,7 +20,7 @@ import numpy as np
 import pulp
 
 from siting.instance import Instance
-from siting.model.base import Forcing, SitingModel
+from siting.model.base import SitingModel
 
 IndexArray = np.ndarray
 
@@ -90,7 +90,6 @@ class ArrayModel:
     row_names: list[Names]
     scenarios: list[Layout]
     elastic: bool = False
-    forcing: tuple[Forcing, ...] = ()
 
     @property
     def n_cols(self) -> int:

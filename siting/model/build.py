@@ -97,7 +97,7 @@ def build_arrays(
         family(b, v, instance)
     define_forcing(b, v, instance, forcing)
     model = b.finish([v.layout(instance)])
-    model.elastic, model.forcing = elastic, tuple(forcing)
+    model.elastic = elastic
     return model
 
 

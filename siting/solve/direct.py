@@ -160,13 +160,12 @@ def solve(
         If the solver failed, or hit its limit before finding any plan.
     """
     opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
-    arrays = model
-    layout = arrays.scenarios[0]
+    layout = model.scenarios[0]
     if by_radius(layout.instance, opts):
         return solve_center(layout.instance, opts)
-    result = _solve_arrays(arrays, opts, to_pulp(arrays) if opts.needs_pulp else None)
+    result = _solve_arrays(model, opts, to_pulp(model) if opts.needs_pulp else None)
     if result.state == "infeasible":
-        if arrays.elastic:
+        if model.elastic:
             msg = f"{opts.solver} reported the elastic model infeasible: {result.words}"
             raise SolverError(msg)
         solver_used = opts.custom or opts.solver
@@ -176,7 +175,7 @@ def solve(
     opened = x[layout.open] > 0.5
     # a classic kind: the objective of its open sites, each client served from the nearest
     recomputed = classic_objective(inst, opened) if inst.classic else None
-    objective, bound, gap, status, words = _judge(arrays, x, result, opts, recomputed)
+    objective, bound, gap, status, words = _judge(model, x, result, opts, recomputed)
     if inst.classic:
         x = x.copy()
         x[layout.serve] = assign_nearest(inst, opened)
