@@ -121,7 +121,7 @@ def _assert_read_back(problem: pulp.LpProblem, model: ArrayModel) -> None:
     constraints = problem.constraints()
     assert [con.name for con in constraints] == rows.tolist()
     row_lower, row_upper = np.full(len(rows), -math.inf), np.full(len(rows), math.inf)
-    read: dict[tuple[int, int], float] = {}
+    entries: tuple[list, list, list] = ([], [], [])
     for i, con in enumerate(constraints):
         rhs = -con.constant
         if con.sense != pulp.LpConstraintLE:
@@ -129,15 +129,21 @@ def _assert_read_back(problem: pulp.LpProblem, model: ArrayModel) -> None:
         if con.sense != pulp.LpConstraintGE:
             row_upper[i] = rhs
         for var, coef in con.items():
-            read[(i, col[var.name])] = coef
+            for part, value in zip(entries, (i, col[var.name], coef), strict=True):
+                part.append(value)
     assert np.array_equal(row_lower, model.row_lower)
     assert np.array_equal(row_upper, model.row_upper)
-    built: dict[tuple[int, int], float] = {}
-    for i, j, v in zip(
-        model.index.tolist(), model.entry_col.tolist(), model.value.tolist(), strict=True
-    ):
-        built[(i, j)] = built.get((i, j), 0.0) + v
-    assert read == built
+    read = _by_position(*(np.array(e) for e in entries), len(cols))
+    built = _by_position(model.index, model.entry_col, model.value, len(cols))
+    for a, b in zip(read, built, strict=True):
+        assert np.array_equal(a, b)
+
+
+def _by_position(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_cols: int) -> tuple:
+    """Matrix entries sorted by (row, column), a repeated position summed."""
+    key = rows.astype(np.int64) * n_cols + cols.astype(np.int64)
+    keys, inverse = np.unique(key, return_inverse=True)
+    return keys, np.bincount(inverse, values.astype(float), len(keys))
 
 
 BUILD_CASES = [
