@@ -58,13 +58,13 @@ SITING = (
     MEASURE
     + """
 import numpy as np
-from siting.model import build_arrays, build_model, objective_value
+from siting.model import build_arrays, objective_value
 from siting.pipeline import prepare
 from siting.solve import solve
 solver, matrix, strategy = sys.argv[1], sys.argv[2], sys.argv[4]
 t0 = time.perf_counter(); p = prepare(sys.argv[3]); inst = p.instance
 t1 = time.perf_counter(); c1 = cpu()
-model = build_arrays(inst) if solver == "highs" else build_model(inst)
+model = build_arrays(inst)
 t2 = time.perf_counter(); c2 = cpu()
 sol = solve(model, solver=solver, mip_gap=0.0, strategy=strategy, time_limit=3600)
 t3 = time.perf_counter(); c3 = cpu()

@@ -27,7 +27,7 @@ import pandas as pd
 from siting.calibration import FITTABLE, calibration_table, fit_parameters, read_measurements
 from siting.errors import InfeasibleError
 from siting.latency import LAYERS, pair_matrix
-from siting.model import build_model
+from siting.model import build_arrays
 from siting.pipeline import Prepared, prepare
 from siting.results import build_results, compute_kpis, hub_arrays, site_arrays
 from siting.solve import solve
@@ -154,7 +154,7 @@ def plans_table(names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
             run = with_layer(base, **update)
             row = {"scenario": name, "latency": label, "pairs": run.instance.n_pairs}
             try:
-                solution = solve(build_model(run.instance))
+                solution = solve(build_arrays(run.instance))
             except InfeasibleError as exc:
                 rows.append({**row, "status": "infeasible: " + "; ".join(exc.reasons)})
                 continue

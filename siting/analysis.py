@@ -22,7 +22,7 @@ from siting.errors import InfeasibleError, InputError, Problem, SitingError, did
 from siting.feasibility import one_class
 from siting.geo import CHINA_LAT, CHINA_LON, haversine_km
 from siting.latency import fibre_floor_one_way_ms, one_way_matrix
-from siting.model import Forcing, build_model, build_robust_model, fix_plan
+from siting.model import Forcing, build_arrays, build_robust, fix_plan
 from siting.network import Route, shortest_route
 from siting.pipeline import Prepared, prepare, with_geography
 from siting.provenance import provenance
@@ -118,14 +118,14 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         source = _prepared(built, "audit")
         _same_sites(source, target)
         inputs.insert(0, source)
-        plan = solve(build_model(source.instance), **solve_options)
+        plan = solve(build_arrays(source.instance), **solve_options)
         added, opened = plan.build, plan.open
         built_name = source.scenario.name
         sunk_cost = _sunk_cost(source, plan)
     given = target if built == "existing" else target.variant(target.scenario, built_mw=added)
-    used = solve(build_model(given.instance), **solve_options)
+    used = solve(build_arrays(given.instance), **solve_options)
     results = with_geography(build_results(used, given.instance, given.layers), given)
-    optimal = used if given is target else solve(build_model(inst), **solve_options)
+    optimal = used if given is target else solve(build_arrays(inst), **solve_options)
 
     sunk = given.instance.existing_mw
     hosted = results.sites["hosted_mw"].to_numpy()
@@ -272,7 +272,7 @@ def robust_plan(
     names = [p.scenario.name for p in prepared]
     w = np.full(len(prepared), 1.0) if weights is None else np.asarray(weights, dtype=float)
     w = w / w.sum()
-    own = [solve(build_model(p.instance), **solve_options) for p in prepared]
+    own = [solve(build_arrays(p.instance), **solve_options) for p in prepared]
     best = np.array([s.objective for s in own])
 
     rows = []
@@ -280,7 +280,7 @@ def robust_plan(
         costs = [_cost_with_plan(p, plan.open, plan.build, **solve_options) for p in prepared]
         rows.append(_row(f"plan of {name}", costs, w, best, names))
     instances = [p.instance for p in prepared]
-    model = build_robust_model(
+    model = build_robust(
         instances, w, optimal_costs=best.tolist() if criterion == "regret" else None
     )
     solved = solve_robust(model, **solve_options)
@@ -309,7 +309,7 @@ def _cost_with_plan(
 
     The one definition of a plan's cost in another scenario, for ``robust`` and ``audit``.
     """
-    model = build_model(prepared.instance)
+    model = build_arrays(prepared.instance)
     fix_plan(model, opened, build)
     try:
         return solve(model, **solve_options).objective
@@ -377,7 +377,7 @@ def why_not(
     """
     base = _prepared(scenario, "whynot")
     inst = base.instance
-    plan = solve(build_model(inst), **solve_options)
+    plan = solve(build_arrays(inst), **solve_options)
     hosted = site_arrays(plan, inst)["hosted_mw"]
     train_mw = inst.min_cluster_mw if training_mw is None else training_mw
     rows = []
@@ -406,7 +406,7 @@ def why_not(
         else:
             try:
                 variant = base.variant(Scenario.model_validate(changed))
-                plan_cost = solve(build_model(variant.instance), **solve_options).objective
+                plan_cost = solve(build_arrays(variant.instance), **solve_options).objective
                 extra = plan_cost - plan.objective
             except SitingError as exc:
                 reason = str(exc).splitlines()[-1].strip(" -")
@@ -432,7 +432,7 @@ def _forced_cost(
     if forcing.workload == "training" and inst.capacity_mw[forcing.site] < forcing.mw:
         return math.inf, f"capacity {inst.capacity_mw[forcing.site]:.0f} MW < {forcing.mw:g} MW"
     try:
-        forced = solve(build_model(inst, forcing=[forcing]), **solve_options)
+        forced = solve(build_arrays(inst, forcing=[forcing]), **solve_options)
     except InfeasibleError:
         return math.inf, f"cannot host {forcing.mw:g} MW of {forcing.workload} under the limits"
     return forced.objective - plan.objective, ""
@@ -479,7 +479,7 @@ def tradeoff(
                 {parameter: value, "name": f"{base['name']}-{parameter.rpartition('.')[2]}-{shown}"}
             )
             inst = prepared.variant(variant).instance
-            solution = solve(build_model(inst), **solve_options)
+            solution = solve(build_arrays(inst), **solve_options)
         except InfeasibleError as exc:
             rows.append({**row, "status": "infeasible", "reason": "; ".join(exc.reasons)})
             continue

@@ -111,3 +111,33 @@ def test_checker_catches_an_upstream_import_in_a_subpackage(tmp_path) -> None:
     bad = tmp_path / "arrays.py"
     bad.write_text("from siting.model.base import X\nfrom siting.results import Results\n")
     assert _upstream("model", bad) == ["results"]
+
+
+#: Inside ``model``: the array containers, then the families over them, then the builds that
+#: compose the families, then the PuLP model derived from the arrays.
+MODEL_ORDER = ["arrays", "families", "build", "pulp_model"]
+
+
+def _model_part(name: str) -> str | None:
+    parts = name.split(".")
+    inside = parts[:2] == ["siting", "model"] and len(parts) > 2 and parts[2] in MODEL_ORDER
+    return parts[2] if inside else None
+
+
+def test_families_write_arrays_only() -> None:
+    """The families import no PuLP and nothing that composes or derives from them."""
+    files = sorted((PACKAGE / "model" / "families").glob("*.py"))
+    assert len(files) > 5
+    for path in files:
+        names = _imports(path)
+        assert "pulp" not in {n.split(".")[0] for n in names}, path
+        later = {_model_part(n) for n in names} & {"build", "pulp_model"}
+        assert not later, (path, later)
+
+
+@pytest.mark.parametrize("part", ["arrays", "build", "pulp_model"])
+def test_model_parts_import_down(part: str) -> None:
+    rank = MODEL_ORDER.index(part)
+    for name in _imports(PACKAGE / "model" / f"{part}.py"):
+        found = _model_part(name)
+        assert found is None or MODEL_ORDER.index(found) < rank, (part, name)

@@ -1,4 +1,4 @@
-"""Service classes, redundancy and policy families: brute force, both builders, bad input."""
+"""Service classes, redundancy and policy families: brute force, derived PuLP model, bad input."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from scipy.optimize import linprog
 from siting.errors import InfeasibleError, InputError
 from siting.feasibility import check_feasibility
 from siting.instance import Instance
-from siting.model import build_model
-from siting.model.arrays import build_arrays
+from siting.model import Forcing, build_arrays
 from siting.solve import Solution, Status, solve
 
 from .conftest import make_instance
@@ -218,9 +217,9 @@ def test_optimum_equals_brute_force(kwargs: dict, solver: str) -> None:
     expected = brute_force(inst)
     if math.isinf(expected):
         with pytest.raises(InfeasibleError):
-            solve(build_model(inst), solver=solver, mip_gap=1e-9)
+            solve(build_arrays(inst), solver=solver, mip_gap=1e-9)
         return
-    sol = solve(build_model(inst), solver=solver, mip_gap=1e-9)
+    sol = solve(build_arrays(inst), solver=solver, mip_gap=1e-9)
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(expected, rel=1e-6)
 
@@ -245,11 +244,14 @@ def test_brute_force_cases_bind() -> None:
     ],
 )
 @pytest.mark.parametrize("elastic", [False, True])
-def test_array_builder_builds_the_same_model(kwargs: dict, elastic: bool) -> None:
-    """tests/test_model.py's identical-model check, on instances with every new family."""
-    from .test_model import assert_same_build
+def test_derived_pulp_model_is_the_arrays(kwargs: dict, elastic: bool) -> None:
+    """tests/test_model.py's derived-PuLP check, on instances with every new family."""
+    from .test_model import assert_pulp_is_arrays
 
-    assert_same_build(make_class_instance(**kwargs), elastic)
+    forcing = [Forcing(1, "training", 5.0), Forcing(2, "inference", 3.0)]
+    assert_pulp_is_arrays(
+        build_arrays(make_class_instance(**kwargs), elastic=elastic, forcing=forcing)
+    )
 
 
 def test_one_class_reproduces_todays_optimum() -> None:
@@ -266,10 +268,10 @@ def test_one_class_reproduces_todays_optimum() -> None:
             "classes.all.staff_per_mw": spec.inference.staff_per_mw,
         }
     )
-    today = solve(build_model(prepared.instance), mip_gap=1e-9)
+    today = solve(build_arrays(prepared.instance), mip_gap=1e-9)
     inst = prepared.variant(one).instance
     assert inst.n_classes == 1 and inst.class_names[0] == "all"
-    again = solve(build_model(inst), mip_gap=1e-9)
+    again = solve(build_arrays(inst), mip_gap=1e-9)
     assert again.objective == pytest.approx(today.objective, rel=1e-9)
     assert np.array_equal(again.open, today.open)
     assert np.allclose(again.build, today.build, atol=1e-6)
@@ -280,7 +282,7 @@ def test_k_above_sites_within_sla_names_hub_and_class() -> None:
     reasons = check_feasibility(inst)
     assert any("hub 'h0', class 'c0': at least 9 serving sites required" in r for r in reasons)
     with pytest.raises(InfeasibleError, match="class 'c0'"):
-        solve(build_model(inst))
+        solve(build_arrays(inst))
 
 
 def test_shares_must_sum_to_one() -> None:

@@ -15,14 +15,7 @@ import pytest
 from siting.cli import main
 from siting.errors import InfeasibleError, InputError
 from siting.instance import Instance
-from siting.model import (
-    UNITS,
-    SitingModel,
-    build_arrays,
-    build_model,
-    build_robust_model,
-    from_pulp,
-)
+from siting.model import UNITS, ArrayModel, build_arrays, build_robust
 from siting.pipeline import optimize, prepare
 from siting.scenario import (
     CLASSIC_KINDS,
@@ -33,11 +26,7 @@ from siting.scenario import (
 from siting.solve import Status, build_for, solve, solve_robust
 
 from .conftest import DATA, brute_force, make_instance
-from .test_model import PATHS as MODEL_PATHS
-from .test_model import _canonical, assert_same_build, priced  # noqa: F401 - a fixture
-
-#: Every path a plan can take, and CBC reading an array build.
-PATHS = [*MODEL_PATHS, pytest.param("cbc", "direct", build_arrays, id="cbc-arrays")]
+from .test_model import PATHS, assert_pulp_is_arrays, priced  # noqa: F401 - a fixture
 
 
 def classic_instance(
@@ -119,19 +108,19 @@ CLASSIC_CASES = [
 
 
 @pytest.mark.usefixtures("priced")
-@pytest.mark.parametrize(("solver", "strategy", "builder"), PATHS)
+@pytest.mark.parametrize(("solver", "strategy"), PATHS)
 @pytest.mark.parametrize(("kind", "p", "rule", "n_sites", "n_hubs", "seed"), CLASSIC_CASES)
 def test_classic_optimum_equals_brute_force(
-    kind, p, rule, n_sites, n_hubs, seed, solver, strategy, builder
+    kind, p, rule, n_sites, n_hubs, seed, solver, strategy
 ) -> None:
     inst = classic_instance(seed, kind, p, rule, n_sites=n_sites, n_hubs=n_hubs)
     expected = classic_brute_force(inst)
     options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
     if math.isinf(expected):  # only LSCP with too few sites
         with pytest.raises(InfeasibleError, match=r"needs \d+ sites"):
-            solve(builder(inst), **options)
+            solve(build_arrays(inst), **options)
         return
-    sol = solve(builder(inst), **options)
+    sol = solve(build_arrays(inst), **options)
     assert sol.status is Status.OPTIMAL
     value = -sol.objective if kind == "mclp" else sol.objective
     assert value == pytest.approx(expected, rel=1e-6, abs=1e-9)
@@ -241,19 +230,17 @@ COUNT_CASES = [
 
 
 @pytest.mark.usefixtures("priced")
-@pytest.mark.parametrize(("solver", "strategy", "builder"), PATHS)
+@pytest.mark.parametrize(("solver", "strategy"), PATHS)
 @pytest.mark.parametrize(("kwargs", "p", "rule"), COUNT_CASES)
-def test_site_count_with_cost_equals_brute_force(
-    kwargs, p, rule, solver, strategy, builder
-) -> None:
+def test_site_count_with_cost_equals_brute_force(kwargs, p, rule, solver, strategy) -> None:
     inst = dataclasses.replace(make_instance(**kwargs), site_count=p, site_count_rule=rule)
     expected = counted_brute_force(inst)
     options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
     if math.isinf(expected):
         with pytest.raises(InfeasibleError, match=r"\[objective\] sites"):
-            solve(builder(inst), **options)
+            solve(build_arrays(inst), **options)
         return
-    sol = solve(builder(inst), **options)
+    sol = solve(build_arrays(inst), **options)
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(expected, rel=1e-6)
     assert sol.open.sum() == p if rule == "exactly" else sol.open.sum() <= p
@@ -275,20 +262,15 @@ def test_site_count_cases_bind_and_include_infeasible() -> None:
     [("p-median", 2, "exactly"), ("p-center", 3, "at_most"), ("mclp", 2, "exactly"),
      ("lscp", 0, "exactly"), ("lscp", 3, "at_most")],
 )  # fmt: skip
-def test_classic_array_build_is_the_pulp_model(kind, p, rule) -> None:
-    inst = classic_instance(40, kind, p, rule, n_sites=6, n_hubs=5)
-    fast = _canonical(build_arrays(inst))
-    pm = build_model(inst)
-    slow = _canonical(from_pulp(pm.problem, [pm]))
-    for a, b in zip(fast, slow, strict=True):
-        assert np.array_equal(np.asarray(a), np.asarray(b)), (a, b)
+def test_classic_derived_pulp_model_is_the_arrays(kind, p, rule) -> None:
+    assert_pulp_is_arrays(build_arrays(classic_instance(40, kind, p, rule, n_sites=6, n_hubs=5)))
 
 
 @pytest.mark.parametrize("elastic", [False, True])
 @pytest.mark.parametrize("rule", ["exactly", "at_most"])
-def test_site_count_array_build_is_the_pulp_model(rule, elastic) -> None:
+def test_site_count_derived_pulp_model_is_the_arrays(rule, elastic) -> None:
     inst = dataclasses.replace(make_instance(8, n_sites=5), site_count=3, site_count_rule=rule)
-    assert_same_build(inst, elastic)
+    assert_pulp_is_arrays(build_arrays(inst, elastic=elastic))
 
 
 def line_instance(kind: str, p: int, radius: float = np.inf) -> Instance:
@@ -509,18 +491,17 @@ def test_mclp_radius_sets_the_pairs_and_the_covered_demand() -> None:
 def test_robust_plan_keeps_the_site_count() -> None:
     base = make_instance(0, n_sites=5)
     insts = [base, dataclasses.replace(base, demand_mw=base.demand_mw * 1.1)]
-    free = solve_robust(build_robust_model(insts, [0.5, 0.5]), mip_gap=1e-9)
+    free = solve_robust(build_robust(insts, [0.5, 0.5]), mip_gap=1e-9)
     assert free.scenarios[0].open.sum() == 3  # the count below binds
     counted = [dataclasses.replace(i, site_count=2, site_count_rule="at_most") for i in insts]
-    sol = solve_robust(build_robust_model(counted, [0.5, 0.5]), mip_gap=1e-9)
+    sol = solve_robust(build_robust(counted, [0.5, 0.5]), mip_gap=1e-9)
     assert sol.scenarios[0].open.sum() == sol.scenarios[1].open.sum() == 2
     assert sol.objective > free.objective
     with pytest.raises(InputError, match=r"a robust plan needs objective kind 'cost'"):
-        build_robust_model([dataclasses.replace(insts[0], objective_kind="lscp")], [1.0])
+        build_robust([dataclasses.replace(insts[0], objective_kind="lscp")], [1.0])
     classic = dataclasses.replace(insts[0], objective_kind="p-median")
-    for builder in (build_model, build_arrays):
-        with pytest.raises(InputError, match=r"an elastic or forced model needs"):
-            builder(classic, elastic=True)
+    with pytest.raises(InputError, match=r"an elastic or forced model needs"):
+        build_arrays(classic, elastic=True)
 
 
 def test_cost_kind_ignores_the_coverage_radius() -> None:
@@ -558,19 +539,19 @@ def test_shipped_p_median_scenario_uses_every_pair() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "solver", "strategy", "reads_pulp"),
+    ("kind", "solver", "strategy"),
     [
-        ("cost", "highs", "auto", False),
-        ("cost", "cbc", "auto", True),
-        ("p-center", "cbc", "auto", False),  # the radius search builds its own problems
-        ("p-center", "cbc", "direct", True),
-        ("p-median", "cbc", "auto", True),
+        ("cost", "highs", "auto"),
+        ("cost", "cbc", "auto"),
+        ("p-center", "cbc", "auto"),  # the radius search builds its own problems
+        ("p-center", "cbc", "direct"),
+        ("p-median", "cbc", "auto"),
     ],
 )
-def test_build_for_builds_what_the_solve_reads(kind, solver, strategy, reads_pulp) -> None:
+def test_build_for_builds_what_the_solve_reads(kind, solver, strategy) -> None:
     inst = classic_instance(1, kind, 2) if kind != "cost" else make_instance(1)
     model = build_for(inst, solver, strategy)
-    assert isinstance(model, SitingModel) is reads_pulp
+    assert isinstance(model, ArrayModel)
     value = solve(model, solver=solver, strategy=strategy, mip_gap=1e-9).objective
     assert value == pytest.approx(solve(build_arrays(inst), mip_gap=1e-9).objective)
 

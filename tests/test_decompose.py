@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from siting.model import OBJECTIVE_UNIT, Forcing, build_arrays, build_model, build_robust_model
+from siting.model import OBJECTIVE_UNIT, Forcing, build_arrays, build_robust
 from siting.solve import Status, decompose, solve, solve_robust
 from siting.solve.decompose import Certificate, Knapsacks, Pairs, kept_bound, lagrangian_bound
 
@@ -82,7 +82,7 @@ def test_decomposition_with_forcing_and_elastic_demand(priced) -> None:
     inst = make_instance(46, n_sites=5, n_hubs=4)
     forcing = [Forcing(0, "training", 40.0), Forcing(3, "inference", 5.0)]
     for elastic in (False, True):
-        direct = solve(build_model(inst, elastic=elastic, forcing=forcing), mip_gap=1e-9)
+        direct = solve(build_arrays(inst, elastic=elastic, forcing=forcing), mip_gap=1e-9)
         model = build_arrays(inst, elastic=elastic, forcing=forcing)
         split = solve(model, strategy="decompose", mip_gap=1e-9)
         assert split.objective == pytest.approx(direct.objective, rel=1e-6)
@@ -97,14 +97,14 @@ def test_robust_model_decomposes(regret: bool, priced) -> None:
     instances = [base, other]
     optimal = None
     if regret:
-        optimal = [solve(build_model(i), mip_gap=1e-9).objective for i in instances]
+        optimal = [solve(build_arrays(i), mip_gap=1e-9).objective for i in instances]
     direct = solve_robust(
-        build_robust_model(instances, [0.5, 0.5], optimal_costs=optimal),
+        build_robust(instances, [0.5, 0.5], optimal_costs=optimal),
         mip_gap=1e-9,
         strategy="direct",
     )
     split = solve_robust(
-        build_robust_model(instances, [0.5, 0.5], optimal_costs=optimal),
+        build_robust(instances, [0.5, 0.5], optimal_costs=optimal),
         mip_gap=1e-9,
         strategy="decompose",
     )
@@ -116,7 +116,7 @@ def test_robust_model_decomposes(regret: bool, priced) -> None:
 
 def test_cbc_falls_back_to_the_direct_solve_and_says_so() -> None:
     inst = make_instance(46, n_sites=5, n_hubs=4)
-    sol = solve(build_model(inst), solver="cbc", strategy="decompose", mip_gap=1e-9)
+    sol = solve(build_arrays(inst), solver="cbc", strategy="decompose", mip_gap=1e-9)
     assert sol.strategy == "direct"
     assert "CBC solved the full model directly" in sol.termination
 

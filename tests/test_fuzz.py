@@ -1089,7 +1089,7 @@ def no_work(monkeypatch, request):
         return fail
 
     monkeypatch.setattr(siting.pipeline, "build_for", forbidden("a model was built"))
-    monkeypatch.setattr(siting.analysis, "build_model", forbidden("a model was built"))
+    monkeypatch.setattr(siting.analysis, "build_arrays", forbidden("a model was built"))
     monkeypatch.setattr(siting.batch, "run_batch", forbidden("a batch started"))
     monkeypatch.setattr(siting.plan, "plan", forbidden("a plan was solved"))
 

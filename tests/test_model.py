@@ -1,15 +1,29 @@
-"""The MILP against brute-force enumeration and a hand-computed case."""
+"""The MILP against brute-force enumeration and hand-computed cases; the derived PuLP model."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
+import pulp
 import pytest
 
+import siting
 from siting.errors import InfeasibleError
-from siting.model import Forcing, build_arrays, build_model, from_pulp
+from siting.instance import Instance
+from siting.model import (
+    ArrayModel,
+    Forcing,
+    build_arrays,
+    build_covering,
+    build_robust,
+    fix_plan,
+    to_pulp,
+)
+from siting.pipeline import prepare
+from siting.scenario import load_scenario
 from siting.solve import Status, decompose, solve
 
 from .conftest import brute_force, make_instance
@@ -39,12 +53,11 @@ CASES = (
 )
 
 
-#: Solver, strategy and model build: every path a plan can take.
+#: Solver and strategy: every path a plan can take (CBC solves the derived PuLP model).
 PATHS = [
-    pytest.param("highs", "direct", build_model, id="highs-pulp"),
-    pytest.param("highs", "direct", build_arrays, id="highs-arrays"),
-    pytest.param("highs", "decompose", build_arrays, id="highs-decompose"),
-    pytest.param("cbc", "direct", build_model, id="cbc-pulp"),
+    pytest.param("highs", "direct", id="highs-arrays"),
+    pytest.param("highs", "decompose", id="highs-decompose"),
+    pytest.param("cbc", "direct", id="cbc-pulp"),
 ]
 
 
@@ -55,17 +68,17 @@ def priced(monkeypatch):
     monkeypatch.setattr(decompose, "START_PER_HUB", 1)
 
 
-@pytest.mark.parametrize(("solver", "strategy", "builder"), PATHS)
+@pytest.mark.parametrize(("solver", "strategy"), PATHS)
 @pytest.mark.parametrize("kwargs", CASES)
-def test_optimum_equals_brute_force(kwargs: dict, solver, strategy, builder, priced) -> None:
+def test_optimum_equals_brute_force(kwargs: dict, solver, strategy, priced) -> None:
     inst = make_instance(**kwargs)
     expected = brute_force(inst)
     options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
     if math.isinf(expected):
         with pytest.raises(InfeasibleError):  # (a margin model is never infeasible)
-            solve(builder(inst), **options)
+            solve(build_arrays(inst), **options)
         return
-    sol = solve(builder(inst), **options)
+    sol = solve(build_arrays(inst), **options)
     assert sol.status is Status.OPTIMAL
     assert sol.strategy == strategy
     assert sol.objective == pytest.approx(expected, rel=1e-6)
@@ -73,25 +86,64 @@ def test_optimum_equals_brute_force(kwargs: dict, solver, strategy, builder, pri
     assert sol.bound == pytest.approx(expected, rel=1e-6)
 
 
-def _canonical(model) -> tuple:
-    """Columns and rows sorted by name, with bounds, costs and matrix entries by name."""
+def _sides(lower: float | None, upper: float | None) -> tuple[float, float]:
+    return (-math.inf if lower is None else lower, math.inf if upper is None else upper)
+
+
+def assert_pulp_is_arrays(model: ArrayModel) -> None:
+    """The PuLP problem derived from the arrays (:func:`to_pulp`) equals them entry by entry."""
+    _assert_read_back(to_pulp(model), model)
+
+
+def _assert_read_back(problem: pulp.LpProblem, model: ArrayModel) -> None:
+    """A PuLP problem equals an array model entry by entry.
+
+    The problem is read back through PuLP's own accessors (``variables()``, ``objective``,
+    ``constraints()``), not through the code that wrote it: columns with their bounds,
+    integrality and costs by name; rows in order with their sides and coefficients.
+    """
     cols, rows = model.names("cols"), model.names("rows")
-    entry_row = rows[model.index]
-    entry_col = cols[model.entry_col]
-    order = np.lexsort((entry_row, entry_col))
-    c, r = np.argsort(cols), np.argsort(rows)
-    return (
-        cols[c].tolist(),
-        rows[r].tolist(),
-        model.cost[c],
-        model.col_lower[c],
-        model.col_upper[c],
-        model.integer[c],
-        model.row_lower[r],
-        model.row_upper[r],
-        list(zip(entry_col[order].tolist(), entry_row[order].tolist(), strict=True)),
-        model.value[order],
-    )
+    variables = {v.name: v for v in problem.variables()}
+    assert sorted(variables) == sorted(cols.tolist())
+    col = {name: j for j, name in enumerate(cols.tolist())}
+    lower, upper, integer = np.zeros(len(cols)), np.zeros(len(cols)), np.zeros(len(cols), bool)
+    for name, var in variables.items():
+        j = col[name]
+        lower[j], upper[j] = _sides(var.lowBound, var.upBound)
+        integer[j] = var.cat == pulp.LpInteger
+    assert np.array_equal(lower, model.col_lower)
+    assert np.array_equal(upper, model.col_upper)
+    assert np.array_equal(integer, model.integer)
+    cost = np.zeros(len(cols))
+    for var, coef in problem.objective.items():
+        cost[col[var.name]] += coef
+    assert np.array_equal(cost, model.cost)
+    constraints = problem.constraints()
+    assert [con.name for con in constraints] == rows.tolist()
+    row_lower, row_upper = np.full(len(rows), -math.inf), np.full(len(rows), math.inf)
+    entries: tuple[list, list, list] = ([], [], [])
+    for i, con in enumerate(constraints):
+        rhs = -con.constant
+        if con.sense != pulp.LpConstraintLE:
+            row_lower[i] = rhs
+        if con.sense != pulp.LpConstraintGE:
+            row_upper[i] = rhs
+        for var, coef in con.items():
+            for part, value in zip(entries, (i, col[var.name], coef), strict=True):
+                part.append(value)
+    assert np.array_equal(row_lower, model.row_lower)
+    assert np.array_equal(row_upper, model.row_upper)
+    read = _by_position(*(np.array(e) for e in entries), len(cols))
+    built = _by_position(model.index, model.entry_col, model.value, len(cols))
+    for a, b in zip(read, built, strict=True):
+        assert np.array_equal(a, b)
+
+
+def _by_position(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_cols: int) -> tuple:
+    """Matrix entries sorted by (row, column), a repeated position summed."""
+    key = rows.astype(np.int64) * n_cols + cols.astype(np.int64)
+    keys, inverse = np.unique(key, return_inverse=True)
+    return keys, np.bincount(inverse, values.astype(float), len(keys))
 
 
 BUILD_CASES = [
@@ -104,33 +156,65 @@ BUILD_CASES = [
 ]
 
 
+def _single_period(name: str) -> Instance:
+    """A shipped scenario's instance, built as ``siting optimize`` builds it."""
+    scenario, _ = load_scenario(name)
+    if scenario.horizon is not None:
+        pytest.skip("a horizon scenario: the multi-period model is not built from these arrays")
+    return prepare(name).instance
+
+
+def _shipped() -> list:
+    big = {"county", "county-all"}  # PuLP takes 15 s and 70 s to build these
+    return [
+        pytest.param(p.stem, marks=[pytest.mark.slow] if p.stem in big else [])
+        for p in sorted((Path(siting.__file__).parent / "scenarios").glob("*.toml"))
+    ]
+
+
+@pytest.mark.parametrize("name", _shipped())
+def test_derived_pulp_model_is_the_arrays_on_every_shipped_scenario(name: str) -> None:
+    """``to_pulp`` writes every model the arrays build: plain, elastic and forced, robust, fixed.
+
+    Horizon scenarios are skipped: the multi-period model is still built through PuLP
+    (:mod:`siting.model.periods`); ``tests/test_periods.py`` covers it.
+    """
+    inst = _single_period(name)
+    model = build_arrays(inst)
+    assert_pulp_is_arrays(model)
+    if inst.classic:
+        if inst.objective_kind == "p-center" and inst.site_count > 0:
+            assert_pulp_is_arrays(build_covering(inst, float(np.median(inst.pair_rtt_ms))))
+        return
+    if model.n_cols > 50_000:
+        return  # the variants below cost a PuLP build each; the small scenarios cover them
+    sites = np.flatnonzero(inst.existing_mw > 0)[:1]
+    forcing = [Forcing(int(s), "training", 1.0) for s in sites]
+    forcing += [Forcing(int(inst.pair_site[0]), "inference", 1.0)] if inst.n_pairs else []
+    assert_pulp_is_arrays(build_arrays(inst, elastic=True, forcing=forcing))
+    assert_pulp_is_arrays(build_robust([inst, inst], [0.3, 0.7]))
+    fixed = build_robust([inst, inst], [0.5, 0.5], optimal_costs=[1e9, 2e9])
+    fix_plan(fixed, inst.existing_mw > 0, np.zeros(inst.n_sites))
+    assert_pulp_is_arrays(fixed)
+
+
 @pytest.mark.parametrize("elastic", [False, True])
 @pytest.mark.parametrize("kwargs", BUILD_CASES)
-def test_array_build_is_the_pulp_model(kwargs: dict, elastic: bool) -> None:
-    """The fast build has the same columns, rows, bounds and coefficients as PuLP's."""
-    assert_same_build(make_instance(**kwargs), elastic)
-
-
-def assert_same_build(inst, elastic: bool) -> None:
-    """Both builders give the same columns, rows, bounds and coefficients (with forcing)."""
-    forcing = [Forcing(1, "training", 5.0), Forcing(2, "inference", 3.0)]
-    pulp_model = build_model(inst, elastic=elastic, forcing=forcing)
-    fast = _canonical(build_arrays(inst, elastic=elastic, forcing=forcing))
-    slow = _canonical(from_pulp(pulp_model.problem, [pulp_model]))
-    for a, b in zip(fast, slow, strict=True):
-        assert np.array_equal(np.asarray(a), np.asarray(b)), (a, b)
-
-
-@pytest.mark.parametrize("kwargs", BUILD_CASES)
-def test_array_build_has_the_same_optimum(kwargs: dict) -> None:
+def test_derived_pulp_model_is_the_arrays_on_random_instances(kwargs: dict, elastic: bool) -> None:
+    """The same check on the random instances, whose limits bind (staff, clusters, margin)."""
     inst = make_instance(**kwargs)
-    expected = brute_force(inst)
-    if math.isinf(expected):
-        return
-    fast = solve(build_arrays(inst), mip_gap=1e-9, strategy="direct")
-    slow = solve(build_model(inst), mip_gap=1e-9, strategy="direct")
-    assert fast.objective == pytest.approx(slow.objective, rel=1e-9)
-    assert fast.objective == pytest.approx(expected, rel=1e-6)
+    forcing = [Forcing(1, "training", 5.0), Forcing(2, "inference", 3.0)]
+    assert_pulp_is_arrays(build_arrays(inst, elastic=elastic, forcing=forcing))
+
+
+def test_derived_pulp_check_can_fail() -> None:
+    """A model changed after the PuLP problem is derived no longer passes the check."""
+    model = build_arrays(make_instance(seed=1))
+    changed = dataclasses.replace(model, value=model.value.copy())
+    changed.value[0] *= 2
+    problem = to_pulp(model)
+    with pytest.raises(AssertionError):
+        _assert_read_back(problem, changed)
 
 
 def test_brute_force_cases_include_binding_limits() -> None:
@@ -138,7 +222,7 @@ def test_brute_force_cases_include_binding_limits() -> None:
     infeasible = sum(math.isinf(brute_force(make_instance(**p.values[0]))) for p in CASES)
     assert 0 < infeasible < len(CASES)
     inst = make_instance(6, min_cluster_mw=70.0)
-    sol = solve(build_model(inst), mip_gap=1e-9) if math.isfinite(brute_force(inst)) else None
+    sol = solve(build_arrays(inst), mip_gap=1e-9) if math.isfinite(brute_force(inst)) else None
     if sol is not None:
         hosted = sol.train[sol.train > 1e-6]
         assert (hosted >= 70.0 - 1e-6).all()
@@ -183,7 +267,7 @@ def test_hand_computed_case() -> None:
     from siting.instance import Instance
 
     inst = Instance(**_two_sites())
-    sol = solve(build_model(inst), mip_gap=1e-9)
+    sol = solve(build_arrays(inst), mip_gap=1e-9)
     # Inference must go to B: fixed 30 + 20 MW x (capex 3 + run 2 + network 0.1) = 132 M.
     # Training (60 MW) at A: fixed 10 + 60 x 1 = 70 M; at B it would not fit beside inference
     # (50 - 20 = 30 < 60). Total 202 M CNY/yr.
@@ -200,7 +284,7 @@ def test_minimum_cluster_moves_training() -> None:
     args = _two_sites()
     args.update(training_mw=20.0, min_cluster_mw=0.0, existing_mw=np.array([100.0, 0.0]))
     # Without a cluster minimum training could split; at A it costs 1 M/MW vs B's 5 M/MW: A.
-    sol = solve(build_model(Instance(**args)), mip_gap=1e-9)
+    sol = solve(build_arrays(Instance(**args)), mip_gap=1e-9)
     assert sol.train.tolist() == pytest.approx([20.0, 0.0])
 
 
@@ -220,7 +304,7 @@ def test_sla_infeasible_names_the_hub() -> None:
     with pytest.raises(
         InfeasibleError, match=r"hub 'hub': no site within 10 ms; the nearest is 'A' at 9.4 ms"
     ):
-        solve(build_model(Instance(**args)))
+        solve(build_arrays(Instance(**args)))
 
 
 def test_staff_limit_infeasible_is_explained() -> None:
@@ -229,18 +313,18 @@ def test_staff_limit_infeasible_is_explained() -> None:
     args = _two_sites()
     args.update(staff_per_mw=np.array([1.0, 1.0]), staff_available=np.array([50.0]))
     with pytest.raises(InfeasibleError, match=r"staff: serving all demand needs at least 80 FTE"):
-        solve(build_model(Instance(**args)))
+        solve(build_arrays(Instance(**args)))
 
 
 def test_time_limit_reports_incumbent_or_optimal() -> None:
     inst = make_instance(3, n_sites=6, n_hubs=4)
-    sol = solve(build_model(inst), time_limit=0.5, mip_gap=0.5)
+    sol = solve(build_arrays(inst), time_limit=0.5, mip_gap=0.5)
     assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert sol.gap <= 0.5 + 1e-9 or sol.status is Status.FEASIBLE
 
 
 def test_solution_arrays_match_instance(small_instance) -> None:
-    sol = solve(build_model(small_instance))
+    sol = solve(build_arrays(small_instance))
     assert sol.serve.shape == (small_instance.n_pairs,)
     served = np.bincount(small_instance.pair_hub, sol.serve, small_instance.n_hubs)
     assert served == pytest.approx(small_instance.demand_mw)
@@ -259,7 +343,7 @@ def test_margin_leaves_unprofitable_capacity_unbuilt() -> None:
 
     args = _two_sites()
     args.update(rent=np.array([4e6, 4e6]), maximise_margin=True)
-    sol = solve(build_model(Instance(**args)), mip_gap=1e-9)
+    sol = solve(build_arrays(Instance(**args)), mip_gap=1e-9)
     assert sol.build.tolist() == pytest.approx([0.0, 0.0])
     assert sol.serve.tolist() == pytest.approx([0.0])
     assert sol.train.tolist() == pytest.approx([60.0, 0.0])

@@ -11,7 +11,7 @@ from scipy.optimize import linprog
 
 from siting.errors import InfeasibleError
 from siting.horizon import Horizon, one_year
-from siting.model import build_model
+from siting.model import build_arrays
 from siting.model.periods import build_period_model, dominated_classes
 from siting.pipeline import prepare
 from siting.schedule import installed, schedule_table, stranded
@@ -279,7 +279,7 @@ def test_lead_time_and_retirement_by_hand() -> None:
 def test_one_year_reproduces_single_period_default() -> None:
     """docs/model.md: a one-year horizon, one class, no lead time is the single-period model."""
     inst = prepare(None).instance
-    single = solve(build_model(inst))
+    single = solve(build_arrays(inst))
     multi = solve_periods(build_period_model(one_year(inst)))
     assert multi.objective == pytest.approx(single.objective, rel=1e-9)
     assert np.array_equal(multi.open[:, 0], single.open)

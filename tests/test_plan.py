@@ -172,7 +172,7 @@ def test_compare_gives_each_foresight_its_own_status(tmp_path, capsys, monkeypat
 def test_one_year_with_service_classes_reproduces_single_period() -> None:
     """Each service class keeps its running cost over a horizon (it crashed in _rents)."""
     from siting.horizon import one_year
-    from siting.model import build_model
+    from siting.model import build_arrays
     from siting.model.periods import build_period_model
     from siting.pipeline import prepare
     from siting.solve import solve
@@ -180,7 +180,7 @@ def test_one_year_with_service_classes_reproduces_single_period() -> None:
 
     inst = prepare("2027-classes").instance
     assert inst.n_classes == 3 and len(set(inst.unit_opex[1:, 0])) == 3  # they differ
-    single = solve(build_model(inst))
+    single = solve(build_arrays(inst))
     multi = solve_periods(build_period_model(one_year(inst)))
     assert multi.objective == pytest.approx(single.objective, rel=1e-6)
     assert multi.use.shape[0] == 1 + inst.n_classes  # training, then each service class

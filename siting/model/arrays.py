@@ -1,10 +1,10 @@
-"""The same MILP as arrays: the fast build, and the form every array solver path reads.
+"""The MILP as arrays: the one form every model is built in and every solver path reads.
 
-:func:`build_arrays` writes the model of :func:`~siting.model.build_model` straight into
-column-wise (CSC) arrays with vectorised NumPy, without PuLP objects; at county scale it is
-tens of times faster than building through PuLP. :func:`from_pulp` reads any PuLP problem
-(robust models, fixed plans) into the same form. Both name every column and row as PuLP does,
-so the two builds can be compared entry by entry (``tests/test_model.py``).
+The families of :mod:`siting.model.families` write their columns, rows and entries into a
+:class:`Builder`, which packs them column-wise (CSC) into an :class:`ArrayModel`; the builds
+of :mod:`siting.model.build` compose them. The PuLP model is derived from the arrays
+(:func:`~siting.model.pulp_model.to_pulp`). :func:`from_pulp` reads a PuLP problem into the
+same form; only the multi-period model (:mod:`siting.model.periods`) still needs it.
 
 The model is ``min c·x`` subject to ``row_lower ≤ A x ≤ row_upper`` and
 ``col_lower ≤ x ≤ col_upper``, ``x_j`` integer where ``integer[j]``.
@@ -19,9 +19,8 @@ from functools import cached_property
 import numpy as np
 import pulp
 
-from siting.instance import WORKLOADS, Instance
-from siting.model.base import OBJECTIVE_UNIT, SHORTFALL_PENALTY, Forcing, SitingModel
-from siting.model.classic import classic_arrays, classic_only, site_count_rows
+from siting.instance import Instance
+from siting.model.base import SitingModel
 
 IndexArray = np.ndarray
 
@@ -44,6 +43,9 @@ class Layout:
         Row of each pair's ``pair_open`` constraint, ``-1`` where it has none.
     shortfall
         Columns of the elastic model's unmet demand (per hub, then training); empty otherwise.
+    cost
+        The scenario's own objective as columns and coefficients, where the model's objective
+        is something else (a robust model's); ``None`` where it is the model's.
     """
 
     instance: Instance
@@ -53,6 +55,7 @@ class Layout:
     serve: IndexArray
     pair_row: IndexArray
     shortfall: IndexArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cost: tuple[IndexArray, np.ndarray] | None = None
 
 
 @dataclass
@@ -87,7 +90,6 @@ class ArrayModel:
     row_names: list[Names]
     scenarios: list[Layout]
     elastic: bool = False
-    forcing: tuple[Forcing, ...] = ()
 
     @property
     def n_cols(self) -> int:
@@ -163,6 +165,7 @@ class Builder:
         self.rows: list[tuple[Names, np.ndarray, np.ndarray]] = []
         self.n_rows = 0
         self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.objective: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add_cols(
         self,
@@ -192,6 +195,11 @@ class Builder:
         rows, cols, values = np.broadcast_arrays(rows, cols, values)
         self.entries.append((rows.ravel(), cols.ravel(), values.ravel().astype(float)))
 
+    def add_objective(self, cols: np.ndarray, values: np.ndarray | float) -> None:
+        """Add objective coefficients to columns (broadcast together; summed per column)."""
+        cols, values = np.broadcast_arrays(cols, values)
+        self.objective.append((cols.ravel().astype(np.int64), values.ravel().astype(float)))
+
     def finish(self, scenarios: list[Layout]) -> ArrayModel:
         """Pack everything added into an :class:`ArrayModel` with the given layouts."""
         rows, cols, values = (
@@ -207,8 +215,11 @@ class Builder:
             chunks = [np.broadcast_to(np.asarray(p[i], dtype=dtype), len(p[0][1])) for p in parts]
             return np.concatenate(chunks) if chunks else np.zeros(0, dtype)
 
+        cost = stack(self.cols, 1)
+        for terms, coefs in self.objective:
+            cost += np.bincount(terms, coefs, self.n_cols)
         return ArrayModel(
-            cost=stack(self.cols, 1),
+            cost=cost,
             col_lower=stack(self.cols, 2),
             col_upper=stack(self.cols, 3),
             integer=stack(self.cols, 4, bool),
@@ -221,173 +232,6 @@ class Builder:
             row_names=[r[0] for r in self.rows],
             scenarios=scenarios,
         )
-
-
-def build_arrays(
-    instance: Instance, *, elastic: bool = False, forcing: Sequence[Forcing] = ()
-) -> ArrayModel:
-    """Build the model of :func:`~siting.model.build_model` as arrays, without PuLP.
-
-    Parameters
-    ----------
-    instance
-        Costs, capacities and admissible pairs.
-    elastic
-        Let demand go unmet at a penalty, as in :func:`~siting.model.build_model`.
-    forcing
-        Lower bounds on what given sites host.
-
-    Returns
-    -------
-    ArrayModel
-        The same columns, rows and coefficients as the PuLP build (named alike).
-    """
-    inst = instance
-    if inst.classic:
-        if elastic or forcing:
-            raise classic_only(inst, "an elastic or forced model")
-        b = Builder()
-        y, x, t, a, pair_row = classic_arrays(inst, b)
-        return b.finish([Layout(inst, y, x, t, a, pair_row)])
-    S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806 - the maths' names
-    sites, pairs, streams = (np.arange(n, dtype=np.int64) for n in (S, K, G))
-    cap = inst.capacity_mw
-    needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
-    can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
-    unit = (inst.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
-    upper = inst.pair_upper_mw
-    demand, stream = inst.stream_demand_mw, inst.pair_stream
-    work = inst.pair_workload
-
-    b = Builder()
-    y = b.add_cols(("open_", sites), inst.fixed_cost / OBJECTIVE_UNIT, 1.0, integer=True)
-    x = b.add_cols(("build_", sites), inst.capex_cost / OBJECTIVE_UNIT, inst.headroom_mw)
-    t = b.add_cols(("train_", sites), unit[0], np.where(can_train, cap, 0.0))
-    z_sites = sites[can_train] if needs_cluster else sites[:0]
-    z = b.add_cols(("hosts_training_", z_sites), 0.0, 1.0, integer=True)
-    f = b.add_cols(
-        ("serve_", pairs), unit[work, inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT, upper
-    )
-    short = np.zeros(0, np.int64)
-    if elastic:
-        worst = max(
-            float(np.max(inst.capex_cost, initial=0) + np.max(inst.unit_opex, initial=0)),
-            float(np.max(inst.pair_cost, initial=0)),
-            1.0,
-        )
-        penalty = SHORTFALL_PENALTY * worst / OBJECTIVE_UNIT
-        short = np.concatenate(
-            [
-                b.add_cols(("unmet_hub_", streams), penalty, np.inf),
-                b.add_cols(("unmet_training", np.array([""])), penalty, np.inf),
-            ]
-        )
-    # failover reserve r_k and peak m_g, for streams with a failover share
-    alpha = inst.stream_failover
-    guarded = streams[alpha > 0]
-    reserved = pairs[alpha[stream] > 0]
-    room = np.minimum(demand[stream], cap[inst.pair_site])
-    r = b.add_cols(("reserve_", reserved), 0.0, room[reserved])
-    peak = b.add_cols(("failover_peak_", guarded), 0.0, demand[guarded])
-    # vouchers w_v
-    n_v = len(inst.voucher_names)
-    w = b.add_cols(
-        ("voucher_", np.arange(n_v, dtype=np.int64)),
-        -inst.voucher_cny_per_mw / OBJECTIVE_UNIT,
-        inst.voucher_max_mw,
-    )
-
-    # headroom: x_s - G_s y_s <= 0
-    grid = sites[inst.headroom_mw > 0]
-    rows = b.add_rows(("headroom_", grid), -np.inf, 0.0)
-    b.add_entries(rows, x[grid], 1.0)
-    b.add_entries(rows, y[grid], -inst.headroom_mw[grid])
-    site_count_rows(inst, b, y)
-    # green power: sum_s gamma 8.76 PUE_s x_s <= GREEN_p
-    for p in range(len(inst.green_names)):
-        on = sites[inst.green_coef[p] > 0]
-        rows = b.add_rows((f"green_power_{p}", np.array([""])), -np.inf, inst.green_supply_gwh[p])
-        b.add_entries(rows, x[on], inst.green_coef[p, on])
-    # inference demand: sum_s f_qhs (+ unmet_g) = D_qh (<= for margin)
-    low = -np.inf if inst.maximise_margin else demand
-    rows = b.add_rows(("inference_demand_", streams), low, demand)
-    b.add_entries(rows[stream], f, 1.0)
-    if elastic:
-        b.add_entries(rows, short[:G], 1.0)
-    # training demand: sum_s t_s (+ unmet) = T
-    low = -np.inf if inst.maximise_margin else inst.training_mw
-    rows = b.add_rows(("training_demand", np.array([""])), low, inst.training_mw)
-    b.add_entries(rows, t, 1.0)
-    if elastic:
-        b.add_entries(rows, short[G:], 1.0)
-    # capacity: sum f_k + sum r_k + t_s - x_s - E_s y_s <= 0
-    rows = b.add_rows(("capacity_", sites), -np.inf, 0.0)
-    b.add_entries(rows[inst.pair_site], f, 1.0)
-    b.add_entries(rows[inst.pair_site[reserved]], r, 1.0)
-    b.add_entries(rows, t, 1.0)
-    b.add_entries(rows, x, -1.0)
-    b.add_entries(rows, y, -inst.existing_mw)
-    # pair open: f_k - u_k y_s <= 0
-    linked = pairs[upper > 0]
-    pair_row = np.full(K, -1, dtype=np.int64)
-    r_pair = b.add_rows(("pair_open_", linked), -np.inf, 0.0)
-    pair_row[linked] = r_pair
-    b.add_entries(r_pair, f[linked], 1.0)
-    b.add_entries(r_pair, y[inst.pair_site[linked]], -upper[linked])
-    # training cluster: t_s - L z_s >= 0, t_s - C_s z_s <= 0
-    rows = b.add_rows(("cluster_min_", z_sites), 0.0, np.inf)
-    b.add_entries(rows, t[z_sites], 1.0)
-    b.add_entries(rows, z, -inst.min_cluster_mw)
-    rows = b.add_rows(("cluster_max_", z_sites), -np.inf, 0.0)
-    b.add_entries(rows, t[z_sites], 1.0)
-    b.add_entries(rows, z, -cap[z_sites])
-    # staff: sigma_T t_s + sum sigma_q f_qhs <= A_p, for pools that can bind
-    sigma = inst.staff_per_mw.astype(float)
-    groups = np.arange(len(inst.group_names), dtype=np.int64)
-    most = np.bincount(inst.site_group, cap * float(sigma.max()), len(groups))
-    binds = groups[most > inst.staff_available]
-    row_of = np.full(len(groups), -1, dtype=np.int64)
-    row_of[binds] = b.add_rows(("staff_", binds), -np.inf, inst.staff_available[binds])
-    site_row = row_of[inst.site_group]
-    on = site_row >= 0
-    b.add_entries(site_row[on], t[on], sigma[0])
-    on_pair = site_row[inst.pair_site] >= 0
-    b.add_entries(site_row[inst.pair_site][on_pair], f[on_pair], sigma[work][on_pair])
-    # failover: f_k + r_k - m_g <= 0; sum_k (f_k + r_k) - m_g (+ unmet_g) >= alpha_g D_g
-    peak_of = np.full(G, -1, dtype=np.int64)
-    peak_of[guarded] = peak
-    rows = b.add_rows(("failover_peak_", reserved), -np.inf, 0.0)
-    b.add_entries(rows, f[reserved], 1.0)
-    b.add_entries(rows, r, 1.0)
-    b.add_entries(rows, peak_of[stream[reserved]], -1.0)
-    rows = b.add_rows(("failover_", guarded), alpha[guarded] * demand[guarded], np.inf)
-    row_of_stream = np.full(G, -1, dtype=np.int64)
-    row_of_stream[guarded] = rows
-    b.add_entries(row_of_stream[stream[reserved]], f[reserved], 1.0)
-    b.add_entries(row_of_stream[stream[reserved]], r, 1.0)
-    b.add_entries(rows, peak, -1.0)
-    if elastic:
-        b.add_entries(rows, short[guarded], 1.0)
-    # vouchers: w_v - sum_{s in S_v} (t_s + sum f_k) <= 0
-    for v in range(n_v):
-        member = inst.voucher_member[v]
-        rows = b.add_rows((f"voucher_{v}", np.array([""])), -np.inf, 0.0)
-        b.add_entries(rows, w[v], 1.0)
-        b.add_entries(rows, t[member], -1.0)
-        b.add_entries(rows, f[member[inst.pair_site]], -1.0)
-    # forcing: what a site hosts >= mw
-    for i, force in enumerate(forcing):
-        rows = b.add_rows((f"forced_{i}", np.array([""])), force.mw, np.inf)
-        if force.workload == "training":
-            b.add_entries(rows, t[force.site], 1.0)
-        elif force.workload == "inference":
-            b.add_entries(rows, f[inst.pair_site == force.site], 1.0)
-        else:
-            msg = f"unknown workload {force.workload!r}; expected one of {WORKLOADS}"
-            raise ValueError(msg)
-    model = b.finish([Layout(inst, y, x, t, f, pair_row, short)])
-    model.elastic, model.forcing = elastic, tuple(forcing)
-    return model
 
 
 def from_pulp(problem: pulp.LpProblem, models: Sequence[SitingModel]) -> ArrayModel:

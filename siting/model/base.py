@@ -1,4 +1,4 @@
-"""The model's shared pieces: units, the built-model containers and forcing requests.
+"""The model's shared pieces: units, forcing requests, and the multi-period model's PuLP container.
 
 Coefficients are in million CNY per year (:data:`OBJECTIVE_UNIT`) to keep the numbers the
 solver sees near 1. The build decision (which sites open, how many MW are built) is the *first
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pulp
 
 from siting.instance import Instance
@@ -45,7 +44,7 @@ class Forcing:
 
 @dataclass
 class SitingModel:
-    """A built model and its variables, indexed like the instance's arrays.
+    """One year of the multi-period PuLP model and its variables (:mod:`siting.model.periods`).
 
     Attributes
     ----------
@@ -95,33 +94,11 @@ class SitingModel:
         return bool(self.shortfall)
 
 
-@dataclass
-class RobustModel:
-    """One build decision shared by several scenarios, each with its own use of it.
-
-    Attributes
-    ----------
-    problem
-        The PuLP problem.
-    scenarios
-        One :class:`SitingModel` per scenario, all sharing ``open`` and ``build``.
-    weights
-        Probability of each scenario.
-    regret
-        The worst-case regret variable (million CNY/yr) when minimising regret, else ``None``.
-    """
-
-    problem: pulp.LpProblem
-    scenarios: list[SitingModel]
-    weights: np.ndarray
-    regret: pulp.LpVariable | None = None
-
-
 def summed(terms: Terms) -> pulp.LpAffineExpression:
     """Build an expression from terms, adding the coefficients of a repeated variable.
 
     ``pulp.LpAffineExpression(terms)`` keeps only the last coefficient of a variable that
-    appears twice; the shared first-stage variables of a robust model do.
+    appears twice; the multi-period model's shared variables do.
     """
     total: dict[pulp.LpVariable, float] = {}
     for var, coef in terms:

@@ -1,27 +1,18 @@
-"""The classic location models and the site-count row (docs/model.md, "Classic location models").
+"""Classic location models: checks, units, coefficients (docs/model.md, "Classic location models").
 
 p-median, p-center, MCLP and LSCP are the siting model with the capacity side switched off:
 the open variables ``y_s``, the pair variables as assignment shares ``a_k`` (the ``serve``
-columns), ``x_s = t_s = 0``, and one constraint family each. Every family is written twice,
-for PuLP (``define_*``) and for the array build (:func:`classic_arrays`,
-:func:`site_count_rows`), with the same names and coefficients (``tests/test_classic.py``
-compares them).
+columns), ``x_s = t_s = 0``, and one constraint family each
+(:mod:`siting.model.families.classic`, composed by :func:`~siting.model.build.build_classic`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-import pulp
 
 from siting.errors import InputError, Problem
 from siting.instance import Instance
-from siting.model.base import OBJECTIVE_UNIT, SitingModel
-from siting.model.variables import pairs_by
-
-if TYPE_CHECKING:  # arrays imports this module
-    from siting.model.arrays import Builder
+from siting.model.base import OBJECTIVE_UNIT
 
 #: Unit of ``objective_value`` per objective kind.
 UNITS = {
@@ -142,170 +133,6 @@ def assigned_streams(inst: Instance) -> np.ndarray:
     return streams
 
 
-def build_classic(inst: Instance) -> SitingModel:
-    """Build a classic location model with PuLP.
-
-    Parameters
-    ----------
-    inst
-        An instance whose ``objective_kind`` is classic.
-
-    Returns
-    -------
-    SitingModel
-        ``serve`` holds the assignment shares; ``build`` and ``train`` are variables fixed
-        at 0 that no row uses (the problem has no column for them).
-    """
-    prob = pulp.LpProblem("siting_classic", pulp.LpMinimize)
-    S = inst.n_sites  # noqa: N806 - the maths' names
-    opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(S)]
-    # x_s = t_s = 0: in no row and no objective term, so the problem has no column for them
-    build = [prob.add_variable(f"build_{s}", 0, 0) for s in range(S)]
-    train = [prob.add_variable(f"train_{s}", 0, 0) for s in range(S)]
-    serve = [prob.add_variable(f"serve_{k}", 0, 1) for k in range(inst.n_pairs)]
-    m = SitingModel(prob, inst, opened, build, train, [None] * S, serve)
-    define_site_count(m)
-    define_assignment(m)
-    define_assign_open(m)
-    terms = list(zip(serve, serve_cost(inst).tolist(), strict=True))
-    if inst.objective_kind == "lscp":
-        terms += [(y, 1.0) for y in opened]
-    if inst.objective_kind == "p-center":
-        terms.append((define_center(m), 1.0))
-    prob.setObjective(pulp.LpAffineExpression([(v, c) for v, c in terms if c != 0]))
-    return m
-
-
-def define_site_count(m: SitingModel) -> None:
-    """Open exactly (or at most) ``p`` sites: ``Σ_s y_s = p`` (``≤ p``); any objective kind."""
-    p = m.instance.site_count
-    if p <= 0:
-        return
-    expr = pulp.LpAffineExpression([(y, 1.0) for y in m.open])
-    row = expr == p if m.instance.site_count_rule == "exactly" else expr <= p
-    m.problem.addConstraint(row, "site_count")
-
-
-def define_assignment(m: SitingModel) -> None:
-    """Assign each client: ``Σ_s a_gs = 1`` (MCLP: ``≤ 1``, clients with a covering site)."""
-    inst = m.instance
-    groups = pairs_by(inst.pair_stream, inst.n_streams)
-    for g in assigned_streams(inst):
-        expr = pulp.LpAffineExpression([(m.serve[k], 1.0) for k in groups[g]])
-        row = expr <= 1 if inst.objective_kind == "mclp" else expr == 1
-        m.problem.addConstraint(row, f"assign_{g}")
-
-
-def define_assign_open(m: SitingModel) -> None:
-    """Assign only to open sites: ``a_gs ≤ y_s`` (the strong formulation)."""
-    for k, site in enumerate(m.instance.pair_site):
-        expr = pulp.LpAffineExpression([(m.serve[k], 1.0), (m.open[site], -1.0)])
-        m.problem.addConstraint(expr <= 0, f"pair_open_{k}")
-
-
-def define_center(m: SitingModel) -> pulp.LpVariable:
-    """p-center: each client's assigned round trip is at most ``W``: ``Σ_s d_gs a_gs ≤ W``.
-
-    Returns
-    -------
-    pulp.LpVariable
-        ``W``, the largest assigned round trip, ms.
-    """
-    inst = m.instance
-    worst = m.problem.add_variable("center_ms", 0)
-    rtt = inst.pair_rtt_ms.tolist()
-    for g, pairs in enumerate(pairs_by(inst.pair_stream, inst.n_streams)):
-        terms = [(m.serve[k], rtt[k]) for k in pairs] + [(worst, -1.0)]
-        m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"center_{g}")
-    return worst
-
-
-def classic_arrays(inst: Instance, b: Builder) -> tuple[np.ndarray, ...]:
-    """Write a classic model into an array builder.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Columns of ``y``, ``x``, ``t`` (``-1``: no column, the value is 0), ``a`` and the row
-        of each pair's link.
-    """
-    S, K = inst.n_sites, inst.n_pairs  # noqa: N806 - the maths' names
-    sites, pairs = np.arange(S, dtype=np.int64), np.arange(K, dtype=np.int64)
-    lscp = inst.objective_kind == "lscp"
-    y = b.add_cols(("open_", sites), float(lscp), 1.0, integer=True)
-    x = t = np.full(S, -1, dtype=np.int64)  # x_s = t_s = 0: no column
-    a = b.add_cols(("serve_", pairs), serve_cost(inst), 1.0)
-    site_count_rows(inst, b, y)
-    # assignment: sum_s a_gs = 1 (mclp: <= 1)
-    streams = assigned_streams(inst)
-    row_of = np.full(inst.n_streams, -1, dtype=np.int64)
-    low = -np.inf if inst.objective_kind == "mclp" else 1.0
-    row_of[streams] = b.add_rows(("assign_", streams), low, 1.0)
-    b.add_entries(row_of[inst.pair_stream], a, 1.0)
-    # link: a_k - y_s <= 0
-    pair_row = b.add_rows(("pair_open_", pairs), -np.inf, 0.0)
-    b.add_entries(pair_row, a, 1.0)
-    b.add_entries(pair_row, y[inst.pair_site], -1.0)
-    if inst.objective_kind == "p-center":  # sum_s d_gs a_gs - W <= 0
-        worst = b.add_cols(("center_ms", np.array([""])), 1.0, np.inf)
-        rows = b.add_rows(("center_", np.arange(inst.n_streams, dtype=np.int64)), -np.inf, 0.0)
-        b.add_entries(rows[inst.pair_stream], a, inst.pair_rtt_ms)
-        b.add_entries(rows, worst, -1.0)
-    return y, x, t, a, pair_row
-
-
-def site_count_rows(inst: Instance, b: Builder, y: np.ndarray) -> None:
-    """Array form of :func:`define_site_count`."""
-    p = inst.site_count
-    if p <= 0:
-        return
-    low = float(p) if inst.site_count_rule == "exactly" else -np.inf
-    row = b.add_rows(("site_count", np.array([""])), low, float(p))
-    b.add_entries(row, y, 1.0)
-
-
 def covered_pairs(inst: Instance, radius: float) -> np.ndarray:
-    """Pairs within ``radius`` ms round trip: the covering sets of :func:`covering_arrays`."""
+    """Pairs within ``radius`` ms round trip: the covering sets of p-center's decision problem."""
     return np.flatnonzero(inst.pair_rtt_ms <= radius)
-
-
-def covering_arrays(inst: Instance, radius: float, b: Builder) -> np.ndarray:
-    """Write p-center's decision problem at a radius into an array builder.
-
-    Does some set of at most ``p`` sites cover every client within ``radius`` ms round trip?
-    ``Σ_{s: d_gs ≤ r} y_s ≥ 1`` for every client (row ``cover_g``), ``Σ_s y_s ≤ p`` (row
-    ``site_count``), minimise ``Σ_s y_s`` (docs/model.md, "p-center by radius search").
-
-    Returns
-    -------
-    numpy.ndarray
-        Columns of ``y``.
-    """
-    sites = np.arange(inst.n_sites, dtype=np.int64)
-    y = b.add_cols(("open_", sites), 1.0, 1.0, integer=True)
-    rows = b.add_rows(("cover_", np.arange(inst.n_streams, dtype=np.int64)), 1.0, np.inf)
-    k = covered_pairs(inst, radius)
-    b.add_entries(rows[inst.pair_stream[k]], y[inst.pair_site[k]], 1.0)
-    count = b.add_rows(("site_count", np.array([""])), -np.inf, float(inst.site_count))
-    b.add_entries(count, y, 1.0)
-    return y
-
-
-def build_covering(inst: Instance, radius: float) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-    """PuLP form of :func:`covering_arrays` (same names and coefficients), for CBC.
-
-    Returns
-    -------
-    tuple of pulp.LpProblem and list of pulp.LpVariable
-        The problem and the open variables ``y_s``.
-    """
-    prob = pulp.LpProblem("siting_covering", pulp.LpMinimize)
-    opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(inst.n_sites)]
-    k = covered_pairs(inst, radius)
-    for g, pairs in enumerate(pairs_by(inst.pair_stream[k], inst.n_streams)):
-        expr = pulp.LpAffineExpression([(opened[inst.pair_site[k[i]]], 1.0) for i in pairs])
-        prob.addConstraint(expr >= 1, f"cover_{g}")
-    total = pulp.LpAffineExpression([(y, 1.0) for y in opened])
-    prob.addConstraint(total <= inst.site_count, "site_count")
-    prob.setObjective(total)
-    return prob, opened

@@ -1,4 +1,4 @@
-"""The variables of each stage, with their bounds."""
+"""The second-stage variables in PuLP form, for the multi-period model only (as ``constraints``)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,6 @@ import pulp
 
 from siting.instance import Instance
 from siting.model.base import SitingModel
-
-
-def first_stage(
-    prob: pulp.LpProblem, inst: Instance
-) -> tuple[list[pulp.LpVariable], list[pulp.LpVariable]]:
-    """Add the first-stage variables: ``y_s`` (open, binary) and ``x_s`` (new MW)."""
-    opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(inst.n_sites)]
-    build = [
-        prob.add_variable(f"build_{s}", 0, float(inst.headroom_mw[s])) for s in range(inst.n_sites)
-    ]
-    return opened, build
 
 
 def second_stage(

@@ -1,7 +1,7 @@
 """Exact p-center by radius search over set-covering problems (docs/model.md, "p-center").
 
 The optimum ``W*`` is one of the pairs' round trips. For a candidate radius ``r`` the
-covering problem (:func:`~siting.model.classic.covering_arrays`) decides whether at most
+covering problem (:func:`~siting.model.build_covering`) decides whether at most
 ``p`` sites cover every client within ``r``; feasibility is monotone in ``r``, so a binary
 search over the sorted distinct round trips between a lower bound (every client's nearest
 site) and a greedy plan's worst round trip finds ``W*``. Each decision is exact: a cover is
@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from siting.instance import Instance
-from siting.model.arrays import Builder
-from siting.model.classic import LEFT_OUT, build_covering, covering_arrays, serve_mw
+from siting.model.build import build_covering
+from siting.model.classic import LEFT_OUT, serve_mw
+from siting.model.pulp_model import column_values, to_pulp
 from siting.solve.cbc import run_cbc
 from siting.solve.highs import new_highs, pass_model, run
 from siting.solve.status import Solution, Status, relative_gap
@@ -213,22 +214,21 @@ def decide(
         within ``radius`` of an open site, at most ``p`` open); or the reason it is unknown
         (``"time limit"``, a solver failure) and ``None``.
     """
+    model = build_covering(inst, radius)
     if opts.solver == "cbc":
-        prob, opened = build_covering(inst, radius)
+        prob = to_pulp(model)
         state, words, _ = run_cbc(prob, max(time_limit, 1.0), FIRST_COVER_GAP, opts.threads)
-        x = np.array([v.value() or 0.0 for v in opened]) if state in ("optimal", "limit") else None
+        x = column_values(prob, model) if state in ("optimal", "limit") else None
     else:
-        b = Builder()
-        covering_arrays(inst, radius, b)
         highs = new_highs(FIRST_COVER_GAP, opts.threads)
-        pass_model(highs, b.finish([]))
+        pass_model(highs, model)
         out = run(highs, max(time_limit, 1.0), is_mip=True)
         state, words, x = out.state, out.words, out.x
     if state == "infeasible":
         return state, None
     if x is None:
         return words if state in ("limit", "none") else f"{opts.solver} failed: {words}", None
-    cover = x > 0.5
+    cover = x[model.scenarios[0].open] > 0.5
     if cover.sum() <= inst.site_count and worst_rtt(d, cover) <= radius:
         return state, cover
     return f"{opts.solver} returned a set that is not a cover within {radius:g} ms", None

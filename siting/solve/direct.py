@@ -1,9 +1,9 @@
 """Solve a built model and return a typed :class:`~siting.solve.status.Solution`.
 
-HiGHS reads the model from arrays (:mod:`siting.solve.highs`): a PuLP model is read into
-arrays first, a model from :func:`~siting.model.arrays.build_arrays` goes straight in. CBC
-solves the PuLP model (one is built if only arrays are given). Large instances are
-decomposed (:mod:`siting.solve.decompose`) under the ``"auto"`` strategy.
+Every model is built as arrays (:mod:`siting.model.build`). HiGHS reads them directly
+(:mod:`siting.solve.highs`); CBC and a PuLP solver object solve the PuLP problem derived from
+them (:func:`~siting.model.pulp_model.to_pulp`). Large instances are decomposed
+(:mod:`siting.solve.decompose`) under the ``"auto"`` strategy.
 
 An infeasible model raises :class:`~siting.errors.InfeasibleError` naming the demand or
 limit that cannot be met; a solver that fails or finds no plan raises
@@ -26,17 +26,11 @@ from siting import settings
 from siting.errors import InfeasibleError, SolverError
 from siting.feasibility import check_feasibility, one_class, stream_names
 from siting.instance import Instance
-from siting.model import (
-    OBJECTIVE_UNIT,
-    RobustModel,
-    SitingModel,
-    build_model,
-    objective_scale,
-    objective_terms,
-    serve_mw,
-)
-from siting.model.arrays import ArrayModel, build_arrays, from_pulp
+from siting.model import OBJECTIVE_UNIT, build_arrays, objective_scale, serve_mw, to_pulp
+from siting.model.arrays import ArrayModel, Layout, from_pulp
+from siting.model.base import SitingModel
 from siting.model.classic import LEFT_OUT
+from siting.model.pulp_model import column_values
 from siting.solve.cbc import run_cbc
 from siting.solve.center import assign_nearest, classic_objective, solve_center
 from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
@@ -124,7 +118,7 @@ class _Result:
 
 
 def solve(
-    model: SitingModel | ArrayModel,
+    model: ArrayModel,
     *,
     solver: str | pulp.LpSolver | None = None,
     time_limit: float | None = None,
@@ -137,8 +131,8 @@ def solve(
     Parameters
     ----------
     model
-        From :func:`~siting.model.build_model` (PuLP) or
-        :func:`~siting.model.arrays.build_arrays` (arrays; faster for HiGHS).
+        From :func:`~siting.model.build_arrays` (with :func:`~siting.model.fix_plan`, if the
+        first stage is fixed).
     solver
         ``"highs"`` or ``"cbc"`` (default ``settings.solver``), or a PuLP solver object such
         as ``pulp.HiGHS(timeLimit=10)``, used as configured (``time_limit``, ``mip_gap``,
@@ -166,20 +160,12 @@ def solve(
         If the solver failed, or hit its limit before finding any plan.
     """
     opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
-    inst = model.instance if isinstance(model, SitingModel) else model.scenarios[0].instance
-    if by_radius(inst, opts):
-        return solve_center(inst, opts)
-    pulp_model = model if isinstance(model, SitingModel) else None
-    if opts.needs_pulp and pulp_model is None:
-        assert isinstance(model, ArrayModel)
-        inst = model.scenarios[0].instance
-        pulp_model = build_model(inst, elastic=model.elastic, forcing=model.forcing)
-    arrays = model if pulp_model is None else from_pulp(pulp_model.problem, [pulp_model])
-    assert isinstance(arrays, ArrayModel)
-    layout = arrays.scenarios[0]
-    result = _solve_arrays(arrays, opts, pulp_model.problem if pulp_model else None)
+    layout = model.scenarios[0]
+    if by_radius(layout.instance, opts):
+        return solve_center(layout.instance, opts)
+    result = _solve_arrays(model, opts, to_pulp(model) if opts.needs_pulp else None)
     if result.state == "infeasible":
-        if arrays.elastic:
+        if model.elastic:
             msg = f"{opts.solver} reported the elastic model infeasible: {result.words}"
             raise SolverError(msg)
         solver_used = opts.custom or opts.solver
@@ -189,13 +175,11 @@ def solve(
     opened = x[layout.open] > 0.5
     # a classic kind: the objective of its open sites, each client served from the nearest
     recomputed = classic_objective(inst, opened) if inst.classic else None
-    objective, bound, gap, status, words = _judge(arrays, x, result, opts, recomputed)
+    objective, bound, gap, status, words = _judge(model, x, result, opts, recomputed)
     if inst.classic:
         x = x.copy()
         x[layout.serve] = assign_nearest(inst, opened)
         words = f"{words}; {LEFT_OUT}"
-    if pulp_model is not None:
-        _write_back(pulp_model.problem, x)
     return Solution(
         status=status,
         objective=objective,
@@ -216,15 +200,13 @@ def build_for(
     instance: Instance,
     solver: str | pulp.LpSolver | None = None,
     strategy: str | None = None,
-) -> SitingModel | ArrayModel:
-    """Build a model in the form :func:`solve` reads with these options.
+) -> ArrayModel:
+    """Build the model :func:`solve` reads with these options: the arrays, for any solver.
 
-    Arrays for HiGHS (the fast build) and for p-center by radius search (which builds its own
-    covering problems); the PuLP model for CBC and for a PuLP solver object.
+    The options are checked here, before the build; CBC and a PuLP solver object get the
+    PuLP problem derived from the arrays inside :func:`solve`.
     """
-    opts = solver_options(solver, strategy=strategy)
-    if opts.needs_pulp and not by_radius(instance, opts):
-        return build_model(instance)
+    solver_options(solver, strategy=strategy)
     return build_arrays(instance)
 
 
@@ -255,7 +237,7 @@ def pulp_values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
 
 
 def solve_robust(
-    model: RobustModel,
+    model: ArrayModel,
     *,
     solver: str | pulp.LpSolver | None = None,
     time_limit: float | None = None,
@@ -263,7 +245,7 @@ def solve_robust(
     threads: int | None = None,
     strategy: str | None = None,
 ) -> RobustSolution:
-    """Solve a robust (two-stage) model; options as in :func:`solve`.
+    """Solve a robust model (:func:`~siting.model.build_robust`); options as in :func:`solve`.
 
     Raises
     ------
@@ -276,15 +258,13 @@ def solve_robust(
 
     def reasons() -> list[str]:
         found = []
-        for i, sub in enumerate(model.scenarios):
-            found += [f"scenario {i}: {r}" for r in check_feasibility(sub.instance)]
+        for i, layout in enumerate(model.scenarios):
+            found += [f"scenario {i}: {r}" for r in check_feasibility(layout.instance)]
         return found or ["the scenarios together admit no plan"]
 
-    out = solve_problem(model.problem, model.scenarios, opts, reasons)
-    parts = [
-        _pulp_solution(sub, out.status, out.bound, out.objective, out.words, opts, out.result)
-        for sub in model.scenarios
-    ]
+    problem = to_pulp(model) if opts.needs_pulp else None
+    out = solve_model(model, opts, reasons, problem)
+    parts = [_scenario_solution(layout, out, opts) for layout in model.scenarios]
     return RobustSolution(
         status=out.status,
         objective=out.objective,
@@ -300,7 +280,7 @@ def solve_robust(
 
 @dataclass(frozen=True)
 class Solved:
-    """A solved PuLP problem: the plan over its columns, cost, bound and verdict."""
+    """A solved model: the plan over its columns, cost, bound and verdict."""
 
     x: np.ndarray
     objective: float
@@ -309,6 +289,52 @@ class Solved:
     status: Status
     words: str
     result: _Result
+
+
+def solve_model(
+    arrays: ArrayModel,
+    opts: Options,
+    reasons: Callable[[], list[str]],
+    problem: pulp.LpProblem | None = None,
+    *,
+    earlier: _Result | None = None,
+    began: float | None = None,
+) -> Solved:
+    """Solve an array model in one solver run (after an earlier stage, if any).
+
+    Parameters
+    ----------
+    arrays
+        The model (minimised).
+    opts
+        From :func:`solver_options`.
+    reasons
+        Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
+    problem
+        Its PuLP form, for CBC and a PuLP solver object.
+    earlier
+        An earlier stage's result on the same arrays (e.g. the LP-guided restriction of
+        :mod:`siting.solve.periods`): if ``"optimal"`` it is the answer; else the full model
+        starts from its plan, and the cheaper plan and the best bound of both are kept
+        (:func:`keep_best`).
+    began
+        When the whole solve began (:func:`time.perf_counter`): the time limit and the seconds
+        reported count from then.
+    """
+    began = time.perf_counter() if began is None else began
+    if earlier is not None and earlier.state == "optimal":
+        result = earlier
+    else:
+        plan = None if earlier is None else earlier.x
+        result = _solve_arrays(arrays, opts, problem, began=began, incumbent=plan)
+        if earlier is not None:
+            result = keep_best(arrays, earlier, result)
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began)
+    if result.state == "infeasible":
+        raise InfeasibleError(reasons())
+    x = _checked_plan(result, opts)
+    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
+    return Solved(x, objective, bound, gap, status, words, result)
 
 
 def solve_problem(
@@ -321,45 +347,15 @@ def solve_problem(
     earlier: _Result | None = None,
     began: float | None = None,
 ) -> Solved:
-    """Solve a PuLP problem in one solver run and write the plan back into its variables.
+    """Solve a PuLP-built multi-period problem (:func:`solve_model`), writing the plan back.
 
-    Parameters
-    ----------
-    problem
-        The problem (minimised).
-    models
-        Its single-period parts, for the array layouts.
-    opts
-        From :func:`solver_options`.
-    reasons
-        Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
-    arrays
-        The problem already read into arrays (:func:`~siting.model.arrays.from_pulp`).
-    earlier
-        An earlier stage's result on the same arrays (e.g. the LP-guided restriction of
-        :mod:`siting.solve.periods`): if ``"optimal"`` it is the answer; else the full model
-        starts from its plan, and the cheaper plan and the best bound of both are kept
-        (:func:`keep_best`).
-    began
-        When the whole solve began (:func:`time.perf_counter`): the time limit and the seconds
-        reported count from then.
+    ``arrays`` is the problem read into arrays (:func:`~siting.model.arrays.from_pulp`; read
+    here if not given), ``models`` its years, for the layouts.
     """
-    began = time.perf_counter() if began is None else began
     arrays = from_pulp(problem, models) if arrays is None else arrays
-    if earlier is not None and earlier.state == "optimal":
-        result = earlier
-    else:
-        plan = None if earlier is None else earlier.x
-        result = _solve_arrays(arrays, opts, problem, began=began, incumbent=plan)
-        if earlier is not None:
-            result = keep_best(arrays, earlier, result)
-    result = dataclasses.replace(result, seconds=time.perf_counter() - began)
-    if result.state == "infeasible":
-        raise InfeasibleError(reasons())
-    x = _checked_plan(result, opts)
-    _write_back(problem, x)
-    objective, bound, gap, status, words = _judge(arrays, x, result, opts)
-    return Solved(x, objective, bound, gap, status, words, result)
+    out = solve_model(arrays, opts, reasons, problem, earlier=earlier, began=began)
+    _write_back(problem, out.x)
+    return out
 
 
 def _solve_arrays(
@@ -416,13 +412,13 @@ def _solve_arrays(
         state, words, bound = _run_custom(problem, opts.custom)
         x = None
         if state in ("optimal", "limit"):
-            x = pulp_values(problem.variables())
+            x = column_values(problem, arrays)
     elif opts.solver == "cbc":
         assert problem is not None
         state, words, bound = run_cbc(problem, left, opts.mip_gap, opts.threads)
         x = None
         if state in ("optimal", "limit"):
-            x = pulp_values(problem.variables())
+            x = column_values(problem, arrays)
     else:
         highs = new_highs(opts.mip_gap, opts.threads)
         pass_model(highs, arrays)
@@ -543,33 +539,26 @@ def _write_back(problem: pulp.LpProblem, x: np.ndarray) -> None:
         var.varValue = value
 
 
-def _pulp_solution(
-    sub: SitingModel,
-    status: Status,
-    bound: float,
-    whole_objective: float,
-    words: str,
-    opts: Options,
-    result: _Result,
-) -> Solution:
-    """One scenario's part of a robust plan, read from its PuLP variables."""
-    values = pulp_values
-    objective = sum(c * (v.value() or 0.0) for v, c in objective_terms(sub)) * OBJECTIVE_UNIT
-    whole = abs(whole_objective - objective) <= 1e-6 * max(abs(objective), 1.0)
-    own = bound if whole else math.nan
+def _scenario_solution(layout: Layout, out: Solved, opts: Options) -> Solution:
+    """One scenario's part of a robust plan: its columns and its own cost (:attr:`Layout.cost`)."""
+    assert layout.cost is not None
+    cols, coefs = layout.cost
+    objective = float(coefs @ out.x[cols]) * OBJECTIVE_UNIT
+    whole = abs(out.objective - objective) <= 1e-6 * max(abs(objective), 1.0)
+    own = out.bound if whole else math.nan
     return Solution(
-        status=status,
+        status=out.status,
         objective=objective,
         bound=own,
         gap=relative_gap(objective, own),
         solver=opts.solver,
-        termination=words,
-        seconds=result.seconds,
-        open=values(sub.open) > 0.5,
-        build=np.clip(values(sub.build), 0, None),
-        train=np.clip(values(sub.train), 0, None),
-        serve=np.clip(values(sub.serve), 0, None),
-        strategy=result.strategy,
+        termination=out.words,
+        seconds=out.result.seconds,
+        open=out.x[layout.open] > 0.5,
+        build=_column_values(out.x, layout.build),
+        train=_column_values(out.x, layout.train),
+        serve=_column_values(out.x, layout.serve),
+        strategy=out.result.strategy,
     )
 
 
@@ -604,12 +593,8 @@ def explain_infeasibility(
         )
     elastic = build_arrays(instance, elastic=True)
     opts = solver_options(solver, strategy="direct")
-    problem = None
-    if opts.needs_pulp:
-        pm = build_model(instance, elastic=True)
-        elastic, problem = from_pulp(pm.problem, [pm]), pm.problem
     try:
-        result = _solve_arrays(elastic, opts, problem)
+        result = _solve_arrays(elastic, opts, to_pulp(elastic) if opts.needs_pulp else None)
         x = _checked_plan(result, opts)
     except SolverError as exc:
         return [*reasons, f"the elastic re-solve failed: {exc}"]
