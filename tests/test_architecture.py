@@ -16,8 +16,8 @@ ORDER = [
     "latency", "calibration", "reach",
     "instance", "horizon", "feasibility", "model",
     "solve",
-    "results", "schedule", "_assets", "maps", "plots", "pipeline", "plan", "classic", "analysis",
-    "batch",
+    "results", "schedule", "_assets", "maps", "plots", "io", "pipeline", "plan", "classic",
+    "analysis", "batch",
     "report", "api",
     "cli",
     "__main__",
@@ -27,6 +27,7 @@ ORDER = [
 #: re-exports them and is imported by none).
 INSIDE = {
     "scenario": ["sections", "families", "schema", "runners", "paths", "loader"],
+    "io": ["temporary", "json", "tables", "folders"],
 }
 
 #: Third-party packages confined to some modules.
