@@ -17,7 +17,7 @@ ORDER = [
     "instance", "horizon", "feasibility", "model",
     "solve",
     "results", "schedule", "_assets", "maps", "plots", "io", "pipeline", "plan", "classic",
-    "analysis", "batch",
+    "analysis", "routes", "batch",
     "report", "api",
     "cli",
     "__main__",

@@ -79,10 +79,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _latency(args: argparse.Namespace) -> int:
-    from siting.analysis import latency_between, latency_table
     from siting.io import publish, write_csv
     from siting.pipeline import prepare
     from siting.report import print_latency, print_latency_matrix
+    from siting.routes import latency_between, latency_table
 
     with stages(args, "latency") as stage:
         stage("load")
