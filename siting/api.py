@@ -21,10 +21,11 @@ from siting._assets import inline_assets
 from siting.analysis import Audit
 from siting.analysis import audit as _audit
 from siting.errors import InputError, Problem
+from siting.io import check_map_path, check_output_folder, publish, write_json, write_tables
 from siting.maps import add_to, make_map, save_map, to_html
-from siting.pipeline import Run, check_map_path, check_output_folder, publish, write_json
+from siting.pipeline import Run
 from siting.pipeline import optimize as _optimize
-from siting.results import Results, write_tables
+from siting.results import Results
 from siting.scenario import Scenario, check_runner
 from siting.scenario import load_scenario as _load_scenario
 

@@ -30,17 +30,17 @@ import pandas as pd
 
 from siting.errors import InfeasibleError, InputError, Problem
 from siting.instance import Instance
-from siting.network import node_tables
-from siting.pipeline import (
-    Inputs,
+from siting.io import (
     check_output_folder,
     clean_abandoned,
-    instance_for,
     json_safe,
-    load_inputs,
     mark_output,
     temporary_name,
+    write_csv,
+    write_geoparquet,
 )
+from siting.network import node_tables
+from siting.pipeline import Inputs, instance_for, load_inputs
 from siting.plan import horizon_for
 from siting.provenance import provenance, public_dict
 from siting.results import (
@@ -48,8 +48,6 @@ from siting.results import (
     hub_arrays,
     located_sites,
     site_arrays,
-    write_csv,
-    write_geoparquet,
 )
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, check_runner, data_paths
 from siting.schedule import installed, stranded

@@ -4,7 +4,7 @@ Chains: scenario and layers (:func:`siting.pipeline.prepare`) → time tables
 (:mod:`siting.vintages`) → :class:`~siting.horizon.Horizon` → multi-period model and solve
 (:mod:`siting.solve.periods`) → schedule tables (:mod:`siting.schedule`) and the year map
 (:func:`siting.maps.years.make_plan_map`), written atomically through
-:func:`siting.pipeline.publish`.
+:func:`siting.io.publish`.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from siting import settings
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon, build_horizon
 from siting.instance import Instance
+from siting.io import publish, write_csv, write_json, write_schedule
 from siting.layers import Layers
-from siting.pipeline import Prepared, prepare, publish, write_json
+from siting.pipeline import Prepared, prepare
 from siting.provenance import provenance
 from siting.rest_of_china import PREFIX
-from siting.results import write_csv
 from siting.scenario import Scenario, check_runner, load_scenario
-from siting.schedule import present_value, schedule_table, stranded_by, write_schedule
+from siting.schedule import present_value, schedule_table, stranded_by
 from siting.solve.periods import PeriodSolution, plan
 from siting.solve.status import Status
 from siting.vintages import REST_OF_CHINA, SITE_KW_PER_PF, load_time_tables

@@ -21,9 +21,10 @@ from siting.scenario import CLASSIC_KINDS, Latency
 from siting.terminal import printable, raw_stream
 
 if TYPE_CHECKING:  # the commands that print them import them; `siting optimize` needs none
-    from siting.analysis import Audit, PointRoute, RobustReport, WhyNot
+    from siting.analysis import Audit, RobustReport, WhyNot
     from siting.batch import BatchOutcome
     from siting.pipeline import Run
+    from siting.routes import PointRoute
 
 #: Rows printed per table; the tables on disk have all of them.
 MAX_ROWS = 25

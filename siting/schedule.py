@@ -7,14 +7,11 @@ the undepreciated capital of those MW, attributed to the cohorts in service pro 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from siting.horizon import Horizon
-from siting.results import write_csv
 from siting.solve.periods import PeriodSolution
 
 #: Columns of the tidy schedule, one row per year, site and accelerator class.
@@ -124,24 +121,3 @@ def year_sites(schedule: pd.DataFrame, year: int, sites: gpd.GeoDataFrame) -> gp
     summed.insert(1, "year", year)
     located = sites[["site_id", "geometry"]].merge(summed, on="site_id", how="inner")
     return gpd.GeoDataFrame(located, geometry="geometry", crs=sites.crs)
-
-
-def write_schedule(
-    h: Horizon, sol: PeriodSolution, sites: gpd.GeoDataFrame, folder: Path
-) -> list[Path]:
-    """Write ``schedule.csv``, ``stranded.csv`` and per year ``sites_YEAR.csv``/``.geojson``."""
-    table = schedule_table(h, sol)
-    written = [write_csv(table, folder / "schedule.csv")]
-    by = stranded_by(table, ["year", "province", "accelerator_class"])
-    written.append(write_csv(by, folder / "stranded.csv"))
-    for year in h.years.tolist():
-        frame = year_sites(table, year, sites)
-        written.append(write_csv(pd.DataFrame(frame.drop(columns="geometry")),
-                                 folder / f"sites_{year}.csv"))  # fmt: skip
-        geojson = folder / f"sites_{year}.geojson"
-        if len(frame):
-            frame.to_file(geojson, driver="GeoJSON")
-        else:
-            geojson.write_text('{"type": "FeatureCollection", "features": []}\n')
-        written.append(geojson)
-    return written

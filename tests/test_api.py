@@ -17,8 +17,9 @@ import pulp
 import pytest
 
 import siting
+from siting.io import write_geoparquet
 from siting.provenance import display_path
-from siting.results import located_sites, write_geoparquet
+from siting.results import located_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,12 +16,19 @@ ORDER = [
     "latency", "calibration", "reach",
     "instance", "horizon", "feasibility", "model",
     "solve",
-    "results", "schedule", "_assets", "maps", "plots", "pipeline", "plan", "classic", "analysis",
-    "batch",
+    "results", "schedule", "_assets", "maps", "plots", "io", "pipeline", "plan", "classic",
+    "analysis", "routes", "batch",
     "report", "api",
     "cli",
     "__main__",
 ]  # fmt: skip
+
+#: Within a subpackage, the same rule between its modules, bottom first (its ``__init__``
+#: re-exports them and is imported by none).
+INSIDE = {
+    "scenario": ["sections", "families", "schema", "runners", "paths", "loader"],
+    "io": ["temporary", "json", "tables", "folders"],
+}
 
 #: Third-party packages confined to some modules.
 CONFINED = {
@@ -99,6 +106,42 @@ def test_heavy_dependencies_are_confined(module: str) -> None:
         for package, allowed in CONFINED.items():
             if package in roots:
                 assert module in allowed, f"{path} imports {package}"
+
+
+def _upstream_inside(package: str, path: Path) -> list[str]:
+    """The modules of ``package`` that its module at ``path`` imports from at or above it.
+
+    Importing the package itself (its ``__init__``) counts as upstream: it imports every module.
+    """
+    order = INSIDE[package]
+    rank = order.index(path.stem)
+    found = []
+    for name in _imports(path):
+        parts = name.split(".")
+        if parts[:2] != ["siting", package]:
+            continue
+        inner = parts[2] if len(parts) > 2 else "__init__"
+        if inner == "__init__" or (inner in order and order.index(inner) >= rank):
+            found.append(inner)
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("package", sorted(INSIDE))
+def test_subpackage_modules_import_down(package: str) -> None:
+    files = [p for p in _files(package) if p.stem != "__init__"]
+    assert sorted(p.stem for p in files) == sorted(INSIDE[package])
+    for path in files:
+        assert _upstream_inside(package, path) == [], path
+
+
+def test_checker_catches_an_upstream_import_inside_a_subpackage(tmp_path) -> None:
+    bad = tmp_path / "schema.py"
+    bad.write_text(
+        "from siting.scenario.sections import Costs\n"
+        "from siting.scenario.loader import load_scenario\n"
+        "from siting.scenario import Latency\n"
+    )
+    assert _upstream_inside("scenario", bad) == ["__init__", "loader"]
 
 
 def test_checker_catches_an_upstream_import(tmp_path) -> None:

@@ -446,8 +446,8 @@ def test_2027_classes_hubs_count_the_sites_their_flows_use(tmp_path) -> None:
 
 def test_latency_matrix_gives_each_class_its_sla() -> None:
     """matrix.csv: within_sla_<class> at the class's layer; within_sla against the strictest."""
-    from siting.analysis import latency_table
     from siting.pipeline import prepare
+    from siting.routes import latency_table
 
     prepared = prepare("2027-classes")
     table = latency_table(prepared)

@@ -291,7 +291,7 @@ if __name__ == "__main__":
         ("siting.pipeline:solve", "before"),
         ("siting.pipeline:make_map", "before"),
         ("siting.pipeline:write_tables", "after"),
-        ("siting.pipeline:save_map", "after"),
+        ("siting.io.folders:save_map", "after"),
     ],
 )
 def test_interrupt_at_any_stage_exits_130_with_one_line(tiny, tmp_path, target, when) -> None:

@@ -24,8 +24,7 @@ import pytest
 import siting
 from siting.cli import main
 from siting.errors import InputError
-from siting.pipeline import MARKER, clean_abandoned, publish, temporary_name
-from siting.results import FORMULA_STARTS, write_csv
+from siting.io import FORMULA_STARTS, MARKER, clean_abandoned, publish, temporary_name, write_csv
 from siting.terminal import printable, printable_output
 
 from .test_batch import _two_point_sweep
@@ -134,7 +133,7 @@ def test_a_killed_publishers_leftovers_are_removed_and_live_ones_kept(tmp_path) 
 _KILLED_PUBLISHER = """
 import sys, time
 from pathlib import Path
-from siting.pipeline import publish
+from siting.io import publish
 
 def write(folder):
     (folder / "a.txt").write_text("half")
@@ -317,7 +316,8 @@ def test_every_csv_is_written_by_write_csv() -> None:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if ".to_csv(" in line or "csv.writer(" in line
     ]
-    assert calls == [f"results.py:{_line_of('safe.to_csv(', PACKAGE / 'results.py')}"]
+    tables = PACKAGE / "io" / "tables.py"
+    assert calls == [f"io/tables.py:{_line_of('safe.to_csv(', tables)}"]
 
 
 def _line_of(text: str, path: Path) -> int:

@@ -164,7 +164,7 @@ def test_bad_input_writes_nothing(tmp_path, capsys) -> None:
 
 
 def test_a_failing_map_leaves_earlier_outputs(tmp_path, monkeypatch, capsys) -> None:
-    import siting.pipeline
+    import siting.io.folders
 
     out, maps = tmp_path / "out", tmp_path / "maps"
     argv = ["plan", str(plan_scenario(tmp_path)), "--out", str(out), "--maps", str(maps), "--quiet"]
@@ -174,7 +174,7 @@ def test_a_failing_map_leaves_earlier_outputs(tmp_path, monkeypatch, capsys) -> 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(siting.pipeline, "save_map", broken)
+    monkeypatch.setattr(siting.io.folders, "save_map", broken)
     with pytest.raises(OSError, match="No space"):
         main([*argv, "--year", "2024"])
     after = (maps / "plan-h.html").read_bytes(), (out / "h-plan" / "schedule.csv").read_bytes()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from siting.errors import InputError
-from siting.pipeline import MARKER, check_output_folder, publish, write_json
+from siting.io import MARKER, check_output_folder, publish, write_json
 
 FILES = ("a.txt", "b.txt", "c.json")
 

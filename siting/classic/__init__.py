@@ -5,7 +5,7 @@ scenario per model (``[objective] kind``, ``sites``, ``sites_rule``, ``coverage_
 docs/model.md, "Classic location models") → build, solve and results of each
 (:func:`siting.pipeline.optimize`) → the same cross-metrics for every plan → tables,
 ``summary.json`` and one comparison page, published atomically through
-:func:`siting.pipeline.publish`.
+:func:`siting.io.publish`.
 
 Cross-metrics judge every plan on the round trip (ms) at the scenario's latency layer: over
 its own flows, weighted by MW served, as ``siting optimize`` reports it (``mean_rtt_ms``,

@@ -28,8 +28,8 @@ from siting.classic.plans import (
 )
 from siting.classic.report import classic_summary, comparison_page
 from siting.errors import SolverError
-from siting.pipeline import Run, optimize, prepare, publish, write_json
-from siting.results import write_csv
+from siting.io import publish, write_csv, write_json
+from siting.pipeline import Run, optimize, prepare
 from siting.scenario import Scenario, check_runner, load_scenario
 
 

@@ -22,7 +22,7 @@ def preflight(args: argparse.Namespace) -> None:
     InputError
         Naming the argument or file, the field and what was expected.
     """
-    from siting.pipeline import check_output_folder
+    from siting.io import check_output_folder
     from siting.scenario import SINGLE_PERIOD_RUNNERS, check_runner, load_scenario
 
     command = args.command

@@ -44,8 +44,9 @@ def _solved(run: Any) -> dict[str, Any]:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from siting.io import publish, write_json
     from siting.maps import make_comparison_map
-    from siting.pipeline import optimize, publish, write_json
+    from siting.pipeline import optimize
     from siting.report import print_compare
 
     with stages(args, "compare") as stage:
@@ -78,10 +79,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _latency(args: argparse.Namespace) -> int:
-    from siting.analysis import latency_between, latency_table
-    from siting.pipeline import prepare, publish
+    from siting.io import publish, write_csv
+    from siting.pipeline import prepare
     from siting.report import print_latency, print_latency_matrix
-    from siting.results import write_csv
+    from siting.routes import latency_between, latency_table
 
     with stages(args, "latency") as stage:
         stage("load")
@@ -158,10 +159,9 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     from siting.analysis import audit
+    from siting.io import publish, write_csv, write_json, write_tables
     from siting.maps import make_map
-    from siting.pipeline import publish, write_json
     from siting.report import print_audit
-    from siting.results import write_csv, write_tables
 
     with stages(args, "audit") as stage:
         stage("solve")
@@ -192,9 +192,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _robust(args: argparse.Namespace) -> int:
     from siting.analysis import robust_plan
-    from siting.pipeline import publish, write_json
+    from siting.io import publish, write_csv, write_json, write_tables
     from siting.report import print_robust
-    from siting.results import write_csv, write_tables
 
     with stages(args, "robust") as stage:
         stage("solve")
@@ -230,9 +229,8 @@ def robust_name(criterion: str, names: Sequence[str]) -> str:
 
 def _whynot(args: argparse.Namespace) -> int:
     from siting.analysis import why_not
-    from siting.pipeline import publish, write_json
+    from siting.io import publish, write_csv, write_json
     from siting.report import print_whynot
-    from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
     with stages(args, "whynot") as stage:
@@ -264,10 +262,9 @@ def _whynot(args: argparse.Namespace) -> int:
 
 def _tradeoff(args: argparse.Namespace) -> int:
     from siting.analysis import tradeoff, value_text
-    from siting.pipeline import publish, write_json
+    from siting.io import publish, write_csv, write_json
     from siting.plots import parameter_label, tradeoff_html, tradeoff_png
     from siting.report import print_tradeoff
-    from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
     with stages(args, "tradeoff") as stage:

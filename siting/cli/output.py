@@ -25,7 +25,7 @@ def emit(
 ) -> None:
     """Print a command's result: a summary, JSON (``--json``) or output paths (``--quiet``)."""
     if args.json:
-        from siting.pipeline import json_safe
+        from siting.io import json_safe
         from siting.terminal import UNPRINTABLE
 
         text = json.dumps(json_safe(plain(data)), indent=2, ensure_ascii=False)
