@@ -143,6 +143,11 @@ def progress_log(args: argparse.Namespace, console: Any | None = None) -> Iterat
         logger.setLevel(saved)
 
 
+def solved(run: Any) -> dict[str, Any]:
+    """Give a run's KPIs with the time limit its solve had (the scenario's own, if set)."""
+    return {**run.results.kpis, "time_limit_s": run.summary["solver"]["time_limit_s"]}
+
+
 def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]]]) -> int:
     """Warn about every plan not proven optimal; with ``--strict`` return 3 if any."""
     stopped = 0
