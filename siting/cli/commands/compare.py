@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from siting import settings
 from siting.cli.checks import check_outputs, load_scenarios
 from siting.cli.options import map_arguments, output_arguments, solver_arguments, solver_options
-from siting.cli.output import emit, solved, stages, verdict
+from siting.cli.output import emit, run_kpis, stages, verdict
 
 if TYPE_CHECKING:
     from siting.pipeline import Run
@@ -76,4 +76,4 @@ def show(args: argparse.Namespace, runs: list[Run], folder: Path, map_path: Path
 
     data = {"scenarios": [r.summary for r in runs], "tables": folder, "map": map_path}
     emit(args, lambda: print_compare(runs, folder, map_path), data, [folder, map_path])
-    return verdict(args, [(r.scenario.name, solved(r)) for r in runs])
+    return verdict(args, [(r.scenario.name, run_kpis(r)) for r in runs])

@@ -13,7 +13,7 @@ from siting.cli.options import (
     solver_arguments,
     solver_options,
 )
-from siting.cli.output import emit, solved, stages, verdict
+from siting.cli.output import emit, run_kpis, stages, verdict
 
 if TYPE_CHECKING:
     from siting.pipeline import Run
@@ -65,4 +65,4 @@ def show(args: argparse.Namespace, result: Run) -> int:
 
     data = {**result.summary, "tables": result.table_dir, "map": result.map_path}
     emit(args, lambda: print_summary(result), data, [result.table_dir, result.map_path])
-    return verdict(args, [(result.scenario.name, solved(result))])
+    return verdict(args, [(result.scenario.name, run_kpis(result))])
