@@ -240,16 +240,16 @@ def test_the_default_run_imports_nothing_it_does_not_use(tmp_path) -> None:
 def test_the_collector_pauses_only_while_the_modules_load(monkeypatch) -> None:
     import gc
 
-    import siting.cli
+    from siting.cli.commands import validate
 
     seen = []
-    real = siting.cli.preflight
-    monkeypatch.setattr(siting.cli, "preflight", lambda args: seen.append(gc.isenabled()))
+    real = validate.check
+    monkeypatch.setattr(validate, "check", lambda args: seen.append(gc.isenabled()))
     argv = ["validate", "--quiet"]
     assert main(argv) == 0 and seen == [False] and gc.isenabled()
     gc.disable()  # a caller's own choice stands
     try:
-        monkeypatch.setattr(siting.cli, "preflight", real)
+        monkeypatch.setattr(validate, "check", real)
         assert main(argv) == 0 and not gc.isenabled()
     finally:
         gc.enable()
@@ -372,7 +372,7 @@ def test_plan_not_proven_optimal_warns_and_strict_exits_3(tiny, tmp_path, monkey
 
 
 def test_robust_folders_never_collide() -> None:
-    from siting.cli.commands import robust_name as _robust_name
+    from siting.cli.commands.robust import robust_name as _robust_name
 
     assert _robust_name("regret", ["a", "b"]) == "robust-regret-a-b"
     assert _robust_name("regret", ["a", "b"]) != _robust_name("regret", ["a", "c"])

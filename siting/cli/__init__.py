@@ -4,10 +4,11 @@ Every argument, output folder and scenario is checked before any data loads. Err
 can fix are printed as one message, without a traceback, with exit status 2; with
 ``--strict``, a plan not proven optimal exits with 3; an interrupt exits with 130.
 
-Modules: :mod:`~siting.cli.parser` (commands and arguments), :mod:`~siting.cli.arguments`
-(argument types), :mod:`~siting.cli.checks` (checks before work),
-:mod:`~siting.cli.commands` (one function per command) and :mod:`~siting.cli.output`
-(summaries, JSON, progress, warnings).
+Modules: :mod:`~siting.cli.commands` (one module per command: its arguments, checks, run
+and print), :mod:`~siting.cli.parser` (the parser, built from the command modules),
+:mod:`~siting.cli.arguments` (argument types), :mod:`~siting.cli.options` (arguments several
+commands share), :mod:`~siting.cli.checks` (checks every command runs before work) and
+:mod:`~siting.cli.output` (summaries, JSON, progress, warnings).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from siting.cli.checks import preflight
 from siting.cli.commands import COMMANDS
 from siting.cli.parser import build_parser
 from siting.errors import SitingError
@@ -48,10 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     """Parse, check and run a command; return the exit status (see :func:`main`)."""
     args = build_parser().parse_args(argv)
+    command = COMMANDS[args.command]
     try:
         with _loading():
-            preflight(args)
-        return COMMANDS[args.command](args)
+            command.check(args)
+        return command.run(args)
     except SitingError as exc:
         print(f"siting: error: {exc}", file=sys.stderr)
         return 2

@@ -10,9 +10,12 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting import settings
+
+if TYPE_CHECKING:
+    from siting.pipeline import Run
 
 
 def emit(
@@ -141,6 +144,11 @@ def progress_log(args: argparse.Namespace, console: Any | None = None) -> Iterat
     finally:
         logger.removeHandler(handler)
         logger.setLevel(saved)
+
+
+def run_kpis(run: Run) -> dict[str, Any]:
+    """Give a run's KPIs with the time limit its solve had (the scenario's own, if set)."""
+    return {**run.results.kpis, "time_limit_s": run.summary["solver"]["time_limit_s"]}
 
 
 def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]]]) -> int:

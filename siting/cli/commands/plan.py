@@ -1,0 +1,105 @@
+"""``siting plan``: plan a ``[horizon]`` scenario year by year; write the schedule."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from siting.cli.checks import check_outputs, load_scenarios
+from siting.cli.options import (
+    map_arguments,
+    output_arguments,
+    scenario_argument,
+    solver_arguments,
+    solver_options,
+)
+from siting.cli.output import emit, progress_log, verdict
+from siting.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from siting.plan import PlanRun
+
+HELP = "plan a [horizon] scenario year by year; write the schedule"
+DESCRIPTION = (
+    "Plan the years of a scenario's [horizon] table (perfect or myopic foresight), "
+    "print totals per year and stranded MW and capital by province, and write "
+    "OUT/<scenario>-plan/ (schedule.csv, stranded.csv, sites_YEAR.csv/.geojson, "
+    "summary.json) and MAPS/plan-<scenario>.html, a map with a year control (builds, "
+    "use and stranded capacity per year; both foresights side by side with --compare)."
+)
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the command's arguments to its parser."""
+    scenario_argument(parser)
+    parser.add_argument(
+        "--foresight",
+        choices=("perfect", "myopic"),
+        default=None,
+        help="plan with this foresight (default: the scenario's [horizon] foresight)",
+    )
+    parser.add_argument("--compare", action="store_true", help="also plan with the other foresight")
+    parser.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="year of the by-province table, and the year the map shows first",
+    )
+    output_arguments(parser, maps=True)
+    map_arguments(parser, optional=True)
+    solver_arguments(parser, strategy=False)
+
+
+def check(args: argparse.Namespace) -> None:
+    """Check that the scenario has a ``[horizon]`` holding ``--year``, and the output folders.
+
+    Families the multi-period model does not write are refused
+    (:func:`~siting.scenario.check_runner`).
+    """
+    (spec,) = load_scenarios([args.scenario], "plan")
+    assert spec.horizon is not None
+    years = spec.horizon.years
+    if args.year is not None and args.year not in years:
+        expected = f"a year of the horizon ({years[0]}-{years[-1]}), got {args.year}"
+        raise InputError([Problem("plan", "", "--year", expected)])
+    check_outputs(args, f"{spec.name}-plan", f"plan-{spec.name}.html")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan the horizon and publish; return the exit status."""
+    from siting.plan import run_plan
+
+    with progress_log(args):
+        result = run_plan(
+            args.scenario,
+            foresight=args.foresight,
+            compare=args.compare,
+            out_dir=args.out,
+            year=args.year,
+            map=not args.no_map,
+            maps_dir=args.maps,
+            tiles=args.tiles,
+            cdn=args.cdn,
+            **solver_options(args),
+        )
+    return show(args, result)
+
+
+def show(args: argparse.Namespace, result: PlanRun) -> int:
+    """Print the plan's report (or JSON, or the output paths); return the exit status."""
+    from siting.plan import plan_report
+
+    data = {**result.summary, "tables": result.table_dir, "map": result.map_path}
+    paths = [result.table_dir, result.map_path]
+    emit(args, lambda: print(plan_report(result, args.year)), data, paths)
+    blocks = result.summary.get("foresights") or {
+        result.solution.foresight: result.summary["solver"]
+    }
+    return verdict(
+        args,
+        [
+            (f"{result.scenario.name} ({f} foresight)", {**b, "solver": b["name"]})
+            for f, b in blocks.items()
+        ],
+    )
