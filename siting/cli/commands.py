@@ -5,23 +5,29 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting import settings
 from siting.cli.output import emit, progress_log, stages, verdict, warn
 from siting.errors import counted
 
+if TYPE_CHECKING:
+    from siting.solve.options import RunOptions
 
-def solver_options(args: argparse.Namespace) -> dict[str, object]:
-    """Return the solver options given on the command line (``None`` = the default)."""
-    options = {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
-    return {**options, "strategy": args.strategy} if "strategy" in args else options
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """Return the solver options given on the command line (``None``: not given)."""
+    from siting.solve.options import RunOptions
+
+    strategy = args.strategy if "strategy" in args else None
+    return RunOptions(args.solver, args.time_limit, args.gap, strategy=strategy)
 
 
 def _optimize(args: argparse.Namespace) -> int:
     from siting.pipeline import optimize
     from siting.report import print_summary
 
+    options = run_options(args)
     with stages(args, "optimize") as stage:
         run = optimize(
             args.scenario,
@@ -31,11 +37,11 @@ def _optimize(args: argparse.Namespace) -> int:
             cdn=args.cdn,
             map=not args.no_map,
             progress=stage,
-            **solver_options(args),
+            options=options,
         )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     emit(args, lambda: print_summary(run), data, [run.table_dir, run.map_path])
-    return verdict(args, [(run.scenario.name, _solved(run))])
+    return verdict(args, options, [(run.scenario.name, _solved(run))])
 
 
 def _solved(run: Any) -> dict[str, Any]:
@@ -48,9 +54,10 @@ def _compare(args: argparse.Namespace) -> int:
     from siting.pipeline import optimize, publish, write_json
     from siting.report import print_compare
 
+    options = run_options(args)
     with stages(args, "compare") as stage:
         left, right = (
-            optimize(ref, write=False, progress=stage, **solver_options(args))
+            optimize(ref, write=False, progress=stage, options=options)
             for ref in (args.left, args.right)
         )
         names = (left.scenario.name, right.scenario.name)
@@ -74,7 +81,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     data = {"scenarios": [left.summary, right.summary], "tables": folder, "map": map_path}
     emit(args, lambda: print_compare([left, right], folder, map_path), data, [folder, map_path])
-    return verdict(args, [(run.scenario.name, _solved(run)) for run in (left, right)])
+    return verdict(args, options, [(run.scenario.name, _solved(run)) for run in (left, right)])
 
 
 def _latency(args: argparse.Namespace) -> int:
@@ -163,9 +170,10 @@ def _audit(args: argparse.Namespace) -> int:
     from siting.report import print_audit
     from siting.results import write_csv, write_tables
 
+    options = run_options(args)
     with stages(args, "audit") as stage:
         stage("solve")
-        result = audit(args.built, args.under, **solver_options(args))
+        result = audit(args.built, args.under, options=options)
         name = f"audit-{result.built_name}-under-{result.under_name}"
 
         def write(folder: Path) -> None:
@@ -187,7 +195,7 @@ def _audit(args: argparse.Namespace) -> int:
         )
     data = {**result.summary, "tables": folder, "map": map_path}
     emit(args, lambda: print_audit(result, folder, map_path), data, [folder, map_path])
-    return verdict(args, [(name, result.results.kpis)])
+    return verdict(args, options, [(name, result.results.kpis)])
 
 
 def _robust(args: argparse.Namespace) -> int:
@@ -196,10 +204,11 @@ def _robust(args: argparse.Namespace) -> int:
     from siting.report import print_robust
     from siting.results import write_csv, write_tables
 
+    options = run_options(args)
     with stages(args, "robust") as stage:
         stage("solve")
         report = robust_plan(
-            args.scenarios, args.weights, criterion=args.criterion, **solver_options(args)
+            args.scenarios, args.weights, criterion=args.criterion, options=options
         )
 
         def write(folder: Path) -> None:
@@ -214,7 +223,7 @@ def _robust(args: argparse.Namespace) -> int:
     data = {**report.summary, "tables": folder}
     emit(args, lambda: print_robust(report, folder), data, [folder])
     named = [(n, r.kpis) for n, r in zip(report.names, report.results, strict=True)]
-    return verdict(args, named)
+    return verdict(args, options, named)
 
 
 def robust_name(criterion: str, names: Sequence[str]) -> str:
@@ -235,6 +244,7 @@ def _whynot(args: argparse.Namespace) -> int:
     from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
+    options = run_options(args)
     with stages(args, "whynot") as stage:
         stage("solve")
         result = why_not(
@@ -242,7 +252,7 @@ def _whynot(args: argparse.Namespace) -> int:
             inference_mw=args.inference_mw,
             training_mw=args.training_mw,
             tighten_ms=args.tighten_ms,
-            **solver_options(args),
+            options=options,
         )
 
         def write(folder: Path) -> None:
@@ -270,9 +280,10 @@ def _tradeoff(args: argparse.Namespace) -> int:
     from siting.results import write_csv
     from siting.scenario import resolve_scenario_path
 
+    options = run_options(args)
     with stages(args, "tradeoff") as stage:
         stage("solve")
-        table = tradeoff(args.scenario, args.param, args.values, **solver_options(args))
+        table = tradeoff(args.scenario, args.param, args.values, options=options)
         stem = resolve_scenario_path(args.scenario).stem
         title = f"{stem}: cost against {parameter_label(args.param)}"
 
@@ -295,7 +306,9 @@ def _tradeoff(args: argparse.Namespace) -> int:
     }
     emit(args, lambda: print_tradeoff(table, args.param, folder), data, [folder])
     rows = table[table["status"] != "infeasible"].to_dict(orient="records")
-    return verdict(args, [(f"{args.param}={value_text(row[args.param])}", row) for row in rows])
+    return verdict(
+        args, options, [(f"{args.param}={value_text(row[args.param])}", row) for row in rows]
+    )
 
 
 def _values_key(values: Sequence[float | str]) -> str:
@@ -314,6 +327,7 @@ def _batch(args: argparse.Namespace) -> int:
     from siting.batch import run_batch
     from siting.report import batch_progress, print_batch
 
+    options = run_options(args)
     sweep = args.loaded_sweep  # loaded and checked by _preflight
     with batch_progress(len(sweep.points), show=not (args.quiet or args.json)) as update:
         outcome = run_batch(
@@ -321,7 +335,7 @@ def _batch(args: argparse.Namespace) -> int:
             args.out,
             workers=args.workers,
             scheduler=args.scheduler,
-            options=solver_options(args),
+            options=options,
             retry_failed=args.retry_failed,
             progress=update,
         )
@@ -340,6 +354,7 @@ def _batch(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from siting.plan import plan_report, run_plan
 
+    options = run_options(args)
     with progress_log(args):
         run = run_plan(
             args.scenario,
@@ -351,7 +366,7 @@ def _plan(args: argparse.Namespace) -> int:
             maps_dir=args.maps,
             tiles=args.tiles,
             cdn=args.cdn,
-            **solver_options(args),
+            options=options,
         )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     paths = [run.table_dir, run.map_path]
@@ -359,6 +374,7 @@ def _plan(args: argparse.Namespace) -> int:
     blocks = run.summary.get("foresights") or {run.solution.foresight: run.summary["solver"]}
     return verdict(
         args,
+        options,
         [
             (f"{run.scenario.name} ({f} foresight)", {**b, "solver": b["name"]})
             for f, b in blocks.items()
@@ -369,6 +385,7 @@ def _plan(args: argparse.Namespace) -> int:
 def _classic(args: argparse.Namespace) -> int:
     from siting.classic import classic_report, run_classic
 
+    options = run_options(args)
     with stages(args, "classic") as stage:
         run = run_classic(
             args.scenario,
@@ -379,13 +396,13 @@ def _classic(args: argparse.Namespace) -> int:
             tiles=args.tiles,
             cdn=args.cdn,
             progress=stage,
-            **solver_options(args),
+            run_options=options,
         )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     emit(args, lambda: print(classic_report(run)), data, [run.table_dir, run.map_path])
     for kind, message in run.failed.items():
         warn(f"{kind}: no plan ({message}); the other models are reported")
-    status = verdict(args, [(p.run.scenario.name, p.run.results.kpis) for p in run.plans])
+    status = verdict(args, options, [(p.run.scenario.name, p.run.results.kpis) for p in run.plans])
     return 3 if args.strict and run.failed else status
 
 

@@ -10,9 +10,10 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from siting import settings
+if TYPE_CHECKING:
+    from siting.solve.options import RunOptions
 
 
 def emit(
@@ -143,8 +144,15 @@ def progress_log(args: argparse.Namespace, console: Any | None = None) -> Iterat
         logger.setLevel(saved)
 
 
-def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]]]) -> int:
-    """Warn about every plan not proven optimal; with ``--strict`` return 3 if any."""
+def verdict(
+    args: argparse.Namespace, options: RunOptions, solved: Sequence[tuple[str, dict[str, Any]]]
+) -> int:
+    """Warn about every plan not proven optimal; with ``--strict`` return 3 if any.
+
+    Each plan's ``time_limit_s`` and ``mip_gap`` are quoted if it has them, else those of
+    the command line's ``options`` (resolved).
+    """
+    given = options.resolve()
     stopped = 0
     for name, info in solved:
         if info.get("status", "optimal") == "optimal":
@@ -152,8 +160,8 @@ def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]
         stopped += 1
         gap = info.get("gap", math.nan)
         gap_text = "an unknown gap" if gap != gap else f"a gap of {gap:.2%}"
-        limit = info.get("time_limit_s") or args.time_limit or settings.time_limit
-        asked = args.gap if args.gap is not None else settings.mip_gap
+        limit = info.get("time_limit_s") or given.time_limit
+        asked = info.get("mip_gap", given.mip_gap)
         warn(
             f"{name}: {info.get('solver', 'the solver')} stopped before proving optimality, at "
             f"{gap_text} (asked for {asked:g}; time limit {limit:g} s): the plan may cost more "

@@ -468,8 +468,8 @@ def _solver_arguments(parser: argparse.ArgumentParser, *, strategy: bool = True)
         default=None,
         metavar="S",
         help=(
-            f"solver time limit in seconds (default: the scenario's [solve] time_limit when "
-            f"optimizing, else {settings.time_limit:g})"
+            f"solver time limit in seconds (default: the scenario's [solve] time_limit, else "
+            f"{settings.time_limit:g})"
         ),
     )
     parser.add_argument(

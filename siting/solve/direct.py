@@ -22,7 +22,6 @@ import highspy
 import numpy as np
 import pulp
 
-from siting import settings
 from siting.errors import InfeasibleError, SolverError
 from siting.feasibility import check_feasibility, one_class, stream_names
 from siting.instance import Instance
@@ -41,8 +40,8 @@ from siting.solve.cbc import run_cbc
 from siting.solve.center import assign_nearest, classic_objective, solve_center
 from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
 from siting.solve.highs import LARGEST, as_highs_lp, check_numbers, new_highs, run
+from siting.solve.options import RunOptions, resolved
 from siting.solve.status import (
-    STRATEGIES,
     RobustSolution,
     Solution,
     Status,
@@ -50,65 +49,6 @@ from siting.solve.status import (
     relative_gap,
     verdict,
 )
-
-
-@dataclass(frozen=True)
-class Options:
-    """Validated solver options (see :func:`solve`); ``custom`` is a PuLP solver object."""
-
-    solver: str
-    time_limit: float
-    mip_gap: float
-    threads: int | None
-    strategy: str
-    custom: pulp.LpSolver | None = None
-
-    @property
-    def needs_pulp(self) -> bool:
-        """Whether the solver reads the PuLP model (CBC, or a PuLP solver object)."""
-        return self.solver == "cbc" or self.custom is not None
-
-
-def solver_options(
-    solver: str | pulp.LpSolver | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    strategy: str | None = None,
-) -> Options:
-    """Fill in defaults from :mod:`siting.settings` and check every option.
-
-    A PuLP solver object (e.g. ``pulp.HiGHS(timeLimit=10)``) is used as configured: the time
-    limit, gap and threads then do not apply, the model is solved directly and the bound and
-    gap are unknown.
-
-    Raises
-    ------
-    SolverError
-        If an option is unknown or out of range.
-    """
-    if isinstance(solver, pulp.LpSolver):
-        name = solver.name.lower()
-        gap = settings.mip_gap if mip_gap is None else float(mip_gap)
-        return Options(name, settings.time_limit, gap, threads, "direct", custom=solver)
-    solver = (solver or settings.solver).lower()
-    strategy = (strategy or "auto").lower()
-    time_limit = settings.time_limit if time_limit is None else float(time_limit)
-    mip_gap = settings.mip_gap if mip_gap is None else float(mip_gap)
-    threads = settings.threads if threads is None else threads
-    if solver not in settings.SOLVERS:
-        msg = f"unknown solver {solver!r}; expected one of {', '.join(settings.SOLVERS)}"
-        raise SolverError(msg)
-    if strategy not in STRATEGIES:
-        msg = f"unknown solve strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}"
-        raise SolverError(msg)
-    if not (math.isfinite(time_limit) and time_limit > 0):
-        raise SolverError(f"time limit must be a positive number of seconds, got {time_limit}")
-    if not (0 <= mip_gap < 1):
-        raise SolverError(f"relative gap must be in [0, 1), got {mip_gap}")
-    if threads is not None and threads < 1:
-        raise SolverError(f"threads must be at least 1, got {threads}")
-    return Options(solver, time_limit, mip_gap, threads, strategy)
 
 
 @dataclass(frozen=True)
@@ -125,12 +65,7 @@ class _Result:
 
 def solve(
     model: SitingModel | ArrayModel,
-    *,
-    solver: str | pulp.LpSolver | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    strategy: str | None = None,
+    options: RunOptions | None = None,
 ) -> Solution:
     """Solve a built model.
 
@@ -139,20 +74,11 @@ def solve(
     model
         From :func:`~siting.model.build_model` (PuLP) or
         :func:`~siting.model.arrays.build_arrays` (arrays; faster for HiGHS).
-    solver
-        ``"highs"`` or ``"cbc"`` (default ``settings.solver``), or a PuLP solver object such
-        as ``pulp.HiGHS(timeLimit=10)``, used as configured (``time_limit``, ``mip_gap``,
-        ``threads`` and ``strategy`` then do not apply; the bound and gap are unknown).
-    time_limit
-        Seconds; default ``settings.time_limit``.
-    mip_gap
-        Relative gap; default ``settings.mip_gap``.
-    threads
-        Solver threads; default ``settings.threads``.
-    strategy
-        ``"auto"`` (decompose with HiGHS from :data:`~siting.solve.decompose.DECOMPOSE_PAIRS`
-        pairs; p-center by radius search, :mod:`siting.solve.center`), ``"direct"`` or
-        ``"decompose"`` (HiGHS only; CBC solves directly).
+    options
+        Solver, time limit, gap, threads and strategy (:class:`RunOptions`; those not given
+        from :mod:`siting.settings`). Under ``"auto"`` HiGHS decomposes from
+        :data:`~siting.solve.decompose.DECOMPOSE_PAIRS` pairs and p-center is solved by
+        radius search (:mod:`siting.solve.center`).
 
     Returns
     -------
@@ -165,7 +91,7 @@ def solve(
     SolverError
         If the solver failed, or hit its limit before finding any plan.
     """
-    opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
+    opts = resolved(options)
     inst = model.instance if isinstance(model, SitingModel) else model.scenarios[0].instance
     if by_radius(inst, opts):
         return solve_center(inst, opts)
@@ -182,8 +108,7 @@ def solve(
         if arrays.elastic:
             msg = f"{opts.solver} reported the elastic model infeasible: {result.words}"
             raise SolverError(msg)
-        solver_used = opts.custom or opts.solver
-        raise InfeasibleError(explain_infeasibility(layout.instance, solver=solver_used))
+        raise InfeasibleError(explain_infeasibility(layout.instance, opts))
     x = _checked_plan(result, opts)
     inst = layout.instance
     opened = x[layout.open] > 0.5
@@ -212,23 +137,19 @@ def solve(
     )
 
 
-def build_for(
-    instance: Instance,
-    solver: str | pulp.LpSolver | None = None,
-    strategy: str | None = None,
-) -> SitingModel | ArrayModel:
+def build_for(instance: Instance, options: RunOptions | None = None) -> SitingModel | ArrayModel:
     """Build a model in the form :func:`solve` reads with these options.
 
     Arrays for HiGHS (the fast build) and for p-center by radius search (which builds its own
     covering problems); the PuLP model for CBC and for a PuLP solver object.
     """
-    opts = solver_options(solver, strategy=strategy)
+    opts = resolved(options)
     if opts.needs_pulp and not by_radius(instance, opts):
         return build_model(instance)
     return build_arrays(instance)
 
 
-def by_radius(inst: Instance, opts: Options) -> bool:
+def by_radius(inst: Instance, opts: RunOptions) -> bool:
     """Whether to solve p-center by radius search (:mod:`siting.solve.center`).
 
     Under strategy ``"auto"``, with a site count, every client with a pair and the solver
@@ -254,15 +175,7 @@ def pulp_values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
     return np.array([v.value() or 0.0 for v in variables], dtype=float)
 
 
-def solve_robust(
-    model: RobustModel,
-    *,
-    solver: str | pulp.LpSolver | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    strategy: str | None = None,
-) -> RobustSolution:
+def solve_robust(model: RobustModel, options: RunOptions | None = None) -> RobustSolution:
     """Solve a robust (two-stage) model; options as in :func:`solve`.
 
     Raises
@@ -272,7 +185,7 @@ def solve_robust(
     SolverError
         If the solver failed or found no plan within its limits.
     """
-    opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
+    opts = resolved(options)
 
     def reasons() -> list[str]:
         found = []
@@ -314,7 +227,7 @@ class Solved:
 def solve_problem(
     problem: pulp.LpProblem,
     models: Sequence[SitingModel],
-    opts: Options,
+    opts: RunOptions,
     reasons: Callable[[], list[str]],
     arrays: ArrayModel | None = None,
     *,
@@ -330,7 +243,7 @@ def solve_problem(
     models
         Its single-period parts, for the array layouts.
     opts
-        From :func:`solver_options`.
+        Resolved options (:meth:`RunOptions.resolve`).
     reasons
         Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
     arrays
@@ -364,7 +277,7 @@ def solve_problem(
 
 def _solve_arrays(
     arrays: ArrayModel,
-    opts: Options,
+    opts: RunOptions,
     problem: pulp.LpProblem | None,
     *,
     began: float | None = None,
@@ -439,7 +352,7 @@ def _solve_arrays(
     return _Result(state, words + notes, x, bound, "direct", seconds)
 
 
-def time_left(opts: Options, began: float) -> float:
+def time_left(opts: RunOptions, began: float) -> float:
     """Seconds left of the time limit since ``began``, at least one.
 
     A stage that starts with the time used up still runs briefly, so it can report a plan.
@@ -495,7 +408,7 @@ def _judge(
     arrays: ArrayModel,
     x: np.ndarray,
     result: _Result,
-    opts: Options,
+    opts: RunOptions,
     objective: float | None = None,
 ) -> tuple[float, float, float, Status, str]:
     """Objective and bound (bound at most the objective), gap, status and words.
@@ -522,7 +435,7 @@ def _judge(
     return objective, bound, gap, status, words
 
 
-def _checked_plan(result: _Result, opts: Options) -> np.ndarray:
+def _checked_plan(result: _Result, opts: RunOptions) -> np.ndarray:
     """Return the plan of a solve that found one; else raise the reason as a SolverError."""
     if result.x is not None and result.state in ("optimal", "limit"):
         return result.x
@@ -549,7 +462,7 @@ def _pulp_solution(
     bound: float,
     whole_objective: float,
     words: str,
-    opts: Options,
+    opts: RunOptions,
     result: _Result,
 ) -> Solution:
     """One scenario's part of a robust plan, read from its PuLP variables."""
@@ -573,9 +486,7 @@ def _pulp_solution(
     )
 
 
-def explain_infeasibility(
-    instance: Instance, *, solver: str | pulp.LpSolver | None = None
-) -> list[str]:
+def explain_infeasibility(instance: Instance, options: RunOptions | None = None) -> list[str]:
     """Say which demand or limit makes an instance infeasible.
 
     Runs the cheap necessary checks of :mod:`siting.feasibility`; then solves the elastic model
@@ -585,8 +496,8 @@ def explain_infeasibility(
     ----------
     instance
         The infeasible instance.
-    solver
-        Solver for the elastic model.
+    options
+        Solver options for the elastic model (solved directly).
 
     Returns
     -------
@@ -594,7 +505,7 @@ def explain_infeasibility(
         One sentence per unmet demand or violated limit.
     """
     if instance.classic:
-        return explain_classic(instance, solver=solver)
+        return explain_classic(instance, options)
     reasons = check_feasibility(instance)
     if instance.site_count:
         rule = "exactly" if instance.site_count_rule == "exactly" else "at most"
@@ -603,7 +514,7 @@ def explain_infeasibility(
             "([objective] sites); the demand below cannot be met with that many"
         )
     elastic = build_arrays(instance, elastic=True)
-    opts = solver_options(solver, strategy="direct")
+    opts = dataclasses.replace(resolved(options), strategy="direct")
     problem = None
     if opts.needs_pulp:
         pm = build_model(instance, elastic=True)
@@ -628,7 +539,7 @@ def explain_infeasibility(
     return reasons or ["the solver proved the model infeasible, but no single demand is to blame"]
 
 
-def explain_classic(instance: Instance, *, solver: str | pulp.LpSolver | None = None) -> list[str]:
+def explain_classic(instance: Instance, options: RunOptions | None = None) -> list[str]:
     """Say why a classic location model is infeasible: too few sites to cover every client.
 
     Only LSCP with a site count can be infeasible once the input checks have passed; the
@@ -637,7 +548,8 @@ def explain_classic(instance: Instance, *, solver: str | pulp.LpSolver | None = 
     p, rule = instance.site_count, instance.site_count_rule.replace("_", " ")
     free = dataclasses.replace(instance, site_count=0)
     try:
-        needed = solve(build_arrays(free), solver=solver, strategy="direct", mip_gap=0.0)
+        exact = dataclasses.replace(options or RunOptions(), strategy="direct", mip_gap=0.0)
+        needed = solve(build_arrays(free), exact)
     except (InfeasibleError, SolverError) as exc:
         return [f"{instance.objective_kind} with {rule} {p} sites is infeasible ({exc})"]
     return [
