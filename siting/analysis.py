@@ -71,6 +71,8 @@ class Audit:
         existing MW open, for ``"existing"``).
     provenance
         Scenario and data hashes and software versions (see :mod:`siting.provenance`).
+    options
+        The solver options the second scenario's solves had (resolved).
     """
 
     built_name: str
@@ -80,6 +82,7 @@ class Audit:
     provinces: pd.DataFrame
     kpis: dict[str, Any]
     provenance: dict[str, Any] = field(default_factory=dict)
+    options: RunOptions = field(default_factory=RunOptions)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -170,7 +173,8 @@ def audit(built: ScenarioRef, under: ScenarioRef, *, options: RunOptions | None 
         "cost_as_built_cny": _cost_with_plan(target, opened, added, opts),
     }
     origin = _provenance(inputs, opts)
-    return Audit(built_name, target.scenario.name, results, sites, provinces, kpis, origin)
+    under = target.scenario.name
+    return Audit(built_name, under, results, sites, provinces, kpis, origin, opts)
 
 
 def _prepared(scenario: ScenarioRef, runner: str) -> Prepared:
@@ -219,6 +223,8 @@ class RobustReport:
         The robust plan's use in each scenario.
     provenance
         Scenario and data hashes and software versions (see :mod:`siting.provenance`).
+    options
+        The solver options the robust model had (resolved).
     """
 
     names: list[str]
@@ -227,6 +233,7 @@ class RobustReport:
     table: pd.DataFrame
     results: list[Results]
     provenance: dict[str, Any] = field(default_factory=dict)
+    options: RunOptions = field(default_factory=RunOptions)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -301,7 +308,7 @@ def robust_plan(
         for sol, p in zip(solved.scenarios, prepared, strict=True)
     ]
     origin = _provenance(prepared, opts[0])
-    return RobustReport(names, w, criterion, pd.DataFrame(rows), results, origin)
+    return RobustReport(names, w, criterion, pd.DataFrame(rows), results, origin, opts[0])
 
 
 def _provenance(prepared: Sequence[Prepared], options: RunOptions) -> dict[str, Any]:
@@ -478,7 +485,8 @@ def tradeoff(
     pandas.DataFrame
         One row per value: the value, ``status`` (``optimal``, ``feasible`` or
         ``infeasible``), the reason when infeasible, and the KPIs of the plan;
-        ``attrs["provenance"]`` holds the base scenario's provenance block.
+        ``attrs["provenance"]`` holds the base scenario's provenance block and
+        ``attrs["limits"]`` its solver block's time limit and gap.
     """
     stages = Stages(options)
     prepared = _prepared(scenario, "tradeoff")
@@ -505,7 +513,9 @@ def tradeoff(
         kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
         rows.append({**row, **kpis, "reason": ""})
     table = pd.DataFrame(rows)
-    table.attrs["provenance"] = _provenance([prepared], stages.options_for(prepared.scenario))
+    opts = stages.options_for(prepared.scenario)
+    table.attrs["provenance"] = _provenance([prepared], opts)
+    table.attrs["limits"] = opts.limits()
     return table
 
 

@@ -271,6 +271,6 @@ def test_warning_names_the_time_limit_the_solve_had(capsys) -> None:
     from siting.cli.output import verdict
 
     args = argparse.Namespace(time_limit=None, gap=None, strict=False)
-    solved = [("county-all", {"status": "feasible", "gap": 7.6e-4, "time_limit_s": 150.0})]
-    verdict(args, RunOptions(), solved)
+    info = {"status": "feasible", "gap": 7.6e-4, "time_limit_s": 150.0, "mip_gap": 1e-4}
+    verdict(args, [("county-all", info)])
     assert "time limit 150 s" in capsys.readouterr().err

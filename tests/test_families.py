@@ -164,7 +164,7 @@ def _measure(
         monkeypatch.setattr(batch, "_client", started)
         with pytest.raises(_StartedError):  # the checks before any cluster starts
             batch.run_batch(sweep, Path("/nonexistent-family-batch"))
-        kpis = batch.solve_point(point.to_dict(), {"time_limit": LIMIT})["kpis"]
+        kpis = batch.solve_point(point.to_dict(), RunOptions(time_limit=LIMIT))["kpis"]
         value = kpis["total_cost_cny"] if runner == "batch-horizon" else kpis["objective_value"]
         return value, kind
     if runner == "tradeoff":

@@ -41,12 +41,17 @@ def _optimize(args: argparse.Namespace) -> int:
         )
     data = {**run.summary, "tables": run.table_dir, "map": run.map_path}
     emit(args, lambda: print_summary(run), data, [run.table_dir, run.map_path])
-    return verdict(args, options, [(run.scenario.name, _solved(run))])
+    return verdict(args, [(run.scenario.name, _solved(run))])
 
 
 def _solved(run: Any) -> dict[str, Any]:
-    """Give a run's KPIs with the time limit its solve had (the scenario's own, if set)."""
-    return {**run.results.kpis, "time_limit_s": run.summary["solver"]["time_limit_s"]}
+    """Give a run's KPIs with the time limit and gap its solve had (the scenario's, if set)."""
+    solver = run.summary["solver"]
+    return {
+        **run.results.kpis,
+        "time_limit_s": solver["time_limit_s"],
+        "mip_gap": solver["mip_gap"],
+    }
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -81,7 +86,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     data = {"scenarios": [left.summary, right.summary], "tables": folder, "map": map_path}
     emit(args, lambda: print_compare([left, right], folder, map_path), data, [folder, map_path])
-    return verdict(args, options, [(run.scenario.name, _solved(run)) for run in (left, right)])
+    return verdict(args, [(run.scenario.name, _solved(run)) for run in (left, right)])
 
 
 def _latency(args: argparse.Namespace) -> int:
@@ -195,7 +200,7 @@ def _audit(args: argparse.Namespace) -> int:
         )
     data = {**result.summary, "tables": folder, "map": map_path}
     emit(args, lambda: print_audit(result, folder, map_path), data, [folder, map_path])
-    return verdict(args, options, [(name, result.results.kpis)])
+    return verdict(args, [(name, {**result.results.kpis, **result.options.limits()})])
 
 
 def _robust(args: argparse.Namespace) -> int:
@@ -222,8 +227,9 @@ def _robust(args: argparse.Namespace) -> int:
         folder, _ = publish(name, Path(args.out or settings.out_dir), write)
     data = {**report.summary, "tables": folder}
     emit(args, lambda: print_robust(report, folder), data, [folder])
-    named = [(n, r.kpis) for n, r in zip(report.names, report.results, strict=True)]
-    return verdict(args, options, named)
+    limits = report.options.limits()
+    named = [(n, {**r.kpis, **limits}) for n, r in zip(report.names, report.results, strict=True)]
+    return verdict(args, named)
 
 
 def robust_name(criterion: str, names: Sequence[str]) -> str:
@@ -306,9 +312,9 @@ def _tradeoff(args: argparse.Namespace) -> int:
     }
     emit(args, lambda: print_tradeoff(table, args.param, folder), data, [folder])
     rows = table[table["status"] != "infeasible"].to_dict(orient="records")
-    return verdict(
-        args, options, [(f"{args.param}={value_text(row[args.param])}", row) for row in rows]
-    )
+    limits = table.attrs["limits"]
+    named = [(f"{args.param}={value_text(row[args.param])}", {**row, **limits}) for row in rows]
+    return verdict(args, named)
 
 
 def _values_key(values: Sequence[float | str]) -> str:
@@ -374,7 +380,6 @@ def _plan(args: argparse.Namespace) -> int:
     blocks = run.summary.get("foresights") or {run.solution.foresight: run.summary["solver"]}
     return verdict(
         args,
-        options,
         [
             (f"{run.scenario.name} ({f} foresight)", {**b, "solver": b["name"]})
             for f, b in blocks.items()
@@ -402,7 +407,7 @@ def _classic(args: argparse.Namespace) -> int:
     emit(args, lambda: print(classic_report(run)), data, [run.table_dir, run.map_path])
     for kind, message in run.failed.items():
         warn(f"{kind}: no plan ({message}); the other models are reported")
-    status = verdict(args, options, [(p.run.scenario.name, p.run.results.kpis) for p in run.plans])
+    status = verdict(args, [(p.run.scenario.name, _solved(p.run)) for p in run.plans])
     return 3 if args.strict and run.failed else status
 
 

@@ -10,10 +10,7 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from siting.solve.options import RunOptions
+from typing import Any
 
 
 def emit(
@@ -144,15 +141,12 @@ def progress_log(args: argparse.Namespace, console: Any | None = None) -> Iterat
         logger.setLevel(saved)
 
 
-def verdict(
-    args: argparse.Namespace, options: RunOptions, solved: Sequence[tuple[str, dict[str, Any]]]
-) -> int:
+def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]]]) -> int:
     """Warn about every plan not proven optimal; with ``--strict`` return 3 if any.
 
-    Each plan's ``time_limit_s`` and ``mip_gap`` are quoted if it has them, else those of
-    the command line's ``options`` (resolved).
+    Each plan's information holds its status, gap, and the ``time_limit_s`` and ``mip_gap``
+    its solve had (its summary's solver block).
     """
-    given = options.resolve()
     stopped = 0
     for name, info in solved:
         if info.get("status", "optimal") == "optimal":
@@ -160,8 +154,7 @@ def verdict(
         stopped += 1
         gap = info.get("gap", math.nan)
         gap_text = "an unknown gap" if gap != gap else f"a gap of {gap:.2%}"
-        limit = info.get("time_limit_s") or given.time_limit
-        asked = info.get("mip_gap", given.mip_gap)
+        limit, asked = info["time_limit_s"], info["mip_gap"]
         warn(
             f"{name}: {info.get('solver', 'the solver')} stopped before proving optimality, at "
             f"{gap_text} (asked for {asked:g}; time limit {limit:g} s): the plan may cost more "
