@@ -269,8 +269,8 @@ def robust_plan(
     criterion
         ``"expected"`` or ``"regret"``.
     options
-        Solver options, as for :func:`audit`; the robust model's those of the first
-        scenario.
+        Solver options, as for :func:`audit`; the robust model is solved with those of the
+        first scenario.
 
     Returns
     -------
