@@ -289,7 +289,7 @@ if __name__ == "__main__":
     ("target", "when"),
     [
         ("siting.pipeline:load_inputs", "before"),
-        ("siting.pipeline:solve", "before"),
+        ("siting.stages:solve", "before"),
         ("siting.pipeline:make_map", "before"),
         ("siting.pipeline:write_tables", "after"),
         ("siting.pipeline:save_map", "after"),
