@@ -60,13 +60,13 @@ SITING = (
 import numpy as np
 from siting.model import build_arrays, objective_value
 from siting.pipeline import prepare
-from siting.solve import solve
+from siting.solve import RunOptions, solve
 solver, matrix, strategy = sys.argv[1], sys.argv[2], sys.argv[4]
 t0 = time.perf_counter(); p = prepare(sys.argv[3]); inst = p.instance
 t1 = time.perf_counter(); c1 = cpu()
 model = build_arrays(inst)
 t2 = time.perf_counter(); c2 = cpu()
-sol = solve(model, solver=solver, mip_gap=0.0, strategy=strategy, time_limit=3600)
+sol = solve(model, RunOptions(solver, 3600, 0.0, strategy=strategy))
 t3 = time.perf_counter(); c3 = cpu()
 if matrix != "-":
     d = np.full((inst.n_hubs, inst.n_sites), np.nan)

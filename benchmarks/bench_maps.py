@@ -71,6 +71,7 @@ def main() -> None:
 
     from siting.maps import make_comparison_map, make_map
     from siting.pipeline import optimize
+    from siting.solve import RunOptions
 
     results = optimize(write=False).results
     start = time.perf_counter()
@@ -91,7 +92,8 @@ def main() -> None:
         if args.no_county:
             return
         start = time.perf_counter()
-        county = optimize("county", write=False, time_limit=COUNTY_TIME_LIMIT_S).results
+        limit = RunOptions(time_limit=COUNTY_TIME_LIMIT_S)
+        county = optimize("county", write=False, options=limit).results
         print(
             f"county: solved and built results in {time.perf_counter() - start:.1f} s "
             f"({len(county.hubs):,} hubs, {len(county.sites):,} sites, {len(county.flows):,} "

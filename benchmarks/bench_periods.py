@@ -30,8 +30,9 @@ new_classes = ["export_compliant", "domestic"]
 CASE = """
 import json, resource, sys, time
 from siting.plan import run_plan
+from siting.solve import RunOptions
 start = time.perf_counter()
-run = run_plan(sys.argv[1], mip_gap=float(sys.argv[2]), time_limit=600, out_dir=sys.argv[3])
+run = run_plan(sys.argv[1], options=RunOptions(None, 600, float(sys.argv[2])), out_dir=sys.argv[3])
 s, h = run.solution, run.horizon
 print(json.dumps({"seconds": time.perf_counter() - start, "solve": s.seconds, "status": s.status,
     "gap": s.gap, "sites": h.base.n_sites, "pairs": h.base.n_pairs, "years": h.n_years,

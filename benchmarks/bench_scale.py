@@ -37,17 +37,17 @@ CASES = (
 CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from siting import settings
 from siting.model import build_arrays
 from siting.pipeline import prepare
 from siting.solve import solve
+from siting.solve.options import resolved, RunOptions
 name, strategy, gap, limit = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 p = prepare(name); t1 = time.perf_counter()
-gap = gap or settings.mip_gap
-limit = limit or p.scenario.solve.time_limit or settings.time_limit
+opts = resolved(RunOptions(None, limit or None, gap or None, strategy=strategy), p.scenario.solve)
+gap, limit = opts.mip_gap, opts.time_limit
 m = build_arrays(p.instance); t2 = time.perf_counter()
 c2 = time.process_time()
-s = solve(m, mip_gap=gap, time_limit=limit, strategy=strategy); t3 = time.perf_counter()
+s = solve(m, opts); t3 = time.perf_counter()
 c3 = time.process_time()
 inst = p.instance
 print(json.dumps({"sites": inst.n_sites, "hubs": inst.n_hubs, "pairs": inst.n_pairs,

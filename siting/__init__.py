@@ -4,7 +4,7 @@ The public API (``docs/api.md``)::
 
     import siting
 
-    plan = siting.optimize("default")  # or a Scenario, a TOML file; solver="cbc"
+    plan = siting.optimize("default")  # or a Scenario, a TOML file; options=RunOptions(...)
     plan.sites, plan.flows, plan.hubs  # GeoDataFrames
     plan.explore()  # offline interactive map
     plan.to_file("out/default")  # CSV, GeoJSON, GeoParquet, summary.json, map.html
@@ -27,6 +27,7 @@ _LAZY = {
     "Plan": "siting.api",
     "MapView": "siting.api",
     "Scenario": "siting.scenario",
+    "RunOptions": "siting.solve.options",
     "SitingError": "siting.errors",
     "InputError": "siting.errors",
     "InfeasibleError": "siting.errors",

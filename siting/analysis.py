@@ -31,6 +31,8 @@ from siting.results import (
 )
 from siting.scenario import Scenario, check_runner
 from siting.solve import Solution, solve, solve_robust
+from siting.solve.options import RunOptions
+from siting.stages import Stages
 
 ScenarioRef = str | Path | Scenario | None
 
@@ -64,6 +66,8 @@ class Audit:
         existing MW open, for ``"existing"``).
     provenance
         Scenario and data hashes and software versions (see :mod:`siting.provenance`).
+    options
+        The solver options the second scenario's solves had (resolved).
     """
 
     built_name: str
@@ -73,6 +77,7 @@ class Audit:
     provinces: pd.DataFrame
     kpis: dict[str, Any]
     provenance: dict[str, Any] = field(default_factory=dict)
+    options: RunOptions = field(default_factory=RunOptions)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -80,7 +85,7 @@ class Audit:
         return {**self.kpis, "provenance": self.provenance}
 
 
-def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit:
+def audit(built: ScenarioRef, under: ScenarioRef, *, options: RunOptions | None = None) -> Audit:
     """Fix what one scenario builds as sunk and re-optimise under another.
 
     Parameters
@@ -90,8 +95,9 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         capacity in the data alone.
     under
         The scenario to use it under.
-    **solve_options
-        Passed to :func:`~siting.solve.solve` (``solver``, ``time_limit``, ``mip_gap``).
+    options
+        Solver options for every solve; those not given from each scenario's ``[solve]``
+        table (strategy, time limit), then :mod:`siting.settings`.
 
     Returns
     -------
@@ -102,6 +108,7 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
     InputError
         If the two scenarios use different candidate sites.
     """
+    stages = Stages(options)
     target = _prepared(under, "audit")
     inst = target.instance
     inputs = [target]
@@ -113,14 +120,15 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         source = _prepared(built, "audit")
         _same_sites(source, target)
         inputs.insert(0, source)
-        plan = solve(build_arrays(source.instance), **solve_options)
+        plan = stages.solve(source.instance, stages.options_for(source.scenario))
         added, opened = plan.build, plan.open
         built_name = source.scenario.name
         sunk_cost = _sunk_cost(source, plan)
     given = target if built == "existing" else target.variant(target.scenario, built_mw=added)
-    used = solve(build_arrays(given.instance), **solve_options)
+    opts = stages.options_for(target.scenario)
+    used = stages.solve(given.instance, opts)
     results = with_geography(build_results(used, given.instance, given.layers), given)
-    optimal = used if given is target else solve(build_arrays(inst), **solve_options)
+    optimal = used if given is target else stages.solve(inst, opts)
 
     sunk = given.instance.existing_mw
     hosted = results.sites["hosted_mw"].to_numpy()
@@ -157,10 +165,11 @@ def audit(built: ScenarioRef, under: ScenarioRef, **solve_options: Any) -> Audit
         "plan_sunk_cost_cny": sunk_cost,
         "cost_optimal_cny": optimal.objective,
         "mismatch_cny": used.objective + sunk_cost - optimal.objective,
-        "cost_as_built_cny": _cost_with_plan(target, opened, added, **solve_options),
+        "cost_as_built_cny": _cost_with_plan(target, opened, added, opts),
     }
-    origin = _provenance(inputs, solve_options)
-    return Audit(built_name, target.scenario.name, results, sites, provinces, kpis, origin)
+    origin = _provenance(inputs, opts)
+    under = target.scenario.name
+    return Audit(built_name, under, results, sites, provinces, kpis, origin, opts)
 
 
 def _prepared(scenario: ScenarioRef, runner: str) -> Prepared:
@@ -209,6 +218,8 @@ class RobustReport:
         The robust plan's use in each scenario.
     provenance
         Scenario and data hashes and software versions (see :mod:`siting.provenance`).
+    options
+        The solver options the robust model had (resolved).
     """
 
     names: list[str]
@@ -217,6 +228,7 @@ class RobustReport:
     table: pd.DataFrame
     results: list[Results]
     provenance: dict[str, Any] = field(default_factory=dict)
+    options: RunOptions = field(default_factory=RunOptions)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -235,7 +247,7 @@ def robust_plan(
     weights: Sequence[float] | None = None,
     *,
     criterion: str = "expected",
-    **solve_options: Any,
+    options: RunOptions | None = None,
 ) -> RobustReport:
     """Find one build plan for several scenarios and compare it with each scenario's own plan.
 
@@ -251,8 +263,9 @@ def robust_plan(
         Probabilities (default equal).
     criterion
         ``"expected"`` or ``"regret"``.
-    **solve_options
-        Passed to the solver.
+    options
+        Solver options, as for :func:`audit`; the robust model is solved with those of the
+        first scenario.
 
     Returns
     -------
@@ -261,44 +274,49 @@ def robust_plan(
     if criterion not in ("expected", "regret"):
         msg = f"unknown criterion {criterion!r}; expected 'expected' or 'regret'"
         raise InputError([Problem("robust", "", "criterion", msg)])
+    stages = Stages(options)
     prepared = [_prepared(s, "robust") for s in scenarios]
     for other in prepared[1:]:
         _same_sites(other, prepared[0])
     names = [p.scenario.name for p in prepared]
     w = np.full(len(prepared), 1.0) if weights is None else np.asarray(weights, dtype=float)
     w = w / w.sum()
-    own = [solve(build_arrays(p.instance), **solve_options) for p in prepared]
+    opts = [stages.options_for(p.scenario) for p in prepared]
+    own = [stages.solve(p.instance, o) for p, o in zip(prepared, opts, strict=True)]
     best = np.array([s.objective for s in own])
 
     rows = []
     for name, plan in zip(names, own, strict=True):
-        costs = [_cost_with_plan(p, plan.open, plan.build, **solve_options) for p in prepared]
+        costs = [
+            _cost_with_plan(p, plan.open, plan.build, o)
+            for p, o in zip(prepared, opts, strict=True)
+        ]
         rows.append(_row(f"plan of {name}", costs, w, best, names))
     instances = [p.instance for p in prepared]
     model = build_robust(
         instances, w, optimal_costs=best.tolist() if criterion == "regret" else None
     )
-    solved = solve_robust(model, **solve_options)
+    solved = solve_robust(model, opts[0])
     rows.append(_row("robust", [s.objective for s in solved.scenarios], w, best, names))
     results = [
         build_results(sol, p.instance, p.layers)
         for sol, p in zip(solved.scenarios, prepared, strict=True)
     ]
-    origin = _provenance(prepared, solve_options)
-    return RobustReport(names, w, criterion, pd.DataFrame(rows), results, origin)
+    origin = _provenance(prepared, opts[0])
+    return RobustReport(names, w, criterion, pd.DataFrame(rows), results, origin, opts[0])
 
 
-def _provenance(prepared: Sequence[Prepared], solve_options: dict[str, Any]) -> dict[str, Any]:
+def _provenance(prepared: Sequence[Prepared], options: RunOptions) -> dict[str, Any]:
     return provenance(
         [p.scenario for p in prepared],
         [p.paths for p in prepared],
-        solver=solve_options.get("solver"),
+        solver=options.custom or options.solver,
         source=prepared[-1].path,
     )
 
 
 def _cost_with_plan(
-    prepared: Prepared, opened: np.ndarray, build: np.ndarray, **solve_options: Any
+    prepared: Prepared, opened: np.ndarray, build: np.ndarray, options: RunOptions
 ) -> float:
     """Cost of a scenario run on a fixed plan (open sites, MW built; nothing added), or inf.
 
@@ -307,7 +325,7 @@ def _cost_with_plan(
     model = build_arrays(prepared.instance)
     fix_plan(model, opened, build)
     try:
-        return solve(model, **solve_options).objective
+        return solve(model, options).objective
     except InfeasibleError:
         return math.inf
 
@@ -349,7 +367,7 @@ def why_not(
     inference_mw: float = 20.0,
     training_mw: float | None = None,
     tighten_ms: float = 1.0,
-    **solve_options: Any,
+    options: RunOptions | None = None,
 ) -> WhyNot:
     """Price the alternatives to a plan: unused sites forced in, each hub's SLA tightened.
 
@@ -363,22 +381,24 @@ def why_not(
         Training MW an unused site is made to host (default: the minimum cluster).
     tighten_ms
         How much each hub's SLA is tightened, ms.
-    **solve_options
-        Passed to the solver.
+    options
+        Solver options, as for :func:`audit`.
 
     Returns
     -------
     WhyNot
     """
+    stages = Stages(options)
     base = _prepared(scenario, "whynot")
     inst = base.instance
-    plan = solve(build_arrays(inst), **solve_options)
+    opts = stages.options_for(base.scenario)
+    plan = stages.solve(inst, opts)
     hosted = site_arrays(plan, inst)["hosted_mw"]
     train_mw = inst.min_cluster_mw if training_mw is None else training_mw
     rows = []
     for s in np.flatnonzero(hosted < 1e-6):
         for workload, mw in (("training", train_mw), ("inference", inference_mw)):
-            extra, reason = _forced_cost(inst, Forcing(int(s), workload, mw), plan, solve_options)
+            extra, reason = _forced_cost(inst, Forcing(int(s), workload, mw), plan, opts)
             rows.append(
                 {
                     "site_id": inst.site_ids[s],
@@ -401,7 +421,7 @@ def why_not(
         else:
             try:
                 variant = base.variant(Scenario.model_validate(changed))
-                plan_cost = solve(build_arrays(variant.instance), **solve_options).objective
+                plan_cost = stages.solve(variant.instance, opts).objective
                 extra = plan_cost - plan.objective
             except SitingError as exc:
                 reason = str(exc).splitlines()[-1].strip(" -")
@@ -416,25 +436,29 @@ def why_not(
         )
     columns = ["site_id", "name", "workload", "mw", "extra_cost_cny", "reason"]
     sites = pd.DataFrame(rows, columns=columns)  # columns even when every site is used
-    return WhyNot(sites, pd.DataFrame(hubs), _provenance([base], solve_options))
+    return WhyNot(sites, pd.DataFrame(hubs), _provenance([base], opts))
 
 
 def _forced_cost(
-    inst: Any, forcing: Forcing, plan: Solution, solve_options: dict[str, Any]
+    inst: Any, forcing: Forcing, plan: Solution, options: RunOptions
 ) -> tuple[float, str]:
     if forcing.workload == "inference" and not (inst.pair_site == forcing.site).any():
         return math.inf, "no hub within its SLA"
     if forcing.workload == "training" and inst.capacity_mw[forcing.site] < forcing.mw:
         return math.inf, f"capacity {inst.capacity_mw[forcing.site]:.0f} MW < {forcing.mw:g} MW"
     try:
-        forced = solve(build_arrays(inst, forcing=[forcing]), **solve_options)
+        forced = solve(build_arrays(inst, forcing=[forcing]), options)
     except InfeasibleError:
         return math.inf, f"cannot host {forcing.mw:g} MW of {forcing.workload} under the limits"
     return forced.objective - plan.objective, ""
 
 
 def tradeoff(
-    scenario: ScenarioRef, parameter: str, values: Sequence[float], **solve_options: Any
+    scenario: ScenarioRef,
+    parameter: str,
+    values: Sequence[float],
+    *,
+    options: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Cost and plan KPIs as one parameter varies; each point is an optimisation.
 
@@ -448,16 +472,18 @@ def tradeoff(
         class without a share takes the rest) or ``"policy.compute_vouchers"`` (0 or 1).
     values
         The values to try (numbers, or text such as layer names).
-    **solve_options
-        Passed to the solver.
+    options
+        Solver options, as for :func:`audit` (each value's scenario fills those not given).
 
     Returns
     -------
     pandas.DataFrame
         One row per value: the value, ``status`` (``optimal``, ``feasible`` or
         ``infeasible``), the reason when infeasible, and the KPIs of the plan;
-        ``attrs["provenance"]`` holds the base scenario's provenance block.
+        ``attrs["provenance"]`` holds the base scenario's provenance block and
+        ``attrs["limits"]`` its solver block's time limit and gap.
     """
+    stages = Stages(options)
     prepared = _prepared(scenario, "tradeoff")
     base = prepared.scenario.to_dict()
     if not _has_key(base, parameter):
@@ -474,7 +500,7 @@ def tradeoff(
                 {parameter: value, "name": f"{base['name']}-{parameter.rpartition('.')[2]}-{shown}"}
             )
             inst = prepared.variant(variant).instance
-            solution = solve(build_arrays(inst), **solve_options)
+            solution = stages.solve(inst, stages.options_for(variant))
         except InfeasibleError as exc:
             rows.append({**row, "status": "infeasible", "reason": "; ".join(exc.reasons)})
             continue
@@ -482,7 +508,9 @@ def tradeoff(
         kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
         rows.append({**row, **kpis, "reason": ""})
     table = pd.DataFrame(rows)
-    table.attrs["provenance"] = _provenance([prepared], solve_options)
+    opts = stages.options_for(prepared.scenario)
+    table.attrs["provenance"] = _provenance([prepared], opts)
+    table.attrs["limits"] = opts.limits()
     return table
 
 

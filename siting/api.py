@@ -9,14 +9,12 @@ See ``docs/api.md``.
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
-from siting import settings
 from siting._assets import inline_assets
 from siting.analysis import Audit
 from siting.analysis import audit as _audit
@@ -28,6 +26,7 @@ from siting.pipeline import optimize as _optimize
 from siting.results import Results
 from siting.scenario import Scenario, check_runner
 from siting.scenario import load_scenario as _load_scenario
+from siting.solve.options import RunOptions
 
 ScenarioLike = str | Path | Scenario
 
@@ -55,26 +54,18 @@ def load_scenario(name_or_path: str | Path = "default") -> Scenario:
     return _load_scenario(name_or_path)[0]
 
 
-def optimize(
-    scenario: ScenarioLike = "default",
-    *,
-    solver: Any = "highs",
-    time_limit: float | None = None,
-    gap: float | None = None,
-) -> Plan:
+def optimize(scenario: ScenarioLike = "default", *, options: RunOptions | None = None) -> Plan:
     """Solve a scenario and return its plan; nothing is written (see :meth:`Plan.to_file`).
 
     Parameters
     ----------
     scenario
         A shipped scenario's name, a TOML file or a :class:`Scenario`.
-    solver
-        ``"highs"`` or ``"cbc"``, or a PuLP solver object (e.g. ``pulp.HiGHS(timeLimit=30)``),
-        used as configured.
-    time_limit
-        Seconds of one solve; default ``siting.settings.time_limit``.
-    gap
-        Relative MIP gap at which the solver may stop; default ``siting.settings.mip_gap``.
+    options
+        Solver, time limit, gap, threads and strategy (:class:`~siting.RunOptions`, e.g.
+        ``RunOptions(solver="cbc", time_limit=30)`` or ``RunOptions(solver=pulp.HiGHS())``, a
+        PuLP solver used as configured); those not given from the scenario's ``[solve]``
+        table, then ``siting.settings``.
 
     Returns
     -------
@@ -83,28 +74,17 @@ def optimize(
     Raises
     ------
     siting.errors.SitingError
-        On a bad argument (before any data is read), bad input (a scenario with a
-        ``[horizon]`` table: plan it with ``siting plan``), an infeasible scenario or a
-        solver failure.
+        On bad input (a scenario with a ``[horizon]`` table: plan it with ``siting plan``),
+        an infeasible scenario or a solver failure.
     """
-    _check_options(solver, time_limit, gap)
     spec = scenario if isinstance(scenario, Scenario) else _load_scenario(scenario)[0]
     check_runner(spec, "optimize")  # as the CLI: a [horizon] scenario is planned, not optimised
-    run = _optimize(
-        scenario, solver=_solver_name(solver), time_limit=time_limit, mip_gap=gap, write=False
-    )
+    run = _optimize(scenario, options=options, write=False)
     name = run.scenario.name
     return Plan(name, f"siting · {name}", run.results, run.summary, run=run)
 
 
-def audit(
-    built: ScenarioLike,
-    under: ScenarioLike,
-    *,
-    solver: Any = "highs",
-    time_limit: float | None = None,
-    gap: float | None = None,
-) -> Plan:
+def audit(built: ScenarioLike, under: ScenarioLike, *, options: RunOptions | None = None) -> Plan:
     """Take what one scenario builds as sunk and use it as well as possible under another.
 
     Parameters
@@ -113,7 +93,7 @@ def audit(
         The scenario whose build plan is sunk, or ``"existing"`` (the capacity in the data).
     under
         The scenario it is used under.
-    solver, time_limit, gap
+    options
         As for :func:`optimize`.
 
     Returns
@@ -122,35 +102,10 @@ def audit(
         The plan under ``under``; ``plan.audit`` holds the per-site and per-province
         utilisation tables and the KPIs (idle MW, mismatch cost).
     """
-    _check_options(solver, time_limit, gap)
-    options = {"solver": _solver_name(solver), "time_limit": time_limit, "mip_gap": gap}
-    result = _audit(built, under, **options)
+    result = _audit(built, under, options=options)
     name = f"audit-{result.built_name}-under-{result.under_name}"
     title = f"{result.built_name} built, used under {result.under_name}"
     return Plan(name, title, result.results, result.summary, audit=result)
-
-
-def _solver_name(solver: Any) -> Any:
-    return solver.lower() if isinstance(solver, str) else solver
-
-
-def _check_options(solver: Any, time_limit: float | None, gap: float | None) -> None:
-    problems = []
-    if isinstance(solver, str):
-        if solver.lower() not in settings.SOLVERS:
-            expected = f"one of {', '.join(settings.SOLVERS)} or a PuLP solver; got {solver!r}"
-            problems.append(Problem("optimize", "", "solver", expected))
-    elif not callable(getattr(solver, "actualSolve", None)):
-        expected = f"a solver name or a PuLP solver object; got {type(solver).__name__}"
-        problems.append(Problem("optimize", "", "solver", expected))
-    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
-        expected = f"seconds > 0; got {time_limit!r}"
-        problems.append(Problem("optimize", "", "time_limit", expected))
-    if gap is not None and not (0 <= gap < 1):
-        expected = f"a relative gap in [0, 1), e.g. 0.01 for 1 %; got {gap!r}"
-        problems.append(Problem("optimize", "", "gap", expected))
-    if problems:
-        raise InputError(problems)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ This is the only module that uses Dask.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -51,8 +52,9 @@ from siting.results import (
 )
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, check_runner, data_paths
 from siting.schedule import installed, stranded
-from siting.solve import build_for, solve
+from siting.solve.options import RunOptions
 from siting.solve.periods import plan
+from siting.stages import Stages
 from siting.sweep import Sweep, SweepPoint
 
 #: Per-site result columns kept in the combined site table (beside site_id and province).
@@ -72,7 +74,7 @@ _COMBINED = ("results.parquet", "results.csv", "sites.parquet", "summary.json")
 #: Seconds to wait for an existing scheduler to answer.
 CONNECT_TIMEOUT_S = 10
 
-Task = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+Task = Callable[[dict[str, Any], RunOptions], dict[str, Any]]
 
 
 def _files(spec: Scenario) -> tuple[str, ...]:
@@ -94,7 +96,7 @@ def _inputs(files: tuple[str, ...], latency_model: str, rest_of_china: str = "om
     return load_inputs(paths, latency_model, rest_of_china)
 
 
-def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def solve_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]:
     """Solve one scenario and return its record (runs on a worker).
 
     Parameters
@@ -102,8 +104,8 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
     scenario
         The scenario as plain data (:meth:`Scenario.to_dict`).
     options
-        Solver options: ``solver``, ``time_limit``, ``mip_gap``, ``strategy`` (default the
-        scenario's ``[solve] strategy``, as for a single run).
+        Solver options; those not given from the scenario's ``[solve]`` table, as for a
+        single run.
 
     Returns
     -------
@@ -111,42 +113,37 @@ def solve_point(scenario: dict[str, Any], options: dict[str, Any]) -> dict[str, 
         ``status`` (``ok`` or ``infeasible``), ``error``, ``kpis``, ``sites`` (per-site rows)
         and ``timings_s`` (``prepare``, ``build``, ``solve``, ``results``).
     """
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
+    stages = Stages(options)
     spec = Scenario.model_validate(scenario)
     inputs = _inputs(_files(spec), spec.latency.model, spec.demand.rest_of_china)
     layers = inputs.layers
+    opts = stages.options_for(spec)
     try:
         inst = instance_for(inputs, spec, source=spec.name)
+        stages.lap("prepare")
         if spec.horizon is not None:
-            return _solve_horizon(inst, spec, layers.sites["province"].tolist(), options)
-        timings["prepare"] = time.perf_counter() - start
-        start = time.perf_counter()
-        options = {**options, "strategy": options.get("strategy") or spec.solve.strategy}
-        model = build_for(inst, options.get("solver"), options["strategy"])
-        timings["build"] = time.perf_counter() - start
-        solution = solve(model, **options)
+            return _solve_horizon(inst, spec, layers.sites["province"].tolist(), stages, opts)
+        solution = stages.solve(inst, opts)
     except InfeasibleError as exc:
-        timings.setdefault("prepare", time.perf_counter() - start)
-        return {"status": "infeasible", "error": str(exc), "timings_s": timings}
-    timings["solve"] = solution.seconds
-    start = time.perf_counter()
+        if "prepare" not in stages.timings:
+            stages.lap("prepare")
+        return {"status": "infeasible", "error": str(exc), "timings_s": stages.timings}
     sites = site_arrays(solution, inst)
     kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
     table = {"site_id": inst.site_ids.tolist(), "province": layers.sites["province"].tolist()}
     table.update({c: sites[c].tolist() for c in SITE_COLUMNS})
-    timings["results"] = time.perf_counter() - start
+    stages.lap("results")
     return {
         "status": "ok",
         "error": "",
         "kpis": kpis,
         "sites": table,
-        "timings_s": timings,
+        "timings_s": stages.timings,
     }
 
 
 def _solve_horizon(
-    inst: Instance, spec: Scenario, provinces: list[str], options: dict[str, Any]
+    inst: Instance, spec: Scenario, provinces: list[str], stages: Stages, options: RunOptions
 ) -> dict[str, Any]:
     """Plan a multi-period scenario; its record holds the horizon's totals and last year.
 
@@ -154,11 +151,10 @@ def _solve_horizon(
     ``stranded_mw``, ``stranded_capital_bn_cny`` and ``unmet_mw``; ``new_mw`` is all MW
     ordered. Sites: the last year's use per site, ``new_mw`` ordered over the horizon.
     """
-    start = time.perf_counter()
     h = horizon_for(inst, spec, source=spec.name)
     assert spec.horizon is not None
-    sol = plan(h, spec.horizon.foresight, **options)
-    seconds = time.perf_counter() - start
+    sol = plan(h, spec.horizon.foresight, options)
+    stages.lap("plan")
     _, total = installed(h, sol.order)
     mw, capital = stranded(h, sol)
     used = sol.use[:, :, :, -1].sum(axis=2)
@@ -185,7 +181,7 @@ def _solve_horizon(
         "installed_mw": total[:, :, -1].sum(axis=1).tolist(),
     }
     return {"status": "ok", "error": "", "kpis": kpis, "sites": sites,
-            "timings_s": {"plan": seconds}}  # fmt: skip
+            "timings_s": stages.timings}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -226,7 +222,7 @@ def run_batch(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
-    options: dict[str, Any] | None = None,
+    options: RunOptions | None = None,
     retry_failed: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
     task: Task = solve_point,
@@ -244,7 +240,7 @@ def run_batch(
     scheduler
         Address of an existing Dask scheduler (``tcp://host:8786``); no local cluster then.
     options
-        Solver options for every scenario.
+        Solver options for every scenario (one solver thread per worker unless given).
     retry_failed
         Run again the scenarios whose record says ``failed`` (a crash or solver error).
     progress
@@ -287,7 +283,8 @@ def run_batch(
             warmup_seconds = time.perf_counter() - warm
             # One solver thread per worker: workers already use every core.
             started = time.perf_counter()
-            opts = {"threads": 1, **{k: v for k, v in (options or {}).items() if v is not None}}
+            opts = options or RunOptions()
+            opts = opts if opts.threads is not None else dataclasses.replace(opts, threads=1)
             futures = {
                 client.submit(
                     task, p.scenario.to_dict(), opts, key=f"siting-{p.key}", pure=False

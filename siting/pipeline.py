@@ -44,7 +44,9 @@ from siting.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
-from siting.solve import Solution, build_for, solve
+from siting.solve import Solution
+from siting.solve.options import RunOptions
+from siting.stages import Stages
 
 
 @dataclass
@@ -83,10 +85,7 @@ def optimize(
     *,
     out_dir: Path | None = None,
     maps_dir: Path | None = None,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    strategy: str | None = None,
+    options: RunOptions | None = None,
     write: bool = True,
     geography: bool = True,
     tiles: str = "none",
@@ -106,10 +105,9 @@ def optimize(
         Tables go to ``out_dir/<scenario name>/``; default ``settings.out_dir``.
     maps_dir
         The map goes to ``maps_dir/<scenario name>.html``; default ``settings.maps_dir``.
-    solver, time_limit, mip_gap
-        Solver options; defaults from :mod:`siting.settings`.
-    strategy
-        Solve strategy (``"auto"``, ``"direct"``, ``"decompose"``); default the scenario's.
+    options
+        Solver options; those not given from the scenario's ``[solve]`` table (strategy, time
+        limit), then :mod:`siting.settings`.
     write
         Write outputs (else only compute them).
     geography
@@ -134,44 +132,30 @@ def optimize(
     siting.errors.SitingError
         On bad input, an infeasible scenario or a solver failure; nothing is written then.
     """
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = now - clock
-        clock = now
-        if progress is not None:
-            progress(stage)
-
-    prepared = scenario if isinstance(scenario, Prepared) else prepare(scenario, timings=timings)
+    stages = Stages(options, progress)
+    prepared = (
+        scenario if isinstance(scenario, Prepared) else prepare(scenario, timings=stages.timings)
+    )
     if progress is not None:
         progress("instance")
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
-    clock = time.perf_counter()
-    strategy = strategy or spec.solve.strategy
-    time_limit = spec.solve.time_limit if time_limit is None else time_limit
-    model = build_for(instance, solver, strategy)
-    lap("build")
-    solution = solve(
-        model, solver=solver, time_limit=time_limit, mip_gap=mip_gap, strategy=strategy
-    )
-    lap("solve")
+    stages.restart()
+    options = stages.options_for(spec)
+    solution = stages.solve(instance, options)
     results = build_results(solution, instance, layers)
     if geography and (map or not write):  # only a map shows them
         results = with_geography(results, prepared)
-    lap("results")
-    summary = _summary(prepared, solution, results, time_limit, mip_gap)
-    summary["timings_s"] = timings  # the same dict: later stages appear as they finish
-    run = Run(spec, layers, instance, solution, results, summary, timings=timings)
+    stages.lap("results")
+    summary = _summary(prepared, solution, results, options)
+    summary["timings_s"] = stages.timings  # the same dict: later stages appear as they finish
+    run = Run(spec, layers, instance, solution, results, summary, timings=stages.timings)
     if write:
         fmap = None
         if map:
             fmap = make_map(
                 results, title=f"siting · {spec.name}", description=spec.description, tiles=tiles
             )
-            lap("map")
+            stages.lap("map")
 
         def write_outputs(folder: Path) -> None:
             write_tables(results, folder)
@@ -185,7 +169,7 @@ def optimize(
             maps_dir=maps_dir,
             offline=not cdn,
         )
-        lap("write")
+        stages.lap("write")
     return run
 
 
@@ -435,8 +419,7 @@ def _summary(
     prepared: Prepared,
     solution: Solution,
     results: Results,
-    time_limit: float | None,
-    mip_gap: float | None,
+    options: RunOptions,
 ) -> dict[str, Any]:
     spec = prepared.scenario
     return {
@@ -451,8 +434,7 @@ def _summary(
             "objective_cny": results.kpis["objective_cny"],
             "bound_cny": results.kpis["bound_cny"],
             "gap": solution.gap,
-            "time_limit_s": settings.time_limit if time_limit is None else time_limit,
-            "mip_gap": settings.mip_gap if mip_gap is None else mip_gap,
+            **options.limits(),
             "seconds": solution.seconds,
         },
         "kpis": results.kpis,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import textwrap
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +28,10 @@ from siting.provenance import provenance
 from siting.rest_of_china import PREFIX
 from siting.scenario import Scenario, check_runner, load_scenario
 from siting.schedule import present_value, schedule_table, stranded_by
+from siting.solve.options import RunOptions
 from siting.solve.periods import PeriodSolution, plan
 from siting.solve.status import Status
+from siting.stages import Stages
 from siting.vintages import REST_OF_CHINA, SITE_KW_PER_PF, load_time_tables
 
 if TYPE_CHECKING:
@@ -152,9 +153,7 @@ def run_plan(
     *,
     foresight: str | None = None,
     compare: bool = False,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
+    options: RunOptions | None = None,
     out_dir: Path | None = None,
     write: bool = True,
     year: int | None = None,
@@ -173,8 +172,9 @@ def run_plan(
         ``"perfect"`` or ``"myopic"``; default the scenario's ``[horizon] foresight``.
     compare
         Also plan with the other foresight and report the cost of myopia and both strandings.
-    solver, time_limit, mip_gap
-        As :func:`siting.solve.solve`; the time limit applies to each solve.
+    options
+        Solver options (those not given from the scenario's ``[solve]`` table, then
+        :mod:`siting.settings`); the time limit applies to each solve, every solve is direct.
     out_dir
         Parent of the output folder ``<name>/`` (default ``settings.output_dir``).
     write
@@ -200,7 +200,7 @@ def run_plan(
         expected = f"one of {', '.join(FORESIGHTS)}; got {foresight!r}"
         raise InputError([Problem("plan", "", "foresight", expected)])
     _check_tiles(tiles)
-    start = time.perf_counter()
+    stages = Stages(options)
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
     check_runner(spec, "plan")  # before any data loads
     prepared = prepare(scenario)
@@ -209,13 +209,14 @@ def run_plan(
     assert spec is not None
     _check_year(spec.years, year)
     chosen = foresight or spec.foresight
-    timings = {"prepare": time.perf_counter() - start}
-    opts = {"solver": solver, "time_limit": time_limit, "mip_gap": mip_gap}
-    sol = plan(h, chosen, **opts)
-    other = plan(h, FORESIGHTS[chosen == "perfect"], **opts) if compare else None
-    timings["solve"] = time.perf_counter() - start - timings["prepare"]
+    stages.lap("prepare")
+    opts = stages.options_for(prepared.scenario)
+    sol = plan(h, chosen, opts)
+    other = plan(h, FORESIGHTS[chosen == "perfect"], opts) if compare else None
+    stages.lap("solve")
     table = schedule_table(h, sol)
-    summary = plan_summary(prepared, h, sol, table, other, time_limit=time_limit, mip_gap=mip_gap)
+    summary = plan_summary(prepared, h, sol, table, other, opts)
+    timings = stages.timings
     run = PlanRun(
         prepared.scenario, h, sol, table, summary, other, timings=timings, layers=prepared.layers
     )
@@ -237,11 +238,10 @@ def run_plan(
             write_json(folder / "summary.json", summary)
 
         page = None
+        stages.restart()
         if map:
-            clock = time.perf_counter()
             page = run.map(year=year, tiles=tiles)
-            timings["map"] = time.perf_counter() - clock
-        clock = time.perf_counter()
+            stages.lap("map")
         name = prepared.scenario.name
         run.table_dir, run.map_path = publish(
             f"{name}-plan",
@@ -252,7 +252,7 @@ def run_plan(
             offline=not cdn,
             map_name=f"plan-{name}",
         )
-        timings["write"] = time.perf_counter() - clock
+        stages.lap("write")
     return run
 
 
@@ -274,14 +274,13 @@ def plan_summary(
     sol: PeriodSolution,
     table: pd.DataFrame,
     other: PeriodSolution | None,
-    *,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
+    options: RunOptions,
 ) -> dict[str, Any]:
     """Scenario, solver, present-value cost and per-year totals; with ``other``, myopia's cost.
 
     With ``other``, ``foresights`` holds each foresight's own solver block and PV cost, and
-    the cost of myopia is certified only if both plans are optimal (:func:`myopia`).
+    the cost of myopia is certified only if both plans are optimal (:func:`myopia`);
+    ``options`` are the resolved ones the plans were solved with.
     """
     summary: dict[str, Any] = {
         "provenance": provenance(
@@ -290,7 +289,7 @@ def plan_summary(
         "scenario": prepared.scenario.name,
         "foresight": sol.foresight,
         "years": h.years.tolist(),
-        "solver": solver_block(sol, time_limit, mip_gap),
+        "solver": solver_block(sol, options),
         "pv_cost_cny": sol.objective,
         "by_year": year_totals(h, sol, table),
         "mw_units": MW_UNITS,
@@ -298,7 +297,7 @@ def plan_summary(
     if other is not None:
         myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)
         summary["foresights"] = {
-            p.foresight: {**solver_block(p, time_limit, mip_gap), "pv_cost_cny": p.objective}
+            p.foresight: {**solver_block(p, options), "pv_cost_cny": p.objective}
             for p in (perfect, myopic)
         }
         summary["pv_cost_perfect_cny"] = perfect.objective
@@ -307,10 +306,8 @@ def plan_summary(
     return summary
 
 
-def solver_block(
-    sol: PeriodSolution, time_limit: float | None, mip_gap: float | None
-) -> dict[str, Any]:
-    """Say what a plan's solves proved: status, gap, PV bound, limits as given, seconds.
+def solver_block(sol: PeriodSolution, options: RunOptions) -> dict[str, Any]:
+    """Say what a plan's solves proved: status, gap, PV bound, the options' limits, seconds.
 
     A plan resting on several solves (myopic: each planning year, then the operation) lists
     each in ``solves``; its status is optimal only if every one is, its gap the worst.
@@ -321,9 +318,8 @@ def solver_block(
         "gap": sol.gap,
         "bound_cny": sol.bound,
         "termination": sol.termination,
-        "time_limit_s": settings.time_limit if time_limit is None else time_limit,
+        **options.limits(),
         "time_limit_per": "solve",
-        "mip_gap": settings.mip_gap if mip_gap is None else mip_gap,
         "seconds": sol.seconds,
     }
     if len(sol.steps) > 1:

@@ -10,6 +10,7 @@ import pytest
 from siting.analysis import audit, robust_plan, why_not
 from siting.costs import annuity_factor
 from siting.scenario import load_scenario
+from siting.solve.options import RunOptions
 
 CRF = annuity_factor(0.08, 15)
 
@@ -23,7 +24,7 @@ def test_audit_by_hand(tiny) -> None:
     one site development.
     """
     scenario, _ = load_scenario(tiny / "boom.toml")
-    result = audit(tiny / "boom.toml", tiny / "shift.toml", mip_gap=1e-9)
+    result = audit(tiny / "boom.toml", tiny / "shift.toml", options=RunOptions(mip_gap=1e-9))
     sites = result.sites.set_index("site_id")
     assert sites.loc["west", "added_mw"] == pytest.approx(100.0)
     assert sites.loc["west", "idle_mw"] == pytest.approx(100.0)
@@ -52,7 +53,9 @@ def test_audit_of_existing_capacity_has_no_mismatch(tiny) -> None:
 @pytest.mark.parametrize("criterion", ["expected", "regret"])
 def test_robust_plan_never_worse_than_single_plans(tiny, criterion: str) -> None:
     report = robust_plan(
-        [tiny / "boom.toml", tiny / "shift.toml"], criterion=criterion, mip_gap=1e-9
+        [tiny / "boom.toml", tiny / "shift.toml"],
+        criterion=criterion,
+        options=RunOptions(mip_gap=1e-9),
     )
     table = report.table.set_index("plan")
     singles = table.drop(index="robust")
@@ -74,7 +77,9 @@ def test_robust_on_shipped_story_scenarios() -> None:
 
 
 def test_why_not_prices_alternatives(tiny) -> None:
-    result = why_not(tiny / "shift.toml", inference_mw=10.0, training_mw=60.0, mip_gap=1e-9)
+    result = why_not(
+        tiny / "shift.toml", inference_mw=10.0, training_mw=60.0, options=RunOptions(mip_gap=1e-9)
+    )
     west = result.sites.set_index(["site_id", "workload"])
     assert west.loc[("west", "inference"), "reason"] == "no hub within its SLA"
     assert math.isinf(west.loc[("west", "inference"), "extra_cost_cny"])
@@ -88,7 +93,7 @@ def test_why_not_prices_alternatives(tiny) -> None:
 def test_why_not_forced_training_costs_the_difference(tiny) -> None:
     """In the boom, 100 MW of training sits in the cheap west; moving 60 MW east costs the
     east's site, its capex and dearer power, less what the west no longer spends."""
-    result = why_not(tiny / "boom.toml", training_mw=60.0, mip_gap=1e-9)
+    result = why_not(tiny / "boom.toml", training_mw=60.0, options=RunOptions(mip_gap=1e-9))
     east = result.sites.set_index(["site_id", "workload"]).loc[("east", "training")]
     assert 0 < east["extra_cost_cny"] < math.inf
     assert east["reason"] == ""
@@ -106,9 +111,11 @@ def test_audit_and_robust_agree_on_a_plan_as_built(tiny) -> None:
     """audit reports the built plan as robust prices it (open sites and MW fixed), beside its
     mismatch (new sites and MW allowed); on the tiny pair the boom plan cannot serve the shift.
     """
-    by_audit, by_robust = _as_built_costs(tiny / "boom.toml", tiny / "shift.toml", mip_gap=1e-9)
+    by_audit, by_robust = _as_built_costs(
+        tiny / "boom.toml", tiny / "shift.toml", options=RunOptions(mip_gap=1e-9)
+    )
     assert by_audit == by_robust
-    boom = audit(tiny / "shift.toml", tiny / "shift.toml", mip_gap=1e-9).kpis
+    boom = audit(tiny / "shift.toml", tiny / "shift.toml", options=RunOptions(mip_gap=1e-9)).kpis
     assert boom["cost_as_built_cny"] == pytest.approx(boom["cost_optimal_cny"], rel=1e-6)
 
 

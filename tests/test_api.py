@@ -125,7 +125,7 @@ def test_summary_has_one_provenance_block(plan) -> None:
 
 
 def test_solver_object_gives_the_same_plan(plan) -> None:
-    other = siting.optimize(solver=pulp.HiGHS(msg=False, timeLimit=60))
+    other = siting.optimize(options=siting.RunOptions(solver=pulp.HiGHS(msg=False, timeLimit=60)))
     assert other.status == "optimal"
     assert other.kpis["total_cost_cny"] == pytest.approx(plan.kpis["total_cost_cny"], rel=1e-3)
     assert other.summary["provenance"]["solver"] == "highs"
@@ -138,14 +138,14 @@ def test_solver_object_gives_the_same_plan(plan) -> None:
         ({"solver": 3}, "solver"),
         ({"time_limit": 0}, "time_limit"),
         ({"time_limit": float("nan")}, "time_limit"),
-        ({"gap": 5}, "gap"),
-        ({"gap": -0.1}, "gap"),
+        ({"mip_gap": 5}, "mip_gap"),
+        ({"mip_gap": -0.1}, "mip_gap"),
     ],
 )
 def test_bad_options_fail_before_any_data_is_read(options, field, monkeypatch) -> None:
     monkeypatch.setattr(siting.settings, "data_dir", Path("/nonexistent"))
     with pytest.raises(siting.InputError, match=f"field '{field}'"):
-        siting.optimize(**options)
+        siting.optimize(options=siting.RunOptions(**options))
 
 
 def test_with_overrides_returns_a_new_validated_scenario() -> None:

@@ -18,6 +18,7 @@ import pytest
 from siting.batch import run_batch, solve_point
 from siting.cli import main
 from siting.scenario import load_scenario
+from siting.solve.options import RunOptions
 from siting.sweep import load_sweep
 
 
@@ -290,6 +291,6 @@ def test_batch_keeps_the_scenarios_solve_strategy(tiny) -> None:
             f'extends = "shift.toml"\nname = "pc-{strategy}"\n'
             f'[objective]\nkind = "p-center"\nsites = 1\n[solve]\nstrategy = "{strategy}"\n'
         )
-        record = solve_point(load_scenario(path)[0].to_dict(), {})
+        record = solve_point(load_scenario(path)[0].to_dict(), RunOptions())
         assert record["status"] == "ok"
         assert ("radius search" in record["kpis"]["termination"]) is radius_search

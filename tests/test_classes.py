@@ -15,6 +15,7 @@ from siting.feasibility import check_feasibility
 from siting.instance import Instance
 from siting.model import Forcing, build_arrays
 from siting.solve import Solution, Status, solve
+from siting.solve.options import RunOptions
 
 from .conftest import make_instance
 
@@ -217,9 +218,9 @@ def test_optimum_equals_brute_force(kwargs: dict, solver: str) -> None:
     expected = brute_force(inst)
     if math.isinf(expected):
         with pytest.raises(InfeasibleError):
-            solve(build_arrays(inst), solver=solver, mip_gap=1e-9)
+            solve(build_arrays(inst), options=RunOptions(solver=solver, mip_gap=1e-9))
         return
-    sol = solve(build_arrays(inst), solver=solver, mip_gap=1e-9)
+    sol = solve(build_arrays(inst), options=RunOptions(solver=solver, mip_gap=1e-9))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(expected, rel=1e-6)
 
@@ -268,10 +269,10 @@ def test_one_class_reproduces_todays_optimum() -> None:
             "classes.all.staff_per_mw": spec.inference.staff_per_mw,
         }
     )
-    today = solve(build_arrays(prepared.instance), mip_gap=1e-9)
+    today = solve(build_arrays(prepared.instance), options=RunOptions(mip_gap=1e-9))
     inst = prepared.variant(one).instance
     assert inst.n_classes == 1 and inst.class_names[0] == "all"
-    again = solve(build_arrays(inst), mip_gap=1e-9)
+    again = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
     assert again.objective == pytest.approx(today.objective, rel=1e-9)
     assert np.array_equal(again.open, today.open)
     assert np.allclose(again.build, today.build, atol=1e-6)
@@ -343,15 +344,15 @@ def test_bad_class_input_exits_2_without_output(tmp_path, extra: str, pattern: s
 
 def test_decomposition_matches_direct_with_classes_and_policy() -> None:
     inst = make_class_instance(12, min_sites=(2, 1), vouchers=True, green=True)
-    direct = solve(build_arrays(inst), strategy="direct", mip_gap=1e-9)
-    split = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    direct = solve(build_arrays(inst), options=RunOptions(strategy="direct", mip_gap=1e-9))
+    split = solve(build_arrays(inst), options=RunOptions(strategy="decompose", mip_gap=1e-9))
     assert split.strategy == "decompose"
     assert split.objective == pytest.approx(direct.objective, rel=1e-6)
 
 
 def test_failover_is_solved_directly_with_a_reason() -> None:
     inst = make_class_instance(19, failover=(0.5, 0.0))
-    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    sol = solve(build_arrays(inst), options=RunOptions(strategy="decompose", mip_gap=1e-9))
     assert sol.strategy == "direct"
     assert "not decomposed: a failover reserve" in sol.termination
     assert sol.objective == pytest.approx(brute_force(inst), rel=1e-6)

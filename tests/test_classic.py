@@ -24,6 +24,7 @@ from siting.scenario import (
     resolve_scenario_path,
 )
 from siting.solve import Status, build_for, solve, solve_robust
+from siting.solve.options import RunOptions
 
 from .conftest import DATA, brute_force, make_instance
 from .test_model import PATHS, assert_pulp_is_arrays, priced  # noqa: F401 - a fixture
@@ -115,12 +116,12 @@ def test_classic_optimum_equals_brute_force(
 ) -> None:
     inst = classic_instance(seed, kind, p, rule, n_sites=n_sites, n_hubs=n_hubs)
     expected = classic_brute_force(inst)
-    options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
+    options = RunOptions(solver=solver, mip_gap=1e-9, strategy=strategy)
     if math.isinf(expected):  # only LSCP with too few sites
         with pytest.raises(InfeasibleError, match=r"needs \d+ sites"):
-            solve(build_arrays(inst), **options)
+            solve(build_arrays(inst), options)
         return
-    sol = solve(build_arrays(inst), **options)
+    sol = solve(build_arrays(inst), options)
     assert sol.status is Status.OPTIMAL
     value = -sol.objective if kind == "mclp" else sol.objective
     assert value == pytest.approx(expected, rel=1e-6, abs=1e-9)
@@ -142,7 +143,7 @@ def test_classic_optimum_equals_brute_force(
 )
 def test_covering_kinds_are_solved_directly_and_say_why(kind, decomposed) -> None:
     inst = classic_instance(3, kind, 2 if kind != "lscp" else 0, "exactly", n_sites=6, n_hubs=5)
-    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    sol = solve(build_arrays(inst), options=RunOptions(strategy="decompose", mip_gap=1e-9))
     assert ("covering model" in sol.termination) is not decomposed
     assert (sol.strategy == "decompose") is decomposed
 
@@ -235,12 +236,12 @@ COUNT_CASES = [
 def test_site_count_with_cost_equals_brute_force(kwargs, p, rule, solver, strategy) -> None:
     inst = dataclasses.replace(make_instance(**kwargs), site_count=p, site_count_rule=rule)
     expected = counted_brute_force(inst)
-    options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
+    options = RunOptions(solver=solver, mip_gap=1e-9, strategy=strategy)
     if math.isinf(expected):
         with pytest.raises(InfeasibleError, match=r"\[objective\] sites"):
-            solve(build_arrays(inst), **options)
+            solve(build_arrays(inst), options)
         return
-    sol = solve(build_arrays(inst), **options)
+    sol = solve(build_arrays(inst), options)
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(expected, rel=1e-6)
     assert sol.open.sum() == p if rule == "exactly" else sol.open.sum() <= p
@@ -312,7 +313,7 @@ def line_instance(kind: str, p: int, radius: float = np.inf) -> Instance:
 def test_hand_computed_cases(kind, p, radius, value, opened) -> None:
     inst = line_instance(kind, p, radius)
     for solver in ("highs", "cbc"):
-        sol = solve(build_arrays(inst), solver=solver, mip_gap=0.0)
+        sol = solve(build_arrays(inst), options=RunOptions(solver=solver, mip_gap=0.0))
         reported = -sol.objective if kind == "mclp" else sol.objective
         assert reported == pytest.approx(value)
         assert np.flatnonzero(sol.open).tolist() == opened
@@ -491,10 +492,10 @@ def test_mclp_radius_sets_the_pairs_and_the_covered_demand() -> None:
 def test_robust_plan_keeps_the_site_count() -> None:
     base = make_instance(0, n_sites=5)
     insts = [base, dataclasses.replace(base, demand_mw=base.demand_mw * 1.1)]
-    free = solve_robust(build_robust(insts, [0.5, 0.5]), mip_gap=1e-9)
+    free = solve_robust(build_robust(insts, [0.5, 0.5]), options=RunOptions(mip_gap=1e-9))
     assert free.scenarios[0].open.sum() == 3  # the count below binds
     counted = [dataclasses.replace(i, site_count=2, site_count_rule="at_most") for i in insts]
-    sol = solve_robust(build_robust(counted, [0.5, 0.5]), mip_gap=1e-9)
+    sol = solve_robust(build_robust(counted, [0.5, 0.5]), options=RunOptions(mip_gap=1e-9))
     assert sol.scenarios[0].open.sum() == sol.scenarios[1].open.sum() == 2
     assert sol.objective > free.objective
     with pytest.raises(InputError, match=r"a robust plan needs objective kind 'cost'"):
@@ -550,10 +551,14 @@ def test_shipped_p_median_scenario_uses_every_pair() -> None:
 )
 def test_build_for_builds_what_the_solve_reads(kind, solver, strategy) -> None:
     inst = classic_instance(1, kind, 2) if kind != "cost" else make_instance(1)
-    model = build_for(inst, solver, strategy)
+    model = build_for(inst, RunOptions(solver=solver, strategy=strategy))
     assert isinstance(model, ArrayModel)
-    value = solve(model, solver=solver, strategy=strategy, mip_gap=1e-9).objective
-    assert value == pytest.approx(solve(build_arrays(inst), mip_gap=1e-9).objective)
+    value = solve(
+        model, options=RunOptions(solver=solver, strategy=strategy, mip_gap=1e-9)
+    ).objective
+    assert value == pytest.approx(
+        solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9)).objective
+    )
 
 
 # --- a plan stopped early: its objective is recomputed from its open sites (issue 18) -------
@@ -608,7 +613,10 @@ def test_stopped_plan_reports_the_objective_of_its_open_sites(
     stopped, kind, p, radius, assign, bound, value
 ) -> None:
     stopped(assign, bound)
-    sol = solve(build_arrays(line_instance(kind, p, radius)), mip_gap=0.0, strategy="direct")
+    sol = solve(
+        build_arrays(line_instance(kind, p, radius)),
+        options=RunOptions(mip_gap=0.0, strategy="direct"),
+    )
     reported = -sol.objective if kind == "mclp" else sol.objective
     assert reported == pytest.approx(value)
     assert sol.status is Status.FEASIBLE  # the bound leaves the gap open: not optimal

@@ -29,6 +29,7 @@ from siting.model import build_arrays, objective_value
 from siting.pipeline import prepare
 from siting.solve import solve
 from siting.solve.cbc import cbc_executable
+from siting.solve.options import RunOptions
 
 from .conftest import make_instance
 
@@ -99,7 +100,9 @@ def classic_instance(kind: str, case: Case, rule: str = "exactly") -> Instance:
 
 def siting_solve(inst: Instance, solver: str) -> tuple[float, set[int]]:
     """Solve with siting (CBC reads the derived PuLP model): its objective and open sites."""
-    sol = solve(build_arrays(inst), solver=solver, mip_gap=0.0, strategy="direct")
+    sol = solve(
+        build_arrays(inst), options=RunOptions(solver=solver, mip_gap=0.0, strategy="direct")
+    )
     assert sol.status.value == "optimal"
     return float(objective_value(inst, sol.objective)), set(np.flatnonzero(sol.open).tolist())
 
@@ -236,7 +239,7 @@ def test_default_scenario_equals_spopt(real_cases, layer, kind, solver) -> None:
     if kind in ("mclp", "lscp"):
         overrides["objective.coverage_rtt_ms"] = case.radius
     spec = siting.load_scenario("default").with_overrides(overrides)
-    plan = siting.optimize(spec, solver=solver, gap=0.0)
+    plan = siting.optimize(spec, options=RunOptions(solver=solver, mip_gap=0.0))
     kpis = plan.kpis
     theirs, their_sites = spopt_solve(kind, case, solver)
     assert kpis["objective_kind"] == kind and kpis["status"] == "optimal"
@@ -259,7 +262,7 @@ def test_default_p_median_is_unique_so_sites_match(real_cases) -> None:
         siting.load_scenario("default").with_overrides(
             {"objective.kind": "p-median", "objective.sites": case.p}
         ),
-        gap=0.0,
+        options=RunOptions(mip_gap=0.0),
     )
     site_ids = plan.sites["site_id"].tolist()
     ours = {site_ids.index(s) for s in plan.sites.loc[plan.sites["open"], "site_id"]}

@@ -13,6 +13,7 @@ import pytest
 
 from siting.cli import main
 from siting.maps import LAYERS
+from siting.solve.options import RunOptions
 
 from .conftest import REPO
 from .test_layers import set_cell
@@ -288,7 +289,7 @@ if __name__ == "__main__":
     ("target", "when"),
     [
         ("siting.pipeline:load_inputs", "before"),
-        ("siting.pipeline:solve", "before"),
+        ("siting.stages:solve", "before"),
         ("siting.pipeline:make_map", "before"),
         ("siting.pipeline:write_tables", "after"),
         ("siting.io.folders:save_map", "after"),
@@ -346,15 +347,15 @@ def test_plan_not_proven_optimal_warns_and_strict_exits_3(tiny, tmp_path, monkey
     """A solver that stops at its limit: a warning with the gap and what to raise."""
     import dataclasses
 
-    import siting.pipeline
+    import siting.stages
     from siting.solve import Status
 
-    solve = siting.pipeline.solve
+    solve = siting.stages.solve
 
     def stopped_early(*args, **kwargs):
         return dataclasses.replace(solve(*args, **kwargs), status=Status.FEASIBLE, gap=0.0405)
 
-    monkeypatch.setattr(siting.pipeline, "solve", stopped_early)
+    monkeypatch.setattr(siting.stages, "solve", stopped_early)
     argv = ["optimize", str(tiny / "shift.toml"), "--out", str(tmp_path / "o"), "--no-map"]
     assert main([*argv, "--quiet", "--time-limit", "7"]) == 0
     err = capsys.readouterr().err
@@ -366,7 +367,7 @@ def test_plan_not_proven_optimal_warns_and_strict_exits_3(tiny, tmp_path, monkey
     ), err
     assert main([*argv, "--quiet", "--strict"]) == 3
     assert "stopped before proving optimality" in capsys.readouterr().err
-    monkeypatch.setattr(siting.pipeline, "solve", solve)
+    monkeypatch.setattr(siting.stages, "solve", solve)
     assert main([*argv, "--quiet", "--strict"]) == 0
     assert capsys.readouterr().err == ""
 
@@ -602,7 +603,7 @@ def test_progress_on_stderr_unless_quiet_or_json(tiny, tmp_path, capsys) -> None
 
     from siting.pipeline import optimize
 
-    optimize(str(tiny / "shift.toml"), strategy="decompose", write=False)
+    optimize(str(tiny / "shift.toml"), write=False, options=RunOptions(strategy="decompose"))
     assert capsys.readouterr() == ("", "")
 
 

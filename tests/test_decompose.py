@@ -11,6 +11,7 @@ import pytest
 from siting.model import OBJECTIVE_UNIT, Forcing, build_arrays, build_robust
 from siting.solve import Status, decompose, solve, solve_robust
 from siting.solve.decompose import Certificate, Knapsacks, Pairs, kept_bound, lagrangian_bound
+from siting.solve.options import RunOptions
 
 from .conftest import brute_force, make_instance
 
@@ -70,7 +71,7 @@ def test_certified_bound_never_exceeds_the_optimum(kwargs: dict, priced) -> None
     """At a loose gap the decomposition stops early; its bound still holds for the full model."""
     inst, best = _feasible(kwargs)
     for gap in (0.2, 0.02, 1e-9):
-        sol = solve(build_arrays(inst), strategy="decompose", mip_gap=gap)
+        sol = solve(build_arrays(inst), options=RunOptions(strategy="decompose", mip_gap=gap))
         assert _at_most(sol.bound, best)
         assert _at_most(best, sol.objective)
         assert sol.gap == pytest.approx((sol.objective - sol.bound) / max(abs(sol.objective), 1e-9))
@@ -82,9 +83,11 @@ def test_decomposition_with_forcing_and_elastic_demand(priced) -> None:
     inst = make_instance(46, n_sites=5, n_hubs=4)
     forcing = [Forcing(0, "training", 40.0), Forcing(3, "inference", 5.0)]
     for elastic in (False, True):
-        direct = solve(build_arrays(inst, elastic=elastic, forcing=forcing), mip_gap=1e-9)
+        direct = solve(
+            build_arrays(inst, elastic=elastic, forcing=forcing), options=RunOptions(mip_gap=1e-9)
+        )
         model = build_arrays(inst, elastic=elastic, forcing=forcing)
-        split = solve(model, strategy="decompose", mip_gap=1e-9)
+        split = solve(model, options=RunOptions(strategy="decompose", mip_gap=1e-9))
         assert split.objective == pytest.approx(direct.objective, rel=1e-6)
         assert split.train[0] >= 40.0 - 1e-6
 
@@ -97,16 +100,16 @@ def test_robust_model_decomposes(regret: bool, priced) -> None:
     instances = [base, other]
     optimal = None
     if regret:
-        optimal = [solve(build_arrays(i), mip_gap=1e-9).objective for i in instances]
+        optimal = [
+            solve(build_arrays(i), options=RunOptions(mip_gap=1e-9)).objective for i in instances
+        ]
     direct = solve_robust(
         build_robust(instances, [0.5, 0.5], optimal_costs=optimal),
-        mip_gap=1e-9,
-        strategy="direct",
+        options=RunOptions(mip_gap=1e-9, strategy="direct"),
     )
     split = solve_robust(
         build_robust(instances, [0.5, 0.5], optimal_costs=optimal),
-        mip_gap=1e-9,
-        strategy="decompose",
+        options=RunOptions(mip_gap=1e-9, strategy="decompose"),
     )
     assert split.strategy == "decompose"
     assert split.status is Status.OPTIMAL
@@ -116,14 +119,16 @@ def test_robust_model_decomposes(regret: bool, priced) -> None:
 
 def test_cbc_falls_back_to_the_direct_solve_and_says_so() -> None:
     inst = make_instance(46, n_sites=5, n_hubs=4)
-    sol = solve(build_arrays(inst), solver="cbc", strategy="decompose", mip_gap=1e-9)
+    sol = solve(
+        build_arrays(inst), options=RunOptions(solver="cbc", strategy="decompose", mip_gap=1e-9)
+    )
     assert sol.strategy == "direct"
     assert "CBC solved the full model directly" in sol.termination
 
 
 def test_notes_say_how_the_bound_was_found(priced) -> None:
     inst, _ = _feasible(dict(seed=40, n_sites=5, n_hubs=4))
-    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    sol = solve(build_arrays(inst), options=RunOptions(strategy="decompose", mip_gap=1e-9))
     assert "decomposition:" in sol.termination
     assert "full-model bound" in sol.termination
 
@@ -153,7 +158,7 @@ def test_fallback_keeps_the_decompositions_bound(monkeypatch) -> None:
 
     monkeypatch.setattr(direct, "solve_decomposed", decomposed)
     monkeypatch.setattr(direct, "run", stopped)
-    sol = solve(build_arrays(inst), strategy="decompose", mip_gap=1e-9)
+    sol = solve(build_arrays(inst), options=RunOptions(strategy="decompose", mip_gap=1e-9))
     assert sol.objective == pytest.approx(best, rel=1e-6)
     assert sol.bound == pytest.approx(proved * OBJECTIVE_UNIT, rel=1e-9)
     assert sol.status is Status.FEASIBLE and sol.gap == pytest.approx(1e-3, rel=1e-3)
@@ -175,7 +180,10 @@ def _opened(model, site_col: int) -> float:
     """The optimum with one site forced open, by the direct solve (``inf`` if infeasible)."""
     lower = model.col_lower.copy()
     lower[site_col] = 1.0
-    sol = solve(dataclasses.replace(model, col_lower=lower), strategy="direct", mip_gap=1e-9)
+    sol = solve(
+        dataclasses.replace(model, col_lower=lower),
+        options=RunOptions(strategy="direct", mip_gap=1e-9),
+    )
     return sol.objective / OBJECTIVE_UNIT if sol.status is Status.OPTIMAL else math.inf
 
 
@@ -201,7 +209,7 @@ def test_reduced_cost_of_opening_a_site_is_a_valid_bound(kwargs: dict) -> None:
             assert _at_most((value + max(block[s], 0.0)) * OBJECTIVE_UNIT, cost * OBJECTIVE_UNIT)
     limit = best / OBJECTIVE_UNIT + 1e-9 * abs(best / OBJECTIVE_UNIT)
     closed = Certificate(*knap.bound(model, duals[0], pairs)).closed(model.scenarios[0].open, limit)
-    optimum = solve(model, strategy="direct", mip_gap=1e-9)
+    optimum = solve(model, options=RunOptions(strategy="direct", mip_gap=1e-9))
     assert (optimum.open[closed] < 0.5).all()
 
 
@@ -223,12 +231,14 @@ def test_lp_duals_close_sites_by_reduced_cost() -> None:
     kept = Certificate(*kept_bound(model, dual, pairs))
     closed = knap.closed(sites, limit)
     assert closed.sum() > kept.closed(sites, limit).sum()
-    assert (solve(model, strategy="direct", mip_gap=1e-9).open[closed] < 0.5).all()
+    assert (
+        solve(model, options=RunOptions(strategy="direct", mip_gap=1e-9)).open[closed] < 0.5
+    ).all()
 
 
 def test_scenario_time_limit_is_the_default_of_its_solves(monkeypatch) -> None:
     """``[solve] time_limit`` (county-all ships one) is what a solve gets unless told otherwise."""
-    from siting import pipeline
+    from siting import pipeline, stages
     from siting.scenario import load_scenario
 
     spec, _ = load_scenario("county-all")
@@ -236,18 +246,20 @@ def test_scenario_time_limit_is_the_default_of_its_solves(monkeypatch) -> None:
     assert load_scenario("default")[0].solve.time_limit is None
     seen = []
 
-    def stop(model, *, time_limit, **kwargs):
-        seen.append(time_limit)
+    def stop(model, options):
+        seen.append(options.time_limit)
         raise RuntimeError("stop here")
 
-    monkeypatch.setattr(pipeline, "solve", stop)
+    monkeypatch.setattr(stages, "solve", stop)
     prepared = pipeline.prepare("default")
     solve_table = prepared.scenario.solve.model_copy(update={"time_limit": 7.0})
     quick = prepared.scenario.model_copy(update={"solve": solve_table})
     for given in (None, 3.0):
         with pytest.raises(RuntimeError, match="stop here"):
             pipeline.optimize(
-                dataclasses.replace(prepared, scenario=quick), time_limit=given, write=False
+                dataclasses.replace(prepared, scenario=quick),
+                write=False,
+                options=RunOptions(time_limit=given),
             )
     assert seen == [7.0, 3.0]
 
@@ -259,5 +271,6 @@ def test_warning_names_the_time_limit_the_solve_had(capsys) -> None:
     from siting.cli.output import verdict
 
     args = argparse.Namespace(time_limit=None, gap=None, strict=False)
-    verdict(args, [("county-all", {"status": "feasible", "gap": 7.6e-4, "time_limit_s": 150.0})])
+    info = {"status": "feasible", "gap": 7.6e-4, "time_limit_s": 150.0, "mip_gap": 1e-4}
+    verdict(args, [("county-all", info)])
     assert "time limit 150 s" in capsys.readouterr().err

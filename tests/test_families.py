@@ -28,6 +28,7 @@ import pytest
 import siting
 from siting.errors import InputError
 from siting.scenario import Scenario
+from siting.solve.options import RunOptions
 
 LIMIT = 60.0
 #: A two-year horizon on the default scenario's sites: existing MW flat, one-year lead.
@@ -143,12 +144,12 @@ def _measure(
     """
     kind = spec.objective.kind
     if runner == "optimize":
-        kpis = siting.optimize(spec, time_limit=LIMIT).kpis
+        kpis = siting.optimize(spec, options=RunOptions(time_limit=LIMIT)).kpis
         return kpis["objective_value"], kpis["objective_kind"]
     if runner == "plan":
         from siting.plan import run_plan
 
-        run = run_plan(_horizon(spec), write=False, map=False, time_limit=LIMIT)
+        run = run_plan(_horizon(spec), write=False, map=False, options=RunOptions(time_limit=LIMIT))
         return run.solution.objective, kind
     if runner in ("batch", "batch-horizon"):
         from siting import batch
@@ -163,17 +164,22 @@ def _measure(
         monkeypatch.setattr(batch, "_client", started)
         with pytest.raises(_StartedError):  # the checks before any cluster starts
             batch.run_batch(sweep, Path("/nonexistent-family-batch"))
-        kpis = batch.solve_point(point.to_dict(), {"time_limit": LIMIT})["kpis"]
+        kpis = batch.solve_point(point.to_dict(), RunOptions(time_limit=LIMIT))["kpis"]
         value = kpis["total_cost_cny"] if runner == "batch-horizon" else kpis["objective_value"]
         return value, kind
     if runner == "tradeoff":
         from siting.analysis import tradeoff
 
-        row = tradeoff(spec, "costs.discount_rate", [spec.costs.discount_rate], time_limit=LIMIT)
+        row = tradeoff(
+            spec,
+            "costs.discount_rate",
+            [spec.costs.discount_rate],
+            options=RunOptions(time_limit=LIMIT),
+        )
         return float(row["objective_value"].iloc[0]), str(row["objective_kind"].iloc[0])
     if runner == "whynot":
-        from siting import analysis
-        from siting.solve import solve  # not analysis.solve: a baseline may have patched it
+        from siting import analysis, stages
+        from siting.solve import solve  # not stages.solve: a baseline may have patched it
 
         seen: list[float] = []
 
@@ -181,19 +187,23 @@ def _measure(
             seen.append(solve(*args, **kwargs).objective)
             raise _StoppedError
 
-        monkeypatch.setattr(analysis, "solve", first_solve)
+        monkeypatch.setattr(stages, "solve", first_solve)
         with pytest.raises(_StoppedError):
-            analysis.why_not(spec, time_limit=LIMIT)
+            analysis.why_not(spec, options=RunOptions(time_limit=LIMIT))
         return seen[0], kind
     if runner == "audit":
         from siting.analysis import audit
 
-        return audit(spec, spec, time_limit=LIMIT).kpis["cost_optimal_cny"], kind
+        return audit(spec, spec, options=RunOptions(time_limit=LIMIT)).kpis[
+            "cost_optimal_cny"
+        ], kind
     if runner == "robust":
         from siting.analysis import robust_plan
 
         twin = spec.with_overrides({"name": "family-twin"})
-        table = robust_plan([spec, twin], time_limit=LIMIT).table.set_index("plan")
+        table = robust_plan([spec, twin], options=RunOptions(time_limit=LIMIT)).table.set_index(
+            "plan"
+        )
         return float(table.loc["robust", "expected_cost_cny"]), kind
     if runner == "classic":
         from siting.classic import Options, run_classic
@@ -201,7 +211,9 @@ def _measure(
         # a classic kind's plan takes the scenario's p and radius; the cost plan is the
         # scenario's own
         options = Options((classic,)) if classic else Options(("p-median",), sites=3)
-        run = run_classic(spec, options, write=False, map=False, time_limit=LIMIT)
+        run = run_classic(
+            spec, options, write=False, map=False, run_options=RunOptions(time_limit=LIMIT)
+        )
         plan = run.plans[-1] if classic else run.plans[0]
         kpis = plan.run.results.kpis
         return kpis["objective_value"], kpis["objective_kind"]

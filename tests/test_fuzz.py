@@ -1079,8 +1079,8 @@ def no_work(monkeypatch, request):
     """Fail the case if data loads (argument and scenario cases) or a solve starts (all)."""
     import siting.analysis
     import siting.batch
-    import siting.pipeline
     import siting.plan
+    import siting.stages
 
     def forbidden(what):
         def fail(*args, **kwargs):
@@ -1088,7 +1088,7 @@ def no_work(monkeypatch, request):
 
         return fail
 
-    monkeypatch.setattr(siting.pipeline, "build_for", forbidden("a model was built"))
+    monkeypatch.setattr(siting.stages, "build_for", forbidden("a model was built"))
     monkeypatch.setattr(siting.analysis, "build_arrays", forbidden("a model was built"))
     monkeypatch.setattr(siting.batch, "run_batch", forbidden("a batch started"))
     monkeypatch.setattr(siting.plan, "plan", forbidden("a plan was solved"))

@@ -25,6 +25,7 @@ from siting.model import (
 from siting.pipeline import prepare
 from siting.scenario import load_scenario
 from siting.solve import Status, decompose, solve
+from siting.solve.options import RunOptions
 
 from .conftest import brute_force, make_instance
 
@@ -73,12 +74,12 @@ def priced(monkeypatch):
 def test_optimum_equals_brute_force(kwargs: dict, solver, strategy, priced) -> None:
     inst = make_instance(**kwargs)
     expected = brute_force(inst)
-    options = dict(solver=solver, mip_gap=1e-9, strategy=strategy)
+    options = RunOptions(solver=solver, mip_gap=1e-9, strategy=strategy)
     if math.isinf(expected):
         with pytest.raises(InfeasibleError):  # (a margin model is never infeasible)
-            solve(build_arrays(inst), **options)
+            solve(build_arrays(inst), options)
         return
-    sol = solve(build_arrays(inst), **options)
+    sol = solve(build_arrays(inst), options)
     assert sol.status is Status.OPTIMAL
     assert sol.strategy == strategy
     assert sol.objective == pytest.approx(expected, rel=1e-6)
@@ -222,7 +223,11 @@ def test_brute_force_cases_include_binding_limits() -> None:
     infeasible = sum(math.isinf(brute_force(make_instance(**p.values[0]))) for p in CASES)
     assert 0 < infeasible < len(CASES)
     inst = make_instance(6, min_cluster_mw=70.0)
-    sol = solve(build_arrays(inst), mip_gap=1e-9) if math.isfinite(brute_force(inst)) else None
+    sol = (
+        solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
+        if math.isfinite(brute_force(inst))
+        else None
+    )
     if sol is not None:
         hosted = sol.train[sol.train > 1e-6]
         assert (hosted >= 70.0 - 1e-6).all()
@@ -267,7 +272,7 @@ def test_hand_computed_case() -> None:
     from siting.instance import Instance
 
     inst = Instance(**_two_sites())
-    sol = solve(build_arrays(inst), mip_gap=1e-9)
+    sol = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
     # Inference must go to B: fixed 30 + 20 MW x (capex 3 + run 2 + network 0.1) = 132 M.
     # Training (60 MW) at A: fixed 10 + 60 x 1 = 70 M; at B it would not fit beside inference
     # (50 - 20 = 30 < 60). Total 202 M CNY/yr.
@@ -284,7 +289,7 @@ def test_minimum_cluster_moves_training() -> None:
     args = _two_sites()
     args.update(training_mw=20.0, min_cluster_mw=0.0, existing_mw=np.array([100.0, 0.0]))
     # Without a cluster minimum training could split; at A it costs 1 M/MW vs B's 5 M/MW: A.
-    sol = solve(build_arrays(Instance(**args)), mip_gap=1e-9)
+    sol = solve(build_arrays(Instance(**args)), options=RunOptions(mip_gap=1e-9))
     assert sol.train.tolist() == pytest.approx([20.0, 0.0])
 
 
@@ -318,7 +323,7 @@ def test_staff_limit_infeasible_is_explained() -> None:
 
 def test_time_limit_reports_incumbent_or_optimal() -> None:
     inst = make_instance(3, n_sites=6, n_hubs=4)
-    sol = solve(build_arrays(inst), time_limit=0.5, mip_gap=0.5)
+    sol = solve(build_arrays(inst), options=RunOptions(time_limit=0.5, mip_gap=0.5))
     assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert sol.gap <= 0.5 + 1e-9 or sol.status is Status.FEASIBLE
 
@@ -343,7 +348,7 @@ def test_margin_leaves_unprofitable_capacity_unbuilt() -> None:
 
     args = _two_sites()
     args.update(rent=np.array([4e6, 4e6]), maximise_margin=True)
-    sol = solve(build_arrays(Instance(**args)), mip_gap=1e-9)
+    sol = solve(build_arrays(Instance(**args)), options=RunOptions(mip_gap=1e-9))
     assert sol.build.tolist() == pytest.approx([0.0, 0.0])
     assert sol.serve.tolist() == pytest.approx([0.0])
     assert sol.train.tolist() == pytest.approx([60.0, 0.0])

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from siting.model import build_arrays, build_covering
-from siting.solve import Status, solve, solver_options
+from siting.solve import Status, solve
 from siting.solve import center as center_module
+from siting.solve.options import RunOptions
 
 from .conftest import make_instance
 from .test_classic import classic_brute_force, classic_instance
@@ -82,14 +83,16 @@ def test_radius_search_equals_brute_force_and_the_formulation(
 ) -> None:
     inst = classic_instance(seed, "p-center", p, rule, n_sites=n_sites, n_hubs=n_hubs)
     expected = classic_brute_force(inst)
-    sol = solve(build_arrays(inst), solver=solver)
+    sol = solve(build_arrays(inst), options=RunOptions(solver=solver))
     assert sol.strategy == "radius search"
     assert sol.termination.startswith("p-center by radius search: ")
     assert sol.status is Status.OPTIMAL
     assert sol.gap == 0.0
     assert sol.bound == pytest.approx(sol.objective)
     assert sol.objective == pytest.approx(expected, abs=1e-9)
-    direct = solve(build_arrays(inst), solver=solver, strategy="direct", mip_gap=0.0)
+    direct = solve(
+        build_arrays(inst), options=RunOptions(solver=solver, strategy="direct", mip_gap=0.0)
+    )
     assert direct.strategy == "direct"
     assert "radius search" not in direct.termination
     assert direct.objective == pytest.approx(sol.objective, abs=1e-6)
@@ -104,7 +107,7 @@ def test_ties_in_round_trips(solver, p) -> None:
     expected = classic_brute_force(inst)
     # hand check: one site at the grid's centre reaches every corner within 4 steps
     assert p != 1 or expected == 4.0
-    sol = solve(build_arrays(inst), solver=solver)
+    sol = solve(build_arrays(inst), options=RunOptions(solver=solver))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == expected
     assert_plan_is_consistent(inst, sol)
@@ -114,7 +117,7 @@ def test_ties_in_round_trips(solver, p) -> None:
 @pytest.mark.parametrize("rule", ["exactly", "at_most"])
 def test_as_many_sites_as_clients_on_the_hubs_gives_zero(solver, rule) -> None:
     inst = grid_instance(16, rule=rule)
-    sol = solve(build_arrays(inst), solver=solver)
+    sol = solve(build_arrays(inst), options=RunOptions(solver=solver))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == 0.0
     assert sol.gap == 0.0
@@ -152,7 +155,7 @@ def test_a_search_stopped_at_the_time_limit_is_honest(monkeypatch) -> None:
 
 def test_a_tiny_time_limit_returns_the_greedy_plan_as_feasible() -> None:
     inst = classic_instance(103, "p-center", 2, "at_most", n_sites=12, n_hubs=12)
-    options = solver_options(time_limit=1e-9)
+    options = RunOptions(time_limit=1e-9).resolve()
     sol = center_module.solve_center(inst, options)
     assert sol.status is Status.FEASIBLE
     assert sol.bound <= classic_brute_force(inst) <= sol.objective
@@ -174,7 +177,7 @@ def test_the_api_solves_p_center_by_radius_search(solver) -> None:
 
     spec = load_scenario(resolve_scenario_path("default"))[0]
     spec = spec.with_overrides({"objective.kind": "p-center", "objective.sites": 3})
-    plan = api_optimize(spec, solver=solver)
+    plan = api_optimize(spec, options=RunOptions(solver=solver))
     assert plan.status == "optimal"
     assert plan.kpis["termination"].startswith("p-center by radius search: ")
     assert plan.kpis["objective_unit"] == "ms"
@@ -183,7 +186,9 @@ def test_the_api_solves_p_center_by_radius_search(solver) -> None:
     assert plan.kpis["objective_value"] == pytest.approx(
         center_module.worst_rtt(d, run.solution.open)
     )
-    direct = optimize(spec, solver=solver, strategy="direct", mip_gap=0.0, write=False)
+    direct = optimize(
+        spec, write=False, options=RunOptions(solver=solver, strategy="direct", mip_gap=0.0)
+    )
     assert direct.solution.strategy == "direct"
     assert direct.results.kpis["objective_value"] == pytest.approx(
         plan.kpis["objective_value"], abs=1e-6

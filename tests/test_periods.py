@@ -16,6 +16,7 @@ from siting.model.periods import build_period_model, dominated_classes
 from siting.pipeline import prepare
 from siting.schedule import installed, schedule_table, stranded
 from siting.solve import Status, solve
+from siting.solve.options import RunOptions
 from siting.solve.periods import plan, solve_periods
 
 from .conftest import make_instance
@@ -238,9 +239,9 @@ def test_optimum_equals_brute_force(kwargs: dict) -> None:
     expected = brute_force(h)
     if not np.isfinite(expected):
         with pytest.raises(InfeasibleError):
-            solve_periods(build_period_model(h), mip_gap=1e-9)
+            solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
         return
-    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-3)
 
@@ -250,14 +251,14 @@ def test_brute_force_cases_bind_and_use_lead_and_retirement() -> None:
     finite = [np.isfinite(brute_force(make_horizon(**p.values[0]))) for p in CASES]
     assert 0 < sum(finite) < len(CASES)
     h = make_horizon(**CASES[4].values[0])
-    assert solve_periods(build_period_model(h), mip_gap=1e-9).unmet.sum() > 0
+    assert solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9)).unmet.sum() > 0
     h = make_horizon(**CASES[0].values[0])  # life 1: an order serves one year only
-    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
     new, _ = installed(h, sol.order)
     assert np.allclose(new[:, :, 1], sol.order[:, :, 1])
     assert sol.order.sum() > 0
     h = make_horizon(**CASES[1].values[0])  # lead 1: nothing ordered can serve the first year
-    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
     assert np.allclose(installed(h, sol.order)[0][:, :, 0], 0.0)
     assert sol.order.sum() > 0
 
@@ -297,8 +298,8 @@ def test_one_year_reproduces_single_period_default() -> None:
 def test_myopic_costs_at_least_perfect_foresight() -> None:
     h = make_horizon(4, n_years=3, lead=1, life=2, penalty=5e7)
     h = dataclasses.replace(h, forecast_ratio=np.full((3, 3), 0.5))  # planners expect half
-    perfect = plan(h, "perfect", mip_gap=1e-9)
-    myopic = plan(h, "myopic", mip_gap=1e-9)
+    perfect = plan(h, "perfect", options=RunOptions(mip_gap=1e-9))
+    myopic = plan(h, "myopic", options=RunOptions(mip_gap=1e-9))
     assert myopic.foresight == "myopic"
     assert myopic.objective >= perfect.objective - 1e-6 * abs(perfect.objective)
     assert myopic.unmet.sum() > perfect.unmet.sum()  # under-forecast: demand goes unmet
@@ -333,7 +334,7 @@ def test_stranded_capital_by_hand() -> None:
 
 def test_cbc_agrees_with_brute_force() -> None:
     h = make_horizon(**CASES[4].values[0])  # lead time, retirement and unmet demand
-    sol = solve_periods(build_period_model(h), solver="cbc", mip_gap=1e-9)
+    sol = solve_periods(build_period_model(h), options=RunOptions(solver="cbc", mip_gap=1e-9))
     assert sol.solver == "cbc"
     assert sol.objective == pytest.approx(brute_force(h), rel=1e-6)
 
@@ -345,12 +346,14 @@ def test_lp_guided_restriction_is_honest(monkeypatch) -> None:
     monkeypatch.setattr(periods, "RESTRICT_COLUMNS", 0)
     h = make_horizon(**CASES[5].values[0])
     expected = brute_force(h)
-    sol = solve_periods(build_period_model(h), mip_gap=0.05)
+    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=0.05))
     assert sol.objective >= expected * (1 - 1e-9) - 1e-6
     assert sol.bound <= expected * (1 + 1e-9) + 1e-6
     if "LP-guided" in sol.termination:
         assert sol.status is Status.OPTIMAL and sol.gap <= 0.05
-    exact = solve_periods(build_period_model(h), mip_gap=1e-9)  # falls back to the full model
+    exact = solve_periods(
+        build_period_model(h), options=RunOptions(mip_gap=1e-9)
+    )  # falls back to the full model
     assert exact.objective == pytest.approx(expected, rel=1e-6)
 
 
@@ -398,7 +401,7 @@ def test_myopic_plan_is_optimal_only_if_every_year_is(monkeypatch) -> None:
 
     h = make_horizon(4, n_years=3, lead=1, life=2, penalty=5e7)
     monkeypatch.setattr(direct, "run", _stopped_at(0.00147, calls=(0,)))
-    myopic = plan(h, "myopic", mip_gap=1e-6)
+    myopic = plan(h, "myopic", options=RunOptions(mip_gap=1e-6))
     assert myopic.status is Status.FEASIBLE
     assert myopic.gap == pytest.approx(0.00147, rel=1e-6)
     labels = [step.label for step in myopic.steps]
@@ -411,7 +414,7 @@ def test_myopic_plan_is_optimal_only_if_every_year_is(monkeypatch) -> None:
     assert "planning year 2023" in myopic.termination and "0.147%" in myopic.termination
     assert myopic.seconds == pytest.approx(sum(s.seconds for s in myopic.steps))
     monkeypatch.setattr(direct, "run", _stopped_at(0.00147, calls=()))
-    assert plan(h, "myopic", mip_gap=1e-6).status is Status.OPTIMAL
+    assert plan(h, "myopic", options=RunOptions(mip_gap=1e-6)).status is Status.OPTIMAL
 
 
 @pytest.fixture
@@ -454,7 +457,7 @@ def test_time_limit_message_quotes_the_limit_given(monkeypatch, clock) -> None:
     _no_plan(monkeypatch)
     h = make_horizon(**CASES[1].values[0])
     with pytest.raises(SolverError, match=r"within the time limit \(6 s\)"):
-        solve_periods(build_period_model(h), time_limit=6)
+        solve_periods(build_period_model(h), options=RunOptions(time_limit=6))
 
 
 def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypatch, clock):
@@ -474,7 +477,7 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
     expected = brute_force(h)
     _large(monkeypatch, restricted)
     _no_plan(monkeypatch)
-    sol = solve_periods(build_period_model(h), time_limit=60)
+    sol = solve_periods(build_period_model(h), options=RunOptions(time_limit=60))
     assert sol.objective == pytest.approx(expected, rel=1e-6)
     assert sol.status is Status.FEASIBLE and sol.gap == pytest.approx(0.02, rel=1e-6)
     assert sol.bound == pytest.approx(expected * 0.98, rel=1e-6)

@@ -89,9 +89,10 @@ def test_batch_point_plans_a_horizon_scenario() -> None:
     """The batch runner's worker task accepts a multi-period scenario."""
     from siting.batch import solve_point
     from siting.scenario import load_scenario
+    from siting.solve.options import RunOptions
 
     spec, _ = load_scenario("2023-planner")
-    record = solve_point(spec.to_dict(), {"mip_gap": 1e-4})
+    record = solve_point(spec.to_dict(), RunOptions(mip_gap=1e-4))
     assert record["status"] == "ok"
     kpis = record["kpis"]
     assert kpis["last_year"] == 2025 and kpis["status"] == "optimal"

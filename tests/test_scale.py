@@ -8,6 +8,7 @@ import pytest
 from siting.model import build_arrays
 from siting.pipeline import prepare
 from siting.solve import Status, solve
+from siting.solve.options import RunOptions
 
 
 def test_prefecture_scenario_solves() -> None:
@@ -15,7 +16,7 @@ def test_prefecture_scenario_solves() -> None:
     inst = p.instance
     assert inst.n_sites == inst.n_hubs == 338
     assert inst.existing_mw.sum() == pytest.approx(2282.0)  # every shipped site's capacity kept
-    sol = solve(build_arrays(inst), mip_gap=1e-3)
+    sol = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-3))
     assert sol.status is Status.OPTIMAL and sol.gap <= 1e-3
     served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
     assert served == pytest.approx(inst.demand_mw, abs=1e-6)
@@ -34,8 +35,8 @@ def test_county_instance_is_sparse_and_feasible() -> None:
 
 def test_prefecture_decomposes_to_the_direct_optimum() -> None:
     inst = prepare("prefecture").instance
-    direct = solve(build_arrays(inst), mip_gap=1e-4, strategy="direct")
-    split = solve(build_arrays(inst), mip_gap=1e-4, strategy="decompose")
+    direct = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-4, strategy="direct"))
+    split = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-4, strategy="decompose"))
     assert split.strategy == "decompose" and split.status is Status.OPTIMAL
     assert split.bound <= direct.objective + 1e-6 * abs(direct.objective)
     assert split.objective == pytest.approx(direct.objective, rel=1e-4)

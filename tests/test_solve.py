@@ -9,11 +9,12 @@ import highspy
 import numpy as np
 import pytest
 
-from siting.errors import SolverError
+from siting.errors import InputError, SolverError
 from siting.model import build_arrays
 from siting.solve import Status, direct, solve
 from siting.solve.cbc import printed_lower_bound
 from siting.solve.highs import Outcome, new_highs, pass_model
+from siting.solve.options import RunOptions
 from siting.solve.status import verdict
 
 from .conftest import brute_force, make_instance
@@ -38,7 +39,7 @@ def test_gap_tolerance_is_respected(solver: str) -> None:
         inst = make_instance(seed, n_sites=5, n_hubs=4, staff_scale=2.0)
         if math.isinf(brute_force(inst)):
             continue
-        sol = solve(build_arrays(inst), solver=solver, mip_gap=0.3)
+        sol = solve(build_arrays(inst), options=RunOptions(solver=solver, mip_gap=0.3))
         if sol.status is Status.OPTIMAL:
             assert sol.gap <= 0.3 + 1e-9
         else:
@@ -60,7 +61,7 @@ def test_limit_stop_is_feasible_with_its_gap(monkeypatch) -> None:
         6, n_sites=40, n_hubs=30, pair_density=0.5, staff_scale=50.0, training_mw=300.0,
         min_cluster_mw=90.0,
     )  # fmt: skip
-    sol = solve(build_arrays(inst), mip_gap=0.0, strategy="direct")
+    sol = solve(build_arrays(inst), options=RunOptions(mip_gap=0.0, strategy="direct"))
     assert sol.status is Status.FEASIBLE
     assert sol.gap > 0 and sol.bound < sol.objective
     assert sol.termination.startswith(f"feasible, stopped at gap {sol.gap:.3%}")
@@ -86,7 +87,7 @@ def test_limit_stop_is_feasible_with_its_gap(monkeypatch) -> None:
 def test_failures_name_their_cause(monkeypatch, outcome: Outcome, message: str) -> None:
     monkeypatch.setattr(direct, "run", lambda *args, **kwargs: outcome)
     with pytest.raises(SolverError, match=message):
-        solve(build_arrays(make_instance(1)), time_limit=5, strategy="direct")
+        solve(build_arrays(make_instance(1)), options=RunOptions(time_limit=5, strategy="direct"))
 
 
 def test_cbc_bound_is_valid_and_below_the_plan() -> None:
@@ -97,7 +98,7 @@ def test_cbc_bound_is_valid_and_below_the_plan() -> None:
         best = brute_force(inst)
         if math.isinf(best):
             continue
-        sol = solve(build_arrays(inst), solver="cbc", mip_gap=1e-9)
+        sol = solve(build_arrays(inst), options=RunOptions(solver="cbc", mip_gap=1e-9))
         assert sol.bound <= sol.objective
         assert sol.bound <= best + 1e-9 * abs(best) + 1e-3
         checked += 1
@@ -133,17 +134,20 @@ def test_absurd_numbers_are_blamed_not_the_time_limit(change: dict, named: str) 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (dict(mip_gap=2.0), r"relative gap must be in \[0, 1\), got 2.0"),
-        (dict(mip_gap=-0.1), r"relative gap must be in \[0, 1\)"),
-        (dict(time_limit=math.inf), "time limit must be a positive number"),
-        (dict(strategy="magic"), "unknown solve strategy 'magic'"),
-        (dict(solver="gurobi"), "unknown solver 'gurobi'"),
-        (dict(threads=0), "threads must be at least 1"),
+        (dict(mip_gap=2.0), r"field 'mip_gap': a relative gap in \[0, 1\), .*got 2.0"),
+        (dict(mip_gap=-0.1), r"field 'mip_gap': a relative gap in \[0, 1\)"),
+        (dict(time_limit=math.inf), "field 'time_limit': a finite number of seconds > 0"),
+        (dict(time_limit=float("nan")), "field 'time_limit': a finite number of seconds > 0"),
+        (dict(time_limit=0), "field 'time_limit': a finite number of seconds > 0; got 0"),
+        (dict(strategy="magic"), "field 'strategy': one of auto, direct, decompose; got 'magic'"),
+        (dict(solver="gurobi"), "field 'solver': one of highs, cbc or a PuLP solver; got 'gurobi'"),
+        (dict(solver=3), "field 'solver': a solver name or a PuLP solver object; got int"),
+        (dict(threads=0), "field 'threads': a whole number of at least 1; got 0"),
     ],
 )
-def test_options_are_checked_before_the_solve(options: dict, message: str) -> None:
-    with pytest.raises(SolverError, match=message):
-        solve(build_arrays(make_instance(1)), **options)
+def test_options_are_checked_when_made(options: dict, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        RunOptions(**options)
 
 
 @pytest.mark.parametrize("relax", [False, True])

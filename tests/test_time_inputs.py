@@ -27,6 +27,7 @@ from siting.rest_of_china import (
     rest_capacity_mw,
     rest_demand_mw,
 )
+from siting.solve.options import RunOptions
 from siting.solve.periods import solve_periods
 from siting.vintages import RECONCILE_TOLERANCE_PF, SITE_KW_PER_PF, load_time_tables
 
@@ -225,7 +226,7 @@ def _price_case(first_year_capex: float) -> tuple[float, np.ndarray]:
         standby=np.zeros(1),
         discount=np.ones(3),
     )
-    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
     assert sol.objective == pytest.approx(brute_force(h), rel=1e-7)
     return sol.objective, sol.order[0, 0]
 
@@ -333,7 +334,7 @@ def test_a_class_dearer_per_demand_mw_is_dominated_exactly() -> None:
     capex[:, 0] = 1.5 * capex[:, 1]
     h = dataclasses.replace(h, capex=capex)
     assert dominated_classes(h).tolist() == [False, True]
-    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
     assert sol.objective == pytest.approx(brute_force(h), rel=1e-7)
 
 

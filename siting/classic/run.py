@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,16 +30,15 @@ from siting.errors import SolverError
 from siting.io import publish, write_csv, write_json
 from siting.pipeline import Run, optimize, prepare
 from siting.scenario import Scenario, check_runner, load_scenario
+from siting.solve.options import RunOptions
+from siting.stages import Stages
 
 
 def run_classic(
     scenario: str | Path | Scenario | None = None,
     options: Options | None = None,
     *,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    strategy: str | None = None,
+    run_options: RunOptions | None = None,
     out_dir: Path | None = None,
     maps_dir: Path | None = None,
     write: bool = True,
@@ -58,8 +56,8 @@ def run_classic(
         :class:`Scenario`; single-period.
     options
         Models, p, rule and radius (:class:`Options`); default all four models.
-    solver, time_limit, mip_gap, strategy
-        As :func:`siting.pipeline.optimize`, for every plan.
+    run_options
+        Solver options, as :func:`siting.pipeline.optimize`, for every plan.
     out_dir, maps_dir
         Tables go to ``out_dir/<name>/`` and the page to ``maps_dir/<name>.html``
         (:func:`output_name`); defaults from :mod:`siting.settings`.
@@ -85,8 +83,7 @@ def run_classic(
     """
     options = options or Options()
     check_options(options)
-    step = progress or (lambda stage: None)
-    start = time.perf_counter()
+    stages = Stages(run_options, progress)
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
     check_runner(spec, "classic")
     base = reference_scenario(spec)
@@ -98,20 +95,14 @@ def run_classic(
     prepared = prepare(scenario)
     if base is not spec:
         prepared = prepared.variant(base)
-    step("instance")
+    if progress is not None:
+        progress("instance")
     rtt = round_trips(prepared)
     check_against_data(prepared, rtt, options, radius)
-    timings = {"prepare": time.perf_counter() - start}
-    step("build")
-    solve_options = {
-        "solver": solver,
-        "time_limit": time_limit,
-        "mip_gap": mip_gap,
-        "strategy": strategy,
-        "write": False,
-        "map": False,
-        "geography": False,
-    }
+    stages.lap("prepare")
+    if progress is not None:
+        progress("build")
+    solve_options = {"options": run_options, "write": False, "map": False, "geography": False}
     reference = optimize(prepared, **solve_options)
     p, p_source = _site_count(options, obj.sites, reference)
     runs = [(base.objective.kind, reference)]
@@ -122,14 +113,14 @@ def run_classic(
             runs.append((kind, optimize(model, **solve_options)))
         except SolverError as exc:  # e.g. no plan within the time limit: the others stand
             failed[kind] = str(exc)
-    step("solve")
-    timings["solve"] = time.perf_counter() - start - timings["prepare"]
+    stages.lap("solve")
     inst = prepared.instance
     radii = np.full(inst.n_hubs, radius) if radius is not None else inst.sla_ms
     plans = [
         ClassicPlan(kind, run, cross_metrics(run, rtt, inst.demand_mw, radii)) for kind, run in runs
     ]
-    step("results")
+    stages.lap("results")
+    timings = stages.timings
     run = ClassicRun(
         scenario=spec,
         plans=plans,
@@ -149,7 +140,7 @@ def run_classic(
         page = None
         if map:
             page = comparison_page(run, prepared, tiles=tiles)
-            step("map")
+            stages.lap("map")
 
         def write_outputs(folder: Path) -> None:
             write_csv(run.table, folder / "plans.csv")
@@ -165,7 +156,8 @@ def run_classic(
             maps_dir=maps_dir,
             offline=not cdn,
         )
-    timings["total"] = time.perf_counter() - start
+        stages.lap("write")
+    timings["total"] = sum(timings.values())
     return run
 
 

@@ -1,15 +1,19 @@
 """Arguments several commands share (scenario, output folders, map, printing, solver).
 
-Also :func:`solver_options`, which reads the solver arguments back for a runner.
+Also :func:`run_options`, which reads the solver arguments back for a runner.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from siting import settings
 from siting.cli.arguments import gap, positive
+
+if TYPE_CHECKING:
+    from siting.solve.options import RunOptions
 
 
 def print_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,8 +101,8 @@ def solver_arguments(parser: argparse.ArgumentParser, *, strategy: bool = True) 
         default=None,
         metavar="S",
         help=(
-            f"solver time limit in seconds (default: the scenario's [solve] time_limit when "
-            f"optimizing, else {settings.time_limit:g})"
+            f"solver time limit in seconds (default: the scenario's [solve] time_limit, else "
+            f"{settings.time_limit:g})"
         ),
     )
     parser.add_argument(
@@ -120,7 +124,9 @@ def solver_arguments(parser: argparse.ArgumentParser, *, strategy: bool = True) 
     )
 
 
-def solver_options(args: argparse.Namespace) -> dict[str, object]:
-    """Return the solver options given on the command line (``None`` = the default)."""
-    options = {"solver": args.solver, "time_limit": args.time_limit, "mip_gap": args.gap}
-    return {**options, "strategy": args.strategy} if "strategy" in args else options
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """Return the solver options given on the command line (``None``: not given)."""
+    from siting.solve.options import RunOptions
+
+    strategy = args.strategy if "strategy" in args else None
+    return RunOptions(args.solver, args.time_limit, args.gap, strategy=strategy)

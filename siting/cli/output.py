@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siting import settings
-
 if TYPE_CHECKING:
     from siting.pipeline import Run
 
@@ -147,12 +145,21 @@ def progress_log(args: argparse.Namespace, console: Any | None = None) -> Iterat
 
 
 def run_kpis(run: Run) -> dict[str, Any]:
-    """Give a run's KPIs with the time limit its solve had (the scenario's own, if set)."""
-    return {**run.results.kpis, "time_limit_s": run.summary["solver"]["time_limit_s"]}
+    """Give a run's KPIs with the time limit and gap its solve had (the scenario's, if set)."""
+    solver = run.summary["solver"]
+    return {
+        **run.results.kpis,
+        "time_limit_s": solver["time_limit_s"],
+        "mip_gap": solver["mip_gap"],
+    }
 
 
 def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]]]) -> int:
-    """Warn about every plan not proven optimal; with ``--strict`` return 3 if any."""
+    """Warn about every plan not proven optimal; with ``--strict`` return 3 if any.
+
+    Each plan's information holds its status, gap, and the ``time_limit_s`` and ``mip_gap``
+    its solve had (its summary's solver block).
+    """
     stopped = 0
     for name, info in solved:
         if info.get("status", "optimal") == "optimal":
@@ -160,8 +167,7 @@ def verdict(args: argparse.Namespace, solved: Sequence[tuple[str, dict[str, Any]
         stopped += 1
         gap = info.get("gap", math.nan)
         gap_text = "an unknown gap" if gap != gap else f"a gap of {gap:.2%}"
-        limit = info.get("time_limit_s") or args.time_limit or settings.time_limit
-        asked = args.gap if args.gap is not None else settings.mip_gap
+        limit, asked = info["time_limit_s"], info["mip_gap"]
         warn(
             f"{name}: {info.get('solver', 'the solver')} stopped before proving optimality, at "
             f"{gap_text} (asked for {asked:g}; time limit {limit:g} s): the plan may cost more "

@@ -1,8 +1,9 @@
 """Run the solver and return a typed, honest solution.
 
-``direct`` picks the strategy and runs the solver, ``decompose`` holds the LP-guided
-decomposition for large instances, ``highs`` and ``cbc`` talk to the two solvers, and
-``status`` holds the solution types and the rule for calling a plan optimal.
+``options`` holds the run options, ``direct`` picks the strategy and runs the solver,
+``decompose`` holds the LP-guided decomposition for large instances, ``highs`` and ``cbc``
+talk to the two solvers, and ``status`` holds the solution types and the rule for calling a
+plan optimal.
 """
 
 from siting.solve import decompose
@@ -11,13 +12,14 @@ from siting.solve.direct import (
     explain_infeasibility,
     solve,
     solve_robust,
-    solver_options,
 )
+from siting.solve.options import RunOptions
 from siting.solve.status import STRATEGIES, RobustSolution, Solution, Status
 
 __all__ = [
     "STRATEGIES",
     "RobustSolution",
+    "RunOptions",
     "Solution",
     "Status",
     "build_for",
@@ -25,5 +27,4 @@ __all__ = [
     "explain_infeasibility",
     "solve",
     "solve_robust",
-    "solver_options",
 ]

@@ -26,7 +26,7 @@ from siting.solve.highs import new_highs, pass_model, run
 from siting.solve.status import Solution, Status, relative_gap
 
 if TYPE_CHECKING:  # direct imports this module
-    from siting.solve.direct import Options
+    from siting.solve.options import RunOptions
 
 #: HiGHS and CBC stop at the first cover: any set of at most p sites answers the decision.
 FIRST_COVER_GAP = 1.0
@@ -129,7 +129,7 @@ def greedy_plan(d: np.ndarray, p: int, opened: np.ndarray | None = None) -> np.n
     return opened
 
 
-def solve_center(inst: Instance, opts: Options) -> Solution:
+def solve_center(inst: Instance, opts: RunOptions) -> Solution:
     """Solve p-center exactly by radius search.
 
     Parameters
@@ -174,7 +174,7 @@ def solve_center(inst: Instance, opts: Options) -> Solution:
     )
 
 
-def radius_search(inst: Instance, d: np.ndarray, opts: Options, start: float) -> Search:
+def radius_search(inst: Instance, d: np.ndarray, opts: RunOptions, start: float) -> Search:
     """Binary search of the sorted distinct round trips for the least coverable radius.
 
     Invariant: ``radii[hi]`` is met by the best plan, every radius below ``radii[lo]`` is
@@ -203,7 +203,7 @@ def radius_search(inst: Instance, d: np.ndarray, opts: Options, start: float) ->
 
 
 def decide(
-    inst: Instance, d: np.ndarray, radius: float, opts: Options, time_limit: float
+    inst: Instance, d: np.ndarray, radius: float, opts: RunOptions, time_limit: float
 ) -> tuple[str, np.ndarray | None]:
     """Whether at most ``p`` sites cover every client within ``radius``.
 

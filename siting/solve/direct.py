@@ -22,7 +22,6 @@ import highspy
 import numpy as np
 import pulp
 
-from siting import settings
 from siting.errors import InfeasibleError, SolverError
 from siting.feasibility import check_feasibility, one_class, stream_names
 from siting.instance import Instance
@@ -35,8 +34,8 @@ from siting.solve.cbc import run_cbc
 from siting.solve.center import assign_nearest, classic_objective, solve_center
 from siting.solve.decompose import DECOMPOSE_PAIRS, decomposable, solve_decomposed
 from siting.solve.highs import LARGEST, check_numbers, new_highs, pass_model, run
+from siting.solve.options import RunOptions, resolved
 from siting.solve.status import (
-    STRATEGIES,
     RobustSolution,
     Solution,
     Status,
@@ -44,65 +43,6 @@ from siting.solve.status import (
     relative_gap,
     verdict,
 )
-
-
-@dataclass(frozen=True)
-class Options:
-    """Validated solver options (see :func:`solve`); ``custom`` is a PuLP solver object."""
-
-    solver: str
-    time_limit: float
-    mip_gap: float
-    threads: int | None
-    strategy: str
-    custom: pulp.LpSolver | None = None
-
-    @property
-    def needs_pulp(self) -> bool:
-        """Whether the solver reads the PuLP model (CBC, or a PuLP solver object)."""
-        return self.solver == "cbc" or self.custom is not None
-
-
-def solver_options(
-    solver: str | pulp.LpSolver | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    strategy: str | None = None,
-) -> Options:
-    """Fill in defaults from :mod:`siting.settings` and check every option.
-
-    A PuLP solver object (e.g. ``pulp.HiGHS(timeLimit=10)``) is used as configured: the time
-    limit, gap and threads then do not apply, the model is solved directly and the bound and
-    gap are unknown.
-
-    Raises
-    ------
-    SolverError
-        If an option is unknown or out of range.
-    """
-    if isinstance(solver, pulp.LpSolver):
-        name = solver.name.lower()
-        gap = settings.mip_gap if mip_gap is None else float(mip_gap)
-        return Options(name, settings.time_limit, gap, threads, "direct", custom=solver)
-    solver = (solver or settings.solver).lower()
-    strategy = (strategy or "auto").lower()
-    time_limit = settings.time_limit if time_limit is None else float(time_limit)
-    mip_gap = settings.mip_gap if mip_gap is None else float(mip_gap)
-    threads = settings.threads if threads is None else threads
-    if solver not in settings.SOLVERS:
-        msg = f"unknown solver {solver!r}; expected one of {', '.join(settings.SOLVERS)}"
-        raise SolverError(msg)
-    if strategy not in STRATEGIES:
-        msg = f"unknown solve strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}"
-        raise SolverError(msg)
-    if not (math.isfinite(time_limit) and time_limit > 0):
-        raise SolverError(f"time limit must be a positive number of seconds, got {time_limit}")
-    if not (0 <= mip_gap < 1):
-        raise SolverError(f"relative gap must be in [0, 1), got {mip_gap}")
-    if threads is not None and threads < 1:
-        raise SolverError(f"threads must be at least 1, got {threads}")
-    return Options(solver, time_limit, mip_gap, threads, strategy)
 
 
 @dataclass(frozen=True)
@@ -119,12 +59,7 @@ class _Result:
 
 def solve(
     model: ArrayModel,
-    *,
-    solver: str | pulp.LpSolver | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    strategy: str | None = None,
+    options: RunOptions | None = None,
 ) -> Solution:
     """Solve a built model.
 
@@ -133,20 +68,12 @@ def solve(
     model
         From :func:`~siting.model.build_arrays` (with :func:`~siting.model.fix_plan`, if the
         first stage is fixed).
-    solver
-        ``"highs"`` or ``"cbc"`` (default ``settings.solver``), or a PuLP solver object such
-        as ``pulp.HiGHS(timeLimit=10)``, used as configured (``time_limit``, ``mip_gap``,
-        ``threads`` and ``strategy`` then do not apply; the bound and gap are unknown).
-    time_limit
-        Seconds; default ``settings.time_limit``.
-    mip_gap
-        Relative gap; default ``settings.mip_gap``.
-    threads
-        Solver threads; default ``settings.threads``.
-    strategy
-        ``"auto"`` (decompose with HiGHS from :data:`~siting.solve.decompose.DECOMPOSE_PAIRS`
-        pairs; p-center by radius search, :mod:`siting.solve.center`), ``"direct"`` or
-        ``"decompose"`` (HiGHS only; CBC solves directly).
+    options
+        Solver, time limit, gap, threads and strategy (:class:`RunOptions`; those not given
+        from :mod:`siting.settings`). A PuLP solver object is used as configured (the bound
+        and gap are then unknown). Under ``"auto"`` HiGHS decomposes from
+        :data:`~siting.solve.decompose.DECOMPOSE_PAIRS` pairs and p-center is solved by
+        radius search (:mod:`siting.solve.center`); CBC solves directly.
 
     Returns
     -------
@@ -159,7 +86,7 @@ def solve(
     SolverError
         If the solver failed, or hit its limit before finding any plan.
     """
-    opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
+    opts = resolved(options)
     layout = model.scenarios[0]
     if by_radius(layout.instance, opts):
         return solve_center(layout.instance, opts)
@@ -168,8 +95,7 @@ def solve(
         if model.elastic:
             msg = f"{opts.solver} reported the elastic model infeasible: {result.words}"
             raise SolverError(msg)
-        solver_used = opts.custom or opts.solver
-        raise InfeasibleError(explain_infeasibility(layout.instance, solver=solver_used))
+        raise InfeasibleError(explain_infeasibility(layout.instance, opts))
     x = _checked_plan(result, opts)
     inst = layout.instance
     opened = x[layout.open] > 0.5
@@ -196,21 +122,17 @@ def solve(
     )
 
 
-def build_for(
-    instance: Instance,
-    solver: str | pulp.LpSolver | None = None,
-    strategy: str | None = None,
-) -> ArrayModel:
+def build_for(instance: Instance, options: RunOptions | None = None) -> ArrayModel:
     """Build the model :func:`solve` reads with these options: the arrays, for any solver.
 
     The options are checked here, before the build; CBC and a PuLP solver object get the
     PuLP problem derived from the arrays inside :func:`solve`.
     """
-    solver_options(solver, strategy=strategy)
+    resolved(options)
     return build_arrays(instance)
 
 
-def by_radius(inst: Instance, opts: Options) -> bool:
+def by_radius(inst: Instance, opts: RunOptions) -> bool:
     """Whether to solve p-center by radius search (:mod:`siting.solve.center`).
 
     Under strategy ``"auto"``, with a site count, every client with a pair and the solver
@@ -236,15 +158,7 @@ def pulp_values(variables: Sequence[pulp.LpVariable]) -> np.ndarray:
     return np.array([v.value() or 0.0 for v in variables], dtype=float)
 
 
-def solve_robust(
-    model: ArrayModel,
-    *,
-    solver: str | pulp.LpSolver | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    strategy: str | None = None,
-) -> RobustSolution:
+def solve_robust(model: ArrayModel, options: RunOptions | None = None) -> RobustSolution:
     """Solve a robust model (:func:`~siting.model.build_robust`); options as in :func:`solve`.
 
     Raises
@@ -254,7 +168,7 @@ def solve_robust(
     SolverError
         If the solver failed or found no plan within its limits.
     """
-    opts = solver_options(solver, time_limit, mip_gap, threads, strategy)
+    opts = resolved(options)
 
     def reasons() -> list[str]:
         found = []
@@ -293,7 +207,7 @@ class Solved:
 
 def solve_model(
     arrays: ArrayModel,
-    opts: Options,
+    opts: RunOptions,
     reasons: Callable[[], list[str]],
     problem: pulp.LpProblem | None = None,
     *,
@@ -307,7 +221,7 @@ def solve_model(
     arrays
         The model (minimised).
     opts
-        From :func:`solver_options`.
+        Resolved options (:meth:`RunOptions.resolve`).
     reasons
         Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
     problem
@@ -340,7 +254,7 @@ def solve_model(
 def solve_problem(
     problem: pulp.LpProblem,
     models: Sequence[SitingModel],
-    opts: Options,
+    opts: RunOptions,
     reasons: Callable[[], list[str]],
     arrays: ArrayModel | None = None,
     *,
@@ -349,8 +263,27 @@ def solve_problem(
 ) -> Solved:
     """Solve a PuLP-built multi-period problem (:func:`solve_model`), writing the plan back.
 
-    ``arrays`` is the problem read into arrays (:func:`~siting.model.arrays.from_pulp`; read
-    here if not given), ``models`` its years, for the layouts.
+    Parameters
+    ----------
+    problem
+        The problem (minimised).
+    models
+        Its single-period parts, for the array layouts.
+    opts
+        Resolved options (:meth:`RunOptions.resolve`).
+    reasons
+        Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
+    arrays
+        The problem read into arrays (:func:`~siting.model.arrays.from_pulp`); read here if not
+        given.
+    earlier
+        An earlier stage's result on the same arrays (e.g. the LP-guided restriction of
+        :mod:`siting.solve.periods`): if ``"optimal"`` it is the answer; else the full model
+        starts from its plan, and the cheaper plan and the best bound of both are kept
+        (:func:`keep_best`).
+    began
+        When the whole solve began (:func:`time.perf_counter`): the time limit and the seconds
+        reported count from then.
     """
     arrays = from_pulp(problem, models) if arrays is None else arrays
     out = solve_model(arrays, opts, reasons, problem, earlier=earlier, began=began)
@@ -360,7 +293,7 @@ def solve_problem(
 
 def _solve_arrays(
     arrays: ArrayModel,
-    opts: Options,
+    opts: RunOptions,
     problem: pulp.LpProblem | None,
     *,
     began: float | None = None,
@@ -435,7 +368,7 @@ def _solve_arrays(
     return _Result(state, words + notes, x, bound, "direct", seconds)
 
 
-def time_left(opts: Options, began: float) -> float:
+def time_left(opts: RunOptions, began: float) -> float:
     """Seconds left of the time limit since ``began``, at least one.
 
     A stage that starts with the time used up still runs briefly, so it can report a plan.
@@ -491,7 +424,7 @@ def _judge(
     arrays: ArrayModel,
     x: np.ndarray,
     result: _Result,
-    opts: Options,
+    opts: RunOptions,
     objective: float | None = None,
 ) -> tuple[float, float, float, Status, str]:
     """Objective and bound (bound at most the objective), gap, status and words.
@@ -518,7 +451,7 @@ def _judge(
     return objective, bound, gap, status, words
 
 
-def _checked_plan(result: _Result, opts: Options) -> np.ndarray:
+def _checked_plan(result: _Result, opts: RunOptions) -> np.ndarray:
     """Return the plan of a solve that found one; else raise the reason as a SolverError."""
     if result.x is not None and result.state in ("optimal", "limit"):
         return result.x
@@ -539,7 +472,7 @@ def _write_back(problem: pulp.LpProblem, x: np.ndarray) -> None:
         var.varValue = value
 
 
-def _scenario_solution(layout: Layout, out: Solved, opts: Options) -> Solution:
+def _scenario_solution(layout: Layout, out: Solved, opts: RunOptions) -> Solution:
     """One scenario's part of a robust plan: its columns and its own cost (:attr:`Layout.cost`)."""
     assert layout.cost is not None
     cols, coefs = layout.cost
@@ -562,9 +495,7 @@ def _scenario_solution(layout: Layout, out: Solved, opts: Options) -> Solution:
     )
 
 
-def explain_infeasibility(
-    instance: Instance, *, solver: str | pulp.LpSolver | None = None
-) -> list[str]:
+def explain_infeasibility(instance: Instance, options: RunOptions | None = None) -> list[str]:
     """Say which demand or limit makes an instance infeasible.
 
     Runs the cheap necessary checks of :mod:`siting.feasibility`; then solves the elastic model
@@ -574,8 +505,8 @@ def explain_infeasibility(
     ----------
     instance
         The infeasible instance.
-    solver
-        Solver for the elastic model.
+    options
+        Solver options for the elastic model (solved directly).
 
     Returns
     -------
@@ -583,7 +514,7 @@ def explain_infeasibility(
         One sentence per unmet demand or violated limit.
     """
     if instance.classic:
-        return explain_classic(instance, solver=solver)
+        return explain_classic(instance, options)
     reasons = check_feasibility(instance)
     if instance.site_count:
         rule = "exactly" if instance.site_count_rule == "exactly" else "at most"
@@ -592,7 +523,7 @@ def explain_infeasibility(
             "([objective] sites); the demand below cannot be met with that many"
         )
     elastic = build_arrays(instance, elastic=True)
-    opts = solver_options(solver, strategy="direct")
+    opts = dataclasses.replace(resolved(options), strategy="direct")
     try:
         result = _solve_arrays(elastic, opts, to_pulp(elastic) if opts.needs_pulp else None)
         x = _checked_plan(result, opts)
@@ -613,7 +544,7 @@ def explain_infeasibility(
     return reasons or ["the solver proved the model infeasible, but no single demand is to blame"]
 
 
-def explain_classic(instance: Instance, *, solver: str | pulp.LpSolver | None = None) -> list[str]:
+def explain_classic(instance: Instance, options: RunOptions | None = None) -> list[str]:
     """Say why a classic location model is infeasible: too few sites to cover every client.
 
     Only LSCP with a site count can be infeasible once the input checks have passed; the
@@ -622,7 +553,8 @@ def explain_classic(instance: Instance, *, solver: str | pulp.LpSolver | None = 
     p, rule = instance.site_count, instance.site_count_rule.replace("_", " ")
     free = dataclasses.replace(instance, site_count=0)
     try:
-        needed = solve(build_arrays(free), solver=solver, strategy="direct", mip_gap=0.0)
+        exact = dataclasses.replace(options or RunOptions(), strategy="direct", mip_gap=0.0)
+        needed = solve(build_arrays(free), exact)
     except (InfeasibleError, SolverError) as exc:
         return [f"{instance.objective_kind} with {rule} {p} sites is infeasible ({exc})"]
     return [

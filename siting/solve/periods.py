@@ -8,6 +8,7 @@ fixed; the orders are then operated over the horizon under the actual demand.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -20,14 +21,13 @@ from siting.model import OBJECTIVE_UNIT
 from siting.model.arrays import ArrayModel, from_pulp
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
 from siting.solve.direct import (
-    Options,
     Solved,
     _Result,
     pulp_values,
     solve_problem,
-    solver_options,
 )
 from siting.solve.highs import check_numbers, new_highs, pass_model, run
+from siting.solve.options import RunOptions, resolved
 from siting.solve.status import Outcome, Step, overall, relative_gap
 
 #: Where each planning year and stage is reported (INFO); silent unless a handler is set.
@@ -82,15 +82,9 @@ class PeriodSolution(Outcome):
 
 
 def solve_periods(
-    model: PeriodModel,
-    *,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    label: str = "the horizon",
+    model: PeriodModel, options: RunOptions | None = None, *, label: str = "the horizon"
 ) -> PeriodSolution:
-    """Solve a built multi-period model (options as :func:`~siting.solve.solve`).
+    """Solve a built multi-period model (options as :func:`~siting.solve.solve`; directly).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
     :func:`restricted_plan`; if that plan is not within the gap, the full model is solved in
@@ -106,7 +100,7 @@ def solve_periods(
         If the solver failed or found no plan within its limits (the limit given is quoted).
     """
     began = time.perf_counter()
-    opts = solver_options(solver, time_limit, mip_gap, threads, "direct")
+    opts = dataclasses.replace(resolved(options), strategy="direct")
     h = model.horizon
 
     def reasons() -> list[str]:
@@ -126,7 +120,7 @@ def solve_periods(
     return _solution(model, opts, out, label)
 
 
-def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
+def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> _Result | None:
     """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
 
     Binaries at 0 in the LP optimum are fixed at 0, those at 1 at 1; the restricted MIP's plan
@@ -176,7 +170,7 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
     return _Result("limit", words, out.x, lp.objective, "LP-guided", seconds)
 
 
-def _solution(model: PeriodModel, opts: Options, out: Solved, label: str) -> PeriodSolution:
+def _solution(model: PeriodModel, opts: RunOptions, out: Solved, label: str) -> PeriodSolution:
     """Read a solved model's variables into a :class:`PeriodSolution`."""
     h = model.horizon
     unmet = np.zeros((h.base.n_streams + 1, h.n_years))
@@ -205,11 +199,7 @@ def _solution(model: PeriodModel, opts: Options, out: Solved, label: str) -> Per
 def plan(
     horizon: Horizon,
     foresight: str = "perfect",
-    *,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
+    options: RunOptions | None = None,
 ) -> PeriodSolution:
     """Plan a horizon with perfect foresight or myopically (see the module docstring).
 
@@ -219,7 +209,7 @@ def plan(
         The arrays; a myopic plan needs one lead time for all classes.
     foresight
         ``"perfect"`` or ``"myopic"``.
-    solver, time_limit, mip_gap, threads
+    options
         As :func:`solve_periods`; the time limit applies to each solve.
 
     Returns
@@ -230,9 +220,8 @@ def plan(
         else feasible with the worst gap, its termination naming that solve. Its ``bound`` is
         the operation's, its ``seconds`` those of every solve, its ``steps`` each solve.
     """
-    opts = {"solver": solver, "time_limit": time_limit, "mip_gap": mip_gap, "threads": threads}
     if foresight == "perfect":
-        return solve_periods(build_period_model(horizon), **opts, label="perfect foresight")
+        return solve_periods(build_period_model(horizon), options, label="perfect foresight")
     if foresight != "myopic":
         raise ValueError(f"unknown foresight {foresight!r}; expected 'perfect' or 'myopic'")
     h = horizon
@@ -245,7 +234,7 @@ def plan(
         target = tau + lead
         label = f"the planning year {h.years[tau]} (orders for {h.years[target]})"
         year = build_period_model(planning_year(h, tau, orders, opened))
-        step = solve_periods(year, **opts, label=label)
+        step = solve_periods(year, options, label=label)
         steps += step.steps
         LOG.info(
             "myopic plan, year %d (%d of %d): %s, gap %.3f%%, %.1f s",
@@ -256,7 +245,7 @@ def plan(
         opened[:, target:] |= step.open[:, :1]
     operated = build_period_model(h)
     fix_orders(operated, orders, opened)
-    run = solve_periods(operated, **opts, label="the operation of the orders under actual demand")
+    run = solve_periods(operated, options, label="the operation of the orders under actual demand")
     steps += run.steps
     status, gap, words = overall(steps)
     return replace(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from siting import settings
 from siting.cli.checks import check_outputs, load_scenarios
-from siting.cli.options import map_arguments, output_arguments, solver_arguments, solver_options
+from siting.cli.options import map_arguments, output_arguments, run_options, solver_arguments
 from siting.cli.output import emit, stages, verdict
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     with stages(args, "audit") as stage:
         stage("solve")
-        result = audit(args.built, args.under, **solver_options(args))
+        result = audit(args.built, args.under, options=run_options(args))
         name = f"audit-{result.built_name}-under-{result.under_name}"
 
         def write(folder: Path) -> None:
@@ -84,4 +84,4 @@ def show(
 
     data = {**result.summary, "tables": folder, "map": map_path}
     emit(args, lambda: print_audit(result, folder, map_path), data, [folder, map_path])
-    return verdict(args, [(name, result.results.kpis)])
+    return verdict(args, [(name, {**result.results.kpis, **result.options.limits()})])

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from siting.cli.arguments import address, count
-from siting.cli.options import solver_arguments, solver_options
+from siting.cli.options import run_options, solver_arguments
 from siting.cli.output import emit, warn
 from siting.errors import counted
 
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             args.out,
             workers=args.workers,
             scheduler=args.scheduler,
-            options=solver_options(args),
+            options=run_options(args),
             retry_failed=args.retry_failed,
             progress=update,
         )

@@ -10,11 +10,11 @@ from siting.cli.checks import check_outputs, load_scenarios
 from siting.cli.options import (
     map_arguments,
     output_arguments,
+    run_options,
     scenario_argument,
     solver_arguments,
-    solver_options,
 )
-from siting.cli.output import emit, stages, verdict, warn
+from siting.cli.output import emit, run_kpis, stages, verdict, warn
 
 if TYPE_CHECKING:
     from siting.classic import ClassicRun
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             tiles=args.tiles,
             cdn=args.cdn,
             progress=stage,
-            **solver_options(args),
+            run_options=run_options(args),
         )
     return show(args, result)
 
@@ -111,5 +111,5 @@ def show(args: argparse.Namespace, result: ClassicRun) -> int:
     emit(args, lambda: print(classic_report(result)), data, [result.table_dir, result.map_path])
     for kind, message in result.failed.items():
         warn(f"{kind}: no plan ({message}); the other models are reported")
-    status = verdict(args, [(p.run.scenario.name, p.run.results.kpis) for p in result.plans])
+    status = verdict(args, [(p.run.scenario.name, run_kpis(p.run)) for p in result.plans])
     return 3 if args.strict and result.failed else status

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from siting import settings
 from siting.cli.checks import check_outputs, load_scenarios
-from siting.cli.options import map_arguments, output_arguments, solver_arguments, solver_options
+from siting.cli.options import map_arguments, output_arguments, run_options, solver_arguments
 from siting.cli.output import emit, run_kpis, stages, verdict
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     with stages(args, "compare") as stage:
         left, right = (
-            optimize(ref, write=False, progress=stage, **solver_options(args))
+            optimize(ref, write=False, progress=stage, options=run_options(args))
             for ref in (args.left, args.right)
         )
         names = (left.scenario.name, right.scenario.name)

@@ -9,9 +9,9 @@ from siting.cli.checks import check_outputs, load_scenarios
 from siting.cli.options import (
     map_arguments,
     output_arguments,
+    run_options,
     scenario_argument,
     solver_arguments,
-    solver_options,
 )
 from siting.cli.output import emit, run_kpis, stages, verdict
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             cdn=args.cdn,
             map=not args.no_map,
             progress=stage,
-            **solver_options(args),
+            options=run_options(args),
         )
     return show(args, result)
 

@@ -9,9 +9,9 @@ from siting.cli.checks import check_outputs, load_scenarios
 from siting.cli.options import (
     map_arguments,
     output_arguments,
+    run_options,
     scenario_argument,
     solver_arguments,
-    solver_options,
 )
 from siting.cli.output import emit, progress_log, verdict
 from siting.errors import InputError, Problem
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             maps_dir=args.maps,
             tiles=args.tiles,
             cdn=args.cdn,
-            **solver_options(args),
+            options=run_options(args),
         )
     return show(args, result)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from siting import settings
 from siting.cli.arguments import weights
 from siting.cli.checks import check_outputs, load_scenarios
-from siting.cli.options import output_arguments, solver_arguments, solver_options
+from siting.cli.options import output_arguments, run_options, solver_arguments
 from siting.cli.output import emit, stages, verdict
 from siting.errors import InputError, Problem
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     with stages(args, "robust") as stage:
         stage("solve")
         report = robust_plan(
-            args.scenarios, args.weights, criterion=args.criterion, **solver_options(args)
+            args.scenarios, args.weights, criterion=args.criterion, options=run_options(args)
         )
 
         def write(folder: Path) -> None:
@@ -88,7 +88,8 @@ def show(args: argparse.Namespace, report: RobustReport, folder: Path) -> int:
 
     data = {**report.summary, "tables": folder}
     emit(args, lambda: print_robust(report, folder), data, [folder])
-    named = [(n, r.kpis) for n, r in zip(report.names, report.results, strict=True)]
+    limits = report.options.limits()
+    named = [(n, {**r.kpis, **limits}) for n, r in zip(report.names, report.results, strict=True)]
     return verdict(args, named)
 
 

@@ -13,9 +13,9 @@ from siting.cli.arguments import values as value_list
 from siting.cli.checks import check_outputs, load_scenarios
 from siting.cli.options import (
     output_arguments,
+    run_options,
     scenario_argument,
     solver_arguments,
-    solver_options,
 )
 from siting.cli.output import emit, stages, verdict
 from siting.errors import InputError, Problem, did_you_mean
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
     with stages(args, "tradeoff") as stage:
         stage("solve")
-        table = tradeoff(args.scenario, args.param, args.values, **solver_options(args))
+        table = tradeoff(args.scenario, args.param, args.values, options=run_options(args))
         stem = resolve_scenario_path(args.scenario).stem
         title = f"{stem}: cost against {parameter_label(args.param)}"
 
@@ -152,4 +152,6 @@ def show(args: argparse.Namespace, table: pd.DataFrame, folder: Path) -> int:
     }
     emit(args, lambda: print_tradeoff(table, args.param, folder), data, [folder])
     rows = table[table["status"] != "infeasible"].to_dict(orient="records")
-    return verdict(args, [(f"{args.param}={value_text(row[args.param])}", row) for row in rows])
+    limits = table.attrs["limits"]
+    named = [(f"{args.param}={value_text(row[args.param])}", {**row, **limits}) for row in rows]
+    return verdict(args, named)

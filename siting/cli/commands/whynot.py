@@ -11,9 +11,9 @@ from siting.cli.arguments import positive
 from siting.cli.checks import check_outputs, load_scenarios
 from siting.cli.options import (
     output_arguments,
+    run_options,
     scenario_argument,
     solver_arguments,
-    solver_options,
 )
 from siting.cli.output import emit, stages
 
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             inference_mw=args.inference_mw,
             training_mw=args.training_mw,
             tighten_ms=args.tighten_ms,
-            **solver_options(args),
+            options=run_options(args),
         )
 
         def write(folder: Path) -> None:
