@@ -126,7 +126,7 @@ def test_absurd_numbers_are_blamed_not_the_time_limit(change: dict, named: str) 
     inst = dataclasses.replace(make_instance(1), **change)
     for solver in ("highs", "cbc"):
         with pytest.raises(SolverError, match="cannot be solved") as info:
-            solve(build_arrays(inst), solver=solver)
+            solve(build_arrays(inst), RunOptions(solver=solver))
         assert named in str(info.value)
         assert "time limit" not in str(info.value)
 
