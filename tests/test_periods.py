@@ -265,7 +265,7 @@ def test_brute_force_cases_bind_and_use_lead_and_retirement() -> None:
 def test_dominated_class_is_not_ordered() -> None:
     h = make_horizon(9, n_years=2, lead=1, same_capex=True, standby=1e6, penalty=1e8)
     assert dominated_classes(h).tolist() == [False, True]
-    assert (build_period_model(h).order[:, 1] == None).all()  # noqa: E711 - object array
+    assert (build_period_model(h).order[:, 1] == -1).all()  # no column
     margin = make_horizon(9, same_capex=True, rent=(9e6, 9e6))
     assert not dominated_classes(margin).any()
 
@@ -484,11 +484,9 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
 
 
 def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
-    from siting.model.arrays import from_pulp
     from siting.solve.direct import _Result, keep_best
 
-    model = build_period_model(make_horizon(**CASES[1].values[0]))
-    arrays = from_pulp(model.problem, model.years)
+    arrays = build_period_model(make_horizon(**CASES[1].values[0])).arrays
     cheap, dear = np.zeros(arrays.n_cols), np.zeros(arrays.n_cols)
     j = int(np.flatnonzero(arrays.cost > 0)[0])
     dear[j] = 1.0  # costs c_j more than the zero plan

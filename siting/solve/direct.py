@@ -312,7 +312,7 @@ class Solved:
 
 
 def solve_problem(
-    problem: pulp.LpProblem,
+    problem: pulp.LpProblem | None,
     models: Sequence[SitingModel],
     opts: Options,
     reasons: Callable[[], list[str]],
@@ -321,12 +321,12 @@ def solve_problem(
     earlier: _Result | None = None,
     began: float | None = None,
 ) -> Solved:
-    """Solve a PuLP problem in one solver run and write the plan back into its variables.
+    """Solve a problem in one solver run and write the plan back into its PuLP variables.
 
     Parameters
     ----------
     problem
-        The problem (minimised).
+        The problem (minimised); ``None`` for a model given only as ``arrays`` (HiGHS).
     models
         Its single-period parts, for the array layouts.
     opts
@@ -345,7 +345,9 @@ def solve_problem(
         reported count from then.
     """
     began = time.perf_counter() if began is None else began
-    arrays = from_pulp(problem, models) if arrays is None else arrays
+    if arrays is None:
+        assert problem is not None
+        arrays = from_pulp(problem, models)
     if earlier is not None and earlier.state == "optimal":
         result = earlier
     else:
@@ -357,7 +359,8 @@ def solve_problem(
     if result.state == "infeasible":
         raise InfeasibleError(reasons())
     x = _checked_plan(result, opts)
-    _write_back(problem, x)
+    if problem is not None:
+        _write_back(problem, x)
     objective, bound, gap, status, words = _judge(arrays, x, result, opts)
     return Solved(x, objective, bound, gap, status, words, result)
 

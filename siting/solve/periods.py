@@ -13,17 +13,17 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pulp
 
 from siting.feasibility import check_feasibility
 from siting.horizon import Horizon
 from siting.model import OBJECTIVE_UNIT
-from siting.model.arrays import ArrayModel, from_pulp
+from siting.model.arrays import ArrayModel
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
 from siting.solve.direct import (
     Options,
     Solved,
     _Result,
-    pulp_values,
     solve_problem,
     solver_options,
 )
@@ -117,13 +117,46 @@ def solve_periods(
         ]
         return found or ["no build schedule meets every year's demand"]
 
-    arrays = from_pulp(model.problem, model.years)
+    arrays = model.arrays
     large = opts.solver == "highs" and arrays.n_cols >= RESTRICT_COLUMNS
     guided = restricted_plan(arrays, opts) if large and check_numbers(arrays) is None else None
-    out = solve_problem(
-        model.problem, model.years, opts, reasons, arrays, earlier=guided, began=began
-    )
+    problem = as_pulp(arrays) if opts.needs_pulp else None
+    out = solve_problem(problem, [], opts, reasons, arrays, earlier=guided, began=began)
     return _solution(model, opts, out, label)
+
+
+def as_pulp(arrays: ArrayModel) -> pulp.LpProblem:
+    """Write an array model as a PuLP problem, for CBC or a PuLP solver object.
+
+    Every column is in the objective (zero costs too), so :meth:`pulp.LpProblem.variables`,
+    sorted by name, lists them in column order (the periods model's columns are in name
+    order).
+    """
+    names = arrays.names("cols")
+    problem = pulp.LpProblem("siting_periods", pulp.LpMinimize)
+    cat = np.where(arrays.integer, pulp.LpInteger, pulp.LpContinuous)
+    cols = [
+        problem.add_variable(str(name), float(lo), None if np.isinf(up) else float(up), str(c))
+        for name, lo, up, c in zip(names, arrays.col_lower, arrays.col_upper, cat, strict=True)
+    ]
+    problem.setObjective(pulp.LpAffineExpression(zip(cols, arrays.cost.tolist(), strict=True)))
+    by_row = np.argsort(arrays.index, kind="stable")
+    bounds = np.searchsorted(arrays.index[by_row], np.arange(arrays.n_rows + 1))
+    entry_col, value = arrays.entry_col[by_row].tolist(), arrays.value[by_row].tolist()
+    for i, name in enumerate(arrays.names("rows")):
+        span = range(bounds[i], bounds[i + 1])
+        expr = pulp.LpAffineExpression([(cols[entry_col[e]], value[e]) for e in span])
+        low, high = float(arrays.row_lower[i]), float(arrays.row_upper[i])
+        if low == high:
+            constraint = expr == low
+        elif np.isinf(low):
+            constraint = expr <= high
+        elif np.isinf(high):
+            constraint = expr >= low
+        else:
+            raise ValueError(f"row {name} is ranged; PuLP takes one side per row")
+        problem.addConstraint(constraint, str(name))
+    return problem
 
 
 def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
@@ -178,12 +211,12 @@ def restricted_plan(arrays: ArrayModel, opts: Options) -> _Result | None:
 
 
 def _solution(model: PeriodModel, opts: Options, out: Solved, label: str) -> PeriodSolution:
-    """Read a solved model's variables into a :class:`PeriodSolution`."""
-    h = model.horizon
-    unmet = np.zeros((h.base.n_streams + 1, h.n_years))
-    for t, year in enumerate(model.years):
-        if year.shortfall:
-            unmet[:, t] = pulp_values(year.shortfall)
+    """Read a solved model's columns into a :class:`PeriodSolution`."""
+    h, x = model.horizon, out.x
+
+    def values(grid: np.ndarray) -> np.ndarray:  # 0 where a variable has no column
+        return np.where(grid >= 0, x[np.maximum(grid, 0)], 0.0)
+
     step = Step(label, out.status, out.gap, out.bound, out.result.seconds, out.words)
     return PeriodSolution(
         status=out.status,
@@ -193,12 +226,12 @@ def _solution(model: PeriodModel, opts: Options, out: Solved, label: str) -> Per
         solver=opts.solver,
         termination=out.words,
         seconds=out.result.seconds,
-        open=np.stack([pulp_values(y.open) > 0.5 for y in model.years], axis=1),
-        order=_grid(model.order),
-        use=_grid(model.use),
-        train=np.stack([pulp_values(y.train) for y in model.years], axis=1),
-        serve=np.stack([pulp_values(y.serve) for y in model.years], axis=1).reshape(-1, h.n_years),
-        unmet=unmet,
+        open=values(model.open) > 0.5,
+        order=np.maximum(values(model.order), 0.0),
+        use=np.maximum(values(model.use), 0.0),
+        train=values(model.train),
+        serve=values(model.serve).reshape(-1, h.n_years),
+        unmet=values(model.shortfall),
         steps=(step,),
     )
 
@@ -301,11 +334,3 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
         forecast_ratio=None,
         must_open=opened[:, target] | (False if h.must_open is None else h.must_open),
     )
-
-
-def _grid(grid: np.ndarray) -> np.ndarray:
-    out = np.zeros(grid.shape)
-    for idx, var in np.ndenumerate(grid):
-        if var is not None:
-            out[idx] = max(var.value() or 0.0, 0.0)
-    return out
