@@ -505,3 +505,30 @@ def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
     # no plan in either stage: the full model's state stands (a time-limit error follows)
     none = _Result("none", "time limit", None, np.nan, "direct", 2.0)
     assert keep_best(arrays, dataclasses.replace(first, x=None), none).state == "none"
+
+
+def test_array_build_gives_the_pulp_builds_optimum() -> None:
+    """Two sites, two years, lead time 1: the optimum the PuLP build (before 17) found."""
+    h = make_horizon(3, n_sites=2, n_years=2, lead=1, life=2, penalty=2e7, standby=1e6)
+    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    assert sol.objective == pytest.approx(1276189586.800641, rel=1e-9)
+    assert sol.open.all()
+    expected = np.zeros((2, 2, 2))
+    expected[:, 0, 0] = [48.885284, 9.507066]  # class c0 ordered in 2023, in service in 2024
+    assert np.allclose(sol.order, expected, atol=1e-6)
+    assert not sol.unmet.any()
+
+
+def test_county_horizon_scenario_loads_and_builds() -> None:
+    """county-2023-2030: county demand, prefecture sites, 8 years (not solved here)."""
+    from siting.plan import horizon_for
+
+    prepared = prepare("county-2023-2030")
+    h = horizon_for(prepared.instance, prepared.scenario, source="county-2023-2030")
+    assert (h.n_years, h.base.n_sites) == (8, 338) and h.base.n_hubs > 2_500
+    model = build_period_model(h)
+    assert (
+        model.arrays.n_cols > 400_000
+        and model.arrays.integer.sum() == model.open.size + (model.hosts >= 0).sum()
+    )
+    assert (model.serve >= 0).all() and (model.order[model.order >= 0] < model.arrays.n_cols).all()
