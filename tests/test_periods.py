@@ -461,6 +461,7 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
     """The full model stops with no plan: the LP-guided plan stands, with its own bound."""
     from siting.solve.direct import _Result
     from siting.solve.highs import as_highs_lp, new_highs, run
+    from siting.solve.periods import Guided
 
     def restricted(arrays, opts):
         highs = new_highs(1e-9, None)
@@ -468,7 +469,7 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
         out = run(highs, 60, is_mip=arrays.is_mip)
         clock[0] += 40.0
         bound = out.objective - 0.02 * abs(out.objective)  # a valid bound, 2 % below
-        return _Result("limit", "stopped", out.x, bound, "LP-guided", 40.0)
+        return Guided(_Result("limit", "stopped", out.x, bound, "LP-guided", 40.0), arrays)
 
     h = make_horizon(**CASES[1].values[0])
     expected = brute_force(h)
@@ -532,3 +533,27 @@ def test_county_horizon_scenario_loads_and_builds() -> None:
         and model.arrays.integer.sum() == model.open.size + (model.hosts >= 0).sum()
     )
     assert (model.serve >= 0).all() and (model.order[model.order >= 0] < model.arrays.n_cols).all()
+
+
+@pytest.mark.parametrize("case", [0, 1, 4, 6, 7, 8, 9])
+def test_reduced_cost_fixing_keeps_the_optimum(case: int) -> None:
+    """Fixed against the optimum's own cost, the model keeps that optimum; some are fixed."""
+    from siting.solve.highs import as_highs_lp, new_highs, run
+    from siting.solve.periods import fixed_by_reduced_cost
+
+    h = make_horizon(**CASES[case].values[0])
+    expected = brute_force(h)
+    arrays = build_period_model(h).arrays
+    highs = new_highs(1e-9, None)
+    highs.passModel(as_highs_lp(arrays, relax=True))
+    lp = run(highs, 60, is_mip=False, duals=True)
+    fixed, settled = fixed_by_reduced_cost(
+        arrays, lp.row_dual, (expected + 1e-9 * abs(expected)) / 1e6
+    )
+    changed = (fixed.col_lower != arrays.col_lower) | (fixed.col_upper != arrays.col_upper)
+    assert settled == int(changed.sum()) > 0
+    highs = new_highs(1e-9, None)
+    highs.passModel(as_highs_lp(fixed))
+    assert run(highs, 60, is_mip=True).objective * 1e6 == pytest.approx(expected, rel=1e-6)
+    loose, _ = fixed_by_reduced_cost(arrays, lp.row_dual, np.inf)
+    assert loose is arrays
