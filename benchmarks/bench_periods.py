@@ -40,6 +40,7 @@ s, h = run.solution, run.horizon
 print(json.dumps({"seconds": time.perf_counter() - start, "solve": s.seconds, "status": s.status,
     "gap": s.gap, "sites": h.base.n_sites, "pairs": h.base.n_pairs, "years": h.n_years,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "cpu": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
     "termination": s.termination}))
 """
 
@@ -84,7 +85,8 @@ def main() -> None:
             print(
                 f"{Path(name).stem}: {r['sites']} sites, {r['pairs']} pairs, {r['years']} "
                 f"years, gap {float(gap):.2%} asked, {limit} s limit: {r['seconds']:.1f} s in "
-                f"all, solve {r['solve']:.1f} s, {r['status']} certified gap {r['gap']:.3%}, "
+                f"all ({r['cpu']:.1f} s CPU), solve {r['solve']:.1f} s, {r['status']} certified "
+                f"gap {r['gap']:.3%}, "
                 f"peak memory {r['peak_mb']:.0f} MB (load average {load:.1f} at the start, "
                 f"{os.getloadavg()[0]:.1f} at the end)\n  {r['termination']}"
             )

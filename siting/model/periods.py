@@ -163,13 +163,13 @@ def define_year_variables(b: Builder, h: Horizon, years: list[Instance]) -> _Bui
         grids["short"].append(short)
     cols = {k: np.stack(v, axis=1) for k, v in grids.items()}
     return _Building(
-        None,
+        None,  # type: ignore[arg-type] - the arrays come when the model is finished
         h,
         cols["open"],
         cols["train"],
         cols["hosts"],
         cols["serve"],
-        cols["short"],  # type: ignore[arg-type]
+        cols["short"],
         _NONE,
         _NONE,
         pair_row=np.full(cols["serve"].shape, -1, np.int64),
