@@ -266,7 +266,7 @@ def test_brute_force_cases_bind_and_use_lead_and_retirement() -> None:
 def test_dominated_class_is_not_ordered() -> None:
     h = make_horizon(9, n_years=2, lead=1, same_capex=True, standby=1e6, penalty=1e8)
     assert dominated_classes(h).tolist() == [False, True]
-    assert (build_period_model(h).order[:, 1] == None).all()  # noqa: E711 - object array
+    assert (build_period_model(h).order[:, 1] == -1).all()  # no column
     margin = make_horizon(9, same_capex=True, rent=(9e6, 9e6))
     assert not dominated_classes(margin).any()
 
@@ -464,6 +464,7 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
     """The full model stops with no plan: the LP-guided plan stands, with its own bound."""
     from siting.solve.direct import _Result
     from siting.solve.highs import new_highs, pass_model, run
+    from siting.solve.periods import Guided
 
     def restricted(arrays, opts):
         highs = new_highs(1e-9, None)
@@ -471,7 +472,7 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
         out = run(highs, 60, is_mip=arrays.is_mip)
         clock[0] += 40.0
         bound = out.objective - 0.02 * abs(out.objective)  # a valid bound, 2 % below
-        return _Result("limit", "stopped", out.x, bound, "LP-guided", 40.0)
+        return Guided(_Result("limit", "stopped", out.x, bound, "LP-guided", 40.0), arrays)
 
     h = make_horizon(**CASES[1].values[0])
     expected = brute_force(h)
@@ -487,11 +488,9 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
 
 
 def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
-    from siting.model.arrays import from_pulp
     from siting.solve.direct import _Result, keep_best
 
-    model = build_period_model(make_horizon(**CASES[1].values[0]))
-    arrays = from_pulp(model.problem, model.years)
+    arrays = build_period_model(make_horizon(**CASES[1].values[0])).arrays
     cheap, dear = np.zeros(arrays.n_cols), np.zeros(arrays.n_cols)
     j = int(np.flatnonzero(arrays.cost > 0)[0])
     dear[j] = 1.0  # costs c_j more than the zero plan
@@ -510,3 +509,54 @@ def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
     # no plan in either stage: the full model's state stands (a time-limit error follows)
     none = _Result("none", "time limit", None, np.nan, "direct", 2.0)
     assert keep_best(arrays, dataclasses.replace(first, x=None), none).state == "none"
+
+
+def test_array_build_gives_the_pulp_builds_optimum() -> None:
+    """Two sites, two years, lead time 1: the optimum the PuLP build (before 17) found."""
+    h = make_horizon(3, n_sites=2, n_years=2, lead=1, life=2, penalty=2e7, standby=1e6)
+    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    assert sol.objective == pytest.approx(1276189586.800641, rel=1e-9)
+    assert sol.open.all()
+    expected = np.zeros((2, 2, 2))
+    expected[:, 0, 0] = [48.885284, 9.507066]  # class c0 ordered in 2023, in service in 2024
+    assert np.allclose(sol.order, expected, atol=1e-6)
+    assert not sol.unmet.any()
+
+
+def test_county_horizon_scenario_loads_and_builds() -> None:
+    """county-2023-2030: county demand, prefecture sites, 8 years (not solved here)."""
+    from siting.plan import horizon_for
+
+    prepared = prepare("county-2023-2030")
+    h = horizon_for(prepared.instance, prepared.scenario, source="county-2023-2030")
+    assert (h.n_years, h.base.n_sites) == (8, 338) and h.base.n_hubs > 2_500
+    model = build_period_model(h)
+    assert (
+        model.arrays.n_cols > 400_000
+        and model.arrays.integer.sum() == model.open.size + (model.hosts >= 0).sum()
+    )
+    assert (model.serve >= 0).all() and (model.order[model.order >= 0] < model.arrays.n_cols).all()
+
+
+@pytest.mark.parametrize("case", [0, 1, 4, 6, 7, 8, 9])
+def test_reduced_cost_fixing_keeps_the_optimum(case: int) -> None:
+    """Fixed against the optimum's own cost, the model keeps that optimum; some are fixed."""
+    from siting.solve.highs import new_highs, pass_model, run
+    from siting.solve.periods import fixed_by_reduced_cost
+
+    h = make_horizon(**CASES[case].values[0])
+    expected = brute_force(h)
+    arrays = build_period_model(h).arrays
+    highs = new_highs(1e-9, None)
+    pass_model(highs, arrays, relax=True)
+    lp = run(highs, 60, is_mip=False, duals=True)
+    fixed, settled = fixed_by_reduced_cost(
+        arrays, lp.row_dual, (expected + 1e-9 * abs(expected)) / 1e6
+    )
+    changed = (fixed.col_lower != arrays.col_lower) | (fixed.col_upper != arrays.col_upper)
+    assert settled == int(changed.sum()) > 0
+    highs = new_highs(1e-9, None)
+    pass_model(highs, fixed)
+    assert run(highs, 60, is_mip=True).objective * 1e6 == pytest.approx(expected, rel=1e-6)
+    loose, _ = fixed_by_reduced_cost(arrays, lp.row_dual, np.inf)
+    assert loose is arrays

@@ -1,58 +1,65 @@
-"""The multi-period MILP (``docs/model.md``, "Multi-period model"), built with PuLP.
+"""The multi-period MILP (``docs/model.md``, "Multi-period model"), built as arrays.
 
-Each year is a second stage of the single-period model (:func:`second_stage`) over the year's
-arrays (:meth:`~siting.horizon.Horizon.year_instance`), so demand, pair–open, training cluster
-and staff are the single-period families, applied year by year. What is new lives here, one
-function per family: orders by class and year, use by class, conversion of installed MW to
-demand MW, capacity per class, headroom after retirement, sites that stay open, and the
-discounted objective with standby cost.
+One function per family, each adding its columns or rows to a
+:class:`~siting.model.arrays.Builder` with vectorised NumPy. Each year is a second stage of the
+single-period model over the year's arrays (:meth:`~siting.horizon.Horizon.year_instance`):
+its variables (:func:`define_year_variables`) and its demand, pair–open, training cluster and
+staff rows (:func:`define_year_rows`). What is new over the years: orders by class and year,
+use by class, conversion of installed MW to demand MW, capacity per class, headroom after
+retirement, sites that stay open, and the discounted objective with standby cost.
+:func:`build_period_model` composes them; columns are then put in name order and rows in the
+order the families added them, as the PuLP form of the model has them
+(:func:`~siting.model.arrays.from_pulp`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-import pulp
 
 from siting.horizon import Horizon
-from siting.model.base import OBJECTIVE_UNIT, SitingModel, Terms, summed
-from siting.model.constraints import (
-    define_inference_demand,
-    define_pair_open,
-    define_staff,
-    define_training_cluster,
-    define_training_demand,
-)
-from siting.model.variables import pairs_by, second_stage
+from siting.instance import Instance
+from siting.model.arrays import ArrayModel, Builder, Layout
+from siting.model.base import OBJECTIVE_UNIT
 
-#: Variable grid over (site, class, year); ``None`` where the variable cannot be non-zero.
+#: Column indices over some axes of the model; ``-1`` where the variable does not exist.
 Grid = np.ndarray
 
 
 @dataclass
 class PeriodModel:
-    """A built multi-period model and its variables.
+    """A built multi-period model and where its variables are.
 
     Attributes
     ----------
-    problem
-        The PuLP problem.
+    arrays
+        The model (columns in name order); one layout per year (``open`` = ``y_st``,
+        ``train`` = ``t_st``, ``serve`` = ``f_hst``, ``shortfall`` = ``ξ``; no ``build``:
+        the orders are below).
     horizon
         The arrays it was built from.
-    years
-        One single-period model per year (``open`` = ``y_st``, ``train`` = ``t_st``, ``serve``
-        = ``f_hst``, ``shortfall`` = ``ξ``); their ``build`` is empty (orders are below).
+    open, train, hosts
+        ``y_st``, ``t_st``, ``z_st``: columns per site and year, shape (S, T).
+    serve
+        ``f_kt``: columns per pair and year, shape (K, T).
+    shortfall
+        ``ξ``: columns of unmet demand per stream, then training, per year, shape (G + 1, T);
+        no rows unless the horizon has a penalty.
     order
-        ``x_skτ``, object array (S, C, T) of variables or ``None``.
+        ``x_skτ``: columns, shape (S, C, T).
     use
-        ``u^T_skt`` and ``u^q_skt`` (one row per service class ``q``), object array
-        (1 + Q, S, C, T) of variables or ``None``.
+        ``u^T_skt`` and ``u^q_skt`` (one row per service class ``q``): columns, shape
+        (1 + Q, S, C, T).
     """
 
-    problem: pulp.LpProblem
+    arrays: ArrayModel
     horizon: Horizon
-    years: list[SitingModel]
+    open: Grid
+    train: Grid
+    hosts: Grid
+    serve: Grid
+    shortfall: Grid
     order: Grid
     use: Grid
 
@@ -71,44 +78,118 @@ def build_period_model(horizon: Horizon) -> PeriodModel:
     PeriodModel
     """
     h = horizon
-    prob = pulp.LpProblem("siting_periods", pulp.LpMinimize)
-    n = h.base.n_sites
-    opened = [
-        [prob.add_variable(f"open_{s}_y{t}", 0, 1, pulp.LpBinary) for s in range(n)]
-        for t in range(h.n_years)
+    b = Builder()
+    years = [h.year_instance(t) for t in range(h.n_years)]
+    m = define_year_variables(b, h, years)
+    m.order = define_orders(b, h)
+    m.use = define_use(b, m)
+    for t, inst in enumerate(years):
+        define_year_rows(b, m, inst, t)
+    define_conversion(b, m)
+    define_class_capacity(b, m)
+    define_period_headroom(b, m)
+    define_open_stays(b, m)
+    layouts = [
+        Layout(
+            inst,
+            m.open[:, t],
+            np.full(inst.n_sites, -1, np.int64),
+            m.train[:, t],
+            m.serve[:, t],
+            m.pair_row[:, t],
+            m.shortfall[:, t] if h.penalty > 0 else _NONE,
+        )
+        for t, inst in enumerate(years)
     ]
-    years = [
-        second_stage(prob, h.year_instance(t), opened[t], [], elastic=h.penalty > 0, tag=f"y{t}_")
-        for t in range(h.n_years)
-    ]
-    model = PeriodModel(prob, h, years, define_orders(prob, h), np.empty(0, dtype=object))
-    define_inference_only(model)
-    model.use = define_use(model)
-    for year in years:
-        define_inference_demand(year)
-        define_training_demand(year)
-        define_pair_open(year)
-        define_training_cluster(year)
-        define_staff(year)
-    define_conversion(model)
-    define_class_capacity(model)
-    define_period_headroom(model)
-    define_open_stays(model)
-    prob.setObjective(summed(period_objective_terms(model)))
-    return model
+    arrays = b.finish(layouts)
+    arrays.cost = period_cost(m, arrays.n_cols)
+    if h.must_open is not None:
+        arrays.col_lower[m.open[h.must_open, 0]] = 1.0
+    return _in_name_order(m, arrays, m.row_order(b.n_rows))
 
 
-def define_orders(prob: pulp.LpProblem, h: Horizon) -> Grid:
+_NONE = np.zeros(0, np.int64)
+
+
+@dataclass
+class _Building(PeriodModel):
+    """A model being built: the grids, and where the rows go in the finished order."""
+
+    pair_row: Grid = field(default_factory=lambda: _NONE)
+    #: Row runs whose order is interleaved (``cluster_min_s``, ``cluster_max_s`` site by site).
+    interleaved: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+
+    def row_order(self, n_rows: int) -> np.ndarray:
+        """Rows in the order of their families, interleaved runs site by site."""
+        order = np.arange(n_rows, dtype=np.int64)
+        for low, high in self.interleaved:
+            if len(low):
+                order[low[0] : high[-1] + 1] = np.stack([low, high], axis=1).ravel()
+        return order
+
+
+def define_year_variables(b: Builder, h: Horizon, years: list[Instance]) -> _Building:
+    """Add each year's second stage: ``y_st`` (binary), ``t_st``, ``z_st``, ``f_kt``, ``ξ``.
+
+    As the single-period second stage over the year's arrays, bounds included; sites that
+    may only serve inference get ``t_st ≤ 0`` and ``z_st ≤ 0``.
+    """
+    n, pairs, streams = (
+        np.arange(i, dtype=np.int64) for i in (h.base.n_sites, h.base.n_pairs, h.base.n_streams + 1)
+    )
+    grids: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("open", "train", "hosts", "serve", "short")
+    }
+    for t, inst in enumerate(years):
+        grids["open"].append(b.add_cols(("open_", _joined(n, f"_y{t}")), 0.0, 1.0, integer=True))
+        cap = inst.capacity_mw
+        needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
+        can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
+        upper = np.where(can_train, cap, 0.0)
+        if h.inference_only is not None:
+            upper = np.where(h.inference_only, 0.0, upper)
+        grids["train"].append(b.add_cols((f"y{t}_train_", n), 0, upper))
+        hosts = np.full(len(n), -1, np.int64)
+        if needs_cluster:
+            on = n[can_train]
+            off = 1.0 if h.inference_only is None else ~h.inference_only[on]
+            hosts[on] = b.add_cols((f"y{t}_hosts_training_", on), 0.0, 1.0 * off, integer=True)
+        grids["hosts"].append(hosts)
+        grids["serve"].append(b.add_cols((f"y{t}_serve_", pairs), 0, inst.pair_upper_mw))
+        short = np.full(len(streams), -1, np.int64)
+        if h.penalty > 0:
+            short[:-1] = b.add_cols((f"y{t}_unmet_hub_", streams[:-1]), 0, np.inf)
+            short[-1:] = b.add_cols((f"y{t}_unmet_training", np.array([""])), 0, np.inf)
+        grids["short"].append(short)
+    cols = {k: np.stack(v, axis=1) for k, v in grids.items()}
+    return _Building(
+        None,  # type: ignore[arg-type] - the arrays come when the model is finished
+        h,
+        cols["open"],
+        cols["train"],
+        cols["hosts"],
+        cols["serve"],
+        cols["short"],
+        _NONE,
+        _NONE,
+        pair_row=np.full(cols["serve"].shape, -1, np.int64),
+    )
+
+
+def define_orders(b: Builder, h: Horizon) -> Grid:
     """Add ``x_skτ ≥ 0``: MW of class ``k`` ordered at ``s`` in ``τ`` (in service by ``t_n``).
 
     Upper bound ``G_s + Ē_s``, the most a site's grid can ever take.
     """
     ceiling = h.base.headroom_mw + h.peak_existing
-    order = np.full((h.base.n_sites, h.n_classes, h.n_years), None, dtype=object)
-    dominated = dominated_classes(h)
-    for s, k, tau in np.ndindex(order.shape):
-        if ceiling[s] > 0 and h.can_order(k, tau) and not dominated[k]:
-            order[s, k, tau] = prob.add_variable(f"order_{s}_{k}_y{tau}", 0, float(ceiling[s]))
+    orderable = np.array(
+        [[h.can_order(k, tau) for tau in range(h.n_years)] for k in range(h.n_classes)], bool
+    )
+    orderable &= ~dominated_classes(h)[:, None]
+    on = (ceiling[:, None, None] > 0) & orderable[None]
+    order = np.full(on.shape, -1, np.int64)
+    s, k, tau = np.nonzero(on)
+    order[on] = b.add_cols(("order_", _joined(s, "_", k, "_y", tau)), 0, ceiling[s])
     return order
 
 
@@ -145,18 +226,42 @@ def dominated_classes(h: Horizon) -> np.ndarray:
     return out
 
 
-def define_inference_only(m: PeriodModel) -> None:
-    """Keep training off the sites that may only serve inference: ``t_st = 0``, ``z_st = 0``."""
-    if m.horizon.inference_only is None:
-        return
-    for year in m.years:
-        for s in np.flatnonzero(m.horizon.inference_only):
-            year.train[s].upBound = 0.0
-            if year.hosts_training[s] is not None:
-                year.hosts_training[s].upBound = 0.0
+def in_service(m: PeriodModel) -> np.ndarray:
+    """Whether an order of class ``k`` placed in ``τ`` serves in ``t``, shape (C, T, T)."""
+    h = m.horizon
+    return np.array(
+        [
+            [[h.in_service(k, tau, t) for t in range(h.n_years)] for tau in range(h.n_years)]
+            for k in range(h.n_classes)
+        ],
+        bool,
+    )
 
 
-def define_use(m: PeriodModel) -> Grid:
+def new_in_service(m: PeriodModel) -> np.ndarray:
+    """Whether site ``s`` can hold new class-``k`` MW in year ``t``, shape (S, C, T)."""
+    return ((m.order >= 0)[:, :, :, None] & in_service(m)[None]).any(axis=2)
+
+
+def _workload_tags(workloads: int) -> list[str]:
+    """``T`` for training, ``I`` for one inference class, ``I0``, ``I1``, ... for several."""
+    return ["T"] + (["I"] if workloads == 2 else [f"I{q}" for q in range(workloads - 1)])
+
+
+def _hosted(b: Builder, m: PeriodModel) -> np.ndarray:
+    """Whether site ``s`` can host workload ``w`` in year ``t``, shape (1 + Q, S, T).
+
+    Training where its bound is above 0; a service class where it has an admissible pair.
+    """
+    h = m.horizon
+    out = np.zeros((1 + h.base.n_classes, h.base.n_sites, h.n_years), bool)
+    out[h.base.pair_workload, h.base.pair_site] = True
+    upper = np.concatenate([np.broadcast_to(np.asarray(c[3], float), len(c[0][1])) for c in b.cols])
+    out[0] = upper[m.train] > 0
+    return out
+
+
+def define_use(b: Builder, m: _Building) -> Grid:
     """Add ``u^T_skt, u^q_skt ≥ 0``: installed class-``k`` MW used for training, service class q.
 
     One inference row per service class ``q`` (its running cost and rent are its own). Only
@@ -164,102 +269,141 @@ def define_use(m: PeriodModel) -> Grid:
     can host the workload (a training bound above 0; an admissible pair of the service class).
     """
     h = m.horizon
-    n, c, years = h.base.n_sites, h.n_classes, h.n_years
-    workloads = 1 + h.base.n_classes
-    use = np.full((workloads, n, c, years), None, dtype=object)
     ceiling = h.base.headroom_mw + h.peak_existing
-    has_pairs = np.zeros((workloads, n), bool)
-    has_pairs[h.base.pair_workload, h.base.pair_site] = True
-    for t, year in enumerate(m.years):
-        has_pairs[0] = [(v.upBound or 0.0) > 0 for v in year.train]
-        for s, k in np.ndindex(n, c):
-            if h.existing[s, k, t] <= 0 and not _in_service(m, s, k, t):
-                continue
-            for w in np.flatnonzero(has_pairs[:, s]):
-                name = f"use_{_workload_tag(w, workloads)}_{s}_{k}_y{t}"
-                use[w, s, k, t] = m.problem.add_variable(name, 0, float(ceiling[s]))
+    holds = (h.existing > 0) | new_in_service(m)
+    hosted = _hosted(b, m)
+    workloads = len(hosted)
+    on = holds[None] & hosted[:, :, None, :]
+    # PuLP's order: year, site, class, workload
+    t, s, k, w = np.nonzero(on.transpose(3, 1, 2, 0))
+    tags = np.array(_workload_tags(workloads))
+    use = np.full(on.shape, -1, np.int64)
+    use[w, s, k, t] = b.add_cols(("use_", _joined(tags[w], "_", s, "_", k, "_y", t)), 0, ceiling[s])
     return use
 
 
-def _workload_tag(w: int, workloads: int) -> str:
-    """``T`` for training, ``I`` for one inference class, ``I0``, ``I1``, ... for several."""
-    return "T" if w == 0 else "I" if workloads == 2 else f"I{w - 1}"
+def define_year_rows(b: Builder, m: _Building, inst: Instance, t: int) -> None:
+    """Add year ``t``'s single-period rows over its arrays ``inst``, as the single-period model.
+
+    Inference demand ``Σ_s f_qhs (+ ξ_qh) = D_qht`` (``≤`` for margin), training demand
+    ``Σ_s t_st (+ ξ^T_t) = T_t``, pair–open ``f_k ≤ ū_k y_st``, training cluster
+    ``L z_st ≤ t_st ≤ C_s z_st`` and staff ``Σ_{s∈p} (σ_T t_st + Σ σ_q f_qhst) ≤ A_p``.
+    """
+    tag = f"y{t}_"
+    y, train, hosts, serve, short = (
+        g[:, t] for g in (m.open, m.train, m.hosts, m.serve, m.shortfall)
+    )
+    streams = np.arange(inst.n_streams, dtype=np.int64)
+    demand = inst.stream_demand_mw
+    low = -np.inf if inst.maximise_margin else demand
+    rows = b.add_rows((f"{tag}inference_demand_", streams), low, demand)
+    b.add_entries(rows[inst.pair_stream], serve, 1.0)
+    elastic = short[-1] >= 0
+    if elastic:
+        b.add_entries(rows, short[:-1], 1.0)
+    low = -np.inf if inst.maximise_margin else inst.training_mw
+    rows = b.add_rows((f"{tag}training_demand", np.array([""])), low, inst.training_mw)
+    b.add_entries(rows, train, 1.0)
+    if elastic:
+        b.add_entries(rows, short[-1:], 1.0)
+    upper = inst.pair_upper_mw
+    linked = np.flatnonzero(upper > 0)
+    rows = b.add_rows((f"{tag}pair_open_", linked), -np.inf, 0.0)
+    m.pair_row[linked, t] = rows
+    b.add_entries(rows, serve[linked], 1.0)
+    b.add_entries(rows, y[inst.pair_site[linked]], -upper[linked])
+    z_sites = np.flatnonzero(hosts >= 0)
+    low_rows = b.add_rows((f"{tag}cluster_min_", z_sites), 0.0, np.inf)
+    b.add_entries(low_rows, train[z_sites], 1.0)
+    b.add_entries(low_rows, hosts[z_sites], -inst.min_cluster_mw)
+    high_rows = b.add_rows((f"{tag}cluster_max_", z_sites), -np.inf, 0.0)
+    b.add_entries(high_rows, train[z_sites], 1.0)
+    b.add_entries(high_rows, hosts[z_sites], -inst.capacity_mw[z_sites])
+    m.interleaved += ((low_rows, high_rows),)
+    sigma = inst.staff_per_mw.astype(float)
+    groups = np.arange(len(inst.group_names), dtype=np.int64)
+    most = np.bincount(inst.site_group, inst.capacity_mw * float(sigma.max()), len(groups))
+    binds = groups[most > inst.staff_available]
+    row_of = np.full(len(groups), -1, dtype=np.int64)
+    row_of[binds] = b.add_rows((f"{tag}staff_", binds), -np.inf, inst.staff_available[binds])
+    site_row = row_of[inst.site_group]
+    on = site_row >= 0
+    b.add_entries(site_row[on], train[on], sigma[0])
+    pair_row = site_row[inst.pair_site]
+    on = pair_row >= 0
+    b.add_entries(pair_row[on], serve[on], sigma[inst.pair_workload][on])
 
 
-def define_conversion(m: PeriodModel) -> None:
+def define_conversion(b: Builder, m: PeriodModel) -> None:
     """Turn installed MW used into demand MW served.
 
-    ``t_st = Σ_k φ_k u^T_skt`` and, per service class, ``Σ_h f_qhst = Σ_k φ_k u^q_skt``
+    ``t_st = Σ_k φ_k u^T_skt`` and, per service class, ``Σ_h f_qhst = Σ_k φ_k u^q_skt``; a row
+    only where the site can host the workload.
     """
     h = m.horizon
-    site_pairs = pairs_by(h.base.pair_site, h.base.n_sites)
-    workload = h.base.pair_workload
-    workloads = m.use.shape[0]
-    factor = h.factor.tolist()
-    for t, year in enumerate(m.years):
-        for s in range(h.base.n_sites):
-            served: list[Terms] = [[] for _ in range(workloads)]
-            for k in site_pairs[s]:
-                served[workload[k]].append((year.serve[k], 1.0))
-            if (year.train[s].upBound or 0.0) > 0:
-                served[0].append((year.train[s], 1.0))
-            for w, hosted in enumerate(served):
-                if not hosted:  # nothing to serve: its use variables do not exist either
-                    continue
-                used = [(u, -factor[k]) for k, u in enumerate(m.use[w, s, :, t]) if u is not None]
-                expr = pulp.LpAffineExpression(hosted + used)
-                tag = _workload_tag(w, workloads)
-                m.problem.addConstraint(expr == 0, f"convert_{tag}_{s}_y{t}")
+    hosted = _hosted(b, m)
+    workloads = len(hosted)
+    # PuLP's order: year, site, workload
+    t, s, w = np.nonzero(hosted.transpose(2, 1, 0))
+    tags = np.array(_workload_tags(workloads))
+    rows = b.add_rows(("convert_", _joined(tags[w], "_", s, "_y", t)), 0.0, 0.0)
+    row = np.full(hosted.shape, -1, np.int64)
+    row[w, s, t] = rows
+    pair_row = row[h.base.pair_workload, h.base.pair_site]  # (K, T)
+    b.add_entries(pair_row, m.serve, 1.0)
+    on = row[0] >= 0
+    b.add_entries(row[0][on], m.train[on], 1.0)
+    w, s, k, t = np.nonzero(m.use >= 0)
+    b.add_entries(row[w, s, t], m.use[w, s, k, t], -h.factor[k])
 
 
-def define_class_capacity(m: PeriodModel) -> None:
+def define_class_capacity(b: Builder, m: PeriodModel) -> None:
     """Use installed MW of a class only where it is in service, existing MW only if open.
 
     ``u^T_skt + u^I_skt ≤ E_skt y_st + N_skt``, ``N_skt = Σ_{τ ∈ B^k_t} x_skτ``
     """
     h = m.horizon
-    for s, k, t in np.ndindex(h.base.n_sites, h.n_classes, h.n_years):
-        used = [(u, 1.0) for u in m.use[:, s, k, t] if u is not None]
-        if not used:
-            continue
-        terms = used + [(x, -1.0) for _, x in _in_service(m, s, k, t)]
-        if h.existing[s, k, t] > 0:
-            terms.append((m.years[t].open[s], -float(h.existing[s, k, t])))
-        m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"capacity_{s}_{k}_y{t}")
+    used = (m.use >= 0).any(axis=0)
+    s, k, t = np.nonzero(used)
+    row = np.full(used.shape, -1, np.int64)
+    row[s, k, t] = b.add_rows(("capacity_", _joined(s, "_", k, "_y", t)), -np.inf, 0.0)
+    w, s, k, t = np.nonzero(m.use >= 0)
+    b.add_entries(row[s, k, t], m.use[w, s, k, t], 1.0)
+    s, k, tau, t = np.nonzero(
+        (m.order >= 0)[:, :, :, None] & in_service(m)[None] & used[:, :, None]
+    )
+    b.add_entries(row[s, k, t], m.order[s, k, tau], -1.0)
+    s, k, t = np.nonzero(used & (h.existing > 0))
+    b.add_entries(row[s, k, t], m.open[s, t], -h.existing[s, k, t])
 
 
-def define_period_headroom(m: PeriodModel) -> None:
+def define_period_headroom(b: Builder, m: PeriodModel) -> None:
     """Fit new MW in service in the grid's headroom plus what retired vintages freed.
 
     ``Σ_k N_skt ≤ (G_s + Ē_s − Σ_k E_skt) y_st``
     """
     h = m.horizon
-    peak = h.peak_existing
-    for s, t in np.ndindex(h.base.n_sites, h.n_years):
-        terms = [(x, 1.0) for k in range(h.n_classes) for _, x in _in_service(m, s, k, t)]
-        if not terms:
-            continue
-        room = float(h.base.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum())
-        terms.append((m.years[t].open[s], -room))
-        m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"headroom_{s}_y{t}")
+    serving = new_in_service(m).any(axis=1)  # (S, T)
+    s, t = np.nonzero(serving)
+    row = np.full(serving.shape, -1, np.int64)
+    row[s, t] = b.add_rows(("headroom_", _joined(s, "_y", t)), -np.inf, 0.0)
+    s2, k, tau, t2 = np.nonzero((m.order >= 0)[:, :, :, None] & in_service(m)[None])
+    b.add_entries(row[s2, t2], m.order[s2, k, tau], 1.0)
+    room = h.base.headroom_mw + h.peak_existing - h.existing.sum(axis=1).T  # (T, S)
+    b.add_entries(row[s, t], m.open[s, t], -room[t, s])
 
 
-def define_open_stays(m: PeriodModel) -> None:
-    """Keep a site open once opened: ``y_st ≤ y_s,t+1``; ``y_st = 1`` where it must be open."""
-    h = m.horizon
-    for t in range(h.n_years - 1):
-        for s in range(h.base.n_sites):
-            expr = pulp.LpAffineExpression(
-                [(m.years[t].open[s], 1.0), (m.years[t + 1].open[s], -1.0)]
-            )
-            m.problem.addConstraint(expr <= 0, f"stays_open_{s}_y{t}")
-    if h.must_open is not None:
-        for s in np.flatnonzero(h.must_open):
-            m.years[0].open[s].lowBound = 1
+def define_open_stays(b: Builder, m: PeriodModel) -> None:
+    """Keep a site open once opened: ``y_st ≤ y_s,t+1`` (``y_s0 = 1`` where it must be open)."""
+    n, years = m.open.shape
+    t, s = np.nonzero(np.ones((years - 1, n), bool))
+    rows = b.add_rows(("stays_open_", _joined(s, "_y", t)), -np.inf, 0.0)
+    b.add_entries(rows, m.open[s, t], 1.0)
+    b.add_entries(rows, m.open[s, t + 1], -1.0)
 
 
-def period_objective_terms(m: PeriodModel) -> Terms:
-    """Present value of the horizon's cost (``docs/model.md``), repeated variables to be summed.
+def period_cost(m: PeriodModel, n_cols: int) -> np.ndarray:
+    """Present value of the horizon's cost (``docs/model.md``), per column.
 
     Per year ``t`` times ``δ_t``: fixed cost of open sites; capex of every order in service;
     running cost of installed MW used (minus rent with the margin objective); standby cost of
@@ -268,28 +412,29 @@ def period_objective_terms(m: PeriodModel) -> Terms:
 
     Returns
     -------
-    list of (variable, coefficient)
-        Coefficients in :data:`OBJECTIVE_UNIT`; a variable may appear more than once.
+    numpy.ndarray
+        Cost per column, in :data:`OBJECTIVE_UNIT`.
     """
     h, base = m.horizon, m.horizon.base
-    unit = 1.0 / OBJECTIVE_UNIT
-    opex = base.unit_opex
-    terms: Terms = []
-    for t, year in enumerate(m.years):
-        d = float(h.discount[t]) * unit
-        standby_open = h.fixed + h.standby * h.existing[:, :, t].sum(axis=1)
-        terms += [(y, d * float(c)) for y, c in zip(year.open, standby_open, strict=True)]
-        terms += [(f, d * float(c)) for f, c in zip(year.serve, base.pair_cost, strict=True)]
-        terms += [(v, d * float(h.penalty)) for v in year.shortfall]
-        for s, k in np.ndindex(base.n_sites, h.n_classes):
-            for tau, x in _in_service(m, s, k, t):
-                terms.append((x, d * float(h.capex[s, k, tau] + h.standby[s])))
-            for w in range(m.use.shape[0]):
-                u = m.use[w, s, k, t]
-                if u is not None:
-                    rent = h.rent[w, k, t] * base.maximise_margin
-                    terms.append((u, d * float(opex[w, s] - h.standby[s] - rent)))
-    return terms
+    cost = np.zeros(n_cols)
+    serving = in_service(m)
+    has = m.order >= 0
+    order_cost = np.zeros(m.order.shape)
+    w, s, k, t = np.nonzero(m.use >= 0)
+    for year in range(h.n_years):
+        d = float(h.discount[year]) * (1.0 / OBJECTIVE_UNIT)
+        cost[m.open[:, year]] = d * (h.fixed + h.standby * h.existing[:, :, year].sum(axis=1))
+        cost[m.serve[:, year]] = d * base.pair_cost
+        short = m.shortfall[:, year]
+        cost[short[short >= 0]] = d * float(h.penalty)
+        capex = d * (h.capex + h.standby[:, None, None])
+        order_cost += np.where(serving[None, :, :, year] & has, capex, 0.0)
+        now = t == year
+        rent = h.rent[w[now], k[now], year] * base.maximise_margin
+        opex = base.unit_opex[w[now], s[now]] - h.standby[s[now]] - rent
+        cost[m.use[w[now], s[now], k[now], year]] = d * opex
+    cost[m.order[has]] = order_cost[has]
+    return cost
 
 
 def fix_orders(m: PeriodModel, orders: np.ndarray, opened: np.ndarray) -> None:
@@ -298,24 +443,78 @@ def fix_orders(m: PeriodModel, orders: np.ndarray, opened: np.ndarray) -> None:
     Parameters
     ----------
     m
-        A built model; changed in place.
+        A built model; its column bounds are changed in place.
     orders
         MW ordered per site, class and year index, shape (S, C, T).
     opened
         Sites open in each year, shape (S, T); they stay open (closing is not undone).
     """
-    for idx, x in np.ndenumerate(m.order):
-        if x is not None:
-            x.lowBound = x.upBound = max(float(orders[idx]), 0.0)
-    for (s, t), value in np.ndenumerate(opened):
-        if value:
-            m.years[t].open[s].lowBound = 1
+    has = m.order >= 0
+    mw = np.maximum(orders[has], 0.0)
+    m.arrays.col_lower[m.order[has]] = m.arrays.col_upper[m.order[has]] = mw
+    m.arrays.col_lower[m.open[opened]] = 1.0
 
 
-def _in_service(m: PeriodModel, s: int, k: int, t: int) -> list[tuple[int, pulp.LpVariable]]:
-    """Return ``(τ, x_skτ)`` for the orders of ``(s, k)`` in service in year index ``t``."""
-    h = m.horizon
-    return [
-        (tau, x) for tau in range(h.n_years)
-        if (x := m.order[s, k, tau]) is not None and h.in_service(k, tau, t)
-    ]  # fmt: skip
+def _joined(*parts: np.ndarray | str) -> np.ndarray:
+    """Names joined element-wise from index arrays and strings (``s, "_y", t`` → ``"3_y0"``)."""
+    out = np.asarray(parts[0]).astype(str)
+    for part in parts[1:]:
+        out = np.char.add(out, np.asarray(part).astype(str))
+    return out
+
+
+def _in_name_order(m: _Building, arrays: ArrayModel, rows: np.ndarray) -> PeriodModel:
+    """Put the columns in name order and the rows in ``rows`` order; remap the grids."""
+    names = arrays.names("cols")
+    cols = np.argsort(names, kind="stable")
+    col_pos = np.empty_like(cols)
+    col_pos[cols] = np.arange(len(cols))
+    row_pos = np.empty_like(rows)
+    row_pos[rows] = np.arange(len(rows))
+    entry_col = col_pos[arrays.entry_col]
+    order = np.lexsort((row_pos[arrays.index], entry_col))
+    row_names = arrays.names("rows")[rows]
+
+    def where(grid: Grid) -> Grid:
+        return np.where(grid >= 0, col_pos[np.maximum(grid, 0)], -1)
+
+    def where_row(grid: Grid) -> Grid:
+        return np.where(grid >= 0, row_pos[np.maximum(grid, 0)], -1)
+
+    layouts = [
+        Layout(
+            lay.instance,
+            where(lay.open),
+            lay.build,
+            where(lay.train),
+            where(lay.serve),
+            where_row(lay.pair_row),
+            where(lay.shortfall),
+        )
+        for lay in arrays.scenarios
+    ]
+    out = ArrayModel(
+        cost=arrays.cost[cols],
+        col_lower=arrays.col_lower[cols],
+        col_upper=arrays.col_upper[cols],
+        integer=arrays.integer[cols],
+        start=np.searchsorted(entry_col[order], np.arange(len(cols) + 1)).astype(np.int64),
+        index=row_pos[arrays.index][order],
+        value=arrays.value[order],
+        row_lower=arrays.row_lower[rows],
+        row_upper=arrays.row_upper[rows],
+        col_names=[("", names[cols])],
+        row_names=[("", row_names)],
+        scenarios=layouts,
+    )
+    return PeriodModel(
+        out,
+        m.horizon,
+        where(m.open),
+        where(m.train),
+        where(m.hosts),
+        where(m.serve),
+        where(m.shortfall),
+        where(m.order),
+        where(m.use),
+    )

@@ -26,8 +26,7 @@ from siting.errors import InfeasibleError, SolverError
 from siting.feasibility import check_feasibility, one_class, stream_names
 from siting.instance import Instance
 from siting.model import OBJECTIVE_UNIT, build_arrays, objective_scale, serve_mw, to_pulp
-from siting.model.arrays import ArrayModel, Layout, from_pulp
-from siting.model.base import SitingModel
+from siting.model.arrays import ArrayModel, Layout
 from siting.model.classic import LEFT_OUT
 from siting.model.pulp_model import column_values
 from siting.solve.cbc import run_cbc
@@ -249,46 +248,6 @@ def solve_model(
     x = _checked_plan(result, opts)
     objective, bound, gap, status, words = _judge(arrays, x, result, opts)
     return Solved(x, objective, bound, gap, status, words, result)
-
-
-def solve_problem(
-    problem: pulp.LpProblem,
-    models: Sequence[SitingModel],
-    opts: RunOptions,
-    reasons: Callable[[], list[str]],
-    arrays: ArrayModel | None = None,
-    *,
-    earlier: _Result | None = None,
-    began: float | None = None,
-) -> Solved:
-    """Solve a PuLP-built multi-period problem (:func:`solve_model`), writing the plan back.
-
-    Parameters
-    ----------
-    problem
-        The problem (minimised).
-    models
-        Its single-period parts, for the array layouts.
-    opts
-        Resolved options (:meth:`RunOptions.resolve`).
-    reasons
-        Called if the problem is infeasible: the sentences of the :class:`InfeasibleError`.
-    arrays
-        The problem read into arrays (:func:`~siting.model.arrays.from_pulp`); read here if not
-        given.
-    earlier
-        An earlier stage's result on the same arrays (e.g. the LP-guided restriction of
-        :mod:`siting.solve.periods`): if ``"optimal"`` it is the answer; else the full model
-        starts from its plan, and the cheaper plan and the best bound of both are kept
-        (:func:`keep_best`).
-    began
-        When the whole solve began (:func:`time.perf_counter`): the time limit and the seconds
-        reported count from then.
-    """
-    arrays = from_pulp(problem, models) if arrays is None else arrays
-    out = solve_model(arrays, opts, reasons, problem, earlier=earlier, began=began)
-    _write_back(problem, out.x)
-    return out
 
 
 def _solve_arrays(

@@ -18,13 +18,14 @@ import numpy as np
 from siting.feasibility import check_feasibility
 from siting.horizon import Horizon
 from siting.model import OBJECTIVE_UNIT
-from siting.model.arrays import ArrayModel, from_pulp
+from siting.model.arrays import ArrayModel
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
+from siting.model.pulp_model import to_pulp
+from siting.solve.decompose import _alone, _priced_rows
 from siting.solve.direct import (
     Solved,
     _Result,
-    pulp_values,
-    solve_problem,
+    solve_model,
 )
 from siting.solve.highs import check_numbers, new_highs, pass_model, run
 from siting.solve.options import RunOptions, resolved
@@ -111,33 +112,54 @@ def solve_periods(
         ]
         return found or ["no build schedule meets every year's demand"]
 
-    arrays = from_pulp(model.problem, model.years)
+    arrays = model.arrays
     large = opts.solver == "highs" and arrays.n_cols >= RESTRICT_COLUMNS
     guided = restricted_plan(arrays, opts) if large and check_numbers(arrays) is None else None
-    out = solve_problem(
-        model.problem, model.years, opts, reasons, arrays, earlier=guided, began=began
-    )
+    earlier = None if guided is None else guided.result
+    full = arrays if guided is None else guided.model
+    problem = to_pulp(full) if opts.needs_pulp else None
+    out = solve_model(full, opts, reasons, problem, earlier=earlier, began=began)
     return _solution(model, opts, out, label)
 
 
-def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> _Result | None:
+@dataclass(frozen=True)
+class Guided:
+    """The LP-guided first stage: its result, and the full model with binaries fixed.
+
+    Attributes
+    ----------
+    result
+        The LP bound and the restricted plan, if one was found.
+    model
+        The full model with the binaries that reduced-cost fixing settles fixed: every plan
+        cheaper than the restricted plan keeps them so, so its optimum, if below that plan's
+        cost, is the full model's, and a bound on it is one on the full model.
+    """
+
+    result: _Result
+    model: ArrayModel
+
+
+def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided | None:
     """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
 
     Binaries at 0 in the LP optimum are fixed at 0, those at 1 at 1; the restricted MIP's plan
-    is a plan of the full model, and the LP optimum is a valid lower bound on it.
+    is a plan of the full model, and the LP optimum is a valid lower bound on it. With a plan
+    of cost ``U``, the LP's reduced costs settle binaries in the full model
+    (:func:`fixed_by_reduced_cost`).
 
     Returns
     -------
-    _Result or None
+    Guided or None
         ``None`` if the LP was not solved. Else the LP bound (objective units) and the
         restricted plan if one was found: state ``"optimal"`` if its gap to the LP bound is
-        within ``opts.mip_gap`` (the answer), else ``"limit"`` (the full model is solved next,
-        and this plan kept if that finds none better).
+        within ``opts.mip_gap`` (the answer), else ``"limit"`` (the full model, with the
+        binaries fixed, is solved next, and this plan kept if that finds none better).
     """
     start = time.perf_counter()
     relaxed = new_highs(opts.mip_gap, opts.threads)
     pass_model(relaxed, arrays, relax=True)
-    lp = run(relaxed, opts.time_limit, is_mip=False)
+    lp = run(relaxed, opts.time_limit, is_mip=False, duals=True)
     LOG.info(
         "multi-period LP relaxation: %s, bound %s, %.1f s of %g s",
         lp.words, f"{lp.objective * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
@@ -156,7 +178,7 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> _Result | None:
     seconds = time.perf_counter() - start
     if out.x is None:
         words = f"LP-guided restriction found no plan ({out.words})"
-        return _Result("none", words, None, lp.objective, "LP-guided", seconds)
+        return Guided(_Result("none", words, None, lp.objective, "LP-guided", seconds), arrays)
     objective = float(arrays.cost @ out.x)
     gap = relative_gap(objective, min(lp.objective, objective))
     LOG.info(
@@ -165,18 +187,56 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> _Result | None:
     )  # fmt: skip
     if gap <= opts.mip_gap:
         words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
-        return _Result("optimal", words, out.x, lp.objective, "LP-guided", seconds)
-    words = f"LP-guided restriction stopped at {gap:.3%} of the LP bound ({out.words})"
-    return _Result("limit", words, out.x, lp.objective, "LP-guided", seconds)
+        result = _Result("optimal", words, out.x, lp.objective, "LP-guided", seconds)
+        return Guided(result, arrays)
+    fixed, settled = fixed_by_reduced_cost(arrays, lp.row_dual, objective)
+    LOG.info("multi-period reduced-cost fixing: %d of %d binaries fixed", settled, len(binaries))
+    words = (
+        f"LP-guided restriction stopped at {gap:.3%} of the LP bound ({out.words}); "
+        f"{settled} of {len(binaries)} binaries fixed by reduced cost"
+    )
+    return Guided(_Result("limit", words, out.x, lp.objective, "LP-guided", seconds), fixed)
+
+
+def fixed_by_reduced_cost(
+    arrays: ArrayModel, row_dual: np.ndarray | None, upper: float
+) -> tuple[ArrayModel, int]:
+    """Fix the binaries that no plan cheaper than ``upper`` can move (reduced-cost fixing).
+
+    With row duals ``π``, reduced costs ``d = c − Aᵀπ`` and the Lagrangian bound
+    ``L = Σ_i π_i b_i + Σ_j min(d_j l_j, d_j u_j)`` (:func:`~siting.solve.decompose.
+    lagrangian_bound`), a plan with binary ``j`` at 1 costs at least ``L + d_j`` if
+    ``d_j > 0`` (at 0, ``L − d_j`` if ``d_j < 0``); where that exceeds ``upper`` the binary
+    is fixed at 0 (at 1).
+
+    Returns
+    -------
+    tuple of ArrayModel and int
+        The model with those bounds (``arrays`` itself if none) and how many were fixed.
+    """
+    if row_dual is None or not np.isfinite(upper):
+        return arrays, 0
+    rows, d = _priced_rows(arrays, row_dual)
+    bound = rows + _alone(arrays, d, np.ones(arrays.n_cols, dtype=bool))
+    if not np.isfinite(bound):
+        return arrays, 0
+    j = np.flatnonzero(arrays.integer & (arrays.col_lower < arrays.col_upper))
+    off = j[(d[j] > 0) & (arrays.col_lower[j] == 0) & (bound + d[j] > upper)]
+    on = j[(d[j] < 0) & (arrays.col_upper[j] == 1) & (bound - d[j] > upper)]
+    if not (len(off) or len(on)):
+        return arrays, 0
+    lower, high = arrays.col_lower.copy(), arrays.col_upper.copy()
+    high[off], lower[on] = 0.0, 1.0
+    return replace(arrays, col_lower=lower, col_upper=high), len(off) + len(on)
 
 
 def _solution(model: PeriodModel, opts: RunOptions, out: Solved, label: str) -> PeriodSolution:
-    """Read a solved model's variables into a :class:`PeriodSolution`."""
-    h = model.horizon
-    unmet = np.zeros((h.base.n_streams + 1, h.n_years))
-    for t, year in enumerate(model.years):
-        if year.shortfall:
-            unmet[:, t] = pulp_values(year.shortfall)
+    """Read a solved model's columns into a :class:`PeriodSolution`."""
+    h, x = model.horizon, out.x
+
+    def values(grid: np.ndarray) -> np.ndarray:  # 0 where a variable has no column
+        return np.where(grid >= 0, x[np.maximum(grid, 0)], 0.0)
+
     step = Step(label, out.status, out.gap, out.bound, out.result.seconds, out.words)
     return PeriodSolution(
         status=out.status,
@@ -186,12 +246,12 @@ def _solution(model: PeriodModel, opts: RunOptions, out: Solved, label: str) -> 
         solver=opts.solver,
         termination=out.words,
         seconds=out.result.seconds,
-        open=np.stack([pulp_values(y.open) > 0.5 for y in model.years], axis=1),
-        order=_grid(model.order),
-        use=_grid(model.use),
-        train=np.stack([pulp_values(y.train) for y in model.years], axis=1),
-        serve=np.stack([pulp_values(y.serve) for y in model.years], axis=1).reshape(-1, h.n_years),
-        unmet=unmet,
+        open=values(model.open) > 0.5,
+        order=np.maximum(values(model.order), 0.0),
+        use=np.maximum(values(model.use), 0.0),
+        train=values(model.train),
+        serve=values(model.serve).reshape(-1, h.n_years),
+        unmet=values(model.shortfall),
         steps=(step,),
     )
 
@@ -289,11 +349,3 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
         forecast_ratio=None,
         must_open=opened[:, target] | (False if h.must_open is None else h.must_open),
     )
-
-
-def _grid(grid: np.ndarray) -> np.ndarray:
-    out = np.zeros(grid.shape)
-    for idx, var in np.ndenumerate(grid):
-        if var is not None:
-            out[idx] = max(var.value() or 0.0, 0.0)
-    return out
