@@ -514,7 +514,7 @@ def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
 def test_array_build_gives_the_pulp_builds_optimum() -> None:
     """Two sites, two years, lead time 1: the optimum the PuLP build (before 17) found."""
     h = make_horizon(3, n_sites=2, n_years=2, lead=1, life=2, penalty=2e7, standby=1e6)
-    sol = solve_periods(build_period_model(h), mip_gap=1e-9)
+    sol = solve_periods(build_period_model(h), RunOptions(mip_gap=1e-9))
     assert sol.objective == pytest.approx(1276189586.800641, rel=1e-9)
     assert sol.open.all()
     expected = np.zeros((2, 2, 2))
