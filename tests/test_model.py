@@ -22,7 +22,9 @@ from siting.model import (
     fix_plan,
     to_pulp,
 )
+from siting.model.periods import build_period_model
 from siting.pipeline import prepare
+from siting.plan import horizon_for
 from siting.scenario import load_scenario
 from siting.solve import Status, decompose, solve
 from siting.solve.options import RunOptions
@@ -157,16 +159,17 @@ BUILD_CASES = [
 ]
 
 
-def _single_period(name: str) -> Instance:
-    """A shipped scenario's instance, built as ``siting optimize`` builds it."""
-    scenario, _ = load_scenario(name)
-    if scenario.horizon is not None:
-        pytest.skip("a horizon scenario: the multi-period model is not built from these arrays")
-    return prepare(name).instance
+def _horizon_model(name: str) -> ArrayModel | None:
+    """A horizon scenario's multi-period model, built as ``siting plan`` builds it."""
+    scenario, path = load_scenario(name)
+    if scenario.horizon is None:
+        return None
+    h = horizon_for(prepare(name).instance, scenario, source=str(path))
+    return build_period_model(h).arrays
 
 
 def _shipped() -> list:
-    big = {"county", "county-all"}  # PuLP takes 15 s and 70 s to build these
+    big = {"county", "county-all", "county-2023-2030"}  # PuLP takes 15 s to minutes on these
     return [
         pytest.param(p.stem, marks=[pytest.mark.slow] if p.stem in big else [])
         for p in sorted((Path(siting.__file__).parent / "scenarios").glob("*.toml"))
@@ -175,12 +178,13 @@ def _shipped() -> list:
 
 @pytest.mark.parametrize("name", _shipped())
 def test_derived_pulp_model_is_the_arrays_on_every_shipped_scenario(name: str) -> None:
-    """``to_pulp`` writes every model the arrays build: plain, elastic and forced, robust, fixed.
-
-    Horizon scenarios are skipped: the multi-period model is still built through PuLP
-    (:mod:`siting.model.periods`); ``tests/test_periods.py`` covers it.
-    """
-    inst = _single_period(name)
+    """``to_pulp`` writes every model the arrays build: plain, elastic and forced, robust, fixed;
+    the multi-period model of a horizon scenario."""
+    periods = _horizon_model(name)
+    if periods is not None:
+        assert_pulp_is_arrays(periods)
+        return
+    inst = prepare(name).instance
     model = build_arrays(inst)
     assert_pulp_is_arrays(model)
     if inst.classic:
@@ -269,7 +273,6 @@ def _two_sites() -> dict:
 
 
 def test_hand_computed_case() -> None:
-    from siting.instance import Instance
 
     inst = Instance(**_two_sites())
     sol = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
@@ -284,7 +287,6 @@ def test_hand_computed_case() -> None:
 
 def test_minimum_cluster_moves_training() -> None:
     """Raising the minimum cluster above B's spare room keeps training whole at A."""
-    from siting.instance import Instance
 
     args = _two_sites()
     args.update(training_mw=20.0, min_cluster_mw=0.0, existing_mw=np.array([100.0, 0.0]))
@@ -294,7 +296,6 @@ def test_minimum_cluster_moves_training() -> None:
 
 
 def test_sla_infeasible_names_the_hub() -> None:
-    from siting.instance import Instance
 
     args = _two_sites()
     args.update(
@@ -313,7 +314,6 @@ def test_sla_infeasible_names_the_hub() -> None:
 
 
 def test_staff_limit_infeasible_is_explained() -> None:
-    from siting.instance import Instance
 
     args = _two_sites()
     args.update(staff_per_mw=np.array([1.0, 1.0]), staff_available=np.array([50.0]))
@@ -344,7 +344,6 @@ def test_margin_leaves_unprofitable_capacity_unbuilt() -> None:
     demand goes unserved (A is out of its SLA). Training rent 4 M: 60 MW at A earn 180 M,
     less A's fixed 10 M: margin 170 M.
     """
-    from siting.instance import Instance
 
     args = _two_sites()
     args.update(rent=np.array([4e6, 4e6]), maximise_margin=True)
