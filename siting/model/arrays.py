@@ -3,8 +3,7 @@
 The families of :mod:`siting.model.families` write their columns, rows and entries into a
 :class:`Builder`, which packs them column-wise (CSC) into an :class:`ArrayModel`; the builds
 of :mod:`siting.model.build` compose them. The PuLP model is derived from the arrays
-(:func:`~siting.model.pulp_model.to_pulp`). :func:`from_pulp` reads a PuLP problem into the
-same form; only the multi-period model (:mod:`siting.model.periods`) still needs it.
+(:func:`~siting.model.pulp_model.to_pulp`).
 
 The model is ``min c·x`` subject to ``row_lower ≤ A x ≤ row_upper`` and
 ``col_lower ≤ x ≤ col_upper``, ``x_j`` integer where ``integer[j]``.
@@ -12,15 +11,12 @@ The model is ``min c·x`` subject to ``row_lower ≤ A x ≤ row_upper`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import pulp
 
 from siting.instance import Instance
-from siting.model.base import SitingModel
 
 IndexArray = np.ndarray
 
@@ -232,73 +228,3 @@ class Builder:
             row_names=[r[0] for r in self.rows],
             scenarios=scenarios,
         )
-
-
-def from_pulp(problem: pulp.LpProblem, models: Sequence[SitingModel]) -> ArrayModel:
-    """Read a PuLP problem into arrays (any model: robust, fixed, forced).
-
-    Parameters
-    ----------
-    problem
-        The problem; minimised.
-    models
-        Its scenarios' variables (one for a single-scenario model), for the layouts.
-
-    Returns
-    -------
-    ArrayModel
-        Columns in :meth:`pulp.LpProblem.variables` order (by name), rows in the order added.
-    """
-    variables = problem.variables()
-    col = {v.name: j for j, v in enumerate(variables)}
-    objective = problem.objective if problem.objective is not None else {}
-    cost = np.zeros(len(variables))
-    for var, coef in objective.items():
-        cost[col[var.name]] += coef
-
-    def bound(value: float | None, default: float) -> float:
-        return default if value is None else float(value)
-
-    b = Builder()
-    for j, v in enumerate(variables):  # one column at a time keeps PuLP's order
-        upper = bound(v.upBound, np.inf)
-        b.cols.append((("", np.array([v.name])), cost[j], bound(v.lowBound, -np.inf), upper,
-                       v.cat == pulp.LpInteger))  # fmt: skip
-    b.n_cols = len(variables)
-    constraints = problem.constraints()
-    names = [con.name for con in constraints]
-    row = {name: i for i, name in enumerate(names)}
-    lower, upper = np.full(len(names), -np.inf), np.full(len(names), np.inf)
-    rows, cols, values = [], [], []
-    for i, con in enumerate(constraints):
-        rhs = -con.constant
-        if con.sense != pulp.LpConstraintLE:
-            lower[i] = rhs
-        if con.sense != pulp.LpConstraintGE:
-            upper[i] = rhs
-        for var, coef in con.items():
-            rows.append(i)
-            cols.append(col[var.name])
-            values.append(coef)
-    b.rows.append((("", np.array(names, dtype=str)), lower, upper))
-    b.n_rows = len(names)
-    b.entries.append((np.array(rows, np.int64), np.array(cols, np.int64), np.array(values)))
-
-    def where(vs: Sequence[pulp.LpVariable | None]) -> IndexArray:
-        return np.array([col.get(v.name, -1) if v is not None else -1 for v in vs], np.int64)
-
-    layouts = []
-    for m in models:
-        pair_row = [row.get(f"{m.tag}pair_open_{k}", -1) for k in range(m.instance.n_pairs)]
-        layouts.append(
-            Layout(
-                m.instance,
-                where(m.open),
-                where(m.build),
-                where(m.train),
-                where(m.serve),
-                np.array(pair_row, dtype=np.int64),
-                where(m.shortfall),
-            )
-        )
-    return b.finish(layouts)

@@ -8,8 +8,7 @@ staff rows (:func:`define_year_rows`). What is new over the years: orders by cla
 use by class, conversion of installed MW to demand MW, capacity per class, headroom after
 retirement, sites that stay open, and the discounted objective with standby cost.
 :func:`build_period_model` composes them; columns are then put in name order and rows in the
-order the families added them, as the PuLP form of the model has them
-(:func:`~siting.model.arrays.from_pulp`).
+order the families added them, as the multi-period model had them when it was built in PuLP.
 """
 
 from __future__ import annotations
