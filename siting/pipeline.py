@@ -466,7 +466,7 @@ def _summary(
             "seconds": solution.seconds,
         },
         "kpis": results.kpis,
-        **({"policy_notes": list(prepared.instance.notes)} if prepared.instance.notes else {}),
+        **({"policy_notes": list(prepared.instance.policy.notes)} if prepared.instance.policy.notes else {}),
     }
 
 

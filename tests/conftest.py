@@ -149,9 +149,9 @@ def brute_force(inst: Instance) -> float:
     S, K = inst.n_sites, inst.n_pairs  # noqa: N806 - the maths' names
     n = 2 * S + K  # x (build), t (train), f (serve)
     ix, it, jf = 0, S, 2 * S
-    cap = inst.existing_mw + inst.headroom_mw
-    unit = inst.opex.sum(axis=1) - inst.rent[:, None] * inst.maximise_margin
-    cost = np.concatenate([inst.capex_cost, unit[0], unit[1][inst.pair_site] + inst.pair_cost])
+    cap = inst.sites.existing_mw + inst.sites.headroom_mw
+    unit = inst.sites.opex.sum(axis=1) - inst.rent[:, None] * inst.maximise_margin
+    cost = np.concatenate([inst.sites.capex_cost, unit[0], unit[1][inst.pairs.site] + inst.pairs.cost])
     best = np.inf
     cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     for y in itertools.product((0, 1), repeat=S):
@@ -161,9 +161,9 @@ def brute_force(inst: Instance) -> float:
             a_eq, b_eq, a_ub, b_ub = [], [], [], []
             for h in range(inst.n_hubs):
                 row = np.zeros(n)
-                row[jf + np.flatnonzero(inst.pair_hub == h)] = 1
+                row[jf + np.flatnonzero(inst.pairs.hub == h)] = 1
                 a_eq.append(row)
-                b_eq.append(inst.demand_mw[h])
+                b_eq.append(inst.hubs.demand_mw[h])
             row = np.zeros(n)
             row[it : it + S] = 1
             a_eq.append(row)
@@ -171,26 +171,26 @@ def brute_force(inst: Instance) -> float:
             for s in range(S):
                 row = np.zeros(n)
                 row[it + s] = 1
-                row[jf + np.flatnonzero(inst.pair_site == s)] = 1
+                row[jf + np.flatnonzero(inst.pairs.site == s)] = 1
                 row[ix + s] = -1
                 a_ub.append(row)
-                b_ub.append(inst.existing_mw[s] * y[s])
-            for g in range(len(inst.group_names)):
+                b_ub.append(inst.sites.existing_mw[s] * y[s])
+            for g in range(len(inst.sites.group_names)):
                 row = np.zeros(n)
-                for s in np.flatnonzero(inst.site_group == g):
+                for s in np.flatnonzero(inst.sites.group == g):
                     row[it + s] = inst.staff_per_mw[0]
-                    row[jf + np.flatnonzero(inst.pair_site == s)] = inst.staff_per_mw[1]
+                    row[jf + np.flatnonzero(inst.pairs.site == s)] = inst.staff_per_mw[1]
                 a_ub.append(row)
-                b_ub.append(inst.staff_available[g])
-            bounds = [(0, inst.headroom_mw[s] * y[s]) for s in range(S)]
+                b_ub.append(inst.sites.staff_available[g])
+            bounds = [(0, inst.sites.headroom_mw[s] * y[s]) for s in range(S)]
             for s in range(S):
                 if cluster:
                     low = inst.min_cluster_mw * z[s]
                     bounds.append((low, cap[s] * z[s]) if low <= cap[s] * z[s] else (0, -1))
                 else:
                     bounds.append((0, cap[s] * y[s]))
-            share = inst.max_site_share * inst.demand_mw
-            bounds += [(0, share[inst.pair_hub[k]]) for k in range(K)]
+            share = inst.classes.share_cap[0] * inst.hubs.demand_mw
+            bounds += [(0, share[inst.pairs.hub[k]]) for k in range(K)]
             if any(lo > hi for lo, hi in bounds):
                 continue
             if inst.maximise_margin:  # demand is an upper bound
@@ -206,7 +206,7 @@ def brute_force(inst: Instance) -> float:
                 method="highs",
             )
             if res.status == 0:
-                best = min(best, res.fun + float(np.dot(inst.fixed_cost, y)))
+                best = min(best, res.fun + float(np.dot(inst.sites.fixed_cost, y)))
     return best
 
 

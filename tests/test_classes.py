@@ -39,17 +39,17 @@ def make_class_instance(
     for q in range(C):
         keep = rng.random(base.n_pairs) < (0.6 if q == 0 else 1.0)
         for h in range(H):  # every hub keeps two pairs (if it has them) in every class
-            mine = np.flatnonzero(base.pair_hub == h)
+            mine = np.flatnonzero(base.pairs.hub == h)
             keep[mine[:2]] = True
-        hubs.append(base.pair_hub[keep])
-        sites.append(base.pair_site[keep])
+        hubs.append(base.pairs.hub[keep])
+        sites.append(base.pairs.site[keep])
         classes.append(np.full(int(keep.sum()), q))
-        kms.append(base.pair_km[keep])
+        kms.append(base.pairs.km[keep])
     km = np.concatenate(kms)
     pair_hub, pair_site, pair_class = (
         np.concatenate(a).astype(np.int64) for a in (hubs, sites, classes)
     )
-    opex = np.concatenate([base.opex[:1], rng.uniform(1e6, 4e6, (C, 3, S))])
+    opex = np.concatenate([base.sites.opex[:1], rng.uniform(1e6, 4e6, (C, 3, S))])
     staff = np.concatenate([[0.5], rng.uniform(0.6, 1.4, C)])
     k = np.array(min_sites or (1,) * C, dtype=np.int64)
     cap = np.minimum(max_site_share, 1.0 / k)
@@ -84,7 +84,7 @@ def make_class_instance(
         pair_rtt_ms=km / 100 + 1,
         pair_cost=km * 1000.0,
         class_names=np.array([f"c{q}" for q in range(C)]),
-        class_demand_mw=np.outer(shares, base.demand_mw),
+        class_demand_mw=np.outer(shares, base.hubs.demand_mw),
         pair_class=pair_class,
         class_share_cap=cap,
         class_min_sites=k,
@@ -104,10 +104,10 @@ def brute_force(inst: Instance) -> float:
     costs and staff, site-share caps, failover reserve, vouchers and green-power rows.
     """
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806
-    V = len(inst.voucher_names)  # noqa: N806
-    stream = inst.pair_class * inst.n_hubs + inst.pair_hub
+    V = len(inst.policy.vouchers.names)  # noqa: N806
+    stream = inst.pairs.service_class * inst.n_hubs + inst.pairs.hub
     demand = inst.class_demand_mw.ravel()
-    alpha = np.repeat(inst.class_failover, inst.n_hubs)
+    alpha = np.repeat(inst.classes.failover, inst.n_hubs)
     guarded = np.flatnonzero(alpha > 0)
     res_k = np.flatnonzero(alpha[stream] > 0)
     ix, it, jf = 0, S, 2 * S
@@ -115,14 +115,14 @@ def brute_force(inst: Instance) -> float:
     jm = jr + len(res_k)
     jw = jm + len(guarded)
     n = jw + V
-    cap = inst.existing_mw + inst.headroom_mw
-    unit = inst.opex.sum(axis=1)
+    cap = inst.sites.existing_mw + inst.sites.headroom_mw
+    unit = inst.sites.opex.sum(axis=1)
     cost = np.zeros(n)
-    cost[ix : ix + S] = inst.capex_cost
+    cost[ix : ix + S] = inst.sites.capex_cost
     cost[it : it + S] = unit[0]
-    cost[jf : jf + K] = unit[1 + inst.pair_class, inst.pair_site] + inst.pair_cost
-    cost[jw:] = -inst.voucher_cny_per_mw
-    share = np.repeat(inst.class_share_cap, inst.n_hubs) * demand
+    cost[jf : jf + K] = unit[1 + inst.pairs.service_class, inst.pairs.site] + inst.pairs.cost
+    cost[jw:] = -inst.policy.vouchers.cny_per_mw
+    share = np.repeat(inst.classes.share_cap, inst.n_hubs) * demand
     best = math.inf
     for y in itertools.product((0, 1), repeat=S):
         for z in itertools.product((0, 1), repeat=S):
@@ -141,19 +141,19 @@ def brute_force(inst: Instance) -> float:
             for s in range(S):
                 row = np.zeros(n)
                 row[it + s] = 1
-                row[jf + np.flatnonzero(inst.pair_site == s)] = 1
-                row[jr + np.flatnonzero(inst.pair_site[res_k] == s)] = 1
+                row[jf + np.flatnonzero(inst.pairs.site == s)] = 1
+                row[jr + np.flatnonzero(inst.pairs.site[res_k] == s)] = 1
                 row[ix + s] = -1
                 a_ub.append(row)
-                b_ub.append(inst.existing_mw[s] * y[s])
-            for p in range(len(inst.group_names)):
+                b_ub.append(inst.sites.existing_mw[s] * y[s])
+            for p in range(len(inst.sites.group_names)):
                 row = np.zeros(n)
-                for s in np.flatnonzero(inst.site_group == p):
+                for s in np.flatnonzero(inst.sites.group == p):
                     row[it + s] = inst.staff_per_mw[0]
-                    ks = np.flatnonzero(inst.pair_site == s)
-                    row[jf + ks] = inst.staff_per_mw[1 + inst.pair_class[ks]]
+                    ks = np.flatnonzero(inst.pairs.site == s)
+                    row[jf + ks] = inst.staff_per_mw[1 + inst.pairs.service_class[ks]]
                 a_ub.append(row)
-                b_ub.append(inst.staff_available[p])
+                b_ub.append(inst.sites.staff_available[p])
             for i, g in enumerate(guarded):  # whichever site fails, alpha D survives
                 mine = [j for j, k in enumerate(res_k) if stream[k] == g]
                 for j in mine:
@@ -170,29 +170,29 @@ def brute_force(inst: Instance) -> float:
             for v in range(V):
                 row = np.zeros(n)
                 row[jw + v] = 1
-                for s in np.flatnonzero(inst.voucher_member[v]):
+                for s in np.flatnonzero(inst.policy.vouchers.member[v]):
                     row[it + s] = -1
-                    row[jf + np.flatnonzero(inst.pair_site == s)] = -1
+                    row[jf + np.flatnonzero(inst.pairs.site == s)] = -1
                 a_ub.append(row)
                 b_ub.append(0.0)
-            for p in range(len(inst.green_names)):
+            for p in range(len(inst.policy.green.names)):
                 row = np.zeros(n)
-                row[ix : ix + S] = inst.green_coef[p]
+                row[ix : ix + S] = inst.policy.green.coef[p]
                 a_ub.append(row)
-                b_ub.append(inst.green_supply_gwh[p])
-            bounds = [(0, inst.headroom_mw[s] * y[s]) for s in range(S)]
+                b_ub.append(inst.policy.green.supply_gwh[p])
+            bounds = [(0, inst.sites.headroom_mw[s] * y[s]) for s in range(S)]
             for s in range(S):
                 low = inst.min_cluster_mw * z[s]
                 bounds.append((low, cap[s] * z[s]) if low <= cap[s] * z[s] else (0, -1))
-            bounds += [(0, share[stream[k]] * y[inst.pair_site[k]]) for k in range(K)]
+            bounds += [(0, share[stream[k]] * y[inst.pairs.site[k]]) for k in range(K)]
             bounds += [(0, None)] * (len(res_k) + len(guarded))
-            bounds += [(0, m) for m in inst.voucher_max_mw]
+            bounds += [(0, m) for m in inst.policy.vouchers.max_mw]
             if any(hi is not None and lo > hi for lo, hi in bounds):
                 continue
             res = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=np.array(a_eq), b_eq=b_eq,
                           bounds=bounds, method="highs")  # fmt: skip
             if res.status == 0:
-                best = min(best, res.fun + float(np.dot(inst.fixed_cost, y)))
+                best = min(best, res.fun + float(np.dot(inst.sites.fixed_cost, y)))
     return best
 
 
@@ -268,7 +268,7 @@ def test_one_class_reproduces_todays_optimum() -> None:
     )
     today = solve(build_model(prepared.instance), mip_gap=1e-9)
     inst = prepared.variant(one).instance
-    assert inst.n_classes == 1 and inst.class_names[0] == "all"
+    assert inst.n_service_classes == 1 and inst.classes.names[0] == "all"
     again = solve(build_model(inst), mip_gap=1e-9)
     assert again.objective == pytest.approx(today.objective, rel=1e-9)
     assert np.array_equal(again.open, today.open)
@@ -371,15 +371,15 @@ def test_policy_families_change_the_instance() -> None:
         }
     )
     inst = prepared.variant(spec).instance
-    outside = np.isin(inst.site_ids, ["beijing", "wuhan", "lanzhou"])
-    assert (inst.headroom_mw[outside] <= np.clip(50.0 - inst.existing_mw[outside], 0, None)).all()
-    lanzhou = list(inst.site_ids).index("lanzhou")  # pays the Gansu price, 0.48 CNY/kWh
-    assert inst.opex[0, 0, lanzhou] < base.opex[0, 0, lanzhou]
-    assert set(inst.voucher_names) == {"Shanghai", "Hangzhou", "Henan (province)", "Qingyang",
+    outside = np.isin(inst.sites.ids, ["beijing", "wuhan", "lanzhou"])
+    assert (inst.sites.headroom_mw[outside] <= np.clip(50.0 - inst.sites.existing_mw[outside], 0, None)).all()
+    lanzhou = list(inst.sites.ids).index("lanzhou")  # pays the Gansu price, 0.48 CNY/kWh
+    assert inst.sites.opex[0, 0, lanzhou] < base.sites.opex[0, 0, lanzhou]
+    assert set(inst.policy.vouchers.names) == {"Shanghai", "Hangzhou", "Henan (province)", "Qingyang",
                                        "Chengdu"}  # fmt: skip
-    assert any("green-power share 0.8: inactive" in n for n in inst.notes)
-    assert any("Beijing: inactive (no yearly budget" in n for n in inst.notes)
-    assert len(inst.green_names) == 0
+    assert any("green-power share 0.8: inactive" in n for n in inst.policy.notes)
+    assert any("Beijing: inactive (no yearly budget" in n for n in inst.policy.notes)
+    assert len(inst.policy.green.names) == 0
 
 
 def _all_served(inst: Instance) -> Solution:
@@ -406,12 +406,12 @@ def test_hub_table_counts_distinct_sites_and_gives_each_class_its_sla() -> None:
     )
     hubs = hub_arrays(_all_served(inst), inst)
     for h in range(inst.n_hubs):
-        mine = inst.pair_hub == h
-        assert hubs["n_sites"][h] == len(set(inst.pair_site[mine]))
-        assert hubs["sites_within_sla"][h] == len(set(inst.pair_site[mine]))
+        mine = inst.pairs.hub == h
+        assert hubs["n_sites"][h] == len(set(inst.pairs.site[mine]))
+        assert hubs["sites_within_sla"][h] == len(set(inst.pairs.site[mine]))
         for q in (0, 1):
-            assert hubs[f"n_sites_c{q}"][h] == (mine & (inst.pair_class == q)).sum()
-    assert (hubs["n_sites"] < np.bincount(inst.pair_hub)).any()  # some site serves both classes
+            assert hubs[f"n_sites_c{q}"][h] == (mine & (inst.pairs.service_class == q)).sum()
+    assert (hubs["n_sites"] < np.bincount(inst.pairs.hub)).any()  # some site serves both classes
     np.testing.assert_array_equal(hubs["sla_rtt_ms"], 10.0)
     np.testing.assert_array_equal(hubs["sla_c0_rtt_ms"], 40.0)
 
@@ -431,14 +431,14 @@ def test_2027_classes_hubs_count_the_sites_their_flows_use(tmp_path) -> None:
     by_hub = flows.groupby("hub_id")["site_id"].nunique()
     assert hubs["n_sites"].to_dict() == by_hub.reindex(hubs.index, fill_value=0).to_dict()
     assert hubs.loc["beijing", "n_sites"] == flows[flows["hub_id"] == "beijing"].site_id.nunique()
-    for name in run.instance.class_names:
+    for name in run.instance.classes.names:
         mine = flows[flows["class"] == name]
         counted = mine.groupby("hub_id")["site_id"].nunique().reindex(hubs.index, fill_value=0)
         assert hubs[f"n_sites_{name}"].to_dict() == counted.to_dict()
         weighted = (mine["mw"] * mine["rtt_ms"]).groupby(mine["hub_id"]).sum()
         mean = weighted / mine.groupby("hub_id")["mw"].sum()
         np.testing.assert_allclose(hubs[f"mean_{name}_rtt_ms"], mean[hubs.index], rtol=1e-9)
-    sla = np.minimum.reduce([hubs[f"sla_{q}_rtt_ms"] for q in run.instance.class_names])
+    sla = np.minimum.reduce([hubs[f"sla_{q}_rtt_ms"] for q in run.instance.classes.names])
     np.testing.assert_array_equal(hubs["sla_rtt_ms"], sla)
 
 

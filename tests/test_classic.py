@@ -83,8 +83,8 @@ def classic_brute_force(inst: Instance) -> float:
     """
     S, H = inst.n_sites, inst.n_hubs  # noqa: N806 - the maths' names
     d = np.full((H, S), np.inf)
-    d[inst.pair_hub, inst.pair_site] = inst.pair_rtt_ms
-    w, p, kind = inst.demand_mw, inst.site_count, inst.objective_kind
+    d[inst.pairs.hub, inst.pairs.site] = inst.pairs.rtt_ms
+    w, p, kind = inst.hubs.demand_mw, inst.site_count, inst.objective_kind
     sizes = (
         range(1, S + 1) if p == 0 else [p] if inst.site_count_rule == "exactly" else range(p + 1)
     )
@@ -141,11 +141,11 @@ def test_classic_optimum_equals_brute_force(
     elif p:
         assert opened <= p
     # the assignment: every served MW goes to an open site, no hub gets more than its demand
-    assert sol.serve[~sol.open[inst.pair_site]].sum() <= 1e-4
-    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
-    assert (served <= inst.demand_mw + 1e-6).all()
+    assert sol.serve[~sol.open[inst.pairs.site]].sum() <= 1e-4
+    served = np.bincount(inst.pairs.hub, sol.serve, inst.n_hubs)
+    assert (served <= inst.hubs.demand_mw + 1e-6).all()
     if kind != "mclp":
-        assert served == pytest.approx(inst.demand_mw)
+        assert served == pytest.approx(inst.hubs.demand_mw)
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def restricted(inst: Instance, keep: tuple[int, ...]) -> Instance:
     keep_a = np.array(keep, dtype=np.int64)
     new = np.full(inst.n_sites, -1, dtype=np.int64)
     new[keep_a] = np.arange(len(keep_a))
-    pairs = new[inst.pair_site] >= 0
+    pairs = new[inst.pairs.site] >= 0
     per_site = {
         f: getattr(inst, f)[keep_a]
         for f in (
@@ -190,14 +190,14 @@ def restricted(inst: Instance, keep: tuple[int, ...]) -> Instance:
     return dataclasses.replace(
         inst,
         **per_site,
-        opex=inst.opex[:, :, keep_a],
-        energy_mwh=inst.energy_mwh[:, keep_a],
-        emissions_t=inst.emissions_t[:, keep_a],
-        pair_hub=inst.pair_hub[pairs],
-        pair_site=new[inst.pair_site[pairs]],
-        pair_km=inst.pair_km[pairs],
-        pair_rtt_ms=inst.pair_rtt_ms[pairs],
-        pair_cost=inst.pair_cost[pairs],
+        opex=inst.sites.opex[:, :, keep_a],
+        energy_mwh=inst.sites.energy_mwh[:, keep_a],
+        emissions_t=inst.sites.emissions_t[:, keep_a],
+        pair_hub=inst.pairs.hub[pairs],
+        pair_site=new[inst.pairs.site[pairs]],
+        pair_km=inst.pairs.km[pairs],
+        pair_rtt_ms=inst.pairs.rtt_ms[pairs],
+        pair_cost=inst.pairs.cost[pairs],
         site_count=0,
     )
 
@@ -214,7 +214,7 @@ def counted_brute_force(inst: Instance) -> float:
     for keep in itertools.combinations(range(inst.n_sites), p):
         sub = restricted(inst, keep)
         if inst.site_count_rule == "exactly":
-            sub = dataclasses.replace(sub, fixed_cost=sub.fixed_cost - reward)
+            sub = dataclasses.replace(sub, fixed_cost=sub.sites.fixed_cost - reward)
             best = min(best, brute_force(sub) + reward * p)
         else:
             best = min(best, brute_force(sub))
@@ -475,7 +475,7 @@ def test_bad_input_exits_2_with_one_message_and_no_output(two_hubs, capsys, obje
 def _nearest_open(inst: Instance, opened: np.ndarray) -> np.ndarray:
     """Round trip from each stream to its nearest open site (``inf`` if none is a pair)."""
     d = np.full((inst.n_streams, inst.n_sites), np.inf)
-    d[inst.pair_stream, inst.pair_site] = inst.pair_rtt_ms
+    d[inst.pair_stream, inst.pairs.site] = inst.pairs.rtt_ms
     return d[:, opened].min(axis=1)
 
 
@@ -484,7 +484,7 @@ def test_p_median_with_classes_assigns_every_class_stream() -> None:
     spec = spec.with_overrides({"objective.kind": "p-median", "objective.sites": 4})
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis
-    assert inst.n_classes == 3 and inst.n_pairs == inst.n_streams * inst.n_sites  # all pairs
+    assert inst.n_service_classes == 3 and inst.n_pairs == inst.n_streams * inst.n_sites  # all pairs
     assert sol.open.sum() == 4
     near = _nearest_open(inst, sol.open)
     assert kpis["objective_value"] == pytest.approx(float(inst.stream_demand_mw @ near))
@@ -500,15 +500,15 @@ def test_mclp_radius_sets_the_pairs_and_the_covered_demand() -> None:
     )
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis
-    assert (inst.pair_rtt_ms <= 6.0 + 1e-9).all() and (inst.sla_ms == 6.0).all()
+    assert (inst.pairs.rtt_ms <= 6.0 + 1e-9).all() and (inst.classes.sla_ms[0] == 6.0).all()
     covered = _nearest_open(inst, sol.open) <= 6.0
-    assert kpis["objective_value"] == pytest.approx(float(inst.demand_mw[covered].sum()))
+    assert kpis["objective_value"] == pytest.approx(float(inst.hubs.demand_mw[covered].sum()))
     assert kpis["objective_unit"] == "MW" and sol.open.sum() == 3
 
 
 def test_robust_plan_keeps_the_site_count() -> None:
     base = make_instance(0, n_sites=5)
-    insts = [base, dataclasses.replace(base, demand_mw=base.demand_mw * 1.1)]
+    insts = [base, dataclasses.replace(base, demand_mw=base.hubs.demand_mw * 1.1)]
     free = solve_robust(build_robust_model(insts, [0.5, 0.5]), mip_gap=1e-9)
     assert free.scenarios[0].open.sum() == 3  # the count below binds
     counted = [dataclasses.replace(i, site_count=2, site_count_rule="at_most") for i in insts]
@@ -527,8 +527,8 @@ def test_cost_kind_ignores_the_coverage_radius() -> None:
     spec = load_scenario(resolve_scenario_path("default"))[0]
     plain = prepare(spec).instance
     radius = prepare(spec.with_overrides({"objective.coverage_rtt_ms": 1.0})).instance
-    assert np.array_equal(plain.sla_ms, radius.sla_ms)
-    assert np.array_equal(plain.pair_site, radius.pair_site)
+    assert np.array_equal(plain.classes.sla_ms[0], radius.classes.sla_ms[0])
+    assert np.array_equal(plain.pairs.site, radius.pairs.site)
 
 
 def test_content_hash_ignores_the_new_keys_at_their_defaults() -> None:
@@ -587,8 +587,8 @@ def _farthest_shares(inst: Instance, opened: np.ndarray) -> np.ndarray:
     """Each client assigned to its farthest open site: a poor p-median incumbent."""
     share = np.zeros(inst.n_pairs)
     for g in range(inst.n_streams):
-        pairs = np.flatnonzero((inst.pair_stream == g) & opened[inst.pair_site])
-        share[pairs[np.argmax(inst.pair_rtt_ms[pairs])]] = 1.0
+        pairs = np.flatnonzero((inst.pair_stream == g) & opened[inst.pairs.site])
+        share[pairs[np.argmax(inst.pairs.rtt_ms[pairs])]] = 1.0
     return share
 
 
@@ -636,7 +636,7 @@ def test_stopped_plan_reports_the_objective_of_its_open_sites(
     inst = line_instance(kind, p, radius)
     near = _nearest_open(inst, sol.open)
     served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams)  # MW, from the nearest
-    assert served == pytest.approx(np.where(np.isfinite(near), inst.demand_mw, 0.0))
+    assert served == pytest.approx(np.where(np.isfinite(near), inst.hubs.demand_mw, 0.0))
 
 
 def test_classic_run_objective_matches_its_open_sites(two_hubs, stopped) -> None:

@@ -166,9 +166,9 @@ def scenario_case(layer: str, p: int, radius: float) -> Case:
     )
     inst = prepare(spec).instance
     d = np.full((inst.n_hubs, inst.n_sites), np.nan)
-    d[inst.pair_hub, inst.pair_site] = inst.pair_rtt_ms
+    d[inst.pairs.hub, inst.pairs.site] = inst.pairs.rtt_ms
     assert not np.isnan(d).any()  # p-median takes every pair
-    return Case(f"default-{layer}", d, inst.demand_mw.copy(), p, radius)
+    return Case(f"default-{layer}", d, inst.hubs.demand_mw.copy(), p, radius)
 
 
 @pytest.fixture(scope="module")

@@ -242,8 +242,8 @@ def test_time_limit_reports_incumbent_or_optimal() -> None:
 def test_solution_arrays_match_instance(small_instance) -> None:
     sol = solve(build_model(small_instance))
     assert sol.serve.shape == (small_instance.n_pairs,)
-    served = np.bincount(small_instance.pair_hub, sol.serve, small_instance.n_hubs)
-    assert served == pytest.approx(small_instance.demand_mw)
+    served = np.bincount(small_instance.pairs.hub, sol.serve, small_instance.n_hubs)
+    assert served == pytest.approx(small_instance.hubs.demand_mw)
     assert dataclasses.is_dataclass(sol)
 
 

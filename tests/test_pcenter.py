@@ -57,7 +57,7 @@ def grid_instance(p: int, *, n: int = 4, rule: str = "exactly"):
 def worst_assigned(inst, sol) -> float:
     """Largest round trip of a client to the site it is assigned to, read from the flows."""
     served = sol.serve > 1e-9
-    return float(inst.pair_rtt_ms[served].max(initial=0.0))
+    return float(inst.pairs.rtt_ms[served].max(initial=0.0))
 
 
 def assert_plan_is_consistent(inst, sol) -> None:
@@ -68,8 +68,8 @@ def assert_plan_is_consistent(inst, sol) -> None:
     assigned = np.bincount(inst.pair_stream, sol.serve, minlength=inst.n_streams)
     np.testing.assert_allclose(assigned, demand)
     served = sol.serve > 1e-9
-    assert np.all(sol.open[inst.pair_site[served]])
-    np.testing.assert_allclose(inst.pair_rtt_ms[served], nearest[inst.pair_stream[served]])
+    assert np.all(sol.open[inst.pairs.site[served]])
+    np.testing.assert_allclose(inst.pairs.rtt_ms[served], nearest[inst.pair_stream[served]])
     assert worst_assigned(inst, sol) == pytest.approx(sol.objective)
     if inst.site_count_rule == "exactly":
         assert sol.open.sum() == inst.site_count

@@ -125,9 +125,9 @@ def run_classic(
     step("solve")
     timings["solve"] = time.perf_counter() - start - timings["prepare"]
     inst = prepared.instance
-    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.sla_ms
+    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.classes.sla_ms[0]
     plans = [
-        ClassicPlan(kind, run, cross_metrics(run, rtt, inst.demand_mw, radii)) for kind, run in runs
+        ClassicPlan(kind, run, cross_metrics(run, rtt, inst.hubs.demand_mw, radii)) for kind, run in runs
     ]
     step("results")
     run = ClassicRun(

@@ -251,28 +251,28 @@ def build_arrays(
         return b.finish([Layout(inst, y, x, t, a, pair_row)])
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806 - the maths' names
     sites, pairs, streams = (np.arange(n, dtype=np.int64) for n in (S, K, G))
-    cap = inst.capacity_mw
+    cap = inst.sites.capacity_mw
     needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
-    unit = (inst.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
+    unit = (inst.sites.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
     upper = inst.pair_upper_mw
     demand, stream = inst.stream_demand_mw, inst.pair_stream
     work = inst.pair_workload
 
     b = Builder()
-    y = b.add_cols(("open_", sites), inst.fixed_cost / OBJECTIVE_UNIT, 1.0, integer=True)
-    x = b.add_cols(("build_", sites), inst.capex_cost / OBJECTIVE_UNIT, inst.headroom_mw)
+    y = b.add_cols(("open_", sites), inst.sites.fixed_cost / OBJECTIVE_UNIT, 1.0, integer=True)
+    x = b.add_cols(("build_", sites), inst.sites.capex_cost / OBJECTIVE_UNIT, inst.sites.headroom_mw)
     t = b.add_cols(("train_", sites), unit[0], np.where(can_train, cap, 0.0))
     z_sites = sites[can_train] if needs_cluster else sites[:0]
     z = b.add_cols(("hosts_training_", z_sites), 0.0, 1.0, integer=True)
     f = b.add_cols(
-        ("serve_", pairs), unit[work, inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT, upper
+        ("serve_", pairs), unit[work, inst.pairs.site] + inst.pairs.cost / OBJECTIVE_UNIT, upper
     )
     short = np.zeros(0, np.int64)
     if elastic:
         worst = max(
-            float(np.max(inst.capex_cost, initial=0) + np.max(inst.unit_opex, initial=0)),
-            float(np.max(inst.pair_cost, initial=0)),
+            float(np.max(inst.sites.capex_cost, initial=0) + np.max(inst.sites.unit_opex, initial=0)),
+            float(np.max(inst.pairs.cost, initial=0)),
             1.0,
         )
         penalty = SHORTFALL_PENALTY * worst / OBJECTIVE_UNIT
@@ -286,28 +286,28 @@ def build_arrays(
     alpha = inst.stream_failover
     guarded = streams[alpha > 0]
     reserved = pairs[alpha[stream] > 0]
-    room = np.minimum(demand[stream], cap[inst.pair_site])
+    room = np.minimum(demand[stream], cap[inst.pairs.site])
     r = b.add_cols(("reserve_", reserved), 0.0, room[reserved])
     peak = b.add_cols(("failover_peak_", guarded), 0.0, demand[guarded])
     # vouchers w_v
-    n_v = len(inst.voucher_names)
+    n_v = len(inst.policy.vouchers.names)
     w = b.add_cols(
         ("voucher_", np.arange(n_v, dtype=np.int64)),
-        -inst.voucher_cny_per_mw / OBJECTIVE_UNIT,
-        inst.voucher_max_mw,
+        -inst.policy.vouchers.cny_per_mw / OBJECTIVE_UNIT,
+        inst.policy.vouchers.max_mw,
     )
 
     # headroom: x_s - G_s y_s <= 0
-    grid = sites[inst.headroom_mw > 0]
+    grid = sites[inst.sites.headroom_mw > 0]
     rows = b.add_rows(("headroom_", grid), -np.inf, 0.0)
     b.add_entries(rows, x[grid], 1.0)
-    b.add_entries(rows, y[grid], -inst.headroom_mw[grid])
+    b.add_entries(rows, y[grid], -inst.sites.headroom_mw[grid])
     site_count_rows(inst, b, y)
     # green power: sum_s gamma 8.76 PUE_s x_s <= GREEN_p
-    for p in range(len(inst.green_names)):
-        on = sites[inst.green_coef[p] > 0]
-        rows = b.add_rows((f"green_power_{p}", np.array([""])), -np.inf, inst.green_supply_gwh[p])
-        b.add_entries(rows, x[on], inst.green_coef[p, on])
+    for p in range(len(inst.policy.green.names)):
+        on = sites[inst.policy.green.coef[p] > 0]
+        rows = b.add_rows((f"green_power_{p}", np.array([""])), -np.inf, inst.policy.green.supply_gwh[p])
+        b.add_entries(rows, x[on], inst.policy.green.coef[p, on])
     # inference demand: sum_s f_qhs (+ unmet_g) = D_qh (<= for margin)
     low = -np.inf if inst.maximise_margin else demand
     rows = b.add_rows(("inference_demand_", streams), low, demand)
@@ -322,18 +322,18 @@ def build_arrays(
         b.add_entries(rows, short[G:], 1.0)
     # capacity: sum f_k + sum r_k + t_s - x_s - E_s y_s <= 0
     rows = b.add_rows(("capacity_", sites), -np.inf, 0.0)
-    b.add_entries(rows[inst.pair_site], f, 1.0)
-    b.add_entries(rows[inst.pair_site[reserved]], r, 1.0)
+    b.add_entries(rows[inst.pairs.site], f, 1.0)
+    b.add_entries(rows[inst.pairs.site[reserved]], r, 1.0)
     b.add_entries(rows, t, 1.0)
     b.add_entries(rows, x, -1.0)
-    b.add_entries(rows, y, -inst.existing_mw)
+    b.add_entries(rows, y, -inst.sites.existing_mw)
     # pair open: f_k - u_k y_s <= 0
     linked = pairs[upper > 0]
     pair_row = np.full(K, -1, dtype=np.int64)
     r_pair = b.add_rows(("pair_open_", linked), -np.inf, 0.0)
     pair_row[linked] = r_pair
     b.add_entries(r_pair, f[linked], 1.0)
-    b.add_entries(r_pair, y[inst.pair_site[linked]], -upper[linked])
+    b.add_entries(r_pair, y[inst.pairs.site[linked]], -upper[linked])
     # training cluster: t_s - L z_s >= 0, t_s - C_s z_s <= 0
     rows = b.add_rows(("cluster_min_", z_sites), 0.0, np.inf)
     b.add_entries(rows, t[z_sites], 1.0)
@@ -343,16 +343,16 @@ def build_arrays(
     b.add_entries(rows, z, -cap[z_sites])
     # staff: sigma_T t_s + sum sigma_q f_qhs <= A_p, for pools that can bind
     sigma = inst.staff_per_mw.astype(float)
-    groups = np.arange(len(inst.group_names), dtype=np.int64)
-    most = np.bincount(inst.site_group, cap * float(sigma.max()), len(groups))
-    binds = groups[most > inst.staff_available]
+    groups = np.arange(len(inst.sites.group_names), dtype=np.int64)
+    most = np.bincount(inst.sites.group, cap * float(sigma.max()), len(groups))
+    binds = groups[most > inst.sites.staff_available]
     row_of = np.full(len(groups), -1, dtype=np.int64)
-    row_of[binds] = b.add_rows(("staff_", binds), -np.inf, inst.staff_available[binds])
-    site_row = row_of[inst.site_group]
+    row_of[binds] = b.add_rows(("staff_", binds), -np.inf, inst.sites.staff_available[binds])
+    site_row = row_of[inst.sites.group]
     on = site_row >= 0
     b.add_entries(site_row[on], t[on], sigma[0])
-    on_pair = site_row[inst.pair_site] >= 0
-    b.add_entries(site_row[inst.pair_site][on_pair], f[on_pair], sigma[work][on_pair])
+    on_pair = site_row[inst.pairs.site] >= 0
+    b.add_entries(site_row[inst.pairs.site][on_pair], f[on_pair], sigma[work][on_pair])
     # failover: f_k + r_k - m_g <= 0; sum_k (f_k + r_k) - m_g (+ unmet_g) >= alpha_g D_g
     peak_of = np.full(G, -1, dtype=np.int64)
     peak_of[guarded] = peak
@@ -370,18 +370,18 @@ def build_arrays(
         b.add_entries(rows, short[guarded], 1.0)
     # vouchers: w_v - sum_{s in S_v} (t_s + sum f_k) <= 0
     for v in range(n_v):
-        member = inst.voucher_member[v]
+        member = inst.policy.vouchers.member[v]
         rows = b.add_rows((f"voucher_{v}", np.array([""])), -np.inf, 0.0)
         b.add_entries(rows, w[v], 1.0)
         b.add_entries(rows, t[member], -1.0)
-        b.add_entries(rows, f[member[inst.pair_site]], -1.0)
+        b.add_entries(rows, f[member[inst.pairs.site]], -1.0)
     # forcing: what a site hosts >= mw
     for i, force in enumerate(forcing):
         rows = b.add_rows((f"forced_{i}", np.array([""])), force.mw, np.inf)
         if force.workload == "training":
             b.add_entries(rows, t[force.site], 1.0)
         elif force.workload == "inference":
-            b.add_entries(rows, f[inst.pair_site == force.site], 1.0)
+            b.add_entries(rows, f[inst.pairs.site == force.site], 1.0)
         else:
             msg = f"unknown workload {force.workload!r}; expected one of {WORKLOADS}"
             raise ValueError(msg)

@@ -71,13 +71,13 @@ def check_classic(inst: Instance, source: str) -> None:
         )
         problems.append(Problem(source, "[objective]", "sites", expected))
     if inst.objective_kind in ("mclp", "lscp") and inst.n_sites:
-        radius, near, rtt = inst.class_sla_ms, inst.class_nearest_site, inst.class_nearest_rtt_ms
+        radius, near, rtt = inst.classes.sla_ms, inst.classes.nearest_site, inst.classes.nearest_rtt_ms
         what = "the coverage radius (objective.coverage_rtt_ms, else the SLA)"
         if inst.objective_kind == "mclp" and inst.n_pairs == 0:
             q, h = np.unravel_index(np.argmin(rtt - radius), rtt.shape)
             expected = (
                 f"a radius that covers some hub; {what} covers none: the closest is hub "
-                f"'{inst.hub_ids[h]}' with site '{inst.site_ids[near[q, h]]}' at "
+                f"'{inst.hubs.ids[h]}' with site '{inst.sites.ids[near[q, h]]}' at "
                 f"{rtt[q, h]:.1f} ms round trip (radius {radius[q, h]:g} ms)"
             )
             problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
@@ -86,8 +86,8 @@ def check_classic(inst: Instance, source: str) -> None:
         for g in uncovered[:SHOWN]:
             q, h = divmod(int(g), inst.n_hubs)
             expected = (
-                f"every hub covered (lscp); {what} leaves hub '{inst.hub_ids[h]}' uncovered: "
-                f"its nearest site '{inst.site_ids[near[q, h]]}' is at {rtt[q, h]:.1f} ms "
+                f"every hub covered (lscp); {what} leaves hub '{inst.hubs.ids[h]}' uncovered: "
+                f"its nearest site '{inst.sites.ids[near[q, h]]}' is at {rtt[q, h]:.1f} ms "
                 f"round trip (radius {radius[q, h]:g} ms)"
             )
             problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
@@ -128,7 +128,7 @@ def serve_cost(inst: Instance) -> np.ndarray:
     """Objective coefficient of each assignment share ``a_k`` of a classic kind."""
     weight = inst.stream_demand_mw[inst.pair_stream]
     if inst.objective_kind == "p-median":
-        return weight * inst.pair_rtt_ms
+        return weight * inst.pairs.rtt_ms
     if inst.objective_kind == "mclp":
         return -weight
     return np.zeros(inst.n_pairs)
@@ -198,7 +198,7 @@ def define_assignment(m: SitingModel) -> None:
 
 def define_assign_open(m: SitingModel) -> None:
     """Assign only to open sites: ``a_gs ≤ y_s`` (the strong formulation)."""
-    for k, site in enumerate(m.instance.pair_site):
+    for k, site in enumerate(m.instance.pairs.site):
         expr = pulp.LpAffineExpression([(m.serve[k], 1.0), (m.open[site], -1.0)])
         m.problem.addConstraint(expr <= 0, f"pair_open_{k}")
 
@@ -213,7 +213,7 @@ def define_center(m: SitingModel) -> pulp.LpVariable:
     """
     inst = m.instance
     worst = m.problem.add_variable("center_ms", 0)
-    rtt = inst.pair_rtt_ms.tolist()
+    rtt = inst.pairs.rtt_ms.tolist()
     for g, pairs in enumerate(pairs_by(inst.pair_stream, inst.n_streams)):
         terms = [(m.serve[k], rtt[k]) for k in pairs] + [(worst, -1.0)]
         m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"center_{g}")
@@ -245,11 +245,11 @@ def classic_arrays(inst: Instance, b: Builder) -> tuple[np.ndarray, ...]:
     # link: a_k - y_s <= 0
     pair_row = b.add_rows(("pair_open_", pairs), -np.inf, 0.0)
     b.add_entries(pair_row, a, 1.0)
-    b.add_entries(pair_row, y[inst.pair_site], -1.0)
+    b.add_entries(pair_row, y[inst.pairs.site], -1.0)
     if inst.objective_kind == "p-center":  # sum_s d_gs a_gs - W <= 0
         worst = b.add_cols(("center_ms", np.array([""])), 1.0, np.inf)
         rows = b.add_rows(("center_", np.arange(inst.n_streams, dtype=np.int64)), -np.inf, 0.0)
-        b.add_entries(rows[inst.pair_stream], a, inst.pair_rtt_ms)
+        b.add_entries(rows[inst.pair_stream], a, inst.pairs.rtt_ms)
         b.add_entries(rows, worst, -1.0)
     return y, x, t, a, pair_row
 
@@ -266,7 +266,7 @@ def site_count_rows(inst: Instance, b: Builder, y: np.ndarray) -> None:
 
 def covered_pairs(inst: Instance, radius: float) -> np.ndarray:
     """Pairs within ``radius`` ms round trip: the covering sets of :func:`covering_arrays`."""
-    return np.flatnonzero(inst.pair_rtt_ms <= radius)
+    return np.flatnonzero(inst.pairs.rtt_ms <= radius)
 
 
 def covering_arrays(inst: Instance, radius: float, b: Builder) -> np.ndarray:
@@ -285,7 +285,7 @@ def covering_arrays(inst: Instance, radius: float, b: Builder) -> np.ndarray:
     y = b.add_cols(("open_", sites), 1.0, 1.0, integer=True)
     rows = b.add_rows(("cover_", np.arange(inst.n_streams, dtype=np.int64)), 1.0, np.inf)
     k = covered_pairs(inst, radius)
-    b.add_entries(rows[inst.pair_stream[k]], y[inst.pair_site[k]], 1.0)
+    b.add_entries(rows[inst.pair_stream[k]], y[inst.pairs.site[k]], 1.0)
     count = b.add_rows(("site_count", np.array([""])), -np.inf, float(inst.site_count))
     b.add_entries(count, y, 1.0)
     return y
@@ -303,7 +303,7 @@ def build_covering(inst: Instance, radius: float) -> tuple[pulp.LpProblem, list[
     opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(inst.n_sites)]
     k = covered_pairs(inst, radius)
     for g, pairs in enumerate(pairs_by(inst.pair_stream[k], inst.n_streams)):
-        expr = pulp.LpAffineExpression([(opened[inst.pair_site[k[i]]], 1.0) for i in pairs])
+        expr = pulp.LpAffineExpression([(opened[inst.pairs.site[k[i]]], 1.0) for i in pairs])
         prob.addConstraint(expr >= 1, f"cover_{g}")
     total = pulp.LpAffineExpression([(y, 1.0) for y in opened])
     prob.addConstraint(total <= inst.site_count, "site_count")

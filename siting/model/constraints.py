@@ -57,18 +57,18 @@ def define_capacity(m: SitingModel) -> None:
     ``t_s + Σ_qh (f_qhs + r_qhs) ≤ E_s y_s + x_s`` (``r``: failover reserve, if any)
     """
     inst = m.instance
-    for s, pairs in enumerate(pairs_by(inst.pair_site, inst.n_sites)):
+    for s, pairs in enumerate(pairs_by(inst.pairs.site, inst.n_sites)):
         terms = [(m.serve[k], 1.0) for k in pairs]
         terms += [(m.reserve[k], 1.0) for k in pairs if m.reserve and m.reserve[k] is not None]
-        terms += [(m.train[s], 1.0), (m.build[s], -1.0), (m.open[s], -float(inst.existing_mw[s]))]
+        terms += [(m.train[s], 1.0), (m.build[s], -1.0), (m.open[s], -float(inst.sites.existing_mw[s]))]
         m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"{m.tag}capacity_{s}")
 
 
 def define_headroom(m: SitingModel) -> None:
     """Build new MW only at open sites and within grid headroom: ``x_s ≤ G_s y_s``."""
     for s in range(m.instance.n_sites):
-        if m.instance.headroom_mw[s] > 0:
-            headroom = float(m.instance.headroom_mw[s])
+        if m.instance.sites.headroom_mw[s] > 0:
+            headroom = float(m.instance.sites.headroom_mw[s])
             expr = pulp.LpAffineExpression([(m.build[s], 1.0), (m.open[s], -headroom)])
             m.problem.addConstraint(expr <= 0, f"headroom_{s}")
 
@@ -78,7 +78,7 @@ def define_pair_open(m: SitingModel) -> None:
 
     Implied by capacity and headroom; added because it tightens the LP relaxation.
     """
-    for k, site in enumerate(m.instance.pair_site):
+    for k, site in enumerate(m.instance.pairs.site):
         upper = m.serve[k].upBound or 0.0
         if upper > 0:
             expr = pulp.LpAffineExpression([(m.serve[k], 1.0), (m.open[site], -upper)])
@@ -92,7 +92,7 @@ def define_training_cluster(m: SitingModel) -> None:
         if z is None:
             continue
         low = pulp.LpAffineExpression([(m.train[s], 1.0), (z, -float(inst.min_cluster_mw))])
-        high = pulp.LpAffineExpression([(m.train[s], 1.0), (z, -float(inst.capacity_mw[s]))])
+        high = pulp.LpAffineExpression([(m.train[s], 1.0), (z, -float(inst.sites.capacity_mw[s]))])
         m.problem.addConstraint(low >= 0, f"{m.tag}cluster_min_{s}")
         m.problem.addConstraint(high <= 0, f"{m.tag}cluster_max_{s}")
 
@@ -106,16 +106,16 @@ def define_staff(m: SitingModel) -> None:
     inst = m.instance
     sigma = inst.staff_per_mw.astype(float)
     sigma_pair = sigma[inst.pair_workload]
-    site_pairs = pairs_by(inst.pair_site, inst.n_sites)
-    most = inst.capacity_mw * float(sigma.max())
-    for g in range(len(inst.group_names)):
-        sites = np.flatnonzero(inst.site_group == g)
-        if most[sites].sum() <= inst.staff_available[g]:
+    site_pairs = pairs_by(inst.pairs.site, inst.n_sites)
+    most = inst.sites.capacity_mw * float(sigma.max())
+    for g in range(len(inst.sites.group_names)):
+        sites = np.flatnonzero(inst.sites.group == g)
+        if most[sites].sum() <= inst.sites.staff_available[g]:
             continue
         terms = [(m.train[s], float(sigma[0])) for s in sites]
         terms += [(m.serve[k], float(sigma_pair[k])) for s in sites for k in site_pairs[s]]
         expr = pulp.LpAffineExpression(terms)
-        m.problem.addConstraint(expr <= float(inst.staff_available[g]), f"{m.tag}staff_{g}")
+        m.problem.addConstraint(expr <= float(inst.sites.staff_available[g]), f"{m.tag}staff_{g}")
 
 
 def define_failover(m: SitingModel) -> None:
@@ -146,9 +146,9 @@ def define_failover(m: SitingModel) -> None:
 def define_vouchers(m: SitingModel) -> None:
     """Count voucher MW only where compute is hosted: ``w_v ≤ Σ_{s∈S_v} (t_s + Σ f_qhs)``."""
     inst = m.instance
-    site_pairs = pairs_by(inst.pair_site, inst.n_sites)
+    site_pairs = pairs_by(inst.pairs.site, inst.n_sites)
     for v, w in enumerate(m.voucher):
-        sites = np.flatnonzero(inst.voucher_member[v])
+        sites = np.flatnonzero(inst.policy.vouchers.member[v])
         terms = [(w, 1.0)] + [(m.train[s], -1.0) for s in sites]
         terms += [(m.serve[k], -1.0) for s in sites for k in site_pairs[s]]
         m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"{m.tag}voucher_{v}")
@@ -157,15 +157,15 @@ def define_vouchers(m: SitingModel) -> None:
 def define_green_power(m: SitingModel) -> None:
     """Green power for new MW in the hub nodes: ``γ Σ_{s∈S_p} 8.76 PUE_s x_s ≤ GREEN_p``."""
     inst = m.instance
-    for p in range(len(inst.green_names)):
-        sites = np.flatnonzero(inst.green_coef[p] > 0)
-        expr = pulp.LpAffineExpression([(m.build[s], float(inst.green_coef[p, s])) for s in sites])
-        m.problem.addConstraint(expr <= float(inst.green_supply_gwh[p]), f"green_power_{p}")
+    for p in range(len(inst.policy.green.names)):
+        sites = np.flatnonzero(inst.policy.green.coef[p] > 0)
+        expr = pulp.LpAffineExpression([(m.build[s], float(inst.policy.green.coef[p, s])) for s in sites])
+        m.problem.addConstraint(expr <= float(inst.policy.green.supply_gwh[p]), f"green_power_{p}")
 
 
 def define_forcing(m: SitingModel, forcing: Sequence[Forcing]) -> None:
     """Make given sites host at least given MW of a workload."""
-    site_pairs = pairs_by(m.instance.pair_site, m.instance.n_sites)
+    site_pairs = pairs_by(m.instance.pairs.site, m.instance.n_sites)
     for i, force in enumerate(forcing):
         if force.workload == "training":
             terms = [(m.train[force.site], 1.0)]
@@ -189,17 +189,17 @@ def objective_terms(m: SitingModel) -> Terms:
         Coefficients in :data:`OBJECTIVE_UNIT` per unit of the variable.
     """
     inst = m.instance
-    unit = (inst.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
-    serve_cost = unit[inst.pair_workload, inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT
-    terms = list(zip(m.open, (inst.fixed_cost / OBJECTIVE_UNIT).tolist(), strict=True))
-    terms += zip(m.build, (inst.capex_cost / OBJECTIVE_UNIT).tolist(), strict=True)
+    unit = (inst.sites.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
+    serve_cost = unit[inst.pair_workload, inst.pairs.site] + inst.pairs.cost / OBJECTIVE_UNIT
+    terms = list(zip(m.open, (inst.sites.fixed_cost / OBJECTIVE_UNIT).tolist(), strict=True))
+    terms += zip(m.build, (inst.sites.capex_cost / OBJECTIVE_UNIT).tolist(), strict=True)
     terms += zip(m.train, unit[0].tolist(), strict=True)
     terms += zip(m.serve, serve_cost.tolist(), strict=True)
-    terms += zip(m.voucher, (-inst.voucher_cny_per_mw / OBJECTIVE_UNIT).tolist(), strict=True)
+    terms += zip(m.voucher, (-inst.policy.vouchers.cny_per_mw / OBJECTIVE_UNIT).tolist(), strict=True)
     if m.elastic:
         worst = max(
-            float(np.max(inst.capex_cost, initial=0) + np.max(inst.unit_opex, initial=0)),
-            float(np.max(inst.pair_cost, initial=0)),
+            float(np.max(inst.sites.capex_cost, initial=0) + np.max(inst.sites.unit_opex, initial=0)),
+            float(np.max(inst.pairs.cost, initial=0)),
             1.0,
         )
         penalty = SHORTFALL_PENALTY * worst / OBJECTIVE_UNIT

@@ -103,8 +103,8 @@ def define_orders(prob: pulp.LpProblem, h: Horizon) -> Grid:
 
     Upper bound ``G_s + Ē_s``, the most a site's grid can ever take.
     """
-    ceiling = h.base.headroom_mw + h.peak_existing
-    order = np.full((h.base.n_sites, h.n_classes, h.n_years), None, dtype=object)
+    ceiling = h.base.sites.headroom_mw + h.peak_existing
+    order = np.full((h.base.n_sites, h.n_accelerator_classes, h.n_years), None, dtype=object)
     dominated = dominated_classes(h)
     for s, k, tau in np.ndindex(order.shape):
         if ceiling[s] > 0 and h.can_order(k, tau) and not dominated[k]:
@@ -122,10 +122,10 @@ def dominated_classes(h: Horizon) -> np.ndarray:
     order and its use to ``k'`` (``φ_k/φ_k'`` of the MW) never costs more. Otherwise no class
     is dominated. Ties keep the first class.
     """
-    out = np.zeros(h.n_classes, bool)
-    if h.base.maximise_margin or (h.base.unit_opex < h.standby[None, :]).any():
+    out = np.zeros(h.n_accelerator_classes, bool)
+    if h.base.maximise_margin or (h.base.sites.unit_opex < h.standby[None, :]).any():
         return out
-    for k, k2 in np.ndindex(h.n_classes, h.n_classes):
+    for k, k2 in np.ndindex(h.n_accelerator_classes, h.n_accelerator_classes):
         if k == k2 or not (h.buildable[k] and h.buildable[k2]) or out[k2]:
             continue
         per_mw, per_mw2 = h.capex[:, k] * h.factor[k2], h.capex[:, k2] * h.factor[k]
@@ -164,12 +164,12 @@ def define_use(m: PeriodModel) -> Grid:
     can host the workload (a training bound above 0; an admissible pair of the service class).
     """
     h = m.horizon
-    n, c, years = h.base.n_sites, h.n_classes, h.n_years
-    workloads = 1 + h.base.n_classes
+    n, c, years = h.base.n_sites, h.n_accelerator_classes, h.n_years
+    workloads = 1 + h.base.n_service_classes
     use = np.full((workloads, n, c, years), None, dtype=object)
-    ceiling = h.base.headroom_mw + h.peak_existing
+    ceiling = h.base.sites.headroom_mw + h.peak_existing
     has_pairs = np.zeros((workloads, n), bool)
-    has_pairs[h.base.pair_workload, h.base.pair_site] = True
+    has_pairs[h.base.pair_workload, h.base.pairs.site] = True
     for t, year in enumerate(m.years):
         has_pairs[0] = [(v.upBound or 0.0) > 0 for v in year.train]
         for s, k in np.ndindex(n, c):
@@ -192,7 +192,7 @@ def define_conversion(m: PeriodModel) -> None:
     ``t_st = Σ_k φ_k u^T_skt`` and, per service class, ``Σ_h f_qhst = Σ_k φ_k u^q_skt``
     """
     h = m.horizon
-    site_pairs = pairs_by(h.base.pair_site, h.base.n_sites)
+    site_pairs = pairs_by(h.base.pairs.site, h.base.n_sites)
     workload = h.base.pair_workload
     workloads = m.use.shape[0]
     factor = h.factor.tolist()
@@ -218,7 +218,7 @@ def define_class_capacity(m: PeriodModel) -> None:
     ``u^T_skt + u^I_skt ≤ E_skt y_st + N_skt``, ``N_skt = Σ_{τ ∈ B^k_t} x_skτ``
     """
     h = m.horizon
-    for s, k, t in np.ndindex(h.base.n_sites, h.n_classes, h.n_years):
+    for s, k, t in np.ndindex(h.base.n_sites, h.n_accelerator_classes, h.n_years):
         used = [(u, 1.0) for u in m.use[:, s, k, t] if u is not None]
         if not used:
             continue
@@ -236,10 +236,10 @@ def define_period_headroom(m: PeriodModel) -> None:
     h = m.horizon
     peak = h.peak_existing
     for s, t in np.ndindex(h.base.n_sites, h.n_years):
-        terms = [(x, 1.0) for k in range(h.n_classes) for _, x in _in_service(m, s, k, t)]
+        terms = [(x, 1.0) for k in range(h.n_accelerator_classes) for _, x in _in_service(m, s, k, t)]
         if not terms:
             continue
-        room = float(h.base.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum())
+        room = float(h.base.sites.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum())
         terms.append((m.years[t].open[s], -room))
         m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"headroom_{s}_y{t}")
 
@@ -273,15 +273,15 @@ def period_objective_terms(m: PeriodModel) -> Terms:
     """
     h, base = m.horizon, m.horizon.base
     unit = 1.0 / OBJECTIVE_UNIT
-    opex = base.unit_opex
+    opex = base.sites.unit_opex
     terms: Terms = []
     for t, year in enumerate(m.years):
         d = float(h.discount[t]) * unit
         standby_open = h.fixed + h.standby * h.existing[:, :, t].sum(axis=1)
         terms += [(y, d * float(c)) for y, c in zip(year.open, standby_open, strict=True)]
-        terms += [(f, d * float(c)) for f, c in zip(year.serve, base.pair_cost, strict=True)]
+        terms += [(f, d * float(c)) for f, c in zip(year.serve, base.pairs.cost, strict=True)]
         terms += [(v, d * float(h.penalty)) for v in year.shortfall]
-        for s, k in np.ndindex(base.n_sites, h.n_classes):
+        for s, k in np.ndindex(base.n_sites, h.n_accelerator_classes):
             for tau, x in _in_service(m, s, k, t):
                 terms.append((x, d * float(h.capex[s, k, tau] + h.standby[s])))
             for w in range(m.use.shape[0]):

@@ -15,7 +15,7 @@ def first_stage(
     """Add the first-stage variables: ``y_s`` (open, binary) and ``x_s`` (new MW)."""
     opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(inst.n_sites)]
     build = [
-        prob.add_variable(f"build_{s}", 0, float(inst.headroom_mw[s])) for s in range(inst.n_sites)
+        prob.add_variable(f"build_{s}", 0, float(inst.sites.headroom_mw[s])) for s in range(inst.n_sites)
     ]
     return opened, build
 
@@ -30,7 +30,7 @@ def second_stage(
     tag: str = "",
 ) -> SitingModel:
     """Add one scenario's second-stage variables: ``t_s``, ``z_s``, ``f_k`` and shortfall."""
-    cap = inst.capacity_mw
+    cap = inst.sites.capacity_mw
     needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
     train = [
@@ -59,7 +59,7 @@ def policy_stage(prob: pulp.LpProblem, m: SitingModel) -> None:
     inst, tag = m.instance, m.tag
     if inst.stream_failover.any():
         demand = inst.stream_demand_mw
-        room = np.minimum(demand[inst.pair_stream], inst.capacity_mw[inst.pair_site])
+        room = np.minimum(demand[inst.pair_stream], inst.sites.capacity_mw[inst.pairs.site])
         on = inst.stream_failover[inst.pair_stream] > 0
         m.reserve = [
             prob.add_variable(f"{tag}reserve_{k}", 0, float(room[k])) if on[k] else None
@@ -71,7 +71,7 @@ def policy_stage(prob: pulp.LpProblem, m: SitingModel) -> None:
             else None
             for g in range(inst.n_streams)
         ]
-    most = [float(v) if np.isfinite(v) else None for v in inst.voucher_max_mw]
+    most = [float(v) if np.isfinite(v) else None for v in inst.policy.vouchers.max_mw]
     m.voucher = [prob.add_variable(f"{tag}voucher_{v}", 0, most[v]) for v in range(len(most))]
 
 
