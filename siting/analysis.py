@@ -430,7 +430,10 @@ def _forced_cost(
     if forcing.workload == "inference" and not (inst.pairs.site == forcing.site).any():
         return math.inf, "no hub within its SLA"
     if forcing.workload == "training" and inst.sites.capacity_mw[forcing.site] < forcing.mw:
-        return math.inf, f"capacity {inst.sites.capacity_mw[forcing.site]:.0f} MW < {forcing.mw:g} MW"
+        return (
+            math.inf,
+            f"capacity {inst.sites.capacity_mw[forcing.site]:.0f} MW < {forcing.mw:g} MW",
+        )
     try:
         forced = solve(build_model(inst, forcing=[forcing]), **solve_options)
     except InfeasibleError:

@@ -50,33 +50,23 @@ def _hub_reach(inst: Instance) -> list[str]:
     share = inst.stream_share_cap
     names = stream_names(inst)
     H = inst.n_hubs  # noqa: N806 - the maths' names
-    has_class = inst.classes.sla_ms.size > 0
     for g in range(inst.n_streams):
         demand = demand_g[g]
         if demand <= 0:
             continue
         q, h = divmod(g, H)
         pairs = np.flatnonzero(inst.pair_stream == g)
-        sla = inst.classes.sla_ms[q, h] if has_class else inst.classes.sla_ms[0, h]
+        sla = inst.classes.sla_ms[q, h]
         within = f"within {sla:g} ms"
         if not one_class(inst):
             within += f" round trip at the {inst.classes.layer[q]} layer"
         name = names[g]
         if len(pairs) == 0:
-            near_s = inst.classes.nearest_site[q, h] if has_class else None
-            if near_s is None and inst.classes.nearest_site[0].size:
-                near_s = inst.classes.nearest_site[0, h]
-            near = inst.sites.ids[near_s] if near_s is not None else "none"
-            rtt = (
-                inst.classes.nearest_rtt_ms[q, h]
-                if has_class
-                else inst.classes.nearest_rtt_ms[0, h]
-                if inst.classes.nearest_rtt_ms[0].size
-                else float("nan")
-            )
+            near = inst.sites.ids[inst.classes.nearest_site[q, h]]
+            rtt = inst.classes.nearest_rtt_ms[q, h]
             reasons.append(f"{name}: no site {within}; the nearest is '{near}' at {rtt:.1f} ms")
             continue
-        k = int(inst.classes.min_sites[q]) if inst.classes.min_sites.size else 1
+        k = int(inst.classes.min_sites[q])
         if k > len(pairs):
             reasons.append(
                 f"{name}: at least {k} serving sites required (redundancy), but only "

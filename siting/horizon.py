@@ -122,7 +122,7 @@ class Horizon:
         return len(self.years)
 
     @property
-    def n_classes(self) -> int:
+    def n_accelerator_classes(self) -> int:
         """Number of accelerator classes."""
         return len(self.classes)
 
@@ -151,18 +151,15 @@ class Horizon:
         the cluster and pair bounds read as in ``docs/model.md``.
         """
         most = float(self.factor.max())
-        demand = self.demand[:, t]
-        by_class = self.base.class_demand_mw
-        if by_class.size:  # each service class keeps its share of the year's demand
-            total = by_class.sum()
-            shares = by_class.sum(axis=1) / total if total > 0 else np.eye(len(by_class))[0]
-            by_class = np.outer(shares, demand)
+        base = self.base
         return replace(
-            self.base,
-            existing_mw=most * self.peak_existing,
-            headroom_mw=most * self.base.sites.headroom_mw,
-            demand_mw=demand,
-            class_demand_mw=by_class,
+            base,
+            sites=replace(
+                base.sites,
+                existing_mw=most * self.peak_existing,
+                headroom_mw=most * base.sites.headroom_mw,
+            ),
+            hubs=replace(base.hubs, demand_mw=self.demand[:, t]),  # each class keeps its share
             training_mw=float(self.training[t]),
         )
 

@@ -144,7 +144,11 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
 
 def class_mw(sol: Solution, inst: Instance) -> np.ndarray:
     """Inference MW of each class hosted at each site, shape (C, S)."""
-    cls = inst.pairs.service_class if inst.pairs.service_class.size else np.zeros(inst.n_pairs, np.int64)
+    cls = (
+        inst.pairs.service_class
+        if inst.pairs.service_class.size
+        else np.zeros(inst.n_pairs, np.int64)
+    )
     flat = np.bincount(
         cls * inst.n_sites + inst.pairs.site, sol.serve, inst.n_service_classes * inst.n_sites
     )
@@ -163,7 +167,9 @@ def voucher_cny(inst: Instance, hosted: np.ndarray) -> np.ndarray:
         total = float(hosted[area].sum())
         if total <= 0:
             continue
-        paid = min(float(inst.policy.vouchers.max_mw[v]), total) * float(inst.policy.vouchers.cny_per_mw[v])
+        paid = min(float(inst.policy.vouchers.max_mw[v]), total) * float(
+            inst.policy.vouchers.cny_per_mw[v]
+        )
         value[area] += paid * hosted[area] / total
     return value
 
@@ -194,14 +200,12 @@ def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
 
 
 def strictest_sla_ms(inst: Instance) -> np.ndarray:
-    """Each hub's SLA, ms round trip; with classes the strictest (smallest) class's, (H,)."""
-    return inst.classes.sla_ms.min(axis=0) if inst.classes.sla_ms.size else inst.classes.sla_ms[0]
+    """Each hub's SLA, ms round trip: the strictest (smallest) class's, (H,)."""
+    return inst.classes.sla_ms.min(axis=0)
 
 
-def strictest_layer(inst: Instance, default: str) -> np.ndarray:
-    """Latency layer of each hub's strictest class (``default`` without classes), (H,)."""
-    if not inst.classes.sla_ms.size or not inst.classes.layer.size:
-        return np.full(inst.n_hubs, default, dtype=object)
+def strictest_layer(inst: Instance) -> np.ndarray:
+    """Latency layer of each hub's strictest class, (H,)."""
     return inst.classes.layer[inst.classes.sla_ms.argmin(axis=0)].astype(object)
 
 
@@ -223,7 +227,9 @@ def _mean_rtt(sol: Solution, inst: Instance, pairs: np.ndarray) -> np.ndarray:
 def _hub_classes(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     if one_class(inst):
         return {}
-    served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams).reshape(inst.n_service_classes, -1)
+    served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams).reshape(
+        inst.n_service_classes, -1
+    )
     demand = inst.stream_demand_mw.reshape(inst.n_service_classes, -1)
     carrying = sol.serve > 1e-6
     out = {}
@@ -265,7 +271,9 @@ def _flow_table(sol: Solution, inst: Instance, layers: Layers) -> gpd.GeoDataFra
     h, s = inst.pairs.hub[used], inst.pairs.site[used]
     hub_xy = layers.hubs[["lon", "lat"]].to_numpy(float)
     site_xy = layers.sites[["lon", "lat"]].to_numpy(float)
-    classes = {} if one_class(inst) else {"class": inst.classes.names[inst.pairs.service_class[used]]}
+    classes = (
+        {} if one_class(inst) else {"class": inst.classes.names[inst.pairs.service_class[used]]}
+    )
     table = pd.DataFrame(
         {
             "hub_id": inst.hubs.ids[h],

@@ -60,7 +60,10 @@ def schedule_table(h: Horizon, sol: PeriodSolution) -> pd.DataFrame:
     new, total = installed(h, sol.order)
     mw, capital = stranded(h, sol)
     s, k, t = np.meshgrid(
-        np.arange(h.base.n_sites), np.arange(h.n_accelerator_classes), np.arange(h.n_years), indexing="ij"
+        np.arange(h.base.n_sites),
+        np.arange(h.n_accelerator_classes),
+        np.arange(h.n_years),
+        indexing="ij",
     )
     table = pd.DataFrame(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import signal
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from siting.instance import Instance
+from siting.instance import Instance, Pairs, ServiceClasses, Sites
 
 # A shell starts background jobs with Ctrl-C ignored, and an ignored signal stays ignored in
 # every child, so the tests that press Ctrl-C on a subprocess would see nothing happen. Catching
@@ -109,35 +110,56 @@ def make_instance(
     km = rng.uniform(50, 900, len(pairs))
     groups = rng.integers(0, 2, n_sites)
     opex = rng.uniform(1e6, 4e6, (2, 3, n_sites))
-    return Instance(
-        site_ids=np.array([f"s{i}" for i in range(n_sites)]),
-        hub_ids=np.array([f"h{i}" for i in range(n_hubs)]),
+    sites = Sites(
+        ids=np.array([f"s{i}" for i in range(n_sites)]),
+        group=groups.astype(np.int64),
         group_names=np.array(["p0", "p1"]),
-        site_group=groups.astype(np.int64),
         existing_mw=existing,
         headroom_mw=headroom,
-        fixed_cost=rng.uniform(5e6, 6e7, n_sites),
+        fixed_cost=rng.uniform(5e6, 6e7, n_sites),  # the draws in this order: seeds keep cases
         capex_cost=rng.uniform(2e6, 4e6, n_sites),
         opex=opex,
-        staff_per_mw=np.array([0.5, 1.0]),
         staff_available=rng.uniform(40, 150, 2) * staff_scale,
-        demand_mw=demand,
-        sla_ms=np.full(n_hubs, 10.0),
-        training_mw=float(rng.uniform(30, 90)) if training_mw is None else training_mw,
-        min_cluster_mw=min_cluster_mw,
-        max_site_share=max_site_share,
-        rent=np.array(rent if rent is not None else (0.0, 0.0)),
-        maximise_margin=rent is not None,
+        energy_mwh=np.ones((2, n_sites)),
+        emissions_t=np.ones((2, n_sites)),
+    )
+    return Instance.one_class(
+        sites,
+        np.array([f"h{i}" for i in range(n_hubs)]),
+        demand,
+        np.full(n_hubs, 10.0),
         pair_hub=pair_hub,
         pair_site=pair_site,
         pair_km=km,
         pair_rtt_ms=km / 100 + 1,
         pair_cost=km * 1000.0,
-        energy_mwh=np.ones((2, n_sites)),
-        emissions_t=np.ones((2, n_sites)),
+        max_site_share=max_site_share,
         nearest_site=np.zeros(n_hubs, dtype=np.int64),
         nearest_rtt_ms=np.ones(n_hubs),
+        staff_per_mw=np.array([0.5, 1.0]),
+        training_mw=float(rng.uniform(30, 90)) if training_mw is None else training_mw,
+        min_cluster_mw=min_cluster_mw,
+        rent=np.array(rent if rent is not None else (0.0, 0.0)),
+        maximise_margin=rent is not None,
     )
+
+
+def with_pairs(
+    base: Instance, demand_mw: np.ndarray, sla_ms: np.ndarray, pairs: tuple, **change: object
+) -> Instance:
+    """``base`` with one service class of this demand and SLA per hub, over these pairs.
+
+    ``pairs``: hub, site, km, round trip (ms) and network cost of each pair, sorted by hub.
+    """
+    hub, site, km, rtt_ms, cost = (np.asarray(a) for a in pairs)
+    return dataclasses.replace(
+        base,
+        hubs=dataclasses.replace(base.hubs, demand_mw=np.asarray(demand_mw, float)),
+        classes=ServiceClasses.one(np.asarray(sla_ms, float)),
+        pairs=Pairs(hub.astype(np.int64), site.astype(np.int64), np.zeros(len(hub), np.int64),
+                    km.astype(float), rtt_ms.astype(float), cost.astype(float)),
+        **change,
+    )  # fmt: skip
 
 
 def brute_force(inst: Instance) -> float:
@@ -151,7 +173,9 @@ def brute_force(inst: Instance) -> float:
     ix, it, jf = 0, S, 2 * S
     cap = inst.sites.existing_mw + inst.sites.headroom_mw
     unit = inst.sites.opex.sum(axis=1) - inst.rent[:, None] * inst.maximise_margin
-    cost = np.concatenate([inst.sites.capex_cost, unit[0], unit[1][inst.pairs.site] + inst.pairs.cost])
+    cost = np.concatenate(
+        [inst.sites.capex_cost, unit[0], unit[1][inst.pairs.site] + inst.pairs.cost]
+    )
     best = np.inf
     cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     for y in itertools.product((0, 1), repeat=S):

@@ -12,9 +12,10 @@ from scipy.optimize import linprog
 
 from siting.errors import InfeasibleError, InputError
 from siting.feasibility import check_feasibility
-from siting.instance import Instance
+from siting.instance import Instance, Pairs, PolicyRows, ServiceClasses
 from siting.model import build_model
 from siting.model.arrays import build_arrays
+from siting.policy import Green, Vouchers
 from siting.solve import Solution, Status, solve
 
 from .conftest import make_instance
@@ -53,47 +54,39 @@ def make_class_instance(
     staff = np.concatenate([[0.5], rng.uniform(0.6, 1.4, C)])
     k = np.array(min_sites or (1,) * C, dtype=np.int64)
     cap = np.minimum(max_site_share, 1.0 / k)
-    extra = {}
+    policy = PolicyRows()
     if vouchers:
         member = np.zeros((2, S), bool)
         member[0, :2] = True
         member[1, 1] = True
-        extra.update(
-            voucher_names=np.array(["v0", "v1"]),
-            voucher_member=member,
-            voucher_cny_per_mw=np.array([1.5e6, 0.8e6]),
-            voucher_max_mw=np.array([25.0, np.inf]),
+        issuers = Vouchers(
+            np.array(["v0", "v1"]), member, np.array([1.5e6, 0.8e6]), np.array([25.0, np.inf])
         )
+        policy = dataclasses.replace(policy, vouchers=issuers)
     if green:
         coef = np.zeros((1, S))
         coef[0, : S // 2 + 1] = rng.uniform(5, 10, S // 2 + 1)
-        extra.update(
-            green_names=np.array(["p0"]), green_coef=coef, green_supply_gwh=np.array([400.0])
-        )
+        policy = dataclasses.replace(policy, green=Green(np.array(["p0"]), coef, np.array([400.0])))
     return dataclasses.replace(
         base,
-        opex=opex,
+        sites=dataclasses.replace(
+            base.sites, opex=opex, energy_mwh=np.ones((1 + C, S)), emissions_t=np.ones((1 + C, S))
+        ),
         staff_per_mw=staff,
         rent=np.zeros(1 + C),
-        energy_mwh=np.ones((1 + C, S)),
-        emissions_t=np.ones((1 + C, S)),
-        max_site_share=max_site_share,
-        pair_hub=pair_hub,
-        pair_site=pair_site,
-        pair_km=km,
-        pair_rtt_ms=km / 100 + 1,
-        pair_cost=km * 1000.0,
-        class_names=np.array([f"c{q}" for q in range(C)]),
-        class_demand_mw=np.outer(shares, base.hubs.demand_mw),
-        pair_class=pair_class,
-        class_share_cap=cap,
-        class_min_sites=k,
-        class_failover=np.array(failover or (0.0,) * C, dtype=float),
-        class_layer=np.array(["ip"] * C),
-        class_sla_ms=np.full((C, H), 10.0),
-        class_nearest_site=np.zeros((C, H), np.int64),
-        class_nearest_rtt_ms=np.ones((C, H)),
-        **extra,
+        pairs=Pairs(pair_hub, pair_site, pair_class, km, km / 100 + 1, km * 1000.0),
+        classes=ServiceClasses(
+            names=np.array([f"c{q}" for q in range(C)]),
+            share=np.array(shares, dtype=float),
+            sla_ms=np.full((C, H), 10.0),
+            share_cap=cap,
+            min_sites=k,
+            failover=np.array(failover or (0.0,) * C, dtype=float),
+            layer=np.array(["ip"] * C),
+            nearest_site=np.zeros((C, H), np.int64),
+            nearest_rtt_ms=np.ones((C, H)),
+        ),
+        policy=policy,
     )
 
 
@@ -106,7 +99,7 @@ def brute_force(inst: Instance) -> float:
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806
     V = len(inst.policy.vouchers.names)  # noqa: N806
     stream = inst.pairs.service_class * inst.n_hubs + inst.pairs.hub
-    demand = inst.class_demand_mw.ravel()
+    demand = inst.stream_demand_mw
     alpha = np.repeat(inst.classes.failover, inst.n_hubs)
     guarded = np.flatnonzero(alpha > 0)
     res_k = np.flatnonzero(alpha[stream] > 0)
@@ -372,11 +365,13 @@ def test_policy_families_change_the_instance() -> None:
     )
     inst = prepared.variant(spec).instance
     outside = np.isin(inst.sites.ids, ["beijing", "wuhan", "lanzhou"])
-    assert (inst.sites.headroom_mw[outside] <= np.clip(50.0 - inst.sites.existing_mw[outside], 0, None)).all()
+    assert (
+        inst.sites.headroom_mw[outside] <= np.clip(50.0 - inst.sites.existing_mw[outside], 0, None)
+    ).all()
     lanzhou = list(inst.sites.ids).index("lanzhou")  # pays the Gansu price, 0.48 CNY/kWh
     assert inst.sites.opex[0, 0, lanzhou] < base.sites.opex[0, 0, lanzhou]
-    assert set(inst.policy.vouchers.names) == {"Shanghai", "Hangzhou", "Henan (province)", "Qingyang",
-                                       "Chengdu"}  # fmt: skip
+    assert set(inst.policy.vouchers.names) == {"Shanghai", "Hangzhou", "Henan (province)",
+                                               "Qingyang", "Chengdu"}  # fmt: skip
     assert any("green-power share 0.8: inactive" in n for n in inst.policy.notes)
     assert any("Beijing: inactive (no yearly budget" in n for n in inst.policy.notes)
     assert len(inst.policy.green.names) == 0
@@ -401,9 +396,8 @@ def test_hub_table_counts_distinct_sites_and_gives_each_class_its_sla() -> None:
     from siting.results import hub_arrays
 
     inst = make_class_instance(3)
-    inst = dataclasses.replace(
-        inst, class_sla_ms=np.stack([np.full(inst.n_hubs, 40.0), np.full(inst.n_hubs, 10.0)])
-    )
+    sla = np.stack([np.full(inst.n_hubs, 40.0), np.full(inst.n_hubs, 10.0)])
+    inst = dataclasses.replace(inst, classes=dataclasses.replace(inst.classes, sla_ms=sla))
     hubs = hub_arrays(_all_served(inst), inst)
     for h in range(inst.n_hubs):
         mine = inst.pairs.hub == h

@@ -32,7 +32,7 @@ from siting.scenario import (
 )
 from siting.solve import Status, build_for, solve, solve_robust
 
-from .conftest import DATA, brute_force, make_instance
+from .conftest import DATA, brute_force, make_instance, with_pairs
 from .test_model import PATHS as MODEL_PATHS
 from .test_model import _canonical, assert_same_build, priced  # noqa: F401 - a fixture
 
@@ -60,19 +60,10 @@ def classic_instance(
             radius[:] = float(np.quantile(rtt, 0.3))
         within = rtt <= radius[:, None]
     hub, site = np.nonzero(within)
-    return dataclasses.replace(
-        base,
-        demand_mw=rng.uniform(1, 30, n_hubs),
-        sla_ms=radius,
-        pair_hub=hub.astype(np.int64),
-        pair_site=site.astype(np.int64),
-        pair_km=rtt[hub, site] * 100,
-        pair_rtt_ms=rtt[hub, site],
-        pair_cost=rtt[hub, site] * 1e3,
-        objective_kind=kind,
-        site_count=p,
-        site_count_rule=rule,
-    )
+    pairs = (hub, site, rtt[hub, site] * 100, rtt[hub, site], rtt[hub, site] * 1e3)
+    demand = rng.uniform(1, 30, n_hubs)
+    return with_pairs(base, demand, radius, pairs, objective_kind=kind, site_count=p,
+                      site_count_rule=rule)  # fmt: skip
 
 
 def classic_brute_force(inst: Instance) -> float:
@@ -176,28 +167,17 @@ def restricted(inst: Instance, keep: tuple[int, ...]) -> Instance:
     new = np.full(inst.n_sites, -1, dtype=np.int64)
     new[keep_a] = np.arange(len(keep_a))
     pairs = new[inst.pairs.site] >= 0
-    per_site = {
-        f: getattr(inst, f)[keep_a]
-        for f in (
-            "site_ids",
-            "site_group",
-            "existing_mw",
-            "headroom_mw",
-            "fixed_cost",
-            "capex_cost",
-        )
+    per_site = {  # every per-site array has the sites on its last axis
+        f.name: getattr(inst.sites, f.name)[..., keep_a]
+        for f in dataclasses.fields(inst.sites)
+        if f.name not in ("group_names", "staff_available")
     }
+    per_pair = {f.name: getattr(inst.pairs, f.name)[pairs] for f in dataclasses.fields(inst.pairs)}
+    per_pair["site"] = new[per_pair["site"]]
     return dataclasses.replace(
         inst,
-        **per_site,
-        opex=inst.sites.opex[:, :, keep_a],
-        energy_mwh=inst.sites.energy_mwh[:, keep_a],
-        emissions_t=inst.sites.emissions_t[:, keep_a],
-        pair_hub=inst.pairs.hub[pairs],
-        pair_site=new[inst.pairs.site[pairs]],
-        pair_km=inst.pairs.km[pairs],
-        pair_rtt_ms=inst.pairs.rtt_ms[pairs],
-        pair_cost=inst.pairs.cost[pairs],
+        sites=dataclasses.replace(inst.sites, **per_site),
+        pairs=dataclasses.replace(inst.pairs, **per_pair),
         site_count=0,
     )
 
@@ -214,7 +194,8 @@ def counted_brute_force(inst: Instance) -> float:
     for keep in itertools.combinations(range(inst.n_sites), p):
         sub = restricted(inst, keep)
         if inst.site_count_rule == "exactly":
-            sub = dataclasses.replace(sub, fixed_cost=sub.sites.fixed_cost - reward)
+            cheaper = dataclasses.replace(sub.sites, fixed_cost=sub.sites.fixed_cost - reward)
+            sub = dataclasses.replace(sub, sites=cheaper)
             best = min(best, brute_force(sub) + reward * p)
         else:
             best = min(best, brute_force(sub))
@@ -297,18 +278,8 @@ def line_instance(kind: str, p: int, radius: float = np.inf) -> Instance:
     rtt = np.abs(hubs[:, None] - sites[None, :])
     hub, site = np.nonzero(rtt <= radius)
     base = make_instance(0, n_sites=3, n_hubs=3, pair_density=1.0)
-    return dataclasses.replace(
-        base,
-        demand_mw=np.array([2.0, 1.0, 3.0]),
-        sla_ms=np.full(3, radius),
-        pair_hub=hub.astype(np.int64),
-        pair_site=site.astype(np.int64),
-        pair_km=rtt[hub, site],
-        pair_rtt_ms=rtt[hub, site],
-        pair_cost=rtt[hub, site],
-        objective_kind=kind,
-        site_count=p,
-    )
+    demand, pairs = [2.0, 1.0, 3.0], (hub, site, *[rtt[hub, site]] * 3)
+    return with_pairs(base, demand, np.full(3, radius), pairs, objective_kind=kind, site_count=p)
 
 
 @pytest.mark.parametrize(
@@ -484,7 +455,9 @@ def test_p_median_with_classes_assigns_every_class_stream() -> None:
     spec = spec.with_overrides({"objective.kind": "p-median", "objective.sites": 4})
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis
-    assert inst.n_service_classes == 3 and inst.n_pairs == inst.n_streams * inst.n_sites  # all pairs
+    assert (
+        inst.n_service_classes == 3 and inst.n_pairs == inst.n_streams * inst.n_sites
+    )  # all pairs
     assert sol.open.sum() == 4
     near = _nearest_open(inst, sol.open)
     assert kpis["objective_value"] == pytest.approx(float(inst.stream_demand_mw @ near))
@@ -508,7 +481,8 @@ def test_mclp_radius_sets_the_pairs_and_the_covered_demand() -> None:
 
 def test_robust_plan_keeps_the_site_count() -> None:
     base = make_instance(0, n_sites=5)
-    insts = [base, dataclasses.replace(base, demand_mw=base.hubs.demand_mw * 1.1)]
+    more = dataclasses.replace(base.hubs, demand_mw=base.hubs.demand_mw * 1.1)
+    insts = [base, dataclasses.replace(base, hubs=more)]
     free = solve_robust(build_robust_model(insts, [0.5, 0.5]), mip_gap=1e-9)
     assert free.scenarios[0].open.sum() == 3  # the count below binds
     counted = [dataclasses.replace(i, site_count=2, site_count_rule="at_most") for i in insts]

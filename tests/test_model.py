@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from siting.errors import InfeasibleError
+from siting.instance import Instance, Sites
 from siting.model import Forcing, build_arrays, build_model, from_pulp
 from siting.solve import Status, decompose, solve
 
@@ -144,45 +145,43 @@ def test_brute_force_cases_include_binding_limits() -> None:
         assert (hosted >= 70.0 - 1e-6).all()
 
 
-def _two_sites() -> dict:
+def _two_sites(**change: object) -> Instance:
     """One hub (20 MW inference), 60 MW training, two sites; numbers chosen to add up by hand.
 
     Site A (west): 100 MW existing, no headroom, 1 M CNY/MW-yr running cost, fixed 10 M.
     Site B (east): greenfield, 50 MW headroom, capex 3 M/MW-yr, running 2 M/MW-yr, fixed 30 M.
-    Only B is within the hub's SLA.
+    Only B is within the hub's SLA. ``change``: other arguments of ``Instance.one_class``.
     """
     opex = np.zeros((2, 3, 2))
     opex[:, 0, 0] = 1e6
     opex[:, 0, 1] = 2e6
-    return dict(
-        site_ids=np.array(["A", "B"]),
-        hub_ids=np.array(["hub"]),
+    sites = Sites(
+        ids=np.array(["A", "B"]),
+        group=np.array([0, 0]),
         group_names=np.array(["p"]),
-        site_group=np.array([0, 0]),
+        staff_available=np.array([1e9]),
         existing_mw=np.array([100.0, 0.0]),
         headroom_mw=np.array([0.0, 50.0]),
         fixed_cost=np.array([10e6, 30e6]),
         capex_cost=np.array([3e6, 3e6]),
         opex=opex,
+    )
+    args = dict(
         staff_per_mw=np.array([0.0, 0.0]),
-        staff_available=np.array([1e9]),
-        demand_mw=np.array([20.0]),
-        sla_ms=np.array([10.0]),
         training_mw=60.0,
         min_cluster_mw=50.0,
-        max_site_share=1.0,
         pair_hub=np.array([0]),
         pair_site=np.array([1]),
         pair_km=np.array([100.0]),
         pair_rtt_ms=np.array([2.5]),
         pair_cost=np.array([0.1e6]),
     )
+    return Instance.one_class(sites, np.array(["hub"]), np.array([20.0]), np.array([10.0]),
+                              **{**args, **change})  # fmt: skip
 
 
 def test_hand_computed_case() -> None:
-    from siting.instance import Instance
-
-    inst = Instance(**_two_sites())
+    inst = _two_sites()
     sol = solve(build_model(inst), mip_gap=1e-9)
     # Inference must go to B: fixed 30 + 20 MW x (capex 3 + run 2 + network 0.1) = 132 M.
     # Training (60 MW) at A: fixed 10 + 60 x 1 = 70 M; at B it would not fit beside inference
@@ -195,20 +194,14 @@ def test_hand_computed_case() -> None:
 
 def test_minimum_cluster_moves_training() -> None:
     """Raising the minimum cluster above B's spare room keeps training whole at A."""
-    from siting.instance import Instance
-
-    args = _two_sites()
-    args.update(training_mw=20.0, min_cluster_mw=0.0, existing_mw=np.array([100.0, 0.0]))
+    inst = _two_sites(training_mw=20.0, min_cluster_mw=0.0)
     # Without a cluster minimum training could split; at A it costs 1 M/MW vs B's 5 M/MW: A.
-    sol = solve(build_model(Instance(**args)), mip_gap=1e-9)
+    sol = solve(build_model(inst), mip_gap=1e-9)
     assert sol.train.tolist() == pytest.approx([20.0, 0.0])
 
 
 def test_sla_infeasible_names_the_hub() -> None:
-    from siting.instance import Instance
-
-    args = _two_sites()
-    args.update(
+    inst = _two_sites(
         pair_hub=np.array([], dtype=int),
         pair_site=np.array([], dtype=int),
         pair_km=np.array([]),
@@ -220,16 +213,16 @@ def test_sla_infeasible_names_the_hub() -> None:
     with pytest.raises(
         InfeasibleError, match=r"hub 'hub': no site within 10 ms; the nearest is 'A' at 9.4 ms"
     ):
-        solve(build_model(Instance(**args)))
+        solve(build_model(inst))
 
 
 def test_staff_limit_infeasible_is_explained() -> None:
-    from siting.instance import Instance
-
-    args = _two_sites()
-    args.update(staff_per_mw=np.array([1.0, 1.0]), staff_available=np.array([50.0]))
+    inst = _two_sites(staff_per_mw=np.array([1.0, 1.0]))
+    inst = dataclasses.replace(
+        inst, sites=dataclasses.replace(inst.sites, staff_available=np.array([50.0]))
+    )
     with pytest.raises(InfeasibleError, match=r"staff: serving all demand needs at least 80 FTE"):
-        solve(build_model(Instance(**args)))
+        solve(build_model(inst))
 
 
 def test_time_limit_reports_incumbent_or_optimal() -> None:
@@ -255,11 +248,8 @@ def test_margin_leaves_unprofitable_capacity_unbuilt() -> None:
     demand goes unserved (A is out of its SLA). Training rent 4 M: 60 MW at A earn 180 M,
     less A's fixed 10 M: margin 170 M.
     """
-    from siting.instance import Instance
-
-    args = _two_sites()
-    args.update(rent=np.array([4e6, 4e6]), maximise_margin=True)
-    sol = solve(build_model(Instance(**args)), mip_gap=1e-9)
+    inst = _two_sites(rent=np.array([4e6, 4e6]), maximise_margin=True)
+    sol = solve(build_model(inst), mip_gap=1e-9)
     assert sol.build.tolist() == pytest.approx([0.0, 0.0])
     assert sol.serve.tolist() == pytest.approx([0.0])
     assert sol.train.tolist() == pytest.approx([60.0, 0.0])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -13,7 +11,7 @@ from siting.model.classic import build_covering, covering_arrays
 from siting.solve import Status, solve, solver_options
 from siting.solve import center as center_module
 
-from .conftest import make_instance
+from .conftest import make_instance, with_pairs
 from .test_classic import classic_brute_force, classic_instance
 from .test_model import _canonical
 
@@ -39,15 +37,11 @@ def grid_instance(p: int, *, n: int = 4, rule: str = "exactly"):
     rtt = np.abs(points[:, None, :] - points[None, :, :]).sum(axis=2)
     base = make_instance(0, n_sites=n * n, n_hubs=n * n, pair_density=1.0)
     hub, site = np.nonzero(np.ones_like(rtt, dtype=bool))
-    return dataclasses.replace(
+    return with_pairs(
         base,
-        demand_mw=np.ones(n * n),
-        sla_ms=np.full(n * n, np.inf),
-        pair_hub=hub.astype(np.int64),
-        pair_site=site.astype(np.int64),
-        pair_km=rtt[hub, site] * 100,
-        pair_rtt_ms=rtt[hub, site],
-        pair_cost=rtt[hub, site],
+        np.ones(n * n),
+        np.full(n * n, np.inf),
+        (hub, site, rtt[hub, site] * 100, rtt[hub, site], rtt[hub, site]),
         objective_kind="p-center",
         site_count=p,
         site_count_rule=rule,

@@ -198,7 +198,10 @@ def brute_force(h: Horizon) -> float:
             for k, t in itertools.product(range(K), range(T)):
                 s = inst.pairs.site[k]
                 d = h.demand[inst.pairs.hub[k], t]
-                bounds[col("f", k, t)] = (0.0, min(inst.classes.share_cap[0] * d, d, cap[s]) * y[s, t])
+                bounds[col("f", k, t)] = (
+                    0.0,
+                    min(inst.classes.share_cap[0] * d, d, cap[s]) * y[s, t],
+                )
             res = linprog(
                 cost,
                 A_ub=np.array(a_ub),

@@ -14,7 +14,9 @@ def test_prefecture_scenario_solves() -> None:
     p = prepare("prefecture")
     inst = p.instance
     assert inst.n_sites == inst.n_hubs == 338
-    assert inst.sites.existing_mw.sum() == pytest.approx(2282.0)  # every shipped site's capacity kept
+    assert inst.sites.existing_mw.sum() == pytest.approx(
+        2282.0
+    )  # every shipped site's capacity kept
     sol = solve(build_model(inst), mip_gap=1e-3)
     assert sol.status is Status.OPTIMAL and sol.gap <= 1e-3
     served = np.bincount(inst.pairs.hub, sol.serve, inst.n_hubs)

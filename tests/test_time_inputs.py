@@ -174,7 +174,9 @@ def test_it_prices_enter_capex_and_capital_by_hand() -> None:
     # no row for 2023: the class's first row (2024) applies; no domestic rows: the scenario's
     assert h.capital[k, 0] == pytest.approx(costs.capex_cny_per_mw + 205_867_216)
     d = list(h.classes).index("domestic")
-    flat_capex = np.broadcast_to(prepared.instance.sites.capex_cost[:, None], h.capex[:, d, :].shape)
+    flat_capex = np.broadcast_to(
+        prepared.instance.sites.capex_cost[:, None], h.capex[:, d, :].shape
+    )
     assert h.capex[:, d, :] == pytest.approx(flat_capex)
     # a 2023 imported cohort is valued at the 2023 price (8 x 200k + 0.5 M = 2.1 M / 10.2 kW)
     i = list(h.classes).index("imported_high_end")
@@ -206,11 +208,14 @@ def _price_case(first_year_capex: float) -> tuple[float, np.ndarray]:
     inst = make_instance(0, n_sites=1, n_hubs=1, training_mw=0.0)
     inst = dataclasses.replace(
         inst,
-        existing_mw=np.zeros(1),
-        headroom_mw=np.full(1, 100.0),
-        fixed_cost=np.zeros(1),
-        opex=np.zeros_like(inst.sites.opex),
-        pair_cost=np.zeros(inst.n_pairs),
+        sites=dataclasses.replace(
+            inst.sites,
+            existing_mw=np.zeros(1),
+            headroom_mw=np.full(1, 100.0),
+            fixed_cost=np.zeros(1),
+            opex=np.zeros_like(inst.sites.opex),
+        ),
+        pairs=dataclasses.replace(inst.pairs, cost=np.zeros(inst.n_pairs)),
     )
     h = make_horizon(0, n_sites=1, n_years=3, lead=1, life=5, penalty=2e7, factor=(1.0,))
     capex = np.array([first_year_capex, 8e6, 8e6]).reshape(1, 1, 3)

@@ -127,7 +127,8 @@ def run_classic(
     inst = prepared.instance
     radii = np.full(inst.n_hubs, radius) if radius is not None else inst.classes.sla_ms[0]
     plans = [
-        ClassicPlan(kind, run, cross_metrics(run, rtt, inst.hubs.demand_mw, radii)) for kind, run in runs
+        ClassicPlan(kind, run, cross_metrics(run, rtt, inst.hubs.demand_mw, radii))
+        for kind, run in runs
     ]
     step("results")
     run = ClassicRun(

@@ -57,9 +57,7 @@ def build_instance(
     utilisation = np.array([scenario.training.utilisation, *(c.utilisation for c in terms)])
     notes: list[str] = []
     sites = build_sites(layers, scenario, (utilisation, staff_per_mw), built_mw, notes)
-    hubs = build_hubs(layers.hubs)
-
-    demand = layers.hubs["inference_mw"].to_numpy(float) * dem.inference_scale
+    hubs = build_hubs(layers.hubs, dem.inference_scale)
     sla = hub_sla_ms(hubs.ids, dem.inference_sla_ms, dem.hub_sla_ms, source)
     floor = hub_sla_ms(hubs.ids, 0.0, dem.hub_sla_ms, source)  # with classes: relaxes each SLA
     km, _, one_way = one_way_matrix(
@@ -80,9 +78,9 @@ def build_instance(
         sites=sites,
         hubs=hubs,
         pairs=pairs,
-        classes=build_classes(terms, demand, class_sla, rtt, dem.max_site_share),
+        classes=build_classes(terms, class_sla, rtt, dem.max_site_share),
         staff_per_mw=staff_per_mw,
-        training_mw=training_demand_mw(dem.training_mw, dem.training_share, demand.sum()),
+        training_mw=training_demand_mw(dem.training_mw, dem.training_share, hubs.demand_mw.sum()),
         min_cluster_mw=scenario.training.min_cluster_mw,
         rent=np.array(
             [obj.training_rent_cny_per_mw_year, *[obj.inference_rent_cny_per_mw_year] * len(terms)]

@@ -23,8 +23,8 @@ class ServiceClasses:
     ----------
     names
         Class names, shape (C,).
-    demand_mw
-        Demand of each class at each hub, MW, shape (C, H).
+    share
+        Share of each hub's demand (:attr:`Hubs.demand_mw`) in the class, shape (C,).
     sla_ms
         Round-trip limit at each hub, at the class's layer, ms, shape (C, H); a classic kind
         with a coverage radius holds the radius.
@@ -43,7 +43,7 @@ class ServiceClasses:
     """
 
     names: NDArray[np.str_]
-    demand_mw: FloatArray
+    share: FloatArray
     sla_ms: FloatArray
     share_cap: FloatArray
     min_sites: IntArray
@@ -55,7 +55,6 @@ class ServiceClasses:
     @classmethod
     def one(
         cls,
-        demand_mw: FloatArray,
         sla_ms: FloatArray,
         max_site_share: float = 1.0,
         nearest_site: IntArray | None = None,
@@ -65,8 +64,6 @@ class ServiceClasses:
 
         Parameters
         ----------
-        demand_mw
-            Demand of each hub, MW, shape (H,).
         sla_ms
             Round-trip limit of each hub, ms, shape (H,).
         max_site_share
@@ -78,12 +75,12 @@ class ServiceClasses:
         -------
         ServiceClasses
         """
-        hubs = len(demand_mw)
+        hubs = len(sla_ms)
         near = np.zeros(hubs, np.int64) if nearest_site is None else nearest_site
         near_ms = np.full(hubs, np.nan) if nearest_rtt_ms is None else nearest_rtt_ms
         return cls(
             names=np.array(["inference"]),
-            demand_mw=np.asarray(demand_mw, float).reshape(1, hubs),
+            share=np.ones(1),
             sla_ms=np.asarray(sla_ms, float).reshape(1, hubs),
             share_cap=np.array([min(max_site_share, 1.0)]),
             min_sites=np.ones(1, np.int64),
@@ -152,19 +149,16 @@ def service_classes(scenario: Scenario) -> list[ClassTerms]:
 
 def build_classes(
     terms: list[ClassTerms],
-    hub_demand_mw: FloatArray,
     sla_ms: FloatArray,
     rtt_ms: FloatArray,
     max_site_share: float,
 ) -> ServiceClasses:
-    """Spread each hub's demand over the classes and find each class's nearest sites.
+    """Gather the classes' shares, limits and redundancy, and find their nearest sites.
 
     Parameters
     ----------
     terms
         The classes (:func:`service_classes`).
-    hub_demand_mw
-        Inference demand of each hub over all classes, MW, shape (H,).
     sla_ms
         Each class's round-trip limit at each hub, ms, shape (C, H).
     rtt_ms
@@ -179,7 +173,7 @@ def build_classes(
     empty = rtt_ms.size == 0
     return ServiceClasses(
         names=np.array([c.name for c in terms], dtype=str),
-        demand_mw=np.outer([c.share for c in terms], hub_demand_mw),
+        share=np.array([c.share for c in terms], dtype=float),
         sla_ms=sla_ms,
         share_cap=np.array([min(max_site_share, c.max_share, 1.0 / c.min_sites) for c in terms]),
         min_sites=np.array([c.min_sites for c in terms], dtype=np.int64),

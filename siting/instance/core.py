@@ -117,12 +117,9 @@ class Instance:
             rtt_ms=np.asarray(pair_rtt_ms, float),
             cost=np.asarray(pair_cost, float),
         )
-        classes = ServiceClasses.one(
-            demand_mw, sla_ms, max_site_share, nearest_site, nearest_rtt_ms
-        )
-        return cls(
-            sites=sites, hubs=Hubs(np.asarray(hub_ids)), pairs=pairs, classes=classes, **rest
-        )
+        hubs = Hubs(np.asarray(hub_ids), np.asarray(demand_mw, float))
+        classes = ServiceClasses.one(sla_ms, max_site_share, nearest_site, nearest_rtt_ms)
+        return cls(sites=sites, hubs=hubs, pairs=pairs, classes=classes, **rest)
 
     @property
     def n_sites(self) -> int:
@@ -150,12 +147,6 @@ class Instance:
         return self.objective_kind in CLASSIC_KINDS
 
     @property
-    def hub_demand_mw(self) -> FloatArray:
-        """Inference demand of each hub over all classes, MW, shape (H,)."""
-        demand = self.classes.demand_mw
-        return demand[0] if len(demand) == 1 else demand.sum(axis=0)
-
-    @property
     def n_streams(self) -> int:
         """Number of (class, hub) demand streams, numbered ``q * H + h``."""
         return self.n_service_classes * self.n_hubs
@@ -163,7 +154,7 @@ class Instance:
     @property
     def stream_demand_mw(self) -> FloatArray:
         """Demand of each stream ``q * H + h``, MW, shape (C·H,)."""
-        return self.classes.demand_mw.ravel()
+        return np.outer(self.classes.share, self.hubs.demand_mw).ravel()
 
     @property
     def pair_stream(self) -> IntArray:

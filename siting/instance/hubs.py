@@ -14,30 +14,37 @@ from siting.instance.types import FloatArray
 
 @dataclass(frozen=True)
 class Hubs:
-    """The demand hubs ``h``; their demand is per service class (:attr:`ServiceClasses.demand_mw`).
+    """The demand hubs ``h``.
 
     Attributes
     ----------
     ids
         Identifiers, shape (H,).
+    demand_mw
+        Inference demand of each hub over all service classes, MW, shape (H,) (each class
+        takes its :attr:`ServiceClasses.share`).
     """
 
     ids: NDArray[np.str_]
+    demand_mw: FloatArray
 
 
-def build_hubs(hubs: pd.DataFrame) -> Hubs:
-    """Identify the hubs of the hubs layer.
+def build_hubs(hubs: pd.DataFrame, inference_scale: float) -> Hubs:
+    """Read the hubs and their inference demand from the hubs layer.
 
     Parameters
     ----------
     hubs
         The hubs layer.
+    inference_scale
+        Multiplier on every hub's demand (``[demand] inference_scale``).
 
     Returns
     -------
     Hubs
     """
-    return Hubs(ids=hubs["hub_id"].to_numpy(str))
+    demand = hubs["inference_mw"].to_numpy(float) * inference_scale
+    return Hubs(ids=hubs["hub_id"].to_numpy(str), demand_mw=demand)
 
 
 def hub_sla_ms(

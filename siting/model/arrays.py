@@ -261,7 +261,9 @@ def build_arrays(
 
     b = Builder()
     y = b.add_cols(("open_", sites), inst.sites.fixed_cost / OBJECTIVE_UNIT, 1.0, integer=True)
-    x = b.add_cols(("build_", sites), inst.sites.capex_cost / OBJECTIVE_UNIT, inst.sites.headroom_mw)
+    x = b.add_cols(
+        ("build_", sites), inst.sites.capex_cost / OBJECTIVE_UNIT, inst.sites.headroom_mw
+    )
     t = b.add_cols(("train_", sites), unit[0], np.where(can_train, cap, 0.0))
     z_sites = sites[can_train] if needs_cluster else sites[:0]
     z = b.add_cols(("hosts_training_", z_sites), 0.0, 1.0, integer=True)
@@ -271,7 +273,9 @@ def build_arrays(
     short = np.zeros(0, np.int64)
     if elastic:
         worst = max(
-            float(np.max(inst.sites.capex_cost, initial=0) + np.max(inst.sites.unit_opex, initial=0)),
+            float(
+                np.max(inst.sites.capex_cost, initial=0) + np.max(inst.sites.unit_opex, initial=0)
+            ),
             float(np.max(inst.pairs.cost, initial=0)),
             1.0,
         )
@@ -306,7 +310,9 @@ def build_arrays(
     # green power: sum_s gamma 8.76 PUE_s x_s <= GREEN_p
     for p in range(len(inst.policy.green.names)):
         on = sites[inst.policy.green.coef[p] > 0]
-        rows = b.add_rows((f"green_power_{p}", np.array([""])), -np.inf, inst.policy.green.supply_gwh[p])
+        rows = b.add_rows(
+            (f"green_power_{p}", np.array([""])), -np.inf, inst.policy.green.supply_gwh[p]
+        )
         b.add_entries(rows, x[on], inst.policy.green.coef[p, on])
     # inference demand: sum_s f_qhs (+ unmet_g) = D_qh (<= for margin)
     low = -np.inf if inst.maximise_margin else demand

@@ -71,7 +71,11 @@ def check_classic(inst: Instance, source: str) -> None:
         )
         problems.append(Problem(source, "[objective]", "sites", expected))
     if inst.objective_kind in ("mclp", "lscp") and inst.n_sites:
-        radius, near, rtt = inst.classes.sla_ms, inst.classes.nearest_site, inst.classes.nearest_rtt_ms
+        radius, near, rtt = (
+            inst.classes.sla_ms,
+            inst.classes.nearest_site,
+            inst.classes.nearest_rtt_ms,
+        )
         what = "the coverage radius (objective.coverage_rtt_ms, else the SLA)"
         if inst.objective_kind == "mclp" and inst.n_pairs == 0:
             q, h = np.unravel_index(np.argmin(rtt - radius), rtt.shape)

@@ -60,7 +60,11 @@ def define_capacity(m: SitingModel) -> None:
     for s, pairs in enumerate(pairs_by(inst.pairs.site, inst.n_sites)):
         terms = [(m.serve[k], 1.0) for k in pairs]
         terms += [(m.reserve[k], 1.0) for k in pairs if m.reserve and m.reserve[k] is not None]
-        terms += [(m.train[s], 1.0), (m.build[s], -1.0), (m.open[s], -float(inst.sites.existing_mw[s]))]
+        terms += [
+            (m.train[s], 1.0),
+            (m.build[s], -1.0),
+            (m.open[s], -float(inst.sites.existing_mw[s])),
+        ]
         m.problem.addConstraint(pulp.LpAffineExpression(terms) <= 0, f"{m.tag}capacity_{s}")
 
 
@@ -159,7 +163,9 @@ def define_green_power(m: SitingModel) -> None:
     inst = m.instance
     for p in range(len(inst.policy.green.names)):
         sites = np.flatnonzero(inst.policy.green.coef[p] > 0)
-        expr = pulp.LpAffineExpression([(m.build[s], float(inst.policy.green.coef[p, s])) for s in sites])
+        expr = pulp.LpAffineExpression(
+            [(m.build[s], float(inst.policy.green.coef[p, s])) for s in sites]
+        )
         m.problem.addConstraint(expr <= float(inst.policy.green.supply_gwh[p]), f"green_power_{p}")
 
 
@@ -195,10 +201,14 @@ def objective_terms(m: SitingModel) -> Terms:
     terms += zip(m.build, (inst.sites.capex_cost / OBJECTIVE_UNIT).tolist(), strict=True)
     terms += zip(m.train, unit[0].tolist(), strict=True)
     terms += zip(m.serve, serve_cost.tolist(), strict=True)
-    terms += zip(m.voucher, (-inst.policy.vouchers.cny_per_mw / OBJECTIVE_UNIT).tolist(), strict=True)
+    terms += zip(
+        m.voucher, (-inst.policy.vouchers.cny_per_mw / OBJECTIVE_UNIT).tolist(), strict=True
+    )
     if m.elastic:
         worst = max(
-            float(np.max(inst.sites.capex_cost, initial=0) + np.max(inst.sites.unit_opex, initial=0)),
+            float(
+                np.max(inst.sites.capex_cost, initial=0) + np.max(inst.sites.unit_opex, initial=0)
+            ),
             float(np.max(inst.pairs.cost, initial=0)),
             1.0,
         )

@@ -236,7 +236,9 @@ def define_period_headroom(m: PeriodModel) -> None:
     h = m.horizon
     peak = h.peak_existing
     for s, t in np.ndindex(h.base.n_sites, h.n_years):
-        terms = [(x, 1.0) for k in range(h.n_accelerator_classes) for _, x in _in_service(m, s, k, t)]
+        terms = [
+            (x, 1.0) for k in range(h.n_accelerator_classes) for _, x in _in_service(m, s, k, t)
+        ]
         if not terms:
             continue
         room = float(h.base.sites.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum())

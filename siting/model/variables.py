@@ -15,7 +15,8 @@ def first_stage(
     """Add the first-stage variables: ``y_s`` (open, binary) and ``x_s`` (new MW)."""
     opened = [prob.add_variable(f"open_{s}", 0, 1, pulp.LpBinary) for s in range(inst.n_sites)]
     build = [
-        prob.add_variable(f"build_{s}", 0, float(inst.sites.headroom_mw[s])) for s in range(inst.n_sites)
+        prob.add_variable(f"build_{s}", 0, float(inst.sites.headroom_mw[s]))
+        for s in range(inst.n_sites)
     ]
     return opened, build
 

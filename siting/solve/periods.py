@@ -288,7 +288,7 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
     ratio = h.forecast(tau, target)
     return replace(
         h,
-        base=replace(h.base, headroom_mw=np.clip(room, 0.0, None)),
+        base=replace(h.base, sites=replace(h.base.sites, headroom_mw=np.clip(room, 0.0, None))),
         years=h.years[target : target + 1],
         lead=np.zeros_like(h.lead),
         existing=existing[:, :, None],
