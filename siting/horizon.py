@@ -38,8 +38,9 @@ class Horizon:
     Attributes
     ----------
     base
-        Sites, hubs, admissible pairs, staff and per-MW costs; its ``existing_mw``,
-        ``demand_mw`` and ``training_mw`` are replaced year by year (:meth:`year_instance`).
+        Sites, hubs, admissible pairs, staff and per-MW costs; its ``sites.existing_mw``,
+        ``sites.headroom_mw``, ``hubs.demand_mw`` and ``training_mw`` are replaced year by year
+        (:meth:`year_instance`).
     years
         Planning years ``T``, consecutive, shape (T,).
     classes
@@ -147,8 +148,8 @@ class Horizon:
     def year_instance(self, t: int) -> Instance:
         """Return the single-period arrays of year index ``t`` (for the shared families).
 
-        Capacity is ``φ̄ (Ē_s + G_s)`` in demand MW (``existing_mw`` holds ``φ̄ Ē_s``), so that
-        the cluster and pair bounds read as in ``docs/model.md``.
+        Capacity is ``φ̄ (Ē_s + G_s)`` in demand MW (``sites.existing_mw`` holds ``φ̄ Ē_s``),
+        so that the cluster and pair bounds read as in ``docs/model.md``.
         """
         most = float(self.factor.max())
         base = self.base
