@@ -70,12 +70,12 @@ sol = solve(model, RunOptions(solver, 3600, 0.0, strategy=strategy))
 t3 = time.perf_counter(); c3 = cpu()
 if matrix != "-":
     d = np.full((inst.n_hubs, inst.n_sites), np.nan)
-    d[inst.pair_hub, inst.pair_site] = inst.pair_rtt_ms
-    np.savez(matrix, d=d, w=inst.demand_mw, p=inst.site_count, sites=inst.site_ids)
+    d[inst.pairs.hub, inst.pairs.site] = inst.pairs.rtt_ms
+    np.savez(matrix, d=d, w=inst.hubs.demand_mw, p=inst.site_count, sites=inst.sites.ids)
 print(json.dumps({"prepare": t1 - t0, "build": t2 - t1, "solve": t3 - t2,
     "build_cpu": c2 - c1, "solve_cpu": c3 - c2, "status": sol.status.value,
     "objective": float(objective_value(inst, sol.objective)),
-    "open": sorted(inst.site_ids[sol.open].tolist()), "pairs": int(inst.n_pairs),
+    "open": sorted(inst.sites.ids[sol.open].tolist()), "pairs": int(inst.n_pairs),
     "strategy": sol.strategy, "peak_mb": peak_mb()}))
 """
 )

@@ -80,8 +80,8 @@ def linopy_model(inst: Instance, *, relax: bool = False) -> linopy.Model:
     unused = {
         "classic": inst.classic,
         "failover": bool((inst.stream_failover > 0).any()),
-        "vouchers": len(inst.voucher_names) > 0,
-        "green power": len(inst.green_names) > 0,
+        "vouchers": len(inst.policy.vouchers.names) > 0,
+        "green power": len(inst.policy.green.names) > 0,
         "site count": inst.site_count > 0,
     }
     if any(unused.values()):
@@ -90,57 +90,57 @@ def linopy_model(inst: Instance, *, relax: bool = False) -> linopy.Model:
     site = pd.RangeIndex(inst.n_sites, name="site")
     pair = pd.RangeIndex(inst.n_pairs, name="pair")
     stream = pd.RangeIndex(inst.n_streams, name="stream")
-    group = pd.RangeIndex(len(inst.group_names), name="group")
+    group = pd.RangeIndex(len(inst.sites.group_names), name="group")
 
     def per(index: pd.Index, values: np.ndarray | float) -> xr.DataArray:
         values = np.broadcast_to(np.asarray(values, dtype=float), len(index))
         return xr.DataArray(values, coords=[index])
 
-    cap = inst.capacity_mw
+    cap = inst.sites.capacity_mw
     needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
-    unit = (inst.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
+    unit = (inst.sites.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
     upper, work = inst.pair_upper_mw, inst.pair_workload
     demand = inst.stream_demand_mw
-    pair_site = xr.DataArray(inst.pair_site, coords=[pair], name="site")
+    pair_site = xr.DataArray(inst.pairs.site, coords=[pair], name="site")
 
     m = linopy.Model()
     y = m.add_variables(0, 1, coords=[site], name="open", integer=not relax)
-    x = m.add_variables(0, per(site, inst.headroom_mw), coords=[site], name="build")
+    x = m.add_variables(0, per(site, inst.sites.headroom_mw), coords=[site], name="build")
     t = m.add_variables(0, per(site, np.where(can_train, cap, 0.0)), coords=[site], name="train")
     mask = per(site, can_train if needs_cluster else False).astype(bool)
     z = m.add_variables(0, 1, coords=[site], name="hosts_training", integer=not relax, mask=mask)
     f = m.add_variables(0, per(pair, upper), coords=[pair], name="serve")
     m.add_objective(
-        (per(site, inst.fixed_cost / OBJECTIVE_UNIT) * y).sum()
-        + (per(site, inst.capex_cost / OBJECTIVE_UNIT) * x).sum()
+        (per(site, inst.sites.fixed_cost / OBJECTIVE_UNIT) * y).sum()
+        + (per(site, inst.sites.capex_cost / OBJECTIVE_UNIT) * x).sum()
         + (per(site, unit[0]) * t).sum()
-        + (per(pair, unit[work, inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT) * f).sum()
+        + (per(pair, unit[work, inst.pairs.site] + inst.pairs.cost / OBJECTIVE_UNIT) * f).sum()
     )
-    headroom = per(site, inst.headroom_mw)
+    headroom = per(site, inst.sites.headroom_mw)
     m.add_constraints(x - headroom * y <= 0, name="headroom", mask=headroom > 0)
     served = f.groupby(xr.DataArray(inst.pair_stream, coords=[pair], name="stream")).sum()
     m.add_constraints(served == per(stream, demand), name="inference_demand")
     m.add_constraints(t.sum() == inst.training_mw, name="training_demand")
     hosted = f.groupby(pair_site).sum()
-    m.add_constraints(hosted + t - x - per(site, inst.existing_mw) * y <= 0, name="capacity")
-    y_of_pair = y.isel(site=inst.pair_site).rename(site="pair").assign_coords(pair=pair)
+    m.add_constraints(hosted + t - x - per(site, inst.sites.existing_mw) * y <= 0, name="capacity")
+    y_of_pair = y.isel(site=inst.pairs.site).rename(site="pair").assign_coords(pair=pair)
     m.add_constraints(
         f - per(pair, upper) * y_of_pair <= 0, name="pair_open", mask=per(pair, upper) > 0
     )
     m.add_constraints(t - inst.min_cluster_mw * z >= 0, name="cluster_min", mask=mask)
     m.add_constraints(t - per(site, cap) * z <= 0, name="cluster_max", mask=mask)
     sigma = inst.staff_per_mw.astype(float)
-    most = np.bincount(inst.site_group, cap * float(sigma.max()), len(group))
-    site_group = xr.DataArray(inst.site_group, coords=[site], name="group")
-    pair_group = xr.DataArray(inst.site_group[inst.pair_site], coords=[pair], name="group")
+    most = np.bincount(inst.sites.group, cap * float(sigma.max()), len(group))
+    site_group = xr.DataArray(inst.sites.group, coords=[site], name="group")
+    pair_group = xr.DataArray(inst.sites.group[inst.pairs.site], coords=[pair], name="group")
     staff = (sigma[0] * t).groupby(site_group).sum() + (per(pair, sigma[work]) * f).groupby(
         pair_group
     ).sum()
     m.add_constraints(
-        staff <= per(group, inst.staff_available),
+        staff <= per(group, inst.sites.staff_available),
         name="staff",
-        mask=per(group, most > inst.staff_available) > 0,
+        mask=per(group, most > inst.sites.staff_available) > 0,
     )
     return m
 

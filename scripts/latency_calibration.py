@@ -183,7 +183,9 @@ def outside_sla(
     flows = build_results(solution, run.instance, run.layers).flows
     hubs = run.layers.hubs.set_index("hub_id").loc[flows["hub_id"]]
     sites = run.layers.sites.set_index("site_id").loc[flows["site_id"]]
-    sla = pd.Series(run.instance.sla_ms, index=run.instance.hub_ids).loc[flows["hub_id"]]
+    sla = pd.Series(run.instance.classes.sla_ms[0], index=run.instance.hubs.ids).loc[
+        flows["hub_id"]
+    ]
     mw = flows["mw"].to_numpy()
     row: dict[str, object] = {"scenario": name, "inference MW": round(mw.sum())}
     for layer in LAYERS:

@@ -113,7 +113,7 @@ def audit(built: ScenarioRef, under: ScenarioRef, *, options: RunOptions | None 
     inst = target.instance
     inputs = [target]
     added = np.zeros(inst.n_sites)
-    opened = inst.existing_mw > 0
+    opened = inst.sites.existing_mw > 0
     sunk_cost = 0.0
     built_name = "existing"
     if built != "existing":
@@ -130,14 +130,14 @@ def audit(built: ScenarioRef, under: ScenarioRef, *, options: RunOptions | None 
     results = with_geography(build_results(used, given.instance, given.layers), given)
     optimal = used if given is target else stages.solve(inst, opts)
 
-    sunk = given.instance.existing_mw
+    sunk = given.instance.sites.existing_mw
     hosted = results.sites["hosted_mw"].to_numpy()
     sites = pd.DataFrame(
         {
-            "site_id": inst.site_ids,
+            "site_id": inst.sites.ids,
             "name": target.layers.sites["name"].to_numpy(),
             "province": target.layers.sites["province"].to_numpy(),
-            "existing_mw": inst.existing_mw,
+            "existing_mw": inst.sites.existing_mw,
             "added_mw": added,
             "sunk_mw": sunk,
             "hosted_mw": hosted,
@@ -184,12 +184,12 @@ def _sunk_cost(source: Prepared, plan: Solution) -> float:
     inst, costs = source.instance, source.scenario.costs
     development = annuity_factor(costs.discount_rate, costs.lifetime_years)
     development *= costs.site_development_cny
-    greenfield = (inst.existing_mw == 0) & plan.open & (plan.build > 1e-6)
-    return float((inst.capex_cost * plan.build).sum() + development * greenfield.sum())
+    greenfield = (inst.sites.existing_mw == 0) & plan.open & (plan.build > 1e-6)
+    return float((inst.sites.capex_cost * plan.build).sum() + development * greenfield.sum())
 
 
 def _same_sites(a: Prepared, b: Prepared) -> None:
-    if not np.array_equal(a.instance.site_ids, b.instance.site_ids):
+    if not np.array_equal(a.instance.sites.ids, b.instance.sites.ids):
         expected = f"the same candidate sites as {b.path} (site ids differ)"
         raise InputError([Problem(str(a.path), "", "sites", expected)])
 
@@ -401,7 +401,7 @@ def why_not(
             extra, reason = _forced_cost(inst, Forcing(int(s), workload, mw), plan, opts)
             rows.append(
                 {
-                    "site_id": inst.site_ids[s],
+                    "site_id": inst.sites.ids[s],
                     "name": base.layers.sites["name"].iloc[s],
                     "workload": workload,
                     "mw": mw,
@@ -411,8 +411,8 @@ def why_not(
             )
     hubs = []
     raw = base.scenario.to_dict()
-    for h, hub in enumerate(inst.hub_ids):
-        tighter = float(inst.sla_ms[h]) - tighten_ms
+    for h, hub in enumerate(inst.hubs.ids):
+        tighter = float(inst.classes.sla_ms[0, h]) - tighten_ms
         changed = dict(raw, demand=dict(raw["demand"], hub_sla_ms={**raw["demand"]["hub_sla_ms"]}))
         changed["demand"]["hub_sla_ms"][str(hub)] = tighter
         extra, reason = math.inf, ""
@@ -428,7 +428,7 @@ def why_not(
         hubs.append(
             {
                 "hub_id": hub,
-                "sla_rtt_ms": float(inst.sla_ms[h]),
+                "sla_rtt_ms": float(inst.classes.sla_ms[0, h]),
                 "tightened_rtt_ms": tighter,
                 "extra_cost_cny": extra,
                 "reason": reason,
@@ -442,10 +442,13 @@ def why_not(
 def _forced_cost(
     inst: Any, forcing: Forcing, plan: Solution, options: RunOptions
 ) -> tuple[float, str]:
-    if forcing.workload == "inference" and not (inst.pair_site == forcing.site).any():
+    if forcing.workload == "inference" and not (inst.pairs.site == forcing.site).any():
         return math.inf, "no hub within its SLA"
-    if forcing.workload == "training" and inst.capacity_mw[forcing.site] < forcing.mw:
-        return math.inf, f"capacity {inst.capacity_mw[forcing.site]:.0f} MW < {forcing.mw:g} MW"
+    if forcing.workload == "training" and inst.sites.capacity_mw[forcing.site] < forcing.mw:
+        return (
+            math.inf,
+            f"capacity {inst.sites.capacity_mw[forcing.site]:.0f} MW < {forcing.mw:g} MW",
+        )
     try:
         forced = solve(build_arrays(inst, forcing=[forcing]), options)
     except InfeasibleError:

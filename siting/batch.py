@@ -130,7 +130,7 @@ def solve_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]
         return {"status": "infeasible", "error": str(exc), "timings_s": stages.timings}
     sites = site_arrays(solution, inst)
     kpis = compute_kpis(solution, inst, sites, hub_arrays(solution, inst))
-    table = {"site_id": inst.site_ids.tolist(), "province": layers.sites["province"].tolist()}
+    table = {"site_id": inst.sites.ids.tolist(), "province": layers.sites["province"].tolist()}
     table.update({c: sites[c].tolist() for c in SITE_COLUMNS})
     stages.lap("results")
     return {
@@ -170,7 +170,7 @@ def _solve_horizon(
         "last_year": int(h.years[-1]),
     }
     sites = {
-        "site_id": inst.site_ids.tolist(),
+        "site_id": inst.sites.ids.tolist(),
         "province": provinces,
         "open": sol.open[:, -1].tolist(),
         "new_mw": sol.order.sum(axis=(1, 2)).tolist(),

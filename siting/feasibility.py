@@ -33,57 +33,47 @@ def check_feasibility(inst: Instance) -> list[str]:
 
 def one_class(inst: Instance) -> bool:
     """Whether the instance has only the default class (no ``[classes]`` in the scenario)."""
-    return inst.n_classes == 1 and inst.class_names[0] == "inference"
+    return inst.n_service_classes == 1 and inst.classes.names[0] == "inference"
 
 
 def stream_names(inst: Instance) -> list[str]:
     """Name each stream ``q·H + h``: ``hub 'x'``, or ``hub 'x', class 'q'`` with classes."""
     if one_class(inst):
-        return [f"hub '{h}'" for h in inst.hub_ids]
-    return [f"hub '{h}', class '{q}'" for q in inst.class_names for h in inst.hub_ids]
+        return [f"hub '{h}'" for h in inst.hubs.ids]
+    return [f"hub '{h}', class '{q}'" for q in inst.classes.names for h in inst.hubs.ids]
 
 
 def _hub_reach(inst: Instance) -> list[str]:
     reasons = []
-    cap = inst.capacity_mw
+    cap = inst.sites.capacity_mw
     demand_g = inst.stream_demand_mw
     share = inst.stream_share_cap
     names = stream_names(inst)
     H = inst.n_hubs  # noqa: N806 - the maths' names
-    has_class = inst.class_sla_ms.size > 0
     for g in range(inst.n_streams):
         demand = demand_g[g]
         if demand <= 0:
             continue
         q, h = divmod(g, H)
         pairs = np.flatnonzero(inst.pair_stream == g)
-        sla = inst.class_sla_ms[q, h] if has_class else inst.sla_ms[h]
+        sla = inst.classes.sla_ms[q, h]
         within = f"within {sla:g} ms"
         if not one_class(inst):
-            within += f" round trip at the {inst.class_layer[q]} layer"
+            within += f" round trip at the {inst.classes.layer[q]} layer"
         name = names[g]
         if len(pairs) == 0:
-            near_s = inst.class_nearest_site[q, h] if has_class else None
-            if near_s is None and inst.nearest_site.size:
-                near_s = inst.nearest_site[h]
-            near = inst.site_ids[near_s] if near_s is not None else "none"
-            rtt = (
-                inst.class_nearest_rtt_ms[q, h]
-                if has_class
-                else inst.nearest_rtt_ms[h]
-                if inst.nearest_rtt_ms.size
-                else float("nan")
-            )
+            near = inst.sites.ids[inst.classes.nearest_site[q, h]]
+            rtt = inst.classes.nearest_rtt_ms[q, h]
             reasons.append(f"{name}: no site {within}; the nearest is '{near}' at {rtt:.1f} ms")
             continue
-        k = int(inst.class_min_sites[q]) if inst.class_min_sites.size else 1
+        k = int(inst.classes.min_sites[q])
         if k > len(pairs):
             reasons.append(
                 f"{name}: at least {k} serving sites required (redundancy), but only "
                 f"{counted(len(pairs), 'site')} {'is' if len(pairs) == 1 else 'are'} {within}"
             )
             continue
-        reach = np.minimum(cap[inst.pair_site[pairs]], share[g] * demand).sum()
+        reach = np.minimum(cap[inst.pairs.site[pairs]], share[g] * demand).sum()
         if reach < demand - 1e-6:
             limit = f" and a site may serve at most {share[g]:.0%} of it" if share[g] < 1 else ""
             reasons.append(
@@ -97,15 +87,15 @@ def _hub_reach(inst: Instance) -> list[str]:
 def _training_room(inst: Instance) -> list[str]:
     if inst.training_mw <= 0:
         return []
-    fits = inst.capacity_mw >= inst.min_cluster_mw - 1e-9
+    fits = inst.sites.capacity_mw >= inst.min_cluster_mw - 1e-9
     if not fits.any():
-        largest = inst.capacity_mw.max(initial=0.0)
+        largest = inst.sites.capacity_mw.max(initial=0.0)
         return [
             f"training: {inst.training_mw:.1f} MW needs sites of at least "
             f"{inst.min_cluster_mw:g} MW (minimum cluster), but the largest site can host "
             f"{largest:.1f} MW"
         ]
-    room = inst.capacity_mw[fits].sum()
+    room = inst.sites.capacity_mw[fits].sum()
     if room < inst.training_mw - 1e-6:
         return [
             f"training: {inst.training_mw:.1f} MW demanded, but the "
@@ -116,8 +106,8 @@ def _training_room(inst: Instance) -> list[str]:
 
 
 def _total_capacity(inst: Instance) -> list[str]:
-    need = inst.demand_mw.sum() + inst.training_mw
-    have = inst.capacity_mw.sum()
+    need = inst.hubs.demand_mw.sum() + inst.training_mw
+    have = inst.sites.capacity_mw.sum()
     if need > have + 1e-6:
         return [
             f"total: {need:.1f} MW demanded (inference and training), but all sites together "
@@ -127,9 +117,9 @@ def _total_capacity(inst: Instance) -> list[str]:
 
 
 def _staff(inst: Instance) -> list[str]:
-    need = float(inst.staff_per_mw.min()) * (inst.demand_mw.sum() + inst.training_mw)
-    pools = np.unique(inst.site_group)
-    have = inst.staff_available[pools].sum()
+    need = float(inst.staff_per_mw.min()) * (inst.hubs.demand_mw.sum() + inst.training_mw)
+    pools = np.unique(inst.sites.group)
+    have = inst.sites.staff_available[pools].sum()
     if need > have + 1e-6:
         return [
             f"staff: serving all demand needs at least {need:,.0f} FTE, but the provinces "

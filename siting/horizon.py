@@ -38,8 +38,9 @@ class Horizon:
     Attributes
     ----------
     base
-        Sites, hubs, admissible pairs, staff and per-MW costs; its ``existing_mw``,
-        ``demand_mw`` and ``training_mw`` are replaced year by year (:meth:`year_instance`).
+        Sites, hubs, admissible pairs, staff and per-MW costs; its ``sites.existing_mw``,
+        ``sites.headroom_mw``, ``hubs.demand_mw`` and ``training_mw`` are replaced year by year
+        (:meth:`year_instance`).
     years
         Planning years ``T``, consecutive, shape (T,).
     classes
@@ -122,7 +123,7 @@ class Horizon:
         return len(self.years)
 
     @property
-    def n_classes(self) -> int:
+    def n_accelerator_classes(self) -> int:
         """Number of accelerator classes."""
         return len(self.classes)
 
@@ -147,22 +148,19 @@ class Horizon:
     def year_instance(self, t: int) -> Instance:
         """Return the single-period arrays of year index ``t`` (for the shared families).
 
-        Capacity is ``φ̄ (Ē_s + G_s)`` in demand MW (``existing_mw`` holds ``φ̄ Ē_s``), so that
-        the cluster and pair bounds read as in ``docs/model.md``.
+        Capacity is ``φ̄ (Ē_s + G_s)`` in demand MW (``sites.existing_mw`` holds ``φ̄ Ē_s``),
+        so that the cluster and pair bounds read as in ``docs/model.md``.
         """
         most = float(self.factor.max())
-        demand = self.demand[:, t]
-        by_class = self.base.class_demand_mw
-        if by_class.size:  # each service class keeps its share of the year's demand
-            total = by_class.sum()
-            shares = by_class.sum(axis=1) / total if total > 0 else np.eye(len(by_class))[0]
-            by_class = np.outer(shares, demand)
+        base = self.base
         return replace(
-            self.base,
-            existing_mw=most * self.peak_existing,
-            headroom_mw=most * self.base.headroom_mw,
-            demand_mw=demand,
-            class_demand_mw=by_class,
+            base,
+            sites=replace(
+                base.sites,
+                existing_mw=most * self.peak_existing,
+                headroom_mw=most * base.sites.headroom_mw,
+            ),
+            hubs=replace(base.hubs, demand_mw=self.demand[:, t]),  # each class keeps its share
             training_mw=float(self.training[t]),
         )
 
@@ -182,12 +180,12 @@ def one_year(instance: Instance, year: int = HUBS_YEAR) -> Horizon:
         lead=np.zeros(1, np.int64),
         life=np.ones(1, np.int64),
         buildable=np.ones(1, bool),
-        existing=instance.existing_mw.reshape(n, 1, 1).astype(float),
-        demand=instance.demand_mw.reshape(-1, 1).astype(float),
+        existing=instance.sites.existing_mw.reshape(n, 1, 1).astype(float),
+        demand=instance.hubs.demand_mw.reshape(-1, 1).astype(float),
         training=np.array([instance.training_mw], float),
-        capex=instance.capex_cost.reshape(n, 1, 1).astype(float),
+        capex=instance.sites.capex_cost.reshape(n, 1, 1).astype(float),
         capital=np.zeros((1, 1)),
-        fixed=instance.fixed_cost.astype(float),
+        fixed=instance.sites.fixed_cost.astype(float),
         rent=instance.rent.reshape(-1, 1, 1).astype(float),
         standby=np.zeros(n),
         discount=np.ones(1),
@@ -237,16 +235,16 @@ def build_horizon(
     n, c = instance.n_sites, len(classes)
 
     serve = scenario.demand.rest_of_china == "serve"
-    pseudo_hubs = np.char.startswith(instance.hub_ids.astype(str), PREFIX) & serve
+    pseudo_hubs = np.char.startswith(instance.hubs.ids.astype(str), PREFIX) & serve
     growth = _growth(tables.demand, years, pseudo_hubs)
-    base_demand = instance.demand_mw if inference_mw is None else inference_mw
+    base_demand = instance.hubs.demand_mw if inference_mw is None else inference_mw
     demand = base_demand[:, None] * growth
     training = _training(tables.demand, years, whole=serve)
-    pseudo_sites = np.char.startswith(instance.site_ids.astype(str), PREFIX) & serve
+    pseudo_sites = np.char.startswith(instance.sites.ids.astype(str), PREFIX) & serve
     weights = None
     if serve:
-        allocation = load_allocation(instance.group_names)
-        weights = dict(zip(instance.site_ids, shares(instance.site_ids, allocation), strict=True))
+        allocation = load_allocation(instance.sites.group_names)
+        weights = dict(zip(instance.sites.ids, shares(instance.sites.ids, allocation), strict=True))
 
     existing, cohort = _existing(
         instance,
@@ -288,7 +286,7 @@ def build_horizon(
         existing=existing,
         demand=demand,
         training=training,
-        capex=instance.capex_cost[:, None, None] + extra[None, :, :],
+        capex=instance.sites.capex_cost[:, None, None] + extra[None, :, :],
         capital=costs.capex_cny_per_mw + price,
         fixed=fixed,
         rent=_rents(tables.rents, classes, years, instance.rent, spec.class_rent_cny_per_mw_year),
@@ -385,18 +383,18 @@ def _existing(
     entering service after ``until`` are left out (they are the plan's to decide).
     """
     n = instance.n_sites
-    site_index = {s: i for i, s in enumerate(instance.site_ids)}
+    site_index = {s: i for i, s in enumerate(instance.sites.ids)}
     class_index = {k: i for i, k in enumerate(classes)}
     if mode == "flat":
         k = class_index["domestic"]
         existing = np.zeros((n, len(classes), len(years)))
-        existing[:, k, :] = instance.existing_mw[:, None]
-        nonzero = np.flatnonzero(instance.existing_mw > 0)
+        existing[:, k, :] = instance.sites.existing_mw[:, None]
+        nonzero = np.flatnonzero(instance.sites.existing_mw > 0)
         cohort = (
             nonzero.astype(np.int64),
             np.full(len(nonzero), k, np.int64),
             np.full(len(nonzero), int(years[0]), np.int64),
-            instance.existing_mw[nonzero].astype(float),
+            instance.sites.existing_mw[nonzero].astype(float),
         )
         return existing, cohort
     stock = cohorts(tables.vintages, announced=announced)

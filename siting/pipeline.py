@@ -396,7 +396,7 @@ def with_geography(results: Results, prepared: Prepared) -> Results:
     reach = None
     if len(hubs) <= REACH_MAX_HUBS:  # the strictest class's SLA at its layer, as hubs.csv
         sla, latency = strictest_sla_ms(inst), prepared.scenario.latency
-        layer = strictest_layer(inst, latency.layer)
+        layer = strictest_layer(inst)
         parts = [
             reach_polygons(
                 hubs["hub_id"].to_numpy()[mine],
@@ -438,5 +438,9 @@ def _summary(
             "seconds": solution.seconds,
         },
         "kpis": results.kpis,
-        **({"policy_notes": list(prepared.instance.notes)} if prepared.instance.notes else {}),
+        **(
+            {"policy_notes": list(prepared.instance.policy.notes)}
+            if prepared.instance.policy.notes
+            else {}
+        ),
     }

@@ -137,7 +137,8 @@ def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horiz
     tables = load_time_tables()
     if scenario.horizon.existing == "vintages":
         known = set(tables.vintages["site_id"]) - {REST_OF_CHINA}
-        missing = [str(s) for s, mw in zip(instance.site_ids, instance.existing_mw, strict=True)
+        sites = instance.sites
+        missing = [str(s) for s, mw in zip(sites.ids, sites.existing_mw, strict=True)
                    if mw > 0 and s not in known and not s.startswith(PREFIX)]  # fmt: skip
         if missing:
             expected = (

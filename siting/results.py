@@ -101,14 +101,14 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     by_class = class_mw(sol, inst)  # (C, S)
     inference = by_class.sum(axis=0)
     hosted = sol.train + inference
-    installed = np.where(sol.open, inst.existing_mw, 0.0) + sol.build
+    installed = np.where(sol.open, inst.sites.existing_mw, 0.0) + sol.build
     per_workload = np.vstack([sol.train, by_class])  # (1 + C, S)
     share = np.divide(sol.train, hosted, out=np.zeros_like(hosted), where=hosted > 0)
     values = {
         "open": sol.open,
         "role": _roles(sol.open, hosted, share),
-        "existing_mw": inst.existing_mw,
-        "headroom_mw": inst.headroom_mw,
+        "existing_mw": inst.sites.existing_mw,
+        "headroom_mw": inst.sites.headroom_mw,
         "new_mw": sol.build,
         "installed_mw": installed,
         "training_mw": sol.train,
@@ -116,38 +116,42 @@ def site_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
         **(
             {}
             if one_class(inst)
-            else {f"inference_{q}_mw": by_class[i] for i, q in enumerate(inst.class_names)}
+            else {f"inference_{q}_mw": by_class[i] for i, q in enumerate(inst.classes.names)}
         ),
         "hosted_mw": hosted,
         "training_share": share,
-        "stranded_mw": np.clip(inst.existing_mw - hosted, 0.0, None),
+        "stranded_mw": np.clip(inst.sites.existing_mw - hosted, 0.0, None),
         "utilisation": np.divide(hosted, installed, out=np.zeros_like(hosted), where=installed > 0),
-        "cost_fixed_cny": np.where(sol.open, inst.fixed_cost, 0.0),
-        "cost_capex_cny": sol.build * inst.capex_cost,
+        "cost_fixed_cny": np.where(sol.open, inst.sites.fixed_cost, 0.0),
+        "cost_capex_cny": sol.build * inst.sites.capex_cost,
     }
     for c, name in enumerate(OPEX_COMPONENTS):
-        values[f"cost_{name}_cny"] = (inst.opex[:, c, :] * per_workload).sum(axis=0)
+        values[f"cost_{name}_cny"] = (inst.sites.opex[:, c, :] * per_workload).sum(axis=0)
     values["cost_network_cny"] = np.bincount(
-        inst.pair_site, sol.serve * inst.pair_cost, inst.n_sites
+        inst.pairs.site, sol.serve * inst.pairs.cost, inst.n_sites
     )
     values["cost_voucher_cny"] = 0.0 - voucher_cny(inst, hosted)  # never -0.0
     values["cost_total_cny"] = np.sum([values[c] for c in COST_COLUMNS], axis=0)
     values["revenue_cny"] = (inst.rent[:, None] * per_workload).sum(axis=0)
     values["margin_cny"] = values["revenue_cny"] - values["cost_total_cny"]
-    if inst.energy_mwh.shape == per_workload.shape:
-        values["energy_mwh"] = (inst.energy_mwh * per_workload).sum(axis=0)
-        values["emissions_t"] = (inst.emissions_t * per_workload).sum(axis=0)
+    if inst.sites.energy_mwh.shape == per_workload.shape:
+        values["energy_mwh"] = (inst.sites.energy_mwh * per_workload).sum(axis=0)
+        values["emissions_t"] = (inst.sites.emissions_t * per_workload).sum(axis=0)
     values["staff_fte"] = (inst.staff_per_mw[:, None] * per_workload).sum(axis=0)
     return values
 
 
 def class_mw(sol: Solution, inst: Instance) -> np.ndarray:
     """Inference MW of each class hosted at each site, shape (C, S)."""
-    cls = inst.pair_class if inst.pair_class.size else np.zeros(inst.n_pairs, np.int64)
-    flat = np.bincount(
-        cls * inst.n_sites + inst.pair_site, sol.serve, inst.n_classes * inst.n_sites
+    cls = (
+        inst.pairs.service_class
+        if inst.pairs.service_class.size
+        else np.zeros(inst.n_pairs, np.int64)
     )
-    return flat.reshape(inst.n_classes, inst.n_sites)
+    flat = np.bincount(
+        cls * inst.n_sites + inst.pairs.site, sol.serve, inst.n_service_classes * inst.n_sites
+    )
+    return flat.reshape(inst.n_service_classes, inst.n_sites)
 
 
 def voucher_cny(inst: Instance, hosted: np.ndarray) -> np.ndarray:
@@ -157,12 +161,14 @@ def voucher_cny(inst: Instance, hosted: np.ndarray) -> np.ndarray:
     negative), so the value is computed from the plan, not read from the solver.
     """
     value = np.zeros(inst.n_sites)
-    for v in range(len(inst.voucher_names)):
-        area = inst.voucher_member[v]
+    for v in range(len(inst.policy.vouchers.names)):
+        area = inst.policy.vouchers.member[v]
         total = float(hosted[area].sum())
         if total <= 0:
             continue
-        paid = min(float(inst.voucher_max_mw[v]), total) * float(inst.voucher_cny_per_mw[v])
+        paid = min(float(inst.policy.vouchers.max_mw[v]), total) * float(
+            inst.policy.vouchers.cny_per_mw[v]
+        )
         value[area] += paid * hosted[area] / total
     return value
 
@@ -175,13 +181,13 @@ def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     distinct sites within its SLA (of some class); ``sla_rtt_ms`` is the strictest class's
     SLA. docs/outputs.md defines every column.
     """
-    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
+    served = np.bincount(inst.pairs.hub, sol.serve, inst.n_hubs)
     worst = np.zeros(inst.n_hubs)
     carrying = sol.serve > 1e-6
-    np.maximum.at(worst, inst.pair_hub[carrying], inst.pair_rtt_ms[carrying])
+    np.maximum.at(worst, inst.pairs.hub[carrying], inst.pairs.rtt_ms[carrying])
     n_sites = distinct_sites(inst, carrying)
     return {
-        "demand_mw": inst.demand_mw,
+        "demand_mw": inst.hubs.demand_mw,
         "served_mw": served,
         "sla_rtt_ms": strictest_sla_ms(inst),
         "mean_rtt_ms": _mean_rtt(sol, inst, np.ones(inst.n_pairs, bool)),
@@ -193,28 +199,26 @@ def hub_arrays(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
 
 
 def strictest_sla_ms(inst: Instance) -> np.ndarray:
-    """Each hub's SLA, ms round trip; with classes the strictest (smallest) class's, (H,)."""
-    return inst.class_sla_ms.min(axis=0) if inst.class_sla_ms.size else inst.sla_ms
+    """Each hub's SLA, ms round trip: the strictest (smallest) class's, (H,)."""
+    return inst.classes.sla_ms.min(axis=0)
 
 
-def strictest_layer(inst: Instance, default: str) -> np.ndarray:
-    """Latency layer of each hub's strictest class (``default`` without classes), (H,)."""
-    if not inst.class_sla_ms.size or not inst.class_layer.size:
-        return np.full(inst.n_hubs, default, dtype=object)
-    return inst.class_layer[inst.class_sla_ms.argmin(axis=0)].astype(object)
+def strictest_layer(inst: Instance) -> np.ndarray:
+    """Latency layer of each hub's strictest class, (H,)."""
+    return inst.classes.layer[inst.classes.sla_ms.argmin(axis=0)].astype(object)
 
 
 def distinct_sites(inst: Instance, pairs: np.ndarray) -> np.ndarray:
     """Distinct sites per hub among the pairs where ``pairs`` is true (any class), (H,)."""
-    keys = np.unique(inst.pair_hub[pairs] * inst.n_sites + inst.pair_site[pairs])
+    keys = np.unique(inst.pairs.hub[pairs] * inst.n_sites + inst.pairs.site[pairs])
     return np.bincount(keys // max(inst.n_sites, 1), minlength=inst.n_hubs)
 
 
 def _mean_rtt(sol: Solution, inst: Instance, pairs: np.ndarray) -> np.ndarray:
     """Round trip per hub over ``pairs``, weighted by MW served (``nan`` where none), (H,)."""
-    served = np.bincount(inst.pair_hub[pairs], sol.serve[pairs], inst.n_hubs)
+    served = np.bincount(inst.pairs.hub[pairs], sol.serve[pairs], inst.n_hubs)
     rtt_mw = np.bincount(
-        inst.pair_hub[pairs], sol.serve[pairs] * inst.pair_rtt_ms[pairs], inst.n_hubs
+        inst.pairs.hub[pairs], sol.serve[pairs] * inst.pairs.rtt_ms[pairs], inst.n_hubs
     )
     return np.divide(rtt_mw, served, out=np.full_like(served, np.nan), where=served > 0)
 
@@ -222,15 +226,17 @@ def _mean_rtt(sol: Solution, inst: Instance, pairs: np.ndarray) -> np.ndarray:
 def _hub_classes(sol: Solution, inst: Instance) -> dict[str, np.ndarray]:
     if one_class(inst):
         return {}
-    served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams).reshape(inst.n_classes, -1)
-    demand = inst.stream_demand_mw.reshape(inst.n_classes, -1)
+    served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams).reshape(
+        inst.n_service_classes, -1
+    )
+    demand = inst.stream_demand_mw.reshape(inst.n_service_classes, -1)
     carrying = sol.serve > 1e-6
     out = {}
-    for q, name in enumerate(inst.class_names):
-        mine = inst.pair_class == q
+    for q, name in enumerate(inst.classes.names):
+        mine = inst.pairs.service_class == q
         out[f"demand_{name}_mw"] = demand[q]
         out[f"served_{name}_mw"] = served[q]
-        out[f"sla_{name}_rtt_ms"] = inst.class_sla_ms[q]
+        out[f"sla_{name}_rtt_ms"] = inst.classes.sla_ms[q]
         out[f"mean_{name}_rtt_ms"] = _mean_rtt(sol, inst, mine)
         out[f"n_sites_{name}"] = distinct_sites(inst, mine & carrying)
         out[f"sites_within_sla_{name}"] = distinct_sites(inst, mine)
@@ -261,20 +267,22 @@ def _roles(opened: np.ndarray, hosted: np.ndarray, share: np.ndarray) -> np.ndar
 
 def _flow_table(sol: Solution, inst: Instance, layers: Layers) -> gpd.GeoDataFrame:
     used = np.flatnonzero(sol.serve > 1e-6)
-    h, s = inst.pair_hub[used], inst.pair_site[used]
+    h, s = inst.pairs.hub[used], inst.pairs.site[used]
     hub_xy = layers.hubs[["lon", "lat"]].to_numpy(float)
     site_xy = layers.sites[["lon", "lat"]].to_numpy(float)
-    classes = {} if one_class(inst) else {"class": inst.class_names[inst.pair_class[used]]}
+    classes = (
+        {} if one_class(inst) else {"class": inst.classes.names[inst.pairs.service_class[used]]}
+    )
     table = pd.DataFrame(
         {
-            "hub_id": inst.hub_ids[h],
-            "site_id": inst.site_ids[s],
+            "hub_id": inst.hubs.ids[h],
+            "site_id": inst.sites.ids[s],
             **classes,
             "mw": sol.serve[used],
-            "share_of_hub": sol.serve[used] / np.maximum(inst.demand_mw[h], 1e-12),
-            "rtt_ms": inst.pair_rtt_ms[used],
-            "route_km": inst.pair_km[used],
-            "cost_network_cny": sol.serve[used] * inst.pair_cost[used],
+            "share_of_hub": sol.serve[used] / np.maximum(inst.hubs.demand_mw[h], 1e-12),
+            "rtt_ms": inst.pairs.rtt_ms[used],
+            "route_km": inst.pairs.km[used],
+            "cost_network_cny": sol.serve[used] * inst.pairs.cost[used],
         }
     )
     lines = [LineString([hub_xy[a], site_xy[b]]) for a, b in zip(h, s, strict=True)]
@@ -333,13 +341,13 @@ def compute_kpis(
         "demand_served_share": (  # a classic kind has no training in its model
             float(
                 (sites["training_mw"].sum() + hubs["served_mw"].sum())
-                / max(inst.training_mw * cny + inst.demand_mw.sum(), 1e-12)
+                / max(inst.training_mw * cny + inst.hubs.demand_mw.sum(), 1e-12)
             )
         ),
         "training_mw": float(sites["training_mw"].sum()),
         "inference_mw": float(sites["inference_mw"].sum()),
         "new_mw": float(sites["new_mw"].sum()),
-        "existing_mw": float(inst.existing_mw.sum()),
+        "existing_mw": float(inst.sites.existing_mw.sum()),
         "existing_used_mw": float(np.minimum(sites["hosted_mw"], sites["existing_mw"]).sum()),
         "stranded_mw": float(sites["stranded_mw"].sum()),
         "sites_open": int(sites["open"].sum()),
@@ -351,7 +359,7 @@ def compute_kpis(
             if one_class(inst)
             else {
                 f"inference_{q}_mw": float(sites[f"inference_{q}_mw"].sum())
-                for q in inst.class_names
+                for q in inst.classes.names
             }
         ),
         "solve_seconds": sol.seconds,

@@ -113,8 +113,8 @@ def latency_table(prepared: Prepared) -> pd.DataFrame:
     )
     h, s = np.meshgrid(np.arange(inst.n_hubs), np.arange(inst.n_sites), indexing="ij")
     columns = {
-        "hub_id": inst.hub_ids[h.ravel()],
-        "site_id": inst.site_ids[s.ravel()],
+        "hub_id": inst.hubs.ids[h.ravel()],
+        "site_id": inst.sites.ids[s.ravel()],
         "route_km": km.ravel(),
         "hops": hops.ravel(),
         "floor_one_way_ms": fibre_floor_one_way_ms(distance, lat.fibre_km_per_ms).ravel(),
@@ -126,10 +126,10 @@ def latency_table(prepared: Prepared) -> pd.DataFrame:
     columns["sla_rtt_ms"] = sla[h.ravel()]
     columns["within_sla"] = (2.0 * delays[lat.layer] <= sla[:, None] + 1e-9).ravel()
     if not one_class(inst):
-        for q, name in enumerate(inst.class_names):
-            rtt = 2.0 * delays[inst.class_layer[q]]
-            columns[f"sla_{name}_rtt_ms"] = inst.class_sla_ms[q][h.ravel()]
-            columns[f"within_sla_{name}"] = (rtt <= inst.class_sla_ms[q][:, None] + 1e-9).ravel()
+        for q, name in enumerate(inst.classes.names):
+            rtt = 2.0 * delays[inst.classes.layer[q]]
+            columns[f"sla_{name}_rtt_ms"] = inst.classes.sla_ms[q][h.ravel()]
+            columns[f"within_sla_{name}"] = (rtt <= inst.classes.sla_ms[q][:, None] + 1e-9).ravel()
     return pd.DataFrame(columns)
 
 

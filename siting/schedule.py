@@ -25,7 +25,7 @@ SCHEDULE_COLUMNS = (
 def installed(h: Horizon, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``N_skt`` (new MW in service) and ``I_skt = E_skt + N_skt``, each shape (S, C, T)."""
     new = np.zeros_like(h.existing)
-    for k, tau, t in np.ndindex(h.n_classes, h.n_years, h.n_years):
+    for k, tau, t in np.ndindex(h.n_accelerator_classes, h.n_years, h.n_years):
         if h.in_service(k, tau, t):
             new[:, k, t] += order[:, k, tau]
     return new, h.existing + new
@@ -43,7 +43,7 @@ def stranded(h: Horizon, sol: PeriodSolution) -> tuple[np.ndarray, np.ndarray]:
         left = np.clip(1.0 - age / life[h.cohort_class], 0.0, None) * alive
         worth = h.cohort_capital * left * h.cohort_mw
         np.add.at(value[:, :, t], (h.cohort_site, h.cohort_class), worth)
-        for k, tau in np.ndindex(h.n_classes, h.n_years):
+        for k, tau in np.ndindex(h.n_accelerator_classes, h.n_years):
             if h.in_service(k, tau, t):
                 start = h.years[tau] + h.lead[k]
                 left_new = max(0.0, 1.0 - (year - start) / life[k])
@@ -57,13 +57,16 @@ def schedule_table(h: Horizon, sol: PeriodSolution) -> pd.DataFrame:
     new, total = installed(h, sol.order)
     mw, capital = stranded(h, sol)
     s, k, t = np.meshgrid(
-        np.arange(h.base.n_sites), np.arange(h.n_classes), np.arange(h.n_years), indexing="ij"
+        np.arange(h.base.n_sites),
+        np.arange(h.n_accelerator_classes),
+        np.arange(h.n_years),
+        indexing="ij",
     )
     table = pd.DataFrame(
         {
             "year": h.years[t.ravel()],
-            "site_id": h.base.site_ids[s.ravel()],
-            "province": h.base.group_names[h.base.site_group][s.ravel()],
+            "site_id": h.base.sites.ids[s.ravel()],
+            "province": h.base.sites.group_names[h.base.sites.group][s.ravel()],
             "accelerator_class": h.classes[k.ravel()],
             "open": sol.open[s.ravel(), t.ravel()],
             "existing_mw": h.existing.ravel(),

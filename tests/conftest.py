@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import signal
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from siting.instance import Instance
+from siting.instance import Instance, Pairs, ServiceClasses, Sites
 
 # A shell starts background jobs with Ctrl-C ignored, and an ignored signal stays ignored in
 # every child, so the tests that press Ctrl-C on a subprocess would see nothing happen. Catching
@@ -109,35 +110,56 @@ def make_instance(
     km = rng.uniform(50, 900, len(pairs))
     groups = rng.integers(0, 2, n_sites)
     opex = rng.uniform(1e6, 4e6, (2, 3, n_sites))
-    return Instance(
-        site_ids=np.array([f"s{i}" for i in range(n_sites)]),
-        hub_ids=np.array([f"h{i}" for i in range(n_hubs)]),
+    sites = Sites(
+        ids=np.array([f"s{i}" for i in range(n_sites)]),
+        group=groups.astype(np.int64),
         group_names=np.array(["p0", "p1"]),
-        site_group=groups.astype(np.int64),
         existing_mw=existing,
         headroom_mw=headroom,
-        fixed_cost=rng.uniform(5e6, 6e7, n_sites),
+        fixed_cost=rng.uniform(5e6, 6e7, n_sites),  # the draws in this order: seeds keep cases
         capex_cost=rng.uniform(2e6, 4e6, n_sites),
         opex=opex,
-        staff_per_mw=np.array([0.5, 1.0]),
         staff_available=rng.uniform(40, 150, 2) * staff_scale,
-        demand_mw=demand,
-        sla_ms=np.full(n_hubs, 10.0),
-        training_mw=float(rng.uniform(30, 90)) if training_mw is None else training_mw,
-        min_cluster_mw=min_cluster_mw,
-        max_site_share=max_site_share,
-        rent=np.array(rent if rent is not None else (0.0, 0.0)),
-        maximise_margin=rent is not None,
+        energy_mwh=np.ones((2, n_sites)),
+        emissions_t=np.ones((2, n_sites)),
+    )
+    return Instance.one_class(
+        sites,
+        np.array([f"h{i}" for i in range(n_hubs)]),
+        demand,
+        np.full(n_hubs, 10.0),
         pair_hub=pair_hub,
         pair_site=pair_site,
         pair_km=km,
         pair_rtt_ms=km / 100 + 1,
         pair_cost=km * 1000.0,
-        energy_mwh=np.ones((2, n_sites)),
-        emissions_t=np.ones((2, n_sites)),
+        max_site_share=max_site_share,
         nearest_site=np.zeros(n_hubs, dtype=np.int64),
         nearest_rtt_ms=np.ones(n_hubs),
+        staff_per_mw=np.array([0.5, 1.0]),
+        training_mw=float(rng.uniform(30, 90)) if training_mw is None else training_mw,
+        min_cluster_mw=min_cluster_mw,
+        rent=np.array(rent if rent is not None else (0.0, 0.0)),
+        maximise_margin=rent is not None,
     )
+
+
+def with_pairs(
+    base: Instance, demand_mw: np.ndarray, sla_ms: np.ndarray, pairs: tuple, **change: object
+) -> Instance:
+    """``base`` with one service class of this demand and SLA per hub, over these pairs.
+
+    ``pairs``: hub, site, km, round trip (ms) and network cost of each pair, sorted by hub.
+    """
+    hub, site, km, rtt_ms, cost = (np.asarray(a) for a in pairs)
+    return dataclasses.replace(
+        base,
+        hubs=dataclasses.replace(base.hubs, demand_mw=np.asarray(demand_mw, float)),
+        classes=ServiceClasses.one(np.asarray(sla_ms, float)),
+        pairs=Pairs(hub.astype(np.int64), site.astype(np.int64), np.zeros(len(hub), np.int64),
+                    km.astype(float), rtt_ms.astype(float), cost.astype(float)),
+        **change,
+    )  # fmt: skip
 
 
 def brute_force(inst: Instance) -> float:
@@ -149,9 +171,11 @@ def brute_force(inst: Instance) -> float:
     S, K = inst.n_sites, inst.n_pairs  # noqa: N806 - the maths' names
     n = 2 * S + K  # x (build), t (train), f (serve)
     ix, it, jf = 0, S, 2 * S
-    cap = inst.existing_mw + inst.headroom_mw
-    unit = inst.opex.sum(axis=1) - inst.rent[:, None] * inst.maximise_margin
-    cost = np.concatenate([inst.capex_cost, unit[0], unit[1][inst.pair_site] + inst.pair_cost])
+    cap = inst.sites.existing_mw + inst.sites.headroom_mw
+    unit = inst.sites.opex.sum(axis=1) - inst.rent[:, None] * inst.maximise_margin
+    cost = np.concatenate(
+        [inst.sites.capex_cost, unit[0], unit[1][inst.pairs.site] + inst.pairs.cost]
+    )
     best = np.inf
     cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     for y in itertools.product((0, 1), repeat=S):
@@ -161,9 +185,9 @@ def brute_force(inst: Instance) -> float:
             a_eq, b_eq, a_ub, b_ub = [], [], [], []
             for h in range(inst.n_hubs):
                 row = np.zeros(n)
-                row[jf + np.flatnonzero(inst.pair_hub == h)] = 1
+                row[jf + np.flatnonzero(inst.pairs.hub == h)] = 1
                 a_eq.append(row)
-                b_eq.append(inst.demand_mw[h])
+                b_eq.append(inst.hubs.demand_mw[h])
             row = np.zeros(n)
             row[it : it + S] = 1
             a_eq.append(row)
@@ -171,26 +195,26 @@ def brute_force(inst: Instance) -> float:
             for s in range(S):
                 row = np.zeros(n)
                 row[it + s] = 1
-                row[jf + np.flatnonzero(inst.pair_site == s)] = 1
+                row[jf + np.flatnonzero(inst.pairs.site == s)] = 1
                 row[ix + s] = -1
                 a_ub.append(row)
-                b_ub.append(inst.existing_mw[s] * y[s])
-            for g in range(len(inst.group_names)):
+                b_ub.append(inst.sites.existing_mw[s] * y[s])
+            for g in range(len(inst.sites.group_names)):
                 row = np.zeros(n)
-                for s in np.flatnonzero(inst.site_group == g):
+                for s in np.flatnonzero(inst.sites.group == g):
                     row[it + s] = inst.staff_per_mw[0]
-                    row[jf + np.flatnonzero(inst.pair_site == s)] = inst.staff_per_mw[1]
+                    row[jf + np.flatnonzero(inst.pairs.site == s)] = inst.staff_per_mw[1]
                 a_ub.append(row)
-                b_ub.append(inst.staff_available[g])
-            bounds = [(0, inst.headroom_mw[s] * y[s]) for s in range(S)]
+                b_ub.append(inst.sites.staff_available[g])
+            bounds = [(0, inst.sites.headroom_mw[s] * y[s]) for s in range(S)]
             for s in range(S):
                 if cluster:
                     low = inst.min_cluster_mw * z[s]
                     bounds.append((low, cap[s] * z[s]) if low <= cap[s] * z[s] else (0, -1))
                 else:
                     bounds.append((0, cap[s] * y[s]))
-            share = inst.max_site_share * inst.demand_mw
-            bounds += [(0, share[inst.pair_hub[k]]) for k in range(K)]
+            share = inst.classes.share_cap[0] * inst.hubs.demand_mw
+            bounds += [(0, share[inst.pairs.hub[k]]) for k in range(K)]
             if any(lo > hi for lo, hi in bounds):
                 continue
             if inst.maximise_margin:  # demand is an upper bound
@@ -206,7 +230,7 @@ def brute_force(inst: Instance) -> float:
                 method="highs",
             )
             if res.status == 0:
-                best = min(best, res.fun + float(np.dot(inst.fixed_cost, y)))
+                best = min(best, res.fun + float(np.dot(inst.sites.fixed_cost, y)))
     return best
 
 

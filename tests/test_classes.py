@@ -12,8 +12,9 @@ from scipy.optimize import linprog
 
 from siting.errors import InfeasibleError, InputError
 from siting.feasibility import check_feasibility
-from siting.instance import Instance
+from siting.instance import Instance, Pairs, PolicyRows, ServiceClasses
 from siting.model import Forcing, build_arrays
+from siting.policy import Green, Vouchers
 from siting.solve import Solution, Status, solve
 from siting.solve.options import RunOptions
 
@@ -39,61 +40,53 @@ def make_class_instance(
     for q in range(C):
         keep = rng.random(base.n_pairs) < (0.6 if q == 0 else 1.0)
         for h in range(H):  # every hub keeps two pairs (if it has them) in every class
-            mine = np.flatnonzero(base.pair_hub == h)
+            mine = np.flatnonzero(base.pairs.hub == h)
             keep[mine[:2]] = True
-        hubs.append(base.pair_hub[keep])
-        sites.append(base.pair_site[keep])
+        hubs.append(base.pairs.hub[keep])
+        sites.append(base.pairs.site[keep])
         classes.append(np.full(int(keep.sum()), q))
-        kms.append(base.pair_km[keep])
+        kms.append(base.pairs.km[keep])
     km = np.concatenate(kms)
     pair_hub, pair_site, pair_class = (
         np.concatenate(a).astype(np.int64) for a in (hubs, sites, classes)
     )
-    opex = np.concatenate([base.opex[:1], rng.uniform(1e6, 4e6, (C, 3, S))])
+    opex = np.concatenate([base.sites.opex[:1], rng.uniform(1e6, 4e6, (C, 3, S))])
     staff = np.concatenate([[0.5], rng.uniform(0.6, 1.4, C)])
     k = np.array(min_sites or (1,) * C, dtype=np.int64)
     cap = np.minimum(max_site_share, 1.0 / k)
-    extra = {}
+    policy = PolicyRows()
     if vouchers:
         member = np.zeros((2, S), bool)
         member[0, :2] = True
         member[1, 1] = True
-        extra.update(
-            voucher_names=np.array(["v0", "v1"]),
-            voucher_member=member,
-            voucher_cny_per_mw=np.array([1.5e6, 0.8e6]),
-            voucher_max_mw=np.array([25.0, np.inf]),
+        issuers = Vouchers(
+            np.array(["v0", "v1"]), member, np.array([1.5e6, 0.8e6]), np.array([25.0, np.inf])
         )
+        policy = dataclasses.replace(policy, vouchers=issuers)
     if green:
         coef = np.zeros((1, S))
         coef[0, : S // 2 + 1] = rng.uniform(5, 10, S // 2 + 1)
-        extra.update(
-            green_names=np.array(["p0"]), green_coef=coef, green_supply_gwh=np.array([400.0])
-        )
+        policy = dataclasses.replace(policy, green=Green(np.array(["p0"]), coef, np.array([400.0])))
     return dataclasses.replace(
         base,
-        opex=opex,
+        sites=dataclasses.replace(
+            base.sites, opex=opex, energy_mwh=np.ones((1 + C, S)), emissions_t=np.ones((1 + C, S))
+        ),
         staff_per_mw=staff,
         rent=np.zeros(1 + C),
-        energy_mwh=np.ones((1 + C, S)),
-        emissions_t=np.ones((1 + C, S)),
-        max_site_share=max_site_share,
-        pair_hub=pair_hub,
-        pair_site=pair_site,
-        pair_km=km,
-        pair_rtt_ms=km / 100 + 1,
-        pair_cost=km * 1000.0,
-        class_names=np.array([f"c{q}" for q in range(C)]),
-        class_demand_mw=np.outer(shares, base.demand_mw),
-        pair_class=pair_class,
-        class_share_cap=cap,
-        class_min_sites=k,
-        class_failover=np.array(failover or (0.0,) * C, dtype=float),
-        class_layer=np.array(["ip"] * C),
-        class_sla_ms=np.full((C, H), 10.0),
-        class_nearest_site=np.zeros((C, H), np.int64),
-        class_nearest_rtt_ms=np.ones((C, H)),
-        **extra,
+        pairs=Pairs(pair_hub, pair_site, pair_class, km, km / 100 + 1, km * 1000.0),
+        classes=ServiceClasses(
+            names=np.array([f"c{q}" for q in range(C)]),
+            share=np.array(shares, dtype=float),
+            sla_ms=np.full((C, H), 10.0),
+            share_cap=cap,
+            min_sites=k,
+            failover=np.array(failover or (0.0,) * C, dtype=float),
+            layer=np.array(["ip"] * C),
+            nearest_site=np.zeros((C, H), np.int64),
+            nearest_rtt_ms=np.ones((C, H)),
+        ),
+        policy=policy,
     )
 
 
@@ -104,10 +97,10 @@ def brute_force(inst: Instance) -> float:
     costs and staff, site-share caps, failover reserve, vouchers and green-power rows.
     """
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806
-    V = len(inst.voucher_names)  # noqa: N806
-    stream = inst.pair_class * inst.n_hubs + inst.pair_hub
-    demand = inst.class_demand_mw.ravel()
-    alpha = np.repeat(inst.class_failover, inst.n_hubs)
+    V = len(inst.policy.vouchers.names)  # noqa: N806
+    stream = inst.pairs.service_class * inst.n_hubs + inst.pairs.hub
+    demand = inst.stream_demand_mw
+    alpha = np.repeat(inst.classes.failover, inst.n_hubs)
     guarded = np.flatnonzero(alpha > 0)
     res_k = np.flatnonzero(alpha[stream] > 0)
     ix, it, jf = 0, S, 2 * S
@@ -115,14 +108,14 @@ def brute_force(inst: Instance) -> float:
     jm = jr + len(res_k)
     jw = jm + len(guarded)
     n = jw + V
-    cap = inst.existing_mw + inst.headroom_mw
-    unit = inst.opex.sum(axis=1)
+    cap = inst.sites.existing_mw + inst.sites.headroom_mw
+    unit = inst.sites.opex.sum(axis=1)
     cost = np.zeros(n)
-    cost[ix : ix + S] = inst.capex_cost
+    cost[ix : ix + S] = inst.sites.capex_cost
     cost[it : it + S] = unit[0]
-    cost[jf : jf + K] = unit[1 + inst.pair_class, inst.pair_site] + inst.pair_cost
-    cost[jw:] = -inst.voucher_cny_per_mw
-    share = np.repeat(inst.class_share_cap, inst.n_hubs) * demand
+    cost[jf : jf + K] = unit[1 + inst.pairs.service_class, inst.pairs.site] + inst.pairs.cost
+    cost[jw:] = -inst.policy.vouchers.cny_per_mw
+    share = np.repeat(inst.classes.share_cap, inst.n_hubs) * demand
     best = math.inf
     for y in itertools.product((0, 1), repeat=S):
         for z in itertools.product((0, 1), repeat=S):
@@ -141,19 +134,19 @@ def brute_force(inst: Instance) -> float:
             for s in range(S):
                 row = np.zeros(n)
                 row[it + s] = 1
-                row[jf + np.flatnonzero(inst.pair_site == s)] = 1
-                row[jr + np.flatnonzero(inst.pair_site[res_k] == s)] = 1
+                row[jf + np.flatnonzero(inst.pairs.site == s)] = 1
+                row[jr + np.flatnonzero(inst.pairs.site[res_k] == s)] = 1
                 row[ix + s] = -1
                 a_ub.append(row)
-                b_ub.append(inst.existing_mw[s] * y[s])
-            for p in range(len(inst.group_names)):
+                b_ub.append(inst.sites.existing_mw[s] * y[s])
+            for p in range(len(inst.sites.group_names)):
                 row = np.zeros(n)
-                for s in np.flatnonzero(inst.site_group == p):
+                for s in np.flatnonzero(inst.sites.group == p):
                     row[it + s] = inst.staff_per_mw[0]
-                    ks = np.flatnonzero(inst.pair_site == s)
-                    row[jf + ks] = inst.staff_per_mw[1 + inst.pair_class[ks]]
+                    ks = np.flatnonzero(inst.pairs.site == s)
+                    row[jf + ks] = inst.staff_per_mw[1 + inst.pairs.service_class[ks]]
                 a_ub.append(row)
-                b_ub.append(inst.staff_available[p])
+                b_ub.append(inst.sites.staff_available[p])
             for i, g in enumerate(guarded):  # whichever site fails, alpha D survives
                 mine = [j for j, k in enumerate(res_k) if stream[k] == g]
                 for j in mine:
@@ -170,29 +163,29 @@ def brute_force(inst: Instance) -> float:
             for v in range(V):
                 row = np.zeros(n)
                 row[jw + v] = 1
-                for s in np.flatnonzero(inst.voucher_member[v]):
+                for s in np.flatnonzero(inst.policy.vouchers.member[v]):
                     row[it + s] = -1
-                    row[jf + np.flatnonzero(inst.pair_site == s)] = -1
+                    row[jf + np.flatnonzero(inst.pairs.site == s)] = -1
                 a_ub.append(row)
                 b_ub.append(0.0)
-            for p in range(len(inst.green_names)):
+            for p in range(len(inst.policy.green.names)):
                 row = np.zeros(n)
-                row[ix : ix + S] = inst.green_coef[p]
+                row[ix : ix + S] = inst.policy.green.coef[p]
                 a_ub.append(row)
-                b_ub.append(inst.green_supply_gwh[p])
-            bounds = [(0, inst.headroom_mw[s] * y[s]) for s in range(S)]
+                b_ub.append(inst.policy.green.supply_gwh[p])
+            bounds = [(0, inst.sites.headroom_mw[s] * y[s]) for s in range(S)]
             for s in range(S):
                 low = inst.min_cluster_mw * z[s]
                 bounds.append((low, cap[s] * z[s]) if low <= cap[s] * z[s] else (0, -1))
-            bounds += [(0, share[stream[k]] * y[inst.pair_site[k]]) for k in range(K)]
+            bounds += [(0, share[stream[k]] * y[inst.pairs.site[k]]) for k in range(K)]
             bounds += [(0, None)] * (len(res_k) + len(guarded))
-            bounds += [(0, m) for m in inst.voucher_max_mw]
+            bounds += [(0, m) for m in inst.policy.vouchers.max_mw]
             if any(hi is not None and lo > hi for lo, hi in bounds):
                 continue
             res = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=np.array(a_eq), b_eq=b_eq,
                           bounds=bounds, method="highs")  # fmt: skip
             if res.status == 0:
-                best = min(best, res.fun + float(np.dot(inst.fixed_cost, y)))
+                best = min(best, res.fun + float(np.dot(inst.sites.fixed_cost, y)))
     return best
 
 
@@ -271,7 +264,7 @@ def test_one_class_reproduces_todays_optimum() -> None:
     )
     today = solve(build_arrays(prepared.instance), options=RunOptions(mip_gap=1e-9))
     inst = prepared.variant(one).instance
-    assert inst.n_classes == 1 and inst.class_names[0] == "all"
+    assert inst.n_service_classes == 1 and inst.classes.names[0] == "all"
     again = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
     assert again.objective == pytest.approx(today.objective, rel=1e-9)
     assert np.array_equal(again.open, today.open)
@@ -374,15 +367,17 @@ def test_policy_families_change_the_instance() -> None:
         }
     )
     inst = prepared.variant(spec).instance
-    outside = np.isin(inst.site_ids, ["beijing", "wuhan", "lanzhou"])
-    assert (inst.headroom_mw[outside] <= np.clip(50.0 - inst.existing_mw[outside], 0, None)).all()
-    lanzhou = list(inst.site_ids).index("lanzhou")  # pays the Gansu price, 0.48 CNY/kWh
-    assert inst.opex[0, 0, lanzhou] < base.opex[0, 0, lanzhou]
-    assert set(inst.voucher_names) == {"Shanghai", "Hangzhou", "Henan (province)", "Qingyang",
-                                       "Chengdu"}  # fmt: skip
-    assert any("green-power share 0.8: inactive" in n for n in inst.notes)
-    assert any("Beijing: inactive (no yearly budget" in n for n in inst.notes)
-    assert len(inst.green_names) == 0
+    outside = np.isin(inst.sites.ids, ["beijing", "wuhan", "lanzhou"])
+    assert (
+        inst.sites.headroom_mw[outside] <= np.clip(50.0 - inst.sites.existing_mw[outside], 0, None)
+    ).all()
+    lanzhou = list(inst.sites.ids).index("lanzhou")  # pays the Gansu price, 0.48 CNY/kWh
+    assert inst.sites.opex[0, 0, lanzhou] < base.sites.opex[0, 0, lanzhou]
+    assert set(inst.policy.vouchers.names) == {"Shanghai", "Hangzhou", "Henan (province)",
+                                               "Qingyang", "Chengdu"}  # fmt: skip
+    assert any("green-power share 0.8: inactive" in n for n in inst.policy.notes)
+    assert any("Beijing: inactive (no yearly budget" in n for n in inst.policy.notes)
+    assert len(inst.policy.green.names) == 0
 
 
 def _all_served(inst: Instance) -> Solution:
@@ -404,17 +399,16 @@ def test_hub_table_counts_distinct_sites_and_gives_each_class_its_sla() -> None:
     from siting.results import hub_arrays
 
     inst = make_class_instance(3)
-    inst = dataclasses.replace(
-        inst, class_sla_ms=np.stack([np.full(inst.n_hubs, 40.0), np.full(inst.n_hubs, 10.0)])
-    )
+    sla = np.stack([np.full(inst.n_hubs, 40.0), np.full(inst.n_hubs, 10.0)])
+    inst = dataclasses.replace(inst, classes=dataclasses.replace(inst.classes, sla_ms=sla))
     hubs = hub_arrays(_all_served(inst), inst)
     for h in range(inst.n_hubs):
-        mine = inst.pair_hub == h
-        assert hubs["n_sites"][h] == len(set(inst.pair_site[mine]))
-        assert hubs["sites_within_sla"][h] == len(set(inst.pair_site[mine]))
+        mine = inst.pairs.hub == h
+        assert hubs["n_sites"][h] == len(set(inst.pairs.site[mine]))
+        assert hubs["sites_within_sla"][h] == len(set(inst.pairs.site[mine]))
         for q in (0, 1):
-            assert hubs[f"n_sites_c{q}"][h] == (mine & (inst.pair_class == q)).sum()
-    assert (hubs["n_sites"] < np.bincount(inst.pair_hub)).any()  # some site serves both classes
+            assert hubs[f"n_sites_c{q}"][h] == (mine & (inst.pairs.service_class == q)).sum()
+    assert (hubs["n_sites"] < np.bincount(inst.pairs.hub)).any()  # some site serves both classes
     np.testing.assert_array_equal(hubs["sla_rtt_ms"], 10.0)
     np.testing.assert_array_equal(hubs["sla_c0_rtt_ms"], 40.0)
 
@@ -434,14 +428,14 @@ def test_2027_classes_hubs_count_the_sites_their_flows_use(tmp_path) -> None:
     by_hub = flows.groupby("hub_id")["site_id"].nunique()
     assert hubs["n_sites"].to_dict() == by_hub.reindex(hubs.index, fill_value=0).to_dict()
     assert hubs.loc["beijing", "n_sites"] == flows[flows["hub_id"] == "beijing"].site_id.nunique()
-    for name in run.instance.class_names:
+    for name in run.instance.classes.names:
         mine = flows[flows["class"] == name]
         counted = mine.groupby("hub_id")["site_id"].nunique().reindex(hubs.index, fill_value=0)
         assert hubs[f"n_sites_{name}"].to_dict() == counted.to_dict()
         weighted = (mine["mw"] * mine["rtt_ms"]).groupby(mine["hub_id"]).sum()
         mean = weighted / mine.groupby("hub_id")["mw"].sum()
         np.testing.assert_allclose(hubs[f"mean_{name}_rtt_ms"], mean[hubs.index], rtol=1e-9)
-    sla = np.minimum.reduce([hubs[f"sla_{q}_rtt_ms"] for q in run.instance.class_names])
+    sla = np.minimum.reduce([hubs[f"sla_{q}_rtt_ms"] for q in run.instance.classes.names])
     np.testing.assert_array_equal(hubs["sla_rtt_ms"], sla)
 
 

@@ -26,7 +26,7 @@ from siting.scenario import (
 from siting.solve import Status, build_for, solve, solve_robust
 from siting.solve.options import RunOptions
 
-from .conftest import DATA, brute_force, make_instance
+from .conftest import DATA, brute_force, make_instance, with_pairs
 from .test_model import PATHS, assert_pulp_is_arrays, priced  # noqa: F401 - a fixture
 
 
@@ -50,19 +50,10 @@ def classic_instance(
             radius[:] = float(np.quantile(rtt, 0.3))
         within = rtt <= radius[:, None]
     hub, site = np.nonzero(within)
-    return dataclasses.replace(
-        base,
-        demand_mw=rng.uniform(1, 30, n_hubs),
-        sla_ms=radius,
-        pair_hub=hub.astype(np.int64),
-        pair_site=site.astype(np.int64),
-        pair_km=rtt[hub, site] * 100,
-        pair_rtt_ms=rtt[hub, site],
-        pair_cost=rtt[hub, site] * 1e3,
-        objective_kind=kind,
-        site_count=p,
-        site_count_rule=rule,
-    )
+    pairs = (hub, site, rtt[hub, site] * 100, rtt[hub, site], rtt[hub, site] * 1e3)
+    demand = rng.uniform(1, 30, n_hubs)
+    return with_pairs(base, demand, radius, pairs, objective_kind=kind, site_count=p,
+                      site_count_rule=rule)  # fmt: skip
 
 
 def classic_brute_force(inst: Instance) -> float:
@@ -73,8 +64,8 @@ def classic_brute_force(inst: Instance) -> float:
     """
     S, H = inst.n_sites, inst.n_hubs  # noqa: N806 - the maths' names
     d = np.full((H, S), np.inf)
-    d[inst.pair_hub, inst.pair_site] = inst.pair_rtt_ms
-    w, p, kind = inst.demand_mw, inst.site_count, inst.objective_kind
+    d[inst.pairs.hub, inst.pairs.site] = inst.pairs.rtt_ms
+    w, p, kind = inst.hubs.demand_mw, inst.site_count, inst.objective_kind
     sizes = (
         range(1, S + 1) if p == 0 else [p] if inst.site_count_rule == "exactly" else range(p + 1)
     )
@@ -131,11 +122,11 @@ def test_classic_optimum_equals_brute_force(
     elif p:
         assert opened <= p
     # the assignment: every served MW goes to an open site, no hub gets more than its demand
-    assert sol.serve[~sol.open[inst.pair_site]].sum() <= 1e-4
-    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
-    assert (served <= inst.demand_mw + 1e-6).all()
+    assert sol.serve[~sol.open[inst.pairs.site]].sum() <= 1e-4
+    served = np.bincount(inst.pairs.hub, sol.serve, inst.n_hubs)
+    assert (served <= inst.hubs.demand_mw + 1e-6).all()
     if kind != "mclp":
-        assert served == pytest.approx(inst.demand_mw)
+        assert served == pytest.approx(inst.hubs.demand_mw)
 
 
 @pytest.mark.parametrize(
@@ -165,29 +156,18 @@ def restricted(inst: Instance, keep: tuple[int, ...]) -> Instance:
     keep_a = np.array(keep, dtype=np.int64)
     new = np.full(inst.n_sites, -1, dtype=np.int64)
     new[keep_a] = np.arange(len(keep_a))
-    pairs = new[inst.pair_site] >= 0
-    per_site = {
-        f: getattr(inst, f)[keep_a]
-        for f in (
-            "site_ids",
-            "site_group",
-            "existing_mw",
-            "headroom_mw",
-            "fixed_cost",
-            "capex_cost",
-        )
+    pairs = new[inst.pairs.site] >= 0
+    per_site = {  # every per-site array has the sites on its last axis
+        f.name: getattr(inst.sites, f.name)[..., keep_a]
+        for f in dataclasses.fields(inst.sites)
+        if f.name not in ("group_names", "staff_available")
     }
+    per_pair = {f.name: getattr(inst.pairs, f.name)[pairs] for f in dataclasses.fields(inst.pairs)}
+    per_pair["site"] = new[per_pair["site"]]
     return dataclasses.replace(
         inst,
-        **per_site,
-        opex=inst.opex[:, :, keep_a],
-        energy_mwh=inst.energy_mwh[:, keep_a],
-        emissions_t=inst.emissions_t[:, keep_a],
-        pair_hub=inst.pair_hub[pairs],
-        pair_site=new[inst.pair_site[pairs]],
-        pair_km=inst.pair_km[pairs],
-        pair_rtt_ms=inst.pair_rtt_ms[pairs],
-        pair_cost=inst.pair_cost[pairs],
+        sites=dataclasses.replace(inst.sites, **per_site),
+        pairs=dataclasses.replace(inst.pairs, **per_pair),
         site_count=0,
     )
 
@@ -204,7 +184,8 @@ def counted_brute_force(inst: Instance) -> float:
     for keep in itertools.combinations(range(inst.n_sites), p):
         sub = restricted(inst, keep)
         if inst.site_count_rule == "exactly":
-            sub = dataclasses.replace(sub, fixed_cost=sub.fixed_cost - reward)
+            cheaper = dataclasses.replace(sub.sites, fixed_cost=sub.sites.fixed_cost - reward)
+            sub = dataclasses.replace(sub, sites=cheaper)
             best = min(best, brute_force(sub) + reward * p)
         else:
             best = min(best, brute_force(sub))
@@ -280,18 +261,8 @@ def line_instance(kind: str, p: int, radius: float = np.inf) -> Instance:
     rtt = np.abs(hubs[:, None] - sites[None, :])
     hub, site = np.nonzero(rtt <= radius)
     base = make_instance(0, n_sites=3, n_hubs=3, pair_density=1.0)
-    return dataclasses.replace(
-        base,
-        demand_mw=np.array([2.0, 1.0, 3.0]),
-        sla_ms=np.full(3, radius),
-        pair_hub=hub.astype(np.int64),
-        pair_site=site.astype(np.int64),
-        pair_km=rtt[hub, site],
-        pair_rtt_ms=rtt[hub, site],
-        pair_cost=rtt[hub, site],
-        objective_kind=kind,
-        site_count=p,
-    )
+    demand, pairs = [2.0, 1.0, 3.0], (hub, site, *[rtt[hub, site]] * 3)
+    return with_pairs(base, demand, np.full(3, radius), pairs, objective_kind=kind, site_count=p)
 
 
 @pytest.mark.parametrize(
@@ -458,7 +429,7 @@ def test_bad_input_exits_2_with_one_message_and_no_output(two_hubs, capsys, obje
 def _nearest_open(inst: Instance, opened: np.ndarray) -> np.ndarray:
     """Round trip from each stream to its nearest open site (``inf`` if none is a pair)."""
     d = np.full((inst.n_streams, inst.n_sites), np.inf)
-    d[inst.pair_stream, inst.pair_site] = inst.pair_rtt_ms
+    d[inst.pair_stream, inst.pairs.site] = inst.pairs.rtt_ms
     return d[:, opened].min(axis=1)
 
 
@@ -467,7 +438,9 @@ def test_p_median_with_classes_assigns_every_class_stream() -> None:
     spec = spec.with_overrides({"objective.kind": "p-median", "objective.sites": 4})
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis
-    assert inst.n_classes == 3 and inst.n_pairs == inst.n_streams * inst.n_sites  # all pairs
+    assert (
+        inst.n_service_classes == 3 and inst.n_pairs == inst.n_streams * inst.n_sites
+    )  # all pairs
     assert sol.open.sum() == 4
     near = _nearest_open(inst, sol.open)
     assert kpis["objective_value"] == pytest.approx(float(inst.stream_demand_mw @ near))
@@ -483,15 +456,16 @@ def test_mclp_radius_sets_the_pairs_and_the_covered_demand() -> None:
     )
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis
-    assert (inst.pair_rtt_ms <= 6.0 + 1e-9).all() and (inst.sla_ms == 6.0).all()
+    assert (inst.pairs.rtt_ms <= 6.0 + 1e-9).all() and (inst.classes.sla_ms[0] == 6.0).all()
     covered = _nearest_open(inst, sol.open) <= 6.0
-    assert kpis["objective_value"] == pytest.approx(float(inst.demand_mw[covered].sum()))
+    assert kpis["objective_value"] == pytest.approx(float(inst.hubs.demand_mw[covered].sum()))
     assert kpis["objective_unit"] == "MW" and sol.open.sum() == 3
 
 
 def test_robust_plan_keeps_the_site_count() -> None:
     base = make_instance(0, n_sites=5)
-    insts = [base, dataclasses.replace(base, demand_mw=base.demand_mw * 1.1)]
+    more = dataclasses.replace(base.hubs, demand_mw=base.hubs.demand_mw * 1.1)
+    insts = [base, dataclasses.replace(base, hubs=more)]
     free = solve_robust(build_robust(insts, [0.5, 0.5]), options=RunOptions(mip_gap=1e-9))
     assert free.scenarios[0].open.sum() == 3  # the count below binds
     counted = [dataclasses.replace(i, site_count=2, site_count_rule="at_most") for i in insts]
@@ -509,8 +483,8 @@ def test_cost_kind_ignores_the_coverage_radius() -> None:
     spec = load_scenario(resolve_scenario_path("default"))[0]
     plain = prepare(spec).instance
     radius = prepare(spec.with_overrides({"objective.coverage_rtt_ms": 1.0})).instance
-    assert np.array_equal(plain.sla_ms, radius.sla_ms)
-    assert np.array_equal(plain.pair_site, radius.pair_site)
+    assert np.array_equal(plain.classes.sla_ms[0], radius.classes.sla_ms[0])
+    assert np.array_equal(plain.pairs.site, radius.pairs.site)
 
 
 def test_content_hash_ignores_the_new_keys_at_their_defaults() -> None:
@@ -573,8 +547,8 @@ def _farthest_shares(inst: Instance, opened: np.ndarray) -> np.ndarray:
     """Each client assigned to its farthest open site: a poor p-median incumbent."""
     share = np.zeros(inst.n_pairs)
     for g in range(inst.n_streams):
-        pairs = np.flatnonzero((inst.pair_stream == g) & opened[inst.pair_site])
-        share[pairs[np.argmax(inst.pair_rtt_ms[pairs])]] = 1.0
+        pairs = np.flatnonzero((inst.pair_stream == g) & opened[inst.pairs.site])
+        share[pairs[np.argmax(inst.pairs.rtt_ms[pairs])]] = 1.0
     return share
 
 
@@ -625,7 +599,7 @@ def test_stopped_plan_reports_the_objective_of_its_open_sites(
     inst = line_instance(kind, p, radius)
     near = _nearest_open(inst, sol.open)
     served = np.bincount(inst.pair_stream, sol.serve, inst.n_streams)  # MW, from the nearest
-    assert served == pytest.approx(np.where(np.isfinite(near), inst.demand_mw, 0.0))
+    assert served == pytest.approx(np.where(np.isfinite(near), inst.hubs.demand_mw, 0.0))
 
 
 def test_classic_run_objective_matches_its_open_sites(two_hubs, stopped) -> None:

@@ -31,7 +31,7 @@ from siting.solve import solve
 from siting.solve.cbc import cbc_executable
 from siting.solve.options import RunOptions
 
-from .conftest import make_instance
+from .conftest import make_instance, with_pairs
 
 locate = pytest.importorskip("spopt.locate", reason="spopt is a test-only dependency: .[test]")
 
@@ -83,15 +83,11 @@ def classic_instance(kind: str, case: Case, rule: str = "exactly") -> Instance:
     n_hubs, n_sites = case.d.shape
     within = case.d <= case.radius if kind in ("mclp", "lscp") else np.ones_like(case.d, bool)
     hub, site = np.nonzero(within)  # sorted by hub, then site
-    return dataclasses.replace(
+    return with_pairs(
         make_instance(0, n_sites=n_sites, n_hubs=n_hubs),
-        demand_mw=case.w.astype(float),
-        sla_ms=np.full(n_hubs, case.radius),
-        pair_hub=hub.astype(np.int64),
-        pair_site=site.astype(np.int64),
-        pair_km=np.zeros(len(hub)),
-        pair_rtt_ms=case.d[hub, site].astype(float),
-        pair_cost=np.zeros(len(hub)),
+        case.w,
+        np.full(n_hubs, case.radius),
+        (hub, site, np.zeros(len(hub)), case.d[hub, site], np.zeros(len(hub))),
         objective_kind=kind,
         site_count=0 if kind == "lscp" else case.p,
         site_count_rule=rule,
@@ -168,9 +164,9 @@ def scenario_case(layer: str, p: int, radius: float) -> Case:
     )
     inst = prepare(spec).instance
     d = np.full((inst.n_hubs, inst.n_sites), np.nan)
-    d[inst.pair_hub, inst.pair_site] = inst.pair_rtt_ms
+    d[inst.pairs.hub, inst.pairs.site] = inst.pairs.rtt_ms
     assert not np.isnan(d).any()  # p-median takes every pair
-    return Case(f"default-{layer}", d, inst.demand_mw.copy(), p, radius)
+    return Case(f"default-{layer}", d, inst.hubs.demand_mw.copy(), p, radius)
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,8 @@ def test_decomposition_with_forcing_and_elastic_demand(priced) -> None:
 def test_robust_model_decomposes(regret: bool, priced) -> None:
     """Expected cost and worst-case regret: the shared plan by decomposition is optimal too."""
     base = make_instance(40, n_sites=5, n_hubs=4)
-    other = dataclasses.replace(base, demand_mw=base.demand_mw * 1.1)
+    more = dataclasses.replace(base.hubs, demand_mw=base.hubs.demand_mw * 1.1)
+    other = dataclasses.replace(base, hubs=more)
     instances = [base, other]
     optimal = None
     if regret:

@@ -12,7 +12,7 @@ import pytest
 
 import siting
 from siting.errors import InfeasibleError
-from siting.instance import Instance
+from siting.instance import Instance, Sites
 from siting.model import (
     ArrayModel,
     Forcing,
@@ -189,17 +189,17 @@ def test_derived_pulp_model_is_the_arrays_on_every_shipped_scenario(name: str) -
     assert_pulp_is_arrays(model)
     if inst.classic:
         if inst.objective_kind == "p-center" and inst.site_count > 0:
-            assert_pulp_is_arrays(build_covering(inst, float(np.median(inst.pair_rtt_ms))))
+            assert_pulp_is_arrays(build_covering(inst, float(np.median(inst.pairs.rtt_ms))))
         return
     if model.n_cols > 50_000:
         return  # the variants below cost a PuLP build each; the small scenarios cover them
-    sites = np.flatnonzero(inst.existing_mw > 0)[:1]
+    sites = np.flatnonzero(inst.sites.existing_mw > 0)[:1]
     forcing = [Forcing(int(s), "training", 1.0) for s in sites]
-    forcing += [Forcing(int(inst.pair_site[0]), "inference", 1.0)] if inst.n_pairs else []
+    forcing += [Forcing(int(inst.pairs.site[0]), "inference", 1.0)] if inst.n_pairs else []
     assert_pulp_is_arrays(build_arrays(inst, elastic=True, forcing=forcing))
     assert_pulp_is_arrays(build_robust([inst, inst], [0.3, 0.7]))
     fixed = build_robust([inst, inst], [0.5, 0.5], optimal_costs=[1e9, 2e9])
-    fix_plan(fixed, inst.existing_mw > 0, np.zeros(inst.n_sites))
+    fix_plan(fixed, inst.sites.existing_mw > 0, np.zeros(inst.n_sites))
     assert_pulp_is_arrays(fixed)
 
 
@@ -237,44 +237,43 @@ def test_brute_force_cases_include_binding_limits() -> None:
         assert (hosted >= 70.0 - 1e-6).all()
 
 
-def _two_sites() -> dict:
+def _two_sites(**change: object) -> Instance:
     """One hub (20 MW inference), 60 MW training, two sites; numbers chosen to add up by hand.
 
     Site A (west): 100 MW existing, no headroom, 1 M CNY/MW-yr running cost, fixed 10 M.
     Site B (east): greenfield, 50 MW headroom, capex 3 M/MW-yr, running 2 M/MW-yr, fixed 30 M.
-    Only B is within the hub's SLA.
+    Only B is within the hub's SLA. ``change``: other arguments of ``Instance.one_class``.
     """
     opex = np.zeros((2, 3, 2))
     opex[:, 0, 0] = 1e6
     opex[:, 0, 1] = 2e6
-    return dict(
-        site_ids=np.array(["A", "B"]),
-        hub_ids=np.array(["hub"]),
+    sites = Sites(
+        ids=np.array(["A", "B"]),
+        group=np.array([0, 0]),
         group_names=np.array(["p"]),
-        site_group=np.array([0, 0]),
+        staff_available=np.array([1e9]),
         existing_mw=np.array([100.0, 0.0]),
         headroom_mw=np.array([0.0, 50.0]),
         fixed_cost=np.array([10e6, 30e6]),
         capex_cost=np.array([3e6, 3e6]),
         opex=opex,
+    )
+    args = dict(
         staff_per_mw=np.array([0.0, 0.0]),
-        staff_available=np.array([1e9]),
-        demand_mw=np.array([20.0]),
-        sla_ms=np.array([10.0]),
         training_mw=60.0,
         min_cluster_mw=50.0,
-        max_site_share=1.0,
         pair_hub=np.array([0]),
         pair_site=np.array([1]),
         pair_km=np.array([100.0]),
         pair_rtt_ms=np.array([2.5]),
         pair_cost=np.array([0.1e6]),
     )
+    return Instance.one_class(sites, np.array(["hub"]), np.array([20.0]), np.array([10.0]),
+                              **{**args, **change})  # fmt: skip
 
 
 def test_hand_computed_case() -> None:
-
-    inst = Instance(**_two_sites())
+    inst = _two_sites()
     sol = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
     # Inference must go to B: fixed 30 + 20 MW x (capex 3 + run 2 + network 0.1) = 132 M.
     # Training (60 MW) at A: fixed 10 + 60 x 1 = 70 M; at B it would not fit beside inference
@@ -287,18 +286,14 @@ def test_hand_computed_case() -> None:
 
 def test_minimum_cluster_moves_training() -> None:
     """Raising the minimum cluster above B's spare room keeps training whole at A."""
-
-    args = _two_sites()
-    args.update(training_mw=20.0, min_cluster_mw=0.0, existing_mw=np.array([100.0, 0.0]))
+    inst = _two_sites(training_mw=20.0, min_cluster_mw=0.0)
     # Without a cluster minimum training could split; at A it costs 1 M/MW vs B's 5 M/MW: A.
-    sol = solve(build_arrays(Instance(**args)), options=RunOptions(mip_gap=1e-9))
+    sol = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
     assert sol.train.tolist() == pytest.approx([20.0, 0.0])
 
 
 def test_sla_infeasible_names_the_hub() -> None:
-
-    args = _two_sites()
-    args.update(
+    inst = _two_sites(
         pair_hub=np.array([], dtype=int),
         pair_site=np.array([], dtype=int),
         pair_km=np.array([]),
@@ -310,15 +305,16 @@ def test_sla_infeasible_names_the_hub() -> None:
     with pytest.raises(
         InfeasibleError, match=r"hub 'hub': no site within 10 ms; the nearest is 'A' at 9.4 ms"
     ):
-        solve(build_arrays(Instance(**args)))
+        solve(build_arrays(inst))
 
 
 def test_staff_limit_infeasible_is_explained() -> None:
-
-    args = _two_sites()
-    args.update(staff_per_mw=np.array([1.0, 1.0]), staff_available=np.array([50.0]))
+    inst = _two_sites(staff_per_mw=np.array([1.0, 1.0]))
+    inst = dataclasses.replace(
+        inst, sites=dataclasses.replace(inst.sites, staff_available=np.array([50.0]))
+    )
     with pytest.raises(InfeasibleError, match=r"staff: serving all demand needs at least 80 FTE"):
-        solve(build_arrays(Instance(**args)))
+        solve(build_arrays(inst))
 
 
 def test_time_limit_reports_incumbent_or_optimal() -> None:
@@ -331,8 +327,8 @@ def test_time_limit_reports_incumbent_or_optimal() -> None:
 def test_solution_arrays_match_instance(small_instance) -> None:
     sol = solve(build_arrays(small_instance))
     assert sol.serve.shape == (small_instance.n_pairs,)
-    served = np.bincount(small_instance.pair_hub, sol.serve, small_instance.n_hubs)
-    assert served == pytest.approx(small_instance.demand_mw)
+    served = np.bincount(small_instance.pairs.hub, sol.serve, small_instance.n_hubs)
+    assert served == pytest.approx(small_instance.hubs.demand_mw)
     assert dataclasses.is_dataclass(sol)
 
 
@@ -344,10 +340,8 @@ def test_margin_leaves_unprofitable_capacity_unbuilt() -> None:
     demand goes unserved (A is out of its SLA). Training rent 4 M: 60 MW at A earn 180 M,
     less A's fixed 10 M: margin 170 M.
     """
-
-    args = _two_sites()
-    args.update(rent=np.array([4e6, 4e6]), maximise_margin=True)
-    sol = solve(build_arrays(Instance(**args)), options=RunOptions(mip_gap=1e-9))
+    inst = _two_sites(rent=np.array([4e6, 4e6]), maximise_margin=True)
+    sol = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-9))
     assert sol.build.tolist() == pytest.approx([0.0, 0.0])
     assert sol.serve.tolist() == pytest.approx([0.0])
     assert sol.train.tolist() == pytest.approx([60.0, 0.0])

@@ -137,9 +137,9 @@ def test_rest_of_china_demand_follows_the_documented_formula_with_inference_scal
     prepared = prepare(spec)
     h = horizon_for(prepared.instance, prepared.scenario, source="test")
     tables = load_time_tables()
-    ids = h.base.hub_ids
+    ids = h.base.hubs.ids
     pseudo = np.flatnonzero(np.char.startswith(ids.astype(str), "rest_"))
-    weight = shares(ids[pseudo], load_allocation(h.base.group_names))
+    weight = shares(ids[pseudo], load_allocation(h.base.sites.group_names))
     for t, year in enumerate(h.years.tolist()):
         growth = rest_demand_mw(tables, year) / rest_demand_mw(tables, 2027)
         expected = weight * rest_demand_mw(tables, 2027) * 1.7 * growth

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from siting.solve import Status, solve
 from siting.solve import center as center_module
 from siting.solve.options import RunOptions
 
-from .conftest import make_instance
+from .conftest import make_instance, with_pairs
 from .test_classic import classic_brute_force, classic_instance
 from .test_model import assert_pulp_is_arrays
 
@@ -38,15 +36,11 @@ def grid_instance(p: int, *, n: int = 4, rule: str = "exactly"):
     rtt = np.abs(points[:, None, :] - points[None, :, :]).sum(axis=2)
     base = make_instance(0, n_sites=n * n, n_hubs=n * n, pair_density=1.0)
     hub, site = np.nonzero(np.ones_like(rtt, dtype=bool))
-    return dataclasses.replace(
+    return with_pairs(
         base,
-        demand_mw=np.ones(n * n),
-        sla_ms=np.full(n * n, np.inf),
-        pair_hub=hub.astype(np.int64),
-        pair_site=site.astype(np.int64),
-        pair_km=rtt[hub, site] * 100,
-        pair_rtt_ms=rtt[hub, site],
-        pair_cost=rtt[hub, site],
+        np.ones(n * n),
+        np.full(n * n, np.inf),
+        (hub, site, rtt[hub, site] * 100, rtt[hub, site], rtt[hub, site]),
         objective_kind="p-center",
         site_count=p,
         site_count_rule=rule,
@@ -56,7 +50,7 @@ def grid_instance(p: int, *, n: int = 4, rule: str = "exactly"):
 def worst_assigned(inst, sol) -> float:
     """Largest round trip of a client to the site it is assigned to, read from the flows."""
     served = sol.serve > 1e-9
-    return float(inst.pair_rtt_ms[served].max(initial=0.0))
+    return float(inst.pairs.rtt_ms[served].max(initial=0.0))
 
 
 def assert_plan_is_consistent(inst, sol) -> None:
@@ -67,8 +61,8 @@ def assert_plan_is_consistent(inst, sol) -> None:
     assigned = np.bincount(inst.pair_stream, sol.serve, minlength=inst.n_streams)
     np.testing.assert_allclose(assigned, demand)
     served = sol.serve > 1e-9
-    assert np.all(sol.open[inst.pair_site[served]])
-    np.testing.assert_allclose(inst.pair_rtt_ms[served], nearest[inst.pair_stream[served]])
+    assert np.all(sol.open[inst.pairs.site[served]])
+    np.testing.assert_allclose(inst.pairs.rtt_ms[served], nearest[inst.pair_stream[served]])
     assert worst_assigned(inst, sol) == pytest.approx(sol.objective)
     if inst.site_count_rule == "exactly":
         assert sol.open.sum() == inst.site_count

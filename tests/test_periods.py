@@ -58,11 +58,11 @@ def make_horizon(
         life=np.full(c, life, np.int64),
         buildable=np.ones(c, bool),
         existing=existing,
-        demand=np.outer(inst.demand_mw, growth),
+        demand=np.outer(inst.hubs.demand_mw, growth),
         training=inst.training_mw * growth * 0.5,
         capex=capex,
         capital=np.full((c, n_years), 1e8),
-        fixed=inst.fixed_cost,
+        fixed=inst.sites.fixed_cost,
         rent=np.broadcast_to(inst.rent[:, None, None], (2, c, n_years)).copy(),
         standby=np.full(n_sites, standby),
         discount=0.9 ** np.arange(n_years),
@@ -77,7 +77,7 @@ def brute_force(h: Horizon) -> float:
     variables ``x_skτ, u^T_skt, u^I_skt, t_st, f_kt, ξ_ht, ξ^T_t``.
     """
     inst = h.base
-    S, C, T, K, H = inst.n_sites, h.n_classes, h.n_years, inst.n_pairs, inst.n_hubs  # noqa: N806
+    S, C, T, K, H = inst.n_sites, h.n_accelerator_classes, h.n_years, inst.n_pairs, inst.n_hubs  # noqa: N806
     cols: dict[tuple, int] = {}
 
     def col(*key: object) -> int:
@@ -103,10 +103,10 @@ def brute_force(h: Horizon) -> float:
             col("xi", i, t)
     n = len(cols)
     peak = h.existing.sum(axis=1).max(axis=1)
-    cap = h.factor.max() * (peak + inst.headroom_mw)
+    cap = h.factor.max() * (peak + inst.sites.headroom_mw)
     margin = inst.maximise_margin
     cost = np.zeros(n)
-    opex = inst.opex.sum(axis=1)
+    opex = inst.sites.opex.sum(axis=1)
     for s, k, tau in orders:
         for t in range(T):
             if serves(k, tau, t):
@@ -115,7 +115,7 @@ def brute_force(h: Horizon) -> float:
         coef = opex[w, s] - h.standby[s] - margin * h.rent[w, k, t]
         cost[col("u", w, s, k, t)] = h.discount[t] * coef
     for k, t in itertools.product(range(K), range(T)):
-        cost[col("f", k, t)] = h.discount[t] * inst.pair_cost[k]
+        cost[col("f", k, t)] = h.discount[t] * inst.pairs.cost[k]
     if elastic:
         for i, t in itertools.product(range(H + 1), range(T)):
             cost[col("xi", i, t)] = h.discount[t] * h.penalty
@@ -138,7 +138,7 @@ def brute_force(h: Horizon) -> float:
             for t in range(T):
                 for hub in range(H):
                     r = row()
-                    for k in np.flatnonzero(inst.pair_hub == hub):
+                    for k in np.flatnonzero(inst.pairs.hub == hub):
                         r[col("f", k, t)] = 1
                     if elastic:
                         r[col("xi", hub, t)] = 1
@@ -159,13 +159,13 @@ def brute_force(h: Horizon) -> float:
                     a_eq.append(r)
                     b_eq.append(0.0)
                     r = row()  # conversion, inference
-                    for k in np.flatnonzero(inst.pair_site == s):
+                    for k in np.flatnonzero(inst.pairs.site == s):
                         r[col("f", k, t)] = 1
                     for k in range(C):
                         r[col("u", 1, s, k, t)] = -h.factor[k]
                     a_eq.append(r)
                     b_eq.append(0.0)
-                    room = inst.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum()
+                    room = inst.sites.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum()
                     r_head = row()
                     for k in range(C):
                         r = row()  # capacity per class
@@ -178,14 +178,14 @@ def brute_force(h: Horizon) -> float:
                         b_ub.append(h.existing[s, k, t] * y[s, t])
                     a_ub.append(r_head)
                     b_ub.append(room * y[s, t])
-                for g in range(len(inst.group_names)):
+                for g in range(len(inst.sites.group_names)):
                     r = row()
-                    for s in np.flatnonzero(inst.site_group == g):
+                    for s in np.flatnonzero(inst.sites.group == g):
                         r[col("t", s, t)] = inst.staff_per_mw[0]
-                        for k in np.flatnonzero(inst.pair_site == s):
+                        for k in np.flatnonzero(inst.pairs.site == s):
                             r[col("f", k, t)] = inst.staff_per_mw[1]
                     a_ub.append(r)
-                    b_ub.append(inst.staff_available[g])
+                    b_ub.append(inst.sites.staff_available[g])
             bounds = [(0.0, None)] * n
             for s, t in itertools.product(range(S), range(T)):
                 if cluster:
@@ -197,9 +197,12 @@ def brute_force(h: Horizon) -> float:
                 else:
                     bounds[col("t", s, t)] = (0.0, cap[s])
             for k, t in itertools.product(range(K), range(T)):
-                s = inst.pair_site[k]
-                d = h.demand[inst.pair_hub[k], t]
-                bounds[col("f", k, t)] = (0.0, min(inst.max_site_share * d, d, cap[s]) * y[s, t])
+                s = inst.pairs.site[k]
+                d = h.demand[inst.pairs.hub[k], t]
+                bounds[col("f", k, t)] = (
+                    0.0,
+                    min(inst.classes.share_cap[0] * d, d, cap[s]) * y[s, t],
+                )
             res = linprog(
                 cost,
                 A_ub=np.array(a_ub),
@@ -287,11 +290,11 @@ def test_one_year_reproduces_single_period_default() -> None:
     assert np.allclose(multi.order[:, 0, 0], single.build, atol=1e-6)
     assert np.allclose(multi.train[:, 0], single.train, atol=1e-6)
     hosted = [
-        np.bincount(inst.pair_site, f, inst.n_sites) for f in (single.serve, multi.serve[:, 0])
+        np.bincount(inst.pairs.site, f, inst.n_sites) for f in (single.serve, multi.serve[:, 0])
     ]
     assert np.allclose(*hosted, atol=1e-6)
-    assert float(inst.pair_cost @ multi.serve[:, 0]) == pytest.approx(
-        float(inst.pair_cost @ single.serve), rel=1e-9
+    assert float(inst.pairs.cost @ multi.serve[:, 0]) == pytest.approx(
+        float(inst.pairs.cost @ single.serve), rel=1e-9
     )
 
 
@@ -367,7 +370,7 @@ def test_each_year_serves_that_years_demand_in_every_class() -> None:
     for t in range(h.n_years):
         year = h.year_instance(t)
         assert year.stream_demand_mw.sum() == pytest.approx(h.demand[:, t].sum())
-        assert year.demand_mw.sum() == pytest.approx(h.demand[:, t].sum())
+        assert year.hubs.demand_mw.sum() == pytest.approx(h.demand[:, t].sum())
 
 
 # Honest statuses (issue 18): a result is optimal only if every solve in it is; a stopped

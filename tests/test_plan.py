@@ -121,8 +121,8 @@ def test_horizon_inputs_by_hand() -> None:
     # rents: 2023 = Aug 2023 A100 (162.8 M/MW-yr); 2024 = mean of Jan and Nov 2024; 2025 = Feb 2025
     assert h.rent[0, k].tolist() == pytest.approx([162830769, (176470588 + 82352941) / 2, 88235294])
     demand = tables.demand.set_index(["year", "area_id", "role"])["demand_mw"]
-    pseudo = np.char.startswith(h.base.hub_ids.astype(str), "rest_")  # rest of China, served
-    hubs = [demand[(2024, hub, "inference")] for hub in h.base.hub_ids[~pseudo]]
+    pseudo = np.char.startswith(h.base.hubs.ids.astype(str), "rest_")  # rest of China, served
+    hubs = [demand[(2024, hub, "inference")] for hub in h.base.hubs.ids[~pseudo]]
     assert h.demand[~pseudo, 1] == pytest.approx(hubs, abs=0.1)  # both tables round to 0.1 MW
     rest = demand[(2024, "rest_of_china", "inference")]
     assert h.demand[pseudo, 1].sum() == pytest.approx(rest, abs=0.2)
@@ -180,11 +180,11 @@ def test_one_year_with_service_classes_reproduces_single_period() -> None:
     from siting.solve.periods import solve_periods
 
     inst = prepare("2027-classes").instance
-    assert inst.n_classes == 3 and len(set(inst.unit_opex[1:, 0])) == 3  # they differ
+    assert inst.n_service_classes == 3 and len(set(inst.sites.unit_opex[1:, 0])) == 3  # they differ
     single = solve(build_arrays(inst))
     multi = solve_periods(build_period_model(one_year(inst)))
     assert multi.objective == pytest.approx(single.objective, rel=1e-6)
-    assert multi.use.shape[0] == 1 + inst.n_classes  # training, then each service class
+    assert multi.use.shape[0] == 1 + inst.n_service_classes  # training, then each service class
 
 
 def test_plan_with_service_classes(tmp_path, capsys) -> None:

@@ -74,7 +74,7 @@ def test_every_year_holds_the_schedule(written, data, plan_run_3y) -> None:
     assert years["fields"] == list(SITE_FIELDS)
     first, second = data["maps"]  # --compare: the scenario's foresight, then the other
     assert len(first["plan"]) == len(second["plan"]) == len(YEARS)
-    site_ids = plan_run_3y.horizon.base.site_ids  # the page's sites, in this order
+    site_ids = plan_run_3y.horizon.base.sites.ids  # the page's sites, in this order
     assert len(first["sites"]) == len(site_ids)
     columns = ["installed_mw", "existing_mw", "new_in_service_mw", "ordered_mw", "training_mw",
                "inference_mw", "stranded_mw", "stranded_capital_bn_cny"]  # fmt: skip
@@ -188,7 +188,7 @@ def test_hubs_show_each_year_demand_and_flows(plan_run_3y) -> None:
     plans = (plan_run_3y.solution, plan_run_3y.other)
     for one, sol in zip(plan_run_3y.map().data["maps"], plans, strict=True):
         served = np.zeros((h.base.n_hubs, h.n_years))
-        np.add.at(served, h.base.pair_hub, sol.serve)
+        np.add.at(served, h.base.pairs.hub, sol.serve)
         for i, hub in enumerate(one["hubs"]):
             for t, (demand, rtt, n, flows) in enumerate(hub["y"]):
                 assert demand == pytest.approx(h.demand[i, t], abs=0.01)

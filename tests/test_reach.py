@@ -21,14 +21,14 @@ def test_backbone_reach_matches_admissible_pairs(default) -> None:
         hubs["hub_id"],
         hubs["lon"],
         hubs["lat"],
-        inst.sla_ms,
+        inst.classes.sla_ms[0],
         default.scenario.latency,
         graph=default.inputs.graph,
     )
     sites = default.layers.sites.geometry
     for h in range(inst.n_hubs):
         area = reach.geometry.iloc[h]
-        admissible = set(inst.pair_site[inst.pair_hub == h].tolist())
+        admissible = set(inst.pairs.site[inst.pairs.hub == h].tolist())
         for s in range(inst.n_sites):
             if s in admissible:  # within the SLA: inside (up to drawing precision, ~5 km)
                 assert area.buffer(0.05).contains(sites.iloc[s]), (h, s)

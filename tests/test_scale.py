@@ -15,11 +15,11 @@ def test_prefecture_scenario_solves() -> None:
     p = prepare("prefecture")
     inst = p.instance
     assert inst.n_sites == inst.n_hubs == 338
-    assert inst.existing_mw.sum() == pytest.approx(2282.0)  # every shipped site's capacity kept
+    assert inst.sites.existing_mw.sum() == pytest.approx(2282.0)  # every shipped site kept
     sol = solve(build_arrays(inst), options=RunOptions(mip_gap=1e-3))
     assert sol.status is Status.OPTIMAL and sol.gap <= 1e-3
-    served = np.bincount(inst.pair_hub, sol.serve, inst.n_hubs)
-    assert served == pytest.approx(inst.demand_mw, abs=1e-6)
+    served = np.bincount(inst.pairs.hub, sol.serve, inst.n_hubs)
+    assert served == pytest.approx(inst.hubs.demand_mw, abs=1e-6)
     assert sol.train.sum() == pytest.approx(inst.training_mw)
     hosts = sol.train[sol.train > 1e-6]
     assert (hosts >= inst.min_cluster_mw - 1e-6).all()
@@ -30,7 +30,7 @@ def test_county_instance_is_sparse_and_feasible() -> None:
     inst = p.instance
     assert inst.n_hubs > 2800 and inst.n_sites == 338
     assert inst.n_pairs < 0.2 * inst.n_hubs * inst.n_sites  # only pairs within the SLA
-    assert set(np.unique(inst.pair_hub)) == set(range(inst.n_hubs))  # every county reachable
+    assert set(np.unique(inst.pairs.hub)) == set(range(inst.n_hubs))  # every county reachable
 
 
 def test_prefecture_decomposes_to_the_direct_optimum() -> None:
@@ -50,4 +50,4 @@ def test_all_counties_scenario_loads_with_every_county_a_site() -> None:
     inst = prepare("county-all").instance
     assert inst.n_sites == inst.n_hubs > 2800
     assert inst.n_pairs > 300_000  # above FULL_LP_PAIRS: the decomposition prices pairs in
-    assert inst.existing_mw.sum() == pytest.approx(2282.0)  # the shipped capacity is kept
+    assert inst.sites.existing_mw.sum() == pytest.approx(2282.0)  # the shipped capacity is kept

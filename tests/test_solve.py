@@ -123,7 +123,10 @@ def test_printed_bound_is_lowered_to_a_valid_one() -> None:
     ],
 )
 def test_absurd_numbers_are_blamed_not_the_time_limit(change: dict, named: str) -> None:
-    inst = dataclasses.replace(make_instance(1), **change)
+    inst = make_instance(1)
+    staff = change.pop("staff_per_mw", inst.staff_per_mw)
+    sites = dataclasses.replace(inst.sites, **change)
+    inst = dataclasses.replace(inst, sites=sites, staff_per_mw=staff)
     for solver in ("highs", "cbc"):
         with pytest.raises(SolverError, match="cannot be solved") as info:
             solve(build_arrays(inst), RunOptions(solver=solver))

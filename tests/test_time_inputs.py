@@ -109,17 +109,17 @@ def test_single_period_scenarios_are_unchanged_unless_they_ask() -> None:
     tables = load_time_tables()
     n = len(load_allocation(PROVINCE_NAMES))
     assert served.n_hubs == 15 + n and served.n_sites == 30 + n
-    pseudo = np.char.startswith(served.hub_ids.astype(str), "rest_")
-    assert served.demand_mw[pseudo].sum() == pytest.approx(rest_demand_mw(tables))
-    assert served.demand_mw[~pseudo] == pytest.approx(omit.demand_mw)
-    sites = np.char.startswith(served.site_ids.astype(str), "rest_")
-    assert served.existing_mw[sites].sum() == pytest.approx(rest_capacity_mw(tables))
+    pseudo = np.char.startswith(served.hubs.ids.astype(str), "rest_")
+    assert served.hubs.demand_mw[pseudo].sum() == pytest.approx(rest_demand_mw(tables))
+    assert served.hubs.demand_mw[~pseudo] == pytest.approx(omit.hubs.demand_mw)
+    sites = np.char.startswith(served.sites.ids.astype(str), "rest_")
+    assert served.sites.existing_mw[sites].sum() == pytest.approx(rest_capacity_mw(tables))
     # hubs + rest of China = the 2027 national inference of hubs.csv (2,821.8 MW)
-    assert served.demand_mw.sum() == pytest.approx(2821.8, abs=0.2)
+    assert served.hubs.demand_mw.sum() == pytest.approx(2821.8, abs=0.2)
     # each pseudo-hub reaches its own pseudo-site (same point) within the class SLA
     for h in np.flatnonzero(pseudo):
-        reached = served.site_ids[served.pair_site[served.pair_hub == h]]
-        assert served.hub_ids[h] in set(reached)
+        reached = served.sites.ids[served.pairs.site[served.pairs.hub == h]]
+        assert served.hubs.ids[h] in set(reached)
 
 
 def test_horizon_reconciles_with_the_national_series() -> None:
@@ -170,12 +170,14 @@ def test_it_prices_enter_capex_and_capital_by_hand() -> None:
     t = list(h.years).index(2025)
     # 2025: 8xH20 server 1.1 M CNY at 5.829 kW = 188,711,614 CNY per MW of IT load
     extra = it_crf * (188_711_614 - costs.it_capex_cny_per_mw)
-    assert h.capex[0, k, t] == pytest.approx(prepared.instance.capex_cost[0] + extra)
+    assert h.capex[0, k, t] == pytest.approx(prepared.instance.sites.capex_cost[0] + extra)
     assert h.capital[k, t] == pytest.approx(costs.capex_cny_per_mw + 188_711_614)
     # no row for 2023: the class's first row (2024) applies; no domestic rows: the scenario's
     assert h.capital[k, 0] == pytest.approx(costs.capex_cny_per_mw + 205_867_216)
     d = list(h.classes).index("domestic")
-    flat_capex = np.broadcast_to(prepared.instance.capex_cost[:, None], h.capex[:, d, :].shape)
+    flat_capex = np.broadcast_to(
+        prepared.instance.sites.capex_cost[:, None], h.capex[:, d, :].shape
+    )
     assert h.capex[:, d, :] == pytest.approx(flat_capex)
     # a 2023 imported cohort is valued at the 2023 price (8 x 200k + 0.5 M = 2.1 M / 10.2 kW)
     i = list(h.classes).index("imported_high_end")
@@ -186,7 +188,7 @@ def test_it_prices_enter_capex_and_capital_by_hand() -> None:
         prepared.instance, prepared.scenario.model_copy(update={"horizon": flat}), source="t"
     )
     assert h2.capex == pytest.approx(
-        np.broadcast_to(prepared.instance.capex_cost[:, None, None], h2.capex.shape)
+        np.broadcast_to(prepared.instance.sites.capex_cost[:, None, None], h2.capex.shape)
     )
 
 
@@ -207,11 +209,14 @@ def _price_case(first_year_capex: float) -> tuple[float, np.ndarray]:
     inst = make_instance(0, n_sites=1, n_hubs=1, training_mw=0.0)
     inst = dataclasses.replace(
         inst,
-        existing_mw=np.zeros(1),
-        headroom_mw=np.full(1, 100.0),
-        fixed_cost=np.zeros(1),
-        opex=np.zeros_like(inst.opex),
-        pair_cost=np.zeros(inst.n_pairs),
+        sites=dataclasses.replace(
+            inst.sites,
+            existing_mw=np.zeros(1),
+            headroom_mw=np.full(1, 100.0),
+            fixed_cost=np.zeros(1),
+            opex=np.zeros_like(inst.sites.opex),
+        ),
+        pairs=dataclasses.replace(inst.pairs, cost=np.zeros(inst.n_pairs)),
     )
     h = make_horizon(0, n_sites=1, n_years=3, lead=1, life=5, penalty=2e7, factor=(1.0,))
     capex = np.array([first_year_capex, 8e6, 8e6]).reshape(1, 1, 3)

@@ -54,7 +54,7 @@ def check_against_data(
     kinds = set(options.kinds)
     if not kinds & set(COVERING) or not rtt.size:
         return
-    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.sla_ms
+    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.classes.sla_ms[0]
     covered = (rtt <= radii[:, None]).any(axis=1)
     if options.radius_rtt_ms is not None:
         where, table, key = "classic", "", "--radius-rtt-ms"
@@ -68,14 +68,14 @@ def check_against_data(
         h = int(np.argmin(nearest - radii))
         expected = (
             f"a coverage radius within which some site reaches some hub; {what} covers no hub: "
-            f"the closest pair is hub '{inst.hub_ids[h]}' at {nearest[h]:.2f} ms round trip"
+            f"the closest pair is hub '{inst.hubs.ids[h]}' at {nearest[h]:.2f} ms round trip"
         )
         raise InputError([Problem(where, table, key, expected)])
     if "lscp" in kinds and not covered.all():
         h = int(np.argmax(nearest - radii))
         expected = (
             f"every hub within the coverage radius of some site (LSCP); {what} leaves "
-            f"{counted(int((~covered).sum()), 'hub')} uncovered, e.g. '{inst.hub_ids[h]}', whose "
+            f"{counted(int((~covered).sum()), 'hub')} uncovered, e.g. '{inst.hubs.ids[h]}', whose "
             f"nearest site is {nearest[h]:.2f} ms round trip away"
         )
         raise InputError([Problem(where, table, key, expected)])
@@ -180,10 +180,10 @@ def hubs_table(
             pd.DataFrame(
                 {
                     "model": plan.kind,
-                    "hub_id": inst.hub_ids,
+                    "hub_id": inst.hubs.ids,
                     "name": hubs["name"].to_numpy(),
-                    "demand_mw": inst.demand_mw,
-                    "nearest_open_site": inst.site_ids[best],
+                    "demand_mw": inst.hubs.demand_mw,
+                    "nearest_open_site": inst.sites.ids[best],
                     "nearest_rtt_ms": nearest,
                     "radius_rtt_ms": radii,
                     "covered": nearest <= radii,

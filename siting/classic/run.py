@@ -115,9 +115,10 @@ def run_classic(
             failed[kind] = str(exc)
     stages.lap("solve")
     inst = prepared.instance
-    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.sla_ms
+    radii = np.full(inst.n_hubs, radius) if radius is not None else inst.classes.sla_ms[0]
     plans = [
-        ClassicPlan(kind, run, cross_metrics(run, rtt, inst.demand_mw, radii)) for kind, run in runs
+        ClassicPlan(kind, run, cross_metrics(run, rtt, inst.hubs.demand_mw, radii))
+        for kind, run in runs
     ]
     stages.lap("results")
     timings = stages.timings

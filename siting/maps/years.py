@@ -202,7 +202,7 @@ def make_plan_map(
 def entering_service(horizon: Horizon, order: np.ndarray) -> np.ndarray:
     """MW entering service per site, class and year: orders placed ``L_k`` years before."""
     entering = np.zeros_like(order)
-    for k in range(horizon.n_classes):
+    for k in range(horizon.n_accelerator_classes):
         lead = int(horizon.lead[k])
         if lead < horizon.n_years:
             entering[:, k, lead:] = order[:, k, : horizon.n_years - lead]
@@ -212,7 +212,7 @@ def entering_service(horizon: Horizon, order: np.ndarray) -> np.ndarray:
 def _site_years(horizon: Horizon, plan: YearPlan) -> list[list[list[Any]]]:
     """Per year, one row per site with MW (``SITE_FIELDS``, then its class rows)."""
     table = plan.schedule
-    site_row = {str(s): i for i, s in enumerate(horizon.base.site_ids)}
+    site_row = {str(s): i for i, s in enumerate(horizon.base.sites.ids)}
     class_row = {str(c): k for k, c in enumerate(horizon.classes)}
     year_row = {int(y): t for t, y in enumerate(horizon.years)}
     s = table["site_id"].astype(str).map(site_row).to_numpy(int)
@@ -250,9 +250,9 @@ def _hub_years(horizon: Horizon, sol: PeriodSolution, layers: Layers) -> list[di
     ]
     for t in range(horizon.n_years):
         for p in np.flatnonzero(sol.serve[:, t] > 1e-6):
-            served[int(base.pair_hub[p])][t].append(
-                [int(base.pair_site[p]), round(float(sol.serve[p, t]), 2),
-                 round(float(base.pair_rtt_ms[p]), 2)]
+            served[int(base.pairs.hub[p])][t].append(
+                [int(base.pairs.site[p]), round(float(sol.serve[p, t]), 2),
+                 round(float(base.pairs.rtt_ms[p]), 2)]
             )  # fmt: skip
     items = []
     for h, (label, lat, lon) in enumerate(
@@ -269,7 +269,7 @@ def _hub_years(horizon: Horizon, sol: PeriodSolution, layers: Layers) -> list[di
                 "lat": round(float(lat), 5),
                 "lon": round(float(lon), 5),
                 "label": esc(label),
-                "sla": float(base.sla_ms[h]),
+                "sla": float(base.classes.sla_ms[0, h]),
                 "y": per_year,
                 # the hub layer's fields, set to the year shown by years.js
                 "mw": per_year[-1][0],

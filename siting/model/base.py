@@ -16,6 +16,7 @@ OBJECTIVE_UNIT = 1e6
 #: serving one MW (CNY/yr); large enough that demand is dropped only where it cannot be met.
 SHORTFALL_PENALTY = 1e3
 
+
 @dataclass(frozen=True)
 class Forcing:
     """Make a site host at least some MW of one workload (for "why not here?" questions).

@@ -172,9 +172,9 @@ def build_robust(
             raise classic_only(inst, "a robust plan")
     for inst in instances[1:]:
         same = (
-            np.array_equal(inst.site_ids, first.site_ids)
-            and np.allclose(inst.existing_mw, first.existing_mw)
-            and np.allclose(inst.headroom_mw, first.headroom_mw)
+            np.array_equal(inst.sites.ids, first.sites.ids)
+            and np.allclose(inst.sites.existing_mw, first.sites.existing_mw)
+            and np.allclose(inst.sites.headroom_mw, first.sites.headroom_mw)
         )
         if not same:
             msg = "scenarios of a robust plan must share sites, existing MW and headroom"

@@ -62,13 +62,17 @@ def check_classic(inst: Instance, source: str) -> None:
         )
         problems.append(Problem(source, "[objective]", "sites", expected))
     if inst.objective_kind in ("mclp", "lscp") and inst.n_sites:
-        radius, near, rtt = inst.class_sla_ms, inst.class_nearest_site, inst.class_nearest_rtt_ms
+        radius, near, rtt = (
+            inst.classes.sla_ms,
+            inst.classes.nearest_site,
+            inst.classes.nearest_rtt_ms,
+        )
         what = "the coverage radius (objective.coverage_rtt_ms, else the SLA)"
         if inst.objective_kind == "mclp" and inst.n_pairs == 0:
             q, h = np.unravel_index(np.argmin(rtt - radius), rtt.shape)
             expected = (
                 f"a radius that covers some hub; {what} covers none: the closest is hub "
-                f"'{inst.hub_ids[h]}' with site '{inst.site_ids[near[q, h]]}' at "
+                f"'{inst.hubs.ids[h]}' with site '{inst.sites.ids[near[q, h]]}' at "
                 f"{rtt[q, h]:.1f} ms round trip (radius {radius[q, h]:g} ms)"
             )
             problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
@@ -77,8 +81,8 @@ def check_classic(inst: Instance, source: str) -> None:
         for g in uncovered[:SHOWN]:
             q, h = divmod(int(g), inst.n_hubs)
             expected = (
-                f"every hub covered (lscp); {what} leaves hub '{inst.hub_ids[h]}' uncovered: "
-                f"its nearest site '{inst.site_ids[near[q, h]]}' is at {rtt[q, h]:.1f} ms "
+                f"every hub covered (lscp); {what} leaves hub '{inst.hubs.ids[h]}' uncovered: "
+                f"its nearest site '{inst.sites.ids[near[q, h]]}' is at {rtt[q, h]:.1f} ms "
                 f"round trip (radius {radius[q, h]:g} ms)"
             )
             problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
@@ -119,7 +123,7 @@ def serve_cost(inst: Instance) -> np.ndarray:
     """Objective coefficient of each assignment share ``a_k`` of a classic kind."""
     weight = inst.stream_demand_mw[inst.pair_stream]
     if inst.objective_kind == "p-median":
-        return weight * inst.pair_rtt_ms
+        return weight * inst.pairs.rtt_ms
     if inst.objective_kind == "mclp":
         return -weight
     return np.zeros(inst.n_pairs)
@@ -135,4 +139,4 @@ def assigned_streams(inst: Instance) -> np.ndarray:
 
 def covered_pairs(inst: Instance, radius: float) -> np.ndarray:
     """Pairs within ``radius`` ms round trip: the covering sets of p-center's decision problem."""
-    return np.flatnonzero(inst.pair_rtt_ms <= radius)
+    return np.flatnonzero(inst.pairs.rtt_ms <= radius)

@@ -141,7 +141,7 @@ def define_year_variables(b: Builder, h: Horizon, years: list[Instance]) -> _Bui
     }
     for t, inst in enumerate(years):
         grids["open"].append(b.add_cols(("open_", _joined(n, f"_y{t}")), 0.0, 1.0, integer=True))
-        cap = inst.capacity_mw
+        cap = inst.sites.capacity_mw
         needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
         can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
         upper = np.where(can_train, cap, 0.0)
@@ -180,9 +180,10 @@ def define_orders(b: Builder, h: Horizon) -> Grid:
 
     Upper bound ``G_s + Ē_s``, the most a site's grid can ever take.
     """
-    ceiling = h.base.headroom_mw + h.peak_existing
+    ceiling = h.base.sites.headroom_mw + h.peak_existing
     orderable = np.array(
-        [[h.can_order(k, tau) for tau in range(h.n_years)] for k in range(h.n_classes)], bool
+        [[h.can_order(k, tau) for tau in range(h.n_years)] for k in range(h.n_accelerator_classes)],
+        bool,
     )
     orderable &= ~dominated_classes(h)[:, None]
     on = (ceiling[:, None, None] > 0) & orderable[None]
@@ -202,10 +203,10 @@ def dominated_classes(h: Horizon) -> np.ndarray:
     order and its use to ``k'`` (``φ_k/φ_k'`` of the MW) never costs more. Otherwise no class
     is dominated. Ties keep the first class.
     """
-    out = np.zeros(h.n_classes, bool)
-    if h.base.maximise_margin or (h.base.unit_opex < h.standby[None, :]).any():
+    out = np.zeros(h.n_accelerator_classes, bool)
+    if h.base.maximise_margin or (h.base.sites.unit_opex < h.standby[None, :]).any():
         return out
-    for k, k2 in np.ndindex(h.n_classes, h.n_classes):
+    for k, k2 in np.ndindex(h.n_accelerator_classes, h.n_accelerator_classes):
         if k == k2 or not (h.buildable[k] and h.buildable[k2]) or out[k2]:
             continue
         per_mw, per_mw2 = h.capex[:, k] * h.factor[k2], h.capex[:, k2] * h.factor[k]
@@ -231,7 +232,7 @@ def in_service(m: PeriodModel) -> np.ndarray:
     return np.array(
         [
             [[h.in_service(k, tau, t) for t in range(h.n_years)] for tau in range(h.n_years)]
-            for k in range(h.n_classes)
+            for k in range(h.n_accelerator_classes)
         ],
         bool,
     )
@@ -253,8 +254,8 @@ def _hosted(b: Builder, m: PeriodModel) -> np.ndarray:
     Training where its bound is above 0; a service class where it has an admissible pair.
     """
     h = m.horizon
-    out = np.zeros((1 + h.base.n_classes, h.base.n_sites, h.n_years), bool)
-    out[h.base.pair_workload, h.base.pair_site] = True
+    out = np.zeros((1 + h.base.n_service_classes, h.base.n_sites, h.n_years), bool)
+    out[h.base.pair_workload, h.base.pairs.site] = True
     upper = np.concatenate([np.broadcast_to(np.asarray(c[3], float), len(c[0][1])) for c in b.cols])
     out[0] = upper[m.train] > 0
     return out
@@ -268,7 +269,7 @@ def define_use(b: Builder, m: _Building) -> Grid:
     can host the workload (a training bound above 0; an admissible pair of the service class).
     """
     h = m.horizon
-    ceiling = h.base.headroom_mw + h.peak_existing
+    ceiling = h.base.sites.headroom_mw + h.peak_existing
     holds = (h.existing > 0) | new_in_service(m)
     hosted = _hosted(b, m)
     workloads = len(hosted)
@@ -310,25 +311,25 @@ def define_year_rows(b: Builder, m: _Building, inst: Instance, t: int) -> None:
     rows = b.add_rows((f"{tag}pair_open_", linked), -np.inf, 0.0)
     m.pair_row[linked, t] = rows
     b.add_entries(rows, serve[linked], 1.0)
-    b.add_entries(rows, y[inst.pair_site[linked]], -upper[linked])
+    b.add_entries(rows, y[inst.pairs.site[linked]], -upper[linked])
     z_sites = np.flatnonzero(hosts >= 0)
     low_rows = b.add_rows((f"{tag}cluster_min_", z_sites), 0.0, np.inf)
     b.add_entries(low_rows, train[z_sites], 1.0)
     b.add_entries(low_rows, hosts[z_sites], -inst.min_cluster_mw)
     high_rows = b.add_rows((f"{tag}cluster_max_", z_sites), -np.inf, 0.0)
     b.add_entries(high_rows, train[z_sites], 1.0)
-    b.add_entries(high_rows, hosts[z_sites], -inst.capacity_mw[z_sites])
+    b.add_entries(high_rows, hosts[z_sites], -inst.sites.capacity_mw[z_sites])
     m.interleaved += ((low_rows, high_rows),)
     sigma = inst.staff_per_mw.astype(float)
-    groups = np.arange(len(inst.group_names), dtype=np.int64)
-    most = np.bincount(inst.site_group, inst.capacity_mw * float(sigma.max()), len(groups))
-    binds = groups[most > inst.staff_available]
+    groups = np.arange(len(inst.sites.group_names), dtype=np.int64)
+    most = np.bincount(inst.sites.group, inst.sites.capacity_mw * float(sigma.max()), len(groups))
+    binds = groups[most > inst.sites.staff_available]
     row_of = np.full(len(groups), -1, dtype=np.int64)
-    row_of[binds] = b.add_rows((f"{tag}staff_", binds), -np.inf, inst.staff_available[binds])
-    site_row = row_of[inst.site_group]
+    row_of[binds] = b.add_rows((f"{tag}staff_", binds), -np.inf, inst.sites.staff_available[binds])
+    site_row = row_of[inst.sites.group]
     on = site_row >= 0
     b.add_entries(site_row[on], train[on], sigma[0])
-    pair_row = site_row[inst.pair_site]
+    pair_row = site_row[inst.pairs.site]
     on = pair_row >= 0
     b.add_entries(pair_row[on], serve[on], sigma[inst.pair_workload][on])
 
@@ -348,7 +349,7 @@ def define_conversion(b: Builder, m: PeriodModel) -> None:
     rows = b.add_rows(("convert_", _joined(tags[w], "_", s, "_y", t)), 0.0, 0.0)
     row = np.full(hosted.shape, -1, np.int64)
     row[w, s, t] = rows
-    pair_row = row[h.base.pair_workload, h.base.pair_site]  # (K, T)
+    pair_row = row[h.base.pair_workload, h.base.pairs.site]  # (K, T)
     b.add_entries(pair_row, m.serve, 1.0)
     on = row[0] >= 0
     b.add_entries(row[0][on], m.train[on], 1.0)
@@ -388,7 +389,7 @@ def define_period_headroom(b: Builder, m: PeriodModel) -> None:
     row[s, t] = b.add_rows(("headroom_", _joined(s, "_y", t)), -np.inf, 0.0)
     s2, k, tau, t2 = np.nonzero((m.order >= 0)[:, :, :, None] & in_service(m)[None])
     b.add_entries(row[s2, t2], m.order[s2, k, tau], 1.0)
-    room = h.base.headroom_mw + h.peak_existing - h.existing.sum(axis=1).T  # (T, S)
+    room = h.base.sites.headroom_mw + h.peak_existing - h.existing.sum(axis=1).T  # (T, S)
     b.add_entries(row[s, t], m.open[s, t], -room[t, s])
 
 
@@ -423,14 +424,14 @@ def period_cost(m: PeriodModel, n_cols: int) -> np.ndarray:
     for year in range(h.n_years):
         d = float(h.discount[year]) * (1.0 / OBJECTIVE_UNIT)
         cost[m.open[:, year]] = d * (h.fixed + h.standby * h.existing[:, :, year].sum(axis=1))
-        cost[m.serve[:, year]] = d * base.pair_cost
+        cost[m.serve[:, year]] = d * base.pairs.cost
         short = m.shortfall[:, year]
         cost[short[short >= 0]] = d * float(h.penalty)
         capex = d * (h.capex + h.standby[:, None, None])
         order_cost += np.where(serving[None, :, :, year] & has, capex, 0.0)
         now = t == year
         rent = h.rent[w[now], k[now], year] * base.maximise_margin
-        opex = base.unit_opex[w[now], s[now]] - h.standby[s[now]] - rent
+        opex = base.sites.unit_opex[w[now], s[now]] - h.standby[s[now]] - rent
         cost[m.use[w[now], s[now], k[now], year]] = d * opex
     cost[m.order[has]] = order_cost[has]
     return cost

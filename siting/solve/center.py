@@ -57,7 +57,7 @@ class Search:
 def distances(inst: Instance) -> np.ndarray:
     """Round trip of every (client, site), ms; ``inf`` where there is no pair."""
     d = np.full((inst.n_streams, inst.n_sites), np.inf)
-    d[inst.pair_stream, inst.pair_site] = inst.pair_rtt_ms
+    d[inst.pair_stream, inst.pairs.site] = inst.pairs.rtt_ms
     return d
 
 
@@ -85,7 +85,7 @@ def nearest_open(inst: Instance, opened: np.ndarray) -> tuple[np.ndarray, np.nda
 def assign_nearest(inst: Instance, opened: np.ndarray) -> np.ndarray:
     """Assign each client to its nearest open site: the share of each pair, shape (K,)."""
     site, _ = nearest_open(inst, opened)
-    return (site[inst.pair_stream] == inst.pair_site).astype(float)
+    return (site[inst.pair_stream] == inst.pairs.site).astype(float)
 
 
 def classic_objective(inst: Instance, opened: np.ndarray) -> float:
@@ -182,7 +182,7 @@ def radius_search(inst: Instance, d: np.ndarray, opts: RunOptions, start: float)
     """
     nearest = float(d.min(axis=1).max(initial=0.0))
     best = greedy_plan(d, inst.site_count)
-    radii = np.unique(inst.pair_rtt_ms)
+    radii = np.unique(inst.pairs.rtt_ms)
     radii = radii[(radii >= nearest) & (radii <= worst_rtt(d, best))]
     lo, hi, problems = 0, len(radii) - 1, 0
     while lo < hi:

@@ -105,7 +105,7 @@ class Pairs:
             inst = lay.instance
             cols.append(lay.serve)
             rows.append(lay.pair_row)
-            sites.append(lay.open[inst.pair_site])
+            sites.append(lay.open[inst.pairs.site])
             groups.append(inst.pair_stream + offset)
             offset += inst.n_streams
         return cls(*(np.concatenate(a).astype(np.int64) for a in (cols, rows, sites, groups)))
@@ -256,7 +256,7 @@ class Knapsacks:
             return None
         owner = np.full(model.n_cols, -1, dtype=np.int64)
         kind = np.zeros(model.n_cols, dtype=np.int64)  # 1 serve/train, 2 build, 3 open
-        owner[pairs.col] = lay.instance.pair_site
+        owner[pairs.col] = lay.instance.pairs.site
         kind[pairs.col] = 1
         for cols, k in ((t, 1), (x, 2), (y, 3)):
             owner[cols], kind[cols] = np.arange(n), k
@@ -280,7 +280,7 @@ class Knapsacks:
         on = pair_of_row[model.index] >= 0
         k, pj, pv = pair_of_row[model.index[on]], col[on], model.value[on]
         serve = pj == pairs.col[k]
-        tied = pj == y[lay.instance.pair_site[k]]
+        tied = pj == y[lay.instance.pairs.site[k]]
         fits = np.where(serve, pv == 1.0, tied & (pv == -model.col_upper[pairs.col[k]]))
         if not (fits.all() and (serve | tied).all()):
             return None
@@ -298,7 +298,7 @@ class Knapsacks:
         grid = np.zeros(n)
         grid[has_grid] = -_coefficients(model, headroom[has_grid], y[has_grid])
         rows = np.r_[capacity, headroom[has_grid]]
-        return cls(y, x, t, rows, existing, grid, lay.instance.pair_site)
+        return cls(y, x, t, rows, existing, grid, lay.instance.pairs.site)
 
     def bound(self, model: ArrayModel, dual: np.ndarray, pairs: Pairs) -> tuple[float, np.ndarray]:
         """Compute ``L(π)`` with each site's capacity, headroom and ``pair_open`` rows kept.

@@ -286,7 +286,7 @@ def plan(
         raise ValueError(f"unknown foresight {foresight!r}; expected 'perfect' or 'myopic'")
     h = horizon
     lead = int(h.lead.max())
-    orders = np.zeros((h.base.n_sites, h.n_classes, h.n_years))
+    orders = np.zeros((h.base.n_sites, h.n_accelerator_classes, h.n_years))
     opened = np.zeros((h.base.n_sites, h.n_years), bool)
     steps: list[Step] = []
     began = time.perf_counter()
@@ -327,16 +327,16 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
     grid headroom they and the vintages leave, and the sites opened so far open.
     """
     target = tau + int(h.lead.max())
-    earlier = np.zeros((h.base.n_sites, h.n_classes))
-    for k, tau_before in np.ndindex(h.n_classes, tau):
+    earlier = np.zeros((h.base.n_sites, h.n_accelerator_classes))
+    for k, tau_before in np.ndindex(h.n_accelerator_classes, tau):
         if h.in_service(k, tau_before, target):
             earlier[:, k] += orders[:, k, tau_before]
     existing = h.existing[:, :, target] + earlier
-    room = h.base.headroom_mw + h.peak_existing - existing.sum(axis=1)
+    room = h.base.sites.headroom_mw + h.peak_existing - existing.sum(axis=1)
     ratio = h.forecast(tau, target)
     return replace(
         h,
-        base=replace(h.base, headroom_mw=np.clip(room, 0.0, None)),
+        base=replace(h.base, sites=replace(h.base.sites, headroom_mw=np.clip(room, 0.0, None))),
         years=h.years[target : target + 1],
         lead=np.zeros_like(h.lead),
         existing=existing[:, :, None],

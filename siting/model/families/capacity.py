@@ -11,10 +11,10 @@ from siting.model.families.columns import Columns
 
 def define_headroom(b: Builder, v: Columns, inst: Instance) -> None:
     """Build new MW only at open sites and within grid headroom: ``x_s - G_s y_s ≤ 0``."""
-    grid = np.flatnonzero(inst.headroom_mw > 0)
+    grid = np.flatnonzero(inst.sites.headroom_mw > 0)
     rows = b.add_rows(("headroom_", grid), -np.inf, 0.0)
     b.add_entries(rows, v.build[grid], 1.0)
-    b.add_entries(rows, v.open[grid], -inst.headroom_mw[grid])
+    b.add_entries(rows, v.open[grid], -inst.sites.headroom_mw[grid])
 
 
 def define_capacity(b: Builder, v: Columns, inst: Instance) -> None:
@@ -23,12 +23,12 @@ def define_capacity(b: Builder, v: Columns, inst: Instance) -> None:
     ``t_s + Σ_qh (f_qhs + r_qhs) - x_s - E_s y_s ≤ 0`` (``r``: failover reserve, if any).
     """
     rows = b.add_rows((f"{v.tag}capacity_", np.arange(inst.n_sites)), -np.inf, 0.0)  # ≤ 0
-    b.add_entries(rows[inst.pair_site], v.serve, 1.0)  # + f_k, in the row of its site
+    b.add_entries(rows[inst.pairs.site], v.serve, 1.0)  # + f_k, in the row of its site
     reserved = v.reserve >= 0
-    b.add_entries(rows[inst.pair_site[reserved]], v.reserve[reserved], 1.0)  # + r_k
+    b.add_entries(rows[inst.pairs.site[reserved]], v.reserve[reserved], 1.0)  # + r_k
     b.add_entries(rows, v.train, 1.0)  # + t_s
     b.add_entries(rows, v.build, -1.0)  # - x_s
-    b.add_entries(rows, v.open, -inst.existing_mw)  # - E_s y_s
+    b.add_entries(rows, v.open, -inst.sites.existing_mw)  # - E_s y_s
 
 
 def define_pair_open(b: Builder, v: Columns, inst: Instance) -> None:
@@ -42,4 +42,4 @@ def define_pair_open(b: Builder, v: Columns, inst: Instance) -> None:
     v.pair_row = np.full(inst.n_pairs, -1, dtype=np.int64)
     v.pair_row[linked] = rows = b.add_rows((f"{v.tag}pair_open_", linked), -np.inf, 0.0)
     b.add_entries(rows, v.serve[linked], 1.0)
-    b.add_entries(rows, v.open[inst.pair_site[linked]], -upper[linked])
+    b.add_entries(rows, v.open[inst.pairs.site[linked]], -upper[linked])

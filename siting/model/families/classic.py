@@ -47,7 +47,7 @@ def define_assign_open(b: Builder, v: Columns, inst: Instance) -> None:
     """Assign only to open sites: ``a_gs - y_s ≤ 0`` (the strong formulation); sets ``pair_row``."""
     v.pair_row = b.add_rows(("pair_open_", np.arange(inst.n_pairs, dtype=np.int64)), -np.inf, 0)
     b.add_entries(v.pair_row, v.serve, 1.0)
-    b.add_entries(v.pair_row, v.open[inst.pair_site], -1.0)
+    b.add_entries(v.pair_row, v.open[inst.pairs.site], -1.0)
 
 
 def define_center(b: Builder, v: Columns, inst: Instance) -> None:
@@ -57,7 +57,7 @@ def define_center(b: Builder, v: Columns, inst: Instance) -> None:
     """
     worst = b.add_cols(("center_ms", np.array([""])), 1.0, np.inf)
     rows = b.add_rows(("center_", np.arange(inst.n_streams, dtype=np.int64)), -np.inf, 0.0)
-    b.add_entries(rows[inst.pair_stream], v.serve, inst.pair_rtt_ms)
+    b.add_entries(rows[inst.pair_stream], v.serve, inst.pairs.rtt_ms)
     b.add_entries(rows, worst, -1.0)
 
 
@@ -65,4 +65,4 @@ def define_cover(b: Builder, v: Columns, inst: Instance, radius: float) -> None:
     """Cover every client within ``radius`` ms round trip: ``Σ_{s: d_gs ≤ r} y_s ≥ 1``."""
     rows = b.add_rows(("cover_", np.arange(inst.n_streams, dtype=np.int64)), 1.0, np.inf)
     k = covered_pairs(inst, radius)
-    b.add_entries(rows[inst.pair_stream[k]], v.open[inst.pair_site[k]], 1.0)
+    b.add_entries(rows[inst.pair_stream[k]], v.open[inst.pairs.site[k]], 1.0)

@@ -18,4 +18,4 @@ def define_training_cluster(b: Builder, v: Columns, inst: Instance) -> None:
     b.add_entries(rows, z, -inst.min_cluster_mw)
     rows = b.add_rows((f"{v.tag}cluster_max_", sites), -np.inf, 0.0)
     b.add_entries(rows, v.train[sites], 1.0)
-    b.add_entries(rows, z, -inst.capacity_mw[sites])
+    b.add_entries(rows, z, -inst.sites.capacity_mw[sites])

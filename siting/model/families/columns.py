@@ -68,7 +68,7 @@ def define_first_stage(b: Builder, inst: Instance) -> tuple[IndexArray, IndexArr
     """Add ``y_s`` (open, binary) and ``x_s`` (new MW, at most the headroom ``G_s``)."""
     sites = np.arange(inst.n_sites, dtype=np.int64)
     y = b.add_cols(("open_", sites), 0.0, 1.0, integer=True)
-    x = b.add_cols(("build_", sites), 0.0, inst.headroom_mw)
+    x = b.add_cols(("build_", sites), 0.0, inst.sites.headroom_mw)
     return y, x
 
 
@@ -88,7 +88,7 @@ def define_columns(
     """
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806 - the maths' names
     sites, pairs, streams = (np.arange(n, dtype=np.int64) for n in (S, K, G))
-    cap = inst.capacity_mw
+    cap = inst.sites.capacity_mw
     needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
     t = b.add_cols((f"{tag}train_", sites), 0.0, np.where(can_train, cap, 0.0))
@@ -107,12 +107,14 @@ def define_columns(
     demand, stream = inst.stream_demand_mw, inst.pair_stream
     guarded = streams[inst.stream_failover > 0]
     reserved = pairs[inst.stream_failover[stream] > 0]
-    room = np.minimum(demand[stream], cap[inst.pair_site])
+    room = np.minimum(demand[stream], cap[inst.pairs.site])
     reserve = np.full(K, -1, dtype=np.int64)
     reserve[reserved] = b.add_cols((f"{tag}reserve_", reserved), 0.0, room[reserved])
     peak = np.full(G, -1, dtype=np.int64)
     peak[guarded] = b.add_cols((f"{tag}failover_peak_", guarded), 0.0, demand[guarded])
-    n_v = len(inst.voucher_names)
-    w = b.add_cols((f"{tag}voucher_", np.arange(n_v, dtype=np.int64)), 0.0, inst.voucher_max_mw)
+    n_v = len(inst.policy.vouchers.names)
+    w = b.add_cols(
+        (f"{tag}voucher_", np.arange(n_v, dtype=np.int64)), 0.0, inst.policy.vouchers.max_mw
+    )
     y, x = first
     return Columns(y, x, t, f, hosts, short, reserve, peak, w, tag)

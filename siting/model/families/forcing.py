@@ -28,4 +28,4 @@ def define_forcing(b: Builder, v: Columns, inst: Instance, forcing: Sequence[For
         if force.workload == "training":
             b.add_entries(rows, v.train[force.site], 1.0)
         else:
-            b.add_entries(rows, v.serve[inst.pair_site == force.site], 1.0)
+            b.add_entries(rows, v.serve[inst.pairs.site == force.site], 1.0)

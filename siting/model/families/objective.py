@@ -14,8 +14,8 @@ from siting.model.families.columns import Columns
 def shortfall_penalty(inst: Instance) -> float:
     """Cost of one MW of unmet demand: :data:`SHORTFALL_PENALTY` times the dearest MW served."""
     worst = max(
-        float(np.max(inst.capex_cost, initial=0) + np.max(inst.unit_opex, initial=0)),
-        float(np.max(inst.pair_cost, initial=0)),
+        float(np.max(inst.sites.capex_cost, initial=0) + np.max(inst.sites.unit_opex, initial=0)),
+        float(np.max(inst.pairs.cost, initial=0)),
         1.0,
     )
     return SHORTFALL_PENALTY * worst / OBJECTIVE_UNIT
@@ -40,15 +40,15 @@ def objective_terms(inst: Instance, v: Columns) -> tuple[IndexArray, np.ndarray]
         cols = np.concatenate([v.open, v.serve])
         coefs = np.concatenate([np.full(inst.n_sites, per_site), serve_cost(inst)])
         return cols, coefs
-    unit = (inst.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
-    serve = unit[inst.pair_workload, inst.pair_site] + inst.pair_cost / OBJECTIVE_UNIT
+    unit = (inst.sites.unit_opex - inst.rent[:, None] * inst.maximise_margin) / OBJECTIVE_UNIT
+    serve = unit[inst.pair_workload, inst.pairs.site] + inst.pairs.cost / OBJECTIVE_UNIT
     parts = [
-        (v.open, inst.fixed_cost / OBJECTIVE_UNIT),
-        (v.build, inst.capex_cost / OBJECTIVE_UNIT),
+        (v.open, inst.sites.fixed_cost / OBJECTIVE_UNIT),
+        (v.build, inst.sites.capex_cost / OBJECTIVE_UNIT),
         (v.train, unit[0]),
         (v.serve, serve),
         (v.shortfall, np.full(len(v.shortfall), shortfall_penalty(inst))),
-        (v.voucher, -inst.voucher_cny_per_mw / OBJECTIVE_UNIT),
+        (v.voucher, -inst.policy.vouchers.cny_per_mw / OBJECTIVE_UNIT),
     ]
     cols = np.concatenate([c for c, _ in parts])
     coefs = np.concatenate([np.broadcast_to(k, len(c)) for c, k in parts]).astype(float)
