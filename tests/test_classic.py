@@ -604,10 +604,12 @@ def test_stopped_plan_reports_the_objective_of_its_open_sites(
 
 def test_classic_run_objective_matches_its_open_sites(two_hubs, stopped) -> None:
     """MCLP stopped with nothing assigned: the table's objective is the MW its sites cover."""
-    from siting.classic import Options, run_classic
+    from siting.classic import ClassicOptions, run_classic
 
     stopped(_zero_shares, -1e3)
-    run = run_classic(two_hubs('kind = "cost"'), Options(kinds=("mclp",), sites=1), write=False)
+    run = run_classic(
+        two_hubs('kind = "cost"'), ClassicOptions(kinds=("mclp",), sites=1), write=False
+    )
     mclp = run.table.set_index("model").loc["mclp"]
     assert mclp["covered_mw"] > 0
     assert mclp["objective_value"] == pytest.approx(mclp["covered_mw"])

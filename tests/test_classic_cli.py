@@ -18,7 +18,7 @@ import pytest
 
 from siting.classic import (
     CLASSIC_KINDS,
-    Options,
+    ClassicOptions,
     check_options,
     classic_report,
     output_name,
@@ -202,15 +202,15 @@ def test_a_classic_scenario_stands_beside_its_cost_version(tmp_path) -> None:
     scenario.write_text(
         'extends = "default"\nname = "pm"\n[objective]\nkind = "p-median"\nsites = 3\n'
     )
-    run = run_classic(scenario, Options(kinds=("p-median",)), write=False)
+    run = run_classic(scenario, ClassicOptions(kinds=("p-median",)), write=False)
     assert [p.kind for p in run.plans] == ["cost", "p-median"]
     assert run.p_source == "the scenario" and run.plans[1].metrics["sites_open"] == 3
     assert run.plans[0].metrics["objective_unit"] == "CNY/yr"
 
 
 def test_output_name_says_the_options_given() -> None:
-    assert output_name("default", Options()) == "classic-default"
-    assert output_name("x", Options(("mclp",), 5, "at_most", 7.5)) == (
+    assert output_name("default", ClassicOptions()) == "classic-default"
+    assert output_name("x", ClassicOptions(("mclp",), 5, "at_most", 7.5)) == (
         "classic-x-p5-at_most-r7.5ms-mclp"
     )
 
@@ -259,13 +259,13 @@ def test_a_radius_covering_no_hub_is_an_error(tiny, capsys) -> None:
 
 def test_options_are_checked_before_any_data() -> None:
     with pytest.raises(InputError, match="--sites"):
-        check_options(Options(sites=0))
+        check_options(ClassicOptions(sites=0))
     with pytest.raises(InputError, match="--radius-rtt-ms"):
-        check_options(Options(radius_rtt_ms=-1.0))
+        check_options(ClassicOptions(radius_rtt_ms=-1.0))
     with pytest.raises(InputError, match="--kinds"):
-        check_options(Options(kinds=()))
+        check_options(ClassicOptions(kinds=()))
     with pytest.raises(InputError, match="--rule"):
-        check_options(Options(rule="sometimes"))
+        check_options(ClassicOptions(rule="sometimes"))
 
 
 def run_cli(argv: list[str]) -> int | str | None:

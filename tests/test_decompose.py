@@ -142,20 +142,20 @@ def test_fallback_keeps_the_decompositions_bound(monkeypatch) -> None:
     """
     from siting.model import OBJECTIVE_UNIT
     from siting.solve import direct
-    from siting.solve.highs import Outcome
+    from siting.solve.highs import HighsRun
 
     inst, best = _feasible(dict(seed=40, n_sites=5, n_hubs=4))
     units = best / OBJECTIVE_UNIT
     proved, weak = units - 1e-3 * abs(units), units - 0.5 * abs(units)
 
     def decomposed(model, **kwargs):
-        return Outcome("none", "no plan on the chosen sites", None, math.nan, proved), "notes"
+        return HighsRun("none", "no plan on the chosen sites", None, math.nan, proved), "notes"
 
     real = direct.run
 
     def stopped(highs, time_limit, *, is_mip, duals=False):
         out = real(highs, time_limit, is_mip=is_mip, duals=duals)
-        return Outcome("limit", "time limit", out.x, out.objective, weak)
+        return HighsRun("limit", "time limit", out.x, out.objective, weak)
 
     monkeypatch.setattr(direct, "solve_decomposed", decomposed)
     monkeypatch.setattr(direct, "run", stopped)

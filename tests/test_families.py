@@ -206,13 +206,13 @@ def _measure(
         )
         return float(table.loc["robust", "expected_cost_cny"]), kind
     if runner == "classic":
-        from siting.classic import Options, run_classic
+        from siting.classic import ClassicOptions, run_classic
 
         # a classic kind's plan takes the scenario's p and radius; the cost plan is the
         # scenario's own
-        options = Options((classic,)) if classic else Options(("p-median",), sites=3)
+        options = ClassicOptions((classic,)) if classic else ClassicOptions(("p-median",), sites=3)
         run = run_classic(
-            spec, options, write=False, map=False, run_options=RunOptions(time_limit=LIMIT)
+            spec, options, write=False, map=False, options=RunOptions(time_limit=LIMIT)
         )
         plan = run.plans[-1] if classic else run.plans[0]
         kpis = plan.run.results.kpis

@@ -384,7 +384,7 @@ def _stopped_at(gap: float, calls: tuple[int, ...]):
     limit stops it with the gap open; the other runs are left alone.
     """
     from siting.solve import direct
-    from siting.solve.highs import Outcome
+    from siting.solve.highs import HighsRun
 
     real, seen = direct.run, itertools.count()
 
@@ -393,7 +393,7 @@ def _stopped_at(gap: float, calls: tuple[int, ...]):
         if next(seen) not in calls:
             return out
         bound = out.objective - gap * abs(out.objective)
-        return Outcome("limit", "time limit", out.x, out.objective, bound)
+        return HighsRun("limit", "time limit", out.x, out.objective, bound)
 
     return run
 
@@ -441,10 +441,10 @@ def _large(monkeypatch, restricted) -> None:
 def _no_plan(monkeypatch) -> None:
     """The full-model HiGHS run stops at its time limit with no plan."""
     from siting.solve import direct
-    from siting.solve.highs import Outcome
+    from siting.solve.highs import HighsRun
 
     monkeypatch.setattr(
-        direct, "run", lambda *a, **k: Outcome("limit", "time limit", None, np.nan, np.nan)
+        direct, "run", lambda *a, **k: HighsRun("limit", "time limit", None, np.nan, np.nan)
     )
 
 

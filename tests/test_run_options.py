@@ -119,9 +119,9 @@ def test_the_scenarios_time_limit_reaches_every_runner(runner, tiny, monkeypatch
 
             optimize(shift, write=False)
         elif runner == "classic":
-            from siting.classic import Options, run_classic
+            from siting.classic import ClassicOptions, run_classic
 
-            run_classic(shift, Options(("p-median",)), write=False, map=False)
+            run_classic(shift, ClassicOptions(("p-median",)), write=False, map=False)
         elif runner == "batch":
             from siting.batch import solve_point
             from siting.scenario import load_scenario

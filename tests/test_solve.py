@@ -13,7 +13,7 @@ from siting.errors import InputError, SolverError
 from siting.model import build_arrays
 from siting.solve import Status, direct, solve
 from siting.solve.cbc import printed_lower_bound
-from siting.solve.highs import Outcome, new_highs, pass_model
+from siting.solve.highs import HighsRun, new_highs, pass_model
 from siting.solve.options import RunOptions
 from siting.solve.status import verdict
 
@@ -71,20 +71,20 @@ def test_limit_stop_is_feasible_with_its_gap(monkeypatch) -> None:
     ("outcome", "message"),
     [
         (
-            Outcome("limit", "time limit", None, math.nan, math.nan),
+            HighsRun("limit", "time limit", None, math.nan, math.nan),
             r"highs found no feasible plan within the time limit \(5 s\); raise the time limit",
         ),
         (
-            Outcome("error", "Solve error: numerical trouble or a solver error", None, 0, 0),
+            HighsRun("error", "Solve error: numerical trouble or a solver error", None, 0, 0),
             "highs failed: Solve error: numerical trouble",
         ),
         (
-            Outcome("error", "Unbounded: unbounded", None, math.nan, math.nan),
+            HighsRun("error", "Unbounded: unbounded", None, math.nan, math.nan),
             "highs failed: Unbounded: unbounded",
         ),
     ],
 )
-def test_failures_name_their_cause(monkeypatch, outcome: Outcome, message: str) -> None:
+def test_failures_name_their_cause(monkeypatch, outcome: HighsRun, message: str) -> None:
     monkeypatch.setattr(direct, "run", lambda *args, **kwargs: outcome)
     with pytest.raises(SolverError, match=message):
         solve(build_arrays(make_instance(1)), options=RunOptions(time_limit=5, strategy="direct"))

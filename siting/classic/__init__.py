@@ -25,9 +25,9 @@ tables), :mod:`~siting.classic.run` (:func:`run_classic`) and :mod:`~siting.clas
 from siting.classic.metrics import cross_metrics, round_trips
 from siting.classic.plans import (
     LABELS,
+    ClassicOptions,
     ClassicPlan,
     ClassicRun,
-    Options,
     check_options,
     output_name,
 )
@@ -38,9 +38,9 @@ from siting.scenario import CLASSIC_KINDS
 __all__ = [
     "CLASSIC_KINDS",
     "LABELS",
+    "ClassicOptions",
     "ClassicPlan",
     "ClassicRun",
-    "Options",
     "check_options",
     "classic_report",
     "cross_metrics",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.classic.plans import COVERING, LABELS, ClassicPlan, Options
+from siting.classic.plans import COVERING, LABELS, ClassicOptions, ClassicPlan
 from siting.errors import InputError, Problem, counted
 from siting.latency import pair_matrix
 from siting.pipeline import Prepared, Run
@@ -36,7 +36,7 @@ def round_trips(prepared: Prepared) -> np.ndarray:
 
 
 def check_against_data(
-    prepared: Prepared, rtt: np.ndarray, options: Options, radius: float | None
+    prepared: Prepared, rtt: np.ndarray, options: ClassicOptions, radius: float | None
 ) -> None:
     """Check p and the radius against the layers, before any solve.
 

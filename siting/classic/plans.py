@@ -29,7 +29,7 @@ LABELS = {
 
 
 @dataclass(frozen=True)
-class Options:
+class ClassicOptions:
     """What ``siting classic`` was asked for (``None``: the scenario's value or default).
 
     Attributes
@@ -124,7 +124,7 @@ class ClassicRun:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def check_options(options: Options, *, source: str = "classic") -> None:
+def check_options(options: ClassicOptions, *, source: str = "classic") -> None:
     """Check the options before any data loads.
 
     Raises
@@ -152,7 +152,7 @@ def check_options(options: Options, *, source: str = "classic") -> None:
         raise InputError(problems)
 
 
-def output_name(scenario_name: str, options: Options) -> str:
+def output_name(scenario_name: str, options: ClassicOptions) -> str:
     """Name of the output folder and map: the scenario, and each option that was given."""
     parts = [f"classic-{scenario_name}"]
     if options.sites is not None:

@@ -17,9 +17,9 @@ from siting.classic.metrics import (
     sites_table,
 )
 from siting.classic.plans import (
+    ClassicOptions,
     ClassicPlan,
     ClassicRun,
-    Options,
     check_options,
     output_name,
     reference_scenario,
@@ -36,9 +36,9 @@ from siting.stages import Stages
 
 def run_classic(
     scenario: str | Path | Scenario | None = None,
-    options: Options | None = None,
+    models: ClassicOptions | None = None,
     *,
-    run_options: RunOptions | None = None,
+    options: RunOptions | None = None,
     out_dir: Path | None = None,
     maps_dir: Path | None = None,
     write: bool = True,
@@ -54,9 +54,9 @@ def run_classic(
     scenario
         A scenario file, a shipped scenario's name, ``None`` for the default, or a
         :class:`Scenario`; single-period.
+    models
+        Models, p, rule and radius (:class:`ClassicOptions`); default all four models.
     options
-        Models, p, rule and radius (:class:`Options`); default all four models.
-    run_options
         Solver options, as :func:`siting.pipeline.optimize`, for every plan.
     out_dir, maps_dir
         Tables go to ``out_dir/<name>/`` and the page to ``maps_dir/<name>.html``
@@ -81,33 +81,33 @@ def run_classic(
         the solver fails on (e.g. no plan within the time limit) is listed in
         ``ClassicRun.failed`` and the others are reported.
     """
-    options = options or Options()
-    check_options(options)
-    stages = Stages(run_options, progress)
+    models = models or ClassicOptions()
+    check_options(models)
+    stages = Stages(options, progress)
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
     check_runner(spec, "classic")
     base = reference_scenario(spec)
     obj = spec.objective
-    rule = options.rule or obj.sites_rule
-    radius = options.radius_rtt_ms if options.radius_rtt_ms is not None else obj.coverage_rtt_ms
-    for kind in options.kinds:  # every variant is a valid scenario, before any data loads
-        variant(base, kind, options.sites or obj.sites or 1, rule, radius)
+    rule = models.rule or obj.sites_rule
+    radius = models.radius_rtt_ms if models.radius_rtt_ms is not None else obj.coverage_rtt_ms
+    for kind in models.kinds:  # every variant is a valid scenario, before any data loads
+        variant(base, kind, models.sites or obj.sites or 1, rule, radius)
     prepared = prepare(scenario)
     if base is not spec:
         prepared = prepared.variant(base)
     if progress is not None:
         progress("instance")
     rtt = round_trips(prepared)
-    check_against_data(prepared, rtt, options, radius)
+    check_against_data(prepared, rtt, models, radius)
     stages.lap("prepare")
     if progress is not None:
         progress("build")
-    solve_options = {"options": run_options, "write": False, "map": False, "geography": False}
+    solve_options = {"options": options, "write": False, "map": False, "geography": False}
     reference = optimize(prepared, **solve_options)
-    p, p_source = _site_count(options, obj.sites, reference)
+    p, p_source = _site_count(models, obj.sites, reference)
     runs = [(base.objective.kind, reference)]
     failed: dict[str, str] = {}
-    for kind in options.kinds:
+    for kind in models.kinds:
         model = prepared.variant(variant(base, kind, p, rule, radius))
         try:
             runs.append((kind, optimize(model, **solve_options)))
@@ -150,7 +150,7 @@ def run_classic(
             write_json(folder / "summary.json", run.summary)
 
         run.table_dir, run.map_path = publish(
-            output_name(spec.name, options),
+            output_name(spec.name, models),
             Path(out_dir or settings.out_dir),
             write_outputs,
             fmap=page,
@@ -162,7 +162,9 @@ def run_classic(
     return run
 
 
-def _site_count(options: Options, scenario_sites: int | None, reference: Run) -> tuple[int, str]:
+def _site_count(
+    options: ClassicOptions, scenario_sites: int | None, reference: Run
+) -> tuple[int, str]:
     """Return p and where it came from: --sites, the scenario, else :func:`default_p`."""
     if options.sites is not None:
         return options.sites, "--sites"

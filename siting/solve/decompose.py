@@ -45,7 +45,7 @@ import highspy
 import numpy as np
 
 from siting.model.arrays import ArrayModel
-from siting.solve.highs import Outcome, StoppableHighs, new_highs, pass_model, run
+from siting.solve.highs import HighsRun, StoppableHighs, new_highs, pass_model, run
 
 #: Where each round is reported (INFO); silent unless a handler is set (``siting`` CLI does).
 LOG = logging.getLogger(__name__)
@@ -466,7 +466,7 @@ class Certificate:
 
 def solve_decomposed(
     model: ArrayModel, *, time_limit: float, mip_gap: float, threads: int | None
-) -> tuple[Outcome, str]:
+) -> tuple[HighsRun, str]:
     """Solve a model by LP-guided decomposition (module docstring).
 
     Parameters
@@ -482,7 +482,7 @@ def solve_decomposed(
 
     Returns
     -------
-    tuple of Outcome and str
+    tuple of HighsRun and str
         The plan over the full model's columns with its certified bound (state ``"optimal"``
         when the certified gap is within ``mip_gap``, ``"limit"`` otherwise), and notes on
         the run. State ``"infeasible"`` means the full LP relaxation is infeasible; ``"none"``
@@ -510,7 +510,7 @@ def solve_decomposed(
         until = deadline if rounds == 1 else lp_deadline
         out = run(lp, until - time.perf_counter(), is_mip=False, duals=True)
         if out.state == "infeasible":
-            return Outcome("infeasible", out.words, None, math.nan, math.nan), "LP infeasible"
+            return HighsRun("infeasible", out.words, None, math.nan, math.nan), "LP infeasible"
         if out.row_dual is None or out.state != "optimal":
             break
         lp_value = out.objective
@@ -545,7 +545,7 @@ def solve_decomposed(
         f"bound {bound:.6g}"
     )
     if not math.isfinite(bound) or site_x is None:
-        return Outcome("none", "no valid bound", None, math.nan, math.nan), notes
+        return HighsRun("none", "no valid bound", None, math.nan, math.nan), notes
 
     def open_able(limit: float) -> np.ndarray:
         """Sites that may be open in a plan cheaper than ``limit``."""
@@ -555,7 +555,7 @@ def solve_decomposed(
         return site_cols[~shut]
 
     chosen = site_cols[site_x > 1e-6]
-    best: Outcome | None = None
+    best: HighsRun | None = None
     for _ in range(MILP_ROUNDS):
         if time.perf_counter() >= deadline:
             break
@@ -566,7 +566,7 @@ def solve_decomposed(
         if out.x is not None and (best is None or out.objective < best.objective):
             best = out
         if complete and out.state == "infeasible" and best is None:
-            return Outcome("infeasible", out.words, None, math.nan, math.nan), notes
+            return HighsRun("infeasible", out.words, None, math.nan, math.nan), notes
         if complete and math.isfinite(out.bound) and best is not None:
             # then the MILP's own bound holds for the full model, up to the best plan's cost
             bound = max(bound, min(out.bound, best.objective))
@@ -590,7 +590,7 @@ def solve_decomposed(
                 extra = extra[: min(2 * len(chosen) + 10, room)]
         chosen = np.union1d(chosen, extra)
     if best is None or best.x is None:
-        return Outcome("none", "no plan on the chosen sites", None, math.nan, bound), notes
+        return HighsRun("none", "no plan on the chosen sites", None, math.nan, bound), notes
     closed = len(site_cols) - len(open_able(best.objective))
     objective = best.objective
     bound = min(bound, objective)
@@ -602,7 +602,7 @@ def solve_decomposed(
     )
     state = "optimal" if gap <= mip_gap else "limit"
     words = "optimal" if state == "optimal" else f"{best.words}, certified gap above tolerance"
-    return Outcome(state, words, best.x, objective, bound), notes
+    return HighsRun(state, words, best.x, objective, bound), notes
 
 
 def _report(what: str, value: float, bound: float, began: float, time_limit: float) -> None:
@@ -705,8 +705,8 @@ def _site_milp(
     mip_gap: float,
     threads: int | None,
     deadline: float,
-    incumbent: Outcome | None = None,
-) -> Outcome:
+    incumbent: HighsRun | None = None,
+) -> HighsRun:
     """Solve the MILP with only ``chosen`` sites open-able, all their pairs; full-size plan.
 
     A plan of an earlier round (its sites a subset of ``chosen``) is given as the first
@@ -727,4 +727,4 @@ def _site_milp(
         return out
     x = np.zeros(model.n_cols)
     x[cols] = out.x
-    return Outcome(out.state, out.words, x, float(model.cost @ x), out.bound)
+    return HighsRun(out.state, out.words, x, float(model.cost @ x), out.bound)

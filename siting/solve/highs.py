@@ -52,7 +52,7 @@ _LIMITS = {
 
 
 @dataclass(frozen=True)
-class Outcome:
+class HighsRun:
     """What one HiGHS run returned.
 
     Attributes
@@ -178,7 +178,7 @@ def check_numbers(model: ArrayModel) -> str | None:
     return None
 
 
-def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool = False) -> Outcome:
+def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool = False) -> HighsRun:
     """Run HiGHS on the model it holds and read the outcome.
 
     Parameters
@@ -194,7 +194,7 @@ def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool =
 
     Returns
     -------
-    Outcome
+    HighsRun
     """
     # HiGHS's time limit counts all runs of one instance: add the time already spent
     highs.setOptionValue("time_limit", highs.getRunTime() + max(float(time_limit), 0.0))
@@ -217,15 +217,15 @@ def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool =
         cause = "unbounded" if name == "kUnbounded" else "numerical trouble or a solver error"
         words = f"{words}: {cause}"
     if state in ("infeasible", "error") or not has_plan:
-        return Outcome(state, words, None, math.nan, bound if state == "limit" else math.nan)
+        return HighsRun(state, words, None, math.nan, bound if state == "limit" else math.nan)
     solution = highs.getSolution()
     x = np.asarray(solution.col_value, dtype=float)
     objective = info.objective_function_value
     if state == "optimal" and not is_mip:
         bound = objective
     if not duals:
-        return Outcome(state, words, x, objective, bound)
-    return Outcome(
+        return HighsRun(state, words, x, objective, bound)
+    return HighsRun(
         state,
         words,
         x,

@@ -74,11 +74,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def check(args: argparse.Namespace) -> None:
     """Check the scenario, the models' options (kept as ``args.classic_options``) and outputs."""
-    from siting.classic import CLASSIC_KINDS, Options, check_options, output_name
+    from siting.classic import CLASSIC_KINDS, ClassicOptions, check_options, output_name
 
     (spec,) = load_scenarios([args.scenario], "classic")
     chosen = tuple(args.kinds or CLASSIC_KINDS)
-    args.classic_options = Options(chosen, args.sites, args.rule, args.radius_rtt_ms)
+    args.classic_options = ClassicOptions(chosen, args.sites, args.rule, args.radius_rtt_ms)
     check_options(args.classic_options)
     name = output_name(spec.name, args.classic_options)
     check_outputs(args, name, f"{name}.html")
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             tiles=args.tiles,
             cdn=args.cdn,
             progress=stage,
-            run_options=run_options(args),
+            options=run_options(args),
         )
     return show(args, result)
 
