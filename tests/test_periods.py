@@ -563,3 +563,26 @@ def test_reduced_cost_fixing_keeps_the_optimum(case: int) -> None:
     assert run(highs, 60, is_mip=True).objective * 1e6 == pytest.approx(expected, rel=1e-6)
     loose, _ = fixed_by_reduced_cost(arrays, lp.row_dual, np.inf)
     assert loose is arrays
+
+
+def test_years_compose_the_single_period_families() -> None:
+    """Each year's second stage is the single-period families', not a second copy (issue 17).
+
+    No name the single-period families give their columns or rows is written in
+    :mod:`siting.model.periods` (docstrings aside).
+    """
+    import ast
+    import inspect
+
+    import siting.model.periods as periods
+
+    tree = ast.parse(inspect.getsource(periods))
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    written = [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
+    single = ("train_", "hosts_training_", "serve_", "unmet_", "demand", "pair_open_")
+    single += ("cluster_min_", "cluster_max_", "staff_")
+    assert not [s for s in written for name in single if name in s]

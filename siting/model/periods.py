@@ -2,18 +2,21 @@
 
 One function per family, each adding its columns or rows to a
 :class:`~siting.model.arrays.Builder` with vectorised NumPy. Each year is a second stage of the
-single-period model over the year's arrays (:meth:`~siting.horizon.Horizon.year_instance`):
-its variables (:func:`define_year_variables`) and its demand, pair–open, training cluster and
-staff rows (:func:`define_year_rows`). What is new over the years: orders by class and year,
-use by class, conversion of installed MW to demand MW, capacity per class, headroom after
-retirement, sites that stay open, and the discounted objective with standby cost.
+single-period model over the year's arrays (:meth:`~siting.horizon.Horizon.year_instance`),
+composed of the single-period families of :mod:`siting.model.families`: its columns
+(:func:`~siting.model.families.define_columns`, through :func:`define_year_columns`) and its
+demand, pair–open, training cluster and staff rows (:data:`YEAR_FAMILIES`, through
+:func:`define_year_rows`), names prefixed ``y0_``, ``y1_``... What is new over the years:
+orders by class and year, use by class, conversion of installed MW to demand MW, capacity per
+class, headroom after retirement, sites that stay open, and the discounted objective with
+standby cost.
 :func:`build_period_model` composes them; columns are then put in name order and rows in the
 order the families added them, as the multi-period model had them when it was built in PuLP.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,9 +24,27 @@ from siting.horizon import Horizon
 from siting.instance import Instance
 from siting.model.arrays import ArrayModel, Builder, Layout
 from siting.model.base import OBJECTIVE_UNIT
+from siting.model.families import (
+    Columns,
+    define_columns,
+    define_inference_demand,
+    define_pair_open,
+    define_staff,
+    define_training_cluster,
+    define_training_demand,
+)
 
 #: Column indices over some axes of the model; ``-1`` where the variable does not exist.
 Grid = np.ndarray
+
+#: The single-period families each year is written with, in row order.
+YEAR_FAMILIES = (
+    define_inference_demand,
+    define_training_demand,
+    define_pair_open,
+    define_training_cluster,
+    define_staff,
+)
 
 
 @dataclass
@@ -79,28 +100,17 @@ def build_period_model(horizon: Horizon) -> PeriodModel:
     h = horizon
     b = Builder()
     years = [h.year_instance(t) for t in range(h.n_years)]
-    m = define_year_variables(b, h, years)
+    stages = [define_year_columns(b, h, inst, t) for t, inst in enumerate(years)]
+    m = _Building.of(h, years, stages)
     m.order = define_orders(b, h)
     m.use = define_use(b, m)
-    for t, inst in enumerate(years):
-        define_year_rows(b, m, inst, t)
+    for inst, v in zip(years, stages, strict=True):
+        define_year_rows(b, m, v, inst)
     define_conversion(b, m)
     define_class_capacity(b, m)
     define_period_headroom(b, m)
     define_open_stays(b, m)
-    layouts = [
-        Layout(
-            inst,
-            m.open[:, t],
-            np.full(inst.n_sites, -1, np.int64),
-            m.train[:, t],
-            m.serve[:, t],
-            m.pair_row[:, t],
-            m.shortfall[:, t] if h.penalty > 0 else _NONE,
-        )
-        for t, inst in enumerate(years)
-    ]
-    arrays = b.finish(layouts)
+    arrays = b.finish([v.layout(inst) for inst, v in zip(years, stages, strict=True)])
     arrays.cost = period_cost(m, arrays.n_cols)
     if h.must_open is not None:
         arrays.col_lower[m.open[h.must_open, 0]] = 1.0
@@ -114,64 +124,56 @@ _NONE = np.zeros(0, np.int64)
 class _Building(PeriodModel):
     """A model being built: the grids, and where the rows go in the finished order."""
 
-    pair_row: Grid = field(default_factory=lambda: _NONE)
-    #: Row runs whose order is interleaved (``cluster_min_s``, ``cluster_max_s`` site by site).
-    interleaved: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    #: Row runs ``cluster_min_s`` then ``cluster_max_s``, put in the order site by site.
+    interleaved: tuple[np.ndarray, ...] = ()
+
+    @classmethod
+    def of(cls, h: Horizon, years: list[Instance], stages: list[Columns]) -> _Building:
+        """Stack each year's columns into grids over the years (no orders or use yet)."""
+
+        def grid(name: str) -> Grid:
+            return np.stack([getattr(v, name) for v in stages], axis=1)
+
+        short = [
+            v.shortfall if v.elastic else np.full(inst.n_streams + 1, -1, np.int64)
+            for inst, v in zip(years, stages, strict=True)
+        ]
+        return cls(
+            None,  # type: ignore[arg-type] - the arrays come when the model is finished
+            h,
+            grid("open"),
+            grid("train"),
+            grid("hosts"),
+            grid("serve"),
+            np.stack(short, axis=1),
+            _NONE,
+            _NONE,
+        )
 
     def row_order(self, n_rows: int) -> np.ndarray:
         """Rows in the order of their families, interleaved runs site by site."""
         order = np.arange(n_rows, dtype=np.int64)
-        for low, high in self.interleaved:
-            if len(low):
-                order[low[0] : high[-1] + 1] = np.stack([low, high], axis=1).ravel()
+        for rows in self.interleaved:
+            low, high = np.split(rows, 2)
+            order[rows] = np.stack([low, high], axis=1).ravel()
         return order
 
 
-def define_year_variables(b: Builder, h: Horizon, years: list[Instance]) -> _Building:
-    """Add each year's second stage: ``y_st`` (binary), ``t_st``, ``z_st``, ``f_kt``, ``ξ``.
+def define_year_columns(b: Builder, h: Horizon, inst: Instance, t: int) -> Columns:
+    """Add year ``t``'s second stage over its arrays ``inst``: ``y_st`` (binary) and the rest.
 
-    As the single-period second stage over the year's arrays, bounds included; sites that
-    may only serve inference get ``t_st ≤ 0`` and ``z_st ≤ 0``.
+    ``y_st`` is named ``open_s_yt``; the rest are the single-period second stage
+    (:func:`~siting.model.families.define_columns`, names prefixed ``yt_``): ``t_st``,
+    ``z_st``, ``f_kt`` and ``ξ`` (if the horizon has a penalty), bounds included. Sites that
+    may only serve inference get ``t_st ≤ 0`` and ``z_st ≤ 0``. No ``x``: the orders are
+    :func:`define_orders`.
     """
-    n, pairs, streams = (
-        np.arange(i, dtype=np.int64) for i in (h.base.n_sites, h.base.n_pairs, h.base.n_streams + 1)
-    )
-    grids: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("open", "train", "hosts", "serve", "short")
-    }
-    for t, inst in enumerate(years):
-        grids["open"].append(b.add_cols(("open_", _joined(n, f"_y{t}")), 0.0, 1.0, integer=True))
-        cap = inst.sites.capacity_mw
-        needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
-        can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
-        upper = np.where(can_train, cap, 0.0)
-        if h.inference_only is not None:
-            upper = np.where(h.inference_only, 0.0, upper)
-        grids["train"].append(b.add_cols((f"y{t}_train_", n), 0, upper))
-        hosts = np.full(len(n), -1, np.int64)
-        if needs_cluster:
-            on = n[can_train]
-            off = 1.0 if h.inference_only is None else ~h.inference_only[on]
-            hosts[on] = b.add_cols((f"y{t}_hosts_training_", on), 0.0, 1.0 * off, integer=True)
-        grids["hosts"].append(hosts)
-        grids["serve"].append(b.add_cols((f"y{t}_serve_", pairs), 0, inst.pair_upper_mw))
-        short = np.full(len(streams), -1, np.int64)
-        if h.penalty > 0:
-            short[:-1] = b.add_cols((f"y{t}_unmet_hub_", streams[:-1]), 0, np.inf)
-            short[-1:] = b.add_cols((f"y{t}_unmet_training", np.array([""])), 0, np.inf)
-        grids["short"].append(short)
-    cols = {k: np.stack(v, axis=1) for k, v in grids.items()}
-    return _Building(
-        None,  # type: ignore[arg-type] - the arrays come when the model is finished
-        h,
-        cols["open"],
-        cols["train"],
-        cols["hosts"],
-        cols["serve"],
-        cols["short"],
-        _NONE,
-        _NONE,
-        pair_row=np.full(cols["serve"].shape, -1, np.int64),
+    sites = np.arange(inst.n_sites, dtype=np.int64)
+    y = b.add_cols(("open_", _joined(sites, f"_y{t}")), 0.0, 1.0, integer=True)
+    no_build = np.full(inst.n_sites, -1, np.int64)
+    may_train = None if h.inference_only is None else ~h.inference_only
+    return define_columns(
+        b, inst, (y, no_build), elastic=h.penalty > 0, tag=f"y{t}_", may_train=may_train
     )
 
 
@@ -282,56 +284,19 @@ def define_use(b: Builder, m: _Building) -> Grid:
     return use
 
 
-def define_year_rows(b: Builder, m: _Building, inst: Instance, t: int) -> None:
-    """Add year ``t``'s single-period rows over its arrays ``inst``, as the single-period model.
+def define_year_rows(b: Builder, m: _Building, v: Columns, inst: Instance) -> None:
+    """Add one year's single-period rows: the families of :data:`YEAR_FAMILIES` over its columns.
 
     Inference demand ``Σ_s f_qhs (+ ξ_qh) = D_qht`` (``≤`` for margin), training demand
     ``Σ_s t_st (+ ξ^T_t) = T_t``, pair–open ``f_k ≤ ū_k y_st``, training cluster
-    ``L z_st ≤ t_st ≤ C_s z_st`` and staff ``Σ_{s∈p} (σ_T t_st + Σ σ_q f_qhst) ≤ A_p``.
+    ``L z_st ≤ t_st ≤ C_s z_st`` and staff ``Σ_{s∈p} (σ_T t_st + Σ σ_q f_qhst) ≤ A_p``, each
+    written once in :mod:`siting.model.families`; ``inst`` is the year's arrays.
     """
-    tag = f"y{t}_"
-    y, train, hosts, serve, short = (
-        g[:, t] for g in (m.open, m.train, m.hosts, m.serve, m.shortfall)
-    )
-    streams = np.arange(inst.n_streams, dtype=np.int64)
-    demand = inst.stream_demand_mw
-    low = -np.inf if inst.maximise_margin else demand
-    rows = b.add_rows((f"{tag}inference_demand_", streams), low, demand)
-    b.add_entries(rows[inst.pair_stream], serve, 1.0)
-    elastic = short[-1] >= 0
-    if elastic:
-        b.add_entries(rows, short[:-1], 1.0)
-    low = -np.inf if inst.maximise_margin else inst.training_mw
-    rows = b.add_rows((f"{tag}training_demand", np.array([""])), low, inst.training_mw)
-    b.add_entries(rows, train, 1.0)
-    if elastic:
-        b.add_entries(rows, short[-1:], 1.0)
-    upper = inst.pair_upper_mw
-    linked = np.flatnonzero(upper > 0)
-    rows = b.add_rows((f"{tag}pair_open_", linked), -np.inf, 0.0)
-    m.pair_row[linked, t] = rows
-    b.add_entries(rows, serve[linked], 1.0)
-    b.add_entries(rows, y[inst.pairs.site[linked]], -upper[linked])
-    z_sites = np.flatnonzero(hosts >= 0)
-    low_rows = b.add_rows((f"{tag}cluster_min_", z_sites), 0.0, np.inf)
-    b.add_entries(low_rows, train[z_sites], 1.0)
-    b.add_entries(low_rows, hosts[z_sites], -inst.min_cluster_mw)
-    high_rows = b.add_rows((f"{tag}cluster_max_", z_sites), -np.inf, 0.0)
-    b.add_entries(high_rows, train[z_sites], 1.0)
-    b.add_entries(high_rows, hosts[z_sites], -inst.sites.capacity_mw[z_sites])
-    m.interleaved += ((low_rows, high_rows),)
-    sigma = inst.staff_per_mw.astype(float)
-    groups = np.arange(len(inst.sites.group_names), dtype=np.int64)
-    most = np.bincount(inst.sites.group, inst.sites.capacity_mw * float(sigma.max()), len(groups))
-    binds = groups[most > inst.sites.staff_available]
-    row_of = np.full(len(groups), -1, dtype=np.int64)
-    row_of[binds] = b.add_rows((f"{tag}staff_", binds), -np.inf, inst.sites.staff_available[binds])
-    site_row = row_of[inst.sites.group]
-    on = site_row >= 0
-    b.add_entries(site_row[on], train[on], sigma[0])
-    pair_row = site_row[inst.pairs.site]
-    on = pair_row >= 0
-    b.add_entries(pair_row[on], serve[on], sigma[inst.pair_workload][on])
+    for family in YEAR_FAMILIES:
+        first = b.n_rows
+        family(b, v, inst)
+        if family is define_training_cluster:
+            m.interleaved += (np.arange(first, b.n_rows, dtype=np.int64),)
 
 
 def define_conversion(b: Builder, m: PeriodModel) -> None:

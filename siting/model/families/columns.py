@@ -79,22 +79,42 @@ def define_columns(
     *,
     elastic: bool = False,
     tag: str = "",
+    may_train: np.ndarray | None = None,
 ) -> Columns:
     """Add one scenario's second-stage columns over a first stage ``(y, x)``.
 
     ``t_s ≤ C_s`` where the site can train, ``z_s`` where a minimum cluster needs it,
     ``f_k ≤ ū_k``, the shortfall if elastic, ``r_k ≤ min(D_g, C_s)`` and ``m_g ≤ D_g`` for
     streams with a failover share, ``w_v`` up to the issuer's MW.
+
+    Parameters
+    ----------
+    b
+        The builder the columns go into.
+    inst
+        The scenario's instance.
+    first
+        The first stage's ``y_s`` and ``x_s`` columns (``x_s`` may be ``-1``: no column).
+    elastic
+        Add the unmet demand columns.
+    tag
+        Prefix of the column names (``"w0_"``, a robust model's scenario; ``"y0_"``, a year).
+    may_train
+        Sites that may host training (default: every site); the others get ``t_s ≤ 0`` and
+        ``z_s ≤ 0`` (a horizon's inference-only sites).
     """
     S, K, G = inst.n_sites, inst.n_pairs, inst.n_streams  # noqa: N806 - the maths' names
     sites, pairs, streams = (np.arange(n, dtype=np.int64) for n in (S, K, G))
     cap = inst.sites.capacity_mw
     needs_cluster = inst.training_mw > 0 and inst.min_cluster_mw > 0
     can_train = cap >= inst.min_cluster_mw - 1e-9 if needs_cluster else cap > 0
-    t = b.add_cols((f"{tag}train_", sites), 0.0, np.where(can_train, cap, 0.0))
+    allowed = np.ones(S, bool) if may_train is None else np.asarray(may_train, bool)
+    t = b.add_cols((f"{tag}train_", sites), 0.0, np.where(can_train & allowed, cap, 0.0))
     z_sites = sites[can_train] if needs_cluster else sites[:0]
     hosts = np.full(S, -1, dtype=np.int64)
-    hosts[z_sites] = b.add_cols((f"{tag}hosts_training_", z_sites), 0.0, 1.0, integer=True)
+    hosts[z_sites] = b.add_cols(
+        (f"{tag}hosts_training_", z_sites), 0.0, allowed[z_sites].astype(float), integer=True
+    )
     f = b.add_cols((f"{tag}serve_", pairs), 0.0, inst.pair_upper_mw)
     short = _none()
     if elastic:
