@@ -46,6 +46,9 @@ REL_TOL = 1e-6
 ABS_TOL = 1e-6
 #: Relative tolerance of a MW value on top of ABS_TOL (solver round-off on large MW).
 MW_REL_TOL = 1e-9
+#: Absolute tolerance of an amount of money, CNY: a difference of two costs near 1e10 CNY
+#: (e.g. whynot's extra cost of a site already used) carries round-off of about 1e-5 CNY.
+CNY_ABS_TOL = 1e-3
 #: JSON keys that hold timings, dates or paths: never compared.
 IGNORED_KEYS = frozenset(
     {"seconds", "solve_seconds", "timings_s", "created_utc", "elapsed_s", "tables", "map", "maps"}
@@ -200,14 +203,15 @@ class Verdict:
         return f"{self.name}: differs: {'; '.join(shown[:5])}{more}"
 
 
-def close(a: float, b: float, *, mw: bool = False) -> bool:
+def close(a: float, b: float, *, mw: bool = False, cny: bool = False) -> bool:
     """Tell whether two numbers agree: NaN equals NaN, infinities must match."""
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if math.isinf(a) or math.isinf(b):
         return a == b
     scale = max(abs(a), abs(b))
-    return abs(a - b) <= ABS_TOL + (MW_REL_TOL if mw else REL_TOL) * scale
+    absolute = CNY_ABS_TOL if cny else ABS_TOL
+    return abs(a - b) <= absolute + (MW_REL_TOL if mw else REL_TOL) * scale
 
 
 def _number(value: Any) -> float | None:
@@ -227,7 +231,7 @@ def same_value(a: Any, b: Any, key: str) -> bool:
     """Compare two cells or JSON leaves: numbers with tolerance, the rest exactly."""
     x, y = _number(a), _number(b)
     if x is not None and y is not None:
-        return close(x, y, mw=key == "mw" or key.endswith("_mw"))
+        return close(x, y, mw=key == "mw" or key.endswith("_mw"), cny=key.endswith("_cny"))
     if isinstance(a, str) and isinstance(b, str):
         if a.startswith("/") and b.startswith("/"):
             return True  # an output path
@@ -356,14 +360,38 @@ def compare_run(name: str, a: Path, b: Path) -> Verdict:
             compare_json(doc_a, doc_b, key, verdict, skip=skip)
     out_a, out_b = _load_json(a / STDOUT_FILE), _load_json(b / STDOUT_FILE)
     compare_json(out_a, out_b, STDOUT_FILE, verdict, skip=skip)
-    judge(verdict, solve_a, solve_b)
+    judge(verdict, solve_a, solve_b, costs_tie=costs_agree(out_a, out_b))
     return verdict
 
 
-def judge(verdict: Verdict, a: Solve | None, b: Solve | None) -> None:
-    """Decide whether a run's differences fail, are a tie, or lie within the certified gap."""
-    if verdict.structure or (verdict.differences and (a is None or b is None)):
+def costs_agree(a: Any, b: Any) -> bool:
+    """Tell whether two runs' printed results give every cost (``*_cny``) alike (and have some).
+
+    For runs of several solves (audit, robust, whynot, tradeoff), which have no one headline:
+    equal costs with other decisions are an alternative optimum of each solve.
+    """
+    left, right = dict(_leaves(a, "")), dict(_leaves(b, ""))
+    costs = [k for k in left if k.rsplit(".", 1)[-1].split("[")[0].endswith("_cny")]
+    return bool(costs) and all(
+        k in right and same_value(left[k], right[k], k.rsplit(".", 1)[-1]) for k in costs
+    )
+
+
+def judge(verdict: Verdict, a: Solve | None, b: Solve | None, *, costs_tie: bool = False) -> None:
+    """Decide whether a run's differences fail, are a tie, or lie within the certified gap.
+
+    ``costs_tie``: a run without one headline solve printed the same costs in both.
+    """
+    if verdict.structure:
         verdict.failed = True
+        return
+    if verdict.differences and (a is None or b is None):
+        verdict.failed = not (costs_tie and verdict.decisions)
+        if not verdict.failed:
+            verdict.note = (
+                f"every cost ties; decisions differ ({len(verdict.decisions)} values, e.g. "
+                f"{verdict.decisions[0]}): an alternative optimum"
+            )
         return
     if not verdict.differences or a is None or b is None:
         return

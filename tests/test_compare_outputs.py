@@ -174,3 +174,33 @@ def test_a_run_dropped_fails_and_a_new_one_is_said(compare_outputs, tmp_path):
         1,
         ["default: same", "county-years: differs: run only in A"],
     )
+
+
+def analysis_run(root: Path, *, cost: float, flows: str) -> Path:
+    """An analysis run (no one headline solve): printed costs and a flows table."""
+    run = root / "audit"
+    out = run / "audit"
+    out.mkdir(parents=True)
+    (out / "flows.csv").write_text(flows)
+    (run / "run.json").write_text(json.dumps({"args": [], "returncode": 0, "seconds": 1.0}))
+    (run / "stdout.json").write_text(json.dumps({"cost_optimal_cny": cost, "extra_cny": 0.0}))
+    return root
+
+
+FLOWS = "hub_id,site_id,mw,rtt_ms\nh,a,5.0,1.0\n"
+OTHER_FLOWS = "hub_id,site_id,mw,rtt_ms\nh,a,2.0,1.0\nh,b,3.0,4.0\n"
+
+
+def test_an_analysis_with_equal_costs_and_other_flows_is_a_tie(compare_outputs, tmp_path):
+    a = analysis_run(tmp_path / "a", cost=8.7e9, flows=FLOWS)
+    b = analysis_run(tmp_path / "b", cost=8.7e9 * (1 + 1e-15), flows=OTHER_FLOWS)
+    code, shown = lines(compare_outputs, a, b)
+    assert code == 0 and "an alternative optimum" in shown[0]
+    c = analysis_run(tmp_path / "c", cost=8.8e9, flows=OTHER_FLOWS)
+    assert lines(compare_outputs, a, c)[0] == 1  # another cost: not a tie
+
+
+def test_money_round_off_below_a_tenth_of_a_fen_is_equal(compare_outputs):
+    assert compare_outputs.same_value(0.0, -3.8e-6, "extra_cost_cny")
+    assert not compare_outputs.same_value(0.0, 0.01, "extra_cost_cny")
+    assert not compare_outputs.same_value(0.0, -3.8e-6 * 1e3, "rtt_ms")
