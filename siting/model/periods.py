@@ -162,7 +162,7 @@ def define_year_variables(b: Builder, h: Horizon, years: list[Instance]) -> _Bui
         grids["short"].append(short)
     cols = {k: np.stack(v, axis=1) for k, v in grids.items()}
     return _Building(
-        None,  # type: ignore[arg-type] - the arrays come when the model is finished
+        None,  # type: ignore[arg-type]  # the arrays come when the model is finished
         h,
         cols["open"],
         cols["train"],
@@ -363,7 +363,7 @@ def define_class_capacity(b: Builder, m: PeriodModel) -> None:
     ``u^T_skt + u^I_skt ≤ E_skt y_st + N_skt``, ``N_skt = Σ_{τ ∈ B^k_t} x_skτ``
     """
     h = m.horizon
-    used = (m.use >= 0).any(axis=0)
+    used = np.any(m.use >= 0, axis=0)
     s, k, t = np.nonzero(used)
     row = np.full(used.shape, -1, np.int64)
     row[s, k, t] = b.add_rows(("capacity_", _joined(s, "_", k, "_y", t)), -np.inf, 0.0)
