@@ -525,8 +525,9 @@ def value_text(value: Any) -> str:
 def _has_key(table: dict[str, Any], dotted: str) -> bool:
     """Whether a dotted key names a value (not a table) of a scenario's tables."""
     *path, key = dotted.split(".")
+    node: Any = table
     for part in path:
-        table = table.get(part) if isinstance(table, dict) else None
-        if not isinstance(table, dict):
+        node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
             return False
-    return key in table and not isinstance(table[key], dict)
+    return key in node and not isinstance(node[key], dict)

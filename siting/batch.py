@@ -77,22 +77,16 @@ CONNECT_TIMEOUT_S = 10
 Task = Callable[[dict[str, Any], RunOptions], dict[str, Any]]
 
 
-def _files(spec: Scenario) -> tuple[str, ...]:
-    """Return a scenario's input files as a hashable key."""
-    return tuple(str(p) if p else "" for p in vars(data_paths(spec)).values())
-
-
-def _warm_up(files: tuple[str, ...], latency_model: str) -> None:
+def _warm_up(paths: DataPaths, latency_model: str) -> None:
     """Read a set of inputs into this worker's cache, with the backbone's routing tables."""
-    inputs = _inputs(files, latency_model)
+    inputs = _inputs(paths, latency_model)
     if inputs.graph is not None:
         node_tables(inputs.graph)
 
 
 @functools.lru_cache(maxsize=8)
-def _inputs(files: tuple[str, ...], latency_model: str, rest_of_china: str = "omit") -> Inputs:
+def _inputs(paths: DataPaths, latency_model: str, rest_of_china: str = "omit") -> Inputs:
     """Read the inputs once per worker process, input files, latency model and rest of China."""
-    paths = DataPaths(*(Path(f) if f else None for f in files))
     return load_inputs(paths, latency_model, rest_of_china)
 
 
@@ -115,7 +109,7 @@ def solve_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]
     """
     stages = Stages(options)
     spec = Scenario.model_validate(scenario)
-    inputs = _inputs(_files(spec), spec.latency.model, spec.demand.rest_of_china)
+    inputs = _inputs(data_paths(spec), spec.latency.model, spec.demand.rest_of_china)
     layers = inputs.layers
     opts = stages.options_for(spec)
     try:
@@ -277,8 +271,9 @@ def run_batch(
                 records.mkdir(parents=True)
                 stack.callback(_remove_if_empty, records)
             warm = time.perf_counter()
-            groups = {(_files(p.scenario), p.scenario.latency.model) for p in todo}
-            for group in sorted(groups):  # every worker imports and reads its inputs at once
+            groups = {(data_paths(p.scenario), p.scenario.latency.model) for p in todo}
+            # every worker imports and reads its inputs at once
+            for group in sorted(groups, key=str):
                 client.run(_warm_up, *group)
             warmup_seconds = time.perf_counter() - warm
             # One solver thread per worker: workers already use every core.
@@ -464,7 +459,9 @@ def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, di
     rows, site_frames, timings = [], [], []
     for point in sweep.points:
         path = records / f"{point.key}.json"
-        record = json.loads(path.read_text()) if path.exists() else {"status": "missing"}
+        record: dict[str, Any] = (
+            json.loads(path.read_text()) if path.exists() else {"status": "missing"}
+        )
         row = {
             "name": point.name,
             "key": point.key,

@@ -26,7 +26,7 @@ from siting.feasibility import check_feasibility
 from siting.instance import Instance, build_instance
 from siting.io import publish, write_json, write_tables
 from siting.layers import Layers, load_layers
-from siting.maps import REACH_MAX_HUBS, make_map
+from siting.maps import REACH_MAX_HUBS, Tiles, make_map
 from siting.model import check_classic
 from siting.network import build_graph
 from siting.provenance import provenance, public_dict
@@ -88,7 +88,7 @@ def optimize(
     options: RunOptions | None = None,
     write: bool = True,
     geography: bool = True,
-    tiles: str = "none",
+    tiles: Tiles = "none",
     cdn: bool = False,
     map: bool = True,
     progress: Callable[[str], None] | None = None,

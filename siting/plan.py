@@ -134,6 +134,7 @@ def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horiz
         vintages while some of its sites with existing MW have no vintage rows.
     """
     check_runner(scenario, "plan", source=source)
+    assert scenario.horizon is not None  # check_runner requires it
     tables = load_time_tables()
     if scenario.horizon.existing == "vintages":
         known = set(tables.vintages["site_id"]) - {REST_OF_CHINA}
@@ -206,10 +207,10 @@ def run_plan(
     check_runner(spec, "plan")  # before any data loads
     prepared = prepare(scenario)
     h = horizon_for(prepared.instance, prepared.scenario, source=str(prepared.path))
-    spec = prepared.scenario.horizon
-    assert spec is not None
-    _check_year(spec.years, year)
-    chosen = foresight or spec.foresight
+    horizon_table = prepared.scenario.horizon
+    assert horizon_table is not None
+    _check_year(horizon_table.years, year)
+    chosen = foresight or horizon_table.foresight
     stages.lap("prepare")
     opts = stages.options_for(prepared.scenario)
     sol = plan(h, chosen, opts)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +35,9 @@ from siting.scenario import Scenario, check_runner, load_scenario
 from siting.solve.options import RunOptions
 from siting.stages import Stages
 
+if TYPE_CHECKING:
+    from siting.maps import Tiles
+
 
 def run_classic(
     scenario: str | Path | Scenario | None = None,
@@ -43,7 +48,7 @@ def run_classic(
     maps_dir: Path | None = None,
     write: bool = True,
     map: bool = True,
-    tiles: str = "none",
+    tiles: Tiles = "none",
     cdn: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ClassicRun:
@@ -102,15 +107,15 @@ def run_classic(
     stages.lap("prepare")
     if progress is not None:
         progress("build")
-    solve_options = {"options": options, "write": False, "map": False, "geography": False}
-    reference = optimize(prepared, **solve_options)
+    solve = partial(optimize, options=options, write=False, map=False, geography=False)
+    reference = solve(prepared)
     p, p_source = _site_count(models, obj.sites, reference)
-    runs = [(base.objective.kind, reference)]
+    runs: list[tuple[str, Run]] = [(base.objective.kind, reference)]
     failed: dict[str, str] = {}
     for kind in models.kinds:
         model = prepared.variant(variant(base, kind, p, rule, radius))
         try:
-            runs.append((kind, optimize(model, **solve_options)))
+            runs.append((kind, solve(model)))
         except SolverError as exc:  # e.g. no plan within the time limit: the others stand
             failed[kind] = str(exc)
     stages.lap("solve")

@@ -33,8 +33,9 @@ def load_scenarios(refs: Sequence[str | None], runner: str | None = None) -> lis
     from siting.scenario import check_runner, load_scenario
 
     specs = [load_scenario(ref)[0] for ref in refs]
-    for spec in specs if runner is not None else []:
-        check_runner(spec, runner)
+    if runner is not None:
+        for spec in specs:
+            check_runner(spec, runner)
     return specs
 
 

@@ -29,9 +29,9 @@ def emit(
         from siting.io import json_safe
         from siting.terminal import UNPRINTABLE
 
-        text = json.dumps(json_safe(plain(data)), indent=2, ensure_ascii=False)
+        document = json.dumps(json_safe(plain(data)), indent=2, ensure_ascii=False)
         # escaped, not dropped: JSON keeps the data whole, the terminal shows \uXXXX
-        print(UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+        print(UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", document))
     elif args.quiet:
         lines = [str(p) for p in paths if p is not None]
         if quiet_line is not None:

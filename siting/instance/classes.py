@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siting.instance.types import FloatArray, IntArray
+from siting.latency import Layer
 from siting.scenario import Scenario
 
 
@@ -101,7 +102,7 @@ class ClassTerms:
     name: str
     share: float
     sla_ms: float | None
-    layer: str
+    layer: Layer
     utilisation: float
     staff_per_mw: float
     min_sites: int

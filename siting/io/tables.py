@@ -44,12 +44,16 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     for i, dtype in enumerate(frame.dtypes):
         column = frame.iloc[:, i]
         if pd.api.types.is_float_dtype(dtype):
-            safe.isetitem(i, column + 0.0)  # -0.0 + 0.0 is 0.0; nothing else changes
+            # -0.0 + 0.0 is 0.0; nothing else changes. pandas-stubs leave a Series out of
+            # isetitem's values, which pandas takes (here and below)
+            safe.isetitem(i, column + 0.0)  # type: ignore[arg-type]
         elif not (
             pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)
         ):
-            safe.isetitem(i, column.map(spreadsheet_text))
-            carriage = carriage or column.map(lambda v: isinstance(v, str) and "\r" in v).any()
+            safe.isetitem(i, column.map(spreadsheet_text))  # type: ignore[arg-type]
+            carriage = carriage or bool(
+                column.map(lambda v: isinstance(v, str) and "\r" in v).any()
+            )
     safe.columns = [spreadsheet_text(c) for c in frame.columns]
     safe.to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC if carriage else csv.QUOTE_MINIMAL)
     return path

@@ -60,7 +60,7 @@ def clean_abandoned(folder: Path) -> list[Path]:
     list of Path
         The entries removed.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

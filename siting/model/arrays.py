@@ -156,9 +156,9 @@ class Builder:
     """Collects columns and coordinate-form entries, then packs them column-wise."""
 
     def __init__(self) -> None:
-        self.cols: list[tuple[Names, np.ndarray, np.ndarray, np.ndarray, bool]] = []
+        self.cols: list[tuple[Names, np.ndarray | float, float, np.ndarray | float, bool]] = []
         self.n_cols = 0
-        self.rows: list[tuple[Names, np.ndarray, np.ndarray]] = []
+        self.rows: list[tuple[Names, np.ndarray | float, np.ndarray | float]] = []
         self.n_rows = 0
         self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.objective: list[tuple[np.ndarray, np.ndarray]] = []
@@ -186,7 +186,7 @@ class Builder:
         self.n_rows += n
         return np.arange(self.n_rows - n, self.n_rows, dtype=np.int64)
 
-    def add_entries(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+    def add_entries(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray | float) -> None:
         """Add matrix entries (broadcast together); zeros are dropped when packing."""
         rows, cols, values = np.broadcast_arrays(rows, cols, values)
         self.entries.append((rows.ravel(), cols.ravel(), values.ravel().astype(float)))
@@ -208,7 +208,9 @@ class Builder:
         start = np.searchsorted(cols[order], np.arange(self.n_cols + 1)).astype(np.int64)
 
         def stack(parts: list, i: int, dtype: type = float) -> np.ndarray:
-            chunks = [np.broadcast_to(np.asarray(p[i], dtype=dtype), len(p[0][1])) for p in parts]
+            chunks: list[np.ndarray] = [
+                np.broadcast_to(np.asarray(p[i], dtype=dtype), len(p[0][1])) for p in parts
+            ]
             return np.concatenate(chunks) if chunks else np.zeros(0, dtype)
 
         cost = stack(self.cols, 1)

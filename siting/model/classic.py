@@ -69,7 +69,7 @@ def check_classic(inst: Instance, source: str) -> None:
         )
         what = "the coverage radius (objective.coverage_rtt_ms, else the SLA)"
         if inst.objective_kind == "mclp" and inst.n_pairs == 0:
-            q, h = np.unravel_index(np.argmin(rtt - radius), rtt.shape)
+            q, h = map(int, np.unravel_index(np.argmin(rtt - radius), rtt.shape))
             expected = (
                 f"a radius that covers some hub; {what} covers none: the closest is hub "
                 f"'{inst.hubs.ids[h]}' with site '{inst.sites.ids[near[q, h]]}' at "
@@ -77,7 +77,9 @@ def check_classic(inst: Instance, source: str) -> None:
             )
             problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
         covered = np.bincount(inst.pair_stream, minlength=inst.n_streams) > 0
-        uncovered = np.flatnonzero(~covered) if inst.objective_kind == "lscp" else []
+        uncovered = (
+            np.flatnonzero(~covered) if inst.objective_kind == "lscp" else np.zeros(0, np.int64)
+        )
         for g in uncovered[:SHOWN]:
             q, h = divmod(int(g), inst.n_hubs)
             expected = (

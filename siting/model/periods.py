@@ -139,7 +139,7 @@ class _Building(PeriodModel):
             for inst, v in zip(years, stages, strict=True)
         ]
         return cls(
-            None,  # type: ignore[arg-type] - the arrays come when the model is finished
+            None,  # type: ignore[arg-type]  # the arrays come when the model is finished
             h,
             grid("open"),
             grid("train"),
@@ -328,7 +328,7 @@ def define_class_capacity(b: Builder, m: PeriodModel) -> None:
     ``u^T_skt + u^I_skt ≤ E_skt y_st + N_skt``, ``N_skt = Σ_{τ ∈ B^k_t} x_skτ``
     """
     h = m.horizon
-    used = (m.use >= 0).any(axis=0)
+    used = np.any(m.use >= 0, axis=0)
     s, k, t = np.nonzero(used)
     row = np.full(used.shape, -1, np.int64)
     row[s, k, t] = b.add_rows(("capacity_", _joined(s, "_", k, "_y", t)), -np.inf, 0.0)

@@ -145,6 +145,7 @@ def solve_center(inst: Instance, opts: RunOptions) -> Solution:
         Every client assigned to its nearest open site; status optimal when the search proved
         ``W*``, else feasible with the bound and gap where it stopped.
     """
+    assert opts.solver is not None  # set by RunOptions.resolve
     start = time.perf_counter()
     d = distances(inst)
     found = radius_search(inst, d, opts, start)
@@ -185,6 +186,7 @@ def radius_search(inst: Instance, d: np.ndarray, opts: RunOptions, start: float)
     radii = np.unique(inst.pairs.rtt_ms)
     radii = radii[(radii >= nearest) & (radii <= worst_rtt(d, best))]
     lo, hi, problems = 0, len(radii) - 1, 0
+    assert opts.time_limit is not None  # set by RunOptions.resolve
     while lo < hi:
         left = opts.time_limit - (time.perf_counter() - start)
         if left <= 0:

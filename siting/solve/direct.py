@@ -86,6 +86,7 @@ def solve(
         If the solver failed, or hit its limit before finding any plan.
     """
     opts = resolved(options)
+    assert opts.solver is not None  # set by RunOptions.resolve
     layout = model.scenarios[0]
     if by_radius(layout.instance, opts):
         return solve_center(layout.instance, opts)
@@ -168,6 +169,7 @@ def solve_robust(model: ArrayModel, options: RunOptions | None = None) -> Robust
         If the solver failed or found no plan within its limits.
     """
     opts = resolved(options)
+    assert opts.solver is not None  # set by RunOptions.resolve
 
     def reasons() -> list[str]:
         found = []
@@ -278,6 +280,7 @@ def _solve_arrays(
             "files and the scenario"
         )
         raise SolverError(msg)
+    assert opts.mip_gap is not None  # set by RunOptions.resolve
     start = time.perf_counter() if began is None else began
     pairs = sum(lay.instance.n_pairs for lay in arrays.scenarios)
     wants = opts.strategy == "decompose" or (opts.strategy == "auto" and pairs >= DECOMPOSE_PAIRS)
@@ -332,6 +335,7 @@ def time_left(opts: RunOptions, began: float) -> float:
 
     A stage that starts with the time used up still runs briefly, so it can report a plan.
     """
+    assert opts.time_limit is not None  # set by RunOptions.resolve
     return max(opts.time_limit - (time.perf_counter() - began), 1.0)
 
 
@@ -406,6 +410,7 @@ def _judge(
         )
     bound = min(result.bound * scale, objective)
     gap = relative_gap(objective, bound)
+    assert opts.mip_gap is not None  # set by RunOptions.resolve
     status, words = verdict(result.state == "optimal", gap, opts.mip_gap, words)
     return objective, bound, gap, status, words
 
@@ -434,6 +439,7 @@ def _write_back(problem: pulp.LpProblem, x: np.ndarray) -> None:
 def _scenario_solution(layout: Layout, out: Solved, opts: RunOptions) -> Solution:
     """One scenario's part of a robust plan: its columns and its own cost (:attr:`Layout.cost`)."""
     assert layout.cost is not None
+    assert opts.solver is not None  # set by RunOptions.resolve
     cols, coefs = layout.cost
     objective = float(coefs @ out.x[cols]) * OBJECTIVE_UNIT
     whole = abs(out.objective - objective) <= 1e-6 * max(abs(objective), 1.0)

@@ -156,6 +156,7 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided | None:
         within ``opts.mip_gap`` (the answer), else ``"limit"`` (the full model, with the
         binaries fixed, is solved next, and this plan kept if that finds none better).
     """
+    assert opts.mip_gap is not None and opts.time_limit is not None  # set by RunOptions.resolve
     start = time.perf_counter()
     relaxed = new_highs(opts.mip_gap, opts.threads)
     pass_model(relaxed, arrays, relax=True)
@@ -237,6 +238,7 @@ def _solution(model: PeriodModel, opts: RunOptions, out: Solved, label: str) -> 
     def values(grid: np.ndarray) -> np.ndarray:  # 0 where a variable has no column
         return np.where(grid >= 0, x[np.maximum(grid, 0)], 0.0)
 
+    assert opts.solver is not None  # set by RunOptions.resolve
     step = Step(label, out.status, out.gap, out.bound, out.result.seconds, out.words)
     return PeriodSolution(
         status=out.status,

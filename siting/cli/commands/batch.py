@@ -88,10 +88,10 @@ def show(args: argparse.Namespace, outcome: BatchOutcome) -> int:
     data = {**outcome.summary, "ran": outcome.ran, "skipped": outcome.skipped, "tables": args.out}
     emit(args, lambda: print_batch(outcome, args.out), data, [args.out])
     table = outcome.table
-    stopped = table[table["solver_status"] == "feasible"] if "solver_status" in table else []
-    if len(stopped):
+    stopped = int((table["solver_status"] == "feasible").sum()) if "solver_status" in table else 0
+    if stopped:
         warn(
-            f"{counted(len(stopped), 'scenario')} stopped before proving optimality "
+            f"{counted(stopped, 'scenario')} stopped before proving optimality "
             "(solver_status 'feasible' in results.csv); raise --time-limit or loosen --gap"
         )
-    return 3 if args.strict and (len(stopped) or (table["status"] != "ok").any()) else 0
+    return 3 if args.strict and (stopped or (table["status"] != "ok").any()) else 0

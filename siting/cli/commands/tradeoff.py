@@ -78,11 +78,11 @@ def check_tradeoff(spec: Scenario, parameter: str, values: Sequence[float | str]
             "demand.inference_sla_ms, latency.layer or classes.realtime.share"
         )
         raise InputError([Problem("tradeoff --param", "", parameter, expected)])
-    *tables, key = parameter.split(".")
+    *path, key = parameter.split(".")
     for value in values:
         variant = copy.deepcopy(base)
         table = variant
-        for part in tables:
+        for part in path:
             table = table[part]
         table[key] = value
         parse_scenario(variant, source=f"tradeoff --values {value_text(value)}")
