@@ -32,10 +32,10 @@ new_classes = ["export_compliant", "domestic"]
 
 CASE = """
 import json, resource, sys, time
-from siting.plan import run_plan
+from siting.horizon_run import run_horizon
 from siting.solve import RunOptions
 start = time.perf_counter()
-run = run_plan(sys.argv[1], options=RunOptions(None, float(sys.argv[3]), float(sys.argv[2])),
+run = run_horizon(sys.argv[1], options=RunOptions(None, float(sys.argv[3]), float(sys.argv[2])),
                out_dir=sys.argv[4], map=False)
 s, h = run.solution, run.horizon
 print(json.dumps({"seconds": time.perf_counter() - start, "solve": s.seconds, "status": s.status,

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_plan_map.py [--repeat N]``. Prints, best of N fresh
 processes, ``siting plan 2023-2030`` end to end (imports, solve, tables, map) with the map and
 with ``--no-map`` (target < 10 s), their difference, and, in one fresh process after the
-plan is solved, the seconds to build the page's data (``PlanRun.map``), to render it the first
+plan is solved, the seconds to build the page's data (``HorizonRun.map``), to render it the first
 time (importing folium included) and again, and to write it, with its size. Target: the map
 adds < 0.5 s.
 """
@@ -22,8 +22,8 @@ import time
 STAGES = """
 import json, sys, time
 from pathlib import Path
-from siting.plan import run_plan
-run = run_plan("2023-2030", write=False, compare=sys.argv[1] == "compare")
+from siting.horizon_run import run_horizon
+run = run_horizon("2023-2030", write=False, compare=sys.argv[1] == "compare")
 clock = time.perf_counter()
 page = run.map()
 build = time.perf_counter() - clock

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError, InputError, Problem
+from siting.horizon_run import horizon_for
+from siting.horizon_tables import installed, stranded
 from siting.instance import Instance
 from siting.io import (
     check_output_folder,
@@ -42,7 +44,6 @@ from siting.io import (
 )
 from siting.network import node_tables
 from siting.pipeline import Inputs, instance_for, load_inputs
-from siting.plan import horizon_for
 from siting.provenance import provenance, public_dict
 from siting.results import (
     compute_kpis,
@@ -51,9 +52,8 @@ from siting.results import (
     site_arrays,
 )
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, check_runner, data_paths
-from siting.schedule import installed, stranded
+from siting.solve.horizon import plan
 from siting.solve.options import RunOptions
-from siting.solve.periods import plan
 from siting.stages import Stages
 from siting.sweep import Sweep, SweepPoint
 

@@ -1,6 +1,6 @@
 """Run the stages of a run in order and time them: prepare → build → solve → results → publish.
 
-Every runner (:func:`siting.pipeline.optimize`, :func:`siting.plan.run_plan`, the batch
+Every runner (:func:`siting.pipeline.optimize`, :func:`siting.horizon_run.run_horizon`, the batch
 workers, :func:`siting.classic.run_classic` and the analyses of :mod:`siting.analysis`)
 keeps one :class:`Stages`: it resolves the run's solver options against the scenario once
 (:func:`~siting.solve.options.resolved`), builds the model in the form the solver reads

@@ -217,7 +217,7 @@ def test_repo_layout() -> None:
 #: rendered, siting.maps.skeleton), batch, plots, other runners, the rest-of-China inputs.
 UNUSED_BY_DEFAULT = (
     "folium", "branca", "jinja2", "xyzservices", "requests", "dask", "distributed", "matplotlib",
-    "osmnx", "scipy", "sklearn", "siting.batch", "siting.plan", "siting.analysis",
+    "osmnx", "scipy", "sklearn", "siting.batch", "siting.horizon_run", "siting.analysis",
     "siting.plots", "siting.classic", "siting.sweep", "siting.horizon", "siting.rest_of_china",
     "siting.vintages", "rich.progress",
 )  # fmt: skip
@@ -444,12 +444,12 @@ def test_summary_fits_80_columns(scenario) -> None:
 
 
 def test_plan_summary_fits_80_columns(tmp_path) -> None:
-    from siting.plan import plan_report, run_plan
+    from siting.horizon_run import horizon_report, run_horizon
 
     path = tmp_path / "h.toml"
     path.write_text('extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025]\n')
-    run = run_plan(str(path), compare=True, write=False, map=False)
-    _numbers_whole(_rendered(lambda console: console.print(plan_report(run, 2025))))
+    run = run_horizon(str(path), compare=True, write=False, map=False)
+    _numbers_whole(_rendered(lambda console: console.print(horizon_report(run, 2025))))
 
 
 # A MIP HiGHS needs far longer than a second for (400 knapsack items, 60 constraints, gap 0),

@@ -147,9 +147,11 @@ def _measure(
         kpis = siting.optimize(spec, options=RunOptions(time_limit=LIMIT)).kpis
         return kpis["objective_value"], kpis["objective_kind"]
     if runner == "plan":
-        from siting.plan import run_plan
+        from siting.horizon_run import run_horizon
 
-        run = run_plan(_horizon(spec), write=False, map=False, options=RunOptions(time_limit=LIMIT))
+        run = run_horizon(
+            _horizon(spec), write=False, map=False, options=RunOptions(time_limit=LIMIT)
+        )
         return run.solution.objective, kind
     if runner in ("batch", "batch-horizon"):
         from siting import batch

@@ -1079,7 +1079,7 @@ def no_work(monkeypatch, request):
     """Fail the case if data loads (argument and scenario cases) or a solve starts (all)."""
     import siting.analysis
     import siting.batch
-    import siting.plan
+    import siting.horizon_run
     import siting.stages
 
     def forbidden(what):
@@ -1091,7 +1091,7 @@ def no_work(monkeypatch, request):
     monkeypatch.setattr(siting.stages, "build_for", forbidden("a model was built"))
     monkeypatch.setattr(siting.analysis, "build_arrays", forbidden("a model was built"))
     monkeypatch.setattr(siting.batch, "run_batch", forbidden("a batch started"))
-    monkeypatch.setattr(siting.plan, "plan", forbidden("a plan was solved"))
+    monkeypatch.setattr(siting.horizon_run, "plan", forbidden("a plan was solved"))
 
     def forbid_loading():
         monkeypatch.setattr(siting.pipeline, "load_inputs", forbidden("data loaded"))

@@ -15,10 +15,10 @@ from .conftest import DATA
 
 
 def _plan_run():
-    from siting.plan import PlanRun
+    from siting.horizon_run import HorizonRun
 
     horizon = SimpleNamespace(years=[2023, 2024, 2025])
-    return PlanRun(scenario=None, horizon=horizon, solution=None, schedule=None, summary={})
+    return HorizonRun(scenario=None, horizon=horizon, solution=None, schedule=None, summary={})
 
 
 @pytest.mark.parametrize(

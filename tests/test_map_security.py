@@ -25,6 +25,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from siting.horizon_run import HorizonRun, run_horizon, year_totals
+from siting.horizon_tables import schedule_table
 from siting.maps import (
     MapPage,
     add_to,
@@ -34,11 +36,9 @@ from siting.maps import (
     to_html,
 )
 from siting.maps.escape import esc
-from siting.maps.years import YearPlan, make_plan_map
-from siting.plan import PlanRun, run_plan, year_totals
+from siting.maps.horizon import YearPlan, make_plan_map
 from siting.plots import tradeoff_html
 from siting.results import Results
-from siting.schedule import schedule_table
 
 from .test_layers import set_cell
 from .test_maps import _tags, page_data, texts, with_reach_and_backbone
@@ -461,12 +461,12 @@ def plan_scenario(folder: Path) -> Path:
     return scenario
 
 
-def small_plan(folder: Path) -> PlanRun:
+def small_plan(folder: Path) -> HorizonRun:
     """``h.toml`` planned with both foresights, nothing written."""
-    return run_plan(plan_scenario(folder), compare=True, write=False)
+    return run_horizon(plan_scenario(folder), compare=True, write=False)
 
 
-def hostile_plan(run: PlanRun, payload: str) -> MapPage:
+def hostile_plan(run: HorizonRun, payload: str) -> MapPage:
     """The year map of ``run`` with ``payload`` in every text field it shows."""
     assert run.layers is not None and run.other is not None
     layers = run.layers
@@ -508,7 +508,7 @@ def hostile_plan(run: PlanRun, payload: str) -> MapPage:
 
 
 @pytest.fixture(scope="module")
-def plan_run(tmp_path_factory) -> PlanRun:
+def plan_run(tmp_path_factory) -> HorizonRun:
     return small_plan(tmp_path_factory.mktemp("plan"))
 
 

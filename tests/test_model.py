@@ -12,6 +12,7 @@ import pytest
 
 import siting
 from siting.errors import InfeasibleError
+from siting.horizon_run import horizon_for
 from siting.instance import Instance, Sites
 from siting.model import (
     ArrayModel,
@@ -22,9 +23,8 @@ from siting.model import (
     fix_plan,
     to_pulp,
 )
-from siting.model.periods import build_period_model
+from siting.model.horizon import build_horizon_model
 from siting.pipeline import prepare
-from siting.plan import horizon_for
 from siting.scenario import load_scenario
 from siting.solve import Status, decompose, solve
 from siting.solve.options import RunOptions
@@ -165,7 +165,7 @@ def _horizon_model(name: str) -> ArrayModel | None:
     if scenario.horizon is None:
         return None
     h = horizon_for(prepare(name).instance, scenario, source=str(path))
-    return build_period_model(h).arrays
+    return build_horizon_model(h).arrays
 
 
 def _shipped() -> list:

@@ -468,10 +468,10 @@ def test_no_negative_zero_in_vouchers(plan, tmp_path, capsys) -> None:
 
 
 def test_a_margin_plan_prints_its_margin(tmp_path) -> None:
-    from siting.plan import plan_report, run_plan
+    from siting.horizon_run import horizon_report, run_horizon
 
-    run = run_plan("2023-2025-margin", write=False)
-    first = plan_report(run).splitlines()[1]
+    run = run_horizon("2023-2025-margin", write=False)
+    first = horizon_report(run).splitlines()[1]
     assert first.startswith("PV margin ") and "PV cost" not in first
     margin = float(first.split()[2].replace(",", ""))
     assert margin == pytest.approx(-run.solution.objective / 1e9, abs=0.06)

@@ -128,8 +128,8 @@ def test_hub_mean_rtt_is_weighted_by_mw_served_as_documented(outputs, name) -> N
 
 def test_rest_of_china_demand_follows_the_documented_formula_with_inference_scale() -> None:
     """docs/model.md: D_pt = w_p D^R_2027 λ g^R_t, λ = inference_scale, g^R_t = D^R_t / D^R_2027."""
+    from siting.horizon_run import horizon_for
     from siting.pipeline import prepare
-    from siting.plan import horizon_for
     from siting.rest_of_china import load_allocation, rest_demand_mw, shares
     from siting.vintages import load_time_tables
 

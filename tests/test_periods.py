@@ -11,13 +11,13 @@ from scipy.optimize import linprog
 
 from siting.errors import InfeasibleError
 from siting.horizon import Horizon, one_year
+from siting.horizon_tables import installed, schedule_table, stranded
 from siting.model import build_arrays
-from siting.model.periods import build_period_model, dominated_classes
+from siting.model.horizon import build_horizon_model, dominated_classes
 from siting.pipeline import prepare
-from siting.schedule import installed, schedule_table, stranded
 from siting.solve import Status, solve
+from siting.solve.horizon import plan, solve_horizon
 from siting.solve.options import RunOptions
-from siting.solve.periods import plan, solve_periods
 
 from .conftest import make_instance
 
@@ -73,7 +73,7 @@ def make_horizon(
 def brute_force(h: Horizon) -> float:
     """Optimal present value by enumerating opening years and clusters, an LP for each.
 
-    Written from ``docs/model.md`` independently of :mod:`siting.model.periods`: dense rows,
+    Written from ``docs/model.md`` independently of :mod:`siting.model.horizon`: dense rows,
     variables ``x_skτ, u^T_skt, u^I_skt, t_st, f_kt, ξ_ht, ξ^T_t``.
     """
     inst = h.base
@@ -242,9 +242,9 @@ def test_optimum_equals_brute_force(kwargs: dict) -> None:
     expected = brute_force(h)
     if not np.isfinite(expected):
         with pytest.raises(InfeasibleError):
-            solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
+            solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
         return
-    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-3)
 
@@ -254,14 +254,14 @@ def test_brute_force_cases_bind_and_use_lead_and_retirement() -> None:
     finite = [np.isfinite(brute_force(make_horizon(**p.values[0]))) for p in CASES]
     assert 0 < sum(finite) < len(CASES)
     h = make_horizon(**CASES[4].values[0])
-    assert solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9)).unmet.sum() > 0
+    assert solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9)).unmet.sum() > 0
     h = make_horizon(**CASES[0].values[0])  # life 1: an order serves one year only
-    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
     new, _ = installed(h, sol.order)
     assert np.allclose(new[:, :, 1], sol.order[:, :, 1])
     assert sol.order.sum() > 0
     h = make_horizon(**CASES[1].values[0])  # lead 1: nothing ordered can serve the first year
-    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
     assert np.allclose(installed(h, sol.order)[0][:, :, 0], 0.0)
     assert sol.order.sum() > 0
 
@@ -269,7 +269,7 @@ def test_brute_force_cases_bind_and_use_lead_and_retirement() -> None:
 def test_dominated_class_is_not_ordered() -> None:
     h = make_horizon(9, n_years=2, lead=1, same_capex=True, standby=1e6, penalty=1e8)
     assert dominated_classes(h).tolist() == [False, True]
-    assert (build_period_model(h).order[:, 1] == -1).all()  # no column
+    assert (build_horizon_model(h).order[:, 1] == -1).all()  # no column
     margin = make_horizon(9, same_capex=True, rent=(9e6, 9e6))
     assert not dominated_classes(margin).any()
 
@@ -284,7 +284,7 @@ def test_one_year_reproduces_single_period_default() -> None:
     """docs/model.md: a one-year horizon, one class, no lead time is the single-period model."""
     inst = prepare(None).instance
     single = solve(build_arrays(inst))
-    multi = solve_periods(build_period_model(one_year(inst)))
+    multi = solve_horizon(build_horizon_model(one_year(inst)))
     assert multi.objective == pytest.approx(single.objective, rel=1e-9)
     assert np.array_equal(multi.open[:, 0], single.open)
     assert np.allclose(multi.order[:, 0, 0], single.build, atol=1e-6)
@@ -325,7 +325,7 @@ def test_stranded_capital_by_hand() -> None:
         cohort_mw=np.array([10.0]),
         cohort_capital=np.array([2e8]),
     )
-    sol = solve_periods(build_period_model(h))
+    sol = solve_horizon(build_horizon_model(h))
     sol = dataclasses.replace(sol, use=np.array([0.0, 4.0]).reshape(2, 1, 1, 1))
     mw, capital = stranded(h, sol)
     # 6 idle MW of 10; remaining value 1 - (2023 - 2021) / 4 = 0.5 of 2e8 CNY per MW
@@ -337,33 +337,33 @@ def test_stranded_capital_by_hand() -> None:
 
 def test_cbc_agrees_with_brute_force() -> None:
     h = make_horizon(**CASES[4].values[0])  # lead time, retirement and unmet demand
-    sol = solve_periods(build_period_model(h), options=RunOptions(solver="cbc", mip_gap=1e-9))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(solver="cbc", mip_gap=1e-9))
     assert sol.solver == "cbc"
     assert sol.objective == pytest.approx(brute_force(h), rel=1e-6)
 
 
 def test_lp_guided_restriction_is_honest(monkeypatch) -> None:
     """Forced on a small case: within the gap it is optimal and near the brute force."""
-    from siting.solve import periods
+    from siting.solve import horizon
 
-    monkeypatch.setattr(periods, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
     h = make_horizon(**CASES[5].values[0])
     expected = brute_force(h)
-    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=0.05))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=0.05))
     assert sol.objective >= expected * (1 - 1e-9) - 1e-6
     assert sol.bound <= expected * (1 + 1e-9) + 1e-6
     if "LP-guided" in sol.termination:
         assert sol.status is Status.OPTIMAL and sol.gap <= 0.05
-    exact = solve_periods(
-        build_period_model(h), options=RunOptions(mip_gap=1e-9)
+    exact = solve_horizon(
+        build_horizon_model(h), options=RunOptions(mip_gap=1e-9)
     )  # falls back to the full model
     assert exact.objective == pytest.approx(expected, rel=1e-6)
 
 
 def test_each_year_serves_that_years_demand_in_every_class() -> None:
     """The single-period families read stream demand: it must follow the year, not the base."""
+    from siting.horizon_run import horizon_for
     from siting.pipeline import prepare
-    from siting.plan import horizon_for
 
     prepared = prepare("2023-planner")
     h = horizon_for(prepared.instance, prepared.scenario, source="2023-planner")
@@ -432,10 +432,10 @@ def clock(monkeypatch):
 
 def _large(monkeypatch, restricted) -> None:
     """Treat every model as large, with ``restricted`` as the LP-guided first stage."""
-    from siting.solve import periods
+    from siting.solve import horizon
 
-    monkeypatch.setattr(periods, "RESTRICT_COLUMNS", 0)
-    monkeypatch.setattr(periods, "restricted_plan", restricted)
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(horizon, "restricted_plan", restricted)
 
 
 def _no_plan(monkeypatch) -> None:
@@ -460,14 +460,14 @@ def test_time_limit_message_quotes_the_limit_given(monkeypatch, clock) -> None:
     _no_plan(monkeypatch)
     h = make_horizon(**CASES[1].values[0])
     with pytest.raises(SolverError, match=r"within the time limit \(6 s\)"):
-        solve_periods(build_period_model(h), options=RunOptions(time_limit=6))
+        solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=6))
 
 
 def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypatch, clock):
     """The full model stops with no plan: the LP-guided plan stands, with its own bound."""
     from siting.solve.direct import _Result
     from siting.solve.highs import new_highs, pass_model, run
-    from siting.solve.periods import Guided
+    from siting.solve.horizon import Guided
 
     def restricted(arrays, opts):
         highs = new_highs(1e-9, None)
@@ -481,7 +481,7 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
     expected = brute_force(h)
     _large(monkeypatch, restricted)
     _no_plan(monkeypatch)
-    sol = solve_periods(build_period_model(h), options=RunOptions(time_limit=60))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=60))
     assert sol.objective == pytest.approx(expected, rel=1e-6)
     assert sol.status is Status.FEASIBLE and sol.gap == pytest.approx(0.02, rel=1e-6)
     assert sol.bound == pytest.approx(expected * 0.98, rel=1e-6)
@@ -493,7 +493,7 @@ def test_stopped_solve_keeps_the_first_stages_plan_and_counts_its_time(monkeypat
 def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
     from siting.solve.direct import _Result, keep_best
 
-    arrays = build_period_model(make_horizon(**CASES[1].values[0])).arrays
+    arrays = build_horizon_model(make_horizon(**CASES[1].values[0])).arrays
     cheap, dear = np.zeros(arrays.n_cols), np.zeros(arrays.n_cols)
     j = int(np.flatnonzero(arrays.cost > 0)[0])
     dear[j] = 1.0  # costs c_j more than the zero plan
@@ -517,7 +517,7 @@ def test_keep_best_takes_the_cheaper_plan_and_the_larger_bound() -> None:
 def test_array_build_gives_the_pulp_builds_optimum() -> None:
     """Two sites, two years, lead time 1: the optimum the PuLP build (before 17) found."""
     h = make_horizon(3, n_sites=2, n_years=2, lead=1, life=2, penalty=2e7, standby=1e6)
-    sol = solve_periods(build_period_model(h), RunOptions(mip_gap=1e-9))
+    sol = solve_horizon(build_horizon_model(h), RunOptions(mip_gap=1e-9))
     assert sol.objective == pytest.approx(1276189586.800641, rel=1e-9)
     assert sol.open.all()
     expected = np.zeros((2, 2, 2))
@@ -528,12 +528,12 @@ def test_array_build_gives_the_pulp_builds_optimum() -> None:
 
 def test_county_horizon_scenario_loads_and_builds() -> None:
     """county-2023-2030: county demand, prefecture sites, 8 years (not solved here)."""
-    from siting.plan import horizon_for
+    from siting.horizon_run import horizon_for
 
     prepared = prepare("county-2023-2030")
     h = horizon_for(prepared.instance, prepared.scenario, source="county-2023-2030")
     assert (h.n_years, h.base.n_sites) == (8, 338) and h.base.n_hubs > 2_500
-    model = build_period_model(h)
+    model = build_horizon_model(h)
     assert (
         model.arrays.n_cols > 400_000
         and model.arrays.integer.sum() == model.open.size + (model.hosts >= 0).sum()
@@ -545,11 +545,11 @@ def test_county_horizon_scenario_loads_and_builds() -> None:
 def test_reduced_cost_fixing_keeps_the_optimum(case: int) -> None:
     """Fixed against the optimum's own cost, the model keeps that optimum; some are fixed."""
     from siting.solve.highs import new_highs, pass_model, run
-    from siting.solve.periods import fixed_by_reduced_cost
+    from siting.solve.horizon import fixed_by_reduced_cost
 
     h = make_horizon(**CASES[case].values[0])
     expected = brute_force(h)
-    arrays = build_period_model(h).arrays
+    arrays = build_horizon_model(h).arrays
     highs = new_highs(1e-9, None)
     pass_model(highs, arrays, relax=True)
     lp = run(highs, 60, is_mip=False, duals=True)
@@ -569,12 +569,12 @@ def test_years_compose_the_single_period_families() -> None:
     """Each year's second stage is the single-period families', not a second copy (issue 17).
 
     No name the single-period families give their columns or rows is written in
-    :mod:`siting.model.periods` (docstrings aside).
+    :mod:`siting.model.horizon` (docstrings aside).
     """
     import ast
     import inspect
 
-    import siting.model.periods as periods
+    import siting.model.horizon as periods
 
     tree = ast.parse(inspect.getsource(periods))
     docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}

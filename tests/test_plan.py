@@ -104,8 +104,8 @@ def test_batch_point_plans_a_horizon_scenario() -> None:
 def test_horizon_inputs_by_hand() -> None:
     """Forecast ratios, rents and training from the shipped time tables, checked by hand."""
     from siting.horizon import forecast_ratios
+    from siting.horizon_run import horizon_for
     from siting.pipeline import prepare
-    from siting.plan import horizon_for
     from siting.vintages import load_time_tables
 
     tables = load_time_tables()
@@ -174,15 +174,15 @@ def test_one_year_with_service_classes_reproduces_single_period() -> None:
     """Each service class keeps its running cost over a horizon (it crashed in _rents)."""
     from siting.horizon import one_year
     from siting.model import build_arrays
-    from siting.model.periods import build_period_model
+    from siting.model.horizon import build_horizon_model
     from siting.pipeline import prepare
     from siting.solve import solve
-    from siting.solve.periods import solve_periods
+    from siting.solve.horizon import solve_horizon
 
     inst = prepare("2027-classes").instance
     assert inst.n_service_classes == 3 and len(set(inst.sites.unit_opex[1:, 0])) == 3  # they differ
     single = solve(build_arrays(inst))
-    multi = solve_periods(build_period_model(one_year(inst)))
+    multi = solve_horizon(build_horizon_model(one_year(inst)))
     assert multi.objective == pytest.approx(single.objective, rel=1e-6)
     assert multi.use.shape[0] == 1 + inst.n_service_classes  # training, then each service class
 

@@ -19,7 +19,7 @@ import pytest
 from siting.cli import main
 from siting.errors import InputError
 from siting.maps import to_html
-from siting.maps.years import SITE_FIELDS, TOTALS, entering_service, make_plan_map
+from siting.maps.horizon import SITE_FIELDS, TOTALS, entering_service, make_plan_map
 
 from .test_browser import (
     ARTIFACTS,

@@ -8,7 +8,8 @@ import pytest
 from siting import settings
 from siting.errors import InputError
 from siting.scenario import Solve
-from siting.solve import direct, periods
+from siting.solve import direct
+from siting.solve import horizon as solve_horizon_module
 from siting.solve.options import RunOptions, resolved
 
 
@@ -106,12 +107,12 @@ def test_the_scenarios_time_limit_reaches_every_runner(runner, tiny, monkeypatch
         limits.append(opts.time_limit)
         raise StopSolveError
 
-    def stop_periods(model, options=None, **kwargs):
+    def stop_horizon(model, options=None, **kwargs):
         limits.append(resolved(options).time_limit)
         raise StopSolveError
 
     monkeypatch.setattr(direct, "_solve_arrays", stop_single)
-    monkeypatch.setattr(periods, "solve_periods", stop_periods)
+    monkeypatch.setattr(solve_horizon_module, "solve_horizon", stop_horizon)
     shift = _with_solve(tiny, "shift", "time_limit = 7.0")
     with pytest.raises(StopSolveError):
         if runner == "optimize":
@@ -128,14 +129,14 @@ def test_the_scenarios_time_limit_reaches_every_runner(runner, tiny, monkeypatch
 
             solve_point(load_scenario(shift)[0].to_dict(), RunOptions())
         elif runner == "plan":
-            from siting.plan import run_plan
+            from siting.horizon_run import run_horizon
 
             horizon = tiny / "h.toml"
             horizon.write_text(
                 'extends = "default"\nname = "h"\n[solve]\ntime_limit = 7.0\n'
                 "[horizon]\nyears = [2024, 2025]\nlead_time_years = 1\n"
             )
-            run_plan(str(horizon), write=False, map=False)
+            run_horizon(str(horizon), write=False, map=False)
         else:
             _run(runner, tiny, "time_limit = 7.0")
     assert limits == [7.0]

@@ -16,9 +16,9 @@ import pytest
 from siting import settings
 from siting.costs import annuity_factor
 from siting.errors import InputError
-from siting.model.periods import build_period_model
+from siting.horizon_run import horizon_for
+from siting.model.horizon import build_horizon_model
 from siting.pipeline import prepare
-from siting.plan import horizon_for
 from siting.prices import price_per_mw, read_it_prices
 from siting.rest_of_china import (
     load_allocation,
@@ -27,8 +27,8 @@ from siting.rest_of_china import (
     rest_capacity_mw,
     rest_demand_mw,
 )
+from siting.solve.horizon import solve_horizon
 from siting.solve.options import RunOptions
-from siting.solve.periods import solve_periods
 from siting.vintages import RECONCILE_TOLERANCE_PF, SITE_KW_PER_PF, load_time_tables
 
 from .conftest import make_instance
@@ -231,7 +231,7 @@ def _price_case(first_year_capex: float) -> tuple[float, np.ndarray]:
         standby=np.zeros(1),
         discount=np.ones(3),
     )
-    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
     assert sol.objective == pytest.approx(brute_force(h), rel=1e-7)
     return sol.objective, sol.order[0, 0]
 
@@ -332,19 +332,19 @@ def test_pseudo_ids() -> None:
 
 def test_a_class_dearer_per_demand_mw_is_dominated_exactly() -> None:
     """Class 0 costs 1.5 times class 1 per installed MW but serves twice the demand MW."""
-    from siting.model.periods import dominated_classes
+    from siting.model.horizon import dominated_classes
 
     h = make_horizon(9, n_years=2, lead=1, standby=1e6, penalty=1e8, factor=(1.0, 0.5))
     capex = h.capex.copy()
     capex[:, 0] = 1.5 * capex[:, 1]
     h = dataclasses.replace(h, capex=capex)
     assert dominated_classes(h).tolist() == [False, True]
-    sol = solve_periods(build_period_model(h), options=RunOptions(mip_gap=1e-9))
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
     assert sol.objective == pytest.approx(brute_force(h), rel=1e-7)
 
 
 def test_shipped_prices_leave_domestic_to_order() -> None:
-    from siting.model.periods import dominated_classes
+    from siting.model.horizon import dominated_classes
 
     prepared = prepare("2023-2030")
     h = horizon_for(prepared.instance, prepared.scenario, source="test")

@@ -12,7 +12,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from siting.horizon import Horizon
     from siting.results import Results
-    from siting.solve.periods import PeriodSolution
+    from siting.solve.horizon import HorizonSolution
 
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
 #: Injection"): such cells are written with a leading ``'``.
@@ -140,11 +140,11 @@ def write_tables(results: Results, folder: Path) -> list[Path]:
 
 
 def write_schedule(
-    h: Horizon, sol: PeriodSolution, sites: gpd.GeoDataFrame, folder: Path
+    h: Horizon, sol: HorizonSolution, sites: gpd.GeoDataFrame, folder: Path
 ) -> list[Path]:
     """Write ``schedule.csv``, ``stranded.csv`` and per year ``sites_YEAR.csv``/``.geojson``."""
     # the multi-period tables load with a plan only: a single-period run never imports them
-    from siting.schedule import schedule_table, stranded_by, year_sites
+    from siting.horizon_tables import schedule_table, stranded_by, year_sites
 
     table = schedule_table(h, sol)
     written = [write_csv(table, folder / "schedule.csv")]

@@ -13,7 +13,7 @@ Modules: :mod:`~siting.maps.page` (the page and its layers), :mod:`~siting.maps.
 (sites, hubs, flows), :mod:`~siting.maps.shapes` (provinces, reach, backbone, boundaries),
 :mod:`~siting.maps.panel` (KPI panel, shadings, legends), :mod:`~siting.maps.symbols` (SVG
 symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON),
-:mod:`~siting.maps.years` (the year map of a multi-period plan, drawn by ``static/years.js``),
+:mod:`~siting.maps.horizon` (the year map of a multi-period plan, drawn by ``static/years.js``),
 :mod:`~siting.maps.columns` (sites coloured by a column, chosen tooltips). :func:`add_to`
 adds a plan's layers to a folium map of the caller's (``Plan.explore(m=...)``).
 """

@@ -91,7 +91,7 @@ def check_runner(scenario: Scenario, runner: str, *, source: str | None = None) 
         if scenario.horizon is not None:
             expected = (
                 f"a single-period scenario; {scenario.name!r} has a [horizon] table, so plan "
-                f"it with 'siting plan {scenario.name}' (siting.plan.run_plan)"
+                f"it with 'siting plan {scenario.name}' (siting.horizon_run.run_horizon)"
             )
             raise InputError([Problem(runner, "", "SCENARIO", expected)])
         if runner in COST_RUNNERS and scenario.objective.classic:

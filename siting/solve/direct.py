@@ -229,7 +229,7 @@ def solve_model(
         Its PuLP form, for CBC and a PuLP solver object.
     earlier
         An earlier stage's result on the same arrays (e.g. the LP-guided restriction of
-        :mod:`siting.solve.periods`): if ``"optimal"`` it is the answer; else the full model
+        :mod:`siting.solve.horizon`): if ``"optimal"`` it is the answer; else the full model
         starts from its plan, and the cheaper plan and the best bound of both are kept
         (:func:`keep_best`).
     began

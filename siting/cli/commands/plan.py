@@ -17,7 +17,7 @@ from siting.cli.output import emit, progress_log, verdict
 from siting.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from siting.plan import PlanRun
+    from siting.horizon_run import HorizonRun
 
 HELP = "plan a [horizon] scenario year by year; write the schedule"
 DESCRIPTION = (
@@ -68,10 +68,10 @@ def check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan the horizon and publish; return the exit status."""
-    from siting.plan import run_plan
+    from siting.horizon_run import run_horizon
 
     with progress_log(args):
-        result = run_plan(
+        result = run_horizon(
             args.scenario,
             foresight=args.foresight,
             compare=args.compare,
@@ -86,13 +86,13 @@ def run(args: argparse.Namespace) -> int:
     return show(args, result)
 
 
-def show(args: argparse.Namespace, result: PlanRun) -> int:
+def show(args: argparse.Namespace, result: HorizonRun) -> int:
     """Print the plan's report (or JSON, or the output paths); return the exit status."""
-    from siting.plan import plan_report
+    from siting.horizon_run import horizon_report
 
     data = {**result.summary, "tables": result.table_dir, "map": result.map_path}
     paths = [result.table_dir, result.map_path]
-    emit(args, lambda: print(plan_report(result, args.year)), data, paths)
+    emit(args, lambda: print(horizon_report(result, args.year)), data, paths)
     blocks = result.summary.get("foresights") or {
         result.solution.foresight: result.summary["solver"]
     }

@@ -2,8 +2,8 @@
 
 Chains: scenario and layers (:func:`siting.pipeline.prepare`) → time tables
 (:mod:`siting.vintages`) → :class:`~siting.horizon.Horizon` → multi-period model and solve
-(:mod:`siting.solve.periods`) → schedule tables (:mod:`siting.schedule`) and the year map
-(:func:`siting.maps.years.make_plan_map`), written atomically through
+(:mod:`siting.solve.horizon`) → schedule tables (:mod:`siting.horizon_tables`) and the year map
+(:func:`siting.maps.horizon.make_plan_map`), written atomically through
 :func:`siting.io.publish`.
 """
 
@@ -20,6 +20,7 @@ import pandas as pd
 from siting import settings
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon, build_horizon
+from siting.horizon_tables import present_value, schedule_table, stranded_by
 from siting.instance import Instance
 from siting.io import publish, write_csv, write_json, write_schedule
 from siting.layers import Layers
@@ -27,9 +28,8 @@ from siting.pipeline import Prepared, prepare
 from siting.provenance import provenance
 from siting.rest_of_china import PREFIX
 from siting.scenario import Scenario, check_runner, load_scenario
-from siting.schedule import present_value, schedule_table, stranded_by
+from siting.solve.horizon import HorizonSolution, plan
 from siting.solve.options import RunOptions
-from siting.solve.periods import PeriodSolution, plan
 from siting.solve.status import Status
 from siting.stages import Stages
 from siting.vintages import REST_OF_CHINA, SITE_KW_PER_PF, load_time_tables
@@ -47,7 +47,7 @@ MW_UNITS = (
 
 
 @dataclass
-class PlanRun:
+class HorizonRun:
     """A planned horizon and where its outputs went.
 
     Attributes
@@ -55,7 +55,7 @@ class PlanRun:
     scenario, horizon, solution
         The assumptions, the arrays and the plan of the chosen foresight.
     schedule
-        The tidy schedule (:func:`~siting.schedule.schedule_table`).
+        The tidy schedule (:func:`~siting.horizon_tables.schedule_table`).
     summary
         What ``summary.json`` holds.
     other
@@ -72,10 +72,10 @@ class PlanRun:
 
     scenario: Scenario
     horizon: Horizon
-    solution: PeriodSolution
+    solution: HorizonSolution
     schedule: pd.DataFrame
     summary: dict[str, Any]
-    other: PeriodSolution | None = None
+    other: HorizonSolution | None = None
     table_dir: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
     layers: Layers | None = None
@@ -101,13 +101,13 @@ class PlanRun:
         InputError
             For a year outside the horizon, another tile choice, or a run without layers.
         """
-        from siting.maps.years import YearPlan, make_plan_map
+        from siting.maps.horizon import YearPlan, make_plan_map
 
         _check_tiles(tiles)
         _check_year([int(y) for y in self.horizon.years], year)
         if self.layers is None:
-            expected = "a run made by run_plan (this one has no layers to draw)"
-            raise InputError([Problem("PlanRun.map", "", "layers", expected)])
+            expected = "a run made by run_horizon (this one has no layers to draw)"
+            raise InputError([Problem("HorizonRun.map", "", "layers", expected)])
         h, plans = self.horizon, [YearPlan(self.solution, self.schedule, self.summary["by_year"])]
         if self.other is not None:
             table = schedule_table(h, self.other)
@@ -150,7 +150,7 @@ def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horiz
     return build_horizon(instance, scenario, tables)
 
 
-def run_plan(
+def run_horizon(
     scenario: str | Path | Scenario | None = None,
     *,
     foresight: str | None = None,
@@ -163,7 +163,7 @@ def run_plan(
     maps_dir: Path | None = None,
     tiles: str = "none",
     cdn: bool = False,
-) -> PlanRun:
+) -> HorizonRun:
     """Plan a horizon scenario and (optionally) write its schedule.
 
     Parameters
@@ -217,9 +217,9 @@ def run_plan(
     other = plan(h, FORESIGHTS[chosen == "perfect"], opts) if compare else None
     stages.lap("solve")
     table = schedule_table(h, sol)
-    summary = plan_summary(prepared, h, sol, table, other, opts)
+    summary = horizon_summary(prepared, h, sol, table, other, opts)
     timings = stages.timings
-    run = PlanRun(
+    run = HorizonRun(
         prepared.scenario, h, sol, table, summary, other, timings=timings, layers=prepared.layers
     )
     if write:
@@ -270,12 +270,12 @@ def _check_year(years: list[int], year: int | None) -> None:
         raise InputError([Problem("plan", "--year", "year", expected)])
 
 
-def plan_summary(
+def horizon_summary(
     prepared: Prepared,
     h: Horizon,
-    sol: PeriodSolution,
+    sol: HorizonSolution,
     table: pd.DataFrame,
-    other: PeriodSolution | None,
+    other: HorizonSolution | None,
     options: RunOptions,
 ) -> dict[str, Any]:
     """Scenario, solver, present-value cost and per-year totals; with ``other``, myopia's cost.
@@ -308,7 +308,7 @@ def plan_summary(
     return summary
 
 
-def solver_block(sol: PeriodSolution, options: RunOptions) -> dict[str, Any]:
+def solver_block(sol: HorizonSolution, options: RunOptions) -> dict[str, Any]:
     """Say what a plan's solves proved: status, gap, PV bound, the options' limits, seconds.
 
     A plan resting on several solves (myopic: each planning year, then the operation) lists
@@ -339,7 +339,7 @@ def solver_block(sol: PeriodSolution, options: RunOptions) -> dict[str, Any]:
     return block
 
 
-def myopia(perfect: PeriodSolution, myopic: PeriodSolution) -> dict[str, Any]:
+def myopia(perfect: HorizonSolution, myopic: HorizonSolution) -> dict[str, Any]:
     """Compute the cost of myopia, certified only if both plans are optimal.
 
     Returns
@@ -377,7 +377,7 @@ def _gap_text(gap: float) -> str:
     return "unknown" if math.isnan(gap) else f"{gap:.3%}"
 
 
-def year_totals(h: Horizon, sol: PeriodSolution, table: pd.DataFrame) -> list[dict[str, Any]]:
+def year_totals(h: Horizon, sol: HorizonSolution, table: pd.DataFrame) -> list[dict[str, Any]]:
     """National totals per year (MW, bn CNY) of a plan and its schedule ``table``."""
     per_year = stranded_by(table, ["year"]).set_index("year")
     years = []
@@ -430,7 +430,7 @@ def units_note(h: Horizon) -> str:
     )
 
 
-def plan_report(run: PlanRun, year: int | None = None) -> str:
+def horizon_report(run: HorizonRun, year: int | None = None) -> str:
     """Text report: totals per year, stranded MW and capital by province in ``year``.
 
     ``year`` defaults to the last year of the horizon; with a comparison, both foresights'

@@ -8,7 +8,7 @@ service; per hub and year its demand and the sites serving it; national totals p
 play) on folium's maps, as ``siting.js`` draws the provinces and hubs. As on every map
 (:mod:`siting.maps.page`), names are escaped here and no data reaches a template.
 
-The site figures are the rows of :func:`siting.schedule.schedule_table` (``schedule.csv``)
+The site figures are the rows of :func:`siting.horizon_tables.schedule_table` (``schedule.csv``)
 summed over accelerator classes; the totals are ``summary.json``'s ``by_year``.
 """
 
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from siting.horizon import Horizon
+from siting.horizon_tables import present_value
 from siting.layers import Layers
 from siting.maps import shapes
 from siting.maps.escape import esc
@@ -48,8 +49,7 @@ from siting.maps.symbols import (
     STRANDED_COLOUR,
     TRAINING_COLOUR,
 )
-from siting.schedule import present_value
-from siting.solve.periods import PeriodSolution
+from siting.solve.horizon import HorizonSolution
 
 #: Layer names of a plan map (with the province shadings, hubs and boundary lines).
 LAYER_INSTALLED = "Installed MW: used / idle"
@@ -87,13 +87,13 @@ class YearPlan:
     solution
         The solved plan.
     schedule
-        Its tidy schedule (:func:`siting.schedule.schedule_table`, as in ``schedule.csv``).
+        Its tidy schedule (:func:`siting.horizon_tables.schedule_table`, as in ``schedule.csv``).
     totals
         National totals, one mapping per year (``summary.json``'s ``by_year``), with the keys
         of ``TOTALS``.
     """
 
-    solution: PeriodSolution
+    solution: HorizonSolution
     schedule: pd.DataFrame
     totals: Sequence[Mapping[str, float]]
 
@@ -241,7 +241,7 @@ def _site_years(horizon: Horizon, plan: YearPlan) -> list[list[list[Any]]]:
     return out
 
 
-def _hub_years(horizon: Horizon, sol: PeriodSolution, layers: Layers) -> list[dict[str, Any]]:
+def _hub_years(horizon: Horizon, sol: HorizonSolution, layers: Layers) -> list[dict[str, Any]]:
     """One item per hub as on the single-year map, with its figures for each year in ``y``."""
     base = horizon.base
     labels = names(layers.hubs, "hub_id")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from siting.horizon import Horizon
-from siting.solve.periods import PeriodSolution
+from siting.solve.horizon import HorizonSolution
 
 #: Columns of the tidy schedule, one row per year, site and accelerator class.
 SCHEDULE_COLUMNS = (
@@ -31,7 +31,7 @@ def installed(h: Horizon, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return new, h.existing + new
 
 
-def stranded(h: Horizon, sol: PeriodSolution) -> tuple[np.ndarray, np.ndarray]:
+def stranded(h: Horizon, sol: HorizonSolution) -> tuple[np.ndarray, np.ndarray]:
     """Stranded MW and stranded capital (CNY) per site, class and year, shape (S, C, T)."""
     _, total = installed(h, sol.order)
     mw = np.clip(total - sol.use.sum(axis=0), 0.0, None)
@@ -52,7 +52,7 @@ def stranded(h: Horizon, sol: PeriodSolution) -> tuple[np.ndarray, np.ndarray]:
     return mw, value * share
 
 
-def schedule_table(h: Horizon, sol: PeriodSolution) -> pd.DataFrame:
+def schedule_table(h: Horizon, sol: HorizonSolution) -> pd.DataFrame:
     """Tabulate the schedule: one row per year, site and class with any MW (tidy)."""
     new, total = installed(h, sol.order)
     mw, capital = stranded(h, sol)
@@ -83,7 +83,7 @@ def schedule_table(h: Horizon, sol: PeriodSolution) -> pd.DataFrame:
     return table[keep].sort_values(["year", "site_id", "accelerator_class"], ignore_index=True)
 
 
-def present_value(h: Horizon, sol: PeriodSolution) -> tuple[str, str]:
+def present_value(h: Horizon, sol: HorizonSolution) -> tuple[str, str]:
     """Return the name and text of a plan's present value: its cost, or its margin.
 
     A margin plan minimises cost less rental revenue, so its objective is the margin with

@@ -1,6 +1,6 @@
 """Solve the multi-period model, with perfect foresight or year by year (myopic).
 
-Perfect foresight is one solve of :func:`~siting.model.periods.build_period_model` over the
+Perfect foresight is one solve of :func:`~siting.model.horizon.build_horizon_model` over the
 horizon. Myopic (``docs/model.md``, "Foresight"): the planner of each year orders for the year
 its orders enter service, knowing only the forecast published that year, with earlier orders
 fixed; the orders are then operated over the horizon under the actual demand.
@@ -19,7 +19,7 @@ from siting.feasibility import check_feasibility
 from siting.horizon import Horizon
 from siting.model import OBJECTIVE_UNIT
 from siting.model.arrays import ArrayModel
-from siting.model.periods import PeriodModel, build_period_model, fix_orders
+from siting.model.horizon import HorizonModel, build_horizon_model, fix_orders
 from siting.model.pulp_model import to_pulp
 from siting.solve.decompose import _alone, _priced_rows
 from siting.solve.direct import (
@@ -40,7 +40,7 @@ RESTRICT_COLUMNS = 20_000
 
 
 @dataclass(frozen=True)
-class PeriodSolution(Outcome):
+class HorizonSolution(Outcome):
     """A solved multi-period plan, as arrays over sites ``s``, classes ``k``, years ``t``.
 
     Attributes
@@ -82,16 +82,16 @@ class PeriodSolution(Outcome):
     steps: tuple[Step, ...] = ()
 
 
-def solve_periods(
-    model: PeriodModel, options: RunOptions | None = None, *, label: str = "the horizon"
-) -> PeriodSolution:
+def solve_horizon(
+    model: HorizonModel, options: RunOptions | None = None, *, label: str = "the horizon"
+) -> HorizonSolution:
     """Solve a built multi-period model (options as :func:`~siting.solve.solve`; directly).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
     :func:`restricted_plan`; if that plan is not within the gap, the full model is solved in
     the time left, starting from it. A full solve stopped with no plan or a costlier one keeps
     the restriction's plan; the bound is the better of the LP bound and the full solve's.
-    ``seconds`` counts every stage; ``label`` names the solve in :attr:`PeriodSolution.steps`.
+    ``seconds`` counts every stage; ``label`` names the solve in :attr:`HorizonSolution.steps`.
 
     Raises
     ------
@@ -231,8 +231,8 @@ def fixed_by_reduced_cost(
     return replace(arrays, col_lower=lower, col_upper=high), len(off) + len(on)
 
 
-def _solution(model: PeriodModel, opts: RunOptions, out: Solved, label: str) -> PeriodSolution:
-    """Read a solved model's columns into a :class:`PeriodSolution`."""
+def _solution(model: HorizonModel, opts: RunOptions, out: Solved, label: str) -> HorizonSolution:
+    """Read a solved model's columns into a :class:`HorizonSolution`."""
     h, x = model.horizon, out.x
 
     def values(grid: np.ndarray) -> np.ndarray:  # 0 where a variable has no column
@@ -240,7 +240,7 @@ def _solution(model: PeriodModel, opts: RunOptions, out: Solved, label: str) -> 
 
     assert opts.solver is not None  # set by RunOptions.resolve
     step = Step(label, out.status, out.gap, out.bound, out.result.seconds, out.words)
-    return PeriodSolution(
+    return HorizonSolution(
         status=out.status,
         objective=out.objective,
         bound=out.bound,
@@ -262,7 +262,7 @@ def plan(
     horizon: Horizon,
     foresight: str = "perfect",
     options: RunOptions | None = None,
-) -> PeriodSolution:
+) -> HorizonSolution:
     """Plan a horizon with perfect foresight or myopically (see the module docstring).
 
     Parameters
@@ -272,18 +272,18 @@ def plan(
     foresight
         ``"perfect"`` or ``"myopic"``.
     options
-        As :func:`solve_periods`; the time limit applies to each solve.
+        As :func:`solve_horizon`; the time limit applies to each solve.
 
     Returns
     -------
-    PeriodSolution
+    HorizonSolution
         A myopic plan is the operation of the planners' orders; it is optimal only if every
         planning year's solve and the operation are (:func:`~siting.solve.status.overall`):
         else feasible with the worst gap, its termination naming that solve. Its ``bound`` is
         the operation's, its ``seconds`` those of every solve, its ``steps`` each solve.
     """
     if foresight == "perfect":
-        return solve_periods(build_period_model(horizon), options, label="perfect foresight")
+        return solve_horizon(build_horizon_model(horizon), options, label="perfect foresight")
     if foresight != "myopic":
         raise ValueError(f"unknown foresight {foresight!r}; expected 'perfect' or 'myopic'")
     h = horizon
@@ -295,8 +295,8 @@ def plan(
     for tau in range(h.n_years - lead):
         target = tau + lead
         label = f"the planning year {h.years[tau]} (orders for {h.years[target]})"
-        year = build_period_model(planning_year(h, tau, orders, opened))
-        step = solve_periods(year, options, label=label)
+        year = build_horizon_model(planning_year(h, tau, orders, opened))
+        step = solve_horizon(year, options, label=label)
         steps += step.steps
         LOG.info(
             "myopic plan, year %d (%d of %d): %s, gap %.3f%%, %.1f s",
@@ -305,9 +305,9 @@ def plan(
         )  # fmt: skip
         orders[:, :, tau] = step.order[:, :, 0]
         opened[:, target:] |= step.open[:, :1]
-    operated = build_period_model(h)
+    operated = build_horizon_model(h)
     fix_orders(operated, orders, opened)
-    run = solve_periods(operated, options, label="the operation of the orders under actual demand")
+    run = solve_horizon(operated, options, label="the operation of the orders under actual demand")
     steps += run.steps
     status, gap, words = overall(steps)
     return replace(

@@ -10,7 +10,7 @@ demand, pair–open, training cluster and staff rows (:data:`YEAR_FAMILIES`, thr
 orders by class and year, use by class, conversion of installed MW to demand MW, capacity per
 class, headroom after retirement, sites that stay open, and the discounted objective with
 standby cost.
-:func:`build_period_model` composes them; columns are then put in name order and rows in the
+:func:`build_horizon_model` composes them; columns are then put in name order and rows in the
 order the families added them, as the multi-period model had them when it was built in PuLP.
 """
 
@@ -48,7 +48,7 @@ YEAR_FAMILIES = (
 
 
 @dataclass
-class PeriodModel:
+class HorizonModel:
     """A built multi-period model and where its variables are.
 
     Attributes
@@ -84,7 +84,7 @@ class PeriodModel:
     use: Grid
 
 
-def build_period_model(horizon: Horizon) -> PeriodModel:
+def build_horizon_model(horizon: Horizon) -> HorizonModel:
     """Build the multi-period MILP of a horizon (perfect foresight over its years).
 
     Parameters
@@ -95,7 +95,7 @@ def build_period_model(horizon: Horizon) -> PeriodModel:
 
     Returns
     -------
-    PeriodModel
+    HorizonModel
     """
     h = horizon
     b = Builder()
@@ -121,7 +121,7 @@ _NONE = np.zeros(0, np.int64)
 
 
 @dataclass
-class _Building(PeriodModel):
+class _Building(HorizonModel):
     """A model being built: the grids, and where the rows go in the finished order."""
 
     #: Row runs ``cluster_min_s`` then ``cluster_max_s``, put in the order site by site.
@@ -228,7 +228,7 @@ def dominated_classes(h: Horizon) -> np.ndarray:
     return out
 
 
-def in_service(m: PeriodModel) -> np.ndarray:
+def in_service(m: HorizonModel) -> np.ndarray:
     """Whether an order of class ``k`` placed in ``τ`` serves in ``t``, shape (C, T, T)."""
     h = m.horizon
     return np.array(
@@ -240,7 +240,7 @@ def in_service(m: PeriodModel) -> np.ndarray:
     )
 
 
-def new_in_service(m: PeriodModel) -> np.ndarray:
+def new_in_service(m: HorizonModel) -> np.ndarray:
     """Whether site ``s`` can hold new class-``k`` MW in year ``t``, shape (S, C, T)."""
     return ((m.order >= 0)[:, :, :, None] & in_service(m)[None]).any(axis=2)
 
@@ -250,7 +250,7 @@ def _workload_tags(workloads: int) -> list[str]:
     return ["T"] + (["I"] if workloads == 2 else [f"I{q}" for q in range(workloads - 1)])
 
 
-def _hosted(b: Builder, m: PeriodModel) -> np.ndarray:
+def _hosted(b: Builder, m: HorizonModel) -> np.ndarray:
     """Whether site ``s`` can host workload ``w`` in year ``t``, shape (1 + Q, S, T).
 
     Training where its bound is above 0; a service class where it has an admissible pair.
@@ -299,7 +299,7 @@ def define_year_rows(b: Builder, m: _Building, v: Columns, inst: Instance) -> No
             m.interleaved += (np.arange(first, b.n_rows, dtype=np.int64),)
 
 
-def define_conversion(b: Builder, m: PeriodModel) -> None:
+def define_conversion(b: Builder, m: HorizonModel) -> None:
     """Turn installed MW used into demand MW served.
 
     ``t_st = Σ_k φ_k u^T_skt`` and, per service class, ``Σ_h f_qhst = Σ_k φ_k u^q_skt``; a row
@@ -322,7 +322,7 @@ def define_conversion(b: Builder, m: PeriodModel) -> None:
     b.add_entries(row[w, s, t], m.use[w, s, k, t], -h.factor[k])
 
 
-def define_class_capacity(b: Builder, m: PeriodModel) -> None:
+def define_class_capacity(b: Builder, m: HorizonModel) -> None:
     """Use installed MW of a class only where it is in service, existing MW only if open.
 
     ``u^T_skt + u^I_skt ≤ E_skt y_st + N_skt``, ``N_skt = Σ_{τ ∈ B^k_t} x_skτ``
@@ -342,7 +342,7 @@ def define_class_capacity(b: Builder, m: PeriodModel) -> None:
     b.add_entries(row[s, k, t], m.open[s, t], -h.existing[s, k, t])
 
 
-def define_period_headroom(b: Builder, m: PeriodModel) -> None:
+def define_period_headroom(b: Builder, m: HorizonModel) -> None:
     """Fit new MW in service in the grid's headroom plus what retired vintages freed.
 
     ``Σ_k N_skt ≤ (G_s + Ē_s − Σ_k E_skt) y_st``
@@ -358,7 +358,7 @@ def define_period_headroom(b: Builder, m: PeriodModel) -> None:
     b.add_entries(row[s, t], m.open[s, t], -room[t, s])
 
 
-def define_open_stays(b: Builder, m: PeriodModel) -> None:
+def define_open_stays(b: Builder, m: HorizonModel) -> None:
     """Keep a site open once opened: ``y_st ≤ y_s,t+1`` (``y_s0 = 1`` where it must be open)."""
     n, years = m.open.shape
     t, s = np.nonzero(np.ones((years - 1, n), bool))
@@ -367,7 +367,7 @@ def define_open_stays(b: Builder, m: PeriodModel) -> None:
     b.add_entries(rows, m.open[s, t + 1], -1.0)
 
 
-def period_cost(m: PeriodModel, n_cols: int) -> np.ndarray:
+def period_cost(m: HorizonModel, n_cols: int) -> np.ndarray:
     """Present value of the horizon's cost (``docs/model.md``), per column.
 
     Per year ``t`` times ``δ_t``: fixed cost of open sites; capex of every order in service;
@@ -402,7 +402,7 @@ def period_cost(m: PeriodModel, n_cols: int) -> np.ndarray:
     return cost
 
 
-def fix_orders(m: PeriodModel, orders: np.ndarray, opened: np.ndarray) -> None:
+def fix_orders(m: HorizonModel, orders: np.ndarray, opened: np.ndarray) -> None:
     """Fix every order to given MW and keep given sites open from the first year.
 
     Parameters
@@ -428,7 +428,7 @@ def _joined(*parts: np.ndarray | str) -> np.ndarray:
     return out
 
 
-def _in_name_order(m: _Building, arrays: ArrayModel, rows: np.ndarray) -> PeriodModel:
+def _in_name_order(m: _Building, arrays: ArrayModel, rows: np.ndarray) -> HorizonModel:
     """Put the columns in name order and the rows in ``rows`` order; remap the grids."""
     names = arrays.names("cols")
     cols = np.argsort(names, kind="stable")
@@ -472,7 +472,7 @@ def _in_name_order(m: _Building, arrays: ArrayModel, rows: np.ndarray) -> Period
         row_names=[("", row_names)],
         scenarios=layouts,
     )
-    return PeriodModel(
+    return HorizonModel(
         out,
         m.horizon,
         where(m.open),
