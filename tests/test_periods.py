@@ -563,3 +563,33 @@ def test_reduced_cost_fixing_keeps_the_optimum(case: int) -> None:
     assert run(highs, 60, is_mip=True).objective * 1e6 == pytest.approx(expected, rel=1e-6)
     loose, _ = fixed_by_reduced_cost(arrays, lp.row_dual, np.inf)
     assert loose is arrays
+
+
+def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch) -> None:
+    """The LP relaxation stops at its share of the limit: a plan from the cheapest pairs, no bound.
+
+    The full model then finds no plan either (as at county scale); the run must still end
+    with a plan of the full model, and claim no gap it cannot prove.
+    """
+    from siting.solve import periods
+    from siting.solve.highs import Outcome
+
+    given: list[float] = []
+    real = periods.run
+
+    def run(highs, time_limit, *, is_mip, duals=False):
+        if is_mip:
+            return real(highs, time_limit, is_mip=is_mip, duals=duals)
+        given.append(time_limit)
+        return Outcome("limit", "time limit reached", None, np.nan, np.nan)
+
+    monkeypatch.setattr(periods, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(periods, "run", run)
+    _no_plan(monkeypatch)
+    h = make_horizon(**CASES[1].values[0])
+    sol = solve_periods(build_period_model(h), options=RunOptions(time_limit=60))
+    assert given == [periods.LP_SHARE * 60] and periods.LP_SHARE <= 0.5
+    assert sol.objective >= brute_force(h) * (1 - 1e-9) - 1e-6
+    assert sol.status is Status.FEASIBLE and np.isnan(sol.gap) and np.isnan(sol.bound)
+    assert "gives no bound" in sol.termination and "gap unknown" in sol.termination
+    assert sol.order.sum() > 0

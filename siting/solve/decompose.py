@@ -403,7 +403,7 @@ def _csr(model: ArrayModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, model.entry_col[order], model.value[order]
 
 
-def _first_pairs(model: ArrayModel, pairs: Pairs) -> np.ndarray:
+def first_pairs(model: ArrayModel, pairs: Pairs) -> np.ndarray:
     """Pick the ``START_PER_HUB`` cheapest pairs of each hub (serve cost, then site cost)."""
     price = model.cost[pairs.col] + 1e-3 * model.cost[pairs.site_col]
     return _best_per_group(np.arange(len(pairs.col)), pairs.group, price, START_PER_HUB)
@@ -498,7 +498,7 @@ def solve_decomposed(
     if len(pairs.col) <= FULL_LP_PAIRS:  # the full LP is quick enough: no pricing needed
         in_pool[:] = True
     else:
-        in_pool[_first_pairs(model, pairs)] = True
+        in_pool[first_pairs(model, pairs)] = True
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
     csr = _csr(model)
     knap = Knapsacks.of(model, pairs)

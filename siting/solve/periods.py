@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -21,7 +22,7 @@ from siting.model import OBJECTIVE_UNIT
 from siting.model.arrays import ArrayModel
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
 from siting.model.pulp_model import to_pulp
-from siting.solve.decompose import _alone, _priced_rows
+from siting.solve.decompose import START_PER_HUB, Pairs, _alone, _priced_rows, first_pairs
 from siting.solve.direct import (
     Solved,
     _Result,
@@ -37,6 +38,9 @@ LOG = logging.getLogger(__name__)
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
 RESTRICT_COLUMNS = 20_000
+#: Share of the time limit the LP relaxation of :func:`restricted_plan` may use; if it stops
+#: there, the rest goes to a plan without it (:func:`nearest_plan`).
+LP_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,10 @@ def solve_periods(
     """Solve a built multi-period model (options as :func:`~siting.solve.solve`; directly).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
-    :func:`restricted_plan`; if that plan is not within the gap, the full model is solved in
-    the time left, starting from it. A full solve stopped with no plan or a costlier one keeps
+    :func:`restricted_plan` (its LP relaxation gets :data:`LP_SHARE` of the time limit; if
+    it stops there, a plan without its bound, :func:`nearest_plan`, and the termination says
+    so); if that plan is not within the gap, the full model is solved in the time left,
+    starting from it. A full solve stopped with no plan or a costlier one keeps
     the restriction's plan; the bound is the better of the LP bound and the full solve's.
     ``seconds`` counts every stage; ``label`` names the solve in :attr:`PeriodSolution.steps`.
 
@@ -119,6 +125,8 @@ def solve_periods(
     full = arrays if guided is None else guided.model
     problem = to_pulp(full) if opts.needs_pulp else None
     out = solve_model(full, opts, reasons, problem, earlier=earlier, began=began)
+    if earlier is not None and math.isnan(earlier.bound):  # say why no bound holds
+        out = replace(out, words=f"{out.words}; first stage: {earlier.words}")
     return _solution(model, opts, out, label)
 
 
@@ -140,7 +148,7 @@ class Guided:
     model: ArrayModel
 
 
-def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided | None:
+def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
 
     Binaries at 0 in the LP optimum are fixed at 0, those at 1 at 1; the restricted MIP's plan
@@ -148,25 +156,32 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided | None:
     of cost ``U``, the LP's reduced costs settle binaries in the full model
     (:func:`fixed_by_reduced_cost`).
 
+    The LP may use :data:`LP_SHARE` of the time limit; if it stops there (or fails), the plan
+    comes from :func:`nearest_plan` instead, with no LP bound.
+
     Returns
     -------
-    Guided or None
-        ``None`` if the LP was not solved. Else the LP bound (objective units) and the
-        restricted plan if one was found: state ``"optimal"`` if its gap to the LP bound is
-        within ``opts.mip_gap`` (the answer), else ``"limit"`` (the full model, with the
-        binaries fixed, is solved next, and this plan kept if that finds none better).
+    Guided
+        The LP bound (objective units) and the restricted plan if one was found: state
+        ``"optimal"`` if its gap to the LP bound is within ``opts.mip_gap`` (the answer), else
+        ``"limit"`` (the full model, with the binaries fixed, is solved next, and this plan
+        kept if that finds none better).
     """
     start = time.perf_counter()
     relaxed = new_highs(opts.mip_gap, opts.threads)
     pass_model(relaxed, arrays, relax=True)
-    lp = run(relaxed, opts.time_limit, is_mip=False, duals=True)
+    lp = run(relaxed, LP_SHARE * opts.time_limit, is_mip=False, duals=True)
     LOG.info(
         "multi-period LP relaxation: %s, bound %s, %.1f s of %g s",
         lp.words, f"{lp.objective * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
         opts.time_limit,
     )  # fmt: skip
     if lp.state != "optimal" or lp.x is None:
-        return None
+        why = (
+            f"the LP relaxation stopped ({lp.words}) after {time.perf_counter() - start:.1f} s "
+            f"of the {LP_SHARE * opts.time_limit:g} s it may use, so it gives no bound"
+        )
+        return nearest_plan(arrays, opts, start, why)
     binaries = np.flatnonzero(arrays.integer)
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     upper[binaries[lp.x[binaries] < 1e-6]] = 0.0
@@ -196,6 +211,42 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided | None:
         f"{settled} of {len(binaries)} binaries fixed by reduced cost"
     )
     return Guided(_Result("limit", words, out.x, lp.objective, "LP-guided", seconds), fixed)
+
+
+def nearest_plan(arrays: ArrayModel, opts: RunOptions, start: float, why: str) -> Guided:
+    """Solve the MIP with each stream's cheapest pairs only, when the LP relaxation stopped.
+
+    Each stream keeps its :data:`~siting.solve.decompose.START_PER_HUB` cheapest pairs in
+    every year (:func:`~siting.solve.decompose.first_pairs`), the other serve columns fixed
+    at 0, so its plan is one of the full model; its bound is not one of the full model, so
+    none is kept (``nan``). It gets half the time left since ``start``; the full model, solved
+    next from its plan, the rest.
+
+    Returns
+    -------
+    Guided
+        State ``"limit"`` with the plan, or ``"none"`` if it found none; ``why`` (the LP's
+        stop) opens the words.
+    """
+    pairs = Pairs.of(arrays)
+    cut = np.ones(len(pairs.col), dtype=bool)
+    cut[first_pairs(arrays, pairs)] = False
+    upper = arrays.col_upper.copy()
+    upper[pairs.col[cut]] = 0.0
+    sub = new_highs(opts.mip_gap, opts.threads)
+    pass_model(sub, replace(arrays, col_upper=upper))
+    left = opts.time_limit - (time.perf_counter() - start)
+    out = run(sub, max(left / 2, 1.0), is_mip=arrays.is_mip)
+    seconds = time.perf_counter() - start
+    kept = f"each stream's {START_PER_HUB} cheapest pairs"
+    state = "limit" if out.x is not None else "none"
+    words = f"{why}; the plan on {kept} ({out.words}) has no bound of the full model"
+    if out.x is None:
+        words = f"{why}; the MIP on {kept} found no plan ({out.words})"
+    LOG.info(
+        "multi-period plan without the LP: %s, %.1f s of %g s", words, seconds, opts.time_limit
+    )
+    return Guided(_Result(state, words, out.x, math.nan, "nearest pairs", seconds), arrays)
 
 
 def fixed_by_reduced_cost(
