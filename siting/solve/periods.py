@@ -22,7 +22,14 @@ from siting.model import OBJECTIVE_UNIT
 from siting.model.arrays import ArrayModel
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
 from siting.model.pulp_model import to_pulp
-from siting.solve.decompose import START_PER_HUB, Pairs, _alone, _priced_rows, first_pairs
+from siting.solve.decompose import (
+    START_PER_HUB,
+    Pairs,
+    _alone,
+    _priced_rows,
+    first_pairs,
+    price_pairs,
+)
 from siting.solve.direct import (
     Solved,
     _Result,
@@ -151,32 +158,42 @@ class Guided:
 def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
 
-    Binaries at 0 in the LP optimum are fixed at 0, those at 1 at 1; the restricted MIP's plan
-    is a plan of the full model, and the LP optimum is a valid lower bound on it. With a plan
-    of cost ``U``, the LP's reduced costs settle binaries in the full model
+    The LP prices the serve columns in (:func:`~siting.solve.decompose.price_pairs`: each
+    stream's cheapest pairs first, then those with negative reduced cost under the duals);
+    its bound is the Lagrangian bound ``L(π)``, valid for the full model in every round and
+    equal to the LP optimum once no pair prices out. Binaries at 0 in the LP solution are
+    fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of the full model. With
+    a plan of cost ``U``, the reduced costs settle binaries in the full model
     (:func:`fixed_by_reduced_cost`).
 
-    The LP may use :data:`LP_SHARE` of the time limit; if it stops there (or fails), the plan
-    comes from :func:`nearest_plan` instead, with no LP bound.
+    Pricing may use :data:`LP_SHARE` of the time limit; if no LP round finished by then, the
+    plan comes from :func:`nearest_plan` instead, with no bound.
 
     Returns
     -------
     Guided
-        The LP bound (objective units) and the restricted plan if one was found: state
-        ``"optimal"`` if its gap to the LP bound is within ``opts.mip_gap`` (the answer), else
+        The bound (objective units) and the restricted plan if one was found: state
+        ``"optimal"`` if its gap to the bound is within ``opts.mip_gap`` (the answer), else
         ``"limit"`` (the full model, with the binaries fixed, is solved next, and this plan
         kept if that finds none better).
     """
     start = time.perf_counter()
-    relaxed = new_highs(opts.mip_gap, opts.threads)
-    pass_model(relaxed, arrays, relax=True)
-    lp = run(relaxed, LP_SHARE * opts.time_limit, is_mip=False, duals=True)
+    pairs = Pairs.of(arrays)
+    until = start + LP_SHARE * opts.time_limit
+    lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads)
+    priced = (
+        f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
+        f"pairs ({lp.words}{', pricing stopped early' if lp.state == 'limit' else ''})"
+    )
     LOG.info(
         "multi-period LP relaxation: %s, bound %s, %.1f s of %g s",
-        lp.words, f"{lp.objective * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
+        priced, f"{lp.bound * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
         opts.time_limit,
     )  # fmt: skip
-    if lp.state != "optimal" or lp.x is None:
+    if lp.state == "infeasible":  # the full solve says why
+        words = f"the LP relaxation is infeasible ({lp.words})"
+        return Guided(_Result("none", words, None, math.nan, "LP-guided", 0.0), arrays)
+    if lp.x is None or not math.isfinite(lp.bound):
         why = (
             f"the LP relaxation stopped ({lp.words}) after {time.perf_counter() - start:.1f} s "
             f"of the {LP_SHARE * opts.time_limit:g} s it may use, so it gives no bound"
@@ -192,25 +209,25 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     out = run(sub, max(opts.time_limit - (time.perf_counter() - start), 1.0), is_mip=True)
     seconds = time.perf_counter() - start
     if out.x is None:
-        words = f"LP-guided restriction found no plan ({out.words})"
-        return Guided(_Result("none", words, None, lp.objective, "LP-guided", seconds), arrays)
+        words = f"LP-guided restriction found no plan ({out.words}); {priced}"
+        return Guided(_Result("none", words, None, lp.bound, "LP-guided", seconds), arrays)
     objective = float(arrays.cost @ out.x)
-    gap = relative_gap(objective, min(lp.objective, objective))
+    gap = relative_gap(objective, min(lp.bound, objective))
     LOG.info(
         "multi-period restricted MIP: plan %s, gap to the LP bound %.3f%%, %.1f s of %g s",
         f"{objective * OBJECTIVE_UNIT:,.6g}", 100 * gap, seconds, opts.time_limit,
     )  # fmt: skip
     if gap <= opts.mip_gap:
-        words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
-        result = _Result("optimal", words, out.x, lp.objective, "LP-guided", seconds)
+        words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction; {priced})"
+        result = _Result("optimal", words, out.x, lp.bound, "LP-guided", seconds)
         return Guided(result, arrays)
-    fixed, settled = fixed_by_reduced_cost(arrays, lp.row_dual, objective)
+    fixed, settled = fixed_by_reduced_cost(arrays, lp.dual, objective)
     LOG.info("multi-period reduced-cost fixing: %d of %d binaries fixed", settled, len(binaries))
     words = (
         f"LP-guided restriction stopped at {gap:.3%} of the LP bound ({out.words}); "
-        f"{settled} of {len(binaries)} binaries fixed by reduced cost"
+        f"{settled} of {len(binaries)} binaries fixed by reduced cost; {priced}"
     )
-    return Guided(_Result("limit", words, out.x, lp.objective, "LP-guided", seconds), fixed)
+    return Guided(_Result("limit", words, out.x, lp.bound, "LP-guided", seconds), fixed)
 
 
 def nearest_plan(arrays: ArrayModel, opts: RunOptions, start: float, why: str) -> Guided:
