@@ -23,6 +23,7 @@ from siting.model.arrays import ArrayModel
 from siting.model.periods import PeriodModel, build_period_model, fix_orders
 from siting.model.pulp_model import to_pulp
 from siting.solve.decompose import (
+    FULL_LP_PAIRS,
     START_PER_HUB,
     Pairs,
     _alone,
@@ -132,7 +133,7 @@ def solve_periods(
     full = arrays if guided is None else guided.model
     problem = to_pulp(full) if opts.needs_pulp else None
     out = solve_model(full, opts, reasons, problem, earlier=earlier, began=began)
-    if earlier is not None and math.isnan(earlier.bound):  # say why no bound holds
+    if earlier is not None and earlier.state != "optimal":  # what the first stage did
         out = replace(out, words=f"{out.words}; first stage: {earlier.words}")
     return _solution(model, opts, out, label)
 
@@ -158,8 +159,9 @@ class Guided:
 def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
 
-    The LP prices the serve columns in (:func:`~siting.solve.decompose.price_pairs`: each
-    stream's cheapest pairs first, then those with negative reduced cost under the duals);
+    From :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs (over the years) the LP prices
+    the serve columns in (:func:`~siting.solve.decompose.price_pairs`: each stream's
+    cheapest pairs first, then those with negative reduced cost under the duals);
     its bound is the Lagrangian bound ``L(π)``, valid for the full model in every round and
     equal to the LP optimum once no pair prices out. Binaries at 0 in the LP solution are
     fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of the full model. With
@@ -180,7 +182,8 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     start = time.perf_counter()
     pairs = Pairs.of(arrays)
     until = start + LP_SHARE * opts.time_limit
-    lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads)
+    whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
+    lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads, full_lp=whole)
     priced = (
         f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
         f"pairs ({lp.words}{', pricing stopped early' if lp.state == 'limit' else ''})"
