@@ -88,10 +88,11 @@ def main() -> None:
                 print(f"{head}FAILED after {_children_cpu() - cpu:.1f} s CPU {where}\n  {error}")
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
+            gap = "unknown (no valid bound)" if r["gap"] != r["gap"] else f"{r['gap']:.3%}"
             print(
                 f"{head}{r['sites']} sites, {r['pairs']} pairs, {r['years']} years: "
                 f"{r['seconds']:.1f} s in all ({r['cpu']:.1f} s CPU), solve {r['solve']:.1f} s, "
-                f"{r['status']} certified gap {r['gap']:.3%}, peak memory {r['peak_mb']:.0f} MB "
+                f"{r['status']} certified gap {gap}, peak memory {r['peak_mb']:.0f} MB "
                 f"{where}\n  {r['termination']}"
             )
     print(

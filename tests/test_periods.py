@@ -586,3 +586,51 @@ def test_years_compose_the_single_period_families() -> None:
     single = ("train_", "hosts_training_", "serve_", "unmet_", "demand", "pair_open_")
     single += ("cluster_min_", "cluster_max_", "staff_")
     assert not [s for s in written for name in single if name in s]
+
+
+def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch) -> None:
+    """The LP relaxation stops at its share of the limit: a plan from the cheapest pairs, no bound.
+
+    The full model then finds no plan either (as at county scale); the run must still end
+    with a plan of the full model, and claim no gap it cannot prove.
+    """
+    from siting.solve import decompose, horizon
+    from siting.solve.highs import HighsRun
+
+    given: list[float] = []
+
+    def run(highs, time_limit, *, is_mip, duals=False):  # the LP stops at its time limit
+        given.append(time_limit)
+        return HighsRun("limit", "time limit reached", None, np.nan, np.nan)
+
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(decompose, "run", run)
+    _no_plan(monkeypatch)
+    h = make_horizon(**CASES[1].values[0])
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=60))
+    assert len(given) == 1 and 0 < given[0] <= horizon.LP_SHARE * 60 and horizon.LP_SHARE <= 0.5
+    assert sol.objective >= brute_force(h) * (1 - 1e-9) - 1e-6
+    assert sol.status is Status.FEASIBLE and np.isnan(sol.gap) and np.isnan(sol.bound)
+    assert "gives no bound" in sol.termination and "gap unknown" in sol.termination
+    assert sol.order.sum() > 0
+
+
+@pytest.mark.parametrize("case", [1, 5, 8])
+def test_pricing_pairs_reaches_the_full_lp(monkeypatch, case: int) -> None:
+    """Starting from one pair per stream, pricing ends at the full LP's value, bound below it."""
+    import time
+
+    from siting.solve import decompose
+    from siting.solve.highs import new_highs, pass_model, run
+
+    monkeypatch.setattr(decompose, "START_PER_HUB", 1)
+    arrays = build_horizon_model(make_horizon(**CASES[case].values[0])).arrays
+    full = new_highs(1e-9, None)
+    pass_model(full, arrays, relax=True)
+    expected = run(full, 60, is_mip=False).objective
+    pairs = decompose.Pairs.of(arrays)
+    until = time.perf_counter() + 60
+    lp = decompose.price_pairs(arrays, pairs, until, until, 1e-9, None)
+    assert lp.state == "optimal" and lp.rounds > 1  # pairs were priced in
+    assert lp.value == pytest.approx(expected, rel=1e-7)
+    assert expected * (1 - 1e-6) - 1e-6 <= lp.bound <= expected * (1 + 1e-9) + 1e-6

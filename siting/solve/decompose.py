@@ -403,7 +403,7 @@ def _csr(model: ArrayModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, model.entry_col[order], model.value[order]
 
 
-def _first_pairs(model: ArrayModel, pairs: Pairs) -> np.ndarray:
+def first_pairs(model: ArrayModel, pairs: Pairs) -> np.ndarray:
     """Pick the ``START_PER_HUB`` cheapest pairs of each hub (serve cost, then site cost)."""
     price = model.cost[pairs.col] + 1e-3 * model.cost[pairs.site_col]
     return _best_per_group(np.arange(len(pairs.col)), pairs.group, price, START_PER_HUB)
@@ -464,6 +464,128 @@ class Certificate:
         return self.value + np.maximum(self.block[site_cols], 0.0) > limit
 
 
+@dataclass(frozen=True)
+class PricedLP:
+    """The LP relaxation with the pairs priced in (:func:`price_pairs`).
+
+    Attributes
+    ----------
+    state
+        ``"optimal"`` if no pair prices out or the bound meets the LP value, ``"limit"`` if
+        pricing stopped at its deadline or round limit with a bound, ``"none"`` if no round
+        finished, ``"infeasible"`` if the LP is.
+    words
+        The last LP run's words.
+    value
+        The restricted LP's value (objective units; ``inf`` if none).
+    bound
+        The full model's bound ``L(π)``, the best of every round (``-inf`` if none).
+    x
+        The restricted LP's solution over the full model's columns (0 on pairs left out).
+    dual
+        The row duals ``π`` of the last round, over the full model's rows (0 on rows left out).
+    in_pool
+        Which pairs are in the restricted LP.
+    rounds
+        LP rounds run.
+    certs
+        The best bound of each kind (Lagrangian, kept ``pair_open`` rows) with its blocks.
+    """
+
+    state: str
+    words: str
+    value: float
+    bound: float
+    x: np.ndarray | None
+    dual: np.ndarray | None
+    in_pool: np.ndarray
+    rounds: int
+    certs: tuple[Certificate, Certificate]
+
+
+def price_pairs(
+    model: ArrayModel,
+    pairs: Pairs,
+    first_deadline: float,
+    deadline: float,
+    mip_gap: float,
+    threads: int | None,
+    *,
+    full_lp: bool = False,
+    began: float | None = None,
+) -> PricedLP:
+    """Solve the LP relaxation by pricing pairs in (step 1 of the module docstring).
+
+    Parameters
+    ----------
+    model, pairs
+        The full model and its pairs.
+    first_deadline, deadline
+        When the first LP round and the later ones must stop (:func:`time.perf_counter`).
+    mip_gap
+        Pricing stops when the bound is within ``BOUND_TOL`` of it of the LP value.
+    threads
+        HiGHS threads.
+    full_lp
+        Start from every pair (one round) rather than :func:`first_pairs`.
+    began
+        When the whole solve began (:func:`time.perf_counter`; default now): each round's
+        progress line counts from then, against the limit ``first_deadline - began``.
+
+    Returns
+    -------
+    PricedLP
+    """
+    in_pool = np.zeros(len(pairs.col), dtype=bool)
+    if full_lp:
+        in_pool[:] = True
+    else:
+        in_pool[first_pairs(model, pairs)] = True
+    lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
+    csr = _csr(model)
+    knap = Knapsacks.of(model, pairs)
+    # the best bound of each kind, with its blocks (both serve reduced-cost fixing)
+    priced_cert = kept_cert = Certificate(-math.inf, np.full(model.n_cols, np.nan))
+    began = time.perf_counter() if began is None else began
+    rounds, lp_value, x, pi, state, words = 0, math.inf, None, None, "none", "not run"
+    for rounds in range(1, MAX_ROUNDS + 1):
+        until = first_deadline if rounds == 1 else deadline
+        out = run(lp, until - time.perf_counter(), is_mip=False, duals=True)
+        words = out.words
+        if out.state == "infeasible":
+            state = "infeasible"
+            break
+        if out.row_dual is None or out.state != "optimal":
+            state = "limit" if x is not None else "none"
+            break
+        lp_value = out.objective
+        x = _lp_values(lp, restricted, np.arange(model.n_cols))
+        pi = restricted.duals(out.row_dual)
+        value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
+        if value > priced_cert.value:
+            priced_cert = Certificate(value, block)
+        value, kept = kept_bound(model, pi, pairs) if knap is None else knap.bound(model, pi, pairs)
+        if value > kept_cert.value:
+            kept_cert = Certificate(value, kept)
+        bound = max(priced_cert.value, kept_cert.value)
+        _report(f"LP round {rounds}", lp_value, bound, began, first_deadline - began)
+        # admit the sites whose block (opening it with its outside pairs) pays, worst first,
+        # with their negatively priced pairs
+        sites = np.flatnonzero(block < -PRICE_TOL)
+        sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
+        priced = ~in_pool & np.isin(pairs.site_col, sites) & (d[pairs.col] < -PRICE_TOL)
+        close = lp_value - bound <= BOUND_TOL * mip_gap * max(abs(lp_value), 1.0)
+        state = "optimal" if close or not priced.any() else "limit"
+        if state == "optimal" or time.perf_counter() >= deadline:
+            break
+        new = np.flatnonzero(priced)
+        _add_pairs(lp, restricted, csr, pairs, new)
+        in_pool[new] = True
+    bound = max(priced_cert.value, kept_cert.value)
+    certs = (priced_cert, kept_cert)
+    return PricedLP(state, words, lp_value, bound, x, pi, in_pool, rounds, certs)
+
+
 def solve_decomposed(
     model: ArrayModel, *, time_limit: float, mip_gap: float, threads: int | None
 ) -> tuple[HighsRun, str]:
@@ -490,62 +612,35 @@ def solve_decomposed(
     """
     began = time.perf_counter()
     deadline = began + time_limit
-    # the rest is kept for the MILP
+    # the rest is kept for the MILP; the first round may use the whole limit (without it
+    # there is no bound at all)
     lp_deadline = began + min(LP_SHARE * time_limit, time_limit - MILP_SECONDS)
     pairs = Pairs.of(model)
     site_cols = np.unique(np.concatenate([lay.open for lay in model.scenarios]))
-    in_pool = np.zeros(len(pairs.col), dtype=bool)
-    if len(pairs.col) <= FULL_LP_PAIRS:  # the full LP is quick enough: no pricing needed
-        in_pool[:] = True
-    else:
-        in_pool[_first_pairs(model, pairs)] = True
-    lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
-    csr = _csr(model)
-    knap = Knapsacks.of(model, pairs)
-    # the best bound of each kind, with its blocks (both serve reduced-cost fixing)
-    priced_cert = kept_cert = Certificate(-math.inf, np.full(model.n_cols, np.nan))
-    rounds, lp_value, site_x = 0, math.inf, None
-    for rounds in range(1, MAX_ROUNDS + 1):
-        # the first round may use the whole limit (without it there is no bound at all)
-        until = deadline if rounds == 1 else lp_deadline
-        out = run(lp, until - time.perf_counter(), is_mip=False, duals=True)
-        if out.state == "infeasible":
-            return HighsRun("infeasible", out.words, None, math.nan, math.nan), "LP infeasible"
-        if out.row_dual is None or out.state != "optimal":
-            break
-        lp_value = out.objective
-        site_x = _lp_values(lp, restricted, site_cols)
-        pi = restricted.duals(out.row_dual)
-        value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
-        if value > priced_cert.value:
-            priced_cert = Certificate(value, block)
-        value, kept = kept_bound(model, pi, pairs) if knap is None else knap.bound(model, pi, pairs)
-        if value > kept_cert.value:
-            kept_cert = Certificate(value, kept)
-        bound = max(priced_cert.value, kept_cert.value)
-        _report(f"LP round {rounds}", lp_value, bound, began, time_limit)
-        # admit the sites whose block (opening it with its outside pairs) pays, worst first,
-        # with their negatively priced pairs
-        sites = np.flatnonzero(block < -PRICE_TOL)
-        sites = sites[np.argsort(block[sites], kind="stable")][:SITES_PER_ROUND]
-        priced = ~in_pool & np.isin(pairs.site_col, sites) & (d[pairs.col] < -PRICE_TOL)
-        close = lp_value - bound <= BOUND_TOL * mip_gap * max(abs(lp_value), 1.0)
-        if not priced.any() or close or time.perf_counter() >= lp_deadline:
-            break
-        new = np.flatnonzero(priced)
-        _add_pairs(lp, restricted, csr, pairs, new)
-
-        in_pool[new] = True
-    bound = max(priced_cert.value, kept_cert.value)
-    certs = (priced_cert, kept_cert)
+    priced = price_pairs(
+        model,
+        pairs,
+        deadline,
+        lp_deadline,
+        mip_gap,
+        threads,
+        full_lp=len(pairs.col) <= FULL_LP_PAIRS,
+        began=began,
+    )
+    if priced.state == "infeasible":
+        return HighsRun("infeasible", priced.words, None, math.nan, math.nan), "LP infeasible"
+    certs = priced.certs
+    kept_cert = certs[1]
+    bound, in_pool = priced.bound, priced.in_pool
     lp_seconds = time.perf_counter() - began
     notes = (
-        f"decomposition: {rounds} LP rounds ({lp_seconds:.1f} s) priced in "
-        f"{int(in_pool.sum()):,} of {len(pairs.col):,} pairs; LP {lp_value:.6g}, full-model "
+        f"decomposition: {priced.rounds} LP rounds ({lp_seconds:.1f} s) priced in "
+        f"{int(in_pool.sum()):,} of {len(pairs.col):,} pairs; LP {priced.value:.6g}, full-model "
         f"bound {bound:.6g}"
     )
-    if not math.isfinite(bound) or site_x is None:
+    if not math.isfinite(bound) or priced.x is None:
         return HighsRun("none", "no valid bound", None, math.nan, math.nan), notes
+    site_x = priced.x[site_cols]
 
     def open_able(limit: float) -> np.ndarray:
         """Sites that may be open in a plan cheaper than ``limit``."""

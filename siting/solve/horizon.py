@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -21,7 +22,15 @@ from siting.model import OBJECTIVE_UNIT
 from siting.model.arrays import ArrayModel
 from siting.model.horizon import HorizonModel, build_horizon_model, fix_orders
 from siting.model.pulp_model import to_pulp
-from siting.solve.decompose import _alone, _priced_rows
+from siting.solve.decompose import (
+    FULL_LP_PAIRS,
+    START_PER_HUB,
+    Pairs,
+    _alone,
+    _priced_rows,
+    first_pairs,
+    price_pairs,
+)
 from siting.solve.direct import (
     Solved,
     _Result,
@@ -37,6 +46,9 @@ LOG = logging.getLogger(__name__)
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
 RESTRICT_COLUMNS = 20_000
+#: Share of the time limit the LP relaxation of :func:`restricted_plan` may use; if it stops
+#: there, the rest goes to a plan without it (:func:`nearest_plan`).
+LP_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -88,8 +100,10 @@ def solve_horizon(
     """Solve a built multi-period model (options as :func:`~siting.solve.solve`; directly).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
-    :func:`restricted_plan`; if that plan is not within the gap, the full model is solved in
-    the time left, starting from it. A full solve stopped with no plan or a costlier one keeps
+    :func:`restricted_plan` (its LP relaxation gets :data:`LP_SHARE` of the time limit; if
+    it stops there, a plan without its bound, :func:`nearest_plan`, and the termination says
+    so); if that plan is not within the gap, the full model is solved in the time left,
+    starting from it. A full solve stopped with no plan or a costlier one keeps
     the restriction's plan; the bound is the better of the LP bound and the full solve's.
     ``seconds`` counts every stage; ``label`` names the solve in :attr:`HorizonSolution.steps`.
 
@@ -119,6 +133,8 @@ def solve_horizon(
     full = arrays if guided is None else guided.model
     problem = to_pulp(full) if opts.needs_pulp else None
     out = solve_model(full, opts, reasons, problem, earlier=earlier, began=began)
+    if earlier is not None and earlier.state != "optimal":  # what the first stage did
+        out = replace(out, words=f"{out.words}; first stage: {earlier.words}")
     return _solution(model, opts, out, label)
 
 
@@ -140,34 +156,53 @@ class Guided:
     model: ArrayModel
 
 
-def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided | None:
+def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     """Solve the LP relaxation, then the MIP restricted to the binaries the LP leaves open.
 
-    Binaries at 0 in the LP optimum are fixed at 0, those at 1 at 1; the restricted MIP's plan
-    is a plan of the full model, and the LP optimum is a valid lower bound on it. With a plan
-    of cost ``U``, the LP's reduced costs settle binaries in the full model
+    From :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs (over the years) the LP prices
+    the serve columns in (:func:`~siting.solve.decompose.price_pairs`: each stream's
+    cheapest pairs first, then those with negative reduced cost under the duals);
+    its bound is the Lagrangian bound ``L(π)``, valid for the full model in every round and
+    equal to the LP optimum once no pair prices out. Binaries at 0 in the LP solution are
+    fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of the full model. With
+    a plan of cost ``U``, the reduced costs settle binaries in the full model
     (:func:`fixed_by_reduced_cost`).
+
+    Pricing may use :data:`LP_SHARE` of the time limit; if no LP round finished by then, the
+    plan comes from :func:`nearest_plan` instead, with no bound.
 
     Returns
     -------
-    Guided or None
-        ``None`` if the LP was not solved. Else the LP bound (objective units) and the
-        restricted plan if one was found: state ``"optimal"`` if its gap to the LP bound is
-        within ``opts.mip_gap`` (the answer), else ``"limit"`` (the full model, with the
-        binaries fixed, is solved next, and this plan kept if that finds none better).
+    Guided
+        The bound (objective units) and the restricted plan if one was found: state
+        ``"optimal"`` if its gap to the bound is within ``opts.mip_gap`` (the answer), else
+        ``"limit"`` (the full model, with the binaries fixed, is solved next, and this plan
+        kept if that finds none better).
     """
     assert opts.mip_gap is not None and opts.time_limit is not None  # set by RunOptions.resolve
     start = time.perf_counter()
-    relaxed = new_highs(opts.mip_gap, opts.threads)
-    pass_model(relaxed, arrays, relax=True)
-    lp = run(relaxed, opts.time_limit, is_mip=False, duals=True)
+    pairs = Pairs.of(arrays)
+    until = start + LP_SHARE * opts.time_limit
+    whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
+    lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads, full_lp=whole)
+    priced = (
+        f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
+        f"pairs ({lp.words}{', pricing stopped early' if lp.state == 'limit' else ''})"
+    )
     LOG.info(
         "multi-period LP relaxation: %s, bound %s, %.1f s of %g s",
-        lp.words, f"{lp.objective * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
+        priced, f"{lp.bound * OBJECTIVE_UNIT:,.6g}", time.perf_counter() - start,
         opts.time_limit,
     )  # fmt: skip
-    if lp.state != "optimal" or lp.x is None:
-        return None
+    if lp.state == "infeasible":  # the full solve says why
+        words = f"the LP relaxation is infeasible ({lp.words})"
+        return Guided(_Result("none", words, None, math.nan, "LP-guided", 0.0), arrays)
+    if lp.x is None or not math.isfinite(lp.bound):
+        why = (
+            f"the LP relaxation stopped ({lp.words}) after {time.perf_counter() - start:.1f} s "
+            f"of the {LP_SHARE * opts.time_limit:g} s it may use, so it gives no bound"
+        )
+        return nearest_plan(arrays, opts, start, why)
     binaries = np.flatnonzero(arrays.integer)
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     upper[binaries[lp.x[binaries] < 1e-6]] = 0.0
@@ -178,25 +213,62 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided | None:
     out = run(sub, max(opts.time_limit - (time.perf_counter() - start), 1.0), is_mip=True)
     seconds = time.perf_counter() - start
     if out.x is None:
-        words = f"LP-guided restriction found no plan ({out.words})"
-        return Guided(_Result("none", words, None, lp.objective, "LP-guided", seconds), arrays)
+        words = f"LP-guided restriction found no plan ({out.words}); {priced}"
+        return Guided(_Result("none", words, None, lp.bound, "LP-guided", seconds), arrays)
     objective = float(arrays.cost @ out.x)
-    gap = relative_gap(objective, min(lp.objective, objective))
+    gap = relative_gap(objective, min(lp.bound, objective))
     LOG.info(
         "multi-period restricted MIP: plan %s, gap to the LP bound %.3f%%, %.1f s of %g s",
         f"{objective * OBJECTIVE_UNIT:,.6g}", 100 * gap, seconds, opts.time_limit,
     )  # fmt: skip
     if gap <= opts.mip_gap:
-        words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction)"
-        result = _Result("optimal", words, out.x, lp.objective, "LP-guided", seconds)
+        words = f"optimal within {gap:.3%} of the LP bound (LP-guided restriction; {priced})"
+        result = _Result("optimal", words, out.x, lp.bound, "LP-guided", seconds)
         return Guided(result, arrays)
-    fixed, settled = fixed_by_reduced_cost(arrays, lp.row_dual, objective)
+    fixed, settled = fixed_by_reduced_cost(arrays, lp.dual, objective)
     LOG.info("multi-period reduced-cost fixing: %d of %d binaries fixed", settled, len(binaries))
     words = (
         f"LP-guided restriction stopped at {gap:.3%} of the LP bound ({out.words}); "
-        f"{settled} of {len(binaries)} binaries fixed by reduced cost"
+        f"{settled} of {len(binaries)} binaries fixed by reduced cost; {priced}"
     )
-    return Guided(_Result("limit", words, out.x, lp.objective, "LP-guided", seconds), fixed)
+    return Guided(_Result("limit", words, out.x, lp.bound, "LP-guided", seconds), fixed)
+
+
+def nearest_plan(arrays: ArrayModel, opts: RunOptions, start: float, why: str) -> Guided:
+    """Solve the MIP with each stream's cheapest pairs only, when the LP relaxation stopped.
+
+    Each stream keeps its :data:`~siting.solve.decompose.START_PER_HUB` cheapest pairs in
+    every year (:func:`~siting.solve.decompose.first_pairs`), the other serve columns fixed
+    at 0, so its plan is one of the full model; its bound is not one of the full model, so
+    none is kept (``nan``). It gets half the time left since ``start``; the full model, solved
+    next from its plan, the rest.
+
+    Returns
+    -------
+    Guided
+        State ``"limit"`` with the plan, or ``"none"`` if it found none; ``why`` (the LP's
+        stop) opens the words.
+    """
+    assert opts.mip_gap is not None and opts.time_limit is not None  # set by RunOptions.resolve
+    pairs = Pairs.of(arrays)
+    cut = np.ones(len(pairs.col), dtype=bool)
+    cut[first_pairs(arrays, pairs)] = False
+    upper = arrays.col_upper.copy()
+    upper[pairs.col[cut]] = 0.0
+    sub = new_highs(opts.mip_gap, opts.threads)
+    pass_model(sub, replace(arrays, col_upper=upper))
+    left = opts.time_limit - (time.perf_counter() - start)
+    out = run(sub, max(left / 2, 1.0), is_mip=arrays.is_mip)
+    seconds = time.perf_counter() - start
+    kept = f"each stream's {START_PER_HUB} cheapest pairs"
+    state = "limit" if out.x is not None else "none"
+    words = f"{why}; the plan on {kept} ({out.words}) has no bound of the full model"
+    if out.x is None:
+        words = f"{why}; the MIP on {kept} found no plan ({out.words})"
+    LOG.info(
+        "multi-period plan without the LP: %s, %.1f s of %g s", words, seconds, opts.time_limit
+    )
+    return Guided(_Result(state, words, out.x, math.nan, "nearest pairs", seconds), arrays)
 
 
 def fixed_by_reduced_cost(
