@@ -58,11 +58,12 @@ def _run(argv: Sequence[str] | None) -> int:
         return 2
     except KeyboardInterrupt:
         print("siting: interrupted", file=sys.stderr)
-        highs = sys.modules.get("siting.solve.highs")
-        if highs is not None and highs.still_running():  # a solver thread has not stopped
+        if "siting.solve.highs" in sys.modules:  # HiGHS may have run: its C++ threads (a
+            # run still stopping, or the worker pool of one stopped in presolve) abort an
+            # orderly exit; every clean-up of ours has run on the way here
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(130)  # an orderly exit would abort in HiGHS's C++ threads
+            os._exit(130)
         return 130
     except BrokenPipeError:  # e.g. `siting scenarios --json | head`: the reader has enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -5,7 +5,9 @@ stopped: HiGHS runs in a thread while the caller's thread waits, and a Ctrl-C
 (``KeyboardInterrupt``) there asks HiGHS to stop through its interrupt callbacks, waits up to
 :data:`STOP_GRACE` seconds for it and is raised again. HiGHS checks the callbacks between
 simplex iterations and MIP nodes, not inside a MIP's root LP or presolve: a run that has not
-stopped by then is left to stop in the background (:func:`still_running`).
+stopped by then is left to stop in the background (:func:`still_running`). The ``siting``
+command then leaves with :func:`os._exit`, as it does after any Ctrl-C once HiGHS is loaded:
+HiGHS's C++ threads abort an orderly exit.
 
 HiGHS's own log goes to the ``logging`` logger ``siting.solve.highs`` at level DEBUG when
 that level is enabled (``siting --verbose``); otherwise HiGHS prints nothing.
