@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -181,13 +182,7 @@ def solve_robust(model: ArrayModel, options: RunOptions | None = None) -> Robust
     out = solve_model(model, opts, reasons, problem)
     parts = [_scenario_solution(layout, out, opts) for layout in model.scenarios]
     return RobustSolution(
-        status=out.status,
-        objective=out.objective,
-        bound=out.bound,
-        gap=out.gap,
-        solver=opts.solver,
-        termination=out.words,
-        seconds=out.result.seconds,
+        **out.outcome_fields(opts.solver),
         scenarios=parts,
         strategy=out.result.strategy,
     )
@@ -204,6 +199,18 @@ class Solved:
     status: Status
     words: str
     result: _Result
+
+    def outcome_fields(self, solver: str) -> dict[str, Any]:
+        """Return the fields every :class:`~siting.solve.status.Outcome` of this solve shares."""
+        return {
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "solver": solver,
+            "termination": self.words,
+            "seconds": self.result.seconds,
+        }
 
 
 def solve_model(

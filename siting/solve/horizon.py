@@ -313,13 +313,7 @@ def _solution(model: HorizonModel, opts: RunOptions, out: Solved, label: str) ->
     assert opts.solver is not None  # set by RunOptions.resolve
     step = Step(label, out.status, out.gap, out.bound, out.result.seconds, out.words)
     return HorizonSolution(
-        status=out.status,
-        objective=out.objective,
-        bound=out.bound,
-        gap=out.gap,
-        solver=opts.solver,
-        termination=out.words,
-        seconds=out.result.seconds,
+        **out.outcome_fields(opts.solver),
         open=values(model.open) > 0.5,
         order=np.maximum(values(model.order), 0.0),
         use=np.maximum(values(model.use), 0.0),
