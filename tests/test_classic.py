@@ -400,11 +400,13 @@ def test_cost_run_reports_its_objective_in_cny(two_hubs) -> None:
         ),
         (
             'kind = "mclp"\nsites = 1\ncoverage_rtt_ms = 0.5',
-            r"covers none: the closest is hub 'shanghai' .* at 1.0 ms round trip \(radius 0.5 ms\)",
+            r"covers no hub: the closest is hub 'shanghai' .* at 1.0 ms round trip "
+            r"\(radius 0.5 ms\)",
         ),
         (
             'kind = "lscp"\ncoverage_rtt_ms = 0.5',
-            r"hub 'shanghai' uncovered: its nearest site 'east' is at 1.0 ms .*\(radius 0.5 ms\)",
+            r"leaves 2 hubs uncovered: hub 'shanghai' with its nearest site 'east' at 1.0 ms "
+            r".*\(radius 0.5 ms\)",
         ),
         (
             'kind = "lscp"\nsites = 1\nsites_rule = "at_most"',

@@ -18,6 +18,7 @@ import pandas as pd
 from siting.classic.plans import COVERING, LABELS, ClassicOptions, ClassicPlan
 from siting.errors import InputError, Problem, counted
 from siting.latency import pair_matrix
+from siting.model.classic import coverage_problems
 from siting.pipeline import Prepared, Run
 
 
@@ -51,34 +52,26 @@ def check_against_data(
     if options.sites is not None and options.sites > inst.n_sites:
         expected = f"at most the {counted(inst.n_sites, 'candidate site')}, got {options.sites}"
         raise InputError([Problem("classic", "", "--sites", expected)])
-    kinds = set(options.kinds)
-    if not kinds & set(COVERING) or not rtt.size:
+    if not rtt.size:
         return
     radii = np.full(inst.n_hubs, radius) if radius is not None else inst.classes.sla_ms[0]
-    covered = (rtt <= radii[:, None]).any(axis=1)
     if options.radius_rtt_ms is not None:
-        where, table, key = "classic", "", "--radius-rtt-ms"
+        where = ("classic", "", "--radius-rtt-ms")
     elif radius is not None:
-        where, table, key = source, "[objective]", "coverage_rtt_ms"
+        where = (source, "[objective]", "coverage_rtt_ms")
     else:
-        where, table, key = source, "[demand]", "inference_sla_ms"
-    what = f"{radius:g} ms round trip" if radius is not None else "each hub's SLA"
-    nearest = rtt.min(axis=1)
-    if not covered.any():
-        h = int(np.argmin(nearest - radii))
-        expected = (
-            f"a coverage radius within which some site reaches some hub; {what} covers no hub: "
-            f"the closest pair is hub '{inst.hubs.ids[h]}' at {nearest[h]:.2f} ms round trip"
-        )
-        raise InputError([Problem(where, table, key, expected)])
-    if "lscp" in kinds and not covered.all():
-        h = int(np.argmax(nearest - radii))
-        expected = (
-            f"every hub within the coverage radius of some site (LSCP); {what} leaves "
-            f"{counted(int((~covered).sum()), 'hub')} uncovered, e.g. '{inst.hubs.ids[h]}', whose "
-            f"nearest site is {nearest[h]:.2f} ms round trip away"
-        )
-        raise InputError([Problem(where, table, key, expected)])
+        where = (source, "[demand]", "inference_sla_ms")
+    problems = coverage_problems(
+        set(options.kinds) & set(COVERING),
+        nearest_rtt=rtt.min(axis=1),
+        radius=radii,
+        hubs=inst.hubs.ids,
+        sites=inst.sites.ids[rtt.argmin(axis=1)],
+        where=where,
+        what=f"{radius:g} ms round trip" if radius is not None else "each hub's SLA",
+    )
+    if problems:
+        raise InputError(problems)
 
 
 def cross_metrics(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from siting.errors import InputError, Problem
+from siting.errors import InputError, Problem, counted
 from siting.instance import Instance
 from siting.model.base import OBJECTIVE_UNIT
 
@@ -62,37 +62,77 @@ def check_classic(inst: Instance, source: str) -> None:
         )
         problems.append(Problem(source, "[objective]", "sites", expected))
     if inst.objective_kind in ("mclp", "lscp") and inst.n_sites:
-        radius, near, rtt = (
-            inst.classes.sla_ms,
-            inst.classes.nearest_site,
-            inst.classes.nearest_rtt_ms,
+        classes = inst.classes
+        problems += coverage_problems(
+            {inst.objective_kind},
+            nearest_rtt=classes.nearest_rtt_ms.ravel(),
+            radius=classes.sla_ms.ravel(),
+            hubs=np.tile(inst.hubs.ids, len(classes.sla_ms)),
+            sites=inst.sites.ids[classes.nearest_site.ravel()],
+            where=(source, "[objective]", "coverage_rtt_ms"),
+            what="the coverage radius (objective.coverage_rtt_ms, else the SLA)",
         )
-        what = "the coverage radius (objective.coverage_rtt_ms, else the SLA)"
-        if inst.objective_kind == "mclp" and inst.n_pairs == 0:
-            q, h = map(int, np.unravel_index(np.argmin(rtt - radius), rtt.shape))
-            expected = (
-                f"a radius that covers some hub; {what} covers none: the closest is hub "
-                f"'{inst.hubs.ids[h]}' with site '{inst.sites.ids[near[q, h]]}' at "
-                f"{rtt[q, h]:.1f} ms round trip (radius {radius[q, h]:g} ms)"
-            )
-            problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
-        covered = np.bincount(inst.pair_stream, minlength=inst.n_streams) > 0
-        uncovered = (
-            np.flatnonzero(~covered) if inst.objective_kind == "lscp" else np.zeros(0, np.int64)
-        )
-        for g in uncovered[:SHOWN]:
-            q, h = divmod(int(g), inst.n_hubs)
-            expected = (
-                f"every hub covered (lscp); {what} leaves hub '{inst.hubs.ids[h]}' uncovered: "
-                f"its nearest site '{inst.sites.ids[near[q, h]]}' is at {rtt[q, h]:.1f} ms "
-                f"round trip (radius {radius[q, h]:g} ms)"
-            )
-            problems.append(Problem(source, "[objective]", "coverage_rtt_ms", expected))
-        if len(uncovered) > SHOWN:
-            more = f"{len(uncovered) - SHOWN} more hubs are uncovered by {what}"
-            problems.append(Problem(source, "[objective]", "coverage_rtt_ms", more))
     if problems:
         raise InputError(problems)
+
+
+def coverage_problems(
+    kinds: set[str],
+    *,
+    nearest_rtt: np.ndarray,
+    radius: np.ndarray,
+    hubs: np.ndarray,
+    sites: np.ndarray,
+    where: tuple[str, str, str],
+    what: str,
+) -> list[Problem]:
+    """Say what a coverage radius leaves out: no hub at all (MCLP), or some hub (LSCP).
+
+    The one check behind :func:`check_classic` (a scenario's classic kind) and the classic
+    runner's check of its ``--kinds`` and ``--radius-rtt-ms`` (``siting classic``).
+
+    Parameters
+    ----------
+    kinds
+        The classic kinds asked for; only ``mclp`` and ``lscp`` are checked.
+    nearest_rtt, radius, hubs, sites
+        Per demand stream: the round trip (ms) to its nearest site, its coverage radius (ms
+        round trip), its hub's id and the nearest site's id.
+    where
+        The file, table and key a problem names.
+    what
+        How the radius is named in the messages.
+
+    Returns
+    -------
+    list of Problem
+        At most one; empty when the radius covers what the kinds need.
+    """
+    covered = nearest_rtt <= radius
+    source, table, key = where
+    if not kinds & {"mclp", "lscp"} or not len(covered):
+        return []
+
+    def pair(g: int) -> str:
+        return (
+            f"hub '{hubs[g]}' with its nearest site '{sites[g]}' at {nearest_rtt[g]:.1f} ms "
+            f"round trip (radius {radius[g]:g} ms)"
+        )
+
+    uncovered = np.flatnonzero(~covered)
+    if "lscp" in kinds and len(uncovered):
+        named = "; ".join(pair(int(g)) for g in uncovered[:SHOWN])
+        more = f"; and {len(uncovered) - SHOWN} more" if len(uncovered) > SHOWN else ""
+        expected = (
+            f"every hub covered (lscp); {what} leaves {counted(len(uncovered), 'hub')} "
+            f"uncovered: {named}{more}"
+        )
+    elif not covered.any():
+        g = int(np.argmin(nearest_rtt - radius))
+        expected = f"a radius that covers some hub; {what} covers no hub: the closest is {pair(g)}"
+    else:
+        return []
+    return [Problem(source, table, key, expected)]
 
 
 def classic_only(inst: Instance, what: str) -> InputError:
