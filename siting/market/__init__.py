@@ -1,0 +1,20 @@
+"""A market for compute (issue 20): owners, customer segments and the allocation of use.
+
+``data`` reads who owns each site, the customer segments and the frictions between them;
+``allocate`` allocates one year's use to capacity, captive first, and reads the clearing rents
+from the duals (docs/model.md "Market for compute").
+"""
+
+from siting.market.allocate import MarketInputs, MarketResult, Stage, allocate, segment_use
+from siting.market.data import OWNER_TYPES, MarketData, load_market_data
+
+__all__ = [
+    "OWNER_TYPES",
+    "MarketData",
+    "MarketInputs",
+    "MarketResult",
+    "Stage",
+    "allocate",
+    "load_market_data",
+    "segment_use",
+]
