@@ -409,7 +409,7 @@ def _result(m: MarketInputs, st: Streams, first: Stage, second: Stage) -> Market
     allocation = pd.concat([_allocation(m, st, stage, hub_ids) for stage in (first, second)])
     n_s, n_k = m.capacity.shape
     captive, market = first.used, second.used
-    premium = np.maximum(second.premium, 0.0)  # -0.0 and solver noise below 0 read as 0
+    premium = second.premium + 0.0  # -0.0 (a slack row) reads as 0
     clearing = m.rent[None, :] + premium
     rents = pd.DataFrame(
         {
