@@ -484,3 +484,17 @@ def test_a_binding_site_clears_above_the_posted_rent(tmp_path: Path) -> None:
     assert out.idle("owner_type")["telecom"] == pytest.approx(45.0)
     assert out.idle("province")["P"] == pytest.approx(45.0)
     assert out.idle("accelerator_class")["k0"] == pytest.approx(45.0)
+
+
+def test_capabilities_turn_use_into_capacity_per_role(tmp_path: Path) -> None:
+    """A class serving half a demand MW of inference per MW, and two of training."""
+    seg, fr = _tables(tmp_path, 1)
+    m = _market(
+        seg, fr, capacity=[[40]], inference=[[10]], training=np.array([10.0]),
+        factor=np.array([[2.0], [0.5]]),
+    )  # fmt: skip
+    out = allocate(m)
+    by_role = out.allocation.groupby("role")["mw"].sum()
+    assert by_role["inference"] == pytest.approx(20) and by_role["training"] == pytest.approx(5)
+    assert out.streams["market_mw"].tolist() == pytest.approx([10, 10])
+    assert out.sites["utilisation"].iloc[0] == pytest.approx(25 / 40)
