@@ -13,8 +13,17 @@ import pandas as pd
 import pytest
 
 from siting import settings
+from siting.api import load_scenario
 from siting.errors import InputError
-from siting.market import OWNER_TYPES, MarketInputs, allocate, load_market_data, segment_use
+from siting.horizon import one_year
+from siting.market import (
+    OWNER_TYPES,
+    MarketInputs,
+    allocate,
+    load_market_data,
+    segment_use,
+    year_market,
+)
 from siting.market.data import (
     FRICTION_COLUMNS,
     SEGMENT_COLUMNS,
@@ -22,6 +31,7 @@ from siting.market.data import (
     read_segments,
     read_site_owners,
 )
+from siting.pipeline import prepare
 
 DATA = Path(settings.data_dir)
 MARKET_FILES = ("site_owners.csv", "segments.csv", "frictions.csv")
@@ -498,3 +508,34 @@ def test_capabilities_turn_use_into_capacity_per_role(tmp_path: Path) -> None:
     assert by_role["inference"] == pytest.approx(20) and by_role["training"] == pytest.approx(5)
     assert out.streams["market_mw"].tolist() == pytest.approx([10, 10])
     assert out.sites["utilisation"].iloc[0] == pytest.approx(25 / 40)
+
+
+# -- a year of a horizon as a market --------------------------------------------------------
+
+
+def test_a_year_of_the_default_scenario_as_a_market() -> None:
+
+    h = one_year(prepare("default").instance)
+    m = year_market(h, 0, load_market_data())
+    assert m.site_ids == list(pd.read_csv(DATA / "sites.csv")["site_id"])
+    assert m.capacity.sum() == pytest.approx(h.existing.sum())
+    assert m.inference.sum() == pytest.approx(h.demand.sum())
+    assert m.training.sum() == pytest.approx(h.training.sum())
+    pairs = h.base.pairs
+    assert np.isfinite(m.rtt_ms[pairs.hub, pairs.site]).all()
+    assert np.isinf(m.rtt_ms).sum() == m.rtt_ms.size - len(
+        set(zip(pairs.hub, pairs.site, strict=True))
+    )
+    out = allocate(m)
+    used = out.rents["captive_mw"] + out.rents["market_mw"]
+    assert (used <= out.rents["capacity_mw"] + 1e-6).all()
+    assert out.sites["revenue_cny"].sum() > 0
+
+
+def test_a_site_without_owner_type_stops_the_market() -> None:
+
+    served = load_scenario("default").with_overrides({"demand.rest_of_china": "serve"})
+    h = one_year(prepare(served).instance)
+    with pytest.raises(InputError, match=r"site_owners.csv: field 'site_id': an owner type for "
+                       r"every site of the scenario; no row for \['rest_"):  # fmt: skip
+        year_market(h, 0, load_market_data())
