@@ -491,9 +491,10 @@ def test_a_binding_site_clears_above_the_posted_rent(tmp_path: Path) -> None:
     sites = out.sites.set_index("site_id")
     assert sites.loc["s0", "revenue_cny"] == pytest.approx(5 * 67.0)
     assert sites.loc["s1", "revenue_cny"] == pytest.approx(5 * 60.0)
-    assert out.idle("owner_type")["telecom"] == pytest.approx(45.0)
-    assert out.idle("province")["P"] == pytest.approx(45.0)
-    assert out.idle("accelerator_class")["k0"] == pytest.approx(45.0)
+    for by, key in (("owner_type", "telecom"), ("province", "P"), ("accelerator_class", "k0")):
+        idle = out.idle(by).loc[key]
+        assert idle["idle_mw"] == pytest.approx(45.0)
+        assert idle["idle_share"] == pytest.approx(45.0 / 55.0)
 
 
 def test_capabilities_turn_use_into_capacity_per_role(tmp_path: Path) -> None:

@@ -256,11 +256,25 @@ class MarketResult:
         """
         return self.captive.use_cost + self.market.objective
 
-    def idle(self, by: str) -> pd.Series:
-        """Idle MW by ``"owner_type"``, ``"province"`` or ``"accelerator_class"``."""
+    def idle(self, by: str) -> pd.DataFrame:
+        """Capacity and idle MW, and the idle share, by owner type, province or class.
+
+        Parameters
+        ----------
+        by
+            ``"owner_type"``, ``"province"`` or ``"accelerator_class"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``by``: ``capacity_mw``, ``idle_mw`` and ``idle_share`` (idle ÷
+            capacity, NaN without capacity).
+        """
         if by not in ("owner_type", "province", "accelerator_class"):
             raise ValueError(f"idle MW by owner_type, province or accelerator_class, not {by!r}")
-        return self.rents.groupby(by, sort=True)["idle_mw"].sum()
+        out = self.rents.groupby(by, sort=True)[["capacity_mw", "idle_mw"]].sum()
+        share = out["idle_mw"] / out["capacity_mw"].where(out["capacity_mw"] > 0)
+        return out.assign(idle_share=share)
 
 
 def allocate(m: MarketInputs, *, threads: int | None = None) -> MarketResult:
