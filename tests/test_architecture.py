@@ -15,7 +15,7 @@ ORDER = [
     "sweep", "layers", "policy", "prices", "vintages", "rest_of_china", "backbone", "network",
     "latency", "calibration", "reach",
     "instance", "horizon", "feasibility", "model",
-    "solve",
+    "solve", "market",
     "results", "horizon_tables", "_assets", "maps", "plots", "io", "stages", "pipeline",
     "horizon_run", "classic", "analysis", "routes", "batch",
     "report", "api",
@@ -28,6 +28,7 @@ ORDER = [
 INSIDE = {
     "scenario": ["sections", "families", "schema", "runners", "paths", "loader"],
     "io": ["temporary", "json", "tables", "folders"],
+    "market": ["data", "allocate", "inputs"],
 }
 
 #: Third-party packages confined to some modules.

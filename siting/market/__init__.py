@@ -1,0 +1,23 @@
+"""A market for compute (issue 20): owners, customer segments and the allocation of use.
+
+``data`` reads who owns each site, the customer segments and the frictions between them;
+``allocate`` allocates one year's use to capacity, captive first, and reads the clearing rents
+from the duals (docs/model.md "Market for compute"); ``inputs`` makes one year of a
+multi-period horizon into a market.
+"""
+
+from siting.market.allocate import MarketInputs, MarketResult, Stage, allocate, segment_use
+from siting.market.data import OWNER_TYPES, MarketData, load_market_data
+from siting.market.inputs import year_market
+
+__all__ = [
+    "OWNER_TYPES",
+    "MarketData",
+    "MarketInputs",
+    "MarketResult",
+    "Stage",
+    "allocate",
+    "load_market_data",
+    "segment_use",
+    "year_market",
+]

@@ -1,0 +1,200 @@
+"""The market's inputs: who owns each site, who uses compute, and who may use whose capacity.
+
+Three tables of ``data/`` (``data/SOURCES.md`` section O documents every column):
+``site_owners.csv`` (the owner type of every site), ``segments.csv`` (the customer segments,
+their shares of use, SLA, unserved penalty and the owner type whose capacity is their own) and
+``frictions.csv`` (for every segment and owner type: admissible or not, a rent premium or
+migration cost, a software-ecosystem penalty on domestic accelerators, data residency). Each
+reader checks its file column by column and row against row and raises one
+:class:`~siting.errors.InputError` naming the file, the row, the field and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from siting import settings
+from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_unique, read_table
+from siting.errors import InputError, Problem
+from siting.layers import read_sites
+from siting.scenario import MAX_CNY
+
+#: Owner types, in the order the market reports them.
+OWNER_TYPES = ("cloud", "telecom", "gpu_cloud", "local_gov")
+#: Data-residency rules: ``province`` keeps a segment's inference in its hub's province.
+RESIDENCY = ("none", "province")
+#: The two roles of use; a stream's role indexes ``Horizon.factor`` (0 training, 1 inference).
+ROLES = ("training", "inference")
+#: Shares of one role add up to 1 within this tolerance.
+SHARE_TOLERANCE = 1e-6
+#: Largest round trip an SLA may name, ms (far above any route in China).
+MAX_SLA_MS = 1000.0
+
+_SOURCE_COLUMNS = (
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+    Column("method"),
+)
+OWNER_COLUMNS = (
+    Column("site_id"),
+    Column("owner_type", choices=OWNER_TYPES),
+    Column("anchor", blank_ok=True),
+    *_SOURCE_COLUMNS,
+)
+SEGMENT_COLUMNS = (
+    Column("segment"),
+    Column("name"),
+    Column("inference_share", number=True, minimum=0, maximum=1),
+    Column("training_share", number=True, minimum=0, maximum=1),
+    Column("captive_owner", blank_ok=True, choices=OWNER_TYPES),
+    Column("sla_ms", number=True, minimum=0, positive=True, maximum=MAX_SLA_MS),
+    Column(
+        "unserved_penalty_cny_per_mw_year", number=True, minimum=0, positive=True, maximum=MAX_CNY
+    ),
+    *_SOURCE_COLUMNS,
+)
+FRICTION_COLUMNS = (
+    Column("segment"),
+    Column("owner_type", choices=OWNER_TYPES),
+    Column("admissible", choices=("yes", "no")),
+    Column("premium_cny_per_mw_year", number=True, minimum=0, maximum=MAX_CNY),
+    Column("domestic_penalty_cny_per_mw_year", number=True, minimum=0, maximum=MAX_CNY),
+    Column("residency", choices=RESIDENCY),
+    *_SOURCE_COLUMNS,
+)
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """The three market tables, checked against each other and against the sites.
+
+    Attributes
+    ----------
+    owners
+        One row per site of ``sites.csv``, in its order: ``site_id``, ``owner_type``, ...
+    segments
+        One row per segment.
+    frictions
+        One row per segment and owner type, segments in the order of ``segments`` and owner
+        types in :data:`OWNER_TYPES` order; ``admissible`` as a bool.
+    """
+
+    owners: pd.DataFrame
+    segments: pd.DataFrame
+    frictions: pd.DataFrame
+
+
+def load_market_data(data_dir: Path | None = None) -> MarketData:
+    """Read ``site_owners.csv``, ``segments.csv`` and ``frictions.csv`` of ``data_dir``.
+
+    ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`); the owners
+    are checked against its ``sites.csv``.
+    """
+    data_dir = Path(settings.data_dir if data_dir is None else data_dir)
+    sites = read_sites(data_dir / "sites.csv")
+    segments = read_segments(data_dir / "segments.csv")
+    return MarketData(
+        owners=read_site_owners(data_dir / "site_owners.csv", site_ids=list(sites["site_id"])),
+        segments=segments,
+        frictions=read_frictions(data_dir / "frictions.csv", segments=list(segments["segment"])),
+    )
+
+
+def read_site_owners(path: Path, *, site_ids: Sequence[str]) -> pd.DataFrame:
+    """Read the owner type of every site: each site of ``site_ids`` exactly once, no other.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In the order of ``site_ids``.
+    """
+    table, problems = read_table(path, OWNER_COLUMNS, what="site owner", key="site_id")
+    problems += check_unique(table, "site_id", source=str(path))
+    known = set(site_ids)
+    for i, site in enumerate(table["site_id"]):
+        if site is not None and site not in known:
+            expected = f"expected a site of sites.csv, got {site!r}"
+            problems.append(
+                Problem(str(path), CSV_ROWS.label(i, "site_id", site), "site_id", expected)
+            )
+    missing = [s for s in site_ids if s not in set(table["site_id"])]
+    if missing:
+        problems.append(Problem(str(path), "", "site_id", f"no row for the sites {missing}"))
+    if problems:
+        raise InputError(problems)
+    return (
+        table.set_index("site_id")
+        .loc[list(site_ids)]
+        .reset_index()[[c.name for c in OWNER_COLUMNS]]
+    )
+
+
+def read_segments(path: Path) -> pd.DataFrame:
+    """Read the customer segments: unique ids, each role's shares adding up to 1."""
+    table, problems = read_table(path, SEGMENT_COLUMNS, what="segment", key="segment")
+    problems += check_unique(table, "segment", source=str(path))
+    for role in ROLES:
+        field = f"{role}_share"
+        total = table[field].sum()
+        if table[field].notna().all() and abs(total - 1.0) > SHARE_TOLERANCE:
+            expected = f"shares adding up to 1 over the segments, got {total:g}"
+            problems.append(Problem(str(path), "", field, expected))
+    if problems:
+        raise InputError(problems)
+    return table[[c.name for c in SEGMENT_COLUMNS]].reset_index(drop=True)
+
+
+def read_frictions(path: Path, *, segments: Sequence[str]) -> pd.DataFrame:
+    """Read the frictions: one row per segment of ``segments`` and owner type, no other.
+
+    Every segment must be admissible on at least one owner type.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by segment (in the order of ``segments``) and owner type (:data:`OWNER_TYPES`);
+        ``admissible`` as a bool.
+    """
+    source = str(path)
+    table, problems = read_table(path, FRICTION_COLUMNS, what="friction", key="segment")
+    known = set(segments)
+    for i, segment in enumerate(table["segment"]):
+        if segment is not None and segment not in known:
+            expected = (
+                f"expected a segment of segments.csv ({', '.join(segments)}), got {segment!r}"
+            )
+            problems.append(
+                Problem(source, CSV_ROWS.label(i, "segment", segment), "segment", expected)
+            )
+    pairs = table["segment"].astype(str) + "/" + table["owner_type"].astype(str)
+    for pair in pairs[pairs.duplicated()].unique():
+        lines = ", ".join(str(CSV_ROWS.first + i) for i in range(len(pairs)) if pairs[i] == pair)
+        expected = f"one row per segment and owner type; {pair} is repeated"
+        problems.append(Problem(source, f"lines {lines}", "owner_type", expected))
+    present = set(pairs)
+    missing = [f"{g}/{o}" for g in segments for o in OWNER_TYPES if f"{g}/{o}" not in present]
+    if missing:
+        expected = f"one row per segment and owner type; no row for {missing}"
+        problems.append(Problem(source, "", "owner_type", expected))
+    for segment in segments:
+        rows = [i for i, g in enumerate(table["segment"]) if g == segment]
+        if rows and not (table["admissible"].iloc[rows] == "yes").any():
+            where = (
+                f"lines {', '.join(str(CSV_ROWS.first + i) for i in rows)} (segment {segment!r})"
+            )
+            expected = "'yes' on at least one row: the segment has no admissible owner type"
+            problems.append(Problem(source, where, "admissible", expected))
+    if problems:
+        raise InputError(problems)
+    order = {g: i for i, g in enumerate(segments)}
+    table = table.assign(
+        admissible=table["admissible"] == "yes",
+        _g=table["segment"].map(order),
+        _o=table["owner_type"].map({o: i for i, o in enumerate(OWNER_TYPES)}),
+    )
+    table = table.sort_values(["_g", "_o"])
+    return table[[c.name for c in FRICTION_COLUMNS]].reset_index(drop=True)

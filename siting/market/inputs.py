@@ -1,0 +1,84 @@
+"""One year of a multi-period horizon as a market: its capacity, use, rents and routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from siting import settings
+from siting.errors import InputError, Problem
+from siting.horizon import Horizon
+from siting.layers import read_hubs
+from siting.market.allocate import MarketInputs, segment_use
+from siting.market.data import MarketData
+
+
+def year_market(
+    h: Horizon, t: int, data: MarketData, *, data_dir: Path | None = None
+) -> MarketInputs:
+    """Make the market of year index ``t`` of a horizon.
+
+    Capacity is the horizon's existing MW in service in the year (``E_skt``), use its hubs'
+    inference and national training demand split over the segments by their shares, the
+    posted rent of a class its training-workload rent ``R_0kt``, and the round trip and network
+    cost of a hub and site those of their admissible pair (the fastest over the service
+    classes); a hub and site with no pair are out of reach.
+
+    Parameters
+    ----------
+    h
+        The horizon (``build_horizon``).
+    t
+        Year index into ``h.years``.
+    data
+        The market tables (:func:`~siting.market.data.load_market_data`).
+    data_dir
+        Where ``hubs.csv`` gives the hubs' provinces; the shipped data by default.
+
+    Raises
+    ------
+    InputError
+        If a site of the horizon has no owner type or a hub no province (the rest-of-China
+        pseudo-sites and pseudo-hubs have neither).
+    """
+    inst = h.base
+    data_dir = Path(settings.data_dir if data_dir is None else data_dir)
+    owners = data.owners.set_index("site_id")["owner_type"]
+    site_ids = [str(s) for s in inst.sites.ids]
+    hub_ids = [str(x) for x in inst.hubs.ids]
+    hubs = read_hubs(data_dir / "hubs.csv").set_index("hub_id")["province"]
+    problems = []
+    if missing := [s for s in site_ids if s not in owners.index]:
+        expected = f"an owner type for every site of the scenario; no row for {missing}"
+        problems.append(Problem("site_owners.csv", "", "site_id", expected))
+    if missing := [x for x in hub_ids if x not in hubs.index]:
+        expected = f"a province for every hub of the scenario; no row for {missing}"
+        problems.append(Problem(str(data_dir / "hubs.csv"), "", "hub_id", expected))
+    if problems:
+        raise InputError(problems)
+    shape = (len(hub_ids), len(site_ids))
+    rtt, network = np.full(shape, np.inf), np.full(shape, np.inf)
+    pairs = inst.pairs
+    np.minimum.at(rtt, (pairs.hub, pairs.site), pairs.rtt_ms)
+    np.minimum.at(network, (pairs.hub, pairs.site), pairs.cost)
+    inference, training = segment_use(data.segments, h.demand[:, t], float(h.training[t]))
+    n_k = len(h.classes)
+    return MarketInputs(
+        site_ids=site_ids,
+        owner_type=owners.loc[site_ids].to_numpy(str),
+        province=inst.sites.group_names[inst.sites.group].astype(str),
+        classes=[str(k) for k in h.classes],
+        domestic=h.classes == "domestic",
+        capacity=h.existing[:, :, t],
+        rent=h.rent[0, :, t],
+        factor=np.broadcast_to(h.factor, (2, n_k)),
+        hub_ids=hub_ids,
+        hub_province=hubs.loc[hub_ids].to_numpy(str),
+        rtt_ms=rtt,
+        network_cny=np.where(np.isfinite(network), network, 0.0),
+        inference=inference,
+        training=training,
+        segments=data.segments,
+        frictions=data.frictions,
+    )
