@@ -11,7 +11,7 @@ reader checks its file column by column and row against row and raises one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,16 +111,54 @@ def load_market_data(data_dir: Path | None = None) -> MarketData:
     """Read ``site_owners.csv``, ``segments.csv`` and ``frictions.csv`` of ``data_dir``.
 
     ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`); the owners
-    are checked against its ``sites.csv``.
+    are checked against its ``sites.csv``, and every segment must be admissible on the owner
+    type of some site (:func:`check_segments_have_sites`).
     """
     data_dir = Path(settings.data_dir if data_dir is None else data_dir)
     sites = read_sites(data_dir / "sites.csv")
     segments = read_segments(data_dir / "segments.csv")
-    return MarketData(
+    data = MarketData(
         owners=read_site_owners(data_dir / "site_owners.csv", site_ids=list(sites["site_id"])),
         segments=segments,
         frictions=read_frictions(data_dir / "frictions.csv", segments=list(segments["segment"])),
     )
+    check_segments_have_sites(
+        data.frictions, data.owners["owner_type"], source=str(data_dir / "frictions.csv")
+    )
+    return data
+
+
+def check_segments_have_sites(
+    frictions: pd.DataFrame, owner_types: Iterable[str], *, source: str
+) -> None:
+    """Refuse a segment admissible only on owner types that own none of the sites.
+
+    Parameters
+    ----------
+    frictions
+        As :func:`read_frictions` returns them.
+    owner_types
+        The owner type of each site (of the data, or of a scenario).
+    source
+        The frictions file, for the message.
+
+    Raises
+    ------
+    InputError
+        One problem per such segment, naming the owner types it may use.
+    """
+    present = set(owner_types)
+    problems = []
+    for segment, rows in frictions.groupby("segment", sort=False):
+        allowed = list(rows.loc[rows["admissible"], "owner_type"])
+        if not present & set(allowed):
+            expected = (
+                f"a segment admissible on the owner type of some site; {segment!r} may use "
+                f"{', '.join(allowed)}, which own no site of the scenario"
+            )
+            problems.append(Problem(source, f"segment {segment!r}", "admissible", expected))
+    if problems:
+        raise InputError(problems)
 
 
 def read_site_owners(path: Path, *, site_ids: Sequence[str]) -> pd.DataFrame:

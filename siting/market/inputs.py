@@ -8,7 +8,7 @@ import pandas as pd
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon
 from siting.market.allocate import MarketInputs, segment_use
-from siting.market.data import MarketData
+from siting.market.data import MarketData, check_segments_have_sites
 
 
 def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> MarketInputs:
@@ -36,7 +36,8 @@ def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> Mar
     Raises
     ------
     InputError
-        If a site of the horizon has no owner type or a hub no province.
+        If a site of the horizon has no owner type, a hub no province, or a segment may use
+        no owner type of the horizon's sites.
     """
     inst = h.base
     site_ids = [str(s) for s in inst.sites.ids]
@@ -52,6 +53,7 @@ def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> Mar
         problems.append(Problem("hubs layer", "", "hub_id", expected))
     if problems:
         raise InputError(problems)
+    check_segments_have_sites(data.frictions, owner_type, source="frictions.csv")
     shape = (len(hub_ids), len(site_ids))
     rtt, network = np.full(shape, np.inf), np.full(shape, np.inf)
     pairs = inst.pairs
