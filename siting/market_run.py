@@ -11,6 +11,7 @@ docs/outputs.md the columns.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from siting.horizon_run import HorizonRun, run_horizon
 from siting.io import publish, write_csv, write_json
 from siting.layers import Layers
 from siting.market import MarketResult, allocate, idle_by, load_market_data, year_market
+from siting.market.data import MARKET_FILES
+from siting.provenance import display_path
 from siting.scenario import Scenario
 from siting.solve.options import RunOptions
 from siting.vintages import SITE_KW_PER_PF
@@ -118,6 +121,7 @@ def run_market(
     idle = idle_table(results, area, region)
     summary = {
         "provenance": plan.summary["provenance"],
+        "market_files": market_files(Path(settings.data_dir)),
         "scenario": plan.scenario.name,
         "years": [int(y) for y in h.years],
         "plan_solver": plan.summary["solver"],
@@ -141,6 +145,17 @@ def run_market(
             f"{plan.scenario.name}-market", Path(out_dir or settings.out_dir), write_outputs
         )
     return run
+
+
+def market_files(data_dir: Path) -> dict[str, dict[str, str]]:
+    """Name the market's tables (not in the provenance's ``data_files``): path and SHA-256."""
+    return {
+        name: {
+            "path": display_path(data_dir / name),
+            "sha256": hashlib.sha256((data_dir / name).read_bytes()).hexdigest(),
+        }
+        for name in MARKET_FILES
+    }
 
 
 def _areas(layers: Layers) -> tuple[str, dict[str, str] | None]:

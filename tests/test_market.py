@@ -26,6 +26,7 @@ from siting.market import (
 )
 from siting.market.data import (
     FRICTION_COLUMNS,
+    MARKET_FILES,
     SEGMENT_COLUMNS,
     read_frictions,
     read_segments,
@@ -34,7 +35,6 @@ from siting.market.data import (
 from siting.pipeline import prepare
 
 DATA = Path(settings.data_dir)
-MARKET_FILES = ("site_owners.csv", "segments.csv", "frictions.csv")
 #: An SLA no test route exceeds, and a penalty above every test cost.
 WIDE_SLA, PENALTY = 100.0, 1000.0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 import siting
 from siting import settings
 from siting.cli import main
+from siting.market.data import MARKET_FILES
 
 SCENARIO = "2023-2025-as-built"
 DATA = Path(settings.data_dir)
@@ -35,6 +37,9 @@ def test_the_command_writes_sites_idle_and_summary(written: tuple[Path, str]) ->
     idle = pd.read_csv(folder / "market_idle.csv")
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["years"] == [2023, 2024, 2025] and summary["area"] == "province"
+    assert list(summary["market_files"]) == list(MARKET_FILES)
+    owners = summary["market_files"]["site_owners.csv"]
+    assert owners["sha256"] == hashlib.sha256((DATA / "site_owners.csv").read_bytes()).hexdigest()
     assert sorted(set(sites["year"])) == summary["years"]
     # the rest of China is served: its pseudo-sites are in the market, as telecom
     rest = sites[sites["site_id"].str.startswith("rest_")]
@@ -91,7 +96,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     for path in DATA.iterdir():
         (folder / path.name).symlink_to(path)
-    for name in ("site_owners.csv", "segments.csv", "frictions.csv"):
+    for name in MARKET_FILES:
         (folder / name).unlink()
         (folder / name).write_bytes((DATA / name).read_bytes())
     monkeypatch.setattr(settings, "data_dir", folder)

@@ -26,6 +26,8 @@ from siting.rest_of_china import PREFIX
 from siting.scenario import MAX_CNY
 from siting.vintages import REST_OF_CHINA
 
+#: The market's tables in ``data/``: owners, segments, frictions.
+MARKET_FILES = ("site_owners.csv", "segments.csv", "frictions.csv")
 #: Owner types, in the order the market reports them.
 OWNER_TYPES = ("cloud", "telecom", "gpu_cloud", "local_gov")
 #: Data-residency rules: ``province`` keeps a segment's inference in its hub's province.
@@ -116,15 +118,14 @@ def load_market_data(data_dir: Path | None = None) -> MarketData:
     """
     data_dir = Path(settings.data_dir if data_dir is None else data_dir)
     sites = read_sites(data_dir / "sites.csv")
-    segments = read_segments(data_dir / "segments.csv")
+    owners, segments_file, frictions = (data_dir / name for name in MARKET_FILES)
+    segments = read_segments(segments_file)
     data = MarketData(
-        owners=read_site_owners(data_dir / "site_owners.csv", site_ids=list(sites["site_id"])),
+        owners=read_site_owners(owners, site_ids=list(sites["site_id"])),
         segments=segments,
-        frictions=read_frictions(data_dir / "frictions.csv", segments=list(segments["segment"])),
+        frictions=read_frictions(frictions, segments=list(segments["segment"])),
     )
-    check_segments_have_sites(
-        data.frictions, data.owners["owner_type"], source=str(data_dir / "frictions.csv")
-    )
+    check_segments_have_sites(data.frictions, data.owners["owner_type"], source=str(frictions))
     return data
 
 
