@@ -24,6 +24,8 @@ _LAZY = {
     "optimize": "siting.api",
     "load_scenario": "siting.api",
     "audit": "siting.api",
+    "run_market": "siting.api",
+    "MarketRun": "siting.api",
     "Plan": "siting.api",
     "MapView": "siting.api",
     "Scenario": "siting.scenario",

@@ -1,4 +1,4 @@
-"""The public Python API: ``siting.optimize``, ``siting.load_scenario``, ``siting.audit``.
+"""The public API: ``siting.optimize``, ``load_scenario``, ``audit`` and ``run_market``.
 
 A :class:`Plan` holds a solved plan as GeoDataFrames (``sites``, ``flows``, ``hubs``), shows
 itself as siting's self-contained map with :meth:`Plan.explore` (no CDN, works offline in a
@@ -21,6 +21,8 @@ from siting.analysis import audit as _audit
 from siting.errors import InputError, Problem
 from siting.io import check_map_path, check_output_folder, publish, write_json, write_tables
 from siting.maps import add_to, make_map, save_map, to_html
+from siting.market_run import MarketRun
+from siting.market_run import run_market as _run_market
 from siting.pipeline import Run
 from siting.pipeline import optimize as _optimize
 from siting.results import Results
@@ -30,7 +32,7 @@ from siting.solve.options import RunOptions
 
 ScenarioLike = str | Path | Scenario
 
-__all__ = ["MapView", "Plan", "audit", "load_scenario", "optimize"]
+__all__ = ["MapView", "MarketRun", "Plan", "audit", "load_scenario", "optimize", "run_market"]
 
 
 def load_scenario(name_or_path: str | Path = "default") -> Scenario:
@@ -106,6 +108,33 @@ def audit(built: ScenarioLike, under: ScenarioLike, *, options: RunOptions | Non
     name = f"audit-{result.built_name}-under-{result.under_name}"
     title = f"{result.built_name} built, used under {result.under_name}"
     return Plan(name, title, result.results, result.summary, audit=result)
+
+
+def run_market(scenario: ScenarioLike, *, options: RunOptions | None = None) -> MarketRun:
+    """Plan a ``[horizon]`` scenario, then let the market allocate each year's use.
+
+    As ``siting market`` (docs/model.md "Market for compute"); nothing is written. Not named
+    ``siting.market``: that is the subpackage of the market's parts.
+
+    Parameters
+    ----------
+    scenario
+        A shipped scenario's name, a TOML file or a :class:`Scenario` with a ``[horizon]``.
+    options
+        As for :func:`optimize`, for the plan.
+
+    Returns
+    -------
+    MarketRun
+        ``results`` (per year, the :class:`~siting.market.MarketResult`), ``sites`` and
+        ``idle`` (the tables ``siting market`` writes), ``summary`` and the ``plan``.
+
+    Raises
+    ------
+    siting.errors.InputError
+        On bad input: the market tables, a site without an owner type, the scenario.
+    """
+    return _run_market(scenario, options=options, write=False)
 
 
 @dataclass(frozen=True)

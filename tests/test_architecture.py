@@ -17,7 +17,7 @@ ORDER = [
     "instance", "horizon", "feasibility", "model",
     "solve", "market",
     "results", "horizon_tables", "_assets", "maps", "plots", "io", "stages", "pipeline",
-    "horizon_run", "classic", "analysis", "routes", "batch",
+    "horizon_run", "market_run", "classic", "analysis", "routes", "batch",
     "report", "api",
     "cli",
     "__main__",

@@ -26,6 +26,7 @@ from siting.market import (
 )
 from siting.market.data import (
     FRICTION_COLUMNS,
+    MARKET_FILES,
     SEGMENT_COLUMNS,
     read_frictions,
     read_segments,
@@ -34,7 +35,6 @@ from siting.market.data import (
 from siting.pipeline import prepare
 
 DATA = Path(settings.data_dir)
-MARKET_FILES = ("site_owners.csv", "segments.csv", "frictions.csv")
 #: An SLA no test route exceeds, and a penalty above every test cost.
 WIDE_SLA, PENALTY = 100.0, 1000.0
 
@@ -129,7 +129,7 @@ def _market(segments: pd.DataFrame, frictions: pd.DataFrame, **arrays) -> Market
 def test_shipped_tables_cover_every_site_segment_and_pair() -> None:
     data = load_market_data()
     sites = pd.read_csv(DATA / "sites.csv")
-    assert list(data.owners["site_id"]) == list(sites["site_id"])
+    assert list(data.owners["site_id"]) == [*sites["site_id"], "rest_of_china"]
     assert set(data.owners["owner_type"]) <= set(OWNER_TYPES)
     assert len(data.frictions) == len(data.segments) * len(OWNER_TYPES)
     captive = data.segments["captive_owner"].dropna()
@@ -233,7 +233,15 @@ def test_owner_reader_keeps_the_order_of_the_sites(copy: Path) -> None:
     table = pd.read_csv(copy / "site_owners.csv")
     table.iloc[::-1].to_csv(copy / "site_owners.csv", index=False)
     sites = list(pd.read_csv(copy / "sites.csv")["site_id"])
-    assert list(read_site_owners(copy / "site_owners.csv", site_ids=sites)["site_id"]) == sites
+    read = read_site_owners(copy / "site_owners.csv", site_ids=sites)
+    assert list(read["site_id"]) == [*sites, "rest_of_china"]
+
+
+def test_the_rest_of_china_row_is_required(copy: Path) -> None:
+    table = pd.read_csv(copy / "site_owners.csv")
+    table[table["site_id"] != "rest_of_china"].to_csv(copy / "site_owners.csv", index=False)
+    with pytest.raises(InputError, match=r"no row for the sites \['rest_of_china'\]"):
+        load_market_data(copy)
 
 
 # -- the allocation against a brute force ----------------------------------------------------
@@ -516,8 +524,9 @@ def test_capabilities_turn_use_into_capacity_per_role(tmp_path: Path) -> None:
 
 def test_a_year_of_the_default_scenario_as_a_market() -> None:
 
-    h = one_year(prepare("default").instance)
-    m = year_market(h, 0, load_market_data())
+    prepared = prepare("default")
+    h = one_year(prepared.instance)
+    m = year_market(h, 0, load_market_data(), prepared.layers.hubs)
     assert m.site_ids == list(pd.read_csv(DATA / "sites.csv")["site_id"])
     assert m.capacity.sum() == pytest.approx(h.existing.sum())
     assert m.inference.sum() == pytest.approx(h.demand.sum())
@@ -533,10 +542,33 @@ def test_a_year_of_the_default_scenario_as_a_market() -> None:
     assert out.sites["revenue_cny"].sum() > 0
 
 
-def test_a_site_without_owner_type_stops_the_market() -> None:
+def test_the_rest_of_china_takes_the_rest_of_china_owner_and_its_province() -> None:
 
     served = load_scenario("default").with_overrides({"demand.rest_of_china": "serve"})
-    h = one_year(prepare(served).instance)
-    with pytest.raises(InputError, match=r"site_owners.csv: field 'site_id': an owner type for "
-                       r"every site of the scenario; no row for \['rest_"):  # fmt: skip
-        year_market(h, 0, load_market_data())
+    prepared = prepare(served)
+    h = one_year(prepared.instance)
+    m = year_market(h, 0, load_market_data(), prepared.layers.hubs)
+    rest = np.char.startswith(np.asarray(m.site_ids), "rest_")
+    assert rest.sum() > 0 and set(m.owner_type[rest]) == {"telecom"}
+    hub = m.hub_ids.index("rest_inner_mongolia")
+    assert m.hub_province[hub] == "Inner Mongolia"
+    assert m.province[m.site_ids.index("rest_inner_mongolia")] == "Inner Mongolia"
+    out = allocate(m)
+    assert out.rents.loc[rest.repeat(len(m.classes)), "capacity_mw"].sum() > 0
+
+
+def test_a_site_or_hub_the_tables_do_not_know_stops_the_market() -> None:
+
+    prepared = prepare("default")
+    h = one_year(prepared.instance)
+    data = load_market_data()
+    data = dataclasses.replace(data, owners=data.owners[data.owners["site_id"] != "wuhu"])
+    hubs = prepared.layers.hubs[prepared.layers.hubs["hub_id"] != "beijing"]
+    with pytest.raises(InputError) as err:
+        year_market(h, 0, data, hubs)
+    assert [str(p) for p in err.value.problems] == [
+        "site_owners.csv: field 'site_id': an owner type for every site of the scenario; "
+        "no row for ['wuhu']",
+        "hubs layer: field 'hub_id': a province for every hub of the scenario; no row for "
+        "['beijing']",
+    ]

@@ -1,4 +1,4 @@
-"""docs/outputs.md lists every column optimize and plan write; the docs' formulas match the code.
+"""docs/outputs.md lists every column optimize, plan and market write; its formulas match the code.
 
 The column lists are read from docs/outputs.md: a section ``### <command>: `<table>` ``
 followed by a table whose first cell names the column(s) in backticks; ``<class>`` stands for
@@ -54,7 +54,7 @@ def run_cli(argv: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory) -> dict[str, Path | str]:
-    """optimize default and 2027-classes, plan 2023-2025-as-built; their folders and text."""
+    """optimize default and 2027-classes, plan and market 2023-2025-as-built; folders, text."""
     out = tmp_path_factory.mktemp("outputs")
     found: dict[str, Path | str] = {}
     for name in ("default", "2027-classes"):
@@ -62,6 +62,8 @@ def outputs(tmp_path_factory) -> dict[str, Path | str]:
         found[name] = out / name
     found["plan_text"] = run_cli(["plan", "2023-2025-as-built", "--out", str(out), "--no-map"])
     found["plan"] = out / "2023-2025-as-built-plan"
+    run_cli(["market", "2023-2025-as-built", "--out", str(out), "--quiet"])
+    found["market"] = out / "2023-2025-as-built-market"
     return found
 
 
@@ -92,6 +94,16 @@ def test_every_plan_column_is_documented_and_every_documented_one_written(output
         _check([written], docs[f"plan: {table}"], table)
     by_year = json.loads((folder / "summary.json").read_text())["by_year"]
     _check([set(row) for row in by_year], docs["plan: summary.json by_year"], "by_year")
+
+
+def test_every_market_column_is_documented_and_every_documented_one_written(outputs) -> None:
+    docs = documented()
+    folder = outputs["market"]
+    for table in ("market_sites.csv", "market_idle.csv"):
+        written = set(pd.read_csv(folder / table, nrows=1).columns)
+        _check([written], docs[f"market: {table}"], table)
+    by_year = json.loads((folder / "summary.json").read_text())["by_year"]
+    _check([set(row) for row in by_year], docs["market: summary.json by_year"], "by_year")
 
 
 def test_plan_says_which_mw_are_demand_and_which_installed(outputs) -> None:

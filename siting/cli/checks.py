@@ -39,6 +39,25 @@ def load_scenarios(refs: Sequence[str | None], runner: str | None = None) -> lis
     return specs
 
 
+def load_horizon_scenario(args: argparse.Namespace, runner: str) -> Scenario:
+    """Read ``args.scenario``, check it suits ``runner`` and that its horizon holds ``--year``.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_scenarios`, or naming ``--year`` and the horizon's years.
+    """
+    from siting.errors import InputError, Problem
+
+    (spec,) = load_scenarios([args.scenario], runner)
+    assert spec.horizon is not None  # the runners taking --year require a [horizon]
+    years = spec.horizon.years
+    if args.year is not None and args.year not in years:
+        expected = f"a year of the horizon ({years[0]}-{years[-1]}), got {args.year}"
+        raise InputError([Problem(args.command, "", "--year", expected)])
+    return spec
+
+
 def check_outputs(
     args: argparse.Namespace, name: str | None = None, page: str | None = None
 ) -> None:

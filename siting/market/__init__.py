@@ -6,7 +6,14 @@ from the duals (docs/model.md "Market for compute"); ``inputs`` makes one year o
 multi-period horizon into a market.
 """
 
-from siting.market.allocate import MarketInputs, MarketResult, Stage, allocate, segment_use
+from siting.market.allocate import (
+    MarketInputs,
+    MarketResult,
+    Stage,
+    allocate,
+    idle_by,
+    segment_use,
+)
 from siting.market.data import OWNER_TYPES, MarketData, load_market_data
 from siting.market.inputs import year_market
 
@@ -17,6 +24,7 @@ __all__ = [
     "MarketResult",
     "Stage",
     "allocate",
+    "idle_by",
     "load_market_data",
     "segment_use",
     "year_market",

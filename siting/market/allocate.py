@@ -22,7 +22,7 @@ from siting.solve.highs import new_highs, pass_model, run
 
 #: The LPs are solved in M CNY (costs of 1e8 CNY per MW-year would strain HiGHS's tolerances).
 SCALE = 1e6
-#: MW below which an allocation is reported as none.
+#: MW below which an allocation or idle capacity is reported as none.
 NEGLIGIBLE_MW = 1e-9
 #: Seconds each stage may take.
 TIME_LIMIT = 600.0
@@ -267,14 +267,32 @@ class MarketResult:
         Returns
         -------
         pandas.DataFrame
-            Indexed by ``by``: ``capacity_mw``, ``idle_mw`` and ``idle_share`` (idle ÷
-            capacity, NaN without capacity).
+            As :func:`idle_by`.
         """
         if by not in ("owner_type", "province", "accelerator_class"):
             raise ValueError(f"idle MW by owner_type, province or accelerator_class, not {by!r}")
-        out = self.rents.groupby(by, sort=True)[["capacity_mw", "idle_mw"]].sum()
-        share = out["idle_mw"] / out["capacity_mw"].where(out["capacity_mw"] > 0)
-        return out.assign(idle_share=share)
+        return idle_by(self.rents, by)
+
+
+def idle_by(rents: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Capacity and idle MW, and the idle share, of ``rents`` (:attr:`MarketResult.rents`).
+
+    Parameters
+    ----------
+    rents
+        Per site and class: ``capacity_mw``, ``idle_mw`` and the column ``by``.
+    by
+        The column to sum by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``by``: ``capacity_mw``, ``idle_mw`` and ``idle_share`` (idle ÷ capacity,
+        NaN without capacity).
+    """
+    out = rents.groupby(by, sort=True)[["capacity_mw", "idle_mw"]].sum()
+    share = out["idle_mw"] / out["capacity_mw"].where(out["capacity_mw"] > 0)
+    return out.assign(idle_share=share)
 
 
 def allocate(m: MarketInputs, *, threads: int | None = None) -> MarketResult:
@@ -424,6 +442,7 @@ def _result(m: MarketInputs, st: Streams, first: Stage, second: Stage) -> Market
     n_s, n_k = m.capacity.shape
     captive, market = first.used, second.used
     premium = second.premium + 0.0  # -0.0 (a slack row) reads as 0
+    idle = m.capacity - captive - market
     clearing = m.rent[None, :] + premium
     rents = pd.DataFrame(
         {
@@ -434,7 +453,7 @@ def _result(m: MarketInputs, st: Streams, first: Stage, second: Stage) -> Market
             "capacity_mw": m.capacity.ravel().astype(float),
             "captive_mw": captive.ravel(),
             "market_mw": market.ravel(),
-            "idle_mw": np.maximum(m.capacity - captive - market, 0.0).ravel(),
+            "idle_mw": np.where(idle > NEGLIGIBLE_MW, idle, 0.0).ravel(),
             "posted_rent": np.tile(m.rent.astype(float), n_s),
             "clearing_premium": premium.ravel(),
             "clearing_rent": clearing.ravel(),

@@ -11,18 +11,23 @@ reader checks its file column by column and row against row and raises one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from siting import settings
 from siting._validate import CONFIDENCE, CSV_ROWS, Column, check_unique, read_table
 from siting.errors import InputError, Problem
 from siting.layers import read_sites
+from siting.rest_of_china import PREFIX
 from siting.scenario import MAX_CNY
+from siting.vintages import REST_OF_CHINA
 
+#: The market's tables in ``data/``: owners, segments, frictions.
+MARKET_FILES = ("site_owners.csv", "segments.csv", "frictions.csv")
 #: Owner types, in the order the market reports them.
 OWNER_TYPES = ("cloud", "telecom", "gpu_cloud", "local_gov")
 #: Data-residency rules: ``province`` keeps a segment's inference in its hub's province.
@@ -75,7 +80,8 @@ class MarketData:
     Attributes
     ----------
     owners
-        One row per site of ``sites.csv``, in its order: ``site_id``, ``owner_type``, ...
+        One row per site of ``sites.csv``, in its order, then the ``rest_of_china`` row (the
+        owner type of every rest-of-China pseudo-site): ``site_id``, ``owner_type``, ...
     segments
         One row per segment.
     frictions
@@ -87,48 +93,103 @@ class MarketData:
     segments: pd.DataFrame
     frictions: pd.DataFrame
 
+    def owner_type(self, site_ids: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """Look up the owner type of each site (of a pseudo-site ``rest_...``: ``rest_of_china``).
+
+        Returns
+        -------
+        tuple
+            The owner types (``""`` where there is none) and the ids of the sites without one.
+        """
+        owners = self.owners.set_index("site_id")["owner_type"].to_dict()
+        keys = [REST_OF_CHINA if s.startswith(PREFIX) else s for s in site_ids]
+        return (
+            np.array([owners.get(k, "") for k in keys], dtype=object),
+            [s for s, k in zip(site_ids, keys, strict=True) if k not in owners],
+        )
+
 
 def load_market_data(data_dir: Path | None = None) -> MarketData:
     """Read ``site_owners.csv``, ``segments.csv`` and ``frictions.csv`` of ``data_dir``.
 
     ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`); the owners
-    are checked against its ``sites.csv``.
+    are checked against its ``sites.csv``, and every segment must be admissible on the owner
+    type of some site (:func:`check_segments_have_sites`).
     """
     data_dir = Path(settings.data_dir if data_dir is None else data_dir)
     sites = read_sites(data_dir / "sites.csv")
-    segments = read_segments(data_dir / "segments.csv")
-    return MarketData(
-        owners=read_site_owners(data_dir / "site_owners.csv", site_ids=list(sites["site_id"])),
+    owners, segments_file, frictions = (data_dir / name for name in MARKET_FILES)
+    segments = read_segments(segments_file)
+    data = MarketData(
+        owners=read_site_owners(owners, site_ids=list(sites["site_id"])),
         segments=segments,
-        frictions=read_frictions(data_dir / "frictions.csv", segments=list(segments["segment"])),
+        frictions=read_frictions(frictions, segments=list(segments["segment"])),
     )
+    check_segments_have_sites(data.frictions, data.owners["owner_type"], source=str(frictions))
+    return data
+
+
+def check_segments_have_sites(
+    frictions: pd.DataFrame, owner_types: Iterable[str], *, source: str
+) -> None:
+    """Refuse a segment admissible only on owner types that own none of the sites.
+
+    Parameters
+    ----------
+    frictions
+        As :func:`read_frictions` returns them.
+    owner_types
+        The owner type of each site (of the data, or of a scenario).
+    source
+        The frictions file, for the message.
+
+    Raises
+    ------
+    InputError
+        One problem per such segment, naming the owner types it may use.
+    """
+    present = set(owner_types)
+    problems = []
+    for segment, rows in frictions.groupby("segment", sort=False):
+        allowed = list(rows.loc[rows["admissible"], "owner_type"])
+        if not present & set(allowed):
+            expected = (
+                f"a segment admissible on the owner type of some site; {segment!r} may use "
+                f"{', '.join(allowed)}, which own no site of the scenario"
+            )
+            problems.append(Problem(source, f"segment {segment!r}", "admissible", expected))
+    if problems:
+        raise InputError(problems)
 
 
 def read_site_owners(path: Path, *, site_ids: Sequence[str]) -> pd.DataFrame:
     """Read the owner type of every site: each site of ``site_ids`` exactly once, no other.
 
+    Besides the sites, the file has one row ``rest_of_china``: the owner type of the
+    rest-of-China pseudo-sites (``[demand] rest_of_china = "serve"``).
+
     Returns
     -------
     pandas.DataFrame
-        In the order of ``site_ids``.
+        In the order of ``site_ids``, then the ``rest_of_china`` row.
     """
     table, problems = read_table(path, OWNER_COLUMNS, what="site owner", key="site_id")
     problems += check_unique(table, "site_id", source=str(path))
-    known = set(site_ids)
+    known = {*site_ids, REST_OF_CHINA}
     for i, site in enumerate(table["site_id"]):
         if site is not None and site not in known:
-            expected = f"expected a site of sites.csv, got {site!r}"
+            expected = f"expected a site of sites.csv or {REST_OF_CHINA!r}, got {site!r}"
             problems.append(
                 Problem(str(path), CSV_ROWS.label(i, "site_id", site), "site_id", expected)
             )
-    missing = [s for s in site_ids if s not in set(table["site_id"])]
+    missing = [s for s in [*site_ids, REST_OF_CHINA] if s not in set(table["site_id"])]
     if missing:
         problems.append(Problem(str(path), "", "site_id", f"no row for the sites {missing}"))
     if problems:
         raise InputError(problems)
     return (
         table.set_index("site_id")
-        .loc[list(site_ids)]
+        .loc[[*site_ids, REST_OF_CHINA]]
         .reset_index()[[c.name for c in OWNER_COLUMNS]]
     )
 

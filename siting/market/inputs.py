@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+import pandas as pd
 
-from siting import settings
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon
-from siting.layers import read_hubs
 from siting.market.allocate import MarketInputs, segment_use
-from siting.market.data import MarketData
+from siting.market.data import MarketData, check_segments_have_sites
 
 
-def year_market(
-    h: Horizon, t: int, data: MarketData, *, data_dir: Path | None = None
-) -> MarketInputs:
+def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> MarketInputs:
     """Make the market of year index ``t`` of a horizon.
 
     Capacity is the horizon's existing MW in service in the year (``E_skt``), use its hubs'
@@ -32,31 +27,33 @@ def year_market(
     t
         Year index into ``h.years``.
     data
-        The market tables (:func:`~siting.market.data.load_market_data`).
-    data_dir
-        Where ``hubs.csv`` gives the hubs' provinces; the shipped data by default.
+        The market tables (:func:`~siting.market.data.load_market_data`); a rest-of-China
+        pseudo-site has the owner type of their ``rest_of_china`` row.
+    hubs
+        The hubs layer the horizon was built from (``hub_id``, ``province``; with the
+        rest-of-China pseudo-hubs when it serves them).
 
     Raises
     ------
     InputError
-        If a site of the horizon has no owner type or a hub no province (the rest-of-China
-        pseudo-sites and pseudo-hubs have neither).
+        If a site of the horizon has no owner type, a hub no province, or a segment may use
+        no owner type of the horizon's sites.
     """
     inst = h.base
-    data_dir = Path(settings.data_dir if data_dir is None else data_dir)
-    owners = data.owners.set_index("site_id")["owner_type"]
     site_ids = [str(s) for s in inst.sites.ids]
     hub_ids = [str(x) for x in inst.hubs.ids]
-    hubs = read_hubs(data_dir / "hubs.csv").set_index("hub_id")["province"]
+    owner_type, no_owner = data.owner_type(site_ids)
+    province = hubs.set_index("hub_id")["province"]
     problems = []
-    if missing := [s for s in site_ids if s not in owners.index]:
-        expected = f"an owner type for every site of the scenario; no row for {missing}"
+    if no_owner:
+        expected = f"an owner type for every site of the scenario; no row for {no_owner}"
         problems.append(Problem("site_owners.csv", "", "site_id", expected))
-    if missing := [x for x in hub_ids if x not in hubs.index]:
+    if missing := [x for x in hub_ids if x not in province.index]:
         expected = f"a province for every hub of the scenario; no row for {missing}"
-        problems.append(Problem(str(data_dir / "hubs.csv"), "", "hub_id", expected))
+        problems.append(Problem("hubs layer", "", "hub_id", expected))
     if problems:
         raise InputError(problems)
+    check_segments_have_sites(data.frictions, owner_type, source="frictions.csv")
     shape = (len(hub_ids), len(site_ids))
     rtt, network = np.full(shape, np.inf), np.full(shape, np.inf)
     pairs = inst.pairs
@@ -66,7 +63,7 @@ def year_market(
     n_k = len(h.classes)
     return MarketInputs(
         site_ids=site_ids,
-        owner_type=owners.loc[site_ids].to_numpy(str),
+        owner_type=owner_type.astype(str),
         province=inst.sites.group_names[inst.sites.group].astype(str),
         classes=[str(k) for k in h.classes],
         domestic=h.classes == "domestic",
@@ -74,7 +71,7 @@ def year_market(
         rent=h.rent[0, :, t],
         factor=np.broadcast_to(h.factor, (2, n_k)),
         hub_ids=hub_ids,
-        hub_province=hubs.loc[hub_ids].to_numpy(str),
+        hub_province=province.loc[hub_ids].to_numpy(str),
         rtt_ms=rtt,
         network_cny=np.where(np.isfinite(network), network, 0.0),
         inference=inference,

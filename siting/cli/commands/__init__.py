@@ -19,6 +19,7 @@ from siting.cli.commands import (
     classic,
     compare,
     latency,
+    market,
     optimize,
     plan,
     robust,
@@ -43,6 +44,7 @@ COMMANDS: dict[str, ModuleType] = {
         tradeoff,
         batch,
         plan,
+        market,
         classic,
     )
 }

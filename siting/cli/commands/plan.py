@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from siting.cli.checks import check_outputs, load_scenarios
+from siting.cli.checks import check_outputs, load_horizon_scenario
 from siting.cli.options import (
     map_arguments,
     output_arguments,
@@ -14,7 +14,6 @@ from siting.cli.options import (
     solver_arguments,
 )
 from siting.cli.output import emit, progress_log, verdict
-from siting.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from siting.horizon_run import HorizonRun
@@ -57,12 +56,7 @@ def check(args: argparse.Namespace) -> None:
     Families the multi-period model does not write are refused
     (:func:`~siting.scenario.check_runner`).
     """
-    (spec,) = load_scenarios([args.scenario], "plan")
-    assert spec.horizon is not None
-    years = spec.horizon.years
-    if args.year is not None and args.year not in years:
-        expected = f"a year of the horizon ({years[0]}-{years[-1]}), got {args.year}"
-        raise InputError([Problem("plan", "", "--year", expected)])
+    spec = load_horizon_scenario(args, "plan")
     check_outputs(args, f"{spec.name}-plan", f"plan-{spec.name}.html")
 
 
