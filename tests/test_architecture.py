@@ -16,7 +16,7 @@ ORDER = [
     "latency", "calibration", "reach",
     "instance", "horizon", "feasibility", "model",
     "solve",
-    "results", "horizon_tables", "_assets", "maps", "plots", "io", "stages", "pipeline",
+    "results", "horizon_tables", "reported", "_assets", "maps", "plots", "io", "stages", "pipeline",
     "horizon_run", "classic", "analysis", "routes", "batch",
     "report", "api",
     "cli",
