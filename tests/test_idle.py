@@ -95,7 +95,8 @@ def test_the_plan_does_not_read_the_reported_figures(tmp_path) -> None:
     """Changed or absent, the reported figures leave the plan as it is."""
     scenario = tmp_path / "one.toml"
     scenario.write_text(
-        'extends = "2023-2025-as-built"\nname = "one"\n[horizon]\nyears = [2023]\nlead_time_years = 0\n'
+        'extends = "2023-2025-as-built"\nname = "one"\n'
+        "[horizon]\nyears = [2023]\nlead_time_years = 0\n"
     )
     changed = tmp_path / "reported.csv"
     figures = pd.read_csv(settings.data_dir / "reported_figures.csv")
@@ -132,3 +133,21 @@ def test_a_bad_reported_figure_is_one_clear_error_before_solving(tmp_path) -> No
     assert problem.source == str(bad) and problem.field == "value"
     assert "centres_used_30" in problem.where
     assert not out.exists()
+
+
+def test_regions_are_the_nbs_four_and_a_bad_one_is_refused(tmp_path) -> None:
+    from siting.layers import read_province_attributes
+
+    shipped = read_province_attributes(settings.data_dir / "provinces.csv")
+    counts = shipped["region"].value_counts().to_dict()
+    assert counts == {"west": 12, "east": 10, "central": 6, "northeast": 3}
+    assert shipped.set_index("name_en").loc[
+        ["Chongqing", "Liaoning", "Hainan"], "region"
+    ].tolist() == ["west", "northeast", "east"]
+    bad = tmp_path / "provinces.csv"
+    text = (settings.data_dir / "provinces.csv").read_text(encoding="utf-8")
+    bad.write_text(text.replace(",secondary,east\n", ",secondary,coast\n", 1), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_province_attributes(bad)
+    (problem,) = info.value.problems
+    assert problem.field == "region" and "Beijing" in problem.where and "coast" in problem.expected
