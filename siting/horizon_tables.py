@@ -175,9 +175,8 @@ def idle_table(schedule: pd.DataFrame, regions: Mapping[str, str]) -> pd.DataFra
         part.insert(1, "by", by)
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
-    out.insert(
-        out.columns.get_loc("inference_mw") + 1, "used_mw", out["training_mw"] + out["inference_mw"]
-    )
+    after = list(out.columns).index("inference_mw") + 1
+    out.insert(after, "used_mw", out["training_mw"] + out["inference_mw"])
     out["utilisation"] = out["used_mw"] / out["installed_mw"].where(out["installed_mw"] > 0)
     return out
 
@@ -211,14 +210,14 @@ def idle_lines(idle: pd.DataFrame, year: int) -> list[str]:
     for by in (*IDLE_GROUPS[1:], IDLE_GROUPS[0]):
         rows = part[part["by"] == by].sort_values("stranded_mw", ascending=False)
         lines.append(f"by {by.replace('_', ' ')}" if by != "nation" else "")
-        for row in rows.itertuples():
-            if by == "province" and row.installed_mw < 0.05:
+        for row in rows.to_dict("records"):
+            if by == "province" and row["installed_mw"] < 0.05:
                 continue
             lines.append(
-                f"  {row.group:<24} {row.installed_mw:>9,.0f} {row.used_mw:>8,.0f} "
-                f"{row.stranded_mw:>8,.0f} {_share(row.stranded_share):>6} "
-                f"{row.stranded_capital_bn_cny:>8,.1f} {row.added_mw:>8,.0f} "
-                f"{row.added_stranded_mw:>8,.0f} {_share(row.added_stranded_share):>6}"
+                f"  {row['group']:<24} {row['installed_mw']:>9,.0f} {row['used_mw']:>8,.0f} "
+                f"{row['stranded_mw']:>8,.0f} {_share(row['stranded_share']):>6} "
+                f"{row['stranded_capital_bn_cny']:>8,.1f} {row['added_mw']:>8,.0f} "
+                f"{row['added_stranded_mw']:>8,.0f} {_share(row['added_stranded_share']):>6}"
             )
     return lines
 

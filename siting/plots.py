@@ -358,15 +358,16 @@ def band_table(years: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
             central_is, pick = f"{parameters[0]} = {middle}", years[parameters[0]] == middle
     rows = []
     for column in BAND_COLUMNS:
-        by_year = years.groupby("year")[column]
-        central = years[pick].groupby("year")[column].mean() if pick is not None else None
-        for year, values in by_year:
+        for year in sorted(years["year"].unique().tolist()):
+            now = years["year"] == year
+            values = years.loc[now, column]
+            middle_value = values.median() if pick is None else years.loc[now & pick, column].mean()
             rows.append(
                 {
                     "column": column,
                     "year": int(year),
                     "low": float(values.min()),
-                    "central": float(values.median() if central is None else central[year]),
+                    "central": float(middle_value),
                     "high": float(values.max()),
                     "central_is": central_is,
                 }
@@ -448,14 +449,14 @@ def band_page(band: pd.DataFrame, *, title: str) -> str:
         )
         parts.append(f'<polyline class="central" points="{line}" fill="none" stroke="#b35806" '
                      'stroke-width="2"/>')  # fmt: skip
-        for row in part.itertuples(index=False):
+        for row in part.to_dict("records"):
             tip = (
-                f"{row.year}: {label}\nlow {row.low:,.1f} · central {row.central:,.1f} · "
-                f"high {row.high:,.1f}\ncentral: {row.central_is}"
+                f"{row['year']}: {label}\nlow {row['low']:,.1f} · central {row['central']:,.1f} "
+                f"· high {row['high']:,.1f}\ncentral: {row['central_is']}"
             )
             parts.append(
-                f'<circle class="point" cx="{px(row.year):.1f}" cy="{py(row.central):.1f}" r="5" '
-                f'fill="#b35806"><title>{esc(tip)}</title></circle>'
+                f'<circle class="point" cx="{px(row["year"]):.1f}" cy="{py(row["central"]):.1f}" '
+                f'r="5" fill="#b35806"><title>{esc(tip)}</title></circle>'
             )
         parts.append("</svg>")
         charts.append("".join(parts))

@@ -81,13 +81,13 @@ def read_reported(path: Path) -> pd.DataFrame:
 
 def tool_figure(idle: pd.DataFrame, measure: str, year: int) -> float:
     """Return the tool's figure of ``measure`` in ``year`` from an idle table (nan if none)."""
-    part = idle[idle["year"] == year].set_index(["by", "group"])
+    rows = {(r["by"], r["group"]): r for r in idle[idle["year"] == year].to_dict("records")}
     if measure == "domestic_utilisation":
-        key = ("accelerator_class", "domestic")
-        return float(part.loc[key, "utilisation"]) if key in part.index else np.nan
-    if ("nation", "China") not in part.index:
+        row = rows.get(("accelerator_class", "domestic"))
+        return np.nan if row is None else float(row["utilisation"])
+    nation = rows.get(("nation", "China"))
+    if nation is None:
         return np.nan
-    nation = part.loc[("nation", "China")]
     if measure == "utilisation":
         return float(nation["utilisation"])
     share = float(nation["added_stranded_share"])
@@ -102,28 +102,26 @@ def compare_figures(reported: pd.DataFrame, idle: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     years = set(idle["year"])
-    for fig in reported.itertuples(index=False):
-        value = tool_figure(idle, fig.measures, fig.year)
-        comparable, why = fig.comparable, fig.why
-        if fig.year not in years:
-            comparable, why = "no", f"{fig.year} is outside the plan's years"
+    for fig in reported.to_dict("records"):
+        value = tool_figure(idle, fig["measures"], fig["year"])
+        comparable, why = fig["comparable"], fig["why"]
+        if fig["year"] not in years:
+            comparable, why = "no", f"{fig['year']} is outside the plan's years"
         elif np.isnan(value):
             comparable, why = "no", "the plan has no installed MW of this measure in the year"
         rows.append(
             {
-                "figure_id": fig.figure_id,
-                "figure": fig.figure,
-                "year": fig.year,
-                "reported": fig.value,
-                "reported_low": fig.low,
-                "reported_high": fig.high,
-                "measures": fig.measures,
+                **{c: fig[c] for c in ("figure_id", "figure", "year")},
+                "reported": fig["value"],
+                "reported_low": fig["low"],
+                "reported_high": fig["high"],
+                "measures": fig["measures"],
                 "tool": value,
-                "tool_measure": MEASURES[fig.measures],
+                "tool_measure": MEASURES[fig["measures"]],
                 "comparable": comparable,
                 "why": why,
-                "source": fig.source,
-                "confidence": fig.confidence,
+                "source": fig["source"],
+                "confidence": fig["confidence"],
             }
         )
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
@@ -135,12 +133,13 @@ def comparison_lines(comparison: pd.DataFrame) -> list[str]:
         "Reported figures beside the plan's (shares; targets to compare with, never inputs)",
         f"{'figure':<22} {'year':>4} {'reported':>9} {'tool':>6}  {'comparable':<10} measure",
     ]
-    for row in comparison.itertuples(index=False):
-        bound = "≤" if row.reported_high == row.reported and pd.notna(row.reported_high) else ""
-        tool = "–" if pd.isna(row.tool) else f"{row.tool:.0%}"
+    for row in comparison.to_dict("records"):
+        bound = "≤" if row["reported_high"] == row["reported"] else ""  # "up to", "under"
+        tool = "–" if pd.isna(row["tool"]) else f"{row['tool']:.0%}"
+        reported = f"{bound}{row['reported']:.0%}"
         lines.append(
-            f"{row.figure_id:<22} {row.year:>4} {bound + f'{row.reported:.0%}':>9} {tool:>6}  "
-            f"{row.comparable:<10} {row.measures}"
+            f"{row['figure_id']:<22} {row['year']:>4} {reported:>9} {tool:>6}  "
+            f"{row['comparable']:<10} {row['measures']}"
         )
-        lines.append(f"{'':<22} {row.why}")
+        lines.append(f"{'':<22} {row['why']}")
     return lines
