@@ -3,7 +3,8 @@
 One row per mainland provincial-level unit (31; Hong Kong, Macao and Taiwan are excluded),
 sorted by adcode, with a value and a confidence flag (``secondary`` or ``estimate``) for:
 power price (CNY/kWh), design PUE, grid CO2 factor (kg/kWh), hireable data-centre staff (FTE)
-and annual wage (CNY per FTE-year).
+and annual wage (CNY per FTE-year); and the province's statistical region (NBS: east, central,
+west, northeast; official, no flag column).
 
 The inputs are published figures entered by hand from these tables:
 
@@ -321,6 +322,20 @@ PUE_CAP_GROUPS = {
 }
 PUE_CAP = {name: cap for cap, names in PUE_CAP_GROUPS.items() for name in names}
 
+# --- Statistical region -----------------------------------------------------------------
+# The four economic regions of the National Bureau of Statistics, "东西中部和东北地区划分方法"
+# (2011-06-13, stats.gov.cn/tjzs/t20110613_402731597.htm): east 10, central 6, west 12,
+# northeast 3 provincial units.
+REGIONS = {
+    "east": ["Beijing", "Tianjin", "Hebei", "Shanghai", "Jiangsu", "Zhejiang", "Fujian",
+             "Shandong", "Guangdong", "Hainan"],
+    "central": ["Shanxi", "Anhui", "Jiangxi", "Henan", "Hubei", "Hunan"],
+    "west": ["Inner Mongolia", "Guangxi", "Chongqing", "Sichuan", "Guizhou", "Yunnan", "Tibet",
+             "Shaanxi", "Gansu", "Qinghai", "Ningxia", "Xinjiang"],
+    "northeast": ["Liaoning", "Jilin", "Heilongjiang"],
+}  # fmt: skip
+REGION = {name: region for region, names in REGIONS.items() for name in names}
+
 COLUMNS = [
     "adcode",
     "name_en",
@@ -335,6 +350,7 @@ COLUMNS = [
     "staff_confidence",
     "wage_cny_year",
     "wage_confidence",
+    "region",
 ]
 
 
@@ -383,6 +399,7 @@ def build_rows() -> list[dict[str, object]]:
                 "staff_confidence": "estimate",
                 "wage_cny_year": wage_value,
                 "wage_confidence": wage_confidence,
+                "region": REGION[name_en],
             }
         )
     return rows

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError, InputError, Problem
-from siting.horizon_run import horizon_for
-from siting.horizon_tables import installed, stranded
+from siting.horizon_run import horizon_for, year_totals
+from siting.horizon_tables import installed, schedule_table, stranded
 from siting.instance import Instance
 from siting.io import (
     check_output_folder,
@@ -70,6 +70,10 @@ SITE_COLUMNS = (
 
 #: The combined outputs of a batch, written when every scenario has a record.
 _COMBINED = ("results.parquet", "results.csv", "sites.parquet", "summary.json")
+
+#: Written besides when the sweep's scenarios are horizons: totals per scenario and year, and
+#: idle MW and stranded capital by year with the band over the scenarios.
+_YEARLY = ("years.csv", "idle_band.png", "idle_band.html")
 
 #: Seconds to wait for an existing scheduler to answer.
 CONNECT_TIMEOUT_S = 10
@@ -144,6 +148,7 @@ def _solve_horizon(
     KPIs: ``total_cost_cny`` (present value over the horizon), and for the last year
     ``stranded_mw``, ``stranded_capital_bn_cny`` and ``unmet_mw``; ``new_mw`` is all MW
     ordered. Sites: the last year's use per site, ``new_mw`` ordered over the horizon.
+    ``by_year``: the national totals of every year, as ``siting plan``'s ``summary.json``.
     """
     h = horizon_for(inst, spec, source=spec.name)
     assert spec.horizon is not None
@@ -174,7 +179,8 @@ def _solve_horizon(
         "stranded_mw": mw[:, :, -1].sum(axis=1).tolist(),
         "installed_mw": total[:, :, -1].sum(axis=1).tolist(),
     }
-    return {"status": "ok", "error": "", "kpis": kpis, "sites": sites,
+    by_year = year_totals(h, sol, schedule_table(h, sol))
+    return {"status": "ok", "error": "", "kpis": kpis, "sites": sites, "by_year": by_year,
             "timings_s": stages.timings}  # fmt: skip
 
 
@@ -199,6 +205,8 @@ class BatchOutcome:
         warm-up excluded).
     warmup_seconds
         Wall time of loading the inputs on every worker before the first submission.
+    years
+        With horizon scenarios: national totals per scenario and year (:func:`year_table`).
     """
 
     table: pd.DataFrame
@@ -208,6 +216,7 @@ class BatchOutcome:
     skipped: int
     compute_seconds: float = 0.0
     warmup_seconds: float = 0.0
+    years: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def run_batch(
@@ -302,19 +311,25 @@ def run_batch(
     clean_abandoned(out_dir)
     mark_output(out_dir, kind="batch", entries=False)
     table, sites, summary = combine(sweep, records)
-    tmp = {n: out_dir / temporary_name(n, "tmp") for n in _COMBINED}
+    years = year_table(sweep, records)
+    names = _COMBINED + (_YEARLY if len(years) else ())
+    tmp = {n: out_dir / temporary_name(n, "tmp") for n in names}
     try:
         table.to_parquet(tmp["results.parquet"], index=False)
         write_csv(table, tmp["results.csv"])
         site_files = dict.fromkeys(data_paths(p.scenario).sites for p in sweep.points)
         write_geoparquet(located_sites(sites, site_files), tmp["sites.parquet"])
         tmp["summary.json"].write_text(json.dumps(json_safe(summary), indent=2) + "\n")
+        if len(years):
+            write_yearly(sweep, years, tmp)
         for name, path in tmp.items():
             os.replace(path, out_dir / name)
     finally:
         for path in tmp.values():
             path.unlink(missing_ok=True)
-    return BatchOutcome(table, sites, summary, len(todo), skipped, compute_seconds, warmup_seconds)
+    return BatchOutcome(
+        table, sites, summary, len(todo), skipped, compute_seconds, warmup_seconds, years
+    )
 
 
 def scheduler_address(text: str) -> str:
@@ -438,6 +453,39 @@ def _write_record(path: Path, point: SweepPoint, record: dict[str, Any]) -> None
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def year_table(sweep: Sweep, records: Path) -> pd.DataFrame:
+    """National totals per scenario and year of a sweep's horizon plans (empty if none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``key``, the swept keys, then the ``by_year`` columns of ``siting plan``
+        (``docs/outputs.md``), one row per scenario that planned a horizon and year.
+    """
+    frames = []
+    for point in sweep.points:
+        path = records / f"{point.key}.json"
+        record = json.loads(path.read_text()) if path.exists() else {}
+        if record.get("status") == "ok" and "by_year" in record:
+            frame = pd.DataFrame(record["by_year"])
+            for i, (key, value) in enumerate({"name": point.name, "key": point.key,
+                                              **point.overrides}.items()):  # fmt: skip
+                frame.insert(i, key, value)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_yearly(sweep: Sweep, years: pd.DataFrame, paths: dict[str, Path]) -> None:
+    """Write ``years.csv`` and the idle band chart (PNG, offline HTML) to ``paths``."""
+    from siting.plots import band_html, band_png, band_table
+
+    write_csv(years, paths["years.csv"])
+    band = band_table(years, sweep.parameters)
+    title = f"{sweep.name}: idle capacity and stranded capital by year"
+    band_png(band, paths["idle_band.png"], title=title)
+    band_html(band, paths["idle_band.html"], title=title)
 
 
 def combine(sweep: Sweep, records: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

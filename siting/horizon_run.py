@@ -20,12 +20,20 @@ import pandas as pd
 from siting import settings
 from siting.errors import InputError, Problem
 from siting.horizon import Horizon, build_horizon
-from siting.horizon_tables import present_value, schedule_table, stranded_by
+from siting.horizon_tables import (
+    idle_lines,
+    idle_summary,
+    idle_table,
+    present_value,
+    schedule_table,
+    stranded_by,
+)
 from siting.instance import Instance
 from siting.io import publish, write_csv, write_json, write_schedule
 from siting.layers import Layers
 from siting.pipeline import Prepared, prepare
 from siting.provenance import provenance
+from siting.reported import compare_figures, comparison_lines, default_path, read_reported
 from siting.rest_of_china import PREFIX
 from siting.scenario import Scenario, check_runner, load_scenario
 from siting.solve.horizon import HorizonSolution, plan
@@ -68,6 +76,12 @@ class HorizonRun:
         The year map (``maps/plan-<scenario>.html``), or ``None`` if none was written.
     timings
         Seconds per stage: ``prepare``, ``solve``, ``map`` (when drawn), ``write``.
+    idle
+        Idle MW and capital per year by nation, region, province and class
+        (:func:`~siting.horizon_tables.idle_table`).
+    comparison
+        The reported figures beside the plan's (:func:`~siting.reported.compare_figures`), or
+        ``None`` without a file of reported figures.
     """
 
     scenario: Scenario
@@ -80,6 +94,8 @@ class HorizonRun:
     timings: dict[str, float] = field(default_factory=dict)
     layers: Layers | None = None
     map_path: Path | None = None
+    idle: pd.DataFrame | None = None
+    comparison: pd.DataFrame | None = None
 
     def map(self, *, year: int | None = None, tiles: str = "none") -> MapPage:
         """Draw the plan (and the other foresight's, side by side) on a map with a year control.
@@ -163,6 +179,7 @@ def run_horizon(
     maps_dir: Path | None = None,
     tiles: str = "none",
     cdn: bool = False,
+    reported: Path | None = None,
 ) -> HorizonRun:
     """Plan a horizon scenario and (optionally) write its schedule.
 
@@ -192,6 +209,9 @@ def run_horizon(
         The map's basemap: ``"none"`` (offline) or ``"osm"`` (needs a network).
     cdn
         Load the map's scripts from CDNs instead of inlining them.
+    reported
+        Reported figures to compare with (default ``data/reported_figures.csv``); a missing
+        file means no comparison. Read only for the comparison: the plan never depends on it.
 
     Raises
     ------
@@ -210,6 +230,8 @@ def run_horizon(
     horizon_table = prepared.scenario.horizon
     assert horizon_table is not None
     _check_year(horizon_table.years, year)
+    reported = default_path() if reported is None else Path(reported)
+    figures = read_reported(reported) if reported.is_file() else None
     chosen = foresight or horizon_table.foresight
     stages.lap("prepare")
     opts = stages.options_for(prepared.scenario)
@@ -218,10 +240,16 @@ def run_horizon(
     stages.lap("solve")
     table = schedule_table(h, sol)
     summary = horizon_summary(prepared, h, sol, table, other, opts)
+    provinces = prepared.layers.provinces
+    idle = idle_table(table, dict(zip(provinces["name_en"], provinces["region"], strict=True)))
+    comparison = None if figures is None else compare_figures(figures, idle)
+    summary["idle"] = idle_summary(idle, horizon_table.years[-1] if year is None else year)
+    summary["comparison"] = None if comparison is None else comparison.to_dict("records")
     timings = stages.timings
     run = HorizonRun(
-        prepared.scenario, h, sol, table, summary, other, timings=timings, layers=prepared.layers
-    )
+        prepared.scenario, h, sol, table, summary, other, timings=timings,
+        layers=prepared.layers, idle=idle, comparison=comparison,
+    )  # fmt: skip
     if write:
         sites = prepared.layers.sites
 
@@ -237,6 +265,9 @@ def run_horizon(
                     ]
                 )
                 write_csv(both, folder / "stranded_compare.csv")
+            write_csv(idle, folder / "idle.csv")
+            if comparison is not None:
+                write_csv(comparison, folder / "comparison.csv")
             write_json(folder / "summary.json", summary)
 
         page = None
@@ -493,10 +524,18 @@ def horizon_report(run: HorizonRun, year: int | None = None) -> str:
         f" {mw:>14,.1f} {bn:>8,.2f}" for mw, bn in zip(totals[::2], totals[1::2], strict=True)
     )
     lines.append(f"{'total':<16}{cells}")
+    if run.idle is not None:
+        lines += ["", *idle_lines(run.idle, year)]
+    if run.comparison is not None:
+        lines += ["", *comparison_lines(run.comparison)]
     if "cost_of_myopia_cny" in summary:
         lines += ["", myopia_line(summary)]
     if run.table_dir is not None:
-        lines += ["", f"Schedule: {run.table_dir}/schedule.csv (and sites_YEAR.geojson per year)"]
+        lines += [
+            "",
+            f"Schedule: {run.table_dir}/schedule.csv (and sites_YEAR.geojson per year); idle "
+            "tables: idle.csv; reported figures beside the plan's: comparison.csv",
+        ]
     if run.map_path is not None:
         lines.append(f"Map: {run.map_path}")
     return "\n".join(lines)

@@ -46,6 +46,9 @@ PROVINCE_COLUMNS = (
     Column("name_en"),
 )
 
+#: The four statistical regions of the National Bureau of Statistics (``provinces.csv`` ``region``).
+REGIONS = ("east", "central", "west", "northeast")
+
 ATTRIBUTE_COLUMNS = (
     Column("adcode"),
     Column("name_en"),
@@ -60,6 +63,7 @@ ATTRIBUTE_COLUMNS = (
     Column("staff_confidence", choices=CONFIDENCE),
     Column("wage_cny_year", number=True, minimum=0, maximum=1e9),
     Column("wage_confidence", choices=CONFIDENCE),
+    Column("region", required=False, blank_ok=True, choices=REGIONS),
 )
 
 SITE_COLUMNS = (

@@ -8,6 +8,7 @@ ten, never an offset or scientific notation) and one set of axis labels with uni
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -229,43 +230,11 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
     ok = table[table["status"] != "infeasible"]
     ys = ok["total_cost_cny"].to_numpy(float) / 1e9
     yticks = nice_ticks(*_range(ys))
-    x0, x1, y0, y1 = xticks[0], xticks[-1], yticks[0], yticks[-1]
     label = parameter_label(parameter)
     shown = dict(zip(xticks.tolist(), xlabels, strict=True))
-
-    def px(x: float) -> float:
-        return _PAD + (x - x0) / (x1 - x0) * (_WIDTH - 2 * _PAD)
-
-    def py(y: float) -> float:
-        return _HEIGHT - _PAD - (y - y0) / (y1 - y0) * (_HEIGHT - 2 * _PAD)
-
+    px, py = _scales(xticks, yticks)
     bottom = _HEIGHT - _PAD
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{_HEIGHT}" '
-        f'font-family="sans-serif" font-size="12">',
-        f'<line x1="{_PAD}" y1="{bottom}" x2="{_WIDTH - _PAD}" y2="{bottom}" stroke="#333"/>',
-        f'<line x1="{_PAD}" y1="{_PAD}" x2="{_PAD}" y2="{bottom}" stroke="#333"/>',
-    ]
-    for x, text in zip(xticks, xlabels, strict=True):
-        parts.append(
-            f'<line x1="{px(x):.1f}" y1="{bottom}" x2="{px(x):.1f}" y2="{bottom + 5}" '
-            f'stroke="#333"/><text class="xtick" x="{px(x):.1f}" y="{bottom + 18}" '
-            f'text-anchor="middle">{text}</text>'
-        )
-    for y, text in zip(yticks, tick_labels(yticks), strict=True):
-        parts.append(
-            f'<line x1="{_PAD}" y1="{py(y):.1f}" x2="{_WIDTH - _PAD}" y2="{py(y):.1f}" '
-            f'stroke="#eee"/><text class="ytick" x="{_PAD - 6}" y="{py(y) + 4:.1f}" '
-            f'text-anchor="end">{text}</text>'
-        )
-    parts.append(
-        f'<text class="xlabel" x="{_WIDTH / 2}" y="{_HEIGHT - 20}" text-anchor="middle">'
-        f"{esc(label)}</text>"
-    )
-    parts.append(
-        f'<text class="ylabel" x="16" y="{_HEIGHT / 2}" '
-        f'transform="rotate(-90 16 {_HEIGHT / 2})" text-anchor="middle">{COST_LABEL}</text>'
-    )
+    parts = _svg_axes(xticks, xlabels, yticks, px, py, label, COST_LABEL)
     if len(ok) > 1:
         points = " ".join(
             f"{px(x):.1f},{py(y):.1f}" for x, y in zip(ok[parameter], ys, strict=True)
@@ -297,6 +266,213 @@ def tradeoff_page(table: pd.DataFrame, parameter: str, *, title: str) -> str:
         + "".join(parts)
         + "</body></html>"
     )
+
+
+def _svg_axes(
+    xticks: np.ndarray,
+    xlabels: list[str],
+    yticks: np.ndarray,
+    px: Callable[[float], float],
+    py: Callable[[float], float],
+    xlabel: str,
+    ylabel: str,
+) -> list[str]:
+    """Open an SVG chart: its axes, ticks with labels, grid lines and axis labels (escaped)."""
+    bottom = _HEIGHT - _PAD
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{_HEIGHT}" '
+        f'font-family="sans-serif" font-size="12">',
+        f'<line x1="{_PAD}" y1="{bottom}" x2="{_WIDTH - _PAD}" y2="{bottom}" stroke="#333"/>',
+        f'<line x1="{_PAD}" y1="{_PAD}" x2="{_PAD}" y2="{bottom}" stroke="#333"/>',
+    ]
+    for x, text in zip(xticks, xlabels, strict=True):
+        parts.append(
+            f'<line x1="{px(x):.1f}" y1="{bottom}" x2="{px(x):.1f}" y2="{bottom + 5}" '
+            f'stroke="#333"/><text class="xtick" x="{px(x):.1f}" y="{bottom + 18}" '
+            f'text-anchor="middle">{esc(text)}</text>'
+        )
+    for y, text in zip(yticks, tick_labels(yticks), strict=True):
+        parts.append(
+            f'<line x1="{_PAD}" y1="{py(y):.1f}" x2="{_WIDTH - _PAD}" y2="{py(y):.1f}" '
+            f'stroke="#eee"/><text class="ytick" x="{_PAD - 6}" y="{py(y) + 4:.1f}" '
+            f'text-anchor="end">{text}</text>'
+        )
+    parts.append(
+        f'<text class="xlabel" x="{_WIDTH / 2}" y="{_HEIGHT - 20}" text-anchor="middle">'
+        f"{esc(xlabel)}</text>"
+    )
+    parts.append(
+        f'<text class="ylabel" x="16" y="{_HEIGHT / 2}" '
+        f'transform="rotate(-90 16 {_HEIGHT / 2})" text-anchor="middle">{esc(ylabel)}</text>'
+    )
+    return parts
+
+
+def _scales(
+    xticks: np.ndarray, yticks: np.ndarray
+) -> tuple[Callable[[float], float], Callable[[float], float]]:
+    """Map data to SVG pixels inside the padding: ``px(x)``, ``py(y)``."""
+    x0, x1, y0, y1 = xticks[0], xticks[-1], yticks[0], yticks[-1]
+
+    def px(x: float) -> float:
+        return _PAD + (x - x0) / (x1 - x0) * (_WIDTH - 2 * _PAD)
+
+    def py(y: float) -> float:
+        return _HEIGHT - _PAD - (y - y0) / (y1 - y0) * (_HEIGHT - 2 * _PAD)
+
+    return px, py
+
+
+#: What the band chart draws per year: column of ``years.csv`` → axis label.
+BAND_COLUMNS = {
+    "stranded_mw": "idle MW (installed MW of IT load)",
+    "stranded_capital_bn_cny": "stranded capital (bn CNY)",
+}
+
+
+def band_table(years: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """Low, central and high of idle MW and stranded capital per year over a sweep's plans.
+
+    Parameters
+    ----------
+    years
+        One row per scenario and year: ``name``, ``year``, the swept keys and the columns of
+        :data:`BAND_COLUMNS` (the ``years.csv`` of a horizon batch).
+    parameters
+        The swept keys, in the sweep's order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column of :data:`BAND_COLUMNS` and year: ``column``, ``year``, ``low``
+        and ``high`` (the least and most over the scenarios), ``central`` and ``central_is``:
+        with one swept key and an odd number of values, the scenario of the middle value as
+        listed in the sweep (``horizon.use = "central"`` of low, central, high); otherwise the
+        median over the scenarios.
+    """
+    central_is, pick = f"median of {years['name'].nunique()} scenarios", None
+    if len(parameters) == 1:
+        values = list(dict.fromkeys(years[parameters[0]].tolist()))
+        if len(values) % 2 == 1:
+            middle = values[len(values) // 2]
+            central_is, pick = f"{parameters[0]} = {middle}", years[parameters[0]] == middle
+    rows = []
+    for column in BAND_COLUMNS:
+        for year in sorted(years["year"].unique().tolist()):
+            now = years["year"] == year
+            values = years.loc[now, column]
+            middle_value = values.median() if pick is None else years.loc[now & pick, column].mean()
+            rows.append(
+                {
+                    "column": column,
+                    "year": int(year),
+                    "low": float(values.min()),
+                    "central": float(middle_value),
+                    "high": float(values.max()),
+                    "central_is": central_is,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def band_figure(band: pd.DataFrame, *, title: str) -> Figure:
+    """Draw idle MW and stranded capital by year: the low–high band and the central line.
+
+    Parameters
+    ----------
+    band
+        From :func:`band_table`.
+    title
+        Chart title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    fig = Figure(figsize=(7.2, 6.8), dpi=100)
+    axes = fig.subplots(len(BAND_COLUMNS), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (column, label) in zip(axes, BAND_COLUMNS.items(), strict=True):
+        part = band[band["column"] == column]
+        ax.fill_between(part["year"], part["low"], part["high"], color="#fdb863", alpha=0.5,
+                        label="low–high", linewidth=0)  # fmt: skip
+        ax.plot(part["year"], part["central"], marker="o", color="#b35806",
+                label=str(part["central_is"].iloc[0]))  # fmt: skip
+        yticks = nice_ticks(*_range(part[["low", "high"]].to_numpy(float).ravel()))
+        ax.yaxis.set_major_locator(FixedLocator(yticks.tolist()))
+        ax.yaxis.set_major_formatter(FixedFormatter(tick_labels(yticks)))
+        ax.set_ylim(yticks[0], yticks[-1])
+        ax.set_ylabel(label)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.legend(loc="upper left", frameon=False)
+    years = sorted(band["year"].unique().tolist())
+    axes[-1].xaxis.set_major_locator(FixedLocator(years))
+    axes[-1].xaxis.set_major_formatter(FixedFormatter([str(y) for y in years]))
+    axes[-1].set_xlabel("year (stock at year end)")
+    axes[0].set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def band_png(band: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """Write :func:`band_figure` as a PNG; return its path."""
+    band_figure(band, title=title).savefig(path, format="png")
+    return path
+
+
+def band_page(band: pd.DataFrame, *, title: str) -> str:
+    """Return :func:`band_figure` as a self-contained HTML page (inline SVG, no script).
+
+    Hovering a year shows its low, central and high values; every text from data is escaped.
+    """
+    charts = []
+    for column, label in BAND_COLUMNS.items():
+        part = band[band["column"] == column].sort_values("year")
+        years = part["year"].to_numpy(float)
+        xticks = years if len(years) > 1 else np.array([years[0] - 1, years[0], years[0] + 1])
+        yticks = nice_ticks(*_range(part[["low", "high"]].to_numpy(float).ravel()))
+        px, py = _scales(xticks, yticks)
+        parts = _svg_axes(
+            xticks, [f"{x:.0f}" for x in xticks], yticks, px, py, "year (stock at year end)", label
+        )
+        edge = [(px(x), py(y)) for x, y in zip(years, part["high"], strict=True)]
+        edge += [(px(x), py(y)) for x, y in zip(years[::-1], part["low"].iloc[::-1], strict=True)]
+        parts.append(
+            '<polygon class="band" points="'
+            + " ".join(f"{x:.1f},{y:.1f}" for x, y in edge)
+            + '" fill="#fdb863" fill-opacity="0.5" stroke="none"/>'
+        )
+        line = " ".join(
+            f"{px(x):.1f},{py(y):.1f}" for x, y in zip(years, part["central"], strict=True)
+        )
+        parts.append(f'<polyline class="central" points="{line}" fill="none" stroke="#b35806" '
+                     'stroke-width="2"/>')  # fmt: skip
+        for row in part.to_dict("records"):
+            tip = (
+                f"{row['year']}: {label}\nlow {row['low']:,.1f} · central {row['central']:,.1f} "
+                f"· high {row['high']:,.1f}\ncentral: {row['central_is']}"
+            )
+            parts.append(
+                f'<circle class="point" cx="{px(row["year"]):.1f}" cy="{py(row["central"]):.1f}" '
+                f'r="5" fill="#b35806"><title>{esc(tip)}</title></circle>'
+            )
+        parts.append("</svg>")
+        charts.append("".join(parts))
+    central = esc(str(band["central_is"].iloc[0])) if len(band) else ""
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
+        "</head><body style='font-family:sans-serif'>"
+        f"<h3>{esc(title)}</h3><p>Band: lowest to highest over the sweep's plans; line: "
+        f"{central}. Hover a year for its values.</p>" + "<br>".join(charts) + "</body></html>"
+    )
+
+
+def band_html(band: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """Write :func:`band_page` to ``path``; return it."""
+    path.write_text(band_page(band, title=title), encoding="utf-8")
+    return path
 
 
 def _range(values: np.ndarray) -> tuple[float, float]:

@@ -426,6 +426,11 @@ def print_batch(outcome: BatchOutcome, folder: Path) -> None:
         console.print(f"Sites used, share of scenarios: {top}")
     where = escape(str(folder))
     console.print(f"Tables: {where}/results.parquet, results.csv, sites.parquet, summary.json")
+    if len(outcome.years):
+        console.print(
+            f"Per year: {where}/years.csv; idle MW and stranded capital by year, band over the "
+            f"scenarios: {where}/idle_band.png, idle_band.html"
+        )
 
 
 def print_compare(runs: list[Run], folder: Path, map_path: Path | None) -> None:

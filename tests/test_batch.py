@@ -294,3 +294,44 @@ def test_batch_keeps_the_scenarios_solve_strategy(tiny) -> None:
         record = solve_point(load_scenario(path)[0].to_dict(), RunOptions())
         assert record["status"] == "ok"
         assert ("radius search" in record["kpis"]["termination"]) is radius_search
+
+
+def test_horizon_sweep_writes_years_and_the_idle_band(tiny, tmp_path) -> None:
+    """A sweep of horizon plans: totals per scenario and year, and the band chart over them."""
+    (tiny / "sites.csv").write_text(TINY_SITES_BUILT)
+    (tiny / "plan.toml").write_text(
+        'extends = "shift.toml"\nname = "plan"\n[demand]\ninference_sla_ms = 40.0\n'
+        '[horizon]\nyears = [2024, 2025]\nlead_time_years = 1\nexisting = "flat"\n'
+    )
+    path = tiny / "use.toml"
+    path.write_text(
+        'name = "use"\nbase = "plan.toml"\n[grid]\n"demand.inference_scale" = [0.5, 1.0, 1.5]\n'
+    )
+    sweep = load_sweep(path)
+    out = tmp_path / "b"
+    outcome = run_batch(sweep, out, workers=1)
+    assert (outcome.table["status"] == "ok").all()
+    years = pd.read_csv(out / "years.csv")
+    assert len(years) == 3 * 2 and {"stranded_mw", "stranded_capital_bn_cny"} <= set(years)
+    by_scale = years[years["year"] == 2025].set_index("demand.inference_scale")["stranded_mw"]
+    assert by_scale[0.5] > by_scale[1.0] > by_scale[1.5]  # less use, more idle
+    last = outcome.table.set_index("demand.inference_scale")["stranded_mw"]
+    assert by_scale.to_dict() == pytest.approx(last.to_dict())  # the last year is the KPI's
+    from siting.plots import band_table
+
+    band = band_table(years, sweep.parameters)
+    mw = band[band["column"] == "stranded_mw"].set_index("year")
+    assert mw.loc[2025, "central"] == pytest.approx(by_scale[1.0])
+    assert mw.loc[2025, "low"] == pytest.approx(by_scale[1.5])
+    assert (out / "idle_band.png").stat().st_size > 0
+    assert 'class="band"' in (out / "idle_band.html").read_text()
+    written = {p.name for p in out.iterdir()}
+    assert written == {"scenarios", ".siting-output.json", "results.parquet", "results.csv",
+                       "sites.parquet", "summary.json", "years.csv", "idle_band.png",
+                       "idle_band.html"}  # fmt: skip
+
+
+TINY_SITES_BUILT = """site_id,name,province,lon,lat,grid_headroom_mw,existing_mw,tariff_cny_kwh
+west,Zhongwei,Ningxia,105.18,37.51,200,0,0.30
+east,Shanghai,Shanghai,121.47,31.23,200,1500,
+"""

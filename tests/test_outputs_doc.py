@@ -89,7 +89,8 @@ def test_every_plan_column_is_documented_and_every_documented_one_written(output
     docs = documented()
     folder = outputs["plan"]
     for table, file in (("schedule.csv", "schedule.csv"), ("stranded.csv", "stranded.csv"),
-                        ("sites_YEAR.csv", "sites_2025.csv")):  # fmt: skip
+                        ("sites_YEAR.csv", "sites_2025.csv"), ("idle.csv", "idle.csv"),
+                        ("comparison.csv", "comparison.csv")):  # fmt: skip
         written = set(pd.read_csv(folder / file, nrows=1).columns)
         _check([written], docs[f"plan: {table}"], table)
     by_year = json.loads((folder / "summary.json").read_text())["by_year"]

@@ -104,3 +104,50 @@ def test_svg_chart_has_round_ticks_and_a_readable_label() -> None:
     assert re.search(r'class="xlabel"[^>]*>carbon price \(CNY per tCO₂\)<', page)
     assert CARBON not in page.split("<svg")[1].split("<title>")[0]
     assert page.count('class="point"') == len(RISING)
+
+
+def _years() -> pd.DataFrame:
+    """Three plans of a horizon sweep: low use strands most, high use least."""
+    rows = []
+    for use, scale in (("low", 3.0), ("central", 2.0), ("high", 1.0)):
+        for year, base in ((2023, 100.0), (2024, 400.0), (2025, 250.0)):
+            mw = base * scale
+            rows.append({"name": f"s-{use}", "horizon.use": use, "year": year,
+                         "stranded_mw": mw, "stranded_capital_bn_cny": mw / 50})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_band_holds_the_central_line_and_spans_the_plans() -> None:
+    from siting.plots import BAND_COLUMNS, band_table
+
+    years = _years()
+    band = band_table(years, ["horizon.use"])
+    assert set(band["column"]) == set(BAND_COLUMNS) and len(band) == 2 * 3
+    assert ((band["low"] <= band["central"]) & (band["central"] <= band["high"])).all()
+    mw = band[band["column"] == "stranded_mw"].set_index("year")
+    assert mw.loc[2024, ["low", "central", "high"]].tolist() == [400.0, 800.0, 1200.0]
+    assert (band["central_is"] == "horizon.use = central").all()
+    # the central line is the middle value's plan, not the median, when they differ
+    skewed = years.assign(stranded_mw=years["stranded_mw"].where(years["horizon.use"] != "low", 0))
+    skewed.loc[skewed["horizon.use"] == "central", "stranded_mw"] += 1000
+    mw = band_table(skewed, ["horizon.use"]).query("column == 'stranded_mw'").set_index("year")
+    assert mw.loc[2024, "central"] == mw.loc[2024, "high"] == 1800.0
+    # two swept keys: the median over the plans
+    two = band_table(years.assign(other=1.0), ["horizon.use", "other"])
+    assert (two["central_is"] == "median of 3 scenarios").all()
+
+
+def test_band_png_and_page(tmp_path) -> None:
+    from siting.plots import band_figure, band_html, band_table
+
+    band = band_table(_years(), ["horizon.use"])
+    fig = band_figure(band, title="t")
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        "idle MW (installed MW of IT load)",
+        "stranded capital (bn CNY)",
+    ]
+    page = band_html(band, tmp_path / "band.html", title="<use> & band").read_text()
+    assert "&#60;use&#62; &#38; band" in page and "<use>" not in page
+    assert page.count('class="band"') == 2 and page.count('class="central"') == 2
+    assert page.count('class="point"') == 6 and "<script" not in page
+    assert "horizon.use = central" in page

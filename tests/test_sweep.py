@@ -143,3 +143,20 @@ def test_bad_distributions_name_file_key_and_parameter(tmp_path, dist, message) 
         load_sweep(_write(tmp_path, body))
     with pytest.raises(InputError, match=message):
         load_sweep(_write(tmp_path, body))
+
+
+def test_use_sweep_runs_the_as_built_scenario_under_each_use_variant() -> None:
+    """The shipped uncertainty sweep: 2023-2025-as-built under the low, central, high use."""
+    import tomllib
+
+    from siting import settings
+    from siting.scenario import Scenario
+
+    raw = tomllib.loads((settings.sweep_dir / "use-2023-2025.toml").read_text())
+    assert raw["base"] == "2023-2025-as-built"
+    assert raw["grid"] == {"horizon.use": ["low", "central", "high"]}  # central in the middle
+    horizon = Scenario.model_fields["horizon"].annotation.__args__[0]
+    if "use" not in horizon.model_fields:
+        pytest.skip("[horizon] use comes with the use series (helper `use`)")
+    sweep = load_sweep("use-2023-2025")
+    assert [p.scenario.horizon.use for p in sweep.points] == ["low", "central", "high"]

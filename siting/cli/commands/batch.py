@@ -20,7 +20,9 @@ DESCRIPTION = (
     "solve every scenario on Dask: a local cluster, or an existing one at --scheduler. "
     "Each result is saved as it finishes (OUT/scenarios/<key>.json); a re-run skips "
     "finished scenarios; failures are recorded and do not stop the batch. Combined "
-    "tables: OUT/results.parquet, results.csv, sites.parquet, summary.json."
+    "tables: OUT/results.parquet, results.csv, sites.parquet, summary.json; with [horizon] "
+    "scenarios also years.csv (totals per scenario and year) and idle_band.png/.html (idle "
+    "MW and stranded capital by year, low-high band and central line)."
 )
 
 

@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 HELP = "plan a [horizon] scenario year by year; write the schedule"
 DESCRIPTION = (
     "Plan the years of a scenario's [horizon] table (perfect or myopic foresight), "
-    "print totals per year and stranded MW and capital by province, and write "
-    "OUT/<scenario>-plan/ (schedule.csv, stranded.csv, sites_YEAR.csv/.geojson, "
+    "print totals per year, stranded MW and capital by province, idle MW and capital of "
+    "--year by region, class and province (with the idle share of capacity added since "
+    "end-2022) and the reported figures beside the plan's, and write OUT/<scenario>-plan/ "
+    "(schedule.csv, stranded.csv, idle.csv, comparison.csv, sites_YEAR.csv/.geojson, "
     "summary.json) and MAPS/plan-<scenario>.html, a map with a year control (builds, "
     "use and stranded capacity per year; both foresights side by side with --compare)."
 )
