@@ -36,7 +36,7 @@ def test_the_command_writes_sites_idle_and_summary(written: tuple[Path, str]) ->
     sites = pd.read_csv(folder / "market_sites.csv")
     idle = pd.read_csv(folder / "market_idle.csv")
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["years"] == [2023, 2024, 2025] and summary["area"] == "province"
+    assert summary["years"] == [2023, 2024, 2025] and summary["area"] == "region"
     assert list(summary["market_files"]) == list(MARKET_FILES)
     owners = summary["market_files"]["site_owners.csv"]
     assert owners["sha256"] == hashlib.sha256((DATA / "site_owners.csv").read_bytes()).hexdigest()
@@ -49,7 +49,7 @@ def test_the_command_writes_sites_idle_and_summary(written: tuple[Path, str]) ->
         assert row["capacity_mw"] == pytest.approx(year["capacity_mw"].sum())
         assert row["idle_mw"] == pytest.approx(year["idle_mw"].sum(), abs=1e-9)
         assert row["served_mw"] + row["unserved_mw"] == pytest.approx(row["demand_mw"])
-        for dimension in ("owner_type", "province", "accelerator_class"):
+        for dimension in ("owner_type", "region", "accelerator_class"):
             part = idle[(idle["year"] == row["year"]) & (idle["dimension"] == dimension)]
             assert part["capacity_mw"].sum() == pytest.approx(row["capacity_mw"])
     used = sites["captive_mw"] + sites["market_mw"]
@@ -64,7 +64,7 @@ def test_the_summary_prints_idle_by_owner_place_and_class(written: tuple[Path, s
     _, text = written
     for title in (
         "2024: idle MW by owner type",
-        "2024: idle MW by province",
+        "2024: idle MW by region",
         "2024: idle MW by accelerator class",
         "2024: utilisation and revenue per site",
     ):
