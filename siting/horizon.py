@@ -381,7 +381,7 @@ def _existing(
     ``vintages``: the sites' rows of ``capacity_vintages.csv`` (cohorts, retired after
     ``life``); with ``rest_weights`` (pseudo-site id → weight) the ``rest_of_china`` rows are
     split over the pseudo-sites by weight. ``flat``: each site's ``existing_mw`` in service in
-    every year, class ``domestic`` (φ ≈ 1), one cohort entering in the first year. Cohorts
+    every year, class ``domestic`` (``φ^T`` ≈ 1), one cohort entering in the first year. Cohorts
     entering service after ``until`` are left out (they are the plan's to decide).
     """
     n = instance.n_sites

@@ -119,6 +119,24 @@ def test_dominance_needs_the_same_years_in_service() -> None:
     assert sol.order[:, 1].sum() > 1.0  # the short-lived class is the one ordered
 
 
+def test_cluster_bound_uses_the_training_capability() -> None:
+    """``t_st ≤ φ̄^T (Ē_s + G_s) z_st``; the pair bound keeps ``φ̄`` over both workloads."""
+    h = make_horizon(3, n_sites=2, min_cluster_mw=5.0, factor=((0.5, 0.4), (1.0, 0.9)))
+    model = build_horizon_model(h)
+    arrays, rows = model.arrays, model.arrays.names("rows")
+    room = h.peak_existing + h.base.sites.headroom_mw
+    assert (model.hosts[:, 0] >= 0).sum() == 2
+    for s in np.flatnonzero(model.hosts[:, 0] >= 0):
+        row = np.flatnonzero(rows == f"y0_cluster_max_{s}")[0]
+        entries = arrays.index == row
+        z = entries & (arrays.entry_col == model.hosts[s, 0])
+        assert arrays.value[z] == pytest.approx([-0.5 * room[s]])
+    upper = arrays.col_upper[model.serve[:, 0]]
+    assert upper.max() <= 1.0 * room.max() + 1e-9
+    assert np.isclose(h.year_instance(0).sites.capacity_mw, 1.0 * room).all()
+    assert np.isclose(h.year_instance(0, training=True).sites.capacity_mw, 0.5 * room).all()
+
+
 def test_one_year_has_unit_capability_for_both_workloads() -> None:
     h = one_year(make_instance(0))
     assert h.factor.shape == (2, 1) and (h.factor == 1.0).all()
