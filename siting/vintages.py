@@ -64,6 +64,8 @@ CAPABILITY_TOLERANCE = 0.001
 MAX_ACCELERATORS = 1e4
 MAX_TFLOPS = 1e6
 MAX_TBPS = 1e4
+#: Bound far above any capability: demand MW per installed MW.
+MAX_FACTOR = 1e3
 #: A site's vintages add up to its ``existing_mw`` within half the 0.1 MW it is rounded to.
 SITE_TOTAL_TOLERANCE_MW = 0.05
 #: ``mw`` = ``pf`` × kW/PF of the class within the 0.001 MW it is rounded to.
@@ -105,8 +107,8 @@ ACCELERATOR_COLUMNS = (
     Column("tflops_fp16_dense", number=True, minimum=0, positive=True, maximum=MAX_TFLOPS),
     Column("hbm_tbps", number=True, minimum=0, positive=True, maximum=MAX_TBPS),
     Column("prefill_share", number=True, minimum=0, maximum=1),
-    Column("train_factor", number=True, minimum=0, positive=True, maximum=MAX_KW_PER_PF),
-    Column("serve_factor", number=True, minimum=0, positive=True, maximum=MAX_KW_PER_PF),
+    Column("train_factor", number=True, minimum=0, positive=True, maximum=MAX_FACTOR),
+    Column("serve_factor", number=True, minimum=0, positive=True, maximum=MAX_FACTOR),
     Column("basis"),
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
