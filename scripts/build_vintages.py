@@ -5,7 +5,8 @@ Writes six files (every number documented in ``data/SOURCES.md`` section T):
 * ``national_compute.csv``: China's intelligent compute (EFLOPS, FP16) per year-end, 2022–2030;
 * ``demand_forecasts.csv``: the national series as forecast in 2023, 2024 and 2025 (what a
   myopic planner of each year knew);
-* ``accelerators.csv``: kW of IT load per PFLOPS (dense FP16) per accelerator class;
+* ``accelerators.csv``: kW of IT load per PFLOPS (dense FP16) per accelerator class, its
+  server and its capability for training and serving (``siting.vintages.capability``);
 * ``capacity_vintages.csv``: every site's compute (``data/sites.csv``) split by commissioning
   band and accelerator class, plus the ``rest_of_china`` remainder that closes the national
   series;
@@ -27,7 +28,10 @@ import sys
 from itertools import pairwise
 from pathlib import Path
 
+import pandas as pd
 from build_sites_hubs import IDC_2026, IDC_2028, INFER_SHARE_2027, KW_PER_PF, write_csv
+
+from siting.vintages import ACCELERATOR_COLUMNS, capability
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "data"
@@ -139,7 +143,8 @@ ACCELERATORS = [
         "A100, A800, H100, H800",
         0.5 * DGX_H100_KW_PER_PF + 0.5 * DGX_A100_KW_PER_PF,
         "equal-PF blend of DGX H100 (10.2 kW / 7.912 PF = 1.289) and DGX A100 "
-        "(6.5 kW / 2.496 PF = 2.604)",
+        "(6.5 kW / 2.496 PF = 2.604); server: the blend's mean 8-GPU server, HBM 3.35 (H100) "
+        "and 2.039 TB/s (A100 80 GB) per GPU",
         "NVIDIA datasheets as quoted [T2]",
         "estimate",
     ),
@@ -147,8 +152,8 @@ ACCELERATORS = [
         "export_compliant",
         "H20, L20",
         H20_KW_PER_PF,
-        "8 x H20 (148 TFLOPS dense FP16, 400 W) with the DGX H100 GPU share of server power "
-        "(5.6 of 10.2 kW)",
+        "8 x H20 (148 TFLOPS dense FP16, 4.0 TB/s HBM, 400 W) with the DGX H100 GPU share of "
+        "server power (5.6 of 10.2 kW)",
         "H20 specifications as reported [T2]",
         "estimate",
     ),
@@ -156,12 +161,42 @@ ACCELERATORS = [
         "domestic",
         "Ascend 910B, 910C",
         ASCEND_KW_PER_PF,
-        "8 x Ascend 910B (320 TFLOPS FP16, 350 W) with the DGX H100 GPU share of server power",
+        "8 x Ascend 910B (320 TFLOPS FP16, 1.6 TB/s HBM, 350 W) with the DGX H100 GPU share "
+        "of server power",
         "Ascend 910B specifications as reported [T2]",
         "estimate",
     ),
 ]
 CLASSES = [a[0] for a in ACCELERATORS]
+#: HBM TB/s per accelerator [T2]: H100/H800 SXM 3.35, A100/A800 SXM 80 GB 2.039, H20 4.0,
+#: Ascend 910B 1.6 (reported 1.2 to 1.8 by variant; flagged estimate).
+HBM_TBPS = {"H100": 3.35, "A100": 2.039, "H20": 4.0, "Ascend 910B": 1.6}
+
+
+def blend_server() -> tuple[float, float, float]:
+    """Mean 8-accelerator server of the equal-PF blend of H100 and A100: kW, TFLOPS, TB/s.
+
+    One PF of the blend is half a PF of H100 (0.5/0.989 GPUs) and half of A100 (0.5/0.312);
+    per accelerator it has the blend's mean TFLOPS and HBM, and its kW per PF is the class's.
+    """
+    h100, a100 = 0.5 / 0.989, 0.5 / 0.312
+    tflops = 1000 / (h100 + a100)
+    tbps = (h100 * HBM_TBPS["H100"] + a100 * HBM_TBPS["A100"]) / (h100 + a100)
+    return 8 * tflops / 1000 * ACCELERATORS[0][2], tflops, tbps
+
+
+#: Server per class: kW of IT load, accelerators, dense FP16 TFLOPS and HBM TB/s per
+#: accelerator [T2]; the H20 and Ascend servers take the DGX H100 GPU share of server power.
+SERVERS = {
+    "imported_high_end": (round(blend_server()[0], 3), 8, *blend_server()[1:]),
+    "export_compliant": (8 * 0.400 / GPU_SHARE_OF_SERVER, 8, 148.0, HBM_TBPS["H20"]),
+    "domestic": (8 * 0.350 / GPU_SHARE_OF_SERVER, 8, 320.0, HBM_TBPS["Ascend 910B"]),
+}
+#: Share of serving time in prefill on the reference 8×H800 servers [T2]: DeepSeek's day of
+#: February 2025, 608 bn input tokens at 73.7k/s per node and 168 bn output tokens at 14.8k/s
+#: per node: 8.25 M of 19.60 M node-seconds (226.75 nodes on average × 86,400 s = 19.59 M).
+PREFILL_NODE_S = 608e9 / 73.7e3
+PREFILL_SHARE = round(PREFILL_NODE_S / (PREFILL_NODE_S + 168e9 / 14.8e3), 2)
 #: kW/PF per class as written to ``accelerators.csv`` (3 decimals); MW use these.
 KW_PER_PF_CLASS = {a[0]: round(a[2], 3) for a in ACCELERATORS}
 
@@ -387,17 +422,28 @@ def national_rows() -> list[dict[str, str]]:
 
 
 def accelerator_rows() -> list[dict[str, str]]:
-    return [
+    rows = [
         {
             "accelerator_class": cls,
             "examples": ex,
             "kw_per_pf": f"{KW_PER_PF_CLASS[cls]:.3f}",
+            "server_kw": f"{SERVERS[cls][0]:.3f}",
+            "accelerators_per_server": f"{SERVERS[cls][1]}",
+            "tflops_fp16_dense": f"{SERVERS[cls][2]:.1f}",
+            "hbm_tbps": f"{SERVERS[cls][3]:.3f}",
+            "prefill_share": f"{PREFILL_SHARE:.2f}",
             "basis": basis,
             "source": src,
             "confidence": conf,
         }
         for cls, ex, _kw, basis, src, conf in ACCELERATORS
     ]
+    numbers = [c.name for c in ACCELERATOR_COLUMNS if c.number and c.name in rows[0]]
+    factors = capability(pd.DataFrame(rows)[numbers].astype(float))
+    for row, train, serve in zip(rows, *factors, strict=True):
+        row |= {"train_factor": f"{train:.3f}", "serve_factor": f"{serve:.3f}"}
+    order = [c.name for c in ACCELERATOR_COLUMNS]
+    return [{c: row[c] for c in order} for row in rows]
 
 
 def rent_rows() -> list[dict[str, str]]:

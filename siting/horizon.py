@@ -5,7 +5,8 @@ the time tables (:mod:`siting.vintages`) and a scenario's ``[horizon]`` table in
 :class:`Horizon`; :func:`one_year` makes the one-year horizon that reproduces the single-period
 model. The maths is ``docs/model.md``, section "Multi-period model"; symbols follow it.
 
-Units: MW of IT load (installed MW per class; demand MW at the reference 2.0 kW/PF), costs in
+Units: MW of IT load (installed MW per class; training demand MW at the reference 2.0 kW/PF,
+inference demand MW of the reference serving server: ``docs/model.md``), costs in
 CNY per year inside a year, discount factors turn them into CNY of the first year.
 """
 
@@ -25,8 +26,8 @@ from siting.scenario import Scenario
 from siting.vintages import (
     HUBS_YEAR,
     REST_OF_CHINA,
-    SITE_KW_PER_PF,
     TimeTables,
+    capability,
     cohorts,
 )
 
@@ -46,7 +47,8 @@ class Horizon:
     classes
         Accelerator classes ``K``, shape (C,).
     factor
-        ``φ_k``: demand MW served per installed MW of class ``k``, shape (C,).
+        ``φ_wk``: demand MW of workload ``w`` served per installed MW of class ``k``, shape
+        (2, C): row 0 training ``φ^T``, row 1 inference ``φ^I`` (every service class).
     lead
         ``L_k``: years from order to service, shape (C,).
     life
@@ -145,13 +147,15 @@ class Horizon:
         """Return demand of year index ``t`` as expected in year index ``tau``, over actual."""
         return 1.0 if self.forecast_ratio is None else float(self.forecast_ratio[tau, t])
 
-    def year_instance(self, t: int) -> Instance:
+    def year_instance(self, t: int, *, training: bool = False) -> Instance:
         """Return the single-period arrays of year index ``t`` (for the shared families).
 
         Capacity is ``φ̄ (Ē_s + G_s)`` in demand MW (``sites.existing_mw`` holds ``φ̄ Ē_s``),
-        so that the cluster and pair bounds read as in ``docs/model.md``.
+        so that the pair and cluster bounds read as in ``docs/model.md``: ``φ̄`` is the largest
+        capability over both workloads, or over training only with ``training`` (the cluster
+        bound).
         """
-        most = float(self.factor.max())
+        most = float((self.factor[0] if training else self.factor).max())
         base = self.base
         return replace(
             base,
@@ -166,7 +170,7 @@ class Horizon:
 
 
 def one_year(instance: Instance, year: int = HUBS_YEAR) -> Horizon:
-    """Make the one-year horizon of an instance (one class, ``φ = 1``, no lead time).
+    """Make the one-year horizon of an instance (one class, ``φ = 1`` in both workloads, no lead).
 
     Its optimum equals the single-period optimum (``docs/model.md``, "One year reproduces the
     single-period model").
@@ -176,7 +180,7 @@ def one_year(instance: Instance, year: int = HUBS_YEAR) -> Horizon:
         base=instance,
         years=np.array([year], np.int64),
         classes=np.array(["reference"]),
-        factor=np.ones(1),
+        factor=np.ones((2, 1)),
         lead=np.zeros(1, np.int64),
         life=np.ones(1, np.int64),
         buildable=np.ones(1, bool),
@@ -228,9 +232,7 @@ def build_horizon(
         raise ValueError(f"scenario {scenario.name!r} has no [horizon] table")
     costs = scenario.costs
     years = np.array(spec.years, np.int64)
-    acc = tables.accelerators.set_index("accelerator_class")
-    classes = np.array(list(acc.index))
-    kw = acc["kw_per_pf"].to_numpy(float)
+    classes = np.array(list(tables.accelerators["accelerator_class"]))
     life = round(costs.it_lifetime_years)
     n, c = instance.n_sites, len(classes)
 
@@ -279,7 +281,7 @@ def build_horizon(
         base=instance,
         years=years,
         classes=classes,
-        factor=SITE_KW_PER_PF / kw,
+        factor=capability(tables.accelerators),
         lead=np.full(c, spec.lead_time_years, np.int64),
         life=np.full(c, life, np.int64),
         buildable=np.isin(classes, spec.new_classes),
@@ -379,7 +381,7 @@ def _existing(
     ``vintages``: the sites' rows of ``capacity_vintages.csv`` (cohorts, retired after
     ``life``); with ``rest_weights`` (pseudo-site id → weight) the ``rest_of_china`` rows are
     split over the pseudo-sites by weight. ``flat``: each site's ``existing_mw`` in service in
-    every year, class ``domestic`` (φ ≈ 1), one cohort entering in the first year. Cohorts
+    every year, class ``domestic`` (``φ^T`` ≈ 1), one cohort entering in the first year. Cohorts
     entering service after ``until`` are left out (they are the plan's to decide).
     """
     n = instance.n_sites

@@ -48,9 +48,10 @@ if TYPE_CHECKING:
 FORESIGHTS = ("perfect", "myopic")
 #: What the MW of ``summary.json`` ``by_year`` count (docs/outputs.md, "Conventions").
 MW_UNITS = (
-    f"demand_mw, served_mw, unmet_mw: demand MW, compute at the reference {SITE_KW_PER_PF:g} "
-    "kW/PF; installed_mw, ordered_mw, used_mw, stranded_mw: installed MW of IT load, of which "
-    "one of accelerator class k serves phi_k demand MW"
+    f"demand_mw, served_mw, unmet_mw: demand MW, training at the reference {SITE_KW_PER_PF:g} "
+    "kW/PF plus inference in MW of the reference 8xH800 serving server; installed_mw, "
+    "ordered_mw, used_mw, stranded_mw: installed MW of IT load, of which one of accelerator "
+    "class k serves phi_wk demand MW of workload w (training or inference)"
 )
 
 
@@ -451,12 +452,15 @@ def myopia_line(summary: dict[str, Any]) -> str:
 
 
 def units_note(h: Horizon) -> str:
-    """Say how demand MW and installed MW differ: one installed MW serves ``φ_k`` demand MW."""
-    factors = ", ".join(f"{k} {f:.2f}" for k, f in zip(h.classes, h.factor, strict=True))
+    """Say how demand MW and installed MW differ: one installed MW serves ``φ_wk`` demand MW."""
+    factors = ", ".join(
+        f"{k} {train:.2f}/{serve:.2f}" for k, train, serve in zip(h.classes, *h.factor, strict=True)
+    )
     return textwrap.fill(
-        f"Demand MW: compute demanded, at the reference {SITE_KW_PER_PF:g} kW/PF. Installed MW: "
-        f"IT load of the accelerator classes; one serves φ demand MW ({factors}), so used MW "
-        "and the demand they serve differ (docs/outputs.md).",
+        f"Demand MW: compute demanded, training at the reference {SITE_KW_PER_PF:g} kW/PF, "
+        "inference in MW of the reference 8×H800 serving server. Installed MW: IT load of the "
+        "accelerator classes; one serves φ demand MW of training/inference "
+        f"({factors}), so used MW and the demand they serve differ (docs/outputs.md).",
         width=79,
     )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from siting import settings
@@ -52,6 +53,19 @@ HUBS_YEAR = 2027
 FIRST_BAND_COHORTS = 6
 #: kW of IT load per PF with which ``data/sites.csv`` turned reported PF into ``existing_mw``.
 SITE_KW_PER_PF = 2.0
+#: The reference serving server: an inference demand MW is one MW of its IT load
+#: (``docs/model.md``, "Capability per workload"; SOURCES.md T2). 8×H800 (DGX-H100 class):
+#: server kW, accelerators, dense FP16 TFLOPS and HBM TB/s per accelerator.
+REFERENCE_SERVER = (10.2, 8, 989.0, 3.35)
+#: ``kw_per_pf`` of a class equals its server's kW per PF, and ``train_factor`` and
+#: ``serve_factor`` their recomputed values, within this (all are stored to 0.001).
+CAPABILITY_TOLERANCE = 0.001
+#: Bounds far above any real server: accelerators per server, TFLOPS and TB/s per accelerator.
+MAX_ACCELERATORS = 1e4
+MAX_TFLOPS = 1e6
+MAX_TBPS = 1e4
+#: Bound far above any capability: demand MW per installed MW.
+MAX_FACTOR = 1e3
 #: A site's vintages add up to its ``existing_mw`` within half the 0.1 MW it is rounded to.
 SITE_TOTAL_TOLERANCE_MW = 0.05
 #: ``mw`` = ``pf`` × kW/PF of the class within the 0.001 MW it is rounded to.
@@ -86,6 +100,15 @@ ACCELERATOR_COLUMNS = (
     Column("accelerator_class", choices=ACCELERATOR_CLASSES),
     Column("examples"),
     Column("kw_per_pf", number=True, minimum=0, positive=True, maximum=MAX_KW_PER_PF),
+    Column("server_kw", number=True, minimum=0, positive=True, maximum=MAX_KW_PER_PF),
+    Column(
+        "accelerators_per_server", number=True, minimum=0, positive=True, maximum=MAX_ACCELERATORS
+    ),
+    Column("tflops_fp16_dense", number=True, minimum=0, positive=True, maximum=MAX_TFLOPS),
+    Column("hbm_tbps", number=True, minimum=0, positive=True, maximum=MAX_TBPS),
+    Column("prefill_share", number=True, minimum=0, maximum=1),
+    Column("train_factor", number=True, minimum=0, positive=True, maximum=MAX_FACTOR),
+    Column("serve_factor", number=True, minimum=0, positive=True, maximum=MAX_FACTOR),
     Column("basis"),
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
@@ -134,7 +157,7 @@ class TimeTables:
     forecasts
         The national series as forecast in each year a report was public (``published``).
     accelerators
-        kW per PF per accelerator class.
+        kW per PF, server and capability per accelerator class (:func:`capability`).
     vintages
         PF and MW per site (and ``rest_of_china``), commissioning band and class.
     demand
@@ -223,13 +246,79 @@ def read_demand_forecasts(path: Path) -> pd.DataFrame:
 
 
 def read_accelerators(path: Path) -> pd.DataFrame:
-    """Read kW per PF (dense FP16) per accelerator class; every class exactly once."""
+    """Read kW per PF, the server and the capability per accelerator class.
+
+    Every class exactly once; ``kw_per_pf`` is the server's kW per PF, ``prefill_share`` the
+    same in every row, ``train_factor`` and ``serve_factor`` what :func:`capability` makes of
+    the row, each within :data:`CAPABILITY_TOLERANCE`.
+    """
+    source = str(path)
     table, problems = _read(path, ACCELERATOR_COLUMNS, key="accelerator_class")
-    problems += check_unique(table, "accelerator_class", source=str(path))
+    problems += check_unique(table, "accelerator_class", source=source)
     missing = sorted(set(ACCELERATOR_CLASSES) - set(table["accelerator_class"]))
     if missing:
-        problems.append(Problem(str(path), "", "accelerator_class", f"no row for {missing}"))
+        problems.append(Problem(source, "", "accelerator_class", f"no row for {missing}"))
+    if not problems:
+        problems += _check_capability(table, source)
     return _done(table, problems, ACCELERATOR_COLUMNS)
+
+
+def server_kw_per_pf(accelerators: pd.DataFrame) -> np.ndarray:
+    """Return the kW of IT load per PF (dense FP16) of each row's server, shape (rows,)."""
+    tflops = accelerators["accelerators_per_server"] * accelerators["tflops_fp16_dense"]
+    return (accelerators["server_kw"] / tflops * 1000).to_numpy(float)
+
+
+def capability(accelerators: pd.DataFrame) -> np.ndarray:
+    """``φ_wk``: demand MW of training (row 0) and inference (row 1) per installed MW.
+
+    Training ``φ^T = κ̄ / kw_per_pf``; inference ``φ^I = 1 / (p/ρ^F + (1 − p)/ρ^B)`` with
+    ``ρ^F``, ``ρ^B`` the server's dense FP16 TFLOPS and HBM TB/s per kW over those of
+    :data:`REFERENCE_SERVER` and ``p`` the ``prefill_share`` (``docs/model.md``, "Capability
+    per workload").
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (2, rows).
+    """
+    kw, n, tflops, tbps = REFERENCE_SERVER
+    a = accelerators
+    per_kw = a["accelerators_per_server"] / a["server_kw"]
+    rho_f = (per_kw * a["tflops_fp16_dense"]).to_numpy(float) / (n * tflops / kw)
+    rho_b = (per_kw * a["hbm_tbps"]).to_numpy(float) / (n * tbps / kw)
+    p = a["prefill_share"].to_numpy(float)
+    train = SITE_KW_PER_PF / a["kw_per_pf"].to_numpy(float)
+    return np.stack([train, 1.0 / (p / rho_f + (1.0 - p) / rho_b)])
+
+
+def _check_capability(table: pd.DataFrame, source: str) -> list[Problem]:
+    """``kw_per_pf`` is the server's; one ``prefill_share``; the factors are recomputed."""
+    problems = []
+    computed = {
+        "kw_per_pf": server_kw_per_pf(table),
+        **dict(zip(("train_factor", "serve_factor"), capability(table), strict=True)),
+    }
+    first = float(table["prefill_share"].iloc[0])
+    for i, name in enumerate(table["accelerator_class"]):
+        where = CSV_ROWS.label(i, "accelerator_class", name)
+        share = float(table["prefill_share"].iloc[i])
+        if share != first:
+            expected = (
+                f"the same prefill_share in every row ({first:g} on the first), got {share:g}"
+            )
+            problems.append(Problem(source, where, "prefill_share", expected))
+        for field, values in computed.items():
+            got = float(table[field].iloc[i])
+            if abs(got - values[i]) > CAPABILITY_TOLERANCE:
+                what = (
+                    "server_kw / (accelerators × TFLOPS / 1000)"
+                    if field == "kw_per_pf"
+                    else ("the capability of the row (docs/model.md)")
+                )
+                expected = f"{what} = {values[i]:.3f} ± {CAPABILITY_TOLERANCE:g}, got {got:g}"
+                problems.append(Problem(source, where, field, expected))
+    return problems
 
 
 def read_capacity_vintages(

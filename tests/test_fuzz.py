@@ -728,7 +728,11 @@ TABLE_BAD = {
         "kind": ["guess"],
     },
     "accelerators.csv": {
-        "kw_per_pf": ["0", "-1", "inf", "x", "1e300"],
+        "kw_per_pf": ["0", "-1", "inf", "x", "1e300", "2.5"],
+        "server_kw": ["0", "inf", "x"],
+        "hbm_tbps": ["0", "-1", "nan"],
+        "prefill_share": ["1.5", "-0.1", "x", "0.18"],
+        "serve_factor": ["9", "x", "1.0"],
         "accelerator_class": ["tpu"],
     },
     "it_prices.csv": {

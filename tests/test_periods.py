@@ -33,13 +33,18 @@ def make_horizon(
     standby: float = 0.0,
     penalty: float = 0.0,
     rent: tuple[float, float] | None = None,
-    factor: tuple[float, ...] = (1.0, 0.5),
+    factor: tuple[float, ...] | tuple[tuple[float, ...], tuple[float, ...]] = (1.0, 0.5),
     same_capex: bool = False,
 ) -> Horizon:
-    """A random horizon: two classes, existing MW that retires, demand that grows."""
+    """A random horizon: two classes, existing MW that retires, demand that grows.
+
+    ``factor`` is each class's capability, the same for both workloads, or one row for
+    training and one for inference.
+    """
     rng = np.random.default_rng(seed)
     inst = make_instance(seed, n_sites=n_sites, n_hubs=2, min_cluster_mw=min_cluster_mw, rent=rent)
-    c = len(factor)
+    phi = np.atleast_2d(np.asarray(factor, float))
+    c = phi.shape[1]
     existing = np.zeros((n_sites, c, n_years))
     for s, k in itertools.product(range(n_sites), range(c)):
         if rng.random() < 0.5:
@@ -53,7 +58,7 @@ def make_horizon(
         base=inst,
         years=2023 + np.arange(n_years),
         classes=np.array([f"c{k}" for k in range(c)]),
-        factor=np.array(factor),
+        factor=np.broadcast_to(phi, (2, c)).copy(),
         lead=np.full(c, lead, np.int64),
         life=np.full(c, life, np.int64),
         buildable=np.ones(c, bool),
@@ -155,14 +160,14 @@ def brute_force(h: Horizon) -> float:
                     r = row()  # conversion, training
                     r[col("t", s, t)] = 1
                     for k in range(C):
-                        r[col("u", 0, s, k, t)] = -h.factor[k]
+                        r[col("u", 0, s, k, t)] = -h.factor[0, k]
                     a_eq.append(r)
                     b_eq.append(0.0)
                     r = row()  # conversion, inference
                     for k in np.flatnonzero(inst.pairs.site == s):
                         r[col("f", k, t)] = 1
                     for k in range(C):
-                        r[col("u", 1, s, k, t)] = -h.factor[k]
+                        r[col("u", 1, s, k, t)] = -h.factor[1, k]
                     a_eq.append(r)
                     b_eq.append(0.0)
                     room = inst.sites.headroom_mw[s] + peak[s] - h.existing[s, :, t].sum()

@@ -351,5 +351,6 @@ def test_shipped_prices_leave_domestic_to_order() -> None:
     dominated = dict(zip(h.classes, dominated_classes(h), strict=True))
     assert dominated["export_compliant"] and not dominated["domestic"]
     d, e = list(h.classes).index("domestic"), list(h.classes).index("export_compliant")
-    ratio = (h.capex[:, e] / h.factor[e]) / (h.capex[:, d] / h.factor[d])
-    assert ratio.min() > 2.2  # the H20 costs more than twice as much per demand MW
+    r = (h.factor[:, e] / h.factor[:, d]).max()  # docs/model.md: the worse of the workloads
+    assert 0.6 < r < 0.7  # an H20 MW does 0.41 of a domestic MW's training, 0.67 of its serving
+    assert (h.capex[:, d] * r < h.capex[:, e]).all()  # and costs more than r domestic MW

@@ -104,8 +104,8 @@ def build_horizon_model(horizon: Horizon) -> HorizonModel:
     m = _Building.of(h, years, stages)
     m.order = define_orders(b, h)
     m.use = define_use(b, m)
-    for inst, v in zip(years, stages, strict=True):
-        define_year_rows(b, m, v, inst)
+    for t, (inst, v) in enumerate(zip(years, stages, strict=True)):
+        define_year_rows(b, m, v, inst, h.year_instance(t, training=True))
     define_conversion(b, m)
     define_class_capacity(b, m)
     define_period_headroom(b, m)
@@ -198,39 +198,36 @@ def define_orders(b: Builder, h: Horizon) -> Grid:
 def dominated_classes(h: Horizon) -> np.ndarray:
     """Classes never worth ordering: another buildable class does as much for as little.
 
-    Class ``k`` is dominated by ``k'`` if ``k'`` serves at least as many demand MW per MW
-    (``φ_k' ≥ φ_k``), costs no more per demand MW (``K_sk'τ / φ_k' ≤ K_skτ / φ_k``
-    everywhere), has the same lead time and at least the life; exact only when minimising cost
-    with running cost per MW used at least the standby cost (``o_ws ≥ β_s``): then moving an
-    order and its use to ``k'`` (``φ_k/φ_k'`` of the MW) never costs more. Otherwise no class
-    is dominated. Ties keep the first class.
+    Class ``k`` is dominated by ``k'`` if ``r = max_w φ_wk / φ_wk' ≤ 1`` (``k'`` at least as
+    capable for training and for serving) and ``K_sk'τ · r ≤ K_skτ`` everywhere (``r`` MW of
+    ``k'`` cost no more than one of ``k``), with the same lead time and the same years in
+    service within the horizon; exact only when minimising cost with running cost per MW used
+    at least the standby cost (``o_ws ≥ β_s``): then moving an order to ``k'`` (``r`` of the
+    MW) and each workload's use (``φ_wk/φ_wk'`` of it) serves the same demand MW and never
+    costs more (``docs/model.md``). Otherwise no class is dominated. Ties keep the first class.
     """
     out = np.zeros(h.n_accelerator_classes, bool)
     if h.base.maximise_margin or (h.base.sites.unit_opex < h.standby[None, :]).any():
         return out
+    serves = in_service(h)
     for k, k2 in np.ndindex(h.n_accelerator_classes, h.n_accelerator_classes):
         if k == k2 or not (h.buildable[k] and h.buildable[k2]) or out[k2]:
             continue
-        per_mw, per_mw2 = h.capex[:, k] * h.factor[k2], h.capex[:, k2] * h.factor[k]
+        r = float((h.factor[:, k] / h.factor[:, k2]).max())
+        scaled = h.capex[:, k2] * r
         better = (
-            h.factor[k2] >= h.factor[k]
-            and (per_mw2 <= per_mw).all()
+            r <= 1.0
+            and (scaled <= h.capex[:, k]).all()
             and h.lead[k2] == h.lead[k]
-            and h.life[k2] >= h.life[k]
+            and np.array_equal(serves[k2], serves[k])
         )
-        strictly = (
-            h.factor[k2] > h.factor[k]
-            or (per_mw2 < per_mw).any()
-            or h.life[k2] > h.life[k]
-            or k2 < k
-        )
+        strictly = r < 1.0 or (scaled < h.capex[:, k]).any() or k2 < k
         out[k] |= better and strictly
     return out
 
 
-def in_service(m: HorizonModel) -> np.ndarray:
+def in_service(h: Horizon) -> np.ndarray:
     """Whether an order of class ``k`` placed in ``τ`` serves in ``t``, shape (C, T, T)."""
-    h = m.horizon
     return np.array(
         [
             [[h.in_service(k, tau, t) for t in range(h.n_years)] for tau in range(h.n_years)]
@@ -242,7 +239,7 @@ def in_service(m: HorizonModel) -> np.ndarray:
 
 def new_in_service(m: HorizonModel) -> np.ndarray:
     """Whether site ``s`` can hold new class-``k`` MW in year ``t``, shape (S, C, T)."""
-    return ((m.order >= 0)[:, :, :, None] & in_service(m)[None]).any(axis=2)
+    return ((m.order >= 0)[:, :, :, None] & in_service(m.horizon)[None]).any(axis=2)
 
 
 def _workload_tags(workloads: int) -> list[str]:
@@ -284,26 +281,30 @@ def define_use(b: Builder, m: _Building) -> Grid:
     return use
 
 
-def define_year_rows(b: Builder, m: _Building, v: Columns, inst: Instance) -> None:
+def define_year_rows(
+    b: Builder, m: _Building, v: Columns, inst: Instance, training: Instance
+) -> None:
     """Add one year's single-period rows: the families of :data:`YEAR_FAMILIES` over its columns.
 
     Inference demand ``Σ_s f_qhs (+ ξ_qh) = D_qht`` (``≤`` for margin), training demand
     ``Σ_s t_st (+ ξ^T_t) = T_t``, pair–open ``f_k ≤ ū_k y_st``, training cluster
     ``L z_st ≤ t_st ≤ C_s z_st`` and staff ``Σ_{s∈p} (σ_T t_st + Σ σ_q f_qhst) ≤ A_p``, each
-    written once in :mod:`siting.model.families`; ``inst`` is the year's arrays.
+    written once in :mod:`siting.model.families`; ``inst`` is the year's arrays, ``training``
+    the same with the capacity of the training capability (``C_s = φ̄^T (Ē_s + G_s)``, the
+    cluster bound).
     """
     for family in YEAR_FAMILIES:
         first = b.n_rows
-        family(b, v, inst)
+        family(b, v, training if family is define_training_cluster else inst)
         if family is define_training_cluster:
             m.interleaved += (np.arange(first, b.n_rows, dtype=np.int64),)
 
 
 def define_conversion(b: Builder, m: HorizonModel) -> None:
-    """Turn installed MW used into demand MW served.
+    """Turn installed MW used into demand MW served, with each workload's capability.
 
-    ``t_st = Σ_k φ_k u^T_skt`` and, per service class, ``Σ_h f_qhst = Σ_k φ_k u^q_skt``; a row
-    only where the site can host the workload.
+    ``t_st = Σ_k φ^T_k u^T_skt`` and, per service class, ``Σ_h f_qhst = Σ_k φ^I_k u^q_skt``; a
+    row only where the site can host the workload.
     """
     h = m.horizon
     hosted = _hosted(b, m)
@@ -319,7 +320,7 @@ def define_conversion(b: Builder, m: HorizonModel) -> None:
     on = row[0] >= 0
     b.add_entries(row[0][on], m.train[on], 1.0)
     w, s, k, t = np.nonzero(m.use >= 0)
-    b.add_entries(row[w, s, t], m.use[w, s, k, t], -h.factor[k])
+    b.add_entries(row[w, s, t], m.use[w, s, k, t], -h.factor[np.minimum(w, 1), k])
 
 
 def define_class_capacity(b: Builder, m: HorizonModel) -> None:
@@ -335,7 +336,7 @@ def define_class_capacity(b: Builder, m: HorizonModel) -> None:
     w, s, k, t = np.nonzero(m.use >= 0)
     b.add_entries(row[s, k, t], m.use[w, s, k, t], 1.0)
     s, k, tau, t = np.nonzero(
-        (m.order >= 0)[:, :, :, None] & in_service(m)[None] & used[:, :, None]
+        (m.order >= 0)[:, :, :, None] & in_service(m.horizon)[None] & used[:, :, None]
     )
     b.add_entries(row[s, k, t], m.order[s, k, tau], -1.0)
     s, k, t = np.nonzero(used & (h.existing > 0))
@@ -352,7 +353,7 @@ def define_period_headroom(b: Builder, m: HorizonModel) -> None:
     s, t = np.nonzero(serving)
     row = np.full(serving.shape, -1, np.int64)
     row[s, t] = b.add_rows(("headroom_", _joined(s, "_y", t)), -np.inf, 0.0)
-    s2, k, tau, t2 = np.nonzero((m.order >= 0)[:, :, :, None] & in_service(m)[None])
+    s2, k, tau, t2 = np.nonzero((m.order >= 0)[:, :, :, None] & in_service(m.horizon)[None])
     b.add_entries(row[s2, t2], m.order[s2, k, tau], 1.0)
     room = h.base.sites.headroom_mw + h.peak_existing - h.existing.sum(axis=1).T  # (T, S)
     b.add_entries(row[s, t], m.open[s, t], -room[t, s])
@@ -382,7 +383,7 @@ def period_cost(m: HorizonModel, n_cols: int) -> np.ndarray:
     """
     h, base = m.horizon, m.horizon.base
     cost = np.zeros(n_cols)
-    serving = in_service(m)
+    serving = in_service(m.horizon)
     has = m.order >= 0
     order_cost = np.zeros(m.order.shape)
     w, s, k, t = np.nonzero(m.use >= 0)
