@@ -337,9 +337,9 @@ def penalty_terms(h: Horizon, sol: HorizonSolution) -> dict[str, float]:
 def penalty_lines(summary: dict[str, Any]) -> list[str]:
     """Say how much of the PV cost (and of the cost of myopia) is the unmet-demand penalty."""
     lines = [
-        f"Unmet-demand penalty: {summary['penalty_cny'] / 1e9:,.1f} bn CNY PV at "
-        f"{summary['unmet_penalty_cny_per_mw_year'] / 1e6:,.1f} M CNY per demand MW-year; "
-        f"PV cost without it {summary['pv_cost_without_penalty_cny'] / 1e9:,.1f} bn CNY"
+        f"Penalty on unmet demand: {summary['penalty_cny'] / 1e9:,.1f} bn CNY PV "
+        f"({summary['unmet_penalty_cny_per_mw_year'] / 1e6:,.1f} M CNY per demand MW-yr)",
+        f"PV cost without the penalty: {summary['pv_cost_without_penalty_cny'] / 1e9:,.1f} bn CNY",
     ]
     if "cost_of_myopia_without_penalty_cny" in summary:
         lines.append(
@@ -537,7 +537,7 @@ def horizon_report(run: HorizonRun, year: int | None = None) -> str:
     )
     lines.append(f"{'total':<16}{cells}")
     if "cost_of_myopia_cny" in summary:
-        lines += ["", myopia_line(summary), *penalty_lines(summary)[1:]]
+        lines += ["", myopia_line(summary), *penalty_lines(summary)[2:]]
     if run.table_dir is not None:
         lines += ["", f"Schedule: {run.table_dir}/schedule.csv (and sites_YEAR.geojson per year)"]
     if run.map_path is not None:
