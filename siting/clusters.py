@@ -77,7 +77,7 @@ def read_training_clusters(path: Path) -> pd.DataFrame:
     source = str(path)
     table, problems = read_table(path, CLUSTER_COLUMNS, what="run", key="model")
     first, last = SERIES_YEARS
-    previous = first
+    previous = float(first)
     row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
         where = CSV_ROWS.label(i, "model", row.model)
