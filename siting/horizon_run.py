@@ -334,12 +334,18 @@ def penalty_terms(h: Horizon, sol: HorizonSolution) -> dict[str, float]:
     }
 
 
-def penalty_lines(summary: dict[str, Any]) -> list[str]:
-    """Say how much of the PV cost (and of the cost of myopia) is the unmet-demand penalty."""
+def penalty_lines(summary: dict[str, Any], *, margin: bool = False) -> list[str]:
+    """Say how much of the PV cost (and of the cost of myopia) is the unmet-demand penalty.
+
+    With ``margin`` the plan's value is shown as a margin (the cost with the opposite sign).
+    """
+    without = summary["pv_cost_without_penalty_cny"] / 1e9
     lines = [
         f"Penalty on unmet demand: {summary['penalty_cny'] / 1e9:,.1f} bn CNY PV "
         f"({summary['unmet_penalty_cny_per_mw_year'] / 1e6:,.1f} M CNY per demand MW-yr)",
-        f"PV cost without the penalty: {summary['pv_cost_without_penalty_cny'] / 1e9:,.1f} bn CNY",
+        f"PV margin without the penalty: {-without:,.1f} bn CNY"
+        if margin
+        else f"PV cost without the penalty: {without:,.1f} bn CNY",
     ]
     if "cost_of_myopia_without_penalty_cny" in summary:
         lines.append(
@@ -495,7 +501,7 @@ def horizon_report(run: HorizonRun, year: int | None = None) -> str:
             else []
         ),
         " ".join(present_value(h, sol)),
-        *penalty_lines(summary),
+        *penalty_lines(summary, margin=h.base.maximise_margin),
         "",
         f"{'':4} {f' demand MW ({SITE_KW_PER_PF:g} kW/PF) ':-^25} {' installed MW ':-^36}",
         f"{'year':>4} {'demand':>8} {'served':>8} {'unmet':>7} {'ordered':>8} {'installed':>9} "
