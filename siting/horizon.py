@@ -331,7 +331,7 @@ def build_horizon(
         min_cluster=(
             min_cluster_by_year(load_training_clusters(), years)
             if spec.training_cluster == "by_year"
-            else None
+            else np.full(len(years), instance.min_cluster_mw)
         ),
         annuity=np.full(c, round(costs.it_lifetime_years), np.int64),
     )

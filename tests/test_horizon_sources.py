@@ -68,7 +68,7 @@ def test_cluster_of_each_year_is_the_smallest_pretraining_run_of_the_file() -> N
 def test_fixed_cluster_is_the_single_period_value(tmp_path) -> None:
     h = _horizon(_scenario(tmp_path, '[horizon]\ntraining_cluster = "fixed"'))
     spec, _ = load_scenario(_scenario(tmp_path, '[horizon]\ntraining_cluster = "fixed"'))
-    assert h.min_cluster is None
+    assert h.min_cluster is not None and (h.min_cluster == spec.training.min_cluster_mw).all()
     for t in range(h.n_years):
         assert h.year_instance(t).min_cluster_mw == spec.training.min_cluster_mw
 
