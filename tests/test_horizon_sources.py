@@ -7,7 +7,6 @@ orders, penalty = rent, figures that add up), never a demand total: the demand s
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +32,6 @@ from siting.scenario.families import SERVICE_LIFE_YEARS
 from siting.vintages import RECONCILE_TOLERANCE_PF, SITE_KW_PER_PF, cohorts, load_time_tables
 
 from .test_periods import make_horizon
-from .test_time_inputs import _edit, _set
 
 DATA = Path(settings.data_dir)
 
@@ -217,18 +215,3 @@ def test_penalty_figures_add_up(short_run) -> None:
     assert summary["cost_of_myopia_without_penalty_cny"] == pytest.approx(without)
     penalties = both["myopic"]["penalty_cny"] - both["perfect"]["penalty_cny"]
     assert summary["cost_of_myopia_cny"] == pytest.approx(without + penalties, rel=1e-9)
-
-
-def test_bad_cluster_file_through_the_program(tmp_path, monkeypatch, capsys) -> None:
-    """One clear error naming the file and field, exit 2, nothing written."""
-    from siting.cli import main
-
-    data = tmp_path / "data"
-    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("county", "prefecture"))
-    _edit(data / CLUSTERS_FILE, _set("demand_mw", 0, "50.0"))
-    monkeypatch.setattr(settings, "data_dir", data)
-    out = tmp_path / "out"
-    assert main(["plan", "2023-2025-as-built", "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert CLUSTERS_FILE in err and "demand_mw" in err and "Traceback" not in err
-    assert not out.exists()

@@ -292,6 +292,7 @@ def test_bad_price_rows(tmp_path, column, value, words) -> None:
         ("rest_of_china.csv", "weight", "0.9", "weight"),
         ("it_prices.csv", "accelerator_class", "tpu", "accelerator_class"),
         ("it_prices.csv", "year", "2040", "year"),
+        ("training_clusters.csv", "demand_mw", "50.0", "demand_mw"),
     ],
 )
 def test_bad_time_input_through_the_program(
