@@ -18,18 +18,26 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from siting.clusters import load_training_clusters, min_cluster_by_year
 from siting.costs import annuity_factor
+from siting.errors import InputError, Problem
 from siting.instance import FloatArray, Instance, IntArray
 from siting.prices import price_per_mw
 from siting.rest_of_china import PREFIX, load_allocation, shares
+from siting.scenario import Horizon as HorizonSpec
 from siting.scenario import Scenario
 from siting.vintages import (
+    BAND_YEAR,
     HUBS_YEAR,
     REST_OF_CHINA,
     TimeTables,
     capability,
     cohorts,
 )
+
+#: The last year-end whose stock the vintages' bands count (band ``2025``); later bands are
+#: announced, not in service.
+LAST_COUNTED_YEAR = BAND_YEAR["2025"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,8 @@ class Horizon:
     life
         ``ℓ_k``: years a class's hardware stays in service, shape (C,).
     buildable
-        Whether new capacity may be ordered in class ``k``, shape (C,).
+        Whether new capacity may be ordered in class ``k``, shape (C,); none with
+        ``[horizon] orders = false``.
     existing
         ``E_skt``: existing MW in service, shape (S, C, T).
     demand
@@ -91,6 +100,12 @@ class Horizon:
         halls, no single fabric for a cluster), shape (S,); ``None``: none. The pseudo-sites
         are also ``must_open`` (a province's halls are not closed to save one site's fixed
         cost).
+    min_cluster
+        ``L_t``: minimum training cluster of each year, demand MW, shape (T,); ``None``: the
+        base's ``min_cluster_mw`` in every year.
+    annuity
+        ``ℓ^a``: years an order pays its capex (the annuity's life), shape (C,); ``None``: its
+        whole service life. An order pays in its first ``min(ℓ^a_k, ℓ_k)`` years of service.
     """
 
     base: Instance
@@ -118,6 +133,8 @@ class Horizon:
     must_open: NDArray[np.bool_] | None = None
     forecast_ratio: FloatArray | None = None
     inference_only: NDArray[np.bool_] | None = None
+    min_cluster: FloatArray | None = None
+    annuity: IntArray | None = None
 
     @property
     def n_years(self) -> int:
@@ -143,6 +160,12 @@ class Horizon:
         start = tau + int(self.lead[k])
         return start <= t < start + int(self.life[k])
 
+    def pays(self, k: int, tau: int, t: int) -> bool:
+        """Whether an order of class ``k`` placed in year index ``tau`` pays its capex in ``t``."""
+        years = int(self.life[k]) if self.annuity is None else int(self.annuity[k])
+        start = tau + int(self.lead[k])
+        return start <= t < start + min(years, int(self.life[k]))
+
     def forecast(self, tau: int, t: int) -> float:
         """Return demand of year index ``t`` as expected in year index ``tau``, over actual."""
         return 1.0 if self.forecast_ratio is None else float(self.forecast_ratio[tau, t])
@@ -153,7 +176,7 @@ class Horizon:
         Capacity is ``φ̄ (Ē_s + G_s)`` in demand MW (``sites.existing_mw`` holds ``φ̄ Ē_s``),
         so that the pair and cluster bounds read as in ``docs/model.md``: ``φ̄`` is the largest
         capability over both workloads, or over training only with ``training`` (the cluster
-        bound).
+        bound); the minimum training cluster is the year's ``L_t``.
         """
         most = float((self.factor[0] if training else self.factor).max())
         base = self.base
@@ -166,6 +189,9 @@ class Horizon:
             ),
             hubs=replace(base.hubs, demand_mw=self.demand[:, t]),  # each class keeps its share
             training_mw=float(self.training[t]),
+            min_cluster_mw=(
+                base.min_cluster_mw if self.min_cluster is None else float(self.min_cluster[t])
+            ),
         )
 
 
@@ -233,7 +259,7 @@ def build_horizon(
     costs = scenario.costs
     years = np.array(spec.years, np.int64)
     classes = np.array(list(tables.accelerators["accelerator_class"]))
-    life = round(costs.it_lifetime_years)
+    life = spec.service_life_years
     n, c = instance.n_sites, len(classes)
 
     serve = scenario.demand.rest_of_china == "serve"
@@ -284,7 +310,7 @@ def build_horizon(
         factor=capability(tables.accelerators),
         lead=np.full(c, spec.lead_time_years, np.int64),
         life=np.full(c, life, np.int64),
-        buildable=np.isin(classes, spec.new_classes),
+        buildable=np.isin(classes, spec.new_classes) & spec.orders,
         existing=existing,
         demand=demand,
         training=training,
@@ -294,7 +320,7 @@ def build_horizon(
         rent=_rents(tables.rents, classes, years, instance.rent, spec.class_rent_cny_per_mw_year),
         standby=np.full(n, spec.standby_cny_per_mw_year),
         discount=(1.0 + rate) ** -(years - years[0]).astype(float),
-        penalty=spec.unmet_penalty_cny_per_mw_year,
+        penalty=unmet_penalty(spec, tables.rents, tables.accelerators),
         cohort_site=cohort[0],
         cohort_class=cohort[1],
         cohort_start=cohort[2],
@@ -303,7 +329,35 @@ def build_horizon(
         forecast_ratio=forecast_ratios(tables, years),
         must_open=pseudo_sites if serve else None,
         inference_only=pseudo_sites,
+        min_cluster=(
+            min_cluster_by_year(load_training_clusters(), years)
+            if spec.training_cluster == "by_year"
+            else np.full(len(years), instance.min_cluster_mw)
+        ),
+        annuity=np.full(c, round(costs.it_lifetime_years), np.int64),
     )
+
+
+def unmet_penalty(spec: HorizonSpec, rents: pd.DataFrame, accelerators: pd.DataFrame) -> float:
+    """``π``: the cost of a demand MW not served, CNY/(MW·yr) (``docs/model.md``).
+
+    ``"rent"``: the highest published rent per demand MW, ``max_r R_r / φ^T_k = max_r R_r κ_k / κ̄``
+    over the rows of ``rents.csv`` (``R_r`` per installed MW of the row's class ``k``), times one
+    plus the premium; a number is taken as it is.
+
+    Raises
+    ------
+    InputError
+        If the rent is asked for and ``rents.csv`` has no row.
+    """
+    if spec.unmet_penalty != "rent":
+        return float(spec.unmet_penalty)
+    if rents.empty:
+        expected = 'a published rent (a row) for [horizon] unmet_penalty = "rent"'
+        raise InputError([Problem("rents.csv", "", "rent_mid_cny_per_mw_year", expected)])
+    phi = dict(zip(accelerators["accelerator_class"], capability(accelerators)[0], strict=True))
+    per_demand_mw = rents["rent_mid_cny_per_mw_year"] / rents["accelerator_class"].map(phi)
+    return float(per_demand_mw.max()) * (1.0 + spec.unmet_penalty_premium)
 
 
 def forecast_ratios(tables: TimeTables, years: IntArray) -> FloatArray:
@@ -399,7 +453,7 @@ def _existing(
             instance.sites.existing_mw[nonzero].astype(float),
         )
         return existing, cohort
-    stock = cohorts(tables.vintages, announced=announced)
+    stock = renewed(cohorts(tables.vintages, announced=announced), life)
     if rest_weights:
         rest = stock[stock["site_id"] == REST_OF_CHINA]
         split = [
@@ -420,6 +474,25 @@ def _existing(
         alive = (start <= year) & (year < start + life)
         np.add.at(existing[:, :, t], (site[alive], klass[alive]), mw[alive])
     return existing, (site, klass, start, mw)
+
+
+def renewed(stock: pd.DataFrame, life: int) -> pd.DataFrame:
+    """Add the renewal of every cohort that ends its life by :data:`LAST_COUNTED_YEAR`.
+
+    The bands of ``capacity_vintages.csv`` are the national series' net additions, and the
+    series counts the stock in service at each year-end to 2025: a cohort retiring by then
+    (``start + life ≤ 2025``) is renewed at its site in that year (same class, MW and PF, a new
+    cohort bought that year), so the stock in service at each year-end 2022–2025 is the
+    series' (``docs/model.md``). Renewals retire in turn, and are renewed while within 2025.
+    """
+    parts, due = [stock], stock
+    while True:
+        due = due[due["start"] + life <= LAST_COUNTED_YEAR].assign(
+            start=lambda d: d["start"] + life
+        )
+        if due.empty:
+            return pd.concat(parts, ignore_index=True)
+        parts.append(due)
 
 
 def _rents(

@@ -325,19 +325,66 @@ def horizon_summary(
         "years": h.years.tolist(),
         "solver": solver_block(sol, options),
         "pv_cost_cny": sol.objective,
+        **penalty_terms(h, sol),
         "by_year": year_totals(h, sol, table),
         "mw_units": MW_UNITS,
     }
     if other is not None:
         myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)
         summary["foresights"] = {
-            p.foresight: {**solver_block(p, options), "pv_cost_cny": p.objective}
+            p.foresight: {
+                **solver_block(p, options),
+                "pv_cost_cny": p.objective,
+                **penalty_terms(h, p),
+            }
             for p in (perfect, myopic)
         }
         summary["pv_cost_perfect_cny"] = perfect.objective
         summary["pv_cost_myopic_cny"] = myopic.objective
         summary.update(myopia(perfect, myopic))
+        summary["cost_of_myopia_without_penalty_cny"] = (
+            summary["foresights"]["myopic"]["pv_cost_without_penalty_cny"]
+            - summary["foresights"]["perfect"]["pv_cost_without_penalty_cny"]
+        )
     return summary
+
+
+def penalty_terms(h: Horizon, sol: HorizonSolution) -> dict[str, float]:
+    """Split a plan's PV cost into the penalty on unmet demand and the cost without it.
+
+    Returns
+    -------
+    dict
+        ``unmet_penalty_cny_per_mw_year`` (``π``), ``penalty_cny`` (``Σ_t δ_t π Σ ξ_t``, the
+        PV of the penalty in the objective) and ``pv_cost_without_penalty_cny``.
+    """
+    penalty = float(h.penalty * (h.discount * sol.unmet.sum(axis=0)).sum())
+    return {
+        "unmet_penalty_cny_per_mw_year": float(h.penalty),
+        "penalty_cny": penalty,
+        "pv_cost_without_penalty_cny": sol.objective - penalty,
+    }
+
+
+def penalty_lines(summary: dict[str, Any], *, margin: bool = False) -> list[str]:
+    """Say how much of the PV cost (and of the cost of myopia) is the unmet-demand penalty.
+
+    With ``margin`` the plan's value is shown as a margin (the cost with the opposite sign).
+    """
+    without = summary["pv_cost_without_penalty_cny"] / 1e9
+    lines = [
+        f"Penalty on unmet demand: {summary['penalty_cny'] / 1e9:,.1f} bn CNY PV "
+        f"({summary['unmet_penalty_cny_per_mw_year'] / 1e6:,.1f} M CNY per demand MW-yr)",
+        f"PV margin without the penalty: {-without:,.1f} bn CNY"
+        if margin
+        else f"PV cost without the penalty: {without:,.1f} bn CNY",
+    ]
+    if "cost_of_myopia_without_penalty_cny" in summary:
+        lines.append(
+            "Cost of myopia without the penalty: "
+            f"{summary['cost_of_myopia_without_penalty_cny'] / 1e9:,.1f} bn CNY PV"
+        )
+    return lines
 
 
 def solver_block(sol: HorizonSolution, options: RunOptions) -> dict[str, Any]:
@@ -428,6 +475,7 @@ def year_totals(h: Horizon, sol: HorizonSolution, table: pd.DataFrame) -> list[d
                 "demand_mw": float(h.demand[:, t].sum() + h.training[t]),
                 "served_mw": float(sol.train[:, t].sum() + sol.serve[:, t].sum()),
                 "unmet_mw": float(sol.unmet[:, t].sum()),
+                "unmet_penalty_cny": float(h.penalty * sol.unmet[:, t].sum()),
             }
         )
     return years
@@ -488,6 +536,7 @@ def horizon_report(run: HorizonRun, year: int | None = None) -> str:
             else []
         ),
         " ".join(present_value(h, sol)),
+        *penalty_lines(summary, margin=h.base.maximise_margin),
         "",
         f"{'':4} {f' demand MW ({SITE_KW_PER_PF:g} kW/PF) ':-^25} {' installed MW ':-^36}",
         f"{'year':>4} {'demand':>8} {'served':>8} {'unmet':>7} {'ordered':>8} {'installed':>9} "
@@ -533,7 +582,7 @@ def horizon_report(run: HorizonRun, year: int | None = None) -> str:
     if run.comparison is not None:
         lines += ["", *comparison_lines(run.comparison)]
     if "cost_of_myopia_cny" in summary:
-        lines += ["", myopia_line(summary)]
+        lines += ["", myopia_line(summary), *penalty_lines(summary)[2:]]
     if run.table_dir is not None:
         lines += [
             "",

@@ -322,8 +322,8 @@ def instance_for(
         inputs.layers, scenario, source=source, built_mw=built_mw, graph=inputs.graph
     )
     check_classic(instance, source)
-    # classic kinds are uncapacitated; a horizon with an unmet penalty cannot be infeasible
-    elastic = scenario.horizon is not None and scenario.horizon.unmet_penalty_cny_per_mw_year > 0
+    # classic kinds are uncapacitated; a horizon (unmet demand at a penalty) cannot be infeasible
+    elastic = scenario.horizon is not None
     reasons = [] if instance.classic or elastic else check_feasibility(instance)
     if reasons:
         raise InfeasibleError(reasons)

@@ -759,6 +759,17 @@ TABLE_BAD = {
         "mw": ["-1", "nan", "x", "1e300"],
         "confidence": ["?"],
     },
+    "training_clusters.csv": {
+        "year": ["1999", "2040", "2023.5", "x", ""],
+        "stage": ["finetune", ""],
+        "accelerators": ["0", "-1", "inf", "x", "1e300"],
+        "accelerator_class": ["tpu"],
+        "tflops_fp16_dense": ["0", "nan", "x"],
+        "server_kw_per_accelerator": ["-1", "inf"],
+        "it_mw": ["-1", "1e300", "x"],
+        "demand_mw": ["0", "nan", "1e300"],
+        "confidence": ["?"],
+    },
     "rest_of_china.csv": {
         "province": ["Atlantis", ""],
         "lon": ["200", "inf", "x"],
@@ -780,6 +791,7 @@ TABLE_KEYS = {
     "it_prices.csv": "year",
     "capacity_vintages.csv": "accelerator_class",
     "rest_of_china.csv": "province",
+    "training_clusters.csv": "year",  # the repeat comes after the last year
 }
 #: Columns a table may leave out.
 TABLE_OPTIONAL = {
@@ -819,7 +831,8 @@ def _table_case(
     policy = name in POLICY_TABLES
     files, argv = (POLICY_SCENARIO, _opt()) if policy else (PLAN_SCENARIO, _PLAN)
     api = ("read_policy_table" if policy else "load_time_tables", name)
-    with_api = api if name != "rest_of_china.csv" and (call or rng.random() < 0.25) else None
+    no_api = ("rest_of_china.csv", "training_clusters.csv")  # not read by load_time_tables
+    with_api = api if name not in no_api and (call or rng.random() < 0.25) else None
     raw = data.encode() if isinstance(data, str) else data
     return Case(f"table-{name}-{kind}", argv, files, name, fld, "data", with_api, {name: raw})
 
@@ -887,7 +900,11 @@ HORIZON_BAD = {
     "lead_time_years": ["-1", "10", "1.5", '"1"'],
     "foresight": ['"psychic"', '"Perfect"', "1"],
     "standby_cny_per_mw_year": ["-1.0", "inf", "1e300", '"0"'],
-    "unmet_penalty_cny_per_mw_year": ["0.0", "-1.0", "inf", "1e300"],
+    "unmet_penalty": ["0.0", "-1.0", "inf", "1e300", '"rents"', "true"],
+    "unmet_penalty_premium": ["-0.1", "inf", "1e300", '"0.2"'],
+    "training_cluster": ['"largest"', "50.0"],
+    "service_life_years": ["0", "-6", "6.5", "1000", '"6"'],
+    "orders": ['"no"', "0"],
     "new_classes": ["[]", '["tpu"]', '"domestic"'],
     "it_prices": ['"random"', "true"],
     "existing": ['"guess"', "1"],

@@ -124,10 +124,7 @@ def test_single_period_scenarios_are_unchanged_unless_they_ask() -> None:
 
 def test_horizon_reconciles_with_the_national_series() -> None:
     """Served, each year's demand and (before retirement) capacity is the national series."""
-    spec = _serve("2023-2030")
-    costs = spec.costs.model_copy(update={"it_lifetime_years": 40.0})  # no retirement
-    spec = spec.model_copy(update={"costs": costs})
-    prepared = prepare(spec)
+    prepared = prepare(_serve("2023-2030"))  # the service life keeps the series in service
     h = horizon_for(prepared.instance, prepared.scenario, source="test")
     tables = load_time_tables()
     series = tables.national.set_index("year")["eflops_fp16"] * 1000  # PF
@@ -295,6 +292,7 @@ def test_bad_price_rows(tmp_path, column, value, words) -> None:
         ("rest_of_china.csv", "weight", "0.9", "weight"),
         ("it_prices.csv", "accelerator_class", "tpu", "accelerator_class"),
         ("it_prices.csv", "year", "2040", "year"),
+        ("training_clusters.csv", "demand_mw", "50.0", "demand_mw"),
     ],
 )
 def test_bad_time_input_through_the_program(

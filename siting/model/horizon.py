@@ -16,6 +16,7 @@ order the families added them, as the multi-period model had them when it was bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,9 +229,19 @@ def dominated_classes(h: Horizon) -> np.ndarray:
 
 def in_service(h: Horizon) -> np.ndarray:
     """Whether an order of class ``k`` placed in ``τ`` serves in ``t``, shape (C, T, T)."""
+    return _per_order_year(h, h.in_service)
+
+
+def pays_capex(h: Horizon) -> np.ndarray:
+    """Whether an order of class ``k`` placed in ``τ`` pays its capex in ``t``, shape (C, T, T)."""
+    return _per_order_year(h, h.pays)
+
+
+def _per_order_year(h: Horizon, test: Callable[[int, int, int], bool]) -> np.ndarray:
+    """``test(k, τ, t)`` over every class, order year and year, shape (C, T, T)."""
     return np.array(
         [
-            [[h.in_service(k, tau, t) for t in range(h.n_years)] for tau in range(h.n_years)]
+            [[test(k, tau, t) for t in range(h.n_years)] for tau in range(h.n_years)]
             for k in range(h.n_accelerator_classes)
         ],
         bool,
@@ -371,10 +382,11 @@ def define_open_stays(b: Builder, m: HorizonModel) -> None:
 def period_cost(m: HorizonModel, n_cols: int) -> np.ndarray:
     """Present value of the horizon's cost (``docs/model.md``), per column.
 
-    Per year ``t`` times ``δ_t``: fixed cost of open sites; capex of every order in service;
-    running cost of installed MW used (minus rent with the margin objective); standby cost of
-    installed MW left idle at open sites (``β_s i_skt``, expanded); network cost of flows;
-    penalty of demand not served.
+    Per year ``t`` times ``δ_t``: fixed cost of open sites; capex of every order in the years
+    it pays (``P^k_t``: the first ``min(ℓ^a, ℓ_k)`` years of its service) and standby of every
+    order in service; running cost of installed MW used (minus rent with the margin
+    objective); standby cost of installed MW left idle at open sites (``β_s i_skt``,
+    expanded); network cost of flows; penalty of demand not served.
 
     Returns
     -------
@@ -383,7 +395,7 @@ def period_cost(m: HorizonModel, n_cols: int) -> np.ndarray:
     """
     h, base = m.horizon, m.horizon.base
     cost = np.zeros(n_cols)
-    serving = in_service(m.horizon)
+    serving, paying = in_service(h), pays_capex(h)
     has = m.order >= 0
     order_cost = np.zeros(m.order.shape)
     w, s, k, t = np.nonzero(m.use >= 0)
@@ -393,8 +405,8 @@ def period_cost(m: HorizonModel, n_cols: int) -> np.ndarray:
         cost[m.serve[:, year]] = d * base.pairs.cost
         short = m.shortfall[:, year]
         cost[short[short >= 0]] = d * float(h.penalty)
-        capex = d * (h.capex + h.standby[:, None, None])
-        order_cost += np.where(serving[None, :, :, year] & has, capex, 0.0)
+        order_cost += np.where(paying[None, :, :, year] & has, d * h.capex, 0.0)
+        order_cost += np.where(serving[None, :, :, year] & has, d * h.standby[:, None, None], 0.0)
         now = t == year
         rent = h.rent[w[now], k[now], year] * base.maximise_margin
         opex = base.sites.unit_opex[w[now], s[now]] - h.standby[s[now]] - rent

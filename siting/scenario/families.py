@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel, ValidationInfo, field_validator, model_validator
 
-from siting.scenario.sections import MAX_CNY, MAX_FACTOR, MAX_MS, MAX_MW, _Section
+from siting.scenario.sections import MAX_CNY, MAX_FACTOR, MAX_MS, MAX_MW, MAX_YEARS, _Section
 
 #: Allowed names of service classes (they become column names of the result tables).
 CLASS_NAME = r"^[a-z][a-z0-9_]*$"
@@ -168,6 +168,9 @@ class Policy(_Section):
 ACCELERATOR_CLASSES = ("imported_high_end", "export_compliant", "domestic")
 #: Years that ``data/demand_years.csv`` covers, first and last.
 DEMAND_YEARS = (2023, 2030)
+#: Years IT hardware stays in service in a horizon: CAICT's installed series counts the AI
+#: servers shipped in the last six years (SOURCES.md T3 step 8).
+SERVICE_LIFE_YEARS = 6
 #: Years ``[horizon] existing_until`` may take: the year-end of the first vintage band
 #: (``<=2022``, data/capacity_vintages.csv) to the last demand year; an earlier year would
 #: leave out every existing MW.
@@ -225,12 +228,48 @@ class Horizon(_Section):
             f"{EXISTING_YEARS[1]}."
         ),
     )
-    unmet_penalty_cny_per_mw_year: float = Field(
-        1.0e9,
-        gt=0,
-        le=MAX_CNY,
-        description="Cost of a MW of demand not served (rented in), myopic runs, CNY/(MW·yr).",
+    training_cluster: Literal["by_year", "fixed"] = Field(
+        "by_year",
+        description=(
+            "Minimum training cluster of each year from data/training_clusters.csv (the "
+            "smallest cluster a model of that year was pretrained on), or training.min_cluster_mw "
+            "in every year."
+        ),
     )
+    service_life_years: int = Field(
+        SERVICE_LIFE_YEARS,
+        ge=1,
+        le=MAX_YEARS,
+        description=(
+            "Years IT hardware stays in service (the installed series counts six years of "
+            "shipments); its capex annuity life stays costs.it_lifetime_years."
+        ),
+    )
+    orders: bool = Field(
+        True, description="The plan may order capacity; false: the vintages are the fleet."
+    )
+    unmet_penalty: Literal["rent"] | Annotated[float, Field(gt=0, le=MAX_CNY)] = Field(
+        "rent",
+        description=(
+            'Cost of a demand MW not served, CNY/(MW·yr): "rent", the highest published rent '
+            "(data/rents.csv) per demand MW, or a number."
+        ),
+    )
+    unmet_penalty_premium: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_FACTOR,
+        description='Share added to the rent of unmet_penalty = "rent" (0.2: 20 % more).',
+    )
+
+    @model_validator(mode="after")
+    def _premium_needs_rent(self) -> Horizon:
+        if self.unmet_penalty != "rent" and self.unmet_penalty_premium > 0:
+            raise ValueError(
+                'unmet_penalty_premium applies to unmet_penalty = "rent"; with a number, put '
+                "the premium in the number"
+            )
+        return self
 
     @field_validator("years")
     @classmethod

@@ -415,5 +415,6 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
         rent=h.rent[:, :, target : target + 1],
         discount=np.ones(1),
         forecast_ratio=None,
+        min_cluster=None if h.min_cluster is None else h.min_cluster[target : target + 1],
         must_open=opened[:, target] | (False if h.must_open is None else h.must_open),
     )
