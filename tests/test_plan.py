@@ -153,7 +153,8 @@ def test_compare_gives_each_foresight_its_own_status(tmp_path, capsys, monkeypat
         tmp_path, "years = [2024, 2025]\nlead_time_years = 1\nstandby_cny_per_mw_year = 1e6"
     )
     out = tmp_path / "out"
-    args = ["plan", scenario, "--out", str(out), "--no-map", "--compare", "--time-limit", "7"]
+    # 20 s: the myopic planning solve of the use series takes about 7 s on a loaded machine
+    args = ["plan", scenario, "--out", str(out), "--no-map", "--compare", "--time-limit", "20"]
     assert main(args) == 0
     printed = capsys.readouterr()
     summary = json.loads((out / "h-plan" / "summary.json").read_text())
@@ -161,7 +162,7 @@ def test_compare_gives_each_foresight_its_own_status(tmp_path, capsys, monkeypat
     assert perfect["status"] == "feasible" and perfect["gap"] == pytest.approx(0.01, rel=1e-6)
     assert myopic["status"] == "optimal" and len(myopic["solves"]) == 2
     assert summary["solver"] == {k: v for k, v in perfect.items() if k != "pv_cost_cny"}
-    assert perfect["time_limit_s"] == 7 and perfect["bound_cny"] < perfect["pv_cost_cny"]
+    assert perfect["time_limit_s"] == 20 and perfect["bound_cny"] < perfect["pv_cost_cny"]
     assert summary["cost_of_myopia_certified"] is False
     low, high = summary["cost_of_myopia_range_cny"]
     cost = summary["cost_of_myopia_cny"]
