@@ -888,6 +888,7 @@ HORIZON_BAD = {
     "unmet_penalty_cny_per_mw_year": ["0.0", "-1.0", "inf", "1e300"],
     "new_classes": ["[]", '["tpu"]', '"domestic"'],
     "it_prices": ['"random"', "true"],
+    "use": ['"median"', '"Central"', "1"],
     "existing": ['"guess"', "1"],
     "announced": ['"yes"', "1"],
     "discount_rate": ["1.0", "0.0", "-0.1", "nan"],
