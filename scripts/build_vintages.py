@@ -1,6 +1,6 @@
-"""Build the time tables of issue #9: national series, accelerator classes, vintages, demand, rents.
+"""Build the time tables of issue #9: national series, accelerator classes, vintages, rents.
 
-Writes six files (every number documented in ``data/SOURCES.md`` section T):
+Writes five files (every number documented in ``data/SOURCES.md`` section T):
 
 * ``national_compute.csv``: China's intelligent compute (EFLOPS, FP16) per year-end, 2022–2030;
 * ``demand_forecasts.csv``: the national series as forecast in 2023, 2024 and 2025 (what a
@@ -10,11 +10,9 @@ Writes six files (every number documented in ``data/SOURCES.md`` section T):
 * ``capacity_vintages.csv``: every site's compute (``data/sites.csv``) split by commissioning
   band and accelerator class, plus the ``rest_of_china`` remainder that closes the national
   series;
-* ``demand_years.csv``: demand per year 2023–2030, per hub, ``rest_of_china`` (inference) and
-  ``national`` (training);
 * ``rents.csv``: published rents of GPU servers by month and class.
 
-Inputs: ``data/sites.csv`` (``existing_mw``), ``data/hubs.csv`` (``inference_mw``) and the
+Inputs: ``data/sites.csv`` (``existing_mw``) and the
 constants below, with their references. The script is deterministic.
 
 Run: ``.venv/bin/python scripts/build_vintages.py [OUTDIR]`` (default: the repo's ``data/``).
@@ -29,7 +27,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
-from build_sites_hubs import IDC_2026, IDC_2028, INFER_SHARE_2027, KW_PER_PF, write_csv
+from build_sites_hubs import IDC_2026, IDC_2028, KW_PER_PF, write_csv
 
 from siting.vintages import ACCELERATOR_COLUMNS, capability
 
@@ -251,18 +249,6 @@ EARLIER: dict[str, list[tuple[float, float, str]]] = {
 }
 REST = "rest_of_china"
 
-# ---------------------------------------------------------------- demand [T4]
-DEMAND_YEARS = range(2023, 2031)
-INFER_SHARE_2023 = 0.576  # IDC: 57.6 % of AI-server workloads were inference (c. 2023) [4]
-#: National inference load in 2027 that data/hubs.csv apportions (SOURCES.md B, step 3).
-HUB_BASE_PF = math.sqrt(IDC_2026 * IDC_2028) * 1000 * INFER_SHARE_2027
-
-
-def inference_share(year: int) -> float:
-    """Linear from IDC's 57.6 % (2023) to the 70 % assumed for 2027, continued after."""
-    return INFER_SHARE_2023 + (INFER_SHARE_2027 - INFER_SHARE_2023) * (year - 2023) / 4
-
-
 # ---------------------------------------------------------------- rents [T5]
 #: IT power of the rented servers, kW: DGX H100 10.2, DGX A100 6.5 (section T2).
 SERVER_KW = {"8xH100": 10.2, "8xA100": 6.5}
@@ -385,35 +371,6 @@ def _class_rows(site: str, bands: dict[str, int], source: str) -> list[dict[str,
     return rows
 
 
-def demand_rows(hubs: dict[str, float]) -> list[dict[str, str]]:
-    weights = {h: mw * 1000 / KW_PER_PF / HUB_BASE_PF for h, mw in hubs.items()}
-    rows = []
-    for year in DEMAND_YEARS:
-        total = round(national_pf(year + 1.0))
-        share = inference_share(year)
-        inference = round(total * share)
-        parts = {h: round(inference * w) for h, w in weights.items()}
-        parts[REST] = inference - sum(parts.values())
-        basis = f"IDC national x inference share {share:.3f} x hub weight [T4]"
-        for area, pf in parts.items():
-            rows.append(_demand_row(year, area, "inference", pf, basis))
-        training = f"IDC national x training share {1 - share:.3f} [T4]"
-        rows.append(_demand_row(year, "national", "training", total - inference, training))
-    return rows
-
-
-def _demand_row(year: int, area: str, role: str, pf: int, basis: str) -> dict[str, str]:
-    return {
-        "year": str(year),
-        "area_id": area,
-        "role": role,
-        "demand_pf": str(pf),
-        "demand_mw": f"{pf * KW_PER_PF / 1000:.1f}",
-        "basis": basis,
-        "confidence": "estimate",
-    }
-
-
 def national_rows() -> list[dict[str, str]]:
     return [
         {"year": str(y), "eflops_fp16": f"{v:.1f}", "kind": k, "source": src, "confidence": c}
@@ -466,13 +423,11 @@ def rent_rows() -> list[dict[str, str]]:
 def main(out: Path = DEFAULT_OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     sites = read_table(ROOT / "data" / "sites.csv", "site_id", "existing_mw")
-    hubs = read_table(ROOT / "data" / "hubs.csv", "hub_id", "inference_mw")
     tables = {
         "national_compute.csv": national_rows(),
         "demand_forecasts.csv": forecast_rows(),
         "accelerators.csv": accelerator_rows(),
         "capacity_vintages.csv": vintage_rows(sites),
-        "demand_years.csv": demand_rows(hubs),
         "rents.csv": rent_rows(),
     }
     for name, rows in tables.items():

@@ -29,10 +29,12 @@ from siting.scenario import Scenario
 from siting.vintages import (
     BAND_YEAR,
     HUBS_YEAR,
+    PLANNING_INFERENCE_MW,
     REST_OF_CHINA,
     TimeTables,
     capability,
     cohorts,
+    use_by_year,
 )
 
 #: The last year-end whose stock the vintages' bands count (band ``2025``); later bands are
@@ -245,13 +247,15 @@ def build_horizon(
 
     Notes
     -----
-    Demand of hub ``h`` in year ``t`` is its 2027 demand times the growth of the hubs' total
-    inference row of ``demand_years.csv`` from 2027 to ``t`` (for the shipped hubs this is the
-    table's own row); a rest-of-China pseudo-hub (``[demand] rest_of_china = "serve"``) grows
-    with the ``rest_of_china`` row instead. Training is the table's national training row
-    times the hubs' share of national inference, or the whole row when the rest of China is
-    served (``docs/model.md``). Capex and capital of an order are at the IT price of its class
-    in its order year (``it_prices.csv``; ``[horizon] it_prices = "flat"``: the scenario's).
+    Demand comes from the use series (``use_years.csv``) of the scenario's variant
+    (``[horizon] use``): hub ``h`` in year ``t`` has its planning-year demand times national
+    inference in use in ``t`` over :data:`~siting.vintages.PLANNING_INFERENCE_MW`, the national
+    inference ``hubs.csv`` apportions (for the shipped hubs exactly their rows; a
+    rest-of-China pseudo-hub, ``[demand] rest_of_china = "serve"``, likewise its share of the
+    ``rest_of_china`` rows). Training is the national training rows times the hubs' share of
+    national inference, or the whole rows when the rest of China is served
+    (``docs/model.md``). Capex and capital of an order are at the IT price of its class in its
+    order year (``it_prices.csv``; ``[horizon] it_prices = "flat"``: the scenario's).
     """
     spec = scenario.horizon
     if spec is None:
@@ -263,11 +267,9 @@ def build_horizon(
     n, c = instance.n_sites, len(classes)
 
     serve = scenario.demand.rest_of_china == "serve"
-    pseudo_hubs = np.char.startswith(instance.hubs.ids.astype(str), PREFIX) & serve
-    growth = _growth(tables.demand, years, pseudo_hubs)
     base_demand = instance.hubs.demand_mw if inference_mw is None else inference_mw
-    demand = base_demand[:, None] * growth
-    training = _training(tables.demand, years, whole=serve)
+    demand = base_demand[:, None] * _growth(tables.demand, spec.use, years)[None, :]
+    training = _training(tables.demand, spec.use, years, whole=serve)
     pseudo_sites = np.char.startswith(instance.sites.ids.astype(str), PREFIX) & serve
     weights = None
     if serve:
@@ -387,35 +389,34 @@ def forecast_ratios(tables: TimeTables, years: IntArray) -> FloatArray:
     return out
 
 
-def _training(demand: pd.DataFrame, years: IntArray, *, whole: bool = False) -> FloatArray:
-    """National training demand times the hubs' share of national inference, per year.
+def _training(
+    demand: pd.DataFrame, variant: str, years: IntArray, *, whole: bool = False
+) -> FloatArray:
+    """National training in use times the hubs' share of national inference, per year.
 
-    ``rest_of_china`` inference and capacity are left out together; training, one national
-    row, is split between the hubs' regions and the rest of China as inference is. With
-    ``whole`` (the rest of China served) the whole national row is returned.
+    ``rest_of_china`` inference and capacity are left out together; training, national rows,
+    is split between the hubs' regions and the rest of China as inference is. With ``whole``
+    (the rest of China served) the whole national training is returned.
     """
-    by_year = demand.set_index("year")
-    training = by_year[by_year["role"] == "training"]["demand_mw"]
+    training = use_by_year(demand, variant, role="training")
     if whole:
         return training.reindex(years).to_numpy(float)
-    inference = by_year[by_year["role"] == "inference"]
-    hubs = inference[inference["area_id"] != REST_OF_CHINA].groupby(level=0)["demand_mw"].sum()
-    share = hubs / inference.groupby(level=0)["demand_mw"].sum()
+    inference = demand[(demand["variant"] == variant) & (demand["role"] == "inference")]
+    hubs = inference[inference["area_id"] != REST_OF_CHINA].groupby("year")["mw"].sum()
+    share = hubs / inference.groupby("year")["mw"].sum()
     return (training * share).reindex(years).to_numpy(float)
 
 
-def _growth(demand: pd.DataFrame, years: IntArray, pseudo: NDArray[np.bool_]) -> FloatArray:
-    """Each hub's inference in each year over that of :data:`HUBS_YEAR`, shape (H, T).
+def _growth(demand: pd.DataFrame, variant: str, years: IntArray) -> FloatArray:
+    """National inference in use in each year over the planning year's, shape (T,).
 
-    Hubs grow with the hubs' total, pseudo-hubs with the ``rest_of_china`` row.
+    The planning year's national inference is the one ``hubs.csv`` apportions
+    (:data:`~siting.vintages.PLANNING_INFERENCE_MW`), so a hub's ``inference_mw`` times this
+    is its row of the use series; pseudo-hubs hold their share of what the hubs leave, so the
+    same factor gives their share of the ``rest_of_china`` rows.
     """
-    inference = demand[demand["role"] == "inference"]
-    rest = inference["area_id"] == REST_OF_CHINA
-    rows = []
-    for part in (inference[~rest], inference[rest]):
-        total = part.groupby("year")["demand_mw"].sum()
-        rows.append((total.reindex(years) / total[HUBS_YEAR]).to_numpy(float))
-    return np.where(pseudo[:, None], rows[1][None, :], rows[0][None, :])
+    inference = use_by_year(demand, variant, role="inference")
+    return (inference.reindex(years) / PLANNING_INFERENCE_MW).to_numpy(float)
 
 
 def _existing(

@@ -1,7 +1,7 @@
 """Rest of China served from sites: one pseudo-hub and one pseudo-site per province.
 
-``data/demand_years.csv`` holds, besides the 15 hubs, a ``rest_of_china`` inference row per
-year (40.2 % of national inference), and ``data/capacity_vintages.csv`` a ``rest_of_china``
+``data/use_years.csv`` holds, besides the 15 hubs, ``rest_of_china`` inference rows per year
+and variant (40.2 % of national inference), and ``data/capacity_vintages.csv`` a ``rest_of_china``
 capacity remainder that closes the national series. With ``[demand] rest_of_china = "serve"``
 both are split over the provinces by the allocation key of ``data/rest_of_china.csv``
 (``data/SOURCES.md`` T7): province ``p`` gets a pseudo-hub ``rest_<province>`` with the share
@@ -35,7 +35,7 @@ from siting._validate import (
 from siting.errors import InputError, Problem
 from siting.layers import CRS, Layers
 from siting.vintages import (
-    HUBS_YEAR,
+    PLANNING_INFERENCE_MW,
     REST_OF_CHINA,
     SITE_KW_PER_PF,
     TimeTables,
@@ -102,11 +102,17 @@ def load_allocation(provinces: Iterable[str], data_dir: Path | None = None) -> p
     return read_allocation(folder / "rest_of_china.csv", provinces=provinces)
 
 
-def rest_demand_mw(tables: TimeTables, year: int = HUBS_YEAR) -> float:
-    """Rest-of-China inference demand of ``year``, MW at the reference 2.0 kW/PF."""
+def rest_demand_mw(tables: TimeTables) -> float:
+    """Rest-of-China inference of the planning year of ``hubs.csv``, MW.
+
+    The share of national inference the use series puts outside the hubs (the same in every
+    year and variant: one minus the hub weights) of
+    :data:`~siting.vintages.PLANNING_INFERENCE_MW`.
+    """
     d = tables.demand
-    rows = d[(d["area_id"] == REST_OF_CHINA) & (d["role"] == "inference") & (d["year"] == year)]
-    return float(rows["demand_mw"].sum())
+    inference = d[d["role"] == "inference"]
+    rest = inference.loc[inference["area_id"] == REST_OF_CHINA, "mw"].sum()
+    return float(PLANNING_INFERENCE_MW * rest / inference["mw"].sum())
 
 
 def rest_capacity_mw(tables: TimeTables) -> float:
@@ -128,10 +134,10 @@ def serve_rest_of_china(
     Parameters
     ----------
     layers
-        The validated layers; their hubs must be those of ``demand_years.csv`` (the
-        rest-of-China row is what those hubs leave of the national total).
+        The validated layers; their hubs must be those of ``use_years.csv`` (the
+        rest-of-China rows are what those hubs leave of the national total).
     tables
-        The time tables (the rest-of-China demand of 2027 and capacity of end-2025).
+        The time tables (the rest-of-China use and the capacity of end-2025).
     allocation
         The key (:func:`read_allocation`).
     files
@@ -148,7 +154,7 @@ def serve_rest_of_china(
     hubs = set(layers.hubs["hub_id"])
     if hubs != table_hubs:
         expected = (
-            f"'serve' splits what the {len(table_hubs)} hubs of demand_years.csv leave of the "
+            f"'serve' splits what the {len(table_hubs)} hubs of use_years.csv leave of the "
             f"national demand; this hubs layer has {len(hubs)} other hubs (it may already "
             "cover the nation, e.g. prefecture): use 'omit'"
         )

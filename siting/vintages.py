@@ -1,4 +1,4 @@
-"""Time tables: national compute and its forecasts, accelerator classes, vintages, demand, rents.
+"""Time tables: national compute and its forecasts, accelerator classes, vintages, use, rents.
 
 Every reader checks its file column by column (:mod:`siting._validate`), then row against row
 (years in range and in order, vintages that add up to the site's total, known classes and
@@ -30,24 +30,33 @@ from siting._validate import (
 from siting.errors import InputError, Problem
 from siting.layers import read_hubs, read_sites
 from siting.prices import read_it_prices
-from siting.scenario import ACCELERATOR_CLASSES, DEMAND_YEARS, MAX_CNY
+from siting.scenario import ACCELERATOR_CLASSES, MAX_CNY, USE_VARIANTS
 
 #: Commissioning bands, in order; a band's capacity is in service from the year-end it names
 #: (``2026+``: announced, not in service by end-2025).
 YEAR_BANDS = ("<=2022", "2023", "2024", "2025", "2026+")
 #: Year-end by which each band is in service.
 BAND_YEAR = {"<=2022": 2022, "2023": 2023, "2024": 2024, "2025": 2025, "2026+": 2026}
-#: The pseudo-site of the vintages and the pseudo-hub of the demand that hold what the sites
-#: and hubs leave of the national totals.
+#: The pseudo-site of the vintages and the pseudo-hub of the use series that hold what the
+#: sites and hubs leave of the national totals.
 REST_OF_CHINA = "rest_of_china"
-#: Area of the demand table that holds national training demand (not tied to a hub).
+#: Area of the use series that holds national training (not tied to a hub).
 NATIONAL = "national"
 ROLES = ("inference", "training")
+#: Components of the use series (``data/use_years.csv``, SOURCES.md T9).
+COMPONENTS = ("llm", "non_llm")
+#: ``kind`` of a use row: published figures (years up to :data:`MEASURED_LAST`) or scenario.
+USE_KINDS = ("measured", "scenario")
+#: Last year of the use series built from published figures; later years are scenarios.
+MEASURED_LAST = 2025
 SERIES_KINDS = ("measured", "forecast", "interpolated", "extrapolated")
-#: Years the national series and the demand table cover.
+#: Years the national series and the use series cover.
 SERIES_YEARS = (2022, 2030)
 #: Year of the hubs' ``inference_mw`` in ``data/hubs.csv`` (the 2027 planning year).
 HUBS_YEAR = 2027
+#: National inference of that planning year which ``hubs.csv`` apportions, MW (SOURCES.md B
+#: step 3): the hub weights of the use series are ``inference_mw`` over it.
+PLANNING_INFERENCE_MW = 2821.8
 #: Cohorts over which band ``<=2022`` is spread for retirement: CAICT counts the AI servers
 #: shipped in the last six years in the national stock (SOURCES.md T3).
 FIRST_BAND_COHORTS = 6
@@ -122,12 +131,14 @@ VINTAGE_COLUMNS = (
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
 )
-DEMAND_COLUMNS = (
+USE_COLUMNS = (
     Column("year", number=True),
+    Column("variant", choices=USE_VARIANTS),
     Column("area_id"),
     Column("role", choices=ROLES),
-    Column("demand_pf", number=True, minimum=0, maximum=MAX_PF),
-    Column("demand_mw", number=True, minimum=0, maximum=MAX_MW),
+    Column("component", choices=COMPONENTS),
+    Column("mw", number=True, minimum=0, maximum=MAX_MW),
+    Column("kind", choices=USE_KINDS),
     Column("basis"),
     Column("confidence", choices=CONFIDENCE),
 )
@@ -161,7 +172,8 @@ class TimeTables:
     vintages
         PF and MW per site (and ``rest_of_china``), commissioning band and class.
     demand
-        Demand per year, area and role.
+        AI compute in use (the demand) per year, variant, area, role and component
+        (``use_years.csv``).
     rents
         Published server rents per month and class.
     it_prices
@@ -180,7 +192,7 @@ class TimeTables:
 #: The files :func:`load_time_tables` reads; a change to any of them is read again.
 TIME_FILES = (
     "sites.csv", "hubs.csv", "accelerators.csv", "national_compute.csv", "demand_forecasts.csv",
-    "capacity_vintages.csv", "demand_years.csv", "rents.csv", "it_prices.csv",
+    "capacity_vintages.csv", "use_years.csv", "rents.csv", "it_prices.csv",
 )  # fmt: skip
 
 
@@ -224,14 +236,14 @@ def _read_time_tables(data_dir: Path, stamps: tuple[object, ...]) -> TimeTables:
             site_totals_mw=dict(zip(sites["site_id"], sites["existing_mw"], strict=True)),
             kw_per_pf=kw_per_pf,
         ),
-        demand=read_demand_years(data_dir / "demand_years.csv", hub_ids=list(hubs["hub_id"])),
+        demand=read_use_years(data_dir / "use_years.csv", hub_ids=list(hubs["hub_id"])),
         rents=read_rents(data_dir / "rents.csv", classes=list(kw_per_pf)),
         it_prices=read_it_prices(data_dir / "it_prices.csv", classes=list(kw_per_pf)),
     )
 
 
 def read_national_compute(path: Path) -> pd.DataFrame:
-    """Read the national compute series: one row per year, years strictly increasing."""
+    """Read the national compute series (supply): one row per year, years strictly increasing."""
     table, problems = _read(path, NATIONAL_COLUMNS, key="year")
     problems += _check_years(table, path, SERIES_YEARS, strict=True)
     return _done(table, problems, NATIONAL_COLUMNS, ints=("year",))
@@ -375,11 +387,16 @@ def read_capacity_vintages(
     return _done(table, problems, VINTAGE_COLUMNS)
 
 
-def read_demand_years(path: Path, *, hub_ids: Iterable[str]) -> pd.DataFrame:
-    """Read demand per year and area: every year complete, years in range and in order."""
+def read_use_years(path: Path, *, hub_ids: Iterable[str]) -> pd.DataFrame:
+    """Read the use series: every variant and year complete, years in order, known areas.
+
+    Inference rows belong to a hub or ``rest_of_china``, training rows to ``national``;
+    ``kind`` is ``measured`` up to :data:`MEASURED_LAST` and ``scenario`` after; each
+    (variant, year) has one row per area, role and component.
+    """
     source = str(path)
-    table, problems = _read(path, DEMAND_COLUMNS, key="area_id")
-    problems += _check_years(table, path, DEMAND_YEARS, strict=False)
+    table, problems = _read(path, USE_COLUMNS, key="area_id")
+    problems += _check_years(table, path, SERIES_YEARS, strict=False)
     inference_areas = set(hub_ids) | {REST_OF_CHINA}
     row: Any  # pandas types a row's cells as any scalar
     for i, row in enumerate(table.itertuples(index=False)):
@@ -387,27 +404,52 @@ def read_demand_years(path: Path, *, hub_ids: Iterable[str]) -> pd.DataFrame:
         allowed = {NATIONAL} if row.role == "training" else inference_areas
         if row.role in ROLES and row.area_id not in allowed:
             expected = (
-                f"training demand belongs to area {NATIONAL!r}"
+                f"training belongs to area {NATIONAL!r}"
                 if row.role == "training"
                 else f"unknown area {row.area_id!r}; expected a hub_id or {REST_OF_CHINA!r}"
             )
             problems.append(Problem(source, where, "area_id", expected))
+        if _number(row.year) and row.kind in USE_KINDS:
+            want = "measured" if row.year <= MEASURED_LAST else "scenario"
+            if row.kind != want:
+                expected = f"{want!r} for year {row.year:g} (measured up to {MEASURED_LAST})"
+                problems.append(Problem(source, where, "kind", expected))
     if not problems:
-        repeated = table.duplicated(["year", "area_id", "role"])
+        keys = ["variant", "year", "area_id", "role", "component"]
+        repeated = table.duplicated(keys)
         for i in repeated[repeated].index:
             where = CSV_ROWS.label(i, "area_id", table["area_id"].iloc[i])
-            expected = "one row per year, area and role; this one repeats an earlier row"
+            expected = "one row per variant, year, area, role and component; this one repeats"
             problems.append(Problem(source, where, "area_id", expected))
-        expected_rows = {(a, "inference") for a in inference_areas} | {(NATIONAL, "training")}
-        year: Any  # pandas types a group key as any scalar
-        for year, group in table.groupby("year", sort=True):
-            missing = expected_rows - set(zip(group["area_id"], group["role"], strict=True))
+        expected_rows = {
+            (a, r, c)
+            for c in COMPONENTS
+            for a, r in [*((a, "inference") for a in inference_areas), (NATIONAL, "training")]
+        }
+        seen = {(v, int(y)) for v, y in zip(table["variant"], table["year"], strict=True)}
+        first, last = SERIES_YEARS
+        for variant in USE_VARIANTS:
+            for year in range(first, last + 1):
+                if (variant, year) not in seen:
+                    where = f"variant {variant}"
+                    problems.append(Problem(source, where, "year", f"no rows for {year}"))
+        key: Any  # pandas types a group key as any scalar
+        for key, group in table.groupby(["variant", "year"], sort=True):
+            have = zip(group["area_id"], group["role"], group["component"], strict=True)
+            missing = expected_rows - set(have)
             if missing:
-                what = ", ".join(f"{a} {r}" for a, r in sorted(missing))
-                problems.append(
-                    Problem(source, f"year {int(year)}", "area_id", f"no row for {what}")
-                )
-    return _done(table, problems, DEMAND_COLUMNS, ints=("year",))
+                what = ", ".join(f"{a} {r} {c}" for a, r, c in sorted(missing))
+                where = f"variant {key[0]}, year {int(key[1])}"
+                problems.append(Problem(source, where, "area_id", f"no row for {what}"))
+    return _done(table, problems, USE_COLUMNS, ints=("year",))
+
+
+def use_by_year(demand: pd.DataFrame, variant: str, **where: str) -> pd.Series:
+    """MW in use per year of ``variant``, summed over the rows matching ``where`` (column=value)."""
+    rows = demand[demand["variant"] == variant]
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    return rows.groupby("year")["mw"].sum()
 
 
 def read_rents(path: Path, *, classes: Iterable[str]) -> pd.DataFrame:
@@ -540,19 +582,6 @@ def reconcile_capacity(
     out["published_pf"] = series.reindex(out.index).to_numpy()
     out["coverage"] = out["sites_pf"] / out["published_pf"]
     out["diff_pf"] = out["vintaged_pf"] - out["published_pf"]
-    out["rel_diff"] = out["diff_pf"] / out["published_pf"]
-    out["ok"] = out["diff_pf"].abs() <= tolerance_pf
-    return out.rename_axis("year").reset_index()
-
-
-def reconcile_demand(
-    demand: pd.DataFrame, national: pd.DataFrame, tolerance_pf: float = RECONCILE_TOLERANCE_PF
-) -> pd.DataFrame:
-    """Compare each year's total demand (PF) with the national series (columns as above)."""
-    series = national.set_index("year")["eflops_fp16"] * 1000
-    total = demand.groupby("year")["demand_pf"].sum()
-    out = pd.DataFrame({"demand_pf": total, "published_pf": series.reindex(total.index)})
-    out["diff_pf"] = out["demand_pf"] - out["published_pf"]
     out["rel_diff"] = out["diff_pf"] / out["published_pf"]
     out["ok"] = out["diff_pf"].abs() <= tolerance_pf
     return out.rename_axis("year").reset_index()

@@ -707,12 +707,14 @@ TABLE_BAD = {
         "year": ["", "x"],
         "confidence": ["?"],
     },
-    "demand_years.csv": {
+    "use_years.csv": {
         "year": ["1999", "2040", "2023.5", "x", ""],
+        "variant": ["median", ""],
         "area_id": ["atlantis", ""],
         "role": ["serving", ""],
-        "demand_pf": ["-1", "inf", "nan", "x", "", "1e300"],
-        "demand_mw": ["-1", "inf", "1e300", "x"],
+        "component": ["gpt", ""],
+        "mw": ["-1", "inf", "nan", "x", "", "1e300"],
+        "kind": ["guess", ""],
         "confidence": ["?"],
     },
     "demand_forecasts.csv": {
@@ -784,7 +786,7 @@ TABLE_KEYS = {
     "policy_sites.csv": "site_id",
     "policy_power_subsidies.csv": "province",
     "policy_vouchers.csv": "city",
-    "demand_years.csv": "year",  # the repeat comes after the last year
+    "use_years.csv": "year",  # the repeat comes after the last year
     "demand_forecasts.csv": "year",
     "national_compute.csv": "year",
     "accelerators.csv": "accelerator_class",
@@ -907,6 +909,7 @@ HORIZON_BAD = {
     "orders": ['"no"', "0"],
     "new_classes": ["[]", '["tpu"]', '"domestic"'],
     "it_prices": ['"random"', "true"],
+    "use": ['"median"', '"Central"', "1"],
     "existing": ['"guess"', "1"],
     "announced": ['"yes"', "1"],
     "discount_rate": ["1.0", "0.0", "-0.1", "nan"],

@@ -141,11 +141,11 @@ def test_hub_mean_rtt_is_weighted_by_mw_served_as_documented(outputs, name) -> N
 
 
 def test_rest_of_china_demand_follows_the_documented_formula_with_inference_scale() -> None:
-    """docs/model.md: D_pt = w_p D^R_2027 λ g^R_t, λ = inference_scale, g^R_t = D^R_t / D^R_2027."""
+    """docs/model.md: D_pt = w_p D^R λ U_vt / U^ref, λ = inference_scale."""
     from siting.horizon_run import horizon_for
     from siting.pipeline import prepare
     from siting.rest_of_china import load_allocation, rest_demand_mw, shares
-    from siting.vintages import load_time_tables
+    from siting.vintages import PLANNING_INFERENCE_MW, load_time_tables, use_by_year
 
     spec = prepare("2023-2030").scenario.with_overrides({"demand.inference_scale": 1.7})
     prepared = prepare(spec)
@@ -154,12 +154,13 @@ def test_rest_of_china_demand_follows_the_documented_formula_with_inference_scal
     ids = h.base.hubs.ids
     pseudo = np.flatnonzero(np.char.startswith(ids.astype(str), "rest_"))
     weight = shares(ids[pseudo], load_allocation(h.base.sites.group_names))
+    use = use_by_year(tables.demand, "central", role="inference")
     for t, year in enumerate(h.years.tolist()):
-        growth = rest_demand_mw(tables, year) / rest_demand_mw(tables, 2027)
-        expected = weight * rest_demand_mw(tables, 2027) * 1.7 * growth
+        growth = use[year] / PLANNING_INFERENCE_MW
+        expected = weight * rest_demand_mw(tables) * 1.7 * growth
         np.testing.assert_allclose(h.demand[pseudo, t], expected, rtol=1e-9)
     text = (DOC.parent / "model.md").read_text(encoding="utf-8")
     assert (
-        r"$D_{pt} = w_p D^R_{2027}\, \lambda\, g^R_t$ with $\lambda$ = `demand.inference_scale`"
-        in (text.replace("\n  ", " "))
+        r"$D_{pt} = w_p D^R\, \lambda\, U_{vt} / U^{\text{ref}}$ with $\lambda$ = "
+        "`demand.inference_scale`" in (text.replace("\n  ", " "))
     )

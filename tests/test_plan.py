@@ -120,12 +120,14 @@ def test_horizon_inputs_by_hand() -> None:
     k = list(h.classes).index("imported_high_end")
     # rents: 2023 = Aug 2023 A100 (162.8 M/MW-yr); 2024 = mean of Jan and Nov 2024; 2025 = Feb 2025
     assert h.rent[0, k].tolist() == pytest.approx([162830769, (176470588 + 82352941) / 2, 88235294])
-    demand = tables.demand.set_index(["year", "area_id", "role"])["demand_mw"]
+    use = tables.demand[tables.demand["variant"] == "central"]  # the scenario's variant
+    demand = use.groupby(["year", "area_id", "role"])["mw"].sum()  # LLM + non-LLM
     pseudo = np.char.startswith(h.base.hubs.ids.astype(str), "rest_")  # rest of China, served
     hubs = [demand[(2024, hub, "inference")] for hub in h.base.hubs.ids[~pseudo]]
-    assert h.demand[~pseudo, 1] == pytest.approx(hubs, abs=0.1)  # both tables round to 0.1 MW
+    # rows are rounded to 0.001 MW (LLM and non-LLM), hubs.csv inference_mw to 0.1 MW
+    assert h.demand[~pseudo, 1] == pytest.approx(hubs, rel=1e-4, abs=0.002)
     rest = demand[(2024, "rest_of_china", "inference")]
-    assert h.demand[pseudo, 1].sum() == pytest.approx(rest, abs=0.2)
+    assert h.demand[pseudo, 1].sum() == pytest.approx(rest, rel=1e-4)
     assert h.training[1] == pytest.approx(demand[(2024, "national", "training")])
     # existing_until = 2023: nothing commissioned in 2024-25 is existing
     assert h.existing[:, :, 2].sum() < h.existing[:, :, 0].sum() + 1e-9

@@ -29,7 +29,7 @@ from siting.rest_of_china import (
 )
 from siting.solve.horizon import solve_horizon
 from siting.solve.options import RunOptions
-from siting.vintages import RECONCILE_TOLERANCE_PF, SITE_KW_PER_PF, load_time_tables
+from siting.vintages import RECONCILE_TOLERANCE_PF, load_time_tables
 
 from .conftest import make_instance
 from .test_periods import brute_force, make_horizon
@@ -122,16 +122,20 @@ def test_single_period_scenarios_are_unchanged_unless_they_ask() -> None:
         assert served.hubs.ids[h] in set(reached)
 
 
-def test_horizon_reconciles_with_the_national_series() -> None:
-    """Served, each year's demand and (before retirement) capacity is the national series."""
-    prepared = prepare(_serve("2023-2030"))  # the service life keeps the series in service
+@pytest.mark.parametrize("variant", ["low", "central", "high"])
+def test_horizon_demand_is_national_use_and_capacity_the_national_series(variant) -> None:
+    """Served, each year's demand is national use (the variant's) and capacity (before
+    retirement) the national installed series; the service life keeps the series in service."""
+    spec = _serve("2023-2030")
+    horizon = spec.horizon.model_copy(update={"use": variant})
+    prepared = prepare(spec.model_copy(update={"horizon": horizon}))
     h = horizon_for(prepared.instance, prepared.scenario, source="test")
     tables = load_time_tables()
     series = tables.national.set_index("year")["eflops_fp16"] * 1000  # PF
-    rows = len(tables.demand["area_id"].unique())  # each row rounded to 0.1 MW
+    use = tables.demand[tables.demand["variant"] == variant].groupby("year")["mw"].sum()
     for t, year in enumerate(h.years.tolist()):
-        demand_pf = (h.demand[:, t].sum() + h.training[t]) * 1000 / SITE_KW_PER_PF
-        assert demand_pf == pytest.approx(series[year], abs=rows * 25 + RECONCILE_TOLERANCE_PF)
+        # hub rows are inference_mw / 2821.8 x national: hubs.csv rounds inference_mw to 0.1
+        assert h.demand[:, t].sum() + h.training[t] == pytest.approx(use[year], rel=1e-4)
     kw = tables.accelerators.set_index("accelerator_class").loc[h.classes, "kw_per_pf"]
     for t, year in enumerate(h.years.tolist()):
         if year <= 2025:  # the vintages end with 2025 (2026+ is announced, not counted)

@@ -22,7 +22,6 @@ from siting.vintages import (
     load_time_tables,
     read_capacity_vintages,
     reconcile_capacity,
-    reconcile_demand,
 )
 
 from .conftest import DATA, REPO
@@ -32,7 +31,7 @@ TABLES = (
     "demand_forecasts.csv",
     "accelerators.csv",
     "capacity_vintages.csv",
-    "demand_years.csv",
+    "use_years.csv",
     "rents.csv",
 )
 #: The published series (EFLOPS FP16, year-end), typed here from the sources so that a change
@@ -84,7 +83,9 @@ def _load(copy):
 def test_build_script_reproduces_the_committed_files(tmp_path) -> None:
     script = REPO / "scripts" / "build_vintages.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
-    for name in TABLES:
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(set(TABLES) - {"use_years.csv"})  # scripts/build_use_series.py
+    for name in written:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
 
@@ -243,43 +244,6 @@ def test_in_service_mw_never_exceeds_installed(shipped) -> None:
     assert alive[2022] == pytest.approx(built[2022] * 5 / 6)
 
 
-def test_demand_reconciles_with_the_national_series(shipped) -> None:
-    table = reconcile_demand(shipped.demand, shipped.national)
-    assert list(table["year"]) == list(range(2023, 2031))
-    assert table["ok"].all()
-    total = shipped.demand.groupby("year")["demand_pf"].sum()
-    for year in (2023, 2024, 2025, 2026, 2028):
-        assert total[year] == pytest.approx(PUBLISHED[year] * 1000, abs=1)
-
-
-def test_moving_demand_to_another_year_fails_the_reconciliation(shipped) -> None:
-    demand = shipped.demand.copy()
-    demand.loc[(demand["year"] == 2025) & (demand["area_id"] == "beijing"), "year"] = 2026
-    assert not reconcile_demand(demand, shipped.national)["ok"].all()
-
-
-def test_demand_split_by_year(shipped) -> None:
-    d = shipped.demand
-    by = d.groupby(["year", "role"])["demand_pf"].sum().unstack()
-    share = by["inference"] / by.sum(axis=1)
-    assert share[2023] == pytest.approx(0.576, abs=1e-5)  # IDC, c. 2023
-    assert share[2027] == pytest.approx(0.70, abs=1e-5)  # the shipped 2027 assumption
-    assert share.is_monotonic_increasing
-
-
-def test_2027_hub_demand_is_the_shipped_hub_demand(shipped) -> None:
-    hubs = pd.read_csv(DATA / "hubs.csv").set_index("hub_id")["inference_mw"]
-    rows = shipped.demand[
-        (shipped.demand["year"] == 2027) & shipped.demand["area_id"].isin(hubs.index)
-    ]
-    got = rows.set_index("area_id")["demand_mw"]
-    assert (got - hubs.reindex(got.index)).abs().max() <= 0.1
-    rest = shipped.demand[
-        (shipped.demand["year"] == 2027) & (shipped.demand["area_id"] == REST_OF_CHINA)
-    ]
-    assert rest["demand_mw"].item() == pytest.approx(1134.0, abs=1.0)  # SOURCES.md B step 5
-
-
 def test_rents_fall(shipped) -> None:
     rents = shipped.rents
     assert rents["period"].is_monotonic_increasing
@@ -332,12 +296,28 @@ ONE_CELL = [
         r"field 'year_band': expected one of '<=2022'",
     ),
     (
-        "demand_years.csv", 2, "year", "2019",
-        r"demand_years.csv: line 2: field 'year': a whole year from 2023 to 2030, got 2019",
+        "use_years.csv", 2, "year", "2019",
+        r"use_years.csv: line 2: field 'year': a whole year from 2022 to 2030, got 2019",
     ),
     (
-        "demand_years.csv", 2, "role", "training",
-        r"field 'area_id': training demand belongs to area 'national'",
+        "use_years.csv", 2, "role", "training",
+        r"field 'area_id': training belongs to area 'national'",
+    ),
+    (
+        "use_years.csv", 2, "variant", "median",
+        r"use_years.csv: line 2 .*field 'variant': expected one of 'low', 'central', 'high'",
+    ),
+    (
+        "use_years.csv", 2, "kind", "scenario",
+        r"use_years.csv: line 2 .*field 'kind': 'measured' for year 2022 \(measured up to 2025\)",
+    ),
+    (
+        "use_years.csv", 2, "mw", "-1",
+        r"use_years.csv: line 2 .*field 'mw': expected a number ≥ 0",
+    ),
+    (
+        "use_years.csv", 2, "component", "gpt",
+        r"use_years.csv: line 2 .*field 'component': expected one of 'llm', 'non_llm'",
     ),
     (
         "national_compute.csv", 3, "year", "2022",
@@ -408,9 +388,9 @@ ROWS = [
         r"^\S*capacity_vintages.csv: header: field 'pf': missing column \(found 'pff'",
     ),
     (
-        "demand_years.csv",
+        "use_years.csv",
         lambda header, body: [body[0], *body],
-        r"line 3 \(area_id 'beijing'\): field 'area_id': one row per year, area and role",
+        r"line 3 \(area_id 'beijing'\): field 'area_id': one row per variant, year, area, role",
     ),
     (
         "capacity_vintages.csv",
@@ -424,14 +404,20 @@ ROWS = [
         r"field 'year_band': a site's rows together, bands in order",
     ),
     (
-        "demand_years.csv",
+        "use_years.csv",
         _swap_first_with(lambda r: True),
-        r"field 'year': years in order; 2023 comes after 2030",
+        r"field 'year': years in order; 2022 comes after 2030",
     ),
     (
-        "demand_years.csv",
-        _drop(lambda r: r[:2] == ["2024", "wuhan"]),
-        r"demand_years.csv: year 2024: field 'area_id': no row for wuhan inference",
+        "use_years.csv",
+        _drop(lambda r: r[0] == "2024" and r[2] == "wuhan"),
+        r"use_years.csv: variant central, year 2024: field 'area_id': no row for "
+        r"wuhan inference llm, wuhan inference non_llm",
+    ),
+    (
+        "use_years.csv",
+        _drop(lambda r: r[:2] == ["2030", "high"]),
+        r"use_years.csv: variant high: field 'year': no rows for 2030",
     ),
     (
         "accelerators.csv",

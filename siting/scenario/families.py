@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, RootModel, ValidationInfo, field_validator, model_validator
 
@@ -166,11 +166,15 @@ class Policy(_Section):
 
 #: Accelerator classes of ``data/accelerators.csv`` (``siting.vintages`` reads the table).
 ACCELERATOR_CLASSES = ("imported_high_end", "export_compliant", "domestic")
-#: Years that ``data/demand_years.csv`` covers, first and last.
+#: Years a horizon may plan, first and last (``data/use_years.csv`` covers 2022-2030; the
+#: first plan year is 2023, after the end-2022 stock).
 DEMAND_YEARS = (2023, 2030)
 #: Years IT hardware stays in service in a horizon: CAICT's installed series counts the AI
 #: servers shipped in the last six years (SOURCES.md T3 step 8).
 SERVICE_LIFE_YEARS = 6
+#: Variants of the use series (``data/use_years.csv``, SOURCES.md T9).
+UseVariant = Literal["low", "central", "high"]
+USE_VARIANTS: tuple[str, ...] = get_args(UseVariant)
 #: Years ``[horizon] existing_until`` may take: the year-end of the first vintage band
 #: (``<=2022``, data/capacity_vintages.csv) to the last demand year; an earlier year would
 #: leave out every existing MW.
@@ -236,6 +240,14 @@ class Horizon(_Section):
             "in every year."
         ),
     )
+    use: UseVariant = Field(
+        "central",
+        description=(
+            "Variant of the use series (data/use_years.csv) the demand comes from: "
+            + ", ".join(USE_VARIANTS)
+            + "."
+        ),
+    )
     service_life_years: int = Field(
         SERVICE_LIFE_YEARS,
         ge=1,
@@ -277,7 +289,7 @@ class Horizon(_Section):
         first, last = DEMAND_YEARS
         for year in years:
             if not first <= year <= last:
-                raise ValueError(f"expected years within {first}-{last} (demand_years.csv)")
+                raise ValueError(f"expected years within {first}-{last} (use_years.csv)")
         if any(b != a + 1 for a, b in itertools.pairwise(years)):
             raise ValueError("expected consecutive increasing years, e.g. [2023, 2024, 2025]")
         return years

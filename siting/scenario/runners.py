@@ -22,7 +22,7 @@ def horizon_gaps(scenario: Scenario, source: str) -> list[Problem]:
     """List the keys a ``[horizon]`` scenario sets that the multi-period model does not write.
 
     Failover reserves, compute vouchers and green power are single-period families; training
-    demand over a horizon is the national row of ``data/demand_years.csv``, so
+    demand over a horizon is the national training in use (``data/use_years.csv``), so
     ``training_share`` would be ignored.
 
     Parameters
@@ -56,8 +56,8 @@ def horizon_gaps(scenario: Scenario, source: str) -> list[Problem]:
         found.append(("[policy]", "green_share", _NOT_OVER_HORIZON.format(off=off)))
     if scenario.demand.training_share is not None:
         expected = (
-            "not used over a [horizon]: each year's training demand is the national row of "
-            "data/demand_years.csv (docs/model.md, 'Multi-period model'); remove it"
+            "not used over a [horizon]: each year's training demand is the national training "
+            "in use of data/use_years.csv (docs/model.md, 'Multi-period model'); remove it"
         )
         found.append(("[demand]", "training_share", expected))
     return [Problem(source, table, key, expected) for table, key, expected in found]
