@@ -538,7 +538,7 @@ def horizon_report(run: HorizonRun, year: int | None = None) -> str:
         " ".join(present_value(h, sol)),
         *penalty_lines(summary, margin=h.base.maximise_margin),
         "",
-        f"{'':4} {f' demand MW ({SITE_KW_PER_PF:g} kW/PF) ':-^25} {' installed MW ':-^36}",
+        f"{'':4} {' demand MW (two units) ':-^25} {' installed MW ':-^36}",
         f"{'year':>4} {'demand':>8} {'served':>8} {'unmet':>7} {'ordered':>8} {'installed':>9} "
         f"{'used':>8} {'stranded':>8} {'capital':>8}",
         f"{'':>4} {'':>8} {'':>8} {'':>7} {'':>8} {'':>9} {'':>8} {'':>8} {'bn CNY':>8}",

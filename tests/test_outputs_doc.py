@@ -110,7 +110,7 @@ def test_every_market_column_is_documented_and_every_documented_one_written(outp
 def test_plan_says_which_mw_are_demand_and_which_installed(outputs) -> None:
     """2,931 MW used against 2,075 MW of demand: the table says they are different MW."""
     text = outputs["plan_text"]
-    assert "demand MW (2 kW/PF)" in text and "installed MW" in text
+    assert "demand MW (two units)" in text and "installed MW" in text
     assert "one serves φ demand MW of training/inference" in text
     assert "export_compliant 0.41/0.53" in text  # the capability per workload
     summary = json.loads((outputs["plan"] / "summary.json").read_text())

@@ -202,7 +202,7 @@ def test_plan_with_service_classes(tmp_path, capsys) -> None:
     args = ["--out", str(tmp_path / "out"), "--maps", str(tmp_path / "maps")]
     assert main(["plan", str(path), *args, "--time-limit", "60"]) == 0
     summary = json.loads((tmp_path / "out" / "c-plan" / "summary.json").read_text())
-    for row in summary["by_year"]:
-        assert row["unmet_mw"] == pytest.approx(0.0, abs=1e-6)
+    for row in summary["by_year"]:  # served up to the MIP gap: π is a rent, not 1e9 CNY
+        assert row["unmet_mw"] <= 1e-3 * row["demand_mw"]
     table = pd.read_csv(tmp_path / "out" / "c-plan" / "schedule.csv")
     assert table["inference_mw"].sum() > 0
