@@ -402,10 +402,12 @@ def print_batch(outcome: BatchOutcome, folder: Path) -> None:
         f"[bold]{s['sweep']}[/bold]: {s['scenarios']} scenarios ({counts}); ran "
         f"{outcome.ran}, skipped {outcome.skipped} already done"
     )
+    horizon = len(outcome.years) > 0  # a plan's cost is its present value, idle its last year's
     cost = s.get("total_cost_cny")
     if cost:
+        unit = "bn CNY, present value of each plan" if horizon else "bn CNY/yr"
         console.print(
-            f"Total cost bn CNY/yr: p5 {cost['p5'] / 1e9:,.2f} · median {cost['p50'] / 1e9:,.2f}"
+            f"Total cost {unit}: p5 {cost['p5'] / 1e9:,.2f} · median {cost['p50'] / 1e9:,.2f}"
             f" · p95 {cost['p95'] / 1e9:,.2f}"
         )
     for kind, value in s.get("objective_value", {}).items():
@@ -416,8 +418,9 @@ def print_batch(outcome: BatchOutcome, folder: Path) -> None:
             )
     stranded = s.get("stranded_mw")
     if stranded:
+        when = " in each plan's last year" if horizon else ""
         console.print(
-            f"Stranded MW: p5 {stranded['p5']:,.0f} · median {stranded['p50']:,.0f} · "
+            f"Stranded MW{when}: p5 {stranded['p5']:,.0f} · median {stranded['p50']:,.0f} · "
             f"p95 {stranded['p95']:,.0f}"
         )
     used = s.get("share_of_scenarios_site_used", {})

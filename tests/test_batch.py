@@ -296,7 +296,7 @@ def test_batch_keeps_the_scenarios_solve_strategy(tiny) -> None:
         assert ("radius search" in record["kpis"]["termination"]) is radius_search
 
 
-def test_horizon_sweep_writes_years_and_the_idle_band(tiny, tmp_path) -> None:
+def test_horizon_sweep_writes_years_and_the_idle_band(tiny, tmp_path, capsys) -> None:
     """A sweep of horizon plans: totals per scenario and year, and the band chart over them."""
     (tiny / "sites.csv").write_text(TINY_SITES_BUILT)
     (tiny / "plan.toml").write_text(
@@ -329,6 +329,12 @@ def test_horizon_sweep_writes_years_and_the_idle_band(tiny, tmp_path) -> None:
     assert written == {"scenarios", ".siting-output.json", "results.parquet", "results.csv",
                        "sites.parquet", "summary.json", "years.csv", "idle_band.png",
                        "idle_band.html"}  # fmt: skip
+    from siting.report import print_batch
+
+    print_batch(outcome, out)  # a plan's cost is a present value, its idle MW its last year's
+    text = capsys.readouterr().out
+    assert "Total cost bn CNY, present value of each plan" in text and "CNY/yr" not in text
+    assert "Stranded MW in each plan's last year" in text
 
 
 TINY_SITES_BUILT = """site_id,name,province,lon,lat,grid_headroom_mw,existing_mw,tariff_cny_kwh
