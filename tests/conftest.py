@@ -28,6 +28,7 @@ LANE_OF_MODULE = {
     "test_scale.py": "slow",  # the prefecture and county instances
     "test_families.py": "slow",  # a solve for every scenario family in every runner
     "test_readme.py": "slow",  # every README and docs/api.md command, run as a user runs it
+    "test_readme_claims.py": "slow",  # three as-built plans, every README figure on 2024
 }
 #: Single tests (``module::function``, any parameters) in a lane; a test may also mark itself.
 #: The slow ones: the slowest in ``pytest --durations`` on a busy 2-core machine (2.5 s and more

@@ -1,0 +1,131 @@
+"""The README's figures on 2024's idle capacity are the ones the as-built runs print.
+
+Each row of the README table "end-2024, as built" (and the figures quoted beside the reported
+ones) is rebuilt here from ``siting plan 2023-2025-as-built[-low|-high]`` and must appear in
+README.md word for word: a changed input or model that moves a figure fails this test until
+the README says what the tool now says.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from siting.horizon_run import HorizonRun, run_horizon
+
+from .conftest import REPO
+
+VARIANTS = {"low": "-low", "central": "", "high": "-high"}
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, HorizonRun]:
+    return {
+        v: run_horizon(f"2023-2025-as-built{suffix}", write=False, map=False, year=YEAR)
+        for v, suffix in VARIANTS.items()
+    }
+
+
+def _mw(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _pc(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def _row(label: str, cells: list[str]) -> str:
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def _idle(run: HorizonRun, by: str, group: str, year: int = YEAR):
+    idle = run.idle
+    assert idle is not None
+    rows = idle[(idle["year"] == year) & (idle["by"] == by) & (idle["group"] == group)]
+    assert len(rows) == 1, (by, group)
+    return rows.iloc[0]
+
+
+def _year(run: HorizonRun, year: int) -> dict:
+    return next(r for r in run.summary["by_year"] if r["year"] == year)
+
+
+def test_the_as_built_table_is_what_the_runs_print(runs) -> None:
+    readme = (REPO / "README.md").read_text()
+    order = list(VARIANTS)
+    nation = {v: _idle(runs[v], "nation", "China") for v in order}
+    regions = ("east", "central", "west", "northeast")
+    demand = [_mw(_year(runs[v], YEAR)["demand_mw"]) for v in order]
+    expected = [
+        _row("AI compute in use (demand MW)", demand),
+        _row("installed MW", [_mw(nation[v]["installed_mw"]) for v in order]),
+        _row(
+            "used MW (utilisation)",
+            [f"{_mw(nation[v]['used_mw'])} ({_pc(nation[v]['utilisation'])})" for v in order],
+        ),
+        _row(
+            "idle MW (stranded capital, bn CNY)",
+            [
+                f"{_mw(nation[v]['stranded_mw'])} ({nation[v]['stranded_capital_bn_cny']:.0f})"
+                for v in order
+            ],
+        ),
+        _row(
+            "idle share of the MW added since end-2022",
+            [_pc(nation[v]["added_stranded_share"]) for v in order],
+        ),
+        _row(
+            "idle share east / central / west / northeast",
+            [
+                " / ".join(
+                    f"{100 * _idle(runs[v], 'region', r)['stranded_share']:.0f}" for r in regions
+                )
+                + " %"
+                for v in order
+            ],
+        ),
+        _row(
+            "domestic class used",
+            [_pc(_idle(runs[v], "accelerator_class", "domestic")["utilisation"]) for v in order],
+        ),
+        _row(
+            "2025: idle MW, unmet MW",
+            [
+                f"{_mw(y['stranded_mw'])}, {_mw(y['unmet_mw'])}"
+                for y in (_year(runs[v], 2025) for v in order)
+            ],
+        ),
+    ]
+    missing = [row for row in expected if row not in readme]
+    assert not missing, "README.md does not say what the runs print:\n" + "\n".join(missing)
+
+
+def test_the_figures_beside_the_reported_ones_are_the_runs(runs) -> None:
+    readme = " ".join((REPO / "README.md").read_text().split())
+    nation = [_idle(runs[v], "nation", "China") for v in VARIANTS]
+    domestic = [_idle(runs[v], "accelerator_class", "domestic") for v in VARIANTS]
+
+    def central_and_range(values: list[float]) -> str:
+        """The central value, then low-high whichever way the variants order them."""
+        return f"{100 * values[1]:.0f} % ... ({100 * min(values):.0f}–{100 * max(values):.0f} %)"
+
+    for measure, values in (
+        ("of the MW added since end-2022 idle", [n["added_stranded_share"] for n in nation]),
+        ("of installed MW used", [n["utilisation"] for n in nation]),
+    ):
+        head, tail = central_and_range(values).split(" ... ")
+        assert f"{head} {measure} {tail}" in readme, (measure, head, tail)
+    head, tail = central_and_range([d["utilisation"] for d in domestic]).split(" ... ")
+    assert f"domestic class {head} used {tail}" in readme
+    east, west = (_idle(runs["central"], "region", r)["stranded_share"] for r in ("east", "west"))
+    assert f"({100 * east:.0f} % in the east, {100 * west:.0f} % in the west" in readme
+    c2025 = _year(runs["central"], 2025)
+    used_2025 = 1 - c2025["stranded_mw"] / c2025["installed_mw"]
+    assert f"the central fleet is {100 * used_2025:.0f} % used" in readme
+    h = runs["high"].summary
+    penalty = (
+        f"{h['penalty_cny'] / 1e9:.1f} of the high plan's {h['pv_cost_cny'] / 1e9:.1f} bn CNY "
+        "present value"
+    )
+    assert penalty in readme, penalty
+    assert f"({h['unmet_penalty_cny_per_mw_year'] / 1e6:.1f} M CNY per demand MW-year" in readme
