@@ -129,3 +129,23 @@ def test_the_figures_beside_the_reported_ones_are_the_runs(runs) -> None:
     )
     assert penalty in readme, penalty
     assert f"({h['unmet_penalty_cny_per_mw_year'] / 1e6:.1f} M CNY per demand MW-year" in readme
+
+
+def test_the_market_figures_are_what_siting_market_prints() -> None:
+    from siting.market_run import run_market
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    run = run_market("2023-2025-as-built", year=YEAR, write=False)
+    idle = run.idle[run.idle["year"] == YEAR].set_index(["dimension", "group"])["idle_share"]
+
+    def share(dimension: str, group: str) -> str:
+        return f"{100 * idle[(dimension, group)]:.0f} %"
+
+    for text in (
+        f"local-government halls {share('owner_type', 'local_gov')} idle, the clouds' "
+        f"{share('owner_type', 'cloud')} and the telecom operators' "
+        f"{share('owner_type', 'telecom')}",
+        f"the west {share('region', 'west')}, the east {share('region', 'east')}",
+        f"leaves {share('accelerator_class', 'imported_high_end')} of the imported high-end",
+    ):
+        assert text in readme, text
