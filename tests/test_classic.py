@@ -434,7 +434,7 @@ def _nearest_open(inst: Instance, opened: np.ndarray) -> np.ndarray:
 
 
 def test_p_median_with_classes_assigns_every_class_stream() -> None:
-    spec = load_scenario(resolve_scenario_path("2027-classes"))[0]
+    spec = load_scenario(resolve_scenario_path("realtime-10ms"))[0]
     spec = spec.with_overrides({"objective.kind": "p-median", "objective.sites": 4})
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis

@@ -425,7 +425,7 @@ def _numbers_whole(lines: list[str], width: int = 80) -> None:
     assert not [line for line in lines if "…" in line], "\n".join(lines)
 
 
-@pytest.mark.parametrize("scenario", ["default", "2027-classes"])
+@pytest.mark.parametrize("scenario", ["default", "realtime-10ms"])
 def test_summary_fits_80_columns(scenario) -> None:
     """At 80 columns the capex 5,360 and total 6,032 of the default plan were shown as 5… 6…."""
     from siting.pipeline import optimize

@@ -31,7 +31,7 @@ def _check_shapes(inst: Instance) -> None:
     assert inst.stream_demand_mw.shape == inst.stream_share_cap.shape == (C * H,)
 
 
-@pytest.mark.parametrize("name", ["default", "2027-classes"])
+@pytest.mark.parametrize("name", ["default", "realtime-10ms"])
 def test_built_records_have_one_form(name: str) -> None:
     """One class or three: the same arrays, the class shares splitting each hub's demand."""
     prepared = prepare(name)
