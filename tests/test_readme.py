@@ -35,7 +35,7 @@ KEY_LINES = {
     "siting audit --built existing": r"Idle [\d,]+ MW",
     "siting robust": r"robust",
     "siting whynot": r"Why not there\?",
-    "siting tradeoff --param demand.inference_sla_ms": r"Cost against demand\.inference_sla_ms",
+    "siting tradeoff --param classes.realtime.sla_ms": r"Cost against classes\.realtime\.sla_ms",
     "siting tradeoff realtime-10ms --param latency.layer": r"Cost against latency\.layer",
     "siting tradeoff realtime-10ms --param classes.realtime.share": (
         r"Cost against classes\.realtime\.share"
