@@ -249,7 +249,7 @@ def test_derived_pulp_model_is_the_arrays(kwargs: dict, elastic: bool) -> None:
 
 
 def test_one_class_reproduces_todays_optimum() -> None:
-    """The default without classes, and with one explicit class equal to [inference]: one optimum."""
+    """Default without classes, and with one explicit class equal to [inference]: one optimum."""
     from siting.pipeline import prepare
 
     default = prepare("default")

@@ -55,7 +55,8 @@ def test_tables_add_up(default_run) -> None:
     )
     assert sites["training_mw"].sum() == pytest.approx(summary["scenario"]["demand"]["training_mw"])
     by_hub = hubs.set_index("hub_id")
-    sla = [by_hub.at[h, f"sla_{q}_rtt_ms"] for h, q in zip(flows["hub_id"], flows["class"])]
+    pairs = zip(flows["hub_id"], flows["class"], strict=True)
+    sla = [by_hub.at[h, f"sla_{q}_rtt_ms"] for h, q in pairs]
     assert (flows["rtt_ms"] <= pd.Series(sla) + 1e-9).all()
     trained = sites[sites["training_mw"] > 1e-6]
     assert (
