@@ -1,6 +1,7 @@
 """Print the calibration tables of docs/latency.md: the latency layers against published figures.
 
-With ``--plans`` it also solves the default and 2025 scenarios before calibration and at every
+With ``--plans`` it also solves the default with one inference class (``classes = {}``: the
+10 ms round trip for all inference) and the 2025 scenario before calibration and at every
 layer, and reports how much of the uncalibrated plan's inference falls outside its SLA at each
 layer (docs/latency.md, "What the layers change").
 
@@ -30,7 +31,14 @@ from siting.latency import LAYERS, pair_matrix
 from siting.model import build_arrays
 from siting.pipeline import Prepared, prepare
 from siting.results import build_results, compute_kpis, hub_arrays, site_arrays
+from siting.scenario import load_scenario
 from siting.solve import solve
+
+#: The plans table's scenarios by label: shipped name and overrides.
+PLANS = {
+    "default, one class": ("default", {"classes": {}}),
+    "2025-inference-shift": ("2025-inference-shift", {}),
+}
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -143,11 +151,11 @@ def with_layer(prepared: Prepared, **update: object) -> Prepared:
     return prepared.variant(prepared.scenario.model_copy(update={"latency": latency}))
 
 
-def plans_table(names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def plans_table(plans: dict[str, tuple[str, dict]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solve each scenario before calibration and at every layer; check the first plan."""
     rows, breaks = [], []
-    for name in names:
-        base = prepare(name)
+    for name, (shipped, overrides) in plans.items():
+        base = prepare(load_scenario(shipped)[0].with_overrides(overrides))
         variants = {"before": {**BEFORE, "layer": "optical"}}
         variants |= {layer: {"layer": layer} for layer in LAYERS}
         for label, update in variants.items():
@@ -232,7 +240,7 @@ def main() -> None:
     print("\nRoute lengths: published trunk-cable lengths against the model's path\n")
     print(markdown(cables_table(graph)))
     if args.plans:
-        plans, breaks = plans_table(["default", "2025-inference-shift"])
+        plans, breaks = plans_table(PLANS)
         print("\nPlans before calibration and at every layer\n")
         print(markdown(plans.astype(object).where(plans.notna(), "")))
         print("\nThe plan made before calibration, its inference checked at each layer\n")
