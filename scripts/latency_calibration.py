@@ -191,9 +191,11 @@ def outside_sla(
     flows = build_results(solution, run.instance, run.layers).flows
     hubs = run.layers.hubs.set_index("hub_id").loc[flows["hub_id"]]
     sites = run.layers.sites.set_index("site_id").loc[flows["site_id"]]
-    sla = pd.Series(run.instance.classes.sla_ms[0], index=run.instance.hubs.ids).loc[
-        flows["hub_id"]
-    ]
+    inst = run.instance
+    hub = pd.Index(inst.hubs.ids).get_indexer(flows["hub_id"])
+    by_class = "class" in flows  # each flow against its own class's SLA
+    cls = pd.Index(inst.classes.names).get_indexer(flows["class"]) if by_class else 0 * hub
+    sla = inst.classes.sla_ms[cls, hub]
     mw = flows["mw"].to_numpy()
     row: dict[str, object] = {"scenario": name, "inference MW": round(mw.sum())}
     for layer in LAYERS:
@@ -201,7 +203,7 @@ def outside_sla(
         _, rtt = pair_matrix(
             latency, hubs["lon"], hubs["lat"], sites["lon"], sites["lat"], run.inputs.graph
         )
-        out = np.diagonal(rtt) > sla.to_numpy() + 1e-9
+        out = np.diagonal(rtt) > sla + 1e-9
         row[f"{layer}: MW outside"] = (
             f"{mw[out].sum():.0f} ({100 * mw[out].sum() / mw.sum():.0f} %)"
         )

@@ -453,7 +453,9 @@ def test_plan_summary_fits_80_columns(tmp_path) -> None:
     from siting.horizon_run import horizon_report, run_horizon
 
     path = tmp_path / "h.toml"
-    path.write_text('extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025]\n')
+    path.write_text(
+        'extends = "default"\nname = "h"\nclasses = {}\n\n[horizon]\nyears = [2024, 2025]\n'
+    )
     run = run_horizon(str(path), compare=True, write=False, map=False)
     _numbers_whole(_rendered(lambda console: console.print(horizon_report(run, 2025))))
 

@@ -13,7 +13,9 @@ from siting.cli import main
 
 def _scenario(tmp_path, horizon: str, name: str = "h") -> str:
     path = tmp_path / f"{name}.toml"
-    path.write_text(f'extends = "default"\nname = "{name}"\n\n[horizon]\n{horizon}\n')
+    # One inference class, as the shipped horizon scenarios (2023-2030.toml).
+    text = f'extends = "default"\nname = "{name}"\nclasses = {{}}\n\n[horizon]\n{horizon}\n'
+    path.write_text(text)
     return str(path)
 
 
