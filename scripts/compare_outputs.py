@@ -133,7 +133,7 @@ def runs() -> dict[str, list[str]]:
             ],
             "tradeoff-classes-layer": [
                 "tradeoff",
-                "2027-classes",
+                "realtime-10ms",
                 "--param",
                 "latency.layer",
                 "--values",

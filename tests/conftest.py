@@ -302,11 +302,11 @@ def tiny(tmp_path):
         'province_attributes = "provinces.csv"\nsites = "sites.csv"\nhubs = "hubs.csv"\n'
     )
     (tmp_path / "boom.toml").write_text(
-        'extends = "default"\nname = "boom"\n[demand]\ntraining_mw = 100.0\n'
+        'extends = "default"\nname = "boom"\nclasses = {}\n[demand]\ntraining_mw = 100.0\n'
         "inference_scale = 0.0\n" + data
     )
     (tmp_path / "shift.toml").write_text(
-        'extends = "default"\nname = "shift"\n[demand]\ntraining_mw = 0.0\n'
+        'extends = "default"\nname = "shift"\nclasses = {}\n[demand]\ntraining_mw = 0.0\n'
         "inference_sla_ms = 5.0\n" + data
     )
     return tmp_path

@@ -249,10 +249,11 @@ def test_derived_pulp_model_is_the_arrays(kwargs: dict, elastic: bool) -> None:
 
 
 def test_one_class_reproduces_todays_optimum() -> None:
-    """The default scenario with one explicit class equal to [inference] has the same optimum."""
+    """Default without classes, and with one explicit class equal to [inference]: one optimum."""
     from siting.pipeline import prepare
 
-    prepared = prepare("default")
+    default = prepare("default")
+    prepared = default.variant(default.scenario.with_overrides({"classes": {}}))
     spec = prepared.scenario
     one = spec.with_overrides(
         {
@@ -282,7 +283,7 @@ def test_k_above_sites_within_sla_names_hub_and_class() -> None:
 def test_shares_must_sum_to_one() -> None:
     from siting.scenario import load_scenario
 
-    spec, _ = load_scenario("default")
+    spec = load_scenario("default")[0].with_overrides({"classes": {}})
     with pytest.raises(InputError, match=r"sum to 0\.9; expected 1"):
         spec.with_overrides(
             {
@@ -298,7 +299,7 @@ def test_shares_must_sum_to_one() -> None:
         )
 
 
-CLASS_FILE = """extends = "2027-classes"
+CLASS_FILE = """extends = "realtime-10ms"
 name = "bad"
 """
 
@@ -354,7 +355,7 @@ def test_failover_is_solved_directly_with_a_reason() -> None:
 def test_policy_families_change_the_instance() -> None:
     from siting.pipeline import prepare
 
-    prepared = prepare("2027-classes")
+    prepared = prepare("realtime-10ms")
     base = prepared.instance
     spec = prepared.scenario.with_overrides(
         {
@@ -414,12 +415,12 @@ def test_hub_table_counts_distinct_sites_and_gives_each_class_its_sla() -> None:
 
 
 def test_2027_classes_hubs_count_the_sites_their_flows_use(tmp_path) -> None:
-    """hubs.csv on 2027-classes agrees with flows.csv: sites per hub, per class, mean RTT."""
+    """hubs.csv on realtime-10ms agrees with flows.csv: sites per hub, per class, mean RTT."""
     import pandas as pd
 
     from siting.pipeline import optimize
 
-    run = optimize("2027-classes", map=False, write=False)
+    run = optimize("realtime-10ms", map=False, write=False)
     hubs = pd.DataFrame(run.results.hubs).set_index("hub_id")
     flows = pd.DataFrame(run.results.flows)
     n_candidates = run.instance.n_sites
@@ -444,7 +445,7 @@ def test_latency_matrix_gives_each_class_its_sla() -> None:
     from siting.pipeline import prepare
     from siting.routes import latency_table
 
-    prepared = prepare("2027-classes")
+    prepared = prepare("realtime-10ms")
     table = latency_table(prepared)
     batch = table["internet_rtt_ms"] <= 200.0 + 1e-9  # batch: 100 ms one way, internet layer
     assert (table["within_sla_batch"] == batch).all() and batch.all()
@@ -457,7 +458,7 @@ def test_map_reach_and_hub_sla_follow_the_strictest_class() -> None:
     """The first class loosened to 300 ms: hubs and the reach show interactive's 40 ms."""
     from siting.pipeline import load_scenario, optimize
 
-    spec = load_scenario("2027-classes")[0].with_overrides({"classes.realtime.sla_ms": 300.0})
+    spec = load_scenario("realtime-10ms")[0].with_overrides({"classes.realtime.sla_ms": 300.0})
     run = optimize(spec, write=False, map=False)
     hubs, reach = run.results.hubs, run.results.reach
     assert (hubs["sla_rtt_ms"] == 40.0).all() and (hubs["sla_realtime_rtt_ms"] == 300.0).all()
@@ -468,8 +469,18 @@ def test_map_reach_and_hub_sla_follow_the_strictest_class() -> None:
 def test_latency_matrix_prints_each_class_at_its_layer(tmp_path, capsys) -> None:
     from siting.cli import main
 
-    argv = ["latency", "--matrix", "--scenario", "2027-classes", "--out", str(tmp_path)]
+    argv = ["latency", "--matrix", "--scenario", "realtime-10ms", "--out", str(tmp_path)]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "within the strictest class's round-trip SLA" in text
     assert "Each class at its own layer: realtime 65, interactive 401, batch 450." in text
+
+
+def test_default_has_the_three_classes_with_their_network_shares() -> None:
+    """Real-time 175 ms round trip, interactive 20 ms one way, batch over the internet."""
+    from siting.pipeline import prepare
+
+    classes = prepare("default").instance.classes
+    assert list(classes.names) == ["realtime", "interactive", "batch"]
+    assert np.allclose(classes.sla_ms[:, 0], [175.0, 40.0, 200.0])
+    assert list(classes.layer) == ["ip", "ip", "internet"]

@@ -436,7 +436,7 @@ def _nearest_open(inst: Instance, opened: np.ndarray) -> np.ndarray:
 
 
 def test_p_median_with_classes_assigns_every_class_stream() -> None:
-    spec = load_scenario(resolve_scenario_path("2027-classes"))[0]
+    spec = load_scenario(resolve_scenario_path("realtime-10ms"))[0]
     spec = spec.with_overrides({"objective.kind": "p-median", "objective.sites": 4})
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis
@@ -454,7 +454,12 @@ def test_p_median_with_classes_assigns_every_class_stream() -> None:
 def test_mclp_radius_sets_the_pairs_and_the_covered_demand() -> None:
     spec = load_scenario(resolve_scenario_path("default"))[0]
     spec = spec.with_overrides(
-        {"objective.kind": "mclp", "objective.sites": 3, "objective.coverage_rtt_ms": 6.0}
+        {
+            "classes": {},  # one class: each hub's demand covered or not
+            "objective.kind": "mclp",
+            "objective.sites": 3,
+            "objective.coverage_rtt_ms": 6.0,
+        }
     )
     run = optimize(spec, write=False, geography=False)
     inst, sol, kpis = run.instance, run.solution, run.results.kpis
@@ -482,7 +487,7 @@ def test_robust_plan_keeps_the_site_count() -> None:
 
 
 def test_cost_kind_ignores_the_coverage_radius() -> None:
-    spec = load_scenario(resolve_scenario_path("default"))[0]
+    spec = load_scenario(resolve_scenario_path("default"))[0].with_overrides({"classes": {}})
     plain = prepare(spec).instance
     radius = prepare(spec.with_overrides({"objective.coverage_rtt_ms": 1.0})).instance
     assert np.array_equal(plain.classes.sla_ms[0], radius.classes.sla_ms[0])
@@ -616,3 +621,13 @@ def test_classic_run_objective_matches_its_open_sites(two_hubs, stopped) -> None
     assert mclp["covered_mw"] > 0
     assert mclp["objective_value"] == pytest.approx(mclp["covered_mw"])
     assert mclp["status"] == "feasible"
+
+
+def test_classic_models_stand_beside_the_scenario_without_its_classes() -> None:
+    """One demand per hub: default's service classes are left out, its other keys kept."""
+    from siting.classic.plans import reference_scenario
+
+    spec = load_scenario(resolve_scenario_path("default"))[0]
+    one = reference_scenario(spec)
+    assert list(spec.classes.root) == ["realtime", "interactive", "batch"]
+    assert one.classes.root == {} and one.demand == spec.demand and one.name == spec.name

@@ -78,10 +78,14 @@ def test_default_p_rule(opened, hubs, p) -> None:
 
 
 def test_the_cost_plan_is_scored_as_optimize_scores_it(default_run) -> None:
-    """mean_rtt_ms is optimize's (flows, weighted by MW served); the nearest-site one is named."""
-    from siting.pipeline import optimize
+    """mean_rtt_ms is optimize's (flows, weighted by MW served); the nearest-site one is named.
 
-    run = optimize("default", write=False, map=False)
+    The classic models stand beside the default without its service classes (one class)."""
+    from siting.pipeline import optimize
+    from siting.scenario import load_scenario
+
+    one = load_scenario("default")[0].with_overrides({"classes": {}})
+    run = optimize(one, write=False, map=False)
     cost = default_run.plans[0].metrics
     assert cost["mean_rtt_ms"] == pytest.approx(run.results.kpis["mean_rtt_ms"], rel=1e-9)
     assert cost["max_rtt_ms"] == pytest.approx(run.results.hubs["max_rtt_ms"].max(), rel=1e-9)

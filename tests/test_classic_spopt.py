@@ -160,7 +160,7 @@ RANDOM = [random_case(seed, how) for how in ("coordinates", "matrix") for seed i
 def scenario_case(layer: str, p: int, radius: float) -> Case:
     """The default scenario's hubs × sites at a latency layer, from siting's own instance."""
     spec = siting.load_scenario("default").with_overrides(
-        {"latency.layer": layer, "objective.kind": "p-median", "objective.sites": p}
+        {"classes": {}, "latency.layer": layer, "objective.kind": "p-median", "objective.sites": p}
     )
     inst = prepare(spec).instance
     d = np.full((inst.n_hubs, inst.n_sites), np.nan)
@@ -229,7 +229,7 @@ REAL = [(k, s) for k in KINDS for s in SOLVERS if (k, s) != ("p-center", "cbc")]
 def test_default_scenario_equals_spopt(real_cases, layer, kind, solver) -> None:
     """The shipped scenario through the public API, against spopt on its round-trip matrix."""
     case = real_cases[layer]
-    overrides: dict[str, object] = {"latency.layer": layer, "objective.kind": kind}
+    overrides: dict[str, object] = {"classes": {}, "latency.layer": layer, "objective.kind": kind}
     if kind != "lscp":
         overrides["objective.sites"] = case.p
     if kind in ("mclp", "lscp"):
@@ -256,7 +256,7 @@ def test_default_p_median_is_unique_so_sites_match(real_cases) -> None:
     assert len(optima) == 1
     plan = siting.optimize(
         siting.load_scenario("default").with_overrides(
-            {"objective.kind": "p-median", "objective.sites": case.p}
+            {"classes": {}, "objective.kind": "p-median", "objective.sites": case.p}
         ),
         options=RunOptions(mip_gap=0.0),
     )

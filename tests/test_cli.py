@@ -54,7 +54,10 @@ def test_tables_add_up(default_run) -> None:
         hubs["demand_mw"].to_numpy(), rel=1e-6
     )
     assert sites["training_mw"].sum() == pytest.approx(summary["scenario"]["demand"]["training_mw"])
-    assert (flows["rtt_ms"] <= summary["scenario"]["demand"]["inference_sla_ms"] + 1e-9).all()
+    by_hub = hubs.set_index("hub_id")
+    pairs = zip(flows["hub_id"], flows["class"], strict=True)
+    sla = [by_hub.at[h, f"sla_{q}_rtt_ms"] for h, q in pairs]
+    assert (flows["rtt_ms"] <= pd.Series(sla) + 1e-9).all()
     trained = sites[sites["training_mw"] > 1e-6]
     assert (
         trained["training_mw"] >= summary["scenario"]["training"]["min_cluster_mw"] - 1e-6
@@ -150,11 +153,12 @@ def test_unparseable_scenario_exits_2(tmp_path) -> None:
 
 
 def test_infeasible_sla_names_hub_and_nearest(data_copy) -> None:
-    text = data_copy.scenario.read_text().replace(
-        "hub_sla_ms = {}", "hub_sla_ms = { shanghai = 0.5 }"
+    one = data_copy.folder / "one.toml"  # one class: hub_sla_ms only relaxes a class's SLA
+    one.write_text(
+        'extends = "copy.toml"\nname = "one"\nclasses = {}\n'
+        "[demand]\nhub_sla_ms = { shanghai = 0.5 }\n"
     )
-    data_copy.scenario.write_text(text)
-    result = _bad_run(data_copy.folder, data_copy.scenario)
+    result = _bad_run(data_copy.folder, one)
     _assert_clean_failure(
         result,
         data_copy.folder,
@@ -425,20 +429,22 @@ def _numbers_whole(lines: list[str], width: int = 80) -> None:
     assert not [line for line in lines if "…" in line], "\n".join(lines)
 
 
-@pytest.mark.parametrize("scenario", ["default", "2027-classes"])
+@pytest.mark.parametrize("scenario", ["one class", "realtime-10ms"])
 def test_summary_fits_80_columns(scenario) -> None:
-    """At 80 columns the capex 5,360 and total 6,032 of the default plan were shown as 5… 6…."""
+    """At 80 columns the capex 5,360 and total 6,032 of the one-class plan were shown as 5… 6…."""
     from siting.pipeline import optimize
     from siting.report import print_summary
+    from siting.scenario import load_scenario
 
-    run = optimize(scenario, write=False)
+    one = load_scenario("default")[0].with_overrides({"classes": {}})
+    run = optimize(one if scenario == "one class" else scenario, write=False)
     lines = _rendered(lambda console: print_summary(run, console))
     _numbers_whole(lines)
     text = " ".join(" ".join(lines).split())
     assert "Not shown at this width:" in text and "(all in sites.csv)" in text
     wide = "\n".join(_rendered(lambda console: print_summary(run, console), width=250))
     assert "Not shown" not in wide  # a wide terminal shows every column
-    if scenario == "default":
+    if scenario == "one class":
         shenzhen = next(line for line in lines if line.startswith("│ Shenzhen"))
         assert "5,360" in shenzhen and "6,032" in shenzhen
 
@@ -447,7 +453,9 @@ def test_plan_summary_fits_80_columns(tmp_path) -> None:
     from siting.horizon_run import horizon_report, run_horizon
 
     path = tmp_path / "h.toml"
-    path.write_text('extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025]\n')
+    path.write_text(
+        'extends = "default"\nname = "h"\nclasses = {}\n\n[horizon]\nyears = [2024, 2025]\n'
+    )
     run = run_horizon(str(path), compare=True, write=False, map=False)
     _numbers_whole(_rendered(lambda console: console.print(horizon_report(run, 2025))))
 

@@ -9,6 +9,7 @@ import pytest
 
 from siting.instance import Instance
 from siting.pipeline import prepare
+from siting.scenario import load_scenario
 
 from .conftest import make_instance
 
@@ -31,19 +32,20 @@ def _check_shapes(inst: Instance) -> None:
     assert inst.stream_demand_mw.shape == inst.stream_share_cap.shape == (C * H,)
 
 
-@pytest.mark.parametrize("name", ["default", "2027-classes"])
+@pytest.mark.parametrize("name", ["one class", "default", "realtime-10ms"])
 def test_built_records_have_one_form(name: str) -> None:
     """One class or three: the same arrays, the class shares splitting each hub's demand."""
-    prepared = prepare(name)
+    one = load_scenario("default")[0].with_overrides({"classes": {}})
+    prepared = prepare(one if name == "one class" else name)
     inst = prepared.instance
     _check_shapes(inst)
-    stated = prepared.scenario.classes.shares() if name != "default" else {"inference": 1.0}
+    stated = prepared.scenario.classes.shares() if name != "one class" else {"inference": 1.0}
     np.testing.assert_allclose(inst.classes.share, [stated[q] for q in inst.classes.names])
     by_class = inst.stream_demand_mw.reshape(inst.n_service_classes, inst.n_hubs)
     np.testing.assert_allclose(by_class.sum(axis=0), inst.hubs.demand_mw)
     sla = inst.classes.sla_ms[inst.pairs.service_class, inst.pairs.hub]
     assert (inst.pairs.rtt_ms <= sla + 1e-9).all()
-    assert inst.n_service_classes == (1 if name == "default" else 3)
+    assert inst.n_service_classes == (1 if name == "one class" else 3)
 
 
 def test_one_class_constructor_is_a_built_instance_of_one_class() -> None:

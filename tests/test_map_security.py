@@ -455,7 +455,7 @@ def plan_scenario(folder: Path) -> Path:
     """Write ``h.toml``: the default sites planned over 2024-2026, one-year lead time."""
     scenario = folder / "h.toml"
     scenario.write_text(
-        'extends = "default"\nname = "h"\n\n[horizon]\nyears = [2024, 2025, 2026]\n'
+        'extends = "default"\nname = "h"\nclasses = {}\n\n[horizon]\nyears = [2024, 2025, 2026]\n'
         "lead_time_years = 1\nstandby_cny_per_mw_year = 1e6\n"
     )
     return scenario

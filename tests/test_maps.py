@@ -62,7 +62,12 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def results() -> Results:
-    return optimize(write=False).results
+    """The default plan with one inference class: all inference within 10 ms of its hub."""
+    from siting.scenario import load_scenario
+
+    return optimize(
+        load_scenario("default")[0].with_overrides({"classes": {}}), write=False
+    ).results
 
 
 @pytest.fixture(scope="module")

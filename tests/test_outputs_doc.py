@@ -20,7 +20,7 @@ import pytest
 from siting.cli import main
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
-CLASSES = ("realtime", "interactive", "batch")  # of 2027-classes
+CLASSES = ("realtime", "interactive", "batch")  # of realtime-10ms
 
 
 def documented() -> dict[str, list[str]]:
@@ -38,7 +38,7 @@ def documented() -> dict[str, list[str]]:
 
 
 def expand(names: list[str]) -> set[str]:
-    """Documented names with ``<class>`` replaced by each class of 2027-classes."""
+    """Documented names with ``<class>`` replaced by each class of realtime-10ms."""
     out = set()
     for name in names:
         out |= {name.replace("<class>", c) for c in CLASSES} if "<class>" in name else {name}
@@ -54,10 +54,10 @@ def run_cli(argv: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory) -> dict[str, Path | str]:
-    """optimize default and 2027-classes, plan and market 2023-2025-as-built; folders, text."""
+    """optimize default and realtime-10ms, plan and market 2023-2025-as-built; folders, text."""
     out = tmp_path_factory.mktemp("outputs")
     found: dict[str, Path | str] = {}
-    for name in ("default", "2027-classes"):
+    for name in ("default", "realtime-10ms"):
         run_cli(["optimize", name, "--out", str(out), "--no-map", "--quiet"])
         found[name] = out / name
     found["plan_text"] = run_cli(["plan", "2023-2025-as-built", "--out", str(out), "--no-map"])
@@ -77,7 +77,7 @@ def _check(written: list[set[str]], names: list[str], table: str) -> None:
 
 def test_every_optimize_column_is_documented_and_every_documented_one_written(outputs) -> None:
     docs = documented()
-    runs = [outputs["default"], outputs["2027-classes"]]
+    runs = [outputs["default"], outputs["realtime-10ms"]]
     for table in ("sites", "flows", "hubs"):
         written = [set(pd.read_csv(folder / f"{table}.csv", nrows=1).columns) for folder in runs]
         _check(written, docs[f"optimize: {table}.csv"], f"{table}.csv")
@@ -122,7 +122,7 @@ def test_plan_says_which_mw_are_demand_and_which_installed(outputs) -> None:
         assert row["served_mw"] + row["unmet_mw"] == pytest.approx(row["demand_mw"], rel=1e-6)
 
 
-@pytest.mark.parametrize("name", ["default", "2027-classes"])
+@pytest.mark.parametrize("name", ["default", "realtime-10ms"])
 def test_hub_mean_rtt_is_weighted_by_mw_served_as_documented(outputs, name) -> None:
     """mean_rtt_ms of hubs.csv = Σ mw × rtt_ms / Σ mw over the hub's rows of flows.csv."""
     hubs = pd.read_csv(outputs[name] / "hubs.csv").set_index("hub_id")

@@ -13,7 +13,9 @@ from siting.cli import main
 
 def _scenario(tmp_path, horizon: str, name: str = "h") -> str:
     path = tmp_path / f"{name}.toml"
-    path.write_text(f'extends = "default"\nname = "{name}"\n\n[horizon]\n{horizon}\n')
+    # One inference class, as the shipped horizon scenarios (2023-2030.toml).
+    text = f'extends = "default"\nname = "{name}"\nclasses = {{}}\n\n[horizon]\n{horizon}\n'
+    path.write_text(text)
     return str(path)
 
 
@@ -184,7 +186,7 @@ def test_one_year_with_service_classes_reproduces_single_period() -> None:
     from siting.solve import solve
     from siting.solve.horizon import solve_horizon
 
-    inst = prepare("2027-classes").instance
+    inst = prepare("realtime-10ms").instance
     assert inst.n_service_classes == 3 and len(set(inst.sites.unit_opex[1:, 0])) == 3  # they differ
     single = solve(build_arrays(inst))
     multi = solve_horizon(build_horizon_model(one_year(inst)))
@@ -196,7 +198,7 @@ def test_plan_with_service_classes(tmp_path, capsys) -> None:
     """``siting plan`` on a scenario with [classes]: exit 0, every class served every year."""
     path = tmp_path / "c.toml"
     path.write_text(
-        'extends = "2027-classes"\nname = "c"\n\n[horizon]\nyears = [2026, 2027]\n'
+        'extends = "realtime-10ms"\nname = "c"\n\n[horizon]\nyears = [2026, 2027]\n'
         'existing = "flat"\nlead_time_years = 1\n'
     )
     args = ["--out", str(tmp_path / "out"), "--maps", str(tmp_path / "maps")]

@@ -7,12 +7,13 @@ import pytest
 
 from siting.pipeline import prepare
 from siting.reach import ALBERS_CHINA, reach_polygons
-from siting.scenario import Latency
+from siting.scenario import Latency, load_scenario
 
 
 @pytest.fixture(scope="module")
 def default():
-    return prepare(None)
+    """The default with one inference class: every hub's reach at 10 ms."""
+    return prepare(load_scenario("default")[0].with_overrides({"classes": {}}))
 
 
 def test_backbone_reach_matches_admissible_pairs(default) -> None:

@@ -35,9 +35,9 @@ KEY_LINES = {
     "siting audit --built existing": r"Idle [\d,]+ MW",
     "siting robust": r"robust",
     "siting whynot": r"Why not there\?",
-    "siting tradeoff --param demand.inference_sla_ms": r"Cost against demand\.inference_sla_ms",
-    "siting tradeoff 2027-classes --param latency.layer": r"Cost against latency\.layer",
-    "siting tradeoff 2027-classes --param classes.realtime.share": (
+    "siting tradeoff --param classes.realtime.sla_ms": r"Cost against classes\.realtime\.sla_ms",
+    "siting tradeoff realtime-10ms --param latency.layer": r"Cost against latency\.layer",
+    "siting tradeoff realtime-10ms --param classes.realtime.share": (
         r"Cost against classes\.realtime\.share"
     ),
     "siting latency": r"round trip",
@@ -176,7 +176,7 @@ def _my_toml() -> tuple[str, str]:
 def test_every_command_is_found() -> None:
     """The reader sees what the documents show (a broken fence would hide commands)."""
     commands = [s.text for s in shown() if s.kind == "sh"]
-    assert "siting tradeoff 2027-classes --param latency.layer --values optical,ip,internet" in (
+    assert "siting tradeoff realtime-10ms --param latency.layer --values optical,ip,internet" in (
         commands
     )
     assert len(commands) >= 20 and any(s.kind == "python" for s in shown())

@@ -133,7 +133,7 @@ def test_the_scenarios_time_limit_reaches_every_runner(runner, tiny, monkeypatch
 
             horizon = tiny / "h.toml"
             horizon.write_text(
-                'extends = "default"\nname = "h"\n[solve]\ntime_limit = 7.0\n'
+                'extends = "default"\nname = "h"\nclasses = {}\n[solve]\ntime_limit = 7.0\n'
                 "[horizon]\nyears = [2024, 2025]\nlead_time_years = 1\n"
             )
             run_horizon(str(horizon), write=False, map=False)

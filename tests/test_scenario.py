@@ -290,3 +290,18 @@ def test_a_pattern_is_quoted_as_written() -> None:
         parse_scenario(raw)
     assert "^[A-Za-z0-9][A-Za-z0-9_.-]*$" in str(err.value)
     assert "string should match pattern" in str(err.value)
+
+
+def test_an_empty_table_clears_the_parents(tmp_path) -> None:
+    """``classes = {}`` drops the default's classes; an empty hub_sla_ms drops a parent's."""
+    (tmp_path / "base.toml").write_text(
+        'extends = "default"\nname = "base"\n[demand]\nhub_sla_ms = { shanghai = 8.0 }\n'
+    )
+    (tmp_path / "child.toml").write_text(
+        'extends = "base.toml"\nname = "child"\nclasses = {}\n[demand]\nhub_sla_ms = {}\n'
+    )
+    base, _ = load_scenario(tmp_path / "base.toml")
+    child, _ = load_scenario(tmp_path / "child.toml")
+    assert list(base.classes.root) == ["realtime", "interactive", "batch"]
+    assert base.demand.hub_sla_ms == {"shanghai": 8.0}
+    assert child.classes.root == {} and child.demand.hub_sla_ms == {}

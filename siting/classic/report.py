@@ -102,6 +102,15 @@ def classic_report(run: ClassicRun) -> str:
         "served (as siting optimize);",
         "'nearest' and 'covered' with each hub served from its nearest open site, weighted by "
         "demand.",
+        *(
+            [
+                f"One inference class: the scenario's service classes "
+                f"({', '.join(run.scenario.classes.root)}) are left out (classes = {{}}), every "
+                f"hub at demand.inference_sla_ms = {run.scenario.demand.inference_sla_ms:g} ms."
+            ]
+            if run.scenario.classes.root
+            else []
+        ),
         "",
         f"{'':<20} {'':>20} {'':>5} {'flows':>9} {'nearest':>9} {'nearest':>10}",
         f"{'model':<20} {'objective':>20} {'sites':>5} {'mean RTT':>9} {'mean RTT':>9} "

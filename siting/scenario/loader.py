@@ -98,7 +98,8 @@ def read_scenario_table(
     """Read a scenario file as a table, with the scenario it ``extends`` merged underneath.
 
     A file may say ``extends = "default"`` (a shipped scenario) or ``extends = "base.toml"``
-    (a path relative to it) and then override any key; tables merge key by key. The relative
+    (a path relative to it) and then override any key; tables merge key by key, and an empty
+    table clears the parent's (``classes = {}``: one inference class). The relative
     ``[data]`` paths of a parent are made absolute against the parent's folder.
 
     Parameters
@@ -176,6 +177,9 @@ def _record_origins(
 def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Merge two scenario tables: keys of ``override`` win, sub-tables merge recursively.
 
+    An empty table in ``override`` clears the one underneath: ``classes = {}`` in a scenario
+    that extends ``default`` leaves one inference class (docs/model.md, "Service classes").
+
     Parameters
     ----------
     base
@@ -190,7 +194,7 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
     """
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if value and isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = merge_tables(merged[key], value)
         else:
             merged[key] = value
