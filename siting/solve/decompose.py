@@ -706,7 +706,7 @@ def _report(what: str, value: float, bound: float, began: float, time_limit: flo
         return
     gap = abs(value - bound) / max(abs(value), 1e-9) if math.isfinite(bound) else math.nan
     LOG.info(
-        "decomposition, %s: value %s, bound %s, gap %s, %.1f s of %g s",
+        "decomposition, %s: value %s, bound %s, gap %s, %.1f s of %.1f s",
         what,
         f"{value:,.6g}",
         f"{bound:,.6g}",
