@@ -615,6 +615,44 @@ def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch) -> None:
     assert sol.order.sum() > 0
 
 
+@pytest.mark.parametrize("scale", [0.0, 0.9])
+def test_stopped_lp_duals_give_a_valid_bound(monkeypatch, scale: float) -> None:
+    """The LP stops holding duals (scaled optimal ones, or π = 0); the full solve finds nothing.
+
+    Any duals give a Lagrangian bound of the full model: the run reports it, at most the
+    brute-force optimum, and its gap is the plan's (the cheapest pairs') to that bound.
+    """
+    from siting.solve import decompose, horizon
+    from siting.solve.highs import HighsRun, new_highs, pass_model, run
+
+    h = make_horizon(**CASES[1].values[0])
+    arrays = build_horizon_model(h).arrays
+    full = new_highs(1e-9, None)
+    pass_model(full, arrays, relax=True)
+    pi = scale * run(full, 60, is_mip=False, duals=True).row_dual
+
+    def stopped(highs, time_limit, *, is_mip, duals=False):
+        return HighsRun("limit", "time limit reached", None, np.nan, np.nan, pi, None)
+
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(decompose, "run", stopped)
+    _no_plan(monkeypatch)  # the bound can only come from the duals
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=60, mip_gap=1e-9))
+    expected = brute_force(h)
+    assert np.isfinite(sol.bound) and sol.bound <= expected * (1 + 1e-9) + 1e-6
+    assert sol.objective >= expected * (1 - 1e-9) - 1e-6
+    assert sol.gap == pytest.approx((sol.objective - sol.bound) / abs(sol.objective), abs=1e-9)
+    assert "its duals bound the full model" in sol.termination
+
+
+def test_lp_gets_all_but_the_plan_seconds_of_a_long_limit() -> None:
+    """A short limit keeps half for a plan without the LP; a long one only PLAN_SECONDS."""
+    from siting.solve.horizon import LP_SHARE, PLAN_SECONDS, lp_seconds
+
+    assert lp_seconds(30) == pytest.approx(LP_SHARE * 30)
+    assert lp_seconds(600) == pytest.approx(600 - PLAN_SECONDS) and lp_seconds(600) > 300
+
+
 @pytest.mark.parametrize("case", [1, 5, 8])
 def test_pricing_pairs_reaches_the_full_lp(monkeypatch, case: int) -> None:
     """Starting from one pair per stream, pricing ends at the full LP's value, bound below it."""

@@ -473,17 +473,20 @@ class PricedLP:
     state
         ``"optimal"`` if no pair prices out or the bound meets the LP value, ``"limit"`` if
         pricing stopped at its deadline or round limit with a bound, ``"none"`` if no round
-        finished, ``"infeasible"`` if the LP is.
+        finished (a round stopped with duals still gives a bound), ``"infeasible"`` if the LP
+        is.
     words
         The last LP run's words.
     value
         The restricted LP's value (objective units; ``inf`` if none).
     bound
-        The full model's bound ``L(π)``, the best of every round (``-inf`` if none).
+        The full model's bound ``L(π)``, the best of every round, a stopped one's duals
+        included (``-inf`` if none).
     x
         The restricted LP's solution over the full model's columns (0 on pairs left out).
     dual
-        The row duals ``π`` of the last round, over the full model's rows (0 on rows left out).
+        The row duals ``π`` of the last finished round, else of a stopped one, over the full
+        model's rows (0 on rows left out; ``None`` if no round gave duals).
     in_pool
         Which pairs are in the restricted LP.
     rounds
@@ -555,19 +558,24 @@ def price_pairs(
         if out.state == "infeasible":
             state = "infeasible"
             break
-        if out.row_dual is None or out.state != "optimal":
+        if out.row_dual is None:
             state = "limit" if x is not None else "none"
             break
-        lp_value = out.objective
-        x = _lp_values(lp, restricted, np.arange(model.n_cols))
-        pi = restricted.duals(out.row_dual)
-        value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
+        duals = restricted.duals(out.row_dual)
+        value, d, block = lagrangian_bound(model, duals, pairs, ~in_pool)
         if value > priced_cert.value:
             priced_cert = Certificate(value, block)
-        value, kept = kept_bound(model, pi, pairs) if knap is None else knap.bound(model, pi, pairs)
+        value, kept = (kept_bound if knap is None else knap.bound)(model, duals, pairs)
         if value > kept_cert.value:
             kept_cert = Certificate(value, kept)
         bound = max(priced_cert.value, kept_cert.value)
+        if out.state != "optimal":  # stopped, but any duals bound the full model
+            pi = duals if pi is None else pi
+            _report(f"LP round {rounds} (stopped)", math.nan, bound, began, first_deadline - began)
+            state = "limit" if x is not None else "none"
+            break
+        lp_value, pi = out.objective, duals
+        x = _lp_values(lp, restricted, np.arange(model.n_cols))
         _report(f"LP round {rounds}", lp_value, bound, began, first_deadline - began)
         # admit the sites whose block (opening it with its outside pairs) pays, worst first,
         # with their negatively priced pairs

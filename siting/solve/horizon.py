@@ -26,6 +26,7 @@ from siting.solve.decompose import (
     FULL_LP_PAIRS,
     START_PER_HUB,
     Pairs,
+    PricedLP,
     _alone,
     _priced_rows,
     first_pairs,
@@ -46,9 +47,12 @@ LOG = logging.getLogger(__name__)
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
 RESTRICT_COLUMNS = 20_000
-#: Share of the time limit the LP relaxation of :func:`restricted_plan` may use; if it stops
-#: there, the rest goes to a plan without it (:func:`nearest_plan`).
+#: Share of the time limit the LP relaxation of :func:`restricted_plan` may use at least; if
+#: it stops, the rest goes to a plan without it (:func:`nearest_plan`, then the full model).
 LP_SHARE = 0.5
+#: Seconds of the time limit kept for a plan when the LP relaxation stops; the LP may use
+#: the rest when that is more than :data:`LP_SHARE` (:func:`lp_seconds`).
+PLAN_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -100,11 +104,12 @@ def solve_horizon(
     """Solve a built multi-period model (options as :func:`~siting.solve.solve`; directly).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
-    :func:`restricted_plan` (its LP relaxation gets :data:`LP_SHARE` of the time limit; if
-    it stops there, a plan without its bound, :func:`nearest_plan`, and the termination says
-    so); if that plan is not within the gap, the full model is solved in the time left,
-    starting from it. A full solve stopped with no plan or a costlier one keeps
-    the restriction's plan; the bound is the better of the LP bound and the full solve's.
+    :func:`restricted_plan` (its LP relaxation gets :func:`lp_seconds` of the time limit; if
+    it stops there, a plan without it, :func:`nearest_plan`, with the bound the stopped LP's
+    duals give if any, and the termination says so); if that plan is not within the gap, the
+    full model is solved in the time left, starting from it. A full solve stopped with no plan
+    or a costlier one keeps the restriction's plan; the bound is the better of the LP bound
+    and the full solve's.
     ``seconds`` counts every stage; ``label`` names the solve in :attr:`HorizonSolution.steps`.
 
     Raises
@@ -168,8 +173,9 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     a plan of cost ``U``, the reduced costs settle binaries in the full model
     (:func:`fixed_by_reduced_cost`).
 
-    Pricing may use :data:`LP_SHARE` of the time limit; if no LP round finished by then, the
-    plan comes from :func:`nearest_plan` instead, with no bound.
+    Pricing may use :func:`lp_seconds` of the time limit; if no LP round finished by then, the
+    plan comes from :func:`nearest_plan` instead, with the bound the stopped LP's duals give,
+    if any.
 
     Returns
     -------
@@ -182,7 +188,7 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     assert opts.mip_gap is not None and opts.time_limit is not None  # set by RunOptions.resolve
     start = time.perf_counter()
     pairs = Pairs.of(arrays)
-    until = start + LP_SHARE * opts.time_limit
+    until = start + lp_seconds(opts.time_limit)
     whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
     lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads, full_lp=whole)
     priced = (
@@ -200,9 +206,9 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     if lp.x is None or not math.isfinite(lp.bound):
         why = (
             f"the LP relaxation stopped ({lp.words}) after {time.perf_counter() - start:.1f} s "
-            f"of the {LP_SHARE * opts.time_limit:g} s it may use, so it gives no bound"
+            f"of the {lp_seconds(opts.time_limit):g} s it may use"
         )
-        return nearest_plan(arrays, opts, start, why)
+        return nearest_plan(arrays, opts, start, why, lp)
     binaries = np.flatnonzero(arrays.integer)
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     upper[binaries[lp.x[binaries] < 1e-6]] = 0.0
@@ -234,14 +240,30 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     return Guided(_Result("limit", words, out.x, lp.bound, "LP-guided", seconds), fixed)
 
 
-def nearest_plan(arrays: ArrayModel, opts: RunOptions, start: float, why: str) -> Guided:
+def lp_seconds(time_limit: float) -> float:
+    """Seconds of a time limit the LP relaxation of :func:`restricted_plan` may use.
+
+    No later stage can certify a gap without its bound (the full MIP's root LP is the same
+    LP, on a model that is no smaller), so it gets all but :data:`PLAN_SECONDS`, and at least
+    :data:`LP_SHARE` of the limit: a plan without the LP (:func:`nearest_plan`) needs about
+    as long however long the limit (prefecture sites over 8 years: no plan in 4 s, one in
+    30 s, at a load average of 7-10 on 2 cores).
+    """
+    return max(LP_SHARE * time_limit, time_limit - PLAN_SECONDS)
+
+
+def nearest_plan(
+    arrays: ArrayModel, opts: RunOptions, start: float, why: str, lp: PricedLP | None = None
+) -> Guided:
     """Solve the MIP with each stream's cheapest pairs only, when the LP relaxation stopped.
 
     Each stream keeps its :data:`~siting.solve.decompose.START_PER_HUB` cheapest pairs in
     every year (:func:`~siting.solve.decompose.first_pairs`), the other serve columns fixed
-    at 0, so its plan is one of the full model; its bound is not one of the full model, so
-    none is kept (``nan``). It gets half the time left since ``start``; the full model, solved
-    next from its plan, the rest.
+    at 0, so its plan is one of the full model; its own bound is not one of the full model.
+    The stopped LP's duals, if it left any, still give one: the Lagrangian bound ``L(π)``
+    holds for any ``π`` (``lp.bound``, ``nan`` if none), and with the plan's cost they settle
+    binaries by reduced cost (:func:`fixed_by_reduced_cost`). It gets half the time left
+    since ``start``; the full model, solved next from its plan, the rest.
 
     Returns
     -------
@@ -260,15 +282,24 @@ def nearest_plan(arrays: ArrayModel, opts: RunOptions, start: float, why: str) -
     left = opts.time_limit - (time.perf_counter() - start)
     out = run(sub, max(left / 2, 1.0), is_mip=arrays.is_mip)
     seconds = time.perf_counter() - start
+    bound = lp.bound if lp is not None and math.isfinite(lp.bound) else math.nan
     kept = f"each stream's {START_PER_HUB} cheapest pairs"
+    if math.isfinite(bound):
+        why += f"; its duals bound the full model at {bound * OBJECTIVE_UNIT:,.6g}"
+    else:
+        why += ", so it gives no bound"
     state = "limit" if out.x is not None else "none"
-    words = f"{why}; the plan on {kept} ({out.words}) has no bound of the full model"
-    if out.x is None:
-        words = f"{why}; the MIP on {kept} found no plan ({out.words})"
+    words = f"{why}; the MIP on {kept} found no plan ({out.words})"
+    fixed = arrays
+    if out.x is not None:
+        words = f"{why}; the plan on {kept} ({out.words}) has no bound of its own"
+        if lp is not None and math.isfinite(bound):
+            fixed, settled = fixed_by_reduced_cost(arrays, lp.dual, float(arrays.cost @ out.x))
+            words += f"; {settled} binaries fixed by reduced cost"
     LOG.info(
         "multi-period plan without the LP: %s, %.1f s of %g s", words, seconds, opts.time_limit
     )
-    return Guided(_Result(state, words, out.x, math.nan, "nearest pairs", seconds), arrays)
+    return Guided(_Result(state, words, out.x, bound, "nearest pairs", seconds), fixed)
 
 
 def fixed_by_reduced_cost(
