@@ -645,14 +645,6 @@ def test_stopped_lp_duals_give_a_valid_bound(monkeypatch, scale: float) -> None:
     assert "its duals bound the full model" in sol.termination
 
 
-def test_lp_gets_all_but_the_plan_seconds_of_a_long_limit() -> None:
-    """A short limit keeps half for a plan without the LP; a long one only PLAN_SECONDS."""
-    from siting.solve.horizon import LP_SHARE, PLAN_SECONDS, lp_seconds
-
-    assert lp_seconds(30) == pytest.approx(LP_SHARE * 30)
-    assert lp_seconds(600) == pytest.approx(600 - PLAN_SECONDS) and lp_seconds(600) > 300
-
-
 @pytest.mark.parametrize("case", [1, 5, 8])
 def test_pricing_pairs_reaches_the_full_lp(monkeypatch, case: int) -> None:
     """Starting from one pair per stream, pricing ends at the full LP's value, bound below it."""

@@ -47,12 +47,11 @@ LOG = logging.getLogger(__name__)
 #: Columns from which HiGHS first tries the LP-guided restriction (:func:`restricted_plan`);
 #: smaller models are solved directly.
 RESTRICT_COLUMNS = 20_000
-#: Share of the time limit the LP relaxation of :func:`restricted_plan` may use at least; if
-#: it stops, the rest goes to a plan without it (:func:`nearest_plan`, then the full model).
+#: Share of the time limit the LP relaxation of :func:`restricted_plan` may use; if it stops
+#: there, the rest goes to a plan without it (:func:`nearest_plan`), which needs it: given
+#: all but 120 s of 600 s, county-2023-2030's first LP round still stopped (at a load
+#: average of 9-11 on 2 cores) and no plan was found in the 120 s left.
 LP_SHARE = 0.5
-#: Seconds of the time limit kept for a plan when the LP relaxation stops; the LP may use
-#: the rest when that is more than :data:`LP_SHARE` (:func:`lp_seconds`).
-PLAN_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def solve_horizon(
     """Solve a built multi-period model (options as :func:`~siting.solve.solve`; directly).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
-    :func:`restricted_plan` (its LP relaxation gets :func:`lp_seconds` of the time limit; if
+    :func:`restricted_plan` (its LP relaxation gets :data:`LP_SHARE` of the time limit; if
     it stops there, a plan without it, :func:`nearest_plan`, with the bound the stopped LP's
     duals give if any, and the termination says so); if that plan is not within the gap, the
     full model is solved in the time left, starting from it. A full solve stopped with no plan
@@ -173,7 +172,7 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     a plan of cost ``U``, the reduced costs settle binaries in the full model
     (:func:`fixed_by_reduced_cost`).
 
-    Pricing may use :func:`lp_seconds` of the time limit; if no LP round finished by then, the
+    Pricing may use :data:`LP_SHARE` of the time limit; if no LP round finished by then, the
     plan comes from :func:`nearest_plan` instead, with the bound the stopped LP's duals give,
     if any.
 
@@ -188,7 +187,7 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     assert opts.mip_gap is not None and opts.time_limit is not None  # set by RunOptions.resolve
     start = time.perf_counter()
     pairs = Pairs.of(arrays)
-    until = start + lp_seconds(opts.time_limit)
+    until = start + LP_SHARE * opts.time_limit
     whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
     lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads, full_lp=whole)
     priced = (
@@ -206,7 +205,7 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     if lp.x is None or not math.isfinite(lp.bound):
         why = (
             f"the LP relaxation stopped ({lp.words}) after {time.perf_counter() - start:.1f} s "
-            f"of the {lp_seconds(opts.time_limit):g} s it may use"
+            f"of the {LP_SHARE * opts.time_limit:g} s it may use"
         )
         return nearest_plan(arrays, opts, start, why, lp)
     binaries = np.flatnonzero(arrays.integer)
@@ -238,18 +237,6 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
         f"{settled} of {len(binaries)} binaries fixed by reduced cost; {priced}"
     )
     return Guided(_Result("limit", words, out.x, lp.bound, "LP-guided", seconds), fixed)
-
-
-def lp_seconds(time_limit: float) -> float:
-    """Seconds of a time limit the LP relaxation of :func:`restricted_plan` may use.
-
-    No later stage can certify a gap without its bound (the full MIP's root LP is the same
-    LP, on a model that is no smaller), so it gets all but :data:`PLAN_SECONDS`, and at least
-    :data:`LP_SHARE` of the limit: a plan without the LP (:func:`nearest_plan`) needs about
-    as long however long the limit (prefecture sites over 8 years: no plan in 4 s, one in
-    30 s, at a load average of 7-10 on 2 cores).
-    """
-    return max(LP_SHARE * time_limit, time_limit - PLAN_SECONDS)
 
 
 def nearest_plan(
