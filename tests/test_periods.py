@@ -588,11 +588,12 @@ def test_years_compose_the_single_period_families() -> None:
     assert not [s for s in written for name in single if name in s]
 
 
-def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch) -> None:
+def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch, clock) -> None:
     """The LP relaxation stops at its share of the limit: a plan from the cheapest pairs, no bound.
 
-    The full model then finds no plan either (as at county scale); the run must still end
-    with a plan of the full model, and claim no gap it cannot prove.
+    The plan without the LP gets most of the time left (the full solve cannot certify
+    without the LP either). The full model then finds no plan either (as at county scale);
+    the run must still end with a plan of the full model, and claim no gap it cannot prove.
     """
     from siting.solve import decompose, horizon
     from siting.solve.highs import HighsRun
@@ -603,12 +604,22 @@ def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch) -> None:
         given.append(time_limit)
         return HighsRun("limit", "time limit reached", None, np.nan, np.nan)
 
+    nearest: list[float] = []
+
+    def run_nearest(highs, time_limit, *, is_mip, duals=False):
+        nearest.append(time_limit)
+        return real(highs, time_limit, is_mip=is_mip, duals=duals)
+
+    real = horizon.run
     monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
     monkeypatch.setattr(decompose, "run", run)
+    monkeypatch.setattr(horizon, "run", run_nearest)
     _no_plan(monkeypatch)
     h = make_horizon(**CASES[1].values[0])
     sol = solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=60))
     assert len(given) == 1 and 0 < given[0] <= horizon.LP_SHARE * 60 and horizon.LP_SHARE <= 0.5
+    # no time passes on the test's clock: the plan without the LP gets most of the 60 s
+    assert nearest == [pytest.approx(horizon.NEAREST_SHARE * 60)] and nearest[0] > 30
     assert sol.objective >= brute_force(h) * (1 - 1e-9) - 1e-6
     assert sol.status is Status.FEASIBLE and np.isnan(sol.gap) and np.isnan(sol.bound)
     assert "gives no bound" in sol.termination and "gap unknown" in sol.termination
