@@ -656,6 +656,30 @@ def test_stopped_lp_duals_give_a_valid_bound(monkeypatch, scale: float) -> None:
     assert "its duals bound the full model" in sol.termination
 
 
+def test_horizon_lp_prices_in_from_few_pairs_per_stream(monkeypatch) -> None:
+    """Over FULL_LP_PAIRS pairs the horizon LP starts from FIRST_PER_STREAM pairs a stream."""
+    from siting.solve import decompose, horizon
+
+    started: list[int] = []
+    real = decompose.first_pairs
+
+    def first_pairs(model, pairs, per_hub=None):
+        chosen = real(model, pairs, per_hub)
+        started.append(len(chosen))
+        return chosen
+
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(horizon, "FULL_LP_PAIRS", 0)
+    monkeypatch.setattr(decompose, "first_pairs", first_pairs)
+    h = make_horizon(**CASES[8].values[0])  # up to 5 pairs a stream
+    model = build_horizon_model(h)
+    sol = solve_horizon(model, options=RunOptions(mip_gap=1e-9))
+    pairs = decompose.Pairs.of(model.arrays)
+    assert started and started[0] <= horizon.FIRST_PER_STREAM * len(np.unique(pairs.group))
+    assert started[0] < len(pairs.col)  # START_PER_HUB (6) would start from every pair
+    assert sol.objective == pytest.approx(brute_force(h), rel=1e-6)
+
+
 @pytest.mark.parametrize("case", [1, 5, 8])
 def test_pricing_pairs_reaches_the_full_lp(monkeypatch, case: int) -> None:
     """Starting from one pair per stream, pricing ends at the full LP's value, bound below it."""

@@ -403,10 +403,14 @@ def _csr(model: ArrayModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, model.entry_col[order], model.value[order]
 
 
-def first_pairs(model: ArrayModel, pairs: Pairs) -> np.ndarray:
-    """Pick the ``START_PER_HUB`` cheapest pairs of each hub (serve cost, then site cost)."""
+def first_pairs(model: ArrayModel, pairs: Pairs, per_hub: int | None = None) -> np.ndarray:
+    """Pick the ``per_hub`` (default ``START_PER_HUB``) cheapest pairs of each hub.
+
+    Cheapest by serve cost, then site cost.
+    """
     price = model.cost[pairs.col] + 1e-3 * model.cost[pairs.site_col]
-    return _best_per_group(np.arange(len(pairs.col)), pairs.group, price, START_PER_HUB)
+    count = START_PER_HUB if per_hub is None else per_hub
+    return _best_per_group(np.arange(len(pairs.col)), pairs.group, price, count)
 
 
 def _best_per_group(
@@ -515,6 +519,7 @@ def price_pairs(
     threads: int | None,
     *,
     full_lp: bool = False,
+    per_hub: int | None = None,
     began: float | None = None,
 ) -> PricedLP:
     """Solve the LP relaxation by pricing pairs in (step 1 of the module docstring).
@@ -531,6 +536,9 @@ def price_pairs(
         HiGHS threads.
     full_lp
         Start from every pair (one round) rather than :func:`first_pairs`.
+    per_hub
+        Otherwise start from this many cheapest pairs per stream (default
+        ``START_PER_HUB``).
     began
         When the whole solve began (:func:`time.perf_counter`; default now): each round's
         progress line counts from then, against the limit ``first_deadline - began``.
@@ -543,7 +551,7 @@ def price_pairs(
     if full_lp:
         in_pool[:] = True
     else:
-        in_pool[first_pairs(model, pairs)] = True
+        in_pool[first_pairs(model, pairs, per_hub)] = True
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
     csr = _csr(model)
     knap = Knapsacks.of(model, pairs)

@@ -58,6 +58,12 @@ LP_SHARE = 0.5
 #: (99.7 % gaps), while the plan needs the time (prefecture sites over 8 years at a load
 #: average of 7-10: none in 4 s, one in 12 s).
 NEAREST_SHARE = 0.8
+#: Cheapest pairs per stream and year the horizon LP starts from when it prices pairs in
+#: (over :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs). County demand over 8 years
+#: (384,640 pairs; load average 7-10 on 2 cores): from 6 (133,288 pairs) the first round did
+#: not finish in 480 s; from 2 it took 15 s, and 7 rounds bounded the model 35.7 % below
+#: their LP in 480 s.
+FIRST_PER_STREAM = 2
 
 
 @dataclass(frozen=True)
@@ -171,10 +177,11 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
 
     From :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs (over the years) the LP prices
     the serve columns in (:func:`~siting.solve.decompose.price_pairs`: each stream's
-    cheapest pairs first, then those with negative reduced cost under the duals);
-    its bound is the Lagrangian bound ``L(π)``, valid for the full model in every round and
-    equal to the LP optimum once no pair prices out. Binaries at 0 in the LP solution are
-    fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of the full model. With
+    :data:`FIRST_PER_STREAM` cheapest pairs first, then those with negative reduced cost
+    under the duals); its bound is the Lagrangian bound ``L(π)``, valid for the full model
+    in every round and equal to the LP optimum once no pair prices out. Binaries at 0 in
+    the LP solution are fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of
+    the full model. With
     a plan of cost ``U``, the reduced costs settle binaries in the full model
     (:func:`fixed_by_reduced_cost`).
 
@@ -195,7 +202,10 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     pairs = Pairs.of(arrays)
     until = start + LP_SHARE * opts.time_limit
     whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
-    lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads, full_lp=whole)
+    lp = price_pairs(
+        arrays, pairs, until, until, opts.mip_gap, opts.threads,
+        full_lp=whole, per_hub=FIRST_PER_STREAM,
+    )  # fmt: skip
     priced = (
         f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
         f"pairs ({lp.words}{', pricing stopped early' if lp.state == 'limit' else ''})"
