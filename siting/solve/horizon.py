@@ -181,9 +181,8 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     under the duals); its bound is the Lagrangian bound ``L(π)``, valid for the full model
     in every round and equal to the LP optimum once no pair prices out. Binaries at 0 in
     the LP solution are fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of
-    the full model. With
-    a plan of cost ``U``, the reduced costs settle binaries in the full model
-    (:func:`fixed_by_reduced_cost`).
+    the full model. With a plan of cost ``U``, the reduced costs settle binaries in the full
+    model (:func:`fixed_by_reduced_cost`).
 
     Pricing may use :data:`LP_SHARE` of the time limit; if no LP round finished by then, the
     plan comes from :func:`nearest_plan` instead, with the bound the stopped LP's duals give,
