@@ -593,11 +593,12 @@ def test_years_compose_the_single_period_families() -> None:
     assert not [s for s in written for name in single if name in s]
 
 
-def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch) -> None:
+def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch, clock) -> None:
     """The LP relaxation stops at its share of the limit: a plan from the cheapest pairs, no bound.
 
-    The full model then finds no plan either (as at county scale); the run must still end
-    with a plan of the full model, and claim no gap it cannot prove.
+    The plan without the LP gets most of the time left (the full solve cannot certify
+    without the LP either). The full model then finds no plan either (as at county scale);
+    the run must still end with a plan of the full model, and claim no gap it cannot prove.
     """
     from siting.solve import decompose, horizon
     from siting.solve.highs import HighsRun
@@ -608,16 +609,80 @@ def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch) -> None:
         given.append(time_limit)
         return HighsRun("limit", "time limit reached", None, np.nan, np.nan)
 
+    nearest: list[float] = []
+
+    def run_nearest(highs, time_limit, *, is_mip, duals=False):
+        nearest.append(time_limit)
+        return real(highs, time_limit, is_mip=is_mip, duals=duals)
+
+    real = horizon.run
     monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
     monkeypatch.setattr(decompose, "run", run)
+    monkeypatch.setattr(horizon, "run", run_nearest)
     _no_plan(monkeypatch)
     h = make_horizon(**CASES[1].values[0])
     sol = solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=60))
     assert len(given) == 1 and 0 < given[0] <= horizon.LP_SHARE * 60 and horizon.LP_SHARE <= 0.5
+    # no time passes on the test's clock: the plan without the LP gets most of the 60 s
+    assert nearest == [pytest.approx(horizon.NEAREST_SHARE * 60)] and nearest[0] > 30
     assert sol.objective >= brute_force(h) * (1 - 1e-9) - 1e-6
     assert sol.status is Status.FEASIBLE and np.isnan(sol.gap) and np.isnan(sol.bound)
     assert "gives no bound" in sol.termination and "gap unknown" in sol.termination
     assert sol.order.sum() > 0
+
+
+@pytest.mark.parametrize("scale", [0.0, 0.9])
+def test_stopped_lp_duals_give_a_valid_bound(monkeypatch, scale: float) -> None:
+    """The LP stops holding duals (scaled optimal ones, or π = 0); the full solve finds nothing.
+
+    Any duals give a Lagrangian bound of the full model: the run reports it, at most the
+    brute-force optimum, and its gap is the plan's (the cheapest pairs') to that bound.
+    """
+    from siting.solve import decompose, horizon
+    from siting.solve.highs import HighsRun, new_highs, pass_model, run
+
+    h = make_horizon(**CASES[1].values[0])
+    arrays = build_horizon_model(h).arrays
+    full = new_highs(1e-9, None)
+    pass_model(full, arrays, relax=True)
+    pi = scale * run(full, 60, is_mip=False, duals=True).row_dual
+
+    def stopped(highs, time_limit, *, is_mip, duals=False):
+        return HighsRun("limit", "time limit reached", None, np.nan, np.nan, pi, None)
+
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(decompose, "run", stopped)
+    _no_plan(monkeypatch)  # the bound can only come from the duals
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=60, mip_gap=1e-9))
+    expected = brute_force(h)
+    assert np.isfinite(sol.bound) and sol.bound <= expected * (1 + 1e-9) + 1e-6
+    assert sol.objective >= expected * (1 - 1e-9) - 1e-6
+    assert sol.gap == pytest.approx((sol.objective - sol.bound) / abs(sol.objective), abs=1e-9)
+    assert "its duals bound the full model" in sol.termination
+
+
+def test_horizon_lp_prices_in_from_few_pairs_per_stream(monkeypatch) -> None:
+    """Over FULL_LP_PAIRS pairs the horizon LP starts from FIRST_PER_STREAM pairs a stream."""
+    from siting.solve import decompose, horizon
+
+    started: list[int] = []
+    real = decompose.first_pairs
+
+    def first_pairs(model, pairs, per_hub=None):
+        chosen = real(model, pairs, per_hub)
+        started.append(len(chosen))
+        return chosen
+
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(horizon, "FULL_LP_PAIRS", 0)
+    monkeypatch.setattr(decompose, "first_pairs", first_pairs)
+    h = make_horizon(**CASES[8].values[0])  # up to 5 pairs a stream
+    model = build_horizon_model(h)
+    sol = solve_horizon(model, options=RunOptions(mip_gap=1e-9))
+    pairs = decompose.Pairs.of(model.arrays)
+    assert started and started[0] <= horizon.FIRST_PER_STREAM * len(np.unique(pairs.group))
+    assert started[0] < len(pairs.col)  # START_PER_HUB (6) would start from every pair
+    assert sol.objective == pytest.approx(brute_force(h), rel=1e-6)
 
 
 @pytest.mark.parametrize("case", [1, 5, 8])

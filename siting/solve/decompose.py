@@ -403,10 +403,14 @@ def _csr(model: ArrayModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, model.entry_col[order], model.value[order]
 
 
-def first_pairs(model: ArrayModel, pairs: Pairs) -> np.ndarray:
-    """Pick the ``START_PER_HUB`` cheapest pairs of each hub (serve cost, then site cost)."""
+def first_pairs(model: ArrayModel, pairs: Pairs, per_hub: int | None = None) -> np.ndarray:
+    """Pick the ``per_hub`` (default ``START_PER_HUB``) cheapest pairs of each hub.
+
+    Cheapest by serve cost, then site cost.
+    """
     price = model.cost[pairs.col] + 1e-3 * model.cost[pairs.site_col]
-    return _best_per_group(np.arange(len(pairs.col)), pairs.group, price, START_PER_HUB)
+    count = START_PER_HUB if per_hub is None else per_hub
+    return _best_per_group(np.arange(len(pairs.col)), pairs.group, price, count)
 
 
 def _best_per_group(
@@ -473,17 +477,20 @@ class PricedLP:
     state
         ``"optimal"`` if no pair prices out or the bound meets the LP value, ``"limit"`` if
         pricing stopped at its deadline or round limit with a bound, ``"none"`` if no round
-        finished, ``"infeasible"`` if the LP is.
+        finished (a round stopped with duals still gives a bound), ``"infeasible"`` if the LP
+        is.
     words
         The last LP run's words.
     value
         The restricted LP's value (objective units; ``inf`` if none).
     bound
-        The full model's bound ``L(π)``, the best of every round (``-inf`` if none).
+        The full model's bound ``L(π)``, the best of every round, a stopped one's duals
+        included (``-inf`` if none).
     x
         The restricted LP's solution over the full model's columns (0 on pairs left out).
     dual
-        The row duals ``π`` of the last round, over the full model's rows (0 on rows left out).
+        The row duals ``π`` of the last finished round, else of a stopped one, over the full
+        model's rows (0 on rows left out; ``None`` if no round gave duals).
     in_pool
         Which pairs are in the restricted LP.
     rounds
@@ -512,6 +519,7 @@ def price_pairs(
     threads: int | None,
     *,
     full_lp: bool = False,
+    per_hub: int | None = None,
     began: float | None = None,
 ) -> PricedLP:
     """Solve the LP relaxation by pricing pairs in (step 1 of the module docstring).
@@ -528,6 +536,9 @@ def price_pairs(
         HiGHS threads.
     full_lp
         Start from every pair (one round) rather than :func:`first_pairs`.
+    per_hub
+        Otherwise start from this many cheapest pairs per stream (default
+        ``START_PER_HUB``).
     began
         When the whole solve began (:func:`time.perf_counter`; default now): each round's
         progress line counts from then, against the limit ``first_deadline - began``.
@@ -540,7 +551,7 @@ def price_pairs(
     if full_lp:
         in_pool[:] = True
     else:
-        in_pool[first_pairs(model, pairs)] = True
+        in_pool[first_pairs(model, pairs, per_hub)] = True
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
     csr = _csr(model)
     knap = Knapsacks.of(model, pairs)
@@ -555,19 +566,24 @@ def price_pairs(
         if out.state == "infeasible":
             state = "infeasible"
             break
-        if out.row_dual is None or out.state != "optimal":
+        if out.row_dual is None:
             state = "limit" if x is not None else "none"
             break
-        lp_value = out.objective
-        x = _lp_values(lp, restricted, np.arange(model.n_cols))
-        pi = restricted.duals(out.row_dual)
-        value, d, block = lagrangian_bound(model, pi, pairs, ~in_pool)
+        duals = restricted.duals(out.row_dual)
+        value, d, block = lagrangian_bound(model, duals, pairs, ~in_pool)
         if value > priced_cert.value:
             priced_cert = Certificate(value, block)
-        value, kept = kept_bound(model, pi, pairs) if knap is None else knap.bound(model, pi, pairs)
+        value, kept = (kept_bound if knap is None else knap.bound)(model, duals, pairs)
         if value > kept_cert.value:
             kept_cert = Certificate(value, kept)
         bound = max(priced_cert.value, kept_cert.value)
+        if out.state != "optimal":  # stopped, but any duals bound the full model
+            pi = duals if pi is None else pi
+            _report(f"LP round {rounds} (stopped)", math.nan, bound, began, first_deadline - began)
+            state = "limit" if x is not None else "none"
+            break
+        lp_value, pi = out.objective, duals
+        x = _lp_values(lp, restricted, np.arange(model.n_cols))
         _report(f"LP round {rounds}", lp_value, bound, began, first_deadline - began)
         # admit the sites whose block (opening it with its outside pairs) pays, worst first,
         # with their negatively priced pairs

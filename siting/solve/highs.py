@@ -70,7 +70,8 @@ class HighsRun:
     bound
         Dual bound in objective units (``nan`` if none).
     row_dual, col_dual
-        LP duals (HiGHS signs: ``col_dual = c - Aᵀ row_dual``), or ``None``.
+        LP duals (HiGHS signs: ``col_dual = c - Aᵀ row_dual``), or ``None``; an LP stopped
+        at a limit has them only if HiGHS still holds valid duals (they need not be optimal).
     """
 
     state: str
@@ -218,24 +219,20 @@ def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool =
         state = "error"
         cause = "unbounded" if name == "kUnbounded" else "numerical trouble or a solver error"
         words = f"{words}: {cause}"
-    if state in ("infeasible", "error") or not has_plan:
-        return HighsRun(state, words, None, math.nan, bound if state == "limit" else math.nan)
     solution = highs.getSolution()
+    # an LP stopped at a limit may still hold duals (e.g. the dual simplex without presolve)
+    row_dual = col_dual = None
+    if duals and solution.dual_valid and state in ("optimal", "limit"):
+        row_dual = np.asarray(solution.row_dual, dtype=float)
+        col_dual = np.asarray(solution.col_dual, dtype=float)
+    if state in ("infeasible", "error") or not has_plan:
+        bound = bound if state == "limit" else math.nan
+        return HighsRun(state, words, None, math.nan, bound, row_dual, col_dual)
     x = np.asarray(solution.col_value, dtype=float)
     objective = info.objective_function_value
     if state == "optimal" and not is_mip:
         bound = objective
-    if not duals:
-        return HighsRun(state, words, x, objective, bound)
-    return HighsRun(
-        state,
-        words,
-        x,
-        objective,
-        bound,
-        np.asarray(solution.row_dual, dtype=float),
-        np.asarray(solution.col_dual, dtype=float),
-    )
+    return HighsRun(state, words, x, objective, bound, row_dual, col_dual)
 
 
 def _log_line(event: highspy.highs.HighsCallbackEvent) -> None:

@@ -26,6 +26,7 @@ from siting.solve.decompose import (
     FULL_LP_PAIRS,
     START_PER_HUB,
     Pairs,
+    PricedLP,
     _alone,
     _priced_rows,
     first_pairs,
@@ -47,8 +48,22 @@ LOG = logging.getLogger(__name__)
 #: smaller models are solved directly.
 RESTRICT_COLUMNS = 20_000
 #: Share of the time limit the LP relaxation of :func:`restricted_plan` may use; if it stops
-#: there, the rest goes to a plan without it (:func:`nearest_plan`).
+#: there, the rest goes to a plan without it (:func:`nearest_plan`), which needs it: given
+#: all but 120 s of 600 s, county-2023-2030's first LP round still stopped (at a load
+#: average of 9-11 on 2 cores) and no plan was found in the 120 s left.
 LP_SHARE = 0.5
+#: Share of the time left after a stopped LP relaxation that :func:`nearest_plan` gets; the
+#: full model, solved next from its plan, the rest. Without the LP's bound the full solve
+#: cannot certify either (its root LP is the same LP): it only adds a bound of no use
+#: (99.7 % gaps), while the plan needs the time (prefecture sites over 8 years at a load
+#: average of 7-10: none in 4 s, one in 12 s).
+NEAREST_SHARE = 0.8
+#: Cheapest pairs per stream and year the horizon LP starts from when it prices pairs in
+#: (over :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs). County demand over 8 years
+#: (384,640 pairs; load average 7-10 on 2 cores): from 6 (133,288 pairs) the first round did
+#: not finish in 480 s; from 2 it took 15 s, and 7 rounds bounded the model 35.7 % below
+#: their LP in 480 s.
+FIRST_PER_STREAM = 2
 
 
 @dataclass(frozen=True)
@@ -101,10 +116,11 @@ def solve_horizon(
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
     :func:`restricted_plan` (its LP relaxation gets :data:`LP_SHARE` of the time limit; if
-    it stops there, a plan without its bound, :func:`nearest_plan`, and the termination says
-    so); if that plan is not within the gap, the full model is solved in the time left,
-    starting from it. A full solve stopped with no plan or a costlier one keeps
-    the restriction's plan; the bound is the better of the LP bound and the full solve's.
+    it stops there, a plan without it, :func:`nearest_plan`, with the bound the stopped LP's
+    duals give if any, and the termination says so); if that plan is not within the gap, the
+    full model is solved in the time left, starting from it. A full solve stopped with no plan
+    or a costlier one keeps the restriction's plan; the bound is the better of the LP bound
+    and the full solve's.
     ``seconds`` counts every stage; ``label`` names the solve in :attr:`HorizonSolution.steps`.
 
     Raises
@@ -161,15 +177,16 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
 
     From :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs (over the years) the LP prices
     the serve columns in (:func:`~siting.solve.decompose.price_pairs`: each stream's
-    cheapest pairs first, then those with negative reduced cost under the duals);
-    its bound is the Lagrangian bound ``L(π)``, valid for the full model in every round and
-    equal to the LP optimum once no pair prices out. Binaries at 0 in the LP solution are
-    fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of the full model. With
-    a plan of cost ``U``, the reduced costs settle binaries in the full model
-    (:func:`fixed_by_reduced_cost`).
+    :data:`FIRST_PER_STREAM` cheapest pairs first, then those with negative reduced cost
+    under the duals); its bound is the Lagrangian bound ``L(π)``, valid for the full model
+    in every round and equal to the LP optimum once no pair prices out. Binaries at 0 in
+    the LP solution are fixed at 0, those at 1 at 1; the restricted MIP's plan is a plan of
+    the full model. With a plan of cost ``U``, the reduced costs settle binaries in the full
+    model (:func:`fixed_by_reduced_cost`).
 
     Pricing may use :data:`LP_SHARE` of the time limit; if no LP round finished by then, the
-    plan comes from :func:`nearest_plan` instead, with no bound.
+    plan comes from :func:`nearest_plan` instead, with the bound the stopped LP's duals give,
+    if any.
 
     Returns
     -------
@@ -184,7 +201,10 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     pairs = Pairs.of(arrays)
     until = start + LP_SHARE * opts.time_limit
     whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
-    lp = price_pairs(arrays, pairs, until, until, opts.mip_gap, opts.threads, full_lp=whole)
+    lp = price_pairs(
+        arrays, pairs, until, until, opts.mip_gap, opts.threads,
+        full_lp=whole, per_hub=FIRST_PER_STREAM,
+    )  # fmt: skip
     priced = (
         f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
         f"pairs ({lp.words}{', pricing stopped early' if lp.state == 'limit' else ''})"
@@ -200,9 +220,9 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     if lp.x is None or not math.isfinite(lp.bound):
         why = (
             f"the LP relaxation stopped ({lp.words}) after {time.perf_counter() - start:.1f} s "
-            f"of the {LP_SHARE * opts.time_limit:g} s it may use, so it gives no bound"
+            f"of the {LP_SHARE * opts.time_limit:g} s it may use"
         )
-        return nearest_plan(arrays, opts, start, why)
+        return nearest_plan(arrays, opts, start, why, lp)
     binaries = np.flatnonzero(arrays.integer)
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     upper[binaries[lp.x[binaries] < 1e-6]] = 0.0
@@ -234,14 +254,19 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     return Guided(_Result("limit", words, out.x, lp.bound, "LP-guided", seconds), fixed)
 
 
-def nearest_plan(arrays: ArrayModel, opts: RunOptions, start: float, why: str) -> Guided:
+def nearest_plan(
+    arrays: ArrayModel, opts: RunOptions, start: float, why: str, lp: PricedLP | None = None
+) -> Guided:
     """Solve the MIP with each stream's cheapest pairs only, when the LP relaxation stopped.
 
     Each stream keeps its :data:`~siting.solve.decompose.START_PER_HUB` cheapest pairs in
     every year (:func:`~siting.solve.decompose.first_pairs`), the other serve columns fixed
-    at 0, so its plan is one of the full model; its bound is not one of the full model, so
-    none is kept (``nan``). It gets half the time left since ``start``; the full model, solved
-    next from its plan, the rest.
+    at 0, so its plan is one of the full model; its own bound is not one of the full model.
+    The stopped LP's duals, if it left any, still give one: the Lagrangian bound ``L(π)``
+    holds for any ``π`` (``lp.bound``, ``nan`` if none), and with the plan's cost they settle
+    binaries by reduced cost (:func:`fixed_by_reduced_cost`). It gets
+    :data:`NEAREST_SHARE` of the time left since ``start``; the full model, solved next from
+    its plan, the rest.
 
     Returns
     -------
@@ -258,17 +283,26 @@ def nearest_plan(arrays: ArrayModel, opts: RunOptions, start: float, why: str) -
     sub = new_highs(opts.mip_gap, opts.threads)
     pass_model(sub, replace(arrays, col_upper=upper))
     left = opts.time_limit - (time.perf_counter() - start)
-    out = run(sub, max(left / 2, 1.0), is_mip=arrays.is_mip)
+    out = run(sub, max(NEAREST_SHARE * left, 1.0), is_mip=arrays.is_mip)
     seconds = time.perf_counter() - start
+    bound = lp.bound if lp is not None and math.isfinite(lp.bound) else math.nan
     kept = f"each stream's {START_PER_HUB} cheapest pairs"
+    if math.isfinite(bound):
+        why += f"; its duals bound the full model at {bound * OBJECTIVE_UNIT:,.6g}"
+    else:
+        why += ", so it gives no bound"
     state = "limit" if out.x is not None else "none"
-    words = f"{why}; the plan on {kept} ({out.words}) has no bound of the full model"
-    if out.x is None:
-        words = f"{why}; the MIP on {kept} found no plan ({out.words})"
+    words = f"{why}; the MIP on {kept} found no plan ({out.words})"
+    fixed = arrays
+    if out.x is not None:
+        words = f"{why}; the plan on {kept} ({out.words}) has no bound of its own"
+        if lp is not None and math.isfinite(bound):
+            fixed, settled = fixed_by_reduced_cost(arrays, lp.dual, float(arrays.cost @ out.x))
+            words += f"; {settled} binaries fixed by reduced cost"
     LOG.info(
         "multi-period plan without the LP: %s, %.1f s of %g s", words, seconds, opts.time_limit
     )
-    return Guided(_Result(state, words, out.x, math.nan, "nearest pairs", seconds), arrays)
+    return Guided(_Result(state, words, out.x, bound, "nearest pairs", seconds), fixed)
 
 
 def fixed_by_reduced_cost(
