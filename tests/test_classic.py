@@ -405,7 +405,7 @@ def test_cost_run_reports_its_objective_in_cny(two_hubs) -> None:
         ),
         (
             'kind = "lscp"\ncoverage_rtt_ms = 0.5',
-            r"leaves 2 hubs uncovered: hub 'shanghai' with its nearest site 'east' at 1.0 ms "
+            r"leaves 2 hubs uncovered: hub 'shanghai' .*with its nearest site 'east' at 1.0 ms "
             r".*\(radius 0.5 ms\)",
         ),
         (

@@ -81,7 +81,7 @@ def test_notebook_runs(path: Path, kernel_name: str, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
-        timeout=120,
+        timeout=600,  # per cell: a loaded 2-core machine, not a speed test
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(workdir)}},
     )

@@ -71,6 +71,7 @@ def check_classic(inst: Instance, source: str) -> None:
             sites=inst.sites.ids[classes.nearest_site.ravel()],
             where=(source, "[objective]", "coverage_rtt_ms"),
             what="the coverage radius (objective.coverage_rtt_ms, else the SLA)",
+            classes=np.repeat(classes.names, inst.n_hubs) if len(classes.sla_ms) > 1 else None,
         )
     if problems:
         raise InputError(problems)
@@ -85,11 +86,13 @@ def coverage_problems(
     sites: np.ndarray,
     where: tuple[str, str, str],
     what: str,
+    classes: np.ndarray | None = None,
 ) -> list[Problem]:
     """Say what a coverage radius leaves out: no hub at all (MCLP), or some hub (LSCP).
 
     The one check behind :func:`check_classic` (a scenario's classic kind) and the classic
-    runner's check of its ``--kinds`` and ``--radius-rtt-ms`` (``siting classic``).
+    runner's check of its ``--kinds`` and ``--radius-rtt-ms`` (``siting classic``). A hub is
+    covered when every one of its demand streams (one per service class) is.
 
     Parameters
     ----------
@@ -102,6 +105,8 @@ def coverage_problems(
         The file, table and key a problem names.
     what
         How the radius is named in the messages.
+    classes
+        Per demand stream, its service class, named in the messages; ``None`` with one class.
 
     Returns
     -------
@@ -114,12 +119,15 @@ def coverage_problems(
         return []
 
     def pair(g: int) -> str:
+        of = f" ({classes[g]})" if classes is not None else ""
         return (
-            f"hub '{hubs[g]}' with its nearest site '{sites[g]}' at {nearest_rtt[g]:.1f} ms "
+            f"hub '{hubs[g]}'{of} with its nearest site '{sites[g]}' at {nearest_rtt[g]:.1f} ms "
             f"round trip (radius {radius[g]:g} ms)"
         )
 
-    uncovered = np.flatnonzero(~covered)
+    # each uncovered hub once, by its first uncovered stream
+    _, first = np.unique(hubs[~covered], return_index=True)
+    uncovered = np.sort(np.flatnonzero(~covered)[first])
     if "lscp" in kinds and len(uncovered):
         named = "; ".join(pair(int(g)) for g in uncovered[:SHOWN])
         more = f"; and {len(uncovered) - SHOWN} more" if len(uncovered) > SHOWN else ""
