@@ -348,6 +348,15 @@ class Solve(_Section):
             "default siting.settings.time_limit."
         ),
     )
+    mip_gap: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description=(
+            "Relative gap at which a solve of this scenario stops as optimal unless --gap says "
+            "otherwise; default siting.settings.mip_gap."
+        ),
+    )
 
 
 class DataFiles(_Section):

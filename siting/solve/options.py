@@ -100,7 +100,7 @@ class RunOptions:
         Parameters
         ----------
         scenario
-            The scenario's ``[solve]`` table (``strategy``, ``time_limit``), if any.
+            The scenario's ``[solve]`` table (``strategy``, ``time_limit``, ``mip_gap``), if any.
 
         Returns
         -------
@@ -111,13 +111,17 @@ class RunOptions:
         if self.custom is not None:
             gap = float(_first(self.mip_gap, settings.mip_gap))
             return RunOptions(self.custom, settings.time_limit, gap, self.threads, "direct")
-        given = (scenario.strategy, scenario.time_limit) if scenario is not None else (None, None)
+        table = (
+            (scenario.strategy, scenario.time_limit, scenario.mip_gap)
+            if scenario is not None
+            else (None, None, None)
+        )
         return RunOptions(
             solver=self.solver or settings.solver,
-            time_limit=float(_first(self.time_limit, given[1], settings.time_limit)),
-            mip_gap=float(_first(self.mip_gap, settings.mip_gap)),
+            time_limit=float(_first(self.time_limit, table[1], settings.time_limit)),
+            mip_gap=float(_first(self.mip_gap, table[2], settings.mip_gap)),
             threads=_first(self.threads, settings.threads),
-            strategy=self.strategy or given[0] or "auto",
+            strategy=self.strategy or table[0] or "auto",
         )
 
     def limits(self) -> dict[str, float | None]:
