@@ -96,24 +96,27 @@ def test_analyses_honour_the_scenarios_solve_strategy(analysis, tiny, seen) -> N
     assert "decompose" in {ran for _, ran in seen}
 
 
+SOLVE = "time_limit = 7.0\nmip_gap = 0.003"
+
+
 @pytest.mark.parametrize(
     "runner", ["optimize", "classic", "batch", "plan", "audit", "robust", "whynot", "tradeoff"]
 )
-def test_the_scenarios_time_limit_reaches_every_runner(runner, tiny, monkeypatch) -> None:
-    """``[solve] time_limit`` is each solve's limit unless the caller gives one."""
-    limits: list[float] = []
+def test_the_scenarios_time_limit_and_gap_reach_every_runner(runner, tiny, monkeypatch) -> None:
+    """``[solve] time_limit`` and ``mip_gap`` are each solve's unless the caller gives them."""
+    limits: list[tuple[float, float]] = []
 
     def stop_single(arrays, opts, problem, **kwargs):
-        limits.append(opts.time_limit)
+        limits.append((opts.time_limit, opts.mip_gap))
         raise StopSolveError
 
     def stop_horizon(model, options=None, **kwargs):
-        limits.append(resolved(options).time_limit)
+        limits.append((resolved(options).time_limit, resolved(options).mip_gap))
         raise StopSolveError
 
     monkeypatch.setattr(direct, "_solve_arrays", stop_single)
     monkeypatch.setattr(solve_horizon_module, "solve_horizon", stop_horizon)
-    shift = _with_solve(tiny, "shift", "time_limit = 7.0")
+    shift = _with_solve(tiny, "shift", SOLVE)
     with pytest.raises(StopSolveError):
         if runner == "optimize":
             from siting.pipeline import optimize
@@ -133,10 +136,10 @@ def test_the_scenarios_time_limit_reaches_every_runner(runner, tiny, monkeypatch
 
             horizon = tiny / "h.toml"
             horizon.write_text(
-                'extends = "default"\nname = "h"\nclasses = {}\n[solve]\ntime_limit = 7.0\n'
+                'extends = "default"\nname = "h"\nclasses = {}\n[solve]\n' + SOLVE + "\n"
                 "[horizon]\nyears = [2024, 2025]\nlead_time_years = 1\n"
             )
             run_horizon(str(horizon), write=False, map=False)
         else:
-            _run(runner, tiny, "time_limit = 7.0")
-    assert limits == [7.0]
+            _run(runner, tiny, SOLVE)
+    assert limits == [(7.0, 0.003)]
