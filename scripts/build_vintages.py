@@ -250,8 +250,14 @@ EARLIER: dict[str, list[tuple[float, float, str]]] = {
 REST = "rest_of_china"
 
 # ---------------------------------------------------------------- rents [T5]
-#: IT power of the rented servers, kW: DGX H100 10.2, DGX A100 6.5 (section T2).
-SERVER_KW = {"8xH100": 10.2, "8xA100": 6.5}
+#: IT power of the rented servers, kW: DGX H100 10.2, DGX A100 6.5 (section T2); the H20 and
+#: Ascend servers of the derived rents are their classes' (``accelerators.csv``).
+SERVER_KW = {
+    "8xH100": 10.2,
+    "8xA100": 6.5,
+    "8xH20": round(SERVERS["export_compliant"][0], 3),
+    "8xAscend910B": round(SERVERS["domestic"][0], 3),
+}
 #: 15.1 CNY per A100 GPU-hour (Aug 2023) as a server-month: 8 GPUs x 730 hours.
 A100_2023 = round(15.1 * 8 * 730, -2)
 RENTS = [  # period, class, server, low, high, source, flag
@@ -260,6 +266,9 @@ RENTS = [  # period, class, server, low, high, source, flag
     ("2024-11", "imported_high_end", "8xH100", 70_000, 70_000, "[T5] cnBeta", "secondary"),
     ("2025-02", "imported_high_end", "8xH100", 75_000, 75_000, "[T5] press", "secondary"),
 ]  # fmt: skip
+#: No rent was found for these classes [T5]: each takes the imported rows' rent per PF of dense
+#: FP16 (per training demand MW), from the first period the class was on sale.
+DERIVED_RENTS = {"export_compliant": ("8xH20", "2024-01"), "domestic": ("8xAscend910B", "2023-08")}
 
 
 # ---------------------------------------------------------------- builders
@@ -403,6 +412,25 @@ def accelerator_rows() -> list[dict[str, str]]:
     return [{c: row[c] for c in order} for row in rows]
 
 
+def derived_rents() -> list[tuple[str, str, str, float, float, str, str]]:
+    """Every published row, then its equal-rent-per-PF rows for the classes without one [T5].
+
+    A class's server of ``kw`` kW holds ``kw / kw_per_pf`` PF: its rent per server-month is the
+    published row's rent per PF-month times that, rounded down to a yuan so that no derived row
+    raises the highest rent per demand MW (the unmet-use penalty).
+    """
+    rows = []
+    for period, cls, server, low, high, src, conf in RENTS:
+        rows.append((period, cls, server, low, high, src, conf))
+        pf = SERVER_KW[server] / KW_PER_PF_CLASS[cls]
+        for other, (theirs, first) in DERIVED_RENTS.items():
+            if period >= first:
+                their_pf = SERVER_KW[theirs] / KW_PER_PF_CLASS[other]
+                low_k, high_k = (math.floor(x / pf * their_pf) for x in (low, high))
+                rows.append((period, other, theirs, low_k, high_k, f"{src}, per PF", "estimate"))
+    return rows
+
+
 def rent_rows() -> list[dict[str, str]]:
     return [
         {
@@ -416,7 +444,7 @@ def rent_rows() -> list[dict[str, str]]:
             "source": src,
             "confidence": conf,
         }
-        for period, cls, server, low, high, src, conf in RENTS
+        for period, cls, server, low, high, src, conf in derived_rents()
     ]
 
 

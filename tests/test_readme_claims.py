@@ -146,6 +146,8 @@ def test_the_market_figures_are_what_siting_market_prints() -> None:
         f"{share('owner_type', 'cloud')} and the telecom operators' "
         f"{share('owner_type', 'telecom')}",
         f"the west {share('region', 'west')}, the east {share('region', 'east')}",
-        f"leaves {share('accelerator_class', 'imported_high_end')} of the imported high-end",
+        f"leaves {share('accelerator_class', 'imported_high_end')} of the imported high-end "
+        f"class idle, {share('accelerator_class', 'domestic')} of the domestic and "
+        f"{share('accelerator_class', 'export_compliant')} of the export-compliant",
     ):
         assert text in readme, text

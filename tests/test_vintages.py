@@ -257,6 +257,19 @@ def test_rents_fall(shipped) -> None:
     assert a100["rent_low_cny_month"] == pytest.approx(15.1 * 8 * 730, abs=50)
 
 
+def test_classes_without_a_published_rent_rent_like_the_imported_per_pf(shipped) -> None:
+    rents = shipped.rents
+    assert set(rents["accelerator_class"]) == set(shipped.accelerators["accelerator_class"])
+    kw_per_pf = shipped.accelerators.set_index("accelerator_class")["kw_per_pf"]
+    per_pf = rents["rent_mid_cny_per_mw_year"] * rents["accelerator_class"].map(kw_per_pf)
+    imported = rents["accelerator_class"] == "imported_high_end"
+    assert (rents.loc[~imported, "confidence"] == "estimate").all()
+    reference = rents.loc[~imported, "period"].map(per_pf[imported].groupby(rents["period"]).max())
+    # Rounded down: no derived row raises the highest rent per demand MW (the unmet penalty).
+    assert (per_pf[~imported] <= reference).all()
+    assert per_pf[~imported].to_numpy() == pytest.approx(reference.to_numpy(), rel=1e-4)
+
+
 # ---------------------------------------------------------------- bad input
 
 
