@@ -52,6 +52,7 @@ KEY_LINES = {
     "siting optimize county --strict": r"scenario county · highs (optimal|feasible)",
     "siting plan 2023-2030": r"2023-2030: perfect foresight",
     "siting plan 2023-2025-as-built": r"Stranded in 2025 by province",
+    "siting plan 2023-2025-as-built-low": r"Idle in 2024 \(installed MW",
     "siting plan 2023-2025-margin": r"Stranded in 2025 by province",
     "siting plan 2023-planner": r"Cost of myopia",
 }
