@@ -30,7 +30,7 @@ from siting.horizon_tables import (
 )
 from siting.instance import Instance
 from siting.io import publish, write_csv, write_json, write_schedule
-from siting.layers import Layers
+from siting.layers import Layers, province_regions
 from siting.pipeline import Prepared, prepare
 from siting.provenance import provenance
 from siting.reported import compare_figures, comparison_lines, default_path, read_reported
@@ -242,7 +242,7 @@ def run_horizon(
     table = schedule_table(h, sol)
     summary = horizon_summary(prepared, h, sol, table, other, opts)
     provinces = prepared.layers.provinces
-    idle = idle_table(table, dict(zip(provinces["name_en"], provinces["region"], strict=True)))
+    idle = idle_table(table, province_regions(provinces))
     comparison = None if figures is None else compare_figures(figures, idle)
     summary["idle"] = idle_summary(idle, horizon_table.years[-1] if year is None else year)
     summary["comparison"] = None if comparison is None else comparison.to_dict("records")

@@ -167,7 +167,7 @@ def idle_table(schedule: pd.DataFrame, regions: Mapping[str, str]) -> pd.DataFra
         the columns of :func:`stranded_by` and ``used_mw`` and ``utilisation`` (used over
         installed MW).
     """
-    region = schedule["province"].map(regions).fillna("unknown").replace("", "unknown")
+    region = schedule["province"].map(regions).fillna("unknown")
     table = schedule.assign(nation="China", region=region)
     parts = []
     for by in IDLE_GROUPS:

@@ -172,6 +172,14 @@ def load_layers(paths: DataPaths) -> Layers:
     return Layers(provinces=provinces, sites=sites, hubs=hubs, boundary_lines=lines)
 
 
+def province_regions(provinces: pd.DataFrame) -> dict[str, str]:
+    """Province (``name_en``) → its statistical region, ``"unknown"`` where ``region`` is blank."""
+    return {
+        name: region if isinstance(region, str) and region else "unknown"
+        for name, region in zip(provinces["name_en"], provinces["region"], strict=True)
+    }
+
+
 def read_provinces(path: Path) -> gpd.GeoDataFrame:
     """Read the province polygons (``adcode``, ``name_zh``, ``name_en``)."""
     frame = _read_layer(path, what="province")

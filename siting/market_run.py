@@ -22,7 +22,7 @@ import pandas as pd
 from siting import settings
 from siting.horizon_run import HorizonRun, run_horizon
 from siting.io import publish, write_csv, write_json
-from siting.layers import Layers
+from siting.layers import province_regions
 from siting.market import MarketResult, allocate, idle_by, load_market_data, year_market
 from siting.market.data import MARKET_FILES
 from siting.provenance import display_path
@@ -53,8 +53,8 @@ class MarketRun:
     results
         Per year: the market's allocation, rents and idle capacity.
     area
-        ``"region"`` if ``provinces.csv`` groups the provinces into regions, else
-        ``"province"``: how the idle MW are summed by place.
+        ``"region"``: idle MW are summed by place by statistical region (``provinces.csv``
+        ``region``; a province without one in ``"unknown"``).
     sites
         ``market_sites.csv``: per year and site, capacity, use, utilisation and revenue.
     idle
@@ -115,10 +115,10 @@ def run_market(
     assert layers is not None  # run_horizon keeps them
     markets = [year_market(h, t, data, layers.hubs) for t in range(len(h.years))]
     results = {int(y): allocate(m) for y, m in zip(h.years, markets, strict=True)}
-    area, region = _areas(layers)
+    area, region = "region", province_regions(layers.provinces)
     sites = pd.concat([r.sites.assign(year=y) for y, r in results.items()], ignore_index=True)
     sites = sites[["year", *results[int(h.years[0])].sites.columns]]
-    idle = idle_table(results, area, region)
+    idle = idle_table(results, region)
     summary = {
         "provenance": plan.summary["provenance"],
         "market_files": market_files(Path(settings.data_dir)),
@@ -158,24 +158,16 @@ def market_files(data_dir: Path) -> dict[str, dict[str, str]]:
     }
 
 
-def _areas(layers: Layers) -> tuple[str, dict[str, str] | None]:
-    """Name how idle MW are summed by place, and map provinces to regions if they have one."""
-    provinces = layers.provinces
-    if "region" not in provinces.columns:
-        return "province", None
-    return "region", dict(zip(provinces["name_en"], provinces["region"], strict=True))
+def idle_table(results: dict[int, MarketResult], region: dict[str, str]) -> pd.DataFrame:
+    """Sum idle MW per year by owner type, by region and by class (``market_idle.csv``).
 
-
-def idle_table(
-    results: dict[int, MarketResult], area: str, region: dict[str, str] | None
-) -> pd.DataFrame:
-    """Sum idle MW per year by owner type, by ``area`` and by class (``market_idle.csv``)."""
+    ``region``: province → statistical region (:func:`~siting.layers.province_regions`); a
+    province without one is in region ``"unknown"``, as in the plan's idle tables.
+    """
     frames = []
     for y, r in results.items():
-        rents = (
-            r.rents if region is None else r.rents.assign(region=r.rents["province"].map(region))
-        )
-        for by in ("owner_type", area, "accelerator_class"):
+        rents = r.rents.assign(region=r.rents["province"].map(region).fillna("unknown"))
+        for by in ("owner_type", "region", "accelerator_class"):
             table = idle_by(rents, by).reset_index(names="group")
             frames.append(table.assign(year=y, dimension=by))
     out = pd.concat(frames, ignore_index=True)

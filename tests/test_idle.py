@@ -151,3 +151,11 @@ def test_regions_are_the_nbs_four_and_a_bad_one_is_refused(tmp_path) -> None:
         read_province_attributes(bad)
     (problem,) = info.value.problems
     assert problem.field == "region" and "Beijing" in problem.where and "coast" in problem.expected
+
+
+def test_a_province_without_a_region_is_unknown_in_plan_and_market_tables() -> None:
+    """One province → region map serves ``siting plan`` and ``siting market`` alike."""
+    from siting.layers import province_regions
+
+    provinces = pd.DataFrame({"name_en": ["A", "B", "C"], "region": ["east", None, ""]})
+    assert province_regions(provinces) == {"A": "east", "B": "unknown", "C": "unknown"}
