@@ -16,7 +16,12 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = {"01-quickstart.ipynb", "02-the-inference-shift.ipynb", "03-trade-offs.ipynb"}
+EXPECTED = {
+    "01-quickstart.ipynb",
+    "02-the-inference-shift.ipynb",
+    "03-trade-offs.ipynb",
+    "05-idle-halls.ipynb",
+}
 #: A placeholder left in computed text, e.g. "{kpis['new_mw']}" from a missing f prefix.
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w\[\]'\".:,]*\}")
 #: Hosts a notebook output must not load from: it would be blank offline.
