@@ -16,6 +16,7 @@ import pytest
 from siting import settings
 from siting.errors import InputError
 from siting.market import OWNER_TYPES, load_investors
+from siting.market.data import MARKET_FILES
 from siting.market.investors import INVESTOR_FILES, LAYERS, layer_site_ids
 
 DATA = Path(settings.data_dir)
@@ -127,7 +128,8 @@ def test_every_row_has_a_source_a_flag_and_a_method(name: str) -> None:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    for name in (*INVESTOR_FILES, "sites.csv", "rest_of_china.csv", "prefecture/sites.csv"):
+    copied = ("sites.csv", "rest_of_china.csv", "prefecture/sites.csv", *MARKET_FILES[1:])
+    for name in (*INVESTOR_FILES, *copied):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         shutil.copy(DATA / name, tmp_path / name)
     return tmp_path
@@ -147,6 +149,15 @@ def _drop(name: str, *, line: int | None = None, column: str | None = None):
         table = _read(name, folder)
         table = table.drop(index=line - 2) if line else table.drop(columns=column)
         table.to_csv(folder / name, index=False)
+
+    return edit
+
+
+def _frictions(owner_type: str, admissible: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        table = _read("frictions.csv", folder)
+        table.loc[table["owner_type"] == owner_type, "admissible"] = admissible
+        table.to_csv(folder / "frictions.csv", index=False)
 
     return edit
 
@@ -294,6 +305,26 @@ CASES = [
         f"{ROWS}: line 24 (investor_id 'aws_china_nwcd'): field 'site_id': an investor with "
         "no admissible site: none of its sites in layer 'default' is a site of "
         "the scenario",
+    ),
+    (
+        "no segment may use an owner type",
+        _frictions("gpu_cloud", "no"),
+        "default",
+        None,
+        f"{ROWS}: owner type 'gpu_cloud': field 'owner_type': an investor with no admissible "
+        "site: no segment may use the capacity of 'gpu_cloud' (margin; segments.csv and "
+        "frictions.csv), the owner type of 3 investors (gpu_cloud_langfang, gpu_cloud_tianjin, "
+        "sensetime)",
+    ),
+    (
+        "a cloud without its own segment",
+        _edit("segments.csv", 2, "captive_owner", ""),
+        "prefecture",
+        None,
+        f"{ROWS}: owner type 'cloud': field 'owner_type': an investor with no admissible site: "
+        "no segment may use the capacity of 'cloud' (own_demand; segments.csv and "
+        "frictions.csv), the owner type of 9 investors (cloud_beijing, tencent, alibaba_cloud, "
+        "...)",
     ),
     (
         "a column missing",

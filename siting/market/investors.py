@@ -21,7 +21,14 @@ import pandas as pd
 from siting import settings
 from siting._validate import CSV_ROWS, Column, check_unique, read_csv, read_table
 from siting.errors import InputError, Problem
-from siting.market.data import OWNER_TYPES, SHARE_TOLERANCE, SOURCE_COLUMNS
+from siting.market.data import (
+    MARKET_FILES,
+    OWNER_TYPES,
+    SHARE_TOLERANCE,
+    SOURCE_COLUMNS,
+    read_frictions,
+    read_segments,
+)
 from siting.rest_of_china import pseudo_id
 from siting.scenario import MAX_CNY
 
@@ -108,7 +115,8 @@ def load_investors(
     site_ids
         The sites of the scenario; every investor needs at least one of them.
     data_dir
-        The folder of the tables and of the layer's site files; the shipped data
+        The folder of the tables, of the layer's site files and of the market's segments and
+        frictions (:data:`~siting.market.data.MARKET_FILES`); the shipped data
         (:data:`siting.settings.data_dir`) by default.
 
     Returns
@@ -120,7 +128,8 @@ def load_investors(
     InputError
         Naming every problem: an unknown layer, owner type or site of the layer, a type
         without its row, a number out of range, the shares at a site adding up to more than
-        1, an investor with no site of the scenario.
+        1, an investor with no admissible site: none of the scenario's, or an owner type no
+        segment may use (:func:`segments_of_type`).
     """
     data_dir = Path(settings.data_dir if data_dir is None else data_dir)
     types_file, investors_file = (data_dir / name for name in INVESTOR_FILES)
@@ -128,6 +137,7 @@ def load_investors(
         expected = f"expected a layer of investors ({', '.join(map(repr, LAYERS))}), got {layer!r}"
         raise InputError([Problem(str(investors_file), "", "layer", expected)])
     types = read_investor_types(types_file)
+    usable = segments_of_type(types, data_dir)
     table = read_investor_rows(
         investors_file, layer=layer, layer_sites=layer_site_ids(layer, data_dir)
     )
@@ -148,10 +158,22 @@ def load_investors(
             )
             where = CSV_ROWS.label(first, "investor_id", investor)
             problems.append(Problem(str(investors_file), where, "site_id", expected))
+    owner = rows.drop_duplicates("investor_id").set_index("investor_id")["owner_type"]
+    for kind in OWNER_TYPES:
+        stranded = list(owner.index[owner == kind])
+        if stranded and not usable[kind]:
+            named = ", ".join(stranded[:3]) + (", ..." if len(stranded) > 3 else "")
+            expected = (
+                f"an investor with no admissible site: no segment may use the capacity of "
+                f"{kind!r} ({types.loc[kind, 'objective']}; {' and '.join(MARKET_FILES[1:])}), "
+                f"the owner type of {len(stranded)} investors ({named})"
+            )
+            problems.append(
+                Problem(str(investors_file), f"owner type {kind!r}", "owner_type", expected)
+            )
     if problems:
         raise InputError(problems)
     kept = rows[rows["site_id"].isin(index)]
-    owner = rows.drop_duplicates("investor_id").set_index("investor_id")["owner_type"]
     return Investors(
         layer=layer,
         site_ids=tuple(site_ids),
@@ -162,6 +184,37 @@ def load_investors(
         share=kept["share"].to_numpy(float),
         types=types,
     )
+
+
+def segments_of_type(types: pd.DataFrame, data_dir: Path) -> dict[str, bool]:
+    """Say for each owner type whether some segment may use its capacity.
+
+    A segment may use a type's capacity where ``frictions.csv`` admits it; an ``own_demand``
+    type (a cloud) builds only for the segments whose ``captive_owner`` it is.
+
+    Parameters
+    ----------
+    types
+        As :func:`read_investor_types` returns them.
+    data_dir
+        The folder of ``segments.csv`` and ``frictions.csv``.
+
+    Returns
+    -------
+    dict
+        Owner type → whether an investor of it has a segment to build for.
+    """
+    segments = read_segments(data_dir / MARKET_FILES[1])
+    frictions = read_frictions(data_dir / MARKET_FILES[2], segments=list(segments["segment"]))
+    usable = {}
+    for kind in OWNER_TYPES:
+        admitted = set(
+            frictions.loc[frictions["admissible"] & (frictions["owner_type"] == kind), "segment"]
+        )
+        if types.loc[kind, "objective"] == "own_demand":
+            admitted &= set(segments.loc[segments["captive_owner"] == kind, "segment"])
+        usable[kind] = bool(admitted)
+    return usable
 
 
 def layer_site_ids(layer: str, data_dir: Path) -> list[str]:
@@ -230,11 +283,15 @@ def read_investor_rows(path: Path, *, layer: str, layer_sites: Sequence[str]) ->
         expected = f"expected a site of layer {row['layer']!r}, got {row['site_id']!r}"
         where = CSV_ROWS.label(i, "investor_id", row["investor_id"])
         problems.append(Problem(source, where, "site_id", expected))
-    for investor, rows in table.groupby("investor_id", sort=False):
-        kinds = rows["owner_type"][rows["owner_type"].isin(OWNER_TYPES)].unique()
-        if len(kinds) > 1:
-            expected = f"expected one owner type per investor; {investor!r} has {', '.join(kinds)}"
-            problems.append(Problem(source, _lines(rows.index), "owner_type", expected))
+    typed = table[table["owner_type"].isin(OWNER_TYPES)]
+    kinds = typed.groupby("investor_id", sort=False)["owner_type"].nunique()
+    for investor in kinds.index[kinds > 1]:
+        rows = typed[typed["investor_id"] == investor]
+        expected = (
+            f"expected one owner type per investor; {investor!r} has "
+            f"{', '.join(rows['owner_type'].unique())}"
+        )
+        problems.append(Problem(source, _lines(rows.index), "owner_type", expected))
     pairs = table["investor_id"].astype(str) + " at " + table["site_id"].astype(str)
     pairs = pairs + " in " + table["layer"].astype(str)
     for pair in pairs[pairs.duplicated()].unique():
