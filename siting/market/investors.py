@@ -5,8 +5,9 @@ Two tables of ``data/`` (``data/SOURCES.md`` section I documents every column):
 a local government, the share of capex another public purse pays, the forecast the type plans
 on) and ``investors.csv`` (one row per investor and site of a sites layer: the investor's share
 of the site's headroom; rebuilt by ``scripts/build_investors.py``). :func:`load_investors`
-checks both, column by column and row against row, and raises one
-:class:`~siting.errors.InputError` naming the file, the row, the field and what was expected.
+checks both, column by column, row against row and against the market's segments and
+frictions, and raises one :class:`~siting.errors.InputError` naming the file, the row, the
+field and what was expected.
 """
 
 from __future__ import annotations
@@ -204,8 +205,9 @@ def segments_of_type(types: pd.DataFrame, data_dir: Path) -> dict[str, bool]:
     dict
         Owner type → whether an investor of it has a segment to build for.
     """
-    segments = read_segments(data_dir / MARKET_FILES[1])
-    frictions = read_frictions(data_dir / MARKET_FILES[2], segments=list(segments["segment"]))
+    _, segments_file, frictions_file = (data_dir / name for name in MARKET_FILES)
+    segments = read_segments(segments_file)
+    frictions = read_frictions(frictions_file, segments=list(segments["segment"]))
     usable = {}
     for kind in OWNER_TYPES:
         admitted = set(
