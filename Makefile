@@ -59,6 +59,7 @@ data: install
 	$(BIN)/python scripts/build_backbone.py
 	$(BIN)/python scripts/build_vintages.py
 	$(BIN)/python scripts/build_time_inputs.py
+	$(BIN)/python scripts/build_investors.py
 	$(BIN)/python scripts/build_skeleton.py
 
 clean:

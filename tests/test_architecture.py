@@ -28,7 +28,7 @@ ORDER = [
 INSIDE = {
     "scenario": ["sections", "families", "schema", "runners", "paths", "loader"],
     "io": ["temporary", "json", "tables", "folders"],
-    "market": ["data", "allocate", "inputs"],
+    "market": ["data", "investors", "allocate", "inputs"],
 }
 
 #: Third-party packages confined to some modules.

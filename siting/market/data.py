@@ -39,7 +39,7 @@ SHARE_TOLERANCE = 1e-6
 #: Largest round trip an SLA may name, ms (far above any route in China).
 MAX_SLA_MS = 1000.0
 
-_SOURCE_COLUMNS = (
+SOURCE_COLUMNS = (
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
     Column("method"),
@@ -48,7 +48,7 @@ OWNER_COLUMNS = (
     Column("site_id"),
     Column("owner_type", choices=OWNER_TYPES),
     Column("anchor", blank_ok=True),
-    *_SOURCE_COLUMNS,
+    *SOURCE_COLUMNS,
 )
 SEGMENT_COLUMNS = (
     Column("segment"),
@@ -60,7 +60,7 @@ SEGMENT_COLUMNS = (
     Column(
         "unserved_penalty_cny_per_mw_year", number=True, minimum=0, positive=True, maximum=MAX_CNY
     ),
-    *_SOURCE_COLUMNS,
+    *SOURCE_COLUMNS,
 )
 FRICTION_COLUMNS = (
     Column("segment"),
@@ -69,7 +69,7 @@ FRICTION_COLUMNS = (
     Column("premium_cny_per_mw_year", number=True, minimum=0, maximum=MAX_CNY),
     Column("domestic_penalty_cny_per_mw_year", number=True, minimum=0, maximum=MAX_CNY),
     Column("residency", choices=RESIDENCY),
-    *_SOURCE_COLUMNS,
+    *SOURCE_COLUMNS,
 )
 
 
