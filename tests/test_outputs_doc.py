@@ -62,7 +62,7 @@ def outputs(tmp_path_factory) -> dict[str, Path | str]:
         found[name] = out / name
     found["plan_text"] = run_cli(["plan", "2023-2025-as-built", "--out", str(out), "--no-map"])
     found["plan"] = out / "2023-2025-as-built-plan"
-    run_cli(["market", "2023-2025-as-built", "--out", str(out), "--quiet"])
+    run_cli(["market", "2023-2025-as-built", "--out", str(out), "--no-map", "--quiet"])
     found["market"] = out / "2023-2025-as-built-market"
     return found
 

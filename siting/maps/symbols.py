@@ -68,6 +68,25 @@ def ring_svg(r: float, stranded: float) -> str:
     return _svg(d, "".join(parts))
 
 
+def filled_svg(r: float, share: float, colour: str) -> str:
+    """Draw a circle of radius ``r`` ringed in ``colour``, filled in it over ``share``.
+
+    The filled wedge starts at 12 o'clock and runs clockwise; the rest is white.
+    """
+    d = size(r)
+    c = d / 2
+    parts = [f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='#ffffff'/>"]
+    if share >= 0.999:
+        parts = [f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='{colour}'/>"]
+    elif share > 0.001:
+        parts.append(f"<path d='{_arc(c, r, share)} L{c:g},{c:g} Z' fill='{colour}'/>")
+    parts.append(
+        f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='none' stroke='{colour}' "
+        "stroke-width='2'/>"
+    )
+    return _svg(d, "".join(parts))
+
+
 def dot_svg(r: float, fill: str, stroke: str) -> str:
     """Draw a plain circle (a candidate site that hosts nothing)."""
     d = size(r)
