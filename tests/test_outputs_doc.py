@@ -107,6 +107,14 @@ def test_every_market_column_is_documented_and_every_documented_one_written(outp
     _check([set(row) for row in by_year], docs["market: summary.json by_year"], "by_year")
 
 
+def test_the_owner_map_s_columns_are_documented() -> None:
+    """The site table the owner map draws, as docs/outputs.md lists it."""
+    from siting.maps.owners import OPTIONAL_COLUMNS, SITE_COLUMNS
+
+    listed = documented()["market: MAPS/market-<scenario>.html"]
+    assert sorted(listed) == sorted(SITE_COLUMNS + OPTIONAL_COLUMNS)
+
+
 def test_plan_says_which_mw_are_demand_and_which_installed(outputs) -> None:
     """2,931 MW used against 2,075 MW of demand: the table says they are different MW."""
     text = outputs["plan_text"]
