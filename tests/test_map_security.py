@@ -530,12 +530,19 @@ def test_payload_in_every_plan_map_field_stays_text(plan_run, harmless_plan, pay
 def test_no_template_holds_plan_map_data(plan_run, monkeypatch, payload) -> None:
     """folium and branca see no name of the year map either."""
     seen = record_templates(monkeypatch)
-    page = to_html(hostile_plan(plan_run, payload))
+    assert_no_template_holds(hostile_plan(plan_run, payload), seen, payload, PLAN_FIELDS)
+
+
+def assert_no_template_holds(
+    page: MapPage, seen: list[str], payload: str, fields: Sequence[str]
+) -> None:
+    """folium rendered ``page`` (templates recorded in ``seen``) and saw none of its data."""
+    text = to_html(page)
     assert [t for t in seen if t.startswith("<!DOCTYPE html>")]  # folium rendered the page
-    data = {tagged(payload, field) for field in PLAN_FIELDS} | {payload}
+    data = {tagged(payload, field) for field in fields} | {payload}
     for source in seen:
         assert [d for d in data if d in source] == []
-    assert tagged(payload, "site name") in texts(page_data(page))
+    assert tagged(payload, "site name") in texts(page_data(text))
 
 
 # --- the owner map of `siting market` -----------------------------------------------------
@@ -593,12 +600,7 @@ def test_payload_in_every_owner_map_field_stays_text(owner_layers, harmless_owne
 def test_no_template_holds_owner_map_data(owner_layers, monkeypatch, payload) -> None:
     """folium and branca see no name of the owner map either."""
     seen = record_templates(monkeypatch)
-    page = to_html(hostile_owners(owner_layers, payload))
-    assert [t for t in seen if t.startswith("<!DOCTYPE html>")]  # folium rendered the page
-    data = {tagged(payload, field) for field in OWNER_FIELDS} | {payload}
-    for source in seen:
-        assert [d for d in data if d in source] == []
-    assert tagged(payload, "site name") in texts(page_data(page))
+    assert_no_template_holds(hostile_owners(owner_layers, payload), seen, payload, OWNER_FIELDS)
 
 
 def test_classic_page_through_the_cli(data_copy) -> None:
