@@ -205,7 +205,7 @@ def _popup(rec: dict[Any, Any], label: str) -> str:
 
 
 def _panel(sites: pd.DataFrame, year: int, title: str, description: str) -> str:
-    """Return the heading: title, description, year, then MW by owner type."""
+    """Return the heading: title, description, year, then MW and use by owner type."""
     groups = sites.groupby("owner_type")[["capacity_mw", "used_mw", "idle_mw"]].sum()
     groups = groups.reindex(list(OWNER_TYPES), fill_value=0.0)
     groups.loc["all"] = groups.sum()
@@ -215,17 +215,14 @@ def _panel(sites: pd.DataFrame, year: int, title: str, description: str) -> str:
         n = len(sites) if owner == "all" else int(counts[owner])
         share = f"{row['used_mw'] / row['capacity_mw']:.0%}" if n > 0 else "–"
         rows.append(
-            (
-                str(owner), f"{n:,}", f"{row['capacity_mw']:,.0f}", f"{row['used_mw']:,.0f}",
-                f"{row['idle_mw']:,.0f}", share,
-            )
-        )  # fmt: skip
-    header = ("Owner", "Sites", "Capacity", "Used", "Idle", "Utilisation")
+            (str(owner), f"{n:,}", f"{row['capacity_mw']:,.0f}", f"{row['idle_mw']:,.0f}", share)
+        )
+    header = ("Owner", "Sites", "MW", "Idle MW", "Used")
     about = f"<div class='siting-desc'>{esc(description)}</div>" if description else ""
     return (
         f"<div class='siting-title'>{esc(title)}</div>{about}"
-        f"<div class='siting-h'>{int(year)}: sites by owner type (MW)</div>"
-        f"{table(rows, header=header)}"
+        f"<div class='siting-h'>{int(year)}: sites by owner type</div>"
+        f"<div class='siting-owners'>{table(rows, header=header)}</div>"
     )
 
 
