@@ -5,7 +5,8 @@ tables stop the run before any solve) → the planned horizon (:func:`siting.hor
 run_horizon`, as ``siting plan`` plans it, nothing written) → one market per year
 (:func:`siting.market.year_market`, :func:`siting.market.allocate`) → the tables
 ``market_sites.csv`` and ``market_idle.csv`` and ``summary.json``, written atomically
-through :func:`siting.io.publish`. docs/model.md "Market for compute" has the maths and
+through :func:`siting.io.publish`, with the owner map of the year reported
+(:func:`siting.maps.owners.make_owner_map`). docs/model.md "Market for compute" has the maths and
 docs/outputs.md the columns.
 """
 
@@ -14,12 +15,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from siting import settings
+from siting.errors import InputError, Problem
 from siting.horizon_run import HorizonRun, run_horizon
 from siting.io import publish, write_csv, write_json
 from siting.layers import province_regions
@@ -29,6 +31,9 @@ from siting.provenance import display_path
 from siting.scenario import Scenario
 from siting.solve.options import RunOptions
 from siting.vintages import SITE_KW_PER_PF
+
+if TYPE_CHECKING:
+    from siting.maps import MapPage
 
 #: Clearing premiums below this, CNY per MW-year, are reported as none (a solver's noise).
 PREMIUM_TOLERANCE = 1.0
@@ -63,6 +68,8 @@ class MarketRun:
         What ``summary.json`` holds.
     table_dir
         The output folder, or ``None`` if nothing was written.
+    map_path
+        The owner map (``maps/market-<scenario>.html``), or ``None`` if none was written.
     """
 
     plan: HorizonRun
@@ -72,11 +79,56 @@ class MarketRun:
     idle: pd.DataFrame
     summary: dict[str, Any]
     table_dir: Path | None = field(default=None)
+    map_path: Path | None = field(default=None)
 
     @property
     def scenario(self) -> Scenario:
         """The scenario planned."""
         return self.plan.scenario
+
+    def map(self, *, year: int | None = None, tiles: str = "none") -> MapPage:
+        """Draw one year's sites by owner type, filled to their utilisation.
+
+        Parameters
+        ----------
+        year
+            The year drawn; default the last of the horizon.
+        tiles
+            ``"none"`` (offline) or ``"osm"``, as for :func:`siting.maps.make_map`.
+
+        Returns
+        -------
+        MapPage
+            Show it in Jupyter, or write it with its ``save`` method.
+
+        Raises
+        ------
+        InputError
+            For a year outside the horizon or another tile choice.
+        """
+        from siting.maps.owners import make_owner_map
+
+        years = self.summary["years"]
+        year = years[-1] if year is None else year
+        problems = []
+        if year not in years:
+            expected = f"a year of the horizon ({years[0]}-{years[-1]}); got {year}"
+            problems.append(Problem("MarketRun.map", "", "year", expected))
+        if tiles not in ("none", "osm"):
+            problems.append(
+                Problem("MarketRun.map", "", "tiles", f"'none' or 'osm'; got {tiles!r}")
+            )
+        if problems:
+            raise InputError(problems)
+        assert self.plan.layers is not None  # run_horizon keeps them
+        return make_owner_map(
+            owner_sites(self, year),
+            self.plan.layers,
+            year=year,
+            title=f"siting market · {self.scenario.name} · {year}",
+            description=self.scenario.description,
+            tiles=tiles,  # type: ignore[arg-type]
+        )
 
 
 def run_market(
@@ -86,6 +138,10 @@ def run_market(
     options: RunOptions | None = None,
     out_dir: Path | None = None,
     write: bool = True,
+    map: bool = True,
+    maps_dir: Path | None = None,
+    tiles: str = "none",
+    cdn: bool = False,
 ) -> MarketRun:
     """Plan a horizon scenario as ``siting plan`` does, then allocate each year by the market.
 
@@ -101,6 +157,15 @@ def run_market(
         Parent of the output folder ``<name>-market/`` (default ``settings.out_dir``).
     write
         Write the outputs.
+    map
+        With ``write``: also write the owner map of ``year`` (default the horizon's last),
+        ``maps_dir/market-<scenario>.html`` (:meth:`MarketRun.map`).
+    maps_dir
+        Folder of the map (default ``settings.maps_dir``).
+    tiles
+        The map's basemap: ``"none"`` (offline) or ``"osm"`` (needs a network).
+    cdn
+        Load the map's scripts from CDNs instead of inlining them.
 
     Raises
     ------
@@ -141,10 +206,38 @@ def run_market(
             write_csv(idle, folder / "market_idle.csv")
             write_json(folder / "summary.json", summary)
 
-        run.table_dir, _ = publish(
-            f"{plan.scenario.name}-market", Path(out_dir or settings.out_dir), write_outputs
+        name = plan.scenario.name
+        run.table_dir, run.map_path = publish(
+            f"{name}-market",
+            Path(out_dir or settings.out_dir),
+            write_outputs,
+            fmap=run.map(year=year, tiles=tiles) if map else None,
+            maps_dir=maps_dir,
+            offline=not cdn,
+            map_name=f"market-{name}",
         )
     return run
+
+
+def owner_sites(run: MarketRun, year: int) -> pd.DataFrame:
+    """Return the owner map's site table of ``year``: ``market_sites.csv``'s rows, and more.
+
+    Adds to the rows the site's name and position (the layers' sites), ``used_mw`` (captive
+    plus market MW) and ``clearing_premium``, the largest of its classes' premia over the
+    posted rent (0 below ``PREMIUM_TOLERANCE``), CNY per MW-year.
+    """
+    assert run.plan.layers is not None  # run_horizon keeps them
+    places = run.plan.layers.sites[["site_id", "name", "lon", "lat"]]
+    sites = run.sites[run.sites["year"] == year].merge(
+        pd.DataFrame(places), on="site_id", how="left", validate="one_to_one"
+    )
+    rents = run.results[year].rents
+    premium = rents["clearing_premium"].where(rents["clearing_premium"] > PREMIUM_TOLERANCE, 0.0)
+    largest = premium.groupby(rents["site_id"]).max()
+    return sites.assign(
+        used_mw=sites["captive_mw"] + sites["market_mw"],
+        clearing_premium=sites["site_id"].map(largest).to_numpy(float),
+    )
 
 
 def market_files(data_dir: Path) -> dict[str, dict[str, str]]:

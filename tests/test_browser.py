@@ -40,13 +40,14 @@ from siting.maps import (
     save_map,
 )
 
-from .test_map_security import PAYLOADS, hostile, tagged
+from .test_map_security import HTML, PAYLOADS, hostile, tagged
 from .test_maps import (
     HOSTILE,
     MAX_BYTES,
     hostile_results,
     many_candidates,
     many_hubs,
+    owner_table,
     page_data,
     with_reach_and_backbone,
 )
@@ -458,3 +459,34 @@ def test_plan_added_to_a_users_folium_map_draws_offline(
     (opened,) = probe["opened"]
     assert "my office" in [t.strip() for t in opened["tooltips"]]  # the user's own layer
     assert LAYER_CANDIDATES + f" ({unused})" in probe["layerLabels"]
+
+
+def test_owner_map_draws_each_owner_layer_offline(chromium, closed_port, tmp_path):
+    """The owner map of a market year: a marker per site with capacity, an overlay per owner."""
+    from siting.maps.owners import make_owner_map
+    from siting.market import OWNER_TYPES
+    from siting.pipeline import prepare
+
+    layers = prepare("default").layers
+    table = owner_table(layers)
+    table.loc[2, "name"] = HTML[0] + " \"quoted\" 'name'"  # the first site with capacity
+    held = table[table["capacity_mw"] > 0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = make_owner_map(table, layers, year=2024, title="siting market · owners · 2024")
+    path = save_map(page, ARTIFACTS / "owners.html")
+    seen = visit(chromium, closed_port, path, tmp_path)
+    assert_works_offline(seen)
+    probe = seen.probe
+    assert probe["maps"] == 1 and probe["pwned"] is None
+    assert probe["sites"] == len(held)
+    counts = held["owner_type"].value_counts()
+    for owner in OWNER_TYPES:
+        assert f"Owner: {owner} ({counts[owner]} sites)" in probe["layerLabels"]
+        assert owner in " ".join(probe["legends"])
+    (opened,) = probe["opened"]
+    assert opened["forbidden"] == 0 and len(opened["popups"]) == len(held)
+    assert all("Utilisation" in p and "Clearing premium" in p for p in opened["popups"])
+    assert any(HTML[0] in p for p in opened["popups"])  # the hostile name, as text
+    assert probe["panels"][0].startswith("siting market · owners · 2024")
+    assert_country_in_view(probe)
+    assert_not_blank(screenshot(chromium, closed_port, path, tmp_path))

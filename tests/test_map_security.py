@@ -27,6 +27,7 @@ import pytest
 
 from siting.horizon_run import HorizonRun, run_horizon, year_totals
 from siting.horizon_tables import schedule_table
+from siting.layers import Layers
 from siting.maps import (
     MapPage,
     add_to,
@@ -37,11 +38,13 @@ from siting.maps import (
 )
 from siting.maps.escape import esc
 from siting.maps.horizon import YearPlan, make_plan_map
+from siting.maps.owners import make_owner_map
+from siting.pipeline import prepare
 from siting.plots import tradeoff_html
 from siting.results import Results
 
 from .test_layers import set_cell
-from .test_maps import _tags, page_data, texts, with_reach_and_backbone
+from .test_maps import _tags, owner_table, page_data, texts, with_reach_and_backbone
 
 #: Runs ``id`` if it is ever rendered by Jinja (issue 8).
 LIPSUM = "{{ lipsum.__globals__.os.popen(dict(id=1)|first).read()|trim }}"
@@ -527,12 +530,77 @@ def test_payload_in_every_plan_map_field_stays_text(plan_run, harmless_plan, pay
 def test_no_template_holds_plan_map_data(plan_run, monkeypatch, payload) -> None:
     """folium and branca see no name of the year map either."""
     seen = record_templates(monkeypatch)
-    page = to_html(hostile_plan(plan_run, payload))
+    assert_no_template_holds(hostile_plan(plan_run, payload), seen, payload, PLAN_FIELDS)
+
+
+def assert_no_template_holds(
+    page: MapPage, seen: list[str], payload: str, fields: Sequence[str]
+) -> None:
+    """folium rendered ``page`` (templates recorded in ``seen``) and saw none of its data."""
+    text = to_html(page)
     assert [t for t in seen if t.startswith("<!DOCTYPE html>")]  # folium rendered the page
-    data = {tagged(payload, field) for field in PLAN_FIELDS} | {payload}
+    data = {tagged(payload, field) for field in fields} | {payload}
     for source in seen:
         assert [d for d in data if d in source] == []
-    assert tagged(payload, "site name") in texts(page_data(page))
+    assert tagged(payload, "site name") in texts(page_data(text))
+
+
+# --- the owner map of `siting market` -----------------------------------------------------
+
+#: Every text field the owner map shows.
+OWNER_FIELDS = (
+    "site name",
+    "site province",
+    "site id",
+    "province name_en",
+    "province name_zh",
+    "scenario name",
+    "scenario description",
+)
+
+
+@pytest.fixture(scope="module")
+def owner_layers() -> Layers:
+    return prepare("default").layers
+
+
+def hostile_owners(layers: Layers, payload: str) -> MapPage:
+    """The owner map of a made-up year with ``payload`` in every text field it shows."""
+    table = owner_table(layers, empty=0)
+    for column in ("name", "province", "site_id"):
+        table[column] = table[column].astype(object)
+    table.loc[0, "name"] = tagged(payload, "site name")
+    table.loc[0, "province"] = tagged(payload, "site province")
+    table.loc[1, "name"] = None  # shown by its id
+    table.loc[1, "site_id"] = tagged(payload, "site id")
+    provinces = layers.provinces.copy()
+    for column in ("name_en", "name_zh"):
+        provinces.loc[0, column] = tagged(payload, f"province {column}")
+    return make_owner_map(
+        table,
+        dataclasses.replace(layers, provinces=provinces),
+        year=2024,
+        title=tagged(payload, "scenario name"),
+        description=tagged(payload, "scenario description"),
+    )
+
+
+@pytest.fixture(scope="module")
+def harmless_owners(owner_layers) -> str:
+    return to_html(hostile_owners(owner_layers, "harmless"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payload_in_every_owner_map_field_stays_text(owner_layers, harmless_owners, payload):
+    page = to_html(hostile_owners(owner_layers, payload))
+    assert_inert(page, harmless_owners, payload, OWNER_FIELDS)
+
+
+@pytest.mark.parametrize("payload", [LIPSUM, "{{7*7}}"])
+def test_no_template_holds_owner_map_data(owner_layers, monkeypatch, payload) -> None:
+    """folium and branca see no name of the owner map either."""
+    seen = record_templates(monkeypatch)
+    assert_no_template_holds(hostile_owners(owner_layers, payload), seen, payload, OWNER_FIELDS)
 
 
 def test_classic_page_through_the_cli(data_copy) -> None:

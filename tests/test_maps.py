@@ -25,6 +25,8 @@ from shapely import LineString, Point
 
 from siting import maps
 from siting._assets import REMOTE_TAG, OfflineAssetError, inline_assets
+from siting.errors import InputError
+from siting.layers import Layers
 from siting.maps import (
     CHOROPLETH_LAYERS,
     LAYER_BACKBONE,
@@ -38,7 +40,9 @@ from siting.maps import (
     to_html,
 )
 from siting.maps.escape import esc, script_json
-from siting.pipeline import optimize
+from siting.maps.owners import OWNER_COLOURS, OWNER_LABELS, make_owner_map
+from siting.market import OWNER_TYPES
+from siting.pipeline import optimize, prepare
 from siting.results import Results
 
 MAX_BYTES = 5_000_000
@@ -329,6 +333,11 @@ def test_few_hubs_are_not_clustered(page) -> None:
 
 
 def test_offline_page_requests_nothing(page) -> None:
+    assert_offline(page)
+
+
+def assert_offline(page: str) -> None:
+    """The page loads nothing from the network: Leaflet and its images are inline."""
     assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.I)
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", page, re.I)
     assert not re.search(r"url\(\s*[\"']?(https?:)?//", page, re.I)
@@ -794,3 +803,94 @@ def test_explore_refuses_bad_arguments_by_name(plan, kwargs, field) -> None:
 
     with pytest.raises(InputError, match=f"field '{field}'"):
         plan.explore(**kwargs)
+
+
+# --- the owner map of a market year --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_layers() -> Layers:
+    return prepare("default").layers
+
+
+def owner_table(layers: Layers, empty: int = 2) -> pd.DataFrame:
+    """A made-up year of the default sites: owners in turn, the first ``empty`` without MW."""
+    sites = pd.DataFrame(layers.sites[["site_id", "name", "province", "lon", "lat"]])
+    k = np.arange(len(sites))
+    capacity = np.where(k < empty, 0.0, 10.0 + 7.0 * k)
+    utilisation = np.where(capacity > 0, (k % 5) / 4, np.nan)
+    used = capacity * np.nan_to_num(utilisation)
+    return sites.assign(
+        owner_type=[OWNER_TYPES[i % len(OWNER_TYPES)] for i in k],
+        capacity_mw=capacity,
+        used_mw=used,
+        idle_mw=capacity - used,
+        utilisation=utilisation,
+        revenue_cny=used * 5e7,
+        clearing_premium=np.where(k % 3 == 0, 2.5e6, 0.0),
+    )
+
+
+@pytest.fixture(scope="module")
+def owner_page(default_layers) -> str:
+    table = owner_table(default_layers)
+    return to_html(make_owner_map(table, default_layers, year=2024, title="owners · 2024"))
+
+
+def test_owner_map_has_one_marker_per_site_with_capacity(owner_page, default_layers) -> None:
+    table = owner_table(default_layers)
+    held = table[table["capacity_mw"] > 0]
+    (one,) = page_data(owner_page)["maps"]
+    assert [s["id"] for s in one["sites"]] == held["site_id"].tolist()
+    assert [s["owner"] for s in one["sites"]] == held["owner_type"].tolist()
+    assert [s["mw"] for s in one["sites"]] == pytest.approx(held["capacity_mw"].tolist())
+    assert [s["util"] for s in one["sites"]] == pytest.approx(held["utilisation"].tolist())
+    # one overlay per owner type, each drawing the rows of its owner's sites
+    owners = [spec for spec in one["layers"] if spec["kind"] == "sites"]
+    assert [spec["name"] for spec in owners] == [
+        f"Owner: {o} ({(held['owner_type'] == o).sum()} sites)" for o in OWNER_TYPES
+    ]
+    assert sorted(r for spec in owners for r in spec["rows"]) == list(range(len(held)))
+    for spec, owner in zip(owners, OWNER_TYPES, strict=True):
+        assert {one["sites"][r]["owner"] for r in spec["rows"]} == {owner}
+        assert spec["show"] and not spec["base"]
+    assert sum(spec["base"] for spec in one["layers"]) == len(CHOROPLETH_LAYERS) + 1
+
+
+def test_owner_map_legend_names_the_four_owner_types(owner_page) -> None:
+    (one,) = page_data(owner_page)["maps"]
+    key = html.unescape(one["legend"]["key"])
+    for owner in OWNER_TYPES:
+        assert f">{owner}</b>: {OWNER_LABELS[owner]}" in key
+        assert OWNER_COLOURS[owner] in key
+    assert "filled share = utilisation" in key and "area ∝ capacity MW" in key
+    panel = html.unescape(one["panel"])
+    assert "2024: sites by owner type" in panel and all(o in panel for o in OWNER_TYPES)
+
+
+def test_owner_map_popups_give_the_year_s_figures(owner_page, default_layers) -> None:
+    table = owner_table(default_layers).set_index("site_id")
+    (one,) = page_data(owner_page)["maps"]
+    for site in one["sites"]:
+        row = table.loc[html.unescape(site["id"])]
+        pop = html.unescape(site["pop"])
+        for label in ("Capacity", "Used", "Idle", "Utilisation", "Revenue", "Clearing premium"):
+            assert f"<td>{label}</td>" in pop, label
+        assert f"{row['capacity_mw']:,.1f} MW" in pop and f"{row['idle_mw']:,.1f} MW" in pop
+        assert f"{row['utilisation']:.1%}" in pop
+        premium = "2.50 M CNY per MW-year" if row["clearing_premium"] > 0 else "none"
+        assert premium in pop
+        assert f"{row['utilisation']:.0%} used" in html.unescape(site["tip"])
+
+
+def test_owner_map_is_offline(owner_page) -> None:
+    assert_offline(owner_page)
+
+
+def test_owner_map_refuses_a_missing_column_and_an_unknown_owner(default_layers) -> None:
+    table = owner_table(default_layers)
+    with pytest.raises(InputError, match="field 'used_mw': a column of the site table"):
+        make_owner_map(table.drop(columns="used_mw"), default_layers, year=2024, title="t")
+    bad = table.assign(owner_type=table["owner_type"].replace("telecom", "hyperscaler"))
+    with pytest.raises(InputError, match=r"owner_type': one of cloud, .*; got 'hyperscaler'"):
+        make_owner_map(bad, default_layers, year=2024, title="t")

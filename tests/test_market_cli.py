@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import io
 import json
 from pathlib import Path
@@ -15,7 +16,10 @@ import pytest
 import siting
 from siting import settings
 from siting.cli import main
-from siting.market.data import MARKET_FILES
+from siting.errors import InputError
+from siting.market.data import MARKET_FILES, OWNER_TYPES
+
+from .test_maps import page_data
 
 SCENARIO = "2023-2025-as-built"
 DATA = Path(settings.data_dir)
@@ -26,8 +30,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The as-built scenario's market, written (its folder) and printed (for 2024)."""
     out = tmp_path_factory.mktemp("market")
     text = io.StringIO()
+    maps = ("--maps", str(out / "maps"))
     with contextlib.redirect_stdout(text):
-        assert main(["market", SCENARIO, "--year", "2024", "--out", str(out)]) == 0
+        assert main(["market", SCENARIO, "--year", "2024", "--out", str(out), *maps]) == 0
     return out / f"{SCENARIO}-market", text.getvalue()
 
 
@@ -73,6 +78,41 @@ def test_the_summary_prints_idle_by_owner_place_and_class(written: tuple[Path, s
     assert "rest_guizhou" in text
 
 
+def test_the_command_writes_the_owner_map_of_the_year(written: tuple[Path, str]) -> None:
+    """One marker per site with capacity in 2024, its utilisation that of market_sites.csv."""
+    folder, _ = written
+    page = (folder.parent / "maps" / f"market-{SCENARIO}.html").read_text(encoding="utf-8")
+    sites = pd.read_csv(folder / "market_sites.csv")
+    year = sites[(sites["year"] == 2024) & (sites["capacity_mw"] > 0)].set_index("site_id")
+    (one,) = page_data(page)["maps"]
+    drawn = pd.DataFrame(one["sites"]).set_index("id")
+    assert sorted(drawn.index) == sorted(year.index) and len(drawn) >= 30
+    assert np.allclose(drawn["util"], year.loc[drawn.index, "utilisation"], atol=1e-6)
+    assert np.allclose(drawn["mw"], year.loc[drawn.index, "capacity_mw"], atol=1e-4)
+    assert (drawn["owner"] == year.loc[drawn.index, "owner_type"]).all()
+    assert html.unescape(one["panel"]).startswith(
+        f"<div class='siting-title'>siting market · {SCENARIO} · 2024</div>"
+    )
+    key = html.unescape(one["legend"]["key"])
+    assert all(f">{owner}</b>" in key for owner in OWNER_TYPES)
+    # a site whose capacity binds shows its largest premium; an idle one shows none
+    premia = json.loads((folder / "summary.json").read_text())["clearing"]
+    bound = {c["site_id"] for c in premia if c["year"] == 2024}
+    for site, item in zip(drawn.index, drawn["pop"], strict=True):
+        assert ("M CNY per MW-year" in item) == (site in bound), site
+
+
+def test_no_map_writes_the_tables_only(tmp_path: Path) -> None:
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    argv = ["market", SCENARIO, "--out", str(out), "--maps", str(maps), "--no-map", "--quiet"]
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert main(argv) == 0
+    assert text.getvalue().splitlines() == [str(out / f"{SCENARIO}-market")]
+    assert (out / f"{SCENARIO}-market" / "market_sites.csv").is_file()
+    assert not maps.exists() or list(maps.iterdir()) == []
+
+
 def test_the_api_returns_the_typed_result() -> None:
     run = siting.run_market(SCENARIO)
     assert isinstance(run, siting.MarketRun) and run.table_dir is None
@@ -84,6 +124,13 @@ def test_the_api_returns_the_typed_result() -> None:
         assert by_owner["idle_mw"].sum() == pytest.approx(
             run.sites.loc[run.sites["year"] == year, "idle_mw"].sum(), abs=1e-9
         )
+    page = run.map(year=2023)  # the owner map, as the command writes it
+    assert page.title == f"siting market · {SCENARIO} · 2023"
+    (one,) = page.data["maps"]
+    held = run.sites[(run.sites["year"] == 2023) & (run.sites["capacity_mw"] > 0)]
+    assert len(one["sites"]) == len(held)
+    with pytest.raises(InputError, match=r"MarketRun\.map: field 'year': a year of the horizon"):
+        run.map(year=2030)
 
 
 # -- bad input: one error, exit 2, nothing written ------------------------------------------

@@ -62,7 +62,7 @@ def outputs(tmp_path_factory) -> dict[str, Path | str]:
         found[name] = out / name
     found["plan_text"] = run_cli(["plan", "2023-2025-as-built", "--out", str(out), "--no-map"])
     found["plan"] = out / "2023-2025-as-built-plan"
-    run_cli(["market", "2023-2025-as-built", "--out", str(out), "--quiet"])
+    run_cli(["market", "2023-2025-as-built", "--out", str(out), "--no-map", "--quiet"])
     found["market"] = out / "2023-2025-as-built-market"
     return found
 
@@ -105,6 +105,14 @@ def test_every_market_column_is_documented_and_every_documented_one_written(outp
         _check([written], docs[f"market: {table}"], table)
     by_year = json.loads((folder / "summary.json").read_text())["by_year"]
     _check([set(row) for row in by_year], docs["market: summary.json by_year"], "by_year")
+
+
+def test_the_owner_map_s_columns_are_documented() -> None:
+    """The site table the owner map draws, as docs/outputs.md lists it."""
+    from siting.maps.owners import OPTIONAL_COLUMNS, SITE_COLUMNS
+
+    listed = documented()["market: MAPS/market-<scenario>.html"]
+    assert sorted(listed) == sorted(SITE_COLUMNS + OPTIONAL_COLUMNS)
 
 
 def test_plan_says_which_mw_are_demand_and_which_installed(outputs) -> None:

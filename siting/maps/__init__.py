@@ -14,7 +14,9 @@ Modules: :mod:`~siting.maps.page` (the page and its layers), :mod:`~siting.maps.
 :mod:`~siting.maps.panel` (KPI panel, shadings, legends), :mod:`~siting.maps.symbols` (SVG
 symbols and key), :mod:`~siting.maps.escape` (HTML and script-safe JSON),
 :mod:`~siting.maps.horizon` (the year map of a multi-period plan, drawn by ``static/years.js``),
-:mod:`~siting.maps.columns` (sites coloured by a column, chosen tooltips). :func:`add_to`
+:mod:`~siting.maps.owners` (the owner map of a market year: sites by owner type, filled to
+their utilisation), :mod:`~siting.maps.columns` (sites coloured by a column, chosen
+tooltips). :func:`add_to`
 adds a plan's layers to a folium map of the caller's (``Plan.explore(m=...)``).
 """
 

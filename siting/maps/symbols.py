@@ -34,11 +34,7 @@ def pie_svg(r: float, share: float) -> str:
     """Draw a circle of radius ``r`` in inference colour, its training share as a wedge."""
     d = size(r)
     c = d / 2
-    parts = [f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='{INFERENCE_COLOUR}'/>"]
-    if share >= 0.999:
-        parts = [f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='{TRAINING_COLOUR}'/>"]
-    elif share > 0.001:
-        parts.append(f"<path d='{_arc(c, r, share)} L{c:g},{c:g} Z' fill='{TRAINING_COLOUR}'/>")
+    parts = _split(c, r, share, INFERENCE_COLOUR, TRAINING_COLOUR)
     parts.append(
         f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='none' stroke='#fff' stroke-width='2'/>"
         f"<circle cx='{c:g}' cy='{c:g}' r='{r + 0.5:.1f}' fill='none' stroke='#222' "
@@ -68,12 +64,37 @@ def ring_svg(r: float, stranded: float) -> str:
     return _svg(d, "".join(parts))
 
 
+def filled_svg(r: float, share: float, colour: str) -> str:
+    """Draw a circle of radius ``r`` ringed in ``colour``, filled in it over ``share``.
+
+    The filled wedge starts at 12 o'clock and runs clockwise; the rest is white.
+    """
+    d = size(r)
+    c = d / 2
+    parts = _split(c, r, share, "#ffffff", colour)
+    parts.append(
+        f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='none' stroke='{colour}' "
+        "stroke-width='2'/>"
+    )
+    return _svg(d, "".join(parts))
+
+
 def dot_svg(r: float, fill: str, stroke: str) -> str:
     """Draw a plain circle (a candidate site that hosts nothing)."""
     d = size(r)
     c = d / 2
     body = f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='{fill}' stroke='{stroke}' "
     return _svg(d, body + "stroke-width='1.5'/>")
+
+
+def _split(c: float, r: float, share: float, rest: str, colour: str) -> list[str]:
+    """SVG of a disc centred at ``c`` in ``rest``, its ``share`` from 12 o'clock in ``colour``."""
+    if share >= 0.999:
+        return [f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='{colour}'/>"]
+    parts = [f"<circle cx='{c:g}' cy='{c:g}' r='{r:.1f}' fill='{rest}'/>"]
+    if share > 0.001:
+        parts.append(f"<path d='{_arc(c, r, share)} L{c:g},{c:g} Z' fill='{colour}'/>")
+    return parts
 
 
 def _arc(c: float, r: float, share: float) -> str:

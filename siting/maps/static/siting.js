@@ -62,9 +62,10 @@ var sitingLib = (function () {
     }
     return html + "</div>";
   }
-  function sites(data) {
+  function sites(data, rows) {
+    // Every site, or those of the rows (indices into data.sites) a layer names.
     var group = L.featureGroup();
-    data.sites.forEach(function (s) {
+    (rows ? rows.map(function (i) { return data.sites[i]; }) : data.sites).forEach(function (s) {
       bind(marker(s.lat, s.lon, s.svg, s.d, s.cls, "markerPane", s.z), s.tip,
            function () { return sitePopup(s, data.hubs); }).addTo(group);
     });
@@ -326,7 +327,7 @@ var sitingLib = (function () {
   function layer(spec, data, geometry) {
     switch (spec.kind) {
       case "choropleth": return choropleth(geometry, data.provinces, spec.k);
-      case "sites": return sites(data);
+      case "sites": return sites(data, spec.rows);
       case "candidates": return candidates(spec, data);
       case "existing": return existing(data);
       case "hubs": return new HubLayer(data);
