@@ -243,6 +243,20 @@ def test_ddsx_bars_new_orders_outside_the_clusters_from_its_text() -> None:
         assert len(rules.notes) == 1 and "东数西算" in rules.notes[0]
 
 
+def test_the_data_decides_what_a_lever_binds_and_when(data: Path) -> None:
+    """Only the hub nodes' outside (P6's reading); the mandate on cloud sites, from 2027."""
+    _edit(data / "levers.csv", 7, "applies_to", "none")
+    _edit(data / "levers.csv", 5, "applies_to", "cloud")
+    _edit(data / "levers.csv", 5, "start", "2027-01-01")
+    _edit(data / "levers.csv", 6, "start", "2027-01-01")
+    rules = year_rules(Levers(ddsx_approvals=True), _ctx(2023), data)
+    assert _barred(rules) == {(s, k) for s in ("zhengzhou", "rest_hubei") for k in CLASSES}
+    assert _barred(year_rules(Levers(domestic_mandate=True), _ctx(2026), data)) == set()
+    rules = year_rules(Levers(domestic_mandate=True), _ctx(2027), data)
+    bound = {"zhangjiakou", "beijing", "guian", "rest_hubei"}  # cloud and telecom
+    assert _barred(rules) == {(s, k) for s in bound for k in CLASSES[:2]}
+
+
 def test_ddsx_needs_a_status_for_every_named_site(data: Path) -> None:
     frame = pd.read_csv(data / "policy_sites.csv")
     frame[frame["site_id"] != "zhengzhou"].to_csv(data / "policy_sites.csv", index=False)

@@ -14,6 +14,7 @@ subsidies, vouchers and 东数西算 statuses are read from ``data/policy_*.csv`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,9 +201,10 @@ def year_share(rows: pd.DataFrame, year: int) -> float:
 def year_rules(levers: Levers, ctx: LeverContext, data_dir: Path | None = None) -> YearRules:
     """Turn the switched-on levers into the rules of ``ctx.year`` (docs/model.md "Levers").
 
-    A dated lever of ``levers.csv`` is in force in a year when its rows bar any share of it
+    A dated lever of ``levers.csv`` is in force in a year when its rows cover any share of it
     (:func:`year_share` > 0): a yearly model places a year's orders at once, so a bar during
-    part of a year bars that year's orders (an upper bound on the lever's effect).
+    part of a year bars that year's orders (an upper bound on the lever's effect). Levers
+    compose: the orderable masks multiply, the cost deltas and discounts add.
 
     Parameters
     ----------
@@ -227,61 +229,16 @@ def year_rules(levers: Levers, ctx: LeverContext, data_dir: Path | None = None) 
     rules = no_levers(ctx)
     orderable, cost, discount = rules.orderable, rules.cost_delta, rules.discount
     notes: list[str] = []
-    dated = read_levers(data_dir) if _any_dated(levers) else None
-    k_domestic = np.asarray(ctx.domestic, bool)
-
-    def rows(lever: str) -> pd.DataFrame:
-        assert dated is not None
-        return dated[dated["lever"] == lever]
-
-    def owners(frame: pd.DataFrame) -> np.ndarray:
-        return np.isin(ctx.site_owner, sorted({o for c in frame["applies_to"] for o in _split(c)}))
-
-    if levers.ddsx_approvals and year_share(rows("ddsx"), ctx.year) > 0:
-        bound = {s for c in rows("ddsx")["applies_to"] for s in _split(c)}
-        barred = np.isin(_ddsx_status(ctx.site_ids, data_dir), sorted(bound))
-        orderable &= ~barred[:, None]
-        notes.append(
-            f"东数西算 approvals: no new orders at {int(barred.sum())} sites with status "
-            f"{', '.join(sorted(bound))} (policy_sites.csv)"
-        )
-    if levers.approval_tightening:
-        frame = rows("approval_tightening")
-        if year_share(frame, ctx.year) > 0:
-            threshold = float(frame["value"].max())
-            low = sorted(p for p, u in ctx.utilisation_by_province.items() if u < threshold)
-            barred = np.isin(ctx.site_province, low) & owners(frame)
-            orderable &= ~barred[:, None]
-            shown = ", ".join(low) if low else "none"
-            notes.append(
-                f"approval tightening: no new orders where last year's utilisation < "
-                f"{threshold:g}: {shown}"
-            )
-    if levers.h20_licence:
-        frame = rows("h20_licence")
-        share = year_share(frame[frame["value"] > 0], ctx.year)
-        if share > 0:
-            barring = frame.loc[frame["value"] > 0, "applies_to"]
-            classes = sorted({k for c in barring for k in _split(c)})
-            orderable &= ~np.isin(np.asarray(ctx.class_names), classes)[None, :]
-            notes.append(
-                f"H20 licence: {', '.join(classes)} not orderable ({share:.2f} of the year's "
-                "orders barred)"
-            )
-    if levers.domestic_mandate:
-        frame = rows("domestic_mandate")
-        frame = frame[frame["value"] >= 1.0]
-        if year_share(frame, ctx.year) > 0:
-            bound = owners(frame)
-            orderable &= ~(bound[:, None] & ~k_domestic[None, :])
-            types = sorted(set(ctx.site_owner[bound].tolist()))
-            notes.append(
-                f"domestic mandate: only domestic classes orderable at {', '.join(types) or 'no'} "
-                "sites"
-            )
+    bars = [(lever, rule) for switch, (lever, rule) in _BARS.items() if getattr(levers, switch)]
+    facts = read_levers(data_dir) if bars else pd.DataFrame()
+    for lever, rule in bars:
+        barred, note = rule(facts[facts["lever"] == lever], ctx, data_dir)
+        if note:
+            orderable &= ~barred
+            notes.append(note)
     if levers.power_subsidies:
         delta = _power_delta(ctx, data_dir)
-        cost = cost + delta[:, None] * k_domestic[None, :]
+        cost = cost + delta[:, None] * np.asarray(ctx.domestic, bool)[None, :]
         if (delta < 0).any():
             provinces = sorted(set(ctx.site_province[delta < 0].tolist()))
             notes.append(f"power subsidies for domestic classes in {', '.join(provinces)}")
@@ -291,11 +248,88 @@ def year_rules(levers: Levers, ctx: LeverContext, data_dir: Path | None = None) 
     return YearRules(orderable, cost, discount, tuple(notes))
 
 
-def _any_dated(levers: Levers) -> bool:
-    return any(
-        (levers.h20_licence, levers.approval_tightening, levers.domestic_mandate,
-         levers.ddsx_approvals)
-    )  # fmt: skip
+#: A bar: from a lever's rows of ``levers.csv``, the ``(S, K)`` orders barred in the year and
+#: the note saying so (``None``: not in force).
+Bar = Callable[[pd.DataFrame, LeverContext, Path | None], tuple[np.ndarray, str | None]]
+
+
+def _owners(rows: pd.DataFrame, ctx: LeverContext) -> np.ndarray:
+    """``(S,)``: the sites whose owner type the rows' ``applies_to`` lists."""
+    return np.isin(ctx.site_owner, sorted({o for c in rows["applies_to"] for o in _split(c)}))
+
+
+def _none(ctx: LeverContext) -> np.ndarray:
+    """``(S, K)``: nothing barred."""
+    return np.zeros((len(ctx.site_ids), len(ctx.class_names)), bool)
+
+
+def _ddsx(
+    rows: pd.DataFrame, ctx: LeverContext, data_dir: Path | None
+) -> tuple[np.ndarray, str | None]:
+    """Bar every class at the sites whose 东数西算 status the rows bind."""
+    if year_share(rows, ctx.year) == 0:
+        return _none(ctx), None
+    bound = sorted({s for c in rows["applies_to"] for s in _split(c)})
+    sites = np.isin(_ddsx_status(ctx.site_ids, data_dir), bound)
+    note = (
+        f"东数西算 approvals: no new orders at {int(sites.sum())} sites with status "
+        f"{', '.join(bound)} (policy_sites.csv)"
+    )
+    return np.repeat(sites[:, None], len(ctx.class_names), axis=1), note
+
+
+def _tightening(
+    rows: pd.DataFrame, ctx: LeverContext, data_dir: Path | None
+) -> tuple[np.ndarray, str | None]:
+    """Bar every class at the bound owner types' sites in provinces used below the threshold."""
+    if year_share(rows, ctx.year) == 0:
+        return _none(ctx), None
+    threshold = float(rows["value"].max())
+    low = sorted(p for p, u in ctx.utilisation_by_province.items() if u < threshold)
+    sites = np.isin(ctx.site_province, low) & _owners(rows, ctx)
+    note = (
+        f"approval tightening: no new orders where last year's utilisation < {threshold:g}: "
+        f"{', '.join(low) if low else 'none'}"
+    )
+    return np.repeat(sites[:, None], len(ctx.class_names), axis=1), note
+
+
+def _h20(
+    rows: pd.DataFrame, ctx: LeverContext, data_dir: Path | None
+) -> tuple[np.ndarray, str | None]:
+    """Bar the listed classes everywhere while a row barring a share (value > 0) is in force."""
+    rows = rows[rows["value"] > 0]
+    share = year_share(rows, ctx.year)
+    if share == 0:
+        return _none(ctx), None
+    classes = sorted({k for c in rows["applies_to"] for k in _split(c)})
+    barred = np.isin(np.asarray(ctx.class_names), classes)
+    note = (
+        f"H20 licence: {', '.join(classes)} not orderable ({share:.2f} of the year's orders barred)"
+    )
+    return np.repeat(barred[None, :], len(ctx.site_ids), axis=0), note
+
+
+def _mandate(
+    rows: pd.DataFrame, ctx: LeverContext, data_dir: Path | None
+) -> tuple[np.ndarray, str | None]:
+    """Bar the foreign classes at the bound owner types' sites (rows requiring all domestic)."""
+    rows = rows[rows["value"] >= 1.0]
+    if year_share(rows, ctx.year) == 0:
+        return _none(ctx), None
+    sites = _owners(rows, ctx)
+    types = sorted(set(ctx.site_owner[sites].tolist()))
+    note = f"domestic mandate: only domestic classes orderable at {', '.join(types) or 'no'} sites"
+    return sites[:, None] & ~np.asarray(ctx.domestic, bool)[None, :], note
+
+
+#: The levers that bar orders: switch of ``[levers]`` → (lever of ``levers.csv``, its bar).
+_BARS: dict[str, tuple[str, Bar]] = {
+    "ddsx_approvals": ("ddsx", _ddsx),
+    "approval_tightening": ("approval_tightening", _tightening),
+    "h20_licence": ("h20_licence", _h20),
+    "domestic_mandate": ("domestic_mandate", _mandate),
+}
 
 
 def _ddsx_status(site_ids: np.ndarray, data_dir: Path | None) -> np.ndarray:
