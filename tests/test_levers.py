@@ -257,6 +257,14 @@ def test_the_data_decides_what_a_lever_binds_and_when(data: Path) -> None:
     assert _barred(rules) == {(s, k) for s in bound for k in CLASSES[:2]}
 
 
+def test_a_switched_on_lever_needs_its_rows(data: Path) -> None:
+    frame = pd.read_csv(data / "levers.csv", dtype=str, keep_default_na=False)
+    frame[frame["lever"] != "h20_licence"].to_csv(data / "levers.csv", index=False)
+    with pytest.raises(InputError, match=r"levers.csv: rows: field 'lever': h20_licence: a row"):
+        year_rules(Levers(h20_licence=True, ddsx_approvals=True), _ctx(2025), data)
+    year_rules(Levers(ddsx_approvals=True), _ctx(2025), data)  # the others still read
+
+
 def test_ddsx_needs_a_status_for_every_named_site(data: Path) -> None:
     frame = pd.read_csv(data / "policy_sites.csv")
     frame[frame["site_id"] != "zhengzhou"].to_csv(data / "policy_sites.csv", index=False)

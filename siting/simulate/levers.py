@@ -222,7 +222,8 @@ def year_rules(levers: Levers, ctx: LeverContext, data_dir: Path | None = None) 
     Raises
     ------
     InputError
-        If a table the switched-on levers read is malformed, or a site has no 东数西算 status.
+        If a table the switched-on levers read is malformed, a switched-on lever has no row in
+        ``levers.csv``, or a site has no 东数西算 status.
     ValueError
         If ``power_subsidies`` is on and the context has no power price or energy.
     """
@@ -231,6 +232,13 @@ def year_rules(levers: Levers, ctx: LeverContext, data_dir: Path | None = None) 
     notes: list[str] = []
     bars = [(lever, rule) for switch, (lever, rule) in _BARS.items() if getattr(levers, switch)]
     facts = read_levers(data_dir) if bars else pd.DataFrame()
+    missing = [lever for lever, _ in bars if not (facts["lever"] == lever).any()]
+    if missing:
+        name = str(Path(data_dir or settings.data_dir) / LEVERS_FILE)
+        expected = "a row; a lever is switched off in [levers], not by removing its rows"
+        raise InputError(
+            [Problem(name, "rows", "lever", f"{lever}: {expected}") for lever in missing]
+        )
     for lever, rule in bars:
         barred, note = rule(facts[facts["lever"] == lever], ctx, data_dir)
         if note:
@@ -369,7 +377,9 @@ def _vouchers(ctx: LeverContext, data_dir: Path | None) -> tuple[np.ndarray, lis
     issuers at one site do not add up: the largest discount holds. The cap per user and the
     budget are left out (docs/model.md "Levers").
     """
-    frame = read_policy_table("policy_vouchers.csv", data_dir, sites=ctx.site_ids.tolist())
+    frame = read_policy_table(
+        "policy_vouchers.csv", data_dir, sites=np.asarray(ctx.site_ids, str).tolist()
+    )
     rent = np.asarray(ctx.posted_rent, float)
     domestic = np.asarray(ctx.domestic, bool)
     discount = np.zeros((len(ctx.site_ids), len(ctx.class_names)))
