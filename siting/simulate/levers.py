@@ -73,10 +73,10 @@ class LeverContext:
         ``(K,)``: posted rent, CNY/(MW·yr).
     power_price_cny_kwh
         ``(S,)``: the electricity price the investors pay at each site, CNY/kWh (needed by
-        ``power_subsidies``; an addition to the contract's fields).
+        ``power_subsidies`` only).
     energy_mwh_per_mw_year
         ``(S,)``: MWh drawn per installed MW a year at the PUE and load the horizon uses
-        (needed by ``power_subsidies``; an addition to the contract's fields).
+        (needed by ``power_subsidies`` only).
     """
 
     year: int
