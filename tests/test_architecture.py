@@ -15,7 +15,7 @@ ORDER = [
     "sweep", "layers", "policy", "prices", "vintages", "rest_of_china", "backbone", "network",
     "latency", "calibration", "reach",
     "instance", "clusters", "horizon", "feasibility", "model",
-    "solve", "market",
+    "solve", "market", "simulate",
     "results", "horizon_tables", "reported", "_assets", "maps", "plots", "io", "stages",
     "pipeline", "horizon_run", "market_run", "classic", "analysis", "routes", "batch",
     "report", "api",
@@ -29,6 +29,7 @@ INSIDE = {
     "scenario": ["sections", "families", "schema", "runners", "paths", "loader"],
     "io": ["temporary", "json", "tables", "folders"],
     "market": ["data", "investors", "allocate", "inputs"],
+    "simulate": ["levers"],
 }
 
 #: Third-party packages confined to some modules.

@@ -27,7 +27,7 @@ import pytest
 
 import siting
 from siting.errors import InputError
-from siting.scenario import Scenario
+from siting.scenario import Levers, Scenario
 from siting.solve.options import RunOptions
 
 LIMIT = 60.0
@@ -82,7 +82,15 @@ FAMILIES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
     },
 }  # fmt: skip
 
+#: The simulation's levers (docs/model.md "Levers"): every runner here refuses them.
+LEVERS = tuple(Levers.model_fields)
+FAMILIES |= {f"levers.{k}": ({}, {f"levers.{k}": True}, "refused") for k in LEVERS}
+
 CLASSIC_FAMILIES = [f for f in FAMILIES if FAMILIES[f][2] == "kind"]
+RUNNERS = (
+    "optimize", "plan", "batch", "batch-horizon", "tradeoff", "whynot", "audit", "robust",
+    "classic",
+)  # fmt: skip
 #: The key each refusal names, by (family, runner).
 _HORIZON_GAPS = {
     "redundancy.failover_share": "failover_share",
@@ -95,6 +103,7 @@ REFUSED: dict[tuple[str, str], str] = {
     **{(f, "plan"): key for f, key in _HORIZON_GAPS.items()},
     **{(f, "batch-horizon"): key for f, key in _HORIZON_GAPS.items()},
     **{(f, r): "kind" for f in CLASSIC_FAMILIES for r in ("audit", "robust", "whynot")},
+    **{(f"levers.{k}", r): k for k in LEVERS for r in RUNNERS},
 }
 #: Families a runner answers without, saying so in its report (docs/model.md, "What each
 #: runner models"): the classic kinds place each hub's whole demand, one class.
@@ -102,10 +111,6 @@ LEFT_OUT: dict[tuple[str, str], Any] = {
     ("classes", "classic"): lambda spec: "service classes" in _classic_report(spec),
 }
 FAST = ("optimize", "plan")
-RUNNERS = (
-    "optimize", "plan", "batch", "batch-horizon", "tradeoff", "whynot", "audit", "robust",
-    "classic",
-)  # fmt: skip
 
 
 def _classic_report(spec: Scenario) -> str:

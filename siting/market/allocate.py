@@ -57,6 +57,10 @@ class MarketInputs:
     segments, frictions
         As :func:`~siting.market.data.read_segments` and
         :func:`~siting.market.data.read_frictions` return them (``G`` rows, ``G × 4`` rows).
+    discount
+        ``(S, K)`` or ``None``: CNY per MW-year taken off the cost of buyers whose segment is
+        not the site's captive owner (compute vouchers, ``siting.simulate.levers``); the site
+        still earns the clearing rent (the issuer pays the difference).
     """
 
     site_ids: list[str]
@@ -75,6 +79,7 @@ class MarketInputs:
     training: np.ndarray
     segments: pd.DataFrame
     frictions: pd.DataFrame
+    discount: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_s, n_k, n_h, n_g = (
@@ -93,6 +98,8 @@ class MarketInputs:
             "inference": (self.inference, (n_g, n_h)),
             "training": (self.training, (n_g,)),
         }
+        if self.discount is not None:
+            shapes["discount"] = (self.discount, (n_s, n_k))
         for name, (value, shape) in shapes.items():
             if np.shape(value) != shape:
                 raise ValueError(f"MarketInputs.{name} has shape {np.shape(value)}, not {shape}")
@@ -386,6 +393,8 @@ def _solve(
         + _friction(m, "premium_cny_per_mw_year")[g, owner]
         + _friction(m, "domestic_penalty_cny_per_mw_year")[g, owner] * m.domestic[k]
     )
+    if m.discount is not None:  # vouchers: for buyers other than the site's captive owner
+        cost = cost - m.discount[s, k] * (_captive_owner(m.segments)[g] != owner)
     penalty = m.segments["unserved_penalty_cny_per_mw_year"].to_numpy(float)[st.segment]
     n_q = len(st.demand)
     b = Builder()

@@ -323,3 +323,33 @@ class Horizon(_Section):
                 known = ", ".join(ACCELERATOR_CLASSES)
                 raise ValueError(f"expected accelerator classes ({known}); {name!r} is not one")
         return value
+
+
+class Levers(_Section):
+    """``[levers]``: policy levers acting on the simulation's investors and market.
+
+    Each switch is off by default; ``siting.simulate.levers`` turns the switched-on ones into
+    each year's orderable sites and classes, cost deltas and voucher discounts from
+    ``data/levers.csv`` and ``data/policy_*.csv`` (docs/model.md "Levers"). The planner's
+    ``[policy]`` families are a separate thing: the planner is the efficient benchmark.
+    """
+
+    h20_licence: bool = Field(
+        False, description="US licence requirement on export_compliant orders (2025, L1-L3)."
+    )
+    approval_tightening: bool = Field(
+        False,
+        description="No new orders in provinces whose last-year utilisation is low (2025, L4).",
+    )
+    domestic_mandate: bool = Field(
+        False, description="State-funded new data centres use domestic chips only (2025, L6)."
+    )
+    ddsx_approvals: bool = Field(
+        False, description="东数西算: new orders only at sites in a national cluster (P4, P6)."
+    )
+    vouchers: bool = Field(
+        False, description="Compute vouchers (算力券) as a discount on rent at their sites."
+    )
+    power_subsidies: bool = Field(
+        False, description="Provincial power subsidies for domestic accelerators (P8)."
+    )

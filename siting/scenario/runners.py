@@ -70,7 +70,8 @@ def check_runner(scenario: Scenario, runner: str, *, source: str | None = None) 
     runners refuse a ``[horizon]`` table (naming ``siting plan``), and those that compare
     costs (:data:`COST_RUNNERS`) a classic objective kind; ``plan`` needs a horizon, and
     refuses the families the multi-period model does not write (:func:`horizon_gaps`);
-    ``batch`` checks each point as ``plan`` if it has a horizon.
+    ``batch`` checks each point as ``plan`` if it has a horizon. Every runner but
+    ``simulate`` refuses switched-on ``[levers]``.
 
     Parameters
     ----------
@@ -87,6 +88,13 @@ def check_runner(scenario: Scenario, runner: str, *, source: str | None = None) 
         Naming the runner or the scenario, the table, the key and what was expected.
     """
     where = source or f"scenario {scenario.name!r}"
+    switched = [k for k, on in scenario.levers.model_dump().items() if on]
+    if switched and runner != "simulate":  # a sweep of simulations checks each point so
+        expected = (
+            "off: the levers act on the simulation's investors and market (docs/model.md, "
+            f"'Levers'), not on the {runner} runner's planner; run it with siting simulate"
+        )
+        raise InputError([Problem(where, "[levers]", key, expected) for key in switched])
     if runner in SINGLE_PERIOD_RUNNERS:
         if scenario.horizon is not None:
             expected = (

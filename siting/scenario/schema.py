@@ -9,7 +9,14 @@ from typing import Any, get_args
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from siting.errors import InputError, Problem, did_you_mean
-from siting.scenario.families import Classes, Horizon, Policy, Redundancy, ServiceClass
+from siting.scenario.families import (
+    Classes,
+    Horizon,
+    Levers,
+    Policy,
+    Redundancy,
+    ServiceClass,
+)
 from siting.scenario.sections import (
     Costs,
     DataFiles,
@@ -22,8 +29,8 @@ from siting.scenario.sections import (
     _Section,
 )
 
-#: Sections added with service classes, redundancy and policy (docs/model.md).
-OPTIONAL_SECTIONS = ("classes", "redundancy", "policy")
+#: Sections added with service classes, redundancy, policy and levers (docs/model.md).
+OPTIONAL_SECTIONS = ("classes", "redundancy", "policy", "levers")
 
 
 class Scenario(_Section):
@@ -45,6 +52,7 @@ class Scenario(_Section):
     data: DataFiles = DataFiles()
     solve: Solve = Solve()
     horizon: Horizon | None = None
+    levers: Levers = Levers()
 
     @model_validator(mode="after")
     def _single_period_objective(self) -> Scenario:
