@@ -85,9 +85,6 @@ FAMILIES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
 CLASSIC_FAMILIES = [f for f in FAMILIES if FAMILIES[f][2] == "kind"]
 #: The key each refusal names, by (family, runner).
 _HORIZON_GAPS = {
-    "redundancy.failover_share": "failover_share",
-    "policy.green_share": "green_share",
-    "policy.compute_vouchers": "compute_vouchers",
     "demand.training_share": "training_share",
     **{f: "kind" for f in CLASSIC_FAMILIES},
 }
