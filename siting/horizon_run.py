@@ -31,7 +31,7 @@ from siting.horizon_tables import (
 from siting.instance import Instance
 from siting.io import publish, write_csv, write_json, write_schedule
 from siting.layers import Layers, province_regions
-from siting.pipeline import Prepared, prepare
+from siting.pipeline import Prepared, policy_notes, prepare
 from siting.provenance import provenance
 from siting.reported import compare_figures, comparison_lines, default_path, read_reported
 from siting.rest_of_china import PREFIX
@@ -328,6 +328,7 @@ def horizon_summary(
         **penalty_terms(h, sol),
         "by_year": year_totals(h, sol, table),
         "mw_units": MW_UNITS,
+        **policy_notes(prepared),
     }
     if other is not None:
         myopic, perfect = (sol, other) if sol.foresight == "myopic" else (other, sol)

@@ -438,9 +438,11 @@ def _summary(
             "seconds": solution.seconds,
         },
         "kpis": results.kpis,
-        **(
-            {"policy_notes": list(prepared.instance.policy.notes)}
-            if prepared.instance.policy.notes
-            else {}
-        ),
+        **policy_notes(prepared),
     }
+
+
+def policy_notes(prepared: Prepared) -> dict[str, list[str]]:
+    """``{"policy_notes": [...]}``: what each policy family did or why it is inactive, if any."""
+    notes = prepared.instance.policy.notes
+    return {"policy_notes": list(notes)} if notes else {}

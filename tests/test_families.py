@@ -93,9 +93,6 @@ RUNNERS = (
 )  # fmt: skip
 #: The key each refusal names, by (family, runner).
 _HORIZON_GAPS = {
-    "redundancy.failover_share": "failover_share",
-    "policy.green_share": "green_share",
-    "policy.compute_vouchers": "compute_vouchers",
     "demand.training_share": "training_share",
     **{f: "kind" for f in CLASSIC_FAMILIES},
 }

@@ -12,6 +12,7 @@ from scipy.optimize import linprog
 from siting.errors import InfeasibleError
 from siting.horizon import Horizon, one_year
 from siting.horizon_tables import installed, schedule_table, stranded
+from siting.instance import Instance
 from siting.model import build_arrays
 from siting.model.horizon import build_horizon_model, dominated_classes
 from siting.pipeline import prepare
@@ -287,7 +288,11 @@ def test_lead_time_and_retirement_by_hand() -> None:
 
 def test_one_year_reproduces_single_period_default() -> None:
     """docs/model.md: a one-year horizon, one class, no lead time is the single-period model."""
-    inst = prepare(None).instance
+    assert_one_year_is_single_period(prepare(None).instance)
+
+
+def assert_one_year_is_single_period(inst: Instance) -> None:
+    """The one-year horizon of ``inst`` has its single-period optimum and decisions."""
     single = solve(build_arrays(inst))
     multi = solve_horizon(build_horizon_model(one_year(inst)))
     assert multi.objective == pytest.approx(single.objective, rel=1e-9)
@@ -589,7 +594,8 @@ def test_years_compose_the_single_period_families() -> None:
         if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
     ]
     single = ("train_", "hosts_training_", "serve_", "unmet_", "demand", "pair_open_")
-    single += ("cluster_min_", "cluster_max_", "staff_")
+    single += ("cluster_min_", "cluster_max_", "staff_", "reserve_", "failover_", "voucher_")
+    single += ("green_power_",)
     assert not [s for s in written for name in single if name in s]
 
 

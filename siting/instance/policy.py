@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -37,6 +37,23 @@ class PolicyRows:
     vouchers: Vouchers = field(default_factory=_no_vouchers)
     green: Green = field(default_factory=_no_green)
     notes: tuple[str, ...] = ()
+
+    def with_new_in_service(self, new_mw: np.ndarray) -> PolicyRows:
+        """Return the rows with the green supply that new MW already in service draw taken off.
+
+        For a myopic planner (docs/model.md, "Foresight"): earlier orders in service are sunk
+        capacity to it, but they still draw on the province's green supply.
+
+        Parameters
+        ----------
+        new_mw
+            New MW in service per site, shape (S,).
+        """
+        green = self.green
+        if not len(green.names):
+            return self
+        left = np.clip(green.supply_gwh - green.coef @ np.asarray(new_mw, float), 0.0, None)
+        return replace(self, green=replace(green, supply_gwh=left))
 
 
 def build_policy(policy: Policy, layers: Layers, notes: list[str]) -> PolicyRows:

@@ -183,8 +183,8 @@ def build_robust(
     stage = define_first_stage(b, first)
     subs = [define_columns(b, inst, stage, tag=f"w{i}_") for i, inst in enumerate(instances)]
     costs = [objective_terms(inst, v) for inst, v in zip(instances, subs, strict=True)]
-    for family in FIRST_STAGE:
-        family(b, subs[0], first)
+    for family in FIRST_STAGE:  # over the first stage, named as in a single-period model
+        family(b, dataclasses.replace(subs[0], tag=""), first)
     for inst, v in zip(instances, subs, strict=True):
         for family in OPERATIONS:
             family(b, v, inst)

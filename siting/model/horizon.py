@@ -5,11 +5,12 @@ One function per family, each adding its columns or rows to a
 single-period model over the year's arrays (:meth:`~siting.horizon.Horizon.year_instance`),
 composed of the single-period families of :mod:`siting.model.families`: its columns
 (:func:`~siting.model.families.define_columns`, through :func:`define_year_columns`) and its
-demand, pair–open, training cluster and staff rows (:data:`YEAR_FAMILIES`, through
-:func:`define_year_rows`), names prefixed ``y0_``, ``y1_``... What is new over the years:
-orders by class and year, use by class, conversion of installed MW to demand MW, capacity per
-class, headroom after retirement, sites that stay open, and the discounted objective with
-standby cost.
+demand, pair–open, training cluster, staff, failover, voucher and green-power rows
+(:data:`YEAR_FAMILIES`, through :func:`define_year_rows`), names prefixed ``y0_``, ``y1_``...
+What is new over the years: orders by class and year, use by class (and installed MW held as
+failover reserve), conversion of installed MW to demand MW, capacity per class, headroom after
+retirement, sites that stay open, the new MW in service a year's green power counts, and the
+discounted objective with standby cost.
 :func:`build_horizon_model` composes them; columns are then put in name order and rows in the
 order the families added them, as the multi-period model had them when it was built in PuLP.
 """
@@ -17,7 +18,7 @@ order the families added them, as the multi-period model had them when it was bu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,23 +29,31 @@ from siting.model.base import OBJECTIVE_UNIT
 from siting.model.families import (
     Columns,
     define_columns,
+    define_failover,
+    define_green_power,
     define_inference_demand,
     define_pair_open,
     define_staff,
     define_training_cluster,
     define_training_demand,
+    define_vouchers,
+    voucher_value,
 )
 
 #: Column indices over some axes of the model; ``-1`` where the variable does not exist.
 Grid = np.ndarray
 
-#: The single-period families each year is written with, in row order.
+#: The single-period families each year is written with, in row order (the last three write
+#: no row unless the scenario sets failover, vouchers or green power).
 YEAR_FAMILIES = (
     define_inference_demand,
     define_training_demand,
     define_pair_open,
     define_training_cluster,
     define_staff,
+    define_failover,
+    define_vouchers,
+    define_green_power,
 )
 
 
@@ -72,6 +81,14 @@ class HorizonModel:
     use
         ``u^T_skt`` and ``u^q_skt`` (one row per service class ``q``): columns, shape
         (1 + Q, S, C, T).
+    reserve, held
+        Failover: ``r_kt`` per pair and year, shape (K, T), and ``u^R_skt``, installed MW
+        held for it, shape (S, C, T); ``-1`` without a failover share.
+    voucher
+        ``w_vt`` per voucher issuer and year, shape (V, T).
+    new
+        ``n_st``: new MW in service, shape (S, T), only at sites a green-power row counts
+        (``-1`` elsewhere).
     """
 
     arrays: ArrayModel
@@ -83,6 +100,10 @@ class HorizonModel:
     shortfall: Grid
     order: Grid
     use: Grid
+    reserve: Grid
+    held: Grid
+    voucher: Grid
+    new: Grid
 
 
 def build_horizon_model(horizon: Horizon) -> HorizonModel:
@@ -105,9 +126,12 @@ def build_horizon_model(horizon: Horizon) -> HorizonModel:
     m = _Building.of(h, years, stages)
     m.order = define_orders(b, h)
     m.use = define_use(b, m)
+    m.held = define_held(b, m)
+    m.new = define_new_in_service(b, m)
     for t, (inst, v) in enumerate(zip(years, stages, strict=True)):
-        define_year_rows(b, m, v, inst, h.year_instance(t, training=True))
+        define_year_rows(b, m, v, inst, h.year_instance(t, training=True), m.new[:, t])
     define_conversion(b, m)
+    define_reserve_conversion(b, m)
     define_class_capacity(b, m)
     define_period_headroom(b, m)
     define_open_stays(b, m)
@@ -148,6 +172,10 @@ class _Building(HorizonModel):
             grid("serve"),
             np.stack(short, axis=1),
             _NONE,
+            _NONE,
+            grid("reserve"),
+            _NONE,
+            grid("voucher"),
             _NONE,
         )
 
@@ -292,23 +320,80 @@ def define_use(b: Builder, m: _Building) -> Grid:
     return use
 
 
+def _reserving(m: HorizonModel) -> np.ndarray:
+    """Whether site ``s`` holds failover reserve for some stream in year ``t``, shape (S, T)."""
+    h = m.horizon
+    out = np.zeros((h.base.n_sites, h.n_years), bool)
+    k, t = np.nonzero(m.reserve >= 0)
+    out[h.base.pairs.site[k], t] = True
+    return out
+
+
+def define_held(b: Builder, m: _Building) -> Grid:
+    """Add ``u^R_skt ≥ 0``: installed class-``k`` MW held idle as failover reserve.
+
+    Only where site ``s`` holds reserve in year ``t`` and class ``k`` can hold MW there then
+    (existing or ordered in time); bounded as the use, ``G_s + Ē_s``. No running cost: held MW
+    are idle and pay the standby cost of installed MW (:func:`period_cost`).
+    """
+    h = m.horizon
+    ceiling = h.base.sites.headroom_mw + h.peak_existing
+    on = _reserving(m)[:, None, :] & ((h.existing > 0) | new_in_service(m))
+    t, s, k = np.nonzero(on.transpose(2, 0, 1))
+    held = np.full(on.shape, -1, np.int64)
+    held[s, k, t] = b.add_cols(("held_", _joined(s, "_", k, "_y", t)), 0, ceiling[s])
+    return held
+
+
+def define_new_in_service(b: Builder, m: _Building) -> Grid:
+    """Add ``n_st = Σ_k N_skt``, the new MW in service, at the sites a green-power row counts.
+
+    Row ``count_new_s_yt``: ``n_st - Σ_k Σ_{τ∈B^k_t} x_skτ = 0``. A year's green-power rows
+    (:func:`~siting.model.families.define_green_power`) read ``n_st`` as the single-period
+    ``x_s``; without green power no column or row.
+    """
+    h = m.horizon
+    green = h.base.policy.green
+    counted = np.zeros(h.base.n_sites, bool)
+    if len(green.names):
+        counted = (green.coef > 0).any(axis=0)
+    t, s = np.nonzero(np.broadcast_to(counted, (h.n_years, h.base.n_sites)))
+    new = np.full((h.base.n_sites, h.n_years), -1, np.int64)
+    new[s, t] = b.add_cols(("new_mw_", _joined(s, "_y", t)), 0.0, np.inf)
+    row = np.full(new.shape, -1, np.int64)
+    row[s, t] = b.add_rows(("count_new_", _joined(s, "_y", t)), 0.0, 0.0)
+    b.add_entries(row[s, t], new[s, t], 1.0)
+    s, k, tau, t = np.nonzero(
+        (m.order >= 0)[:, :, :, None] & in_service(h)[None] & (row >= 0)[:, None, None, :]
+    )
+    b.add_entries(row[s, t], m.order[s, k, tau], -1.0)
+    return new
+
+
 def define_year_rows(
-    b: Builder, m: _Building, v: Columns, inst: Instance, training: Instance
+    b: Builder, m: _Building, v: Columns, inst: Instance, training: Instance, new: Grid
 ) -> None:
     """Add one year's single-period rows: the families of :data:`YEAR_FAMILIES` over its columns.
 
     Inference demand ``Σ_s f_qhs (+ ξ_qh) = D_qht`` (``≤`` for margin), training demand
     ``Σ_s t_st (+ ξ^T_t) = T_t``, pair–open ``f_k ≤ ū_k y_st``, training cluster
-    ``L z_st ≤ t_st ≤ C_s z_st`` and staff ``Σ_{s∈p} (σ_T t_st + Σ σ_q f_qhst) ≤ A_p``, each
-    written once in :mod:`siting.model.families`; ``inst`` is the year's arrays, ``training``
-    the same with the capacity of the training capability (``C_s = φ̄^T (Ē_s + G_s)``, the
-    cluster bound).
+    ``L z_st ≤ t_st ≤ C_s z_st``, staff ``Σ_{s∈p} (σ_T t_st + Σ σ_q f_qhst) ≤ A_p``, failover
+    ``f_kt + r_kt ≤ m_gt``, ``Σ_k (f_kt + r_kt) - m_gt ≥ α_g D_gt``, vouchers
+    ``w_vt ≤ Σ_{s∈S_v} (t_st + Σ f_qhst)`` and green power ``Σ_{s∈S_p} γ 8.76 PUE_s n_st ≤
+    GREEN_p``, each written once in :mod:`siting.model.families`; ``inst`` is the year's
+    arrays, ``training`` the same with the capacity of the training capability
+    (``C_s = φ̄^T (Ē_s + G_s)``, the cluster bound), ``new`` the year's ``n_st``
+    (:func:`define_new_in_service`), the green-power rows' ``x_s``.
     """
     for family in YEAR_FAMILIES:
         first = b.n_rows
-        family(b, v, training if family is define_training_cluster else inst)
         if family is define_training_cluster:
+            family(b, v, training)
             m.interleaved += (np.arange(first, b.n_rows, dtype=np.int64),)
+        elif family is define_green_power:
+            family(b, replace(v, build=new), inst)
+        else:
+            family(b, v, inst)
 
 
 def define_conversion(b: Builder, m: HorizonModel) -> None:
@@ -334,18 +419,37 @@ def define_conversion(b: Builder, m: HorizonModel) -> None:
     b.add_entries(row[w, s, t], m.use[w, s, k, t], -h.factor[np.minimum(w, 1), k])
 
 
+def define_reserve_conversion(b: Builder, m: HorizonModel) -> None:
+    """Hold each site's failover reserve on installed MW: ``Σ_{k at s} r_kt = Σ_k φ^I_k u^R_skt``.
+
+    Row ``convert_R_s_yt`` where ``s`` holds reserve in ``t`` (reserve is inference capacity).
+    """
+    h = m.horizon
+    reserving = _reserving(m)
+    s, t = np.nonzero(reserving)
+    row = np.full(reserving.shape, -1, np.int64)
+    row[s, t] = b.add_rows(("convert_R_", _joined(s, "_y", t)), 0.0, 0.0)
+    k, t = np.nonzero(m.reserve >= 0)
+    b.add_entries(row[h.base.pairs.site[k], t], m.reserve[k, t], 1.0)
+    s, k, t = np.nonzero(m.held >= 0)
+    b.add_entries(row[s, t], m.held[s, k, t], -h.factor[1, k])
+
+
 def define_class_capacity(b: Builder, m: HorizonModel) -> None:
     """Use installed MW of a class only where it is in service, existing MW only if open.
 
-    ``u^T_skt + u^I_skt ≤ E_skt y_st + N_skt``, ``N_skt = Σ_{τ ∈ B^k_t} x_skτ``
+    ``u^T_skt + u^I_skt (+ u^R_skt) ≤ E_skt y_st + N_skt``, ``N_skt = Σ_{τ ∈ B^k_t} x_skτ``
+    (``u^R``: held as failover reserve)
     """
     h = m.horizon
-    used = np.any(m.use >= 0, axis=0)
+    used = np.any(m.use >= 0, axis=0) | (m.held >= 0)
     s, k, t = np.nonzero(used)
     row = np.full(used.shape, -1, np.int64)
     row[s, k, t] = b.add_rows(("capacity_", _joined(s, "_", k, "_y", t)), -np.inf, 0.0)
     w, s, k, t = np.nonzero(m.use >= 0)
     b.add_entries(row[s, k, t], m.use[w, s, k, t], 1.0)
+    s, k, t = np.nonzero(m.held >= 0)
+    b.add_entries(row[s, k, t], m.held[s, k, t], 1.0)
     s, k, tau, t = np.nonzero(
         (m.order >= 0)[:, :, :, None] & in_service(m.horizon)[None] & used[:, :, None]
     )
@@ -386,7 +490,8 @@ def period_cost(m: HorizonModel, n_cols: int) -> np.ndarray:
     it pays (``P^k_t``: the first ``min(ℓ^a, ℓ_k)`` years of its service) and standby of every
     order in service; running cost of installed MW used (minus rent with the margin
     objective); standby cost of installed MW left idle at open sites (``β_s i_skt``,
-    expanded); network cost of flows; penalty of demand not served.
+    expanded; MW held as failover reserve are idle); network cost of flows; penalty of demand
+    not served; minus the compute vouchers' value (``κ_v R^v w_vt``).
 
     Returns
     -------
@@ -405,6 +510,7 @@ def period_cost(m: HorizonModel, n_cols: int) -> np.ndarray:
         cost[m.serve[:, year]] = d * base.pairs.cost
         short = m.shortfall[:, year]
         cost[short[short >= 0]] = d * float(h.penalty)
+        cost[m.voucher[:, year]] = float(h.discount[year]) * voucher_value(base)
         order_cost += np.where(paying[None, :, :, year] & has, d * h.capex, 0.0)
         order_cost += np.where(serving[None, :, :, year] & has, d * h.standby[:, None, None], 0.0)
         now = t == year
@@ -495,4 +601,8 @@ def _in_name_order(m: _Building, arrays: ArrayModel, rows: np.ndarray) -> Horizo
         where(m.shortfall),
         where(m.order),
         where(m.use),
+        where(m.reserve),
+        where(m.held),
+        where(m.voucher),
+        where(m.new),
     )

@@ -11,19 +11,14 @@ SINGLE_PERIOD_RUNNERS = ("optimize", "compare", "audit", "robust", "whynot", "tr
 COST_RUNNERS = ("audit", "robust", "whynot")
 #: Runners of ``[horizon]`` scenarios (``batch`` takes both kinds, each point by its own).
 HORIZON_RUNNERS = ("plan",)
-#: Why a family is refused over a ``[horizon]``, and how to leave it out.
-_NOT_OVER_HORIZON = (
-    "not yet modelled over a [horizon] (multi-period runs: docs/model.md, 'Multi-period "
-    "model'); remove it{off}, or plan a single year with siting optimize"
-)
 
 
 def horizon_gaps(scenario: Scenario, source: str) -> list[Problem]:
-    """List the keys a ``[horizon]`` scenario sets that the multi-period model does not write.
+    """List the keys a ``[horizon]`` scenario sets that the multi-period model does not use.
 
-    Failover reserves, compute vouchers and green power are single-period families; training
-    demand over a horizon is the national training in use (``data/use_years.csv``), so
-    ``training_share`` would be ignored.
+    Every constraint family acts in each year of the multi-period model (failover reserves,
+    compute vouchers and green power included); training demand over a horizon is the national
+    training in use (``data/use_years.csv``), so ``training_share`` would be ignored.
 
     Parameters
     ----------
@@ -35,25 +30,11 @@ def horizon_gaps(scenario: Scenario, source: str) -> list[Problem]:
     Returns
     -------
     list of Problem
-        One per key, naming its table; empty if the horizon model writes every family set.
+        One per key, naming its table; empty if the horizon model uses every key set.
     """
     if scenario.horizon is None:
         return []
-    off = " (or set it to 0)"
     found = []
-    if scenario.redundancy.failover_share > 0:
-        found.append(("[redundancy]", "failover_share", _NOT_OVER_HORIZON.format(off=off)))
-    for name, klass in scenario.classes.root.items():
-        if klass.failover_share:
-            where = f"[classes.{name}]"
-            found.append((where, "failover_share", _NOT_OVER_HORIZON.format(off=off)))
-    policy = scenario.policy
-    if policy.compute_vouchers:
-        found.append(
-            ("[policy]", "compute_vouchers", _NOT_OVER_HORIZON.format(off=" (or set it to false)"))
-        )
-    if policy.green_share > 0:
-        found.append(("[policy]", "green_share", _NOT_OVER_HORIZON.format(off=off)))
     if scenario.demand.training_share is not None:
         expected = (
             "not used over a [horizon]: each year's training demand is the national training "
@@ -69,7 +50,7 @@ def check_runner(scenario: Scenario, runner: str, *, source: str | None = None) 
     One check for every runner (docs/model.md, "What each runner models"): single-period
     runners refuse a ``[horizon]`` table (naming ``siting plan``), and those that compare
     costs (:data:`COST_RUNNERS`) a classic objective kind; ``plan`` needs a horizon, and
-    refuses the families the multi-period model does not write (:func:`horizon_gaps`);
+    refuses the keys the multi-period model does not use (:func:`horizon_gaps`);
     ``batch`` checks each point as ``plan`` if it has a horizon. Every runner but
     ``simulate`` refuses switched-on ``[levers]``.
 

@@ -426,7 +426,8 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
 
     It plans the year ``τ + L`` in which its orders enter service, with the demand forecast
     in ``τ`` for that year, the orders placed before ``τ`` in service as sunk capacity, the
-    grid headroom they and the vintages leave, and the sites opened so far open.
+    grid headroom they and the vintages leave, the green supply they leave, and the sites
+    opened so far open.
     """
     target = tau + int(h.lead.max())
     earlier = np.zeros((h.base.n_sites, h.n_accelerator_classes))
@@ -438,7 +439,11 @@ def planning_year(h: Horizon, tau: int, orders: np.ndarray, opened: np.ndarray) 
     ratio = h.forecast(tau, target)
     return replace(
         h,
-        base=replace(h.base, sites=replace(h.base.sites, headroom_mw=np.clip(room, 0.0, None))),
+        base=replace(
+            h.base,
+            sites=replace(h.base.sites, headroom_mw=np.clip(room, 0.0, None)),
+            policy=h.base.policy.with_new_in_service(earlier.sum(axis=1)),
+        ),
         years=h.years[target : target + 1],
         lead=np.zeros_like(h.lead),
         existing=existing[:, :, None],

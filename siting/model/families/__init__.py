@@ -19,7 +19,7 @@ from siting.model.families.columns import Columns, define_columns, define_first_
 from siting.model.families.demand import define_inference_demand, define_training_demand
 from siting.model.families.failover import define_failover
 from siting.model.families.forcing import define_forcing
-from siting.model.families.objective import objective_terms, shortfall_penalty
+from siting.model.families.objective import objective_terms, shortfall_penalty, voucher_value
 from siting.model.families.policy import define_green_power, define_vouchers
 from siting.model.families.staff import define_staff
 
@@ -45,4 +45,5 @@ __all__ = [
     "define_vouchers",
     "objective_terms",
     "shortfall_penalty",
+    "voucher_value",
 ]

@@ -21,6 +21,14 @@ def shortfall_penalty(inst: Instance) -> float:
     return SHORTFALL_PENALTY * worst / OBJECTIVE_UNIT
 
 
+def voucher_value(inst: Instance) -> np.ndarray:
+    """Cost of a voucher MW ``w_v``: ``-κ_v R^v``, in :data:`OBJECTIVE_UNIT` per MW, shape (V,).
+
+    Also each year's (times its discount factor) in the multi-period objective.
+    """
+    return -inst.policy.vouchers.cny_per_mw / OBJECTIVE_UNIT
+
+
 def objective_terms(inst: Instance, v: Columns) -> tuple[IndexArray, np.ndarray]:
     """Yearly cost of one scenario: fixed, annualised capex, running costs and network.
 
@@ -48,7 +56,7 @@ def objective_terms(inst: Instance, v: Columns) -> tuple[IndexArray, np.ndarray]
         (v.train, unit[0]),
         (v.serve, serve),
         (v.shortfall, np.full(len(v.shortfall), shortfall_penalty(inst))),
-        (v.voucher, -inst.policy.vouchers.cny_per_mw / OBJECTIVE_UNIT),
+        (v.voucher, voucher_value(inst)),
     ]
     cols = np.concatenate([c for c, _ in parts])
     coefs = np.concatenate([np.broadcast_to(k, len(c)) for c, k in parts]).astype(float)

@@ -10,11 +10,15 @@ from siting.model.families.columns import Columns
 
 
 def define_green_power(b: Builder, v: Columns, inst: Instance) -> None:
-    """Green power for new MW in hub node ``p``: ``Σ_{s∈S_p} γ 8.76 PUE_s x_s ≤ GREEN_p``."""
+    """Green power for new MW in hub node ``p``: ``Σ_{s∈S_p} γ 8.76 PUE_s x_s ≤ GREEN_p``.
+
+    ``x_s`` is ``v.build``: the MW built (a year of the multi-period model: the new MW in
+    service that year).
+    """
     for p in range(len(inst.policy.green.names)):
         on = np.flatnonzero(inst.policy.green.coef[p] > 0)
         rows = b.add_rows(
-            (f"green_power_{p}", np.array([""])), -np.inf, inst.policy.green.supply_gwh[p]
+            (f"{v.tag}green_power_{p}", np.array([""])), -np.inf, inst.policy.green.supply_gwh[p]
         )
         b.add_entries(rows, v.build[on], inst.policy.green.coef[p, on])
 
