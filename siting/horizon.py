@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from siting.clusters import load_training_clusters, min_cluster_by_year
 from siting.costs import annuity_factor
 from siting.errors import InputError, Problem
 from siting.instance import FloatArray, Instance, IntArray
@@ -34,6 +33,7 @@ from siting.vintages import (
     TimeTables,
     capability,
     cohorts,
+    min_cluster_by_year,
     use_by_year,
 )
 
@@ -332,7 +332,7 @@ def build_horizon(
         must_open=pseudo_sites if serve else None,
         inference_only=pseudo_sites,
         min_cluster=(
-            min_cluster_by_year(load_training_clusters(), years)
+            min_cluster_by_year(tables.clusters, years)
             if spec.training_cluster == "by_year"
             else np.full(len(years), instance.min_cluster_mw)
         ),

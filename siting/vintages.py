@@ -1,4 +1,4 @@
-"""Time tables: national compute and its forecasts, accelerator classes, vintages, use, rents.
+"""Time tables: national compute and its forecasts, accelerator classes, vintages, use, rents, runs.
 
 Every reader checks its file column by column (:mod:`siting._validate`), then row against row
 (years in range and in order, vintages that add up to the site's total, known classes and
@@ -88,6 +88,14 @@ MAX_RENT_CNY_MONTH = 1e9
 #: Tolerance of the reconciliation with the national series, PF: half the 0.1 EFLOPS to which
 #: the series is published (SOURCES.md T3).
 RECONCILE_TOLERANCE_PF = 50.0
+#: File of the known training runs, in the data folder.
+CLUSTERS_FILE = "training_clusters.csv"
+#: What a run trained: a model from scratch, or an existing model further (not counted).
+STAGES = ("pretraining", "post_training")
+#: The stage whose runs set the minimum cluster.
+PRETRAINING = "pretraining"
+#: A run's ``it_mw`` and ``demand_mw`` match their inputs within the 0.001 MW they are rounded to.
+CLUSTER_MW_TOLERANCE = 0.001
 
 NATIONAL_COLUMNS = (
     Column("year", number=True),
@@ -155,6 +163,22 @@ RENT_COLUMNS = (
     Column("source"),
     Column("confidence", choices=CONFIDENCE),
 )
+CLUSTER_COLUMNS = (
+    Column("year", number=True),
+    Column("model"),
+    Column("developer"),
+    Column("stage", choices=STAGES),
+    Column("released"),
+    Column("accelerators", number=True, minimum=0, positive=True, maximum=1e7),
+    Column("accelerator"),
+    Column("accelerator_class", choices=ACCELERATOR_CLASSES),
+    Column("tflops_fp16_dense", number=True, minimum=0, positive=True, maximum=1e5),
+    Column("server_kw_per_accelerator", number=True, minimum=0, positive=True, maximum=100.0),
+    Column("it_mw", number=True, minimum=0, positive=True, maximum=1e5),
+    Column("demand_mw", number=True, minimum=0, positive=True, maximum=1e5),
+    Column("source"),
+    Column("confidence", choices=CONFIDENCE),
+)
 
 
 @dataclass(frozen=True)
@@ -176,6 +200,9 @@ class TimeTables:
         (``use_years.csv``).
     rents
         Published server rents per month and class.
+    clusters
+        Known Chinese training runs and their clusters (``training_clusters.csv``,
+        :func:`read_training_clusters`).
     it_prices
         Server prices per year and class (:mod:`siting.prices`); ``None``: none known.
     """
@@ -186,18 +213,19 @@ class TimeTables:
     vintages: pd.DataFrame
     demand: pd.DataFrame
     rents: pd.DataFrame
+    clusters: pd.DataFrame
     it_prices: pd.DataFrame | None = None
 
 
 #: The files :func:`load_time_tables` reads; a change to any of them is read again.
 TIME_FILES = (
     "sites.csv", "hubs.csv", "accelerators.csv", "national_compute.csv", "demand_forecasts.csv",
-    "capacity_vintages.csv", "use_years.csv", "rents.csv", "it_prices.csv",
+    "capacity_vintages.csv", "use_years.csv", "rents.csv", "it_prices.csv", CLUSTERS_FILE,
 )  # fmt: skip
 
 
 def load_time_tables(data_dir: Path | None = None) -> TimeTables:
-    """Read and cross-check the seven time tables of ``data_dir`` against its sites and hubs.
+    """Read and cross-check the eight time tables of ``data_dir`` against its sites and hubs.
 
     ``data_dir`` defaults to the shipped data (:data:`siting.settings.data_dir`). The tables
     of a folder are read once while its files stay unchanged (size and modification time), and
@@ -238,6 +266,7 @@ def _read_time_tables(data_dir: Path, stamps: tuple[object, ...]) -> TimeTables:
         ),
         demand=read_use_years(data_dir / "use_years.csv", hub_ids=list(hubs["hub_id"])),
         rents=read_rents(data_dir / "rents.csv", classes=list(kw_per_pf)),
+        clusters=read_training_clusters(data_dir / CLUSTERS_FILE),
         it_prices=read_it_prices(data_dir / "it_prices.csv", classes=list(kw_per_pf)),
     )
 
@@ -478,6 +507,60 @@ def read_rents(path: Path, *, classes: Iterable[str]) -> pd.DataFrame:
             expected = f"at least rent_low_cny_month ({row.rent_low_cny_month:g})"
             problems.append(Problem(source, where, "rent_high_cny_month", expected))
     return _done(table, problems, RENT_COLUMNS)
+
+
+def read_training_clusters(path: Path) -> pd.DataFrame:
+    """Read training runs: years in range and in order, MW that match their inputs.
+
+    ``it_mw`` = accelerators × server kW per accelerator / 1000 and ``demand_mw`` =
+    accelerators × dense FP16 TFLOPS × :data:`SITE_KW_PER_PF` / 10⁶, each within
+    :data:`CLUSTER_MW_TOLERANCE`; at least one pretraining run.
+    """
+    source = str(path)
+    table, problems = read_table(path, CLUSTER_COLUMNS, what="run", key="model")
+    problems += _check_years(table, path, SERIES_YEARS, strict=False)
+    row: Any  # pandas types a row's cells as any scalar
+    for i, row in enumerate(table.itertuples(index=False)):
+        where = CSV_ROWS.label(i, "model", row.model)
+        n, tflops, kw = row.accelerators, row.tflops_fp16_dense, row.server_kw_per_accelerator
+        derived = {
+            "it_mw": (n * kw / 1000, "accelerators x server_kw_per_accelerator / 1000"),
+            "demand_mw": (
+                n * tflops * SITE_KW_PER_PF / 1e6,
+                f"accelerators x tflops_fp16_dense x {SITE_KW_PER_PF:g} kW/PF / 1e6",
+            ),
+        }
+        for field, (value, how) in derived.items():
+            stored = getattr(row, field)
+            if np.isfinite([value, stored]).all() and abs(stored - value) > CLUSTER_MW_TOLERANCE:
+                expected = f"{how} = {value:.3f} within {CLUSTER_MW_TOLERANCE:g}, got {stored:g}"
+                problems.append(Problem(source, where, field, expected))
+    if not problems and not (table["stage"] == PRETRAINING).any():
+        problems.append(Problem(source, "", "stage", f"at least one {PRETRAINING!r} run"))
+    return _done(table, problems, CLUSTER_COLUMNS, ints=("year",))
+
+
+def min_cluster_by_year(clusters: pd.DataFrame, years: np.ndarray) -> np.ndarray:
+    """``L_t``: the smallest pretraining cluster of each year, in demand MW, shape (T,).
+
+    A year without a pretraining run takes the latest earlier year's value (``docs/model.md``,
+    "Training cluster, service life, orders and the unmet penalty").
+
+    Raises
+    ------
+    InputError
+        If a year comes before the first pretraining run.
+    """
+    runs = clusters[clusters["stage"] == PRETRAINING]
+    smallest = runs.groupby("year")["demand_mw"].min().sort_index()
+    out = np.zeros(len(years))
+    for t, year in enumerate(years):
+        known = smallest[smallest.index <= year]
+        if known.empty:
+            expected = f"a pretraining run in or before {year} (the first is {smallest.index[0]})"
+            raise InputError([Problem(CLUSTERS_FILE, "", "year", expected)])
+        out[t] = float(known.iloc[-1])
+    return out
 
 
 # ---------------------------------------------------------------- derived series

@@ -14,7 +14,7 @@ ORDER = [
     "errors", "terminal", "settings", "geo", "costs", "_validate", "scenario", "provenance",
     "sweep", "layers", "policy", "prices", "vintages", "rest_of_china", "backbone", "network",
     "latency", "calibration", "reach",
-    "instance", "clusters", "horizon", "feasibility", "model",
+    "instance", "horizon", "feasibility", "model",
     "solve", "market", "simulate",
     "results", "horizon_tables", "reported", "_assets", "maps", "plots", "io", "stages",
     "pipeline", "horizon_run", "market_run", "classic", "analysis", "routes", "batch",

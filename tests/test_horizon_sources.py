@@ -6,22 +6,17 @@ orders, penalty = rent, figures that add up), never a demand total: the demand s
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from siting import settings
-from siting.clusters import (
-    CLUSTERS_FILE,
-    PRETRAINING,
-    load_training_clusters,
-    min_cluster_by_year,
-    read_training_clusters,
-)
 from siting.errors import InputError
-from siting.horizon import LAST_COUNTED_YEAR, renewed
+from siting.horizon import LAST_COUNTED_YEAR, build_horizon, renewed
 from siting.horizon_run import horizon_for, run_horizon
 from siting.horizon_tables import schedule_table
 from siting.model.base import OBJECTIVE_UNIT
@@ -29,7 +24,16 @@ from siting.model.horizon import build_horizon_model
 from siting.pipeline import prepare
 from siting.scenario import load_scenario
 from siting.scenario.families import SERVICE_LIFE_YEARS
-from siting.vintages import RECONCILE_TOLERANCE_PF, SITE_KW_PER_PF, cohorts, load_time_tables
+from siting.vintages import (
+    CLUSTERS_FILE,
+    PRETRAINING,
+    RECONCILE_TOLERANCE_PF,
+    SITE_KW_PER_PF,
+    cohorts,
+    load_time_tables,
+    min_cluster_by_year,
+    read_training_clusters,
+)
 
 from .test_periods import make_horizon
 
@@ -52,7 +56,7 @@ def _horizon(scenario: str | Path):
 
 def test_cluster_of_each_year_is_the_smallest_pretraining_run_of_the_file() -> None:
     h = _horizon("2023-2030")
-    runs = load_training_clusters()
+    runs = load_time_tables().clusters
     pretrained = runs[runs["stage"] == PRETRAINING]
     assert h.min_cluster is not None
     for t, year in enumerate(h.years.tolist()):
@@ -61,6 +65,29 @@ def test_cluster_of_each_year_is_the_smallest_pretraining_run_of_the_file() -> N
         assert h.min_cluster[t] == latest["demand_mw"].min()
         assert h.year_instance(t).min_cluster_mw == h.min_cluster[t]
     np.testing.assert_array_equal(h.min_cluster, min_cluster_by_year(runs, h.years))
+
+
+def test_cluster_comes_from_the_data_folder_of_the_tables(tmp_path) -> None:
+    """A data folder's own runs (here every run on twice the accelerators) set ``L_t``."""
+    folder = tmp_path / "data"
+    shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("county", "prefecture"))
+    with (DATA / CLUSTERS_FILE).open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        n = 2 * int(row["accelerators"])
+        kw, tflops = float(row["server_kw_per_accelerator"]), float(row["tflops_fp16_dense"])
+        row["accelerators"] = str(n)
+        row["it_mw"] = f"{n * kw / 1000:.3f}"
+        row["demand_mw"] = f"{n * tflops * SITE_KW_PER_PF / 1e6:.3f}"
+    with (folder / CLUSTERS_FILE).open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    prepared = prepare("2023-2030")
+    shipped = build_horizon(prepared.instance, prepared.scenario, load_time_tables())
+    own = build_horizon(prepared.instance, prepared.scenario, load_time_tables(folder))
+    assert shipped.min_cluster is not None and own.min_cluster is not None
+    np.testing.assert_allclose(own.min_cluster, 2 * shipped.min_cluster, atol=2e-3)
 
 
 def test_fixed_cluster_is_the_single_period_value(tmp_path) -> None:
@@ -72,7 +99,7 @@ def test_fixed_cluster_is_the_single_period_value(tmp_path) -> None:
 
 
 def test_cluster_mw_follow_the_accelerators() -> None:
-    runs = load_training_clusters()
+    runs = load_time_tables().clusters
     it = runs["accelerators"] * runs["server_kw_per_accelerator"] / 1000
     demand = runs["accelerators"] * runs["tflops_fp16_dense"] * SITE_KW_PER_PF / 1e6
     np.testing.assert_allclose(runs["it_mw"], it, atol=1e-3)

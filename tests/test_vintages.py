@@ -16,6 +16,7 @@ from siting.vintages import (
     RECONCILE_TOLERANCE_PF,
     REST_OF_CHINA,
     SITE_KW_PER_PF,
+    TIME_FILES,
     YEAR_BANDS,
     in_service_mw,
     installed_mw,
@@ -46,8 +47,8 @@ def shipped():
 
 @pytest.fixture
 def copy(tmp_path):
-    """Copy the tables (and sites, hubs) to a folder; ``edit(name, fn)`` rewrites one's rows."""
-    for name in (*TABLES, "it_prices.csv", "sites.csv", "hubs.csv"):
+    """Copy the time tables to a folder; ``edit(name, fn)`` rewrites one's rows."""
+    for name in TIME_FILES:
         shutil.copy(DATA / name, tmp_path / name)
 
     def edit(name: str, transform) -> None:
