@@ -30,7 +30,11 @@ INSIDE = {
     "io": ["temporary", "json", "tables", "folders"],
     "market": ["data", "investors", "allocate", "inputs"],
     "simulate": ["levers"],
-}
+    "vintages": [
+        "constants", "checks", "series", "accelerators", "capacity", "use", "rents", "clusters",
+        "tables",
+    ],
+}  # fmt: skip
 
 #: Third-party packages confined to some modules.
 CONFINED = {
