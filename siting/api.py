@@ -19,6 +19,7 @@ from siting._assets import inline_assets
 from siting.analysis import Audit
 from siting.analysis import audit as _audit
 from siting.errors import InputError, Problem
+from siting.horizon_run import HorizonRun
 from siting.io import check_map_path, check_output_folder, publish, write_json, write_tables
 from siting.maps import add_to, make_map, save_map, to_html
 from siting.market_run import MarketRun
@@ -110,7 +111,12 @@ def audit(built: ScenarioLike, under: ScenarioLike, *, options: RunOptions | Non
     return Plan(name, title, result.results, result.summary, audit=result)
 
 
-def run_market(scenario: ScenarioLike, *, options: RunOptions | None = None) -> MarketRun:
+def run_market(
+    scenario: ScenarioLike | None = None,
+    *,
+    plan: HorizonRun | None = None,
+    options: RunOptions | None = None,
+) -> MarketRun:
     """Plan a ``[horizon]`` scenario, then let the market allocate each year's use.
 
     As ``siting market`` (docs/model.md "Market for compute"); nothing is written. Not named
@@ -120,8 +126,11 @@ def run_market(scenario: ScenarioLike, *, options: RunOptions | None = None) -> 
     ----------
     scenario
         A shipped scenario's name, a TOML file or a :class:`Scenario` with a ``[horizon]``.
+    plan
+        Instead of ``scenario``: its horizon already planned
+        (:func:`siting.horizon_run.run_horizon`), allocated without planning it again.
     options
-        As for :func:`optimize`, for the plan.
+        As for :func:`optimize`, for the plan (not with ``plan``).
 
     Returns
     -------
@@ -133,8 +142,10 @@ def run_market(scenario: ScenarioLike, *, options: RunOptions | None = None) -> 
     ------
     siting.errors.InputError
         On bad input: the market tables, a site without an owner type, the scenario.
+    ValueError
+        If ``plan`` comes with a ``scenario`` or ``options``.
     """
-    return _run_market(scenario, options=options, write=False)
+    return _run_market(scenario, plan=plan, options=options, write=False)
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ class HorizonRun:
         from siting.maps.horizon import YearPlan, make_plan_map
 
         _check_tiles(tiles)
-        _check_year([int(y) for y in self.horizon.years], year)
+        check_year([int(y) for y in self.horizon.years], year)
         if self.layers is None:
             expected = "a run made by run_horizon (this one has no layers to draw)"
             raise InputError([Problem("HorizonRun.map", "", "layers", expected)])
@@ -230,7 +230,7 @@ def run_horizon(
     h = horizon_for(prepared.instance, prepared.scenario, source=str(prepared.path))
     horizon_table = prepared.scenario.horizon
     assert horizon_table is not None
-    _check_year(horizon_table.years, year)
+    check_year(horizon_table.years, year)
     reported = default_path() if reported is None else Path(reported)
     figures = read_reported(reported) if reported.is_file() else None
     chosen = foresight or horizon_table.foresight
@@ -296,7 +296,8 @@ def _check_tiles(tiles: object) -> None:
         raise InputError([Problem("plan", "", "tiles", expected)])
 
 
-def _check_year(years: list[int], year: int | None) -> None:
+def check_year(years: list[int], year: int | None) -> None:
+    """Raise an :class:`InputError` (``--year``) unless ``year`` is ``None`` or one of ``years``."""
     if year is not None and year not in years:
         expected = f"a year of the horizon ({years[0]}-{years[-1]}); got {year}"
         raise InputError([Problem("plan", "--year", "year", expected)])
@@ -522,7 +523,7 @@ def horizon_report(run: HorizonRun, year: int | None = None) -> str:
     """
     h, summary = run.horizon, run.summary
     years = h.years.tolist()
-    _check_year(years, year)
+    check_year(years, year)
     year = years[-1] if year is None else year
     sol = run.solution
     lines = [

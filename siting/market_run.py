@@ -22,7 +22,7 @@ import pandas as pd
 
 from siting import settings
 from siting.errors import InputError, Problem
-from siting.horizon_run import HorizonRun, run_horizon
+from siting.horizon_run import HorizonRun, check_year, run_horizon
 from siting.io import publish, write_csv, write_json
 from siting.layers import province_regions
 from siting.market import MarketResult, allocate, idle_by, load_market_data, year_market
@@ -134,6 +134,7 @@ class MarketRun:
 def run_market(
     scenario: str | Path | Scenario | None = None,
     *,
+    plan: HorizonRun | None = None,
     year: int | None = None,
     options: RunOptions | None = None,
     out_dir: Path | None = None,
@@ -149,10 +150,14 @@ def run_market(
     ----------
     scenario
         A scenario with a ``[horizon]`` table (file, shipped name or :class:`Scenario`).
+    plan
+        Instead of ``scenario``: its horizon already planned (:func:`~siting.horizon_run.
+        run_horizon`, with its layers), allocated as it is, not planned again.
     year
         A year the caller will report on, checked against the horizon before solving.
     options
-        Solver options of the plan (as for :func:`~siting.horizon_run.run_horizon`).
+        Solver options of the plan (as for :func:`~siting.horizon_run.run_horizon`); not with
+        ``plan``.
     out_dir
         Parent of the output folder ``<name>-market/`` (default ``settings.out_dir``).
     write
@@ -173,9 +178,16 @@ def run_market(
         On bad input: the market tables (an unknown owner type, a friction for an undefined
         segment, a segment with no admissible site), a site of the scenario without an owner
         type, or the scenario (nothing is written).
+    ValueError
+        If ``plan`` comes with a ``scenario`` or ``options``.
     """
+    if plan is not None and (scenario is not None or options is not None):
+        raise ValueError("run_market takes a scenario (and options) to plan, or a plan")
     data = load_market_data()
-    plan = run_horizon(scenario, year=year, options=options, write=False, map=False)
+    if plan is None:
+        plan = run_horizon(scenario, year=year, options=options, write=False, map=False)
+    else:
+        check_year([int(y) for y in plan.horizon.years], year)
     h, layers = plan.horizon, plan.layers
     assert layers is not None  # run_horizon keeps them
     markets = [year_market(h, t, data, layers.hubs) for t in range(len(h.years))]

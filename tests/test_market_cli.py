@@ -133,6 +133,31 @@ def test_the_api_returns_the_typed_result() -> None:
         run.map(year=2030)
 
 
+def test_a_planned_horizon_is_allocated_without_planning_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import siting.market_run
+    from siting.horizon_run import run_horizon
+
+    planned = siting.run_market(SCENARIO)
+    plan = run_horizon(SCENARIO, write=False, map=False)
+
+    def plan_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the horizon was planned again")
+
+    monkeypatch.setattr(siting.market_run, "run_horizon", plan_again)
+    run = siting.run_market(plan=plan)
+    assert run.plan is plan
+    pd.testing.assert_frame_equal(run.sites, planned.sites)
+    pd.testing.assert_frame_equal(run.idle, planned.idle)
+    for key in ("years", "by_year", "clearing"):
+        assert run.summary[key] == planned.summary[key], key
+    with pytest.raises(InputError, match=r"--year: field 'year': a year of the horizon"):
+        siting.market_run.run_market(plan=plan, year=2030, write=False)
+    with pytest.raises(ValueError, match="or a plan"):
+        siting.run_market(SCENARIO, plan=plan)
+
+
 # -- bad input: one error, exit 2, nothing written ------------------------------------------
 
 
