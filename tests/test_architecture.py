@@ -17,7 +17,7 @@ ORDER = [
     "instance", "clusters", "horizon", "feasibility", "model",
     "solve", "market",
     "results", "horizon_tables", "reported", "_assets", "maps", "plots", "io", "stages",
-    "pipeline", "horizon_run", "market_run", "classic", "analysis", "routes", "batch",
+    "pipeline", "horizon_run", "market_run", "simulate", "classic", "analysis", "routes", "batch",
     "report", "api",
     "cli",
     "__main__",
@@ -29,6 +29,16 @@ INSIDE = {
     "scenario": ["sections", "families", "schema", "runners", "paths", "loader"],
     "io": ["temporary", "json", "tables", "folders"],
     "market": ["data", "allocate", "inputs"],
+    "simulate": [
+        "_levers_stub",
+        "agents",
+        "forecast",
+        "respond",
+        "engine",
+        "perfect",
+        "fleet",
+        "run",
+    ],
 }
 
 #: Third-party packages confined to some modules.

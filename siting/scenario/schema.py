@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -21,6 +21,22 @@ from siting.scenario.sections import (
     Training,
     _Section,
 )
+
+
+class Simulate(_Section):
+    """``[simulate]``: many investors build year by year (docs/model.md, "Many investors")."""
+
+    investors: Literal["default", "prefecture"] = Field(
+        "default", description="Layer of data/investors.csv: the investors and their sites."
+    )
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds the investors' order each year.")
+    foresight: Literal["myopic", "perfect"] = Field(
+        "myopic", description="Investors order with each year's forecast, or plan the horizon."
+    )
+    compare: bool = Field(
+        False, description="Also plan and cost the planner's and the as-built build-outs."
+    )
+
 
 #: Sections added with service classes, redundancy and policy (docs/model.md).
 OPTIONAL_SECTIONS = ("classes", "redundancy", "policy")
@@ -45,6 +61,7 @@ class Scenario(_Section):
     data: DataFiles = DataFiles()
     solve: Solve = Solve()
     horizon: Horizon | None = None
+    simulate: Simulate | None = None
 
     @model_validator(mode="after")
     def _single_period_objective(self) -> Scenario:
@@ -74,8 +91,9 @@ class Scenario(_Section):
             if content[key] == type(getattr(self, key))().model_dump(mode="json"):
                 content.pop(key)
         content.pop("solve")  # how it is solved, not what is solved
-        if content["horizon"] is None:  # single-period scenarios keep the hash they had
-            content.pop("horizon")
+        for key in ("horizon", "simulate"):  # scenarios without them keep the hash they had
+            if content[key] is None:
+                content.pop(key)
         if content["demand"]["rest_of_china"] == "omit":  # as before the switch existed
             content["demand"].pop("rest_of_china")
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
