@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from siting import settings
 from siting._validate import read_csv
@@ -112,7 +113,10 @@ def load_agents(layer: str, site_ids: list[str], data_dir: Path | None = None) -
     here = rows[rows["site_id"].isin(known)]
     for investor in ids:
         if investor not in set(here["investor_id"]):
-            expected = "an investor with an admissible site: none of its sites is in the scenario"
+            expected = (
+                "a site of the scenario; none of its sites is in it "
+                "(an investor with no admissible site)"
+            )
             problems.append(
                 Problem(str(investors_path), f"investor {investor!r}", "site_id", expected)
             )
@@ -133,3 +137,27 @@ def load_agents(layer: str, site_ids: list[str], data_dir: Path | None = None) -
         site=here["site_id"].map(known).to_numpy(int),
         share=here["share"].to_numpy(float),
     )
+
+
+def check_own_demand(agents: Agents, segments: pd.DataFrame, source: str) -> None:
+    """Refuse an ``own_demand`` investor whose owner type is no segment's ``captive_owner``.
+
+    Such an investor has no use to build for anywhere: an investor with no admissible site.
+
+    Raises
+    ------
+    InputError
+        One problem per such investor.
+    """
+    captive = set(segments["captive_owner"].dropna())
+    expected = (
+        "an owner type some segment uses as its own (segments.csv captive_owner: {}) for "
+        "objective own_demand; {!r} is none (an investor with no admissible site)"
+    )
+    problems = [
+        Problem(source, f"investor {i!r}", "owner_type", expected.format(sorted(captive), o))
+        for i, o, obj in zip(agents.ids, agents.owner_type, agents.objective, strict=True)
+        if obj == "own_demand" and o not in captive
+    ]
+    if problems:
+        raise InputError(problems)

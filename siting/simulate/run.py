@@ -32,7 +32,7 @@ from siting.provenance import provenance
 from siting.reported import compare_figures, comparison_lines, default_path, read_reported
 from siting.scenario import Scenario, check_runner, load_scenario
 from siting.scenario.schema import Simulate
-from siting.simulate.agents import load_agents
+from siting.simulate.agents import check_own_demand, load_agents
 from siting.simulate.engine import (
     ORDER_COLUMNS,
     Rules,
@@ -162,6 +162,7 @@ def run_simulation(
         raise InputError([Problem("simulate", "--year", "year", expected)])
     site_ids = [str(s) for s in h.base.sites.ids]
     agents = load_agents(chosen.investors, site_ids, data_dir)
+    check_own_demand(agents, data.segments, source)
     if chosen.foresight == "perfect":
         check_objectives(agents, source)
     who = None if investor is None else agents.index(investor)
