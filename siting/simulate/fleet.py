@@ -8,6 +8,7 @@ under actual use, plus the capex its additions pay; the market allocates each fl
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -68,11 +69,6 @@ class FleetCost:
         """PV of the unmet penalty."""
         return penalty_terms(self.horizon, self.operation)["penalty_cny"]
 
-    def stranded_capital(self, used: np.ndarray) -> np.ndarray:
-        """Stranded capital per year, CNY, with ``used`` (S, K, T) MW (the market's use)."""
-        sol = replace(self.operation, use=used[None], order=np.zeros_like(self.horizon.existing))
-        return stranded(self.horizon, sol)[1].sum(axis=(0, 1))
-
 
 def order_fleet(name: str, h: Horizon, orders: np.ndarray) -> Fleet:
     """Make the fleet of ``h``'s existing capacity plus ``orders`` (S, K, T)."""
@@ -95,17 +91,14 @@ def as_built_fleet(h: Horizon, built: Horizon) -> Fleet:
     )
 
 
-def cost_fleet(h: Horizon, fleet: Fleet, options: RunOptions | None = None) -> FleetCost:
-    """Cost a fleet with ``h``'s model and prices (docs/model.md, "Three build-outs, one cost").
+def fleet_horizon(h: Horizon, fleet: Fleet) -> Horizon:
+    """Return ``h`` with no orders, ``fleet`` in service as existing and its additions as cohorts.
 
-    The horizon model with no orders and ``fleet.existing`` as existing capacity is solved with
-    perfect foresight under actual use; each addition pays the annualised capex of its class
-    ordered ``L`` years before it entered service (the first year at the earliest) in the
-    years it pays.
+    Each addition is a cohort bought at the capital of its class ordered ``L`` years before it
+    entered service (the first year at the earliest).
     """
     order_year = np.clip(fleet.start - h.lead[fleet.klass], 0, None)
-    years = h.life if h.annuity is None else np.minimum(h.annuity, h.life)
-    costed = replace(
+    return replace(
         h,
         existing=fleet.existing,
         buildable=np.zeros_like(h.buildable),
@@ -115,6 +108,28 @@ def cost_fleet(h: Horizon, fleet: Fleet, options: RunOptions | None = None) -> F
         cohort_mw=np.concatenate([h.cohort_mw, fleet.mw]),
         cohort_capital=np.concatenate([h.cohort_capital, h.capital[fleet.klass, order_year]]),
     )
+
+
+def stranded_capital(h: Horizon, fleet: Fleet, used: np.ndarray) -> np.ndarray:
+    """Stranded capital per year, CNY, of ``fleet`` using ``used`` (S, K, T) MW (the market's).
+
+    The horizon's measure (:func:`~siting.horizon_tables.stranded`) on the fleet's horizon: it
+    reads a plan's orders (none here) and use only.
+    """
+    plan_like = SimpleNamespace(order=np.zeros_like(fleet.existing), use=used[None])
+    return stranded(fleet_horizon(h, fleet), plan_like)[1].sum(axis=(0, 1))  # type: ignore[arg-type]
+
+
+def cost_fleet(h: Horizon, fleet: Fleet, options: RunOptions | None = None) -> FleetCost:
+    """Cost a fleet with ``h``'s model and prices (docs/model.md, "Three build-outs, one cost").
+
+    The horizon model with no orders and ``fleet.existing`` as existing capacity
+    (:func:`fleet_horizon`) is solved with perfect foresight under actual use; each addition
+    pays the annualised capex of its class in its order year in the years it pays.
+    """
+    order_year = np.clip(fleet.start - h.lead[fleet.klass], 0, None)
+    years = h.life if h.annuity is None else np.minimum(h.annuity, h.life)
+    costed = fleet_horizon(h, fleet)
     operation = plan(costed, "perfect", options)
     t = np.arange(h.n_years)
     pays = (t[None, :] >= fleet.start[:, None]) & (

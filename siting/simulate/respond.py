@@ -9,13 +9,13 @@ has a negative reduced cost at the current duals (then it orders nothing, exactl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from siting.errors import SolverError
 from siting.market.allocate import SCALE, MarketInputs, Streams, admissible, stage_lp
-from siting.solve.highs import new_highs, pass_model, run
+from siting.solve.highs import new_highs, pass_model, rerun_rows
 
 #: What a built MW costs in the LP, CNY/(MW·yr): a token, so that the LP builds no MW that
 #: buyers would not use (buyers pay for built MW through the use columns, as for any MW).
@@ -24,8 +24,6 @@ BUILD_COST = 1.0
 REDUCED_COST_TOLERANCE = 1e-9
 #: MW below which an order is none.
 NEGLIGIBLE_MW = 1e-6
-#: Seconds one re-solve may take.
-TIME_LIMIT = 600.0
 
 
 @dataclass
@@ -37,9 +35,10 @@ class ForecastLP:
     index
         ``(S, K)``: build column of each site and class (position among the build columns),
         ``-1`` where none.
-    build, capacity_rows, headroom_rows
-        Column indices of the build columns; row indices of the capacity rows (``s·K + k``)
-        and of each site's headroom row (``-1`` where the site has no build column).
+    build, capacity_rows, headroom_rows, value_rows
+        Column indices of the build columns; row indices of the capacity rows (``s·K + k``),
+        of each site's headroom row (``-1`` where the site has no build column) and of each
+        build column's free row (its value, read without reading every column).
     lower, upper
         Bounds of the build columns: MW already ordered this year (sunk), and what the
         investor whose turn it is may add.
@@ -52,17 +51,15 @@ class ForecastLP:
     build: np.ndarray
     capacity_rows: np.ndarray
     headroom_rows: np.ndarray
+    value_rows: np.ndarray
     highs: object
     lower: np.ndarray
     upper: np.ndarray
     row_dual: np.ndarray
-    x: np.ndarray
+    row_value: np.ndarray
     stale: bool = False
     solves: int = 0
     skips: int = 0
-    use: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    use_site: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    use_class: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @classmethod
     def of(
@@ -100,6 +97,8 @@ class ForecastLP:
         headroom_rows = np.full(n_s, -1, np.int64)
         headroom_rows[sites] = lp.builder.add_rows(("headroom_", sites), -np.inf, 0.0)
         lp.builder.add_entries(headroom_rows[site], build, 1.0)
+        value_rows = lp.builder.add_rows(("value_", np.arange(len(site))), -np.inf, np.inf)
+        lp.builder.add_entries(value_rows, build, 1.0)
         model = lp.builder.finish([])
         highs = new_highs(0.0, threads)
         pass_model(highs, model)
@@ -107,18 +106,17 @@ class ForecastLP:
         index[site, klass] = np.arange(len(site))
         n_b = len(site)
         out = cls(
-            m, index, build, lp.capacity_rows, headroom_rows, highs,
+            m, index, build, lp.capacity_rows, headroom_rows, value_rows, highs,
             np.zeros(n_b), np.zeros(n_b), np.zeros(0), np.zeros(0),
         )  # fmt: skip
-        out.use, out.use_site, out.use_class = lp.use, lp.site, lp.klass
         out._solve()
         return out
 
     def _solve(self) -> None:
-        out = run(self.highs, TIME_LIMIT, is_mip=False, duals=True)  # type: ignore[arg-type]
-        if out.state != "optimal" or out.x is None or out.row_dual is None:
+        out = rerun_rows(self.highs)  # type: ignore[arg-type]
+        if out.row_value is None or out.row_dual is None:
             raise SolverError(f"the forecast market: {out.words}")
-        self.x, self.row_dual, self.stale = out.x, out.row_dual, False
+        self.row_value, self.row_dual, self.stale = out.row_value, out.row_dual, False
         self.solves += 1
 
     def _bounds(self, cols: np.ndarray, room: np.ndarray | None = None) -> None:
@@ -170,7 +168,7 @@ class ForecastLP:
         self.upper[cols] = self.lower[cols] + room[s]
         self._bounds(cols, np.where(np.isin(np.arange(len(room)), s), room, 0.0))
         self._solve()
-        added = np.clip(self.x[self.build[cols]] - self.lower[cols], 0.0, None)
+        added = np.clip(self.row_value[self.value_rows[cols]] - self.lower[cols], 0.0, None)
         added[added < NEGLIGIBLE_MW] = 0.0
         orders[s, k] = added
         self.upper[cols] = self.lower[cols] = self.lower[cols] + added
@@ -187,9 +185,3 @@ class ForecastLP:
         self.upper[cols] = self.lower[cols]
         self._bounds(cols)
         self.stale = True
-
-    def used(self) -> np.ndarray:
-        """``(S, K)``: MW of capacity the forecast market uses."""
-        out = np.zeros(self.market.capacity.shape)
-        np.add.at(out, (self.use_site, self.use_class), self.x[self.use])
-        return out

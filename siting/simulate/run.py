@@ -41,7 +41,14 @@ from siting.simulate.engine import (
     best_response,
     simulate_myopic,
 )
-from siting.simulate.fleet import Fleet, FleetCost, as_built_fleet, cost_fleet, order_fleet
+from siting.simulate.fleet import (
+    Fleet,
+    FleetCost,
+    as_built_fleet,
+    cost_fleet,
+    order_fleet,
+    stranded_capital,
+)
 from siting.simulate.forecast import installed_over_use
 from siting.simulate.perfect import check_objectives, simulate_perfect
 from siting.solve.horizon import plan
@@ -61,10 +68,10 @@ YEAR_COLUMNS = (
 
 @dataclass
 class BuildOut:
-    """One build-out: its fleet, its cost and the market of each year on it."""
+    """One build-out: its fleet, its cost (with ``compare``) and the market of each year on it."""
 
     fleet: Fleet
-    cost: FleetCost
+    cost: FleetCost | None
     markets: dict[int, MarketResult]
 
 
@@ -202,7 +209,8 @@ def run_simulation(
             int(y): allocate(world.market(fleet.existing, t), threads=1)
             for t, y in enumerate(h.years)
         }  # fmt: skip
-        outs[fleet.name] = BuildOut(fleet, cost_fleet(h, fleet, opts), markets)
+        cost = cost_fleet(h, fleet, opts) if chosen.compare else None
+        outs[fleet.name] = BuildOut(fleet, cost, markets)
     sim.markets = outs["decentralised"].markets
     regions = province_regions(prepared.layers.provinces)
     year_table = pd.concat([_years(h, b) for b in outs.values()], ignore_index=True)
@@ -266,7 +274,7 @@ def _years(h: Horizon, b: BuildOut) -> pd.DataFrame:
         ],
         axis=2,
     )
-    capital = b.cost.stranded_capital(used)
+    capital = stranded_capital(h, b.fleet, used)
     rows = []
     for t, (y, r) in enumerate(b.markets.items()):
         installed = float(b.fleet.existing[:, :, t].sum())
@@ -354,6 +362,7 @@ def _summary(
             "operation_gap": b.cost.operation.gap,
         }
         for name, b in outs.items()
+        if b.cost is not None
     }
     summary: dict[str, Any] = {
         "provenance": provenance(
@@ -423,10 +432,12 @@ def simulate_report(run: SimulationRun, year: int | None = None) -> str:
     if run.comparison is not None:
         lines += ["", *comparison_lines(run.comparison)]
     costs = s["costs"]
-    lines += [
-        "",
-        "PV cost of each build-out, costed by one model (bn CNY; with / without the unmet penalty)",
-    ]
+    if costs:
+        lines += [
+            "",
+            "PV cost of each build-out, costed by one model (bn CNY; with / without the unmet "
+            "penalty)",
+        ]
     for name, c in costs.items():
         lines.append(
             f"  {name:<14} {c['pv_cost_cny'] / 1e9:>10,.1f} "
