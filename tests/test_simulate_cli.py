@@ -123,3 +123,29 @@ def test_the_api_returns_the_typed_run(investors: Path) -> None:
     run = siting.run_simulation(SCENARIO, investor_data=investors)
     assert isinstance(run, siting.SimulationRun) and run.table_dir is None
     assert set(run.build_outs) == {"decentralised", "planner", "as_built"}
+
+
+def test_a_batch_point_with_simulate_is_a_simulation(
+    investors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from siting import settings
+    from siting.batch import solve_point
+    from siting.solve.options import RunOptions
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in Path(settings.data_dir).iterdir():
+        (data / path.name).symlink_to(path)
+    for name in ("investors.csv", "investor_types.csv"):
+        (data / name).unlink(missing_ok=True)
+        (data / name).symlink_to(investors / name)
+    monkeypatch.setattr(settings, "data_dir", data)
+    spec = siting.load_scenario(SCENARIO).with_overrides({"simulate.compare": False})
+    record = solve_point(spec.to_dict(), RunOptions())
+    assert record["status"] == "ok" and record["kpis"]["status"] == "simulated"
+    years = pd.DataFrame(record["by_year"])
+    assert list(years["year"]) == [2023, 2024, 2025]
+    assert {"stranded_mw", "stranded_capital_bn_cny"} <= set(years.columns)
+    sites = pd.DataFrame(record["sites"])
+    assert sites["stranded_mw"].sum() == pytest.approx(record["kpis"]["stranded_mw"])
+    assert record["kpis"]["new_mw"] > 0
