@@ -149,3 +149,10 @@ def test_a_batch_point_with_simulate_is_a_simulation(
     sites = pd.DataFrame(record["sites"])
     assert sites["stranded_mw"].sum() == pytest.approx(record["kpis"]["stranded_mw"])
     assert record["kpis"]["new_mw"] > 0
+
+
+def test_simulate_without_a_horizon_is_refused(tmp_path: Path) -> None:
+    scenario = tmp_path / "flat.toml"
+    scenario.write_text('extends = "default"\nname = "flat"\n[simulate]\nseed = 1\n')
+    code, text = _cli(["optimize", str(scenario), "--out", str(tmp_path)])
+    assert code == 2 and "[simulate]" in text and "[horizon]" in text

@@ -74,6 +74,16 @@ class Scenario(_Section):
             raise ValueError(msg)
         return self
 
+    @model_validator(mode="after")
+    def _simulate_needs_horizon(self) -> Scenario:
+        if self.simulate is not None and self.horizon is None:
+            msg = (
+                "[simulate] simulates the build-out of a [horizon]; expected a [horizon] table "
+                'with it (e.g. extends = "2023-planner")'
+            )
+            raise ValueError(msg)
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain JSON-compatible data."""
         return self.model_dump(mode="json")
