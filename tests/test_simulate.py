@@ -250,3 +250,21 @@ def test_one_investor_with_perfect_foresight_is_the_planner(world: World) -> Non
 def test_perfect_foresight_refuses_objectives_it_cannot_write(world: World) -> None:
     with pytest.raises(InputError, match=r"\[simulate\].*foresight"):
         check_objectives(world.agents, SCENARIO)
+
+
+def test_a_view_built_later_in_the_year_starts_with_the_years_orders(world: World) -> None:
+    from siting.simulate.engine import open_year, take_turn, view_key
+
+    a = world.agents
+    margin = next(i for i in range(len(a)) if a.objective[i] == "margin")
+    believer = next(i for i in range(len(a)) if view_key(world, i) != view_key(world, margin))
+    # everyone builds where it may: the margin investor first, in its own view
+    generous = _with_types(world, hurdle=np.zeros(len(a)), jobs_value=np.full(len(a), 1e12))
+    year, rules, rent, room = open_year(generous, 0, np.zeros(world.h.existing.shape), None)
+    first = take_turn(generous, year, margin, rent, room, rules, skip=False).orders
+    assert first.sum() > 0
+    later = year.view(view_key(world, believer))
+    sunk = np.zeros(first.shape)
+    s, k = np.nonzero(later.index >= 0)
+    sunk[s, k] = later.lower[later.index[s, k]]
+    np.testing.assert_allclose(sunk[later.index >= 0], first[later.index >= 0])

@@ -154,13 +154,18 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
 
 @dataclass
 class Year:
-    """The forecast markets of one order year, one per view, built when first needed."""
+    """The forecast markets of one order year, one per view, built when first needed.
+
+    ``ordered``: the MW ordered so far in the year, ``(S, K)``, sunk in every view (a view
+    built later starts with them).
+    """
 
     world: World
     tau: int
     capacity: np.ndarray
     orderable: np.ndarray
     views: dict[str, ForecastLP] = field(default_factory=dict)
+    ordered: np.ndarray | None = None
 
     def view(self, key: str) -> ForecastLP:
         """Return the forecast LP of ``key`` (built with every earlier order of the year sunk)."""
@@ -177,11 +182,15 @@ class Year:
                 inference=base.inference * scale,
                 training=base.training * scale,
             )
-            self.views[key] = ForecastLP.of(m, _segments(world, key), self.orderable)
+            lp = ForecastLP.of(m, _segments(world, key), self.orderable)
+            if self.ordered is not None:
+                lp.sink(self.ordered)
+            self.views[key] = lp
         return self.views[key]
 
     def sink(self, key: str, orders: np.ndarray) -> None:
-        """Sink ``key``'s investor's orders in every other view built so far."""
+        """Sink ``key``'s investor's orders in every other view built so far, and in later ones."""
+        self.ordered = orders.copy() if self.ordered is None else self.ordered + orders
         for other, lp in self.views.items():
             if other != key:
                 lp.sink(orders)
