@@ -268,3 +268,18 @@ def test_a_view_built_later_in_the_year_starts_with_the_years_orders(world: Worl
     s, k = np.nonzero(later.index >= 0)
     sunk[s, k] = later.lower[later.index[s, k]]
     np.testing.assert_allclose(sunk[later.index >= 0], first[later.index >= 0])
+
+
+def test_the_forecast_market_solves_after_highs_ran_in_this_thread_with_other_threads() -> None:
+    import highspy
+
+    other = highspy.Highs()  # HiGHS's scheduler of this thread started at its default
+    other.setOptionValue("output_flag", False)
+    other.addCols(1, np.ones(1), np.zeros(1), np.ones(1), 0, np.zeros(1, np.int32),
+                  np.zeros(0, np.int32), np.zeros(0))  # fmt: skip
+    other.run()
+    m = _small_market(np.random.default_rng(7))
+    allowed = np.ones(m.capacity.shape, bool)
+    lp = ForecastLP.of(m, np.ones(1, bool), allowed)
+    lp.respond(np.full(len(m.site_ids), 3.0), allowed, skip=False)
+    assert lp.solves == 2

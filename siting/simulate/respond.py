@@ -68,7 +68,7 @@ class ForecastLP:
         segments: np.ndarray,
         orderable: np.ndarray,
         *,
-        threads: int | None = 1,
+        threads: int | None = None,
     ) -> ForecastLP:
         """Write and solve the forecast LP with every build column at 0.
 
@@ -81,7 +81,9 @@ class ForecastLP:
         orderable
             ``(S, K)`` bool: where some investor of the view may order this year.
         threads
-            HiGHS threads.
+            HiGHS threads; ``None`` (HiGHS's default) for the re-solves in the caller's thread
+            (:func:`~siting.solve.highs.rerun_rows`): HiGHS refuses to run with another thread
+            count than the one its scheduler in that thread was started with.
         """
         every = Streams.of(m)
         keep = segments[every.segment]

@@ -262,7 +262,8 @@ def rerun_rows(highs: highspy.Highs) -> RowRun:
     For many short re-solves of one LP after bound changes (each a few pivots): no thread per
     run (a Ctrl-C is raised when the run returns) and no copy of the columns, which in a
     large LP take longer to read than the re-solve. Columns whose values are wanted get a
-    free row of their own.
+    free row of their own. ``highs`` should leave ``threads`` at HiGHS's default: a thread
+    count other than the one this thread's HiGHS scheduler started with is an error.
     """
     highs.run()
     state, words = _state(highs)
