@@ -26,6 +26,8 @@ _LAZY = {
     "audit": "siting.api",
     "run_market": "siting.api",
     "MarketRun": "siting.api",
+    "run_simulation": "siting.api",
+    "SimulationRun": "siting.api",
     "Plan": "siting.api",
     "MapView": "siting.api",
     "Scenario": "siting.scenario",

@@ -1,4 +1,4 @@
-"""The public API: ``siting.optimize``, ``load_scenario``, ``audit`` and ``run_market``.
+"""The public API: ``optimize``, ``load_scenario``, ``audit``, ``run_market``, ``run_simulation``.
 
 A :class:`Plan` holds a solved plan as GeoDataFrames (``sites``, ``flows``, ``hubs``), shows
 itself as siting's self-contained map with :meth:`Plan.explore` (no CDN, works offline in a
@@ -29,11 +29,23 @@ from siting.pipeline import optimize as _optimize
 from siting.results import Results
 from siting.scenario import Scenario, check_runner
 from siting.scenario import load_scenario as _load_scenario
+from siting.simulate.run import SimulationRun
+from siting.simulate.run import run_simulation as _run_simulation
 from siting.solve.options import RunOptions
 
 ScenarioLike = str | Path | Scenario
 
-__all__ = ["MapView", "MarketRun", "Plan", "audit", "load_scenario", "optimize", "run_market"]
+__all__ = [
+    "MapView",
+    "MarketRun",
+    "Plan",
+    "SimulationRun",
+    "audit",
+    "load_scenario",
+    "optimize",
+    "run_market",
+    "run_simulation",
+]
 
 
 def load_scenario(name_or_path: str | Path = "default") -> Scenario:
@@ -146,6 +158,46 @@ def run_market(
         If ``plan`` comes with a ``scenario`` or ``options``.
     """
     return _run_market(scenario, plan=plan, options=options, write=False)
+
+
+def run_simulation(
+    scenario: ScenarioLike,
+    *,
+    options: RunOptions | None = None,
+    investor: str | None = None,
+    investor_data: Path | None = None,
+) -> SimulationRun:
+    """Simulate a ``[horizon]`` scenario's build-out by many investors; the market allocates.
+
+    As ``siting simulate`` (docs/model.md "Many investors"); nothing is written. Not named
+    ``siting.simulate``: that is the subpackage of the simulation's parts.
+
+    Parameters
+    ----------
+    scenario
+        A shipped scenario's name, a TOML file or a :class:`Scenario` with a ``[horizon]``
+        (and ``[simulate]``, whose defaults hold when absent).
+    options
+        As for :func:`optimize`, for the horizon models (planner, costing, perfect foresight).
+    investor
+        An investor id: also its best response in the last order year (``investor``).
+    investor_data
+        Folder of ``investors.csv`` and ``investor_types.csv`` (default the shipped data).
+
+    Returns
+    -------
+    SimulationRun
+        ``simulation`` (orders, markets, turns), ``build_outs`` (each with its fleet, cost and
+        markets), the tables ``siting simulate`` writes and ``summary``.
+
+    Raises
+    ------
+    siting.errors.InputError
+        On bad input: the scenario, the investors, an unknown investor id.
+    """
+    return _run_simulation(
+        scenario, options=options, investor=investor, data_dir=investor_data, write=False
+    )
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from siting.results import (
     site_arrays,
 )
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, check_runner, data_paths
+from siting.simulate.run import run_simulation
 from siting.solve.horizon import plan
 from siting.solve.options import RunOptions
 from siting.stages import Stages
@@ -119,6 +120,8 @@ def solve_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]
     try:
         inst = instance_for(inputs, spec, source=spec.name)
         stages.lap("prepare")
+        if spec.horizon is not None and spec.simulate is not None:
+            return _simulate_point(spec, stages, opts)
         if spec.horizon is not None:
             return _solve_horizon(inst, spec, layers.sites["province"].tolist(), stages, opts)
         solution = stages.solve(inst, opts)
@@ -182,6 +185,45 @@ def _solve_horizon(
     by_year = year_totals(h, sol, schedule_table(h, sol))
     return {"status": "ok", "error": "", "kpis": kpis, "sites": sites, "by_year": by_year,
             "timings_s": stages.timings}  # fmt: skip
+
+
+def _simulate_point(spec: Scenario, stages: Stages, options: RunOptions) -> dict[str, Any]:
+    """Simulate a scenario with ``[simulate]`` (``siting simulate``, nothing written).
+
+    KPIs of the decentralised build-out: ``new_mw`` ordered, and for the last year
+    ``stranded_mw`` (the market's idle MW), ``stranded_capital_bn_cny`` and ``unmet_mw``;
+    with ``compare``, ``total_cost_cny`` (its PV cost) and ``price_of_anarchy``. Sites: the
+    last year's installed, used (``hosted_mw``) and idle MW, ``new_mw`` ordered. ``by_year``:
+    its rows of ``simulate_years.csv``, idle MW as ``stranded_mw``.
+    """
+    run = run_simulation(spec, options=options, write=False)
+    stages.lap("simulate")
+    decentralised = run.build_outs["decentralised"]
+    years = run.years[run.years["build_out"] == "decentralised"].drop(columns="build_out")
+    years = years.rename(columns={"idle_mw": "stranded_mw"})
+    last = years.iloc[-1]
+    kpis: dict[str, Any] = {
+        "status": "simulated",
+        "new_mw": float(run.simulation.orders.sum()),
+        "stranded_mw": float(last["stranded_mw"]),
+        "stranded_capital_bn_cny": float(last["stranded_capital_bn_cny"]),
+        "unmet_mw": float(last["unmet_mw"]),
+        "last_year": int(last["year"]),
+    }
+    if decentralised.cost is not None:
+        kpis["total_cost_cny"] = decentralised.cost.cost_cny
+        kpis["price_of_anarchy"] = run.summary["price_of_anarchy"]
+    market = decentralised.markets[int(last["year"])].sites
+    sites = {
+        "site_id": market["site_id"].tolist(),
+        "province": market["province"].tolist(),
+        "new_mw": run.simulation.orders.sum(axis=(1, 2)).tolist(),
+        "installed_mw": market["capacity_mw"].tolist(),
+        "hosted_mw": (market["captive_mw"] + market["market_mw"]).tolist(),
+        "stranded_mw": market["idle_mw"].tolist(),
+    }
+    return {"status": "ok", "error": "", "kpis": kpis, "sites": sites,
+            "by_year": years.to_dict("records"), "timings_s": stages.timings}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ LANE_OF_TEST = {
     "test_cli.py::test_python_dash_m": "slow",
     "test_cli.py::test_infeasible_sla_names_hub_and_nearest": "slow",
     "test_api.py::test_import_is_cheap_and_names_load_on_use": "slow",
+    "test_simulate.py::test_one_investor_with_perfect_foresight_is_the_planner": "slow",
+    "test_simulate.py::test_the_planners_build_out_costs_the_planners_objective": "slow",
+    "test_simulate_cli.py::test_the_api_returns_the_typed_run": "slow",
 }
 #: Tests taking one of these fixtures drive Chromium (tests/test_browser.py's, and its aliases).
 BROWSER_FIXTURES = {"chromium", "browser"}

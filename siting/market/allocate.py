@@ -322,7 +322,7 @@ def allocate(m: MarketInputs, *, threads: int | None = None) -> MarketResult:
         If HiGHS fails on a stage (the LPs are always feasible and bounded).
     """
     streams = Streams.of(m)
-    reach = _admissible(m, streams)
+    reach = admissible(m, streams)
     owner = _owner_index(m.owner_type)
     captive_of = _captive_owner(m.segments)[streams.segment]  # owner index, -1 if none
     first = _solve(
@@ -354,7 +354,7 @@ def _friction(m: MarketInputs, column: str) -> np.ndarray:
     return m.frictions[column].to_numpy().reshape(len(m.segments), len(OWNER_TYPES))
 
 
-def _admissible(m: MarketInputs, st: Streams) -> np.ndarray:
+def admissible(m: MarketInputs, st: Streams) -> np.ndarray:
     """``(Q, S)``: may stream ``q`` use site ``s`` (owner type, SLA and residency)."""
     owner = _owner_index(m.owner_type)
     ok = _friction(m, "admissible").astype(bool)[st.segment][:, owner]
@@ -371,18 +371,50 @@ def _admissible(m: MarketInputs, st: Streams) -> np.ndarray:
     return ok & (~inference[:, None] | (within & (~resident | same_province)))
 
 
-def _solve(
-    name: str,
+@dataclass(frozen=True)
+class StageLP:
+    """The LP of a stage over given (stream, site, class) triples, before it is packed.
+
+    Attributes
+    ----------
+    builder
+        Columns ``use_j`` (one per triple), then ``unserved_q``; rows ``demand_q``, then
+        ``capacity_i`` for site-class ``i = s·K + k``; callers may add columns before packing.
+    stream, site, klass
+        Per ``use`` column.
+    use, unserved, capacity_rows
+        Column and row indices.
+    """
+
+    builder: Builder
+    stream: np.ndarray
+    site: np.ndarray
+    klass: np.ndarray
+    use: np.ndarray
+    unserved: np.ndarray
+    capacity_rows: np.ndarray
+
+
+def stage_lp(
     m: MarketInputs,
     st: Streams,
-    reach: np.ndarray,
+    triples: tuple[np.ndarray, np.ndarray, np.ndarray],
     capacity: np.ndarray,
     demand: np.ndarray,
-    threads: int | None,
-) -> Stage:
-    """Build and solve one stage's LP over the admissible (stream, site, class) triples."""
+) -> StageLP:
+    """Write a stage's LP (docs/model.md, "The allocation LP") over the triples ``(q, s, k)``.
+
+    Parameters
+    ----------
+    m, st
+        The market and its streams.
+    triples
+        Stream, site and class of each use column (admissible ones).
+    capacity, demand
+        ``(S, K)`` MW and per-stream demand MW: the right-hand sides.
+    """
     n_s, n_k = capacity.shape
-    q, s, k = np.nonzero(reach[:, :, None] & (capacity > 0)[None, :, :])
+    q, s, k = triples
     owner = _owner_index(m.owner_type)[s]
     g = st.segment[q]
     inference = st.role[q] == ROLES.index("inference")
@@ -405,7 +437,22 @@ def _solve(
     b.add_entries(rows, unserved, 1.0)
     cap = b.add_rows(("capacity_", np.arange(n_s * n_k)), -np.inf, capacity.ravel())
     b.add_entries(cap[s * n_k + k], use, 1.0)
-    model = b.finish([])
+    return StageLP(b, q, s, k, use, unserved, cap)
+
+
+def _solve(
+    name: str,
+    m: MarketInputs,
+    st: Streams,
+    reach: np.ndarray,
+    capacity: np.ndarray,
+    demand: np.ndarray,
+    threads: int | None,
+) -> Stage:
+    """Build and solve one stage's LP over the admissible (stream, site, class) triples."""
+    triples = np.nonzero(reach[:, :, None] & (capacity > 0)[None, :, :])
+    lp = stage_lp(m, st, triples, capacity, demand)
+    model = lp.builder.finish([])
     highs = new_highs(0.0, threads)
     pass_model(highs, model)
     out = run(highs, TIME_LIMIT, is_mip=False, duals=True)
@@ -414,11 +461,11 @@ def _solve(
     return Stage(
         name=name,
         model=model,
-        stream=q,
-        site=s,
-        klass=k,
-        mw=out.x[use],
-        unserved=out.x[unserved],
+        stream=lp.stream,
+        site=lp.site,
+        klass=lp.klass,
+        mw=out.x[lp.use],
+        unserved=out.x[lp.unserved],
         capacity=capacity,
         demand=demand,
         row_dual=out.row_dual,

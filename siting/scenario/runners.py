@@ -9,8 +9,9 @@ from siting.scenario.schema import Scenario
 SINGLE_PERIOD_RUNNERS = ("optimize", "compare", "audit", "robust", "whynot", "tradeoff", "classic")
 #: Runners that compare costs: a classic location model (no costs) is refused by them.
 COST_RUNNERS = ("audit", "robust", "whynot")
-#: Runners of ``[horizon]`` scenarios (``batch`` takes both kinds, each point by its own).
-HORIZON_RUNNERS = ("plan",)
+#: Runners of ``[horizon]`` scenarios (``batch`` takes both kinds, each point by its own);
+#: ``simulate`` also reads ``[simulate]`` (its defaults when absent).
+HORIZON_RUNNERS = ("plan", "simulate")
 
 
 def horizon_gaps(scenario: Scenario, source: str) -> list[Problem]:

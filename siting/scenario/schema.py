@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -28,6 +28,22 @@ from siting.scenario.sections import (
     Training,
     _Section,
 )
+
+
+class Simulate(_Section):
+    """``[simulate]``: many investors build year by year (docs/model.md, "Many investors")."""
+
+    investors: Literal["default", "prefecture"] = Field(
+        "default", description="Layer of data/investors.csv: the investors and their sites."
+    )
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds the investors' order each year.")
+    foresight: Literal["myopic", "perfect"] = Field(
+        "myopic", description="Investors order with each year's forecast, or plan the horizon."
+    )
+    compare: bool = Field(
+        False, description="Also plan and cost the planner's and the as-built build-outs."
+    )
+
 
 #: Sections added with service classes, redundancy, policy and levers (docs/model.md).
 OPTIONAL_SECTIONS = ("classes", "redundancy", "policy", "levers")
@@ -53,6 +69,7 @@ class Scenario(_Section):
     solve: Solve = Solve()
     horizon: Horizon | None = None
     levers: Levers = Levers()
+    simulate: Simulate | None = None
 
     @model_validator(mode="after")
     def _single_period_objective(self) -> Scenario:
@@ -61,6 +78,16 @@ class Scenario(_Section):
             msg = (
                 "[objective] kind 'p-median', 'p-center', 'mclp', 'lscp' and sites apply to "
                 "single-period runs; expected no [horizon] table with them"
+            )
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _simulate_needs_horizon(self) -> Scenario:
+        if self.simulate is not None and self.horizon is None:
+            msg = (
+                "[simulate] simulates the build-out of a [horizon]; expected a [horizon] table "
+                'with it (e.g. extends = "2023-planner")'
             )
             raise ValueError(msg)
         return self
@@ -82,8 +109,9 @@ class Scenario(_Section):
             if content[key] == type(getattr(self, key))().model_dump(mode="json"):
                 content.pop(key)
         content.pop("solve")  # how it is solved, not what is solved
-        if content["horizon"] is None:  # single-period scenarios keep the hash they had
-            content.pop("horizon")
+        for key in ("horizon", "simulate"):  # scenarios without them keep the hash they had
+            if content[key] is None:
+                content.pop(key)
         if content["demand"]["rest_of_china"] == "omit":  # as before the switch existed
             content["demand"].pop("rest_of_china")
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))

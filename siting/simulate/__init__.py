@@ -1,1 +1,7 @@
-"""The simulated build-out: many investors, year by year, used by the market (issue 20)."""
+"""Many investors (issue 20 item 3): a build-out decided by investors, used by the market.
+
+``agents`` reads the investors; ``forecast`` is what they believe use will be; ``respond``
+their best response on the forecast market, warm in HiGHS; ``engine`` the myopic year loop;
+``perfect`` perfect foresight; ``fleet`` the three build-outs and their one cost; ``levers`` the policy levers of each year; ``run`` the
+runner (``siting simulate``). docs/model.md, "Many investors", has the maths.
+"""

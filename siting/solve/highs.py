@@ -202,23 +202,11 @@ def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool =
     # HiGHS's time limit counts all runs of one instance: add the time already spent
     highs.setOptionValue("time_limit", highs.getRunTime() + max(float(time_limit), 0.0))
     run_stoppably(highs)
-    status = highs.getModelStatus()
-    name = status.name
-    words = highs.modelStatusToString(status)
+    state, words = _state(highs)
     info = highs.getInfo()
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
     bound = info.mip_dual_bound if is_mip else info.objective_function_value
     bound = bound if math.isfinite(bound) else math.nan
-    if name in ("kOptimal", "kModelEmpty"):
-        state = "optimal"
-    elif name in ("kInfeasible", "kUnboundedOrInfeasible"):
-        state = "infeasible"
-    elif name in _LIMITS:
-        state, words = "limit", _LIMITS[name]
-    else:
-        state = "error"
-        cause = "unbounded" if name == "kUnbounded" else "numerical trouble or a solver error"
-        words = f"{words}: {cause}"
     solution = highs.getSolution()
     # an LP stopped at a limit may still hold duals (e.g. the dual simplex without presolve)
     row_dual = col_dual = None
@@ -233,6 +221,62 @@ def run(highs: StoppableHighs, time_limit: float, *, is_mip: bool, duals: bool =
     if state == "optimal" and not is_mip:
         bound = objective
     return HighsRun(state, words, x, objective, bound, row_dual, col_dual)
+
+
+def _state(highs: highspy.Highs) -> tuple[str, str]:
+    """Say how a run ended: ``optimal``, ``infeasible``, ``limit`` or ``error``, and in words."""
+    status = highs.getModelStatus()
+    name = status.name
+    words = highs.modelStatusToString(status)
+    if name in ("kOptimal", "kModelEmpty"):
+        return "optimal", words
+    if name in ("kInfeasible", "kUnboundedOrInfeasible"):
+        return "infeasible", words
+    if name in _LIMITS:
+        return "limit", _LIMITS[name]
+    cause = "unbounded" if name == "kUnbounded" else "numerical trouble or a solver error"
+    return "error", f"{words}: {cause}"
+
+
+@dataclass(frozen=True)
+class RowRun:
+    """What a re-solve of an LP returned, rows only.
+
+    Attributes
+    ----------
+    state, words
+        As :class:`HighsRun`.
+    row_value, row_dual
+        Row activities and duals (HiGHS signs), or ``None`` unless optimal.
+    """
+
+    state: str
+    words: str
+    row_value: np.ndarray | None
+    row_dual: np.ndarray | None
+
+
+def rerun_rows(highs: highspy.Highs) -> RowRun:
+    """Solve the LP HiGHS holds again, from its basis, in this thread; read the rows only.
+
+    For many short re-solves of one LP after bound changes (each a few pivots): no thread per
+    run (a Ctrl-C is raised when the run returns) and no copy of the columns, which in a
+    large LP take longer to read than the re-solve. Columns whose values are wanted get a
+    free row of their own. ``highs`` should leave ``threads`` at HiGHS's default: a thread
+    count other than the one this thread's HiGHS scheduler started with is an error.
+    """
+    highs.run()
+    state, words = _state(highs)
+    if state != "optimal":
+        return RowRun(state, words, None, None)
+    solution = highs.getSolution()
+    n = highs.getNumRow()
+    return RowRun(
+        state,
+        words,
+        np.fromiter(solution.row_value, float, n),
+        np.fromiter(solution.row_dual, float, n),
+    )
 
 
 def _log_line(event: highspy.highs.HighsCallbackEvent) -> None:

@@ -24,6 +24,7 @@ from siting.cli.commands import (
     plan,
     robust,
     scenarios,
+    simulate,
     tradeoff,
     validate,
     whynot,
@@ -45,6 +46,7 @@ COMMANDS: dict[str, ModuleType] = {
         batch,
         plan,
         market,
+        simulate,
         classic,
     )
 }

@@ -1,0 +1,348 @@
+"""The myopic year loop: investors order in turn on the forecast market, the market allocates.
+
+docs/model.md, "Many investors": for each year ``τ`` whose orders enter service in the
+horizon, each investor in a seeded random order takes its best response on the forecast
+market of ``τ + L`` (:class:`~siting.simulate.respond.ForecastLP`), its orders sunk at once;
+then the actual market of ``τ`` (:func:`siting.market.allocate`) decides use, and its clearing
+rents are what investors observe in ``τ + 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from siting.costs import annuity_factor
+from siting.horizon import Horizon
+from siting.horizon_tables import installed
+from siting.market import MarketData, MarketResult, allocate, year_market
+from siting.market.allocate import MarketInputs
+from siting.simulate._levers_stub import LeverContext, YearRules, no_levers
+from siting.simulate.agents import Agents
+from siting.simulate.forecast import belief
+from siting.simulate.respond import ForecastLP
+
+#: One investor's rules for a year: levers context → orderable, cost and voucher deltas.
+Rules = Callable[[LeverContext], YearRules]
+#: Columns of ``simulate_orders.csv``.
+ORDER_COLUMNS = (
+    "investor_id", "owner_type", "year", "site_id", "accelerator_class", "mw",
+    "perceived_cost_cny_per_mw_year", "expected_rent_cny_per_mw_year", "margin_cny_per_mw_year",
+)  # fmt: skip
+
+
+@dataclass
+class Simulation:
+    """A simulated build-out.
+
+    Attributes
+    ----------
+    orders
+        ``x_skτ``: MW ordered per site, class and order year, shape (S, K, T).
+    records
+        One row per order (:data:`ORDER_COLUMNS`).
+    markets
+        Per year: the actual market of the year.
+    turns
+        Per order year (its text): the investors' ids in the order they decided.
+    solves, skips
+        Forecast-market re-solves done, and turns skipped by the reduced-cost test.
+    notes
+        Per order year (its text): the levers in force.
+    """
+
+    orders: np.ndarray
+    records: pd.DataFrame
+    markets: dict[int, MarketResult]
+    turns: dict[str, list[str]] = field(default_factory=dict)
+    solves: int = 0
+    skips: int = 0
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class World:
+    """What every year of a simulation shares: the horizon, its market tables, the investors.
+
+    Attributes
+    ----------
+    h
+        The horizon (end-2022 stock as existing; its costs, use and forecasts).
+    data, hubs
+        The market tables and the hubs layer (:func:`~siting.market.year_market`).
+    agents
+        The investors.
+    published
+        :func:`~siting.simulate.forecast.installed_over_use` of the horizon's years.
+    rules
+        The levers (default: none).
+    """
+
+    h: Horizon
+    data: MarketData
+    hubs: pd.DataFrame
+    agents: Agents
+    published: np.ndarray
+    rules: Rules = no_levers
+
+    @property
+    def site_ids(self) -> np.ndarray:
+        """The sites' ids."""
+        return self.h.base.sites.ids.astype(str)
+
+    def market(self, existing: np.ndarray, t: int) -> MarketInputs:
+        """Make the actual market of year index ``t`` on ``existing`` (S, K, T) in service."""
+        return year_market(replace(self.h, existing=existing), t, self.data, self.hubs)
+
+    def perceived_cost(self, i: int, sites: np.ndarray, tau: int, delta: np.ndarray) -> np.ndarray:
+        """``κ_isk`` at ``sites`` of investor ``i`` for orders of year index ``tau``, (n, K)."""
+        h, a = self.h, self.agents
+        crf = np.array([annuity_factor(float(a.hurdle[i]), float(life)) for life in h.life])
+        capital = h.capital[:, tau] * crf * (1.0 - a.subsidy[i])  # (K,)
+        running = h.base.sites.opex[1, :, sites].sum(axis=1)  # (n,): inference, every component
+        return capital[None, :] + running[:, None] + delta[sites] - a.jobs_value[i]
+
+
+def in_service(h: Horizon, orders: np.ndarray) -> np.ndarray:
+    """``E_skt`` plus the orders in service, shape (S, K, T)."""
+    return installed(h, orders)[1]
+
+
+def view_key(world: World, i: int) -> str:
+    """Investor ``i``'s view of the forecast market: whose segments, which forecast.
+
+    ``own_demand`` investors see the segments whose ``captive_owner`` is their owner type,
+    the others every segment (``*``).
+    """
+    a = world.agents
+    owner = a.owner_type[i] if a.objective[i] == "own_demand" else "*"
+    return f"{owner}|{a.forecast[i]}"
+
+
+def _segments(world: World, key: str) -> np.ndarray:
+    owner = key.split("|")[0]
+    captive = world.data.segments["captive_owner"].to_numpy(object)
+    if owner == "*":
+        return np.ones(len(captive), bool)
+    return np.array([c == owner for c in captive], bool)
+
+
+def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
+    """Make the levers' view of year index ``tau`` (last year's market's utilisation)."""
+    h, inst = world.h, world.h.base
+    utilisation: dict[str, float] = {}
+    if last is not None:
+        rents = last.rents
+        used = (rents["captive_mw"] + rents["market_mw"]).groupby(rents["province"]).sum()
+        cap = rents["capacity_mw"].groupby(rents["province"]).sum()
+        utilisation = {p: float(used[p] / cap[p]) for p in cap.index if cap[p] > 0}
+    owner, _ = world.data.owner_type(list(world.site_ids))
+    return LeverContext(
+        year=int(h.years[tau]),
+        site_ids=world.site_ids,
+        site_province=inst.sites.group_names[inst.sites.group].astype(str),
+        site_owner=owner.astype(str),
+        class_names=tuple(str(k) for k in h.classes),
+        domestic=h.classes == "domestic",
+        utilisation_by_province=utilisation,
+        posted_rent=h.rent[0, :, tau],
+    )
+
+
+@dataclass
+class Year:
+    """The forecast markets of one order year, one per view, built when first needed.
+
+    ``ordered``: the MW ordered so far in the year, ``(S, K)``, sunk in every view (a view
+    built later starts with them).
+    """
+
+    world: World
+    tau: int
+    capacity: np.ndarray
+    orderable: np.ndarray
+    views: dict[str, ForecastLP] = field(default_factory=dict)
+    ordered: np.ndarray | None = None
+
+    def view(self, key: str) -> ForecastLP:
+        """Return the forecast LP of ``key`` (built with every earlier order of the year sunk)."""
+        if key not in self.views:
+            world, h = self.world, self.world.h
+            t = self.tau + int(h.lead.max())
+            kind = key.split("|")[1]
+            base = world.market(h.existing, t)
+            scale = belief(h, self.tau, t, kind, world.published)
+            m = replace(
+                base,
+                capacity=self.capacity,
+                rent=h.rent[0, :, self.tau],
+                inference=base.inference * scale,
+                training=base.training * scale,
+            )
+            lp = ForecastLP.of(m, _segments(world, key), self.orderable)
+            if self.ordered is not None:
+                lp.sink(self.ordered)
+            self.views[key] = lp
+        return self.views[key]
+
+    def sink(self, key: str, orders: np.ndarray) -> None:
+        """Sink ``key``'s investor's orders in every other view built so far, and in later ones."""
+        self.ordered = orders.copy() if self.ordered is None else self.ordered + orders
+        for other, lp in self.views.items():
+            if other != key:
+                lp.sink(orders)
+
+
+@dataclass
+class Turn:
+    """What one investor ordered in its turn, and at what perceived cost and rent."""
+
+    orders: np.ndarray
+    rows: list[tuple]
+
+
+def take_turn(
+    world: World,
+    year: Year,
+    i: int,
+    rent: np.ndarray,
+    room: np.ndarray,
+    rules: YearRules,
+    *,
+    skip: bool = True,
+) -> Turn:
+    """Investor ``i``'s best response in ``year`` (its orders are sunk in every view on return).
+
+    ``rent``: the clearing rents it observed, ``(S, K)``; ``room``: the headroom left per site.
+    """
+    h, agents = world.h, world.agents
+    sites, shares = agents.sites_of(i)
+    kappa = world.perceived_cost(i, sites, year.tau, rules.cost_delta)
+    margin = rent[sites] - kappa
+    allowed = np.zeros(year.capacity.shape, bool)
+    allowed[sites] = year.orderable[sites] & (margin >= 0)
+    mine = np.zeros(len(room))
+    np.add.at(mine, sites, shares * room[sites])
+    key = view_key(world, i)
+    new = year.view(key).respond(mine, allowed, skip=skip)
+    rows = []
+    if new.any():
+        year.sink(key, new)
+        for s, k in zip(*np.nonzero(new[sites]), strict=True):
+            site = sites[s]
+            rows.append((
+                agents.ids[i], agents.owner_type[i], int(h.years[year.tau]),
+                world.site_ids[site], str(h.classes[k]), float(new[site, k]),
+                float(kappa[s, k]), float(rent[site, k]), float(margin[s, k]),
+            ))  # fmt: skip
+    return Turn(new, rows)
+
+
+def open_year(
+    world: World, tau: int, orders: np.ndarray, last: MarketResult | None
+) -> tuple[Year, YearRules, np.ndarray, np.ndarray]:
+    """Open the forecast year of ``tau``: its markets, rules, observed rents and headroom left."""
+    h = world.h
+    n_s, n_k, _ = h.existing.shape
+    rules = world.rules(context(world, tau, last))
+    capacity = in_service(h, orders)[:, :, tau + int(h.lead.max())]
+    room = np.clip(h.base.sites.headroom_mw + h.peak_existing - capacity.sum(axis=1), 0.0, None)
+    year = Year(world, tau, capacity, rules.orderable & h.buildable[None, :])
+    rent = h.rent[0, :, tau] if last is None else _clearing(last, n_s, n_k)
+    return year, rules, np.broadcast_to(rent, (n_s, n_k)), room
+
+
+def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation:
+    """Run the myopic simulation (docs/model.md, "Many investors").
+
+    Parameters
+    ----------
+    world
+        The horizon, market tables and investors.
+    seed
+        Seeds the investors' order each year.
+    skip
+        Use the reduced-cost test (off: every turn re-solves; for checks).
+    """
+    h, agents = world.h, world.agents
+    n_t = h.n_years
+    lead = int(h.lead.max())
+    rng = np.random.default_rng(seed)
+    orders = np.zeros(h.existing.shape)
+    records: list[tuple] = []
+    out = Simulation(orders, pd.DataFrame(), {})
+    last: MarketResult | None = None
+    for tau in range(n_t):
+        if tau + lead < n_t:
+            year, rules, rent, room = open_year(world, tau, orders, last)
+            out.notes[str(h.years[tau])] = rules.notes
+            turn = rng.permutation(len(agents))
+            out.turns[str(h.years[tau])] = [str(agents.ids[i]) for i in turn]
+            for i in turn:
+                done = take_turn(world, year, int(i), rent, room, rules, skip=skip)
+                orders[:, :, tau] += done.orders
+                room = room - done.orders.sum(axis=1)
+                records += done.rows
+            for lp in year.views.values():
+                out.solves += lp.solves
+                out.skips += lp.skips
+        existing = in_service(h, orders)
+        last = out.markets[int(h.years[tau])] = allocate(world.market(existing, tau), threads=1)
+    out.records = pd.DataFrame(records, columns=list(ORDER_COLUMNS))
+    return out
+
+
+def best_response(world: World, sim: Simulation, i: int) -> pd.DataFrame:
+    """Investor ``i``'s best response in the last order year, everyone else's build given.
+
+    Its own orders of that year are taken back; everyone else's (and its earlier ones) are
+    sunk; it decides at the clearing rents of the year before (docs/model.md, item 5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per site and class of ``i``: ``mw`` ordered (0 where it would not build), perceived
+        cost, expected rent and margin per MW-year, and ``margin_cny`` (margin × MW).
+    """
+    h = world.h
+    tau = h.n_years - 1 - int(h.lead.max())
+    mine = world.agents.ids[i]
+    orders = sim.orders.copy()
+    if len(sim.records):
+        own = sim.records[(sim.records["investor_id"] == mine)
+                          & (sim.records["year"] == int(h.years[tau]))]  # fmt: skip
+        index = {s: n for n, s in enumerate(world.site_ids)}
+        klass = {str(k): n for n, k in enumerate(h.classes)}
+        for row in own.itertuples(index=False):
+            orders[index[row.site_id], klass[row.accelerator_class], tau] -= row.mw
+    last = sim.markets.get(int(h.years[tau - 1])) if tau > 0 else None
+    year, rules, rent, room = open_year(world, tau, np.clip(orders, 0.0, None), last)
+    done = take_turn(world, year, i, rent, room, rules, skip=False)
+    sites, _ = world.agents.sites_of(i)
+    kappa = world.perceived_cost(i, sites, tau, rules.cost_delta)
+    n_k = len(h.classes)
+    table = pd.DataFrame(
+        {
+            "investor_id": mine,
+            "year": int(h.years[tau]),
+            "site_id": np.repeat(world.site_ids[sites], n_k),
+            "accelerator_class": np.tile(h.classes.astype(str), len(sites)),
+            "orderable": year.orderable[sites].ravel(),
+            "mw": done.orders[sites].ravel(),
+            "perceived_cost_cny_per_mw_year": kappa.ravel(),
+            "expected_rent_cny_per_mw_year": rent[sites].ravel(),
+        }
+    )
+    table["margin_cny_per_mw_year"] = (
+        table["expected_rent_cny_per_mw_year"] - table["perceived_cost_cny_per_mw_year"]
+    )
+    table["margin_cny"] = table["margin_cny_per_mw_year"] * table["mw"]
+    return table
+
+
+def _clearing(result: MarketResult, n_s: int, n_k: int) -> np.ndarray:
+    """``(S, K)``: last year's clearing rents."""
+    return result.rents["clearing_rent"].to_numpy(float).reshape(n_s, n_k)

@@ -1,0 +1,475 @@
+"""``siting simulate``: investors build year by year, the market allocates, three build-outs.
+
+Chains: the scenario (``[horizon]``, ``[simulate]``) and its layers → the horizon of the
+end-2022 stock → the investors of the layer (:func:`~siting.simulate.agents.load_agents`) →
+the simulation (myopic, :func:`~siting.simulate.engine.simulate_myopic`, or perfect,
+:func:`~siting.simulate.perfect.simulate_perfect`) → with ``compare``, the planner's and the
+as-built build-outs → each costed by one model (:mod:`siting.simulate.fleet`) and allocated by
+the market every year → ``simulate_years.csv``, ``simulate_idle.csv``,
+``simulate_orders.csv`` and ``summary.json``, written atomically (:func:`siting.io.publish`).
+Every bad input is refused before the first solve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting import settings
+from siting.errors import InputError, Problem
+from siting.horizon import Horizon
+from siting.horizon_run import horizon_for
+from siting.io import publish, write_csv, write_json
+from siting.layers import province_regions
+from siting.market import MarketData, MarketResult, allocate, load_market_data
+from siting.market_run import idle_table
+from siting.pipeline import prepare
+from siting.provenance import provenance
+from siting.reported import compare_figures, comparison_lines, default_path, read_reported
+from siting.scenario import Scenario, check_runner, load_scenario
+from siting.scenario.schema import Simulate
+from siting.simulate.agents import check_own_demand, load_agents
+from siting.simulate.engine import (
+    ORDER_COLUMNS,
+    Rules,
+    Simulation,
+    World,
+    best_response,
+    simulate_myopic,
+)
+from siting.simulate.fleet import (
+    Fleet,
+    FleetCost,
+    as_built_fleet,
+    cost_fleet,
+    order_fleet,
+    stranded_capital,
+)
+from siting.simulate.forecast import installed_over_use
+from siting.simulate.perfect import check_objectives, simulate_perfect
+from siting.solve.horizon import plan
+from siting.solve.options import RunOptions, resolved
+from siting.vintages import load_time_tables
+
+#: The build-outs, in the order they are reported.
+BUILD_OUTS = ("decentralised", "planner", "as_built")
+#: Year-end to which the as-built build-out takes the vintages.
+AS_BUILT_UNTIL = 2025
+#: Columns of ``simulate_years.csv``.
+YEAR_COLUMNS = (
+    "build_out", "year", "installed_mw", "added_mw", "used_mw", "idle_mw", "idle_share",
+    "stranded_capital_bn_cny", "demand_mw", "unmet_mw",
+)  # fmt: skip
+
+
+@dataclass
+class BuildOut:
+    """One build-out: its fleet, its cost (with ``compare``) and the market of each year on it."""
+
+    fleet: Fleet
+    cost: FleetCost | None
+    markets: dict[int, MarketResult]
+
+
+@dataclass
+class SimulationRun:
+    """A simulated build-out, beside the planner's and the as-built ones (with ``compare``).
+
+    Attributes
+    ----------
+    scenario, horizon
+        The assumptions and the horizon of the end-2022 stock.
+    settings
+        The ``[simulate]`` table used.
+    simulation
+        The decentralised run: orders, order records, markets, turns, solves and skips.
+    build_outs
+        ``decentralised`` and, with ``compare``, ``planner`` and ``as_built``.
+    years, idle, orders
+        ``simulate_years.csv``, ``simulate_idle.csv``, ``simulate_orders.csv``.
+    comparison
+        The reported figures beside the decentralised build-out's.
+    investor
+        With ``investor``: its best response in the last order year (:func:`best_response`).
+    summary
+        What ``summary.json`` holds.
+    table_dir
+        The output folder, or ``None`` if nothing was written.
+    """
+
+    scenario: Scenario
+    horizon: Horizon
+    settings: Simulate
+    simulation: Simulation
+    build_outs: dict[str, BuildOut]
+    years: pd.DataFrame
+    idle: pd.DataFrame
+    orders: pd.DataFrame
+    comparison: pd.DataFrame | None
+    investor: pd.DataFrame | None
+    summary: dict[str, Any]
+    table_dir: Path | None = field(default=None)
+
+
+def run_simulation(
+    scenario: str | Path | Scenario | None = None,
+    *,
+    options: RunOptions | None = None,
+    out_dir: Path | None = None,
+    write: bool = True,
+    year: int | None = None,
+    investor: str | None = None,
+    data_dir: Path | None = None,
+    market: MarketData | None = None,
+    rules: Rules | None = None,
+) -> SimulationRun:
+    """Simulate a scenario's build-out by its investors (docs/model.md, "Many investors").
+
+    Parameters
+    ----------
+    scenario
+        A scenario with ``[horizon]`` (its existing stock is where investors start) and
+        ``[simulate]`` (defaults when absent).
+    options
+        Solver options of the horizon models (planner, costing, perfect foresight).
+    out_dir
+        Parent of the output folder ``<name>-simulate/`` (default ``settings.out_dir``).
+    write
+        Write the outputs.
+    year
+        A year the caller will report on, checked before solving.
+    investor
+        An investor id: also its best response in the last order year (myopic only).
+    data_dir
+        Folder of ``investors.csv`` and ``investor_types.csv`` (default the shipped data).
+    market
+        The market tables (default :func:`~siting.market.load_market_data`).
+    rules
+        The levers of each year (default: none).
+
+    Raises
+    ------
+    InputError
+        On bad input, before any solve (nothing is written).
+    """
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
+    check_runner(spec, "simulate")
+    chosen = spec.simulate or Simulate()
+    source = f"scenario {spec.name!r}"
+    data = load_market_data() if market is None else market
+    prepared = prepare(scenario)
+    h = horizon_for(prepared.instance, prepared.scenario, source=str(prepared.path))
+    years = [int(y) for y in h.years]
+    if year is not None and year not in years:
+        expected = f"a year of the horizon ({years[0]}-{years[-1]}); got {year}"
+        raise InputError([Problem("simulate", "--year", "year", expected)])
+    site_ids = [str(s) for s in h.base.sites.ids]
+    agents = load_agents(chosen.investors, site_ids, data_dir)
+    check_own_demand(agents, data.segments, source)
+    if chosen.foresight == "perfect":
+        check_objectives(agents, source)
+    who = None if investor is None else agents.index(investor)
+    if who is not None and chosen.foresight != "myopic":
+        expected = "foresight 'myopic' for --investor (a best response on the market of a year)"
+        raise InputError([Problem(source, "[simulate]", "foresight", expected)])
+    built = None
+    if chosen.compare:
+        as_built = spec.with_overrides(
+            {"horizon.existing_until": AS_BUILT_UNTIL, "horizon.orders": False}
+        )
+        built = horizon_for(prepared.instance, as_built, source=str(prepared.path))
+    opts = resolved(options, prepared.scenario.solve)
+    tables = load_time_tables()
+    world = World(
+        h, data, prepared.layers.hubs, agents,
+        installed_over_use(tables, prepared.scenario.horizon.use, h.years),  # type: ignore[union-attr]
+        **({} if rules is None else {"rules": rules}),
+    )  # fmt: skip
+    if chosen.foresight == "myopic":
+        sim = simulate_myopic(world, chosen.seed)
+    else:
+        found = simulate_perfect(h, agents, chosen.seed, opts)
+        orders = found.orders.sum(axis=0)
+        sim = Simulation(orders, _perfect_records(world, found.orders), {})
+        sim.turns = {"every sweep": found.turns}
+        sim.notes = {"sweeps": (f"{found.sweeps} sweeps, converged: {found.converged}",)}
+    fleets = [order_fleet("decentralised", h, sim.orders)]
+    if built is not None:
+        fleets += [
+            order_fleet("planner", h, plan(h, "perfect", opts).order),
+            as_built_fleet(h, built),
+        ]
+    outs = {}
+    for fleet in fleets:
+        markets = sim.markets if fleet.name == "decentralised" and sim.markets else {
+            int(y): allocate(world.market(fleet.existing, t), threads=1)
+            for t, y in enumerate(h.years)
+        }  # fmt: skip
+        cost = cost_fleet(h, fleet, opts) if chosen.compare else None
+        outs[fleet.name] = BuildOut(fleet, cost, markets)
+    sim.markets = outs["decentralised"].markets
+    regions = province_regions(prepared.layers.provinces)
+    year_table = pd.concat([_years(h, b) for b in outs.values()], ignore_index=True)
+    idle = pd.concat(
+        [idle_table(b.markets, regions).assign(build_out=name) for name, b in outs.items()],
+        ignore_index=True,
+    )
+    idle = idle[["build_out", *idle.columns[:-1]]]
+    path = default_path()
+    comparison = (
+        compare_figures(read_reported(path), _reported_view(h, outs["decentralised"]))
+        if path.is_file()
+        else None
+    )
+    response = None if who is None else best_response(world, sim, who)
+    summary = _summary(prepared, h, chosen, sim, outs, year_table, comparison, response)
+    run = SimulationRun(
+        prepared.scenario, h, chosen, sim, outs, year_table, idle, sim.records, comparison,
+        response, summary,
+    )  # fmt: skip
+    if write:
+
+        def write_outputs(folder: Path) -> None:
+            write_csv(year_table, folder / "simulate_years.csv")
+            write_csv(idle, folder / "simulate_idle.csv")
+            write_csv(sim.records, folder / "simulate_orders.csv")
+            if response is not None:
+                write_csv(response, folder / "simulate_investor.csv")
+            write_json(folder / "summary.json", summary)
+
+        run.table_dir, _ = publish(
+            f"{prepared.scenario.name}-simulate", Path(out_dir or settings.out_dir), write_outputs
+        )
+    return run
+
+
+def _perfect_records(world: World, orders: np.ndarray) -> pd.DataFrame:
+    """Order records of perfect-foresight investors (no perceived cost or expected rent)."""
+    h, a = world.h, world.agents
+    i, s, k, tau = np.nonzero(orders > 0)
+    frame = pd.DataFrame(
+        {
+            "investor_id": a.ids[i],
+            "owner_type": a.owner_type[i],
+            "year": h.years[tau],
+            "site_id": world.site_ids[s],
+            "accelerator_class": h.classes[k],
+            "mw": orders[i, s, k, tau],
+        }
+    )
+    return frame.reindex(columns=list(ORDER_COLUMNS))
+
+
+def _years(h: Horizon, b: BuildOut) -> pd.DataFrame:
+    """Per year of a build-out: installed, added, used, idle MW, stranded capital, unmet use."""
+    n_s, n_k, _ = h.existing.shape
+    used = np.stack(
+        [
+            (r.rents["captive_mw"] + r.rents["market_mw"]).to_numpy(float).reshape(n_s, n_k)
+            for r in b.markets.values()
+        ],
+        axis=2,
+    )
+    capital = stranded_capital(h, b.fleet, used)
+    rows = []
+    for t, (y, r) in enumerate(b.markets.items()):
+        installed = float(b.fleet.existing[:, :, t].sum())
+        idle = float(r.sites["idle_mw"].sum())
+        rows.append(
+            {
+                "build_out": b.fleet.name,
+                "year": y,
+                "installed_mw": installed,
+                "added_mw": float(
+                    np.clip(b.fleet.existing[:, :, t] - h.existing[:, :, t], 0, None).sum()
+                ),
+                "used_mw": float(used[:, :, t].sum()),
+                "idle_mw": idle,
+                "idle_share": idle / installed if installed > 0 else float("nan"),
+                "stranded_capital_bn_cny": float(capital[t]) / 1e9,
+                "demand_mw": float(r.streams["demand_mw"].sum()),
+                "unmet_mw": float(r.streams["unserved_mw"].sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(YEAR_COLUMNS))
+
+
+def _reported_view(h: Horizon, b: BuildOut) -> pd.DataFrame:
+    """Give the reported figures' measures from a build-out's markets (``compare_figures``).
+
+    Nation and class rows per year: ``utilisation`` (used ÷ installed) and
+    ``added_stranded_share`` (idle MW of the capacity added since end-2022, idle attributed
+    pro rata to installed MW at each site and class, over the added MW).
+    """
+    rows = []
+    for t, (y, r) in enumerate(b.markets.items()):
+        rents = r.rents
+        added = np.clip(b.fleet.existing[:, :, t] - h.existing[:, :, t], 0, None).ravel()
+        cap = rents["capacity_mw"].to_numpy(float)
+        idle = rents["idle_mw"].to_numpy(float)
+        added_idle = np.divide(idle * added, cap, out=np.zeros_like(cap), where=cap > 0)
+        frame = pd.DataFrame(
+            {
+                "nation": "China",
+                "accelerator_class": rents["accelerator_class"],
+                "capacity": cap,
+                "used": cap - idle,
+                "added": added,
+                "added_idle": added_idle,
+            }
+        )
+        for by in ("nation", "accelerator_class"):
+            sums = frame.groupby(by)[["capacity", "used", "added", "added_idle"]].sum()
+            for group, row in sums.iterrows():
+                rows.append(
+                    {
+                        "year": y,
+                        "by": by,
+                        "group": group,
+                        "utilisation": row["used"] / row["capacity"]
+                        if row["capacity"] > 0
+                        else np.nan,
+                        "added_stranded_share": (
+                            row["added_idle"] / row["added"] if row["added"] > 0 else np.nan
+                        ),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _summary(
+    prepared: Any,
+    h: Horizon,
+    chosen: Simulate,
+    sim: Simulation,
+    outs: dict[str, BuildOut],
+    years: pd.DataFrame,
+    comparison: pd.DataFrame | None,
+    response: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """Gather ``summary.json``: settings, turns, solves, costs, price of anarchy, years."""
+    costs = {
+        name: {
+            "pv_cost_cny": b.cost.cost_cny,
+            "pv_penalty_cny": b.cost.penalty_cny,
+            "pv_cost_without_penalty_cny": b.cost.cost_cny - b.cost.penalty_cny,
+            "pv_capex_cny": b.cost.capex_cny,
+            "operation_status": str(b.cost.operation.status),
+            "operation_gap": b.cost.operation.gap,
+        }
+        for name, b in outs.items()
+        if b.cost is not None
+    }
+    summary: dict[str, Any] = {
+        "provenance": provenance(
+            prepared.scenario, prepared.paths, solver="highs", source=prepared.path
+        ),
+        "scenario": prepared.scenario.name,
+        "years": [int(y) for y in h.years],
+        "simulate": chosen.model_dump(mode="json"),
+        "investors_ordering": len(np.unique(sim.records["investor_id"])) if len(sim.records) else 0,
+        "turns": sim.turns,
+        "levers": {str(k): list(v) for k, v in sim.notes.items()},
+        "solves": sim.solves,
+        "skips": sim.skips,
+        "costs": costs,
+        "by_year": years.to_dict("records"),
+    }
+    if "planner" in costs:
+        d, p = costs["decentralised"], costs["planner"]
+        summary["price_of_anarchy"] = d["pv_cost_cny"] / p["pv_cost_cny"]
+        summary["price_of_anarchy_without_penalty"] = (
+            d["pv_cost_without_penalty_cny"] / p["pv_cost_without_penalty_cny"]
+        )
+    summary["comparison"] = None if comparison is None else comparison.to_dict("records")
+    summary["investor"] = None if response is None else response.to_dict("records")
+    return summary
+
+
+def simulate_report(run: SimulationRun, year: int | None = None) -> str:
+    """Format the run: build-outs by year, idle by owner type and region, price of anarchy.
+
+    ``year`` (default the horizon's last) is the year of the idle tables.
+    """
+    years = run.summary["years"]
+    year = years[-1] if year is None else year
+    s = run.summary
+    lines = [
+        f"siting simulate · {run.scenario.name}: {s['simulate']['foresight']} investors "
+        f"({s['simulate']['investors']} layer, seed {s['simulate']['seed']}), "
+        f"{years[0]}-{years[-1]}; "
+        f"{s['solves']} forecast-market solves, {s['skips']} turns skipped by reduced cost",
+        "",
+        "Per build-out and year (installed MW of IT load; unmet in demand MW)",
+    ]
+    table = run.years.set_index(["build_out", "year"])[
+        [
+            "installed_mw",
+            "added_mw",
+            "used_mw",
+            "idle_mw",
+            "idle_share",
+            "stranded_capital_bn_cny",
+            "unmet_mw",
+        ]
+    ]
+    lines.append(_table(table))
+    idle = run.idle[run.idle["year"] == year]
+    for by in ("owner_type", "region"):
+        part = idle[idle["dimension"] == by].pivot_table(
+            index="group", columns="build_out", values="idle_share", sort=True
+        )
+        part = part[[b for b in BUILD_OUTS if b in part.columns]]
+        lines += [
+            "",
+            f"{year}: idle share by {by.replace('_', ' ')} (idle MW ÷ installed MW)",
+            _table(part),
+        ]
+    if run.comparison is not None:
+        lines += ["", *comparison_lines(run.comparison)]
+    costs = s["costs"]
+    if costs:
+        lines += [
+            "",
+            "PV cost of each build-out, costed by one model (bn CNY; with / without the unmet "
+            "penalty)",
+        ]
+    for name, c in costs.items():
+        lines.append(
+            f"  {name:<14} {c['pv_cost_cny'] / 1e9:>10,.1f} "
+            f"{c['pv_cost_without_penalty_cny'] / 1e9:>10,.1f}"
+        )
+    if "price_of_anarchy" in s:
+        lines.append(
+            f"Price of anarchy (decentralised ÷ planner): {s['price_of_anarchy']:.3f} with the "
+            f"unmet penalty, {s['price_of_anarchy_without_penalty']:.3f} without"
+        )
+    if run.investor is not None:
+        r = run.investor
+        lines += [
+            "",
+            f"{r['investor_id'].iloc[0]}: best response in {int(r['year'].iloc[0])}, everyone "
+            "else's build given, margin at the market's clearing rents (M CNY per MW-year)",
+            _table(
+                r.set_index(["site_id", "accelerator_class"])[["orderable", "mw"]].assign(
+                    cost=r["perceived_cost_cny_per_mw_year"].to_numpy() / 1e6,
+                    rent=r["expected_rent_cny_per_mw_year"].to_numpy() / 1e6,
+                    margin=r["margin_cny_per_mw_year"].to_numpy() / 1e6,
+                )
+            ),
+        ]
+    if run.table_dir is not None:
+        lines += [
+            "",
+            f"Tables: {run.table_dir}/ (simulate_years.csv, simulate_idle.csv, "
+            "simulate_orders.csv, summary.json)",
+        ]
+    return "\n".join(lines)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_string(float_format=lambda v: f"{v:,.2f}" if np.isfinite(v) else "–")
