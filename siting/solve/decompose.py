@@ -521,7 +521,7 @@ def price_pairs(
     full_lp: bool = False,
     per_hub: int | None = None,
     began: float | None = None,
-    first_solver: str = "choose",
+    lp_solver: str = "choose",
 ) -> PricedLP:
     """Solve the LP relaxation by pricing pairs in (step 1 of the module docstring).
 
@@ -543,10 +543,10 @@ def price_pairs(
     began
         When the whole solve began (:func:`time.perf_counter`; default now): each round's
         progress line counts from then, against the limit ``first_deadline - began``.
-    first_solver
-        HiGHS's ``solver`` option for the first round: ``"choose"`` (its own choice, the dual
-        simplex here) or ``"ipm"`` (interior point, then crossover to a vertex: a basis, so
-        the later rounds, always HiGHS's own choice, start from it as after the simplex).
+    lp_solver
+        HiGHS's ``solver`` option for every round: ``"choose"`` (its own choice, the dual
+        simplex here, each round from the last one's basis) or ``"ipm"`` (interior point,
+        then crossover to a vertex; each round from scratch).
 
     Returns
     -------
@@ -558,6 +558,7 @@ def price_pairs(
     else:
         in_pool[first_pairs(model, pairs, per_hub)] = True
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
+    lp.setOptionValue("solver", lp_solver)
     csr = _csr(model)
     knap = Knapsacks.of(model, pairs)
     # the best bound of each kind, with its blocks (both serve reduced-cost fixing)
@@ -566,7 +567,6 @@ def price_pairs(
     rounds, lp_value, x, pi, state, words = 0, math.inf, None, None, "none", "not run"
     for rounds in range(1, MAX_ROUNDS + 1):
         until = first_deadline if rounds == 1 else deadline
-        lp.setOptionValue("solver", first_solver if rounds == 1 else "choose")
         out = run(lp, until - time.perf_counter(), is_mip=False, duals=True)
         words = out.words
         if out.state == "infeasible":

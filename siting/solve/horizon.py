@@ -70,14 +70,14 @@ NEAREST_SHARE = 0.8
 #: not finish in 480 s; from 2 it took 15 s, and 7 rounds bounded the model 35.7 % below
 #: their LP in 480 s.
 FIRST_PER_STREAM = 2
-#: HiGHS's solver for the horizon LP's first round: the interior point method, then crossover
-#: (a vertex, whose basis the later pricing rounds, by HiGHS's own choice, the dual simplex,
-#: start from). Prefecture sites over 8 years (the LP over every pair, one round; load
-#: average 1.3 on 2 cores): the dual simplex took 68.8 s (63,088 iterations), the interior
-#: point method with crossover 20.8 s (58 iterations, 9,628 crossover iterations) to the
-#: same optimum, 438,486.03 M CNY. County-2023-2030 from 2 pairs a stream (load 4-5): 69 s
-#: against 113 s.
-FIRST_SOLVER = "ipm"
+#: HiGHS's solver for the horizon LP over every pair (one round): the interior point method,
+#: then crossover (to a vertex, so binaries at 0 or 1 are exact). Prefecture sites over 8
+#: years (load average 1.3 on 2 cores): the dual simplex took 68.8 s (63,088 iterations),
+#: the interior point method 20.8 s (58 iterations, 9,628 crossover iterations) to the same
+#: optimum, 438,486.03 M CNY. Pricing rounds keep HiGHS's choice, the dual simplex: on
+#: county-2023-2030 (load 3-5) the interior point method took 32-95 s a round and its 5
+#: rounds in 300 s left the bound 77 % below their LP.
+LP_SOLVER = "ipm"
 
 
 @dataclass(frozen=True)
@@ -216,11 +216,11 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     start = time.perf_counter()
     pairs = Pairs.of(arrays)
     whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
-    share = WHOLE_LP_SHARE if whole else LP_SHARE
+    share, solver = (WHOLE_LP_SHARE, LP_SOLVER) if whole else (LP_SHARE, "choose")
     until = start + share * opts.time_limit
     lp = price_pairs(
         arrays, pairs, until, until, opts.mip_gap, opts.threads,
-        full_lp=whole, per_hub=FIRST_PER_STREAM, first_solver=FIRST_SOLVER,
+        full_lp=whole, per_hub=FIRST_PER_STREAM, lp_solver=solver,
     )  # fmt: skip
     priced = (
         f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
