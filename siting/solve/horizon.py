@@ -56,7 +56,9 @@ LP_SHARE = 0.5
 #: :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs) may use: stopped, it gives no bound
 #: at all (the interior point method leaves no duals). Prefecture sites over 8 years: the
 #: LP took 20.8 s at a load average of 1.3 on 2 cores, so at 0.5 of a 30 s limit it never
-#: finished; the restricted MIP after it took 3-8 s.
+#: finished; the restricted MIP after it took 3-8 s. The price: if the LP stops, the plan
+#: without it (:func:`nearest_plan`) has a fifth of the limit (at a load average of 7-10 it
+#: found none in 4 s).
 WHOLE_LP_SHARE = 0.8
 #: Share of the time left after a stopped LP relaxation that :func:`nearest_plan` gets; the
 #: full model, solved next from its plan, the rest. Without the LP's bound the full solve
