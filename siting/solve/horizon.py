@@ -72,13 +72,14 @@ NEAREST_SHARE = 0.8
 #: not finish in 480 s; from 2 it took 15 s, and 7 rounds bounded the model 35.7 % below
 #: their LP in 480 s.
 FIRST_PER_STREAM = 2
-#: HiGHS's solver for the horizon LP over every pair (one round): the interior point method,
-#: then crossover (to a vertex, so binaries at 0 or 1 are exact). Prefecture sites over 8
-#: years (load average 1.3 on 2 cores): the dual simplex took 68.8 s (63,088 iterations),
-#: the interior point method 20.8 s (58 iterations, 9,628 crossover iterations) to the same
-#: optimum, 438,486.03 M CNY. Pricing rounds keep HiGHS's choice, the dual simplex: on
-#: county-2023-2030 (load 3-5) the interior point method took 32-95 s a round and its 5
-#: rounds in 300 s left the bound 77 % below their LP.
+#: HiGHS's solver for every round of the horizon LP: the interior point method, then
+#: crossover (to a vertex, so binaries at 0 or 1 are exact). Prefecture sites over 8 years
+#: (the LP over every pair, one round; load average 1.3 on 2 cores): the dual simplex took
+#: 68.8 s (63,088 iterations), the interior point method 20.8 s (58 iterations, 9,628
+#: crossover iterations) to the same optimum, 438,486.03 M CNY. County-2023-2030, pricing
+#: from 2 pairs a stream (load 3-5): the dual simplex's first round took 55-113 s and its
+#: second, from the first's basis, did not finish in the 245 s left of its 300 s (twice), so
+#: no bound; the interior point method's rounds took 32-95 s each, 5 in the 300 s.
 LP_SOLVER = "ipm"
 
 
@@ -218,11 +219,11 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     start = time.perf_counter()
     pairs = Pairs.of(arrays)
     whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
-    share, solver = (WHOLE_LP_SHARE, LP_SOLVER) if whole else (LP_SHARE, "choose")
+    share = WHOLE_LP_SHARE if whole else LP_SHARE
     until = start + share * opts.time_limit
     lp = price_pairs(
         arrays, pairs, until, until, opts.mip_gap, opts.threads,
-        full_lp=whole, per_hub=FIRST_PER_STREAM, lp_solver=solver,
+        full_lp=whole, per_hub=FIRST_PER_STREAM, lp_solver=LP_SOLVER,
     )  # fmt: skip
     priced = (
         f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
