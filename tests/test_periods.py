@@ -628,7 +628,7 @@ def test_stopped_lp_still_ends_with_a_plan_and_no_bound(monkeypatch, clock) -> N
     _no_plan(monkeypatch)
     h = make_horizon(**CASES[1].values[0])
     sol = solve_horizon(build_horizon_model(h), options=RunOptions(time_limit=60))
-    assert len(given) == 1 and 0 < given[0] <= horizon.LP_SHARE * 60 and horizon.LP_SHARE <= 0.5
+    assert len(given) == 1 and 0 < given[0] <= horizon.WHOLE_LP_SHARE * 60  # one round, all pairs
     # no time passes on the test's clock: the plan without the LP gets most of the 60 s
     assert nearest == [pytest.approx(horizon.NEAREST_SHARE * 60)] and nearest[0] > 30
     assert sol.objective >= brute_force(h) * (1 - 1e-9) - 1e-6
@@ -710,3 +710,31 @@ def test_pricing_pairs_reaches_the_full_lp(monkeypatch, case: int) -> None:
     assert lp.state == "optimal" and lp.rounds > 1  # pairs were priced in
     assert lp.value == pytest.approx(expected, rel=1e-7)
     assert expected * (1 - 1e-6) - 1e-6 <= lp.bound <= expected * (1 + 1e-9) + 1e-6
+
+
+@pytest.mark.parametrize("case", [0, 1, 4, 5, 6, 8])
+def test_horizon_lp_by_interior_point_bounds_the_brute_force(monkeypatch, case: int) -> None:
+    """Every round of the horizon LP runs HiGHS's interior point method (then crossover, to a
+    vertex, so the restriction fixes binaries as before), over every pair or pricing pairs in.
+    The bound is at most the brute-force optimum and the plan at least it.
+    """
+    from siting.solve import decompose, horizon
+
+    solvers: list[str] = []
+    real = decompose.run
+
+    def run(highs, time_limit, *, is_mip, duals=False):
+        solvers.append(highs.getOptionValue("solver")[1])
+        return real(highs, time_limit, is_mip=is_mip, duals=duals)
+
+    whole = case != 8
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(horizon, "FULL_LP_PAIRS", 10**6 if whole else 0)
+    monkeypatch.setattr(decompose, "run", run)
+    h = make_horizon(**CASES[case].values[0])
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
+    assert solvers == ["ipm"] * len(solvers)
+    assert len(solvers) == 1 if whole else len(solvers) > 1  # one round, or pricing rounds
+    expected = brute_force(h)
+    assert sol.bound <= expected * (1 + 1e-9) + 1e-6
+    assert sol.objective == pytest.approx(expected, rel=1e-6)

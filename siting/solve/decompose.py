@@ -521,6 +521,7 @@ def price_pairs(
     full_lp: bool = False,
     per_hub: int | None = None,
     began: float | None = None,
+    lp_solver: str = "choose",
 ) -> PricedLP:
     """Solve the LP relaxation by pricing pairs in (step 1 of the module docstring).
 
@@ -542,6 +543,10 @@ def price_pairs(
     began
         When the whole solve began (:func:`time.perf_counter`; default now): each round's
         progress line counts from then, against the limit ``first_deadline - began``.
+    lp_solver
+        HiGHS's ``solver`` option for every round: ``"choose"`` (its own choice, the dual
+        simplex here, each round from the last one's basis) or ``"ipm"`` (interior point,
+        then crossover to a vertex; each round from scratch).
 
     Returns
     -------
@@ -553,6 +558,7 @@ def price_pairs(
     else:
         in_pool[first_pairs(model, pairs, per_hub)] = True
     lp, restricted = _restricted_lp(model, pairs, in_pool, mip_gap, threads)
+    lp.setOptionValue("solver", lp_solver)
     csr = _csr(model)
     knap = Knapsacks.of(model, pairs)
     # the best bound of each kind, with its blocks (both serve reduced-cost fixing)

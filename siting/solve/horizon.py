@@ -52,6 +52,14 @@ RESTRICT_COLUMNS = 20_000
 #: all but 120 s of 600 s, county-2023-2030's first LP round still stopped (at a load
 #: average of 9-11 on 2 cores) and no plan was found in the 120 s left.
 LP_SHARE = 0.5
+#: Share of the time limit the LP relaxation over every pair (one round, up to
+#: :data:`~siting.solve.decompose.FULL_LP_PAIRS` pairs) may use: stopped, it gives no bound
+#: at all (the interior point method leaves no duals). Prefecture sites over 8 years: the
+#: LP took 20.8 s at a load average of 1.3 on 2 cores, so at 0.5 of a 30 s limit it never
+#: finished; the restricted MIP after it took 3-8 s. The price: if the LP stops, the plan
+#: without it (:func:`nearest_plan`) has a fifth of the limit (at a load average of 7-10 it
+#: found none in 4 s).
+WHOLE_LP_SHARE = 0.8
 #: Share of the time left after a stopped LP relaxation that :func:`nearest_plan` gets; the
 #: full model, solved next from its plan, the rest. Without the LP's bound the full solve
 #: cannot certify either (its root LP is the same LP): it only adds a bound of no use
@@ -64,6 +72,15 @@ NEAREST_SHARE = 0.8
 #: not finish in 480 s; from 2 it took 15 s, and 7 rounds bounded the model 35.7 % below
 #: their LP in 480 s.
 FIRST_PER_STREAM = 2
+#: HiGHS's solver for every round of the horizon LP: the interior point method, then
+#: crossover (to a vertex, so binaries at 0 or 1 are exact). Prefecture sites over 8 years
+#: (the LP over every pair, one round; load average 1.3 on 2 cores): the dual simplex took
+#: 68.8 s (63,088 iterations), the interior point method 20.8 s (58 iterations, 9,628
+#: crossover iterations) to the same optimum, 438,486.03 M CNY. County-2023-2030, pricing
+#: from 2 pairs a stream (load 3-5): the dual simplex's first round took 55-113 s and its
+#: second, from the first's basis, did not finish in the 245 s left of its 300 s (twice), so
+#: no bound; the interior point method's rounds took 32-95 s each, 5 in the 300 s.
+LP_SOLVER = "ipm"
 
 
 @dataclass(frozen=True)
@@ -115,7 +132,8 @@ def solve_horizon(
     """Solve a built multi-period model (options as :func:`~siting.solve.solve`; directly).
 
     With HiGHS, a model of :data:`RESTRICT_COLUMNS` columns or more first tries
-    :func:`restricted_plan` (its LP relaxation gets :data:`LP_SHARE` of the time limit; if
+    :func:`restricted_plan` (its LP relaxation gets :data:`LP_SHARE` of the time limit,
+    :data:`WHOLE_LP_SHARE` if it is solved over every pair in one round; if
     it stops there, a plan without it, :func:`nearest_plan`, with the bound the stopped LP's
     duals give if any, and the termination says so); if that plan is not within the gap, the
     full model is solved in the time left, starting from it. A full solve stopped with no plan
@@ -184,7 +202,8 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     the full model. With a plan of cost ``U``, the reduced costs settle binaries in the full
     model (:func:`fixed_by_reduced_cost`).
 
-    Pricing may use :data:`LP_SHARE` of the time limit; if no LP round finished by then, the
+    Pricing may use :data:`LP_SHARE` of the time limit (the LP over every pair, in one round
+    by the interior point method, :data:`WHOLE_LP_SHARE`); if no LP round finished by then, the
     plan comes from :func:`nearest_plan` instead, with the bound the stopped LP's duals give,
     if any.
 
@@ -199,11 +218,12 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     assert opts.mip_gap is not None and opts.time_limit is not None  # set by RunOptions.resolve
     start = time.perf_counter()
     pairs = Pairs.of(arrays)
-    until = start + LP_SHARE * opts.time_limit
     whole = len(pairs.col) <= FULL_LP_PAIRS  # then the LP over every pair is quicker
+    share = WHOLE_LP_SHARE if whole else LP_SHARE
+    until = start + share * opts.time_limit
     lp = price_pairs(
         arrays, pairs, until, until, opts.mip_gap, opts.threads,
-        full_lp=whole, per_hub=FIRST_PER_STREAM,
+        full_lp=whole, per_hub=FIRST_PER_STREAM, lp_solver=LP_SOLVER,
     )  # fmt: skip
     priced = (
         f"{lp.rounds} LP rounds priced in {int(lp.in_pool.sum()):,} of {len(pairs.col):,} "
@@ -220,7 +240,7 @@ def restricted_plan(arrays: ArrayModel, opts: RunOptions) -> Guided:
     if lp.x is None or not math.isfinite(lp.bound):
         why = (
             f"the LP relaxation stopped ({lp.words}) after {time.perf_counter() - start:.1f} s "
-            f"of the {LP_SHARE * opts.time_limit:g} s it may use"
+            f"of the {share * opts.time_limit:g} s it may use"
         )
         return nearest_plan(arrays, opts, start, why, lp)
     binaries = np.flatnonzero(arrays.integer)
