@@ -5,8 +5,9 @@ fresh local cluster (ports picked by the system) through the batch runner, as
 ``siting batch futures-2023-2025`` runs it. Prints the wall seconds of each (compute: from the
 first submission to the last result; in all: with cluster start and warm-up), the speed-up
 from 1 to 2 workers in compute seconds (goal ≥ 1.7), the peak memory (max RSS) of the workers
-and of the client, the threads of a worker process, and the load average before and after.
-Times are printed, never asserted: the machine is shared.
+and of the client, each worker's threads and CPU seconds per future (the same on 1 and 2
+workers unless the workers add work), and the load average before and after. Times are
+printed, never asserted: the machine is shared.
 """
 
 from __future__ import annotations
@@ -30,21 +31,27 @@ SWEEP = "futures-2023-2025"
 
 
 def measured_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]:
-    """Run a point as the batch runner does; add the worker's pid, peak RSS and threads.
+    """Run a point as the batch runner does; add the worker's pid, peak RSS, threads and CPU.
 
     Returns
     -------
     dict
         :func:`siting.batch.solve_point`'s record with ``worker`` (``pid``, ``max_rss_mb``:
-        the process's peak resident memory so far, ``threads``: its OS threads now).
+        the process's peak resident memory so far, ``threads``: its OS threads now,
+        ``cpu_s``: the CPU seconds of the point, every thread of the process).
     """
+    cpu = time.process_time()
     record = solve_point(scenario, options)
+    cpu = time.process_time() - cpu
     status = Path("/proc/self/status").read_text()
     threads = next(
         int(line.split()[1]) for line in status.splitlines() if line.startswith("Threads:")
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {**record, "worker": {"pid": os.getpid(), "max_rss_mb": peak, "threads": threads}}
+    return {
+        **record,
+        "worker": {"pid": os.getpid(), "max_rss_mb": peak, "threads": threads, "cpu_s": cpu},
+    }
 
 
 def _workers(records: Path) -> dict[int, dict[str, float]]:
@@ -54,10 +61,13 @@ def _workers(records: Path) -> dict[int, dict[str, float]]:
         worker = json.loads(path.read_text()).get("worker")
         if worker is None:
             continue
-        seen = out.setdefault(worker["pid"], {"max_rss_mb": 0.0, "threads": 0, "tasks": 0})
+        seen = out.setdefault(
+            worker["pid"], {"max_rss_mb": 0, "threads": 0, "tasks": 0, "cpu_s": 0}
+        )
         seen["max_rss_mb"] = max(seen["max_rss_mb"], worker["max_rss_mb"])
         seen["threads"] = max(seen["threads"], worker["threads"])
         seen["tasks"] += 1
+        seen["cpu_s"] += worker["cpu_s"]
     return out
 
 
@@ -94,7 +104,8 @@ def main() -> None:
             for pid, seen in sorted(_workers(Path(tmp) / f"w{workers}" / "scenarios").items()):
                 print(
                     f"  worker {pid}: {seen['tasks']} futures, peak RSS "
-                    f"{seen['max_rss_mb']:.0f} MB, {seen['threads']} threads"
+                    f"{seen['max_rss_mb']:.0f} MB, {seen['threads']} threads, "
+                    f"{seen['cpu_s'] / seen['tasks']:.2f} CPU s per future"
                 )
     client = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"client peak RSS {client:.0f} MB")
