@@ -42,6 +42,7 @@ from siting.io import (
     write_csv,
     write_geoparquet,
 )
+from siting.market import MarketData, load_market_data
 from siting.network import node_tables
 from siting.pipeline import Inputs, instance_for, load_inputs
 from siting.provenance import provenance, public_dict
@@ -89,6 +90,12 @@ def _warm_up(paths: DataPaths, latency_model: str) -> None:
         node_tables(inputs.graph)
 
 
+@functools.lru_cache(maxsize=1)
+def _market_data() -> MarketData:
+    """Read the shipped market tables once per worker process (every simulation reads them)."""
+    return load_market_data()
+
+
 @functools.lru_cache(maxsize=8)
 def _inputs(paths: DataPaths, latency_model: str, rest_of_china: str = "omit") -> Inputs:
     """Read the inputs once per worker process, input files, latency model and rest of China."""
@@ -114,14 +121,14 @@ def solve_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]
     """
     stages = Stages(options)
     spec = Scenario.model_validate(scenario)
+    opts = stages.options_for(spec)
+    if spec.horizon is not None and spec.simulate is not None:
+        return _simulate_point(spec, stages, opts)  # the simulation prepares its own instance
     inputs = _inputs(data_paths(spec), spec.latency.model, spec.demand.rest_of_china)
     layers = inputs.layers
-    opts = stages.options_for(spec)
     try:
         inst = instance_for(inputs, spec, source=spec.name)
         stages.lap("prepare")
-        if spec.horizon is not None and spec.simulate is not None:
-            return _simulate_point(spec, stages, opts)
         if spec.horizon is not None:
             return _solve_horizon(inst, spec, layers.sites["province"].tolist(), stages, opts)
         solution = stages.solve(inst, opts)
@@ -196,7 +203,7 @@ def _simulate_point(spec: Scenario, stages: Stages, options: RunOptions) -> dict
     last year's installed, used (``hosted_mw``) and idle MW, ``new_mw`` ordered. ``by_year``:
     its rows of ``simulate_years.csv``, idle MW as ``stranded_mw``.
     """
-    run = run_simulation(spec, options=options, write=False)
+    run = run_simulation(spec, options=options, write=False, market=_market_data())
     stages.lap("simulate")
     decentralised = run.build_outs["decentralised"]
     years = run.years[run.years["build_out"] == "decentralised"].drop(columns="build_out")

@@ -16,6 +16,11 @@ A sweep file names a base scenario and the parameters to vary, by dotted key::
     "costs.power_price_multiplier" = { distribution = "uniform", low = 0.8, high = 1.2 }
     "demand.inference_scale" = { distribution = "normal", mean = 1.0, sd = 0.2, low = 0.0 }
     "demand.training_share" = { distribution = "triangular", low = 0.1, mode = 0.3, high = 0.8 }
+    "horizon.use" = { distribution = "choice", values = ["low", "central", "high"] }
+    "simulate.seed" = { distribution = "integer", low = 0, high = 4294967295 }
+
+A ``choice`` draws one of its values, each equally likely; an ``integer`` a whole number from
+``low`` to ``high`` (both included), each equally likely.
 
 Every expanded scenario is validated like a scenario file and has a stable key: the SHA-256
 of its content hash and of its input data's hash, the same on every run and machine.
@@ -59,6 +64,7 @@ DISTRIBUTIONS = {
     "normal": ("mean", "sd"),
     "triangular": ("low", "mode", "high"),
     "choice": ("values",),
+    "integer": ("low", "high"),
 }
 
 
@@ -350,6 +356,9 @@ def _check_distribution(dist: Any, source: str, key: str) -> list[Problem]:
         ):
             expected = f"expected a finite number, got {type(value).__name__} {value!r}"
             problems.append(Problem(source, where, name, expected))
+        elif kind == "integer" and not _is_int(value):
+            expected = f"expected a whole number, got {type(value).__name__} {value!r}"
+            problems.append(Problem(source, where, name, expected))
         else:
             numbers[name] = float(value)
     low, high = numbers.get("low"), numbers.get("high")
@@ -374,6 +383,8 @@ def _draw(rng: np.random.Generator, dist: dict[str, Any]) -> Any:
         value = rng.normal(dist["mean"], dist["sd"])
     elif kind == "triangular":
         value = rng.triangular(dist["low"], dist["mode"], dist["high"])
+    elif kind == "integer":
+        return int(rng.integers(dist["low"], dist["high"], endpoint=True))
     else:
         return dist["values"][int(rng.integers(len(dist["values"])))]
     value = float(np.clip(value, dist.get("low", -np.inf), dist.get("high", np.inf)))

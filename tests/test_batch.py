@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -341,3 +342,24 @@ TINY_SITES_BUILT = """site_id,name,province,lon,lat,grid_headroom_mw,existing_mw
 west,Zhongwei,Ningxia,105.18,37.51,200,0,0.30
 east,Shanghai,Shanghai,121.47,31.23,200,1500,
 """
+
+
+def test_two_futures_run_as_simulations_on_the_batch_runner(tmp_path) -> None:
+    """Two points of the shipped futures sweep, a low and a high use, simulated on 2 workers."""
+    sweep = load_sweep("futures-2023-2025")
+    first = {}
+    for point in sweep.points:
+        first.setdefault(point.overrides["horizon.use"], point)
+    two = dataclasses.replace(sweep, points=[first["low"], first["high"]])
+    outcome = run_batch(two, tmp_path / "out", workers=2)
+    table = outcome.table.set_index("horizon.use")
+    assert table["status"].tolist() == ["ok", "ok"]
+    assert (table["solver_status"] == "simulated").all()
+    assert (table["simulate.seed"] == [p.overrides["simulate.seed"] for p in two.points]).all()
+    assert "price_of_anarchy" not in table  # compare = false: the decentralised build-out only
+    years = pd.read_csv(tmp_path / "out" / "years.csv").set_index(["horizon.use", "year"])
+    assert sorted(years.index.get_level_values("year").unique()) == [2023, 2024, 2025]
+    demand = years["demand_mw"]
+    assert (demand.loc["low"] < demand.loc["high"]).all()  # each future simulates its use
+    idle = years.loc[(slice(None), 2025), "stranded_mw"].droplevel("year")
+    assert (idle == table["stranded_mw"]).all() and (idle >= 0).all()

@@ -57,6 +57,31 @@ def test_monte_carlo_is_seeded(tmp_path) -> None:
     assert [p.key for p in other.points] != [p.key for p in a.points]
 
 
+def test_integer_and_choice_draws(tmp_path) -> None:
+    body = (
+        'name = "m"\nbase = "2023-2025-simulate"\n'
+        "[monte_carlo]\ndraws = 200\nseed = 5\n[monte_carlo.parameters]\n"
+        '"simulate.seed" = { distribution = "integer", low = 3, high = 6 }\n'
+        '"horizon.use" = { distribution = "choice", values = ["low", "central", "high"] }\n'
+    )
+    path = _write(tmp_path, body)
+    draws = [p.overrides for p in load_sweep(path).points]
+    assert draws == [p.overrides for p in load_sweep(path).points]
+    seeds = [d["simulate.seed"] for d in draws]
+    assert all(type(s) is int for s in seeds) and set(seeds) == {3, 4, 5, 6}  # both ends
+    assert {d["horizon.use"] for d in draws} == {"low", "central", "high"}
+
+
+def test_futures_sweep_draws_the_use_variant_and_the_investors_order() -> None:
+    """The shipped futures: 100 distinct simulations of 2023-2025-simulate, decentralised only."""
+    sweep = load_sweep("futures-2023-2025")
+    assert len(sweep.points) == 100 and len({p.key for p in sweep.points}) == 100
+    assert {p.overrides["horizon.use"] for p in sweep.points} == {"low", "central", "high"}
+    assert len({p.scenario.simulate.seed for p in sweep.points}) == 100
+    assert all(p.scenario.simulate.compare is False for p in sweep.points)
+    assert all(p.scenario.horizon.use == p.overrides["horizon.use"] for p in sweep.points)
+
+
 def test_grid_times_draws(tmp_path) -> None:
     body = (
         'name = "gm"\n[grid]\n"demand.inference_sla_ms" = [8.0, 12.0]\n'
@@ -132,6 +157,10 @@ _MC = 'name = "x"\n[monte_carlo]\ndraws = 2\nseed = 1\n[monte_carlo.parameters]\
         (
             '{ distribution = "uniform", low = 0.0, high = 1.0, sd = 3 }',
             r"field 'sd': unknown key for a uniform distribution",
+        ),
+        (
+            '{ distribution = "integer", low = 0, high = 1.5 }',
+            r"field 'high': expected a whole number, got float 1.5",
         ),
         ('{ distribution = "gamma" }', r"field 'distribution': .*got 'gamma'"),
         ("3.0", r"field 'distribution': .*got 3.0"),
