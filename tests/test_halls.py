@@ -196,3 +196,28 @@ def test_a_second_owner_type_at_a_site_orders_in_its_own_hall_within_the_shared_
     ordered[theirs, :, 0] = 100.0  # the other type's orders take the site's headroom
     _, _, _, left = open_year(two, 0, ordered, None)
     assert left[site] == pytest.approx(max(room[site] - 100.0 * len(world.h.classes), 0.0))
+
+
+# -- the prefecture layer: several owner types at every seat -----------------------------------
+
+
+def test_the_prefecture_investors_make_a_market_of_halls() -> None:
+    from siting.horizon_run import horizon_for
+    from siting.market import load_market_data
+    from siting.pipeline import prepare
+    from siting.simulate.agents import load_agents
+
+    name = "prefecture-2023-2030-simulate"
+    prepared = prepare(name)
+    h = horizon_for(prepared.instance, prepared.scenario, source=name)
+    ids = [str(s) for s in h.base.sites.ids]
+    agents = load_agents("prefecture", ids)
+    world = World(h, load_market_data(), prepared.layers.hubs, agents, np.ones(h.n_years))
+    halls = world.halls
+    assert len(agents) >= 500
+    assert (np.bincount(halls.site, minlength=len(ids)) >= 2).all()  # several types a seat
+    np.testing.assert_allclose(halls.to_sites(halls.stock, len(ids)), 1.0)
+    np.testing.assert_allclose(world.existing.sum(axis=0), h.existing.sum(axis=0))
+    r = allocate(world.market(world.existing[:, :, 0], 0))
+    assert len(r.rents) == len(halls) * len(h.classes)
+    assert set(r.rents["owner_type"]) == set(halls.owner_type)
