@@ -33,6 +33,7 @@ INSIDE = {
         "_levers_stub",
         "levers",
         "agents",
+        "halls",
         "forecast",
         "respond",
         "engine",

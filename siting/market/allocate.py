@@ -240,7 +240,9 @@ class MarketResult:
         Per site and class: ``capacity_mw``, ``captive_mw``, ``market_mw``, ``idle_mw``,
         ``posted_rent``, ``clearing_premium``, ``clearing_rent`` (CNY per MW-year).
     sites
-        Per site: ``capacity_mw``, ``captive_mw``, ``market_mw``, ``idle_mw``,
+        Per site (per row of the inputs: a simulation's market has a row per hall, a site's
+        owner type, and ``site_id`` repeats): ``capacity_mw``, ``captive_mw``, ``market_mw``,
+        ``idle_mw``,
         ``utilisation`` (used ÷ capacity, NaN without capacity) and ``revenue_cny`` (the market
         MW at the clearing rent).
     """
@@ -499,6 +501,7 @@ def _result(m: MarketInputs, st: Streams, first: Stage, second: Stage) -> Market
     captive, market = first.used, second.used
     premium = second.premium + 0.0  # -0.0 (a slack row) reads as 0
     idle = m.capacity - captive - market
+    idle = np.where(idle > NEGLIGIBLE_MW, idle, 0.0)
     clearing = m.rent[None, :] + premium
     rents = pd.DataFrame(
         {
@@ -509,7 +512,7 @@ def _result(m: MarketInputs, st: Streams, first: Stage, second: Stage) -> Market
             "capacity_mw": m.capacity.ravel().astype(float),
             "captive_mw": captive.ravel(),
             "market_mw": market.ravel(),
-            "idle_mw": np.where(idle > NEGLIGIBLE_MW, idle, 0.0).ravel(),
+            "idle_mw": idle.ravel(),
             "posted_rent": np.tile(m.rent.astype(float), n_s),
             "clearing_premium": premium.ravel(),
             "clearing_rent": clearing.ravel(),
@@ -527,7 +530,7 @@ def _result(m: MarketInputs, st: Streams, first: Stage, second: Stage) -> Market
             "capacity_mw": capacity,
             "captive_mw": captive.sum(axis=1),
             "market_mw": market.sum(axis=1),
-            "idle_mw": rents.groupby("site_id", sort=False)["idle_mw"].sum().to_numpy(),
+            "idle_mw": idle.sum(axis=1),
             "utilisation": utilisation,
             "revenue_cny": (market * clearing).sum(axis=1),
         }

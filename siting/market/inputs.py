@@ -11,7 +11,14 @@ from siting.market.allocate import MarketInputs, segment_use
 from siting.market.data import MarketData, check_segments_have_sites
 
 
-def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> MarketInputs:
+def year_market(
+    h: Horizon,
+    t: int,
+    data: MarketData,
+    hubs: pd.DataFrame,
+    *,
+    owner_type: np.ndarray | None = None,
+) -> MarketInputs:
     """Make the market of year index ``t`` of a horizon.
 
     Capacity is the horizon's existing MW in service in the year (``E_skt``), use its hubs'
@@ -32,6 +39,9 @@ def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> Mar
     hubs
         The hubs layer the horizon was built from (``hub_id``, ``province``; with the
         rest-of-China pseudo-hubs when it serves them).
+    owner_type
+        The owner type of each site, given by the caller, who checks it (the simulation's
+        halls, :class:`~siting.simulate.halls.Halls`); default ``data``'s.
 
     Raises
     ------
@@ -42,7 +52,8 @@ def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> Mar
     inst = h.base
     site_ids = [str(s) for s in inst.sites.ids]
     hub_ids = [str(x) for x in inst.hubs.ids]
-    owner_type, no_owner = data.owner_type(site_ids)
+    given = owner_type is not None
+    owner_type, no_owner = (owner_type, []) if given else data.owner_type(site_ids)
     province = hubs.set_index("hub_id")["province"]
     problems = []
     if no_owner:
@@ -53,7 +64,8 @@ def year_market(h: Horizon, t: int, data: MarketData, hubs: pd.DataFrame) -> Mar
         problems.append(Problem("hubs layer", "", "hub_id", expected))
     if problems:
         raise InputError(problems)
-    check_segments_have_sites(data.frictions, owner_type, source="frictions.csv")
+    if not given:
+        check_segments_have_sites(data.frictions, owner_type, source="frictions.csv")
     shape = (len(hub_ids), len(site_ids))
     rtt, network = np.full(shape, np.inf), np.full(shape, np.inf)
     pairs = inst.pairs

@@ -1,7 +1,9 @@
 """Many investors (issue 20 item 3): a build-out decided by investors, used by the market.
 
-``agents`` reads the investors; ``forecast`` is what they believe use will be; ``respond``
-their best response on the forecast market, warm in HiGHS; ``engine`` the myopic year loop;
-``perfect`` perfect foresight; ``fleet`` the three build-outs and their one cost; ``levers`` the policy levers of each year; ``run`` the
-runner (``siting simulate``). docs/model.md, "Many investors", has the maths.
+``agents`` reads the investors; ``halls`` splits each site by the owner types that hold
+capacity there; ``forecast`` is what investors believe use will be; ``respond`` their best
+response on the forecast market, warm in HiGHS; ``engine`` the myopic year loop; ``perfect``
+perfect foresight; ``fleet`` the three build-outs and their one cost; ``levers`` the policy
+levers of each year; ``run`` the runner (``siting simulate``). docs/model.md, "Many
+investors", has the maths.
 """

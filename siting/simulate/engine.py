@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,11 @@ from siting.horizon import Horizon
 from siting.horizon_tables import installed
 from siting.market import MarketData, MarketResult, allocate, year_market
 from siting.market.allocate import MarketInputs
+from siting.market.data import OWNER_TYPES
 from siting.simulate._levers_stub import LeverContext, YearRules, no_levers
 from siting.simulate.agents import Agents
 from siting.simulate.forecast import belief
+from siting.simulate.halls import Halls
 from siting.simulate.respond import ForecastLP
 
 #: One investor's rules for a year: levers context → orderable, cost and voucher deltas.
@@ -52,6 +55,9 @@ class Simulation:
         Forecast-market re-solves done, and turns skipped by the reduced-cost test.
     notes
         Per order year (its text): the levers in force.
+    hall_orders
+        MW ordered per hall, class and order year, shape (N, K, T) (myopic runs; ``None``
+        where the orders are known per site only).
     """
 
     orders: np.ndarray
@@ -61,6 +67,7 @@ class Simulation:
     solves: int = 0
     skips: int = 0
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hall_orders: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -93,9 +100,20 @@ class World:
         """The sites' ids."""
         return self.h.base.sites.ids.astype(str)
 
-    def market(self, existing: np.ndarray, t: int) -> MarketInputs:
-        """Make the actual market of year index ``t`` on ``existing`` (S, K, T) in service."""
-        return year_market(replace(self.h, existing=existing), t, self.data, self.hubs)
+    @cached_property
+    def halls(self) -> Halls:
+        """The halls of the sites (:class:`~siting.simulate.halls.Halls`)."""
+        return Halls.of(list(self.site_ids), self.data, self.agents)
+
+    @cached_property
+    def existing(self) -> np.ndarray:
+        """``E_nkt``: the existing stock per hall, class and year, (N, K, T)."""
+        return self.halls.split(self.h.existing)
+
+    def market(self, capacity: np.ndarray, t: int) -> MarketInputs:
+        """Make the market of year index ``t`` on ``capacity`` (N, K) MW per hall."""
+        m = year_market(self.h, t, self.data, self.hubs, owner_type=self.halls.site_owner)
+        return self.halls.market(m, capacity)
 
     def perceived_cost(self, i: int, sites: np.ndarray, tau: int, delta: np.ndarray) -> np.ndarray:
         """``κ_isk`` at ``sites`` of investor ``i`` for orders of year index ``tau``, (n, K)."""
@@ -106,9 +124,9 @@ class World:
         return capital[None, :] + running[:, None] + delta[sites] - a.jobs_value[i]
 
 
-def in_service(h: Horizon, orders: np.ndarray) -> np.ndarray:
-    """``E_skt`` plus the orders in service, shape (S, K, T)."""
-    return installed(h, orders)[1]
+def in_service(world: World, orders: np.ndarray) -> np.ndarray:
+    """``E_nkt`` plus the orders (N, K, T) per hall in service, shape (N, K, T)."""
+    return installed(replace(world.h, existing=world.existing), orders)[1]
 
 
 def view_key(world: World, i: int) -> str:
@@ -139,12 +157,11 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
         used = (rents["captive_mw"] + rents["market_mw"]).groupby(rents["province"]).sum()
         cap = rents["capacity_mw"].groupby(rents["province"]).sum()
         utilisation = {p: float(used[p] / cap[p]) for p in cap.index if cap[p] > 0}
-    owner, _ = world.data.owner_type(list(world.site_ids))
     return LeverContext(
         year=int(h.years[tau]),
         site_ids=world.site_ids,
         site_province=inst.sites.group_names[inst.sites.group].astype(str),
-        site_owner=owner.astype(str),
+        site_owner=world.halls.site_owner.astype(str),
         class_names=tuple(str(k) for k in h.classes),
         domestic=h.classes == "domestic",
         utilisation_by_province=utilisation,
@@ -156,8 +173,8 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
 class Year:
     """The forecast markets of one order year, one per view, built when first needed.
 
-    ``ordered``: the MW ordered so far in the year, ``(S, K)``, sunk in every view (a view
-    built later starts with them).
+    ``capacity``, ``orderable`` and ``ordered`` (the MW ordered so far in the year, sunk in
+    every view; a view built later starts with them) are per hall, ``(N, K)``.
     """
 
     world: World
@@ -173,16 +190,15 @@ class Year:
             world, h = self.world, self.world.h
             t = self.tau + int(h.lead.max())
             kind = key.split("|")[1]
-            base = world.market(h.existing, t)
+            base = world.market(self.capacity, t)
             scale = belief(h, self.tau, t, kind, world.published)
             m = replace(
                 base,
-                capacity=self.capacity,
                 rent=h.rent[0, :, self.tau],
                 inference=base.inference * scale,
                 training=base.training * scale,
             )
-            lp = ForecastLP.of(m, _segments(world, key), self.orderable)
+            lp = ForecastLP.of(m, _segments(world, key), self.orderable, world.halls.site)
             if self.ordered is not None:
                 lp.sink(self.ordered)
             self.views[key] = lp
@@ -216,27 +232,29 @@ def take_turn(
 ) -> Turn:
     """Investor ``i``'s best response in ``year`` (its orders are sunk in every view on return).
 
-    ``rent``: the clearing rents it observed, ``(S, K)``; ``room``: the headroom left per site.
+    ``rent``: the clearing rents it observed per hall, ``(N, K)``; ``room``: the headroom left
+    per site. It orders in its type's hall at each of its sites.
     """
     h, agents = world.h, world.agents
     sites, shares = agents.sites_of(i)
+    halls = world.halls.index(sites, str(agents.owner_type[i]))
     kappa = world.perceived_cost(i, sites, year.tau, rules.cost_delta)
-    margin = rent[sites] - kappa
+    margin = rent[halls] - kappa
     allowed = np.zeros(year.capacity.shape, bool)
-    allowed[sites] = year.orderable[sites] & (margin >= 0)
-    mine = np.zeros(len(room))
-    np.add.at(mine, sites, shares * room[sites])
+    allowed[halls] = year.orderable[halls] & (margin >= 0)
+    mine = np.zeros(len(year.capacity))
+    np.add.at(mine, halls, shares * room[sites])
     key = view_key(world, i)
     new = year.view(key).respond(mine, allowed, skip=skip)
     rows = []
     if new.any():
         year.sink(key, new)
-        for s, k in zip(*np.nonzero(new[sites]), strict=True):
-            site = sites[s]
+        for s, k in zip(*np.nonzero(new[halls]), strict=True):
+            hall = halls[s]
             rows.append((
                 agents.ids[i], agents.owner_type[i], int(h.years[year.tau]),
-                world.site_ids[site], str(h.classes[k]), float(new[site, k]),
-                float(kappa[s, k]), float(rent[site, k]), float(margin[s, k]),
+                world.site_ids[sites[s]], str(h.classes[k]), float(new[hall, k]),
+                float(kappa[s, k]), float(rent[hall, k]), float(margin[s, k]),
             ))  # fmt: skip
     return Turn(new, rows)
 
@@ -244,15 +262,19 @@ def take_turn(
 def open_year(
     world: World, tau: int, orders: np.ndarray, last: MarketResult | None
 ) -> tuple[Year, YearRules, np.ndarray, np.ndarray]:
-    """Open the forecast year of ``tau``: its markets, rules, observed rents and headroom left."""
-    h = world.h
+    """Open the forecast year of ``tau`` on ``orders`` per hall (N, K, T).
+
+    Returns its markets, rules, observed rents per hall and headroom left per site.
+    """
+    h, halls = world.h, world.halls
     n_s, n_k, _ = h.existing.shape
     rules = world.rules(context(world, tau, last))
-    capacity = in_service(h, orders)[:, :, tau + int(h.lead.max())]
-    room = np.clip(h.base.sites.headroom_mw + h.peak_existing - capacity.sum(axis=1), 0.0, None)
-    year = Year(world, tau, capacity, rules.orderable & h.buildable[None, :])
-    rent = h.rent[0, :, tau] if last is None else _clearing(last, n_s, n_k)
-    return year, rules, np.broadcast_to(rent, (n_s, n_k)), room
+    capacity = in_service(world, orders)[:, :, tau + int(h.lead.max())]
+    built = halls.to_sites(capacity.sum(axis=1), n_s)
+    room = np.clip(h.base.sites.headroom_mw + h.peak_existing - built, 0.0, None)
+    year = Year(world, tau, capacity, (rules.orderable & h.buildable[None, :])[halls.site])
+    rent = h.rent[0, :, tau] if last is None else _clearing(last, len(halls), n_k)
+    return year, rules, np.broadcast_to(rent, (len(halls), n_k)), room
 
 
 def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation:
@@ -271,7 +293,7 @@ def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation
     n_t = h.n_years
     lead = int(h.lead.max())
     rng = np.random.default_rng(seed)
-    orders = np.zeros(h.existing.shape)
+    orders = np.zeros(world.existing.shape)  # per hall
     records: list[tuple] = []
     out = Simulation(orders, pd.DataFrame(), {})
     last: MarketResult | None = None
@@ -284,14 +306,15 @@ def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation
             for i in turn:
                 done = take_turn(world, year, int(i), rent, room, rules, skip=skip)
                 orders[:, :, tau] += done.orders
-                room = room - done.orders.sum(axis=1)
+                room = room - world.halls.to_sites(done.orders.sum(axis=1), len(room))
                 records += done.rows
             for lp in year.views.values():
                 out.solves += lp.solves
                 out.skips += lp.skips
-        existing = in_service(h, orders)
+        existing = in_service(world, orders)[:, :, tau]
         last = out.markets[int(h.years[tau])] = allocate(world.market(existing, tau), threads=1)
     out.records = pd.DataFrame(records, columns=list(ORDER_COLUMNS))
+    out.orders, out.hall_orders = world.halls.to_sites(orders, h.existing.shape[0]), orders
     return out
 
 
@@ -307,21 +330,25 @@ def best_response(world: World, sim: Simulation, i: int) -> pd.DataFrame:
         Per site and class of ``i``: ``mw`` ordered (0 where it would not build), perceived
         cost, expected rent and margin per MW-year, and ``margin_cny`` (margin × MW).
     """
-    h = world.h
+    h, halls = world.h, world.halls
     tau = h.n_years - 1 - int(h.lead.max())
     mine = world.agents.ids[i]
-    orders = sim.orders.copy()
+    owner = OWNER_TYPES.index(str(world.agents.owner_type[i]))
+    if sim.hall_orders is None:
+        raise ValueError("a best response needs a myopic run's orders per hall")
+    orders = sim.hall_orders.copy()
     if len(sim.records):
         own = sim.records[(sim.records["investor_id"] == mine)
                           & (sim.records["year"] == int(h.years[tau]))]  # fmt: skip
         index = {s: n for n, s in enumerate(world.site_ids)}
         klass = {str(k): n for n, k in enumerate(h.classes)}
         for row in own.itertuples(index=False):
-            orders[index[row.site_id], klass[row.accelerator_class], tau] -= row.mw
+            orders[halls.at[index[row.site_id], owner], klass[row.accelerator_class], tau] -= row.mw
     last = sim.markets.get(int(h.years[tau - 1])) if tau > 0 else None
     year, rules, rent, room = open_year(world, tau, np.clip(orders, 0.0, None), last)
     done = take_turn(world, year, i, rent, room, rules, skip=False)
     sites, _ = world.agents.sites_of(i)
+    mine_halls = halls.at[sites, owner]
     kappa = world.perceived_cost(i, sites, tau, rules.cost_delta)
     n_k = len(h.classes)
     table = pd.DataFrame(
@@ -330,10 +357,10 @@ def best_response(world: World, sim: Simulation, i: int) -> pd.DataFrame:
             "year": int(h.years[tau]),
             "site_id": np.repeat(world.site_ids[sites], n_k),
             "accelerator_class": np.tile(h.classes.astype(str), len(sites)),
-            "orderable": year.orderable[sites].ravel(),
-            "mw": done.orders[sites].ravel(),
+            "orderable": year.orderable[mine_halls].ravel(),
+            "mw": done.orders[mine_halls].ravel(),
             "perceived_cost_cny_per_mw_year": kappa.ravel(),
-            "expected_rent_cny_per_mw_year": rent[sites].ravel(),
+            "expected_rent_cny_per_mw_year": rent[mine_halls].ravel(),
         }
     )
     table["margin_cny_per_mw_year"] = (
@@ -343,6 +370,6 @@ def best_response(world: World, sim: Simulation, i: int) -> pd.DataFrame:
     return table
 
 
-def _clearing(result: MarketResult, n_s: int, n_k: int) -> np.ndarray:
-    """``(S, K)``: last year's clearing rents."""
-    return result.rents["clearing_rent"].to_numpy(float).reshape(n_s, n_k)
+def _clearing(result: MarketResult, n_n: int, n_k: int) -> np.ndarray:
+    """``(N, K)``: last year's clearing rents per hall."""
+    return result.rents["clearing_rent"].to_numpy(float).reshape(n_n, n_k)

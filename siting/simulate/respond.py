@@ -3,8 +3,10 @@
 docs/model.md, "Many investors", step 2. The forecast market's LP (the market stage of
 :func:`siting.market.allocate.stage_lp`) gets one build column per site and class some
 investor of the view may order; an investor's turn changes only the bounds of its build
-columns and of the headroom rows of its sites, and is skipped when none of its build columns
-has a negative reduced cost at the current duals (then it orders nothing, exactly).
+columns and of the headroom rows of its sites (one per site, shared by the site's halls: the
+market's rows are halls, :class:`~siting.simulate.halls.Halls`), and is skipped when none of
+its build columns has a negative reduced cost at the current duals (then it orders nothing,
+exactly).
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ class ForecastLP:
     Attributes
     ----------
     index
-        ``(S, K)``: build column of each site and class (position among the build columns),
+        ``(N, K)``: build column of each hall and class (position among the build columns),
         ``-1`` where none.
+    site
+        ``(N,)``: the site of each hall (the market's rows).
     build, capacity_rows, headroom_rows, value_rows
-        Column indices of the build columns; row indices of the capacity rows (``s·K + k``),
+        Column indices of the build columns; row indices of the capacity rows (``n·K + k``),
         of each site's headroom row (``-1`` where the site has no build column) and of each
         build column's free row (its value, read without reading every column).
     lower, upper
@@ -48,6 +52,7 @@ class ForecastLP:
 
     market: MarketInputs
     index: np.ndarray
+    site: np.ndarray
     build: np.ndarray
     capacity_rows: np.ndarray
     headroom_rows: np.ndarray
@@ -67,6 +72,7 @@ class ForecastLP:
         m: MarketInputs,
         segments: np.ndarray,
         orderable: np.ndarray,
+        site: np.ndarray | None = None,
         *,
         threads: int | None = None,
     ) -> ForecastLP:
@@ -79,7 +85,10 @@ class ForecastLP:
         segments
             ``(G,)`` bool: the segments whose streams the view sees.
         orderable
-            ``(S, K)`` bool: where some investor of the view may order this year.
+            ``(N, K)`` bool: where some investor of the view may order this year.
+        site
+            ``(N,)``: the site of each of the market's halls, whose headroom row they share
+            (default: each hall a site of its own).
         threads
             HiGHS threads; ``None`` (HiGHS's default) for the re-solves in the caller's thread
             (:func:`~siting.solve.highs.rerun_rows`): HiGHS refuses to run with another thread
@@ -88,27 +97,29 @@ class ForecastLP:
         every = Streams.of(m)
         keep = segments[every.segment]
         st = Streams(every.segment[keep], every.hub[keep], every.role[keep], every.demand[keep])
-        n_s, n_k = m.capacity.shape
+        n_n, n_k = m.capacity.shape
+        site_of = np.arange(n_n) if site is None else np.asarray(site, np.int64)
+        n_s = int(site_of.max(initial=-1)) + 1
         reach = admissible(m, st)
         triples = np.nonzero(reach[:, :, None] & ((m.capacity > 0) | orderable)[None, :, :])
         lp = stage_lp(m, st, triples, m.capacity, st.demand)
-        site, klass = np.nonzero(orderable)
-        build = lp.builder.add_cols(("build_", np.arange(len(site))), BUILD_COST / SCALE, 0.0)
-        lp.builder.add_entries(lp.capacity_rows[site * n_k + klass], build, -1.0)
-        sites = np.unique(site)
+        hall, klass = np.nonzero(orderable)
+        build = lp.builder.add_cols(("build_", np.arange(len(hall))), BUILD_COST / SCALE, 0.0)
+        lp.builder.add_entries(lp.capacity_rows[hall * n_k + klass], build, -1.0)
+        sites = np.unique(site_of[hall])
         headroom_rows = np.full(n_s, -1, np.int64)
         headroom_rows[sites] = lp.builder.add_rows(("headroom_", sites), -np.inf, 0.0)
-        lp.builder.add_entries(headroom_rows[site], build, 1.0)
-        value_rows = lp.builder.add_rows(("value_", np.arange(len(site))), -np.inf, np.inf)
+        lp.builder.add_entries(headroom_rows[site_of[hall]], build, 1.0)
+        value_rows = lp.builder.add_rows(("value_", np.arange(len(hall))), -np.inf, np.inf)
         lp.builder.add_entries(value_rows, build, 1.0)
         model = lp.builder.finish([])
         highs = new_highs(0.0, threads)
         pass_model(highs, model)
-        index = np.full((n_s, n_k), -1, np.int64)
-        index[site, klass] = np.arange(len(site))
-        n_b = len(site)
+        index = np.full((n_n, n_k), -1, np.int64)
+        index[hall, klass] = np.arange(len(hall))
+        n_b = len(hall)
         out = cls(
-            m, index, build, lp.capacity_rows, headroom_rows, value_rows, highs,
+            m, index, site_of, build, lp.capacity_rows, headroom_rows, value_rows, highs,
             np.zeros(n_b), np.zeros(n_b), np.zeros(0), np.zeros(0),
         )  # fmt: skip
         out._solve()
@@ -122,37 +133,43 @@ class ForecastLP:
         self.solves += 1
 
     def _bounds(self, cols: np.ndarray, room: np.ndarray | None = None) -> None:
-        """Pass the bounds of ``cols``, and their sites' headroom rows (sunk MW + ``room``)."""
+        """Pass the bounds of ``cols``, and the sites' headroom rows (sunk MW + ``room``).
+
+        ``room``: ``(N,)`` MW per hall, summed to its site.
+        """
         self.highs.changeColsBounds(  # type: ignore[attr-defined]
             len(cols), self.build[cols].astype(np.int32), self.lower[cols], self.upper[cols]
         )
         site = np.flatnonzero(self.headroom_rows >= 0)
-        sunk = np.zeros(len(self.headroom_rows))
-        s, _ = np.nonzero(self.index >= 0)
-        np.add.at(sunk, s, self.lower[self.index[self.index >= 0]])
-        upper = sunk[site] + (0.0 if room is None else room[site])
+        n_s = len(self.headroom_rows)
+        sunk = np.zeros(n_s)
+        n, _ = np.nonzero(self.index >= 0)
+        np.add.at(sunk, self.site[n], self.lower[self.index[self.index >= 0]])
+        if room is not None:
+            sunk += np.bincount(self.site, room, n_s)
+        upper = sunk[site]
         rows = self.headroom_rows[site].astype(np.int32)
         self.highs.changeRowsBounds(  # type: ignore[attr-defined]
             len(rows), rows, np.full(len(rows), -np.inf), upper
         )
 
     def respond(self, room: np.ndarray, allowed: np.ndarray, *, skip: bool = True) -> np.ndarray:
-        """Let an investor add up to ``room`` MW per site, in the allowed classes.
+        """Let an investor add up to ``room`` MW per hall, in the allowed classes.
 
         Parameters
         ----------
         room
-            ``(S,)``: MW the investor may add at each site, over all classes (its share of
-            the headroom left).
+            ``(N,)``: MW the investor may add in each hall, over all classes (its share of
+            the headroom left at the hall's site; it has one hall per site, its type's).
         allowed
-            ``(S, K)``: where it may build (its sites, orderable classes, margin ≥ 0).
+            ``(N, K)``: where it may build (its halls, orderable classes, margin ≥ 0).
         skip
             Use the reduced-cost test (off: always re-solve, for checks).
 
         Returns
         -------
         numpy.ndarray
-            ``(S, K)``: the MW ordered, ``b* − β⁰``; they are sunk in this LP on return.
+            ``(N, K)``: the MW ordered, ``b* − β⁰``; they are sunk in this LP on return.
         """
         orders = np.zeros(allowed.shape)
         s, k = np.nonzero(allowed & (room[:, None] > NEGLIGIBLE_MW) & (self.index >= 0))

@@ -50,6 +50,7 @@ from siting.simulate.fleet import (
     stranded_capital,
 )
 from siting.simulate.forecast import installed_over_use
+from siting.simulate.halls import by_site
 from siting.simulate.perfect import check_objectives, simulate_perfect
 from siting.solve.horizon import plan
 from siting.solve.options import RunOptions, resolved
@@ -189,6 +190,7 @@ def run_simulation(
         installed_over_use(tables, prepared.scenario.horizon.use, h.years),  # type: ignore[union-attr]
         **({} if rules is None else {"rules": rules}),
     )  # fmt: skip
+    world.halls  # noqa: B018 (refuses a site with no owner type before any solve)
     if chosen.foresight == "myopic":
         sim = simulate_myopic(world, chosen.seed)
     else:
@@ -206,7 +208,7 @@ def run_simulation(
     outs = {}
     for fleet in fleets:
         markets = sim.markets if fleet.name == "decentralised" and sim.markets else {
-            int(y): allocate(world.market(fleet.existing, t), threads=1)
+            int(y): allocate(world.market(world.halls.split(fleet.existing)[:, :, t], t), threads=1)
             for t, y in enumerate(h.years)
         }  # fmt: skip
         cost = cost_fleet(h, fleet, opts) if chosen.compare else None
@@ -269,11 +271,12 @@ def _years(h: Horizon, b: BuildOut) -> pd.DataFrame:
     n_s, n_k, _ = h.existing.shape
     used = np.stack(
         [
-            (r.rents["captive_mw"] + r.rents["market_mw"]).to_numpy(float).reshape(n_s, n_k)
+            by_site(r.rents)[["captive_mw", "market_mw"]].sum(axis=1).to_numpy(float)
+            .reshape(n_s, n_k)
             for r in b.markets.values()
         ],
         axis=2,
-    )
+    )  # fmt: skip
     capital = stranded_capital(h, b.fleet, used)
     rows = []
     for t, (y, r) in enumerate(b.markets.items()):
@@ -307,7 +310,7 @@ def _reported_view(h: Horizon, b: BuildOut) -> pd.DataFrame:
     """
     rows = []
     for t, (y, r) in enumerate(b.markets.items()):
-        rents = r.rents
+        rents = by_site(r.rents)
         added = np.clip(b.fleet.existing[:, :, t] - h.existing[:, :, t], 0, None).ravel()
         cap = rents["capacity_mw"].to_numpy(float)
         idle = rents["idle_mw"].to_numpy(float)
