@@ -1,7 +1,8 @@
-"""Many investors (issue 20 item 3): a build-out decided by investors, used by the market.
+"""Many investors build, year by year; the market allocates (``siting simulate``).
 
-``agents`` reads the investors; ``forecast`` is what they believe use will be; ``respond``
-their best response on the forecast market, warm in HiGHS; ``engine`` the myopic year loop;
-``perfect`` perfect foresight; ``fleet`` the three build-outs and their one cost; ``levers`` the policy levers of each year; ``run`` the
-runner (``siting simulate``). docs/model.md, "Many investors", has the maths.
+``agents`` makes the investors into arrays; ``forecast`` is what they believe use will be;
+``respond`` their best response on the forecast market, warm in HiGHS; ``engine`` the myopic
+year loop; ``perfect`` perfect foresight; ``fleet`` the three build-outs and their one cost;
+``levers`` the policy levers of each year; ``run`` the runner (``siting simulate``).
+docs/model.md, "Many investors", has the maths.
 """

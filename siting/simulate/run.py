@@ -32,7 +32,7 @@ from siting.provenance import provenance
 from siting.reported import compare_figures, comparison_lines, default_path, read_reported
 from siting.scenario import Scenario, check_runner, load_scenario
 from siting.scenario.schema import Simulate
-from siting.simulate.agents import check_own_demand, load_agents
+from siting.simulate.agents import load_agents
 from siting.simulate.engine import (
     ORDER_COLUMNS,
     Rules,
@@ -145,7 +145,8 @@ def run_simulation(
     investor
         An investor id: also its best response in the last order year (myopic only).
     data_dir
-        Folder of ``investors.csv`` and ``investor_types.csv`` (default the shipped data).
+        The data folder of the investors' tables (:func:`~siting.market.investors.load_investors`)
+        and of the levers' (default the shipped data, ``settings.data_dir``).
     market
         The market tables (default :func:`~siting.market.load_market_data`).
     rules
@@ -169,7 +170,6 @@ def run_simulation(
         raise InputError([Problem("simulate", "--year", "year", expected)])
     site_ids = [str(s) for s in h.base.sites.ids]
     agents = load_agents(chosen.investors, site_ids, data_dir)
-    check_own_demand(agents, data.segments, source)
     if chosen.foresight == "perfect":
         check_objectives(agents, source)
     who = None if investor is None else agents.index(investor)
