@@ -120,7 +120,7 @@ def solve_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]
     try:
         inst = instance_for(inputs, spec, source=spec.name)
         stages.lap("prepare")
-        if spec.horizon is not None and spec.simulate is not None:
+        if _simulates(spec):
             return _simulate_point(spec, stages, opts)
         if spec.horizon is not None:
             return _solve_horizon(inst, spec, layers.sites["province"].tolist(), stages, opts)
@@ -185,6 +185,11 @@ def _solve_horizon(
     by_year = year_totals(h, sol, schedule_table(h, sol))
     return {"status": "ok", "error": "", "kpis": kpis, "sites": sites, "by_year": by_year,
             "timings_s": stages.timings}  # fmt: skip
+
+
+def _simulates(spec: Scenario) -> bool:
+    """Whether a point is a simulation: a ``[horizon]`` with ``[simulate]``."""
+    return spec.horizon is not None and spec.simulate is not None
 
 
 def _simulate_point(spec: Scenario, stages: Stages, options: RunOptions) -> dict[str, Any]:
@@ -307,8 +312,9 @@ def run_batch(
     if scheduler is not None:
         scheduler = scheduler_address(scheduler)
     check_output_folder(out_dir, option="out_dir", batch=True)
-    for point in sweep.points:  # a horizon point is refused as siting plan refuses it
-        check_runner(point.scenario, "batch", source=f"{sweep.path} ({point.name})")
+    for point in sweep.points:  # a point is refused as siting plan (simulate) refuses it
+        runner = "simulate" if _simulates(point.scenario) else "batch"
+        check_runner(point.scenario, runner, source=f"{sweep.path} ({point.name})")
     records = out_dir / "scenarios"
     clean_abandoned(records)
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]

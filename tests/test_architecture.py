@@ -15,7 +15,7 @@ ORDER = [
     "sweep", "layers", "policy", "prices", "vintages", "rest_of_china", "backbone", "network",
     "latency", "calibration", "reach",
     "instance", "horizon", "feasibility", "model",
-    "solve", "market", "simulate",
+    "solve", "market",
     "results", "horizon_tables", "reported", "_assets", "maps", "plots", "io", "stages",
     "pipeline", "horizon_run", "market_run", "simulate", "classic", "analysis", "routes", "batch",
     "report", "api",
@@ -30,7 +30,6 @@ INSIDE = {
     "io": ["temporary", "json", "tables", "folders"],
     "market": ["data", "investors", "allocate", "inputs"],
     "simulate": [
-        "_levers_stub",
         "levers",
         "agents",
         "forecast",

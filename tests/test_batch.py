@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -341,3 +342,17 @@ TINY_SITES_BUILT = """site_id,name,province,lon,lat,grid_headroom_mw,existing_mw
 west,Zhongwei,Ningxia,105.18,37.51,200,0,0.30
 east,Shanghai,Shanghai,121.47,31.23,200,1500,
 """
+
+
+def test_two_levers_sweep_points_are_simulated(tmp_path) -> None:
+    """Points with ``[simulate]`` pass the simulation's checks (levers on) and are simulated."""
+    sweep = load_sweep("levers-2023-2025")
+    control = next(p for p in sweep.points if not p.scenario.levers.switched())
+    h20 = next(p for p in sweep.points if p.scenario.levers.switched() == ["h20_licence"])
+    two = dataclasses.replace(sweep, points=[control, h20])
+    outcome = run_batch(two, tmp_path / "b", workers=1)
+    table = outcome.table.set_index("levers.h20_licence")
+    assert (table["status"] == "ok").all(), table
+    assert table["price_of_anarchy"].notna().all()  # a simulation's KPI: simulated
+    # the licence bars the 2025 export-compliant orders: fewer new MW
+    assert table.loc[True, "new_mw"] < table.loc[False, "new_mw"]

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from siting.costs import annuity_factor
+from siting.costs import KWH_PER_MWH, annuity_factor
 from siting.horizon import Horizon
 from siting.horizon_tables import installed
 from siting.market import MarketData, MarketResult, allocate, year_market
 from siting.market.allocate import MarketInputs
-from siting.simulate._levers_stub import LeverContext, YearRules, no_levers
 from siting.simulate.agents import Agents
 from siting.simulate.forecast import belief
+from siting.simulate.levers import LeverContext, YearRules, no_levers
 from siting.simulate.respond import ForecastLP
 
 #: One investor's rules for a year: levers context → orderable, cost and voucher deltas.
@@ -93,9 +93,15 @@ class World:
         """The sites' ids."""
         return self.h.base.sites.ids.astype(str)
 
-    def market(self, existing: np.ndarray, t: int) -> MarketInputs:
-        """Make the actual market of year index ``t`` on ``existing`` (S, K, T) in service."""
-        return year_market(replace(self.h, existing=existing), t, self.data, self.hubs)
+    def market(
+        self, existing: np.ndarray, t: int, discount: np.ndarray | None = None
+    ) -> MarketInputs:
+        """Make the market of year index ``t`` on ``existing`` (S, K, T) in service.
+
+        ``discount``: the levers' voucher discount of the year, ``(S, K)`` (default none).
+        """
+        m = year_market(replace(self.h, existing=existing), t, self.data, self.hubs)
+        return m if discount is None else replace(m, discount=discount)
 
     def perceived_cost(self, i: int, sites: np.ndarray, tau: int, delta: np.ndarray) -> np.ndarray:
         """``κ_isk`` at ``sites`` of investor ``i`` for orders of year index ``tau``, (n, K)."""
@@ -140,6 +146,7 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
         cap = rents["capacity_mw"].groupby(rents["province"]).sum()
         utilisation = {p: float(used[p] / cap[p]) for p in cap.index if cap[p] > 0}
     owner, _ = world.data.owner_type(list(world.site_ids))
+    energy = inst.sites.energy_mwh[1]  # inference, as the perceived cost's running cost
     return LeverContext(
         year=int(h.years[tau]),
         site_ids=world.site_ids,
@@ -149,6 +156,8 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
         domestic=h.classes == "domestic",
         utilisation_by_province=utilisation,
         posted_rent=h.rent[0, :, tau],
+        power_price_cny_kwh=inst.sites.opex[1, 0] / (energy * KWH_PER_MWH),
+        energy_mwh_per_mw_year=energy,
     )
 
 
@@ -157,13 +166,15 @@ class Year:
     """The forecast markets of one order year, one per view, built when first needed.
 
     ``ordered``: the MW ordered so far in the year, ``(S, K)``, sunk in every view (a view
-    built later starts with them).
+    built later starts with them). ``discount``: the levers' voucher discount of the order
+    year, ``(S, K)``, which the investors expect buyers to get.
     """
 
     world: World
     tau: int
     capacity: np.ndarray
     orderable: np.ndarray
+    discount: np.ndarray
     views: dict[str, ForecastLP] = field(default_factory=dict)
     ordered: np.ndarray | None = None
 
@@ -173,7 +184,7 @@ class Year:
             world, h = self.world, self.world.h
             t = self.tau + int(h.lead.max())
             kind = key.split("|")[1]
-            base = world.market(h.existing, t)
+            base = world.market(h.existing, t, self.discount)
             scale = belief(h, self.tau, t, kind, world.published)
             m = replace(
                 base,
@@ -247,10 +258,10 @@ def open_year(
     """Open the forecast year of ``tau``: its markets, rules, observed rents and headroom left."""
     h = world.h
     n_s, n_k, _ = h.existing.shape
-    rules = world.rules(context(world, tau, last))
+    rules = rules_of(world, tau, last)
     capacity = in_service(h, orders)[:, :, tau + int(h.lead.max())]
     room = np.clip(h.base.sites.headroom_mw + h.peak_existing - capacity.sum(axis=1), 0.0, None)
-    year = Year(world, tau, capacity, rules.orderable & h.buildable[None, :])
+    year = Year(world, tau, capacity, rules.orderable & h.buildable[None, :], rules.discount)
     rent = h.rent[0, :, tau] if last is None else _clearing(last, n_s, n_k)
     return year, rules, np.broadcast_to(rent, (n_s, n_k)), room
 
@@ -278,7 +289,6 @@ def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation
     for tau in range(n_t):
         if tau + lead < n_t:
             year, rules, rent, room = open_year(world, tau, orders, last)
-            out.notes[str(h.years[tau])] = rules.notes
             turn = rng.permutation(len(agents))
             out.turns[str(h.years[tau])] = [str(agents.ids[i]) for i in turn]
             for i in turn:
@@ -289,8 +299,12 @@ def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation
             for lp in year.views.values():
                 out.solves += lp.solves
                 out.skips += lp.skips
+        else:  # no orders: the levers still act on the year's market
+            rules = rules_of(world, tau, last)
+        out.notes[str(h.years[tau])] = rules.notes
         existing = in_service(h, orders)
-        last = out.markets[int(h.years[tau])] = allocate(world.market(existing, tau), threads=1)
+        market = world.market(existing, tau, rules.discount)
+        last = out.markets[int(h.years[tau])] = allocate(market, threads=1)
     out.records = pd.DataFrame(records, columns=list(ORDER_COLUMNS))
     return out
 
@@ -341,6 +355,11 @@ def best_response(world: World, sim: Simulation, i: int) -> pd.DataFrame:
     )
     table["margin_cny"] = table["margin_cny_per_mw_year"] * table["mw"]
     return table
+
+
+def rules_of(world: World, tau: int, last: MarketResult | None) -> YearRules:
+    """Return the levers' rules of year index ``tau`` (``last``: the year before's market)."""
+    return world.rules(context(world, tau, last))
 
 
 def _clearing(result: MarketResult, n_s: int, n_k: int) -> np.ndarray:
