@@ -165,7 +165,6 @@ def run_simulation(
     *,
     options: RunOptions | None = None,
     investor: str | None = None,
-    investor_data: Path | None = None,
 ) -> SimulationRun:
     """Simulate a ``[horizon]`` scenario's build-out by many investors; the market allocates.
 
@@ -181,8 +180,6 @@ def run_simulation(
         As for :func:`optimize`, for the horizon models (planner, costing, perfect foresight).
     investor
         An investor id: also its best response in the last order year (``investor``).
-    investor_data
-        Folder of ``investors.csv`` and ``investor_types.csv`` (default the shipped data).
 
     Returns
     -------
@@ -195,9 +192,7 @@ def run_simulation(
     siting.errors.InputError
         On bad input: the scenario, the investors, an unknown investor id.
     """
-    return _run_simulation(
-        scenario, options=options, investor=investor, data_dir=investor_data, write=False
-    )
+    return _run_simulation(scenario, options=options, investor=investor, write=False)
 
 
 @dataclass(frozen=True)

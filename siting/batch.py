@@ -122,7 +122,7 @@ def solve_point(scenario: dict[str, Any], options: RunOptions) -> dict[str, Any]
     stages = Stages(options)
     spec = Scenario.model_validate(scenario)
     opts = stages.options_for(spec)
-    if spec.horizon is not None and spec.simulate is not None:
+    if _simulates(spec):
         return _simulate_point(spec, stages, opts)  # the simulation prepares its own instance
     inputs = _inputs(data_paths(spec), spec.latency.model, spec.demand.rest_of_china)
     layers = inputs.layers
@@ -192,6 +192,11 @@ def _solve_horizon(
     by_year = year_totals(h, sol, schedule_table(h, sol))
     return {"status": "ok", "error": "", "kpis": kpis, "sites": sites, "by_year": by_year,
             "timings_s": stages.timings}  # fmt: skip
+
+
+def _simulates(spec: Scenario) -> bool:
+    """Whether a point is a simulation: a ``[horizon]`` with ``[simulate]``."""
+    return spec.horizon is not None and spec.simulate is not None
 
 
 def _simulate_point(spec: Scenario, stages: Stages, options: RunOptions) -> dict[str, Any]:
@@ -314,8 +319,9 @@ def run_batch(
     if scheduler is not None:
         scheduler = scheduler_address(scheduler)
     check_output_folder(out_dir, option="out_dir", batch=True)
-    for point in sweep.points:  # a horizon point is refused as siting plan refuses it
-        check_runner(point.scenario, "batch", source=f"{sweep.path} ({point.name})")
+    for point in sweep.points:  # a point is refused as siting plan (simulate) refuses it
+        runner = "simulate" if _simulates(point.scenario) else "batch"
+        check_runner(point.scenario, runner, source=f"{sweep.path} ({point.name})")
     records = out_dir / "scenarios"
     clean_abandoned(records)
     todo = [p for p in sweep.points if _needs_run(records / f"{p.key}.json", retry_failed)]

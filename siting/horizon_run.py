@@ -140,8 +140,13 @@ class HorizonRun:
         )
 
 
-def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horizon:
+def horizon_for(
+    instance: Instance, scenario: Scenario, *, source: str, runner: str = "plan"
+) -> Horizon:
     """Build the horizon of a scenario's instance from the shipped time tables.
+
+    ``runner``: whose checks the scenario passes (:func:`~siting.scenario.check_runner`):
+    ``plan``, or ``simulate``, which admits switched-on ``[levers]``.
 
     Raises
     ------
@@ -150,7 +155,7 @@ def horizon_for(instance: Instance, scenario: Scenario, *, source: str) -> Horiz
         does not write (:func:`~siting.scenario.check_runner`), or takes existing MW from the
         vintages while some of its sites with existing MW have no vintage rows.
     """
-    check_runner(scenario, "plan", source=source)
+    check_runner(scenario, runner, source=source)
     assert scenario.horizon is not None  # check_runner requires it
     tables = load_time_tables()
     if scenario.horizon.existing == "vintages":

@@ -30,7 +30,6 @@ INSIDE = {
     "io": ["temporary", "json", "tables", "folders"],
     "market": ["data", "investors", "allocate", "inputs"],
     "simulate": [
-        "_levers_stub",
         "levers",
         "agents",
         "halls",

@@ -363,3 +363,17 @@ def test_two_futures_run_as_simulations_on_the_batch_runner(tmp_path) -> None:
     assert (demand.loc["low"] < demand.loc["high"]).all()  # each future simulates its use
     idle = years.loc[(slice(None), 2025), "stranded_mw"].droplevel("year")
     assert (idle == table["stranded_mw"]).all() and (idle >= 0).all()
+
+
+def test_two_levers_sweep_points_are_simulated(tmp_path) -> None:
+    """Points with ``[simulate]`` pass the simulation's checks (levers on) and are simulated."""
+    sweep = load_sweep("levers-2023-2025")
+    control = next(p for p in sweep.points if not p.scenario.levers.switched())
+    h20 = next(p for p in sweep.points if p.scenario.levers.switched() == ["h20_licence"])
+    two = dataclasses.replace(sweep, points=[control, h20])
+    outcome = run_batch(two, tmp_path / "b", workers=1)
+    table = outcome.table.set_index("levers.h20_licence")
+    assert (table["status"] == "ok").all(), table
+    assert table["price_of_anarchy"].notna().all()  # a simulation's KPI: simulated
+    # the licence bars the 2025 export-compliant orders: fewer new MW
+    assert table.loc[True, "new_mw"] < table.loc[False, "new_mw"]

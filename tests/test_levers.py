@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -13,8 +14,13 @@ import pytest
 
 from siting import settings
 from siting.errors import InputError
-from siting.market import allocate
+from siting.horizon_run import horizon_for
+from siting.market import allocate, load_market_data
+from siting.pipeline import prepare
 from siting.scenario import Levers, check_runner, load_scenario, parse_scenario
+from siting.simulate.agents import load_agents
+from siting.simulate.engine import World, in_service, rules_of, simulate_myopic
+from siting.simulate.forecast import installed_over_use
 from siting.simulate.levers import (
     LEVER_KINDS,
     LeverContext,
@@ -24,7 +30,9 @@ from siting.simulate.levers import (
     year_rules,
     year_share,
 )
+from siting.simulate.run import SimulationRun, run_simulation
 from siting.sweep import load_sweep
+from siting.vintages import load_time_tables
 from tests.test_market import _edit, _market, _random_market, _tables
 from tests.test_scenario import _raw
 
@@ -406,3 +414,74 @@ def test_a_discount_lowers_what_the_random_markets_cost(tmp_path: Path) -> None:
         plain, voucher = allocate(m), allocate(dataclasses.replace(m, discount=d))
         if plain.rents["market_mw"].sum() > 1e-6:
             assert voucher.market.objective < plain.market.objective - 1e6
+
+
+# -- the levers in the simulation ------------------------------------------------------------
+
+
+@functools.cache
+def _simulated(*switches: str) -> SimulationRun:
+    """``levers-none`` simulated (no comparison) with ``switches`` on."""
+    control, _ = load_scenario("levers-none")
+    spec = control.with_overrides(
+        {"simulate.compare": False, **{f"levers.{switch}": True for switch in switches}}
+    )
+    return run_simulation(spec, write=False)
+
+
+def _site_owner(run: SimulationRun) -> pd.Series:
+    """The owner type (``site_owners.csv``) of each site of a run, by site id."""
+    ids = [str(s) for s in run.horizon.base.sites.ids]
+    return pd.Series(load_market_data().owner_type(ids)[0], index=ids)
+
+
+def test_the_domestic_mandate_leaves_no_foreign_order_at_a_bound_owner_type() -> None:
+    rows = read_levers()
+    rows = rows[(rows["lever"] == "domestic_mandate") & (rows["value"] >= 1)]
+    bound = {o for cell in rows["applies_to"] for o in cell.split(";")}
+    start = min(rows["start"]).year
+
+    def foreign_at_bound(run: SimulationRun) -> pd.DataFrame:
+        r = run.orders
+        owner = r["site_id"].map(_site_owner(run))
+        return r[owner.isin(bound) & (r["accelerator_class"] != "domestic") & (r["year"] >= start)]
+
+    assert len(foreign_at_bound(_simulated())) > 0  # the control orders them
+    run = _simulated("domestic_mandate")
+    assert foreign_at_bound(run).empty
+    assert any("domestic mandate" in n for n in run.summary["levers"][str(start)])
+
+
+def test_the_h20_licence_leaves_no_export_compliant_order_in_2025() -> None:
+    def compliant(run: SimulationRun, year: int) -> pd.DataFrame:
+        r = run.orders
+        return r[(r["accelerator_class"] == "export_compliant") & (r["year"] == year)]
+
+    control, run = _simulated(), _simulated("h20_licence")
+    assert len(compliant(control, 2025)) > 0
+    assert compliant(run, 2025).empty
+    earlier = [r[r["year"] < 2025].reset_index(drop=True) for r in (control.orders, run.orders)]
+    pd.testing.assert_frame_equal(*earlier)  # nothing else changes before its year
+
+
+def test_a_voucher_discount_moves_market_use_to_the_voucher_sites() -> None:
+    prepared = prepare("levers-none")
+    h = horizon_for(prepared.instance, prepared.scenario, source="levers-none", runner="simulate")
+    world = World(
+        h, load_market_data(), prepared.layers.hubs,
+        load_agents("default", [str(s) for s in h.base.sites.ids]),
+        installed_over_use(load_time_tables(), "central", h.years),
+        rules=functools.partial(year_rules, Levers(vouchers=True)),
+    )  # fmt: skip
+    sim = simulate_myopic(world, 0)
+    t = 2  # 2025: the year with most issuers
+    year = int(h.years[t])
+    existing = in_service(h, sim.orders)
+    discount = rules_of(world, t, sim.markets[year - 1]).discount
+    assert discount.any()
+    with_vouchers = sim.markets[year].rents
+    without = allocate(world.market(existing, t), threads=1).rents
+    at = discount.ravel() > 0  # the rents tables run site by site, class by class
+    assert with_vouchers["market_mw"][at].sum() > without["market_mw"][at].sum() + 1.0
+    capacity = with_vouchers["capacity_mw"].to_numpy()
+    np.testing.assert_allclose(capacity, without["capacity_mw"].to_numpy())  # same fleet

@@ -8,6 +8,7 @@ the README says what the tool now says.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from siting.horizon_run import HorizonRun, run_horizon
@@ -149,5 +150,121 @@ def test_the_market_figures_are_what_siting_market_prints(runs) -> None:
         f"leaves {share('accelerator_class', 'imported_high_end')} of the imported high-end "
         f"class idle, {share('accelerator_class', 'domestic')} of the domestic and "
         f"{share('accelerator_class', 'export_compliant')} of the export-compliant",
+    ):
+        assert text in readme, text
+
+
+# -- "Many investors": siting simulate on the shipped investors ---------------------------------
+
+SIMULATION = "2023-2025-simulate"
+#: The local government whose best response the README quotes (``--investor``).
+INVESTOR = "local_gov_lanzhou"
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    from siting.simulate.run import run_simulation
+
+    return run_simulation(SIMULATION, write=False, investor=INVESTOR)
+
+
+def _simulated_idle(run, build_out: str, year: int, dimension: str, group: str) -> float:
+    idle = run.idle
+    rows = idle[
+        (idle["build_out"] == build_out) & (idle["year"] == year)
+        & (idle["dimension"] == dimension) & (idle["group"] == group)
+    ]  # fmt: skip
+    assert len(rows) == 1, (build_out, year, dimension, group)
+    return float(rows["idle_share"].iloc[0])
+
+
+def test_the_many_investors_table_is_what_siting_simulate_prints(simulated) -> None:
+    readme = (REPO / "README.md").read_text()
+    outs = ("decentralised", "planner", "as_built")
+    years = simulated.years[simulated.years["year"] == 2025].set_index("build_out")
+    costs = simulated.summary["costs"]
+    expected = [
+        _row(
+            "installed MW, of which idle",
+            [
+                f"{_mw(years.loc[b, 'installed_mw'])}, {_pc(years.loc[b, 'idle_share'])}"
+                for b in outs
+            ],
+        ),
+        _row(
+            "local-government halls idle",
+            [_pc(_simulated_idle(simulated, b, 2025, "owner_type", "local_gov")) for b in outs],
+        ),
+        _row(
+            "west idle", [_pc(_simulated_idle(simulated, b, 2025, "region", "west")) for b in outs]
+        ),
+        _row("PV cost 2023-25, bn CNY", [f"{costs[b]['pv_cost_cny'] / 1e9:.1f}" for b in outs]),
+    ]
+    missing = [row for row in expected if row not in readme]
+    assert not missing, "README.md does not say what siting simulate prints:\n" + "\n".join(missing)
+
+
+def test_the_many_investors_figures_are_what_siting_simulate_prints(simulated) -> None:
+    from siting.simulate.agents import load_agents
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    run = simulated
+    agents = load_agents("default", [str(s) for s in run.horizon.base.sites.ids])
+    kinds = pd.Series(agents.owner_type).value_counts()
+    years = run.years.set_index(["build_out", "year"])
+    orders = run.orders
+    local_2023 = orders[(orders["owner_type"] == "local_gov") & (orders["year"] == 2023)]
+    tool = run.comparison.set_index("figure_id")["tool"]
+    response = run.investor.set_index("accelerator_class")
+    margin = response["margin_cny_per_mw_year"] / 1e6
+
+    def idle(build_out: str, year: int, dimension: str, group: str) -> str:
+        return _pc(_simulated_idle(run, build_out, year, dimension, group))
+
+    for text in (
+        f"{len(agents)} investors, {kinds['local_gov']} local governments, {kinds['telecom']} "
+        f"telecom operators, {kinds['cloud']} clouds and {kinds['gpu_cloud']} GPU clouds",
+        f"(decentralised ÷ planner cost) is {run.summary['price_of_anarchy']:.2f}.",
+        f"order {_mw(local_2023['mw'].sum())} MW in 2023 for 2024",
+        f"so {_pc(years.loc[('decentralised', 2024), 'idle_share'])} of all installed MW is idle "
+        f"in 2024, and {idle('decentralised', 2024, 'owner_type', 'local_gov')} of the "
+        "local-government halls",
+        f"{_pc(tool['newly_built_unused'])} of the MW added since end-2022 idle",
+        f"{_pc(tool['centres_used_30'])} of installed MW used (reported: 30 %",
+        f"the domestic class, {_pc(tool['domestic_under_20'])} used against at most 20 %",
+        f"leave {idle('decentralised', 2025, 'owner_type', 'telecom')} and "
+        f"{idle('decentralised', 2025, 'owner_type', 'cloud')} of their halls idle, the local "
+        f"governments {idle('decentralised', 2025, 'owner_type', 'local_gov')}",
+        f"leaves {_mw(years.loc[('planner', 2025), 'unmet_mw'])} MW of use unmet in the market",
+        f"`--investor {INVESTOR}` orders nothing more in 2024",
+        f"domestic class ({margin['domestic']:.1f} M CNY per MW-year) and the export-compliant "
+        f"({margin['export_compliant']:.1f} M CNY)",
+    ):
+        assert text in readme, text
+    assert response["mw"].sum() == 0 and (margin[response["orderable"]] > 0).all()
+    assert (run.investor["year"] == 2024).all()
+
+
+def test_the_levers_sentence_is_what_siting_simulate_prints() -> None:
+    from siting.scenario import load_scenario
+    from siting.simulate.run import run_simulation
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    last = {}
+    for name in ("levers-none", "levers-h20", "levers-domestic-mandate"):
+        spec = load_scenario(name)[0].with_overrides({"simulate.compare": False})
+        years = run_simulation(spec, write=False).years.set_index(["build_out", "year"])
+        last[name] = years.loc[("decentralised", 2026)]
+
+    def fleet(name: str) -> str:
+        return f"{_mw(last[name]['installed_mw'])} MW, {_pc(last[name]['idle_share'])} idle"
+
+    assert len({_mw(r["unmet_mw"]) for r in last.values()}) == 1
+    for text in (
+        f"(2023-2026: {_mw(last['levers-none']['installed_mw'])} MW installed in 2026, "
+        f"{_pc(last['levers-none']['idle_share'])} idle)",
+        f"(`siting simulate levers-h20`) leaves {fleet('levers-h20')}",
+        f"(`levers-domestic-mandate`) {fleet('levers-domestic-mandate')}, with the same "
+        f"{_mw(last['levers-none']['unmet_mw'])} MW of use unmet",
     ):
         assert text in readme, text

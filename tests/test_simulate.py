@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,47 +23,15 @@ from siting.solve.horizon import plan
 from siting.vintages import load_time_tables
 
 SCENARIO = "2023-2025-simulate"
-#: Stand-in investor types (contract columns) until data/investor_types.csv is merged: the
-#: numbers are test inputs, not data.
-TYPES = (
-    ("cloud", "own_demand", 0.08, 0, 0, 0.0, "use"),
-    ("telecom", "margin", 0.07, 0, 0, 0.0, "use"),
-    ("gpu_cloud", "margin", 0.12, 0, 0, 0.0, "use"),
-    ("local_gov", "jobs_and_margin", 0.05, 1.0, 200_000, 0.3, "published"),
-)
-INVESTOR_HEADER = ("investor_id", "owner_type", "site_id", "layer", "share")
-TYPE_HEADER = ("owner_type", "objective", "hurdle_rate", "jobs_per_mw",
-               "value_per_job_cny_year", "subsidy_share_capex", "forecast")  # fmt: skip
-
-
-def write_investors(folder: Path, rows: list[tuple], types: tuple = TYPES) -> Path:
-    """Write ``investors.csv`` and ``investor_types.csv`` (contract columns) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, header, body in (
-        ("investors.csv", INVESTOR_HEADER, rows),
-        ("investor_types.csv", TYPE_HEADER, types),
-    ):
-        with (folder / name).open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow([*header, "source", "confidence", "method"])
-            writer.writerows([*r, "test", "estimate", "test"] for r in body)
-    return folder
-
-
-def site_investors(site_ids: list[str], owners: np.ndarray, share: float = 1.0) -> list[tuple]:
-    """One investor per site, of the site's owner type."""
-    return [(f"{o}_{s}", o, s, "default", share) for s, o in zip(site_ids, owners, strict=True)]
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> World:
+def world() -> World:
+    """The shipped scenario's horizon, market and investors (the shipped ``default`` layer)."""
     prepared = prepare(SCENARIO)
     h = horizon_for(prepared.instance, prepared.scenario, source=SCENARIO)
     data = load_market_data()
-    ids = [str(s) for s in h.base.sites.ids]
-    owners, _ = data.owner_type(ids)
-    folder = write_investors(tmp_path_factory.mktemp("investors"), site_investors(ids, owners))
-    agents = load_agents("default", ids, folder)
+    agents = load_agents("default", [str(s) for s in h.base.sites.ids])
     published = installed_over_use(load_time_tables(), "central", h.years)
     return World(h, data, prepared.layers.hubs, agents, published)
 
@@ -211,10 +177,13 @@ def test_headroom_shares_are_respected(world: World) -> None:
     sim = simulate_myopic(half, 0)
     h = world.h
     lead = int(h.lead.max())
+    # the shares of a site's investors add up: 0.25 per investor there
+    claimed = np.bincount(half.agents.site, half.agents.share, minlength=h.base.n_sites)
+    assert claimed.max() < 1
     for tau in range(h.n_years - lead):
         before = order_fleet("x", h, sim.orders * (np.arange(h.n_years) < tau)).existing
         room = h.base.sites.headroom_mw + h.peak_existing - before[:, :, tau + lead].sum(axis=1)
-        assert (sim.orders[:, :, tau].sum(axis=1) <= share * np.clip(room, 0, None) + 1e-6).all()
+        assert (sim.orders[:, :, tau].sum(axis=1) <= claimed * np.clip(room, 0, None) + 1e-6).all()
     assert sim.orders.sum() > 0
 
 

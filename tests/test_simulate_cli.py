@@ -11,28 +11,12 @@ import pandas as pd
 import pytest
 
 import siting
+from siting import settings
 from siting.cli import main
-from siting.market import load_market_data
 from tests.test_outputs_doc import documented
-from tests.test_simulate import site_investors, write_investors
 
 SCENARIO = "2023-2025-simulate"
 SCENARIOS = Path(siting.__file__).resolve().parent / "scenarios"
-
-
-def _site_owners() -> tuple[list[str], list[str]]:
-    owners = load_market_data().owners
-    rows = owners[owners["site_id"] != "rest_of_china"]
-    return list(rows["site_id"]), list(rows["owner_type"])
-
-
-@pytest.fixture(scope="module")
-def investors(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Stand-in investors (one per shipped site, of its owner type; the pseudo-sites' too)."""
-    ids, owners = _site_owners()
-    rest = [f"rest_{p}" for p in ("guizhou", "hebei", "guangdong")]
-    rows = site_investors([*ids, *rest], [*owners, *["telecom"] * len(rest)])
-    return write_investors(tmp_path_factory.mktemp("investors"), rows)
 
 
 def _cli(argv: list[str]) -> tuple[int, str]:
@@ -43,12 +27,11 @@ def _cli(argv: list[str]) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def written(investors: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("simulate")
     code, text = _cli(
-        ["simulate", SCENARIO, "--out", str(out), "--investor-data", str(investors),
-         "--investor", "local_gov_zhengzhou"]
-    )  # fmt: skip
+        ["simulate", SCENARIO, "--out", str(out), "--investor", "local_gov_zhengzhou"]
+    )
     assert code == 0, text
     return out / f"{SCENARIO}-simulate", text
 
@@ -91,19 +74,30 @@ def test_the_report_prints_build_outs_idle_and_the_investors_response(
         assert line in text
 
 
-def test_an_unknown_investor_is_refused(investors: Path, tmp_path: Path) -> None:
-    code, text = _cli(["simulate", SCENARIO, "--out", str(tmp_path), "--investor-data",
-                       str(investors), "--investor", "local_gov_nowhere"])  # fmt: skip
+def test_an_unknown_investor_is_refused(tmp_path: Path) -> None:
+    code, text = _cli(
+        ["simulate", SCENARIO, "--out", str(tmp_path), "--investor", "local_gov_nowhere"]
+    )
     assert code == 2 and "investor_id" in text
     assert not any(tmp_path.iterdir())
 
 
-def test_an_investor_with_no_admissible_site_is_refused(tmp_path: Path) -> None:
-    data = write_investors(tmp_path / "data", [("ghost", "telecom", "atlantis", "default", 1.0)])
+def test_an_investor_at_an_unknown_site_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in Path(settings.data_dir).iterdir():
+        (data / path.name).symlink_to(path)
+    (data / "investors.csv").unlink()
+    shipped = pd.read_csv(Path(settings.data_dir) / "investors.csv")
+    ghost = shipped.iloc[[0]].assign(investor_id="ghost", site_id="atlantis")
+    pd.concat([shipped, ghost]).to_csv(data / "investors.csv", index=False)
+    monkeypatch.setattr(settings, "data_dir", data)
     out = tmp_path / "out"
     out.mkdir()
-    code, text = _cli(["simulate", SCENARIO, "--out", str(out), "--investor-data", str(data)])
-    assert code == 2 and "no admissible site" in text and "ghost" in text
+    code, text = _cli(["simulate", SCENARIO, "--out", str(out)])
+    assert code == 2 and "atlantis" in text and "ghost" in text and "investors.csv" in text
     assert not any(out.iterdir())
 
 
@@ -119,27 +113,16 @@ def test_a_bad_simulate_key_is_refused(tmp_path: Path) -> None:
     assert not any(out.iterdir())
 
 
-def test_the_api_returns_the_typed_run(investors: Path) -> None:
-    run = siting.run_simulation(SCENARIO, investor_data=investors)
+def test_the_api_returns_the_typed_run() -> None:
+    run = siting.run_simulation(SCENARIO)
     assert isinstance(run, siting.SimulationRun) and run.table_dir is None
     assert set(run.build_outs) == {"decentralised", "planner", "as_built"}
 
 
-def test_a_batch_point_with_simulate_is_a_simulation(
-    investors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from siting import settings
+def test_a_batch_point_with_simulate_is_a_simulation() -> None:
     from siting.batch import solve_point
     from siting.solve.options import RunOptions
 
-    data = tmp_path / "data"
-    data.mkdir()
-    for path in Path(settings.data_dir).iterdir():
-        (data / path.name).symlink_to(path)
-    for name in ("investors.csv", "investor_types.csv"):
-        (data / name).unlink(missing_ok=True)
-        (data / name).symlink_to(investors / name)
-    monkeypatch.setattr(settings, "data_dir", data)
     spec = siting.load_scenario(SCENARIO).with_overrides({"simulate.compare": False})
     record = solve_point(spec.to_dict(), RunOptions())
     assert record["status"] == "ok" and record["kpis"]["status"] == "simulated"

@@ -353,3 +353,7 @@ class Levers(_Section):
     power_subsidies: bool = Field(
         False, description="Provincial power subsidies for domestic accelerators (P8)."
     )
+
+    def switched(self) -> list[str]:
+        """Return the switches that are on."""
+        return [key for key, on in self.model_dump().items() if on]

@@ -70,7 +70,7 @@ def check_runner(scenario: Scenario, runner: str, *, source: str | None = None) 
         Naming the runner or the scenario, the table, the key and what was expected.
     """
     where = source or f"scenario {scenario.name!r}"
-    switched = [k for k, on in scenario.levers.model_dump().items() if on]
+    switched = scenario.levers.switched()
     if switched and runner != "simulate":  # a sweep of simulations checks each point so
         expected = (
             "off: the levers act on the simulation's investors and market (docs/model.md, "

@@ -1,10 +1,8 @@
 """The investors of a simulation as arrays: who may build where, and by which rule.
 
-Reads ``data/investors.csv`` and ``data/investor_types.csv`` by the columns of the shared
-contract (docs/model.md, "Many investors"; ``data/SOURCES.md`` section I) and keeps the rows
-of one layer whose sites the scenario has. Row-by-row checks of the files are the reader
-:func:`siting.market.investors.load_investors`'s; here only what the simulation needs: every
-investor kept has a site of the scenario and a known type.
+:func:`load_agents` turns what :func:`siting.market.investors.load_investors` reads and checks
+(``data/investors.csv`` and ``data/investor_types.csv``, ``data/SOURCES.md`` section I) into
+the per-investor and per-entry arrays the simulation indexes.
 """
 
 from __future__ import annotations
@@ -13,19 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from siting import settings
-from siting._validate import read_csv
 from siting.errors import InputError, Problem, did_you_mean
-from siting.market.data import OWNER_TYPES
-
-#: The two tables, in ``data/``.
-INVESTOR_FILES = ("investors.csv", "investor_types.csv")
-#: Objectives of ``investor_types.csv``; ``cost`` (the planner's) only under perfect foresight.
-OBJECTIVES = ("own_demand", "margin", "jobs_and_margin", "cost")
-#: What an investor type forecasts (``investor_types.csv`` ``forecast``).
-FORECASTS = ("use", "published")
+from siting.market.investors import load_investors
 
 
 @dataclass(frozen=True)
@@ -80,84 +68,30 @@ class Agents:
 
 
 def load_agents(layer: str, site_ids: list[str], data_dir: Path | None = None) -> Agents:
-    """Read the investors of ``layer`` whose sites are among ``site_ids``.
+    """Make the investors of ``layer`` whose sites are among ``site_ids`` into arrays.
+
+    Parameters
+    ----------
+    layer, site_ids, data_dir
+        As for :func:`~siting.market.investors.load_investors`, which reads and checks the
+        tables.
 
     Raises
     ------
     InputError
-        If a table is missing or lacks a column, an investor has an unknown owner type, or an
-        investor of the layer has no site of the scenario ("an investor with no admissible
-        site").
+        As :func:`~siting.market.investors.load_investors` does.
     """
-    folder = Path(settings.data_dir if data_dir is None else data_dir)
-    investors_path, types_path = (folder / name for name in INVESTOR_FILES)
-    rows = read_csv(investors_path, what="investor")
-    types = read_csv(types_path, what="investor type")
-    for path, frame, needed in (
-        (investors_path, rows, ("investor_id", "owner_type", "site_id", "layer", "share")),
-        (types_path, types, ("owner_type", "objective", "hurdle_rate", "jobs_per_mw",
-                             "value_per_job_cny_year", "subsidy_share_capex", "forecast")),
-    ):  # fmt: skip
-        if missing := [c for c in needed if c not in frame.columns]:
-            raise InputError([Problem(str(path), "header", missing[0], "a column of the contract")])
-    rows = rows[rows["layer"] == layer]
-    types = types.set_index("owner_type")
-    problems = []
-    if unknown := sorted(set(rows["owner_type"]) - set(types.index) - set()):
-        expected = f"an owner type of investor_types.csv ({', '.join(OWNER_TYPES)})"
-        problems.append(
-            Problem(str(investors_path), f"owner_type {unknown[0]!r}", "owner_type", expected)
-        )
-    known = {s: i for i, s in enumerate(site_ids)}
-    ids = list(dict.fromkeys(rows["investor_id"]))
-    here = rows[rows["site_id"].isin(known)]
-    for investor in ids:
-        if investor not in set(here["investor_id"]):
-            expected = (
-                "a site of the scenario; none of its sites is in it "
-                "(an investor with no admissible site)"
-            )
-            problems.append(
-                Problem(str(investors_path), f"investor {investor!r}", "site_id", expected)
-            )
-    if problems:
-        raise InputError(problems)
-    first = rows.drop_duplicates("investor_id").set_index("investor_id").loc[ids]
-    kind = types.loc[first["owner_type"]]
+    read = load_investors(layer, site_ids=site_ids, data_dir=data_dir)
     return Agents(
-        ids=np.array(ids, dtype=object),
-        owner_type=first["owner_type"].to_numpy(object),
-        objective=kind["objective"].to_numpy(object),
-        forecast=kind["forecast"].to_numpy(object),
-        hurdle=kind["hurdle_rate"].to_numpy(float),
-        subsidy=kind["subsidy_share_capex"].to_numpy(float),
-        jobs_value=kind["jobs_per_mw"].to_numpy(float)
-        * kind["value_per_job_cny_year"].to_numpy(float),
-        investor=here["investor_id"].map({x: n for n, x in enumerate(ids)}).to_numpy(int),
-        site=here["site_id"].map(known).to_numpy(int),
-        share=here["share"].to_numpy(float),
+        ids=np.array(read.ids, dtype=object),
+        owner_type=read.owner_type.astype(object),
+        objective=read.of_type("objective").astype(object),
+        forecast=read.of_type("forecast").astype(object),
+        hurdle=read.of_type("hurdle_rate").astype(float),
+        subsidy=read.of_type("subsidy_share_capex").astype(float),
+        jobs_value=read.of_type("jobs_per_mw").astype(float)
+        * read.of_type("value_per_job_cny_year").astype(float),
+        investor=read.investor,
+        site=read.site,
+        share=read.share,
     )
-
-
-def check_own_demand(agents: Agents, segments: pd.DataFrame, source: str) -> None:
-    """Refuse an ``own_demand`` investor whose owner type is no segment's ``captive_owner``.
-
-    Such an investor has no use to build for anywhere: an investor with no admissible site.
-
-    Raises
-    ------
-    InputError
-        One problem per such investor.
-    """
-    captive = set(segments["captive_owner"].dropna())
-    expected = (
-        "an owner type some segment uses as its own (segments.csv captive_owner: {}) for "
-        "objective own_demand; {!r} is none (an investor with no admissible site)"
-    )
-    problems = [
-        Problem(source, f"investor {i!r}", "owner_type", expected.format(sorted(captive), o))
-        for i, o, obj in zip(agents.ids, agents.owner_type, agents.objective, strict=True)
-        if obj == "own_demand" and o not in captive
-    ]
-    if problems:
-        raise InputError(problems)

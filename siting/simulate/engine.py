@@ -16,16 +16,16 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from siting.costs import annuity_factor
+from siting.costs import KWH_PER_MWH, annuity_factor
 from siting.horizon import Horizon
 from siting.horizon_tables import installed
 from siting.market import MarketData, MarketResult, allocate, year_market
 from siting.market.allocate import MarketInputs
 from siting.market.data import OWNER_TYPES
-from siting.simulate._levers_stub import LeverContext, YearRules, no_levers
 from siting.simulate.agents import Agents
 from siting.simulate.forecast import belief
 from siting.simulate.halls import Halls
+from siting.simulate.levers import LeverContext, YearRules, no_levers
 from siting.simulate.respond import ForecastLP
 
 #: One investor's rules for a year: levers context → orderable, cost and voucher deltas.
@@ -110,9 +110,17 @@ class World:
         """``E_nkt``: the existing stock per hall, class and year, (N, K, T)."""
         return self.halls.split(self.h.existing)
 
-    def market(self, capacity: np.ndarray, t: int) -> MarketInputs:
-        """Make the market of year index ``t`` on ``capacity`` (N, K) MW per hall."""
+    def market(
+        self, capacity: np.ndarray, t: int, discount: np.ndarray | None = None
+    ) -> MarketInputs:
+        """Make the market of year index ``t`` on ``capacity`` (N, K) MW per hall.
+
+        ``discount``: the levers' voucher discount of the year per site, ``(S, K)`` (default
+        none); a hall takes its site's.
+        """
         m = year_market(self.h, t, self.data, self.hubs, owner_type=self.halls.site_owner)
+        if discount is not None:
+            m = replace(m, discount=discount)
         return self.halls.market(m, capacity)
 
     def perceived_cost(self, i: int, sites: np.ndarray, tau: int, delta: np.ndarray) -> np.ndarray:
@@ -157,6 +165,7 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
         used = (rents["captive_mw"] + rents["market_mw"]).groupby(rents["province"]).sum()
         cap = rents["capacity_mw"].groupby(rents["province"]).sum()
         utilisation = {p: float(used[p] / cap[p]) for p in cap.index if cap[p] > 0}
+    energy = inst.sites.energy_mwh[1]  # inference, as the perceived cost's running cost
     return LeverContext(
         year=int(h.years[tau]),
         site_ids=world.site_ids,
@@ -166,6 +175,8 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
         domestic=h.classes == "domestic",
         utilisation_by_province=utilisation,
         posted_rent=h.rent[0, :, tau],
+        power_price_cny_kwh=inst.sites.opex[1, 0] / (energy * KWH_PER_MWH),
+        energy_mwh_per_mw_year=energy,
     )
 
 
@@ -175,12 +186,15 @@ class Year:
 
     ``capacity``, ``orderable`` and ``ordered`` (the MW ordered so far in the year, sunk in
     every view; a view built later starts with them) are per hall, ``(N, K)``.
+    ``discount``: the levers' voucher discount of the order year per site, ``(S, K)``, which
+    the investors expect buyers to get.
     """
 
     world: World
     tau: int
     capacity: np.ndarray
     orderable: np.ndarray
+    discount: np.ndarray
     views: dict[str, ForecastLP] = field(default_factory=dict)
     ordered: np.ndarray | None = None
 
@@ -190,7 +204,7 @@ class Year:
             world, h = self.world, self.world.h
             t = self.tau + int(h.lead.max())
             kind = key.split("|")[1]
-            base = world.market(self.capacity, t)
+            base = world.market(self.capacity, t, self.discount)
             scale = belief(h, self.tau, t, kind, world.published)
             m = replace(
                 base,
@@ -268,11 +282,13 @@ def open_year(
     """
     h, halls = world.h, world.halls
     n_s, n_k, _ = h.existing.shape
-    rules = world.rules(context(world, tau, last))
+    rules = rules_of(world, tau, last)
     capacity = in_service(world, orders)[:, :, tau + int(h.lead.max())]
     built = halls.to_sites(capacity.sum(axis=1), n_s)
     room = np.clip(h.base.sites.headroom_mw + h.peak_existing - built, 0.0, None)
-    year = Year(world, tau, capacity, (rules.orderable & h.buildable[None, :])[halls.site])
+    year = Year(
+        world, tau, capacity, (rules.orderable & h.buildable[None, :])[halls.site], rules.discount
+    )
     rent = h.rent[0, :, tau] if last is None else _clearing(last, len(halls), n_k)
     return year, rules, np.broadcast_to(rent, (len(halls), n_k)), room
 
@@ -300,7 +316,6 @@ def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation
     for tau in range(n_t):
         if tau + lead < n_t:
             year, rules, rent, room = open_year(world, tau, orders, last)
-            out.notes[str(h.years[tau])] = rules.notes
             turn = rng.permutation(len(agents))
             out.turns[str(h.years[tau])] = [str(agents.ids[i]) for i in turn]
             for i in turn:
@@ -311,8 +326,12 @@ def simulate_myopic(world: World, seed: int, *, skip: bool = True) -> Simulation
             for lp in year.views.values():
                 out.solves += lp.solves
                 out.skips += lp.skips
+        else:  # no orders: the levers still act on the year's market
+            rules = rules_of(world, tau, last)
+        out.notes[str(h.years[tau])] = rules.notes
         existing = in_service(world, orders)[:, :, tau]
-        last = out.markets[int(h.years[tau])] = allocate(world.market(existing, tau), threads=1)
+        market = world.market(existing, tau, rules.discount)
+        last = out.markets[int(h.years[tau])] = allocate(market, threads=1)
     out.records = pd.DataFrame(records, columns=list(ORDER_COLUMNS))
     out.orders, out.hall_orders = world.halls.to_sites(orders, h.existing.shape[0]), orders
     return out
@@ -368,6 +387,11 @@ def best_response(world: World, sim: Simulation, i: int) -> pd.DataFrame:
     )
     table["margin_cny"] = table["margin_cny_per_mw_year"] * table["mw"]
     return table
+
+
+def rules_of(world: World, tau: int, last: MarketResult | None) -> YearRules:
+    """Return the levers' rules of year index ``tau`` (``last``: the year before's market)."""
+    return world.rules(context(world, tau, last))
 
 
 def _clearing(result: MarketResult, n_n: int, n_k: int) -> np.ndarray:

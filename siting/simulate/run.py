@@ -13,6 +13,7 @@ Every bad input is refused before the first solve.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,9 @@ from siting.provenance import provenance
 from siting.reported import compare_figures, comparison_lines, default_path, read_reported
 from siting.scenario import Scenario, check_runner, load_scenario
 from siting.scenario.schema import Simulate
-from siting.simulate.agents import check_own_demand, load_agents
+from siting.simulate.agents import load_agents
 from siting.simulate.engine import (
     ORDER_COLUMNS,
-    Rules,
     Simulation,
     World,
     best_response,
@@ -51,6 +51,7 @@ from siting.simulate.fleet import (
 )
 from siting.simulate.forecast import installed_over_use
 from siting.simulate.halls import by_site
+from siting.simulate.levers import year_rules
 from siting.simulate.perfect import check_objectives, simulate_perfect
 from siting.solve.horizon import plan
 from siting.solve.options import RunOptions, resolved
@@ -126,7 +127,6 @@ def run_simulation(
     investor: str | None = None,
     data_dir: Path | None = None,
     market: MarketData | None = None,
-    rules: Rules | None = None,
 ) -> SimulationRun:
     """Simulate a scenario's build-out by its investors (docs/model.md, "Many investors").
 
@@ -146,11 +146,10 @@ def run_simulation(
     investor
         An investor id: also its best response in the last order year (myopic only).
     data_dir
-        Folder of ``investors.csv`` and ``investor_types.csv`` (default the shipped data).
+        The data folder of the investors' tables (:func:`~siting.market.investors.load_investors`)
+        and of the levers' (default the shipped data, ``settings.data_dir``).
     market
         The market tables (default :func:`~siting.market.load_market_data`).
-    rules
-        The levers of each year (default: none).
 
     Raises
     ------
@@ -163,32 +162,39 @@ def run_simulation(
     source = f"scenario {spec.name!r}"
     data = load_market_data() if market is None else market
     prepared = prepare(scenario)
-    h = horizon_for(prepared.instance, prepared.scenario, source=str(prepared.path))
+    h = horizon_for(
+        prepared.instance, prepared.scenario, source=str(prepared.path), runner="simulate"
+    )
     years = [int(y) for y in h.years]
     if year is not None and year not in years:
         expected = f"a year of the horizon ({years[0]}-{years[-1]}); got {year}"
         raise InputError([Problem("simulate", "--year", "year", expected)])
     site_ids = [str(s) for s in h.base.sites.ids]
     agents = load_agents(chosen.investors, site_ids, data_dir)
-    check_own_demand(agents, data.segments, source)
     if chosen.foresight == "perfect":
         check_objectives(agents, source)
     who = None if investor is None else agents.index(investor)
     if who is not None and chosen.foresight != "myopic":
         expected = "foresight 'myopic' for --investor (a best response on the market of a year)"
         raise InputError([Problem(source, "[simulate]", "foresight", expected)])
+    levers = spec.levers.switched()
+    if levers and chosen.foresight != "myopic":
+        expected = "foresight 'myopic' with [levers] switched on (levers act year by year)"
+        raise InputError([Problem(source, "[simulate]", "foresight", expected)])
     built = None
     if chosen.compare:
         as_built = spec.with_overrides(
             {"horizon.existing_until": AS_BUILT_UNTIL, "horizon.orders": False}
         )
-        built = horizon_for(prepared.instance, as_built, source=str(prepared.path))
+        built = horizon_for(
+            prepared.instance, as_built, source=str(prepared.path), runner="simulate"
+        )
     opts = resolved(options, prepared.scenario.solve)
     tables = load_time_tables()
     world = World(
         h, data, prepared.layers.hubs, agents,
         installed_over_use(tables, prepared.scenario.horizon.use, h.years),  # type: ignore[union-attr]
-        **({} if rules is None else {"rules": rules}),
+        **({"rules": partial(year_rules, spec.levers, data_dir=data_dir)} if levers else {}),
     )  # fmt: skip
     world.halls  # noqa: B018 (refuses a site with no owner type before any solve)
     if chosen.foresight == "myopic":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from siting.cli.checks import check_outputs, load_horizon_scenario
@@ -44,13 +43,6 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         help="also print this investor's best response in the last order year, everyone "
         "else's build given, with its margin at the market's clearing rents",
     )
-    parser.add_argument(
-        "--investor-data",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="folder of investors.csv and investor_types.csv (default: the shipped data/)",
-    )
     output_arguments(parser)
     solver_arguments(parser, strategy=False)
 
@@ -70,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
             args.scenario,
             year=args.year,
             investor=args.investor,
-            data_dir=args.investor_data,
             out_dir=args.out,
             options=run_options(args),
         )
