@@ -476,12 +476,12 @@ def test_a_voucher_discount_moves_market_use_to_the_voucher_sites() -> None:
     sim = simulate_myopic(world, 0)
     t = 2  # 2025: the year with most issuers
     year = int(h.years[t])
-    existing = in_service(h, sim.orders)
+    existing = in_service(world, sim.hall_orders)[:, :, t]  # per hall
     discount = rules_of(world, t, sim.markets[year - 1]).discount
     assert discount.any()
     with_vouchers = sim.markets[year].rents
     without = allocate(world.market(existing, t), threads=1).rents
-    at = discount.ravel() > 0  # the rents tables run site by site, class by class
+    at = discount[world.halls.site].ravel() > 0  # the rents run hall by hall, class by class
     assert with_vouchers["market_mw"][at].sum() > without["market_mw"][at].sum() + 1.0
     capacity = with_vouchers["capacity_mw"].to_numpy()
     np.testing.assert_allclose(capacity, without["capacity_mw"].to_numpy())  # same fleet
