@@ -212,7 +212,7 @@ def _panel(sites: pd.DataFrame, year: int, title: str, description: str) -> str:
     counts = sites["owner_type"].value_counts().reindex(list(OWNER_TYPES), fill_value=0)
     rows = []
     for owner, row in groups.iterrows():
-        n = len(sites) if owner == "all" else int(counts[owner])
+        n = len(sites) if owner == "all" else int(counts[str(owner)])
         share = f"{row['used_mw'] / row['capacity_mw']:.0%}" if n > 0 else "–"
         rows.append(
             (str(owner), f"{n:,}", f"{row['capacity_mw']:,.0f}", f"{row['idle_mw']:,.0f}", share)

@@ -400,7 +400,7 @@ class StageLP:
 def stage_lp(
     m: MarketInputs,
     st: Streams,
-    triples: tuple[np.ndarray, np.ndarray, np.ndarray],
+    triples: tuple[np.ndarray, ...],
     capacity: np.ndarray,
     demand: np.ndarray,
 ) -> StageLP:

@@ -53,7 +53,9 @@ def year_market(
     site_ids = [str(s) for s in inst.sites.ids]
     hub_ids = [str(x) for x in inst.hubs.ids]
     given = owner_type is not None
-    owner_type, no_owner = (owner_type, []) if given else data.owner_type(site_ids)
+    no_owner: list[str] = []
+    if owner_type is None:
+        owner_type, no_owner = data.owner_type(site_ids)
     province = hubs.set_index("hub_id")["province"]
     problems = []
     if no_owner:

@@ -164,9 +164,10 @@ def load_investors(
         stranded = list(owner.index[owner == kind])
         if stranded and not usable[kind]:
             named = ", ".join(stranded[:3]) + (", ..." if len(stranded) > 3 else "")
+            objective = str(types.loc[kind, "objective"])
             expected = (
                 f"an investor with no admissible site: no segment may use the capacity of "
-                f"{kind!r} ({types.loc[kind, 'objective']}; {' and '.join(MARKET_FILES[1:])}), "
+                f"{kind!r} ({objective}; {' and '.join(MARKET_FILES[1:])}), "
                 f"the owner type of {len(stranded)} investors ({named})"
             )
             problems.append(
@@ -241,7 +242,7 @@ def read_investor_types(path: Path) -> pd.DataFrame:
     source = str(path)
     table, problems = read_table(path, TYPE_COLUMNS, what="investor type", key="owner_type")
     problems += check_unique(table, "owner_type", source=source)
-    for i, row in table.iterrows():
+    for i, (_, row) in enumerate(table.iterrows()):  # read_table keeps the 0-based RangeIndex
         for field in ("jobs_per_mw", "value_per_job_cny_year"):
             if row["objective"] in OBJECTIVES[:2] and (row[field] or 0) > 0:
                 expected = (
@@ -301,7 +302,13 @@ def read_investor_rows(path: Path, *, layer: str, layer_sites: Sequence[str]) ->
         problems.append(Problem(source, _lines(np.flatnonzero(pairs == pair)), "site_id", expected))
     valid = table["share"].between(0, 1)  # out-of-range shares have their own problem
     totals = table[valid].groupby(["layer", "site_id"], sort=False)["share"].sum()
-    for (name, site), total in totals[totals > 1 + SHARE_TOLERANCE].items():
+    over = totals[totals > 1 + SHARE_TOLERANCE]
+    for name, site, total in zip(
+        over.index.get_level_values("layer"),
+        over.index.get_level_values("site_id"),
+        over,
+        strict=True,
+    ):
         rows = np.flatnonzero((table["layer"] == name) & (table["site_id"] == site))
         expected = (
             f"expected shares at a site adding up to at most 1; at {site!r} ({name}) they "

@@ -354,9 +354,9 @@ def define_new_in_service(b: Builder, m: _Building) -> Grid:
     """
     h = m.horizon
     green = h.base.policy.green
-    counted = np.zeros(h.base.n_sites, bool)
+    counted: np.ndarray = np.zeros(h.base.n_sites, bool)
     if len(green.names):
-        counted = (green.coef > 0).any(axis=0)
+        counted = np.asarray((green.coef > 0).any(axis=0))  # (S,): the stubs allow a scalar
     t, s = np.nonzero(np.broadcast_to(counted, (h.n_years, h.base.n_sites)))
     new = np.full((h.base.n_sites, h.n_years), -1, np.int64)
     new[s, t] = b.add_cols(("new_mw_", _joined(s, "_y", t)), 0.0, np.inf)

@@ -168,7 +168,10 @@ def read_levers(data_dir: Path | None = None) -> pd.DataFrame:
             problems.append(Problem(source, where, "applies_to", expected))
     if problems:
         raise InputError(problems)
-    return table.assign(start=starts, end=ends)
+    return table.assign(
+        start=pd.Series(starts, index=table.index, dtype=object),
+        end=pd.Series(ends, index=table.index, dtype=object),
+    )
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -190,10 +193,10 @@ def year_share(rows: pd.DataFrame, year: int) -> float:
     """
     days = np.arange(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"))
     weight = np.zeros(len(days))
-    for row in rows.itertuples():
-        end = np.datetime64(row.end) if row.end is not None else days[-1]
-        value = 1.0 if np.isnan(row.value) else row.value
-        inside = (days >= np.datetime64(row.start)) & (days <= end)
+    for start, stop, raw in zip(rows["start"], rows["end"], rows["value"], strict=True):
+        end = np.datetime64(stop) if stop is not None else days[-1]
+        value = 1.0 if np.isnan(raw) else float(raw)
+        inside = (days >= np.datetime64(start)) & (days <= end)
         weight = np.maximum(weight, value * inside)
     return float(weight.mean())
 
@@ -384,13 +387,18 @@ def _vouchers(ctx: LeverContext, data_dir: Path | None) -> tuple[np.ndarray, lis
     domestic = np.asarray(ctx.domestic, bool)
     discount = np.zeros((len(ctx.site_ids), len(ctx.class_names)))
     notes = []
-    for row in frame.itertuples():
-        inside = np.isin(ctx.site_ids, _split(row.site_ids))
-        if row.year > ctx.year or not row.voucher_share_max > 0 or not inside.any():
+    for city, site_ids, year, share_max, domestic_max in zip(
+        frame["city"].astype(str),
+        frame["site_ids"],
+        frame["year"].to_numpy(float),
+        frame["voucher_share_max"].to_numpy(float),
+        frame["domestic_share_max"].to_numpy(float),
+        strict=True,
+    ):
+        inside = np.isin(ctx.site_ids, _split(site_ids))
+        if year > ctx.year or not share_max > 0 or not inside.any():
             continue  # not yet issued, no share in the data (blank or 0), or no site
-        share = np.where(
-            domestic & (row.domestic_share_max >= 0), row.domestic_share_max, row.voucher_share_max
-        )
+        share = np.where(domestic & (domestic_max >= 0), domestic_max, share_max)
         discount = np.maximum(discount, inside[:, None] * (share * rent)[None, :])
-        notes.append(f"compute vouchers {row.city}: {row.voucher_share_max:g} of the posted rent")
+        notes.append(f"compute vouchers {city}: {share_max:g} of the posted rent")
     return discount, notes

@@ -361,7 +361,7 @@ def _summary(
     response: pd.DataFrame | None,
 ) -> dict[str, Any]:
     """Gather ``summary.json``: settings, turns, solves, costs, price of anarchy, years."""
-    costs = {
+    costs: dict[str, dict[str, Any]] = {
         name: {
             "pv_cost_cny": b.cost.cost_cny,
             "pv_penalty_cny": b.cost.penalty_cny,
