@@ -325,6 +325,7 @@ def aggregated_plan(model: HorizonModel, opts: RunOptions) -> Guided | None:
     for name in ("open", "hosts"):  # the same sites and years in both models
         full, agg = getattr(model, name), getattr(small, name)
         has = full >= 0
+        assert (agg[has] >= 0).all(), f"the aggregated model lacks {name} columns"
         lower[full[has]] = upper[full[has]] = np.round(first.x[agg[has]])
     sub = new_highs(opts.mip_gap, opts.threads)
     pass_model(sub, replace(model.arrays, col_lower=lower, col_upper=upper))
