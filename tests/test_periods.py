@@ -744,3 +744,39 @@ def test_horizon_lp_by_interior_point_bounds_the_brute_force(monkeypatch, case: 
     expected = brute_force(h)
     assert sol.bound <= expected * (1 + 1e-9) + 1e-6
     assert sol.objective == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("case", [1, 5, 8])
+def test_full_stage_after_the_restriction_roots_by_interior_point(monkeypatch, case: int) -> None:
+    """The full model after a restriction not within the gap starts from its plan and solves
+    its root LP by the interior point method (``ROOT_LP_AFTER_PLAN``); the optimum is the
+    brute force's, the bound at most it. A model solved with no earlier plan keeps HiGHS's
+    own choice.
+    """
+    from siting.solve import direct, horizon
+
+    roots: list[str] = []
+    real_run, real_restricted = direct.run, horizon.restricted_plan
+
+    def run(highs, time_limit, *, is_mip, duals=False):
+        roots.append(highs.getOptionValue("mip_lp_solver")[1])
+        return real_run(highs, time_limit, is_mip=is_mip, duals=duals)
+
+    def restricted(arrays, opts):  # never within the gap: the full model is solved next
+        guided = real_restricted(arrays, opts)
+        state = "limit" if guided.result.x is not None else guided.result.state
+        return dataclasses.replace(guided, result=dataclasses.replace(guided.result, state=state))
+
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 0)
+    monkeypatch.setattr(horizon, "restricted_plan", restricted)
+    monkeypatch.setattr(direct, "run", run)
+    h = make_horizon(**CASES[case].values[0])
+    sol = solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
+    assert roots == ["ipm"]
+    expected = brute_force(h)
+    assert sol.objective == pytest.approx(expected, rel=1e-6)
+    assert sol.bound <= expected * (1 + 1e-9) + 1e-6
+    roots.clear()
+    monkeypatch.setattr(horizon, "RESTRICT_COLUMNS", 10**9)  # solved directly, no plan given
+    solve_horizon(build_horizon_model(h), options=RunOptions(mip_gap=1e-9))
+    assert roots == ["choose"]
