@@ -19,7 +19,7 @@ from siting.market import allocate, load_market_data
 from siting.pipeline import prepare
 from siting.scenario import Levers, check_runner, load_scenario, parse_scenario
 from siting.simulate.agents import load_agents
-from siting.simulate.engine import World, in_service, rules_of, simulate_myopic
+from siting.simulate.engine import World, context, in_service, rules_of, simulate_myopic
 from siting.simulate.forecast import installed_over_use
 from siting.simulate.levers import (
     LEVER_KINDS,
@@ -464,15 +464,34 @@ def test_the_h20_licence_leaves_no_export_compliant_order_in_2025() -> None:
     pd.testing.assert_frame_equal(*earlier)  # nothing else changes before its year
 
 
-def test_a_voucher_discount_moves_market_use_to_the_voucher_sites() -> None:
+@functools.cache
+def _world() -> World:
+    """``levers-none``'s horizon, market tables and ``default`` investors, with no lever."""
     prepared = prepare("levers-none")
     h = horizon_for(prepared.instance, prepared.scenario, source="levers-none", runner="simulate")
-    world = World(
+    return World(
         h, load_market_data(), prepared.layers.hubs,
         load_agents("default", [str(s) for s in h.base.sites.ids]),
         installed_over_use(load_time_tables(), "central", h.years),
-        rules=functools.partial(year_rules, Levers(vouchers=True)),
     )  # fmt: skip
+
+
+def _with_levers(world: World, **switches: bool) -> World:
+    return dataclasses.replace(world, rules=functools.partial(year_rules, Levers(**switches)))
+
+
+def test_the_levers_read_the_power_price_that_prices_the_sites_running_cost() -> None:
+    world = _world()
+    sites = world.h.base.sites
+    assert context(world, 0, None).power_price_cny_kwh is sites.power_price
+    assert (sites.power_price > 0).all()
+    energy_cost = sites.energy_mwh * sites.power_price * 1000  # MWh x CNY/kWh x kWh/MWh
+    np.testing.assert_allclose(sites.opex[:, 0], energy_cost, rtol=1e-12)
+
+
+def test_a_voucher_discount_moves_market_use_to_the_voucher_sites() -> None:
+    world = _with_levers(_world(), vouchers=True)
+    h = world.h
     sim = simulate_myopic(world, 0)
     t = 2  # 2025: the year with most issuers
     year = int(h.years[t])

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from siting.costs import KWH_PER_MWH, annuity_factor
+from siting.costs import annuity_factor
 from siting.horizon import Horizon
 from siting.horizon_tables import installed
 from siting.market import MarketData, MarketResult, allocate, year_market
@@ -175,7 +175,7 @@ def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
         domestic=h.classes == "domestic",
         utilisation_by_province=utilisation,
         posted_rent=h.rent[0, :, tau],
-        power_price_cny_kwh=inst.sites.opex[1, 0] / (energy * KWH_PER_MWH),
+        power_price_cny_kwh=inst.sites.power_price,
         energy_mwh_per_mw_year=energy,
     )
 
