@@ -12,6 +12,8 @@ Every bad input is refused before the first solve.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,12 +30,12 @@ from siting.io import publish, write_csv, write_json
 from siting.layers import province_regions
 from siting.market import MarketData, MarketResult, allocate, load_market_data
 from siting.market_run import idle_table
-from siting.pipeline import prepare
+from siting.pipeline import Prepared, prepare
 from siting.provenance import provenance
 from siting.reported import compare_figures, comparison_lines, default_path, read_reported
 from siting.scenario import Scenario, check_runner, load_scenario
 from siting.scenario.schema import Simulate
-from siting.simulate.agents import load_agents
+from siting.simulate.agents import Agents, load_agents
 from siting.simulate.engine import (
     ORDER_COLUMNS,
     Simulation,
@@ -75,6 +77,78 @@ class BuildOut:
     fleet: Fleet
     cost: FleetCost | None
     markets: dict[int, MarketResult]
+
+
+@dataclass(frozen=True)
+class SimulationInputs:
+    """What a simulation prepares before it decides anything.
+
+    The same for every scenario with the same :func:`simulation_key` (the points of a sweep
+    that differ in the investors' order, say), so a batch worker prepares it once for them.
+
+    Attributes
+    ----------
+    prepared
+        The scenario it was prepared for, its layers and instance
+        (:func:`siting.pipeline.prepare`).
+    horizon
+        The horizon of the end-2022 stock (:func:`~siting.horizon_run.horizon_for`).
+    agents
+        The investors of ``[simulate] investors``
+        (:func:`~siting.simulate.agents.load_agents`).
+    published
+        :func:`~siting.simulate.forecast.installed_over_use` of the horizon's years.
+    key
+        :func:`simulation_key` of the scenario.
+    """
+
+    prepared: Prepared
+    horizon: Horizon
+    agents: Agents
+    published: np.ndarray
+    key: str
+
+
+def simulation_key(spec: Scenario) -> str:
+    """Say what decides a scenario's :class:`SimulationInputs`, as text.
+
+    Everything but its name and description, its ``[levers]`` (they act year by year in the
+    run) and its ``[simulate]`` settings other than the investors' layer (the seed, the
+    foresight and ``compare`` act in the run too).
+    """
+    content = spec.to_dict()
+    for name in ("name", "description", "levers"):
+        content.pop(name)
+    content["simulate"] = (spec.simulate or Simulate()).investors
+    return json.dumps(content, sort_keys=True)
+
+
+def prepare_simulation(
+    scenario: str | Path | Scenario | None = None, *, data_dir: Path | None = None
+) -> SimulationInputs:
+    """Prepare a simulation's inputs: layers, instance, horizon, investors, published forecasts.
+
+    Parameters
+    ----------
+    scenario
+        As :func:`run_simulation`'s.
+    data_dir
+        The data folder of the investors' tables (default the shipped data).
+
+    Raises
+    ------
+    InputError
+        On bad input.
+    """
+    prepared = prepare(scenario)
+    spec = prepared.scenario
+    h = horizon_for(prepared.instance, spec, source=str(prepared.path), runner="simulate")
+    agents = load_agents(
+        (spec.simulate or Simulate()).investors, [str(s) for s in h.base.sites.ids], data_dir
+    )
+    use = spec.horizon.use  # type: ignore[union-attr]
+    published = installed_over_use(load_time_tables(), use, h.years)
+    return SimulationInputs(prepared, h, agents, published, simulation_key(spec))
 
 
 @dataclass
@@ -127,6 +201,7 @@ def run_simulation(
     investor: str | None = None,
     data_dir: Path | None = None,
     market: MarketData | None = None,
+    inputs: SimulationInputs | None = None,
 ) -> SimulationRun:
     """Simulate a scenario's build-out by its investors (docs/model.md, "Many investors").
 
@@ -150,27 +225,32 @@ def run_simulation(
         and of the levers' (default the shipped data, ``settings.data_dir``).
     market
         The market tables (default :func:`~siting.market.load_market_data`).
+    inputs
+        The prepared inputs (default :func:`prepare_simulation` of the scenario and
+        ``data_dir``): of a scenario with the same :func:`simulation_key`, and ``data_dir``.
 
     Raises
     ------
     InputError
         On bad input, before any solve (nothing is written).
+    ValueError
+        If ``inputs`` were prepared for a scenario with another :func:`simulation_key`.
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
     check_runner(spec, "simulate")
     chosen = spec.simulate or Simulate()
     source = f"scenario {spec.name!r}"
     data = load_market_data() if market is None else market
-    prepared = prepare(scenario)
-    h = horizon_for(
-        prepared.instance, prepared.scenario, source=str(prepared.path), runner="simulate"
-    )
+    if inputs is None:
+        inputs = prepare_simulation(scenario, data_dir=data_dir)
+    elif inputs.key != simulation_key(spec):
+        raise ValueError(f"inputs prepared for another scenario than {spec.name!r}")
+    prepared = dataclasses.replace(inputs.prepared, scenario=spec)
+    h, agents = inputs.horizon, inputs.agents
     years = [int(y) for y in h.years]
     if year is not None and year not in years:
         expected = f"a year of the horizon ({years[0]}-{years[-1]}); got {year}"
         raise InputError([Problem("simulate", "--year", "year", expected)])
-    site_ids = [str(s) for s in h.base.sites.ids]
-    agents = load_agents(chosen.investors, site_ids, data_dir)
     if chosen.foresight == "perfect":
         check_objectives(agents, source)
     who = None if investor is None else agents.index(investor)
@@ -190,10 +270,8 @@ def run_simulation(
             prepared.instance, as_built, source=str(prepared.path), runner="simulate"
         )
     opts = resolved(options, prepared.scenario.solve)
-    tables = load_time_tables()
     world = World(
-        h, data, prepared.layers.hubs, agents,
-        installed_over_use(tables, prepared.scenario.horizon.use, h.years),  # type: ignore[union-attr]
+        h, data, prepared.layers.hubs, agents, inputs.published,
         **({"rules": partial(year_rules, spec.levers, data_dir=data_dir)} if levers else {}),
     )  # fmt: skip
     world.halls  # noqa: B018 (refuses a site with no owner type before any solve)
