@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,9 @@ from siting.errors import InputError, Problem
 from siting.horizon import Horizon
 from siting.horizon_run import horizon_for
 from siting.io import publish, write_csv, write_json
-from siting.layers import province_regions
+from siting.layers import Layers, province_regions
 from siting.market import MarketData, MarketResult, allocate, load_market_data
+from siting.market.allocate import owner_sites
 from siting.market_run import idle_table
 from siting.pipeline import Prepared, prepare
 from siting.provenance import provenance
@@ -58,6 +59,9 @@ from siting.simulate.perfect import check_objectives, simulate_perfect
 from siting.solve.horizon import plan
 from siting.solve.options import RunOptions, resolved
 from siting.vintages import load_time_tables
+
+if TYPE_CHECKING:
+    from siting.maps import MapPage
 
 #: The build-outs, in the order they are reported.
 BUILD_OUTS = ("decentralised", "planner", "as_built")
@@ -173,8 +177,12 @@ class SimulationRun:
         With ``investor``: its best response in the last order year (:func:`best_response`).
     summary
         What ``summary.json`` holds.
+    layers
+        The layers simulated on (the map's provinces and places).
     table_dir
         The output folder, or ``None`` if nothing was written.
+    map_path
+        The owner map (``maps/simulate-<scenario>.html``), or ``None`` if none was written.
     """
 
     scenario: Scenario
@@ -188,7 +196,50 @@ class SimulationRun:
     comparison: pd.DataFrame | None
     investor: pd.DataFrame | None
     summary: dict[str, Any]
+    layers: Layers
     table_dir: Path | None = field(default=None)
+    map_path: Path | None = field(default=None)
+
+    def map(self, *, year: int | None = None, tiles: str = "none") -> MapPage:
+        """Draw one year of the decentralised build-out's halls by owner type and utilisation.
+
+        Each hall (a site's capacity of one owner type) is a circle at its site, filled to its
+        utilisation in the year's market (:func:`siting.maps.owners.make_owner_map`).
+
+        Parameters
+        ----------
+        year
+            The year drawn; default the last of the horizon.
+        tiles
+            ``"none"`` (offline) or ``"osm"``, as for :func:`siting.maps.make_map`.
+
+        Returns
+        -------
+        MapPage
+            Show it in Jupyter, or write it with its ``save`` method.
+
+        Raises
+        ------
+        InputError
+            For a year outside the horizon.
+        ValueError
+            For another tile choice.
+        """
+        from siting.maps.owners import make_owner_map
+
+        markets = self.build_outs["decentralised"].markets
+        year = max(markets) if year is None else year
+        if year not in markets:
+            expected = f"a year of the horizon ({min(markets)}-{max(markets)}); got {year}"
+            raise InputError([Problem("SimulationRun.map", "", "year", expected)])
+        return make_owner_map(
+            owner_sites(markets[year], self.layers.sites),
+            self.layers,
+            year=year,
+            title=f"siting simulate · {self.scenario.name} · {year}",
+            description=self.scenario.description,
+            tiles=tiles,  # type: ignore[arg-type]
+        )
 
 
 def run_simulation(
@@ -202,6 +253,10 @@ def run_simulation(
     data_dir: Path | None = None,
     market: MarketData | None = None,
     inputs: SimulationInputs | None = None,
+    map: bool = True,
+    maps_dir: Path | None = None,
+    tiles: str = "none",
+    cdn: bool = False,
 ) -> SimulationRun:
     """Simulate a scenario's build-out by its investors (docs/model.md, "Many investors").
 
@@ -228,6 +283,15 @@ def run_simulation(
     inputs
         The prepared inputs (default :func:`prepare_simulation` of the scenario and
         ``data_dir``): of a scenario with the same :func:`simulation_key`, and ``data_dir``.
+    map
+        With ``write``: also write the owner map of ``year`` (default the horizon's last),
+        ``maps_dir/simulate-<scenario>.html`` (:meth:`SimulationRun.map`).
+    maps_dir
+        Folder of the map (default ``settings.maps_dir``).
+    tiles
+        The map's basemap: ``"none"`` (offline) or ``"osm"`` (needs a network).
+    cdn
+        Load the map's scripts from CDNs instead of inlining them.
 
     Raises
     ------
@@ -315,7 +379,7 @@ def run_simulation(
     summary = _summary(prepared, h, chosen, sim, outs, year_table, comparison, response)
     run = SimulationRun(
         prepared.scenario, h, chosen, sim, outs, year_table, idle, sim.records, comparison,
-        response, summary,
+        response, summary, prepared.layers,
     )  # fmt: skip
     if write:
 
@@ -327,8 +391,15 @@ def run_simulation(
                 write_csv(response, folder / "simulate_investor.csv")
             write_json(folder / "summary.json", summary)
 
-        run.table_dir, _ = publish(
-            f"{prepared.scenario.name}-simulate", Path(out_dir or settings.out_dir), write_outputs
+        name = prepared.scenario.name
+        run.table_dir, run.map_path = publish(
+            f"{name}-simulate",
+            Path(out_dir or settings.out_dir),
+            write_outputs,
+            fmap=run.map(year=year, tiles=tiles) if map else None,
+            maps_dir=maps_dir,
+            offline=not cdn,
+            map_name=f"simulate-{name}",
         )
     return run
 
