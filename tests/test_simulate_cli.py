@@ -85,8 +85,10 @@ def test_the_report_prints_build_outs_idle_and_the_investors_response(
 
 def test_the_command_writes_the_owner_map_of_the_year(written: tuple[Path, str]) -> None:
     """The decentralised build-out's halls in the last year, as simulate_years.csv sums them."""
-    folder, _ = written
-    page = (folder.parent / "maps" / f"simulate-{SCENARIO}.html").read_text(encoding="utf-8")
+    folder, text = written
+    path = folder.parent / "maps" / f"simulate-{SCENARIO}.html"
+    assert f"Map: {path}" in text
+    page = path.read_text(encoding="utf-8")
     assert_offline(page)
     (one,) = page_data(page)["maps"]
     drawn = pd.DataFrame(one["sites"])

@@ -626,6 +626,8 @@ def simulate_report(run: SimulationRun, year: int | None = None) -> str:
             f"Tables: {run.table_dir}/ (simulate_years.csv, simulate_idle.csv, "
             "simulate_orders.csv, summary.json)",
         ]
+    if run.map_path is not None:
+        lines.append(f"Map: {run.map_path}")
     return "\n".join(lines)
 
 
