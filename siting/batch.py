@@ -53,7 +53,12 @@ from siting.results import (
     site_arrays,
 )
 from siting.scenario import CLASSIC_KINDS, DataPaths, Scenario, check_runner, data_paths
-from siting.simulate.run import run_simulation
+from siting.simulate.run import (
+    SimulationInputs,
+    prepare_simulation,
+    run_simulation,
+    simulation_key,
+)
 from siting.solve.horizon import plan
 from siting.solve.options import RunOptions
 from siting.stages import Stages
@@ -94,6 +99,27 @@ def _warm_up(paths: DataPaths, latency_model: str) -> None:
 def _market_data() -> MarketData:
     """Read the shipped market tables once per worker process (every simulation reads them)."""
     return load_market_data()
+
+
+#: Per worker process: the simulations' prepared inputs by :func:`simulation_key`, the latest
+#: :data:`SIMULATION_INPUTS_KEPT`.
+_SIMULATION_INPUTS: dict[str, SimulationInputs] = {}
+SIMULATION_INPUTS_KEPT = 8
+
+
+def _simulation_inputs(spec: Scenario) -> SimulationInputs:
+    """Prepare a simulation's inputs once per worker process and :func:`simulation_key`.
+
+    The futures of a sweep that differ only in the investors' order (or levers, or
+    ``compare``) share them; a point with other layers, another horizon or another investors'
+    layer prepares its own.
+    """
+    key = simulation_key(spec)
+    if key not in _SIMULATION_INPUTS:
+        if len(_SIMULATION_INPUTS) >= SIMULATION_INPUTS_KEPT:
+            del _SIMULATION_INPUTS[next(iter(_SIMULATION_INPUTS))]
+        _SIMULATION_INPUTS[key] = prepare_simulation(spec)
+    return _SIMULATION_INPUTS[key]
 
 
 @functools.lru_cache(maxsize=8)
@@ -208,7 +234,9 @@ def _simulate_point(spec: Scenario, stages: Stages, options: RunOptions) -> dict
     last year's installed, used (``hosted_mw``) and idle MW, ``new_mw`` ordered. ``by_year``:
     its rows of ``simulate_years.csv``, idle MW as ``stranded_mw``.
     """
-    run = run_simulation(spec, options=options, write=False, market=_market_data())
+    run = run_simulation(
+        spec, options=options, write=False, market=_market_data(), inputs=_simulation_inputs(spec)
+    )
     stages.lap("simulate")
     decentralised = run.build_outs["decentralised"]
     years = run.years[run.years["build_out"] == "decentralised"].drop(columns="build_out")

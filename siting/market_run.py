@@ -26,6 +26,7 @@ from siting.horizon_run import HorizonRun, check_year, run_horizon
 from siting.io import publish, write_csv, write_json
 from siting.layers import province_regions
 from siting.market import MarketResult, allocate, idle_by, load_market_data, year_market
+from siting.market.allocate import PREMIUM_TOLERANCE, owner_sites
 from siting.market.data import MARKET_FILES
 from siting.provenance import display_path
 from siting.scenario import Scenario
@@ -35,8 +36,6 @@ from siting.vintages import SITE_KW_PER_PF
 if TYPE_CHECKING:
     from siting.maps import MapPage
 
-#: Clearing premiums below this, CNY per MW-year, are reported as none (a solver's noise).
-PREMIUM_TOLERANCE = 1.0
 #: Rows of the printed premium table.
 PREMIA_SHOWN = 15
 #: What the MW of the outputs count (docs/outputs.md, "Conventions").
@@ -122,7 +121,7 @@ class MarketRun:
             raise InputError(problems)
         assert self.plan.layers is not None  # run_horizon keeps them
         return make_owner_map(
-            owner_sites(self, year),
+            owner_sites(self.results[year], self.plan.layers.sites),
             self.plan.layers,
             year=year,
             title=f"siting market · {self.scenario.name} · {year}",
@@ -229,27 +228,6 @@ def run_market(
             map_name=f"market-{name}",
         )
     return run
-
-
-def owner_sites(run: MarketRun, year: int) -> pd.DataFrame:
-    """Return the owner map's site table of ``year``: ``market_sites.csv``'s rows, and more.
-
-    Adds to the rows the site's name and position (the layers' sites), ``used_mw`` (captive
-    plus market MW) and ``clearing_premium``, the largest of its classes' premia over the
-    posted rent (0 below ``PREMIUM_TOLERANCE``), CNY per MW-year.
-    """
-    assert run.plan.layers is not None  # run_horizon keeps them
-    places = run.plan.layers.sites[["site_id", "name", "lon", "lat"]]
-    sites = run.sites[run.sites["year"] == year].merge(
-        pd.DataFrame(places), on="site_id", how="left", validate="one_to_one"
-    )
-    rents = run.results[year].rents
-    premium = rents["clearing_premium"].where(rents["clearing_premium"] > PREMIUM_TOLERANCE, 0.0)
-    largest = premium.groupby(rents["site_id"]).max()
-    return sites.assign(
-        used_mw=sites["captive_mw"] + sites["market_mw"],
-        clearing_premium=sites["site_id"].map(largest).to_numpy(float),
-    )
 
 
 def market_files(data_dir: Path) -> dict[str, dict[str, str]]:

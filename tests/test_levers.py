@@ -15,11 +15,18 @@ import pytest
 from siting import settings
 from siting.errors import InputError
 from siting.horizon_run import horizon_for
-from siting.market import allocate, load_market_data
+from siting.market import OWNER_TYPES, allocate, load_market_data
 from siting.pipeline import prepare
 from siting.scenario import Levers, check_runner, load_scenario, parse_scenario
 from siting.simulate.agents import load_agents
-from siting.simulate.engine import World, in_service, rules_of, simulate_myopic
+from siting.simulate.engine import (
+    World,
+    context,
+    in_service,
+    open_year,
+    rules_of,
+    simulate_myopic,
+)
 from siting.simulate.forecast import installed_over_use
 from siting.simulate.levers import (
     LEVER_KINDS,
@@ -33,6 +40,7 @@ from siting.simulate.levers import (
 from siting.simulate.run import SimulationRun, run_simulation
 from siting.sweep import load_sweep
 from siting.vintages import load_time_tables
+from tests.test_halls import _agents
 from tests.test_market import _edit, _market, _random_market, _tables
 from tests.test_scenario import _raw
 
@@ -58,7 +66,7 @@ def _ctx(year: int, utilisation: dict[str, float] | None = None) -> LeverContext
         year=year,
         site_ids=np.array(list(SITES)),
         site_province=np.array(provinces),
-        site_owner=np.array(owners),
+        owner_type=np.array(owners),
         class_names=CLASSES,
         domestic=np.array([False, False, True]),
         utilisation_by_province=utilisation or {},
@@ -464,15 +472,75 @@ def test_the_h20_licence_leaves_no_export_compliant_order_in_2025() -> None:
     pd.testing.assert_frame_equal(*earlier)  # nothing else changes before its year
 
 
-def test_a_voucher_discount_moves_market_use_to_the_voucher_sites() -> None:
+@functools.cache
+def _world() -> World:
+    """``levers-none``'s horizon, market tables and ``default`` investors, with no lever."""
     prepared = prepare("levers-none")
     h = horizon_for(prepared.instance, prepared.scenario, source="levers-none", runner="simulate")
-    world = World(
+    return World(
         h, load_market_data(), prepared.layers.hubs,
         load_agents("default", [str(s) for s in h.base.sites.ids]),
         installed_over_use(load_time_tables(), "central", h.years),
-        rules=functools.partial(year_rules, Levers(vouchers=True)),
     )  # fmt: skip
+
+
+def _with_levers(world: World, **switches: bool) -> World:
+    return dataclasses.replace(world, rules=functools.partial(year_rules, Levers(**switches)))
+
+
+def test_the_levers_read_the_power_price_that_prices_the_sites_running_cost() -> None:
+    world = _world()
+    sites = world.h.base.sites
+    price = context(world, 0, None).power_price_cny_kwh
+    np.testing.assert_array_equal(price, sites.power_price[world.halls.site])  # each hall's site's
+    assert (sites.power_price > 0).all()
+    energy_cost = sites.energy_mwh * sites.power_price * 1000  # MWh x CNY/kWh x kWh/MWh
+    np.testing.assert_allclose(sites.opex[:, 0], energy_cost, rtol=1e-12)
+
+
+def _two_halls_at(world: World, sites: dict[str, str], rules: Levers, data_dir: Path) -> World:
+    """``world`` with two investors at each of ``sites``: its owner's type and the other one."""
+    index = [list(world.site_ids).index(s) for s in sites]
+    owners = list(world.data.owner_type(list(sites))[0])
+    agents = _agents(
+        [o for pair in zip(owners, sites.values(), strict=True) for o in pair],
+        [s for s in index for _ in range(2)], [0.5] * 2 * len(sites),
+    )  # fmt: skip
+    return dataclasses.replace(
+        world, agents=agents, rules=functools.partial(year_rules, rules, data_dir=data_dir)
+    )
+
+
+@pytest.mark.parametrize("lever", ["domestic_mandate", "approval_tightening"])
+def test_a_lever_bound_to_owner_types_binds_each_hall_by_its_own_type(
+    data: Path, lever: str
+) -> None:
+    """A cloud site with a local-government hall, a local-government site with a cloud hall."""
+    if lever == "approval_tightening":  # bind local governments alone
+        _edit(data / "levers.csv", 4, "applies_to", "local_gov")
+    sites = {"guian": "local_gov", "zhengzhou": "cloud"}
+    world = _two_halls_at(_world(), sites, Levers(**{lever: True}), data)
+    h, halls = world.h, world.halls
+    t = list(h.years).index(2025)
+    idle = 10 * world.existing[:, :, t - 1]  # last year used at most 0.1 everywhere
+    last = allocate(world.market(idle, t - 1), threads=1)
+    year, rules, _, _ = open_year(world, t, np.zeros(world.existing.shape), last)
+    assert rules.notes  # in force
+    foreign = ~np.asarray(h.classes == "domestic")
+    for site in sites:
+        s = list(world.site_ids).index(site)
+        for owner in ("cloud", "local_gov"):
+            orderable = year.orderable[halls.at[s, OWNER_TYPES.index(owner)]]
+            if owner == "cloud":
+                np.testing.assert_array_equal(orderable, h.buildable)
+            else:  # barred: the mandate the foreign classes, the tightening every class
+                barred = foreign if lever == "domestic_mandate" else np.ones_like(foreign)
+                np.testing.assert_array_equal(orderable, h.buildable & ~barred)
+
+
+def test_a_voucher_discount_moves_market_use_to_the_voucher_sites() -> None:
+    world = _with_levers(_world(), vouchers=True)
+    h = world.h
     sim = simulate_myopic(world, 0)
     t = 2  # 2025: the year with most issuers
     year = int(h.years[t])

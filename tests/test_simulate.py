@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from siting import batch, settings
 from siting.errors import InputError
 from siting.horizon_run import horizon_for
 from siting.market import OWNER_TYPES, MarketInputs, allocate, load_market_data
-from siting.pipeline import prepare
+from siting.pipeline import Prepared, prepare
+from siting.scenario import Scenario, load_scenario
+from siting.simulate import run as simulate_run
 from siting.simulate.agents import Agents, load_agents
 from siting.simulate.engine import World, simulate_myopic
 from siting.simulate.fleet import cost_fleet, order_fleet
 from siting.simulate.forecast import installed_over_use
 from siting.simulate.perfect import check_objectives, simulate_perfect
 from siting.simulate.respond import BUILD_COST, ForecastLP
+from siting.simulate.run import prepare_simulation, run_simulation
 from siting.solve.horizon import plan
+from siting.solve.options import RunOptions
+from siting.sweep import load_sweep
 from siting.vintages import load_time_tables
 
 SCENARIO = "2023-2025-simulate"
+DATA = Path(settings.data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +260,66 @@ def test_the_forecast_market_solves_after_highs_ran_in_this_thread_with_other_th
     lp = ForecastLP.of(m, np.ones(1, bool), allowed)
     lp.respond(np.full(len(m.site_ids), 3.0), allowed, skip=False)
     assert lp.solves == 2
+
+
+# -- prepared inputs, shared by the points of a batch ------------------------------------------
+
+
+def test_a_batch_worker_prepares_once_for_two_futures(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counted(scenario: Scenario) -> Prepared:
+        calls.append(scenario.name)
+        return prepare(scenario)
+
+    monkeypatch.setattr(batch, "_SIMULATION_INPUTS", {})
+    monkeypatch.setattr(simulate_run, "prepare", counted)
+    points = load_sweep("futures-2023-2025").points
+    use = points[0].scenario.horizon.use  # type: ignore[union-attr]
+    futures = [p for p in points if p.scenario.horizon.use == use][:2]  # type: ignore[union-attr]
+    for point in futures:
+        record = batch.solve_point(point.scenario.to_dict(), RunOptions())
+        assert record["status"] == "ok"
+    assert calls == [futures[0].scenario.name]
+
+
+def test_a_batch_worker_shares_inputs_only_where_nothing_that_decides_them_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prepared: list[str] = []
+
+    def prepare_simulation(spec: Scenario) -> object:
+        prepared.append(spec.name)
+        return object()
+
+    monkeypatch.setattr(batch, "_SIMULATION_INPUTS", {})
+    monkeypatch.setattr(batch, "prepare_simulation", prepare_simulation)
+    base, _ = load_scenario(SCENARIO)
+    first = batch._simulation_inputs(base.with_overrides({"name": "a", "simulate.seed": 1}))
+    other_order = {"name": "b", "simulate.seed": 2, "simulate.compare": False,
+                   "levers.h20_licence": True}  # fmt: skip
+    assert batch._simulation_inputs(base.with_overrides(other_order)) is first
+    assert prepared == ["a"]
+    for i, change in enumerate([
+        {"data.sites": str(DATA / "prefecture" / "sites.csv")},  # other layers
+        {"data.hubs": str(DATA / "prefecture" / "hubs.csv")},
+        {"simulate.investors": "prefecture"},  # other investors
+        {"horizon.use": "high"},  # another horizon
+    ]):  # fmt: skip
+        point = base.with_overrides({"name": f"c{i}", **change})
+        assert batch._simulation_inputs(point) is not first
+    assert prepared == ["a", "c0", "c1", "c2", "c3"]
+
+
+def test_a_simulation_on_shared_inputs_is_the_simulation_on_its_own() -> None:
+    base, _ = load_scenario(SCENARIO)
+    a = base.with_overrides({"name": "a", "simulate.compare": False})
+    b = a.with_overrides({"name": "b", "simulate.seed": 7})
+    shared = prepare_simulation(a)
+    on_shared, alone = run_simulation(b, write=False, inputs=shared), run_simulation(b, write=False)
+    pd.testing.assert_frame_equal(on_shared.years, alone.years)
+    pd.testing.assert_frame_equal(on_shared.orders, alone.orders)
+    assert on_shared.summary["scenario"] == "b"
+    assert on_shared.orders.ne(run_simulation(a, write=False, inputs=shared).orders).any(axis=None)
+    with pytest.raises(ValueError, match="another scenario"):
+        run_simulation(a.with_overrides({"horizon.use": "high"}), write=False, inputs=shared)

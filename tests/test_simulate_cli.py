@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import siting
 from siting import settings
 from siting.cli import main
+from siting.errors import InputError
+from siting.maps.escape import esc
+from siting.market import OWNER_TYPES, allocate
+from siting.market.allocate import owner_sites
+from tests.test_halls import _market as _halls_market
+from tests.test_maps import assert_offline, page_data
 from tests.test_outputs_doc import documented
 
 SCENARIO = "2023-2025-simulate"
@@ -29,8 +37,9 @@ def _cli(argv: list[str]) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("simulate")
+    maps = ["--maps", str(out / "maps")]
     code, text = _cli(
-        ["simulate", SCENARIO, "--out", str(out), "--investor", "local_gov_zhengzhou"]
+        ["simulate", SCENARIO, "--out", str(out), *maps, "--investor", "local_gov_zhengzhou"]
     )
     assert code == 0, text
     return out / f"{SCENARIO}-simulate", text
@@ -72,6 +81,76 @@ def test_the_report_prints_build_outs_idle_and_the_investors_response(
         "local_gov_zhengzhou: best response in 2024",
     ):
         assert line in text
+
+
+def test_the_command_writes_the_owner_map_of_the_year(written: tuple[Path, str]) -> None:
+    """The decentralised build-out's halls in the last year, as simulate_years.csv sums them."""
+    folder, text = written
+    path = folder.parent / "maps" / f"simulate-{SCENARIO}.html"
+    assert f"Map: {path}" in text
+    page = path.read_text(encoding="utf-8")
+    assert_offline(page)
+    (one,) = page_data(page)["maps"]
+    drawn = pd.DataFrame(one["sites"])
+    years = pd.read_csv(folder / "simulate_years.csv").set_index(["build_out", "year"])
+    last = years.loc[("decentralised", 2025)]
+    assert drawn["mw"].sum() == pytest.approx(last["installed_mw"], abs=1e-3)
+    assert (drawn["mw"] * drawn["util"]).sum() == pytest.approx(last["used_mw"], abs=1e-3)
+    assert set(drawn["owner"]) <= set(OWNER_TYPES) and len(drawn) >= 20
+    assert html.unescape(one["panel"]).startswith(
+        f"<div class='siting-title'>siting simulate · {SCENARIO} · 2025</div>"
+    )
+
+
+def _quick(tmp_path: Path, description: str) -> Path:
+    """The shipped scenario without the comparison (one simulation), with ``description``."""
+    scenario = tmp_path / "quick.toml"
+    scenario.write_text(
+        f'extends = "{SCENARIOS / (SCENARIO + ".toml")}"\nname = "quick"\n'
+        f"description = {json.dumps(description)}\n[simulate]\ncompare = false\n"
+    )
+    return scenario
+
+
+def test_the_map_escapes_what_it_shows(tmp_path: Path) -> None:
+    hostile = "</script><img src=x onerror=alert(1)> & 'quotes'"
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    argv = ["simulate", str(_quick(tmp_path, hostile)), "--out", str(out), "--maps", str(maps)]
+    code, text = _cli([*argv, "--year", "2024", "--quiet"])
+    assert code == 0, text
+    page = (maps / "simulate-quick.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "</script><img" not in page
+    (one,) = page_data(page)["maps"]
+    assert esc(hostile) in one["panel"] and "<img" not in one["panel"]  # escaped once
+    assert hostile in html.unescape(one["panel"])
+    assert "siting simulate · quick · 2024" in html.unescape(one["panel"])
+
+
+def test_no_map_writes_the_tables_only(tmp_path: Path) -> None:
+    out, maps = tmp_path / "out", tmp_path / "maps"
+    argv = ["simulate", str(_quick(tmp_path, "quick")), "--out", str(out), "--maps", str(maps)]
+    code, text = _cli([*argv, "--no-map", "--quiet"])
+    assert code == 0, text
+    assert text.splitlines() == [str(out / "quick-simulate")]
+    assert (out / "quick-simulate" / "simulate_years.csv").is_file()
+    assert not maps.exists() or list(maps.iterdir()) == []
+
+
+def test_the_owner_map_draws_each_hall_of_a_site() -> None:
+    """Two halls at one site: a row each, with its own owner, use and premium."""
+    market = _halls_market(np.random.default_rng(3), "cloud")
+    result = allocate(market)
+    places = pd.DataFrame({"site_id": ["a", "b"], "name": ["A", "B"], "lon": [110.0, 112.0],
+                           "lat": [30.0, 31.0]})  # fmt: skip
+    rows = owner_sites(result, places)
+    assert list(zip(rows["site_id"], rows["owner_type"], strict=True)) == [
+        ("a", "cloud"), ("a", "telecom"), ("b", "telecom"),
+    ]  # fmt: skip
+    np.testing.assert_allclose(rows["capacity_mw"], market.capacity[:, 0])
+    np.testing.assert_allclose(rows["used_mw"], rows["captive_mw"] + rows["market_mw"])
+    premium = result.rents["clearing_premium"].to_numpy()
+    np.testing.assert_allclose(rows["clearing_premium"], np.where(premium > 1.0, premium, 0.0))
+    assert rows["lon"].tolist() == [110.0, 110.0, 112.0]
 
 
 def test_an_unknown_investor_is_refused(tmp_path: Path) -> None:
@@ -117,6 +196,13 @@ def test_the_api_returns_the_typed_run() -> None:
     run = siting.run_simulation(SCENARIO)
     assert isinstance(run, siting.SimulationRun) and run.table_dir is None
     assert set(run.build_outs) == {"decentralised", "planner", "as_built"}
+    page = run.map(year=2024)  # the owner map, as the command writes it
+    assert page.title == f"siting simulate · {SCENARIO} · 2024"
+    (one,) = page.data["maps"]
+    halls = run.build_outs["decentralised"].markets[2024].sites
+    assert len(one["sites"]) == (halls["capacity_mw"] > 0).sum()
+    with pytest.raises(InputError, match=r"SimulationRun\.map: field 'year': a year of the"):
+        run.map(year=2030)
 
 
 def test_a_batch_point_with_simulate_is_a_simulation() -> None:

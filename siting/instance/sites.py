@@ -44,6 +44,10 @@ class Sites:
         Grid electricity per MW hosted, MWh/(MW·yr), shape (W, S).
     emissions_t
         CO2 per MW hosted, t/(MW·yr), shape (W, S).
+    power_price
+        Electricity price paid at each site, CNY/kWh, shape (S,): its tariff, else its
+        province's price, times the scenario's multiplier, subsidised where the policy's power
+        subsidy acts (the price in ``opex``'s power component).
     """
 
     ids: NDArray[np.str_]
@@ -57,6 +61,7 @@ class Sites:
     opex: FloatArray
     energy_mwh: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))
     emissions_t: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))
+    power_price: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def capacity_mw(self) -> FloatArray:
@@ -150,6 +155,7 @@ def build_sites(
         opex=opex,
         energy_mwh=energy,
         emissions_t=emissions,
+        power_price=price,
     )
 
 

@@ -24,6 +24,8 @@ from siting.solve.highs import new_highs, pass_model, run
 SCALE = 1e6
 #: MW below which an allocation or idle capacity is reported as none.
 NEGLIGIBLE_MW = 1e-9
+#: Clearing premiums below this, CNY per MW-year, are reported as none (a solver's noise).
+PREMIUM_TOLERANCE = 1.0
 #: Seconds each stage may take.
 TIME_LIMIT = 600.0
 
@@ -552,4 +554,34 @@ def _allocation(m: MarketInputs, st: Streams, stage: Stage, hub_ids: np.ndarray)
             "mw": stage.mw[keep],
             "cost_cny_per_mw_year": stage.model.cost[: len(stage.mw)][keep] * SCALE,
         }
+    )
+
+
+def owner_sites(result: MarketResult, places: pd.DataFrame) -> pd.DataFrame:
+    """Return a market's table for the owner map (:func:`siting.maps.owners.make_owner_map`).
+
+    Parameters
+    ----------
+    result
+        The market: a row of its ``sites`` per site, or per hall of a simulation.
+    places
+        The layers' sites: ``site_id``, ``name``, ``lon`` and ``lat``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result.sites``' rows with their site's name and position, ``used_mw`` (captive plus
+        market MW) and ``clearing_premium``: the largest of the row's classes' premia over
+        the posted rent (0 below :data:`PREMIUM_TOLERANCE`), CNY per MW-year.
+    """
+    rents, keys = result.rents, ["site_id", "owner_type"]
+    premium = rents["clearing_premium"].where(rents["clearing_premium"] > PREMIUM_TOLERANCE, 0.0)
+    largest = premium.groupby([rents[k] for k in keys]).max()
+    sites = result.sites.merge(
+        pd.DataFrame(places[["site_id", "name", "lon", "lat"]]),
+        on="site_id", how="left", validate="many_to_one",
+    )  # fmt: skip
+    return sites.assign(
+        used_mw=sites["captive_mw"] + sites["market_mw"],
+        clearing_premium=largest.reindex(pd.MultiIndex.from_frame(sites[keys])).to_numpy(float),
     )

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from siting.costs import KWH_PER_MWH, annuity_factor
+from siting.costs import annuity_factor
 from siting.horizon import Horizon
 from siting.horizon_tables import installed
 from siting.market import MarketData, MarketResult, allocate, year_market
@@ -115,21 +115,23 @@ class World:
     ) -> MarketInputs:
         """Make the market of year index ``t`` on ``capacity`` (N, K) MW per hall.
 
-        ``discount``: the levers' voucher discount of the year per site, ``(S, K)`` (default
-        none); a hall takes its site's.
+        ``discount``: the levers' voucher discount of the year per hall, ``(N, K)`` (default
+        none).
         """
         m = year_market(self.h, t, self.data, self.hubs, owner_type=self.halls.site_owner)
-        if discount is not None:
-            m = replace(m, discount=discount)
-        return self.halls.market(m, capacity)
+        m = self.halls.market(m, capacity)
+        return m if discount is None else replace(m, discount=discount)
 
     def perceived_cost(self, i: int, sites: np.ndarray, tau: int, delta: np.ndarray) -> np.ndarray:
-        """``κ_isk`` at ``sites`` of investor ``i`` for orders of year index ``tau``, (n, K)."""
+        """``κ_isk`` at ``sites`` of investor ``i`` for orders of year index ``tau``, (n, K).
+
+        ``delta``: the levers' cost delta in ``i``'s hall at each of ``sites``, ``(n, K)``.
+        """
         h, a = self.h, self.agents
         crf = np.array([annuity_factor(float(a.hurdle[i]), float(life)) for life in h.life])
         capital = h.capital[:, tau] * crf * (1.0 - a.subsidy[i])  # (K,)
         running = h.base.sites.opex[1, :, sites].sum(axis=1)  # (n,): inference, every component
-        return capital[None, :] + running[:, None] + delta[sites] - a.jobs_value[i]
+        return capital[None, :] + running[:, None] + delta - a.jobs_value[i]
 
 
 def in_service(world: World, orders: np.ndarray) -> np.ndarray:
@@ -157,26 +159,26 @@ def _segments(world: World, key: str) -> np.ndarray:
 
 
 def context(world: World, tau: int, last: MarketResult | None) -> LeverContext:
-    """Make the levers' view of year index ``tau`` (last year's market's utilisation)."""
-    h, inst = world.h, world.h.base
+    """Make the levers' view of year index ``tau``: its halls, last year's market's utilisation."""
+    h, sites, s = world.h, world.h.base.sites, world.halls.site
     utilisation: dict[str, float] = {}
     if last is not None:
         rents = last.rents
         used = (rents["captive_mw"] + rents["market_mw"]).groupby(rents["province"]).sum()
         cap = rents["capacity_mw"].groupby(rents["province"]).sum()
         utilisation = {p: float(used[p] / cap[p]) for p in cap.index if cap[p] > 0}
-    energy = inst.sites.energy_mwh[1]  # inference, as the perceived cost's running cost
     return LeverContext(
         year=int(h.years[tau]),
-        site_ids=world.site_ids,
-        site_province=inst.sites.group_names[inst.sites.group].astype(str),
-        site_owner=world.halls.site_owner.astype(str),
+        site_ids=world.site_ids[s],
+        site_province=sites.group_names[sites.group[s]].astype(str),
+        owner_type=world.halls.owner_type.astype(str),
         class_names=tuple(str(k) for k in h.classes),
         domestic=h.classes == "domestic",
         utilisation_by_province=utilisation,
         posted_rent=h.rent[0, :, tau],
-        power_price_cny_kwh=inst.sites.opex[1, 0] / (energy * KWH_PER_MWH),
-        energy_mwh_per_mw_year=energy,
+        power_price_cny_kwh=sites.power_price[s],
+        # inference, as the perceived cost's running cost
+        energy_mwh_per_mw_year=sites.energy_mwh[1, s],
     )
 
 
@@ -185,9 +187,9 @@ class Year:
     """The forecast markets of one order year, one per view, built when first needed.
 
     ``capacity``, ``orderable`` and ``ordered`` (the MW ordered so far in the year, sunk in
-    every view; a view built later starts with them) are per hall, ``(N, K)``.
-    ``discount``: the levers' voucher discount of the order year per site, ``(S, K)``, which
-    the investors expect buyers to get.
+    every view; a view built later starts with them) are per hall, ``(N, K)``, and so is
+    ``discount``: the levers' voucher discount of the order year, which the investors expect
+    buyers to get.
     """
 
     world: World
@@ -252,7 +254,7 @@ def take_turn(
     h, agents = world.h, world.agents
     sites, shares = agents.sites_of(i)
     halls = world.halls.index(sites, str(agents.owner_type[i]))
-    kappa = world.perceived_cost(i, sites, year.tau, rules.cost_delta)
+    kappa = world.perceived_cost(i, sites, year.tau, rules.cost_delta[halls])
     margin = rent[halls] - kappa
     allowed = np.zeros(year.capacity.shape, bool)
     allowed[halls] = year.orderable[halls] & (margin >= 0)
@@ -286,9 +288,7 @@ def open_year(
     capacity = in_service(world, orders)[:, :, tau + int(h.lead.max())]
     built = halls.to_sites(capacity.sum(axis=1), n_s)
     room = np.clip(h.base.sites.headroom_mw + h.peak_existing - built, 0.0, None)
-    year = Year(
-        world, tau, capacity, (rules.orderable & h.buildable[None, :])[halls.site], rules.discount
-    )
+    year = Year(world, tau, capacity, rules.orderable & h.buildable[None, :], rules.discount)
     rent = h.rent[0, :, tau] if last is None else _clearing(last, len(halls), n_k)
     return year, rules, np.broadcast_to(rent, (len(halls), n_k)), room
 
@@ -368,7 +368,7 @@ def best_response(world: World, sim: Simulation, i: int) -> pd.DataFrame:
     done = take_turn(world, year, i, rent, room, rules, skip=False)
     sites, _ = world.agents.sites_of(i)
     mine_halls = halls.at[sites, owner]
-    kappa = world.perceived_cost(i, sites, tau, rules.cost_delta)
+    kappa = world.perceived_cost(i, sites, tau, rules.cost_delta[mine_halls])
     n_k = len(h.classes)
     table = pd.DataFrame(
         {

@@ -109,8 +109,8 @@ class Halls:
     def market(self, m: MarketInputs, capacity: np.ndarray) -> MarketInputs:
         """Make the market of the halls from that of the sites and ``capacity`` ``(N, K)``.
 
-        A hall takes its site's place (province, round trip, network cost) and voucher
-        discount, and its own owner type.
+        A hall takes its site's place (province, round trip, network cost) and its own owner
+        type.
         """
         s = self.site
         return replace(
@@ -121,7 +121,6 @@ class Halls:
             capacity=capacity,
             rtt_ms=m.rtt_ms[:, s],
             network_cny=m.network_cny[:, s],
-            discount=None if m.discount is None else m.discount[s],
         )
 
 

@@ -1,10 +1,12 @@
-"""Policy levers as experiments: each year's orderable sites and classes, costs and discounts.
+"""Policy levers as experiments: each year's orderable halls and classes, costs and discounts.
 
 A scenario's ``[levers]`` switches (:class:`~siting.scenario.Levers`) act on the simulation's
 investors and market, never on the planner (the efficient benchmark keeps its ``[policy]``).
 The simulation calls :func:`year_rules` once a year with a :class:`LeverContext` and gets a
-:class:`YearRules`: which classes may be ordered at which sites, a cost added to what an
-investor perceives (negative: a subsidy) and a discount buyers get in the market (vouchers).
+:class:`YearRules`: which classes may be ordered in which halls (a site's capacity of one owner
+type, :mod:`siting.simulate.halls`), a cost added to what an investor perceives (negative: a
+subsidy) and a discount buyers get in the market (vouchers). The rows are halls, so a lever
+bound to owner types binds each hall by its own type.
 
 The dated facts are in ``data/levers.csv`` (``data/SOURCES.md`` section L); the power
 subsidies, vouchers and 东数西算 statuses are read from ``data/policy_*.csv`` through
@@ -61,8 +63,10 @@ class LeverContext:
     ----------
     year
         The year orders are placed in (they serve from ``year + lead time``).
-    site_ids, site_province, site_owner
-        ``(S,)``: per site, its id, province and owner type (one of ``OWNER_TYPES``).
+    site_ids, site_province
+        ``(N,)``: per hall, its site's id and province (the halls of a site repeat them).
+    owner_type
+        ``(N,)``: per hall, its owner type (one of ``OWNER_TYPES``).
     class_names
         Accelerator classes, in the horizon's order.
     domestic
@@ -72,17 +76,17 @@ class LeverContext:
     posted_rent
         ``(K,)``: posted rent, CNY/(MW·yr).
     power_price_cny_kwh
-        ``(S,)``: the electricity price the investors pay at each site, CNY/kWh (needed by
-        ``power_subsidies`` only).
+        ``(N,)``: the electricity price the investors pay at each hall's site, CNY/kWh
+        (:attr:`siting.instance.Sites.power_price`; needed by ``power_subsidies`` only).
     energy_mwh_per_mw_year
-        ``(S,)``: MWh drawn per installed MW a year at the PUE and load the horizon uses
-        (needed by ``power_subsidies`` only).
+        ``(N,)``: MWh drawn per installed MW a year at the PUE and load the horizon uses, at
+        each hall's site (needed by ``power_subsidies`` only).
     """
 
     year: int
     site_ids: np.ndarray
     site_province: np.ndarray
-    site_owner: np.ndarray
+    owner_type: np.ndarray
     class_names: tuple[str, ...]
     domestic: np.ndarray
     utilisation_by_province: dict[str, float]
@@ -93,16 +97,17 @@ class LeverContext:
 
 @dataclass(frozen=True)
 class YearRules:
-    """The levers in force in one year, as arrays over sites ``S`` and classes ``K``.
+    """The levers in force in one year, as arrays over the context's halls ``N`` and classes ``K``.
 
     Attributes
     ----------
     orderable
-        ``(S, K)`` bool: new orders of class ``k`` at site ``s`` are allowed this year.
+        ``(N, K)`` bool: new orders of class ``k`` in hall ``n`` are allowed this year.
     cost_delta
-        ``(S, K)``: CNY/(MW·yr) added to an investor's perceived cost (negative: a subsidy).
+        ``(N, K)``: CNY/(MW·yr) added to the perceived cost of an investor ordering in hall
+        ``n`` (negative: a subsidy).
     discount
-        ``(S, K)``: CNY/(MW·yr) taken off buyers' cost in the market (vouchers;
+        ``(N, K)``: CNY/(MW·yr) taken off buyers' cost in the market (vouchers;
         :attr:`siting.market.MarketInputs.discount`).
     notes
         One line per lever in force, for the report.
@@ -259,50 +264,50 @@ def year_rules(levers: Levers, ctx: LeverContext, data_dir: Path | None = None) 
     return YearRules(orderable, cost, discount, tuple(notes))
 
 
-#: A bar: from a lever's rows of ``levers.csv``, the ``(S, K)`` orders barred in the year and
+#: A bar: from a lever's rows of ``levers.csv``, the ``(N, K)`` orders barred in the year and
 #: the note saying so (``None``: not in force).
 Bar = Callable[[pd.DataFrame, LeverContext, Path | None], tuple[np.ndarray, str | None]]
 
 
 def _owners(rows: pd.DataFrame, ctx: LeverContext) -> np.ndarray:
-    """``(S,)``: the sites whose owner type the rows' ``applies_to`` lists."""
-    return np.isin(ctx.site_owner, sorted({o for c in rows["applies_to"] for o in _split(c)}))
+    """``(N,)``: the halls whose owner type the rows' ``applies_to`` lists."""
+    return np.isin(ctx.owner_type, sorted({o for c in rows["applies_to"] for o in _split(c)}))
 
 
 def _none(ctx: LeverContext) -> np.ndarray:
-    """``(S, K)``: nothing barred."""
+    """``(N, K)``: nothing barred."""
     return np.zeros((len(ctx.site_ids), len(ctx.class_names)), bool)
 
 
 def _ddsx(
     rows: pd.DataFrame, ctx: LeverContext, data_dir: Path | None
 ) -> tuple[np.ndarray, str | None]:
-    """Bar every class at the sites whose 东数西算 status the rows bind."""
+    """Bar every class in the halls of the sites whose 东数西算 status the rows bind."""
     if year_share(rows, ctx.year) == 0:
         return _none(ctx), None
     bound = sorted({s for c in rows["applies_to"] for s in _split(c)})
-    sites = np.isin(_ddsx_status(ctx.site_ids, data_dir), bound)
+    halls = np.isin(_ddsx_status(ctx.site_ids, data_dir), bound)
     note = (
-        f"东数西算 approvals: no new orders at {int(sites.sum())} sites with status "
-        f"{', '.join(bound)} (policy_sites.csv)"
+        f"东数西算 approvals: no new orders at {len(set(ctx.site_ids[halls]))} sites with "
+        f"status {', '.join(bound)} (policy_sites.csv)"
     )
-    return np.repeat(sites[:, None], len(ctx.class_names), axis=1), note
+    return np.repeat(halls[:, None], len(ctx.class_names), axis=1), note
 
 
 def _tightening(
     rows: pd.DataFrame, ctx: LeverContext, data_dir: Path | None
 ) -> tuple[np.ndarray, str | None]:
-    """Bar every class at the bound owner types' sites in provinces used below the threshold."""
+    """Bar every class in the bound owner types' halls in provinces used below the threshold."""
     if year_share(rows, ctx.year) == 0:
         return _none(ctx), None
     threshold = float(rows["value"].max())
     low = sorted(p for p, u in ctx.utilisation_by_province.items() if u < threshold)
-    sites = np.isin(ctx.site_province, low) & _owners(rows, ctx)
+    halls = np.isin(ctx.site_province, low) & _owners(rows, ctx)
     note = (
         f"approval tightening: no new orders where last year's utilisation < {threshold:g}: "
         f"{', '.join(low) if low else 'none'}"
     )
-    return np.repeat(sites[:, None], len(ctx.class_names), axis=1), note
+    return np.repeat(halls[:, None], len(ctx.class_names), axis=1), note
 
 
 def _h20(
@@ -324,14 +329,14 @@ def _h20(
 def _mandate(
     rows: pd.DataFrame, ctx: LeverContext, data_dir: Path | None
 ) -> tuple[np.ndarray, str | None]:
-    """Bar the foreign classes at the bound owner types' sites (rows requiring all domestic)."""
+    """Bar the foreign classes in the bound owner types' halls (rows requiring all domestic)."""
     rows = rows[rows["value"] >= 1.0]
     if year_share(rows, ctx.year) == 0:
         return _none(ctx), None
-    sites = _owners(rows, ctx)
-    types = sorted(set(ctx.site_owner[sites].tolist()))
-    note = f"domestic mandate: only domestic classes orderable at {', '.join(types) or 'no'} sites"
-    return sites[:, None] & ~np.asarray(ctx.domestic, bool)[None, :], note
+    halls = _owners(rows, ctx)
+    types = sorted(set(ctx.owner_type[halls].tolist()))
+    note = f"domestic mandate: only domestic classes orderable in {', '.join(types) or 'no'} halls"
+    return halls[:, None] & ~np.asarray(ctx.domestic, bool)[None, :], note
 
 
 #: The levers that bar orders: switch of ``[levers]`` → (lever of ``levers.csv``, its bar).
@@ -354,7 +359,7 @@ def _ddsx_status(site_ids: np.ndarray, data_dir: Path | None) -> np.ndarray:
 
 
 def _power_delta(ctx: LeverContext, data_dir: Path | None) -> np.ndarray:
-    """``(S,)``: CNY/(MW·yr) the subsidy takes off a domestic MW's power bill (≤ 0).
+    """``(N,)``: CNY/(MW·yr) the subsidy takes off a domestic MW's power bill (≤ 0).
 
     A province's subsidy acts from the year of its text (``policy_power_subsidies.csv``).
     """
@@ -373,7 +378,7 @@ def _power_delta(ctx: LeverContext, data_dir: Path | None) -> np.ndarray:
 
 
 def _vouchers(ctx: LeverContext, data_dir: Path | None) -> tuple[np.ndarray, list[str]]:
-    """``(S, K)`` voucher discount in force in the year, and a note per issuer.
+    """``(N, K)`` voucher discount in force in the year, and a note per issuer.
 
     An issuer acts from the year of its text; it takes ``voucher_share_max`` (for domestic
     classes ``domestic_share_max`` where given) of the posted rent off at its sites. Several

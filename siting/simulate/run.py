@@ -12,10 +12,12 @@ Every bad input is refused before the first solve.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,15 +27,16 @@ from siting.errors import InputError, Problem
 from siting.horizon import Horizon
 from siting.horizon_run import horizon_for
 from siting.io import publish, write_csv, write_json
-from siting.layers import province_regions
+from siting.layers import Layers, province_regions
 from siting.market import MarketData, MarketResult, allocate, load_market_data
+from siting.market.allocate import owner_sites
 from siting.market_run import idle_table
-from siting.pipeline import prepare
+from siting.pipeline import Prepared, prepare
 from siting.provenance import provenance
 from siting.reported import compare_figures, comparison_lines, default_path, read_reported
 from siting.scenario import Scenario, check_runner, load_scenario
 from siting.scenario.schema import Simulate
-from siting.simulate.agents import load_agents
+from siting.simulate.agents import Agents, load_agents
 from siting.simulate.engine import (
     ORDER_COLUMNS,
     Simulation,
@@ -57,6 +60,9 @@ from siting.solve.horizon import plan
 from siting.solve.options import RunOptions, resolved
 from siting.vintages import load_time_tables
 
+if TYPE_CHECKING:
+    from siting.maps import MapPage
+
 #: The build-outs, in the order they are reported.
 BUILD_OUTS = ("decentralised", "planner", "as_built")
 #: Year-end to which the as-built build-out takes the vintages.
@@ -75,6 +81,78 @@ class BuildOut:
     fleet: Fleet
     cost: FleetCost | None
     markets: dict[int, MarketResult]
+
+
+@dataclass(frozen=True)
+class SimulationInputs:
+    """What a simulation prepares before it decides anything.
+
+    The same for every scenario with the same :func:`simulation_key` (the points of a sweep
+    that differ in the investors' order, say), so a batch worker prepares it once for them.
+
+    Attributes
+    ----------
+    prepared
+        The scenario it was prepared for, its layers and instance
+        (:func:`siting.pipeline.prepare`).
+    horizon
+        The horizon of the end-2022 stock (:func:`~siting.horizon_run.horizon_for`).
+    agents
+        The investors of ``[simulate] investors``
+        (:func:`~siting.simulate.agents.load_agents`).
+    published
+        :func:`~siting.simulate.forecast.installed_over_use` of the horizon's years.
+    key
+        :func:`simulation_key` of the scenario.
+    """
+
+    prepared: Prepared
+    horizon: Horizon
+    agents: Agents
+    published: np.ndarray
+    key: str
+
+
+def simulation_key(spec: Scenario) -> str:
+    """Say what decides a scenario's :class:`SimulationInputs`, as text.
+
+    Everything but its name and description, its ``[levers]`` (they act year by year in the
+    run) and its ``[simulate]`` settings other than the investors' layer (the seed, the
+    foresight and ``compare`` act in the run too).
+    """
+    content = spec.to_dict()
+    for name in ("name", "description", "levers"):
+        content.pop(name)
+    content["simulate"] = (spec.simulate or Simulate()).investors
+    return json.dumps(content, sort_keys=True)
+
+
+def prepare_simulation(
+    scenario: str | Path | Scenario | None = None, *, data_dir: Path | None = None
+) -> SimulationInputs:
+    """Prepare a simulation's inputs: layers, instance, horizon, investors, published forecasts.
+
+    Parameters
+    ----------
+    scenario
+        As :func:`run_simulation`'s.
+    data_dir
+        The data folder of the investors' tables (default the shipped data).
+
+    Raises
+    ------
+    InputError
+        On bad input.
+    """
+    prepared = prepare(scenario)
+    spec = prepared.scenario
+    h = horizon_for(prepared.instance, spec, source=str(prepared.path), runner="simulate")
+    agents = load_agents(
+        (spec.simulate or Simulate()).investors, [str(s) for s in h.base.sites.ids], data_dir
+    )
+    use = spec.horizon.use  # type: ignore[union-attr]
+    published = installed_over_use(load_time_tables(), use, h.years)
+    return SimulationInputs(prepared, h, agents, published, simulation_key(spec))
 
 
 @dataclass
@@ -99,8 +177,12 @@ class SimulationRun:
         With ``investor``: its best response in the last order year (:func:`best_response`).
     summary
         What ``summary.json`` holds.
+    layers
+        The layers simulated on (the map's provinces and places).
     table_dir
         The output folder, or ``None`` if nothing was written.
+    map_path
+        The owner map (``maps/simulate-<scenario>.html``), or ``None`` if none was written.
     """
 
     scenario: Scenario
@@ -114,7 +196,50 @@ class SimulationRun:
     comparison: pd.DataFrame | None
     investor: pd.DataFrame | None
     summary: dict[str, Any]
+    layers: Layers
     table_dir: Path | None = field(default=None)
+    map_path: Path | None = field(default=None)
+
+    def map(self, *, year: int | None = None, tiles: str = "none") -> MapPage:
+        """Draw one year of the decentralised build-out's halls by owner type and utilisation.
+
+        Each hall (a site's capacity of one owner type) is a circle at its site, filled to its
+        utilisation in the year's market (:func:`siting.maps.owners.make_owner_map`).
+
+        Parameters
+        ----------
+        year
+            The year drawn; default the last of the horizon.
+        tiles
+            ``"none"`` (offline) or ``"osm"``, as for :func:`siting.maps.make_map`.
+
+        Returns
+        -------
+        MapPage
+            Show it in Jupyter, or write it with its ``save`` method.
+
+        Raises
+        ------
+        InputError
+            For a year outside the horizon.
+        ValueError
+            For another tile choice.
+        """
+        from siting.maps.owners import make_owner_map
+
+        markets = self.build_outs["decentralised"].markets
+        year = max(markets) if year is None else year
+        if year not in markets:
+            expected = f"a year of the horizon ({min(markets)}-{max(markets)}); got {year}"
+            raise InputError([Problem("SimulationRun.map", "", "year", expected)])
+        return make_owner_map(
+            owner_sites(markets[year], self.layers.sites),
+            self.layers,
+            year=year,
+            title=f"siting simulate · {self.scenario.name} · {year}",
+            description=self.scenario.description,
+            tiles=tiles,  # type: ignore[arg-type]
+        )
 
 
 def run_simulation(
@@ -127,6 +252,11 @@ def run_simulation(
     investor: str | None = None,
     data_dir: Path | None = None,
     market: MarketData | None = None,
+    inputs: SimulationInputs | None = None,
+    map: bool = True,
+    maps_dir: Path | None = None,
+    tiles: str = "none",
+    cdn: bool = False,
 ) -> SimulationRun:
     """Simulate a scenario's build-out by its investors (docs/model.md, "Many investors").
 
@@ -150,27 +280,41 @@ def run_simulation(
         and of the levers' (default the shipped data, ``settings.data_dir``).
     market
         The market tables (default :func:`~siting.market.load_market_data`).
+    inputs
+        The prepared inputs (default :func:`prepare_simulation` of the scenario and
+        ``data_dir``): of a scenario with the same :func:`simulation_key`, and ``data_dir``.
+    map
+        With ``write``: also write the owner map of ``year`` (default the horizon's last),
+        ``maps_dir/simulate-<scenario>.html`` (:meth:`SimulationRun.map`).
+    maps_dir
+        Folder of the map (default ``settings.maps_dir``).
+    tiles
+        The map's basemap: ``"none"`` (offline) or ``"osm"`` (needs a network).
+    cdn
+        Load the map's scripts from CDNs instead of inlining them.
 
     Raises
     ------
     InputError
         On bad input, before any solve (nothing is written).
+    ValueError
+        If ``inputs`` were prepared for a scenario with another :func:`simulation_key`.
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)[0]
     check_runner(spec, "simulate")
     chosen = spec.simulate or Simulate()
     source = f"scenario {spec.name!r}"
     data = load_market_data() if market is None else market
-    prepared = prepare(scenario)
-    h = horizon_for(
-        prepared.instance, prepared.scenario, source=str(prepared.path), runner="simulate"
-    )
+    if inputs is None:
+        inputs = prepare_simulation(scenario, data_dir=data_dir)
+    elif inputs.key != simulation_key(spec):
+        raise ValueError(f"inputs prepared for another scenario than {spec.name!r}")
+    prepared = dataclasses.replace(inputs.prepared, scenario=spec)
+    h, agents = inputs.horizon, inputs.agents
     years = [int(y) for y in h.years]
     if year is not None and year not in years:
         expected = f"a year of the horizon ({years[0]}-{years[-1]}); got {year}"
         raise InputError([Problem("simulate", "--year", "year", expected)])
-    site_ids = [str(s) for s in h.base.sites.ids]
-    agents = load_agents(chosen.investors, site_ids, data_dir)
     if chosen.foresight == "perfect":
         check_objectives(agents, source)
     who = None if investor is None else agents.index(investor)
@@ -190,10 +334,8 @@ def run_simulation(
             prepared.instance, as_built, source=str(prepared.path), runner="simulate"
         )
     opts = resolved(options, prepared.scenario.solve)
-    tables = load_time_tables()
     world = World(
-        h, data, prepared.layers.hubs, agents,
-        installed_over_use(tables, prepared.scenario.horizon.use, h.years),  # type: ignore[union-attr]
+        h, data, prepared.layers.hubs, agents, inputs.published,
         **({"rules": partial(year_rules, spec.levers, data_dir=data_dir)} if levers else {}),
     )  # fmt: skip
     world.halls  # noqa: B018 (refuses a site with no owner type before any solve)
@@ -237,7 +379,7 @@ def run_simulation(
     summary = _summary(prepared, h, chosen, sim, outs, year_table, comparison, response)
     run = SimulationRun(
         prepared.scenario, h, chosen, sim, outs, year_table, idle, sim.records, comparison,
-        response, summary,
+        response, summary, prepared.layers,
     )  # fmt: skip
     if write:
 
@@ -249,8 +391,15 @@ def run_simulation(
                 write_csv(response, folder / "simulate_investor.csv")
             write_json(folder / "summary.json", summary)
 
-        run.table_dir, _ = publish(
-            f"{prepared.scenario.name}-simulate", Path(out_dir or settings.out_dir), write_outputs
+        name = prepared.scenario.name
+        run.table_dir, run.map_path = publish(
+            f"{name}-simulate",
+            Path(out_dir or settings.out_dir),
+            write_outputs,
+            fmap=run.map(year=year, tiles=tiles) if map else None,
+            maps_dir=maps_dir,
+            offline=not cdn,
+            map_name=f"simulate-{name}",
         )
     return run
 
@@ -477,6 +626,8 @@ def simulate_report(run: SimulationRun, year: int | None = None) -> str:
             f"Tables: {run.table_dir}/ (simulate_years.csv, simulate_idle.csv, "
             "simulate_orders.csv, summary.json)",
         ]
+    if run.map_path is not None:
+        lines.append(f"Map: {run.map_path}")
     return "\n".join(lines)
 
 

@@ -6,7 +6,13 @@ import argparse
 from typing import TYPE_CHECKING
 
 from siting.cli.checks import check_outputs, load_horizon_scenario
-from siting.cli.options import output_arguments, run_options, scenario_argument, solver_arguments
+from siting.cli.options import (
+    map_arguments,
+    output_arguments,
+    run_options,
+    scenario_argument,
+    solver_arguments,
+)
 from siting.cli.output import emit, progress_log
 
 if TYPE_CHECKING:
@@ -22,7 +28,8 @@ DESCRIPTION = (
     "costed by one model, and the price of anarchy. Print the build-outs by year, idle "
     "shares by owner type and region beside the reported figures, and write "
     "OUT/<scenario>-simulate/ (simulate_years.csv, simulate_idle.csv, simulate_orders.csv, "
-    "summary.json)."
+    "summary.json) and the owner map of --year, MAPS/simulate-<scenario>.html (the "
+    "decentralised build-out's halls by owner type, filled to their utilisation)."
 )
 
 
@@ -34,7 +41,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="YEAR",
-        help="year of the idle tables (default: the horizon's last)",
+        help="year of the idle tables and of the map (default: the horizon's last)",
     )
     parser.add_argument(
         "--investor",
@@ -43,14 +50,15 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         help="also print this investor's best response in the last order year, everyone "
         "else's build given, with its margin at the market's clearing rents",
     )
-    output_arguments(parser)
+    output_arguments(parser, maps=True)
+    map_arguments(parser, optional=True)
     solver_arguments(parser, strategy=False)
 
 
 def check(args: argparse.Namespace) -> None:
     """Check that the scenario has a ``[horizon]`` holding ``--year``, and the output folder."""
     spec = load_horizon_scenario(args, "simulate")
-    check_outputs(args, f"{spec.name}-simulate")
+    check_outputs(args, f"{spec.name}-simulate", f"simulate-{spec.name}.html")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
             investor=args.investor,
             out_dir=args.out,
             options=run_options(args),
+            map=not args.no_map,
+            maps_dir=args.maps,
+            tiles=args.tiles,
+            cdn=args.cdn,
         )
     return show(args, result)
 
@@ -72,6 +84,7 @@ def show(args: argparse.Namespace, result: SimulationRun) -> int:
     """Print the simulation's report (or JSON, or the output folder); return the exit status."""
     from siting.simulate.run import simulate_report
 
-    data = {**result.summary, "tables": result.table_dir}
-    emit(args, lambda: print(simulate_report(result, args.year)), data, [result.table_dir])
+    data = {**result.summary, "tables": result.table_dir, "map": result.map_path}
+    paths = [result.table_dir, result.map_path]
+    emit(args, lambda: print(simulate_report(result, args.year)), data, paths)
     return 0
