@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,9 +112,8 @@ def optimize(
         Write outputs (else only compute them).
     geography
         Add each hub's SLA reach and the backbone to the results, for maps (the slowest part
-        of the results stage, drawn while the solver runs). They are computed only when a
-        map is drawn (``map``), or when nothing is written (the caller may draw one);
-        ``False`` leaves them out.
+        of the results stage). They are computed only when a map is drawn (``map``), or
+        when nothing is written (the caller may draw one); ``False`` leaves them out.
     tiles
         Basemap: ``"none"`` (provinces are the base) or ``"osm"`` (needs a network).
     cdn
@@ -143,17 +141,10 @@ def optimize(
     spec, layers, instance = prepared.scenario, prepared.layers, prepared.instance
     stages.restart()
     options = stages.options_for(spec)
-    # the geography depends on the inputs only: drawn in a thread while the solver runs
-    # (both spend their time outside Python's lock, in GEOS and in HiGHS)
-    drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="siting-geography")
-    try:
-        drawn = drawer.submit(geography_of, prepared) if geography and (map or not write) else None
-        solution = stages.solve(instance, options)
-        results = build_results(solution, instance, layers)
-        if drawn is not None:  # only a map shows them
-            results = dataclasses.replace(results, **drawn.result())
-    finally:
-        drawer.shutdown(wait=False)  # after a failed solve the drawing is not waited for
+    solution = stages.solve(instance, options)
+    results = build_results(solution, instance, layers)
+    if geography and (map or not write):  # only a map shows them
+        results = with_geography(results, prepared)
     stages.lap("results")
     summary = _summary(prepared, solution, results, options)
     summary["timings_s"] = stages.timings  # the same dict: later stages appear as they finish
@@ -398,50 +389,30 @@ def with_geography(results: Results, prepared: Prepared) -> Results:
     Returns
     -------
     Results
-        A copy with the fields of :func:`geography_of` set.
+        A copy with ``backbone`` set, and ``reach`` unless there are more hubs than a map
+        draws reach for (``siting.maps.REACH_MAX_HUBS``): then it stays ``None``.
     """
-    return dataclasses.replace(results, **geography_of(prepared))
-
-
-def geography_of(prepared: Prepared) -> dict[str, gpd.GeoDataFrame | None]:
-    """Draw what a map shows of a scenario's inputs: the backbone and each hub's SLA reach.
-
-    The reach is the strictest class's SLA at its layer, as ``hubs.csv`` reports it
-    (:func:`~siting.reach.reach_polygons`). It depends on the inputs only, not on a plan.
-
-    Parameters
-    ----------
-    prepared
-        The scenario: its hubs, instance, latency model, backbone and provinces.
-
-    Returns
-    -------
-    dict
-        :class:`~siting.results.Results` fields: ``backbone`` (its edges, or ``None``) and
-        ``reach`` (a polygon per hub, in the order of the hubs layer; ``None`` if there are
-        more hubs than a map draws reach for, ``siting.maps.REACH_MAX_HUBS``).
-    """
-    backbone = prepared.inputs.backbone
     hubs, inst = prepared.layers.hubs, prepared.instance
-    if len(hubs) > REACH_MAX_HUBS:
-        return {"backbone": backbone, "reach": None}
-    sla, latency = strictest_sla_ms(inst), prepared.scenario.latency
-    layer = strictest_layer(inst)
-    parts = [
-        reach_polygons(
-            hubs["hub_id"].to_numpy()[mine],
-            hubs["lon"].to_numpy()[mine],
-            hubs["lat"].to_numpy()[mine],
-            sla[mine],
-            latency.model_copy(update={"layer": name}),
-            graph=prepared.inputs.graph,
-            clip=prepared.layers.provinces,
-        )
-        for name in dict.fromkeys(layer)
-        for mine in [layer == name]
-    ]
-    reach = gpd.GeoDataFrame(pd.concat(parts)).set_index("hub_id").loc[hubs["hub_id"]]
-    return {"backbone": backbone, "reach": reach.reset_index()}
+    reach = None
+    if len(hubs) <= REACH_MAX_HUBS:  # the strictest class's SLA at its layer, as hubs.csv
+        sla, latency = strictest_sla_ms(inst), prepared.scenario.latency
+        layer = strictest_layer(inst)
+        parts = [
+            reach_polygons(
+                hubs["hub_id"].to_numpy()[mine],
+                hubs["lon"].to_numpy()[mine],
+                hubs["lat"].to_numpy()[mine],
+                sla[mine],
+                latency.model_copy(update={"layer": name}),
+                graph=prepared.inputs.graph,
+                clip=prepared.layers.provinces,
+            )
+            for name in dict.fromkeys(layer)
+            for mine in [layer == name]
+        ]
+        reach = gpd.GeoDataFrame(pd.concat(parts)).set_index("hub_id").loc[hubs["hub_id"]]
+        reach = reach.reset_index()
+    return dataclasses.replace(results, backbone=prepared.inputs.backbone, reach=reach)
 
 
 def _summary(
