@@ -894,3 +894,35 @@ def test_owner_map_refuses_a_missing_column_and_an_unknown_owner(default_layers)
     bad = table.assign(owner_type=table["owner_type"].replace("telecom", "hyperscaler"))
     with pytest.raises(InputError, match=r"owner_type': one of cloud, .*; got 'hyperscaler'"):
         make_owner_map(bad, default_layers, year=2024, title="t")
+
+
+def test_geojson_is_what_geos_writes() -> None:
+    """Shapes read from their coordinate arrays give GEOS's GeoJSON, to the last character.
+
+    Holes, several parts, a coordinate rounding to -0.0, and the shapes read through GEOS's
+    text (points, collections, empty and 3-D ones), after simplification and rounding.
+    """
+    import shapely
+
+    from siting.maps.shapes import DECIMALS, geojson
+
+    square = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
+    hole = [(0.2, 0.2), (0.4, 0.2), (0.4, 0.4), (0.2, 0.2)]
+    shapes = [
+        shapely.Polygon(square, [hole]),
+        shapely.MultiPolygon([shapely.Polygon(square), shapely.box(2, 2, 3, 3.12345)]),
+        shapely.LineString([(-0.0004, 0.5), (1.23456, 2.0)]),
+        shapely.MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 3.5)]]),
+        shapely.Point(1.5, 2.5),
+        shapely.GeometryCollection([shapely.Point(0, 0), shapely.LineString([(0, 0), (1, 1)])]),
+        shapely.Polygon(),
+        shapely.Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1)]),
+        shapely.buffer(shapely.Point(100, 30), 2.0),
+    ]
+    for tolerance in (0.0, 0.05):
+        array = np.asarray(shapes, dtype=object)
+        if tolerance:
+            array = shapely.simplify(array, tolerance, preserve_topology=True)
+        rounded = shapely.transform(array, lambda xy: np.round(xy, DECIMALS))
+        expected = [json.loads(text) for text in shapely.to_geojson(rounded)]
+        assert json.dumps(geojson(shapes, tolerance)) == json.dumps(expected)

@@ -6,6 +6,7 @@ pass (shapely and numpy), then written by GEOS; tooltips are escaped HTML.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -42,7 +43,40 @@ def geojson(geoms: Sequence[Any] | np.ndarray, tolerance: float = 0.0) -> list[d
     if tolerance:
         array = shapely.simplify(array, tolerance, preserve_topology=True)
     rounded = shapely.transform(array, lambda xy: np.round(xy, DECIMALS))
-    return [json.loads(text) for text in shapely.to_geojson(rounded)]
+    return [_geojson(geom) for geom in rounded]
+
+
+def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
+    """One geometry as the GeoJSON object GEOS writes for it, read from its coordinate array.
+
+    (Multi)polygons and (multi)lines, the shapes of a map, are read as one array each, without
+    writing and parsing their text; anything else (points, collections, empty or 3-D shapes)
+    goes through GEOS's GeoJSON.
+    """
+    kind = geom.geom_type
+    if kind not in _NESTING or geom.is_empty or shapely.has_z(geom):
+        loaded: dict[str, Any] = json.loads(shapely.to_geojson(geom))
+        return loaded
+    parts = shapely.get_parts(geom)
+    if kind.endswith("Polygon"):
+        rings, owner = shapely.get_rings(parts, return_index=True)
+        lists = _split(rings)
+        ends = np.cumsum(np.bincount(owner, minlength=len(parts))).tolist()
+        nested = [lists[a:b] for a, b in itertools.pairwise([0, *ends])]
+    else:
+        nested = _split(parts)
+    return {"type": kind, "coordinates": nested if kind.startswith("Multi") else nested[0]}
+
+
+#: The geometry types :func:`_geojson` reads from their coordinate arrays.
+_NESTING = frozenset({"Polygon", "MultiPolygon", "LineString", "MultiLineString"})
+
+
+def _split(lines: np.ndarray) -> list[list[list[float]]]:
+    """Each line or ring's coordinates as a list of ``[x, y]`` lists."""
+    xy = shapely.get_coordinates(lines).tolist()
+    ends = np.cumsum(shapely.get_num_coordinates(lines)).tolist()
+    return [xy[a:b] for a, b in itertools.pairwise([0, *ends])]
 
 
 def collection(geoms: Sequence[Any], properties: Sequence[dict[str, Any]]) -> dict[str, Any]:
