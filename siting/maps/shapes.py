@@ -6,8 +6,6 @@ pass (shapely and numpy), then written by GEOS; tooltips are escaped HTML.
 
 from __future__ import annotations
 
-import itertools
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.maps.escape import esc, missing
+from siting.maps.escape import RawJSON, esc, missing
 from siting.maps.symbols import BACKBONE_STYLE, REACH_COLOUR
 
 DECIMALS = 3  # of coordinates, ~100 m
@@ -24,8 +22,11 @@ PROVINCE_TOLERANCE = 0.02  # degrees, for simplifying the province coverage
 LINE_TOLERANCE = 0.005
 
 
-def geojson(geoms: Sequence[Any] | np.ndarray, tolerance: float = 0.0) -> list[dict[str, Any]]:
-    """Convert geometries to GeoJSON geometry objects, simplified and rounded.
+def geojson(geoms: Sequence[Any] | np.ndarray, tolerance: float = 0.0) -> list[RawJSON]:
+    """Write geometries as GeoJSON geometry objects, simplified and rounded.
+
+    GEOS writes the text (its numbers are those Python's ``json`` writes for the rounded
+    coordinates: the shortest that read back equal), so the page joins it as it is.
 
     Parameters
     ----------
@@ -36,47 +37,14 @@ def geojson(geoms: Sequence[Any] | np.ndarray, tolerance: float = 0.0) -> list[d
 
     Returns
     -------
-    list of dict
+    list of RawJSON
         One GeoJSON geometry per input, coordinates rounded to ``DECIMALS``.
     """
     array = np.asarray(geoms, dtype=object)
     if tolerance:
         array = shapely.simplify(array, tolerance, preserve_topology=True)
     rounded = shapely.transform(array, lambda xy: np.round(xy, DECIMALS))
-    return [_geojson(geom) for geom in rounded]
-
-
-def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
-    """One geometry as the GeoJSON object GEOS writes for it, read from its coordinate array.
-
-    (Multi)polygons and (multi)lines, the shapes of a map, are read as one array each, without
-    writing and parsing their text; anything else (points, collections, empty or 3-D shapes)
-    goes through GEOS's GeoJSON.
-    """
-    kind = geom.geom_type
-    if kind not in _NESTING or geom.is_empty or shapely.has_z(geom):
-        loaded: dict[str, Any] = json.loads(shapely.to_geojson(geom))
-        return loaded
-    parts = shapely.get_parts(geom)
-    if kind.endswith("Polygon"):
-        rings, owner = shapely.get_rings(parts, return_index=True)
-        lists = _split(rings)
-        ends = np.cumsum(np.bincount(owner, minlength=len(parts))).tolist()
-        nested = [lists[a:b] for a, b in itertools.pairwise([0, *ends])]
-    else:
-        nested = _split(parts)
-    return {"type": kind, "coordinates": nested if kind.startswith("Multi") else nested[0]}
-
-
-#: The geometry types :func:`_geojson` reads from their coordinate arrays.
-_NESTING = frozenset({"Polygon", "MultiPolygon", "LineString", "MultiLineString"})
-
-
-def _split(lines: np.ndarray) -> list[list[list[float]]]:
-    """Each line or ring's coordinates as a list of ``[x, y]`` lists."""
-    xy = shapely.get_coordinates(lines).tolist()
-    ends = np.cumsum(shapely.get_num_coordinates(lines)).tolist()
-    return [xy[a:b] for a, b in itertools.pairwise([0, *ends])]
+    return [RawJSON(text) for text in shapely.to_geojson(rounded)]
 
 
 def collection(geoms: Sequence[Any], properties: Sequence[dict[str, Any]]) -> dict[str, Any]:
