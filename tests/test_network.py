@@ -203,3 +203,42 @@ def test_node_tables_are_cached_outside_the_graph(tmp_path) -> None:
     again = load_graph(tmp_path / "g.graphml")
     km2, _ = route_matrix(again, [116.4], [39.9], [121.47], [31.23], access_factor=1.25)
     assert km2 == pytest.approx(km)
+
+
+def _networkx_tables(graph: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Node-to-node km and hops by networkx's own Dijkstra, in graph node order."""
+    index = {k: i for i, k in enumerate(graph.nodes)}
+    km = np.full((len(index), len(index)), np.inf)
+    hops = np.full((len(index), len(index)), -1, dtype=np.int32)
+    for key, i in index.items():
+        lengths, paths = nx.single_source_dijkstra(graph, key, weight="length")
+        for node, metres in lengths.items():
+            km[i, index[node]] = metres / 1000.0
+            hops[i, index[node]] = len(paths[node]) - 1
+    return km, hops
+
+
+def test_node_tables_are_networkx_dijkstra_bit_for_bit() -> None:
+    """The same lengths to the last bit and the same hops, ties and parallel edges included.
+
+    Small integer lengths make many equal routes with different hop counts: a node's hops
+    are those of the route networkx keeps (the first to reach it at its final length).
+    """
+    from siting.network import node_tables
+
+    graph = build_graph(*read_backbone(DATA / "backbone_nodes.csv", DATA / "backbone_edges.csv"))
+    rng = np.random.default_rng(17)
+    graphs = [graph]
+    for _ in range(100):
+        n = int(rng.integers(2, 30))
+        g = nx.MultiDiGraph()
+        g.add_nodes_from((i, {"x": 100.0 + i, "y": 30.0}) for i in range(n))
+        for u, v in rng.integers(0, n, size=(int(rng.integers(0, 4 * n)), 2)).tolist():
+            km = float(rng.integers(1, 4)) if rng.random() < 0.7 else 3.0 * rng.random()
+            g.add_edge(u, v, length=km * 1000.0)  # parallel edges when (u, v) repeats
+        graphs.append(g)
+    for g in graphs:
+        km, hops = _networkx_tables(g)
+        _, table_km, table_hops = node_tables(g)
+        assert np.array_equal(table_km.view(np.int64), km.view(np.int64))
+        assert np.array_equal(table_hops, hops)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,22 @@ _SCRIPT_ESCAPES = (
     ("\u2028", "\\u2028"),
     ("\u2029", "\\u2029"),
 )
+
+
+@dataclass(frozen=True)
+class RawJSON:
+    """A JSON value already written as text, joined to :func:`script_json`'s output as it is.
+
+    For shapes: GEOS writes their GeoJSON (:func:`siting.maps.shapes.geojson`) with the
+    numbers Python's ``json`` would write, and the page needs no second writing of them.
+
+    Attributes
+    ----------
+    text
+        The JSON text (no data strings in it: it is escaped with the rest, but not checked).
+    """
+
+    text: str
 
 
 def missing(value: Any) -> bool:
@@ -60,7 +79,8 @@ def script_json(value: Any) -> str:
     Parameters
     ----------
     value
-        A JSON value (dicts, lists, strings, finite numbers, booleans, ``None``).
+        A JSON value (dicts, lists, strings, finite numbers, booleans, ``None``), which may
+        hold :class:`RawJSON` texts.
 
     Returns
     -------
@@ -72,7 +92,20 @@ def script_json(value: Any) -> str:
     ValueError
         For a NaN or infinite number.
     """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    raw: list[str] = []
+    token = secrets.token_hex(16)  # marks each raw text's place; unguessable to any data
+
+    def place(item: Any) -> str:
+        if not isinstance(item, RawJSON):
+            raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
+        raw.append(item.text)
+        return f"{token}{len(raw) - 1}"
+
+    text = json.dumps(
+        value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=place
+    )
+    if raw:
+        text = re.sub(f'"{token}(\\d+)"', lambda found: raw[int(found[1])], text)
     for char, escape in _SCRIPT_ESCAPES:  # str.replace: much faster than translate here
         text = text.replace(char, escape)
     return text

@@ -6,7 +6,6 @@ pass (shapely and numpy), then written by GEOS; tooltips are escaped HTML.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.maps.escape import esc, missing
+from siting.maps.escape import RawJSON, esc, missing
 from siting.maps.symbols import BACKBONE_STYLE, REACH_COLOUR
 
 DECIMALS = 3  # of coordinates, ~100 m
@@ -23,8 +22,11 @@ PROVINCE_TOLERANCE = 0.02  # degrees, for simplifying the province coverage
 LINE_TOLERANCE = 0.005
 
 
-def geojson(geoms: Sequence[Any] | np.ndarray, tolerance: float = 0.0) -> list[dict[str, Any]]:
-    """Convert geometries to GeoJSON geometry objects, simplified and rounded.
+def geojson(geoms: Sequence[Any] | np.ndarray, tolerance: float = 0.0) -> list[RawJSON]:
+    """Write geometries as GeoJSON geometry objects, simplified and rounded.
+
+    GEOS writes the text (its numbers are those Python's ``json`` writes for the rounded
+    coordinates: the shortest that read back equal), so the page joins it as it is.
 
     Parameters
     ----------
@@ -35,14 +37,14 @@ def geojson(geoms: Sequence[Any] | np.ndarray, tolerance: float = 0.0) -> list[d
 
     Returns
     -------
-    list of dict
+    list of RawJSON
         One GeoJSON geometry per input, coordinates rounded to ``DECIMALS``.
     """
     array = np.asarray(geoms, dtype=object)
     if tolerance:
         array = shapely.simplify(array, tolerance, preserve_topology=True)
     rounded = shapely.transform(array, lambda xy: np.round(xy, DECIMALS))
-    return [json.loads(text) for text in shapely.to_geojson(rounded)]
+    return [RawJSON(text) for text in shapely.to_geojson(rounded)]
 
 
 def collection(geoms: Sequence[Any], properties: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -8,10 +8,14 @@ arrays name them, with the same bounds, integrality, coefficients and objective
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pulp
 
 from siting.model.arrays import ArrayModel
+
+if TYPE_CHECKING:
+    import pulp
 
 
 def _bound(value: float) -> float | None:
@@ -31,6 +35,8 @@ def to_pulp(model: ArrayModel) -> pulp.LpProblem:
     ValueError
         If a row is ranged or free.
     """
+    import pulp  # for CBC and the users of the LpProblem only: a HiGHS run never loads it
+
     problem = pulp.LpProblem("siting", pulp.LpMinimize)
     cats = np.where(model.integer, pulp.LpInteger, pulp.LpContinuous)
     variables = [

@@ -19,10 +19,12 @@ import sysconfig
 import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-
-import pulp
+from typing import TYPE_CHECKING
 
 from siting.errors import SolverError
+
+if TYPE_CHECKING:
+    import pulp
 
 _CBC_LINE = re.compile(r"^(Result|Objective value|Lower bound|Gap)\s*[-:]\s*(.+)$", re.MULTILINE)
 
@@ -50,6 +52,8 @@ def run_cbc(
         words, and the lower bound in objective units (``nan`` if none; for an optimal plan at
         least CBC's objective less the gap).
     """
+    import pulp  # a CBC run only: a HiGHS run never loads it
+
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
         options = {"msg": False, "timeLimit": time_limit, "gapRel": mip_gap, "logPath": str(log)}
@@ -148,6 +152,8 @@ def cbc_executable() -> str:
     PuLP 3's wheel bundles a CBC build for Linux, macOS and Windows; ``pulp[cbc]`` (cbcbox, 600
     MB of CBC builds) or a system CBC serve where it does not.
     """
+    import pulp  # a CBC run only: a HiGHS run never loads it
+
     bundled = getattr(pulp.PULP_CBC_CMD, "pulp_cbc_path", None)
     found = (
         (shutil.which(bundled) if bundled else None)

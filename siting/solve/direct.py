@@ -17,11 +17,10 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
-import pulp
 
 from siting.errors import InfeasibleError, SolverError
 from siting.feasibility import check_feasibility, one_class, stream_names
@@ -43,6 +42,9 @@ from siting.solve.status import (
     relative_gap,
     verdict,
 )
+
+if TYPE_CHECKING:
+    import pulp
 
 #: HiGHS's algorithm for the root LP of a MIP that starts from an earlier stage's plan (the
 #: multi-period model after its LP-guided restriction, :mod:`siting.solve.horizon`): the
@@ -388,6 +390,8 @@ def keep_best(arrays: ArrayModel, earlier: _Result, later: _Result) -> _Result:
 
 def _run_custom(problem: pulp.LpProblem, solver: pulp.LpSolver) -> tuple[str, str, float]:
     """Solve with a PuLP solver object as configured by the caller (its own limits apply)."""
+    import pulp  # the caller's PuLP solver object: a HiGHS run never loads PuLP
+
     problem.solve(solver)
     words = pulp.LpStatus[problem.status]
     if problem.status == pulp.LpStatusInfeasible:
