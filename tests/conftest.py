@@ -126,6 +126,7 @@ def make_instance(
         staff_available=rng.uniform(40, 150, 2) * staff_scale,
         energy_mwh=np.ones((2, n_sites)),
         emissions_t=np.ones((2, n_sites)),
+        power_price=opex[1, 0] / 1000.0,  # CNY/kWh: the power component over 1 MWh per MW
     )
     return Instance.one_class(
         sites,
